@@ -1,0 +1,153 @@
+/**
+ * Value rules shared by the input schemas: cron expressions, quantities, identifiers, URIs.
+ * Each returns an error message, or undefined when the value is fine.
+ */
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+interface CronField {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  readonly names?: readonly string[];
+  /** Offset added to a name's index (months are 1-based). */
+  readonly nameBase?: number;
+}
+
+const CRON_FIELDS: readonly CronField[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: MONTHS, nameBase: 1 },
+  { name: 'day of week', min: 0, max: 7, names: DAYS, nameBase: 0 },
+];
+
+function cronValue(token: string, field: CronField): number | undefined {
+  if (/^\d+$/.test(token)) return Number(token);
+  const idx = field.names?.indexOf(token.toLowerCase()) ?? -1;
+  return idx >= 0 ? idx + (field.nameBase ?? 0) : undefined;
+}
+
+/** Checks a standard 5-field cron expression (minute hour day-of-month month day-of-week). */
+export function checkCron(expr: string): string | undefined {
+  const parts = expr.trim().split(/\s+/);
+  if (parts.length !== 5 || expr.trim() === '') {
+    return `${JSON.stringify(expr)} is not a 5-field cron expression (minute hour day-of-month month day-of-week, e.g. "0 2 * * *"); found ${expr.trim() === '' ? 0 : parts.length} field${parts.length === 1 ? '' : 's'}`;
+  }
+  for (let i = 0; i < 5; i++) {
+    const field = CRON_FIELDS[i];
+    for (const item of parts[i].split(',')) {
+      const m = /^([^/]+)(?:\/(\d+))?$/.exec(item);
+      if (!m) return `cron ${field.name} field ${JSON.stringify(parts[i])} is malformed`;
+      const [, range, step] = m;
+      if (step !== undefined && Number(step) < 1) return `cron ${field.name} step must be at least 1 in ${JSON.stringify(parts[i])}`;
+      if (range === '*') continue;
+      const bounds = range.split('-');
+      if (bounds.length > 2) return `cron ${field.name} field ${JSON.stringify(parts[i])} is malformed`;
+      const values = bounds.map((b) => cronValue(b, field));
+      for (let j = 0; j < values.length; j++) {
+        const v = values[j];
+        if (v === undefined || v < field.min || v > field.max) {
+          return `cron ${field.name} value ${JSON.stringify(bounds[j])} is out of range; allowed: ${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ''}`;
+        }
+      }
+      if (values.length === 2 && values[0]! > values[1]!) return `cron ${field.name} range ${JSON.stringify(range)} runs backwards`;
+    }
+  }
+  return undefined;
+}
+
+const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const FACTORS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** Parses a Kubernetes quantity (`100Gi`, `500M`) into bytes, or undefined when malformed. */
+export function parseQuantity(q: string): number | undefined {
+  const m = QUANTITY.exec(q);
+  if (!m) return undefined;
+  return Number(m[1]) * FACTORS[m[2] ?? ''];
+}
+
+/** A storage size between `min` and `max` (both quantities). */
+export function storageSizeRule(min: string, max: string): (q: string) => string | undefined {
+  const lo = parseQuantity(min)!;
+  const hi = parseQuantity(max)!;
+  return (q) => {
+    const bytes = parseQuantity(q);
+    if (bytes === undefined) return `${JSON.stringify(q)} is not a Kubernetes quantity such as "100Gi" (a number with an optional suffix Ki, Mi, Gi, Ti, k, M, G, T)`;
+    if (bytes < lo || bytes > hi) return `${JSON.stringify(q)} is out of range; allowed: ${min} to ${max}`;
+    return undefined;
+  };
+}
+
+/**
+ * PostgreSQL reserved key words (SQL:2016 "reserved" in the PostgreSQL column of the key words
+ * appendix): not usable as unquoted identifiers.
+ */
+const PG_RESERVED = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create ' +
+    'current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc ' +
+    'distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral ' +
+    'leading limit localtime localtimestamp not null offset on only or order placing primary references returning ' +
+    'select session_user some symmetric system_user table then to trailing true union unique user using variadic when where window with'
+  ).split(' '),
+);
+
+/** An unquoted PostgreSQL identifier we accept for schemas, databases and owners. */
+export function checkPostgresIdentifier(id: string): string | undefined {
+  if (!/^[a-z_][a-z0-9_]*$/.test(id)) {
+    return `${JSON.stringify(id)} is not a PostgreSQL identifier: use lowercase letters, digits and '_', starting with a letter or '_'`;
+  }
+  if (Buffer.byteLength(id) > 63) return `${JSON.stringify(id)} is ${id.length} characters; PostgreSQL identifiers are at most 63`;
+  if (id.startsWith('pg_')) return `${JSON.stringify(id)} starts with "pg_", which PostgreSQL reserves for system schemas`;
+  if (PG_RESERVED.has(id)) return `${JSON.stringify(id)} is a reserved PostgreSQL key word; choose another name`;
+  return undefined;
+}
+
+const STORAGE_URI = /^(s3|gs|azure):\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[A-Za-z0-9._\-/]*)?$/;
+
+/** `s3://bucket[/prefix]`, `gs://bucket[/prefix]` or `azure://container[/prefix]`. */
+export function checkStorageUri(uri: string): string | undefined {
+  const scheme = /^([a-z0-9+.-]+):\/\//.exec(uri)?.[1];
+  if (!scheme) return `${JSON.stringify(uri)} is not a storage URI; use s3://bucket/prefix, gs://bucket/prefix or azure://container/prefix`;
+  if (!['s3', 'gs', 'azure'].includes(scheme)) return `scheme "${scheme}://" is not supported; allowed: s3://, gs://, azure://`;
+  if (!STORAGE_URI.test(uri)) {
+    return `${JSON.stringify(uri)} has an invalid bucket or container name: 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit`;
+  }
+  if (uri.includes('//', scheme.length + 3)) return `${JSON.stringify(uri)} has an empty path segment`;
+  return undefined;
+}
+
+export interface StorageUri {
+  readonly scheme: 's3' | 'gs' | 'azure';
+  readonly bucket: string;
+  /** Prefix without leading or trailing '/', possibly empty. */
+  readonly prefix: string;
+}
+
+export function parseStorageUri(uri: string): StorageUri {
+  const m = STORAGE_URI.exec(uri);
+  if (!m) throw new Error(`not a storage URI: ${uri}`);
+  return { scheme: m[1] as StorageUri['scheme'], bucket: m[2], prefix: (m[3] ?? '').replace(/^\/+|\/+$/g, '') };
+}
+
+/** Converts a namespace glob (`tenant-*`) into a matcher. */
+export function namespaceGlob(glob: string): (ns: string) => boolean {
+  const re = new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`);
+  return (ns) => re.test(ns);
+}

@@ -1,0 +1,258 @@
+/**
+ * A deliberately small schema language for the input documents: enough to check types, ranges,
+ * patterns, required and unknown fields, and to say precisely what is allowed.
+ */
+
+export type Schema = StringSchema | IntegerSchema | ArraySchema | ObjectSchema | MapSchema | CustomSchema;
+
+export interface StringSchema {
+  readonly type: 'string';
+  /** Allowed values. */
+  readonly enum?: readonly string[];
+  readonly pattern?: RegExp;
+  /** What the pattern means, for the error message ("a DNS-1123 label: ..."). */
+  readonly patternHelp?: string;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  /** Accept YAML integers too and read them as strings (`version: 15`). */
+  readonly acceptIntegers?: boolean;
+  /** Further check; returns an error message or undefined. */
+  readonly check?: (value: string) => string | undefined;
+}
+
+export interface IntegerSchema {
+  readonly type: 'integer';
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface ArraySchema {
+  readonly type: 'array';
+  readonly items: Schema;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  /** Items must be distinct (by their YAML value). */
+  readonly unique?: boolean;
+}
+
+export interface Field {
+  readonly schema: Schema;
+  readonly required?: boolean;
+}
+
+export interface ObjectSchema {
+  readonly type: 'object';
+  readonly fields: Readonly<Record<string, Field>>;
+  /** At most one / exactly one of these field groups may be set. */
+  readonly exactlyOneOf?: readonly string[];
+}
+
+export interface MapSchema {
+  readonly type: 'map';
+  readonly keys: StringSchema;
+  readonly values: Schema;
+  readonly minEntries?: number;
+}
+
+export interface CustomSchema {
+  readonly type: 'custom';
+  /** Describes the expected type, e.g. "a 5-field cron expression". */
+  readonly describe: string;
+  readonly check: (value: unknown) => string | undefined;
+}
+
+/** A problem at a field path. */
+export interface SchemaIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function join(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+/** Levenshtein distance, for "did you mean" hints on misspelt fields. */
+function distance(a: string, b: string): number {
+  const la = a.toLowerCase();
+  const lb = b.toLowerCase();
+  const row = Array.from({ length: lb.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= la.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= lb.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (la[i - 1] === lb[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[lb.length];
+}
+
+export function suggest(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = distance(key, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function quoteList(values: readonly (string | number)[]): string {
+  return values.map((v) => JSON.stringify(v)).join(', ');
+}
+
+/** Checks `value` against `schema`, appending every problem found to `issues`. */
+export function check(value: unknown, schema: Schema, path: string, issues: SchemaIssue[]): void {
+  switch (schema.type) {
+    case 'string': {
+      let str: string;
+      if (typeof value === 'string') str = value;
+      else if (schema.acceptIntegers && typeof value === 'number' && Number.isInteger(value)) str = String(value);
+      else {
+        issues.push({ path, message: `expected a string, got ${typeName(value)}` });
+        return;
+      }
+      if (schema.enum && !schema.enum.includes(str)) {
+        const hint = suggest(str, schema.enum);
+        issues.push({
+          path,
+          message: `${JSON.stringify(str)} is not allowed; allowed: ${quoteList(schema.enum)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`,
+        });
+        return;
+      }
+      if (schema.minLength !== undefined && str.length < schema.minLength) {
+        issues.push({ path, message: schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters, got ${str.length}` });
+        return;
+      }
+      if (schema.maxLength !== undefined && str.length > schema.maxLength) {
+        issues.push({ path, message: `${JSON.stringify(str)} is ${str.length} characters; at most ${schema.maxLength} are allowed` });
+        return;
+      }
+      if (schema.pattern && !schema.pattern.test(str)) {
+        issues.push({ path, message: `${JSON.stringify(str)} is not ${schema.patternHelp ?? `matching ${schema.pattern}`}` });
+        return;
+      }
+      const msg = schema.check?.(str);
+      if (msg) issues.push({ path, message: msg });
+      return;
+    }
+    case 'integer': {
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        issues.push({ path, message: `expected a whole number from ${schema.min} to ${schema.max}, got ${typeName(value)}` });
+        return;
+      }
+      if (value < schema.min || value > schema.max) {
+        issues.push({ path, message: `${value} is out of range; allowed: ${schema.min} to ${schema.max}` });
+      }
+      return;
+    }
+    case 'array': {
+      if (!Array.isArray(value)) {
+        issues.push({ path, message: `expected a list, got ${typeName(value)}` });
+        return;
+      }
+      if (schema.minItems !== undefined && value.length < schema.minItems) {
+        issues.push({ path, message: `must list at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}` });
+      }
+      if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+        issues.push({ path, message: `lists ${value.length} items; at most ${schema.maxItems} are allowed` });
+      }
+      const seen = new Set<string>();
+      value.forEach((item, i) => {
+        check(item, schema.items, join(path, i), issues);
+        if (schema.unique) {
+          const key = JSON.stringify(item);
+          if (seen.has(key)) issues.push({ path: join(path, i), message: `${key} is listed twice; items must be distinct` });
+          seen.add(key);
+        }
+      });
+      return;
+    }
+    case 'object': {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        issues.push({ path, message: `expected a mapping with fields ${quoteList(Object.keys(schema.fields))}, got ${typeName(value)}` });
+        return;
+      }
+      const obj = value as Record<string, unknown>;
+      const allowed = Object.keys(schema.fields);
+      for (const key of Object.keys(obj)) {
+        if (!(key in schema.fields)) {
+          const hint = suggest(key, allowed);
+          issues.push({
+            path: join(path, key),
+            message: `unknown field${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}; allowed fields: ${allowed.join(', ')}`,
+          });
+        }
+      }
+      for (const [key, field] of Object.entries(schema.fields)) {
+        if (obj[key] === undefined || obj[key] === null) {
+          if (field.required) issues.push({ path: join(path, key), message: `is required (${describe(field.schema)})` });
+          continue;
+        }
+        check(obj[key], field.schema, join(path, key), issues);
+      }
+      if (schema.exactlyOneOf) {
+        const present = schema.exactlyOneOf.filter((k) => obj[k] !== undefined && obj[k] !== null);
+        if (present.length !== 1) {
+          issues.push({
+            path,
+            message: `set exactly one of ${schema.exactlyOneOf.join(', ')}${present.length ? ` (found ${present.join(' and ')})` : ''}`,
+          });
+        }
+      }
+      return;
+    }
+    case 'map': {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        issues.push({ path, message: `expected a mapping, got ${typeName(value)}` });
+        return;
+      }
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (schema.minEntries !== undefined && entries.length < schema.minEntries) {
+        issues.push({ path, message: `must have at least ${schema.minEntries} entr${schema.minEntries === 1 ? 'y' : 'ies'}` });
+      }
+      for (const [k, v] of entries) {
+        check(k, schema.keys, join(path, k), issues);
+        check(v, schema.values, join(path, k), issues);
+      }
+      return;
+    }
+    case 'custom': {
+      const msg = schema.check(value);
+      if (msg) issues.push({ path, message: msg });
+      return;
+    }
+  }
+}
+
+/** A short human description of what a schema accepts. */
+export function describe(schema: Schema): string {
+  switch (schema.type) {
+    case 'string':
+      if (schema.enum) return `one of ${quoteList(schema.enum)}`;
+      return schema.patternHelp ?? 'a string';
+    case 'integer':
+      return `a whole number from ${schema.min} to ${schema.max}`;
+    case 'array':
+      return `a list of ${describe(schema.items)}`;
+    case 'object':
+      return `a mapping with fields ${Object.keys(schema.fields).join(', ')}`;
+    case 'map':
+      return 'a mapping';
+    case 'custom':
+      return schema.describe;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The platform model: what platform engineers describe, and what every app (Kubernetes manifests,
+ * Terraform) is generated from. Plain data, validated once (see `validatePlatform`), then read-only.
+ */
+
+/** The environments the platform knows, in promotion order. */
+export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** Where a cluster runs. `edge` is an on-premises K3s site: no cloud resources are provisioned for it. */
+export const CLOUDS = ['aws', 'azure', 'gcp', 'edge'] as const;
+export type Cloud = (typeof CLOUDS)[number];
+
+/** The part a cluster plays in an environment (the design's primary / secondary / tertiary / edge). */
+export type ClusterRole = 'primary' | 'secondary' | 'tertiary' | 'edge';
+
+/** What a node pool is for. */
+export type NodePoolPurpose = 'system' | 'general' | 'memory';
+
+export interface NodePoolConfig {
+  /** Pool name, a DNS-1123 label (AKS further limits it to 12 lowercase alphanumerics). */
+  readonly name: string;
+  readonly purpose: NodePoolPurpose;
+  /** Cloud instance type (`t3.large`, `Standard_D4s_v5`, `e2-standard-4`). */
+  readonly instanceType: string;
+  /** Minimum node count. */
+  readonly min: number;
+  /** Desired node count at creation. */
+  readonly desired: number;
+  /** Maximum node count. */
+  readonly max: number;
+  /** Spot / preemptible capacity. @default false */
+  readonly spot?: boolean;
+}
+
+export interface ClusterConfig {
+  /** Cluster name, a DNS-1123 label, unique in the platform (`ceres-prod-aws`). */
+  readonly name: string;
+  readonly cloud: Cloud;
+  readonly role: ClusterRole;
+  /** Cloud region (`eu-west-1`, `westeurope`, `europe-west1`) or site name for edge clusters. */
+  readonly region: string;
+  /** DNS zone under which this cluster's public hosts live (`prod.ceres.io`). */
+  readonly baseDomain: string;
+  /** Kubernetes minor version. @default '1.30' */
+  readonly kubernetesVersion: string;
+  /** Primary CIDR of the cluster network (VPC / VNet / subnet). Not used for edge sites. */
+  readonly networkCidr?: string;
+  /** Node pools. GKE Autopilot and edge sites have none. */
+  readonly nodePools: readonly NodePoolConfig[];
+  /**
+   * CIDRs allowed to reach the Kubernetes API when it is not fully private (CI runners, VPN).
+   * @default [] (private endpoint only)
+   */
+  readonly apiAllowedCidrs?: readonly string[];
+}
+
+/** Replica counts and HA switches for one environment. */
+export interface EnvironmentSizing {
+  /** High availability: PDBs, zone spreading, multi-replica control planes. */
+  readonly ha: boolean;
+  /** istiod replicas (the chart autoscales between min and max). */
+  readonly istiod: { readonly min: number; readonly max: number };
+  /** Istio ingress gateway replicas (min/max of its autoscaler). */
+  readonly ingressGateway: { readonly min: number; readonly max: number };
+  /** Istio egress gateway replicas. */
+  readonly egressGateway: { readonly min: number; readonly max: number };
+  /** Replicas of the platform's core services (`api-server`), min/max of the HPA. */
+  readonly coreServices: { readonly min: number; readonly max: number };
+  /** Tracing sample rate in percent (0–100). */
+  readonly tracingSamplePercent: number;
+}
+
+export interface GitOpsConfig {
+  /** Git repository Argo CD reads `dist/` from. */
+  readonly repoURL: string;
+  /** Branch, tag or commit Argo CD tracks. */
+  readonly targetRevision: string;
+}
+
+export interface EnvironmentConfig {
+  readonly name: EnvironmentName;
+  /** Clusters of this environment; Argo CD targets all of them. */
+  readonly clusters: readonly ClusterConfig[];
+  readonly sizing: EnvironmentSizing;
+  /** The environment's public DNS zone (`ceres.io` for prod, `staging.ceres.io`, ...). */
+  readonly baseDomain: string;
+}
+
+export interface PlatformConfig {
+  /** Platform name, used as a label value and name prefix. */
+  readonly name: string;
+  /** Container registries workloads may pull from (enforced by the policy engine). */
+  readonly allowedRegistries: readonly string[];
+  /** Keycloak base URL; a tenant realm's issuer is `<keycloakUrl>/realms/<realm>`. */
+  readonly keycloakUrl: string;
+  readonly gitops: GitOpsConfig;
+  readonly environments: readonly EnvironmentConfig[];
+}

@@ -1,0 +1,59 @@
+import { InputError, InputIssue } from './errors';
+import { CLOUDS, ENVIRONMENT_NAMES, PlatformConfig } from './model';
+import { isDnsLabel } from './names';
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function isCidr(v: string): boolean {
+  const m = CIDR.exec(v);
+  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}
+
+/**
+ * Checks the platform description (normally `apps/platform/platform.ts`). It is TypeScript, so the
+ * compiler checks types; this checks what types cannot: names, uniqueness, ranges.
+ */
+export function validatePlatform(platform: PlatformConfig, file: string): void {
+  const issues: InputIssue[] = [];
+  const at = (path: string, message: string) => issues.push({ file, path, message });
+  if (!isDnsLabel(platform.name)) at('name', `${JSON.stringify(platform.name)} is not a DNS-1123 label`);
+  if (!/^https:\/\/[^/\s]+(\/[^\s]*)?$/.test(platform.keycloakUrl)) at('keycloakUrl', 'must be an https:// URL');
+  if (!platform.gitops.repoURL) at('gitops.repoURL', 'is required');
+  if (!platform.gitops.targetRevision) at('gitops.targetRevision', 'is required');
+  const envNames = new Set<string>();
+  const clusterNames = new Set<string>();
+  platform.environments.forEach((env, i) => {
+    const p = `environments[${i}]`;
+    if (!ENVIRONMENT_NAMES.includes(env.name)) at(`${p}.name`, `${JSON.stringify(env.name)} is not allowed; allowed: ${ENVIRONMENT_NAMES.join(', ')}`);
+    if (envNames.has(env.name)) at(`${p}.name`, `environment ${env.name} is declared twice`);
+    envNames.add(env.name);
+    if (env.clusters.length === 0) at(`${p}.clusters`, 'an environment needs at least one cluster');
+    const s = env.sizing;
+    for (const [key, range] of Object.entries({ istiod: s.istiod, ingressGateway: s.ingressGateway, egressGateway: s.egressGateway, coreServices: s.coreServices })) {
+      if (!(Number.isInteger(range.min) && range.min >= 1 && range.max >= range.min)) at(`${p}.sizing.${key}`, `needs 1 <= min <= max, got min ${range.min}, max ${range.max}`);
+      if (s.ha && range.min < 2) at(`${p}.sizing.${key}.min`, `an HA environment runs at least 2 replicas, got ${range.min}`);
+    }
+    if (!(s.tracingSamplePercent >= 0 && s.tracingSamplePercent <= 100)) at(`${p}.sizing.tracingSamplePercent`, 'must be between 0 and 100');
+    env.clusters.forEach((c, j) => {
+      const cp = `${p}.clusters[${j}]`;
+      if (!isDnsLabel(c.name)) at(`${cp}.name`, `${JSON.stringify(c.name)} is not a DNS-1123 label`);
+      if (clusterNames.has(c.name)) at(`${cp}.name`, `cluster name ${c.name} is used twice; cluster names are unique across the platform`);
+      clusterNames.add(c.name);
+      if (!CLOUDS.includes(c.cloud)) at(`${cp}.cloud`, `${JSON.stringify(c.cloud)} is not allowed; allowed: ${CLOUDS.join(', ')}`);
+      if ((c.cloud === 'edge') !== (c.role === 'edge')) at(`${cp}.role`, 'edge clusters, and only they, have role "edge"');
+      if (c.cloud !== 'edge' && (!c.networkCidr || !isCidr(c.networkCidr))) at(`${cp}.networkCidr`, 'cloud clusters need a network CIDR such as "10.30.0.0/16"');
+      if (!/^1\.(2[89]|3\d)$/.test(c.kubernetesVersion)) at(`${cp}.kubernetesVersion`, `${JSON.stringify(c.kubernetesVersion)} is not supported; use 1.28 or newer`);
+      for (const cidr of c.apiAllowedCidrs ?? []) if (!isCidr(cidr)) at(`${cp}.apiAllowedCidrs`, `${JSON.stringify(cidr)} is not a CIDR`);
+      const pools = new Set<string>();
+      c.nodePools.forEach((np, k) => {
+        const pp = `${cp}.nodePools[${k}]`;
+        if (!isDnsLabel(np.name)) at(`${pp}.name`, `${JSON.stringify(np.name)} is not a DNS-1123 label`);
+        if (pools.has(np.name)) at(`${pp}.name`, `node pool ${np.name} is declared twice`);
+        pools.add(np.name);
+        if (!(np.min >= 0 && np.min <= np.desired && np.desired <= np.max && np.max >= 1)) at(pp, `needs 0 <= min <= desired <= max and max >= 1, got ${np.min}/${np.desired}/${np.max}`);
+      });
+      if (c.cloud !== 'edge' && c.cloud !== 'gcp' && !c.nodePools.some((np) => np.purpose === 'system')) at(`${cp}.nodePools`, 'needs a node pool with purpose "system"');
+    });
+  });
+  if (issues.length) throw new InputError(issues);
+}
