@@ -6,6 +6,8 @@ import { EnvironmentOutput } from '../../lib/core/output';
 import { renderEnvironment } from '../../lib/core/render';
 import { CorePlatformAddOn } from '../../lib/platform/core-addon';
 import { TenantsAddOn } from '../../lib/tenants/tenants-addon';
+import { ServiceCatalog } from '../../lib/core/services';
+import { serviceCatalog } from './services';
 
 /**
  * The platform's add-ons, in deployment order. GitOps comes last: it derives the app of apps from
@@ -16,7 +18,13 @@ export function platformAddOns(): PlatformAddOn[] {
 }
 
 /** One environment's output, before rendering. */
-export function buildEnvironment(platform: PlatformConfig, input: TenantInput, envName: string, addOns: readonly PlatformAddOn[]): EnvironmentOutput {
+export function buildEnvironment(
+  platform: PlatformConfig,
+  input: TenantInput,
+  envName: string,
+  addOns: readonly PlatformAddOn[],
+  services: ServiceCatalog = serviceCatalog,
+): EnvironmentOutput {
   const environment = platform.environments.find((e) => e.name === envName);
   if (!environment) throw new Error(`unknown environment ${envName}`);
   const output = new EnvironmentOutput(platform, environment);
@@ -29,6 +37,7 @@ export function buildEnvironment(platform: PlatformConfig, input: TenantInput, e
     tenants,
     databases: input.databases.filter((d) => ids.has(d.tenantId)),
     backups: input.backups,
+    services,
   };
   for (const addOn of addOns) addOn.deploy(ctx);
   return output;

@@ -2,6 +2,7 @@ import { ManifestCheck } from './checks';
 import { BackupSpec, DatabaseSpec, TenantSpec } from './input/types';
 import { EnvironmentConfig, PlatformConfig } from './model';
 import { EnvironmentOutput } from './output';
+import { ServiceCatalog } from './services';
 
 /** What an add-on sees when it deploys into one environment. */
 export interface PlatformContext {
@@ -14,6 +15,8 @@ export interface PlatformContext {
   readonly databases: readonly DatabaseSpec[];
   /** Platform backup schedules. */
   readonly backups: readonly BackupSpec[];
+  /** The services deployed in this environment (workloads and mesh both derive from it). */
+  readonly services: ServiceCatalog;
 }
 
 /**
