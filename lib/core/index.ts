@@ -10,6 +10,7 @@ export * from './render';
 export * from './yaml';
 export * from './checks';
 export * from './addon';
+export * from './argocd';
 export * from './services';
 export * from './writer';
 export * from './tree';

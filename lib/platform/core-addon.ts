@@ -1,3 +1,4 @@
+import { SyncWave } from '../core/argocd';
 import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -12,7 +13,7 @@ export class CorePlatformAddOn implements PlatformAddOn {
       description: 'The ceres core namespace and its services',
       labels: { [Labels.costCenter]: 'platform' },
       stateful: true,
-      syncWave: 5,
+      syncWave: SyncWave.namespaces,
     });
     new GuardedNamespace(folder.manifest('namespace'), 'Namespace', { name: PlatformNamespaces.core, podSecurity: 'restricted', meshInjection: true });
   }

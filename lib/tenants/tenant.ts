@@ -1,3 +1,4 @@
+import { SyncWave } from '../core/argocd';
 import { Construct } from 'constructs';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
@@ -27,7 +28,7 @@ export class Tenant extends Construct {
       project: names.project,
       labels: tenantLabels(props.spec.tenantId, props.spec.subscriptionLevel),
       stateful: true,
-      syncWave: 10,
+      syncWave: SyncWave.namespaces,
     });
     super(folder, 'Tenant');
     this.spec = props.spec;
