@@ -56,3 +56,6 @@ export const ClusterIssuers = {
   production: 'letsencrypt-prod',
   staging: 'letsencrypt-staging',
 } as const;
+
+/** The folder the root Application of an environment syncs: child Applications, AppProjects, ApplicationSet, Helm add-ons. */
+export const APP_OF_APPS_FOLDER = 'argocd';

@@ -135,3 +135,14 @@ export class EnvironmentOutput {
     return [...this._folders.values()];
   }
 }
+
+/**
+ * `dist/<env>/argocd/`: what the environment's root Application syncs (child Applications, AppProjects,
+ * the ApplicationSet, Helm add-on Applications). It has no child Application of its own.
+ */
+export function appOfAppsFolder(output: EnvironmentOutput): OutputFolder {
+  return output.folder('argocd', {
+    synced: false,
+    description: 'Argo CD Applications, AppProjects and ApplicationSet; synced by the root Application',
+  });
+}

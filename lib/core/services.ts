@@ -124,3 +124,17 @@ export interface ServiceCatalog {
   readonly services: readonly ServiceDeclaration[];
   readonly external: readonly ExternalService[];
 }
+
+/**
+ * Name of the Deployment (and HPA, PDB, VPA) running one version of a service: `<service>-<version>`,
+ * or `<service>` when Flagger owns the rollout (Flagger's Canary targets that Deployment and creates
+ * `<service>-primary` itself).
+ */
+export function workloadName(service: ServiceDeclaration, version: ServiceVersion): string {
+  return service.rollout === 'flagger' ? service.name : `${service.name}-${version.name}`;
+}
+
+/** The service account a service's pods run as. */
+export function serviceAccountName(service: ServiceDeclaration): string {
+  return service.serviceAccount ?? service.name;
+}

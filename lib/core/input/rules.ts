@@ -151,3 +151,17 @@ export function namespaceGlob(glob: string): (ns: string) => boolean {
   const re = new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`);
   return (ns) => re.test(ns);
 }
+
+/**
+ * Name of the Velero BackupStorageLocation serving a storage URI (`s3://ceres-backups/x` →
+ * `s3-ceres-backups-x`): the Velero add-on declares one per distinct URI, schedules reference it.
+ */
+export function backupLocationName(uri: string): string {
+  const { scheme, bucket, prefix } = parseStorageUri(uri);
+  return [scheme, bucket, ...prefix.split('/').filter(Boolean)]
+    .join('-')
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .slice(0, 63)
+    .replace(/-$/, '');
+}
