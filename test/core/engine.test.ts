@@ -1,0 +1,170 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_TENANTS_DIR, PROJECT_ROOT, synthesize } from '../../apps/synthesize';
+import { runSynth } from '../../apps/synth';
+import { compareTree, readTree } from '../../lib/core/tree';
+import { writeTreeAtomically } from '../../lib/core/writer';
+
+const quiet = { out: () => undefined, err: () => undefined };
+
+describe('the synth engine', () => {
+  const first = synthesize();
+
+  it('keeps the committed dist/ current (re-run `npm run synth` and commit when this fails)', () => {
+    const diff = compareTree(readTree(join(PROJECT_ROOT, 'dist')), first.files);
+    expect(diff).toEqual({ added: [], removed: [], changed: [] });
+  });
+
+  it('is deterministic: a second synth is byte-identical', () => {
+    const second = synthesize();
+    expect(compareTree(first.files, second.files)).toEqual({ added: [], removed: [], changed: [] });
+  });
+
+  it('does not depend on where the project is checked out', () => {
+    for (const [path, content] of first.files) {
+      expect({ path, hasRoot: content.includes(PROJECT_ROOT) }).toEqual({ path, hasRoot: false });
+    }
+  });
+
+  it('writes one folder per environment and Argo CD Application: dist/<env>/<folder>/<file>', () => {
+    for (const path of first.files.keys()) {
+      expect(path).toMatch(/^(dev|staging|prod)\/[a-z0-9-]+\/[a-z0-9.-]+\.(yaml|md|json)$|^terraform\/[a-z0-9-]+\/cdk\.tf\.json$/);
+    }
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(first.files.has(`${env}/core/namespace.yaml`)).toBe(true);
+    }
+  });
+
+  it('gives each tenant of an environment its own folder with its namespace', () => {
+    for (const t of first.input.tenants) {
+      for (const env of ['dev', 'staging', 'prod']) {
+        const file = first.files.get(`${env}/tenant-${t.tenantId}/namespace.yaml`);
+        if (!t.environments.includes(env as never)) {
+          expect([...first.files.keys()].some((p) => p.startsWith(`${env}/tenant-${t.tenantId}/`))).toBe(false);
+          continue;
+        }
+        const ns = parseAllDocuments(file!).map((d) => d.toJS()).find((o) => o.kind === 'Namespace');
+        expect(ns.metadata.name).toBe(`tenant-${t.tenantId}`);
+        expect(ns.metadata.labels).toMatchObject({
+          'app.kubernetes.io/managed-by': 'ceres-synth',
+          'app.kubernetes.io/part-of': 'ceres',
+          'ceres.io/tenant': t.tenantId,
+          'ceres.io/tier': t.subscriptionLevel,
+        });
+      }
+    }
+  });
+
+  it('writes every manifest as parseable YAML with explicit names', () => {
+    for (const [path, content] of first.files) {
+      if (!path.endsWith('.yaml')) continue;
+      for (const doc of parseAllDocuments(content)) {
+        expect(doc.errors).toEqual([]);
+        const obj = doc.toJS();
+        if (path.includes('/edge/') || obj?.kind === 'Policy') continue; // non-Kubernetes material
+        expect(typeof obj.metadata?.name).toBe('string');
+      }
+    }
+  });
+});
+
+describe('the atomic writer', () => {
+  let work: string;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'ceres-writer-'));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  it('removes files of resources that disappeared', () => {
+    const dist = join(work, 'dist');
+    writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n'], ['prod/b/y.yaml', 'b: 1\n']]));
+    writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 2\n']]));
+    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 2\n']]));
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
+  it('leaves dist/ byte-for-byte untouched when writing fails before the swap', () => {
+    const dist = join(work, 'dist');
+    writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    expect(() =>
+      writeTreeAtomically(dist, new Map([['prod/b/y.yaml', 'b: 1\n']]), {
+        beforeSwap: () => {
+          throw new Error('disk full');
+        },
+      }),
+    ).toThrow('disk full');
+    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
+  it('cleans up leftovers of an interrupted run', () => {
+    const dist = join(work, 'dist');
+    mkdirSync(join(work, '.dist-tmp-dist-12345', 'prod'), { recursive: true });
+    writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
+  it('refuses paths that escape the output folder', () => {
+    expect(() => writeTreeAtomically(join(work, 'dist'), new Map([['../evil.yaml', 'x']]))).toThrow('refusing to write outside');
+    expect(existsSync(join(work, 'evil.yaml'))).toBe(false);
+  });
+});
+
+describe('npm run synth', () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'ceres-synth-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('removes the files of a tenant that was removed from the input', () => {
+    const tenants = join(work, 'tenants');
+    const out = join(work, 'dist');
+    cpSync(DEFAULT_TENANTS_DIR, tenants, { recursive: true });
+    expect(runSynth(['--tenants', tenants, '--out', out], quiet)).toBe(0);
+    expect(readTree(out).has('prod/tenant-globex-002/namespace.yaml')).toBe(true);
+    rmSync(join(tenants, 'globex.yaml'));
+    expect(runSynth(['--tenants', tenants, '--out', out], quiet)).toBe(0);
+    expect([...readTree(out).keys()].filter((p) => p.includes('globex'))).toEqual([]);
+  });
+
+  it('leaves the output untouched when the input is bad, and says so', () => {
+    const tenants = join(work, 'bad-tenants');
+    const out = join(work, 'kept');
+    mkdirSync(tenants, { recursive: true });
+    mkdirSync(join(out, 'prod'), { recursive: true });
+    writeFileSync(join(out, 'prod', 'x.yaml'), 'x: 1\n');
+    writeFileSync(join(tenants, 'a.yaml'), 'apiVersion: ceres.io/v1\nkind: CeresTenant\nmetadata: { name: a }\nspec: {}\n');
+    const err: string[] = [];
+    expect(runSynth(['--tenants', tenants, '--out', out], { out: () => undefined, err: (l) => err.push(l) })).toBe(1);
+    expect(err.join('\n')).toContain('spec.displayName: is required');
+    expect(readTree(out)).toEqual(new Map([['prod/x.yaml', 'x: 1\n']]));
+  });
+
+  it('--check reports a stale output without writing it', () => {
+    const out = join(work, 'stale');
+    mkdirSync(join(out, 'prod'), { recursive: true });
+    writeFileSync(join(out, 'prod', 'old.yaml'), 'x: 1\n');
+    const err: string[] = [];
+    expect(runSynth(['--out', out, '--check'], { out: () => undefined, err: (l) => err.push(l) })).toBe(1);
+    expect(err).toContain('  - prod/old.yaml');
+    expect(err).toContain('  + prod/core/namespace.yaml');
+    expect(readTree(out)).toEqual(new Map([['prod/old.yaml', 'x: 1\n']]));
+  });
+
+  it('exits non-zero without a stack trace as a real process', () => {
+    const tenants = join(work, 'proc-tenants');
+    mkdirSync(tenants, { recursive: true });
+    writeFileSync(join(tenants, 'a.yaml'), 'apiVersion: ceres.io/v1\nkind: Tenant\nmetadata: { name: a }\nspec: {}\n');
+    const tsx = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+    const res = spawnSync(tsx, ['apps/synth.ts', '--tenants', tenants, '--out', join(work, 'proc-out')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('kind: "Tenant" is not a known kind; allowed: CeresTenant, CeresDatabase, CeresBackup');
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(work, 'proc-out'))).toBe(false);
+  });
+});
+
