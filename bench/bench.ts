@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: synthesizes 10, 100 and 1000 generated tenants (each in its own process) and
+ * prints wall time, peak memory, objects, bytes and the ratio to the YAML-serialization floor of
+ * the same objects, measured in the same run. `npm run bench -- 10 100` picks the sizes.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const root = join(__dirname, '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const rows: Record<string, number>[] = [];
+for (const n of sizes.length ? sizes : [10, 100, 1000]) {
+  const out = execFileSync(tsx, [join(__dirname, 'run-one.ts'), String(n)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+  rows.push(JSON.parse(out.trim().split('\n').pop()!));
+}
+console.log('Kubernetes manifests (all environments; synth = parse input + build + resolve + checks + serialize, in memory):');
+console.log('tenants  synth ms  floor ms  ratio  write ms  objects   files      bytes  peak RSS MB');
+for (const r of rows) {
+  console.log(
+    `${String(r.tenants).padStart(7)}  ${String(r.synthMs).padStart(8)}  ${String(r.floorMs).padStart(8)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.writeMs).padStart(8)}  ${String(r.objects).padStart(7)}  ${String(r.files).padStart(6)}  ${String(r.bytes).padStart(9)}  ${String(r.peakRssMb).padStart(11)}`,
+  );
+}
+if (rows.length >= 2) {
+  const a = rows[rows.length - 2];
+  const b = rows[rows.length - 1];
+  const growth = b.synthMs / a.synthMs;
+  console.log(`growth ${a.tenants} → ${b.tenants} tenants: ×${growth.toFixed(1)} time for ×${(b.tenants / a.tenants).toFixed(0)} tenants (linear would be ×${(b.tenants / a.tenants).toFixed(0)})`);
+}
