@@ -1,0 +1,9 @@
+/**
+ * Entry point for the cdktf CLI (`cdktf synth`, see cdktf.json): the same stacks as `npm run synth`,
+ * written by cdktf to `cdktf.out/`. Day-to-day use goes through `npm run synth` and `dist/terraform/`.
+ */
+import { platform } from '../platform/platform';
+import { createInfraApp } from '../../lib/infra/infra-app';
+
+const { app } = createInfraApp(platform, process.env.CDKTF_OUTDIR ?? 'cdktf.out');
+app.synth();

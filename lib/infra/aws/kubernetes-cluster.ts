@@ -1,0 +1,128 @@
+import { Construct } from 'constructs';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
+import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { managedPolicy, serviceTrustPolicy } from './policies';
+
+/** Every EKS control-plane log type. */
+export const EKS_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
+
+export interface AwsKubernetesClusterProps {
+  /** Cluster name. */
+  readonly name: string;
+  /** Kubernetes minor version (`1.30`). */
+  readonly kubernetesVersion: string;
+  /** Private subnets for the control-plane network interfaces. */
+  readonly subnetIds: string[];
+  /**
+   * CIDRs allowed to reach the public API endpoint. Empty: the endpoint is private only.
+   * @default []
+   */
+  readonly apiAllowedCidrs?: readonly string[];
+  /**
+   * Retention of the control-plane logs, in days.
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Refuse `terraform destroy` of the cluster.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /** Tags for every resource. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * An EKS cluster with a private API endpoint, all control-plane logs, envelope encryption of Secrets with
+ * a rotating KMS key, access entries (API authentication mode), an IAM OIDC provider for IRSA and the
+ * Pod Identity agent.
+ */
+export class AwsKubernetesCluster extends Construct {
+  public readonly cluster: EksCluster;
+  public readonly secretsKey: KmsKey;
+  public readonly oidcProvider: IamOpenidConnectProvider;
+
+  constructor(scope: Construct, id: string, props: AwsKubernetesClusterProps) {
+    super(scope, id);
+    const tags = props.tags ?? {};
+    const allowed = [...(props.apiAllowedCidrs ?? [])];
+    if (allowed.some((c) => c === '0.0.0.0/0')) {
+      throw new Error(`AwsKubernetesCluster '${props.name}': apiAllowedCidrs must not contain 0.0.0.0/0`);
+    }
+
+    this.secretsKey = new KmsKey(this, 'secrets-key', {
+      description: `EKS ${props.name} Secrets envelope encryption`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags,
+    });
+    new KmsAlias(this, 'secrets-key-alias', { name: `alias/${props.name}-eks-secrets`, targetKeyId: this.secretsKey.keyId });
+
+    const role = new IamRole(this, 'cluster-role', {
+      name: `${props.name}-cluster`,
+      assumeRolePolicy: serviceTrustPolicy('eks.amazonaws.com', ['sts:AssumeRole', 'sts:TagSession']),
+      tags,
+    });
+    const attachment = new IamRolePolicyAttachment(this, 'cluster-policy', {
+      role: role.name,
+      policyArn: managedPolicy('AmazonEKSClusterPolicy'),
+    });
+
+    // EKS creates this group itself when logging is on; owning it sets the retention.
+    const logGroup = new CloudwatchLogGroup(this, 'control-plane-logs', {
+      name: `/aws/eks/${props.name}/cluster`,
+      retentionInDays: props.logRetentionDays ?? 90,
+      tags,
+    });
+
+    this.cluster = new EksCluster(this, 'cluster', {
+      name: props.name,
+      version: props.kubernetesVersion,
+      roleArn: role.arn,
+      vpcConfig: {
+        subnetIds: props.subnetIds,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: allowed.length > 0,
+        publicAccessCidrs: allowed.length > 0 ? allowed : undefined,
+      },
+      enabledClusterLogTypes: [...EKS_LOG_TYPES],
+      encryptionConfig: { resources: ['secrets'], provider: { keyArn: this.secretsKey.arn } },
+      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
+      // Standard support only: extended support costs six times as much per cluster hour.
+      upgradePolicy: { supportType: 'STANDARD' },
+      deletionProtection: props.deletionProtection ?? true,
+      tags,
+      dependsOn: [attachment, logGroup],
+    });
+
+    // IRSA: an IAM OIDC provider for the cluster's service account issuer.
+    this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
+      url: this.cluster.identity.get(0).oidc.get(0).issuer,
+      clientIdList: ['sts.amazonaws.com'],
+      tags,
+    });
+    // EKS Pod Identity, the simpler successor of IRSA, used by Karpenter and the platform's add-ons.
+    new EksAddon(this, 'pod-identity-agent', {
+      clusterName: this.cluster.name,
+      addonName: 'eks-pod-identity-agent',
+      resolveConflictsOnUpdate: 'OVERWRITE',
+      tags,
+    });
+  }
+
+  public get name(): string {
+    return this.cluster.name;
+  }
+  public get endpoint(): string {
+    return this.cluster.endpoint;
+  }
+  public get certificateAuthority(): string {
+    return this.cluster.certificateAuthority.get(0).data;
+  }
+}

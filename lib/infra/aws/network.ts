@@ -1,0 +1,189 @@
+import { Construct } from 'constructs';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { Route } from '@cdktf/provider-aws/lib/route';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { prefixLength, subnetCidr } from '../cidr';
+
+export interface AwsNetworkProps {
+  /** Name prefix of the network's resources (the cluster name). */
+  readonly name: string;
+  /** VPC CIDR, a /16 (the plan cuts /18 node subnets and /21 data and public subnets out of it). */
+  readonly cidr: string;
+  /**
+   * Availability zones, three for HA.
+   * @default `<region>a`, `<region>b`, `<region>c`
+   */
+  readonly availabilityZones: readonly string[];
+  /**
+   * One NAT gateway per AZ (survives an AZ outage) or a single one (cheaper, for dev).
+   * @default true
+   */
+  readonly natGatewayPerAz?: boolean;
+  /**
+   * Retention of the VPC flow logs, in days.
+   * @default 365
+   */
+  readonly flowLogRetentionDays?: number;
+  /** Name of the EKS cluster, for the subnet discovery tags of the load balancer controller and Karpenter. */
+  readonly clusterName: string;
+  /** Tags for every resource. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * A VPC across three AZs: private subnets for nodes (/18, room for VPC CNI pod IPs) and data (/21, no
+ * route to the internet), public subnets only for NAT gateways and internet-facing load balancers, VPC
+ * flow logs of all traffic, and a default security group stripped of every rule.
+ */
+export class AwsNetwork extends Construct {
+  public readonly vpc: Vpc;
+  /** Private subnets for worker nodes and pods, one per AZ. */
+  public readonly nodeSubnets: Subnet[] = [];
+  /** Private subnets for databases and caches, one per AZ, without internet route. */
+  public readonly dataSubnets: Subnet[] = [];
+  /** Public subnets for NAT gateways and public load balancers only. */
+  public readonly publicSubnets: Subnet[] = [];
+
+  constructor(scope: Construct, id: string, props: AwsNetworkProps) {
+    super(scope, id);
+    if (prefixLength(props.cidr) !== 16) {
+      throw new Error(`AwsNetwork '${props.name}': networkCidr must be a /16 (got ${props.cidr})`);
+    }
+    if (props.availabilityZones.length !== 3) {
+      throw new Error(`AwsNetwork '${props.name}': give exactly three availability zones`);
+    }
+    const tags = props.tags ?? {};
+    const named = (name: string, extra: Record<string, string> = {}) => ({ ...tags, ...extra, Name: name });
+
+    this.vpc = new Vpc(this, 'vpc', {
+      cidrBlock: props.cidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: named(props.name),
+    });
+
+    // The default security group allows all traffic between its members; adopt it and remove every rule
+    // so nothing can use it by accident (CIS AWS 5.4).
+    new DefaultSecurityGroup(this, 'default-security-group', {
+      vpcId: this.vpc.id,
+      ingress: [],
+      egress: [],
+      tags: named(`${props.name}-default-deny`),
+    });
+
+    const igw = new InternetGateway(this, 'internet-gateway', { vpcId: this.vpc.id, tags: named(props.name) });
+    const publicRoutes = new RouteTable(this, 'public-routes', { vpcId: this.vpc.id, tags: named(`${props.name}-public`) });
+    new Route(this, 'public-default-route', {
+      routeTableId: publicRoutes.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      gatewayId: igw.id,
+    });
+    const dataRoutes = new RouteTable(this, 'data-routes', { vpcId: this.vpc.id, tags: named(`${props.name}-data`) });
+
+    const natPerAz = props.natGatewayPerAz ?? true;
+    const nats: NatGateway[] = [];
+    props.availabilityZones.forEach((az, i) => {
+      const pub = new Subnet(this, `public-${az}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: az,
+        cidrBlock: subnetCidr(props.cidr, 21, 27 + i),
+        mapPublicIpOnLaunch: false,
+        tags: named(`${props.name}-public-${az}`, { 'kubernetes.io/role/elb': '1' }),
+      });
+      new RouteTableAssociation(this, `public-${az}-routes`, { subnetId: pub.id, routeTableId: publicRoutes.id });
+      this.publicSubnets.push(pub);
+
+      if (natPerAz || i === 0) {
+        const eip = new Eip(this, `nat-${az}-ip`, { domain: 'vpc', tags: named(`${props.name}-nat-${az}`) });
+        nats.push(
+          new NatGateway(this, `nat-${az}`, {
+            allocationId: eip.allocationId,
+            subnetId: pub.id,
+            tags: named(`${props.name}-nat-${az}`),
+            dependsOn: [igw],
+          }),
+        );
+      }
+
+      const node = new Subnet(this, `nodes-${az}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: az,
+        cidrBlock: subnetCidr(props.cidr, 18, i),
+        tags: named(`${props.name}-nodes-${az}`, {
+          'kubernetes.io/role/internal-elb': '1',
+          'karpenter.sh/discovery': props.clusterName,
+        }),
+      });
+      const nodeRoutes = new RouteTable(this, `nodes-${az}-routes`, { vpcId: this.vpc.id, tags: named(`${props.name}-nodes-${az}`) });
+      new Route(this, `nodes-${az}-default-route`, {
+        routeTableId: nodeRoutes.id,
+        destinationCidrBlock: '0.0.0.0/0',
+        natGatewayId: nats[natPerAz ? i : 0].id,
+      });
+      new RouteTableAssociation(this, `nodes-${az}-routes-association`, { subnetId: node.id, routeTableId: nodeRoutes.id });
+      this.nodeSubnets.push(node);
+
+      const data = new Subnet(this, `data-${az}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: az,
+        cidrBlock: subnetCidr(props.cidr, 21, 24 + i),
+        tags: named(`${props.name}-data-${az}`),
+      });
+      new RouteTableAssociation(this, `data-${az}-routes`, { subnetId: data.id, routeTableId: dataRoutes.id });
+      this.dataSubnets.push(data);
+    });
+
+    // VPC flow logs of accepted and rejected traffic, kept in CloudWatch Logs.
+    const flowLogGroup = new CloudwatchLogGroup(this, 'flow-logs', {
+      name: `/aws/vpc/${props.name}/flow-logs`,
+      retentionInDays: props.flowLogRetentionDays ?? 365,
+      tags,
+    });
+    const flowLogRole = new IamRole(this, 'flow-logs-role', {
+      name: `${props.name}-vpc-flow-logs`,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+      tags,
+    });
+    new IamRolePolicy(this, 'flow-logs-policy', {
+      role: flowLogRole.id,
+      name: 'write-flow-logs',
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+            Resource: `${flowLogGroup.arn}:*`,
+          },
+        ],
+      }),
+    });
+    new FlowLog(this, 'flow-log', {
+      vpcId: this.vpc.id,
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logDestination: flowLogGroup.arn,
+      iamRoleArn: flowLogRole.arn,
+      maxAggregationInterval: 60,
+      tags,
+    });
+  }
+
+  /** The VPC CIDR, for security group rules. */
+  public get cidr(): string {
+    return this.vpc.cidrBlock;
+  }
+}

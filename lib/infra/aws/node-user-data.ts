@@ -1,0 +1,77 @@
+import type { NodePoolPurpose } from '../../core/model';
+import { EVICTION_HARD_MEMORY_MI, KUBELET_TUNING, NODE_SYSCTLS } from '../node-tuning';
+
+/** The fixed MIME boundary keeps the user data byte-identical between runs. */
+const BOUNDARY = '//CERES-NODE-TUNING//';
+
+/**
+ * The shell part: write the shared sysctl table to `/etc/sysctl.d`, load the modules the settings need
+ * (BBR, conntrack) and apply.
+ */
+export function sysctlScript(): string {
+  const conf = NODE_SYSCTLS.map((s) => `${s.key} = ${s.value}`).join('\n');
+  return [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    '# CERES node tuning (lib/infra/node-tuning.ts).',
+    'modprobe tcp_bbr',
+    'modprobe nf_conntrack',
+    'echo tcp_bbr > /etc/modules-load.d/ceres-bbr.conf',
+    "cat > /etc/sysctl.d/90-ceres.conf <<'SYSCTL'",
+    conf,
+    'SYSCTL',
+    'sysctl --system',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The AL2023 `nodeadm` part: kubelet settings for the pool's purpose. EKS merges it with the NodeConfig
+ * it generates for managed node groups (cluster endpoint, CA).
+ */
+export function nodeConfig(purpose: NodePoolPurpose): string {
+  const k = KUBELET_TUNING[purpose];
+  const lines = [
+    'apiVersion: node.eks.aws/v1alpha1',
+    'kind: NodeConfig',
+    'spec:',
+    '  kubelet:',
+    '    config:',
+    `      cpuManagerPolicy: ${k.cpuManagerPolicy}`,
+    `      topologyManagerPolicy: ${k.topologyManagerPolicy}`,
+    `      memoryManagerPolicy: ${k.memoryManagerPolicy}`,
+  ];
+  if (k.memoryManagerPolicy === 'Static') {
+    // The memory manager needs reservedMemory = kubeReserved + systemReserved + hard eviction threshold.
+    const kube = k.kubeReservedMemoryMi ?? 1024;
+    lines.push(
+      '      kubeReserved:',
+      `        memory: ${kube}Mi`,
+      '      reservedMemory:',
+      '        - numaNode: 0',
+      '          limits:',
+      `            memory: ${kube + EVICTION_HARD_MEMORY_MI}Mi`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** MIME multi-part user data (NodeConfig + shell script), base64 as launch templates expect it. */
+export function nodeUserData(purpose: NodePoolPurpose): string {
+  const mime = [
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/mixed; boundary="${BOUNDARY}"`,
+    '',
+    `--${BOUNDARY}`,
+    'Content-Type: application/node.eks.aws',
+    '',
+    nodeConfig(purpose),
+    `--${BOUNDARY}`,
+    'Content-Type: text/x-shellscript; charset="us-ascii"',
+    '',
+    sysctlScript(),
+    `--${BOUNDARY}--`,
+    '',
+  ].join('\n');
+  return Buffer.from(mime, 'utf8').toString('base64');
+}

@@ -1,0 +1,115 @@
+import { Construct } from 'constructs';
+import { ManagementLock } from '@cdktf/provider-azurerm/lib/management-lock';
+import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone';
+import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link';
+import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
+import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
+import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
+
+export interface AzureBackupStorageProps {
+  /** Storage account name: 3-24 lowercase letters and digits, globally unique. */
+  readonly accountName: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  /** Subnet of the blob private endpoint. */
+  readonly endpointSubnetId: string;
+  /** VNet linked to the `privatelink.blob.core.windows.net` zone. */
+  readonly virtualNetworkId: string;
+  /**
+   * Blob containers to create.
+   * @default ['velero', 'postgres']
+   */
+  readonly containers?: readonly string[];
+  /**
+   * Replication: geo-zone-redundant by default, for cross-region restores.
+   * @default 'GZRS'
+   */
+  readonly replication?: 'ZRS' | 'GZRS' | 'RAGZRS';
+  /**
+   * Soft-delete retention of blobs and containers, in days.
+   * @default 30
+   */
+  readonly softDeleteDays?: number;
+  /** Tags. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The storage account for backups: TLS 1.2 minimum, HTTPS only, no public blob access, shared keys off
+ * (Entra ID only), public network access disabled with a blob private endpoint, infrastructure
+ * (double) encryption, blob versioning, change feed and soft delete, and a CanNotDelete lock.
+ */
+export class AzureBackupStorage extends Construct {
+  public readonly account: StorageAccount;
+
+  constructor(scope: Construct, id: string, props: AzureBackupStorageProps) {
+    super(scope, id);
+    if (!/^[a-z0-9]{3,24}$/.test(props.accountName)) {
+      throw new Error(`storage account name '${props.accountName}': use 3-24 lowercase letters and digits`);
+    }
+    const tags = props.tags ?? {};
+    const base = { resourceGroupName: props.resourceGroupName };
+    const retention = props.softDeleteDays ?? 30;
+    this.account = new StorageAccount(this, 'account', {
+      ...base,
+      name: props.accountName,
+      location: props.location,
+      accountKind: 'StorageV2',
+      accountTier: 'Standard',
+      accountReplicationType: props.replication ?? 'GZRS',
+      accessTier: 'Cool',
+      minTlsVersion: 'TLS1_2',
+      httpsTrafficOnlyEnabled: true,
+      allowNestedItemsToBePublic: false,
+      sharedAccessKeyEnabled: false,
+      defaultToOauthAuthentication: true,
+      publicNetworkAccessEnabled: false,
+      infrastructureEncryptionEnabled: true,
+      crossTenantReplicationEnabled: false,
+      networkRules: { defaultAction: 'Deny', bypass: ['AzureServices'] },
+      blobProperties: {
+        versioningEnabled: true,
+        changeFeedEnabled: true,
+        deleteRetentionPolicy: { days: retention },
+        containerDeleteRetentionPolicy: { days: retention },
+      },
+      tags,
+    });
+    for (const name of props.containers ?? ['velero', 'postgres']) {
+      // storage_account_id: created through Azure Resource Manager, which works without data-plane access.
+      new StorageContainer(this, `container-${name}`, {
+        name,
+        storageAccountId: this.account.id,
+        containerAccessType: 'private',
+      });
+    }
+    const zone = new PrivateDnsZone(this, 'blob-dns-zone', { ...base, name: 'privatelink.blob.core.windows.net', tags });
+    new PrivateDnsZoneVirtualNetworkLink(this, 'blob-dns-link', {
+      ...base,
+      name: `${props.accountName}-blob`,
+      privateDnsZoneName: zone.name,
+      virtualNetworkId: props.virtualNetworkId,
+      tags,
+    });
+    new PrivateEndpoint(this, 'blob-endpoint', {
+      ...base,
+      name: `${props.accountName}-blob`,
+      location: props.location,
+      subnetId: props.endpointSubnetId,
+      privateServiceConnection: {
+        name: `${props.accountName}-blob`,
+        isManualConnection: false,
+        privateConnectionResourceId: this.account.id,
+        subresourceNames: ['blob'],
+      },
+      privateDnsZoneGroup: { name: 'blob', privateDnsZoneIds: [zone.id] },
+      tags,
+    });
+    new ManagementLock(this, 'lock', {
+      name: `${props.accountName}-no-delete`,
+      scope: this.account.id,
+      lockLevel: 'CanNotDelete',
+      notes: 'CERES: backups are deletion-protected; remove the lock deliberately first.',
+    });
+  }
+}

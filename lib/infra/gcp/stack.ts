@@ -1,0 +1,119 @@
+import { Construct } from 'constructs';
+import { GcsBackend, TerraformVariable } from 'cdktf';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { ProjectService } from '@cdktf/provider-google/lib/project-service';
+import { PlatformStack, PlatformStackProps } from '../platform-stack';
+import { GcpAutopilotCluster } from './autopilot-cluster';
+import { GcpBackupBucket } from './backup-bucket';
+import { GcpNetwork } from './network';
+import { GcpPostgres } from './postgres';
+import { GcpWorkloadIdentities } from './workload-identities';
+
+/** The Google APIs the stack uses. */
+export const GCP_SERVICES = [
+  'compute.googleapis.com',
+  'container.googleapis.com',
+  'servicenetworking.googleapis.com',
+  'sqladmin.googleapis.com',
+  'iam.googleapis.com',
+] as const;
+
+export type GcpPlatformStackProps = PlatformStackProps;
+
+/** The multi-region for a region's backups (`europe-west1` → `EU`). */
+export function gcsMultiRegion(region: string): string {
+  if (region.startsWith('europe-')) return 'EU';
+  if (region.startsWith('us-') || region.startsWith('northamerica-')) return 'US';
+  if (region.startsWith('asia-')) return 'ASIA';
+  return region;
+}
+
+/**
+ * An environment's GCP infrastructure (the design's tertiary): VPC, GKE Autopilot, Cloud SQL PostgreSQL,
+ * the cross-region backup bucket and Workload Identity for the platform's service accounts. The project id
+ * comes from a Terraform variable.
+ */
+export class GcpPlatformStack extends PlatformStack {
+  public readonly network: GcpNetwork;
+  public readonly kubernetes: GcpAutopilotCluster;
+  public readonly postgres: GcpPostgres;
+  public readonly backups: GcpBackupBucket;
+
+  constructor(scope: Construct, props: GcpPlatformStackProps) {
+    super(scope, 'gcp', props);
+    const { cluster, environment } = props;
+    const region = cluster.region;
+    // GCP labels: lowercase keys and values, no dots.
+    const labels = Object.fromEntries(Object.entries(this.tags).map(([k, v]) => [k, v.toLowerCase()]));
+
+    new GcsBackend(this, { bucket: this.state.bucket, prefix: this.state.prefix });
+
+    const projectVar = new TerraformVariable(this, 'gcp_project_id', {
+      type: 'string',
+      nullable: false,
+      description: 'GCP project the environment runs in.',
+    });
+    const project = projectVar.stringValue;
+    new GoogleProvider(this, 'google', { project, region, defaultLabels: labels });
+
+    const services = GCP_SERVICES.map(
+      (service) =>
+        new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
+    );
+
+    if (!cluster.networkCidr) throw new Error(`cluster '${cluster.name}' needs a networkCidr`);
+    this.network = new GcpNetwork(this, 'network', {
+      name: cluster.name,
+      project,
+      region,
+      cidr: cluster.networkCidr,
+      dependsOn: services,
+    });
+
+    this.kubernetes = new GcpAutopilotCluster(this, 'gke', {
+      name: cluster.name,
+      project,
+      region,
+      networkId: this.network.network.id,
+      subnetId: this.network.subnet.id,
+      kubernetesVersion: cluster.kubernetesVersion,
+      apiAllowedCidrs: cluster.apiAllowedCidrs,
+      labels,
+    });
+
+    this.postgres = new GcpPostgres(this, 'postgres', {
+      name: `${cluster.name}-postgres`,
+      project,
+      region,
+      networkId: this.network.network.id,
+      privateServicesConnection: this.network.privateServicesConnection,
+      tier: environment.sizing.ha ? 'db-custom-4-15360' : 'db-custom-2-7680',
+      labels,
+    });
+
+    this.backups = new GcpBackupBucket(this, 'backups', {
+      name: `${cluster.name}-backups-${region}`,
+      project,
+      location: gcsMultiRegion(region),
+      labels,
+    });
+
+    new GcpWorkloadIdentities(this, 'workload-identities', {
+      prefix: `${props.platform.name}-${environment.name}`,
+      project,
+      backupBucket: this.backups.name,
+    });
+
+    this.addPlatformOutputs(
+      {
+        clusterName: this.kubernetes.cluster.name,
+        clusterEndpoint: this.kubernetes.endpoint,
+        clusterCaCertificate: this.kubernetes.certificateAuthority,
+        region,
+        databaseEndpoint: this.postgres.privateIp,
+        backupBucket: this.backups.name,
+      },
+      { database_connection_name: [this.postgres.instance.connectionName, 'Cloud SQL connection name (Auth Proxy).'] },
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import { App, TerraformStack } from 'cdktf';
+import type { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
+import { AwsPlatformStack } from './aws/stack';
+import { AzurePlatformStack } from './azure/stack';
+import { GcpPlatformStack } from './gcp/stack';
+import { stackName, TerraformCloud } from './names';
+import { PlatformStack } from './platform-stack';
+import { stableJson } from './serialize';
+
+/** Clouds with Terraform stacks, in output order. Edge (K3s) sites are registered with Argo CD instead. */
+export const TERRAFORM_CLOUDS: readonly TerraformCloud[] = ['aws', 'azure', 'gcp'];
+
+/** Whether Terraform provisions clusters on this cloud (`edge` sites are not provisioned). */
+export function isTerraformCloud(cloud: Cloud): cloud is TerraformCloud {
+  return (TERRAFORM_CLOUDS as readonly string[]).includes(cloud);
+}
+
+/** The (environment, cloud, cluster) triples that get a stack, in a stable order. */
+export function plannedStacks(platform: PlatformConfig): { environment: EnvironmentConfig; cloud: TerraformCloud; cluster: ClusterConfig }[] {
+  const planned: { environment: EnvironmentConfig; cloud: TerraformCloud; cluster: ClusterConfig }[] = [];
+  for (const environment of platform.environments) {
+    for (const cloud of TERRAFORM_CLOUDS) {
+      const clusters = environment.clusters.filter((c) => c.cloud === cloud);
+      if (clusters.length > 1) {
+        throw new Error(
+          `environment '${environment.name}' has ${clusters.length} ${cloud} clusters (${clusters.map((c) => c.name).join(', ')}); ` +
+            `the Terraform app builds one stack per environment and cloud, so give each environment at most one cluster per cloud`,
+        );
+      }
+      if (clusters.length === 1) planned.push({ environment, cloud, cluster: clusters[0] });
+    }
+  }
+  return planned;
+}
+
+/** Adds one stack per environment and cloud of the platform to a cdktf app. */
+export function addPlatformStacks(app: App, platform: PlatformConfig): PlatformStack[] {
+  return plannedStacks(platform).map(({ environment, cloud, cluster }) => {
+    const props = { platform, environment, cluster };
+    switch (cloud) {
+      case 'aws':
+        return new AwsPlatformStack(app, props);
+      case 'azure':
+        return new AzurePlatformStack(app, props);
+      case 'gcp':
+        return new GcpPlatformStack(app, props);
+    }
+  });
+}
+
+/**
+ * A cdktf app with the platform's stacks. `outdir` is only used by `app.synth()` (the cdktf CLI);
+ * {@link renderStacks} renders in memory.
+ */
+export function createInfraApp(platform: PlatformConfig, outdir = 'cdktf.out'): { app: App; stacks: PlatformStack[] } {
+  const app = new App({ outdir, stackTraces: false, skipValidation: true });
+  return { app, stacks: addPlatformStacks(app, platform) };
+}
+
+/** Renders a stack to deterministic Terraform JSON without touching the disk. */
+export function renderStack(stack: TerraformStack): string {
+  stack.prepareStack();
+  const errors = stack.node.validate();
+  if (errors.length) throw new Error(`stack ${stack.node.id} is invalid:\n  ${errors.join('\n  ')}`);
+  return stableJson(stack.toTerraform());
+}
+
+/** `terraform/<env>-<cloud>/cdk.tf.json` → JSON text, for every stack of the platform. */
+export function renderStacks(platform: PlatformConfig): Map<string, string> {
+  const { stacks } = createInfraApp(platform);
+  const files = new Map<string, string>();
+  for (const stack of stacks) {
+    files.set(`terraform/${stackName(stack.environment.name, stack.cluster.cloud as TerraformCloud)}/cdk.tf.json`, renderStack(stack));
+  }
+  return files;
+}

@@ -1,0 +1,74 @@
+import { Construct } from 'constructs';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
+import { defaultStateLocation, platformTags, StateLocation, stackName, TerraformCloud } from './names';
+
+/** The Terraform version the generated JSON needs (S3 native locking `use_lockfile` came in 1.10). */
+export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';
+
+export interface PlatformStackProps {
+  readonly platform: PlatformConfig;
+  readonly environment: EnvironmentConfig;
+  /** The environment's cluster on this stack's cloud. */
+  readonly cluster: ClusterConfig;
+  /**
+   * Where the state lives.
+   * @default bucket `<platform>-terraform-state`, key `<env>-<cloud>/terraform.tfstate`
+   */
+  readonly state?: Partial<StateLocation>;
+}
+
+/** What every cloud stack outputs, so kubeconfig generation and the Kubernetes side read the same names. */
+export interface PlatformOutputs {
+  readonly clusterName: string;
+  readonly clusterEndpoint: string;
+  readonly clusterCaCertificate: string;
+  readonly region: string;
+  readonly databaseEndpoint: string;
+  readonly backupBucket: string;
+  /**
+   * Whether the CA comes from a sensitive provider attribute (AKS `kube_config`), so the output must be
+   * marked sensitive for Terraform to accept it.
+   * @default false
+   */
+  readonly caIsSensitive?: boolean;
+}
+
+/** Base of the per-cloud stacks: names, tags, state location, required Terraform version, outputs. */
+export abstract class PlatformStack extends TerraformStack {
+  public readonly cluster: ClusterConfig;
+  public readonly environment: EnvironmentConfig;
+  public readonly platform: PlatformConfig;
+  public readonly state: StateLocation;
+  public readonly tags: Record<string, string>;
+
+  protected constructor(scope: Construct, cloud: TerraformCloud, props: PlatformStackProps) {
+    super(scope, stackName(props.environment.name, cloud));
+    if (props.cluster.cloud !== cloud) {
+      throw new Error(`cluster '${props.cluster.name}' runs on ${props.cluster.cloud}, not ${cloud}`);
+    }
+    this.cluster = props.cluster;
+    this.environment = props.environment;
+    this.platform = props.platform;
+    this.state = { ...defaultStateLocation(props.platform.name, props.environment.name, cloud), ...props.state };
+    this.tags = platformTags(props.platform, props.environment, props.cluster);
+    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
+  }
+
+  /** Outputs for kubeconfig generation (cluster name, endpoint, CA, region) and the data services. */
+  protected addPlatformOutputs(outputs: PlatformOutputs, extra: Record<string, [value: string, description: string]> = {}): void {
+    const all: Record<string, [string, string]> = {
+      cluster_name: [outputs.clusterName, 'Kubernetes cluster name (kubeconfig).'],
+      cluster_endpoint: [outputs.clusterEndpoint, 'Kubernetes API endpoint (kubeconfig server).'],
+      cluster_ca_certificate: [outputs.clusterCaCertificate, 'Base64 PEM of the cluster CA (kubeconfig certificate-authority-data).'],
+      region: [outputs.region, 'Cloud region of the cluster.'],
+      database_endpoint: [outputs.databaseEndpoint, 'PostgreSQL endpoint (private).'],
+      backup_bucket: [outputs.backupBucket, 'Backup bucket / storage account (Velero, CloudNativePG).'],
+    };
+    Object.assign(all, extra);
+    for (const [name, [value, description]] of Object.entries(all)) {
+      const sensitive = name === 'cluster_ca_certificate' && outputs.caIsSensitive === true;
+      new TerraformOutput(this, name, { value, description, sensitive: sensitive || undefined });
+    }
+  }
+}
