@@ -171,7 +171,7 @@ function lineOf(content: string, offset: number): { line: number; col: number } 
 }
 
 /** Parses YAML and checks each document against its kind's schema. */
-function parseFile(file: InputFile, issues: InputIssue[]): ParsedDoc[] {
+function parseFile(file: InputFile, issues: InputIssue[], declaredTenantIds: Set<string>): ParsedDoc[] {
   const out: ParsedDoc[] = [];
   const docs = parseAllDocuments(file.content, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -208,6 +208,8 @@ function parseFile(file: InputFile, issues: InputIssue[]): ParsedDoc[] {
       );
       continue;
     }
+    // Remembered even when the document is invalid, so that its databases are not reported as orphans too.
+    if (kind === 'CeresTenant' && typeof body.spec?.tenantId === 'string') declaredTenantIds.add(body.spec.tenantId);
     const found: SchemaIssue[] = [];
     check(body, DOCUMENT[kind as InputKind], '', found);
     issues.push(...found.map(at));
@@ -223,7 +225,8 @@ function parseFile(file: InputFile, issues: InputIssue[]): ParsedDoc[] {
  */
 export function parseTenantInput(files: readonly InputFile[]): TenantInput {
   const issues: InputIssue[] = [];
-  const docs = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).flatMap((f) => parseFile(f, issues));
+  const declaredTenantIds = new Set<string>();
+  const docs = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).flatMap((f) => parseFile(f, issues, declaredTenantIds));
   const issueAt = (d: ParsedDoc, path: string | undefined, message: string): InputIssue => ({
     file: d.file,
     document: d.document,
@@ -269,6 +272,7 @@ export function parseTenantInput(files: readonly InputFile[]): TenantInput {
   for (const d of docs.filter((x) => x.kind === 'CeresDatabase')) {
     const s = d.body.spec;
     if (!tenantIds.has(s.tenantId)) {
+      if (declaredTenantIds.has(s.tenantId)) continue; // its tenant is invalid and already reported
       const hint = suggest(s.tenantId, [...tenantIds]);
       issues.push(
         issueAt(
