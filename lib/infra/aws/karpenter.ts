@@ -20,6 +20,9 @@ export const KARPENTER_INTERRUPTION_EVENTS = {
 } as const;
 
 export interface KarpenterAwsResourcesProps {
+  /** Prefix of resource names (the cluster name as a literal, so names are readable in the plan). */
+  readonly namePrefix: string;
+  /** The cluster's name attribute (a reference, so resources wait for the cluster). */
   readonly clusterName: string;
   readonly clusterArn: string;
   /** AWS region, for the controller policy conditions. */
@@ -55,9 +58,9 @@ export class KarpenterAwsResources extends Construct {
     const tags = props.tags ?? {};
     const controller = props.controller ?? { namespace: 'kube-system', serviceAccount: 'karpenter' };
 
-    this.nodeRole = new AwsNodeRole(this, 'node-role', { name: `${props.clusterName}-karpenter-node`, tags });
+    this.nodeRole = new AwsNodeRole(this, 'node-role', { name: `${props.namePrefix}-karpenter-node`, tags });
     this.instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
-      name: `${props.clusterName}-karpenter-node`,
+      name: `${props.namePrefix}-karpenter-node`,
       role: this.nodeRole.role.name,
       tags,
     });
@@ -69,7 +72,7 @@ export class KarpenterAwsResources extends Construct {
     });
 
     this.queue = new SqsQueue(this, 'interruption-queue', {
-      name: `${props.clusterName}-karpenter`,
+      name: `${props.namePrefix}-karpenter`,
       messageRetentionSeconds: props.messageRetentionSeconds ?? 300,
       sqsManagedSseEnabled: true,
       tags,
@@ -96,7 +99,7 @@ export class KarpenterAwsResources extends Construct {
     });
     for (const [name, pattern] of Object.entries(KARPENTER_INTERRUPTION_EVENTS)) {
       const rule = new CloudwatchEventRule(this, `${name}-rule`, {
-        name: `${props.clusterName}-karpenter-${name}`,
+        name: `${props.namePrefix}-karpenter-${name}`,
         description: `Karpenter interruption handling: ${name}`,
         eventPattern: JSON.stringify(pattern),
         tags,
@@ -109,7 +112,7 @@ export class KarpenterAwsResources extends Construct {
     }
 
     this.controllerRole = new IamRole(this, 'controller-role', {
-      name: `${props.clusterName}-karpenter-controller`,
+      name: `${props.namePrefix}-karpenter-controller`,
       assumeRolePolicy: serviceTrustPolicy('pods.eks.amazonaws.com', ['sts:AssumeRole', 'sts:TagSession']),
       tags,
     });

@@ -6,6 +6,9 @@ import type { NodePoolConfig } from '../../core/model';
 import { nodeUserData } from './node-user-data';
 
 export interface AwsNodeGroupProps {
+  /** Prefix of resource names (the cluster name as a literal). */
+  readonly namePrefix: string;
+  /** The cluster's name attribute (a reference, so the group waits for the cluster). */
   readonly clusterName: string;
   /** The pool from the platform model: purpose, instance type, sizes, spot. */
   readonly pool: NodePoolConfig;
@@ -44,9 +47,9 @@ export class AwsNodeGroup extends Construct {
     const { pool } = props;
     const tags = props.tags ?? {};
     if (!(pool.min <= pool.desired && pool.desired <= pool.max)) {
-      throw new Error(`node pool '${pool.name}' of ${props.clusterName}: need min <= desired <= max`);
+      throw new Error(`node pool '${pool.name}' of ${props.namePrefix}: need min <= desired <= max`);
     }
-    const name = `${props.clusterName}-${pool.name}`;
+    const name = `${props.namePrefix}-${pool.name}`;
     this.launchTemplate = new LaunchTemplate(this, 'launch-template', {
       name,
       description: `${name} nodes (CERES tuning, IMDSv2 only)`,

@@ -70,6 +70,7 @@ export class AwsPlatformStack extends PlatformStack {
     const nodeRole = new AwsNodeRole(this, 'node-role', { name: `${cluster.name}-node` });
     for (const pool of cluster.nodePools) {
       new AwsNodeGroup(this, `pool-${pool.name}`, {
+        namePrefix: cluster.name,
         clusterName: this.kubernetes.cluster.name,
         pool,
         nodeRoleArn: nodeRole.arn,
@@ -79,6 +80,7 @@ export class AwsPlatformStack extends PlatformStack {
     }
 
     new KarpenterAwsResources(this, 'karpenter', {
+      namePrefix: cluster.name,
       clusterName: this.kubernetes.cluster.name,
       clusterArn: this.kubernetes.cluster.arn,
       region,
@@ -102,6 +104,7 @@ export class AwsPlatformStack extends PlatformStack {
     this.backups = new AwsBackupBucket(this, 'backups', { bucketName: `${cluster.name}-backups-${region}` });
 
     new AwsWorkloadRoles(this, 'workload-roles', {
+      namePrefix: cluster.name,
       clusterName: this.kubernetes.cluster.name,
       backupBucketArn: this.backups.bucket.arn,
       backupKeyArn: this.backups.key.arn,

@@ -6,6 +6,9 @@ import { PLATFORM_SERVICE_ACCOUNTS, PlatformServiceAccount } from '../workload-i
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from './policies';
 
 export interface AwsWorkloadRolesProps {
+  /** Prefix of role names (the cluster name as a literal). */
+  readonly namePrefix: string;
+  /** The cluster's name attribute (a reference, so associations wait for the cluster). */
   readonly clusterName: string;
   /** The backup bucket Velero and CloudNativePG write to. */
   readonly backupBucketArn: string;
@@ -32,7 +35,7 @@ export class AwsWorkloadRoles extends Construct {
     const tags = props.tags ?? {};
     for (const sa of props.serviceAccounts ?? PLATFORM_SERVICE_ACCOUNTS) {
       const role = new IamRole(this, `${sa.name}-role`, {
-        name: `${props.clusterName}-${sa.name}`,
+        name: `${props.namePrefix}-${sa.name}`,
         description: sa.description,
         assumeRolePolicy: serviceTrustPolicy('pods.eks.amazonaws.com', ['sts:AssumeRole', 'sts:TagSession']),
         tags,

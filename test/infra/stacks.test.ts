@@ -1,0 +1,115 @@
+import { execFileSync } from 'child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { synthesizeInfra } from '../../apps/infra/main';
+import { platform } from '../../apps/platform/platform';
+import { defaultFiles, stack } from './helpers';
+
+const EXPECTED_STACKS = ['dev-aws', 'staging-aws', 'staging-azure', 'prod-aws', 'prod-azure', 'prod-gcp'];
+
+describe('Terraform stacks of the default platform', () => {
+  it('has one stack per environment and cloud, edge excluded, in a stable order', () => {
+    expect([...defaultFiles().keys()]).toEqual(EXPECTED_STACKS.map((s) => `terraform/${s}/cdk.tf.json`));
+  });
+
+  it.each(EXPECTED_STACKS)('%s matches its snapshot', (name) => {
+    expect(defaultFiles().get(`terraform/${name}/cdk.tf.json`)).toMatchSnapshot();
+  });
+
+  it('renders byte-identical output twice in one process', () => {
+    expect(synthesizeInfra(platform)).toEqual(defaultFiles());
+  });
+
+  it('contains no absolute path, home directory or timestamp', () => {
+    const cwd = process.cwd();
+    for (const [file, text] of defaultFiles()) {
+      expect({ file, cwd: text.includes(cwd) }).toEqual({ file, cwd: false });
+      expect(text).not.toMatch(/\/work\/|\/home\/|\/tmp\/|\/Users\/|C:\\\\/);
+      expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+      expect(text).not.toContain('"local"');
+      expect(text.endsWith('}\n')).toBe(true);
+    }
+  });
+
+  it('renders the same bytes from another checkout location', () => {
+    // Copy the sources that matter to a temporary directory and render there in a fresh process.
+    const root = process.cwd();
+    const elsewhere = mkdtempSync(join(tmpdir(), 'ceres-infra-'));
+    try {
+      for (const dir of ['apps/infra', 'apps/platform', 'lib', 'tsconfig.json', 'package.json']) {
+        cpSync(join(root, dir), join(elsewhere, dir), { recursive: true });
+      }
+      symlinkSync(join(root, 'node_modules'), join(elsewhere, 'node_modules'), 'dir');
+      const script =
+        "const { synthesizeInfra } = require('./apps/infra/main'); const { platform } = require('./apps/platform/platform');" +
+        'process.stdout.write(JSON.stringify([...synthesizeInfra(platform)]));';
+      const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+        cwd: elsewhere,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      expect(new Map(JSON.parse(out) as [string, string][])).toEqual(defaultFiles());
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it.each(EXPECTED_STACKS)('%s has an explicit remote backend, pinned providers and kubeconfig outputs', (name) => {
+    const json = stack(name);
+    const backends = Object.keys(json.terraform.backend);
+    expect(backends).toHaveLength(1);
+    expect(['s3', 'azurerm', 'gcs']).toContain(backends[0]);
+    expect(json.terraform.required_version).toBe('>= 1.10.0');
+    for (const provider of Object.values(json.terraform.required_providers) as { version: string }[]) {
+      expect(provider.version).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    for (const output of ['cluster_name', 'cluster_endpoint', 'cluster_ca_certificate', 'region', 'database_endpoint', 'backup_bucket']) {
+      expect(json.output[output]).toBeDefined();
+    }
+  });
+
+  it('derives state locations from the platform, environment and cloud names', () => {
+    expect(stack('prod-aws').terraform.backend.s3).toEqual({
+      bucket: 'ceres-terraform-state',
+      key: 'prod-aws/terraform.tfstate',
+      region: 'eu-west-1',
+      encrypt: true,
+      use_lockfile: true,
+    });
+    expect(stack('prod-azure').terraform.backend.azurerm).toEqual({
+      resource_group_name: 'ceres-terraform-state',
+      storage_account_name: 'cerestfstate',
+      container_name: 'tfstate',
+      key: 'prod-azure/terraform.tfstate',
+      use_azuread_auth: true,
+    });
+    expect(stack('prod-gcp').terraform.backend.gcs).toEqual({ bucket: 'ceres-terraform-state', prefix: 'prod-gcp' });
+  });
+
+  it('pins the provider versions the prebuilt bindings wrap', () => {
+    expect(stack('prod-aws').terraform.required_providers.aws.version).toBe('6.25.0');
+    expect(stack('prod-azure').terraform.required_providers.azurerm.version).toBe('4.55.0');
+    expect(stack('prod-gcp').terraform.required_providers.google.version).toBe('6.50.0');
+  });
+
+  it('takes secrets and account ids from variables, never literals', () => {
+    expect(stack('prod-aws').variable.redis_auth_token).toMatchObject({ sensitive: true, type: 'string' });
+    expect(Object.keys(stack('prod-azure').variable)).toEqual(
+      expect.arrayContaining(['azure_subscription_id', 'azure_tenant_id', 'platform_admin_group_object_id']),
+    );
+    expect(stack('prod-gcp').variable.gcp_project_id).toBeDefined();
+    for (const text of defaultFiles().values()) {
+      expect(text).not.toMatch(/"(password|administrator_password|root_password)"\s*:/);
+    }
+  });
+
+  it('refuses two clusters of one cloud in one environment, saying what to do', () => {
+    const prod = platform.environments.find((e) => e.name === 'prod')!;
+    const twice = {
+      ...platform,
+      environments: [{ ...prod, clusters: [...prod.clusters, { ...prod.clusters[0], name: 'ceres-prod-aws-2' }] }],
+    };
+    expect(() => synthesizeInfra(twice)).toThrow(/at most one cluster per cloud/);
+  });
+});
