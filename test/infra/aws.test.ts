@@ -26,6 +26,7 @@ describe('AWS stack: network', () => {
 
   it('logs all VPC traffic and strips the default security group of every rule', () => {
     expect(only(prod(), 'aws_flow_log')).toMatchObject({ traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs' });
+    for (const group of resources(prod(), 'aws_cloudwatch_log_group')) expect(group.kms_key_id).toMatch(/aws_kms_key\.log-key/);
     const sg = only(prod(), 'aws_default_security_group');
     expect(sg.ingress).toEqual([]);
     expect(sg.egress).toEqual([]);

@@ -29,6 +29,8 @@ export interface AwsKubernetesClusterProps {
    * @default 90
    */
   readonly logRetentionDays?: number;
+  /** KMS key encrypting the control-plane log group. @default AWS-owned encryption */
+  readonly logKmsKeyArn?: string;
   /**
    * Refuse `terraform destroy` of the cluster.
    * @default true
@@ -78,6 +80,7 @@ export class AwsKubernetesCluster extends Construct {
     const logGroup = new CloudwatchLogGroup(this, 'control-plane-logs', {
       name: `/aws/eks/${props.name}/cluster`,
       retentionInDays: props.logRetentionDays ?? 90,
+      kmsKeyId: props.logKmsKeyArn,
       tags,
     });
 

@@ -34,6 +34,8 @@ export interface AwsNetworkProps {
    * @default 365
    */
   readonly flowLogRetentionDays?: number;
+  /** KMS key encrypting the flow log group. @default AWS-owned encryption */
+  readonly logKmsKeyArn?: string;
   /** Name of the EKS cluster, for the subnet discovery tags of the load balancer controller and Karpenter. */
   readonly clusterName: string;
   /** Tags for every resource. @default {} */
@@ -147,6 +149,7 @@ export class AwsNetwork extends Construct {
     const flowLogGroup = new CloudwatchLogGroup(this, 'flow-logs', {
       name: `/aws/vpc/${props.name}/flow-logs`,
       retentionInDays: props.flowLogRetentionDays ?? 365,
+      kmsKeyId: props.logKmsKeyArn,
       tags,
     });
     const flowLogRole = new IamRole(this, 'flow-logs-role', {

@@ -45,7 +45,9 @@ export function nodeConfig(purpose: NodePoolPurpose): string {
     // The memory manager needs reservedMemory = kubeReserved + systemReserved + hard eviction threshold.
     const kube = k.kubeReservedMemoryMi ?? 1024;
     lines.push(
+      // cpu is set too: the static CPU manager needs a CPU reservation, whatever nodeadm's defaults do.
       '      kubeReserved:',
+      '        cpu: 250m',
       `        memory: ${kube}Mi`,
       '      reservedMemory:',
       '        - numaNode: 0',

@@ -5,6 +5,7 @@ import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { AwsBackupBucket } from './backup-bucket';
 import { KarpenterAwsResources } from './karpenter';
 import { AwsKubernetesCluster } from './kubernetes-cluster';
+import { AwsLogEncryptionKey } from './log-encryption-key';
 import { AwsNetwork } from './network';
 import { AwsNodeGroup } from './node-group';
 import { AwsNodeRole } from './node-role';
@@ -50,7 +51,9 @@ export class AwsPlatformStack extends PlatformStack {
     });
 
     if (!cluster.networkCidr) throw new Error(`cluster '${cluster.name}' needs a networkCidr`);
+    const logKey = new AwsLogEncryptionKey(this, 'log-key', { name: cluster.name, region });
     this.network = new AwsNetwork(this, 'network', {
+      logKmsKeyArn: logKey.arn,
       name: cluster.name,
       clusterName: cluster.name,
       cidr: cluster.networkCidr,
@@ -65,6 +68,7 @@ export class AwsPlatformStack extends PlatformStack {
       kubernetesVersion: cluster.kubernetesVersion,
       subnetIds: nodeSubnetIds,
       apiAllowedCidrs: cluster.apiAllowedCidrs,
+      logKmsKeyArn: logKey.arn,
     });
 
     const nodeRole = new AwsNodeRole(this, 'node-role', { name: `${cluster.name}-node` });
