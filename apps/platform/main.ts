@@ -6,6 +6,8 @@ import { EnvironmentOutput } from '../../lib/core/output';
 import { renderEnvironment } from '../../lib/core/render';
 import { CorePlatformAddOn } from '../../lib/platform/core-addon';
 import { TenantsAddOn } from '../../lib/tenants/tenants-addon';
+import { GitOpsAddOn } from '../../lib/gitops/gitops-addon';
+import { HelmAddOnsAddOn } from '../../lib/gitops/helm-addons-addon';
 import { ServiceCatalog } from '../../lib/core/services';
 import { serviceCatalog } from './services';
 
@@ -14,7 +16,7 @@ import { serviceCatalog } from './services';
  * the folders every other add-on created.
  */
 export function platformAddOns(): PlatformAddOn[] {
-  return [new CorePlatformAddOn(), new TenantsAddOn()];
+  return [new CorePlatformAddOn(), new TenantsAddOn(), new HelmAddOnsAddOn(), new GitOpsAddOn()];
 }
 
 /** One environment's output, before rendering. */

@@ -9,7 +9,7 @@ export interface HelmChartRef {
   readonly repoURL: string;
   /** Chart name. */
   readonly chart: string;
-  /** Pinned chart version (never a range). */
+  /** Pinned chart version (never a range); a leading `v` is kept when the chart's versions carry one (cert-manager). */
   readonly version: string;
 }
 
@@ -39,6 +39,8 @@ export interface HelmApplicationProps {
   readonly ignoreDifferences?: readonly { group: string; kind: string; jsonPointers: readonly string[]; name?: string; namespace?: string }[];
   /** Argo CD namespace. @default 'argocd' */
   readonly argocdNamespace?: string;
+  /** Labels of the Application object (cost allocation, cluster, add-on name). @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -50,7 +52,7 @@ export class HelmApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: HelmApplicationProps) {
     super(scope, id);
-    if (!/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(props.chart.version)) {
+    if (!/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(props.chart.version)) {
       throw new Error(`HelmApplication ${props.name}: chart version "${props.chart.version}" must be an exact version such as 1.2.3`);
     }
     this.name = props.name;
@@ -60,6 +62,7 @@ export class HelmApplication extends Construct {
       metadata: {
         name: props.name,
         namespace: props.argocdNamespace ?? PlatformNamespaces.argocd,
+        labels: props.labels ? { ...props.labels } : undefined,
         annotations: argoAnnotations({ wave: props.syncWave }),
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },

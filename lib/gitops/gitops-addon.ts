@@ -1,0 +1,201 @@
+import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { ManifestCheck } from '../core/checks';
+import { ClusterConfig } from '../core/model';
+import { applicationName, Labels } from '../core/names';
+import { appOfAppsFolder, OutputFolder } from '../core/output';
+import { toYamlDocument } from '../core/yaml';
+import { addOnApplies, HelmAddOn } from './addons/helm-addon';
+import { PLATFORM_HELM_ADDONS } from './addons/platform-addons';
+import { argoCd } from './addons/argo-cd';
+import { ClusterFanOut, ClusterGroup, FannedOutFolder } from './cluster-fan-out';
+import { ClusterLabels, clusterProfile, clusterRegistrationLabels, destinationName, hubCluster, IN_CLUSTER, remoteClusters } from './cluster-targets';
+import { controllerOwnedFields } from './controller-owned-fields';
+import { FolderApplication } from './folder-application';
+import { folderInventory, InventoryEntry } from './folder-inventory';
+import { PlatformProject } from './platform-project';
+import { RootApplication } from './root-application';
+import { statefulProtectionCheck } from './stateful-protection-check';
+
+/** Folder holding what is applied by hand once per environment (not synced). */
+export const BOOTSTRAP_FOLDER = 'bootstrap';
+
+export interface GitOpsProps {
+  /** The Helm add-ons installed (to know which CRDs each remote cluster has). @default PLATFORM_HELM_ADDONS */
+  readonly addOns?: readonly HelmAddOn[];
+}
+
+/** A folder the app of apps delivers, with what was learnt from its objects. */
+interface DeliveredFolder {
+  readonly folder: OutputFolder;
+  readonly entries: readonly InventoryEntry[];
+}
+
+/**
+ * The app of apps. Must be the last add-on: it derives one child Application per synced folder that
+ * every other add-on created. Per environment:
+ * - dist/<env>/bootstrap/root-app.yaml: the root Application over dist/<env>/argocd/ (applied by hand);
+ * - dist/<env>/argocd/applications.yaml: a child Application per synced folder, targeting the hub;
+ * - dist/<env>/argocd/projects.yaml: the `platform` AppProject;
+ * - dist/<env>/argocd/applicationsets.yaml: ApplicationSets fanning the folders out to remote clusters.
+ */
+export class GitOpsAddOn implements PlatformAddOn {
+  public readonly name = 'gitops';
+  public readonly checks: readonly ManifestCheck[];
+  private readonly statefulFolders = new Map<string, Set<string>>();
+
+  constructor(private readonly props: GitOpsProps = {}) {
+    this.checks = [statefulProtectionCheck((env) => this.statefulFolders.get(env) ?? new Set())];
+  }
+
+  public deploy(ctx: PlatformContext): void {
+    const { platform, environment: env, output } = ctx;
+    const { repoURL, targetRevision } = platform.gitops;
+    const argocd = appOfAppsFolder(output);
+    const addOns = this.props.addOns ?? PLATFORM_HELM_ADDONS;
+
+    const delivered: DeliveredFolder[] = [];
+    for (const folder of output.folders) {
+      if (!folder.synced) continue;
+      const entries = folderInventory(folder);
+      // A folder without objects has no file for Argo CD to read.
+      if (entries.length) delivered.push({ folder, entries });
+    }
+    const stateful = new Set(delivered.filter((d) => d.folder.options.stateful).map((d) => d.folder.name));
+    this.statefulFolders.set(env.name, stateful);
+
+    const apps = argocd.manifest('applications');
+    for (const { folder, entries } of delivered) {
+      const o = folder.options;
+      new FolderApplication(apps, folder.name, {
+        name: applicationName(env.name, folder.name),
+        path: folderPath(env.name, folder.name),
+        repoURL,
+        targetRevision,
+        project: o.project ?? 'platform',
+        syncWave: o.syncWave ?? 0,
+        stateful: o.stateful ?? false,
+        serverSideApply: entries.some((e) => e.large),
+        controllerOwnedFields: controllerOwnedFields(entries, ctx.services),
+        description: o.description,
+        labels: { [Labels.costCenter]: o.labels?.[Labels.costCenter] ?? 'platform', 'ceres.io/folder': folder.name },
+      });
+    }
+
+    const remotes = remoteClusters(env);
+    new PlatformProject(argocd.manifest('projects'), 'platform', {
+      sourceRepos: [repoURL, ...addOns.map((a) => a.chart.repoURL)],
+      clusters: [IN_CLUSTER, ...remotes.map((c) => c.name)],
+    });
+
+    if (remotes.length) {
+      const sets = argocd.manifest('applicationsets');
+      const groups = clusterGroups(remotes, env.name, (c) => clusterRegistrationLabels(env, c));
+      const fanOut = (statefulFolders: boolean): ClusterGroup[] =>
+        groups.map((g) => ({
+          labels: g.labels,
+          folders: delivered
+            .filter((d) => (d.folder.options.stateful ?? false) === statefulFolders && fitsClusters(d.entries, g.clusters, addOns))
+            .map((d): FannedOutFolder => ({ folder: d.folder.name, path: folderPath(env.name, d.folder.name), project: d.folder.options.project ?? 'platform' })),
+        }));
+      for (const statefulSet of [false, true]) {
+        const fanned = fanOut(statefulSet);
+        if (!fanned.some((g) => g.folders.length)) continue;
+        const suffix = statefulSet ? '-stateful' : '';
+        new ClusterFanOut(sets, `remote${suffix}`, { name: `${env.name}-remote-clusters${suffix}`, groups: fanned, repoURL, targetRevision, stateful: statefulSet });
+      }
+    }
+
+    const bootstrap = output.folder(BOOTSTRAP_FOLDER, {
+      synced: false,
+      description: 'Applied by hand once per environment: Argo CD values and the root Application',
+    });
+    new RootApplication(bootstrap.manifest('root-app'), 'root', {
+      name: `${env.name}-root`,
+      path: folderPath(env.name, argocd.name),
+      repoURL,
+      targetRevision,
+    });
+    const hub = hubCluster(env);
+    bootstrap.addFile(
+      'argocd-values.yaml',
+      toYamlDocument(argoCd.values({ platform, environment: env, cluster: hub, hub: true, backups: ctx.backups })),
+    );
+    bootstrap.addFile('README.md', bootstrapReadme(env.name, hub, remotes, (c) => clusterRegistrationLabels(env, c), destinationName(env, hub)));
+  }
+}
+
+/** Repository path of a dist folder. */
+export function folderPath(env: string, folder: string): string {
+  return `dist/${env}/${folder}`;
+}
+
+interface RemoteGroup {
+  readonly labels: Record<string, string>;
+  readonly clusters: ClusterConfig[];
+}
+
+/** Remote clusters grouped by their registration labels (environment, profile, cloud). */
+function clusterGroups(remotes: readonly ClusterConfig[], env: string, labelsOf: (c: ClusterConfig) => Record<string, string>): RemoteGroup[] {
+  const groups = new Map<string, RemoteGroup>();
+  for (const c of remotes) {
+    const labels = labelsOf(c);
+    const k = `${labels[ClusterLabels.environment] ?? env}|${labels[ClusterLabels.profile]}|${labels[ClusterLabels.cloud]}`;
+    const g = groups.get(k) ?? { labels, clusters: [] };
+    g.clusters.push(c);
+    groups.set(k, g);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Whether every cluster of a group can take a folder: each API group the folder uses that one of our
+ * add-ons provides must come from an add-on installed on those clusters (an edge site has no
+ * Prometheus Operator, so it gets no folder of PrometheusRules; only AWS clusters run Karpenter).
+ */
+function fitsClusters(entries: readonly InventoryEntry[], clusters: readonly ClusterConfig[], addOns: readonly HelmAddOn[]): boolean {
+  const groups = new Set(entries.map((e) => e.group));
+  for (const group of groups) {
+    const providers = addOns.filter((a) => a.crdGroups.includes(group));
+    if (!providers.length) continue;
+    for (const c of clusters) {
+      if (!providers.some((a) => addOnApplies(a, c, clusterProfile(c), false))) return false;
+    }
+  }
+  return true;
+}
+
+function bootstrapReadme(
+  env: string,
+  hub: ClusterConfig,
+  remotes: readonly ClusterConfig[],
+  labelsOf: (c: ClusterConfig) => Record<string, string>,
+  hubDestination: string,
+): string {
+  const lines = [
+    `# Bootstrapping ${env}`,
+    '',
+    'Generated by `npm run synth`; see docs/gitops.md. Everything else in dist/' + env + '/ is delivered by Argo CD.',
+    '',
+    `1. Install Argo CD on the hub cluster \`${hub.name}\` (destination \`${hubDestination}\`) with the values its self-managed Application uses:`,
+    '',
+    '   ```sh',
+    '   helm repo add argo https://argoproj.github.io/argo-helm',
+    `   helm install argocd argo/argo-cd --version ${argoCd.chart.version} --namespace argocd --create-namespace -f dist/${env}/bootstrap/argocd-values.yaml`,
+    '   ```',
+    '',
+  ];
+  if (remotes.length) {
+    lines.push('2. Register the other clusters with the labels the ApplicationSets select on:', '', '   ```sh');
+    for (const c of remotes) {
+      const labels = Object.entries(labelsOf(c))
+        .map(([k, v]) => `--label ${k}=${v}`)
+        .join(' ');
+      lines.push(`   argocd cluster add <kube-context-of-${c.name}> --name ${c.name} ${labels}`);
+    }
+    lines.push('   ```', '');
+  } else {
+    lines.push('2. No other cluster to register: the environment runs on the hub only.', '');
+  }
+  lines.push('3. Apply the root Application once; it syncs dist/' + env + '/argocd/ and, through it, everything else:', '', '   ```sh', `   kubectl apply -n argocd -f dist/${env}/bootstrap/root-app.yaml`, '   ```', '');
+  return lines.join('\n');
+}
