@@ -43,8 +43,9 @@ export class GcpPlatformStack extends PlatformStack {
     super(scope, 'gcp', props);
     const { cluster, environment } = props;
     const region = cluster.region;
-    // GCP labels: lowercase keys and values, no dots.
-    const labels = Object.fromEntries(Object.entries(this.tags).map(([k, v]) => [k, v.toLowerCase()]));
+    // GCP labels: lowercase keys and values. Underscores in keys, because cdktf snake-cases the keys of the
+    // provider's default_labels anyway; resource labels then match them.
+    const labels = Object.fromEntries(Object.entries(this.tags).map(([k, v]) => [k.replace(/-/g, '_'), v.toLowerCase()]));
 
     new GcsBackend(this, { bucket: this.state.bucket, prefix: this.state.prefix });
 
