@@ -1,20 +1,33 @@
-import { SyncWave } from '../core/argocd';
 import { Construct } from 'constructs';
-import { EnvironmentOutput, OutputFolder } from '../core/output';
+import { SyncWave } from '../core/argocd';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
+import { appOfAppsFolder, EnvironmentOutput, OutputFolder } from '../core/output';
+import { databaseBackupTarget } from '../data/backup-bucket';
+import { TenantDatabase } from '../data/tenant-database';
 import { GuardedNamespace } from '../hardening/guarded-namespace';
+import { meshNamespaceAllowances, NamespaceNetworkIsolation } from '../hardening/network-isolation';
+import { TenantQuota } from '../quotas/tenant-quota';
+import { TIERS } from '../quotas/tier-table';
+import { TenantAccess } from './tenant-access';
+import { TenantProject } from './tenant-project';
+import { TenantSecrets } from './tenant-secrets';
 
 export interface TenantProps {
   /** The validated CeresTenant. */
   readonly spec: TenantSpec;
   /** The tenant's databases (CeresDatabase documents naming its tenantId). @default [] */
   readonly databases?: readonly DatabaseSpec[];
+  /** Git repositories the tenant's Argo CD Applications may use. @default [] (none) */
+  readonly sourceRepos?: readonly string[];
 }
 
 /**
- * A tenant of the platform in one environment: its own dist/ folder (one Argo CD Application),
- * expanded from one CeresTenant document into namespace and guardrails.
+ * A tenant of the platform in one environment, expanded from one CeresTenant: its own dist/ folder
+ * (one Argo CD Application, in the `platform` project because it holds the guardrails the tenant
+ * must not change) with a restricted, mesh-injected namespace; default-deny network isolation;
+ * quota, limit range by tier; least-privilege roles bound to the realm's groups; sealed secrets; its
+ * databases; and, in the app of apps, the AppProject for the tenant's own Applications.
  */
 export class Tenant extends Construct {
   public readonly spec: TenantSpec;
@@ -22,24 +35,60 @@ export class Tenant extends Construct {
   public readonly folder: OutputFolder;
 
   constructor(output: EnvironmentOutput, props: TenantProps) {
-    const names = tenantNames(props.spec.tenantId);
+    const { spec } = props;
+    const names = tenantNames(spec.tenantId);
+    const labels = tenantLabels(spec.tenantId, spec.subscriptionLevel);
     const folder = output.folder(names.folder, {
-      description: `Tenant ${props.spec.displayName} (${props.spec.tenantId}, ${props.spec.subscriptionLevel})`,
-      project: names.project,
-      labels: tenantLabels(props.spec.tenantId, props.spec.subscriptionLevel),
+      description: `Tenant ${spec.displayName} (${spec.tenantId}, ${spec.subscriptionLevel})`,
+      labels,
       stateful: true,
       syncWave: SyncWave.namespaces,
     });
     super(folder, 'Tenant');
-    this.spec = props.spec;
+    this.spec = spec;
     this.names = names;
     this.folder = folder;
+    const ns = names.namespace;
+    const databases = props.databases ?? [];
 
     new GuardedNamespace(folder.manifest('namespace'), 'Namespace', {
-      name: names.namespace,
+      name: ns,
       podSecurity: 'restricted',
       meshInjection: true,
-      annotations: { 'ceres.io/display-name': props.spec.displayName },
+      networkIsolated: true,
+      protect: true,
+      annotations: { 'ceres.io/display-name': spec.displayName, 'ceres.io/keycloak-realm': spec.keycloakRealm },
+    });
+    new NamespaceNetworkIsolation(folder.manifest('network-policies', { namespace: ns }), 'Isolation', {
+      namespace: ns,
+      allowances: meshNamespaceAllowances({ databases: databases.length > 0 }),
+    });
+    new TenantQuota(folder.manifest('quota', { namespace: ns }), 'Quota', { namespace: ns, tier: spec.subscriptionLevel });
+    new TenantAccess(folder.manifest('access', { namespace: ns }), 'Access', { namespace: ns, keycloakRealm: spec.keycloakRealm });
+    if (spec.secrets.length) new TenantSecrets(folder.manifest('secrets', { namespace: ns }), 'Secrets', { namespace: ns, secrets: spec.secrets });
+
+    if (databases.length) {
+      const chart = folder.manifest('databases', { namespace: ns });
+      const backup = databaseBackupTarget(output.environment, ns);
+      for (const db of databases) {
+        new TenantDatabase(chart, db.name, {
+          spec: db,
+          namespace: ns,
+          databaseName: spec.databaseSchema,
+          resources: TIERS[spec.subscriptionLevel].databaseInstance,
+          labels,
+          backup,
+          ha: output.environment.sizing.ha,
+        });
+      }
+    }
+
+    new TenantProject(appOfAppsFolder(output).manifest('tenant-projects'), `Project-${spec.tenantId}`, {
+      name: names.project,
+      namespaces: [ns],
+      sourceRepos: props.sourceRepos ?? [],
+      keycloakRealm: spec.keycloakRealm,
+      description: `${spec.displayName}: the tenant's own Applications, confined to ${ns}`,
     });
   }
 }
