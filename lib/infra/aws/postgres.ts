@@ -89,7 +89,6 @@ export class AwsPostgres extends Construct {
         { name: 'log_min_duration_statement', value: '1000' },
       ],
       tags,
-      lifecycle: { createBeforeDestroy: true },
     });
 
     const storage = props.allocatedStorageGiB ?? 100;

@@ -53,7 +53,7 @@ function kubeletConfig(purpose: NodePoolPurpose): KubernetesClusterDefaultNodePo
 }
 
 function linuxOsConfig(): KubernetesClusterDefaultNodePoolLinuxOsConfig {
-  return { sysctlConfig: aksSysctlConfig(), swapFileSizeMb: 0 };
+  return { sysctlConfig: aksSysctlConfig() };
 }
 
 /**
