@@ -1,0 +1,68 @@
+import { Construct } from 'constructs';
+import { SyncWave } from '../core/argocd';
+import { PlatformNamespaces } from '../core/namespaces';
+import { HelmApplication } from '../gitops/helm-application';
+import { baseChartValues, gatewayChartValues, istiodChartValues } from './istio-values';
+import { EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIO_HELM_REPOSITORY, MeshSettings } from './mesh-config';
+
+export interface IstioHelmReleasesProps {
+  /** The environment's resolved mesh settings. */
+  readonly mesh: MeshSettings;
+  /** Prefix of the Application names (the environment name keeps them unique in one Argo CD). @default mesh.environment */
+  readonly namePrefix?: string;
+  /** Argo CD project of the Applications. @default 'platform' */
+  readonly project?: string;
+}
+
+/**
+ * The official Istio charts as Argo CD Applications, in install order: `base` (CRDs) → `istiod` →
+ * the ingress and egress `gateway` releases. Waves come from the shared table: base at
+ * SyncWave.operators, istiod one step later (it needs the CRDs and the webhook configuration of
+ * base), gateways at SyncWave.operatorConfig (their injection template comes from istiod).
+ */
+export class IstioHelmReleases extends Construct {
+  /** Application names, in install order. */
+  public readonly applications: readonly string[];
+
+  constructor(scope: Construct, id: string, props: IstioHelmReleasesProps) {
+    super(scope, id);
+    const prefix = props.namePrefix ?? props.mesh.environment;
+    const chart = (name: string) => ({ repoURL: ISTIO_HELM_REPOSITORY, chart: name, version: props.mesh.istioVersion });
+    const project = props.project;
+
+    const base = new HelmApplication(this, 'Base', {
+      name: `${prefix}-istio-base`,
+      releaseName: 'istio-base',
+      chart: chart('base'),
+      namespace: PlatformNamespaces.istio,
+      values: baseChartValues(),
+      syncWave: SyncWave.operators,
+      project,
+      // istiod patches the failurePolicy and caBundle of the validation webhook at run time.
+      ignoreDifferences: [{ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jsonPointers: ['/webhooks/0/failurePolicy', '/webhooks/0/clientConfig/caBundle'] }],
+    });
+    const istiod = new HelmApplication(this, 'Istiod', {
+      name: `${prefix}-istiod`,
+      releaseName: 'istiod',
+      chart: chart('istiod'),
+      namespace: PlatformNamespaces.istio,
+      values: istiodChartValues(props.mesh),
+      syncWave: SyncWave.operators + 1,
+      project,
+      ignoreDifferences: [{ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jsonPointers: ['/webhooks/0/failurePolicy', '/webhooks/0/clientConfig/caBundle'] }],
+    });
+    const gateways = [INGRESS_GATEWAY, EGRESS_GATEWAY].map(
+      (gw) =>
+        new HelmApplication(this, gw.release, {
+          name: `${prefix}-${gw.release}`,
+          releaseName: gw.release,
+          chart: chart('gateway'),
+          namespace: gw.namespace,
+          values: gatewayChartValues(gw, props.mesh),
+          syncWave: SyncWave.operatorConfig,
+          project,
+        }),
+    );
+    this.applications = [base.name, istiod.name, ...gateways.map((g) => g.name)];
+  }
+}

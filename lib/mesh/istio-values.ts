@@ -1,0 +1,169 @@
+import { PlatformNamespaces } from '../core/namespaces';
+import { EGRESS_GATEWAY, GatewayDeployment, INGRESS_GATEWAY, MeshSettings, ReplicaRange } from './mesh-config';
+
+/**
+ * Values of the official Istio charts (`base`, `istiod`, `gateway`) and the matching IstioOperator
+ * fields, computed from one MeshSettings. Both install paths read these functions, so a value
+ * changed here changes both.
+ */
+
+const ZONE = 'topology.kubernetes.io/zone';
+
+/**
+ * Spread replicas over zones. Preferred rather than required: edge sites (K3s) have no zone labels,
+ * and a required rule would leave the control plane unschedulable there. The same stanza is valid
+ * in the charts' `affinity` value and in IstioOperator `k8s.affinity`.
+ */
+function zoneSpread(ha: boolean, podLabels: Record<string, string>): Record<string, unknown> | undefined {
+  if (!ha) return undefined;
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { topologyKey: ZONE, labelSelector: { matchLabels: podLabels } } },
+      ],
+    },
+  };
+}
+
+/**
+ * A disruption budget only makes sense with more than one replica: `minAvailable: 1` over a single
+ * pod blocks every node drain. HA environments keep all but one replica during voluntary disruptions.
+ */
+function disruptionBudget(ha: boolean, replicas: ReplicaRange): Record<string, unknown> | undefined {
+  return ha && replicas.min > 1 ? { maxUnavailable: 1 } : undefined;
+}
+
+/** Mesh-wide Envoy and istiod behaviour (the chart's `meshConfig`, IstioOperator `spec.meshConfig`). */
+export function meshConfigValues(mesh: MeshSettings): Record<string, unknown> {
+  return {
+    // Workloads reach only what a ServiceEntry or a Service declares: unknown hosts are refused.
+    outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
+    accessLogFile: mesh.accessLogFile,
+    accessLogEncoding: 'JSON',
+    // Authorization matches the normalized path, so `//admin` or `/a/../admin` cannot bypass a rule.
+    pathNormalization: { normalization: mesh.pathNormalization },
+    defaultConfig: {
+      // Applications start only once Envoy is ready: no failed first calls on start-up.
+      holdApplicationUntilProxyStarts: true,
+    },
+    enableTracing: true,
+    extensionProviders: [{ name: mesh.tracing.providerName, opentelemetry: { service: mesh.tracing.service, port: mesh.tracing.port } }],
+    defaultProviders: { tracing: [mesh.tracing.providerName], metrics: ['prometheus'], accessLogging: ['envoy'] },
+  };
+}
+
+/** Values of the `base` chart (CRDs and the cluster-wide validation webhook). */
+export function baseChartValues(): Record<string, unknown> {
+  return { defaultRevision: 'default', global: { istioNamespace: PlatformNamespaces.istio } };
+}
+
+/**
+ * Values of the `istiod` chart. The chart autoscales istiod between autoscaleMin and autoscaleMax,
+ * and the HPA overrides `replicaCount`: the HA floor must be raised with `autoscaleMin`.
+ */
+export function istiodChartValues(mesh: MeshSettings): Record<string, unknown> {
+  return {
+    autoscaleEnabled: true,
+    autoscaleMin: mesh.istiod.min,
+    autoscaleMax: mesh.istiod.max,
+    replicaCount: mesh.istiod.min,
+    cpu: { targetAverageUtilization: mesh.targetCpuPercent },
+    affinity: zoneSpread(mesh.ha, { app: 'istiod' }) ?? {},
+    global: {
+      istioNamespace: PlatformNamespaces.istio,
+      logAsJson: true,
+      defaultPodDisruptionBudget: { enabled: disruptionBudget(mesh.ha, mesh.istiod) !== undefined },
+      proxy: { holdApplicationUntilProxyStarts: true },
+    },
+    meshConfig: meshConfigValues(mesh),
+  };
+}
+
+/** Service ports of a gateway deployment. */
+function gatewayPorts(gateway: GatewayDeployment, mesh: MeshSettings): Record<string, unknown>[] {
+  const status = { name: 'status-port', port: 15021, protocol: 'TCP', targetPort: 15021 };
+  if (gateway === INGRESS_GATEWAY) {
+    return [status, { name: 'http2', port: 80, protocol: 'TCP', targetPort: 80 }, { name: 'https', port: 443, protocol: 'TCP', targetPort: 443 }];
+  }
+  return [status, ...mesh.egressTlsPorts.map((p) => ({ name: `tls-${p}`, port: p, protocol: 'TCP', targetPort: p }))];
+}
+
+function gatewayReplicas(gateway: GatewayDeployment, mesh: MeshSettings): ReplicaRange {
+  return gateway === INGRESS_GATEWAY ? mesh.ingressGateway : mesh.egressGateway;
+}
+
+/** Values of the `gateway` chart for the ingress or the egress gateway. */
+export function gatewayChartValues(gateway: GatewayDeployment, mesh: MeshSettings): Record<string, unknown> {
+  const replicas = gatewayReplicas(gateway, mesh);
+  const pdb = disruptionBudget(mesh.ha, replicas);
+  return {
+    replicaCount: replicas.min,
+    autoscaling: { enabled: true, minReplicas: replicas.min, maxReplicas: replicas.max, targetCPUUtilizationPercentage: mesh.targetCpuPercent },
+    podDisruptionBudget: pdb ?? {},
+    affinity: zoneSpread(mesh.ha, { istio: gateway.selector }) ?? {},
+    labels: { istio: gateway.selector },
+    serviceAccount: { create: true, name: gateway.release },
+    service: { type: gateway === INGRESS_GATEWAY ? 'LoadBalancer' : 'ClusterIP', ports: gatewayPorts(gateway, mesh) },
+  };
+}
+
+/** `components.<x>Gateways[]` entry of the IstioOperator, equivalent to gatewayChartValues. */
+function operatorGateway(gateway: GatewayDeployment, mesh: MeshSettings): Record<string, unknown> {
+  const replicas = gatewayReplicas(gateway, mesh);
+  const pdb = disruptionBudget(mesh.ha, replicas);
+  const affinity = zoneSpread(mesh.ha, { istio: gateway.selector });
+  return {
+    name: gateway.release,
+    namespace: gateway.namespace,
+    enabled: true,
+    label: { istio: gateway.selector, app: gateway.release },
+    k8s: {
+      replicaCount: replicas.min,
+      hpaSpec: {
+        minReplicas: replicas.min,
+        maxReplicas: replicas.max,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: mesh.targetCpuPercent } } }],
+      },
+      ...(pdb ? { podDisruptionBudget: pdb } : {}),
+      ...(affinity ? { affinity } : {}),
+      service: { type: gateway === INGRESS_GATEWAY ? 'LoadBalancer' : 'ClusterIP', ports: gatewayPorts(gateway, mesh) },
+    },
+  };
+}
+
+/**
+ * `spec` of the IstioOperator document for `istioctl install -f`: the same control plane, gateways
+ * and mesh config as the Helm path.
+ */
+export function istioOperatorSpec(mesh: MeshSettings): Record<string, unknown> {
+  const istiodPdb = disruptionBudget(mesh.ha, mesh.istiod);
+  const istiodAffinity = zoneSpread(mesh.ha, { app: 'istiod' });
+  return {
+    profile: 'minimal',
+    tag: mesh.istioVersion,
+    meshConfig: meshConfigValues(mesh),
+    components: {
+      base: { enabled: true },
+      pilot: {
+        enabled: true,
+        k8s: {
+          replicaCount: mesh.istiod.min,
+          hpaSpec: { minReplicas: mesh.istiod.min, maxReplicas: mesh.istiod.max },
+          ...(istiodPdb ? { podDisruptionBudget: istiodPdb } : {}),
+          ...(istiodAffinity ? { affinity: istiodAffinity } : {}),
+        },
+      },
+      ingressGateways: [operatorGateway(INGRESS_GATEWAY, mesh)],
+      egressGateways: [operatorGateway(EGRESS_GATEWAY, mesh)],
+    },
+    values: {
+      global: {
+        istioNamespace: PlatformNamespaces.istio,
+        logAsJson: true,
+        defaultPodDisruptionBudget: { enabled: istiodPdb !== undefined },
+        proxy: { holdApplicationUntilProxyStarts: true },
+      },
+      pilot: { autoscaleEnabled: true, autoscaleMin: mesh.istiod.min, autoscaleMax: mesh.istiod.max, replicaCount: mesh.istiod.min },
+    },
+  };
+}

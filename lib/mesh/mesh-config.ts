@@ -1,0 +1,166 @@
+import { EnvironmentConfig } from '../core/model';
+import { PlatformNamespaces } from '../core/namespaces';
+
+/**
+ * The one typed mesh configuration of an environment. The Helm values of the Argo CD Applications
+ * and the IstioOperator document for `istioctl install -f` are both derived from it, so the two
+ * installation paths cannot drift apart.
+ */
+
+/** The Istio release the platform runs; the CRDs in imports/ were generated from this tag. */
+export const ISTIO_VERSION = '1.30.3';
+
+/** The official Istio Helm repository. */
+export const ISTIO_HELM_REPOSITORY = 'https://istio-release.storage.googleapis.com/charts';
+
+/** Trust domain of the mesh: SPIFFE principals are `<trustDomain>/ns/<namespace>/sa/<serviceAccount>`. */
+export const TRUST_DOMAIN = 'cluster.local';
+
+/** An Istio gateway deployment installed by the `gateway` Helm chart. */
+export interface GatewayDeployment {
+  /** Helm release name; also the Deployment, Service and ServiceAccount name the chart creates. */
+  readonly release: string;
+  readonly namespace: string;
+  /** Pod label `istio=<value>` that Gateway resources select. */
+  readonly selector: string;
+  /** The Gateway resource (networking.istio.io/v1) bound to this deployment. */
+  readonly gatewayName: string;
+}
+
+/** The ingress gateway: LoadBalancer Service, TLS termination for every exposed host. */
+export const INGRESS_GATEWAY: GatewayDeployment = {
+  release: 'istio-ingressgateway',
+  namespace: PlatformNamespaces.ingress,
+  selector: 'ingressgateway',
+  gatewayName: 'ceres-ingress',
+};
+
+/** The egress gateway: the only way out of the mesh for TLS destinations. */
+export const EGRESS_GATEWAY: GatewayDeployment = {
+  release: 'istio-egressgateway',
+  namespace: PlatformNamespaces.egress,
+  selector: 'egressgateway',
+  gatewayName: 'ceres-egress',
+};
+
+/** `<namespace>/<gateway>`, the form VirtualServices use to bind to a Gateway. */
+export function gatewayReference(gateway: GatewayDeployment): string {
+  return `${gateway.namespace}/${gateway.gatewayName}`;
+}
+
+/** Cluster-local FQDN of a Kubernetes Service. */
+export function serviceHost(name: string, namespace: string): string {
+  return `${name}.${namespace}.svc.cluster.local`;
+}
+
+/** The SPIFFE principal of a service account, as AuthorizationPolicies name it. */
+export function spiffePrincipal(namespace: string, serviceAccount: string): string {
+  return `${TRUST_DOMAIN}/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/**
+ * Service accounts that the Istio Helm charts create (so they never appear among rendered objects)
+ * and that policies may name as principals. Listed explicitly: anything else must be rendered.
+ */
+export const HELM_INSTALLED_SERVICE_ACCOUNTS: readonly string[] = [
+  spiffePrincipal(INGRESS_GATEWAY.namespace, INGRESS_GATEWAY.release),
+  spiffePrincipal(EGRESS_GATEWAY.namespace, EGRESS_GATEWAY.release),
+  spiffePrincipal(PlatformNamespaces.istio, 'istiod'),
+];
+
+/** Services the Istio Helm charts create, which routes may use as destinations. */
+export const HELM_INSTALLED_SERVICES: readonly string[] = [
+  serviceHost(INGRESS_GATEWAY.release, INGRESS_GATEWAY.namespace),
+  serviceHost(EGRESS_GATEWAY.release, EGRESS_GATEWAY.namespace),
+  serviceHost('istiod', PlatformNamespaces.istio),
+];
+
+/** Where spans go: an OpenTelemetry collector (OTLP/gRPC) in the monitoring namespace. */
+export interface TracingBackend {
+  /** Name of the mesh extension provider that Telemetry resources reference. @default 'otel-tracing' */
+  readonly providerName?: string;
+  /** FQDN of the collector Service. @default 'otel-collector.monitoring.svc.cluster.local' */
+  readonly service?: string;
+  /** OTLP/gRPC port. @default 4317 */
+  readonly port?: number;
+}
+
+/** Mesh settings that are not sizing. Every field has a safe default. */
+export interface MeshConfig {
+  /** Istio release (Helm chart version and image tag). @default ISTIO_VERSION */
+  readonly istioVersion?: string;
+  /** Tracing backend. @default an OpenTelemetry collector at otel-collector.monitoring:4317 */
+  readonly tracing?: TracingBackend;
+  /**
+   * Envoy path normalization (`NONE`, `BASE`, `MERGE_SLASHES`, `DECODE_AND_MERGE_SLASHES`).
+   * Authorization policies match on the normalized path, so `//admin` cannot sneak past `/admin`.
+   * @default 'MERGE_SLASHES'
+   */
+  readonly pathNormalization?: 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES';
+  /** Envoy access log destination. @default '/dev/stdout' */
+  readonly accessLogFile?: string;
+  /** Target CPU utilisation of the istiod and gateway autoscalers. @default 80 */
+  readonly targetCpuPercent?: number;
+}
+
+/** A replica range for an autoscaled component. */
+export interface ReplicaRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The resolved mesh configuration of one environment: every value the install paths need. */
+export interface MeshSettings {
+  readonly environment: string;
+  readonly istioVersion: string;
+  readonly ha: boolean;
+  readonly istiod: ReplicaRange;
+  readonly ingressGateway: ReplicaRange;
+  readonly egressGateway: ReplicaRange;
+  readonly tracingSamplePercent: number;
+  readonly tracing: Required<TracingBackend>;
+  readonly pathNormalization: string;
+  readonly accessLogFile: string;
+  readonly targetCpuPercent: number;
+  /** TLS ports of external services routed through the egress gateway (the gateway's Service exposes them). */
+  readonly egressTlsPorts: readonly number[];
+}
+
+/** The OpenTelemetry collector the GitOps engineer installs in `monitoring` (see docs/mesh.md). */
+export const DEFAULT_TRACING: Required<TracingBackend> = {
+  providerName: 'otel-tracing',
+  service: serviceHost('otel-collector', PlatformNamespaces.monitoring),
+  port: 4317,
+};
+
+/**
+ * Resolves the mesh settings of an environment from its sizing and the platform's MeshConfig.
+ * HA environments never run a single istiod or ingress gateway, whatever the sizing says: a
+ * single replica cannot honour a disruption budget.
+ */
+export function resolveMeshSettings(environment: EnvironmentConfig, config: MeshConfig = {}, egressTlsPorts: readonly number[] = [443]): MeshSettings {
+  const sizing = environment.sizing;
+  const haFloor = (r: ReplicaRange, floor: number): ReplicaRange => {
+    const min = sizing.ha ? Math.max(r.min, floor) : r.min;
+    return { min, max: Math.max(min, r.max) };
+  };
+  const version = config.istioVersion ?? ISTIO_VERSION;
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`MeshConfig.istioVersion "${version}" must be an exact release such as ${ISTIO_VERSION}`);
+  if (sizing.tracingSamplePercent < 0 || sizing.tracingSamplePercent > 100) {
+    throw new Error(`environment ${environment.name}: sizing.tracingSamplePercent ${sizing.tracingSamplePercent} must be between 0 and 100`);
+  }
+  return {
+    environment: environment.name,
+    istioVersion: version,
+    ha: sizing.ha,
+    istiod: haFloor(sizing.istiod, 2),
+    ingressGateway: haFloor(sizing.ingressGateway, 2),
+    egressGateway: haFloor(sizing.egressGateway, 2),
+    tracingSamplePercent: sizing.tracingSamplePercent,
+    tracing: { ...DEFAULT_TRACING, ...config.tracing },
+    pathNormalization: config.pathNormalization ?? 'MERGE_SLASHES',
+    accessLogFile: config.accessLogFile ?? '/dev/stdout',
+    targetCpuPercent: config.targetCpuPercent ?? 80,
+    egressTlsPorts: [...new Set(egressTlsPorts)].sort((a, b) => a - b),
+  };
+}
