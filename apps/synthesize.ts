@@ -4,6 +4,7 @@ import { readInputDirectory } from '../lib/core/input/load';
 import { TenantInput } from '../lib/core/input/types';
 import { PlatformConfig } from '../lib/core/model';
 import { validatePlatform } from '../lib/core/platform-validation';
+import { synthesizeInfra } from './infra/main';
 import { EnvironmentSummary, synthesizePlatform } from './platform/main';
 import { platform as defaultPlatform } from './platform/platform';
 
@@ -28,7 +29,7 @@ export interface SynthesisResult {
 
 /**
  * Everything `npm run synth` produces, in memory: validates the platform description and the tenant
- * input, renders every environment's manifests. Throws InputError / SynthError on user mistakes.
+ * input, renders every environment's manifests and the Terraform stacks. Throws InputError / SynthError on user mistakes.
  */
 export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   const platform = options.platform ?? defaultPlatform;
@@ -38,6 +39,7 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   const t1 = performance.now();
   const { files, summary } = synthesizePlatform(platform, input);
   const t2 = performance.now();
+  for (const [path, content] of synthesizeInfra(platform)) files.set(path, content);
   const t3 = performance.now();
   return { files, summary, input, timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2 } };
 }
