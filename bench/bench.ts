@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: synthesizes 10, 100 and 1000 generated tenants (each in its own process) and
  * prints wall time, peak memory, objects, bytes and the ratio to the YAML-serialization floor of
- * the same objects, measured in the same run. `npm run bench -- 10 100` picks the sizes.
+ * the same objects, measured in the same run; then times the Terraform stacks (own process). `npm run bench -- 10 100` picks the sizes.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,6 +21,10 @@ for (const r of rows) {
     `${String(r.tenants).padStart(7)}  ${String(r.synthMs).padStart(8)}  ${String(r.floorMs).padStart(8)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.writeMs).padStart(8)}  ${String(r.objects).padStart(7)}  ${String(r.files).padStart(6)}  ${String(r.bytes).padStart(9)}  ${String(r.peakRssMb).padStart(11)}`,
   );
 }
+const tf = JSON.parse(execFileSync(tsx, [join(__dirname, 'run-terraform.ts')], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!);
+console.log(
+  `Terraform: ${tf.stacks} stacks, load ${tf.loadMs} ms (provider bindings, deep imports), first render ${tf.firstRenderMs} ms, second ${tf.secondRenderMs} ms, ${tf.bytes} bytes, peak RSS ${tf.peakRssMb} MB`,
+);
 if (rows.length >= 2) {
   const a = rows[rows.length - 2];
   const b = rows[rows.length - 1];
