@@ -1,0 +1,90 @@
+import { SyncWave } from '../../lib/core/argocd';
+import { KubeManifest } from '../../lib/core/checks';
+import { ISTIO_VERSION } from '../../lib/mesh';
+import { find, renderMesh } from './support/build';
+
+const prod = renderMesh('prod');
+const dev = renderMesh('dev');
+
+function helmApp(objects: typeof prod.objects, name: string): KubeManifest {
+  return find(objects, 'Application', name, 'argocd');
+}
+const values = (app: KubeManifest) => app.spec.source.helm.valuesObject;
+const wave = (m: KubeManifest) => Number(m.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+
+describe('the Istio control plane and gateways', () => {
+  it('installs the official charts pinned to one Istio release, from the app of apps', () => {
+    for (const name of ['prod-istio-base', 'prod-istiod', 'prod-istio-ingressgateway', 'prod-istio-egressgateway']) {
+      const app = helmApp(prod.objects, name);
+      expect(app.spec.source.repoURL).toBe('https://istio-release.storage.googleapis.com/charts');
+      expect(app.spec.source.targetRevision).toBe(ISTIO_VERSION);
+    }
+    expect(ISTIO_VERSION).toBe('1.30.3');
+    expect(prod.files.has('prod/argocd/istio.yaml')).toBe(true);
+  });
+
+  it('orders base → istiod → gateways by sync wave, all before mesh policies', () => {
+    const base = wave(helmApp(prod.objects, 'prod-istio-base'));
+    const istiod = wave(helmApp(prod.objects, 'prod-istiod'));
+    const ingress = wave(helmApp(prod.objects, 'prod-istio-ingressgateway'));
+    const egress = wave(helmApp(prod.objects, 'prod-istio-egressgateway'));
+    expect(base).toBe(SyncWave.operators);
+    expect(istiod).toBeGreaterThan(base);
+    expect(ingress).toBe(SyncWave.operatorConfig);
+    expect(egress).toBe(SyncWave.operatorConfig);
+    expect(istiod).toBeLessThan(ingress);
+    expect(ingress).toBeLessThan(SyncWave.policies);
+  });
+
+  it('runs at least 3 istiod in prod by raising the autoscaler floor, with a disruption budget and zone spreading', () => {
+    const v = values(helmApp(prod.objects, 'prod-istiod'));
+    expect(v.autoscaleMin).toBe(3);
+    expect(v.replicaCount).toBe(3);
+    expect(v.global.defaultPodDisruptionBudget.enabled).toBe(true);
+    expect(v.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('topology.kubernetes.io/zone');
+  });
+
+  it('runs 3 ingress gateways in prod behind a LoadBalancer, with a disruption budget', () => {
+    const v = values(helmApp(prod.objects, 'prod-istio-ingressgateway'));
+    expect(v.autoscaling).toMatchObject({ enabled: true, minReplicas: 3 });
+    expect(v.replicaCount).toBe(3);
+    expect(v.podDisruptionBudget).toEqual({ maxUnavailable: 1 });
+    expect(v.service.type).toBe('LoadBalancer');
+    expect(values(helmApp(prod.objects, 'prod-istio-egressgateway')).service.type).toBe('ClusterIP');
+  });
+
+  it('sizes dev from its sizing: one istiod, one gateway, no disruption budget to block drains', () => {
+    const istiod = values(helmApp(dev.objects, 'dev-istiod'));
+    expect(istiod.autoscaleMin).toBe(1);
+    expect(istiod.autoscaleMax).toBe(2);
+    expect(istiod.global.defaultPodDisruptionBudget.enabled).toBe(false);
+    const ingress = values(helmApp(dev.objects, 'dev-istio-ingressgateway'));
+    expect(ingress.autoscaling.minReplicas).toBe(1);
+    expect(ingress.podDisruptionBudget).toEqual({});
+    expect(ingress.affinity).toEqual({});
+  });
+
+  it('configures the mesh: REGISTRY_ONLY, access logs, path normalization, proxy start ordering, OpenTelemetry tracing', () => {
+    const mesh = values(helmApp(prod.objects, 'prod-istiod')).meshConfig;
+    expect(mesh.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
+    expect(mesh.accessLogFile).toBe('/dev/stdout');
+    expect(mesh.pathNormalization).toEqual({ normalization: 'MERGE_SLASHES' });
+    expect(mesh.defaultConfig.holdApplicationUntilProxyStarts).toBe(true);
+    expect(mesh.extensionProviders).toEqual([{ name: 'otel-tracing', opentelemetry: { service: 'otel-collector.monitoring.svc.cluster.local', port: 4317 } }]);
+  });
+
+  it('writes the equivalent IstioOperator to an unsynced istioctl folder', () => {
+    const op = find(prod.objects, 'IstioOperator', 'ceres-prod', 'istio-system');
+    expect(prod.objects.find((o) => o.manifest.kind === 'IstioOperator')!.folder).toBe('istioctl');
+    const istiod = values(helmApp(prod.objects, 'prod-istiod'));
+    expect(op.spec.tag).toBe(ISTIO_VERSION);
+    expect(op.spec.meshConfig).toEqual(istiod.meshConfig);
+    expect(op.spec.values.pilot.autoscaleMin).toBe(istiod.autoscaleMin);
+    expect(op.spec.components.pilot.k8s.hpaSpec).toEqual({ minReplicas: 3, maxReplicas: 5 });
+    const [ingress] = op.spec.components.ingressGateways;
+    const ingressValues = values(helmApp(prod.objects, 'prod-istio-ingressgateway'));
+    expect(ingress.k8s.hpaSpec.minReplicas).toBe(ingressValues.autoscaling.minReplicas);
+    expect(ingress.k8s.service.ports).toEqual(ingressValues.service.ports);
+    expect(ingress.k8s.podDisruptionBudget).toEqual(ingressValues.podDisruptionBudget);
+  });
+});
