@@ -38,6 +38,8 @@ export interface TenantDatabaseProps {
   readonly labels?: Readonly<Record<string, string>>;
   /** Object store for WAL archive and base backups. @default no backups (a warning annotation says so) */
   readonly backup?: DatabaseBackupTarget;
+  /** PriorityClass of the instances (the tenant tier's). @default none */
+  readonly priorityClassName?: string;
   /** Days of backups kept. @default 30 */
   readonly retentionDays?: number;
   /**
@@ -76,6 +78,7 @@ export class TenantDatabase extends Construct {
         },
         bootstrap: { initdb: { database: props.databaseName, owner: props.databaseName, dataChecksums: true } },
         enableSuperuserAccess: false,
+        priorityClassName: props.priorityClassName,
         affinity: {
           enablePodAntiAffinity: true,
           topologyKey: 'kubernetes.io/hostname',

@@ -76,6 +76,7 @@ export class Tenant extends Construct {
           namespace: ns,
           databaseName: spec.databaseSchema,
           resources: TIERS[spec.subscriptionLevel].databaseInstance,
+          priorityClassName: TIERS[spec.subscriptionLevel].priorityClass.name,
           labels,
           backup,
           ha: output.environment.sizing.ha,

@@ -1,0 +1,201 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  ClusterPolicy,
+  ClusterPolicySpecRules,
+  ClusterPolicySpecRulesValidateFailureAction,
+  ClusterPolicySpecRulesValidatePodSecurityLevel,
+  ClusterPolicySpecRulesValidatePodSecurityVersion,
+} from '../../imports/kyverno-clusterpolicy-kyverno.io';
+import { argoAnnotations, SyncWave } from '../core/argocd';
+import { Labels } from '../core/names';
+import { TIERS_IN_ORDER } from '../quotas/tier-table';
+import { namespacesAtLevel, PLATFORM_NAMESPACE_SECURITY, TENANT_NAMESPACE_GLOB } from './namespace-security';
+
+/**
+ * Images the platform itself injects or runs in tenant and core namespaces, allowed on top of the
+ * platform's registries: the Istio sidecar (injected by istiod) and CloudNativePG's operand images.
+ */
+export const PLATFORM_PROVIDED_IMAGES: readonly string[] = ['docker.io/istio/*', 'gcr.io/istio-release/*', 'ghcr.io/cloudnative-pg/*'];
+
+export interface AdmissionPoliciesProps {
+  /** Registry prefixes workload images may come from (`PlatformConfig.allowedRegistries`). */
+  readonly allowedRegistries: readonly string[];
+}
+
+const ENFORCE = ClusterPolicySpecRulesValidateFailureAction.ENFORCE;
+const POD = ['Pod'];
+
+/** Namespaces whose images Kyverno checks for registry: tenants and the core namespace. */
+function firstPartyNamespaces(): string[] {
+  return [TENANT_NAMESPACE_GLOB, ...Object.entries(PLATFORM_NAMESPACE_SECURITY).filter(([, s]) => !s.thirdPartyImages).map(([ns]) => ns)];
+}
+
+interface PolicyDefinition {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly rules: ClusterPolicySpecRules[];
+}
+
+/**
+ * Kyverno ClusterPolicies in Enforce mode, generated from the namespace security table and the tier
+ * table: the restricted Pod Security profile (baseline where a platform namespace needs it, nothing
+ * where it must be privileged), pinned image tags, mandatory requests and limits, allowed registries,
+ * required tenant labels, and the tier PriorityClass set on tenant pods. Rules written for Pods;
+ * Kyverno's auto-generation extends them to Deployments, StatefulSets, Jobs and CronJobs.
+ */
+export class AdmissionPolicies extends Construct {
+  public readonly policyNames: readonly string[];
+
+  constructor(scope: Chart, id: string, props: AdmissionPoliciesProps) {
+    super(scope, id);
+    const privileged = namespacesAtLevel('privileged');
+    const baseline = namespacesAtLevel('baseline');
+    const registries = [...props.allowedRegistries.map((r) => `${r}*`), ...PLATFORM_PROVIDED_IMAGES];
+
+    const policies: PolicyDefinition[] = [
+      {
+        name: 'ceres-pod-security',
+        title: 'Pod Security Standards',
+        description: `Restricted profile everywhere; baseline in ${baseline.join(', ')}; ${privileged.join(', ')} exempt (node agents). Mirrors the namespaces' Pod Security Admission labels so a missing label is still enforced.`,
+        rules: [
+          {
+            name: 'restricted',
+            match: { any: [{ resources: { kinds: POD } }] },
+            exclude: { any: [{ resources: { namespaces: [...privileged, ...baseline] } }] },
+            validate: {
+              failureAction: ENFORCE,
+              podSecurity: { level: ClusterPolicySpecRulesValidatePodSecurityLevel.RESTRICTED, version: ClusterPolicySpecRulesValidatePodSecurityVersion.V1_28 },
+            },
+          },
+          {
+            name: 'baseline',
+            match: { any: [{ resources: { kinds: POD, namespaces: baseline } }] },
+            validate: {
+              failureAction: ENFORCE,
+              podSecurity: { level: ClusterPolicySpecRulesValidatePodSecurityLevel.BASELINE, version: ClusterPolicySpecRulesValidatePodSecurityVersion.V1_28 },
+            },
+          },
+        ],
+      },
+      {
+        name: 'ceres-pinned-images',
+        title: 'Pinned image tags',
+        description: 'Every image names a tag other than latest, or a digest: a restart must not pull something new.',
+        rules: [
+          {
+            name: 'require-tag-or-digest',
+            match: { any: [{ resources: { kinds: POD } }] },
+            exclude: { any: [{ resources: { namespaces: privileged } }] },
+            validate: {
+              failureAction: ENFORCE,
+              message: 'Images must be pinned to a version tag or a digest.',
+              pattern: { spec: { '=(initContainers)': [{ image: '*:* | *@sha256:*' }], containers: [{ image: '*:* | *@sha256:*' }] } },
+            },
+          },
+          {
+            name: 'forbid-latest',
+            match: { any: [{ resources: { kinds: POD } }] },
+            exclude: { any: [{ resources: { namespaces: privileged } }] },
+            validate: {
+              failureAction: ENFORCE,
+              message: 'The mutable tag "latest" is not allowed.',
+              pattern: { spec: { '=(initContainers)': [{ image: '!*:latest' }], containers: [{ image: '!*:latest' }] } },
+            },
+          },
+        ],
+      },
+      {
+        name: 'ceres-require-resources',
+        title: 'Requests and limits',
+        description: 'Every container declares CPU and memory requests and limits (tenant LimitRanges fill in defaults before this check).',
+        rules: [
+          {
+            name: 'requests-and-limits',
+            match: { any: [{ resources: { kinds: POD } }] },
+            exclude: { any: [{ resources: { namespaces: privileged } }] },
+            validate: {
+              failureAction: ENFORCE,
+              message: 'CPU and memory requests and limits are required for every container.',
+              pattern: { spec: { containers: [{ resources: { requests: { cpu: '?*', memory: '?*' }, limits: { cpu: '?*', memory: '?*' } } }] } },
+            },
+          },
+        ],
+      },
+      {
+        name: 'ceres-allowed-registries',
+        title: 'Allowed registries',
+        description: `Images in tenant and core namespaces come from ${props.allowedRegistries.join(', ')} (plus the sidecar and database images the platform injects).`,
+        rules: [
+          {
+            name: 'allowed-registries',
+            match: { any: [{ resources: { kinds: POD, namespaces: firstPartyNamespaces() } }] },
+            validate: {
+              failureAction: ENFORCE,
+              message: `Images must come from an allowed registry: ${registries.join(', ')}.`,
+              pattern: {
+                spec: {
+                  '=(initContainers)': [{ image: registries.join(' | ') }],
+                  containers: [{ image: registries.join(' | ') }],
+                },
+              },
+            },
+          },
+        ],
+      },
+      {
+        name: 'ceres-tenant-labels',
+        title: 'Tenant labels',
+        description: 'Tenant namespaces carry tenant, tier and cost-allocation labels; pods in them carry the tenant label (cost reports and network policies rely on it).',
+        rules: [
+          {
+            name: 'tenant-namespace-labels',
+            match: { any: [{ resources: { kinds: ['Namespace'], names: [TENANT_NAMESPACE_GLOB] } }] },
+            validate: {
+              failureAction: ENFORCE,
+              message: `Tenant namespaces need the labels ${Labels.tenant}, ${Labels.tier} and ${Labels.costCenter}.`,
+              pattern: { metadata: { labels: { [Labels.tenant]: '?*', [Labels.tier]: 'starter | professional | enterprise', [Labels.costCenter]: '?*' } } },
+            },
+          },
+          {
+            name: 'tenant-pod-labels',
+            match: { any: [{ resources: { kinds: POD, namespaces: [TENANT_NAMESPACE_GLOB] } }] },
+            validate: {
+              failureAction: ENFORCE,
+              message: `Pods in tenant namespaces need the label ${Labels.tenant}.`,
+              pattern: { metadata: { labels: { [Labels.tenant]: '?*' } } },
+            },
+          },
+        ],
+      },
+      {
+        name: 'ceres-tenant-priority',
+        title: 'Tier priority',
+        description: 'Pods of a tenant run with their tier\'s PriorityClass, whatever they ask for (a tenant cannot outrank its tier).',
+        rules: TIERS_IN_ORDER.map((t) => ({
+          name: `priority-${t.level}`,
+          match: { any: [{ resources: { kinds: POD, namespaceSelector: { matchLabels: { [Labels.tier]: t.level } } } }] },
+          mutate: { patchStrategicMerge: { spec: { priorityClassName: t.priorityClass.name } } },
+        })),
+      },
+    ];
+
+    const annotations = argoAnnotations({ wave: SyncWave.policies });
+    for (const p of policies) {
+      new ClusterPolicy(this, p.name, {
+        metadata: {
+          name: p.name,
+          annotations: {
+            ...annotations,
+            'policies.kyverno.io/title': p.title,
+            'policies.kyverno.io/category': 'CERES guardrails',
+            'policies.kyverno.io/description': p.description,
+          },
+        },
+        spec: { background: true, rules: p.rules },
+      });
+    }
+    this.policyNames = policies.map((p) => p.name);
+  }
+}

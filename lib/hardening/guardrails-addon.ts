@@ -1,0 +1,64 @@
+import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { SyncWave } from '../core/argocd';
+import { ManifestCheck } from '../core/checks';
+import { Labels } from '../core/names';
+import { TierPriorityClasses } from '../quotas/tier-priority-classes';
+import { AdmissionPolicies } from './admission-policies';
+import { apiServerAuditPolicy } from './audit-policy';
+import { GuardedNamespace } from './guarded-namespace';
+import { GUARDRAIL_CHECKS } from './guardrail-checks';
+import { PLATFORM_NAMESPACE_SECURITY } from './namespace-security';
+
+/** dist/<env>/ folders of the guardrails add-on. */
+export const GuardrailFolders = {
+  policies: 'policies',
+  namespaces: 'platform-namespaces',
+  edge: 'edge',
+} as const;
+
+/**
+ * Platform-wide guardrails: Kyverno ClusterPolicies and the tier PriorityClasses (`policies`), the
+ * platform namespaces with the Pod Security level each needs (`platform-namespaces`), and for
+ * environments with an edge site the API server audit policy (`edge`, not synced: installed on the
+ * K3s servers). Carries the guardrail checks (no RBAC wildcards, default deny, no cross-tenant paths).
+ */
+export class PlatformGuardrailsAddOn implements PlatformAddOn {
+  public readonly name = 'guardrails';
+  public readonly checks: readonly ManifestCheck[] = GUARDRAIL_CHECKS;
+
+  public deploy(ctx: PlatformContext): void {
+    const platformLabels = { [Labels.costCenter]: 'platform' };
+    const policies = ctx.output.folder(GuardrailFolders.policies, {
+      description: 'Kyverno admission policies (restricted pod security, pinned images, resources, registries, tenant labels) and tier PriorityClasses',
+      labels: platformLabels,
+      syncWave: SyncWave.policies,
+    });
+    new AdmissionPolicies(policies.manifest('cluster-policies'), 'Admission', { allowedRegistries: ctx.platform.allowedRegistries });
+    new TierPriorityClasses(policies.manifest('priority-classes'), 'Priorities');
+
+    const namespaces = ctx.output.folder(GuardrailFolders.namespaces, {
+      description: 'Platform namespaces with the Pod Security level each needs',
+      labels: platformLabels,
+      stateful: true,
+      syncWave: SyncWave.operators,
+    });
+    const chart = namespaces.manifest('namespaces');
+    for (const [name, security] of Object.entries(PLATFORM_NAMESPACE_SECURITY)) {
+      if (security.owner !== 'guardrails') continue;
+      new GuardedNamespace(chart, name, {
+        name,
+        podSecurity: security.podSecurity,
+        meshInjection: 'unset',
+        annotations: security.reason ? { 'ceres.io/pod-security-reason': security.reason } : undefined,
+      });
+    }
+
+    if (ctx.environment.clusters.some((c) => c.cloud === 'edge')) {
+      const edge = ctx.output.folder(GuardrailFolders.edge, {
+        synced: false,
+        description: 'Files installed on edge K3s servers (API server audit policy)',
+      });
+      edge.addFile('audit-policy.yaml', apiServerAuditPolicy());
+    }
+  }
+}
