@@ -4,6 +4,7 @@ import { ClusterConfig } from '../core/model';
 import { applicationName, Labels } from '../core/names';
 import { appOfAppsFolder, OutputFolder } from '../core/output';
 import { toYamlDocument } from '../core/yaml';
+import { CAPACITY_FOLDER } from '../cost/cost-addon';
 import { addOnApplies, HelmAddOn } from './addons/helm-addon';
 import { PLATFORM_HELM_ADDONS } from './addons/platform-addons';
 import { argoCd } from './addons/argo-cd';
@@ -22,6 +23,12 @@ export const BOOTSTRAP_FOLDER = 'bootstrap';
 export interface GitOpsProps {
   /** The Helm add-ons installed (to know which CRDs each remote cluster has). @default PLATFORM_HELM_ADDONS */
   readonly addOns?: readonly HelmAddOn[];
+  /**
+   * Folders written for the hub cluster only, never fanned out (the Karpenter capacity names the
+   * hub's node role and discovery tags).
+   * @default ['capacity']
+   */
+  readonly hubOnlyFolders?: readonly string[];
 }
 
 /** A folder the app of apps delivers, with what was learnt from its objects. */
@@ -90,11 +97,12 @@ export class GitOpsAddOn implements PlatformAddOn {
     if (remotes.length) {
       const sets = argocd.manifest('applicationsets');
       const groups = clusterGroups(remotes, env.name, (c) => clusterRegistrationLabels(env, c));
+      const hubOnly = new Set(this.props.hubOnlyFolders ?? [CAPACITY_FOLDER]);
       const fanOut = (statefulFolders: boolean): ClusterGroup[] =>
         groups.map((g) => ({
           labels: g.labels,
           folders: delivered
-            .filter((d) => (d.folder.options.stateful ?? false) === statefulFolders && fitsClusters(d.entries, g.clusters, addOns))
+            .filter((d) => !hubOnly.has(d.folder.name) && (d.folder.options.stateful ?? false) === statefulFolders && fitsClusters(d.entries, g.clusters, addOns))
             .map((d): FannedOutFolder => ({ folder: d.folder.name, path: folderPath(env.name, d.folder.name), project: d.folder.options.project ?? 'platform' })),
         }));
       for (const statefulSet of [false, true]) {

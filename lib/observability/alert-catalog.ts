@@ -1,0 +1,228 @@
+import { EnvironmentConfig } from '../core/model';
+import { TENANT_NAMESPACE_PREFIX } from '../core/names';
+import { PLATFORM_NAMESPACE_NAMES } from '../core/namespaces';
+import { HOURS_PER_MONTH, MONTHLY_BUDGET, PRICE_TABLE } from '../cost/price-table';
+
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+
+/** One alert of the platform, with everything an on-call engineer needs to act on it. */
+export interface AlertDefinition {
+  /** Alert name (PascalCase; also the runbook anchor, lowercased). */
+  readonly name: string;
+  readonly severity: AlertSeverity;
+  /** PromQL expression; the alert fires for every series it returns. */
+  readonly expr: string;
+  /** How long the condition must hold (Prometheus duration). */
+  readonly for: string;
+  readonly summary: string;
+  /** What it means and what to look at; may use {{ $labels.x }} and {{ $value }}. */
+  readonly description: string;
+}
+
+/** A recording rule (precomputed series other rules and dashboards read). */
+export interface RecordingDefinition {
+  readonly record: string;
+  readonly expr: string;
+}
+
+/** Alert groups, each rendered as one rule group. */
+export interface AlertGroup {
+  readonly name: string;
+  readonly recordings?: readonly RecordingDefinition[];
+  readonly alerts: readonly AlertDefinition[];
+}
+
+const ISTIO_REQUESTS = 'istio_requests_total{reporter="destination"}';
+const BY_SERVICE = 'destination_service_namespace, destination_service_name';
+
+function errorRatio(): string {
+  return (
+    `sum by (${BY_SERVICE}) (rate(istio_requests_total{reporter="destination",response_code=~"5.."}[5m]))` +
+    ` / sum by (${BY_SERVICE}) (rate(${ISTIO_REQUESTS}[5m]))`
+  );
+}
+
+function latencyQuantile(q: number): string {
+  return `histogram_quantile(${q}, sum by (le, ${BY_SERVICE}) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[5m])))`;
+}
+
+/** Namespaces whose pods are the platform's, for cost attribution. */
+const platformNamespaceRegex = PLATFORM_NAMESPACE_NAMES.join('|');
+
+/**
+ * The design's alerts (critical: CrashLoopBackOff, error rate > 5 %, database down; warning: CPU >
+ * 80 %, memory pressure, slow queries > 1 s; info: deployment, backup completed, cost threshold),
+ * the migration plan's SLO alerts (HighErrorRate > 0.1 %, HighLatency p95 > 100 ms, p99 > 500 ms,
+ * CostAnomaly > 110 % of the recent average), and tenant alerts (quota almost full, certificates
+ * expiring). Cost series are priced with the environment's hub cloud (lib/cost/price-table.ts).
+ */
+export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
+  const hubCloud = (env.clusters.find((c) => c.role === 'primary') ?? env.clusters[0])?.cloud ?? 'aws';
+  const p = PRICE_TABLE[hubCloud];
+  const budget = MONTHLY_BUDGET[env.name] ?? MONTHLY_BUDGET.prod;
+  const cpuCost = `sum by (namespace) (kube_pod_container_resource_requests{resource="cpu"}) * ${p.vcpuHour}`;
+  const memCost = `sum by (namespace) (kube_pod_container_resource_requests{resource="memory"}) / 1073741824 * ${p.memoryGibHour}`;
+  const diskCost = `sum by (namespace) (kube_persistentvolumeclaim_resource_requests_storage_bytes) / 1073741824 * ${p.storageGibMonth / HOURS_PER_MONTH}`;
+
+  return [
+    {
+      name: 'ceres-critical',
+      alerts: [
+        {
+          name: 'PodCrashLooping',
+          severity: 'critical',
+          expr: 'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}[5m]) >= 1',
+          for: '5m',
+          summary: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} is in CrashLoopBackOff',
+          description: 'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} keeps crashing. Check `kubectl logs --previous` and recent rollouts.',
+        },
+        {
+          name: 'ErrorRateCritical',
+          severity: 'critical',
+          expr: `${errorRatio()} > 0.05`,
+          for: '5m',
+          summary: 'More than 5% of requests to {{ $labels.destination_service_name }} fail',
+          description: '{{ $value | humanizePercentage }} of requests to {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} answered 5xx over 5 minutes.',
+        },
+        {
+          name: 'DatabaseDown',
+          severity: 'critical',
+          expr: 'cnpg_collector_up == 0',
+          for: '1m',
+          summary: 'PostgreSQL instance {{ $labels.namespace }}/{{ $labels.pod }} is down',
+          description: 'The CloudNativePG exporter cannot reach PostgreSQL in {{ $labels.pod }}. Check `kubectl cnpg status` for the cluster and the instance logs.',
+        },
+      ],
+    },
+    {
+      name: 'ceres-warning',
+      alerts: [
+        {
+          name: 'HighCpuUsage',
+          severity: 'warning',
+          expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])) > 0.8',
+          for: '15m',
+          summary: 'Node {{ $labels.instance }} uses more than 80% CPU',
+          description: 'CPU of {{ $labels.instance }} is at {{ $value | humanizePercentage }}. Check the right-sizing recommendations and the autoscaler.',
+        },
+        {
+          name: 'NodeMemoryPressure',
+          severity: 'warning',
+          expr: 'kube_node_status_condition{condition="MemoryPressure",status="true"} == 1',
+          for: '5m',
+          summary: 'Node {{ $labels.node }} is under memory pressure',
+          description: 'The kubelet of {{ $labels.node }} reports MemoryPressure and may evict pods.',
+        },
+        {
+          name: 'SlowQueries',
+          severity: 'warning',
+          expr: 'cnpg_backends_max_tx_duration_seconds > 1',
+          for: '5m',
+          summary: 'Queries slower than 1 s on {{ $labels.namespace }}/{{ $labels.pod }}',
+          description: 'The longest running transaction on {{ $labels.pod }} has been open {{ $value | humanizeDuration }}.',
+        },
+      ],
+    },
+    {
+      name: 'ceres-info',
+      recordings: [
+        { record: 'ceres:namespace_compute_cost_hourly:sum', expr: `${cpuCost} + ${memCost}` },
+        { record: 'ceres:namespace_storage_cost_hourly:sum', expr: diskCost },
+        { record: 'ceres:cluster_cost_hourly:sum', expr: 'sum(ceres:namespace_compute_cost_hourly:sum) + (sum(ceres:namespace_storage_cost_hourly:sum) or vector(0))' },
+        { record: 'ceres:platform_cost_hourly:sum', expr: `sum(ceres:namespace_compute_cost_hourly:sum{namespace=~"${platformNamespaceRegex}"})` },
+      ],
+      alerts: [
+        {
+          name: 'DeploymentRolledOut',
+          severity: 'info',
+          expr: 'changes(kube_deployment_status_observed_generation[10m]) > 0 and kube_deployment_status_replicas_updated == kube_deployment_spec_replicas',
+          for: '0m',
+          summary: 'Deployment {{ $labels.namespace }}/{{ $labels.deployment }} rolled out',
+          description: 'A new generation of {{ $labels.deployment }} is fully rolled out.',
+        },
+        {
+          name: 'BackupCompleted',
+          severity: 'info',
+          expr: 'increase(velero_backup_success_total[1h]) > 0',
+          for: '0m',
+          summary: 'Backup schedule {{ $labels.schedule }} completed',
+          description: 'Velero finished {{ $value }} backup(s) of schedule {{ $labels.schedule }} in the last hour.',
+        },
+        {
+          name: 'CostThresholdExceeded',
+          severity: 'info',
+          expr: `ceres:cluster_cost_hourly:sum * ${HOURS_PER_MONTH} > ${budget}`,
+          for: '1h',
+          summary: `Projected monthly cost above the ${env.name} budget of ${budget} USD`,
+          description: 'Requested capacity projects to {{ $value | humanize }} USD a month. See the cost dashboard and dist/' + env.name + '/reports/cost.md.',
+        },
+      ],
+    },
+    {
+      name: 'ceres-slo',
+      alerts: [
+        {
+          name: 'HighErrorRate',
+          severity: 'warning',
+          expr: `${errorRatio()} > 0.001`,
+          for: '5m',
+          summary: 'Error rate of {{ $labels.destination_service_name }} above the 0.1% SLO',
+          description: '{{ $value | humanizePercentage }} of requests to {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} fail (SLO: below 0.1%).',
+        },
+        {
+          name: 'HighLatency',
+          severity: 'warning',
+          expr: `${latencyQuantile(0.95)} > 100`,
+          for: '5m',
+          summary: 'p95 latency of {{ $labels.destination_service_name }} above 100 ms',
+          description: 'p95 latency is {{ $value }} ms (SLO: below 100 ms).',
+        },
+        {
+          name: 'HighLatencyP99',
+          severity: 'warning',
+          expr: `${latencyQuantile(0.99)} > 500`,
+          for: '5m',
+          summary: 'p99 latency of {{ $labels.destination_service_name }} above 500 ms',
+          description: 'p99 latency is {{ $value }} ms (SLO: below 500 ms; Flagger rolls canaries back above it).',
+        },
+        {
+          name: 'CostAnomaly',
+          severity: 'warning',
+          expr: 'ceres:cluster_cost_hourly:sum > 1.1 * avg_over_time(ceres:cluster_cost_hourly:sum[7d])',
+          for: '15m',
+          summary: 'Hourly cost more than 10% above its 7-day average',
+          description: 'The cluster’s hourly cost is {{ $value | humanize }} USD, over 110% of its average of the last 7 days.',
+        },
+      ],
+    },
+    {
+      name: 'ceres-tenants',
+      alerts: [
+        {
+          name: 'TenantQuotaAlmostFull',
+          severity: 'warning',
+          expr: `kube_resourcequota{namespace=~"${TENANT_NAMESPACE_PREFIX}.*",type="used"} / ignoring(type) kube_resourcequota{namespace=~"${TENANT_NAMESPACE_PREFIX}.*",type="hard"} > 0.9`,
+          for: '15m',
+          summary: 'Tenant {{ $labels.namespace }} uses more than 90% of its {{ $labels.resource }} quota',
+          description: '{{ $labels.namespace }} is at {{ $value | humanizePercentage }} of its {{ $labels.resource }} quota; new pods will be rejected when it is full. Offer the next tier or right-size.',
+        },
+        {
+          name: 'CertificateExpiringSoon',
+          severity: 'warning',
+          expr: 'certmanager_certificate_expiration_timestamp_seconds - time() < 14 * 24 * 3600',
+          for: '1h',
+          summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 14 days',
+          description: 'cert-manager has not renewed {{ $labels.name }}; check the Certificate and its ClusterIssuer (HTTP-01 challenges through the ingress gateway).',
+        },
+        {
+          name: 'CertificateExpiryCritical',
+          severity: 'critical',
+          expr: 'certmanager_certificate_expiration_timestamp_seconds - time() < 3 * 24 * 3600',
+          for: '10m',
+          summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 3 days',
+          description: 'Renewal is failing; clients will see TLS errors when it expires.',
+        },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,53 @@
+import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { SyncWave } from '../core/argocd';
+import { Labels } from '../core/names';
+import { PlatformNamespaces } from '../core/namespaces';
+import { alertGroups } from './alert-catalog';
+import { GrafanaDashboard } from './grafana-dashboard';
+import { PLATFORM_DASHBOARDS } from './platform-dashboards';
+import { PlatformMonitors } from './platform-monitors';
+import { PrometheusAlertRules } from './prometheus-alert-rules';
+
+/** The observability folder of every environment. */
+export const OBSERVABILITY_FOLDER = 'observability';
+
+export interface ObservabilityProps {
+  /**
+   * Where runbooks live; alert `runbook_url`s point at `<this>#<alert>`.
+   * @default docs/observability.md in the platform's git repository (derived from platform.gitops)
+   */
+  readonly runbookBaseUrl?: string;
+}
+
+/**
+ * Alerts (the design's, the migration plan's SLOs, tenant quota and certificate expiry), scrape
+ * targets for the platform services and the mesh, and Grafana dashboards. Everything lives in `monitoring` and syncs in the observability wave, after
+ * the kube-prometheus-stack CRDs (operators wave).
+ */
+export class ObservabilityAddOn implements PlatformAddOn {
+  public readonly name = 'observability';
+  constructor(private readonly props: ObservabilityProps = {}) {}
+
+  public deploy(ctx: PlatformContext): void {
+    const folder = ctx.output.folder(OBSERVABILITY_FOLDER, {
+      description: 'Alert rules, scrape targets, Grafana dashboards and the tracing endpoint',
+      syncWave: SyncWave.observability,
+      labels: { [Labels.costCenter]: 'platform' },
+    });
+    const namespace = PlatformNamespaces.monitoring;
+    new PrometheusAlertRules(folder.manifest('alerts', { namespace }), 'alerts', {
+      name: 'ceres-alerts',
+      namespace,
+      groups: alertGroups(ctx.environment),
+      runbookBaseUrl: this.props.runbookBaseUrl ?? runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
+    });
+    new PlatformMonitors(folder.manifest('monitors', { namespace }), 'monitors', { services: ctx.services, namespace });
+    const dashboards = folder.manifest('dashboards', { namespace });
+    for (const d of PLATFORM_DASHBOARDS) new GrafanaDashboard(dashboards, d.uid, { dashboard: d, namespace });
+  }
+}
+
+/** `https://github.com/org/repo.git` → `https://github.com/org/repo/blob/<rev>/docs/observability.md`. */
+export function runbookBase(repoURL: string, revision: string): string {
+  return `${repoURL.replace(/\.git$/, '')}/blob/${revision}/docs/observability.md`;
+}
