@@ -13,8 +13,6 @@ import { GitOpsAddOn } from '../../lib/gitops/gitops-addon';
 import { HelmAddOnsAddOn } from '../../lib/gitops/helm-addons-addon';
 import { ObservabilityAddOn } from '../../lib/observability/observability-addon';
 import { CostAddOn } from '../../lib/cost/cost-addon';
-import { ObservabilityAddOn } from '../../lib/observability/observability-addon';
-import { CostAddOn } from '../../lib/cost/cost-addon';
 import { ServiceCatalog } from '../../lib/core/services';
 import { serviceCatalog } from './services';
 
@@ -23,7 +21,7 @@ import { serviceCatalog } from './services';
  * the folders every other add-on created.
  */
 export function platformAddOns(): PlatformAddOn[] {
-  return [new CorePlatformAddOn(), new TenantsAddOn(), new PlatformGuardrailsAddOn(), new WorkloadsAddOn(), new BackupsAddOn(), new ObservabilityAddOn(), new CostAddOn(), new ObservabilityAddOn(), new CostAddOn(), new HelmAddOnsAddOn(), new GitOpsAddOn()];
+  return [new CorePlatformAddOn(), new TenantsAddOn(), new PlatformGuardrailsAddOn(), new WorkloadsAddOn(), new BackupsAddOn(), new ObservabilityAddOn(), new CostAddOn(), new HelmAddOnsAddOn(), new GitOpsAddOn()];
 }
 
 /** One environment's output, before rendering. */
