@@ -8,6 +8,7 @@ import { CorePlatformAddOn } from '../../lib/platform/core-addon';
 import { TenantsAddOn } from '../../lib/tenants/tenants-addon';
 import { PlatformGuardrailsAddOn } from '../../lib/hardening/guardrails-addon';
 import { WorkloadsAddOn } from '../../lib/workloads/workloads-addon';
+import { MeshAddOn } from '../../lib/mesh/mesh-addon';
 import { BackupsAddOn } from '../../lib/data/backups-addon';
 import { GitOpsAddOn } from '../../lib/gitops/gitops-addon';
 import { HelmAddOnsAddOn } from '../../lib/gitops/helm-addons-addon';
@@ -21,7 +22,7 @@ import { serviceCatalog } from './services';
  * the folders every other add-on created.
  */
 export function platformAddOns(): PlatformAddOn[] {
-  return [new CorePlatformAddOn(), new TenantsAddOn(), new PlatformGuardrailsAddOn(), new WorkloadsAddOn(), new BackupsAddOn(), new ObservabilityAddOn(), new CostAddOn(), new HelmAddOnsAddOn(), new GitOpsAddOn()];
+  return [new CorePlatformAddOn(), new TenantsAddOn(), new PlatformGuardrailsAddOn(), new WorkloadsAddOn(), new MeshAddOn(), new BackupsAddOn(), new ObservabilityAddOn(), new CostAddOn(), new HelmAddOnsAddOn(), new GitOpsAddOn()];
 }
 
 /** One environment's output, before rendering. */

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
-import { tenantNames } from '../core/names';
+import { Labels, tenantNames } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { appOfAppsFolder, OutputFolder } from '../core/output';
 import { ServiceDeclaration } from '../core/services';
@@ -52,11 +52,12 @@ export class MeshAddOn implements PlatformAddOn {
 
     // (1) Control plane and gateways, two install paths from one configuration.
     new IstioHelmReleases(appOfAppsFolder(ctx.output).manifest('istio'), 'Istio', { mesh });
-    const istioctl = ctx.output.folder(ISTIOCTL_FOLDER, { synced: false, description: 'IstioOperator for istioctl install -f (not synced by Argo CD)' });
+    const platformLabels = { [Labels.costCenter]: 'platform' };
+    const istioctl = ctx.output.folder(ISTIOCTL_FOLDER, { synced: false, description: 'IstioOperator for istioctl install -f (not synced by Argo CD)', labels: platformLabels });
     new IstioInstallDocument(istioctl.manifest('istio-install'), 'IstioInstall', { mesh });
 
     // (2, 3, 6) Mesh-wide security, gateways, external destinations, telemetry.
-    const meshFolder = ctx.output.folder(MESH_FOLDER, { syncWave: SyncWave.policies, description: 'Mesh-wide mTLS, telemetry, gateways and external services' });
+    const meshFolder = ctx.output.folder(MESH_FOLDER, { syncWave: SyncWave.policies, description: 'Mesh-wide mTLS, telemetry, gateways and external services', labels: platformLabels });
     const meshWide = meshFolder.manifest('mesh-wide');
     new StrictMutualTls(meshWide, 'StrictMtls');
     new MeshTelemetry(meshWide, 'Telemetry', { tracingProvider: mesh.tracing.providerName, samplePercent: mesh.tracingSamplePercent });
