@@ -96,7 +96,8 @@ const RULES: readonly FalcoRule[] = [
   {
     rule: 'CERES Unexpected outbound connection from tenant',
     desc: 'A tenant pod connected to a public address directly; tenant egress leaves only through the Istio egress gateway',
-    condition: 'ceres_outbound and ceres_tenant and not fd.snet in (ceres_private_networks)',
+    // PostgreSQL instances archive straight to the object store (they are outside the mesh).
+    condition: 'ceres_outbound and ceres_tenant and not fd.snet in (ceres_private_networks) and not k8s.pod.label[cnpg.io/podRole] = instance',
     output: `Tenant pod connected outside the platform (connection=%fd.name ${OUTPUT_CONTEXT})`,
     priority: 'WARNING',
     tags: ['ceres', 'network', 'tenant', 'mitre_exfiltration', 'T1041'],
