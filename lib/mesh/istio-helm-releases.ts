@@ -6,10 +6,14 @@ import { baseChartValues, gatewayChartValues, istiodChartValues } from './istio-
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIO_HELM_REPOSITORY, MeshSettings } from './mesh-config';
 
 export interface IstioHelmReleasesProps {
-  /** The environment's resolved mesh settings. */
+  /** The cluster's resolved mesh settings. */
   readonly mesh: MeshSettings;
-  /** Prefix of the Application names (the environment name keeps them unique in one Argo CD). @default mesh.environment */
+  /** Prefix of the Application names, unique in the environment's Argo CD (the cluster name). @default mesh.environment */
   readonly namePrefix?: string;
+  /** Argo CD destination name of the cluster. @default 'in-cluster' */
+  readonly destinationName?: string;
+  /** Labels of the Applications (cost allocation, cluster). @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
   /** Argo CD project of the Applications. @default 'platform' */
   readonly project?: string;
 }
@@ -28,7 +32,8 @@ export class IstioHelmReleases extends Construct {
     super(scope, id);
     const prefix = props.namePrefix ?? props.mesh.environment;
     const chart = (name: string) => ({ repoURL: ISTIO_HELM_REPOSITORY, chart: name, version: props.mesh.istioVersion });
-    const project = props.project;
+    const common = { project: props.project, destinationName: props.destinationName };
+    const labels = (component: string) => ({ ...props.labels, 'ceres.io/addon': component });
 
     const base = new HelmApplication(this, 'Base', {
       name: `${prefix}-istio-base`,
@@ -37,7 +42,8 @@ export class IstioHelmReleases extends Construct {
       namespace: PlatformNamespaces.istio,
       values: baseChartValues(),
       syncWave: SyncWave.operators,
-      project,
+      labels: labels('istio-base'),
+      ...common,
       // istiod patches the failurePolicy and caBundle of the validation webhook at run time.
       ignoreDifferences: [{ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jsonPointers: ['/webhooks/0/failurePolicy', '/webhooks/0/clientConfig/caBundle'] }],
     });
@@ -48,7 +54,8 @@ export class IstioHelmReleases extends Construct {
       namespace: PlatformNamespaces.istio,
       values: istiodChartValues(props.mesh),
       syncWave: SyncWave.operators + 1,
-      project,
+      labels: labels('istiod'),
+      ...common,
       ignoreDifferences: [{ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jsonPointers: ['/webhooks/0/failurePolicy', '/webhooks/0/clientConfig/caBundle'] }],
     });
     const gateways = [INGRESS_GATEWAY, EGRESS_GATEWAY].map(
@@ -60,7 +67,8 @@ export class IstioHelmReleases extends Construct {
           namespace: gw.namespace,
           values: gatewayChartValues(gw, props.mesh),
           syncWave: SyncWave.operatorConfig,
-          project,
+          labels: labels(gw.release),
+          ...common,
         }),
     );
     this.applications = [base.name, istiod.name, ...gateways.map((g) => g.name)];

@@ -4,6 +4,7 @@ import { SyncWave } from '../core/argocd';
 import { Labels, tenantNames } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { appOfAppsFolder, OutputFolder } from '../core/output';
+import { clusterProfile, destinationName } from '../gitops/cluster-targets';
 import { ServiceDeclaration } from '../core/services';
 import { AllowNothingPolicy } from './allow-nothing-policy';
 import { EgressGateway } from './egress-gateway';
@@ -13,7 +14,7 @@ import { IstioHelmReleases } from './istio-helm-releases';
 import { IstioInstallDocument } from './istio-install-document';
 import { JwtRequirement } from './jwt-requirement';
 import { MESH_CHECKS } from './mesh-checks';
-import { EGRESS_GATEWAY, INGRESS_GATEWAY, MeshConfig, resolveMeshSettings, spiffePrincipal } from './mesh-config';
+import { EGRESS_GATEWAY, INGRESS_GATEWAY, MeshConfig, MeshProfile, resolveMeshSettings, spiffePrincipal } from './mesh-config';
 import { MeshService, ServiceCaller } from './mesh-service';
 import { MeshTelemetry } from './mesh-telemetry';
 import { NamespaceSidecar } from './namespace-sidecar';
@@ -48,13 +49,29 @@ export class MeshAddOn implements PlatformAddOn {
   public deploy(ctx: PlatformContext): void {
     const external = ctx.services.external;
     const egressPorts = external.filter((e) => e.protocol === 'TLS' && !e.hosts.some((h) => h.includes('*'))).map((e) => e.port);
-    const mesh = resolveMeshSettings(ctx.environment, this.config, egressPorts.length ? egressPorts : [443]);
-
-    // (1) Control plane and gateways, two install paths from one configuration.
-    new IstioHelmReleases(appOfAppsFolder(ctx.output).manifest('istio'), 'Istio', { mesh });
+    const ports = egressPorts.length ? egressPorts : [443];
+    const mesh = resolveMeshSettings(ctx.environment, this.config, ports);
     const platformLabels = { [Labels.costCenter]: 'platform' };
+
+    // (1) Control plane and gateways in every cluster of the environment, two install paths from
+    // one configuration: Helm Applications (Argo CD) and an IstioOperator per cluster profile (istioctl).
+    const releases = appOfAppsFolder(ctx.output).manifest('istio');
     const istioctl = ctx.output.folder(ISTIOCTL_FOLDER, { synced: false, description: 'IstioOperator for istioctl install -f (not synced by Argo CD)', labels: platformLabels });
-    new IstioInstallDocument(istioctl.manifest('istio-install'), 'IstioInstall', { mesh });
+    const documented = new Set<MeshProfile>();
+    for (const cluster of ctx.environment.clusters) {
+      const profile: MeshProfile = clusterProfile(cluster);
+      const settings = profile === 'full' ? mesh : resolveMeshSettings(ctx.environment, this.config, ports, profile);
+      new IstioHelmReleases(releases, `Istio-${cluster.name}`, {
+        mesh: settings,
+        namePrefix: cluster.name,
+        destinationName: destinationName(ctx.environment, cluster),
+        labels: { ...platformLabels, 'ceres.io/cluster': cluster.name },
+      });
+      if (documented.has(profile)) continue;
+      documented.add(profile);
+      const file = profile === 'full' ? 'istio-install' : `istio-install-${profile}`;
+      new IstioInstallDocument(istioctl.manifest(file), `IstioInstall-${profile}`, { mesh: settings, name: `ceres-${ctx.environment.name}${profile === 'full' ? '' : `-${profile}`}` });
+    }
 
     // (2, 3, 6) Mesh-wide security, gateways, external destinations, telemetry.
     const meshFolder = ctx.output.folder(MESH_FOLDER, { syncWave: SyncWave.policies, description: 'Mesh-wide mTLS, telemetry, gateways and external services', labels: platformLabels });

@@ -75,11 +75,11 @@ export const HELM_INSTALLED_SERVICES: readonly string[] = [
   serviceHost('istiod', PlatformNamespaces.istio),
 ];
 
-/** Where spans go: an OpenTelemetry collector (OTLP/gRPC) in the monitoring namespace. */
+/** Where spans go: an OTLP/gRPC receiver (Tempo, the design's Jaeger role) in the monitoring namespace. */
 export interface TracingBackend {
   /** Name of the mesh extension provider that Telemetry resources reference. @default 'otel-tracing' */
   readonly providerName?: string;
-  /** FQDN of the collector Service. @default 'otel-collector.monitoring.svc.cluster.local' */
+  /** FQDN of the receiver Service. @default 'tempo.monitoring.svc.cluster.local' */
   readonly service?: string;
   /** OTLP/gRPC port. @default 4317 */
   readonly port?: number;
@@ -89,7 +89,7 @@ export interface TracingBackend {
 export interface MeshConfig {
   /** Istio release (Helm chart version and image tag). @default ISTIO_VERSION */
   readonly istioVersion?: string;
-  /** Tracing backend. @default an OpenTelemetry collector at otel-collector.monitoring:4317 */
+  /** Tracing backend. @default OTLP/gRPC to tempo.monitoring:4317 */
   readonly tracing?: TracingBackend;
   /**
    * Envoy path normalization (`NONE`, `BASE`, `MERGE_SLASHES`, `DECODE_AND_MERGE_SLASHES`).
@@ -112,6 +112,7 @@ export interface ReplicaRange {
 /** The resolved mesh configuration of one environment: every value the install paths need. */
 export interface MeshSettings {
   readonly environment: string;
+  readonly profile: MeshProfile;
   readonly istioVersion: string;
   readonly ha: boolean;
   readonly istiod: ReplicaRange;
@@ -126,22 +127,35 @@ export interface MeshSettings {
   readonly egressTlsPorts: readonly number[];
 }
 
-/** The OpenTelemetry collector the GitOps engineer installs in `monitoring` (see docs/mesh.md). */
+/** Tempo in `monitoring` (installed by the GitOps Helm add-ons), its OTLP/gRPC receiver. */
 export const DEFAULT_TRACING: Required<TracingBackend> = {
   providerName: 'otel-tracing',
-  service: serviceHost('otel-collector', PlatformNamespaces.monitoring),
+  service: serviceHost('tempo', PlatformNamespaces.monitoring),
   port: 4317,
 };
+
+/**
+ * What a cluster can hold: `full` clusters get the environment's sizing; `edge` sites (K3s mini
+ * clusters) run one replica of each component, without disruption budgets or zone spreading.
+ */
+export type MeshProfile = 'full' | 'edge';
 
 /**
  * Resolves the mesh settings of an environment from its sizing and the platform's MeshConfig.
  * HA environments never run a single istiod or ingress gateway, whatever the sizing says: a
  * single replica cannot honour a disruption budget.
  */
-export function resolveMeshSettings(environment: EnvironmentConfig, config: MeshConfig = {}, egressTlsPorts: readonly number[] = [443]): MeshSettings {
+export function resolveMeshSettings(
+  environment: EnvironmentConfig,
+  config: MeshConfig = {},
+  egressTlsPorts: readonly number[] = [443],
+  profile: MeshProfile = 'full',
+): MeshSettings {
   const sizing = environment.sizing;
+  const ha = sizing.ha && profile === 'full';
   const haFloor = (r: ReplicaRange, floor: number): ReplicaRange => {
-    const min = sizing.ha ? Math.max(r.min, floor) : r.min;
+    if (profile === 'edge') return { min: 1, max: Math.max(1, Math.min(r.max, 2)) };
+    const min = ha ? Math.max(r.min, floor) : r.min;
     return { min, max: Math.max(min, r.max) };
   };
   const version = config.istioVersion ?? ISTIO_VERSION;
@@ -152,7 +166,8 @@ export function resolveMeshSettings(environment: EnvironmentConfig, config: Mesh
   return {
     environment: environment.name,
     istioVersion: version,
-    ha: sizing.ha,
+    profile,
+    ha,
     istiod: haFloor(sizing.istiod, 2),
     ingressGateway: haFloor(sizing.ingressGateway, 2),
     egressGateway: haFloor(sizing.egressGateway, 2),

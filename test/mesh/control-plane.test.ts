@@ -1,6 +1,8 @@
 import { SyncWave } from '../../lib/core/argocd';
 import { KubeManifest } from '../../lib/core/checks';
 import { ISTIO_VERSION } from '../../lib/mesh';
+import { platform } from '../../apps/platform/platform';
+import { TracingBackend } from '../../lib/observability/monitoring-stack';
 import { find, renderMesh } from './support/build';
 
 const prod = renderMesh('prod');
@@ -14,7 +16,7 @@ const wave = (m: KubeManifest) => Number(m.metadata.annotations?.['argocd.argopr
 
 describe('the Istio control plane and gateways', () => {
   it('installs the official charts pinned to one Istio release, from the app of apps', () => {
-    for (const name of ['prod-istio-base', 'prod-istiod', 'prod-istio-ingressgateway', 'prod-istio-egressgateway']) {
+    for (const name of ['ceres-prod-aws-istio-base', 'ceres-prod-aws-istiod', 'ceres-prod-aws-istio-ingressgateway', 'ceres-prod-aws-istio-egressgateway']) {
       const app = helmApp(prod.objects, name);
       expect(app.spec.source.repoURL).toBe('https://istio-release.storage.googleapis.com/charts');
       expect(app.spec.source.targetRevision).toBe(ISTIO_VERSION);
@@ -23,11 +25,31 @@ describe('the Istio control plane and gateways', () => {
     expect(prod.files.has('prod/argocd/istio.yaml')).toBe(true);
   });
 
+  it('installs the control plane in every cluster of the environment, through its Argo CD destination', () => {
+    const apps = prod.objects.filter((o) => o.file === 'prod/argocd/istio.yaml').map((o) => o.manifest);
+    for (const cluster of platform.environments.find((e) => e.name === 'prod')!.clusters) {
+      const mine = apps.filter((a) => a.metadata.labels?.['ceres.io/cluster'] === cluster.name);
+      expect(mine.map((a) => a.metadata.name).sort()).toEqual(['istio-base', 'istio-egressgateway', 'istio-ingressgateway', 'istiod'].map((c) => `${cluster.name}-${c}`));
+      const destination = cluster.role === 'primary' ? 'in-cluster' : cluster.name;
+      for (const a of mine) expect(a.spec.destination.name).toBe(destination);
+    }
+  });
+
+  it('runs a single-replica control plane on edge sites, and documents it separately for istioctl', () => {
+    const istiod = values(helmApp(prod.objects, 'ceres-prod-edge-lyon-istiod'));
+    expect(istiod.autoscaleMin).toBe(1);
+    expect(istiod.global.defaultPodDisruptionBudget.enabled).toBe(false);
+    expect(values(helmApp(prod.objects, 'ceres-prod-edge-lyon-istio-ingressgateway')).autoscaling.minReplicas).toBe(1);
+    const edge = find(prod.objects, 'IstioOperator', 'ceres-prod-edge', 'istio-system');
+    expect(edge.spec.components.pilot.k8s.hpaSpec.minReplicas).toBe(1);
+    expect(prod.files.has('prod/istioctl/istio-install-edge.yaml')).toBe(true);
+  });
+
   it('orders base → istiod → gateways by sync wave, all before mesh policies', () => {
-    const base = wave(helmApp(prod.objects, 'prod-istio-base'));
-    const istiod = wave(helmApp(prod.objects, 'prod-istiod'));
-    const ingress = wave(helmApp(prod.objects, 'prod-istio-ingressgateway'));
-    const egress = wave(helmApp(prod.objects, 'prod-istio-egressgateway'));
+    const base = wave(helmApp(prod.objects, 'ceres-prod-aws-istio-base'));
+    const istiod = wave(helmApp(prod.objects, 'ceres-prod-aws-istiod'));
+    const ingress = wave(helmApp(prod.objects, 'ceres-prod-aws-istio-ingressgateway'));
+    const egress = wave(helmApp(prod.objects, 'ceres-prod-aws-istio-egressgateway'));
     expect(base).toBe(SyncWave.operators);
     expect(istiod).toBeGreaterThan(base);
     expect(ingress).toBe(SyncWave.operatorConfig);
@@ -37,7 +59,7 @@ describe('the Istio control plane and gateways', () => {
   });
 
   it('runs at least 3 istiod in prod by raising the autoscaler floor, with a disruption budget and zone spreading', () => {
-    const v = values(helmApp(prod.objects, 'prod-istiod'));
+    const v = values(helmApp(prod.objects, 'ceres-prod-aws-istiod'));
     expect(v.autoscaleMin).toBe(3);
     expect(v.replicaCount).toBe(3);
     expect(v.global.defaultPodDisruptionBudget.enabled).toBe(true);
@@ -45,44 +67,49 @@ describe('the Istio control plane and gateways', () => {
   });
 
   it('runs 3 ingress gateways in prod behind a LoadBalancer, with a disruption budget', () => {
-    const v = values(helmApp(prod.objects, 'prod-istio-ingressgateway'));
+    const v = values(helmApp(prod.objects, 'ceres-prod-aws-istio-ingressgateway'));
     expect(v.autoscaling).toMatchObject({ enabled: true, minReplicas: 3 });
     expect(v.replicaCount).toBe(3);
     expect(v.podDisruptionBudget).toEqual({ maxUnavailable: 1 });
     expect(v.service.type).toBe('LoadBalancer');
-    expect(values(helmApp(prod.objects, 'prod-istio-egressgateway')).service.type).toBe('ClusterIP');
+    expect(values(helmApp(prod.objects, 'ceres-prod-aws-istio-egressgateway')).service.type).toBe('ClusterIP');
   });
 
   it('sizes dev from its sizing: one istiod, one gateway, no disruption budget to block drains', () => {
-    const istiod = values(helmApp(dev.objects, 'dev-istiod'));
+    const istiod = values(helmApp(dev.objects, 'ceres-dev-aws-istiod'));
     expect(istiod.autoscaleMin).toBe(1);
     expect(istiod.autoscaleMax).toBe(2);
     expect(istiod.global.defaultPodDisruptionBudget.enabled).toBe(false);
-    const ingress = values(helmApp(dev.objects, 'dev-istio-ingressgateway'));
+    const ingress = values(helmApp(dev.objects, 'ceres-dev-aws-istio-ingressgateway'));
     expect(ingress.autoscaling.minReplicas).toBe(1);
     expect(ingress.podDisruptionBudget).toEqual({});
     expect(ingress.affinity).toEqual({});
   });
 
   it('configures the mesh: REGISTRY_ONLY, access logs, path normalization, proxy start ordering, OpenTelemetry tracing', () => {
-    const mesh = values(helmApp(prod.objects, 'prod-istiod')).meshConfig;
+    const mesh = values(helmApp(prod.objects, 'ceres-prod-aws-istiod')).meshConfig;
     expect(mesh.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
     expect(mesh.accessLogFile).toBe('/dev/stdout');
     expect(mesh.pathNormalization).toEqual({ normalization: 'MERGE_SLASHES' });
     expect(mesh.defaultConfig.holdApplicationUntilProxyStarts).toBe(true);
-    expect(mesh.extensionProviders).toEqual([{ name: 'otel-tracing', opentelemetry: { service: 'otel-collector.monitoring.svc.cluster.local', port: 4317 } }]);
+    expect(mesh.extensionProviders).toEqual([{ name: 'otel-tracing', opentelemetry: { service: 'tempo.monitoring.svc.cluster.local', port: 4317 } }]);
+  });
+
+  it('sends spans where the observability stack receives them (Tempo, OTLP/gRPC)', () => {
+    const [provider] = values(helmApp(prod.objects, 'ceres-prod-aws-istiod')).meshConfig.extensionProviders;
+    expect(provider.opentelemetry).toEqual({ service: TracingBackend.host, port: TracingBackend.otlpGrpcPort });
   });
 
   it('writes the equivalent IstioOperator to an unsynced istioctl folder', () => {
     const op = find(prod.objects, 'IstioOperator', 'ceres-prod', 'istio-system');
     expect(prod.objects.find((o) => o.manifest.kind === 'IstioOperator')!.folder).toBe('istioctl');
-    const istiod = values(helmApp(prod.objects, 'prod-istiod'));
+    const istiod = values(helmApp(prod.objects, 'ceres-prod-aws-istiod'));
     expect(op.spec.tag).toBe(ISTIO_VERSION);
     expect(op.spec.meshConfig).toEqual(istiod.meshConfig);
     expect(op.spec.values.pilot.autoscaleMin).toBe(istiod.autoscaleMin);
     expect(op.spec.components.pilot.k8s.hpaSpec).toEqual({ minReplicas: 3, maxReplicas: 5 });
     const [ingress] = op.spec.components.ingressGateways;
-    const ingressValues = values(helmApp(prod.objects, 'prod-istio-ingressgateway'));
+    const ingressValues = values(helmApp(prod.objects, 'ceres-prod-aws-istio-ingressgateway'));
     expect(ingress.k8s.hpaSpec.minReplicas).toBe(ingressValues.autoscaling.minReplicas);
     expect(ingress.k8s.service.ports).toEqual(ingressValues.service.ports);
     expect(ingress.k8s.podDisruptionBudget).toEqual(ingressValues.podDisruptionBudget);
