@@ -43,7 +43,8 @@ export function meshConfigValues(mesh: MeshSettings): Record<string, unknown> {
     // Authorization matches the normalized path, so `//admin` or `/a/../admin` cannot bypass a rule.
     pathNormalization: { normalization: mesh.pathNormalization },
     defaultConfig: {
-      // Applications start only once Envoy is ready: no failed first calls on start-up.
+      // Applications start only once Envoy is ready: no failed first calls on start-up. (The
+      // proxy config is the current home of this switch; recent charts dropped global.proxy's.)
       holdApplicationUntilProxyStarts: true,
     },
     enableTracing: true,
@@ -73,7 +74,6 @@ export function istiodChartValues(mesh: MeshSettings): Record<string, unknown> {
       istioNamespace: PlatformNamespaces.istio,
       logAsJson: true,
       defaultPodDisruptionBudget: { enabled: disruptionBudget(mesh.ha, mesh.istiod) !== undefined },
-      proxy: { holdApplicationUntilProxyStarts: true },
     },
     meshConfig: meshConfigValues(mesh),
   };
@@ -161,8 +161,7 @@ export function istioOperatorSpec(mesh: MeshSettings): Record<string, unknown> {
         istioNamespace: PlatformNamespaces.istio,
         logAsJson: true,
         defaultPodDisruptionBudget: { enabled: istiodPdb !== undefined },
-        proxy: { holdApplicationUntilProxyStarts: true },
-      },
+        },
       pilot: { autoscaleEnabled: true, autoscaleMin: mesh.istiod.min, autoscaleMax: mesh.istiod.max, replicaCount: mesh.istiod.min },
     },
   };
