@@ -7,13 +7,16 @@ import { renderEnvironment } from '../../lib/core/render';
 import { namespaceDefaultDeny, noCrossTenantNetworkPaths, noRbacWildcards } from '../../lib/hardening/guardrail-checks';
 import { TIERS } from '../../lib/quotas/tier-table';
 import { TENANT_GUARDRAIL_KINDS } from '../../lib/tenants/tenant-project';
-import { exampleInput, manifests, platform, render } from './render-helpers';
+import { exampleInput, manifests, platform, render, tenant } from './render-helpers';
+
+/** Objects of this add-ons (the mesh add-on adds its own Istio objects to the tenant folder). */
+const notMesh = (o: RenderedObject) => !o.manifest.apiVersion.includes('istio.io/');
 
 const ACME = 'tenant-acme-001';
 
 describe('a tenant expanded into its namespace', () => {
   const { objects } = render('prod');
-  const ofAcme = objects.filter((o) => o.manifest.metadata.namespace === ACME || o.manifest.metadata.name === ACME);
+  const ofAcme = objects.filter(notMesh).filter((o) => o.manifest.metadata.namespace === ACME || o.manifest.metadata.name === ACME);
 
   it('produces a known set of objects per tenant', () => {
     const kinds: Record<string, number> = {};
@@ -149,5 +152,13 @@ describe('guardrails that refuse the synth', () => {
   it('flags an RBAC wildcard', () => {
     const role = at({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] });
     expect(noRbacWildcards.check([role])[0]).toContain('wildcard in resources');
+  });
+});
+
+describe('a tenant without database or secrets', () => {
+  it('is 19 objects: namespace, 8 network policies, quota, limit range, 3 roles, 3 bindings, default account, AppProject', () => {
+    const { objects } = render('dev', { tenants: [tenant('plain-9', 'starter')], databases: [], backups: [] });
+    const mine = objects.filter(notMesh).filter((o) => o.manifest.metadata.namespace === 'tenant-plain-9' || o.manifest.metadata.name === 'tenant-plain-9');
+    expect(mine).toHaveLength(19);
   });
 });
