@@ -6,13 +6,13 @@ import { serviceCatalog } from '../../apps/platform/services';
 import { PLATFORM_HELM_ADDONS } from '../../lib/gitops/addons/platform-addons';
 import { APPLICATION_HEALTH_LUA } from '../../lib/gitops/application-health';
 import { carriesProtection, statefulProtectionCheck, statefulReason } from '../../lib/gitops/stateful-protection-check';
-import { kindIs, renderedPlatform } from './support';
+import { kindIs, LooseObject, renderedPlatform } from './support';
 
 const ENVS = platform.environments.map((e) => e.name);
-const group = (o: RenderedObject) => (o.manifest.apiVersion.includes('/') ? o.manifest.apiVersion.split('/')[0] : '');
-const wave = (o: RenderedObject) => Number(o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+const group = (o: LooseObject) => (o.manifest.apiVersion.includes('/') ? o.manifest.apiVersion.split('/')[0] : '');
+const wave = (o: LooseObject) => Number(o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
 
-function childApps(env: string): RenderedObject[] {
+function childApps(env: string): LooseObject[] {
   return renderedPlatform().envs.get(env)!.objects.filter((o) => o.file === `${env}/argocd/applications.yaml` && o.manifest.kind === 'Application');
 }
 
