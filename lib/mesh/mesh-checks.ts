@@ -399,10 +399,39 @@ export const defaultDenyCheck: ManifestCheck = {
   },
 };
 
+const syncWave = (o: RenderedObject): number => Number(o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+
+/**
+ * Make-before-break: a DestinationRule syncs in an earlier wave than the VirtualServices of the same
+ * Application that name its subsets, so a new subset exists before any route sends traffic to it.
+ */
+export const destinationRulesFirstCheck: ManifestCheck = {
+  name: 'destination-rules-first',
+  check: (objects) => {
+    const rules = new Map<string, RenderedObject>();
+    for (const o of objects) if (isDestinationRule(o)) rules.set(`${o.folder}|${qualifyHost(o.manifest.spec?.host ?? '', namespaceOf(o))}`, o);
+    const problems: string[] = [];
+    for (const o of objects) {
+      if (!isVirtualService(o)) continue;
+      const reported = new Set<RenderedObject>();
+      for (const { destinations } of routesOf(o.manifest)) {
+        for (const d of destinations) {
+          const dr = d.subset && d.host ? rules.get(`${o.folder}|${qualifyHost(d.host, namespaceOf(o))}`) : undefined;
+          if (!dr || reported.has(dr) || syncWave(dr) < syncWave(o)) continue;
+          reported.add(dr);
+          problems.push(`${describeObject(o)} (sync wave ${syncWave(o)}) uses subsets of ${describeObject(dr)} (sync wave ${syncWave(dr)}); give the DestinationRule an earlier wave (SyncWave.destinationRules) than the route (SyncWave.routes)`);
+        }
+      }
+    }
+    return problems;
+  },
+};
+
 /** The mesh's checks, in the order their messages are most useful. */
 export const MESH_CHECKS: readonly ManifestCheck[] = [
   routeWeightsCheck,
   subsetsDefinedCheck,
+  destinationRulesFirstCheck,
   subsetsMatchWorkloadsCheck,
   hostsResolveCheck,
   principalsExistCheck,

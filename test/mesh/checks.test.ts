@@ -12,6 +12,7 @@ import { ServiceCatalog } from '../../lib/core/services';
 import {
   AllowNothingPolicy,
   defaultDenyCheck,
+  destinationRulesFirstCheck,
   gatewayHostsUniqueCheck,
   hostsResolveCheck,
   jwtPairedCheck,
@@ -71,7 +72,7 @@ function withApiWeights(v1: number, v2: number): ServiceCatalog {
 describe('the default platform', () => {
   it('passes every mesh check in every environment', () => {
     for (const env of ['dev', 'staging', 'prod']) expect(() => renderMesh(env)).not.toThrow();
-    expect(MESH_CHECKS.length).toBe(10);
+    expect(MESH_CHECKS.length).toBe(11);
   });
 });
 
@@ -116,6 +117,24 @@ describe('every referenced subset is defined', () => {
   it('names a missing DestinationRule', () => {
     const problems = synthProblems(() => render((c) => rawRoute(c, [['v1', 100]]), [subsetsDefinedCheck]));
     expect(problems).toEqual([`[subsets-defined] VirtualService ceres/api in ${FILE}: route main names subset v1 of ${API}, but there is no DestinationRule for that host; add the subset to the host's DestinationRule or fix the route`]);
+  });
+});
+
+describe('DestinationRules sync before the routes that use them', () => {
+  it('refuses a DestinationRule in the same wave as its VirtualService', () => {
+    const problems = synthProblems(() => render((c) => { rawRule(c, ['v1']); rawRoute(c, [['v1', 100]]); }, [destinationRulesFirstCheck]));
+    expect(problems).toEqual([
+      `[destination-rules-first] VirtualService ceres/api in ${FILE} (sync wave 0) uses subsets of DestinationRule ceres/api in ${FILE} (sync wave 0); give the DestinationRule an earlier wave (SyncWave.destinationRules) than the route (SyncWave.routes)`,
+    ]);
+  });
+
+  it('accepts the library constructs, which use the wave table', () => {
+    expect(() =>
+      render((c) => {
+        const dr = new ServiceDestinationRule(c, 'Rule', { name: 'api', namespace: 'ceres', host: API, subsets: [{ name: 'v1', labels: { version: 'v1' } }] });
+        new ServiceRoute(c, 'Route', { name: 'api', namespace: 'ceres', hosts: [API], destinationRule: dr }).addHttpRoute({ name: 'main', destinations: [{ host: API, subset: 'v1', weight: 100 }] });
+      }, [destinationRulesFirstCheck]),
+    ).not.toThrow();
   });
 });
 
