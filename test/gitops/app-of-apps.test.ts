@@ -199,3 +199,10 @@ describe('app of apps', () => {
     for (const s of schedules) expect(names).toContain(s.manifest.spec.template.storageLocation);
   });
 });
+
+describe('docs/gitops.md', () => {
+  it('lists every add-on with the version the code pins', () => {
+    const doc = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../docs/gitops.md'), 'utf8') as string;
+    for (const a of PLATFORM_HELM_ADDONS) expect(doc).toMatch(new RegExp(`\\| ${a.name} \\| ${a.chart.chart} \\(.*\\) \\| ${a.chart.version.replace(/\./g, '\\.')} \\|`));
+  });
+});
