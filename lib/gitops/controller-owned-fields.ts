@@ -4,21 +4,16 @@ import { InventoryEntry } from './folder-inventory';
 
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 
-/**
- * The fields of a folder's objects that controllers own, and nothing else:
- * - `/spec/replicas` of every Deployment scaled by a HorizontalPodAutoscaler (the platform names an
- *   HPA after the Deployment it scales);
- * - for services whose rollout Flagger owns: the routes of their VirtualService, the selectors of the
- *   Services Flagger repoints, the replicas of the target Deployment (Flagger scales it to zero
- *   after promotion) and the `-primary` / `-canary` objects Flagger generates, when we render them.
- * Only objects present in the folder are listed.
- */
-export function controllerOwnedFields(entries: readonly InventoryEntry[], services: ServiceCatalog): ControllerOwnedField[] {
-  const hpas = new Set<string>();
-  for (const e of entries) if (e.kind === 'HorizontalPodAutoscaler') hpas.add(key(e.namespace, e.name));
+type FlaggerOwned = Map<string, { kind: string; group: string; pointers: string[] }[]>;
 
-  // Flagger-owned names → the pointers Flagger writes, per kind.
-  const flagger = new Map<string, { kind: string; group: string; pointers: string[] }[]>();
+/** Per catalog, computed once: the add-on asks for every folder, tenants included. */
+const FLAGGER_OWNED = new WeakMap<ServiceCatalog, FlaggerOwned>();
+
+/** `namespace/name` → the kinds Flagger writes under that name and the pointers it owns. */
+function flaggerOwned(services: ServiceCatalog): FlaggerOwned {
+  const cached = FLAGGER_OWNED.get(services);
+  if (cached) return cached;
+  const flagger: FlaggerOwned = new Map();
   const own = (ns: string, name: string, group: string, kind: string, pointers: string[]) => {
     const k = key(ns, name);
     flagger.set(k, [...(flagger.get(k) ?? []), { kind, group, pointers }]);
@@ -31,6 +26,23 @@ export function controllerOwnedFields(entries: readonly InventoryEntry[], servic
     for (const dr of [`${s.name}-canary`, `${s.name}-primary`]) own(s.namespace, dr, 'networking.istio.io', 'DestinationRule', ['/spec']);
     own(s.namespace, `${s.name}-primary`, 'apps', 'Deployment', ['/spec']);
   }
+  FLAGGER_OWNED.set(services, flagger);
+  return flagger;
+}
+
+/**
+ * The fields of a folder's objects that controllers own, and nothing else:
+ * - `/spec/replicas` of every Deployment scaled by a HorizontalPodAutoscaler (the platform names an
+ *   HPA after the Deployment it scales);
+ * - for services whose rollout Flagger owns: the routes of their VirtualService, the selectors of the
+ *   Services Flagger repoints, the replicas of the target Deployment (Flagger scales it to zero
+ *   after promotion) and the `-primary` / `-canary` objects Flagger generates, when we render them.
+ * Only objects present in the folder are listed. Linear in the folder's objects.
+ */
+export function controllerOwnedFields(entries: readonly InventoryEntry[], services: ServiceCatalog): ControllerOwnedField[] {
+  const hpas = new Set<string>();
+  for (const e of entries) if (e.kind === 'HorizontalPodAutoscaler') hpas.add(key(e.namespace, e.name));
+  const flagger = flaggerOwned(services);
 
   const out = new Map<string, ControllerOwnedField>();
   const add = (e: InventoryEntry, pointers: string[], owner: string) => {
