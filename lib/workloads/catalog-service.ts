@@ -14,6 +14,8 @@ export interface CatalogServiceProps {
   readonly ha?: boolean;
   /** PriorityClass of the pods. @default none */
   readonly priorityClassName?: string;
+  /** Extra pod labels (a tenant's `ceres.io/tenant`, which its admission policy requires). @default none */
+  readonly podLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -49,7 +51,7 @@ export class CatalogService extends Construct {
           image: v.image,
           port: s.port,
           protocol,
-          podLabels: { app: s.name, version: v.name },
+          podLabels: { ...props.podLabels, app: s.name, version: v.name },
           selector: flagger ? { app: s.name } : { app: s.name, version: v.name },
           serviceAccountName: serviceAccountName(s),
           resources: s.resources,

@@ -1,7 +1,7 @@
 import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { ManifestCheck } from '../core/checks';
 import { PlatformNamespaces } from '../core/namespaces';
-import { TENANT_NAMESPACE_PREFIX } from '../core/names';
+import { TENANT_NAMESPACE_PREFIX, tenantLabels, tenantNames } from '../core/names';
 import { OutputFolder } from '../core/output';
 import { PLATFORM_PRIORITY_CLASS } from '../quotas/tier-priority-classes';
 import { CatalogService } from './catalog-service';
@@ -29,13 +29,17 @@ export class WorkloadsAddOn implements PlatformAddOn {
       }
       return folder;
     };
+    const tenantsByNamespace = new Map(ctx.tenants.map((t) => [tenantNames(t.tenantId).namespace, t] as const));
     for (const service of ctx.services.services) {
+      const owner = tenantsByNamespace.get(service.namespace);
       const chart = folderOf(service.namespace).manifest('workloads', { namespace: service.namespace });
       new CatalogService(chart, service.name, {
         service,
         defaultReplicas: ctx.environment.sizing.coreServices,
         ha: ctx.environment.sizing.ha,
+        // Tenant pods get their tier's class from Kyverno; they carry the tenant labels it requires.
         priorityClassName: service.namespace === PlatformNamespaces.core ? PLATFORM_PRIORITY_CLASS.name : undefined,
+        podLabels: owner ? tenantLabels(owner.tenantId, owner.subscriptionLevel) : undefined,
       });
     }
   }

@@ -141,3 +141,25 @@ describe('workload checks', () => {
     expect(pdbSelectsWorkload.check([deployment, pdb])[0]).toContain('would protect nothing');
   });
 });
+
+describe('tenant workloads', () => {
+  const withTenantService = (namespace: string): ServiceCatalog => ({
+    ...serviceCatalog,
+    services: [...serviceCatalog.services, { name: 'shop', namespace, port: 9000, protocol: 'grpc', versions: [{ name: 'v1', image: 'ghcr.io/ceres-platform/shop:1.0.0' }], replicas: { min: 2, max: 4 } }],
+  });
+
+  it('go to the tenant folder, with the tenant labels its admission policy requires', () => {
+    const addOns = platformAddOns();
+    const rendered = renderEnvironment(buildEnvironment(platform, exampleInput(), 'prod', addOns, withTenantService('tenant-acme-001')), addOns.flatMap((a) => a.checks ?? []));
+    const shop = rendered.objects.find((o) => o.manifest.kind === 'Deployment' && o.manifest.metadata.name === 'shop-v1')!;
+    expect(shop.file).toBe('prod/tenant-acme-001/workloads.yaml');
+    expect(shop.manifest.spec.template.metadata.labels).toMatchObject({ app: 'shop', version: 'v1', 'ceres.io/tenant': 'acme-001' });
+    expect(shop.manifest.spec.template.spec.containers[0].readinessProbe.grpc).toEqual({ port: 9000 });
+    const svc = rendered.objects.find((o) => o.manifest.kind === 'Service' && o.manifest.metadata.name === 'shop')!;
+    expect(svc.manifest.spec.ports[0].name).toBe('grpc');
+  });
+
+  it('refuse a namespace no add-on guards', () => {
+    expect(() => buildEnvironment(platform, exampleInput(), 'dev', platformAddOns(), withTenantService('tenant-globex-002'))).toThrow(/has no folder in dev/);
+  });
+});
