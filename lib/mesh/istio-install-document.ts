@@ -26,6 +26,6 @@ export class IstioInstallDocument extends Construct {
       ...IstioOperator.GVK,
       metadata: { name: props.name ?? `ceres-${props.mesh.environment}`, namespace: PlatformNamespaces.istio },
       spec: istioOperatorSpec(props.mesh),
-    } as any);
+    });
   }
 }
