@@ -1,4 +1,6 @@
+import { serviceCatalog } from '../../apps/platform/services';
 import { SyncWave } from '../../lib/core/argocd';
+import { ServiceCatalog } from '../../lib/core/services';
 import { tenantNames } from '../../lib/core/names';
 import { exampleInput, find, renderMesh } from './support/build';
 
@@ -50,6 +52,28 @@ describe('traffic management', () => {
     expect(canary.spec.service.trafficPolicy.tls).toEqual({ mode: 'ISTIO_MUTUAL' });
     expect(ofKind('VirtualService').filter((v) => JSON.stringify(v).includes('api-server'))).toEqual([]);
     expect(ofKind('DestinationRule').filter((d) => JSON.stringify(d).includes('api-server'))).toEqual([]);
+  });
+});
+
+describe('an exposed Flagger-owned service', () => {
+  const catalog: ServiceCatalog = {
+    ...serviceCatalog,
+    services: serviceCatalog.services.map((s) => (s.name === 'api-server' ? { ...s, expose: { hostPrefix: 'core', pathPrefixes: ['/v1'] } } : s)),
+  };
+  const out = renderMesh('prod', catalog);
+
+  it('gives the Canary its public host and gateways, and leaves the route to Flagger', () => {
+    const canary = find(out.objects, 'Canary', 'api-server', 'ceres');
+    expect(canary.spec.service.hosts).toEqual(['core.ceres.io']);
+    expect(canary.spec.service.gateways).toEqual(['istio-ingress/ceres-ingress', 'mesh']);
+    expect(out.objects.filter((o) => o.manifest.kind === 'VirtualService' && o.manifest.metadata.name === 'api-server')).toEqual([]);
+    const gw = find(out.objects, 'Gateway', 'ceres-ingress', 'istio-ingress');
+    expect(gw.spec.servers.map((s: any) => s.hosts[0])).toContain('ceres/core.ceres.io');
+  });
+
+  it('requires a JWT on both of its Deployments', () => {
+    for (const name of ['api-server-jwt', 'api-server-primary-jwt']) expect(find(out.objects, 'RequestAuthentication', name, 'ceres').spec.jwtRules[0].issuer).toBe('https://auth.ceres.io/realms/ceres');
+    expect(find(out.objects, 'AuthorizationPolicy', 'api-server-primary-jwt-require-jwt', 'ceres').spec.selector).toEqual({ matchLabels: { app: 'api-server-primary' } });
   });
 });
 
