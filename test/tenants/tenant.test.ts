@@ -65,6 +65,21 @@ describe('a tenant expanded into its namespace', () => {
     }
   });
 
+  it('renders quotas ordered starter < professional < enterprise for every resource (LoadBalancers and NodePorts aside)', () => {
+    const amount = (q: string) => {
+      const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|Ti)?$/.exec(q)!;
+      const f: Record<string, number> = { '': 1, m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+      return Number(m[1]) * f[m[2] ?? ''];
+    };
+    const hard = (ns: string) => manifests(objects, 'ResourceQuota', ns)[0].spec.hard as Record<string, string>;
+    const [s, p, e] = ['tenant-initech-003', 'tenant-globex-002', ACME].map(hard);
+    expect(Object.keys(s).length).toBe(12);
+    for (const key of Object.keys(s)) {
+      if (key === 'services.loadbalancers' || key === 'services.nodeports') continue;
+      expect({ key, ordered: amount(s[key]) < amount(p[key]) && amount(p[key]) < amount(e[key]) }).toEqual({ key, ordered: true });
+    }
+  });
+
   it('binds least-privilege roles to the realm groups; viewers cannot read Secrets; no wildcard anywhere', () => {
     const roles = manifests(objects, 'Role', ACME);
     expect(roles.map((r) => r.metadata.name).sort()).toEqual(['tenant-admin', 'tenant-developer', 'tenant-viewer']);
