@@ -53,10 +53,10 @@ export function describeId(id: ObjectId): string {
   return `${id.environment}: ${kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name}`;
 }
 
-/** Whether a dist path holds Kubernetes manifests (`<env>/<folder>/<file>.yaml`, not Terraform or Helm values). */
+/** Whether a dist path holds Kubernetes manifests (`<env>/<folder>/<file>.yaml`, not Terraform). */
 export function isManifestPath(path: string): boolean {
   const parts = path.split('/');
-  return parts.length === 3 && parts[0] !== 'terraform' && path.endsWith('.yaml') && !path.endsWith('-values.yaml');
+  return parts.length === 3 && parts[0] !== 'terraform' && path.endsWith('.yaml');
 }
 
 /** Every object of a dist tree by key. Linear in the size of the tree. */

@@ -23,7 +23,7 @@ export interface ArgoCdValues {
 
 /**
  * Argo CD manages itself on the hub: installed once by hand with the same values
- * (dist/<env>/bootstrap/argocd-values.yaml), then this Application keeps it in sync.
+ * (shown in dist/<env>/bootstrap/README.md), then this Application keeps it in sync.
  */
 export const argoCd: HelmAddOn<ArgoCdValues> = {
   name: 'argo-cd',
