@@ -44,13 +44,14 @@ const KIND_ORDER = [
 ];
 const KIND_RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
 
-function compareManifests(a: KubeManifest, b: KubeManifest): number {
-  const ra = KIND_RANK.get(a.kind) ?? KIND_ORDER.length;
-  const rb = KIND_RANK.get(b.kind) ?? KIND_ORDER.length;
-  if (ra !== rb) return ra - rb;
-  const ka = `${a.apiVersion}\u0000${a.kind}\u0000${a.metadata.namespace ?? ''}\u0000${a.metadata.name ?? ''}`;
-  const kb = `${b.apiVersion}\u0000${b.kind}\u0000${b.metadata.namespace ?? ''}\u0000${b.metadata.name ?? ''}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+/** Sorts manifests by apply order, then API version, kind, namespace and name (keys computed once). */
+function sortManifests(manifests: KubeManifest[]): KubeManifest[] {
+  const keyed = manifests.map((m) => {
+    const rank = KIND_RANK.get(m.kind) ?? KIND_ORDER.length;
+    return { m, key: `${String(rank).padStart(3, '0')}\u0000${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name ?? ''}` };
+  });
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.m);
 }
 
 /** What rendering one environment produced. */
@@ -88,11 +89,12 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   for (const folder of env.folders) {
     for (const [file, chart] of folder.charts) {
       const path = `${env.name}/${folder.name}/${file}.yaml`;
-      const manifests = chart.node
-        .findAll()
-        .filter(ApiObject.isApiObject)
-        .map((o) => o.toJson() as KubeManifest)
-        .sort(compareManifests);
+      const manifests = sortManifests(
+        chart.node
+          .findAll()
+          .filter(ApiObject.isApiObject)
+          .map((o) => o.toJson() as KubeManifest),
+      );
       if (manifests.length === 0) continue;
       charts.push({ path, manifests });
       for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.name, file: path, manifest });
