@@ -31,7 +31,7 @@ describe('the synth engine', () => {
 
   it('writes one folder per environment and Argo CD Application: dist/<env>/<folder>/<file>', () => {
     for (const path of first.files.keys()) {
-      expect(path).toMatch(/^(dev|staging|prod)\/[a-z0-9-]+\/[a-z0-9.-]+\.(yaml|md|json)$|^terraform\/[a-z0-9-]+\/cdk\.tf\.json$/);
+      expect(path).toMatch(/^(dev|staging|prod)\/[a-z0-9-]+\/[A-Za-z0-9.-]+\.(yaml|md|json)$|^terraform\/[a-z0-9-]+\/cdk\.tf\.json$/);
     }
     for (const env of ['dev', 'staging', 'prod']) {
       expect(first.files.has(`${env}/core/namespace.yaml`)).toBe(true);
