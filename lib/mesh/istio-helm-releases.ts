@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { SyncWave } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
 import { HelmApplication } from '../gitops/helm-application';
-import { baseChartValues, gatewayChartValues, istiodChartValues } from './istio-values';
+import { baseChartValues, cniChartValues, gatewayChartValues, istiodChartValues, IstioPlatform } from './istio-values';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIO_HELM_REPOSITORY, MeshSettings } from './mesh-config';
 
 export interface IstioHelmReleasesProps {
@@ -16,6 +16,8 @@ export interface IstioHelmReleasesProps {
   readonly labels?: Readonly<Record<string, string>>;
   /** Argo CD project of the Applications. @default 'platform' */
   readonly project?: string;
+  /** Platform flavour for the charts (`gke`, `k3s`). @default none (EKS, AKS) */
+  readonly platform?: IstioPlatform;
 }
 
 /**
@@ -47,12 +49,23 @@ export class IstioHelmReleases extends Construct {
       // istiod patches the failurePolicy and caBundle of the validation webhook at run time.
       ignoreDifferences: [{ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jsonPointers: ['/webhooks/0/failurePolicy', '/webhooks/0/clientConfig/caBundle'] }],
     });
+    // The node agent replaces istio-init, so meshed pods need no NET_ADMIN/NET_RAW (Pod Security "restricted").
+    const cni = new HelmApplication(this, 'Cni', {
+      name: `${prefix}-istio-cni`,
+      releaseName: 'istio-cni',
+      chart: chart('cni'),
+      namespace: PlatformNamespaces.istio,
+      values: cniChartValues(props.platform),
+      syncWave: SyncWave.operators + 1,
+      labels: labels('istio-cni'),
+      ...common,
+    });
     const istiod = new HelmApplication(this, 'Istiod', {
       name: `${prefix}-istiod`,
       releaseName: 'istiod',
       chart: chart('istiod'),
       namespace: PlatformNamespaces.istio,
-      values: istiodChartValues(props.mesh),
+      values: istiodChartValues(props.mesh, props.platform),
       syncWave: SyncWave.operators + 1,
       labels: labels('istiod'),
       ...common,
@@ -71,6 +84,6 @@ export class IstioHelmReleases extends Construct {
           ...common,
         }),
     );
-    this.applications = [base.name, istiod.name, ...gateways.map((g) => g.name)];
+    this.applications = [base.name, cni.name, istiod.name, ...gateways.map((g) => g.name)];
   }
 }

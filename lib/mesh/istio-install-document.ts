@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IstioOperator } from '../../imports/istio-operator-install.istio.io';
 import { PlatformNamespaces } from '../core/namespaces';
-import { istioOperatorSpec } from './istio-values';
+import { istioOperatorSpec, IstioPlatform } from './istio-values';
 import { MeshSettings } from './mesh-config';
 
 export interface IstioInstallDocumentProps {
@@ -10,6 +10,8 @@ export interface IstioInstallDocumentProps {
   readonly mesh: MeshSettings;
   /** metadata.name of the document. @default 'ceres-<environment>' */
   readonly name?: string;
+  /** Platform flavour (`k3s` for edge sites, `gke` for GKE). @default none */
+  readonly platform?: IstioPlatform;
 }
 
 /**
@@ -25,7 +27,7 @@ export class IstioInstallDocument extends Construct {
     new ApiObject(this, 'Resource', {
       ...IstioOperator.GVK,
       metadata: { name: props.name ?? `ceres-${props.mesh.environment}`, namespace: PlatformNamespaces.istio },
-      spec: istioOperatorSpec(props.mesh),
+      spec: istioOperatorSpec(props.mesh, props.platform),
     });
   }
 }

@@ -53,6 +53,17 @@ export function meshConfigValues(mesh: MeshSettings): Record<string, unknown> {
   };
 }
 
+/**
+ * The platform flavour Istio's charts need to find the node's CNI directories (`gke` for GKE, `k3s`
+ * for K3s edge sites; none for EKS and AKS).
+ */
+export type IstioPlatform = 'gke' | 'k3s';
+
+/** Values of the `cni` chart: the node agent that sets up traffic redirection instead of `istio-init`. */
+export function cniChartValues(platform?: IstioPlatform): Record<string, unknown> {
+  return { global: { istioNamespace: PlatformNamespaces.istio, ...(platform ? { platform } : {}) } };
+}
+
 /** Values of the `base` chart (CRDs and the cluster-wide validation webhook). */
 export function baseChartValues(): Record<string, unknown> {
   return { defaultRevision: 'default', global: { istioNamespace: PlatformNamespaces.istio } };
@@ -62,8 +73,11 @@ export function baseChartValues(): Record<string, unknown> {
  * Values of the `istiod` chart. The chart autoscales istiod between autoscaleMin and autoscaleMax,
  * and the HPA overrides `replicaCount`: the HA floor must be raised with `autoscaleMin`.
  */
-export function istiodChartValues(mesh: MeshSettings): Record<string, unknown> {
+export function istiodChartValues(mesh: MeshSettings, platform?: IstioPlatform): Record<string, unknown> {
   return {
+    // Traffic redirection by the istio-cni node agent: without it every meshed pod gets an
+    // `istio-init` container needing NET_ADMIN and NET_RAW, which Pod Security "restricted" refuses.
+    pilot: { cni: { enabled: true } },
     autoscaleEnabled: true,
     autoscaleMin: mesh.istiod.min,
     autoscaleMax: mesh.istiod.max,
@@ -74,6 +88,7 @@ export function istiodChartValues(mesh: MeshSettings): Record<string, unknown> {
       istioNamespace: PlatformNamespaces.istio,
       logAsJson: true,
       defaultPodDisruptionBudget: { enabled: disruptionBudget(mesh.ha, mesh.istiod) !== undefined },
+      ...(platform ? { platform } : {}),
     },
     meshConfig: meshConfigValues(mesh),
   };
@@ -135,7 +150,7 @@ function operatorGateway(gateway: GatewayDeployment, mesh: MeshSettings): Record
  * `spec` of the IstioOperator document for `istioctl install -f`: the same control plane, gateways
  * and mesh config as the Helm path.
  */
-export function istioOperatorSpec(mesh: MeshSettings): Record<string, unknown> {
+export function istioOperatorSpec(mesh: MeshSettings, platform?: IstioPlatform): Record<string, unknown> {
   const istiodPdb = disruptionBudget(mesh.ha, mesh.istiod);
   const istiodAffinity = zoneSpread(mesh.ha, { app: 'istiod' });
   return {
@@ -144,6 +159,7 @@ export function istioOperatorSpec(mesh: MeshSettings): Record<string, unknown> {
     meshConfig: meshConfigValues(mesh),
     components: {
       base: { enabled: true },
+      cni: { enabled: true, namespace: PlatformNamespaces.istio },
       pilot: {
         enabled: true,
         k8s: {
@@ -161,8 +177,9 @@ export function istioOperatorSpec(mesh: MeshSettings): Record<string, unknown> {
         istioNamespace: PlatformNamespaces.istio,
         logAsJson: true,
         defaultPodDisruptionBudget: { enabled: istiodPdb !== undefined },
-        },
-      pilot: { autoscaleEnabled: true, autoscaleMin: mesh.istiod.min, autoscaleMax: mesh.istiod.max, replicaCount: mesh.istiod.min },
+        ...(platform ? { platform } : {}),
+      },
+      pilot: { autoscaleEnabled: true, autoscaleMin: mesh.istiod.min, autoscaleMax: mesh.istiod.max, replicaCount: mesh.istiod.min, cni: { enabled: true } },
     },
   };
 }

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
+import { Cloud } from '../core/model';
 import { Labels, tenantNames } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { appOfAppsFolder, OutputFolder } from '../core/output';
@@ -12,6 +13,7 @@ import { ExternalDestination } from './external-destination';
 import { IngressGateway } from './ingress-gateway';
 import { IstioHelmReleases } from './istio-helm-releases';
 import { IstioInstallDocument } from './istio-install-document';
+import { IstioPlatform } from './istio-values';
 import { JwtRequirement } from './jwt-requirement';
 import { MESH_CHECKS } from './mesh-checks';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, MeshConfig, MeshProfile, resolveMeshSettings, spiffePrincipal } from './mesh-config';
@@ -40,6 +42,11 @@ interface MeshedNamespace {
  * and each tenant's), JWT requirements, ingress and egress, and traffic rules for every service of
  * the catalog. Register after the tenants and workloads add-ons: it adds to their folders.
  */
+/** The Istio chart platform of a cluster: GKE and K3s keep CNI binaries in non-default places. */
+function istioPlatform(cloud: Cloud): IstioPlatform | undefined {
+  return cloud === 'gcp' ? 'gke' : cloud === 'edge' ? 'k3s' : undefined;
+}
+
 export class MeshAddOn implements PlatformAddOn {
   public readonly name = 'mesh';
   public readonly checks = MESH_CHECKS;
@@ -66,11 +73,16 @@ export class MeshAddOn implements PlatformAddOn {
         namePrefix: cluster.name,
         destinationName: destinationName(ctx.environment, cluster),
         labels: { ...platformLabels, 'ceres.io/cluster': cluster.name },
+        platform: istioPlatform(cluster.cloud),
       });
       if (documented.has(profile)) continue;
       documented.add(profile);
       const file = profile === 'full' ? 'istio-install' : `istio-install-${profile}`;
-      new IstioInstallDocument(istioctl.manifest(file), `IstioInstall-${profile}`, { mesh: settings, name: `ceres-${ctx.environment.name}${profile === 'full' ? '' : `-${profile}`}` });
+      new IstioInstallDocument(istioctl.manifest(file), `IstioInstall-${profile}`, {
+        mesh: settings,
+        name: `ceres-${ctx.environment.name}${profile === 'full' ? '' : `-${profile}`}`,
+        platform: profile === 'edge' ? 'k3s' : undefined,
+      });
     }
 
     // (2, 3, 6) Mesh-wide security, gateways, external destinations, telemetry.

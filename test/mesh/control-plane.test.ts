@@ -29,10 +29,28 @@ describe('the Istio control plane and gateways', () => {
     const apps = prod.objects.filter((o) => o.file === 'prod/argocd/istio.yaml').map((o) => o.manifest);
     for (const cluster of platform.environments.find((e) => e.name === 'prod')!.clusters) {
       const mine = apps.filter((a) => a.metadata.labels?.['ceres.io/cluster'] === cluster.name);
-      expect(mine.map((a) => a.metadata.name).sort()).toEqual(['istio-base', 'istio-egressgateway', 'istio-ingressgateway', 'istiod'].map((c) => `${cluster.name}-${c}`));
+      expect(mine.map((a) => a.metadata.name).sort()).toEqual(['istio-base', 'istio-cni', 'istio-egressgateway', 'istio-ingressgateway', 'istiod'].map((c) => `${cluster.name}-${c}`));
       const destination = cluster.role === 'primary' ? 'in-cluster' : cluster.name;
       for (const a of mine) expect(a.spec.destination.name).toBe(destination);
     }
+  });
+
+  it('redirects traffic with the istio-cni node agent, so meshed pods pass Pod Security "restricted"', () => {
+    for (const cluster of platform.environments.find((e) => e.name === 'prod')!.clusters) {
+      const cni = helmApp(prod.objects, `${cluster.name}-istio-cni`);
+      expect(cni.spec.source.chart).toBe('cni');
+      expect(wave(cni)).toBeGreaterThan(wave(helmApp(prod.objects, `${cluster.name}-istio-base`)));
+      const istiod = values(helmApp(prod.objects, `${cluster.name}-istiod`));
+      expect(istiod.pilot.cni.enabled).toBe(true);
+      // GKE and K3s keep CNI binaries elsewhere; the charts must be told.
+      const expected = cluster.cloud === 'gcp' ? 'gke' : cluster.cloud === 'edge' ? 'k3s' : undefined;
+      expect(values(cni).global.platform).toBe(expected);
+      expect(istiod.global.platform).toBe(expected);
+    }
+    const operator = find(prod.objects, 'IstioOperator', 'ceres-prod', 'istio-system');
+    expect(operator.spec.components.cni.enabled).toBe(true);
+    expect(operator.spec.values.pilot.cni.enabled).toBe(true);
+    expect(find(prod.objects, 'IstioOperator', 'ceres-prod-edge', 'istio-system').spec.values.global.platform).toBe('k3s');
   });
 
   it('runs a single-replica control plane on edge sites, and documents it separately for istioctl', () => {
