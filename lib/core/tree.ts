@@ -1,12 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Reads every file under `dir` into a map of relative path (forward slashes) → content. */
+/**
+ * Reads every file under `dir` into a map of relative path (forward slashes) → content. Hidden
+ * entries (`.terraform/` left by `terraform init`) are never synthesized and are skipped.
+ */
 export function readTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!existsSync(dir)) return out;
   const walk = (rel: string) => {
     for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
       const p = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) out.set(p, readFileSync(join(dir, p), 'utf8'));
