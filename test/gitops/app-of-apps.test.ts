@@ -200,9 +200,9 @@ describe('app of apps', () => {
   });
 });
 
-describe('docs/gitops.md', () => {
+describe.each(['docs/gitops.md', 'README.md'])('%s', (file) => {
   it('lists every add-on with the version the code pins', () => {
-    const doc = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../docs/gitops.md'), 'utf8') as string;
+    const doc = require('node:fs').readFileSync(require('node:path').join(__dirname, '../..', file), 'utf8') as string;
     for (const a of PLATFORM_HELM_ADDONS) expect(doc).toMatch(new RegExp(`\\| ${a.name} \\| ${a.chart.chart} \\(.*\\) \\| ${a.chart.version.replace(/\./g, '\\.')} \\|`));
   });
 });

@@ -49,6 +49,11 @@ describe('alerts', () => {
     }
   });
 
+  it('lists every alert with its severity in the README', () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    for (const r of rules(prod()).filter((x) => x.alert)) expect(readme).toContain(`| ${r.alert} | ${r.labels.severity} |`);
+  });
+
   it('uses the thresholds of the design and the migration plan', () => {
     const expr = (name: string) => alertGroups(platform.environments[2]).flatMap((g) => g.alerts).find((a) => a.name === name)!.expr;
     expect(expr('ErrorRateCritical')).toMatch(/> 0\.05$/);
