@@ -33,6 +33,12 @@ function disruptionBudget(ha: boolean, replicas: ReplicaRange): Record<string, u
   return ha && replicas.min > 1 ? { maxUnavailable: 1 } : undefined;
 }
 
+/** Sidecar requests and limits (`global.proxy.resources`): they count against every tenant's quota. */
+function sidecarResources(mesh: MeshSettings): Record<string, unknown> {
+  const r = mesh.sidecarResources;
+  return { requests: { ...r.requests }, limits: { ...r.limits } };
+}
+
 /** Mesh-wide Envoy and istiod behaviour (the chart's `meshConfig`, IstioOperator `spec.meshConfig`). */
 export function meshConfigValues(mesh: MeshSettings): Record<string, unknown> {
   return {
@@ -89,6 +95,7 @@ export function istiodChartValues(mesh: MeshSettings, platform?: IstioPlatform):
       logAsJson: true,
       defaultPodDisruptionBudget: { enabled: disruptionBudget(mesh.ha, mesh.istiod) !== undefined },
       ...(platform ? { platform } : {}),
+      proxy: { resources: sidecarResources(mesh) },
     },
     meshConfig: meshConfigValues(mesh),
   };
@@ -178,6 +185,7 @@ export function istioOperatorSpec(mesh: MeshSettings, platform?: IstioPlatform):
         logAsJson: true,
         defaultPodDisruptionBudget: { enabled: istiodPdb !== undefined },
         ...(platform ? { platform } : {}),
+        proxy: { resources: sidecarResources(mesh) },
       },
       pilot: { autoscaleEnabled: true, autoscaleMin: mesh.istiod.min, autoscaleMax: mesh.istiod.max, replicaCount: mesh.istiod.min, cni: { enabled: true } },
     },

@@ -101,7 +101,24 @@ export interface MeshConfig {
   readonly accessLogFile?: string;
   /** Target CPU utilisation of the istiod and gateway autoscalers. @default 80 */
   readonly targetCpuPercent?: number;
+  /**
+   * Resources of every injected sidecar. Istio's own default limit (2 CPU / 1Gi) would let one
+   * sidecar take half of a starter tenant's CPU quota, so the default is sized for the tiers.
+   * @default requests 50m / 64Mi, limits 500m / 256Mi
+   */
+  readonly sidecarResources?: SidecarResources;
 }
+
+/** Requests and limits of the Envoy sidecar, Kubernetes quantities. */
+export interface SidecarResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+export const DEFAULT_SIDECAR_RESOURCES: SidecarResources = {
+  requests: { cpu: '50m', memory: '64Mi' },
+  limits: { cpu: '500m', memory: '256Mi' },
+};
 
 /** A replica range for an autoscaled component. */
 export interface ReplicaRange {
@@ -123,6 +140,7 @@ export interface MeshSettings {
   readonly pathNormalization: string;
   readonly accessLogFile: string;
   readonly targetCpuPercent: number;
+  readonly sidecarResources: SidecarResources;
   /** TLS ports of external services routed through the egress gateway (the gateway's Service exposes them). */
   readonly egressTlsPorts: readonly number[];
 }
@@ -176,6 +194,7 @@ export function resolveMeshSettings(
     pathNormalization: config.pathNormalization ?? 'MERGE_SLASHES',
     accessLogFile: config.accessLogFile ?? '/dev/stdout',
     targetCpuPercent: config.targetCpuPercent ?? 80,
+    sidecarResources: config.sidecarResources ?? DEFAULT_SIDECAR_RESOURCES,
     egressTlsPorts: [...new Set(egressTlsPorts)].sort((a, b) => a - b),
   };
 }

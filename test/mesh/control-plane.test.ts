@@ -53,6 +53,12 @@ describe('the Istio control plane and gateways', () => {
     expect(find(prod.objects, 'IstioOperator', 'ceres-prod-edge', 'istio-system').spec.values.global.platform).toBe('k3s');
   });
 
+  it('sizes sidecars so they fit the smallest tier (Istio\'s default limit is 2 CPU)', () => {
+    const istiod = values(helmApp(prod.objects, 'ceres-prod-aws-istiod'));
+    expect(istiod.global.proxy.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(find(prod.objects, 'IstioOperator', 'ceres-prod', 'istio-system').spec.values.global.proxy.resources).toEqual(istiod.global.proxy.resources);
+  });
+
   it('runs a single-replica control plane on edge sites, and documents it separately for istioctl', () => {
     const istiod = values(helmApp(prod.objects, 'ceres-prod-edge-lyon-istiod'));
     expect(istiod.autoscaleMin).toBe(1);
