@@ -63,8 +63,9 @@ const uncheckedPatterns = new Set();
 function goRegExp(source, flags) {
   let src = source;
   let f = flags;
-  if (src.startsWith('(?i)')) {
-    src = src.slice(4);
+  const inline = /^(\^?)\(\?i\)/.exec(src);
+  if (inline) {
+    src = inline[1] + src.slice(inline[0].length);
     f += 'i';
   }
   try {
