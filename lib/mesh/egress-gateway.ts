@@ -1,6 +1,6 @@
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMode } from '../../imports/istio-networking.istio.io';
+import { gatewayResource } from './gateway-resource';
 import { EGRESS_GATEWAY, GatewayDeployment } from './mesh-config';
 
 export interface EgressGatewayProps {
@@ -48,14 +48,7 @@ export class EgressGateway extends Construct {
 
   /** The Gateway is created with its first host: a Gateway without servers is invalid. */
   private ensureResource(): void {
-    if (this.resource) return;
-    this.resource = new Gateway(this, 'Resource', {
-      metadata: { name: this.deployment.gatewayName, namespace: this.deployment.namespace },
-      spec: {
-        selector: { istio: this.deployment.selector },
-        servers: Lazy.any({ produce: () => this.servers() }) as unknown as GatewaySpecServers[],
-      },
-    });
+    this.resource ??= gatewayResource(this, this.deployment, () => this.servers());
   }
 
   private servers(): GatewaySpecServers[] {

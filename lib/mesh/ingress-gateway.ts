@@ -1,8 +1,8 @@
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../../imports/cert-manager-certificate-cert-manager.io';
 import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode } from '../../imports/istio-networking.istio.io';
 import { ClusterIssuers } from '../core/argocd';
+import { gatewayResource } from './gateway-resource';
 import { GatewayDeployment, INGRESS_GATEWAY } from './mesh-config';
 
 const HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
@@ -71,14 +71,7 @@ export class IngressGateway extends Construct {
 
   /** The Gateway is created with its first host: a Gateway without servers is invalid. */
   private ensureResource(): void {
-    if (this.resource) return;
-    this.resource = new Gateway(this, 'Resource', {
-      metadata: { name: this.deployment.gatewayName, namespace: this.deployment.namespace },
-      spec: {
-        selector: { istio: this.deployment.selector },
-        servers: Lazy.any({ produce: () => this.servers() }) as unknown as GatewaySpecServers[],
-      },
-    });
+    this.resource ??= gatewayResource(this, this.deployment, () => this.servers());
   }
 
   private servers(): GatewaySpecServers[] {
