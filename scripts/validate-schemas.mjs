@@ -10,9 +10,10 @@
 //
 //   node scripts/validate-schemas.mjs [dist-dir]
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
+import jsyaml from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,28 +33,45 @@ const UNSYNCED = new Set(['edge', 'istioctl', 'reports', 'bootstrap']);
 const UNVERIFIED_KINDS = new Set(['postgresql.cnpg.io/v1|ScheduledBackup']);
 const OBJECT_META = 'k8s#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
-/** Makes object schemas strict (unknown fields are errors) where Kubernetes would refuse or prune them. */
-function tighten(schema, { crd }) {
-  if (Array.isArray(schema)) return schema.map((s) => tighten(s, { crd }));
+const COMBINATORS = new Set(['allOf', 'anyOf', 'oneOf', 'not']);
+// The API server parses every Quantity (built-in kinds: a string or a number in the definitions).
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+const QUANTITY_PATTERN =
+  '^[+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+
+/**
+ * Makes object schemas strict (unknown fields are errors) where Kubernetes would refuse or prune them.
+ * Only the structural skeleton is tightened: the branches of allOf/anyOf/oneOf/not are value
+ * validations (structural schemas), so an object there may well carry fields the branch does not list.
+ */
+function tighten(schema, { crd, inCombinator = false }) {
+  if (Array.isArray(schema)) return schema.map((s) => tighten(s, { crd, inCombinator }));
   if (!schema || typeof schema !== 'object') return schema;
   const out = {};
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'properties' || k === 'definitions' || k === 'patternProperties') {
-      out[k] = Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, tighten(pv, { crd })]));
-    } else if (k === 'enum' || k === 'required' || k === 'default' || k === 'example') {
+      out[k] = Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, tighten(pv, { crd, inCombinator })]));
+    } else if (k === 'enum' || k === 'required' || k === 'default' || k === 'example' || k === 'x-kubernetes-validations') {
       out[k] = v;
     } else {
-      out[k] = tighten(v, { crd });
+      out[k] = tighten(v, { crd, inCombinator: inCombinator || COMBINATORS.has(k) });
     }
   }
   if (crd && out['x-kubernetes-int-or-string']) {
     delete out.type;
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
-  if (crd && out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
+  if (crd && out.nullable === true) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+    if (out.anyOf) out.anyOf = [...out.anyOf, { type: 'null' }];
+  }
   const preserve = out['x-kubernetes-preserve-unknown-fields'] === true;
-  const embedded = out['x-kubernetes-embedded-resource'] === true;
-  if (out.properties && out.additionalProperties === undefined && !preserve && !embedded) out.additionalProperties = false;
+  if (crd && out['x-kubernetes-embedded-resource'] === true) {
+    // An embedded object is a resource of its own: apiVersion, kind and metadata are implicit.
+    out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: OBJECT_META }, ...out.properties };
+  }
+  if (out.properties && out.additionalProperties === undefined && !preserve && !inCombinator) out.additionalProperties = false;
   return out;
 }
 
@@ -71,8 +89,13 @@ function goRegExp(source, flags) {
   try {
     return new RegExp(src, f);
   } catch {
-    uncheckedPatterns.add(source);
-    return /[\s\S]*/u;
+    try {
+      // RE2 allows escapes the unicode mode of JavaScript does not (\_, \-, …).
+      return new RegExp(src, f.replace('u', ''));
+    } catch {
+      uncheckedPatterns.add(source);
+      return /[\s\S]*/u;
+    }
   }
 }
 goRegExp.code = 'goRegExp';
@@ -81,7 +104,9 @@ const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, co
 
 // Built-in kinds.
 const k8s = JSON.parse(readFileSync(join(crdsDir, 'k8s-1.28-definitions.json'), 'utf8'));
-ajv.addSchema({ $id: 'k8s', definitions: tighten(k8s.definitions, { crd: false }) });
+const k8sDefinitions = tighten(k8s.definitions, { crd: false });
+if (k8sDefinitions[QUANTITY]) k8sDefinitions[QUANTITY] = { oneOf: [{ type: 'string', pattern: QUANTITY_PATTERN }, { type: 'number' }] };
+ajv.addSchema({ $id: 'k8s', definitions: k8sDefinitions });
 const validators = new Map();
 for (const [name, def] of Object.entries(k8s.definitions)) {
   for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
@@ -90,10 +115,17 @@ for (const [name, def] of Object.entries(k8s.definitions)) {
   }
 }
 
-// Custom kinds: every served version of every CRD.
+// Custom kinds: every served version of every CRD. The CRD files are parsed the way kubectl (go-yaml)
+// does, with js-yaml: some upstream files are not strict YAML 1.2 (see ../shared/crds/SOURCES.md).
 for (const file of readdirSync(crdsDir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-  for (const doc of parseAllDocuments(readFileSync(join(crdsDir, file), 'utf8'))) {
-    const crd = doc.toJS();
+  let docs;
+  try {
+    docs = jsyaml.loadAll(readFileSync(join(crdsDir, file), 'utf8'));
+  } catch (e) {
+    console.error(`${join(crdsDir, file)}: cannot parse: ${e.message.split('\n')[0]}`);
+    process.exit(2);
+  }
+  for (const crd of docs) {
     if (crd?.kind !== 'CustomResourceDefinition') continue;
     for (const v of crd.spec.versions ?? []) {
       if (v.served === false || !v.schema?.openAPIV3Schema) continue;
@@ -115,23 +147,39 @@ function yamlFiles(dir) {
   return out;
 }
 
+if (!existsSync(dist)) {
+  console.error(`no manifests at ${dist}`);
+  process.exit(2);
+}
 const compiled = new Map();
 const failures = [];
 const noSchema = [];
+const noSchemaKinds = new Map();
 const counts = new Map();
-for (const file of yamlFiles(dist)) {
-  const rel = relative(root, file);
-  const folder = relative(dist, file).split('/')[1];
-  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+for (const file of statSync(dist).isDirectory() ? yamlFiles(dist) : [dist]) {
+  const rel = relative(process.cwd(), file);
+  // dist/<env>/<folder>/<file>.yaml: the folder is what one Argo CD Application syncs.
+  const synced = !UNSYNCED.has(basename(dirname(file)));
+  parseAllDocuments(readFileSync(file, 'utf8')).forEach((doc, index) => {
+    for (const e of doc.errors) failures.push(`${rel}: document ${index + 1}: invalid YAML: ${e.message.split('\n')[0]}`);
+    if (doc.errors.length) return;
     const obj = doc.toJS();
-    if (!obj || typeof obj !== 'object' || !obj.apiVersion || !obj.kind) continue;
+    if (obj === null || obj === undefined) return; // an empty document
+    if (typeof obj !== 'object' || Array.isArray(obj) || !obj.apiVersion || !obj.kind) {
+      // Not a Kubernetes object (e.g. Falco rules): nothing to validate it against.
+      noSchema.push(`${rel}: document ${index + 1} (no apiVersion/kind)`);
+      noSchemaKinds.set('(not a Kubernetes object)', (noSchemaKinds.get('(not a Kubernetes object)') ?? 0) + 1);
+      if (synced) failures.push(`${rel}: document ${index + 1}: not a Kubernetes object (no apiVersion and kind) in a synced folder`);
+      return;
+    }
     const id = `${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name ?? '(unnamed)'}`;
     const key = `${obj.apiVersion}|${obj.kind}`;
     const entry = validators.get(key);
     if (!entry) {
       noSchema.push(`${rel}: ${id} (${obj.apiVersion})`);
-      if (!UNSYNCED.has(folder) && !UNVERIFIED_KINDS.has(key)) failures.push(`${rel}: ${id}: no served schema for ${obj.apiVersion} ${obj.kind}`);
-      continue;
+      noSchemaKinds.set(key, (noSchemaKinds.get(key) ?? 0) + 1);
+      if (synced && !UNVERIFIED_KINDS.has(key)) failures.push(`${rel}: ${id}: no served schema for ${obj.apiVersion} ${obj.kind}`);
+      return;
     }
     let validate = compiled.get(key);
     if (!validate) {
@@ -140,24 +188,36 @@ for (const file of yamlFiles(dist)) {
     }
     counts.set(key, (counts.get(key) ?? 0) + 1);
     if (!validate(obj)) {
+      // One line per problem: the errors of a oneOf/anyOf's branches at the same path go into its line.
+      const branches = new Set();
+      const combined = new Map();
+      for (const e of validate.errors.filter((x) => x.keyword === 'oneOf' || x.keyword === 'anyOf')) {
+        const inner = validate.errors.filter((x) => x !== e && x.instancePath === e.instancePath && x.schemaPath.startsWith(`${e.schemaPath}/`));
+        inner.forEach((x) => branches.add(x));
+        combined.set(e, inner.map((x) => x.message).join('; '));
+      }
       for (const e of validate.errors) {
-        const extra = e.keyword === 'additionalProperties' ? `: unknown field "${e.params.additionalProperty}"` : '';
+        if (branches.has(e)) continue;
+        const extra = e.keyword === 'additionalProperties' ? `: unknown field "${e.params.additionalProperty}"` : combined.get(e) ? ` (${combined.get(e)})` : '';
         failures.push(`${rel}: ${id}: ${e.instancePath || '/'}: ${e.message}${extra}`);
       }
     }
-  }
+  });
 }
 
 console.log('Objects checked, by kind:');
 for (const [key, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) console.log(`  ${String(n).padStart(5)}  ${key.replace('|', ' ')}`);
 if (noSchema.length) {
-  console.log(`Without a schema (${noSchema.length}; allowed only outside synced folders and for ${[...UNVERIFIED_KINDS].map((k) => k.replace('|', ' ')).join(', ')}):`);
+  console.log('Kinds without a schema:');
+  for (const [key, n] of [...noSchemaKinds].sort(([a], [b]) => (a < b ? -1 : 1))) console.log(`  ${String(n).padStart(5)}  ${key.replace('|', ' ')}`);
+  console.log(`Objects without a schema (${noSchema.length}; allowed only outside synced folders and for ${[...UNVERIFIED_KINDS].map((k) => k.replace('|', ' ')).join(', ')}):`);
   for (const n of noSchema) console.log(`  ${n}`);
 }
 if (uncheckedPatterns.size) console.log(`Patterns JavaScript cannot compile, not checked: ${[...uncheckedPatterns].join(', ')}`);
-if (failures.length) {
-  console.error(`\n${failures.length} schema violation${failures.length === 1 ? '' : 's'}:`);
-  for (const f of [...new Set(failures)]) console.error(`  - ${f}`);
+const problems = [...new Set(failures)];
+if (problems.length) {
+  console.error(`\n${problems.length} schema violation${problems.length === 1 ? '' : 's'}:`);
+  for (const f of problems) console.error(`  - ${f}`);
   process.exit(1);
 }
 console.log(`\nall ${[...counts.values()].reduce((a, b) => a + b, 0)} objects match their upstream schemas`);
