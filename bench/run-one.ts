@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { buildEnvironment, platformAddOns } from '../apps/platform/main';
 import { platform } from '../apps/platform/platform';
 import { parseTenantInput } from '../lib/core/input/documents';
+import { composePlatform } from '../lib/core/composition';
 import { renderEnvironment } from '../lib/core/render';
 import { writeTreeAtomically } from '../lib/core/writer';
 import { toYamlStream } from '../lib/core/yaml';
@@ -18,13 +19,12 @@ function synth(count: number, out: string) {
   const t0 = performance.now();
   const input = parseTenantInput(generatedTenants(count));
   const t1 = performance.now();
-  const addOns = platformAddOns();
-  const checks = addOns.flatMap((a) => a.checks ?? []);
+  const composed = composePlatform(platformAddOns());
   const files = new Map<string, string>();
   const perFile = new Map<string, unknown[]>();
   let objects = 0;
   for (const env of platform.environments) {
-    const rendered = renderEnvironment(buildEnvironment(platform, input, env.name, addOns), checks);
+    const rendered = renderEnvironment(buildEnvironment(platform, input, env.name, composed), composed.checks);
     for (const [p, c] of rendered.files) files.set(p, c);
     for (const o of rendered.objects) {
       const list = perFile.get(o.file) ?? [];

@@ -1,28 +1,42 @@
 import { PlatformAddOn } from '../../lib/core/addon';
-import { ManifestCheck } from '../../lib/core/checks';
+import { ComposedPlatform, composePlatform, deployAddOns } from '../../lib/core/composition';
 import { TenantInput } from '../../lib/core/input/types';
 import { PlatformConfig } from '../../lib/core/model';
 import { EnvironmentOutput } from '../../lib/core/output';
 import { renderEnvironment } from '../../lib/core/render';
-import { CorePlatformAddOn } from '../../lib/platform/core-addon';
-import { TenantsAddOn } from '../../lib/tenants/tenants-addon';
-import { PlatformGuardrailsAddOn } from '../../lib/hardening/guardrails-addon';
-import { WorkloadsAddOn } from '../../lib/workloads/workloads-addon';
-import { MeshAddOn } from '../../lib/mesh/mesh-addon';
-import { BackupsAddOn } from '../../lib/data/backups-addon';
-import { GitOpsAddOn } from '../../lib/gitops/gitops-addon';
-import { HelmAddOnsAddOn } from '../../lib/gitops/helm-addons-addon';
-import { ObservabilityAddOn } from '../../lib/observability/observability-addon';
-import { CostAddOn } from '../../lib/cost/cost-addon';
 import { ServiceCatalog } from '../../lib/core/services';
+import { CertificatesAddOn } from '../../lib/certificates';
+import { CostAddOn } from '../../lib/cost';
+import { BackupsAddOn, DatabasesAddOn } from '../../lib/data';
+import { GitOpsAddOn } from '../../lib/gitops';
+import { FalcoAddOn, PlatformGuardrailsAddOn } from '../../lib/hardening';
+import { MeshAddOn } from '../../lib/mesh';
+import { ObservabilityAddOn } from '../../lib/observability';
+import { SealedSecretsAddOn } from '../../lib/secrets';
+import { TenantsAddOn } from '../../lib/tenants';
+import { CeresNamespaceAddOn, WorkloadsAddOn } from '../../lib/workloads';
 import { serviceCatalog } from './services';
 
 /**
- * The platform's add-ons, in deployment order. GitOps comes last: it derives the app of apps from
- * the folders every other add-on created.
+ * The platform's add-ons. Order comes from what each requires and provides (`composePlatform`);
+ * the list order only breaks ties, and fixes the order of folders in the output.
  */
 export function platformAddOns(): PlatformAddOn[] {
-  return [new CorePlatformAddOn(), new TenantsAddOn(), new PlatformGuardrailsAddOn(), new WorkloadsAddOn(), new MeshAddOn(), new BackupsAddOn(), new ObservabilityAddOn(), new CostAddOn(), new HelmAddOnsAddOn(), new GitOpsAddOn()];
+  return [
+    new CeresNamespaceAddOn(),
+    new TenantsAddOn(),
+    new PlatformGuardrailsAddOn(),
+    new WorkloadsAddOn(),
+    new MeshAddOn(),
+    new BackupsAddOn(),
+    new ObservabilityAddOn(),
+    new CostAddOn(),
+    new CertificatesAddOn(),
+    new SealedSecretsAddOn(),
+    new DatabasesAddOn(),
+    new FalcoAddOn(),
+    new GitOpsAddOn(),
+  ];
 }
 
 /** One environment's output, before rendering. */
@@ -30,7 +44,7 @@ export function buildEnvironment(
   platform: PlatformConfig,
   input: TenantInput,
   envName: string,
-  addOns: readonly PlatformAddOn[],
+  addOns: ComposedPlatform | readonly PlatformAddOn[] = platformAddOns(),
   services: ServiceCatalog = serviceCatalog,
 ): EnvironmentOutput {
   const environment = platform.environments.find((e) => e.name === envName);
@@ -38,7 +52,8 @@ export function buildEnvironment(
   const output = new EnvironmentOutput(platform, environment);
   const tenants = input.tenants.filter((t) => t.environments.includes(environment.name));
   const ids = new Set(tenants.map((t) => t.tenantId));
-  const ctx = {
+  const composed = 'catalog' in addOns ? addOns : composePlatform(addOns);
+  deployAddOns(composed, {
     platform,
     environment,
     output,
@@ -46,8 +61,7 @@ export function buildEnvironment(
     databases: input.databases.filter((d) => ids.has(d.tenantId)),
     backups: input.backups,
     services,
-  };
-  for (const addOn of addOns) addOn.deploy(ctx);
+  });
   return output;
 }
 
@@ -69,11 +83,11 @@ export function synthesizePlatform(
 ): { files: Map<string, string>; summary: EnvironmentSummary[] } {
   const files = new Map<string, string>();
   const summary: EnvironmentSummary[] = [];
-  const checks: ManifestCheck[] = addOns.flatMap((a) => a.checks ?? []);
+  const composed = composePlatform(addOns);
   for (const env of platform.environments) {
     const t0 = performance.now();
-    const output = buildEnvironment(platform, input, env.name, addOns);
-    const rendered = renderEnvironment(output, checks);
+    const output = buildEnvironment(platform, input, env.name, composed);
+    const rendered = renderEnvironment(output, composed.checks);
     for (const [path, content] of rendered.files) files.set(path, content);
     const objectsByKind: Record<string, number> = {};
     for (const o of rendered.objects) objectsByKind[o.manifest.kind] = (objectsByKind[o.manifest.kind] ?? 0) + 1;

@@ -1,8 +1,138 @@
 import { ManifestCheck } from './checks';
 import { BackupSpec, DatabaseSpec, TenantSpec } from './input/types';
-import { EnvironmentConfig, PlatformConfig } from './model';
+import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { EnvironmentOutput } from './output';
 import { ServiceCatalog } from './services';
+import { ClusterProfile } from './topology';
+
+/**
+ * The contracts between the platform and its add-ons (EKS Blueprints' `spi/addon-contracts`): what an
+ * add-on declares (its Helm charts, its namespaces, what it needs and provides) and what it sees when
+ * it deploys. Implementations live in the domains; `composePlatform` orders and checks them.
+ */
+
+/** Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+/**
+ * A namespace an add-on needs, and the Pod Security level its pods need. The namespace table of the
+ * platform (Pod Security labels, the admission policies' exclusions, the namespaces backups may name)
+ * is the union of these declarations.
+ */
+export interface NamespaceDeclaration {
+  readonly name: string;
+  /** Pod Security level its pods need (PSA labels and the admission policies agree on it). */
+  readonly podSecurity: PodSecurityLevel;
+  /** Why it needs more than `restricted` (shown on the namespace and in docs). Required unless restricted. */
+  readonly reason?: string;
+  /**
+   * Who renders the Namespace object: `platform` (the guardrails' platform-namespaces folder), `self`
+   * (the declaring add-on renders it) or `cluster` (it exists in every cluster, nobody renders it).
+   * @default 'platform'
+   */
+  readonly renderedBy?: 'platform' | 'self' | 'cluster';
+  /** Its pods run images from any registry (third-party charts); the allowed-registries policy skips it. */
+  readonly thirdPartyImages: boolean;
+}
+
+/** A Helm repository chart at an exact version. */
+export interface HelmChartRef {
+  /** Helm repository URL (`https://charts.jetstack.io`), or an OCI registry path without scheme (Argo CD's form). */
+  readonly repoURL: string;
+  /** Chart name. */
+  readonly chart: string;
+  /** Pinned chart version (never a range); a leading `v` is kept when the chart's versions carry one (cert-manager). */
+  readonly version: string;
+}
+
+/** A field a controller owns, ignored in Argo CD diffs. */
+export interface IgnoredDifference {
+  readonly group: string;
+  readonly kind: string;
+  readonly jsonPointers: readonly string[];
+  readonly name?: string;
+  readonly namespace?: string;
+}
+
+/** Which clusters get a chart. */
+export interface ChartPlacement {
+  /** Cluster profiles that get it. */
+  readonly profiles: readonly ClusterProfile[];
+  /** Clouds that get it. @default every cloud */
+  readonly clouds?: readonly ClusterConfig['cloud'][];
+  /** Only the hub (the cluster Argo CD runs in). @default false */
+  readonly hubOnly?: boolean;
+}
+
+/** The cluster a chart is configured for, and what its values may depend on. */
+export interface ChartTarget {
+  readonly platform: PlatformConfig;
+  readonly environment: EnvironmentConfig;
+  readonly cluster: ClusterConfig;
+  /** Whether Argo CD runs in this cluster. */
+  readonly hub: boolean;
+  /** Platform backup schedules. */
+  readonly backups: readonly BackupSpec[];
+  /** The service catalog of the environment. */
+  readonly services: ServiceCatalog;
+}
+
+/**
+ * A Helm chart an add-on installs, as a value: the GitOps delivery renders one Argo CD Application
+ * per chart and cluster that matches its placement, and the platform AppProject admits its repository.
+ */
+export interface HelmChart<V extends object = object> {
+  /** Short name (`cert-manager`); the Application is `<cluster>-<name>`. */
+  readonly name: string;
+  readonly chart: HelmChartRef;
+  /** Helm release name (service names derive from it). @default the chart's name */
+  readonly releaseName?: string;
+  /** Namespace the release is installed into. */
+  readonly namespace: string;
+  readonly placement: ChartPlacement;
+  /**
+   * API groups of the CRDs the chart installs: a folder using these groups only goes to clusters
+   * that get the chart.
+   */
+  readonly crdGroups: readonly string[];
+  /** One line for docs. */
+  readonly description: string;
+  /** Sync wave of its Application in the app of apps. @default SyncWave.operators */
+  readonly syncWave?: number;
+  /** Fields controllers own in the release's objects. @default [] */
+  readonly ignoreDifferences?: readonly IgnoredDifference[];
+  /** File of the app-of-apps folder its Applications go to. @default 'addons' */
+  readonly file?: string;
+  /** The chart's values for a cluster: an interface per chart, with only the keys we set. */
+  values(target: ChartTarget): V;
+}
+
+/** Whether a cluster gets a chart. */
+export function chartApplies(chart: HelmChart, cluster: ClusterConfig, profile: ClusterProfile, hub: boolean): boolean {
+  const p = chart.placement;
+  if (p.hubOnly && !hub) return false;
+  if (!p.profiles.includes(profile)) return false;
+  return !p.clouds || p.clouds.includes(cluster.cloud);
+}
+
+/**
+ * A typed fact one add-on provides to others (EKS Blueprints' `@dependable`, but by type rather than
+ * by class): `ctx.provide(cap, value)` in the provider, `ctx.use(cap)` in the consumer. Declaring
+ * `provides` / `requires` orders the add-ons; a missing provider or a cycle stops the synth.
+ */
+export class Capability<T> {
+  /** Phantom field: keeps `T` in the type. */
+  declare readonly _type?: T;
+  constructor(public readonly name: string) {}
+}
+
+/** What the composition knows before any add-on deploys. */
+export interface PlatformCatalog {
+  /** Every Helm chart of every add-on, in add-on order. */
+  readonly charts: readonly HelmChart[];
+  /** Every namespace declared by an add-on, sorted by name. */
+  readonly namespaces: readonly NamespaceDeclaration[];
+}
 
 /** What an add-on sees when it deploys into one environment. */
 export interface PlatformContext {
@@ -17,17 +147,38 @@ export interface PlatformContext {
   readonly backups: readonly BackupSpec[];
   /** The services deployed in this environment (workloads and mesh both derive from it). */
   readonly services: ServiceCatalog;
+  /** The charts and namespaces of every add-on. */
+  readonly catalog: PlatformCatalog;
+  /** A capability provided by an add-on this one `requires`. */
+  use<T>(capability: Capability<T>): T;
+  /** Provides a capability this add-on declared in `provides`. */
+  provide<T>(capability: Capability<T>, value: T): void;
 }
 
 /**
- * One part of the platform (the core namespace, tenants, the mesh, observability, GitOps). The
- * platform app only orders add-ons (EKS Blueprints' `ClusterAddOn`): a new add-on never edits the core.
+ * One part of the platform (the ceres namespace, tenants, the mesh, observability, GitOps). The
+ * platform app only lists add-ons; `composePlatform` orders them by what they require and provide,
+ * so a new add-on never edits the core and never depends on its position in a list.
  */
 export interface PlatformAddOn {
-  /** Short name, for messages. */
+  /** Short name, unique in the platform, for messages and `after`. */
   readonly name: string;
+  /** Helm charts the add-on installs. @default [] */
+  readonly charts?: readonly HelmChart[];
+  /** Namespaces the add-on needs. @default [] */
+  readonly namespaces?: readonly NamespaceDeclaration[];
+  /** Capabilities the add-on uses (deployed after their providers). @default [] */
+  readonly requires?: readonly Capability<unknown>[];
+  /** Capabilities the add-on provides. @default [] */
+  readonly provides?: readonly Capability<unknown>[];
+  /**
+   * Add-ons (by name) that must deploy before this one without a capability between them, or `'all'`
+   * for an add-on that derives from everything the others rendered (the app of apps).
+   * @default []
+   */
+  readonly after?: readonly string[] | 'all';
   /** Adds this add-on's folders and objects to one environment. */
-  deploy(ctx: PlatformContext): void;
+  deploy?(ctx: PlatformContext): void;
   /** Checks over the rendered objects of each environment, run before anything is written. */
   readonly checks?: readonly ManifestCheck[];
 }

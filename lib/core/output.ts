@@ -31,6 +31,18 @@ export interface FolderOptions {
    * @default false
    */
   readonly stateful?: boolean;
+  /**
+   * The folder holds objects too large for client-side apply's last-applied annotation (Grafana
+   * dashboards): its Application applies server-side. Folders with CRDs get it without asking.
+   * @default false
+   */
+  readonly serverSideApply?: boolean;
+  /**
+   * Only the hub cluster gets the folder, never the clusters the app of apps fans out to (the
+   * Karpenter capacity names the hub's node role and discovery tags).
+   * @default false
+   */
+  readonly hubOnly?: boolean;
 }
 
 /** Options of one rendered file. */

@@ -1,10 +1,13 @@
-import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
+import { PlatformNamespaces } from '../core/namespaces';
 import { costAllocationCheck } from './cost-allocation-check';
 import { costReport } from './cost-report';
+import { karpenter } from './karpenter';
 import { KarpenterCapacity } from './karpenter-capacity';
 import { RightsizingRecommendations } from './rightsizing-recommendations';
+import { verticalPodAutoscaler } from './vertical-pod-autoscaler';
 
 /** Karpenter NodePools and EC2NodeClass of the hub's AWS cluster. */
 export const CAPACITY_FOLDER = 'capacity';
@@ -14,11 +17,16 @@ export const RIGHTSIZING_FOLDER = 'rightsizing';
 export const REPORTS_FOLDER = 'reports';
 
 /**
- * Cost: spot and on-demand capacity with consolidation on AWS (Karpenter), right-sizing
+ * Cost: Karpenter and the VPA recommender; spot and on-demand capacity with consolidation on AWS (Karpenter), right-sizing
  * recommendations for every workload, the cost-allocation check, and dist/<env>/reports/cost.md.
  */
 export class CostAddOn implements PlatformAddOn {
   public readonly name = 'cost';
+  public readonly charts = [karpenter, verticalPodAutoscaler];
+  public readonly namespaces: readonly NamespaceDeclaration[] = [
+    { name: PlatformNamespaces.vpa, podSecurity: 'restricted', thirdPartyImages: true },
+    { name: PlatformNamespaces.karpenter, podSecurity: 'baseline', reason: 'the controller chart does not set seccomp on every container', thirdPartyImages: true },
+  ];
   public readonly checks = [costAllocationCheck];
 
   public deploy(ctx: PlatformContext): void {
@@ -29,6 +37,7 @@ export class CostAddOn implements PlatformAddOn {
         description: `Karpenter NodePools (spot and on-demand) and EC2NodeClass of ${aws.name}`,
         syncWave: SyncWave.operatorConfig,
         labels,
+        hubOnly: true,
       });
       new KarpenterCapacity(capacity.manifest('karpenter'), 'karpenter', { cluster: aws });
     }

@@ -1,7 +1,7 @@
 import { SUBSCRIPTION_LEVELS, SubscriptionLevel, TenantSpec } from '../core/input/types';
 import { parseQuantity } from '../core/input/rules';
 import { Cloud, EnvironmentConfig } from '../core/model';
-import { TIERS } from '../quotas/tier-table';
+import { TIERS } from '../quotas';
 import { instanceVcpus } from './instance-capacity';
 import { CloudPrices, HOURS_PER_MONTH, PRICE_TABLE } from './price-table';
 

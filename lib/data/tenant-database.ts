@@ -11,7 +11,7 @@ import {
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { DatabaseSpec, PostgresVersion } from '../core/input/types';
 import { checkPostgresIdentifier } from '../core/input/rules';
-import { CpuMemory } from '../quotas/tier-table';
+import { CpuMemory } from '../quotas';
 import { DatabaseBackupTarget } from './backup-bucket';
 
 /**

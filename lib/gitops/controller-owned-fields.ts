@@ -1,6 +1,6 @@
 import { ServiceCatalog } from '../core/services';
-import { ControllerOwnedField } from './folder-application';
-import { InventoryEntry } from './folder-inventory';
+import { ControllerOwnedField } from '../argocd';
+import { InventoryEntry } from '../argocd';
 
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 

@@ -1,35 +1,24 @@
-import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { chartApplies, HelmChart, PlatformAddOn, PlatformContext } from '../core/addon';
+import { SyncWave } from '../core/argocd';
 import { ManifestCheck } from '../core/checks';
 import { ClusterConfig } from '../core/model';
 import { applicationName, Labels } from '../core/names';
+import { PlatformNamespaces } from '../core/namespaces';
 import { appOfAppsFolder, OutputFolder } from '../core/output';
+import { ClusterLabels, clusterProfile, clusterRegistrationLabels, destinationName, hubCluster, IN_CLUSTER, remoteClusters } from '../core/topology';
 import { toYamlDocument } from '../core/yaml';
-import { CAPACITY_FOLDER } from '../cost/cost-addon';
-import { addOnApplies, HelmAddOn } from './addons/helm-addon';
-import { PLATFORM_HELM_ADDONS } from './addons/platform-addons';
-import { argoCd } from './addons/argo-cd';
-import { ClusterFanOut, ClusterGroup, FannedOutFolder } from './cluster-fan-out';
-import { ClusterLabels, clusterProfile, clusterRegistrationLabels, destinationName, hubCluster, IN_CLUSTER, remoteClusters } from './cluster-targets';
+import { ClusterFanOut, ClusterGroup, FannedOutFolder } from '../argocd';
+import { FolderApplication } from '../argocd';
+import { folderInventory, InventoryEntry } from '../argocd';
+import { HelmApplication } from '../argocd';
+import { PlatformProject } from '../argocd';
+import { RootApplication } from '../argocd';
+import { statefulProtectionCheck } from '../argocd';
+import { argoCd } from './argo-cd';
 import { controllerOwnedFields } from './controller-owned-fields';
-import { FolderApplication } from './folder-application';
-import { folderInventory, InventoryEntry } from './folder-inventory';
-import { PlatformProject } from './platform-project';
-import { RootApplication } from './root-application';
-import { statefulProtectionCheck } from './stateful-protection-check';
 
 /** Folder holding what is applied by hand once per environment (not synced). */
 export const BOOTSTRAP_FOLDER = 'bootstrap';
-
-export interface GitOpsProps {
-  /** The Helm add-ons installed (to know which CRDs each remote cluster has). @default PLATFORM_HELM_ADDONS */
-  readonly addOns?: readonly HelmAddOn[];
-  /**
-   * Folders written for the hub cluster only, never fanned out (the Karpenter capacity names the
-   * hub's node role and discovery tags).
-   * @default ['capacity']
-   */
-  readonly hubOnlyFolders?: readonly string[];
-}
 
 /** A folder the app of apps delivers, with what was learnt from its objects. */
 interface DeliveredFolder {
@@ -38,20 +27,29 @@ interface DeliveredFolder {
 }
 
 /**
- * The app of apps. Must be the last add-on: it derives one child Application per synced folder that
- * every other add-on created. Per environment:
+ * The app of apps; it deploys after every other add-on and derives from what they declared and
+ * rendered. Per environment:
  * - dist/<env>/bootstrap/root-app.yaml: the root Application over dist/<env>/argocd/ (applied by hand),
  *   and README.md with the commands (Argo CD's Helm values inline);
  * - dist/<env>/argocd/applications.yaml: a child Application per synced folder, targeting the hub;
- * - dist/<env>/argocd/projects.yaml: the `platform` AppProject;
+ * - dist/<env>/argocd/<file>.yaml: one Application per Helm chart of the platform and cluster that
+ *   matches the chart's placement (`addons.yaml`, Istio's in `istio.yaml`);
+ * - dist/<env>/argocd/projects.yaml: the `platform` AppProject, admitting the manifests repository
+ *   and every chart's repository;
  * - dist/<env>/argocd/applicationsets.yaml: ApplicationSets fanning the folders out to remote clusters.
+ * It also installs Argo CD itself (self-managed on the hub).
  */
 export class GitOpsAddOn implements PlatformAddOn {
   public readonly name = 'gitops';
+  public readonly charts = [argoCd];
+  public readonly namespaces = [
+    { name: PlatformNamespaces.argocd, podSecurity: 'baseline', reason: 'redis and repo-server init containers do not drop every capability', thirdPartyImages: true },
+  ] as const;
+  public readonly after = 'all';
   public readonly checks: readonly ManifestCheck[];
   private readonly statefulFolders = new Map<string, Set<string>>();
 
-  constructor(private readonly props: GitOpsProps = {}) {
+  constructor() {
     this.checks = [statefulProtectionCheck((env) => this.statefulFolders.get(env) ?? new Set())];
   }
 
@@ -59,7 +57,28 @@ export class GitOpsAddOn implements PlatformAddOn {
     const { platform, environment: env, output } = ctx;
     const { repoURL, targetRevision } = platform.gitops;
     const argocd = appOfAppsFolder(output);
-    const addOns = this.props.addOns ?? PLATFORM_HELM_ADDONS;
+    const charts = ctx.catalog.charts;
+
+    const hub = hubCluster(env);
+    for (const cluster of env.clusters) {
+      const isHub = cluster === hub;
+      const profile = clusterProfile(cluster);
+      for (const chart of charts) {
+        if (!chartApplies(chart, cluster, profile, isHub)) continue;
+        const name = `${cluster.name}-${chart.name}`;
+        new HelmApplication(argocd.manifest(chart.file ?? 'addons'), name, {
+          name,
+          chart: chart.chart,
+          namespace: chart.namespace,
+          releaseName: chart.releaseName ?? chart.name,
+          values: chart.values({ platform, environment: env, cluster, hub: isHub, backups: ctx.backups, services: ctx.services }) as Record<string, unknown>,
+          syncWave: chart.syncWave ?? SyncWave.operators,
+          destinationName: destinationName(env, cluster),
+          ignoreDifferences: chart.ignoreDifferences,
+          labels: { [Labels.costCenter]: 'platform', 'ceres.io/cluster': cluster.name, 'ceres.io/addon': chart.name },
+        });
+      }
+    }
 
     const delivered: DeliveredFolder[] = [];
     for (const folder of output.folders) {
@@ -82,7 +101,7 @@ export class GitOpsAddOn implements PlatformAddOn {
         project: o.project ?? 'platform',
         syncWave: o.syncWave ?? 0,
         stateful: o.stateful ?? false,
-        serverSideApply: entries.some((e) => e.large),
+        serverSideApply: (o.serverSideApply ?? false) || entries.some((e) => e.large),
         controllerOwnedFields: controllerOwnedFields(entries, ctx.services),
         description: o.description,
         labels: { [Labels.costCenter]: o.labels?.[Labels.costCenter] ?? 'platform', 'ceres.io/folder': folder.name },
@@ -91,19 +110,18 @@ export class GitOpsAddOn implements PlatformAddOn {
 
     const remotes = remoteClusters(env);
     new PlatformProject(argocd.manifest('projects'), 'platform', {
-      sourceRepos: [repoURL, ...addOns.map((a) => a.chart.repoURL)],
+      sourceRepos: [repoURL, ...charts.map((c) => c.chart.repoURL)],
       clusters: [IN_CLUSTER, ...remotes.map((c) => c.name)],
     });
 
     if (remotes.length) {
       const sets = argocd.manifest('applicationsets');
       const groups = clusterGroups(remotes, env.name, (c) => clusterRegistrationLabels(env, c));
-      const hubOnly = new Set(this.props.hubOnlyFolders ?? [CAPACITY_FOLDER]);
       const fanOut = (statefulFolders: boolean): ClusterGroup[] =>
         groups.map((g) => ({
           labels: g.labels,
           folders: delivered
-            .filter((d) => !hubOnly.has(d.folder.name) && (d.folder.options.stateful ?? false) === statefulFolders && fitsClusters(d.entries, g.clusters, addOns))
+            .filter((d) => !d.folder.options.hubOnly && (d.folder.options.stateful ?? false) === statefulFolders && fitsClusters(d.entries, g.clusters, charts))
             .map((d): FannedOutFolder => ({ folder: d.folder.name, path: folderPath(env.name, d.folder.name), project: d.folder.options.project ?? 'platform' })),
         }));
       for (const statefulSet of [false, true]) {
@@ -124,8 +142,7 @@ export class GitOpsAddOn implements PlatformAddOn {
       repoURL,
       targetRevision,
     });
-    const hub = hubCluster(env);
-    const argoValues = toYamlDocument(argoCd.values({ platform, environment: env, cluster: hub, hub: true, backups: ctx.backups }));
+    const argoValues = toYamlDocument(argoCd.values({ platform, environment: env, cluster: hub, hub: true, backups: ctx.backups, services: ctx.services }));
     bootstrap.addFile('README.md', bootstrapReadme(env.name, hub, remotes, (c) => clusterRegistrationLabels(env, c), destinationName(env, hub), argoValues));
   }
 }
@@ -158,13 +175,13 @@ function clusterGroups(remotes: readonly ClusterConfig[], env: string, labelsOf:
  * add-ons provides must come from an add-on installed on those clusters (an edge site has no
  * Prometheus Operator, so it gets no folder of PrometheusRules; only AWS clusters run Karpenter).
  */
-function fitsClusters(entries: readonly InventoryEntry[], clusters: readonly ClusterConfig[], addOns: readonly HelmAddOn[]): boolean {
+function fitsClusters(entries: readonly InventoryEntry[], clusters: readonly ClusterConfig[], charts: readonly HelmChart[]): boolean {
   const groups = new Set(entries.map((e) => e.group));
   for (const group of groups) {
-    const providers = addOns.filter((a) => a.crdGroups.includes(group));
+    const providers = charts.filter((a) => a.crdGroups.includes(group));
     if (!providers.length) continue;
     for (const c of clusters) {
-      if (!providers.some((a) => addOnApplies(a, c, clusterProfile(c), false))) return false;
+      if (!providers.some((a) => chartApplies(a, c, clusterProfile(c), false))) return false;
     }
   }
   return true;

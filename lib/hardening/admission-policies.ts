@@ -9,8 +9,9 @@ import {
 } from '../../imports/kyverno-clusterpolicy-kyverno.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
-import { TIERS_IN_ORDER } from '../quotas/tier-table';
-import { namespacesAtLevel, PLATFORM_NAMESPACE_SECURITY, TENANT_NAMESPACE_GLOB } from './namespace-security';
+import { TIERS_IN_ORDER } from '../quotas';
+import { NamespaceDeclaration } from '../core/addon';
+import { namespacesAtLevel, TENANT_NAMESPACE_GLOB } from './namespace-security';
 
 /**
  * Images the platform itself injects or runs in tenant and core namespaces, allowed on top of the
@@ -21,14 +22,16 @@ export const PLATFORM_PROVIDED_IMAGES: readonly string[] = ['docker.io/istio/*',
 export interface AdmissionPoliciesProps {
   /** Registry prefixes workload images may come from (`PlatformConfig.allowedRegistries`). */
   readonly allowedRegistries: readonly string[];
+  /** The platform's namespaces and the Pod Security level each needs (`PlatformCatalog.namespaces`). */
+  readonly namespaces: readonly NamespaceDeclaration[];
 }
 
 const ENFORCE = ClusterPolicySpecRulesValidateFailureAction.ENFORCE;
 const POD = ['Pod'];
 
-/** Namespaces whose images Kyverno checks for registry: tenants and the core namespace. */
-function firstPartyNamespaces(): string[] {
-  return [TENANT_NAMESPACE_GLOB, ...Object.entries(PLATFORM_NAMESPACE_SECURITY).filter(([, s]) => !s.thirdPartyImages).map(([ns]) => ns)];
+/** Namespaces whose images Kyverno checks for registry: tenants and the platform's first-party namespaces. */
+function firstPartyNamespaces(namespaces: readonly NamespaceDeclaration[]): string[] {
+  return [TENANT_NAMESPACE_GLOB, ...namespaces.filter((n) => !n.thirdPartyImages).map((n) => n.name)];
 }
 
 interface PolicyDefinition {
@@ -39,7 +42,7 @@ interface PolicyDefinition {
 }
 
 /**
- * Kyverno ClusterPolicies in Enforce mode, generated from the namespace security table and the tier
+ * Kyverno ClusterPolicies in Enforce mode, generated from the platform's namespace declarations and the tier
  * table: the restricted Pod Security profile (baseline where a platform namespace needs it, nothing
  * where it must be privileged), pinned image tags, mandatory requests and limits, allowed registries,
  * required tenant labels, and the tier PriorityClass set on tenant pods. Rules written for Pods;
@@ -50,8 +53,8 @@ export class AdmissionPolicies extends Construct {
 
   constructor(scope: Chart, id: string, props: AdmissionPoliciesProps) {
     super(scope, id);
-    const privileged = namespacesAtLevel('privileged');
-    const baseline = namespacesAtLevel('baseline');
+    const privileged = namespacesAtLevel(props.namespaces, 'privileged');
+    const baseline = namespacesAtLevel(props.namespaces, 'baseline');
     const registries = [...props.allowedRegistries.map((r) => `${r}*`), ...PLATFORM_PROVIDED_IMAGES];
 
     const policies: PolicyDefinition[] = [
@@ -130,7 +133,7 @@ export class AdmissionPolicies extends Construct {
         rules: [
           {
             name: 'allowed-registries',
-            match: { any: [{ resources: { kinds: POD, namespaces: firstPartyNamespaces() } }] },
+            match: { any: [{ resources: { kinds: POD, namespaces: firstPartyNamespaces(props.namespaces) } }] },
             validate: {
               failureAction: ENFORCE,
               message: `Images must come from an allowed registry: ${registries.join(', ')}.`,

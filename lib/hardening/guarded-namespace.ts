@@ -1,10 +1,9 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { PodSecurityLevel } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 
-/** Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
-export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
 /** Kubernetes minor version the Pod Security Admission labels are pinned to. */
 export const POD_SECURITY_VERSION = 'v1.28';

@@ -1,13 +1,14 @@
-import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { ManifestCheck } from '../core/checks';
 import { Labels } from '../core/names';
-import { TierPriorityClasses } from '../quotas/tier-priority-classes';
+import { PlatformNamespaces } from '../core/namespaces';
+import { TierPriorityClasses } from '../quotas';
 import { AdmissionPolicies } from './admission-policies';
 import { apiServerAuditPolicy } from './audit-policy';
 import { GuardedNamespace } from './guarded-namespace';
 import { GUARDRAIL_CHECKS } from './guardrail-checks';
-import { PLATFORM_NAMESPACE_SECURITY } from './namespace-security';
+import { kyverno } from './kyverno';
 
 /** dist/<env>/ folders of the guardrails add-on. */
 export const GuardrailFolders = {
@@ -17,13 +18,19 @@ export const GuardrailFolders = {
 } as const;
 
 /**
- * Platform-wide guardrails: Kyverno ClusterPolicies and the tier PriorityClasses (`policies`), the
- * platform namespaces with the Pod Security level each needs (`platform-namespaces`), and for
- * environments with an edge site the API server audit policy (`edge`, not synced: installed on the
- * K3s servers). Carries the guardrail checks (no RBAC wildcards, default deny, no cross-tenant paths).
+ * Platform-wide guardrails: Kyverno and its ClusterPolicies, the tier PriorityClasses (`policies`),
+ * the Namespace objects of every platform namespace an add-on declared for the platform to render,
+ * with the Pod Security level it needs (`platform-namespaces`), and for environments with an edge
+ * site the API server audit policy (`edge`, not synced: installed on the K3s servers). Carries the
+ * guardrail checks (no RBAC wildcards, default deny, no cross-tenant paths).
  */
 export class PlatformGuardrailsAddOn implements PlatformAddOn {
   public readonly name = 'guardrails';
+  public readonly charts = [kyverno];
+  public readonly namespaces: readonly NamespaceDeclaration[] = [
+    { name: PlatformNamespaces.kyverno, podSecurity: 'restricted', thirdPartyImages: true },
+    { name: PlatformNamespaces.kubeSystem, podSecurity: 'privileged', reason: 'CNI, kube-proxy, CSI node plugins', renderedBy: 'cluster', thirdPartyImages: true },
+  ];
   public readonly checks: readonly ManifestCheck[] = GUARDRAIL_CHECKS;
 
   public deploy(ctx: PlatformContext): void {
@@ -33,7 +40,7 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
       labels: platformLabels,
       syncWave: SyncWave.policies,
     });
-    new AdmissionPolicies(policies.manifest('cluster-policies'), 'Admission', { allowedRegistries: ctx.platform.allowedRegistries });
+    new AdmissionPolicies(policies.manifest('cluster-policies'), 'Admission', { allowedRegistries: ctx.platform.allowedRegistries, namespaces: ctx.catalog.namespaces });
     new TierPriorityClasses(policies.manifest('priority-classes'), 'Priorities');
 
     const namespaces = ctx.output.folder(GuardrailFolders.namespaces, {
@@ -43,13 +50,13 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
       syncWave: SyncWave.operators,
     });
     const chart = namespaces.manifest('namespaces');
-    for (const [name, security] of Object.entries(PLATFORM_NAMESPACE_SECURITY)) {
-      if (security.owner !== 'guardrails') continue;
-      new GuardedNamespace(chart, name, {
-        name,
-        podSecurity: security.podSecurity,
+    for (const ns of ctx.catalog.namespaces) {
+      if ((ns.renderedBy ?? 'platform') !== 'platform') continue;
+      new GuardedNamespace(chart, ns.name, {
+        name: ns.name,
+        podSecurity: ns.podSecurity,
         meshInjection: 'unset',
-        annotations: security.reason ? { 'ceres.io/pod-security-reason': security.reason } : undefined,
+        annotations: ns.reason ? { 'ceres.io/pod-security-reason': ns.reason } : undefined,
       });
     }
 

@@ -1,20 +1,20 @@
 import { Chart } from 'cdk8s';
-import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
-import { Cloud } from '../core/model';
 import { Labels, tenantNames } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
-import { appOfAppsFolder, OutputFolder } from '../core/output';
-import { clusterProfile, destinationName } from '../gitops/cluster-targets';
+import { OutputFolder } from '../core/output';
+import { clusterProfile } from '../core/topology';
 import { ServiceDeclaration } from '../core/services';
 import { AllowNothingPolicy } from './allow-nothing-policy';
 import { EgressGateway } from './egress-gateway';
 import { ExternalDestination } from './external-destination';
 import { IngressGateway } from './ingress-gateway';
-import { IstioHelmReleases } from './istio-helm-releases';
+import { egressTlsPorts, istioCharts } from './istio-charts';
+import { flagger } from './flagger';
 import { IstioInstallDocument } from './istio-install-document';
-import { IstioPlatform } from './istio-values';
 import { JwtRequirement } from './jwt-requirement';
+import { CeresNamespaceCapability, TenantFolders } from '../core/capabilities';
 import { MESH_CHECKS } from './mesh-checks';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, MeshConfig, MeshProfile, resolveMeshSettings, spiffePrincipal } from './mesh-config';
 import { MeshService, ServiceCaller } from './mesh-service';
@@ -36,47 +36,43 @@ interface MeshedNamespace {
 }
 
 /**
- * The Istio service mesh of an environment (issue 4): control plane and gateways (Helm
- * Applications in the app of apps, plus an IstioOperator document), mesh-wide STRICT mTLS and
- * telemetry, default deny and dependency-derived ALLOW policies in every meshed namespace (ceres
- * and each tenant's), JWT requirements, ingress and egress, and traffic rules for every service of
- * the catalog. Register after the tenants and workloads add-ons: it adds to their folders.
+ * The Istio service mesh of an environment: control plane and gateways (Helm charts, delivered by
+ * the app of apps, plus an IstioOperator document for istioctl), Flagger for canaries, mesh-wide
+ * STRICT mTLS and telemetry, default deny and dependency-derived ALLOW policies in every meshed
+ * namespace (ceres and each tenant's), JWT requirements, ingress and egress, and traffic rules for
+ * every service of the catalog. It adds its objects to the meshed namespaces' folders, which the
+ * ceres-namespace and tenants add-ons provide.
  */
-/** The Istio chart platform of a cluster: GKE and K3s keep CNI binaries in non-default places. */
-function istioPlatform(cloud: Cloud): IstioPlatform | undefined {
-  return cloud === 'gcp' ? 'gke' : cloud === 'edge' ? 'k3s' : undefined;
-}
-
 export class MeshAddOn implements PlatformAddOn {
   public readonly name = 'mesh';
   public readonly checks = MESH_CHECKS;
+  public readonly charts: readonly HelmChart[];
+  public readonly namespaces: readonly NamespaceDeclaration[] = [
+    { name: PlatformNamespaces.istio, podSecurity: 'privileged', reason: 'istio-cni node agent (hostPath, NET_ADMIN)', renderedBy: 'self', thirdPartyImages: true },
+    { name: PlatformNamespaces.ingress, podSecurity: 'baseline', reason: 'gateway pods bind their ports with NET_BIND_SERVICE', renderedBy: 'self', thirdPartyImages: true },
+    { name: PlatformNamespaces.egress, podSecurity: 'baseline', reason: 'gateway pods bind their ports with NET_BIND_SERVICE', renderedBy: 'self', thirdPartyImages: true },
+    { name: PlatformNamespaces.flagger, podSecurity: 'restricted', thirdPartyImages: true },
+  ];
+  public readonly requires = [CeresNamespaceCapability, TenantFolders];
 
-  constructor(private readonly config: MeshConfig = {}) {}
+  constructor(private readonly config: MeshConfig = {}) {
+    this.charts = [...istioCharts(config), flagger];
+  }
 
   public deploy(ctx: PlatformContext): void {
     const external = ctx.services.external;
-    const egressPorts = external.filter((e) => e.protocol === 'TLS' && !e.hosts.some((h) => h.includes('*'))).map((e) => e.port);
-    const ports = egressPorts.length ? egressPorts : [443];
-    const mesh = resolveMeshSettings(ctx.environment, this.config, ports);
+    const mesh = resolveMeshSettings(ctx.environment, this.config, egressTlsPorts(ctx));
     const platformLabels = { [Labels.costCenter]: 'platform' };
 
-    // (1) Control plane and gateways in every cluster of the environment, two install paths from
-    // one configuration: Helm Applications (Argo CD) and an IstioOperator per cluster profile (istioctl).
-    const releases = appOfAppsFolder(ctx.output).manifest('istio');
+    // (1) The control plane and gateways are Helm charts (see istio-charts.ts); the same configuration
+    // as an IstioOperator per cluster profile, for istioctl.
     const istioctl = ctx.output.folder(ISTIOCTL_FOLDER, { synced: false, description: 'IstioOperator for istioctl install -f (not synced by Argo CD)', labels: platformLabels });
     const documented = new Set<MeshProfile>();
     for (const cluster of ctx.environment.clusters) {
       const profile: MeshProfile = clusterProfile(cluster);
-      const settings = profile === 'full' ? mesh : resolveMeshSettings(ctx.environment, this.config, ports, profile);
-      new IstioHelmReleases(releases, `Istio-${cluster.name}`, {
-        mesh: settings,
-        namePrefix: cluster.name,
-        destinationName: destinationName(ctx.environment, cluster),
-        labels: { ...platformLabels, 'ceres.io/cluster': cluster.name },
-        platform: istioPlatform(cluster.cloud),
-      });
       if (documented.has(profile)) continue;
       documented.add(profile);
+      const settings = resolveMeshSettings(ctx.environment, this.config, egressTlsPorts(ctx), profile);
       const file = profile === 'full' ? 'istio-install' : `istio-install-${profile}`;
       new IstioInstallDocument(istioctl.manifest(file), `IstioInstall-${profile}`, {
         mesh: settings,
@@ -103,11 +99,12 @@ export class MeshAddOn implements PlatformAddOn {
       namespaces.set(namespace, entry);
       return entry;
     };
-    meshed(PlatformNamespaces.core, ctx.output.folder('core'));
+    meshed(PlatformNamespaces.core, ctx.use(CeresNamespaceCapability).folder);
+    const tenantFolders = ctx.use(TenantFolders);
     const gatewayPrincipal = spiffePrincipal(INGRESS_GATEWAY.namespace, INGRESS_GATEWAY.release);
     for (const tenant of ctx.tenants) {
       const names = tenantNames(tenant.tenantId);
-      const { chart } = meshed(names.namespace, ctx.output.folder(names.folder));
+      const { chart } = meshed(names.namespace, tenantFolders.get(tenant.tenantId)!.folder);
       // Requests entering from outside the mesh must carry a token of the tenant's realm.
       new JwtRequirement(chart, 'TenantJwt', {
         name: 'tenant-jwt',

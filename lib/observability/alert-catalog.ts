@@ -1,7 +1,7 @@
 import { EnvironmentConfig } from '../core/model';
 import { TENANT_NAMESPACE_PREFIX } from '../core/names';
 import { PLATFORM_NAMESPACE_NAMES } from '../core/namespaces';
-import { HOURS_PER_MONTH, MONTHLY_BUDGET, PRICE_TABLE } from '../cost/price-table';
+import { HOURS_PER_MONTH, MONTHLY_BUDGET, PRICE_TABLE } from '../cost';
 
 export type AlertSeverity = 'critical' | 'warning' | 'info';
 

@@ -1,12 +1,16 @@
-import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { alertGroups } from './alert-catalog';
 import { GrafanaDashboard } from './grafana-dashboard';
+import { kubePrometheusStack } from './kube-prometheus-stack';
+import { loki } from './loki';
 import { PLATFORM_DASHBOARDS } from './platform-dashboards';
 import { PlatformMonitors } from './platform-monitors';
 import { PrometheusAlertRules } from './prometheus-alert-rules';
+import { promtail } from './promtail';
+import { tempo } from './tempo';
 
 /** The observability folder of every environment. */
 export const OBSERVABILITY_FOLDER = 'observability';
@@ -20,12 +24,22 @@ export interface ObservabilityProps {
 }
 
 /**
- * Alerts (the design's, the migration plan's SLOs, tenant quota and certificate expiry), scrape
+ * The monitoring stack (kube-prometheus-stack, Loki, promtail, Tempo) and what the platform adds to
+ * it: alerts (the design's, the migration plan's SLOs, tenant quota and certificate expiry), scrape
  * targets for the platform services and the mesh, and Grafana dashboards. Everything lives in `monitoring` and syncs in the observability wave, after
  * the kube-prometheus-stack CRDs (operators wave).
  */
 export class ObservabilityAddOn implements PlatformAddOn {
   public readonly name = 'observability';
+  public readonly charts = [kubePrometheusStack, loki, promtail, tempo];
+  public readonly namespaces: readonly NamespaceDeclaration[] = [
+    {
+      name: PlatformNamespaces.monitoring,
+      podSecurity: 'privileged',
+      reason: 'node-exporter (hostNetwork, hostPID, hostPath) and promtail (hostPath logs)',
+      thirdPartyImages: true,
+    },
+  ];
   constructor(private readonly props: ObservabilityProps = {}) {}
 
   public deploy(ctx: PlatformContext): void {
@@ -33,6 +47,8 @@ export class ObservabilityAddOn implements PlatformAddOn {
       description: 'Alert rules, scrape targets, Grafana dashboards and the tracing endpoint',
       syncWave: SyncWave.observability,
       labels: { [Labels.costCenter]: 'platform' },
+      // Dashboard ConfigMaps exceed the last-applied annotation of client-side apply.
+      serverSideApply: true,
     });
     const namespace = PlatformNamespaces.monitoring;
     new PrometheusAlertRules(folder.manifest('alerts', { namespace }), 'alerts', {

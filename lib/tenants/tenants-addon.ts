@@ -1,10 +1,12 @@
 import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { TenantFolders, TenantUnit } from '../core/capabilities';
 import { DatabaseSpec } from '../core/input/types';
 import { Tenant } from './tenant';
 
-/** Every tenant of the environment, each in its own folder. */
+/** Every tenant of the environment, each in its own folder; provides the tenants' folders to other add-ons. */
 export class TenantsAddOn implements PlatformAddOn {
   public readonly name = 'tenants';
+  public readonly provides = [TenantFolders];
 
   public deploy(ctx: PlatformContext): void {
     // Group once: linear in tenants + databases (a filter per tenant would be quadratic).
@@ -14,8 +16,11 @@ export class TenantsAddOn implements PlatformAddOn {
       if (list) list.push(d);
       else byTenant.set(d.tenantId, [d]);
     }
+    const units = new Map<string, TenantUnit>();
     for (const spec of ctx.tenants) {
-      new Tenant(ctx.output, { spec, databases: byTenant.get(spec.tenantId) ?? [], sourceRepos: [ctx.platform.gitops.repoURL] });
+      const tenant = new Tenant(ctx.output, { spec, databases: byTenant.get(spec.tenantId) ?? [], sourceRepos: [ctx.platform.gitops.repoURL] });
+      units.set(spec.tenantId, { spec, namespace: tenant.names.namespace, folder: tenant.folder });
     }
+    ctx.provide(TenantFolders, units);
   }
 }

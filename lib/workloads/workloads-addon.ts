@@ -1,37 +1,34 @@
 import { PlatformAddOn, PlatformContext } from '../core/addon';
+import { CeresNamespaceCapability, TenantFolders } from '../core/capabilities';
 import { ManifestCheck } from '../core/checks';
 import { PlatformNamespaces } from '../core/namespaces';
-import { TENANT_NAMESPACE_PREFIX, tenantLabels, tenantNames } from '../core/names';
+import { tenantLabels } from '../core/names';
 import { OutputFolder } from '../core/output';
-import { PLATFORM_PRIORITY_CLASS } from '../quotas/tier-priority-classes';
+import { PLATFORM_PRIORITY_CLASS } from '../quotas';
 import { CatalogService } from './catalog-service';
 import { pdbSelectsWorkload, serviceSelectsWorkload } from './workload-checks';
 
-/** The folder holding a namespace's objects: `core` for `ceres`, the tenant's folder for `tenant-*`. */
-export const CORE_FOLDER = 'core';
-
 /**
  * Every ServiceDeclaration of the catalog as secure workloads, in the folder of the service's
- * namespace (which the core and tenants add-ons must have created: a service in a namespace nobody
- * guards is an error).
+ * namespace (the ceres namespace, or a tenant's: a service in a namespace nobody guards is an error).
  */
 export class WorkloadsAddOn implements PlatformAddOn {
   public readonly name = 'workloads';
+  public readonly requires = [CeresNamespaceCapability, TenantFolders];
   public readonly checks: readonly ManifestCheck[] = [serviceSelectsWorkload, pdbSelectsWorkload];
 
   public deploy(ctx: PlatformContext): void {
-    const folders = new Map(ctx.output.folders.map((f) => [f.name, f] as const));
+    const ceres = ctx.use(CeresNamespaceCapability);
+    const tenants = new Map([...ctx.use(TenantFolders).values()].map((t) => [t.namespace, t] as const));
     const folderOf = (namespace: string): OutputFolder => {
-      const name = namespace === PlatformNamespaces.core ? CORE_FOLDER : namespace.startsWith(TENANT_NAMESPACE_PREFIX) ? namespace : undefined;
-      const folder = name ? folders.get(name) : undefined;
+      const folder = namespace === ceres.namespace ? ceres.folder : tenants.get(namespace)?.folder;
       if (!folder) {
         throw new Error(`service namespace "${namespace}" has no folder in ${ctx.environment.name}: declare services in ${PlatformNamespaces.core} or in a namespace of a tenant deployed to this environment`);
       }
       return folder;
     };
-    const tenantsByNamespace = new Map(ctx.tenants.map((t) => [tenantNames(t.tenantId).namespace, t] as const));
     for (const service of ctx.services.services) {
-      const owner = tenantsByNamespace.get(service.namespace);
+      const owner = tenants.get(service.namespace)?.spec;
       const chart = folderOf(service.namespace).manifest('workloads', { namespace: service.namespace });
       new CatalogService(chart, service.name, {
         service,

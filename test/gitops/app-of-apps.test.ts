@@ -3,12 +3,15 @@ import { RenderedObject } from '../../lib/core/checks';
 import { applicationName } from '../../lib/core/names';
 import { platform } from '../../apps/platform/platform';
 import { serviceCatalog } from '../../apps/platform/services';
-import { PLATFORM_HELM_ADDONS } from '../../lib/gitops/addons/platform-addons';
-import { APPLICATION_HEALTH_LUA } from '../../lib/gitops/application-health';
-import { carriesProtection, statefulProtectionCheck, statefulReason } from '../../lib/gitops/stateful-protection-check';
+import { composePlatform } from '../../lib/core/composition';
+import { platformAddOns } from '../../apps/platform/main';
+import { APPLICATION_HEALTH_LUA } from '../../lib/argocd/application-health';
+import { carriesProtection, statefulProtectionCheck, statefulReason } from '../../lib/argocd/stateful-protection-check';
 import { kindIs, LooseObject, renderedPlatform } from './support';
 
 const ENVS = platform.environments.map((e) => e.name);
+const PLATFORM_CHARTS = composePlatform(platformAddOns()).catalog.charts;
+const ADDON_CHARTS = PLATFORM_CHARTS.filter((c) => (c.file ?? 'addons') === 'addons');
 const group = (o: LooseObject) => (o.manifest.apiVersion.includes('/') ? o.manifest.apiVersion.split('/')[0] : '');
 const wave = (o: LooseObject) => Number(o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
 
@@ -54,7 +57,7 @@ describe('app of apps', () => {
   });
 
   it('makes sync waves follow dependencies: namespaces before what lives in them, operators before their objects', () => {
-    const providerGroups = new Set(PLATFORM_HELM_ADDONS.flatMap((a) => a.crdGroups));
+    const providerGroups = new Set(PLATFORM_CHARTS.flatMap((a) => a.crdGroups));
     for (const env of ENVS) {
       const objects = renderedPlatform().envs.get(env)!.objects;
       const appWave = new Map(childApps(env).map((a) => [a.manifest.metadata.name.slice(env.length + 1), wave(a)]));
@@ -164,7 +167,7 @@ describe('app of apps', () => {
   it('installs pinned add-ons per cluster: Karpenter on AWS only, the light set on edge, Argo CD on the hub', () => {
     const apps = renderedPlatform().envs.get('prod')!.objects.filter((o) => o.file === 'prod/argocd/addons.yaml');
     const byCluster = (cluster: string) => apps.filter((a) => a.manifest.metadata.labels['ceres.io/cluster'] === cluster).map((a) => a.manifest.metadata.labels['ceres.io/addon']).sort();
-    expect(byCluster('ceres-prod-aws')).toEqual(PLATFORM_HELM_ADDONS.map((a) => a.name).sort());
+    expect(byCluster('ceres-prod-aws')).toEqual(ADDON_CHARTS.map((a) => a.name).sort());
     expect(byCluster('ceres-prod-azure')).not.toContain('karpenter');
     expect(byCluster('ceres-prod-azure')).not.toContain('argo-cd');
     expect(byCluster('ceres-prod-edge-lyon')).toEqual(['cert-manager', 'falco', 'kyverno', 'sealed-secrets']);
@@ -203,6 +206,6 @@ describe('app of apps', () => {
 describe.each(['docs/gitops.md', 'README.md'])('%s', (file) => {
   it('lists every add-on with the version the code pins', () => {
     const doc = require('node:fs').readFileSync(require('node:path').join(__dirname, '../..', file), 'utf8') as string;
-    for (const a of PLATFORM_HELM_ADDONS) expect(doc).toMatch(new RegExp(`\\| ${a.name} \\| ${a.chart.chart} \\(.*\\) \\| ${a.chart.version.replace(/\./g, '\\.')} \\|`));
+    for (const a of ADDON_CHARTS) expect(doc).toMatch(new RegExp(`\\| ${a.name} \\| ${a.chart.chart} \\(.*\\) \\| ${a.chart.version.replace(/\./g, '\\.')} \\|`));
   });
 });

@@ -1,6 +1,10 @@
 import { parse } from 'yaml';
 import { apiServerAuditPolicy } from '../../lib/hardening/audit-policy';
-import { namespacesAtLevel, PLATFORM_NAMESPACE_SECURITY } from '../../lib/hardening/namespace-security';
+import { namespacesAtLevel } from '../../lib/hardening/namespace-security';
+import { composePlatform } from '../../lib/core/composition';
+import { platformAddOns } from '../../apps/platform/main';
+
+const NAMESPACES = composePlatform(platformAddOns()).catalog.namespaces;
 import { TIERS_IN_ORDER } from '../../lib/quotas/tier-table';
 import { manifests, platform, render } from '../tenants/render-helpers';
 
@@ -25,11 +29,11 @@ describe('Kyverno admission policies', () => {
     const [restricted, baseline] = byName.get('ceres-pod-security')!.spec.rules;
     expect(restricted.validate.podSecurity).toEqual({ level: 'restricted', version: 'v1.28' });
     const excluded: string[] = restricted.exclude.any[0].resources.namespaces;
-    expect(excluded.sort()).toEqual([...namespacesAtLevel('privileged'), ...namespacesAtLevel('baseline')].sort());
+    expect(excluded.sort()).toEqual([...namespacesAtLevel(NAMESPACES, 'privileged'), ...namespacesAtLevel(NAMESPACES, 'baseline')].sort());
     for (const ns of ['ceres', 'tenant-acme-001', 'cert-manager', 'cnpg-system']) expect(excluded).not.toContain(ns);
     for (const ns of ['kube-system', 'istio-system', 'falco', 'monitoring']) expect(excluded).toContain(ns);
     expect(baseline.validate.podSecurity.level).toBe('baseline');
-    expect(baseline.match.any[0].resources.namespaces).toEqual(namespacesAtLevel('baseline'));
+    expect(baseline.match.any[0].resources.namespaces).toEqual(namespacesAtLevel(NAMESPACES, 'baseline'));
   });
 
   it('forbids unpinned images and containers without requests and limits', () => {
@@ -62,12 +66,12 @@ describe('Kyverno admission policies', () => {
 describe('platform namespaces', () => {
   const { objects } = render('prod');
   it('carry the Pod Security level each needs', () => {
-    for (const [name, security] of Object.entries(PLATFORM_NAMESPACE_SECURITY)) {
-      const ns = manifests(objects, 'Namespace').find((n) => n.metadata.name === name);
-      if (security.owner === 'guardrails' || security.owner === 'core') expect(ns!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe(security.podSecurity);
+    for (const decl of NAMESPACES) {
+      const ns = manifests(objects, 'Namespace').find((n) => n.metadata.name === decl.name);
+      if ((decl.renderedBy ?? 'platform') === 'platform' || decl.name === 'ceres') expect(ns!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe(decl.podSecurity);
     }
-    expect(PLATFORM_NAMESPACE_SECURITY.falco.podSecurity).toBe('privileged');
-    expect(PLATFORM_NAMESPACE_SECURITY.ceres.podSecurity).toBe('restricted');
+    expect(NAMESPACES.find((n) => n.name === 'falco')!.podSecurity).toBe('privileged');
+    expect(NAMESPACES.find((n) => n.name === 'ceres')!.podSecurity).toBe('restricted');
   });
 });
 

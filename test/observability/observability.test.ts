@@ -1,6 +1,6 @@
 import { platform } from '../../apps/platform/platform';
 import { serviceCatalog } from '../../apps/platform/services';
-import { kubePrometheusStack } from '../../lib/gitops/addons/kube-prometheus-stack';
+import { kubePrometheusStack } from '../../lib/observability/kube-prometheus-stack';
 import { alertGroups } from '../../lib/observability/alert-catalog';
 import { dashboardJson } from '../../lib/observability/dashboard-model';
 import { PLATFORM_DASHBOARDS } from '../../lib/observability/platform-dashboards';
@@ -66,7 +66,7 @@ describe('alerts', () => {
   });
 
   it('labels rules and monitors so that the kube-prometheus-stack release loads them', () => {
-    const values = kubePrometheusStack.values({ platform, environment: platform.environments[2], cluster: platform.environments[2].clusters[0], hub: true, backups: [] });
+    const values = kubePrometheusStack.values({ platform, environment: platform.environments[2], cluster: platform.environments[2].clusters[0], hub: true, backups: [], services: serviceCatalog });
     const spec = values.prometheus.prometheusSpec;
     expect(spec.ruleSelectorNilUsesHelmValues).toBe(false);
     for (const kind of ['PrometheusRule', 'ServiceMonitor', 'PodMonitor']) {

@@ -3,15 +3,17 @@ import { buildEnvironment } from '../../../apps/platform/main';
 import { platform } from '../../../apps/platform/platform';
 import { serviceCatalog } from '../../../apps/platform/services';
 import { PlatformAddOn } from '../../../lib/core/addon';
+import { composePlatform } from '../../../lib/core/composition';
 import { KubeManifest, RenderedObject } from '../../../lib/core/checks';
 import { parseTenantInput } from '../../../lib/core/input/documents';
 import { readInputDirectory } from '../../../lib/core/input/load';
 import { TenantInput } from '../../../lib/core/input/types';
 import { renderEnvironment, RenderedEnvironment } from '../../../lib/core/render';
 import { ServiceCatalog } from '../../../lib/core/services';
-import { CorePlatformAddOn } from '../../../lib/platform/core-addon';
+import { CeresNamespaceAddOn } from '../../../lib/workloads';
 import { TenantsAddOn } from '../../../lib/tenants/tenants-addon';
 import { MeshAddOn } from '../../../lib/mesh';
+import { GitOpsAddOn } from '../../../lib/gitops';
 import { MinimalWorkloadsAddOn } from './minimal-workloads';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -19,15 +21,15 @@ const ROOT = join(__dirname, '..', '..', '..');
 /** The example tenants of apps/platform/tenants. */
 export const exampleInput: TenantInput = parseTenantInput(readInputDirectory(join(ROOT, 'apps/platform/tenants'), ROOT));
 
-/** Core, tenants, a minimal stand-in for the workloads add-on, and the mesh. */
+/** The ceres namespace, tenants, a minimal stand-in for the workloads add-on, the mesh, and the app of apps that delivers its charts. */
 export function meshAddOns(): PlatformAddOn[] {
-  return [new CorePlatformAddOn(), new TenantsAddOn(), new MinimalWorkloadsAddOn(), new MeshAddOn()];
+  return [new CeresNamespaceAddOn(), new TenantsAddOn(), new MinimalWorkloadsAddOn(), new MeshAddOn(), new GitOpsAddOn()];
 }
 
 /** Renders one environment with the mesh and its checks. Throws SynthError when a check fails. */
 export function renderMesh(env: string, services: ServiceCatalog = serviceCatalog, addOns: PlatformAddOn[] = meshAddOns(), input: TenantInput = exampleInput): RenderedEnvironment {
   const output = buildEnvironment(platform, input, env, addOns, services);
-  return renderEnvironment(output, addOns.flatMap((a) => a.checks ?? []));
+  return renderEnvironment(output, composePlatform(addOns).checks);
 }
 
 /** The rendered object of a kind and name (and namespace, when given). */

@@ -1,0 +1,35 @@
+import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { ClusterIssuers, SyncWave } from '../core/argocd';
+import { Labels } from '../core/names';
+import { PlatformNamespaces } from '../core/namespaces';
+import { AcmeClusterIssuer, AcmeServers } from './acme-cluster-issuer';
+import { certManager } from './cert-manager';
+
+/** Folder of the operator configuration that needs the operators' CRDs (ClusterIssuers). */
+export const OPERATOR_CONFIG_FOLDER = 'operator-config';
+
+export interface CertificatesProps {
+  /** Contact address given to Let's Encrypt. @default `certificates@<environment base domain>` */
+  readonly acmeEmail?: string;
+}
+
+/** cert-manager and the ACME ClusterIssuers (Let's Encrypt production and staging) the gateways' certificates use. */
+export class CertificatesAddOn implements PlatformAddOn {
+  public readonly name = 'certificates';
+  public readonly charts = [certManager];
+  public readonly namespaces: readonly NamespaceDeclaration[] = [{ name: PlatformNamespaces.certManager, podSecurity: 'restricted', thirdPartyImages: true }];
+
+  constructor(private readonly props: CertificatesProps = {}) {}
+
+  public deploy(ctx: PlatformContext): void {
+    const config = ctx.output.folder(OPERATOR_CONFIG_FOLDER, {
+      description: 'Configuration of the operators that needs their CRDs: ACME ClusterIssuers',
+      syncWave: SyncWave.operatorConfig,
+      labels: { [Labels.costCenter]: 'platform' },
+    });
+    const issuers = config.manifest('cluster-issuers');
+    const email = this.props.acmeEmail ?? `certificates@${ctx.environment.baseDomain}`;
+    new AcmeClusterIssuer(issuers, 'production', { name: ClusterIssuers.production, server: AcmeServers.production, email });
+    new AcmeClusterIssuer(issuers, 'staging', { name: ClusterIssuers.staging, server: AcmeServers.staging, email });
+  }
+}

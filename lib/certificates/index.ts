@@ -1,0 +1,4 @@
+// The public face of lib/certificates: other domains and apps import from here, never from its files.
+export * from './acme-cluster-issuer';
+export * from './cert-manager';
+export * from './certificates-addon';

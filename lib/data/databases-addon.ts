@@ -1,0 +1,10 @@
+import { NamespaceDeclaration, PlatformAddOn } from '../core/addon';
+import { PlatformNamespaces } from '../core/namespaces';
+import { cloudNativePg } from './cloudnative-pg';
+
+/** The CloudNativePG operator, which runs the tenants' PostgreSQL databases (`TenantDatabase`). */
+export class DatabasesAddOn implements PlatformAddOn {
+  public readonly name = 'databases';
+  public readonly charts = [cloudNativePg];
+  public readonly namespaces: readonly NamespaceDeclaration[] = [{ name: PlatformNamespaces.cnpg, podSecurity: 'restricted', thirdPartyImages: true }];
+}

@@ -1,0 +1,8 @@
+// The public face of lib/data: other domains and apps import from here, never from its files.
+export * from './backup-bucket';
+export * from './backup-schedule';
+export * from './backups-addon';
+export * from './cloudnative-pg';
+export * from './databases-addon';
+export * from './tenant-database';
+export * from './velero';

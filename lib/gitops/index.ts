@@ -1,0 +1,6 @@
+// The public face of lib/gitops: other domains and apps import from here, never from its files.
+export * from './argo-cd';
+export * from './controller-owned-fields';
+export * from './gitops-addon';
+export * from './line-diff';
+export * from './manifest-diff';

@@ -1,0 +1,49 @@
+import { PlatformNamespaces } from '../core/namespaces';
+import { HelmChart } from '../core/addon';
+
+/** The Loki chart (v6) values we set (https://grafana.com/docs/loki/latest/setup/install/helm/reference/). */
+export interface LokiValues {
+  readonly deploymentMode: 'SingleBinary';
+  readonly loki: {
+    readonly auth_enabled: boolean;
+    readonly commonConfig: { readonly replication_factor: number };
+    readonly storage: { readonly type: 'filesystem' };
+    readonly schemaConfig: {
+      readonly configs: readonly {
+        readonly from: string;
+        readonly store: 'tsdb';
+        readonly object_store: 'filesystem';
+        readonly schema: 'v13';
+        readonly index: { readonly prefix: string; readonly period: string };
+      }[];
+    };
+  };
+  readonly singleBinary: { readonly replicas: number; readonly persistence: { readonly size: string } };
+  /** The simple-scalable targets are off in SingleBinary mode. */
+  readonly backend: { readonly replicas: 0 };
+  readonly read: { readonly replicas: 0 };
+  readonly write: { readonly replicas: 0 };
+}
+
+export const loki: HelmChart<LokiValues> = {
+  name: 'loki',
+  chart: { repoURL: 'https://grafana.github.io/helm-charts', chart: 'loki', version: '6.6.4' },
+  namespace: PlatformNamespaces.monitoring,
+  placement: { profiles: ['full'] },
+  crdGroups: [],
+  description: 'Log storage and query (Grafana data source)',
+  values: ({ environment }) => ({
+    deploymentMode: 'SingleBinary',
+    loki: {
+      auth_enabled: false,
+      commonConfig: { replication_factor: 1 },
+      storage: { type: 'filesystem' },
+      // The schema's start date is part of Loki's storage layout, not a build date: never change it.
+      schemaConfig: { configs: [{ from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'loki_index_', period: '24h' } }] },
+    },
+    singleBinary: { replicas: 1, persistence: { size: environment.name === 'prod' ? '100Gi' : '20Gi' } },
+    backend: { replicas: 0 },
+    read: { replicas: 0 },
+    write: { replicas: 0 },
+  }),
+};

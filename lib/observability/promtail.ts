@@ -1,0 +1,18 @@
+import { PlatformNamespaces } from '../core/namespaces';
+import { MonitoringEndpoints } from './monitoring-stack';
+import { HelmChart } from '../core/addon';
+
+/** The Promtail chart values we set: ship every node's container logs to Loki. */
+export interface PromtailValues {
+  readonly config: { readonly clients: readonly { readonly url: string }[] };
+}
+
+export const promtail: HelmChart<PromtailValues> = {
+  name: 'promtail',
+  chart: { repoURL: 'https://grafana.github.io/helm-charts', chart: 'promtail', version: '6.16.6' },
+  namespace: PlatformNamespaces.monitoring,
+  placement: { profiles: ['full'] },
+  crdGroups: [],
+  description: 'Ships container logs to Loki',
+  values: () => ({ config: { clients: [{ url: MonitoringEndpoints.lokiPush }] } }),
+};
