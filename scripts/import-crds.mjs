@@ -43,7 +43,8 @@ for (const entry of config.imports) {
     const name = LOCAL_NAME[basename(url)] ?? basename(url);
     text = readFileSync(join(crdsDir, name), 'utf8');
   }
-  const docs = yaml.loadAll(text).filter((d) => d && d.kind === 'CustomResourceDefinition');
+  const groups = config.importGroups?.[prefix];
+  const docs = yaml.loadAll(text).filter((d) => d && d.kind === 'CustomResourceDefinition' && (!groups || groups.includes(d.spec.group)));
   const file = join(work, `${prefix}.yaml`);
   writeFileSync(file, docs.map((d) => yaml.dump(d, { noRefs: true, lineWidth: -1 })).join('---\n'));
   specs.push(`${prefix}:=${file}`);
