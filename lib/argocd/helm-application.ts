@@ -48,7 +48,9 @@ export class HelmApplication extends Construct {
       throw new Error(`HelmApplication ${props.name}: chart version "${props.chart.version}" must be an exact version such as 1.2.3`);
     }
     this.name = props.name;
-    const syncOptions = ['CreateNamespace=true'];
+    // The namespace comes from the platform-namespaces folder, labelled for Pod Security; a chart
+    // that creates its own would start pods in an unlabelled namespace.
+    const syncOptions = ['CreateNamespace=false'];
     if (props.serverSideApply ?? true) syncOptions.push('ServerSideApply=true');
     new Application(this, 'Resource', {
       metadata: {

@@ -1,6 +1,5 @@
 // The public face of lib/argocd: other domains and apps import from here, never from its files.
 export * from './application-health';
-export * from './cluster-fan-out';
 export * from './folder-application';
 export * from './folder-inventory';
 export * from './helm-application';

@@ -1,5 +1,6 @@
 import { PlatformNamespaces } from '../core/namespaces';
 import { HelmChart } from '../core/addon';
+import { EVERY_CLUSTER } from '../core/topology';
 
 /** The cert-manager chart values we set (https://artifacthub.io/packages/helm/cert-manager/cert-manager). */
 export interface CertManagerValues {
@@ -15,7 +16,7 @@ export const certManager: HelmChart<CertManagerValues> = {
   name: 'cert-manager',
   chart: { repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.19.1' },
   namespace: PlatformNamespaces.certManager,
-  placement: { profiles: ['full', 'edge'] },
+  placement: EVERY_CLUSTER,
   crdGroups: ['cert-manager.io', 'acme.cert-manager.io'],
   description: 'TLS certificates from ACME (Let’s Encrypt) for gateways and webhooks',
   values: ({ environment, cluster }) => {

@@ -3,7 +3,7 @@ import { BackupSpec, DatabaseSpec, TenantSpec } from './input/types';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { EnvironmentOutput } from './output';
 import { ServiceCatalog } from './services';
-import { ClusterProfile } from './topology';
+import { ClusterPlacement } from './topology';
 
 /**
  * The contracts between the platform and its add-ons (EKS Blueprints' `spi/addon-contracts`): what an
@@ -54,23 +54,11 @@ export interface IgnoredDifference {
   readonly namespace?: string;
 }
 
-/** Which clusters get a chart. */
-export interface ChartPlacement {
-  /** Cluster profiles that get it. */
-  readonly profiles: readonly ClusterProfile[];
-  /** Clouds that get it. @default every cloud */
-  readonly clouds?: readonly ClusterConfig['cloud'][];
-  /** Only the hub (the cluster Argo CD runs in). @default false */
-  readonly hubOnly?: boolean;
-}
-
 /** The cluster a chart is configured for, and what its values may depend on. */
 export interface ChartTarget {
   readonly platform: PlatformConfig;
   readonly environment: EnvironmentConfig;
   readonly cluster: ClusterConfig;
-  /** Whether Argo CD runs in this cluster. */
-  readonly hub: boolean;
   /** Platform backup schedules. */
   readonly backups: readonly BackupSpec[];
   /** The service catalog of the environment. */
@@ -89,7 +77,8 @@ export interface HelmChart<V extends object = object> {
   readonly releaseName?: string;
   /** Namespace the release is installed into. */
   readonly namespace: string;
-  readonly placement: ChartPlacement;
+  /** Which clusters run it. */
+  readonly placement: ClusterPlacement;
   /**
    * API groups of the CRDs the chart installs: a folder using these groups only goes to clusters
    * that get the chart.
@@ -105,14 +94,6 @@ export interface HelmChart<V extends object = object> {
   readonly file?: string;
   /** The chart's values for a cluster: an interface per chart, with only the keys we set. */
   values(target: ChartTarget): V;
-}
-
-/** Whether a cluster gets a chart. */
-export function chartApplies(chart: HelmChart, cluster: ClusterConfig, profile: ClusterProfile, hub: boolean): boolean {
-  const p = chart.placement;
-  if (p.hubOnly && !hub) return false;
-  if (!p.profiles.includes(profile)) return false;
-  return !p.clouds || p.clouds.includes(cluster.cloud);
 }
 
 /**

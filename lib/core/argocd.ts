@@ -5,6 +5,11 @@
  * rules, with DestinationRules before the VirtualServices that use them (make-before-break).
  */
 export const SyncWave = {
+  /**
+   * The platform namespaces, labelled with the Pod Security level each needs, before any chart
+   * installs into them (charts never create their namespace, so no pod ever lands in an unlabelled one).
+   */
+  platformNamespaces: -40,
   /** CRDs and operators (Helm add-ons: Istio base and istiod, cert-manager, Kyverno, CNPG...). */
   operators: -30,
   /** Gateways and operator configuration that needs the CRDs (ClusterIssuers, mesh-wide settings). */
@@ -56,6 +61,3 @@ export const ClusterIssuers = {
   production: 'letsencrypt-prod',
   staging: 'letsencrypt-staging',
 } as const;
-
-/** The folder the root Application of an environment syncs: child Applications, AppProjects, ApplicationSet, Helm add-ons. */
-export const APP_OF_APPS_FOLDER = 'argocd';

@@ -6,7 +6,10 @@
 /** A Kubernetes object as it will be written, with where it will be written. */
 export interface RenderedObject {
   readonly environment: string;
+  /** Folder path relative to `dist/<env>/` (`tenant-acme-001`, `clusters/ceres-prod-aws/argocd`). */
   readonly folder: string;
+  /** The cluster whose own folder holds the object; undefined in an environment-wide folder. */
+  readonly cluster?: string;
   /** Path relative to dist/ (`prod/tenant-acme-001/namespace.yaml`). */
   readonly file: string;
   readonly manifest: KubeManifest;
@@ -19,11 +22,20 @@ export interface KubeManifest {
   readonly [key: string]: any;
 }
 
+/** The objects of an environment as each cluster receives them. */
+export interface ClusterView {
+  /** Cluster name → the objects its Argo CD applies (folders routed to it, its app of apps included). */
+  readonly clusters: ReadonlyMap<string, readonly RenderedObject[]>;
+}
+
 export interface ManifestCheck {
   /** Short name shown with each problem. */
   readonly name: string;
-  /** Returns one message per problem; empty when all is well. */
-  check(objects: readonly RenderedObject[]): string[];
+  /**
+   * Returns one message per problem; empty when all is well. `objects` are every object of the
+   * environment; `view` groups them by the cluster that applies them.
+   */
+  check(objects: readonly RenderedObject[], view: ClusterView): string[];
 }
 
 /** `Kind namespace/name in file` for messages. */
@@ -72,12 +84,19 @@ export const validNames: ManifestCheck = {
 };
 
 /**
- * No two objects of an environment share group, kind, namespace and name: two Argo CD Applications
+ * No two objects a cluster applies share group, kind, namespace and name: two Argo CD Applications
  * would fight over it, and within one file the later would silently win.
  */
 export const uniqueObjects: ManifestCheck = {
   name: 'unique-objects',
-  check: (objects) => {
+  check: (_objects, view) => {
+    const problems: string[] = [];
+    for (const [cluster, objects] of view.clusters) problems.push(...duplicates(objects).map((p) => `${p} (both applied by ${cluster})`));
+    return [...new Set(problems)];
+  },
+};
+
+function duplicates(objects: readonly RenderedObject[]): string[] {
     const seen = new Map<string, RenderedObject>();
     const problems: string[] = [];
     for (const o of objects) {
@@ -89,8 +108,7 @@ export const uniqueObjects: ManifestCheck = {
       else seen.set(key, o);
     }
     return problems;
-  },
-};
+}
 
 /** The checks every synth runs. */
 export const CORE_CHECKS: readonly ManifestCheck[] = [noPlaintextSecrets, validNames, uniqueObjects];

@@ -88,6 +88,14 @@ export function composePlatform(addOns: readonly PlatformAddOn[]): ComposedPlatf
       if (ns.podSecurity !== 'restricted' && !ns.reason) problems.push(`namespace "${ns.name}" (add-on "${a.name}") needs Pod Security "${ns.podSecurity}" but gives no reason`);
     }
   }
+  for (const { decl, owner } of namespaces.values()) {
+    if ((decl.renderedBy ?? 'platform') === 'platform' && !charts.some((c) => c.namespace === decl.name)) {
+      problems.push(`namespace "${decl.name}" (add-on "${owner}") is for the platform to render where a chart installs into it, but no chart does; render it yourself (renderedBy: 'self') or drop it`);
+    }
+  }
+  for (const c of charts) {
+    if (!namespaces.has(c.namespace)) problems.push(`chart "${c.name}" installs into namespace "${c.namespace}", which no add-on declares; declare it (with its Pod Security level) in the add-on that owns the chart`);
+  }
   if (problems.length) throw new SynthError(problems);
   return {
     addOns: order,

@@ -11,6 +11,12 @@ export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 export const CLOUDS = ['aws', 'azure', 'gcp', 'edge'] as const;
 export type Cloud = (typeof CLOUDS)[number];
 
+/**
+ * What kind of cluster it is, which decides what it can run (see `CLUSTER_PROFILES` in topology.ts):
+ * EKS, AKS, GKE Standard, GKE Autopilot (no privileged pods), or a K3s edge site.
+ */
+export type ClusterProfileName = 'eks' | 'aks' | 'gke-standard' | 'gke-autopilot' | 'k3s';
+
 /** The part a cluster plays in an environment (the design's primary / secondary / tertiary / edge). */
 export type ClusterRole = 'primary' | 'secondary' | 'tertiary' | 'edge';
 
@@ -37,6 +43,11 @@ export interface ClusterConfig {
   /** Cluster name, a DNS-1123 label, unique in the platform (`ceres-prod-aws`). */
   readonly name: string;
   readonly cloud: Cloud;
+  /**
+   * The kind of cluster; it must run on `cloud`.
+   * @default the cloud's usual profile: aws → eks, azure → aks, gcp → gke-autopilot, edge → k3s
+   */
+  readonly profile?: ClusterProfileName;
   readonly role: ClusterRole;
   /** Cloud region (`eu-west-1`, `westeurope`, `europe-west1`) or site name for edge clusters. */
   readonly region: string;

@@ -22,7 +22,6 @@ export const PlatformNamespaces = {
   falco: 'falco',
   flagger: 'flagger-system',
   vpa: 'vpa-system',
-  karpenter: 'karpenter',
   kubeSystem: 'kube-system',
 } as const;
 

@@ -1,7 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, PlatformConfig } from './model';
+import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { DNS1123_LABEL, standardLabels } from './names';
+import { ClusterPlacement } from './topology';
 
 /** How a dist/ folder is delivered. */
 export interface FolderOptions {
@@ -38,11 +39,11 @@ export interface FolderOptions {
    */
   readonly serverSideApply?: boolean;
   /**
-   * Only the hub cluster gets the folder, never the clusters the app of apps fans out to (the
-   * Karpenter capacity names the hub's node role and discovery tags).
-   * @default false
+   * Which clusters of the environment sync an environment-wide folder (a cluster's own folders go to
+   * that cluster only). Folders whose objects need a chart's CRDs also go only where that chart runs.
+   * @default every cluster
    */
-  readonly hubOnly?: boolean;
+  readonly placement?: ClusterPlacement;
 }
 
 /** Options of one rendered file. */
@@ -52,8 +53,11 @@ export interface ManifestFileOptions {
 }
 
 /**
- * One folder of `dist/<env>/`, normally one Argo CD Application. Kubernetes objects go in charts
- * (each chart is one `<file>.yaml`); other files (Markdown, Helm values) are added as text.
+ * One folder of `dist/<env>/`, normally one Argo CD Application. Environment-wide folders
+ * (`dist/<env>/<name>/`) hold what is the same on every cluster that syncs them; a cluster's own
+ * folders (`dist/<env>/clusters/<cluster>/<name>/`) hold what differs per cluster (its add-on
+ * values, its backup targets and identities). Kubernetes objects go in charts (each chart is one
+ * `<file>.yaml`); other files (Markdown, Helm values) are added as text.
  */
 export class OutputFolder extends Construct {
   private readonly _charts = new Map<string, Chart>();
@@ -64,8 +68,15 @@ export class OutputFolder extends Construct {
     public readonly name: string,
     public readonly environment: EnvironmentConfig,
     public readonly options: FolderOptions,
+    /** The cluster whose own folder this is; undefined for an environment-wide folder. */
+    public readonly cluster?: ClusterConfig,
   ) {
-    super(scope, name);
+    super(scope, cluster ? `clusters/${cluster.name}/${name}` : name);
+  }
+
+  /** Path relative to `dist/<env>/`: `<name>` or `clusters/<cluster>/<name>`. */
+  public get path(): string {
+    return this.cluster ? `clusters/${this.cluster.name}/${this.name}` : this.name;
   }
 
   /** Whether an Argo CD Application syncs this folder. */
@@ -92,7 +103,7 @@ export class OutputFolder extends Construct {
 
   /** Adds a file that is not a Kubernetes manifest (a report, Helm values, an audit policy). */
   public addFile(name: string, content: string): void {
-    if (this._files.has(name)) throw new Error(`file ${this.name}/${name} is added twice`);
+    if (this._files.has(name)) throw new Error(`file ${this.path}/${name} is added twice`);
     if (name.includes('..') || name.startsWith('/')) throw new Error(`file name ${name} must stay inside its folder`);
     this._files.set(name, content);
   }
@@ -115,6 +126,7 @@ export class OutputFolder extends Construct {
 export class EnvironmentOutput {
   public readonly app: App;
   private readonly _folders = new Map<string, OutputFolder>();
+  private readonly _routes = new Map<ClusterConfig, Set<OutputFolder>>();
 
   constructor(public readonly platform: PlatformConfig, public readonly environment: EnvironmentConfig) {
     this.app = new App({ outdir: '.unused-cdk8s-outdir' });
@@ -125,21 +137,55 @@ export class EnvironmentOutput {
   }
 
   /**
-   * The folder `dist/<env>/<name>/`, created on first use. Asking again with different options is
-   * an error (two owners would disagree on how the folder is delivered).
+   * The environment-wide folder `dist/<env>/<name>/`, created on first use. Asking again with
+   * different options is an error (two owners would disagree on how the folder is delivered).
    */
   public folder(name: string, options: FolderOptions = {}): OutputFolder {
-    const existing = this._folders.get(name);
+    return this.getOrCreate(name, options, undefined);
+  }
+
+  /**
+   * A cluster's own folder `dist/<env>/clusters/<cluster>/<name>/`, synced by that cluster only.
+   * Its name must not be the name of an environment-wide folder the cluster also syncs (both would
+   * be the Application `<env>-<name>` in the cluster's Argo CD).
+   */
+  public clusterFolder(cluster: ClusterConfig, name: string, options: Omit<FolderOptions, 'placement'> = {}): OutputFolder {
+    if (!this.environment.clusters.includes(cluster)) throw new Error(`cluster ${cluster.name} is not a cluster of environment ${this.name}`);
+    return this.getOrCreate(name, options, cluster);
+  }
+
+  private getOrCreate(name: string, options: FolderOptions, cluster: ClusterConfig | undefined): OutputFolder {
+    const key = cluster ? `clusters/${cluster.name}/${name}` : name;
+    const existing = this._folders.get(key);
     if (existing) {
       if (Object.keys(options).length && JSON.stringify(options) !== JSON.stringify(existing.options)) {
-        throw new Error(`folder ${this.name}/${name} is declared twice with different options`);
+        throw new Error(`folder ${this.name}/${key} is declared twice with different options`);
       }
       return existing;
     }
     if (!DNS1123_LABEL.test(name)) throw new Error(`folder name "${name}" must be a DNS-1123 label`);
-    const folder = new OutputFolder(this.app, name, this.environment, options);
-    this._folders.set(name, folder);
+    if (name === CLUSTERS_FOLDER && !cluster) throw new Error(`folder name "${CLUSTERS_FOLDER}" is reserved for the clusters' own folders`);
+    const folder = new OutputFolder(this.app, name, this.environment, options, cluster);
+    this._folders.set(key, folder);
     return folder;
+  }
+
+  /**
+   * Records that a cluster's Argo CD syncs a folder (the app of apps decides; checks and
+   * `npm run verify` read it to know what each cluster converges to).
+   */
+  public route(cluster: ClusterConfig, folder: OutputFolder): void {
+    if (!folder.synced && folder.name !== APP_OF_APPS) throw new Error(`folder ${folder.path} is not synced; no cluster can sync it`);
+    if (folder.cluster && folder.cluster !== cluster) throw new Error(`folder ${folder.path} belongs to ${folder.cluster.name}; ${cluster.name} cannot sync it`);
+    const set = this._routes.get(cluster) ?? new Set<OutputFolder>();
+    set.add(folder);
+    this._routes.set(cluster, set);
+  }
+
+  /** The folders a cluster syncs (its app of apps included), in creation order. */
+  public routedFolders(cluster: ClusterConfig): OutputFolder[] {
+    const set = this._routes.get(cluster) ?? new Set<OutputFolder>();
+    return this.folders.filter((f) => set.has(f));
   }
 
   /** Folders in creation order. */
@@ -148,13 +194,19 @@ export class EnvironmentOutput {
   }
 }
 
+/** Parent of the clusters' own folders: `dist/<env>/clusters/<cluster>/`. */
+export const CLUSTERS_FOLDER = 'clusters';
+
+/** The folder of a cluster's app of apps (its root Application syncs it). */
+export const APP_OF_APPS = 'argocd';
+
 /**
- * `dist/<env>/argocd/`: what the environment's root Application syncs (child Applications, AppProjects,
- * the ApplicationSet, Helm add-on Applications). It has no child Application of its own.
+ * `dist/<env>/clusters/<cluster>/argocd/`: what the cluster's root Application syncs (child
+ * Applications, AppProjects, Helm add-on Applications). It has no child Application of its own.
  */
-export function appOfAppsFolder(output: EnvironmentOutput): OutputFolder {
-  return output.folder('argocd', {
+export function appOfAppsFolder(output: EnvironmentOutput, cluster: ClusterConfig): OutputFolder {
+  return output.clusterFolder(cluster, APP_OF_APPS, {
     synced: false,
-    description: 'Argo CD Applications, AppProjects and ApplicationSet; synced by the root Application',
+    description: `Argo CD Applications and AppProjects of ${cluster.name}; synced by its root Application`,
   });
 }

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { CORE_CHECKS, KubeManifest, ManifestCheck, RenderedObject } from './checks';
+import { ClusterView, CORE_CHECKS, KubeManifest, ManifestCheck, RenderedObject } from './checks';
 import { SynthError } from './errors';
 import { EnvironmentOutput } from './output';
 import { toYamlStream } from './yaml';
@@ -60,6 +60,8 @@ export interface RenderedEnvironment {
   /** Paths relative to dist/ → file content. */
   readonly files: Map<string, string>;
   readonly objects: readonly RenderedObject[];
+  /** The objects each cluster applies. */
+  readonly view: ClusterView;
   /** Milliseconds spent building objects (toJson) and serializing YAML. */
   readonly timings: { readonly resolveMs: number; readonly serializeMs: number };
 }
@@ -88,7 +90,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   const charts: { path: string; manifests: KubeManifest[] }[] = [];
   for (const folder of env.folders) {
     for (const [file, chart] of folder.charts) {
-      const path = `${env.name}/${folder.name}/${file}.yaml`;
+      const path = `${env.name}/${folder.path}/${file}.yaml`;
       const manifests = sortManifests(
         chart.node
           .findAll()
@@ -97,21 +99,32 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
       );
       if (manifests.length === 0) continue;
       charts.push({ path, manifests });
-      for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.name, file: path, manifest });
+      for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
     }
   }
   const t1 = performance.now();
 
+  const byFolder = new Map<string, RenderedObject[]>();
+  for (const o of objects) {
+    const list = byFolder.get(o.folder);
+    if (list) list.push(o);
+    else byFolder.set(o.folder, [o]);
+  }
+  const clusters = new Map<string, RenderedObject[]>();
+  for (const cluster of env.environment.clusters) {
+    clusters.set(cluster.name, env.routedFolders(cluster).flatMap((f) => byFolder.get(f.path) ?? []));
+  }
+  const view: ClusterView = { clusters };
   for (const c of [...CORE_CHECKS, ...checks]) {
-    for (const msg of c.check(objects)) problems.push(`[${c.name}] ${msg}`);
+    for (const msg of c.check(objects, view)) problems.push(`[${c.name}] ${msg}`);
   }
   if (problems.length) throw new SynthError(problems);
 
   const files = new Map<string, string>();
   for (const { path, manifests } of charts) files.set(path, toYamlStream(manifests));
   for (const folder of env.folders) {
-    for (const [name, content] of folder.files) files.set(`${env.name}/${folder.name}/${name}`, content);
+    for (const [name, content] of folder.files) files.set(`${env.name}/${folder.path}/${name}`, content);
   }
   const t2 = performance.now();
-  return { name: env.name, files, objects, timings: { resolveMs: t1 - t0, serializeMs: t2 - t1 } };
+  return { name: env.name, files, objects, view, timings: { resolveMs: t1 - t0, serializeMs: t2 - t1 } };
 }

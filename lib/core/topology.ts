@@ -1,53 +1,124 @@
-import { ClusterConfig, EnvironmentConfig } from './model';
+import { Cloud, ClusterConfig, ClusterProfileName, EnvironmentConfig } from './model';
 
 /**
- * How Argo CD reaches the clusters of an environment. Argo CD runs on the environment's primary
- * cluster (the hub): child Applications and Helm add-ons for the hub target `in-cluster`. Every other
- * cluster (secondary, tertiary, edge sites) is registered in that Argo CD under its own name with the
- * labels below, and the environment's ApplicationSet fans the synced folders out to them by label.
+ * What each kind of cluster can run, and how Argo CD reaches it.
+ *
+ * Every cluster runs its own Argo CD, which pulls the folders routed to it from git
+ * (`dist/<env>/clusters/<cluster>/argocd/` is its app of apps). Nothing has to reach a cluster's
+ * private API server from outside: the AKS and GKE control planes stay private, and an edge site
+ * only needs outbound HTTPS to git and its registries. The price is one Argo CD per cluster
+ * (one replica on edge sites), which the add-on table sizes per profile.
  */
 
-/** Cluster-secret labels the ApplicationSet selects on (`argocd cluster add --label ...`). */
-export const ClusterLabels = {
-  environment: 'ceres.io/environment',
-  /** `full` or `edge`: edge sites (K3s) get a lighter set of add-ons and folders. */
-  profile: 'ceres.io/profile',
-  cloud: 'ceres.io/cloud',
-} as const;
+/** What a cluster profile allows, read by chart and folder placement and by `npm run verify`. */
+export interface ProfileTraits {
+  readonly cloud: Cloud;
+  /** One line for docs. */
+  readonly description: string;
+  /**
+   * Privileged node agents (hostPath, hostNetwork, privileged DaemonSets: istio-cni, Falco,
+   * node-exporter, promtail, the Velero node agent) are admitted. GKE Autopilot refuses them.
+   */
+  readonly nodeAgents: boolean;
+  /**
+   * Tenants and the platform's core services run here: the sidecar mesh with its CNI node agent,
+   * databases, canaries. Needs `nodeAgents`.
+   */
+  readonly workloads: boolean;
+  /** A small site: single replicas, no disruption budgets, the light add-on set. */
+  readonly light: boolean;
+  /** The platform installs Karpenter (the cloud has no node autoscaling of its own for us). */
+  readonly karpenter: boolean;
+  /** The cloud runs the VPA recommender itself (GKE Autopilot), so the platform does not. */
+  readonly managedVpa: boolean;
+}
 
-/** Argo CD's name for the cluster it runs in. */
+/** The cluster profiles the platform knows. */
+export const CLUSTER_PROFILES: Readonly<Record<ClusterProfileName, ProfileTraits>> = {
+  eks: { cloud: 'aws', description: 'Amazon EKS with managed node groups and Karpenter', nodeAgents: true, workloads: true, light: false, karpenter: true, managedVpa: false },
+  aks: { cloud: 'azure', description: 'Azure AKS with VM scale sets', nodeAgents: true, workloads: true, light: false, karpenter: false, managedVpa: false },
+  'gke-standard': { cloud: 'gcp', description: 'GKE Standard with node pools', nodeAgents: true, workloads: true, light: false, karpenter: false, managedVpa: false },
+  'gke-autopilot': {
+    cloud: 'gcp',
+    description: 'GKE Autopilot: no privileged pods, so no sidecar mesh and no node agents; a standby for data (backups, databases)',
+    nodeAgents: false,
+    workloads: false,
+    light: false,
+    karpenter: false,
+    managedVpa: true,
+  },
+  k3s: { cloud: 'edge', description: 'K3s edge site: the light add-on set, single replicas', nodeAgents: true, workloads: false, light: true, karpenter: false, managedVpa: false },
+};
+
+/** The default profile of a cloud's clusters. */
+export const DEFAULT_PROFILE: Readonly<Record<Cloud, ClusterProfileName>> = { aws: 'eks', azure: 'aks', gcp: 'gke-autopilot', edge: 'k3s' };
+
+/** A cluster's profile (its `profile`, else its cloud's default). */
+export function profileOf(cluster: ClusterConfig): ClusterProfileName {
+  return cluster.profile ?? DEFAULT_PROFILE[cluster.cloud];
+}
+
+/** A cluster's traits. */
+export function traitsOf(cluster: ClusterConfig): ProfileTraits {
+  return CLUSTER_PROFILES[profileOf(cluster)];
+}
+
+/** Traits a placement can require. */
+export type PlacementTrait = 'nodeAgents' | 'workloads' | 'karpenter' | 'full' | 'unmanagedVpa';
+
+function hasTrait(t: ProfileTraits, trait: PlacementTrait): boolean {
+  switch (trait) {
+    case 'full':
+      return !t.light;
+    case 'unmanagedVpa':
+      return !t.managedVpa;
+    default:
+      return t[trait];
+  }
+}
+
+/**
+ * Which clusters get a chart or a folder: every cluster, unless traits or clouds narrow it. The
+ * traits say why (`['workloads']`: where tenants run), so a new profile gets the right set.
+ */
+export interface ClusterPlacement {
+  /** Traits every target cluster must have. @default none (every cluster) */
+  readonly traits?: readonly PlacementTrait[];
+  /** Clouds that get it. @default every cloud */
+  readonly clouds?: readonly Cloud[];
+}
+
+/** Every cluster. */
+export const EVERY_CLUSTER: ClusterPlacement = {};
+
+/** Where tenants and the core services run (the sidecar mesh, databases, canaries). */
+export const WORKLOAD_CLUSTERS: ClusterPlacement = { traits: ['workloads'] };
+
+/** Whether a cluster matches a placement. */
+export function placementApplies(placement: ClusterPlacement, cluster: ClusterConfig): boolean {
+  const traits = traitsOf(cluster);
+  if (placement.clouds && !placement.clouds.includes(cluster.cloud)) return false;
+  return (placement.traits ?? []).every((t) => hasTrait(traits, t));
+}
+
+/** One line for docs: `every cluster`, `clusters with workloads`, `aws clusters with karpenter`. */
+export function describePlacement(placement: ClusterPlacement): string {
+  const clouds = placement.clouds ? `${placement.clouds.join('/')} ` : '';
+  const traits = placement.traits?.length ? ` with ${placement.traits.join(', ')}` : '';
+  return clouds || traits ? `${clouds}clusters${traits}` : 'every cluster';
+}
+
+/** Argo CD's name for the cluster it runs in; every Application of a cluster's Argo CD targets it. */
 export const IN_CLUSTER = 'in-cluster';
 
-export type ClusterProfile = 'full' | 'edge';
-
-/** Edge sites are K3s mini clusters: they get the light profile. */
-export function clusterProfile(cluster: ClusterConfig): ClusterProfile {
-  return cluster.cloud === 'edge' || cluster.role === 'edge' ? 'edge' : 'full';
+/** The cluster of an environment named `name`. */
+export function clusterNamed(env: EnvironmentConfig, name: string): ClusterConfig | undefined {
+  return env.clusters.find((c) => c.name === name);
 }
 
-/** The cluster Argo CD runs in: the primary, else the first cluster. */
-export function hubCluster(env: EnvironmentConfig): ClusterConfig {
-  const hub = env.clusters.find((c) => c.role === 'primary') ?? env.clusters[0];
-  if (!hub) throw new Error(`environment ${env.name} has no cluster; Argo CD needs one to run in`);
-  return hub;
-}
-
-/** Clusters reached through the ApplicationSet (every cluster but the hub), in declaration order. */
-export function remoteClusters(env: EnvironmentConfig): ClusterConfig[] {
-  const hub = hubCluster(env);
-  return env.clusters.filter((c) => c !== hub);
-}
-
-/** Argo CD destination name of a cluster: `in-cluster` for the hub, its registered name otherwise. */
-export function destinationName(env: EnvironmentConfig, cluster: ClusterConfig): string {
-  return cluster === hubCluster(env) ? IN_CLUSTER : cluster.name;
-}
-
-/** The labels a remote cluster must be registered with. */
-export function clusterRegistrationLabels(env: EnvironmentConfig, cluster: ClusterConfig): Record<string, string> {
-  return {
-    [ClusterLabels.environment]: env.name,
-    [ClusterLabels.profile]: clusterProfile(cluster),
-    [ClusterLabels.cloud]: cluster.cloud,
-  };
+/** The environment's primary cluster (else its first): where the cost report prices the environment. */
+export function primaryCluster(env: EnvironmentConfig): ClusterConfig {
+  const primary = env.clusters.find((c) => c.role === 'primary') ?? env.clusters[0];
+  if (!primary) throw new Error(`environment ${env.name} has no cluster`);
+  return primary;
 }

@@ -1,6 +1,7 @@
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
+import { traitsOf, WORKLOAD_CLUSTERS } from '../core/topology';
 import { PlatformNamespaces } from '../core/namespaces';
 import { costAllocationCheck } from './cost-allocation-check';
 import { costReport } from './cost-report';
@@ -9,7 +10,7 @@ import { KarpenterCapacity } from './karpenter-capacity';
 import { RightsizingRecommendations } from './rightsizing-recommendations';
 import { verticalPodAutoscaler } from './vertical-pod-autoscaler';
 
-/** Karpenter NodePools and EC2NodeClass of the hub's AWS cluster. */
+/** Karpenter NodePools and EC2NodeClass of each cluster that runs Karpenter (a cluster folder). */
 export const CAPACITY_FOLDER = 'capacity';
 /** VerticalPodAutoscalers (recommendation mode) of the catalog's workloads. */
 export const RIGHTSIZING_FOLDER = 'rightsizing';
@@ -25,26 +26,25 @@ export class CostAddOn implements PlatformAddOn {
   public readonly charts = [karpenter, verticalPodAutoscaler];
   public readonly namespaces: readonly NamespaceDeclaration[] = [
     { name: PlatformNamespaces.vpa, podSecurity: 'restricted', thirdPartyImages: true },
-    { name: PlatformNamespaces.karpenter, podSecurity: 'baseline', reason: 'the controller chart does not set seccomp on every container', thirdPartyImages: true },
   ];
   public readonly checks = [costAllocationCheck];
 
   public deploy(ctx: PlatformContext): void {
     const labels = { [Labels.costCenter]: 'platform' };
-    const aws = ctx.environment.clusters.find((c) => c.role === 'primary' && c.cloud === 'aws');
-    if (aws) {
-      const capacity = ctx.output.folder(CAPACITY_FOLDER, {
-        description: `Karpenter NodePools (spot and on-demand) and EC2NodeClass of ${aws.name}`,
+    // Karpenter's NodePools name the cluster's node role and discovery tags: each cluster its own.
+    for (const cluster of ctx.environment.clusters.filter((c) => traitsOf(c).karpenter)) {
+      const capacity = ctx.output.clusterFolder(cluster, CAPACITY_FOLDER, {
+        description: `Karpenter NodePools (spot and on-demand) and EC2NodeClass of ${cluster.name}`,
         syncWave: SyncWave.operatorConfig,
         labels,
-        hubOnly: true,
       });
-      new KarpenterCapacity(capacity.manifest('karpenter'), 'karpenter', { cluster: aws });
+      new KarpenterCapacity(capacity.manifest('karpenter'), 'karpenter', { cluster });
     }
     const rightsizing = ctx.output.folder(RIGHTSIZING_FOLDER, {
       description: 'VerticalPodAutoscalers in recommendation mode for every catalog workload',
       syncWave: SyncWave.workloads,
       labels,
+      placement: WORKLOAD_CLUSTERS,
     });
     new RightsizingRecommendations(rightsizing.manifest('vertical-pod-autoscalers'), 'vpa', { services: ctx.services });
     ctx.output

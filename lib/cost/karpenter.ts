@@ -17,7 +17,7 @@ export const karpenter: HelmChart<KarpenterValues> = {
   // Argo CD takes OCI Helm repositories without the oci:// scheme.
   chart: { repoURL: 'public.ecr.aws/karpenter', chart: 'karpenter', version: '1.8.1' },
   namespace: PlatformNamespaces.kubeSystem,
-  placement: { profiles: ['full'], clouds: ['aws'] },
+  placement: { traits: ['karpenter'] },
   crdGroups: ['karpenter.sh', 'karpenter.k8s.aws'],
   description: 'Node autoscaling with spot and on-demand capacity and consolidation (AWS)',
   values: ({ cluster, environment }) => ({

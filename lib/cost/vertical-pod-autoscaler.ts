@@ -13,7 +13,8 @@ export const verticalPodAutoscaler: HelmChart<VpaValues> = {
   name: 'vpa',
   chart: { repoURL: 'https://charts.fairwinds.com/stable', chart: 'vpa', version: '4.10.0' },
   namespace: PlatformNamespaces.vpa,
-  placement: { profiles: ['full'] },
+  // GKE Autopilot runs its own recommender.
+  placement: { traits: ['full', 'unmanagedVpa'] },
   crdGroups: ['autoscaling.k8s.io'],
   description: 'Right-sizing recommendations (recommender only)',
   values: () => ({ recommender: { enabled: true }, updater: { enabled: false }, admissionController: { enabled: false } }),

@@ -13,7 +13,8 @@ export const cloudNativePg: HelmChart<CloudNativePgValues> = {
   name: 'cloudnative-pg',
   chart: { repoURL: 'https://cloudnative-pg.github.io/charts', chart: 'cloudnative-pg', version: '0.27.1' },
   namespace: PlatformNamespaces.cnpg,
-  placement: { profiles: ['full'] },
+  // Databases run next to the workloads that use them.
+  placement: { traits: ['workloads'] },
   crdGroups: ['postgresql.cnpg.io'],
   description: 'PostgreSQL operator for tenant databases',
   values: ({ environment }) => ({

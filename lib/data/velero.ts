@@ -91,7 +91,7 @@ export const velero: HelmChart<VeleroValues> = {
   name: 'velero',
   chart: { repoURL: 'https://vmware-tanzu.github.io/helm-charts', chart: 'velero', version: '11.1.1' },
   namespace: PlatformNamespaces.velero,
-  placement: { profiles: ['full'] },
+  placement: { traits: ['full'] },
   crdGroups: ['velero.io'],
   description: 'Backups and restores of namespaces and volumes to object storage',
   values: ({ environment, backups }) => {

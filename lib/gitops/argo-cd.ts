@@ -1,6 +1,7 @@
 import { PlatformNamespaces } from '../core/namespaces';
 import { APPLICATION_HEALTH_LUA } from '../argocd';
 import { HelmChart } from '../core/addon';
+import { EVERY_CLUSTER } from '../core/topology';
 
 /** The Argo CD chart values we set (https://github.com/argoproj/argo-helm/tree/main/charts/argo-cd). */
 export interface ArgoCdValues {
@@ -30,7 +31,7 @@ export const argoCd: HelmChart<ArgoCdValues> = {
   releaseName: 'argocd',
   chart: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '9.5.4' },
   namespace: PlatformNamespaces.argocd,
-  placement: { profiles: ['full'], hubOnly: true },
+  placement: EVERY_CLUSTER,
   crdGroups: [],
   description: 'Argo CD itself (self-managed), with the Application health check sync waves rely on',
   values: ({ environment }) => {

@@ -16,7 +16,8 @@ export const falco: HelmChart<FalcoValues> = {
   name: 'falco',
   chart: { repoURL: 'https://falcosecurity.github.io/charts', chart: 'falco', version: '9.1.0' },
   namespace: PlatformNamespaces.falco,
-  placement: { profiles: ['full', 'edge'] },
+  // A privileged node agent: not where the cloud refuses them (GKE Autopilot).
+  placement: { traits: ['nodeAgents'] },
   crdGroups: [],
   description: 'Runtime threat detection (syscalls), alerts to Alertmanager via falcosidekick',
   values: () => ({

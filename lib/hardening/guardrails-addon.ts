@@ -2,6 +2,7 @@ import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/ad
 import { SyncWave } from '../core/argocd';
 import { ManifestCheck } from '../core/checks';
 import { Labels } from '../core/names';
+import { placementApplies } from '../core/topology';
 import { PlatformNamespaces } from '../core/namespaces';
 import { TierPriorityClasses } from '../quotas';
 import { AdmissionPolicies } from './admission-policies';
@@ -43,21 +44,26 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
     new AdmissionPolicies(policies.manifest('cluster-policies'), 'Admission', { allowedRegistries: ctx.platform.allowedRegistries, namespaces: ctx.catalog.namespaces });
     new TierPriorityClasses(policies.manifest('priority-classes'), 'Priorities');
 
-    const namespaces = ctx.output.folder(GuardrailFolders.namespaces, {
-      description: 'Platform namespaces with the Pod Security level each needs',
-      labels: platformLabels,
-      stateful: true,
-      syncWave: SyncWave.operators,
-    });
-    const chart = namespaces.manifest('namespaces');
-    for (const ns of ctx.catalog.namespaces) {
-      if ((ns.renderedBy ?? 'platform') !== 'platform') continue;
-      new GuardedNamespace(chart, ns.name, {
-        name: ns.name,
-        podSecurity: ns.podSecurity,
-        meshInjection: 'unset',
-        annotations: ns.reason ? { 'ceres.io/pod-security-reason': ns.reason } : undefined,
+    // Per cluster: the namespaces the charts placed on that cluster install into.
+    const declared = ctx.catalog.namespaces.filter((ns) => (ns.renderedBy ?? 'platform') === 'platform');
+    for (const cluster of ctx.environment.clusters) {
+      const used = new Set(ctx.catalog.charts.filter((c) => placementApplies(c.placement, cluster)).map((c) => c.namespace));
+      const namespaces = ctx.output.clusterFolder(cluster, GuardrailFolders.namespaces, {
+        description: 'Platform namespaces with the Pod Security level each needs',
+        labels: platformLabels,
+        stateful: true,
+        syncWave: SyncWave.platformNamespaces,
       });
+      const chart = namespaces.manifest('namespaces');
+      for (const ns of declared) {
+        if (!used.has(ns.name)) continue;
+        new GuardedNamespace(chart, ns.name, {
+          name: ns.name,
+          podSecurity: ns.podSecurity,
+          meshInjection: 'unset',
+          annotations: ns.reason ? { 'ceres.io/pod-security-reason': ns.reason } : undefined,
+        });
+      }
     }
 
     if (ctx.environment.clusters.some((c) => c.cloud === 'edge')) {

@@ -1,5 +1,6 @@
 import { PlatformNamespaces } from '../core/namespaces';
 import { HelmChart } from '../core/addon';
+import { EVERY_CLUSTER } from '../core/topology';
 
 /** The Kyverno chart values we set (https://kyverno.github.io/kyverno/, chart 3.x). */
 export interface KyvernoValues {
@@ -13,7 +14,7 @@ export const kyverno: HelmChart<KyvernoValues> = {
   name: 'kyverno',
   chart: { repoURL: 'https://kyverno.github.io/kyverno/', chart: 'kyverno', version: '3.5.2' },
   namespace: PlatformNamespaces.kyverno,
-  placement: { profiles: ['full', 'edge'] },
+  placement: EVERY_CLUSTER,
   crdGroups: ['kyverno.io', 'policies.kyverno.io', 'reports.kyverno.io', 'wgpolicyk8s.io'],
   description: 'Admission policies (pod security, registries, tenant guardrails)',
   values: ({ environment, cluster }) => {

@@ -14,7 +14,8 @@ export const flagger: HelmChart<FlaggerValues> = {
   name: 'flagger',
   chart: { repoURL: 'https://flagger.app', chart: 'flagger', version: '1.44.0' },
   namespace: PlatformNamespaces.flagger,
-  placement: { profiles: ['full'] },
+  // Canaries are for the workloads' services.
+  placement: { traits: ['workloads'] },
   crdGroups: ['flagger.app'],
   description: 'Progressive delivery: canary analysis and traffic shifting through Istio',
   values: () => ({ meshProvider: 'istio', metricsServer: MonitoringEndpoints.prometheus, crd: { create: true } }),

@@ -2,7 +2,7 @@ import { ChartTarget, HelmChart, IgnoredDifference } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { Cloud } from '../core/model';
 import { PlatformNamespaces } from '../core/namespaces';
-import { clusterProfile } from '../core/topology';
+import { ClusterPlacement, traitsOf } from '../core/topology';
 import { baseChartValues, cniChartValues, gatewayChartValues, istiodChartValues, IstioPlatform } from './istio-values';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIO_HELM_REPOSITORY, ISTIO_VERSION, MeshConfig, MeshSettings, resolveMeshSettings } from './mesh-config';
 
@@ -19,7 +19,7 @@ export function egressTlsPorts(target: Pick<ChartTarget, 'services'>): number[] 
 
 /** The mesh settings of the cluster a chart is rendered for (edge sites get the light profile). */
 export function clusterMeshSettings(target: ChartTarget, config: MeshConfig): MeshSettings {
-  return resolveMeshSettings(target.environment, config, egressTlsPorts(target), clusterProfile(target.cluster));
+  return resolveMeshSettings(target.environment, config, egressTlsPorts(target), traitsOf(target.cluster).light ? 'edge' : 'full');
 }
 
 // istiod patches the failurePolicy and caBundle of the validation webhook at run time.
@@ -35,9 +35,10 @@ const WEBHOOK_PATCHED: readonly IgnoredDifference[] = [
  * gets them, in `argocd/istio.yaml`.
  */
 export function istioCharts(config: MeshConfig = {}): HelmChart[] {
-  const everywhere = { profiles: ['full', 'edge'] as const };
+  // The sidecar mesh needs its CNI node agent (restricted pods cannot run istio-init).
+  const meshClusters: ClusterPlacement = { traits: ['nodeAgents'] };
   const ref = (chart: string) => ({ repoURL: ISTIO_HELM_REPOSITORY, chart, version: config.istioVersion ?? ISTIO_VERSION });
-  const common = { placement: everywhere, file: 'istio', crdGroups: [] as string[] };
+  const common = { placement: meshClusters, file: 'istio', crdGroups: [] as string[] };
   return [
     {
       ...common,

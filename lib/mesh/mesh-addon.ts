@@ -4,7 +4,7 @@ import { SyncWave } from '../core/argocd';
 import { Labels, tenantNames } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { OutputFolder } from '../core/output';
-import { clusterProfile } from '../core/topology';
+import { placementApplies, traitsOf } from '../core/topology';
 import { ServiceDeclaration } from '../core/services';
 import { AllowNothingPolicy } from './allow-nothing-policy';
 import { EgressGateway } from './egress-gateway';
@@ -48,9 +48,9 @@ export class MeshAddOn implements PlatformAddOn {
   public readonly checks = MESH_CHECKS;
   public readonly charts: readonly HelmChart[];
   public readonly namespaces: readonly NamespaceDeclaration[] = [
-    { name: PlatformNamespaces.istio, podSecurity: 'privileged', reason: 'istio-cni node agent (hostPath, NET_ADMIN)', renderedBy: 'self', thirdPartyImages: true },
-    { name: PlatformNamespaces.ingress, podSecurity: 'baseline', reason: 'gateway pods bind their ports with NET_BIND_SERVICE', renderedBy: 'self', thirdPartyImages: true },
-    { name: PlatformNamespaces.egress, podSecurity: 'baseline', reason: 'gateway pods bind their ports with NET_BIND_SERVICE', renderedBy: 'self', thirdPartyImages: true },
+    { name: PlatformNamespaces.istio, podSecurity: 'privileged', reason: 'istio-cni node agent (hostPath, NET_ADMIN)', thirdPartyImages: true },
+    { name: PlatformNamespaces.ingress, podSecurity: 'baseline', reason: 'gateway pods bind their ports with NET_BIND_SERVICE', thirdPartyImages: true },
+    { name: PlatformNamespaces.egress, podSecurity: 'baseline', reason: 'gateway pods bind their ports with NET_BIND_SERVICE', thirdPartyImages: true },
     { name: PlatformNamespaces.flagger, podSecurity: 'restricted', thirdPartyImages: true },
   ];
   public readonly requires = [CeresNamespaceCapability, TenantFolders];
@@ -68,8 +68,9 @@ export class MeshAddOn implements PlatformAddOn {
     // as an IstioOperator per cluster profile, for istioctl.
     const istioctl = ctx.output.folder(ISTIOCTL_FOLDER, { synced: false, description: 'IstioOperator for istioctl install -f (not synced by Argo CD)', labels: platformLabels });
     const documented = new Set<MeshProfile>();
-    for (const cluster of ctx.environment.clusters) {
-      const profile: MeshProfile = clusterProfile(cluster);
+    const meshClusters = ctx.environment.clusters.filter((c) => this.charts.some((chart) => chart.name === 'istiod' && placementApplies(chart.placement, c)));
+    for (const cluster of meshClusters) {
+      const profile: MeshProfile = traitsOf(cluster).light ? 'edge' : 'full';
       if (documented.has(profile)) continue;
       documented.add(profile);
       const settings = resolveMeshSettings(ctx.environment, this.config, egressTlsPorts(ctx), profile);

@@ -39,7 +39,7 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
   releaseName: PROMETHEUS_RELEASE,
   chart: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '79.5.0' },
   namespace: PlatformNamespaces.monitoring,
-  placement: { profiles: ['full'] },
+  placement: { traits: ['full'] },
   crdGroups: ['monitoring.coreos.com'],
   description: 'Prometheus, Alertmanager, Grafana, node exporter, kube-state-metrics',
   values: ({ environment, cluster }) => ({

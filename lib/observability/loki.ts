@@ -29,7 +29,7 @@ export const loki: HelmChart<LokiValues> = {
   name: 'loki',
   chart: { repoURL: 'https://grafana.github.io/helm-charts', chart: 'loki', version: '6.6.4' },
   namespace: PlatformNamespaces.monitoring,
-  placement: { profiles: ['full'] },
+  placement: { traits: ['full'] },
   crdGroups: [],
   description: 'Log storage and query (Grafana data source)',
   values: ({ environment }) => ({

@@ -11,7 +11,8 @@ export const promtail: HelmChart<PromtailValues> = {
   name: 'promtail',
   chart: { repoURL: 'https://grafana.github.io/helm-charts', chart: 'promtail', version: '6.16.6' },
   namespace: PlatformNamespaces.monitoring,
-  placement: { profiles: ['full'] },
+  // A node agent reading every node's container logs.
+  placement: { traits: ['full', 'nodeAgents'] },
   crdGroups: [],
   description: 'Ships container logs to Loki',
   values: () => ({ config: { clients: [{ url: MonitoringEndpoints.lokiPush }] } }),

@@ -19,7 +19,7 @@ export const tempo: HelmChart<TempoValues> = {
   name: 'tempo',
   chart: { repoURL: 'https://grafana.github.io/helm-charts', chart: 'tempo', version: '1.10.1' },
   namespace: PlatformNamespaces.monitoring,
-  placement: { profiles: ['full'] },
+  placement: { traits: ['full'] },
   crdGroups: [],
   description: 'Tracing backend: OTLP and Zipkin receivers for the mesh (the design’s Jaeger role)',
   values: ({ environment }) => ({

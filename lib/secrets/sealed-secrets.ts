@@ -1,5 +1,6 @@
 import { PlatformNamespaces } from '../core/namespaces';
 import { HelmChart } from '../core/addon';
+import { EVERY_CLUSTER } from '../core/topology';
 
 /** The sealed-secrets chart values we set (https://github.com/bitnami-labs/sealed-secrets/tree/main/helm/sealed-secrets). */
 export interface SealedSecretsValues {
@@ -13,7 +14,7 @@ export const sealedSecrets: HelmChart<SealedSecretsValues> = {
   name: 'sealed-secrets',
   chart: { repoURL: 'https://bitnami-labs.github.io/sealed-secrets', chart: 'sealed-secrets', version: '2.17.9' },
   namespace: PlatformNamespaces.sealedSecrets,
-  placement: { profiles: ['full', 'edge'] },
+  placement: EVERY_CLUSTER,
   crdGroups: ['bitnami.com'],
   description: 'Decrypts SealedSecrets committed to git into Secrets',
   values: () => ({ fullnameOverride: 'sealed-secrets-controller', keyrenewperiod: '720h' }),

@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { SyncWave } from '../core/argocd';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
-import { appOfAppsFolder, EnvironmentOutput, OutputFolder } from '../core/output';
+import { WORKLOAD_CLUSTERS } from '../core/topology';
+import { EnvironmentOutput, OutputFolder } from '../core/output';
 import { databaseBackupTarget } from '../data';
 import { TenantDatabase } from '../data';
 import { GuardedNamespace } from '../hardening';
@@ -10,7 +11,6 @@ import { meshNamespaceAllowances, NamespaceNetworkIsolation } from '../hardening
 import { TenantQuota } from '../quotas';
 import { TIERS } from '../quotas';
 import { TenantAccess } from './tenant-access';
-import { TenantProject } from './tenant-project';
 import { TenantSecrets } from './tenant-secrets';
 
 export interface TenantProps {
@@ -18,8 +18,6 @@ export interface TenantProps {
   readonly spec: TenantSpec;
   /** The tenant's databases (CeresDatabase documents naming its tenantId). @default [] */
   readonly databases?: readonly DatabaseSpec[];
-  /** Git repositories the tenant's Argo CD Applications may use. @default [] (none) */
-  readonly sourceRepos?: readonly string[];
 }
 
 /**
@@ -27,7 +25,7 @@ export interface TenantProps {
  * (one Argo CD Application, in the `platform` project because it holds the guardrails the tenant
  * must not change) with a restricted, mesh-injected namespace; default-deny network isolation;
  * quota, limit range by tier; least-privilege roles bound to the realm's groups; sealed secrets; its
- * databases; and, in the app of apps, the AppProject for the tenant's own Applications.
+ * databases. (The app of apps renders the AppProject for the tenant's own Applications.)
  */
 export class Tenant extends Construct {
   public readonly spec: TenantSpec;
@@ -43,6 +41,7 @@ export class Tenant extends Construct {
       labels,
       stateful: true,
       syncWave: SyncWave.namespaces,
+      placement: WORKLOAD_CLUSTERS,
     });
     super(folder, 'Tenant');
     this.spec = spec;
@@ -83,13 +82,5 @@ export class Tenant extends Construct {
         });
       }
     }
-
-    new TenantProject(appOfAppsFolder(output).manifest('tenant-projects'), `Project-${spec.tenantId}`, {
-      name: names.project,
-      namespaces: [ns],
-      sourceRepos: props.sourceRepos ?? [],
-      keycloakRealm: spec.keycloakRealm,
-      description: `${spec.displayName}: the tenant's own Applications, confined to ${ns}`,
-    });
   }
 }

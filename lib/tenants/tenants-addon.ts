@@ -18,7 +18,7 @@ export class TenantsAddOn implements PlatformAddOn {
     }
     const units = new Map<string, TenantUnit>();
     for (const spec of ctx.tenants) {
-      const tenant = new Tenant(ctx.output, { spec, databases: byTenant.get(spec.tenantId) ?? [], sourceRepos: [ctx.platform.gitops.repoURL] });
+      const tenant = new Tenant(ctx.output, { spec, databases: byTenant.get(spec.tenantId) ?? [] });
       units.set(spec.tenantId, { spec, namespace: tenant.names.namespace, folder: tenant.folder });
     }
     ctx.provide(TenantFolders, units);

@@ -4,6 +4,7 @@ import { SyncWave, argoAnnotations } from '../core/argocd';
 import { CeresNamespaceCapability } from '../core/capabilities';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
+import { WORKLOAD_CLUSTERS } from '../core/topology';
 import { GuardedNamespace } from '../hardening';
 import { meshNamespaceAllowances, NamespaceNetworkIsolation } from '../hardening';
 
@@ -28,6 +29,7 @@ export class CeresNamespaceAddOn implements PlatformAddOn {
       labels: { [Labels.costCenter]: 'platform' },
       stateful: true,
       syncWave: SyncWave.namespaces,
+      placement: WORKLOAD_CLUSTERS,
     });
     new GuardedNamespace(folder.manifest('namespace'), 'Namespace', { name: ns, podSecurity: 'restricted', meshInjection: true, networkIsolated: true });
     const ports = ctx.services.services.filter((s) => s.namespace === ns).map((s) => s.port);
