@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { emitYamlDocument, emitYamlStream } from './yaml-emitter';
 
 /**
  * Serialization shared by the synth and the benchmark's floor, so that both measure the same thing.
@@ -6,8 +7,11 @@ import { stringify } from 'yaml';
  * YAML 1.1 rules are used for quoting because kubectl and Argo CD read manifests with go-yaml, which
  * takes unquoted `yes`, `on`, `off` for booleans; no anchors/aliases (reused objects are written out);
  * no line folding (long strings stay on one line, which keeps diffs readable).
+ *
+ * The emitter is our own (./yaml-emitter.ts). `CERES_YAML_EMITTER=legacy` selects the `yaml`
+ * library's `stringify` it replaced, for one release, so that whole dist/ trees can be compared.
  */
-const OPTIONS = {
+const LEGACY_OPTIONS = {
   version: '1.1',
   aliasDuplicateObjects: false,
   lineWidth: 0,
@@ -15,14 +19,41 @@ const OPTIONS = {
   indentSeq: true,
 } as const;
 
+/** The `yaml` library's serialization the synth used before its own emitter (same options). */
+export function legacyYamlDocument(value: unknown): string {
+  return stringify(value, LEGACY_OPTIONS);
+}
+
+export type YamlEmitter = 'ceres' | 'legacy';
+
+function yamlEmitterFromEnv(v: string | undefined): YamlEmitter {
+  if (v === undefined || v === '' || v === 'ceres') return 'ceres';
+  if (v === 'legacy') return 'legacy';
+  throw new Error(`CERES_YAML_EMITTER must be "legacy" or "ceres" (or unset), not ${JSON.stringify(v)}`);
+}
+
+let emitter: YamlEmitter = yamlEmitterFromEnv(process.env.CERES_YAML_EMITTER);
+
+/** The emitter in use: `CERES_YAML_EMITTER=legacy` selects the `yaml` library, otherwise ours. */
+export function yamlEmitter(): YamlEmitter {
+  return emitter;
+}
+
+/** Switches the emitter (for comparisons in tests and benchmarks); returns the previous one. */
+export function useYamlEmitter(next: YamlEmitter): YamlEmitter {
+  const previous = emitter;
+  emitter = yamlEmitterFromEnv(next);
+  return previous;
+}
+
 /** One YAML document (no `---` marker), keys in the order given. */
 export function toYamlDocument(value: unknown): string {
-  return stringify(value, OPTIONS);
+  return emitter === 'legacy' ? legacyYamlDocument(value) : emitYamlDocument(value);
 }
 
 /** A multi-document YAML stream: documents separated by `---`. */
 export function toYamlStream(values: readonly unknown[]): string {
-  return values.map(toYamlDocument).join('---\n');
+  return emitter === 'legacy' ? values.map(legacyYamlDocument).join('---\n') : emitYamlStream(values);
 }
 
 /** A copy of a JSON-like value with object keys sorted recursively (for values not built by cdk8s). */
