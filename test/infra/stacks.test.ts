@@ -75,6 +75,7 @@ describe('Terraform stacks of the default platform', () => {
       key: 'prod-aws/terraform.tfstate',
       region: 'eu-west-1',
       encrypt: true,
+      kms_key_id: 'alias/ceres-terraform-state-prod',
       use_lockfile: true,
     });
     expect(stack('prod-azure').terraform.backend.azurerm).toEqual({
@@ -94,7 +95,7 @@ describe('Terraform stacks of the default platform', () => {
   });
 
   it('takes secrets and account ids from variables, never literals', () => {
-    expect(stack('prod-aws').variable.redis_auth_token).toMatchObject({ sensitive: true, type: 'string' });
+    expect(stack('prod-aws').variable.platform_admin_role_arn).toMatchObject({ type: 'string' });
     expect(Object.keys(stack('prod-azure').variable)).toEqual(
       expect.arrayContaining(['azure_subscription_id', 'azure_tenant_id', 'platform_admin_group_object_id']),
     );
