@@ -7,7 +7,7 @@ import {
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
 import type { NodePoolConfig, NodePoolPurpose } from '../../core/model';
-import { aksSysctlConfig, KUBELET_TUNING } from '../node-tuning';
+import { aksSysctlConfig, ALLOWED_UNSAFE_SYSCTLS, KUBELET_TUNING } from '../node-tuning';
 
 /** AKS spreads every pool over these availability zones. */
 export const AKS_ZONES = ['1', '2', '3'];
@@ -49,7 +49,11 @@ export interface AzureKubernetesClusterProps {
 function kubeletConfig(purpose: NodePoolPurpose): KubernetesClusterDefaultNodePoolKubeletConfig {
   const k = KUBELET_TUNING[purpose];
   // AKS has no memory manager setting; CPU and topology managers only.
-  return { cpuManagerPolicy: k.cpuManagerPolicy, topologyManagerPolicy: k.topologyManagerPolicy };
+  return {
+    cpuManagerPolicy: k.cpuManagerPolicy,
+    topologyManagerPolicy: k.topologyManagerPolicy,
+    allowedUnsafeSysctls: [...ALLOWED_UNSAFE_SYSCTLS],
+  };
 }
 
 function linuxOsConfig(): KubernetesClusterDefaultNodePoolLinuxOsConfig {
