@@ -92,8 +92,12 @@ describe('Azure: AKS security parity', () => {
     expect(vault.name).toBe('ceres-prod-azure-des');
     const key = only(json, 'azurerm_key_vault_key');
     expect(key.rotation_policy.automatic).toBeDefined();
-    // The key is created only once Terraform's own access policy exists (a data-plane call).
-    expect(key.depends_on[0]).toMatch(/^azurerm_key_vault_access_policy\./);
+    // The key is created only once Terraform's own access policy exists (a data-plane call), and the nodes'
+    // disks only once the encryption set may use the key.
+    expect(key.depends_on[0]).toMatch(/^azurerm_key_vault_access_policy\.disk-encryption_terraform-access/);
+    const setAccess = addresses(json, 'azurerm_key_vault_access_policy').find(([a]) => a.includes('encryption-set-access'))!;
+    expect(setAccess[1].object_id).toMatch(/azurerm_disk_encryption_set\..*\.identity\[0\]\.principal_id|identity\.0\.principal_id/);
+    expect(aks.depends_on).toContain(setAccess[0]);
   });
 
   it('upgrades and patches nodes in a declared weekly maintenance window', () => {

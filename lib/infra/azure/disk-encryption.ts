@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
 import { DiskEncryptionSet } from '@cdktf/provider-azurerm/lib/disk-encryption-set';
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { KeyVaultAccessPolicyA } from '@cdktf/provider-azurerm/lib/key-vault-access-policy';
@@ -35,6 +36,8 @@ export class AzureDiskEncryption extends Construct {
   public readonly vault: KeyVault;
   public readonly key: KeyVaultKey;
   public readonly encryptionSet: DiskEncryptionSet;
+  /** The set's access to its key: disks (the AKS nodes) can only be created once it exists. */
+  public readonly ready: ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, props: AzureDiskEncryptionProps) {
     super(scope, id);
@@ -80,11 +83,12 @@ export class AzureDiskEncryption extends Construct {
       identity: { type: 'SystemAssigned' },
       tags,
     });
-    new KeyVaultAccessPolicyA(this, 'encryption-set-access', {
+    const setAccess = new KeyVaultAccessPolicyA(this, 'encryption-set-access', {
       keyVaultId: this.vault.id,
       tenantId: this.encryptionSet.identity.tenantId,
       objectId: this.encryptionSet.identity.principalId,
       keyPermissions: ['Get', 'UnwrapKey', 'WrapKey'],
     });
+    this.ready.push(setAccess);
   }
 }

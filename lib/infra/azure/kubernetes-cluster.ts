@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
 import {
   KubernetesCluster,
   KubernetesClusterDefaultNodePoolKubeletConfig,
@@ -32,6 +33,8 @@ export interface AzureKubernetesClusterProps {
   readonly nodeSubnetId: string;
   /** Disk encryption set of the node OS disks (customer-managed key). */
   readonly diskEncryptionSetId: string;
+  /** Resources the cluster waits for besides its own (the encryption set's key access). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
   /** Node pools of the model; exactly one `system` pool becomes the default (system) pool. */
   readonly nodePools: readonly NodePoolConfig[];
   /** Entra ID tenant for Kubernetes RBAC. */
@@ -213,7 +216,7 @@ export class AzureKubernetesCluster extends Construct {
       tags,
       // The autoscaler owns the node count after creation.
       lifecycle: { ignoreChanges: ['default_node_pool[0].node_count'] },
-      dependsOn: [subnetAccess, encryptionSetAccess],
+      dependsOn: [subnetAccess, encryptionSetAccess, ...(props.dependsOn ?? [])],
     });
 
     new MonitorDiagnosticSetting(this, 'audit-logs', {

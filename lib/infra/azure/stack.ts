@@ -104,6 +104,7 @@ export class AzurePlatformStack extends PlatformStack {
       kubernetesVersion: cluster.kubernetesVersion,
       nodeSubnetId: this.network.nodeSubnet.id,
       diskEncryptionSetId: diskEncryption.encryptionSet.id,
+      dependsOn: diskEncryption.ready,
       nodePools: cluster.nodePools,
       tenantId: tenantId.stringValue,
       adminGroupObjectIds: [adminGroupId.stringValue],
