@@ -96,7 +96,7 @@ describe('Azure: AKS security parity', () => {
     // disks only once the encryption set may use the key.
     expect(key.depends_on[0]).toMatch(/^azurerm_key_vault_access_policy\.disk-encryption_terraform-access/);
     const setAccess = addresses(json, 'azurerm_key_vault_access_policy').find(([a]) => a.includes('encryption-set-access'))!;
-    expect(setAccess[1].object_id).toMatch(/azurerm_disk_encryption_set\..*\.identity\[0\]\.principal_id|identity\.0\.principal_id/);
+    expect(setAccess[1].object_id).toMatch(/^\$\{azurerm_disk_encryption_set\..*\.identity\[0\]\.principal_id\}$/);
     expect(aks.depends_on).toContain(setAccess[0]);
   });
 
