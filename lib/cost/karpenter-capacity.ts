@@ -12,6 +12,7 @@ import {
   NodePoolSpecTemplateSpecRequirementsOperator as Op,
 } from '../../imports/karpenter-nodepool-karpenter.sh';
 import { ClusterConfig } from '../core/model';
+import { nodeUserDataMime } from '../infra/aws/node-user-data';
 import { instanceVcpus } from './instance-capacity';
 
 export interface KarpenterCapacityProps {
@@ -35,7 +36,8 @@ const CAPACITY_TYPE = 'karpenter.sh/capacity-type';
 /**
  * Karpenter capacity of an AWS cluster: one EC2NodeClass (IMDSv2 only, hop limit 1 so pods cannot
  * reach instance credentials, encrypted gp3 root volumes, subnets and security groups found by the
- * `karpenter.sh/discovery` tag Terraform sets, the node role Terraform creates) and three NodePools:
+ * `karpenter.sh/discovery` tag Terraform sets, the node role Terraform creates, the CERES sysctl and
+ * kubelet tuning as user data) and three NodePools:
  * - `on-demand-baseline` (weight 100): on-demand general capacity up to a share of the CPU;
  * - `general` (weight 50): spot first, on-demand when spot is short, consolidated when empty or
  *   underutilized;
@@ -74,6 +76,10 @@ export class KarpenterCapacity extends Construct {
           },
         ],
         tags: { 'ceres.io/cluster': cluster.name },
+        // The CERES node tuning (lib/infra/node-tuning.ts): sysctls and the kubelet NodeConfig, merged by
+        // Karpenter with its own NodeConfig. One NodeClass serves every NodePool, so it carries the general
+        // purpose kubelet settings (no CPU pinning on consolidating, spot-heavy capacity).
+        userData: nodeUserDataMime('general'),
       },
     });
 

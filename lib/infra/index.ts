@@ -3,6 +3,7 @@ export * from './infra-app';
 export * from './names';
 export * from './node-tuning';
 export * from './platform-stack';
+export * from './preflight';
 export * from './serialize';
 export * from './workload-identities';
 export * from './aws/stack';

@@ -6,7 +6,8 @@ import type { NodePoolPurpose } from '../core/model';
  * shared by every cloud. Each cloud applies what it allows:
  *
  * - EKS: everything, through launch-template user data (a shell script writing `/etc/sysctl.d` and an
- *   AL2023 `NodeConfig` with the kubelet settings), see `aws/node-user-data.ts`.
+ *   AL2023 `NodeConfig` with the kubelet settings), see `aws/node-user-data.ts`; the same user data on the
+ *   nodes Karpenter launches (EC2NodeClass `userData`, `lib/cost/karpenter-capacity.ts`).
  * - AKS: the sysctls on the AKS allow-list (`linux_os_config.sysctl_config`) and the kubelet CPU and
  *   topology managers (`kubelet_config`); no TCP autotuning buffers, no congestion control, no memory
  *   manager (see `aks` below, `null` = AKS cannot set it).
@@ -33,13 +34,34 @@ export const NODE_SYSCTLS: readonly NodeSysctl[] = [
   { key: 'net.core.wmem_max', value: '16777216', aks: 'netCoreWmemMax', reason: 'Largest socket send buffer (16 MiB).' },
   { key: 'net.ipv4.tcp_rmem', value: '4096 87380 16777216', aks: null, reason: 'TCP receive buffer autotuning range up to rmem_max.' },
   { key: 'net.ipv4.tcp_wmem', value: '4096 65536 16777216', aks: null, reason: 'TCP send buffer autotuning range up to wmem_max.' },
-  { key: 'net.core.somaxconn', value: '32768', aks: 'netCoreSomaxconn', reason: 'Listen backlog for gateways and API servers under connection bursts.' },
+  {
+    key: 'net.core.somaxconn',
+    value: '32768',
+    aks: 'netCoreSomaxconn',
+    reason:
+      'Listen backlog under connection bursts. Per network namespace: this node value covers the host namespace ' +
+      '(kubelet, hostNetwork pods) only; a pod gets it by requesting it in securityContext.sysctls, which the ' +
+      'kubelet allows (ALLOWED_UNSAFE_SYSCTLS).',
+  },
   { key: 'net.core.default_qdisc', value: 'fq', aks: null, reason: 'Fair-queue pacing, which BBR is designed to run with.' },
   { key: 'net.ipv4.tcp_congestion_control', value: 'bbr', aks: null, reason: 'BBR congestion control: higher throughput and lower latency on lossy paths.' },
   { key: 'net.netfilter.nf_conntrack_max', value: '1048576', aks: 'netNetfilterNfConntrackMax', reason: 'Connection-tracking table size for kube-proxy / Cilium under many short connections.' },
-  { key: 'vm.swappiness', value: '1', aks: 'vmSwappiness', reason: 'Avoid swapping (kubelet expects no swap; databases suffer from it).' },
   { key: 'fs.file-max', value: '2097152', aks: 'fsFileMax', reason: 'System-wide open file limit for proxies and databases.' },
 ];
+
+/*
+ * Not in the table: `vm.swappiness`. The nodes have no swap (EKS AL2023 and AKS Azure Linux images ship
+ * without it, and the kubelet refuses to start on swap unless NodeSwap is configured), so the setting would
+ * change nothing.
+ */
+
+/**
+ * Namespaced sysctls the kubelet lets pods set although Kubernetes does not count them as "safe". A pod
+ * still has to ask (`securityContext.sysctls`), and Pod Security `baseline` and `restricted` refuse any
+ * sysctl outside the safe set, so only pods of `privileged` namespaces (such as ingress gateways, if their
+ * namespace is labelled so) can use them.
+ */
+export const ALLOWED_UNSAFE_SYSCTLS: readonly string[] = ['net.core.somaxconn'];
 
 export type CpuManagerPolicy = 'none' | 'static';
 export type TopologyManagerPolicy = 'none' | 'best-effort' | 'restricted' | 'single-numa-node';

@@ -59,9 +59,13 @@ describe('Azure stack: AKS', () => {
   it('applies the sysctls AKS allows and the kubelet CPU manager on critical pools', () => {
     const aks = only(prod(), 'azurerm_kubernetes_cluster');
     const sysctl = aks.default_node_pool.linux_os_config.sysctl_config;
-    expect(sysctl).toMatchObject({ net_core_somaxconn: 32768, vm_swappiness: 1, fs_file_max: 2097152, net_netfilter_nf_conntrack_max: 1048576 });
+    expect(sysctl).toMatchObject({ net_core_somaxconn: 32768, fs_file_max: 2097152, net_netfilter_nf_conntrack_max: 1048576 });
     expect(Object.keys(sysctl)).toHaveLength(NODE_SYSCTLS.length - sysctlsUnsupportedOnAks().length);
-    expect(aks.default_node_pool.kubelet_config).toEqual({ cpu_manager_policy: 'static', topology_manager_policy: 'best-effort' });
+    expect(aks.default_node_pool.kubelet_config).toEqual({
+      cpu_manager_policy: 'static',
+      topology_manager_policy: 'best-effort',
+      allowed_unsafe_sysctls: ['net.core.somaxconn'],
+    });
     const spot = resources(prod(), 'azurerm_kubernetes_cluster_node_pool').find((p) => p.name === 'spot')!;
     expect(spot.kubelet_config.cpu_manager_policy).toBe('none');
     expect(sysctlsUnsupportedOnAks()).toContain('net.ipv4.tcp_congestion_control');

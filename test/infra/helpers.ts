@@ -41,3 +41,30 @@ export function withCluster(name: string, change: Json): PlatformConfig {
     })),
   };
 }
+
+/** `type.name` → body of every resource of a stack (the Terraform resource addresses). */
+export function addresses(json: Json, type?: string): [address: string, body: Json][] {
+  const out: [string, Json][] = [];
+  for (const [t, byName] of Object.entries((json.resource ?? {}) as Record<string, Record<string, Json>>)) {
+    if (type && t !== type) continue;
+    for (const [name, body] of Object.entries(byName)) out.push([`${t}.${name}`, body]);
+  }
+  return out;
+}
+
+/** The address of a resource body's reference target: `${aws_s3_bucket.x.id}` → `aws_s3_bucket.x`. */
+export function referencedAddress(expression: string): string {
+  const m = /^\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+)\.[a-z_]+\}$/.exec(expression);
+  if (!m) throw new Error(`not a plain reference: ${expression}`);
+  return m[1];
+}
+
+/** Every IAM policy statement of an AWS stack (role policies), with the address of its policy resource. */
+export function iamStatements(json: Json): { address: string; statement: Json }[] {
+  return addresses(json, 'aws_iam_role_policy').flatMap(([address, body]) =>
+    (JSON.parse(body.policy).Statement as Json[]).map((statement) => ({ address, statement })),
+  );
+}
+
+/** A statement's actions / resources as lists. */
+export const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value as string]);

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
@@ -9,7 +10,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { AwsNodeRole } from './node-role';
-import { policyDocument, serviceTrustPolicy } from './policies';
+import { PolicyStatement, policyDocument, serviceTrustPolicy } from './policies';
 
 /** The EC2 events Karpenter handles ahead of time (drains the node before AWS takes it away). */
 export const KARPENTER_INTERRUPTION_EVENTS = {
@@ -120,59 +121,15 @@ export class KarpenterAwsResources extends Construct {
       role: this.controllerRole.id,
       name: 'karpenter-controller',
       policy: policyDocument(
-        {
-          Sid: 'Provisioning',
-          Effect: 'Allow',
-          Action: [
-            'ec2:CreateFleet',
-            'ec2:CreateLaunchTemplate',
-            'ec2:CreateTags',
-            'ec2:DeleteLaunchTemplate',
-            'ec2:RunInstances',
-            'ec2:TerminateInstances',
-          ],
-          Resource: '*',
-          Condition: { StringEquals: { 'aws:RequestedRegion': props.region } },
-        },
-        {
-          Sid: 'Discovery',
-          Effect: 'Allow',
-          Action: [
-            'ec2:DescribeAvailabilityZones',
-            'ec2:DescribeImages',
-            'ec2:DescribeInstances',
-            'ec2:DescribeInstanceTypeOfferings',
-            'ec2:DescribeInstanceTypes',
-            'ec2:DescribeLaunchTemplates',
-            'ec2:DescribeSecurityGroups',
-            'ec2:DescribeSpotPriceHistory',
-            'ec2:DescribeSubnets',
-            'pricing:GetProducts',
-            'ssm:GetParameter',
-          ],
-          Resource: '*',
-        },
-        {
-          Sid: 'Interruptions',
-          Effect: 'Allow',
-          Action: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
-          Resource: this.queue.arn,
-        },
-        { Sid: 'PassNodeRole', Effect: 'Allow', Action: 'iam:PassRole', Resource: this.nodeRole.arn },
-        {
-          Sid: 'InstanceProfiles',
-          Effect: 'Allow',
-          Action: [
-            'iam:AddRoleToInstanceProfile',
-            'iam:CreateInstanceProfile',
-            'iam:DeleteInstanceProfile',
-            'iam:GetInstanceProfile',
-            'iam:RemoveRoleFromInstanceProfile',
-            'iam:TagInstanceProfile',
-          ],
-          Resource: '*',
-        },
-        { Sid: 'Cluster', Effect: 'Allow', Action: 'eks:DescribeCluster', Resource: props.clusterArn },
+        ...karpenterControllerStatements({
+          // The literal name: it is part of tag keys in the conditions, and must read well in reviews.
+          clusterName: props.namePrefix,
+          clusterArn: props.clusterArn,
+          region: props.region,
+          accountId: new DataAwsCallerIdentity(this, 'account').accountId,
+          nodeRoleArn: this.nodeRole.arn,
+          queueArn: this.queue.arn,
+        }),
       ),
     });
     new EksPodIdentityAssociation(this, 'controller-identity', {
@@ -183,4 +140,164 @@ export class KarpenterAwsResources extends Construct {
       tags,
     });
   }
+}
+
+/** What the Karpenter controller policy is scoped to. */
+export interface KarpenterPolicyScope {
+  /** The cluster name (tag values Karpenter puts on what it creates). */
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The only role Karpenter may pass to EC2 (through its instance profiles). */
+  readonly nodeRoleArn: string;
+  readonly queueArn: string;
+}
+
+/**
+ * The Karpenter v1 controller policy, scoped like the reference (terraform-aws-modules/eks `karpenter`):
+ * it may launch instances only into this region's subnets, security groups and images, only with the
+ * cluster's ownership and node pool tags in the request (`aws:RequestTag`), may tag, terminate and delete
+ * only what carries those tags (`aws:ResourceTag`), may pass only the node role and only to EC2
+ * (`iam:PassedToService`), and may manage only the instance profiles it tagged itself.
+ */
+export function karpenterControllerStatements(scope: KarpenterPolicyScope): PolicyStatement[] {
+  const { clusterName, region, accountId } = scope;
+  const ec2 = (type: string, account = '*') => `arn:aws:ec2:${region}:${account}:${type}/*`;
+  const owned = { [`aws:RequestTag/kubernetes.io/cluster/${clusterName}`]: 'owned', 'aws:RequestTag/eks:eks-cluster-name': clusterName };
+  const ownedResource = { [`aws:ResourceTag/kubernetes.io/cluster/${clusterName}`]: 'owned' };
+  const launched = ['fleet', 'instance', 'volume', 'network-interface', 'launch-template', 'spot-instances-request'].map((t) => ec2(t));
+  const profiles = `arn:aws:iam::${accountId}:instance-profile/*`;
+  return [
+    {
+      Sid: 'AllowScopedEC2InstanceAccessActions',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances', 'ec2:CreateFleet'],
+      Resource: [
+        `arn:aws:ec2:${region}::image/*`,
+        `arn:aws:ec2:${region}::snapshot/*`,
+        ec2('security-group'),
+        ec2('subnet'),
+        ec2('capacity-reservation'),
+        ec2('placement-group'),
+      ],
+    },
+    {
+      Sid: 'AllowScopedEC2LaunchTemplateAccessActions',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances', 'ec2:CreateFleet'],
+      Resource: ec2('launch-template'),
+      Condition: { StringEquals: ownedResource, StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' } },
+    },
+    {
+      Sid: 'AllowScopedEC2InstanceActionsWithTags',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances', 'ec2:CreateFleet', 'ec2:CreateLaunchTemplate'],
+      Resource: [...launched, ec2('capacity-reservation')],
+      Condition: { StringEquals: owned, StringLike: { 'aws:RequestTag/karpenter.sh/nodepool': '*' } },
+    },
+    {
+      Sid: 'AllowScopedResourceCreationTagging',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: launched,
+      Condition: {
+        StringEquals: { ...owned, 'ec2:CreateAction': ['RunInstances', 'CreateFleet', 'CreateLaunchTemplate'] },
+        StringLike: { 'aws:RequestTag/karpenter.sh/nodepool': '*' },
+      },
+    },
+    {
+      Sid: 'AllowScopedResourceTagging',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: ec2('instance'),
+      Condition: {
+        StringEquals: ownedResource,
+        StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' },
+        StringEqualsIfExists: { 'aws:RequestTag/eks:eks-cluster-name': clusterName },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['eks:eks-cluster-name', 'karpenter.sh/nodeclaim', 'Name'] },
+      },
+    },
+    {
+      Sid: 'AllowScopedDeletion',
+      Effect: 'Allow',
+      Action: ['ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate'],
+      Resource: [ec2('instance'), ec2('launch-template')],
+      Condition: { StringEquals: ownedResource, StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' } },
+    },
+    {
+      Sid: 'AllowRegionalReadActions',
+      Effect: 'Allow',
+      Action: [
+        'ec2:DescribeAvailabilityZones',
+        'ec2:DescribeCapacityReservations',
+        'ec2:DescribeImages',
+        'ec2:DescribeInstances',
+        'ec2:DescribeInstanceStatus',
+        'ec2:DescribeInstanceTypeOfferings',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeLaunchTemplates',
+        'ec2:DescribePlacementGroups',
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeSpotPriceHistory',
+        'ec2:DescribeSubnets',
+      ],
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestedRegion': region } },
+    },
+    { Sid: 'AllowSSMReadActions', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: `arn:aws:ssm:${region}::parameter/aws/service/*` },
+    { Sid: 'AllowPricingReadActions', Effect: 'Allow', Action: 'pricing:GetProducts', Resource: '*' },
+    { Sid: 'AllowZonalShiftReadActions', Effect: 'Allow', Action: 'arc-zonal-shift:GetManagedResource', Resource: scope.clusterArn },
+    {
+      Sid: 'AllowInterruptionQueueActions',
+      Effect: 'Allow',
+      Action: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+      Resource: scope.queueArn,
+    },
+    {
+      Sid: 'AllowPassingInstanceRole',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: scope.nodeRoleArn,
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    },
+    {
+      Sid: 'AllowScopedInstanceProfileCreationActions',
+      Effect: 'Allow',
+      Action: 'iam:CreateInstanceProfile',
+      Resource: profiles,
+      Condition: {
+        StringEquals: { ...owned, 'aws:RequestTag/topology.kubernetes.io/region': region },
+        StringLike: { 'aws:RequestTag/karpenter.k8s.aws/ec2nodeclass': '*' },
+      },
+    },
+    {
+      Sid: 'AllowScopedInstanceProfileTagActions',
+      Effect: 'Allow',
+      Action: 'iam:TagInstanceProfile',
+      Resource: profiles,
+      Condition: {
+        StringEquals: {
+          ...ownedResource,
+          'aws:ResourceTag/topology.kubernetes.io/region': region,
+          ...owned,
+          'aws:RequestTag/topology.kubernetes.io/region': region,
+        },
+        StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*', 'aws:RequestTag/karpenter.k8s.aws/ec2nodeclass': '*' },
+      },
+    },
+    {
+      Sid: 'AllowScopedInstanceProfileActions',
+      Effect: 'Allow',
+      Action: ['iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
+      Resource: profiles,
+      Condition: {
+        StringEquals: { ...ownedResource, 'aws:ResourceTag/topology.kubernetes.io/region': region },
+        StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*' },
+      },
+    },
+    { Sid: 'AllowInstanceProfileReadActions', Effect: 'Allow', Action: 'iam:GetInstanceProfile', Resource: profiles },
+    { Sid: 'AllowUnscopedInstanceProfileListAction', Effect: 'Allow', Action: 'iam:ListInstanceProfiles', Resource: '*' },
+    { Sid: 'AllowAPIServerEndpointDiscovery', Effect: 'Allow', Action: 'eks:DescribeCluster', Resource: scope.clusterArn },
+  ];
 }

@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
+import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
 import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
 import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
@@ -11,6 +13,9 @@ import { managedPolicy, serviceTrustPolicy } from './policies';
 
 /** Every EKS control-plane log type. */
 export const EKS_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
+
+/** The EKS access policy giving cluster-admin. */
+export const EKS_CLUSTER_ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 
 export interface AwsKubernetesClusterProps {
   /** Cluster name. */
@@ -32,6 +37,13 @@ export interface AwsKubernetesClusterProps {
   /** KMS key encrypting the control-plane log group. @default AWS-owned encryption */
   readonly logKmsKeyArn?: string;
   /**
+   * IAM principals (roles) that administer the cluster: each gets an access entry with
+   * `AmazonEKSClusterAdminPolicy` on the whole cluster. These are the only Kubernetes admins; whoever runs
+   * `terraform apply` gets no implicit access (`bootstrap_cluster_creator_admin_permissions = false`).
+   * @default []
+   */
+  readonly adminPrincipalArns?: readonly string[];
+  /**
    * Refuse `terraform destroy` of the cluster.
    * @default true
    */
@@ -42,8 +54,8 @@ export interface AwsKubernetesClusterProps {
 
 /**
  * An EKS cluster with a private API endpoint, all control-plane logs, envelope encryption of Secrets with
- * a rotating KMS key, access entries (API authentication mode), an IAM OIDC provider for IRSA and the
- * Pod Identity agent.
+ * a rotating KMS key, access entries only (API authentication mode, declared admins, no implicit creator
+ * admin), an IAM OIDC provider for IRSA and the Pod Identity agent.
  */
 export class AwsKubernetesCluster extends Construct {
   public readonly cluster: EksCluster;
@@ -96,12 +108,29 @@ export class AwsKubernetesCluster extends Construct {
       },
       enabledClusterLogTypes: [...EKS_LOG_TYPES],
       encryptionConfig: { resources: ['secrets'], provider: { keyArn: this.secretsKey.arn } },
-      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
+      // No hidden admin: the creator's implicit access entry cannot be seen in code, survives role changes and
+      // can only be dropped by replacing the cluster. Admins are the declared access entries below.
+      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: false },
       // Standard support only: extended support costs six times as much per cluster hour.
       upgradePolicy: { supportType: 'STANDARD' },
       deletionProtection: props.deletionProtection ?? true,
       tags,
       dependsOn: [attachment, logGroup],
+    });
+
+    (props.adminPrincipalArns ?? []).forEach((principalArn, i) => {
+      const entry = new EksAccessEntry(this, `admin-${i}`, {
+        clusterName: this.cluster.name,
+        principalArn,
+        type: 'STANDARD',
+        tags,
+      });
+      new EksAccessPolicyAssociation(this, `admin-${i}-policy`, {
+        clusterName: this.cluster.name,
+        principalArn: entry.principalArn,
+        policyArn: EKS_CLUSTER_ADMIN_POLICY,
+        accessScope: { type: 'cluster' },
+      });
     });
 
     // IRSA: an IAM OIDC provider for the cluster's service account issuer.

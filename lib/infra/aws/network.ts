@@ -12,11 +12,14 @@ import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { prefixLength, subnetCidr } from '../cidr';
 
 export interface AwsNetworkProps {
   /** Name prefix of the network's resources (the cluster name). */
   readonly name: string;
+  /** AWS region (the S3 gateway endpoint's service name). */
+  readonly region: string;
   /** VPC CIDR, a /16 (the plan cuts /18 node subnets and /21 data and public subnets out of it). */
   readonly cidr: string;
   /**
@@ -31,7 +34,7 @@ export interface AwsNetworkProps {
   readonly natGatewayPerAz?: boolean;
   /**
    * Retention of the VPC flow logs, in days.
-   * @default 365
+   * @default 90
    */
   readonly flowLogRetentionDays?: number;
   /** KMS key encrypting the flow log group. @default AWS-owned encryption */
@@ -44,13 +47,16 @@ export interface AwsNetworkProps {
 
 /**
  * A VPC across three AZs: private subnets for nodes (/18, room for VPC CNI pod IPs) and data (/21, no
- * route to the internet), public subnets only for NAT gateways and internet-facing load balancers, VPC
- * flow logs of all traffic, and a default security group stripped of every rule.
+ * route to the internet), public subnets only for NAT gateways and internet-facing load balancers, an S3
+ * gateway endpoint (S3 traffic of nodes and data subnets bypasses NAT: no per-GB NAT charge for backups and
+ * image layers), VPC flow logs of all traffic, and a default security group stripped of every rule.
  */
 export class AwsNetwork extends Construct {
   public readonly vpc: Vpc;
   /** Private subnets for worker nodes and pods, one per AZ. */
   public readonly nodeSubnets: Subnet[] = [];
+  /** Their CIDRs (literals, for security group rules of the data services). */
+  public readonly nodeSubnetCidrs: string[] = [];
   /** Private subnets for databases and caches, one per AZ, without internet route. */
   public readonly dataSubnets: Subnet[] = [];
   /** Public subnets for NAT gateways and public load balancers only. */
@@ -94,6 +100,7 @@ export class AwsNetwork extends Construct {
 
     const natPerAz = props.natGatewayPerAz ?? true;
     const nats: NatGateway[] = [];
+    const privateRouteTables: RouteTable[] = [dataRoutes];
     props.availabilityZones.forEach((az, i) => {
       const pub = new Subnet(this, `public-${az}`, {
         vpcId: this.vpc.id,
@@ -117,16 +124,19 @@ export class AwsNetwork extends Construct {
         );
       }
 
+      const nodeCidr = subnetCidr(props.cidr, 18, i);
+      this.nodeSubnetCidrs.push(nodeCidr);
       const node = new Subnet(this, `nodes-${az}`, {
         vpcId: this.vpc.id,
         availabilityZone: az,
-        cidrBlock: subnetCidr(props.cidr, 18, i),
+        cidrBlock: nodeCidr,
         tags: named(`${props.name}-nodes-${az}`, {
           'kubernetes.io/role/internal-elb': '1',
           'karpenter.sh/discovery': props.clusterName,
         }),
       });
       const nodeRoutes = new RouteTable(this, `nodes-${az}-routes`, { vpcId: this.vpc.id, tags: named(`${props.name}-nodes-${az}`) });
+      privateRouteTables.push(nodeRoutes);
       new Route(this, `nodes-${az}-default-route`, {
         routeTableId: nodeRoutes.id,
         destinationCidrBlock: '0.0.0.0/0',
@@ -145,10 +155,19 @@ export class AwsNetwork extends Construct {
       this.dataSubnets.push(data);
     });
 
+    // S3 through a gateway endpoint (free) rather than NAT (per GB): backups, ECR image layers, SSM.
+    new VpcEndpoint(this, 's3-endpoint', {
+      vpcId: this.vpc.id,
+      serviceName: `com.amazonaws.${props.region}.s3`,
+      vpcEndpointType: 'Gateway',
+      routeTableIds: privateRouteTables.map((t) => t.id),
+      tags: named(`${props.name}-s3`),
+    });
+
     // VPC flow logs of accepted and rejected traffic, kept in CloudWatch Logs.
     const flowLogGroup = new CloudwatchLogGroup(this, 'flow-logs', {
       name: `/aws/vpc/${props.name}/flow-logs`,
-      retentionInDays: props.flowLogRetentionDays ?? 365,
+      retentionInDays: props.flowLogRetentionDays ?? 90,
       kmsKeyId: props.logKmsKeyArn,
       tags,
     });

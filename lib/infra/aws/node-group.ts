@@ -5,6 +5,28 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import type { NodePoolConfig } from '../../core/model';
 import { nodeUserData } from './node-user-data';
 
+/**
+ * Interchangeable instance families (same vCPU and memory per size), so a spot pool can draw on several
+ * spot capacity pools: a reclaim wave in one family does not empty the node group.
+ */
+const SPOT_FAMILIES: readonly (readonly string[])[] = [
+  ['c5', 'c5a', 'c6i', 'c6a', 'c7i'],
+  ['m5', 'm5a', 'm6i', 'm6a', 'm7i'],
+  ['r5', 'r5a', 'r6i', 'r6a', 'r7i'],
+  ['t3', 't3a'],
+];
+
+/**
+ * The instance types of a spot pool: the model's type first, then the same size in the interchangeable
+ * families (`c5.xlarge` → c5, c5a, c6i, c6a, c7i `.xlarge`). Unknown families keep the single type.
+ */
+export function spotInstanceTypes(instanceType: string): string[] {
+  const [family, size] = instanceType.split('.');
+  const group = SPOT_FAMILIES.find((g) => g.includes(family));
+  if (!group || !size) return [instanceType];
+  return [instanceType, ...group.filter((f) => f !== family).map((f) => `${f}.${size}`)];
+}
+
 export interface AwsNodeGroupProps {
   /** Prefix of resource names (the cluster name as a literal). */
   readonly namePrefix: string;
@@ -35,8 +57,8 @@ export interface AwsNodeGroupProps {
 
 /**
  * A managed node group of one model pool: AL2023 nodes from a launch template with IMDSv2 required,
- * encrypted gp3 root volumes and the CERES sysctl / kubelet tuning in user data; spot capacity when the
- * pool says so.
+ * encrypted gp3 root volumes and the CERES sysctl / kubelet tuning in user data; spot capacity over several
+ * interchangeable instance types when the pool says so.
  */
 export class AwsNodeGroup extends Construct {
   public readonly nodeGroup: EksNodeGroup;
@@ -87,7 +109,8 @@ export class AwsNodeGroup extends Construct {
       subnetIds: props.subnetIds,
       amiType: 'AL2023_x86_64_STANDARD',
       capacityType: pool.spot ? 'SPOT' : 'ON_DEMAND',
-      instanceTypes: [pool.instanceType],
+      // Spot: several interchangeable types (EKS uses the price-capacity-optimized strategy across them).
+      instanceTypes: pool.spot ? spotInstanceTypes(pool.instanceType) : [pool.instanceType],
       scalingConfig: { minSize: pool.min, desiredSize: pool.desired, maxSize: pool.max },
       updateConfig: { maxUnavailablePercentage: 33 },
       launchTemplate: { id: this.launchTemplate.id, version: `${this.launchTemplate.latestVersion}` },

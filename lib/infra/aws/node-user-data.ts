@@ -1,5 +1,5 @@
 import type { NodePoolPurpose } from '../../core/model';
-import { EVICTION_HARD_MEMORY_MI, KUBELET_TUNING, NODE_SYSCTLS } from '../node-tuning';
+import { ALLOWED_UNSAFE_SYSCTLS, EVICTION_HARD_MEMORY_MI, KUBELET_TUNING, NODE_SYSCTLS } from '../node-tuning';
 
 /** The fixed MIME boundary keeps the user data byte-identical between runs. */
 const BOUNDARY = '//CERES-NODE-TUNING//';
@@ -40,6 +40,8 @@ export function nodeConfig(purpose: NodePoolPurpose): string {
     `      cpuManagerPolicy: ${k.cpuManagerPolicy}`,
     `      topologyManagerPolicy: ${k.topologyManagerPolicy}`,
     `      memoryManagerPolicy: ${k.memoryManagerPolicy}`,
+    '      allowedUnsafeSysctls:',
+    ...ALLOWED_UNSAFE_SYSCTLS.map((s) => `        - ${s}`),
   ];
   if (k.memoryManagerPolicy === 'Static') {
     // The memory manager needs reservedMemory = kubeReserved + systemReserved + hard eviction threshold.
@@ -58,9 +60,12 @@ export function nodeConfig(purpose: NodePoolPurpose): string {
   return lines.join('\n') + '\n';
 }
 
-/** MIME multi-part user data (NodeConfig + shell script), base64 as launch templates expect it. */
-export function nodeUserData(purpose: NodePoolPurpose): string {
-  const mime = [
+/**
+ * MIME multi-part user data (NodeConfig + shell script) as plain text, as Karpenter's EC2NodeClass
+ * `userData` takes it (Karpenter merges its own NodeConfig part in).
+ */
+export function nodeUserDataMime(purpose: NodePoolPurpose): string {
+  return [
     'MIME-Version: 1.0',
     `Content-Type: multipart/mixed; boundary="${BOUNDARY}"`,
     '',
@@ -75,5 +80,12 @@ export function nodeUserData(purpose: NodePoolPurpose): string {
     `--${BOUNDARY}--`,
     '',
   ].join('\n');
-  return Buffer.from(mime, 'utf8').toString('base64');
 }
+
+/** The same user data in base64, as launch templates expect it. */
+export function nodeUserData(purpose: NodePoolPurpose): string {
+  return Buffer.from(nodeUserDataMime(purpose), 'utf8').toString('base64');
+}
+
+/** Markers the preflight looks for in (decoded) user data: the kubelet NodeConfig and the sysctl file. */
+export const TUNING_MARKERS = ['kind: NodeConfig', '/etc/sysctl.d/90-ceres.conf'] as const;

@@ -1,9 +1,16 @@
 import { Construct } from 'constructs';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { managedPolicy, serviceTrustPolicy } from './policies';
+
+/** The PostgreSQL logs RDS exports to CloudWatch Logs. */
+export const RDS_POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 
 export interface AwsPostgresProps {
   /** Instance identifier. */
@@ -11,7 +18,7 @@ export interface AwsPostgresProps {
   readonly vpcId: string;
   /** Data subnets (one per AZ) for the DB subnet group. */
   readonly subnetIds: string[];
-  /** CIDRs allowed to connect on 5432 (the VPC). */
+  /** CIDRs allowed to connect on 5432 (the node subnets: never public subnets). */
   readonly allowedCidrs: string[];
   /**
    * PostgreSQL major version.
@@ -38,15 +45,27 @@ export interface AwsPostgresProps {
    * @default true
    */
   readonly multiAz?: boolean;
+  /** KMS key of the exported log groups (the stack's log key). */
+  readonly logKmsKeyArn: string;
+  /**
+   * Retention of the exported logs, in days.
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Enhanced Monitoring granularity in seconds (OS metrics); 0 turns it off.
+   * @default 60
+   */
+  readonly monitoringIntervalSeconds?: 0 | 1 | 5 | 10 | 15 | 30 | 60;
   /** Tags. @default {} */
   readonly tags?: Record<string, string>;
 }
 
 /**
- * RDS PostgreSQL: Multi-AZ, private (data subnets, no public access), KMS-encrypted storage and
+ * RDS PostgreSQL: Multi-AZ when asked (HA environments), private (data subnets, no public access), KMS-encrypted storage and
  * Performance Insights, TLS forced by the parameter group, IAM database authentication, the master password
- * managed by RDS in Secrets Manager (never in Terraform state or JSON), deletion protection and a final
- * snapshot.
+ * managed by RDS in Secrets Manager (never in Terraform state or JSON), deletion protection, a final
+ * snapshot, log exports into log groups we own (retention, KMS) and Enhanced Monitoring.
  */
 export class AwsPostgres extends Construct {
   public readonly instance: DbInstance;
@@ -72,9 +91,9 @@ export class AwsPostgres extends Construct {
     });
     const sg = new SecurityGroup(this, 'security-group', {
       name: `${props.name}-postgres`,
-      description: `PostgreSQL ${props.name}: 5432 from the VPC only`,
+      description: `PostgreSQL ${props.name}: 5432 from the node subnets only`,
       vpcId: props.vpcId,
-      ingress: [{ description: 'PostgreSQL from the VPC', protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrBlocks: props.allowedCidrs }],
+      ingress: [{ description: 'PostgreSQL from the node subnets', protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrBlocks: props.allowedCidrs }],
       egress: [],
       tags,
     });
@@ -87,9 +106,39 @@ export class AwsPostgres extends Construct {
         { name: 'log_connections', value: '1' },
         { name: 'log_disconnections', value: '1' },
         { name: 'log_min_duration_statement', value: '1000' },
+        { name: 'log_statement', value: 'ddl' },
       ],
       tags,
     });
+
+    // RDS creates /aws/rds/instance/<id>/<log> on first export, without retention or encryption; owning the
+    // groups (created before the instance) sets both.
+    const logGroups = RDS_POSTGRES_LOG_EXPORTS.map(
+      (log) =>
+        new CloudwatchLogGroup(this, `${log}-logs`, {
+          name: `/aws/rds/instance/${props.name}/${log}`,
+          retentionInDays: props.logRetentionDays ?? 90,
+          kmsKeyId: props.logKmsKeyArn,
+          tags,
+        }),
+    );
+    const interval = props.monitoringIntervalSeconds ?? 60;
+    let monitoringRoleArn: string | undefined;
+    const monitoringDependencies = [];
+    if (interval > 0) {
+      const role = new IamRole(this, 'monitoring-role', {
+        name: `${props.name}-monitoring`,
+        assumeRolePolicy: serviceTrustPolicy('monitoring.rds.amazonaws.com'),
+        tags,
+      });
+      monitoringDependencies.push(
+        new IamRolePolicyAttachment(this, 'monitoring-policy', {
+          role: role.name,
+          policyArn: managedPolicy('service-role/AmazonRDSEnhancedMonitoringRole'),
+        }),
+      );
+      monitoringRoleArn = role.arn;
+    }
 
     const storage = props.allocatedStorageGiB ?? 100;
     this.instance = new DbInstance(this, 'instance', {
@@ -121,10 +170,13 @@ export class AwsPostgres extends Construct {
       performanceInsightsEnabled: true,
       performanceInsightsKmsKeyId: this.key.arn,
       performanceInsightsRetentionPeriod: 7,
-      enabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      enabledCloudwatchLogsExports: [...RDS_POSTGRES_LOG_EXPORTS],
+      monitoringInterval: interval,
+      monitoringRoleArn,
       autoMinorVersionUpgrade: true,
       caCertIdentifier: 'rds-ca-rsa2048-g1',
       tags,
+      dependsOn: [...logGroups, ...monitoringDependencies],
     });
   }
 

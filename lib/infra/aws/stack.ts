@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
 import { S3Backend, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
-import { AwsBackupBucket } from './backup-bucket';
+import { awsStateKmsKeyAlias } from '../state';
+import { AwsBackupBucket, AwsBackupReplicaProps } from './backup-bucket';
 import { KarpenterAwsResources } from './karpenter';
 import { AwsKubernetesCluster } from './kubernetes-cluster';
 import { AwsLogEncryptionKey } from './log-encryption-key';
@@ -14,6 +16,36 @@ import { AwsRedis } from './redis';
 import { AwsWorkloadRoles } from './workload-roles';
 
 export type AwsPlatformStackProps = PlatformStackProps;
+
+/** The region backups are replicated to (another region of the same geography). */
+export const BACKUP_REPLICA_REGIONS: Readonly<Record<string, string>> = {
+  'eu-west-1': 'eu-central-1',
+  'eu-central-1': 'eu-west-1',
+  'eu-west-2': 'eu-west-1',
+  'eu-west-3': 'eu-central-1',
+  'us-east-1': 'us-west-2',
+  'us-east-2': 'us-west-2',
+  'us-west-2': 'us-east-1',
+};
+
+/** The replica region of a region's backups; fails for a region without a declared pair. */
+export function backupReplicaRegion(region: string): string {
+  const replica = BACKUP_REPLICA_REGIONS[region];
+  if (!replica) {
+    throw new Error(`no backup replica region for ${region}; add it to BACKUP_REPLICA_REGIONS in lib/infra/aws/stack.ts`);
+  }
+  return replica;
+}
+
+/**
+ * One NAT gateway per AZ only in prod. The AWS environments share one account and region, and each NAT
+ * gateway holds an Elastic IP: per-AZ NAT everywhere would need 3 + 3 + 1 = 7 EIPs, above the default quota
+ * of 5 per region. Staging keeps HA for everything but NAT egress (a NAT AZ outage pauses image pulls and
+ * outbound calls of the other two AZs; nothing stateful depends on it).
+ */
+export function natGatewayPerAz(environment: { readonly name: string; readonly sizing: { readonly ha: boolean } }): boolean {
+  return environment.sizing.ha && environment.name === 'prod';
+}
 
 /**
  * An environment's AWS infrastructure (the design's primary): VPC, EKS with managed node groups per model
@@ -38,16 +70,18 @@ export class AwsPlatformStack extends PlatformStack {
       key: this.state.key,
       region,
       encrypt: true,
+      // SSE-KMS with the environment's own key (bootstrapped with the state bucket, docs/terraform.md): a
+      // principal of one environment cannot read another's state even with bucket access.
+      kmsKeyId: awsStateKmsKeyAlias(props.platform.name, environment.name),
     });
     // S3-native state locking (Terraform >= 1.10); cdktf 0.21's S3BackendConfig predates the field.
     this.addOverride('terraform.backend.s3.use_lockfile', true);
     new AwsProvider(this, 'aws', { region, defaultTags: [{ tags }] });
 
-    const redisAuthToken = new TerraformVariable(this, 'redis_auth_token', {
+    const adminRole = new TerraformVariable(this, 'platform_admin_role_arn', {
       type: 'string',
-      sensitive: true,
       nullable: false,
-      description: 'ElastiCache AUTH token (16-128 printable characters); pass with TF_VAR_redis_auth_token from the secret store.',
+      description: 'ARN of the IAM role of the platform administrators: the only EKS cluster-admin (access entry).',
     });
 
     if (!cluster.networkCidr) throw new Error(`cluster '${cluster.name}' needs a networkCidr`);
@@ -56,10 +90,14 @@ export class AwsPlatformStack extends PlatformStack {
       logKmsKeyArn: logKey.arn,
       name: cluster.name,
       clusterName: cluster.name,
+      region,
       cidr: cluster.networkCidr,
       availabilityZones: ['a', 'b', 'c'].map((z) => `${region}${z}`),
-      natGatewayPerAz: ha,
+      natGatewayPerAz: natGatewayPerAz(environment),
+      flowLogRetentionDays: ha ? 90 : 30,
     });
+    // Data services accept the node subnets only: not the public subnets, not the data subnets themselves.
+    const clientCidrs = [...this.network.nodeSubnetCidrs];
     const nodeSubnetIds = this.network.nodeSubnets.map((s) => s.id);
     const dataSubnetIds = this.network.dataSubnets.map((s) => s.id);
 
@@ -69,6 +107,7 @@ export class AwsPlatformStack extends PlatformStack {
       subnetIds: nodeSubnetIds,
       apiAllowedCidrs: cluster.apiAllowedCidrs,
       logKmsKeyArn: logKey.arn,
+      adminPrincipalArns: [adminRole.stringValue],
     });
 
     const nodeRole = new AwsNodeRole(this, 'node-role', { name: `${cluster.name}-node` });
@@ -94,24 +133,43 @@ export class AwsPlatformStack extends PlatformStack {
       name: `${cluster.name}-postgres`,
       vpcId: this.network.vpc.id,
       subnetIds: dataSubnetIds,
-      allowedCidrs: [cluster.networkCidr],
+      allowedCidrs: clientCidrs,
       instanceClass: ha ? 'db.r6g.large' : 'db.t4g.medium',
+      multiAz: ha,
+      logKmsKeyArn: logKey.arn,
+      logRetentionDays: ha ? 90 : 30,
     });
     this.redis = new AwsRedis(this, 'redis', {
       name: `${cluster.name}-redis`,
       vpcId: this.network.vpc.id,
       subnetIds: dataSubnetIds,
-      allowedCidrs: [cluster.networkCidr],
-      authToken: redisAuthToken.stringValue,
+      allowedCidrs: clientCidrs,
       nodeType: ha ? 'cache.r7g.large' : 'cache.t4g.medium',
+      // HA: a primary and two replicas over three AZs; dev: one node, no failover.
+      nodes: ha ? 3 : 1,
+      logKmsKeyArn: logKey.arn,
     });
-    this.backups = new AwsBackupBucket(this, 'backups', { bucketName: `${cluster.name}-backups-${region}` });
+    // Cross-region copies where the environment is HA; dev backups stay in one region.
+    let replica: AwsBackupReplicaProps | undefined;
+    if (ha) {
+      const replicaRegion = backupReplicaRegion(region);
+      replica = {
+        region: replicaRegion,
+        bucketName: `${cluster.name}-backups-${replicaRegion}`,
+        provider: new AwsProvider(this, 'aws-backup-replica', { alias: 'backup_replica', region: replicaRegion, defaultTags: [{ tags }] }),
+      };
+    }
+    this.backups = new AwsBackupBucket(this, 'backups', { bucketName: `${cluster.name}-backups-${region}`, replica });
+
+    // external-dns and cert-manager may change records in the cluster's public zone only.
+    const zone = new DataAwsRoute53Zone(this, 'dns-zone', { name: cluster.baseDomain, privateZone: false });
 
     new AwsWorkloadRoles(this, 'workload-roles', {
       namePrefix: cluster.name,
       clusterName: this.kubernetes.cluster.name,
       backupBucketArn: this.backups.bucket.arn,
       backupKeyArn: this.backups.key.arn,
+      dnsZoneArns: [zone.arn],
     });
 
     this.addPlatformOutputs(
@@ -124,7 +182,8 @@ export class AwsPlatformStack extends PlatformStack {
         backupBucket: this.backups.bucketName,
       },
       {
-        redis_endpoint: [this.redis.endpoint, 'ElastiCache Redis primary endpoint (TLS, AUTH).'],
+        redis_endpoint: [this.redis.endpoint, 'ElastiCache Redis primary endpoint (TLS, IAM authentication).'],
+        redis_user: [this.redis.appUser.userName, 'ElastiCache user clients authenticate as with an IAM token (elasticache:Connect).'],
         oidc_provider_arn: [this.kubernetes.oidcProvider.arn, 'IAM OIDC provider of the cluster (IRSA).'],
       },
     );

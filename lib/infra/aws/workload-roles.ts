@@ -14,6 +14,8 @@ export interface AwsWorkloadRolesProps {
   readonly backupBucketArn: string;
   /** Its KMS key. */
   readonly backupKeyArn: string;
+  /** The Route 53 hosted zones DNS users (external-dns, cert-manager) may change: the cluster's zone. */
+  readonly dnsZoneArns: readonly string[];
   /**
    * The service accounts to bind.
    * @default PLATFORM_SERVICE_ACCOUNTS
@@ -71,9 +73,14 @@ function statementsFor(sa: PlatformServiceAccount, props: AwsWorkloadRolesProps)
       ];
     case 'dns':
       return [
-        { Effect: 'Allow', Action: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], Resource: 'arn:aws:route53:::hostedzone/*' },
-        { Effect: 'Allow', Action: ['route53:GetChange'], Resource: 'arn:aws:route53:::change/*' },
-        { Effect: 'Allow', Action: ['route53:ListHostedZones', 'route53:ListHostedZonesByName'], Resource: '*' },
+        {
+          Sid: 'ChangeRecordsInTheClusterZone',
+          Effect: 'Allow',
+          Action: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:ListTagsForResources'],
+          Resource: [...props.dnsZoneArns],
+        },
+        { Sid: 'FollowChanges', Effect: 'Allow', Action: 'route53:GetChange', Resource: 'arn:aws:route53:::change/*' },
+        { Sid: 'FindZones', Effect: 'Allow', Action: ['route53:ListHostedZones', 'route53:ListHostedZonesByName'], Resource: '*' },
       ];
   }
 }

@@ -66,6 +66,9 @@ export class AzureBackupStorage extends Construct {
       publicNetworkAccessEnabled: false,
       infrastructureEncryptionEnabled: true,
       crossTenantReplicationEnabled: false,
+      // No SFTP/NFS local users, and copies only from accounts of the same Entra tenant.
+      localUserEnabled: false,
+      allowedCopyScope: 'AAD',
       networkRules: { defaultAction: 'Deny', bypass: ['AzureServices'] },
       blobProperties: {
         versioningEnabled: true,

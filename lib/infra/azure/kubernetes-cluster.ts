@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
 import {
   KubernetesCluster,
   KubernetesClusterDefaultNodePoolKubeletConfig,
@@ -6,11 +7,20 @@ import {
 } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import { MonitorDataCollectionEndpoint } from '@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint';
+import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule';
+import { MonitorDataCollectionRuleAssociation } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule-association';
+import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
+import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import type { NodePoolConfig, NodePoolPurpose } from '../../core/model';
-import { aksSysctlConfig, KUBELET_TUNING } from '../node-tuning';
+import { aksSysctlConfig, ALLOWED_UNSAFE_SYSCTLS, KUBELET_TUNING } from '../node-tuning';
 
 /** AKS spreads every pool over these availability zones. */
 export const AKS_ZONES = ['1', '2', '3'];
+/** Control-plane log categories sent to Log Analytics: writes and Entra ID (guard) authentication. */
+export const AKS_AUDIT_LOG_CATEGORIES = ['kube-audit-admin', 'guard'] as const;
 /** The taint AKS puts on spot nodes; declared so Terraform does not see drift. */
 export const AKS_SPOT_TAINT = 'kubernetes.azure.com/scalesetpriority=spot:NoSchedule';
 
@@ -19,8 +29,12 @@ export interface AzureKubernetesClusterProps {
   readonly resourceGroupName: string;
   readonly location: string;
   readonly kubernetesVersion: string;
-  /** Subnet of the nodes. */
+  /** Subnet of the nodes (the cluster identity gets Network Contributor on it before the cluster exists). */
   readonly nodeSubnetId: string;
+  /** Disk encryption set of the node OS disks (customer-managed key). */
+  readonly diskEncryptionSetId: string;
+  /** Resources the cluster waits for besides its own (the encryption set's key access). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
   /** Node pools of the model; exactly one `system` pool becomes the default (system) pool. */
   readonly nodePools: readonly NodePoolConfig[];
   /** Entra ID tenant for Kubernetes RBAC. */
@@ -49,7 +63,19 @@ export interface AzureKubernetesClusterProps {
 function kubeletConfig(purpose: NodePoolPurpose): KubernetesClusterDefaultNodePoolKubeletConfig {
   const k = KUBELET_TUNING[purpose];
   // AKS has no memory manager setting; CPU and topology managers only.
-  return { cpuManagerPolicy: k.cpuManagerPolicy, topologyManagerPolicy: k.topologyManagerPolicy };
+  return {
+    cpuManagerPolicy: k.cpuManagerPolicy,
+    topologyManagerPolicy: k.topologyManagerPolicy,
+    allowedUnsafeSysctls: [...ALLOWED_UNSAFE_SYSCTLS],
+  };
+}
+
+/**
+ * The name a pool takes while AKS rotates it (changes to VM size, zones, max pods, kubelet or OS config
+ * replace the pool through a temporary one): 1-12 lowercase alphanumerics, distinct from every pool name.
+ */
+export function rotationName(pool: string): string {
+  return `${pool.slice(0, 9)}tmp`;
 }
 
 function linuxOsConfig(): KubernetesClusterDefaultNodePoolLinuxOsConfig {
@@ -59,14 +85,19 @@ function linuxOsConfig(): KubernetesClusterDefaultNodePoolLinuxOsConfig {
 /**
  * AKS: Entra ID RBAC with local accounts disabled, private API server (or authorized IP ranges), Azure CNI
  * overlay with Cilium network policy, Azure Policy add-on, Standard tier (uptime SLA), automatic patch
- * upgrades, three zones, Container Insights (Log Analytics + OMS agent), workload identity with the OIDC
- * issuer, a critical-add-ons-only system pool and autoscaling user and spot pools from the model, with the
- * CERES sysctl and kubelet tuning AKS allows.
+ * upgrades in a weekly maintenance window, three zones, Container Insights (Log Analytics + OMS agent),
+ * audit logs (kube-audit-admin, guard) to Log Analytics, managed Prometheus (Azure Monitor workspace),
+ * Defender for Containers, the Key Vault secrets provider, workload identity with the OIDC issuer, a
+ * user-assigned control-plane identity holding Network Contributor on the node subnet, OS disks encrypted
+ * with a customer-managed key, a critical-add-ons-only system pool and autoscaling user and spot pools from
+ * the model (each with a rotation name), with the CERES sysctl and kubelet tuning AKS allows.
  */
 export class AzureKubernetesCluster extends Construct {
   public readonly cluster: KubernetesCluster;
   public readonly logs: LogAnalyticsWorkspace;
   public readonly pools: KubernetesClusterNodePool[] = [];
+  /** The control-plane identity. */
+  public readonly identity: UserAssignedIdentity;
 
   constructor(scope: Construct, id: string, props: AzureKubernetesClusterProps) {
     super(scope, id);
@@ -81,6 +112,15 @@ export class AzureKubernetesCluster extends Construct {
         throw new Error(`AKS pool name '${p.name}' of ${props.name}: use 1-12 lowercase letters and digits`);
       }
     }
+    const taken = new Set(props.nodePools.map((p) => p.name));
+    for (const p of props.nodePools) {
+      const temporary = rotationName(p.name);
+      if (taken.has(temporary)) {
+        throw new Error(`AKS pools of ${props.name}: the rotation name '${temporary}' of pool '${p.name}' collides with another pool; rename one`);
+      }
+      taken.add(temporary);
+    }
+    const base = { location: props.location, resourceGroupName: props.resourceGroupName };
     const [system, ...otherSystem] = systemPools;
 
     this.logs = new LogAnalyticsWorkspace(this, 'logs', {
@@ -92,6 +132,24 @@ export class AzureKubernetesCluster extends Construct {
       localAuthenticationEnabled: false,
       tags,
     });
+
+    // A user-assigned identity, so its rights on the subnet (which the cluster does not own) exist before the
+    // cluster is created: with a system-assigned identity the first load balancer or private endpoint fails.
+    this.identity = new UserAssignedIdentity(this, 'identity', { ...base, name: `${props.name}-control-plane`, tags });
+    const subnetAccess = new RoleAssignment(this, 'subnet-access', {
+      scope: props.nodeSubnetId,
+      roleDefinitionName: 'Network Contributor',
+      principalId: this.identity.principalId,
+      principalType: 'ServicePrincipal',
+    });
+    const encryptionSetAccess = new RoleAssignment(this, 'disk-encryption-set-access', {
+      scope: props.diskEncryptionSetId,
+      roleDefinitionName: 'Reader',
+      principalId: this.identity.principalId,
+      principalType: 'ServicePrincipal',
+    });
+    // Weekly windows (Sunday 02:00-06:00 UTC) for control-plane/patch upgrades and node image updates.
+    const window = { frequency: 'Weekly', interval: 1, dayOfWeek: 'Sunday', startTime: '02:00', utcOffset: '+00:00', duration: 4 };
 
     this.cluster = new KubernetesCluster(this, 'cluster', {
       name: props.name,
@@ -117,7 +175,13 @@ export class AzureKubernetesCluster extends Construct {
       imageCleanerEnabled: true,
       imageCleanerIntervalHours: 48,
       runCommandEnabled: false,
-      identity: { type: 'SystemAssigned' },
+      identity: { type: 'UserAssigned', identityIds: [this.identity.id] },
+      diskEncryptionSetId: props.diskEncryptionSetId,
+      keyVaultSecretsProvider: { secretRotationEnabled: true, secretRotationInterval: '2m' },
+      microsoftDefender: { logAnalyticsWorkspaceId: this.logs.id },
+      monitorMetrics: {},
+      maintenanceWindowAutoUpgrade: window,
+      maintenanceWindowNodeOs: window,
       networkProfile: {
         networkPlugin: 'azure',
         networkPluginMode: 'overlay',
@@ -143,7 +207,7 @@ export class AzureKubernetesCluster extends Construct {
         osDiskSizeGb: 128,
         hostEncryptionEnabled: true,
         maxPods: 110,
-        temporaryNameForRotation: 'rotating',
+        temporaryNameForRotation: rotationName(system.name),
         nodeLabels: { 'ceres.io/pool': system.name, 'ceres.io/purpose': system.purpose },
         upgradeSettings: { maxSurge: '33%' },
         kubeletConfig: kubeletConfig('system'),
@@ -152,6 +216,46 @@ export class AzureKubernetesCluster extends Construct {
       tags,
       // The autoscaler owns the node count after creation.
       lifecycle: { ignoreChanges: ['default_node_pool[0].node_count'] },
+      dependsOn: [subnetAccess, encryptionSetAccess, ...(props.dependsOn ?? [])],
+    });
+
+    new MonitorDiagnosticSetting(this, 'audit-logs', {
+      name: 'audit',
+      targetResourceId: this.cluster.id,
+      logAnalyticsWorkspaceId: this.logs.id,
+      logAnalyticsDestinationType: 'Dedicated',
+      enabledLog: AKS_AUDIT_LOG_CATEGORIES.map((category) => ({ category })),
+    });
+
+    // Managed Prometheus: the metrics add-on (monitor_metrics) ships to an Azure Monitor workspace through a
+    // data collection endpoint and rule associated with the cluster.
+    const prometheus = new MonitorWorkspace(this, 'prometheus', { ...base, name: `${props.name}-prometheus`, tags });
+    const endpoint = new MonitorDataCollectionEndpoint(this, 'prometheus-endpoint', {
+      ...base,
+      name: `${props.name}-prometheus`,
+      kind: 'Linux',
+      tags,
+    });
+    const rule = new MonitorDataCollectionRule(this, 'prometheus-rule', {
+      ...base,
+      name: `${props.name}-prometheus`,
+      kind: 'Linux',
+      dataCollectionEndpointId: endpoint.id,
+      dataSources: { prometheusForwarder: [{ name: 'PrometheusDataSource', streams: ['Microsoft-PrometheusMetrics'] }] },
+      destinations: { monitorAccount: [{ name: 'prometheus', monitorAccountId: prometheus.id }] },
+      dataFlow: [{ streams: ['Microsoft-PrometheusMetrics'], destinations: ['prometheus'] }],
+      tags,
+    });
+    new MonitorDataCollectionRuleAssociation(this, 'prometheus-rule-association', {
+      name: `${props.name}-prometheus`,
+      targetResourceId: this.cluster.id,
+      dataCollectionRuleId: rule.id,
+    });
+    new MonitorDataCollectionRuleAssociation(this, 'prometheus-endpoint-association', {
+      // Azure requires this exact name for the endpoint association.
+      name: 'configurationAccessEndpoint',
+      targetResourceId: this.cluster.id,
+      dataCollectionEndpointId: endpoint.id,
     });
 
     for (const pool of [...otherSystem, ...props.nodePools.filter((p) => p.purpose !== 'system')]) {
@@ -171,6 +275,7 @@ export class AzureKubernetesCluster extends Construct {
           osDiskSizeGb: 128,
           hostEncryptionEnabled: true,
           maxPods: 110,
+          temporaryNameForRotation: rotationName(pool.name),
           nodeLabels: { 'ceres.io/pool': pool.name, 'ceres.io/purpose': pool.purpose },
           ...(pool.spot
             ? { priority: 'Spot', evictionPolicy: 'Delete', spotMaxPrice: -1, nodeTaints: [AKS_SPOT_TAINT] }

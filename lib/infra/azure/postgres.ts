@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { ManagementLock } from '@cdktf/provider-azurerm/lib/management-lock';
+import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { PostgresqlFlexibleServer } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server';
 import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-active-directory-administrator';
 import { PostgresqlFlexibleServerConfiguration } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration';
@@ -38,13 +39,31 @@ export interface AzurePostgresProps {
    * @default 14
    */
   readonly backupRetentionDays?: number;
+  /**
+   * Zone-redundant standby and geo-redundant backups (HA environments).
+   * @default true
+   */
+  readonly highAvailability?: boolean;
+  /** Log Analytics workspace receiving the server logs. */
+  readonly logAnalyticsWorkspaceId: string;
   /** Tags. @default {} */
   readonly tags?: Record<string, string>;
 }
 
+/** Server parameters: TLS only, connection and DDL logging (Azure's equivalent of the RDS parameter group). */
+export const AZURE_POSTGRES_PARAMETERS: Readonly<Record<string, string>> = {
+  require_secure_transport: 'on',
+  ssl_min_protocol_version: 'TLSv1.2',
+  log_connections: 'on',
+  log_disconnections: 'on',
+  log_checkpoints: 'on',
+  log_statement: 'ddl',
+  log_min_duration_statement: '1000',
+};
+
 /**
  * PostgreSQL Flexible Server: VNet-integrated (delegated subnet + private DNS zone, public network access
- * disabled), zone-redundant HA, geo-redundant backups, Entra ID authentication only, TLS required, and a
+ * disabled), zone-redundant HA and geo-redundant backups in HA environments, server logs to Log Analytics, Entra ID authentication only, TLS required, and a
  * CanNotDelete lock (Azure's deletion protection).
  */
 export class AzurePostgres extends Construct {
@@ -54,6 +73,7 @@ export class AzurePostgres extends Construct {
     super(scope, id);
     const tags = props.tags ?? {};
     const base = { resourceGroupName: props.resourceGroupName };
+    const ha = props.highAvailability ?? true;
     const zone = new PrivateDnsZone(this, 'dns-zone', {
       ...base,
       name: `${props.name}.private.postgres.database.azure.com`,
@@ -76,9 +96,9 @@ export class AzurePostgres extends Construct {
       storageMb: props.storageMb ?? 131072,
       autoGrowEnabled: true,
       zone: '1',
-      highAvailability: { mode: 'ZoneRedundant', standbyAvailabilityZone: '2' },
+      highAvailability: ha ? { mode: 'ZoneRedundant', standbyAvailabilityZone: '2' } : undefined,
       backupRetentionDays: props.backupRetentionDays ?? 14,
-      geoRedundantBackupEnabled: true,
+      geoRedundantBackupEnabled: ha,
       delegatedSubnetId: props.delegatedSubnetId,
       privateDnsZoneId: zone.id,
       publicNetworkAccessEnabled: false,
@@ -96,15 +116,14 @@ export class AzurePostgres extends Construct {
       principalName: props.adminGroup.name,
       principalType: 'Group',
     });
-    new PostgresqlFlexibleServerConfiguration(this, 'require-tls', {
-      serverId: this.server.id,
-      name: 'require_secure_transport',
-      value: 'on',
-    });
-    new PostgresqlFlexibleServerConfiguration(this, 'min-tls', {
-      serverId: this.server.id,
-      name: 'ssl_min_protocol_version',
-      value: 'TLSv1.2',
+    for (const [name, value] of Object.entries(AZURE_POSTGRES_PARAMETERS)) {
+      new PostgresqlFlexibleServerConfiguration(this, `parameter-${name}`, { serverId: this.server.id, name, value });
+    }
+    new MonitorDiagnosticSetting(this, 'logs', {
+      name: 'postgresql-logs',
+      targetResourceId: this.server.id,
+      logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId,
+      enabledLog: [{ category: 'PostgreSQLLogs' }],
     });
     new ManagementLock(this, 'lock', {
       name: `${props.name}-no-delete`,

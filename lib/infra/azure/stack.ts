@@ -1,10 +1,12 @@
 import { Construct } from 'constructs';
 import { AzurermBackend, TerraformVariable } from 'cdktf';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { alphanumeric } from '../names';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { AzureBackupStorage } from './backup-storage';
+import { AzureDiskEncryption } from './disk-encryption';
 import { AzureKubernetesCluster } from './kubernetes-cluster';
 import { AzureNetwork } from './network';
 import { AzurePostgres } from './postgres';
@@ -58,8 +60,22 @@ export class AzurePlatformStack extends PlatformStack {
       description: 'Display name of that group (PostgreSQL Entra administrator principal name).',
     });
 
+    const runnerRanges = new TerraformVariable(this, 'terraform_runner_ip_ranges', {
+      type: 'list(string)',
+      nullable: false,
+      description: 'Public egress IP ranges of the machine running Terraform, let through the Key Vault firewall (it creates the disk encryption key).',
+    });
+
     new AzurermProvider(this, 'azurerm', {
-      features: [{}],
+      features: [
+        {
+          // The backup account has no public network access: never call its data plane (blob, queue, static
+          // website endpoints), which would answer 403 from outside the VNet on every plan and apply.
+          storage: [{ dataPlaneAvailable: false }],
+          // The vault has purge protection: destroying must not try to purge, and a re-create recovers it.
+          keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }],
+        },
+      ],
       subscriptionId: subscriptionId.stringValue,
       tenantId: tenantId.stringValue,
       // Shared keys are off on our storage accounts: data-plane calls use Entra ID.
@@ -72,11 +88,23 @@ export class AzurePlatformStack extends PlatformStack {
     if (!cluster.networkCidr) throw new Error(`cluster '${cluster.name}' needs a networkCidr`);
     this.network = new AzureNetwork(this, 'network', { ...base, name: cluster.name, cidr: cluster.networkCidr });
 
+    const client = new DataAzurermClientConfig(this, 'client');
+    const diskEncryption = new AzureDiskEncryption(this, 'disk-encryption', {
+      ...base,
+      vaultName: `${cluster.name}-des`,
+      name: `${cluster.name}-disks`,
+      tenantId: tenantId.stringValue,
+      terraformObjectId: client.objectId,
+      allowedIpRanges: runnerRanges.listValue,
+    });
+
     this.kubernetes = new AzureKubernetesCluster(this, 'aks', {
       ...base,
       name: cluster.name,
       kubernetesVersion: cluster.kubernetesVersion,
       nodeSubnetId: this.network.nodeSubnet.id,
+      diskEncryptionSetId: diskEncryption.encryptionSet.id,
+      dependsOn: diskEncryption.ready,
       nodePools: cluster.nodePools,
       tenantId: tenantId.stringValue,
       adminGroupObjectIds: [adminGroupId.stringValue],
@@ -91,6 +119,8 @@ export class AzurePlatformStack extends PlatformStack {
       tenantId: tenantId.stringValue,
       adminGroup: { objectId: adminGroupId.stringValue, name: adminGroupName.stringValue },
       skuName: environment.sizing.ha ? 'GP_Standard_D4ds_v5' : 'GP_Standard_D2ds_v5',
+      highAvailability: environment.sizing.ha,
+      logAnalyticsWorkspaceId: this.kubernetes.logs.id,
     });
 
     this.backups = new AzureBackupStorage(this, 'backups', {

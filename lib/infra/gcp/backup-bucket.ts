@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 
 export interface GcpBackupBucketProps {
@@ -20,13 +21,17 @@ export interface GcpBackupBucketProps {
    * @default 90
    */
   readonly noncurrentRetentionDays?: number;
+  /** Cloud KMS key (in the bucket's location) encrypting new objects by default. */
+  readonly kmsKeyId: string;
+  /** Resources the bucket waits for (the key grant of the Cloud Storage service agent). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
   /** Labels. @default {} */
   readonly labels?: Record<string, string>;
 }
 
 /**
  * The GCS bucket for cross-region backups: uniform bucket-level access (no ACLs), public access prevention
- * enforced, versioning, soft delete, and a lifecycle moving data to Nearline and pruning old versions.
+ * enforced, CMEK by default, versioning, soft delete, and a lifecycle moving data to Nearline and pruning old versions.
  */
 export class GcpBackupBucket extends Construct {
   public readonly bucket: StorageBucket;
@@ -54,7 +59,9 @@ export class GcpBackupBucket extends Construct {
         },
         { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } },
       ],
+      encryption: { defaultKmsKeyName: props.kmsKeyId },
       labels: props.labels ?? {},
+      dependsOn: props.dependsOn,
     });
   }
 

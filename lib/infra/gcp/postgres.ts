@@ -30,13 +30,35 @@ export interface GcpPostgresProps {
    * @default 14
    */
   readonly retainedBackups?: number;
+  /**
+   * Regional (a standby in a second zone) or zonal.
+   * @default true
+   */
+  readonly highAvailability?: boolean;
   /** User labels. @default {} */
   readonly labels?: Record<string, string>;
 }
 
 /**
- * Cloud SQL for PostgreSQL: private IP only (no public IPv4), TLS only, regional HA, daily backups with
- * point-in-time recovery, IAM database authentication, deletion protection (both Terraform's and the API's).
+ * Database flags: IAM authentication, the CIS GCP 6.2 logging flags and pgAudit (DDL and role changes;
+ * run `CREATE EXTENSION pgaudit` in each database to start auditing it).
+ */
+export const CLOUD_SQL_FLAGS: Readonly<Record<string, string>> = {
+  'cloudsql.iam_authentication': 'on',
+  'cloudsql.enable_pgaudit': 'on',
+  'pgaudit.log': 'ddl,role',
+  log_connections: 'on',
+  log_disconnections: 'on',
+  log_error_verbosity: 'default',
+  log_statement: 'ddl',
+  log_min_messages: 'warning',
+  log_min_error_statement: 'error',
+  log_min_duration_statement: '-1',
+};
+
+/**
+ * Cloud SQL for PostgreSQL: private IP only (no public IPv4), TLS only, regional HA where asked, daily backups
+ * with point-in-time recovery, pgAudit and the CIS logging flags, IAM database authentication, deletion protection (both Terraform's and the API's).
  */
 export class GcpPostgres extends Construct {
   public readonly instance: SqlDatabaseInstance;
@@ -52,7 +74,7 @@ export class GcpPostgres extends Construct {
       settings: {
         tier: props.tier ?? 'db-custom-2-7680',
         edition: 'ENTERPRISE',
-        availabilityType: 'REGIONAL',
+        availabilityType: (props.highAvailability ?? true) ? 'REGIONAL' : 'ZONAL',
         diskType: 'PD_SSD',
         diskSize: props.diskSizeGb ?? 100,
         diskAutoresize: true,
@@ -69,11 +91,7 @@ export class GcpPostgres extends Construct {
           transactionLogRetentionDays: 7,
           backupRetentionSettings: { retainedBackups: props.retainedBackups ?? 14, retentionUnit: 'COUNT' },
         },
-        databaseFlags: [
-          { name: 'cloudsql.iam_authentication', value: 'on' },
-          { name: 'log_connections', value: 'on' },
-          { name: 'log_disconnections', value: 'on' },
-        ],
+        databaseFlags: Object.entries(CLOUD_SQL_FLAGS).map(([name, value]) => ({ name, value })),
         insightsConfig: { queryInsightsEnabled: true },
         maintenanceWindow: { day: 7, hour: 3, updateTrack: 'stable' },
         userLabels: props.labels ?? {},

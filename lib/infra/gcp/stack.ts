@@ -1,10 +1,15 @@
 import { Construct } from 'constructs';
 import { GcsBackend, TerraformVariable } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
+import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { GcpAutopilotCluster } from './autopilot-cluster';
 import { GcpBackupBucket } from './backup-bucket';
+import { GcpEncryptionKeys } from './encryption-keys';
 import { GcpNetwork } from './network';
 import { GcpPostgres } from './postgres';
 import { GcpWorkloadIdentities } from './workload-identities';
@@ -16,7 +21,18 @@ export const GCP_SERVICES = [
   'servicenetworking.googleapis.com',
   'sqladmin.googleapis.com',
   'iam.googleapis.com',
+  'cloudkms.googleapis.com',
+  'binaryauthorization.googleapis.com',
 ] as const;
+
+/** The Cloud KMS location of a GCS location (`EU` multi-region → `europe`; a region stays itself). */
+export function kmsLocationOf(gcsLocation: string): string {
+  const multi: Record<string, string> = { EU: 'europe', US: 'us', ASIA: 'asia' };
+  return multi[gcsLocation] ?? gcsLocation.toLowerCase();
+}
+
+/** Roles of the GKE node service account (what the reference autopilot modules grant, registry aside). */
+export const GKE_NODE_ROLES = ['roles/container.defaultNodeServiceAccount'] as const;
 
 export type GcpPlatformStackProps = PlatformStackProps;
 
@@ -62,6 +78,12 @@ export class GcpPlatformStack extends PlatformStack {
         new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
     );
 
+    const dnsZone = new TerraformVariable(this, 'dns_managed_zone', {
+      type: 'string',
+      nullable: false,
+      description: `Name of the Cloud DNS managed zone of ${cluster.baseDomain} (external-dns and cert-manager change records there only).`,
+    });
+
     if (!cluster.networkCidr) throw new Error(`cluster '${cluster.name}' needs a networkCidr`);
     this.network = new GcpNetwork(this, 'network', {
       name: cluster.name,
@@ -71,6 +93,35 @@ export class GcpPlatformStack extends PlatformStack {
       dependsOn: services,
     });
 
+    // Customer-managed keys: GKE Secrets (GKE service agent), node boot disks (Compute Engine service agent),
+    // backups (Cloud Storage service agent, key in the bucket's multi-region).
+    const projectNumber = new DataGoogleProject(this, 'project', { projectId: project }).number;
+    const storageAgent = new DataGoogleStorageProjectServiceAccount(this, 'storage-agent', { project, dependsOn: services }).emailAddress;
+    const backupLocation = gcsMultiRegion(region);
+    const keys = new GcpEncryptionKeys(this, 'keys', {
+      ringName: cluster.name,
+      project,
+      dependsOn: services,
+      labels,
+      keys: [
+        { name: 'gke-secrets', location: region, users: [`service-${projectNumber}@container-engine-robot.iam.gserviceaccount.com`] },
+        { name: 'gke-node-disks', location: region, users: [`service-${projectNumber}@compute-system.iam.gserviceaccount.com`] },
+        { name: 'backups', location: kmsLocationOf(backupLocation), users: [storageAgent] },
+      ],
+    });
+
+    // Nodes run as a dedicated account with the minimal node role, not the Compute Engine default account.
+    const nodeAccount = new ServiceAccount(this, 'gke-nodes', {
+      project,
+      accountId: `${cluster.name}-nodes`.slice(0, 30),
+      displayName: `GKE nodes of ${cluster.name}`,
+      dependsOn: services,
+    });
+    const nodeRoles = GKE_NODE_ROLES.map(
+      (role) =>
+        new ProjectIamMember(this, `gke-nodes-${role.split('/')[1]}`, { project, role, member: `serviceAccount:${nodeAccount.email}` }),
+    );
+
     this.kubernetes = new GcpAutopilotCluster(this, 'gke', {
       name: cluster.name,
       project,
@@ -79,6 +130,10 @@ export class GcpPlatformStack extends PlatformStack {
       subnetId: this.network.subnet.id,
       kubernetesVersion: cluster.kubernetesVersion,
       apiAllowedCidrs: cluster.apiAllowedCidrs,
+      nodeServiceAccount: nodeAccount.email,
+      secretsKeyId: keys.keyIds['gke-secrets'],
+      bootDiskKeyId: keys.keyIds['gke-node-disks'],
+      dependsOn: [...nodeRoles, ...keys.grants['gke-secrets'], ...keys.grants['gke-node-disks']],
       labels,
     });
 
@@ -89,13 +144,16 @@ export class GcpPlatformStack extends PlatformStack {
       networkId: this.network.network.id,
       privateServicesConnection: this.network.privateServicesConnection,
       tier: environment.sizing.ha ? 'db-custom-4-15360' : 'db-custom-2-7680',
+      highAvailability: environment.sizing.ha,
       labels,
     });
 
     this.backups = new GcpBackupBucket(this, 'backups', {
       name: `${cluster.name}-backups-${region}`,
       project,
-      location: gcsMultiRegion(region),
+      location: backupLocation,
+      kmsKeyId: keys.keyIds.backups,
+      dependsOn: keys.grants.backups,
       labels,
     });
 
@@ -103,6 +161,8 @@ export class GcpPlatformStack extends PlatformStack {
       prefix: `${props.platform.name}-${environment.name}`,
       project,
       backupBucket: this.backups.name,
+      dnsManagedZone: dnsZone.stringValue,
+      dependsOn: [this.kubernetes.cluster],
     });
 
     this.addPlatformOutputs(

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { DnsManagedZoneIamMember } from '@cdktf/provider-google/lib/dns-managed-zone-iam-member';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
@@ -11,6 +13,13 @@ export interface GcpWorkloadIdentitiesProps {
   readonly project: string;
   /** The backup bucket backup users may write to. */
   readonly backupBucket: string;
+  /** The Cloud DNS managed zone (name) DNS users may change: the cluster's zone. */
+  readonly dnsManagedZone: string;
+  /**
+   * What the Workload Identity bindings wait for: the cluster, whose creation creates the project's
+   * identity pool `<project>.svc.id.goog` (binding a member of a pool that does not exist fails).
+   */
+  readonly dependsOn: ITerraformDependable[];
   /**
    * The service accounts to bind.
    * @default PLATFORM_SERVICE_ACCOUNTS
@@ -21,7 +30,8 @@ export interface GcpWorkloadIdentitiesProps {
 /**
  * Workload Identity for the platform's service accounts: a Google service account each, which the
  * Kubernetes service account `<project>.svc.id.goog[<ns>/<ksa>]` may impersonate
- * (`roles/iam.workloadIdentityUser`), with bucket-scoped storage access or DNS admin.
+ * (`roles/iam.workloadIdentityUser`, bound once the cluster has created the pool), with bucket-scoped
+ * storage access or admin of the cluster's DNS zone (not the project's).
  */
 export class GcpWorkloadIdentities extends Construct {
   public readonly accounts: Record<string, ServiceAccount> = {};
@@ -43,6 +53,7 @@ export class GcpWorkloadIdentities extends Construct {
         serviceAccountId: account.name,
         role: 'roles/iam.workloadIdentityUser',
         member: `serviceAccount:${props.project}.svc.id.goog[${sa.namespace}/${sa.serviceAccount}]`,
+        dependsOn: props.dependsOn,
       });
       const member = `serviceAccount:${account.email}`;
       if (sa.access === 'backup-bucket') {
@@ -52,7 +63,14 @@ export class GcpWorkloadIdentities extends Construct {
           member,
         });
       } else {
-        new ProjectIamMember(this, `${sa.name}-dns-admin`, { project: props.project, role: 'roles/dns.admin', member });
+        // Record changes in the cluster's zone only; listing zones (read-only) project-wide.
+        new DnsManagedZoneIamMember(this, `${sa.name}-dns-zone-admin`, {
+          project: props.project,
+          managedZone: props.dnsManagedZone,
+          role: 'roles/dns.admin',
+          member,
+        });
+        new ProjectIamMember(this, `${sa.name}-dns-reader`, { project: props.project, role: 'roles/dns.reader', member });
       }
       this.accounts[sa.name] = account;
     }
