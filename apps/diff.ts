@@ -11,7 +11,7 @@
 import { join, resolve } from 'node:path';
 import { isUserError } from '../lib/core/errors';
 import { readTree } from '../lib/core/tree';
-import { diffDist, formatDistDiff } from '../lib/gitops/manifest-diff';
+import { diffDist, formatDistDiff } from '../lib/review/manifest-diff';
 import { PROJECT_ROOT, synthesize } from './synthesize';
 
 function arg(name: string): string | undefined {

@@ -1,6 +1,6 @@
 import { toYamlStream } from '../../lib/core/yaml';
-import { diffDist, formatDistDiff } from '../../lib/gitops/manifest-diff';
-import { lineDiff } from '../../lib/gitops/line-diff';
+import { diffDist, formatDistDiff } from '../../lib/review/manifest-diff';
+import { lineDiff } from '../../lib/review/line-diff';
 
 const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ceres' }, data });
