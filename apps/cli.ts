@@ -110,24 +110,25 @@ export function wantsColor(isTty: boolean | undefined, env: NodeJS.ProcessEnv = 
 export function processIo(): Io {
   const errTty = !!process.stderr.isTTY && !process.env.CI && process.env.TERM !== 'dumb';
   let shown = false;
+  // The status line shares the terminal with stdout and stderr: cleared before either writes.
+  const clear = () => {
+    if (shown) process.stderr.write('\r\u001b[K');
+    shown = false;
+  };
   return {
-    out: (l) => process.stdout.write(`${l}\n`),
+    out: (l) => {
+      clear();
+      process.stdout.write(`${l}\n`);
+    },
     err: (l) => {
-      if (shown) {
-        process.stderr.write('\r\u001b[K');
-        shown = false;
-      }
+      clear();
       process.stderr.write(`${l}\n`);
     },
     color: wantsColor(process.stdout.isTTY),
     errColor: wantsColor(process.stderr.isTTY),
     status: (text) => {
       if (!errTty) return;
-      if (text === undefined) {
-        if (shown) process.stderr.write('\r\u001b[K');
-        shown = false;
-        return;
-      }
+      if (text === undefined) return clear();
       const width = (process.stderr.columns ?? 80) - 1;
       process.stderr.write(`\r\u001b[K${text.length > width ? text.slice(0, width) : text}`);
       shown = true;
