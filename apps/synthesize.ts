@@ -1,22 +1,40 @@
-import { join, resolve } from 'node:path';
-import { parseTenantInput } from '../lib/core/input/documents';
-import { readInputDirectory } from '../lib/core/input/load';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { InputError, isUserError, SynthError } from '../lib/core/errors';
+import { APPROVALS_FILE, ApprovedDeletion, parseApprovals } from '../lib/core/input/approvals';
+import { displayPath, loadTenantInput, readInputFile } from '../lib/core/input/load';
 import { TenantInput } from '../lib/core/input/types';
 import { PlatformConfig } from '../lib/core/model';
 import { validatePlatform } from '../lib/core/platform-validation';
-import { synthesizeInfra } from './infra/main';
-import { EnvironmentSummary, synthesizePlatform } from './platform/main';
+import type { EnvironmentSummary } from './platform/main';
 import { platform as defaultPlatform } from './platform/platform';
 
-/** The project root (this file lives in apps/). */
-export const PROJECT_ROOT = resolve(__dirname, '..');
+/**
+ * The project root: where `apps/platform/` is. Set by the launcher (which runs this file compiled,
+ * from a cache folder); otherwise the first folder above this file that has `apps/platform/`.
+ */
+export const PROJECT_ROOT = ((): string => {
+  if (process.env.CERES_PROJECT_ROOT) return resolve(process.env.CERES_PROJECT_ROOT);
+  for (let dir = resolve(__dirname, '..'); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'apps', 'platform')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(__dirname, '..');
+  }
+})();
 export const DEFAULT_TENANTS_DIR = join(PROJECT_ROOT, 'apps', 'platform', 'tenants');
+export const DEFAULT_APPROVALS_FILE = join(PROJECT_ROOT, APPROVALS_FILE);
+const PLATFORM_FILE = 'apps/platform/platform.ts';
 
 export interface SynthesizeOptions {
   /** The platform description. @default the embedded apps/platform/platform.ts */
   readonly platform?: PlatformConfig;
   /** Directory of tenant input documents. @default apps/platform/tenants */
   readonly tenantsDir?: string;
+  /** Render only these environments (and their Terraform stacks). @default every environment */
+  readonly environments?: readonly string[];
+  /** The approved deletions file; read when it exists. @default apps/platform/approved-deletions.yaml */
+  readonly approvalsFile?: string;
+  /** Told when a step starts (progress display). */
+  readonly onStep?: (step: string) => void;
 }
 
 export interface SynthesisResult {
@@ -24,22 +42,106 @@ export interface SynthesisResult {
   readonly files: Map<string, string>;
   readonly summary: readonly EnvironmentSummary[];
   readonly input: TenantInput;
+  /** The approved deletions (empty without the file). */
+  readonly approvals: readonly ApprovedDeletion[];
   readonly timings: { readonly inputMs: number; readonly kubernetesMs: number; readonly terraformMs: number };
+}
+
+/** Whether a dist/ path belongs to one of `environments` (its folder, or one of its Terraform stacks). */
+export function inEnvironments(environments: readonly string[] | undefined): (path: string) => boolean {
+  if (!environments) return () => true;
+  return (path) => environments.some((e) => path.startsWith(`${e}/`) || path.startsWith(`terraform/${e}-`));
+}
+
+/**
+ * Something in apps/ or lib/ threw while rendering (a bug, or input the validator let through): the
+ * message, the construct path when the error names one, the input document it comes from when that
+ * can be told, and never a stack trace (unless CERES_DEBUG is set).
+ */
+export function describeCrash(err: unknown, step: string, input?: TenantInput): string {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const message = e.message.split('\n')[0].replace(/\s+/g, ' ').trim();
+  const path = /construct at path '([^']+)'/.exec(e.message)?.[1] ?? /\bat path '([^']+)'/.exec(e.message)?.[1];
+  const haystack = `${path ?? ''} ${e.message}`;
+  const sources: string[] = [];
+  for (const t of input?.tenants ?? []) {
+    if (new RegExp(`\\b(tenant-)?${t.tenantId}\\b`).test(haystack)) sources.push(`CeresTenant/${t.name} (${t.source.file}, document ${t.source.document})`);
+  }
+  for (const d of input?.databases ?? []) {
+    if (new RegExp(`\\b${d.name}\\b`).test(haystack)) sources.push(`CeresDatabase/${d.name} (${d.source.file}, document ${d.source.document})`);
+  }
+  const from = sources.length ? `; it comes from ${sources.slice(0, 3).join(', ')}` : step.includes('Terraform') ? `; check ${PLATFORM_FILE}` : '';
+  const debug = process.env.CERES_DEBUG ? `\n${e.stack}` : ' (this is a bug in apps/ or lib/ unless the input is at fault; CERES_DEBUG=1 prints the stack trace)';
+  return `${step}${path ? `: ${path}` : ''}: ${message}${from}${debug}`;
+}
+
+function guarded<T>(step: string, input: TenantInput | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (isUserError(err)) throw err;
+    throw new SynthError([describeCrash(err, step, input)]);
+  }
 }
 
 /**
  * Everything `npm run synth` produces, in memory: validates the platform description and the tenant
- * input, renders every environment's manifests and the Terraform stacks. Throws InputError / SynthError on user mistakes.
+ * input, renders every environment's manifests and the Terraform stacks. Throws InputError /
+ * SynthError on user mistakes, and turns anything else a construct throws into a SynthError that
+ * says where.
  */
 export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
-  const platform = options.platform ?? defaultPlatform;
+  const full = options.platform ?? defaultPlatform;
+  const step = options.onStep ?? (() => undefined);
   const t0 = performance.now();
-  validatePlatform(platform, 'apps/platform/platform.ts');
-  const input = parseTenantInput(readInputDirectory(options.tenantsDir ?? DEFAULT_TENANTS_DIR, PROJECT_ROOT));
+  step('validating the input');
+  const issues: InputError['issues'][number][] = [];
+  const collect = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof InputError) issues.push(...err.issues);
+      else throw err;
+    }
+  };
+  collect(() => validatePlatform(full, PLATFORM_FILE));
+  const unknown = (options.environments ?? []).filter((e) => !full.environments.some((x) => x.name === e));
+  if (unknown.length) {
+    issues.push({ file: PLATFORM_FILE, message: `no environment ${unknown.join(', ')}; the platform has ${full.environments.map((e) => e.name).join(', ')}` });
+  }
+  const tenantsDir = options.tenantsDir ?? DEFAULT_TENANTS_DIR;
+  let input: TenantInput | undefined;
+  collect(() => {
+    input = loadTenantInput({
+      dir: tenantsDir,
+      root: PROJECT_ROOT,
+      strayScan: resolve(tenantsDir) === DEFAULT_TENANTS_DIR ? { appsDir: join(PROJECT_ROOT, 'apps'), known: [APPROVALS_FILE] } : undefined,
+    });
+  });
+  const approvalsFile = options.approvalsFile ?? DEFAULT_APPROVALS_FILE;
+  let approvals: ApprovedDeletion[] = [];
+  if (options.approvalsFile && !existsSync(approvalsFile)) issues.push({ file: displayPath(approvalsFile, PROJECT_ROOT), message: 'the approved deletions file does not exist' });
+  else if (existsSync(approvalsFile)) collect(() => (approvals = parseApprovals(readInputFile(approvalsFile, displayPath(approvalsFile, PROJECT_ROOT)))));
+  if (issues.length) throw new InputError(issues);
+  const tenantInput = input!;
+
+  const platform = options.environments ? { ...full, environments: full.environments.filter((e) => options.environments!.includes(e.name)) } : full;
   const t1 = performance.now();
-  const { files, summary } = synthesizePlatform(platform, input);
+  // Loaded here, not at the top: `ceres --help` and input errors need neither cdk8s nor cdktf.
+  const { synthesizePlatform } = require('./platform/main') as typeof import('./platform/main');
+  const { synthesizeInfra } = require('./infra/main') as typeof import('./infra/main');
+  const files = new Map<string, string>();
+  const summary: EnvironmentSummary[] = [];
+  // One environment at a time, so that a failure names its environment.
+  for (const env of platform.environments) {
+    step(`rendering ${env.name}`);
+    const rendered = guarded(`while rendering ${env.name}`, tenantInput, () => synthesizePlatform({ ...platform, environments: [env] }, tenantInput));
+    for (const [path, content] of rendered.files) files.set(path, content);
+    summary.push(...rendered.summary);
+  }
   const t2 = performance.now();
-  for (const [path, content] of synthesizeInfra(platform)) files.set(path, content);
+  step('rendering the Terraform stacks');
+  for (const [path, content] of guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform))) files.set(path, content);
   const t3 = performance.now();
-  return { files, summary, input, timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2 } };
+  return { files, summary, input: tenantInput, approvals, timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2 } };
 }

@@ -15,13 +15,20 @@ export interface InputIssue {
   readonly path?: string;
   /** What is wrong and what is allowed. */
   readonly message: string;
+  /** 1-based line and column in the file, when known (YAML syntax errors). */
+  readonly line?: number;
+  readonly column?: number;
+  /** Source lines around the problem, the last one a caret under the column (YAML syntax errors). */
+  readonly excerpt?: readonly string[];
 }
 
+/** One line naming the file, document, object and field, then the message; an excerpt follows on further lines. */
 export function formatIssue(issue: InputIssue): string {
   const where = [issue.file];
   if (issue.document !== undefined) where.push(`document ${issue.document}${issue.object ? ` (${issue.object})` : ''}`);
   const loc = where.join(', ');
-  return issue.path ? `${loc}: ${issue.path}: ${issue.message}` : `${loc}: ${issue.message}`;
+  const head = issue.path ? `${loc}: ${issue.path}: ${issue.message}` : `${loc}: ${issue.message}`;
+  return issue.excerpt?.length ? `${head}\n${issue.excerpt.map((l) => `      ${l}`).join('\n')}` : head;
 }
 
 /** The input is wrong: every issue found, reported together. */

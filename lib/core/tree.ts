@@ -2,22 +2,67 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Reads every file under `dir` into a map of relative path (forward slashes) → content. Hidden
- * entries (`.terraform/` left by `terraform init`) are never synthesized and are skipped.
+ * Terraform's working files in a stack folder (`dist/terraform/<stack>/`): never synthesized, kept
+ * across synths (the writer carries them over) and left out of every comparison. `.terraform/`
+ * (providers, modules) and plans are gitignored; `.terraform.lock.hcl` is committed per stack.
  */
-export function readTree(dir: string): Map<string, string> {
+export const TERRAFORM_WORKING_FILES: readonly RegExp[] = [
+  /^\.terraform$/,
+  /^\.terraform\.lock\.hcl$/,
+  /^\.terraform\.tfstate\.lock\.info$/,
+  /\.tfplan$/,
+  /\.tfstate$/,
+  /\.tfstate\.backup$/,
+];
+
+/** Whether a name directly inside `terraform/<stack>/` is one of Terraform's working files. */
+export function isTerraformWorkingFile(name: string): boolean {
+  return TERRAFORM_WORKING_FILES.some((re) => re.test(name));
+}
+
+/**
+ * Whether a path relative to dist/ is synthesized output: not hidden (no segment starting with
+ * `.`) and not a Terraform working file of a stack folder.
+ */
+export function isGeneratedPath(path: string): boolean {
+  const parts = path.split('/');
+  if (parts.some((p) => p.startsWith('.'))) return false;
+  return !(parts[0] === 'terraform' && parts.length === 3 && isTerraformWorkingFile(parts[2]));
+}
+
+/**
+ * Reads every file under `dir` into a map of relative path (forward slashes) → content. Hidden
+ * entries and Terraform's working files (`.terraform/`, lock file, plans, state) are never
+ * synthesized and are skipped.
+ */
+export function readTree(dir: string, filter: (path: string) => boolean = () => true): Map<string, string> {
   const out = new Map<string, string>();
   if (!existsSync(dir)) return out;
   const walk = (rel: string) => {
     for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      if (e.name.startsWith('.')) continue;
       const p = rel ? `${rel}/${e.name}` : e.name;
+      if (!isGeneratedPath(p)) continue;
       if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.set(p, readFileSync(join(dir, p), 'utf8'));
+      else if (e.isFile() && filter(p)) out.set(p, readFileSync(join(dir, p), 'utf8'));
     }
   };
   walk('');
   return out;
+}
+
+/**
+ * Terraform working files and folders present in `dir` (a dist/ folder), relative to it
+ * (`terraform/prod-aws/.terraform`, `terraform/prod-aws/plan.tfplan`): what the writer carries over.
+ */
+export function terraformWorkingEntries(dir: string): string[] {
+  const root = join(dir, 'terraform');
+  if (!existsSync(root)) return [];
+  const out: string[] = [];
+  for (const stack of readdirSync(root, { withFileTypes: true })) {
+    if (!stack.isDirectory()) continue;
+    for (const e of readdirSync(join(root, stack.name))) if (isTerraformWorkingFile(e)) out.push(`terraform/${stack.name}/${e}`);
+  }
+  return out.sort();
 }
 
 export interface TreeDiff {

@@ -1,18 +1,34 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { terraformWorkingEntries } from './tree';
 
 export interface WriteOptions {
   /** Called after the new tree is complete and before the swap (tests use it to simulate a crash). */
   readonly beforeSwap?: () => void;
+  /**
+   * Entries of the current tree (paths relative to it, files or folders) to keep in the new one.
+   * @default Terraform's working files of every stack folder that is still written (`.terraform/`,
+   * `.terraform.lock.hcl`, plans, state): a synth never costs a `terraform init`
+   */
+  readonly carryOver?: (current: string, files: ReadonlyMap<string, string>) => readonly string[];
 }
 
 const TMP_PREFIX = '.dist-tmp-';
 const OLD_PREFIX = '.dist-old-';
 
+/** Terraform working files of the stacks that `files` still has. */
+export function terraformCarryOver(current: string, files: ReadonlyMap<string, string>): string[] {
+  const stacks = new Set<string>();
+  for (const p of files.keys()) if (p.startsWith('terraform/')) stacks.add(p.split('/').slice(0, 2).join('/'));
+  return terraformWorkingEntries(current).filter((e) => stacks.has(e.split('/').slice(0, 2).join('/')));
+}
+
 /**
- * Replaces `distDir` with exactly `files` (paths relative to it → content): the new tree is written
- * to a temporary sibling, then swapped in with two renames, and the old tree removed. Files of
- * removed resources disappear; a failure before the swap leaves `distDir` byte-for-byte untouched.
+ * Replaces `distDir` with exactly `files` (paths relative to it → content), plus the entries
+ * `carryOver` keeps: the new tree is written to a temporary sibling, the kept entries are brought
+ * in (folders moved, files copied), then the trees are swapped with two renames and the old one
+ * removed. Files of removed resources disappear; a failure before the swap leaves `distDir`
+ * byte-for-byte untouched.
  */
 export function writeTreeAtomically(distDir: string, files: ReadonlyMap<string, string>, options: WriteOptions = {}): void {
   const parent = dirname(distDir);
@@ -26,6 +42,10 @@ export function writeTreeAtomically(distDir: string, files: ReadonlyMap<string, 
   }
   const tmp = join(parent, `${TMP_PREFIX}${base}-${process.pid}`);
   const old = join(parent, `${OLD_PREFIX}${base}-${process.pid}`);
+  const moved: string[] = [];
+  const moveBack = () => {
+    for (const rel of moved.splice(0)) if (existsSync(join(tmp, rel)) && !existsSync(join(distDir, rel))) renameSync(join(tmp, rel), join(distDir, rel));
+  };
   try {
     const dirs = new Set<string>();
     for (const path of [...files.keys()].sort()) {
@@ -40,7 +60,24 @@ export function writeTreeAtomically(distDir: string, files: ReadonlyMap<string, 
     }
     if (!dirs.size) mkdirSync(tmp, { recursive: true });
     options.beforeSwap?.();
+    const keep = existsSync(distDir) ? (options.carryOver ?? terraformCarryOver)(distDir, files) : [];
+    for (const rel of keep) {
+      if (rel.startsWith('/') || rel.split('/').includes('..')) throw new Error(`refusing to carry over a path outside ${base}/: ${rel}`);
+      const from = join(distDir, rel);
+      const to = join(tmp, rel);
+      if (!existsSync(from) || existsSync(to)) continue;
+      mkdirSync(dirname(to), { recursive: true });
+      if (lstatSync(from).isDirectory()) {
+        // Folders (.terraform/ with provider binaries) are moved: cheap, and put back on failure.
+        renameSync(from, to);
+        moved.push(rel);
+      } else {
+        // Files (lock file, plans, state) are copied: never lost, whatever happens next.
+        copyFileSync(from, to);
+      }
+    }
   } catch (err) {
+    moveBack();
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
@@ -50,8 +87,10 @@ export function writeTreeAtomically(distDir: string, files: ReadonlyMap<string, 
     renameSync(tmp, distDir);
   } catch (err) {
     if (hadDist) renameSync(old, distDir);
+    moveBack();
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
   if (hadDist) rmSync(old, { recursive: true, force: true });
 }
+

@@ -2,5 +2,3 @@
 export * from './argo-cd';
 export * from './controller-owned-fields';
 export * from './gitops-addon';
-export * from './line-diff';
-export * from './manifest-diff';

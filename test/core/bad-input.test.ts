@@ -1,96 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSynth } from '../../apps/synth';
+import { PROJECT_ROOT } from '../../apps/synthesize';
+import { formatIssue, InputError } from '../../lib/core/errors';
+import { loadTenantInput } from '../../lib/core/input/load';
 import { readTree } from '../../lib/core/tree';
+import { backup, CASES, tenant, tenantSpec } from './bad-input-cases';
 
 /**
  * Malformed tenant input must be refused with a message naming the file, the document, the field
  * and what is allowed; the exit code is non-zero, no stack trace is printed and dist/ is untouched.
  */
-
-const VALID_TENANT = `apiVersion: ceres.io/v1
-kind: CeresTenant
-metadata: { name: good-tenant }
-spec: { displayName: Good, tenantId: good-001, keycloakRealm: good-realm, databaseSchema: good_db, subscriptionLevel: starter }
-`;
-
-const tenant = (spec: string, name = 'bad-tenant') => `apiVersion: ceres.io/v1
-kind: CeresTenant
-metadata: { name: ${name} }
-spec: ${spec}
-`;
-const tenantSpec = (over: Record<string, string>) => {
-  const base: Record<string, string> = {
-    displayName: 'Bad',
-    tenantId: 'bad-001',
-    keycloakRealm: 'bad-realm',
-    databaseSchema: 'bad_db',
-    subscriptionLevel: 'starter',
-    ...over,
-  };
-  return `{ ${Object.entries(base)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${k}: ${v}`)
-    .join(', ')} }`;
-};
-const database = (spec: string) => `apiVersion: ceres.io/v1
-kind: CeresDatabase
-metadata: { name: bad-db }
-spec: ${spec}
-`;
-const backup = (over: Record<string, string>) => {
-  const base: Record<string, string> = {
-    schedulePolicy: '"0 2 * * *"',
-    retentionDays: '30',
-    includeNamespaces: '[ceres]',
-    storageLocation: '"s3://ceres-backups/"',
-    ...over,
-  };
-  return `apiVersion: ceres.io/v1
-kind: CeresBackup
-metadata: { name: bad-backup }
-spec: { ${Object.entries(base)
-    .map(([k, v]) => `${k}: ${v}`)
-    .join(', ')} }
-`;
-};
-
-const F = 'input/bad.yaml';
-
-const CASES: [string, string, string[]][] = [
-  ['YAML syntax', 'apiVersion: ceres.io/v1\nkind: [CeresTenant\n', [`${F}, document 1: YAML syntax error at line 3, column 1`]],
-  ['duplicate YAML keys', VALID_TENANT.replace('kind: CeresTenant', 'kind: CeresTenant\nkind: CeresTenant'), [`${F}, document 1: YAML syntax error at line 3, column 1: Map keys must be unique`]],
-  ['a document that is not a mapping', '- just\n- a list\n', [`${F}, document 1: expected a mapping with apiVersion, kind, metadata and spec`]],
-  ['unknown apiVersion', tenant(tenantSpec({})).replace('ceres.io/v1', 'ceres.io/v2'), [`${F}, document 1 (CeresTenant/bad-tenant): apiVersion: "ceres.io/v2" is not supported; use "ceres.io/v1"`]],
-  ['unknown kind', tenant(tenantSpec({})).replace('CeresTenant', 'CeresTennant'), [`${F}, document 1 (CeresTennant/bad-tenant): kind: "CeresTennant" is not a known kind; allowed: CeresTenant, CeresDatabase, CeresBackup (did you mean "CeresTenant"?)`]],
-  ['missing required field', tenant(tenantSpec({ keycloakRealm: '' })), [`${F}, document 1 (CeresTenant/bad-tenant): spec.keycloakRealm: is required (a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit))`]],
-  ['misspelt field', tenant(tenantSpec({ tenantId: '', tenantID: 'bad-001' })), [
-    `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantID: unknown field (did you mean "tenantId"?); allowed fields: displayName, tenantId, keycloakRealm, databaseSchema, subscriptionLevel, environments, secrets`,
-    `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: is required`,
-  ]],
-  ['unknown subscription level', tenant(tenantSpec({ subscriptionLevel: 'premium' })), [`${F}, document 1 (CeresTenant/bad-tenant): spec.subscriptionLevel: "premium" is not allowed; allowed: "starter", "professional", "enterprise"`]],
-  ['tenantId not a DNS label', tenant(tenantSpec({ tenantId: 'Acme_001' })), [`${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: "Acme_001" is not a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)`]],
-  ['tenantId too long for derived names', tenant(tenantSpec({ tenantId: 'a'.repeat(49) })), [`${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: "${'a'.repeat(49)}" is 49 characters; at most 48 are allowed`]],
-  ['metadata.name not a DNS label', tenant(tenantSpec({}), 'Bad.Tenant'), [`${F}, document 1 (CeresTenant/Bad.Tenant): metadata.name: "Bad.Tenant" is not a DNS-1123 label`]],
-  ['databaseSchema not a Postgres identifier', tenant(tenantSpec({ databaseSchema: 'acme-db' })), [`${F}, document 1 (CeresTenant/bad-tenant): spec.databaseSchema: "acme-db" is not a PostgreSQL identifier: use lowercase letters, digits and '_', starting with a letter or '_'`]],
-  ['databaseSchema a reserved word', tenant(tenantSpec({ databaseSchema: 'select' })), [`${F}, document 1 (CeresTenant/bad-tenant): spec.databaseSchema: "select" is a reserved PostgreSQL key word; choose another name`]],
-  ['unknown environment', tenant(tenantSpec({ environments: '[prod, production]' })), [`${F}, document 1 (CeresTenant/bad-tenant): spec.environments[1]: "production" is not allowed; allowed: "dev", "staging", "prod"`]],
-  ['unsupported Postgres version', VALID_TENANT + '---\n' + database('{ type: postgres, replicas: 1, size: 10Gi, version: "12", tenantId: good-001 }'), [`${F}, document 2 (CeresDatabase/bad-db): spec.version: "12" is not allowed; allowed: "14", "15", "16", "17"`]],
-  ['replicas of the wrong type', VALID_TENANT + '---\n' + database('{ type: postgres, replicas: three, size: 10Gi, version: "16", tenantId: good-001 }'), [`${F}, document 2 (CeresDatabase/bad-db): spec.replicas: expected a whole number from 1 to 9, got the string "three"`]],
-  ['replicas out of range', VALID_TENANT + '---\n' + database('{ type: postgres, replicas: 0, size: 10Gi, version: "16", tenantId: good-001 }'), [`${F}, document 2 (CeresDatabase/bad-db): spec.replicas: 0 is out of range; allowed: 1 to 9`]],
-  ['malformed quantity', VALID_TENANT + '---\n' + database('{ type: postgres, replicas: 1, size: 100GB, version: "16", tenantId: good-001 }'), [`${F}, document 2 (CeresDatabase/bad-db): spec.size: "100GB" is not a Kubernetes quantity such as "100Gi"`]],
-  ['database for an unknown tenant', VALID_TENANT + '---\n' + database('{ type: postgres, replicas: 1, size: 10Gi, version: "16", tenantId: good-002 }'), [`${F}, document 2 (CeresDatabase/bad-db): spec.tenantId: no CeresTenant has tenantId "good-002" (did you mean "good-001"?); known tenantIds: good-001`]],
-  ['cron with four fields', backup({ schedulePolicy: '"0 2 * *"' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.schedulePolicy: "0 2 * *" is not a 5-field cron expression (minute hour day-of-month month day-of-week, e.g. "0 2 * * *"); found 4 fields`]],
-  ['cron value out of range', backup({ schedulePolicy: '"61 2 * * *"' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.schedulePolicy: cron minute value "61" is out of range; allowed: 0-59`]],
-  ['unsupported storage scheme', backup({ storageLocation: '"ftp://backups/"' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.storageLocation: scheme "ftp://" is not supported; allowed: s3://, gs://, azure://`]],
-  ['retention out of range', backup({ retentionDays: '0' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.retentionDays: 0 is out of range; allowed: 1 to 3650`]],
-  ['namespace glob matching nothing', backup({ includeNamespaces: '[ceres, "team-*"]' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.includeNamespaces[1]: glob "team-*" matches no namespace the platform creates; known namespaces: `]],
-  ['duplicate tenantId', VALID_TENANT + '---\n' + VALID_TENANT.replace('good-tenant', 'other-tenant').replace('good-realm', 'other-realm'), [`${F}, document 2 (CeresTenant/other-tenant): spec.tenantId: tenantId "good-001" is already used by CeresTenant/good-tenant (${F}, document 1); it must be unique`]],
-  ['duplicate name', VALID_TENANT + '---\n' + VALID_TENANT.replace('good-001', 'good-002').replace('good-realm', 'other-realm'), [`${F}, document 2 (CeresTenant/good-tenant): metadata.name: CeresTenant name "good-tenant" is already used by CeresTenant/good-tenant (${F}, document 1); it must be unique`]],
-  ['plaintext in a sealed secret', tenant(tenantSpec({ secrets: '[{ name: db, sealed: { encryptedData: { password: "hunter2!" } } }]' })), [`${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0].sealed.encryptedData.password: "hunter2!" is not kubeseal output (base64); plaintext values are never accepted`]],
-  ['secret both sealed and external', tenant(tenantSpec({ secrets: '[{ name: db, sealed: { encryptedData: { p: QUJD } }, external: { store: vault, key: a/b } }]' })), [`${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0]: set exactly one of sealed, external (found sealed and external)`]],
-];
 
 describe('bad tenant input', () => {
   let work: string;
@@ -136,5 +57,124 @@ describe('bad tenant input', () => {
     expect(text).toContain('input/b.yaml, document 1 (CeresBackup/bad-backup): spec.schedulePolicy');
     expect(text).toContain('input/b.yaml, document 1 (CeresBackup/bad-backup): spec.retentionDays');
     expect(readTree(out)).toEqual(before);
+  });
+});
+
+/**
+ * The mistakes a new user made (issue 14): each gives one clear, located message and a non-zero
+ * exit, and nothing else (no parser noise, no consequences of the same mistake, no stack trace).
+ */
+describe('mistakes caught at the first command', () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'ceres-mistakes-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  /** Runs synth on tenant files; returns the exit code and stderr with the work folder stripped. */
+  const synthWith = (files: Record<string, string>) => {
+    const dir = join(work, 'tenants');
+    rmSync(dir, { recursive: true, force: true });
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
+    const err: string[] = [];
+    const code = runSynth(['--tenants', dir, '--out', join(work, 'out')], { out: () => undefined, err: (l) => err.push(l) });
+    return { code, text: err.join('\n').split(`${work}/`).join('') };
+  };
+  const EXAMPLE = readFileSync(join(PROJECT_ROOT, 'apps/platform/tenants/acme.yaml'), 'utf8');
+  const BACKUPS = readFileSync(join(PROJECT_ROOT, 'apps/platform/tenants/backups.yaml'), 'utf8');
+
+  it('one bad indentation: one message with line, column and a source excerpt with a caret', () => {
+    const bad = EXAMPLE.replace('\n  tenantId: acme-001', '\n   tenantId: acme-001');
+    const { code, text } = synthWith({ 'acme.yaml': bad, 'backups.yaml': BACKUPS });
+    expect(code).toBe(1);
+    expect(text).toContain('1 problem in the platform input');
+    const line = bad.split('\n').findIndex((l) => l.includes('   tenantId: acme-001')) + 1;
+    expect(text).toMatch(/tenants\/acme\.yaml, document 1: YAML syntax error at line \d+, column \d+: .*check the indentation/);
+    expect(text).toContain(`${line} |    tenantId: acme-001`);
+    expect(text).toMatch(/\n\s+\| +\^/);
+    expect(text).not.toContain('matches no namespace'); // the backup of tenant-acme-001 is not blamed too
+    expect(text).not.toContain('no CeresTenant has tenantId'); // nor its database
+  });
+
+  it('a misspelt field: the field, not its database or the backup glob naming its namespace', () => {
+    const { code, text } = synthWith({ 'acme.yaml': EXAMPLE.replace('  tenantId: acme-001', '  tenantID: acme-001'), 'backups.yaml': BACKUPS });
+    expect(code).toBe(1);
+    expect(text).toContain('2 problems in the platform input'); // the unknown field, and the required one it misses
+    expect(text).toContain('spec.tenantID: unknown field (did you mean "tenantId"?)');
+    expect(text).toContain('spec.tenantId: is required');
+    expect(text).not.toContain('matches no namespace');
+    expect(text).not.toContain('no CeresTenant has tenantId');
+  });
+
+  it('a 9 MB `kubectl get -o yaml` dump: one message, fast, without parsing it', () => {
+    const item = '- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: web-0\n    namespace: default\n  spec:\n    containers:\n    - name: web\n      image: nginx\n';
+    const dump = `apiVersion: v1\nitems:\n${item.repeat(Math.ceil((9 * 1024 * 1024) / item.length))}kind: List\nmetadata:\n  resourceVersion: ""\n`;
+    const t0 = performance.now();
+    const { code, text } = synthWith({ 'dump.yaml': dump, 'acme.yaml': EXAMPLE });
+    expect(performance.now() - t0).toBeLessThan(15000);
+    expect(code).toBe(1);
+    expect(text).toContain('1 problem in the platform input');
+    expect(text).toContain('tenants/dump.yaml: not a CERES input file: its first document has apiVersion "v1"');
+    expect(text.length).toBeLessThan(1000);
+  });
+
+  it('a small foreign file (Helm values, a Deployment): once, not once per document', () => {
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: {}\n---\n';
+    const { code, text } = synthWith({ 'web.yaml': deployment.repeat(40) });
+    expect(code).toBe(1);
+    expect(text).toContain('1 problem in the platform input');
+    expect(text).toContain('tenants/web.yaml: not a CERES input file: its first document has apiVersion "apps/v1", kind "Deployment"');
+  });
+
+  it('caps the problems of one file and counts the rest', () => {
+    const docs = Array.from({ length: 25 }, (_, i) => tenant(tenantSpec({ tenantId: `t-${i}`, keycloakRealm: `r-${i}`, subscriptionLevel: 'gold' }), `t${i}`)).join('---\n');
+    const { code, text } = synthWith({ 'many.yaml': docs });
+    expect(code).toBe(1);
+    expect(text.match(/spec\.subscriptionLevel: "gold" is not allowed/g)).toHaveLength(10);
+    expect(text).toContain('tenants/many.yaml: 15 more problems in this file not shown; fix these first');
+  });
+
+  it('YAML in a sub-folder of the tenants folder is reported, not ignored', () => {
+    const { code, text } = synthWith({ 'acme.yaml': EXAMPLE, 'team-a/globex.yaml': EXAMPLE.replace(/acme/g, 'globex') });
+    expect(code).toBe(1);
+    expect(text).toContain('1 problem in the platform input');
+    expect(text).toContain('tenants/team-a/globex.yaml: sub-folders of tenants/ are not read; move the file into tenants/ itself');
+  });
+
+  it('a CERES document of another kind in the tenants folder says where it belongs', () => {
+    const { code, text } = synthWith({ 'approved.yaml': 'apiVersion: ceres.io/v1\nkind: CeresApprovedDeletions\nmetadata: { name: x }\nspec: { deletions: [] }\n' });
+    expect(code).toBe(1);
+    expect(text).toContain('kind: a CeresApprovedDeletions document does not belong among the tenant documents; move it to apps/platform/approved-deletions.yaml');
+  });
+
+  it('an empty optional field is reported instead of silently meaning the default', () => {
+    const { code, text } = synthWith({ 'acme.yaml': tenant(`${tenantSpec({}).slice(0, -2)}, environments: }`) });
+    expect(code).toBe(1);
+    expect(text).toContain('spec.environments: is empty; give a list of one of "dev", "staging", "prod", or remove the line for the default');
+  });
+
+  it('YAML files outside the tenants folder are reported (apps/platform/*.yaml, apps/platform/tenant/)', () => {
+    const root = join(work, 'project');
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(join(root, 'apps', 'platform', 'tenants'), { recursive: true });
+    mkdirSync(join(root, 'apps', 'platform', 'tenant'), { recursive: true });
+    writeFileSync(join(root, 'apps', 'platform', 'tenants', 'acme.yaml'), EXAMPLE);
+    writeFileSync(join(root, 'apps', 'platform', 'globex.yaml'), EXAMPLE.replace(/acme/g, 'globex'));
+    writeFileSync(join(root, 'apps', 'platform', 'tenant', 'initech.yaml'), EXAMPLE.replace(/acme/g, 'initech'));
+    writeFileSync(join(root, 'apps', 'platform', 'approved-deletions.yaml'), 'apiVersion: ceres.io/v1\nkind: CeresApprovedDeletions\nmetadata: { name: a }\nspec: { deletions: [] }\n');
+    let error: unknown;
+    try {
+      loadTenantInput({ dir: join(root, 'apps', 'platform', 'tenants'), root, strayScan: { appsDir: join(root, 'apps'), known: ['apps/platform/approved-deletions.yaml'] } });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues.map(formatIssue)).toEqual([
+      'apps/platform/globex.yaml: this CeresTenant is not read: tenant documents (CeresTenant, CeresDatabase, CeresBackup) go directly in apps/platform/tenants/',
+      'apps/platform/tenant/initech.yaml: this CeresTenant is not read: tenant documents (CeresTenant, CeresDatabase, CeresBackup) go directly in apps/platform/tenants/',
+    ]);
   });
 });

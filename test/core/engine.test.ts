@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -10,8 +10,10 @@ import { writeTreeAtomically } from '../../lib/core/writer';
 
 const quiet = { out: () => undefined, err: () => undefined };
 
+/** One full synthesis of the live platform, shared by the tests below. */
+const first = synthesize();
+
 describe('the synth engine', () => {
-  const first = synthesize();
 
   it('keeps the committed dist/ current (re-run `npm run synth` and commit when this fails)', () => {
     const diff = compareTree(readTree(join(PROJECT_ROOT, 'dist')), first.files);
@@ -107,6 +109,37 @@ describe('the atomic writer', () => {
     expect(readdirSync(work)).toEqual(['dist']);
   });
 
+  it("keeps Terraform's working files of the stacks it still writes, and nothing else unsynthesized", () => {
+    const dist = join(work, 'dist');
+    writeTreeAtomically(dist, new Map([['terraform/prod-aws/cdk.tf.json', '{}\n'], ['terraform/old/cdk.tf.json', '{}\n']]));
+    const stack = join(dist, 'terraform', 'prod-aws');
+    mkdirSync(join(stack, '.terraform', 'providers'), { recursive: true });
+    writeFileSync(join(stack, '.terraform', 'providers', 'bin'), 'provider');
+    writeFileSync(join(stack, '.terraform.lock.hcl'), 'lock');
+    writeFileSync(join(stack, 'plan.tfplan'), 'plan');
+    writeFileSync(join(stack, 'stray.txt'), 'not synthesized');
+    mkdirSync(join(dist, 'terraform', 'old', '.terraform'), { recursive: true });
+    expect(readTree(dist)).toEqual(new Map([['terraform/old/cdk.tf.json', '{}\n'], ['terraform/prod-aws/cdk.tf.json', '{}\n'], ['terraform/prod-aws/stray.txt', 'not synthesized']]));
+
+    writeTreeAtomically(dist, new Map([['terraform/prod-aws/cdk.tf.json', '{"x":1}\n']]));
+    expect(readFileSync(join(stack, '.terraform', 'providers', 'bin'), 'utf8')).toBe('provider');
+    expect(readFileSync(join(stack, '.terraform.lock.hcl'), 'utf8')).toBe('lock');
+    expect(readFileSync(join(stack, 'plan.tfplan'), 'utf8')).toBe('plan');
+    expect(existsSync(join(stack, 'stray.txt'))).toBe(false);
+    expect(existsSync(join(dist, 'terraform', 'old'))).toBe(false);
+    expect(readTree(dist)).toEqual(new Map([['terraform/prod-aws/cdk.tf.json', '{"x":1}\n']]));
+  });
+
+  it('puts carried-over folders back when the swap fails', () => {
+    const dist = join(work, 'dist');
+    writeTreeAtomically(dist, new Map([['terraform/s/cdk.tf.json', '{}\n']]));
+    mkdirSync(join(dist, 'terraform', 's', '.terraform'));
+    writeFileSync(join(dist, 'terraform', 's', '.terraform', 'x'), 'x');
+    expect(() => writeTreeAtomically(dist, new Map([['terraform/s/cdk.tf.json', '{}\n']]), { carryOver: () => ['terraform/s/.terraform', '../escape'] })).toThrow('refusing to carry over');
+    expect(readFileSync(join(dist, 'terraform', 's', '.terraform', 'x'), 'utf8')).toBe('x');
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
   it('refuses paths that escape the output folder', () => {
     expect(() => writeTreeAtomically(join(work, 'dist'), new Map([['../evil.yaml', 'x']]))).toThrow('refusing to write outside');
     expect(existsSync(join(work, 'evil.yaml'))).toBe(false);
@@ -120,14 +153,20 @@ describe('npm run synth', () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('removes the files of a tenant that was removed from the input', () => {
+  it('refuses to remove a tenant (its namespace and database) unless told, then removes its files', () => {
     const tenants = join(work, 'tenants');
     const out = join(work, 'dist');
     cpSync(DEFAULT_TENANTS_DIR, tenants, { recursive: true });
     expect(runSynth(['--tenants', tenants, '--out', out], quiet)).toBe(0);
-    expect(readTree(out).has('prod/tenant-globex-002/namespace.yaml')).toBe(true);
+    const before = readTree(out);
+    expect(before.has('prod/tenant-globex-002/namespace.yaml')).toBe(true);
     rmSync(join(tenants, 'globex.yaml'));
-    expect(runSynth(['--tenants', tenants, '--out', out], quiet)).toBe(0);
+    const err: string[] = [];
+    expect(runSynth(['--tenants', tenants, '--out', out], { out: () => undefined, err: (l) => err.push(l) })).toBe(3);
+    expect(err.join('\n')).toContain('synth refused: 6 destructive changes nothing approved; nothing was written.');
+    expect(err.join('\n')).toContain('prod:Namespace/tenant-globex-002');
+    expect(readTree(out)).toEqual(before);
+    expect(runSynth(['--tenants', tenants, '--out', out, '--allow-destructive'], quiet)).toBe(0);
     expect([...readTree(out).keys()].filter((p) => p.includes('globex'))).toEqual([]);
   });
 
@@ -142,6 +181,19 @@ describe('npm run synth', () => {
     expect(runSynth(['--tenants', tenants, '--out', out], { out: () => undefined, err: (l) => err.push(l) })).toBe(1);
     expect(err.join('\n')).toContain('spec.displayName: is required');
     expect(readTree(out)).toEqual(new Map([['prod/x.yaml', 'x: 1\n']]));
+  });
+
+  it('--env renders one environment exactly as a full synth does, and leaves the others alone', () => {
+    const out = join(work, 'env-out');
+    mkdirSync(join(out, 'dev', 'core'), { recursive: true });
+    writeFileSync(join(out, 'dev', 'core', 'namespace.yaml'), 'kept: true\n');
+    expect(runSynth(['--out', out, '--env', 'prod'], quiet)).toBe(0);
+    const written = readTree(out);
+    expect(written.get('dev/core/namespace.yaml')).toBe('kept: true\n');
+    const prod = [...first.files].filter(([p]) => p.startsWith('prod/') || p.startsWith('terraform/prod-'));
+    expect(prod.length).toBeGreaterThan(10);
+    for (const [p, c] of prod) expect({ p, same: written.get(p) === c }).toEqual({ p, same: true });
+    expect([...written.keys()].filter((p) => p.startsWith('staging/') || p.startsWith('terraform/staging-'))).toEqual([]);
   });
 
   it('--check reports a stale output without writing it', () => {

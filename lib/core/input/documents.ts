@@ -3,8 +3,19 @@ import { InputError, InputIssue } from '../errors';
 import { ENVIRONMENT_NAMES, EnvironmentName } from '../model';
 import { DNS1123_LABEL, MAX_LABEL_LENGTH, MAX_TENANT_ID_LENGTH, TENANT_NAMESPACE_PREFIX, tenantNames } from '../names';
 import { PLATFORM_NAMESPACE_NAMES } from '../namespaces';
-import { checkCron, checkPostgresIdentifier, checkStorageUri, namespaceGlob, storageSizeRule } from './rules';
-import { check, ObjectSchema, Schema, SchemaIssue, StringSchema, suggest } from './schema';
+import {
+  checkCron,
+  checkPostgresIdentifier,
+  checkStorageUri,
+  CRON_JSON_SCHEMA,
+  namespaceGlob,
+  POSTGRES_IDENTIFIER_JSON_SCHEMA,
+  QUANTITY_JSON_SCHEMA,
+  STORAGE_URI_JSON_SCHEMA,
+  storageSizeRule,
+} from './rules';
+import { check, ObjectSchema, SchemaIssue, StringSchema, suggest } from './schema';
+import { excerpt, lineOf, syntaxHint, nameTokens, sniffFirstDocument } from './source';
 import {
   BACKUP_ENCRYPTIONS,
   BackupSpec,
@@ -21,13 +32,23 @@ import {
 /** The API version of the platform's input documents. */
 export const INPUT_API_VERSION = 'ceres.io/v1';
 export const INPUT_KINDS = ['CeresTenant', 'CeresDatabase', 'CeresBackup'] as const;
-type InputKind = (typeof INPUT_KINDS)[number];
+export type InputKind = (typeof INPUT_KINDS)[number];
 
 /** One input file: its path relative to the project root, and its text. */
 export interface InputFile {
   readonly path: string;
+  /** The text, or only its beginning when `size` says the file is larger than {@link MAX_INPUT_FILE_BYTES}. */
   readonly content: string;
+  /** Size in bytes, when the file was too large to be read whole. */
+  readonly size?: number;
 }
+
+/** Input files above this size are not parsed: tenant documents are a few hundred bytes each. */
+export const MAX_INPUT_FILE_BYTES = 8 * 1024 * 1024;
+/** Problems shown per file; the rest are counted. */
+export const MAX_ISSUES_PER_FILE = 10;
+/** Where documents of other CERES kinds belong. */
+export const KINDS_ELSEWHERE: Readonly<Record<string, string>> = { CeresApprovedDeletions: 'apps/platform/approved-deletions.yaml' };
 
 const dnsLabel = (max = MAX_LABEL_LENGTH): StringSchema => ({
   type: 'string',
@@ -37,7 +58,8 @@ const dnsLabel = (max = MAX_LABEL_LENGTH): StringSchema => ({
   patternHelp: 'a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)',
 });
 
-const METADATA: ObjectSchema = {
+/** `metadata` of every input document. */
+export const METADATA: ObjectSchema = {
   type: 'object',
   fields: {
     name: { schema: dnsLabel(), required: true },
@@ -91,30 +113,31 @@ const SPECS: Record<InputKind, ObjectSchema> = {
       displayName: {
         schema: { type: 'string', minLength: 1, maxLength: 100, pattern: /^[^\u0000-\u001f\u007f]+$/, patternHelp: 'printable text' },
         required: true,
+        description: 'The customer\'s name as people read it.',
       },
-      tenantId: { schema: dnsLabel(MAX_TENANT_ID_LENGTH), required: true },
-      keycloakRealm: { schema: dnsLabel(), required: true },
-      databaseSchema: { schema: { type: 'string', minLength: 1, check: checkPostgresIdentifier }, required: true },
-      subscriptionLevel: { schema: { type: 'string', enum: SUBSCRIPTION_LEVELS }, required: true },
-      environments: { schema: { type: 'array', minItems: 1, unique: true, items: { type: 'string', enum: ENVIRONMENT_NAMES } } },
-      secrets: { schema: { type: 'array', unique: true, items: SECRET } },
+      tenantId: { schema: dnsLabel(MAX_TENANT_ID_LENGTH), required: true, description: 'Stable id: the namespace is tenant-<tenantId>, the Argo CD Application <env>-tenant-<tenantId>. At most 48 characters.' },
+      keycloakRealm: { schema: dnsLabel(), required: true, description: 'Keycloak realm: OIDC groups and the JWT issuer derive from it. Unique per tenant.' },
+      databaseSchema: { schema: { type: 'string', minLength: 1, check: checkPostgresIdentifier, jsonSchema: POSTGRES_IDENTIFIER_JSON_SCHEMA }, required: true, description: 'PostgreSQL schema of the tenant: lowercase identifier, not a reserved word, not pg_*.' },
+      subscriptionLevel: { schema: { type: 'string', enum: SUBSCRIPTION_LEVELS }, required: true, description: 'Tier: quotas, limits, priority and database size follow from it.' },
+      environments: { schema: { type: 'array', minItems: 1, unique: true, items: { type: 'string', enum: ENVIRONMENT_NAMES } }, description: 'Environments the tenant is deployed to. Default: every environment.' },
+      secrets: { schema: { type: 'array', unique: true, items: SECRET }, description: 'Secrets, sealed (kubeseal --raw output) or external references; never plaintext.' },
     },
   },
   CeresDatabase: {
     type: 'object',
     fields: {
-      type: { schema: { type: 'string', enum: ['postgres'] }, required: true },
-      replicas: { schema: { type: 'integer', min: 1, max: 9 }, required: true },
-      size: { schema: { type: 'string', minLength: 1, check: storageSizeRule('1Gi', '64Ti') }, required: true },
-      version: { schema: { type: 'string', acceptIntegers: true, enum: POSTGRES_VERSIONS }, required: true },
-      tenantId: { schema: dnsLabel(MAX_TENANT_ID_LENGTH), required: true },
+      type: { schema: { type: 'string', enum: ['postgres'] }, required: true, description: 'Database engine (CloudNativePG).' },
+      replicas: { schema: { type: 'integer', min: 1, max: 9 }, required: true, description: 'PostgreSQL instances (1 primary + replicas).' },
+      size: { schema: { type: 'string', minLength: 1, check: storageSizeRule('1Gi', '64Ti'), jsonSchema: QUANTITY_JSON_SCHEMA }, required: true, description: 'Storage per instance, a Kubernetes quantity from 1Gi to 64Ti.' },
+      version: { schema: { type: 'string', acceptIntegers: true, enum: POSTGRES_VERSIONS }, required: true, description: 'PostgreSQL major version.' },
+      tenantId: { schema: dnsLabel(MAX_TENANT_ID_LENGTH), required: true, description: 'The tenantId of the CeresTenant that owns the database.' },
     },
   },
   CeresBackup: {
     type: 'object',
     fields: {
-      schedulePolicy: { schema: { type: 'string', check: checkCron }, required: true },
-      retentionDays: { schema: { type: 'integer', min: 1, max: 3650 }, required: true },
+      schedulePolicy: { schema: { type: 'string', check: checkCron, jsonSchema: CRON_JSON_SCHEMA }, required: true, description: '5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 2 * * *".' },
+      retentionDays: { schema: { type: 'integer', min: 1, max: 3650 }, required: true, description: 'Days a backup is kept.' },
       includeNamespaces: {
         schema: {
           type: 'array',
@@ -128,14 +151,16 @@ const SPECS: Record<InputKind, ObjectSchema> = {
           },
         },
         required: true,
+        description: 'Namespaces or globs ("tenant-*"); each must match a namespace the platform creates.',
       },
-      storageLocation: { schema: { type: 'string', check: checkStorageUri }, required: true },
-      encryption: { schema: { type: 'string', enum: BACKUP_ENCRYPTIONS } },
+      storageLocation: { schema: { type: 'string', check: checkStorageUri, jsonSchema: STORAGE_URI_JSON_SCHEMA }, required: true, description: 'Where backups go: s3://bucket/prefix, gs://bucket/prefix or azure://container/prefix.' },
+      encryption: { schema: { type: 'string', enum: BACKUP_ENCRYPTIONS }, description: 'Backup encryption. Default: AES-256-GCM.' },
     },
   },
 };
 
-const DOCUMENT: Record<InputKind, Schema> = Object.fromEntries(
+/** The schema of each input kind's whole document: the validator's, and the source of the JSON Schema. */
+export const DOCUMENT: Record<InputKind, ObjectSchema> = Object.fromEntries(
   INPUT_KINDS.map((kind) => [
     kind,
     {
@@ -148,7 +173,7 @@ const DOCUMENT: Record<InputKind, Schema> = Object.fromEntries(
       },
     } satisfies ObjectSchema,
   ]),
-) as unknown as Record<InputKind, Schema>;
+) as unknown as Record<InputKind, ObjectSchema>;
 
 interface ParsedDoc {
   readonly file: string;
@@ -158,31 +183,69 @@ interface ParsedDoc {
   readonly body: Record<string, any>;
 }
 
-function lineOf(content: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = 0; i < offset && i < content.length; i++) {
-    if (content.charCodeAt(i) === 10) {
-      line++;
-      last = i;
-    }
+/**
+ * What unusable documents might have declared: a tenant document with a syntax error or an invalid
+ * field still names its tenant somewhere, and a database or backup referring to that tenant must not
+ * be reported as well (one mistake, one message).
+ */
+interface MaybeDeclared {
+  /** tenantIds of valid-looking tenant documents that failed validation. */
+  readonly tenantIds: Set<string>;
+  /** Every name-like word of tenant documents that could not be read at all. */
+  readonly words: Set<string>;
+}
+
+const MB = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+
+function describeForeign(first: { apiVersion?: string; kind?: string }): string {
+  const parts = [first.apiVersion !== undefined ? `apiVersion ${JSON.stringify(first.apiVersion)}` : '', first.kind !== undefined ? `kind ${JSON.stringify(first.kind)}` : '']
+    .filter(Boolean)
+    .join(', ');
+  const dump = first.kind === 'List' || (first.apiVersion === 'v1' && first.kind === undefined) ? ' (it looks like `kubectl get -o yaml` output)' : '';
+  return `not a CERES input file: its first document has ${parts}${dump}; this folder holds only ${INPUT_API_VERSION} ${INPUT_KINDS.join(', ')} documents`;
+}
+
+/** A file that is not made of CERES documents, told from its first document without parsing it all. */
+function foreignFile(file: InputFile): string | undefined {
+  const first = sniffFirstDocument(file.content);
+  const ceresApi = first.apiVersion !== undefined && /^ceres\.io\//.test(first.apiVersion);
+  if (first.apiVersion !== undefined && !ceresApi) return describeForeign(first);
+  if (first.apiVersion === undefined && first.kind !== undefined && !first.kind.startsWith('Ceres')) return describeForeign(first);
+  if (file.size !== undefined) {
+    return `is ${MB(file.size)}; input files are at most ${MB(MAX_INPUT_FILE_BYTES)} (a tenant takes a few hundred bytes): split it, or move it out if it is not tenant input`;
   }
-  return { line, col: offset - last };
+  return undefined;
 }
 
 /** Parses YAML and checks each document against its kind's schema. */
-function parseFile(file: InputFile, issues: InputIssue[], declaredTenantIds: Set<string>): ParsedDoc[] {
+function parseFile(file: InputFile, issues: InputIssue[], maybe: MaybeDeclared): ParsedDoc[] {
   const out: ParsedDoc[] = [];
+  const foreign = foreignFile(file);
+  if (foreign) {
+    issues.push({ file: file.path, message: foreign });
+    return out;
+  }
   const docs = parseAllDocuments(file.content, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   let index = 0;
   for (const doc of list) {
     index++;
+    const source = doc.range ? file.content.slice(doc.range[0], doc.range[2]) : '';
     if (doc.errors.length) {
-      for (const err of doc.errors) {
-        const { line, col } = lineOf(file.content, err.pos[0]);
-        issues.push({ file: file.path, document: index, message: `YAML syntax error at line ${line}, column ${col}: ${err.message.split('\n')[0]}` });
-      }
+      // The first error is the cause; the parser's further errors in the same document are nearly
+      // always consequences of it (one bad indentation gives several), so they are only counted.
+      const err = doc.errors[0];
+      const { line, col } = lineOf(file.content, err.pos[0]);
+      const more = doc.errors.length - 1;
+      issues.push({
+        file: file.path,
+        document: index,
+        line,
+        column: col,
+        excerpt: excerpt(file.content, line, col),
+        message: `YAML syntax error at line ${line}, column ${col}: ${err.message.split('\n')[0]}${syntaxHint(err.code)}${more ? ` (${more} more parser error${more === 1 ? '' : 's'} in this document, probably caused by this one)` : ''}`,
+      });
+      if (!/^\s*kind:\s*["']?Ceres(Database|Backup)\b/m.test(source)) for (const w of nameTokens(source)) maybe.words.add(w);
       continue;
     }
     if (doc.contents === null) continue; // an empty document (a trailing `---`)
@@ -195,6 +258,10 @@ function parseFile(file: InputFile, issues: InputIssue[], declaredTenantIds: Set
     const kind = body.kind;
     const object = typeof kind === 'string' && name ? `${kind}/${name}` : undefined;
     const at = (i: SchemaIssue): InputIssue => ({ file: file.path, document: index, object, path: i.path, message: i.message });
+    if (typeof kind === 'string' && KINDS_ELSEWHERE[kind]) {
+      issues.push(at({ path: 'kind', message: `a ${kind} document does not belong among the tenant documents; move it to ${KINDS_ELSEWHERE[kind]}` }));
+      continue;
+    }
     if (body.apiVersion !== INPUT_API_VERSION) {
       issues.push(at({ path: 'apiVersion', message: `${JSON.stringify(body.apiVersion ?? null)} is not supported; use "${INPUT_API_VERSION}"` }));
     }
@@ -206,27 +273,61 @@ function parseFile(file: InputFile, issues: InputIssue[], declaredTenantIds: Set
           message: `${JSON.stringify(kind ?? null)} is not a known kind; allowed: ${INPUT_KINDS.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`,
         }),
       );
+      if (hint === 'CeresTenant' || kind === undefined) for (const w of nameTokens(source)) maybe.words.add(w);
       continue;
     }
-    // Remembered even when the document is invalid, so that its databases are not reported as orphans too.
-    if (kind === 'CeresTenant' && typeof body.spec?.tenantId === 'string') declaredTenantIds.add(body.spec.tenantId);
     const found: SchemaIssue[] = [];
     check(body, DOCUMENT[kind as InputKind], '', found);
     issues.push(...found.map(at));
-    if (found.length === 0 && name) out.push({ file: file.path, document: index, kind, name, body });
+    if (found.length === 0 && name) {
+      out.push({ file: file.path, document: index, kind, name, body });
+    } else if (kind === 'CeresTenant') {
+      // Remembered although the document is invalid, so that what refers to the tenant is not reported too.
+      if (typeof body.spec?.tenantId === 'string') maybe.tenantIds.add(body.spec.tenantId);
+      else for (const w of nameTokens(source)) maybe.words.add(w);
+    }
   }
   return out;
+}
+
+/** Shows at most {@link MAX_ISSUES_PER_FILE} problems per file, and how many more there are. */
+function capPerFile(issues: readonly InputIssue[]): InputIssue[] {
+  const perFile = new Map<string, InputIssue[]>();
+  for (const i of issues) {
+    const list = perFile.get(i.file) ?? [];
+    list.push(i);
+    perFile.set(i.file, list);
+  }
+  const out: InputIssue[] = [];
+  for (const [file, list] of perFile) {
+    out.push(...list.slice(0, MAX_ISSUES_PER_FILE));
+    const rest = list.length - MAX_ISSUES_PER_FILE;
+    if (rest > 0) out.push({ file, message: `${rest} more problem${rest === 1 ? '' : 's'} in this file not shown; fix these first` });
+  }
+  return out;
+}
+
+function listSome(values: readonly string[], max = 8): string {
+  const sorted = values.slice().sort();
+  return sorted.length > max ? `${sorted.slice(0, max).join(', ')} and ${sorted.length - max} more` : sorted.join(', ') || '(none)';
+}
+
+export interface ParseOptions {
+  /** Problems found before parsing (misplaced files, unreadable folders), reported with the others. */
+  readonly issues?: readonly InputIssue[];
 }
 
 /**
  * Reads the tenant input documents (CeresTenant, CeresDatabase, CeresBackup), validates each
  * against its schema and all of them against each other, and returns the typed model.
- * Throws an {@link InputError} listing every problem found.
+ * Throws an {@link InputError} listing every problem found: one message per mistake (a problem
+ * that follows from another one is not reported), at most {@link MAX_ISSUES_PER_FILE} per file.
  */
-export function parseTenantInput(files: readonly InputFile[]): TenantInput {
-  const issues: InputIssue[] = [];
-  const declaredTenantIds = new Set<string>();
-  const docs = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).flatMap((f) => parseFile(f, issues, declaredTenantIds));
+export function parseTenantInput(files: readonly InputFile[], options: ParseOptions = {}): TenantInput {
+  const issues: InputIssue[] = [...(options.issues ?? [])];
+  const maybe: MaybeDeclared = { tenantIds: new Set(), words: new Set() };
+  const docs = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).flatMap((f) => parseFile(f, issues, maybe));
+  const maybeDeclared = (tenantId: string) => maybe.tenantIds.has(tenantId) || maybe.words.has(tenantId);
   const issueAt = (d: ParsedDoc, path: string | undefined, message: string): InputIssue => ({
     file: d.file,
     document: d.document,
@@ -272,13 +373,13 @@ export function parseTenantInput(files: readonly InputFile[]): TenantInput {
   for (const d of docs.filter((x) => x.kind === 'CeresDatabase')) {
     const s = d.body.spec;
     if (!tenantIds.has(s.tenantId)) {
-      if (declaredTenantIds.has(s.tenantId)) continue; // its tenant is invalid and already reported
+      if (maybeDeclared(s.tenantId)) continue; // its tenant is invalid and already reported
       const hint = suggest(s.tenantId, [...tenantIds]);
       issues.push(
         issueAt(
           d,
           'spec.tenantId',
-          `no CeresTenant has tenantId ${JSON.stringify(s.tenantId)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}; known tenantIds: ${[...tenantIds].sort().join(', ') || '(none)'}`,
+          `no CeresTenant has tenantId ${JSON.stringify(s.tenantId)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}; known tenantIds: ${listSome([...tenantIds])}`,
         ),
       );
       continue;
@@ -295,23 +396,27 @@ export function parseTenantInput(files: readonly InputFile[]): TenantInput {
   }
 
   const namespaces = [...PLATFORM_NAMESPACE_NAMES, ...tenants.map((t) => tenantNames(t.tenantId).namespace)];
+  // Namespaces that invalid tenant documents would have created: a glob matching one of them is not reported.
+  const maybeNamespaces = [...maybe.tenantIds, ...maybe.words].map((w) => `${TENANT_NAMESPACE_PREFIX}${w}`);
   const backups: BackupSpec[] = [];
   for (const d of docs.filter((x) => x.kind === 'CeresBackup')) {
     const s = d.body.spec;
     let ok = true;
     (s.includeNamespaces as string[]).forEach((glob, i) => {
-      if (!namespaces.some(namespaceGlob(glob))) {
-        ok = false;
-        const kind = glob.includes('*') ? 'glob' : 'namespace';
-        const tenantHint = glob.startsWith(TENANT_NAMESPACE_PREFIX) ? ` tenant namespaces are ${TENANT_NAMESPACE_PREFIX}<tenantId>;` : '';
-        issues.push(
-          issueAt(
-            d,
-            `spec.includeNamespaces[${i}]`,
-            `${kind} ${JSON.stringify(glob)} matches no namespace the platform creates;${tenantHint} known namespaces: ${namespaces.slice().sort().join(', ')}`,
-          ),
-        );
-      }
+      const matches = namespaceGlob(glob);
+      if (namespaces.some(matches)) return;
+      ok = false;
+      if (maybeNamespaces.some(matches)) return; // the tenant it names is invalid, and reported
+      const kind = glob.includes('*') ? 'glob' : 'namespace';
+      const tenantHint = glob.startsWith(TENANT_NAMESPACE_PREFIX) ? ` tenant namespaces are ${TENANT_NAMESPACE_PREFIX}<tenantId>;` : '';
+      const hint = suggest(glob, namespaces);
+      issues.push(
+        issueAt(
+          d,
+          `spec.includeNamespaces[${i}]`,
+          `${kind} ${JSON.stringify(glob)} matches no namespace the platform creates${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''};${tenantHint} known namespaces: ${listSome(namespaces)}`,
+        ),
+      );
     });
     if (!ok) continue;
     backups.push({
@@ -325,6 +430,6 @@ export function parseTenantInput(files: readonly InputFile[]): TenantInput {
     });
   }
 
-  if (issues.length) throw new InputError(issues);
+  if (issues.length) throw new InputError(capPerFile(issues));
   return { tenants, databases, backups };
 }

@@ -165,3 +165,47 @@ export function backupLocationName(uri: string): string {
     .slice(0, 63)
     .replace(/-$/, '');
 }
+
+/*
+ * JSON Schema equivalents of the checks above, for editors (see StringSchema.jsonSchema). Each says
+ * as much as a JSON Schema pattern can; the checks remain the authority.
+ */
+
+/** `0*(59|58|…|0)`: the numbers min..max, leading zeros allowed as the check allows them. */
+function numberAlternatives(min: number, max: number): string {
+  const values: string[] = [];
+  for (let v = max; v >= min; v--) values.push(String(v));
+  return `0*(?:${values.join('|')})`;
+}
+
+/** A case-insensitive literal without regex flags (`jan` → `[jJ][aA][nN]`). */
+function anyCase(word: string): string {
+  return [...word].map((c) => `[${c.toLowerCase()}${c.toUpperCase()}]`).join('');
+}
+
+function cronFieldPattern(field: CronField): string {
+  const value = field.names ? `(?:${numberAlternatives(field.min, field.max)}|${field.names.map(anyCase).join('|')})` : numberAlternatives(field.min, field.max);
+  const item = `(?:\\*|${value}(?:-${value})?)(?:/[0-9]*[1-9][0-9]*)?`;
+  return `${item}(?:,${item})*`;
+}
+
+/** A 5-field cron expression: field values, names, ranges, lists and steps (not: ranges that run backwards). */
+export const CRON_JSON_SCHEMA = {
+  pattern: `^\\s*${CRON_FIELDS.map(cronFieldPattern).join('\\s+')}\\s*$`,
+};
+
+/** A Kubernetes quantity (not: the allowed range, which the description states). */
+export const QUANTITY_JSON_SCHEMA = { pattern: QUANTITY.source };
+
+/** An unquoted PostgreSQL identifier: not `pg_*`, not a reserved key word. */
+export const POSTGRES_IDENTIFIER_JSON_SCHEMA = {
+  pattern: '^[a-z_][a-z0-9_]*$',
+  maxLength: 63,
+  not: { anyOf: [{ pattern: '^pg_' }, { enum: [...PG_RESERVED].sort() }] },
+};
+
+/** `s3://`, `gs://` or `azure://` with a valid bucket and no empty path segment. */
+export const STORAGE_URI_JSON_SCHEMA = {
+  pattern: STORAGE_URI.source,
+  not: { pattern: '^[a-z0-9+.-]+://.*//' },
+};

@@ -18,6 +18,11 @@ export interface StringSchema {
   readonly acceptIntegers?: boolean;
   /** Further check; returns an error message or undefined. */
   readonly check?: (value: string) => string | undefined;
+  /**
+   * JSON Schema keywords saying what `check` says, as far as JSON Schema can (a pattern for a cron
+   * expression cannot tell a backwards range): what editors use. Validation always runs `check`.
+   */
+  readonly jsonSchema?: Readonly<Record<string, unknown>>;
 }
 
 export interface IntegerSchema {
@@ -38,6 +43,8 @@ export interface ArraySchema {
 export interface Field {
   readonly schema: Schema;
   readonly required?: boolean;
+  /** One line for people: editors show it on hover (JSON Schema `description`). */
+  readonly description?: string;
 }
 
 export interface ObjectSchema {
@@ -198,8 +205,13 @@ export function check(value: unknown, schema: Schema, path: string, issues: Sche
         }
       }
       for (const [key, field] of Object.entries(schema.fields)) {
-        if (obj[key] === undefined || obj[key] === null) {
+        if (obj[key] === undefined || (obj[key] === null && field.required)) {
           if (field.required) issues.push({ path: join(path, key), message: `is required (${describe(field.schema)})` });
+          continue;
+        }
+        if (obj[key] === null) {
+          // `environments:` with nothing after it: say so rather than silently applying the default.
+          issues.push({ path: join(path, key), message: `is empty; give ${describe(field.schema)}, or remove the line for the default` });
           continue;
         }
         check(obj[key], field.schema, join(path, key), issues);

@@ -1,6 +1,7 @@
 import { toYamlStream } from '../../lib/core/yaml';
-import { diffDist, formatDistDiff } from '../../lib/gitops/manifest-diff';
-import { lineDiff } from '../../lib/gitops/line-diff';
+import { diffDist, objectRef } from '../../lib/review/manifest-diff';
+import { formatDistDiff } from '../../lib/review/review';
+import { lineDiff } from '../../lib/review/line-diff';
 
 const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ceres' }, data });
@@ -61,15 +62,70 @@ describe('npm run diff classification', () => {
     expect(diff.destructive.map((c) => c.type)).toEqual(['changed']);
   });
 
-  it('compares non-manifest files as files', () => {
-    const diff = diffDist(new Map([['prod/reports/cost.md', 'a']]), new Map([['prod/reports/cost.md', 'b'], ['terraform/x/main.tf.json', '{}']]));
+  it('compares other files (reports, READMEs) as files', () => {
+    const diff = diffDist(new Map([['prod/reports/cost.md', 'a']]), new Map([['prod/reports/cost.md', 'b'], ['prod/bootstrap/README.md', 'x']]));
     expect(diff.changes).toEqual([]);
-    expect(diff.files).toEqual({ added: ['terraform/x/main.tf.json'], removed: [], changed: ['prod/reports/cost.md'] });
+    expect(diff.files).toEqual({ added: ['prod/bootstrap/README.md'], removed: [], changed: ['prod/reports/cost.md'] });
+  });
+
+  it('names objects as approved-deletions.yaml does', () => {
+    const diff = diffDist(tree({ 'prod/x/a.yaml': [ns('tenant-a'), db, app('prod-core', false)] }), tree({}));
+    expect(diff.changes.map((c) => objectRef(c.id)).sort()).toEqual([
+      'prod:Application.argoproj.io/argocd/prod-core',
+      'prod:Cluster.postgresql.cnpg.io/tenant-a/pg',
+      'prod:Namespace/tenant-a',
+    ]);
+  });
+
+  it('flags removing an Application that cascades deletion (resources-finalizer), such as an add-on', () => {
+    const addon = { ...app('ceres-prod-azure-cloudnative-pg', true), metadata: { name: 'ceres-prod-azure-cloudnative-pg', namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] } };
+    const diff = diffDist(tree({ 'prod/argocd/addons.yaml': [addon] }), tree({}));
+    expect(diff.destructive.map((c) => c.destructive)).toEqual([expect.stringContaining('resources-finalizer')]);
+  });
+
+  it('flags removing an ApplicationSet unless it preserves what it generated', () => {
+    const set = (preserve: boolean) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 's', namespace: 'argocd' }, spec: { syncPolicy: { preserveResourcesOnDeletion: preserve } } });
+    expect(diffDist(tree({ 'prod/argocd/a.yaml': [set(false)] }), tree({})).destructive).toHaveLength(1);
+    expect(diffDist(tree({ 'prod/argocd/a.yaml': [set(true)] }), tree({})).destructive).toHaveLength(0);
+  });
+
+  it('parses only the files that differ', () => {
+    const same = 'not: [valid yaml';
+    const diff = diffDist(new Map([['prod/core/a.yaml', same]]), new Map([['prod/core/a.yaml', same]]));
+    expect(diff.changes).toEqual([]);
   });
 
   it('says so when nothing changes', () => {
     const t = tree({ 'prod/core/a.yaml': [cm('x', { a: '1' })] });
     expect(formatDistDiff(diffDist(t, t))).toMatch(/^No change/);
+  });
+});
+
+describe('Terraform stacks in the review', () => {
+  const stack = (resources: Record<string, Record<string, unknown>>, backend = { s3: { bucket: 'state', key: 'prod-aws' } }) =>
+    `${JSON.stringify({ terraform: { backend }, resource: resources }, null, 2)}\n`;
+  const file = 'terraform/prod-aws/cdk.tf.json';
+  const bucket = (name: string, extra: Record<string, unknown> = {}) => ({ aws_s3_bucket: { backups: { bucket: name, force_destroy: false, ...extra } } });
+
+  it('compares resources one by one and names them by address', () => {
+    const diff = diffDist(new Map([[file, stack({ ...bucket('b'), aws_iam_role: { r: { name: 'x' } } })]]), new Map([[file, stack({ ...bucket('b'), aws_iam_role: { r: { name: 'y' } } })]]));
+    expect(diff.changes.map((c) => `${c.type} ${objectRef(c.id)}`)).toEqual(['changed terraform/prod-aws:aws_iam_role.r']);
+    expect(diff.changes[0].diff).toEqual(expect.arrayContaining(['-   "name": "x"', '+   "name": "y"']));
+    expect(diff.destructive).toEqual([]);
+  });
+
+  it.each([
+    ['destroying a bucket', stack(bucket('b')), stack({})],
+    ['destroying the whole stack', stack(bucket('b')), undefined],
+    ['renaming a bucket (replacement)', stack(bucket('b')), stack(bucket('c'))],
+    ['letting Terraform empty a bucket on destroy', stack(bucket('b')), stack(bucket('b', { force_destroy: true }))],
+    ['destroying a database', stack({ aws_db_instance: { pg: { identifier: 'pg', deletion_protection: true } } }), stack({})],
+    ['switching off deletion protection', stack({ aws_db_instance: { pg: { identifier: 'pg', deletion_protection: true } } }), stack({ aws_db_instance: { pg: { identifier: 'pg', deletion_protection: false } } })],
+    ['destroying a cluster', stack({ google_container_cluster: { gke: { name: 'c' } } }), stack({})],
+    ['moving the state backend', stack({}), stack({}, { s3: { bucket: 'other', key: 'prod-aws' } })],
+  ])('flags %s', (_what, before, after) => {
+    const diff = diffDist(new Map([[file, before]]), after === undefined ? new Map() : new Map([[file, after]]));
+    expect(diff.destructive).toHaveLength(1);
   });
 });
 

@@ -3,21 +3,28 @@ import { ArgoAnnotations } from '../core/argocd';
 import { KubeManifest } from '../core/checks';
 import { toYamlDocument } from '../core/yaml';
 import { lineDiff } from './line-diff';
+import { terraformChangeRisk, terraformObjects, terraformRemovalRisk } from './terraform-diff';
 
 /** Identity of a rendered object across two versions of dist/. */
 export interface ObjectId {
+  /** The environment (`prod`), or `terraform/<stack>` for Terraform resources. */
   readonly environment: string;
-  /** API group ('' for core). */
+  /** API group ('' for core); `terraform` for Terraform resources. */
   readonly group: string;
+  /** Kubernetes kind, or Terraform resource type. */
   readonly kind: string;
   readonly namespace: string;
+  /** Object name, or the Terraform resource name. */
   readonly name: string;
 }
 
 interface IndexedObject {
   readonly id: ObjectId;
   readonly file: string;
-  readonly manifest: KubeManifest;
+  /** The Kubernetes manifest; undefined for Terraform objects. */
+  readonly manifest?: KubeManifest;
+  /** The Terraform object; undefined for manifests. */
+  readonly terraform?: ReturnType<typeof terraformObjects>[number];
   readonly text: string;
 }
 
@@ -37,7 +44,7 @@ export interface ObjectChange {
 export interface DistDiff {
   readonly changes: readonly ObjectChange[];
   readonly destructive: readonly ObjectChange[];
-  /** Files that are not Kubernetes manifests (reports, Terraform, READMEs), compared as a whole. */
+  /** Files that are neither manifests nor Terraform stacks (reports, READMEs), compared as a whole. */
   readonly files: { readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[] };
 }
 
@@ -47,11 +54,21 @@ export function objectKey(id: ObjectId): string {
   return `${id.environment}|${id.group}|${id.kind}|${id.namespace}|${id.name}`;
 }
 
-/** `Kind namespace/name` (with the group for custom kinds) for output. */
-export function describeId(id: ObjectId): string {
+/**
+ * The object as synth and diff print it, and as `approved-deletions.yaml` names it:
+ * `prod:Namespace/tenant-a`, `prod:Application.argoproj.io/argocd/prod-core`,
+ * `terraform/prod-aws:aws_s3_bucket.backups_bucket_5DB31D01`.
+ */
+export function objectRef(id: ObjectId): string {
+  if (isTerraformScope(id.environment)) return `${id.environment}:${id.name ? `${id.kind}.${id.name}` : id.kind}`;
   const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
-  return `${id.environment}: ${kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name}`;
+  return `${id.environment}:${kind}/${id.namespace ? `${id.namespace}/` : ''}${id.name}`;
 }
+
+/** Same as {@link objectRef}. */
+export const describeId = objectRef;
+
+const isTerraformScope = (environment: string) => environment.startsWith('terraform/');
 
 /** Whether a dist path holds Kubernetes manifests (`<env>/<folder>/<file>.yaml`, not Terraform). */
 export function isManifestPath(path: string): boolean {
@@ -59,10 +76,29 @@ export function isManifestPath(path: string): boolean {
   return parts.length === 3 && parts[0] !== 'terraform' && path.endsWith('.yaml');
 }
 
-/** Every object of a dist tree by key. Linear in the size of the tree. */
-export function indexObjects(files: ReadonlyMap<string, string>): Map<string, IndexedObject> {
+/** Whether a dist path is a Terraform stack (`terraform/<stack>/cdk.tf.json`). */
+export function isStackPath(path: string): boolean {
+  return /^terraform\/[^/]+\/[^/]+\.tf\.json$/.test(path);
+}
+
+/** The review area of a dist path: `<env>/<folder>`, or `terraform/<stack>`. */
+export function areaOf(path: string): string {
+  return path.split('/').slice(0, 2).join('/');
+}
+
+/** Every object of a dist tree by key: manifests and Terraform resources. Linear in the size of the tree. */
+export function indexObjects(files: ReadonlyMap<string, string>, only?: ReadonlySet<string>): Map<string, IndexedObject> {
   const out = new Map<string, IndexedObject>();
   for (const [file, content] of files) {
+    if (only && !only.has(file)) continue;
+    if (isStackPath(file)) {
+      const environment = areaOf(file);
+      for (const t of terraformObjects(content)) {
+        const id: ObjectId = { environment, group: 'terraform', kind: t.type, namespace: '', name: t.name };
+        out.set(objectKey(id), { id, file, terraform: t, text: `${JSON.stringify(t.value, null, 2)}\n` });
+      }
+      continue;
+    }
     if (!isManifestPath(file)) continue;
     const environment = file.split('/')[0];
     for (const doc of parseAllDocuments(content, { version: '1.1' })) {
@@ -90,15 +126,28 @@ function isStatefulApplication(m: KubeManifest): boolean {
   return syncOptions(m).includes('Delete=false') || m.spec?.syncPolicy?.automated?.prune === false;
 }
 
+/** Whether deleting this Application deletes what it manages (Argo CD's cascading finalizer). */
+function cascades(m: unknown): boolean {
+  const finalizers = (m as { metadata?: { finalizers?: unknown } } | undefined)?.metadata?.finalizers;
+  return (Array.isArray(finalizers) ? (finalizers as string[]) : []).some((f) => f === 'resources-finalizer.argocd.argoproj.io' || f.startsWith('resources-finalizer.argocd.argoproj.io/'));
+}
+
 /** Why removing this object loses data, or undefined. */
 export function removalRisk(m: KubeManifest): string | undefined {
   const group = groupOf(m.apiVersion);
   if (group === '' && m.kind === 'Namespace') return 'removing a namespace deletes everything in it';
   if (group === '' && m.kind === 'PersistentVolumeClaim') return 'removing a PersistentVolumeClaim can delete its volume';
+  if (group === '' && m.kind === 'PersistentVolume') return 'removing a PersistentVolume can delete its data';
   if (group === 'postgresql.cnpg.io' && m.kind === 'Cluster') return 'removing a CloudNativePG Cluster deletes the database';
   if (group === 'apiextensions.k8s.io' && m.kind === 'CustomResourceDefinition') return 'removing a CRD deletes every object of that kind';
   if (group === 'apps' && m.kind === 'StatefulSet' && (m.spec?.volumeClaimTemplates?.length ?? 0) > 0) return 'removing a StatefulSet orphans or loses its volumes';
   if (group === 'argoproj.io' && m.kind === 'Application' && isStatefulApplication(m)) return 'removing a stateful Application (its folder holds data)';
+  if (group === 'argoproj.io' && m.kind === 'Application' && cascades(m)) {
+    return 'deleting the Application deletes everything it deployed (resources-finalizer): an operator add-on takes its CRDs and their objects with it';
+  }
+  if (group === 'argoproj.io' && m.kind === 'ApplicationSet' && m.spec?.syncPolicy?.preserveResourcesOnDeletion !== true) {
+    return `deleting the ApplicationSet deletes the Applications it generated${cascades(m.spec?.template) ? ' and, through their resources-finalizer, everything they deployed' : ''}`;
+  }
   return undefined;
 }
 
@@ -112,25 +161,39 @@ export function changeRisk(before: KubeManifest, after: KubeManifest): string | 
   return undefined;
 }
 
+function removalRiskOf(o: IndexedObject): string | undefined {
+  return o.terraform ? terraformRemovalRisk(o.terraform) : removalRisk(o.manifest!);
+}
+
+function changeRiskOf(before: IndexedObject, after: IndexedObject): string | undefined {
+  if (before.terraform && after.terraform) return terraformChangeRisk(before.terraform, after.terraform);
+  if (before.manifest && after.manifest) return changeRisk(before.manifest, after.manifest);
+  return undefined;
+}
+
 const TYPE_ORDER: Record<ChangeType, number> = { removed: 0, changed: 1, added: 2 };
 
 /**
- * What replacing `current` (the committed dist/) with `next` (a fresh synth) does, object by object:
+ * What replacing `current` (a version of dist/) with `next` (a fresh synth) does, object by object:
  * added, removed and changed objects keyed by environment, API group, kind, namespace and name (so
  * an object moving between files is a change, not a removal), each change with a line diff, and the
- * destructive ones flagged. Non-manifest files are compared as whole files.
+ * destructive ones flagged. Terraform stacks are compared resource by resource; other files as a
+ * whole. Only files whose text differs are parsed, so an unchanged tree costs a string comparison.
  */
 export function diffDist(current: ReadonlyMap<string, string>, next: ReadonlyMap<string, string>): DistDiff {
-  const before = indexObjects(current);
-  const after = indexObjects(next);
+  const differing = new Set<string>();
+  for (const [p, c] of next) if (current.get(p) !== c) differing.add(p);
+  for (const p of current.keys()) if (!next.has(p)) differing.add(p);
+  const before = indexObjects(current, differing);
+  const after = indexObjects(next, differing);
   const changes: ObjectChange[] = [];
   for (const [key, b] of before) {
     const a = after.get(key);
     if (!a) {
-      changes.push({ type: 'removed', id: b.id, file: b.file, diff: [], destructive: removalRisk(b.manifest) });
+      changes.push({ type: 'removed', id: b.id, file: b.file, diff: [], destructive: removalRiskOf(b) });
     } else if (a.text !== b.text || a.file !== b.file) {
       const diff = a.file !== b.file ? [`# moved from dist/${b.file}`, ...lineDiff(b.text, a.text)] : lineDiff(b.text, a.text);
-      changes.push({ type: 'changed', id: a.id, file: a.file, diff, destructive: changeRisk(b.manifest, a.manifest) });
+      changes.push({ type: 'changed', id: a.id, file: a.file, diff, destructive: changeRiskOf(b, a) });
     }
   }
   for (const [key, a] of after) if (!before.has(key)) changes.push({ type: 'added', id: a.id, file: a.file, diff: [] });
@@ -144,46 +207,11 @@ export function diffDist(current: ReadonlyMap<string, string>, next: ReadonlyMap
   const added: string[] = [];
   const removed: string[] = [];
   const changed: string[] = [];
-  for (const [p, c] of next) {
-    if (isManifestPath(p)) continue;
+  for (const p of differing) {
+    if (isManifestPath(p) || isStackPath(p)) continue;
     if (!current.has(p)) added.push(p);
-    else if (current.get(p) !== c) changed.push(p);
+    else if (!next.has(p)) removed.push(p);
+    else changed.push(p);
   }
-  for (const p of current.keys()) if (!isManifestPath(p) && !next.has(p)) removed.push(p);
   return { changes, destructive: changes.filter((c) => c.destructive), files: { added: added.sort(), removed: removed.sort(), changed: changed.sort() } };
-}
-
-/** The review text of a diff: a summary, the destructive changes first, then every change. */
-export function formatDistDiff(diff: DistDiff, options: { readonly maxDiffLines?: number } = {}): string {
-  const max = options.maxDiffLines ?? 60;
-  const count = (t: ChangeType) => diff.changes.filter((c) => c.type === t).length;
-  const out: string[] = [];
-  if (!diff.changes.length && !diff.files.added.length && !diff.files.removed.length && !diff.files.changed.length) {
-    return 'No change: dist/ is what the code produces.\n';
-  }
-  out.push(`${count('added')} added, ${count('changed')} changed, ${count('removed')} removed objects; ${diff.destructive.length} destructive.`);
-  if (diff.destructive.length) {
-    out.push('', '!!! DESTRUCTIVE CHANGES: applying this deletes data or removes its protection !!!');
-    for (const c of diff.destructive) out.push(`!!! ${c.type === 'removed' ? '-' : '~'} ${describeId(c.id)} (dist/${c.file}): ${c.destructive}`);
-  }
-  let env = '';
-  for (const c of diff.changes) {
-    if (c.id.environment !== env) {
-      env = c.id.environment;
-      out.push('', `## ${env}`);
-    }
-    const mark = c.type === 'added' ? '+' : c.type === 'removed' ? '-' : '~';
-    out.push(`${mark} ${describeId(c.id)}  (dist/${c.file})${c.destructive ? '  [DESTRUCTIVE]' : ''}`);
-    const lines = c.diff.slice(0, max);
-    for (const l of lines) out.push(`    ${l}`);
-    if (c.diff.length > max) out.push(`    ... ${c.diff.length - max} more lines`);
-  }
-  const { added, removed, changed } = diff.files;
-  if (added.length + removed.length + changed.length) {
-    out.push('', '## Other files');
-    for (const p of added) out.push(`+ dist/${p}`);
-    for (const p of changed) out.push(`~ dist/${p}`);
-    for (const p of removed) out.push(`- dist/${p}`);
-  }
-  return `${out.join('\n')}\n`;
 }
