@@ -7,6 +7,8 @@ import { TenantInput } from '../lib/core/input/types';
 import { PlatformConfig } from '../lib/core/model';
 import { validatePlatform } from '../lib/core/platform-validation';
 import type { EnvironmentSummary } from './platform/main';
+import type { PlatformCatalog } from '../lib/core/addon';
+import type { RenderedEnvironment } from '../lib/core/render';
 import { platform as defaultPlatform } from './platform/platform';
 
 /**
@@ -41,6 +43,10 @@ export interface SynthesisResult {
   /** Paths relative to dist/ → content. */
   readonly files: Map<string, string>;
   readonly summary: readonly EnvironmentSummary[];
+  /** Every environment as rendered (objects, and what each cluster applies), for `npm run verify`. */
+  readonly environments: readonly RenderedEnvironment[];
+  /** The charts and namespaces the platform's add-ons declare. */
+  readonly catalog?: PlatformCatalog;
   readonly input: TenantInput;
   /** The approved deletions (empty without the file). */
   readonly approvals: readonly ApprovedDeletion[];
@@ -132,16 +138,20 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   const { synthesizeInfra } = require('./infra/main') as typeof import('./infra/main');
   const files = new Map<string, string>();
   const summary: EnvironmentSummary[] = [];
+  const environments: RenderedEnvironment[] = [];
+  let catalog: PlatformCatalog | undefined;
   // One environment at a time, so that a failure names its environment.
   for (const env of platform.environments) {
     step(`rendering ${env.name}`);
     const rendered = guarded(`while rendering ${env.name}`, tenantInput, () => synthesizePlatform({ ...platform, environments: [env] }, tenantInput));
     for (const [path, content] of rendered.files) files.set(path, content);
     summary.push(...rendered.summary);
+    environments.push(...rendered.environments);
+    catalog = rendered.catalog;
   }
   const t2 = performance.now();
   step('rendering the Terraform stacks');
   for (const [path, content] of guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform))) files.set(path, content);
   const t3 = performance.now();
-  return { files, summary, input: tenantInput, approvals, timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2 } };
+  return { files, summary, environments, catalog, input: tenantInput, approvals, timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2 } };
 }

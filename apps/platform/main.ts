@@ -1,9 +1,9 @@
-import { PlatformAddOn } from '../../lib/core/addon';
+import { PlatformAddOn, PlatformCatalog } from '../../lib/core/addon';
 import { ComposedPlatform, composePlatform, deployAddOns } from '../../lib/core/composition';
 import { TenantInput } from '../../lib/core/input/types';
 import { PlatformConfig } from '../../lib/core/model';
 import { EnvironmentOutput } from '../../lib/core/output';
-import { renderEnvironment } from '../../lib/core/render';
+import { renderEnvironment, RenderedEnvironment } from '../../lib/core/render';
 import { ServiceCatalog } from '../../lib/core/services';
 import { CertificatesAddOn } from '../../lib/certificates';
 import { CostAddOn } from '../../lib/cost';
@@ -80,18 +80,20 @@ export function synthesizePlatform(
   platform: PlatformConfig,
   input: TenantInput,
   addOns: readonly PlatformAddOn[] = platformAddOns(),
-): { files: Map<string, string>; summary: EnvironmentSummary[] } {
+): { files: Map<string, string>; summary: EnvironmentSummary[]; environments: RenderedEnvironment[]; catalog: PlatformCatalog } {
   const files = new Map<string, string>();
   const summary: EnvironmentSummary[] = [];
+  const environments: RenderedEnvironment[] = [];
   const composed = composePlatform(addOns);
   for (const env of platform.environments) {
     const t0 = performance.now();
     const output = buildEnvironment(platform, input, env.name, composed);
     const rendered = renderEnvironment(output, composed.checks);
     for (const [path, content] of rendered.files) files.set(path, content);
+    environments.push(rendered);
     const objectsByKind: Record<string, number> = {};
     for (const o of rendered.objects) objectsByKind[o.manifest.kind] = (objectsByKind[o.manifest.kind] ?? 0) + 1;
     summary.push({ name: env.name, folders: output.folders.length, objectsByKind, ms: performance.now() - t0 });
   }
-  return { files, summary };
+  return { files, summary, environments, catalog: composed.catalog };
 }

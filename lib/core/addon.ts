@@ -1,4 +1,5 @@
 import { ManifestCheck } from './checks';
+import { Flow, FlowTarget } from './flows';
 import { BackupSpec, DatabaseSpec, TenantSpec } from './input/types';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { EnvironmentOutput } from './output';
@@ -162,4 +163,9 @@ export interface PlatformAddOn {
   deploy?(ctx: PlatformContext): void;
   /** Checks over the rendered objects of each environment, run before anything is written. */
   readonly checks?: readonly ManifestCheck[];
+  /**
+   * The network flows the add-on's components need on a cluster (`npm run verify` proves the
+   * cluster's policies allow each). @default none
+   */
+  flows?(target: FlowTarget): readonly Flow[];
 }

@@ -1,0 +1,98 @@
+import { PlatformCatalog } from '../core/addon';
+import { KubeManifest } from '../core/checks';
+import { Flow } from '../core/flows';
+import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
+
+/**
+ * The contracts of `npm run verify`: what one cluster converges to (its desired state), the checks
+ * run over it, and what they report. Checks never read files or run programs; the runner builds
+ * the state (rendering Helm releases when helm and the charts are at hand) and hands it over.
+ */
+
+/** One problem, located, with what to change. */
+export interface Finding {
+  /** The check that found it (`argocd/source-permitted`). */
+  readonly check: string;
+  readonly environment: string;
+  /** The cluster whose desired state breaks; undefined for environment-wide findings. */
+  readonly cluster?: string;
+  /** Where the offending object comes from: a dist/ path, or `helm:<chart>@<version>` for a rendered release. */
+  readonly file?: string;
+  /** `Kind namespace/name` of the offending object. */
+  readonly object?: string;
+  /** What is wrong. */
+  readonly message: string;
+  /** What to change, naming the code or input to edit when we know it. */
+  readonly fix: string;
+}
+
+/** An object a cluster ends up with, and where it comes from. */
+export interface StateObject {
+  readonly manifest: KubeManifest;
+  /** dist/ path (`prod/tenant-acme-001/quota.yaml`) or `helm:<chart>@<version>/<template>` for a rendered release. */
+  readonly file: string;
+  /** The Argo CD Application that applies it (`prod-tenant-acme-001`, `kyverno`); the root Application for the app of apps. */
+  readonly application: string;
+  /** For objects of a Helm release: the release name. */
+  readonly release?: string;
+  /** A Helm hook (`pre-install`, `post-install`, `test`…); Argo CD runs some, ignores others. */
+  readonly hook?: string;
+}
+
+/** A Helm release an Argo CD Application installs, read from the Application as Argo CD reads it. */
+export interface HelmRelease {
+  /** The Application object (in the cluster's app of apps). */
+  readonly application: KubeManifest;
+  readonly file: string;
+  readonly repoURL: string;
+  readonly chart: string;
+  readonly version: string;
+  readonly releaseName: string;
+  readonly namespace: string;
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The objects `helm template` produced, when the chart could be rendered. */
+  readonly rendered?: readonly StateObject[];
+  /** Why it was not rendered (no helm, chart missing…), when it was not. */
+  readonly skipped?: string;
+}
+
+/** What one cluster converges to. */
+export interface ClusterState {
+  readonly platform: PlatformConfig;
+  readonly environment: EnvironmentConfig;
+  readonly cluster: ClusterConfig;
+  /** The objects of the dist/ folders the cluster syncs (its app of apps included). */
+  readonly objects: readonly StateObject[];
+  /** The Helm releases its Argo CD installs. */
+  readonly releases: readonly HelmRelease[];
+  /** The flows the add-ons declare for this cluster. */
+  readonly flows: readonly Flow[];
+}
+
+/** Everything checks may consult besides one cluster's state. */
+export interface VerifyContext {
+  readonly platform: PlatformConfig;
+  readonly catalog: PlatformCatalog;
+  /** Every cluster's state, for cross-cluster checks. */
+  readonly clusters: readonly ClusterState[];
+  /** `terraform/<stack>/cdk.tf.json` → parsed Terraform JSON. */
+  readonly terraform: ReadonlyMap<string, unknown>;
+  /** The day support windows are judged on (YYYY-MM-DD); tests pin it. */
+  readonly asOf: string;
+}
+
+/** One check of `npm run verify`. */
+export interface VerifyCheck {
+  /** `<area>/<what>` (`argocd/source-permitted`). */
+  readonly name: string;
+  /** One line: what it proves. */
+  readonly description: string;
+  /** Runs over one cluster's state. */
+  run(state: ClusterState, ctx: VerifyContext): readonly Finding[];
+}
+
+/** `Kind namespace/name` of a manifest. */
+export function describeManifest(m: KubeManifest): string {
+  const ns = m.metadata.namespace ? `${m.metadata.namespace}/` : '';
+  return `${m.kind} ${ns}${m.metadata.name ?? '(unnamed)'}`;
+}
