@@ -87,6 +87,12 @@ export interface HelmChart<V extends object = object> {
   readonly crdGroups: readonly string[];
   /** One line for docs. */
   readonly description: string;
+  /**
+   * The chart's Chart.yaml `kubeVersion` constraint, recorded so `npm run verify` can check every
+   * cluster's Kubernetes version without the chart at hand (and compare with the chart when it is).
+   * @default no constraint
+   */
+  readonly kubeVersion?: string;
   /** Sync wave of its Application in the app of apps. @default SyncWave.operators */
   readonly syncWave?: number;
   /** Fields controllers own in the release's objects. @default [] */

@@ -1,4 +1,4 @@
-import { Cloud, ClusterConfig, ClusterProfileName, EnvironmentConfig } from './model';
+import { Cloud, ClusterConfig, ClusterProfileName, ClusterRole, EnvironmentConfig } from './model';
 
 /**
  * What each kind of cluster can run, and how Argo CD reaches it.
@@ -86,24 +86,33 @@ export interface ClusterPlacement {
   readonly traits?: readonly PlacementTrait[];
   /** Clouds that get it. @default every cloud */
   readonly clouds?: readonly Cloud[];
+  /** Cluster roles that get it (`primary`: the environment's data home). @default every role */
+  readonly roles?: readonly ClusterRole[];
 }
 
 /** Every cluster. */
 export const EVERY_CLUSTER: ClusterPlacement = {};
 
-/** Where tenants and the core services run (the sidecar mesh, databases, canaries). */
+/** Where tenants and the core services run (the sidecar mesh, canaries). */
 export const WORKLOAD_CLUSTERS: ClusterPlacement = { traits: ['workloads'] };
+
+/**
+ * Where the environment's databases run: its primary cluster, the data home (the issue of
+ * replicas in other clouds is the databases' own; until then one primary per database).
+ */
+export const DATA_HOME: ClusterPlacement = { traits: ['workloads'], roles: ['primary'] };
 
 /** Whether a cluster matches a placement. */
 export function placementApplies(placement: ClusterPlacement, cluster: ClusterConfig): boolean {
   const traits = traitsOf(cluster);
   if (placement.clouds && !placement.clouds.includes(cluster.cloud)) return false;
+  if (placement.roles && !placement.roles.includes(cluster.role)) return false;
   return (placement.traits ?? []).every((t) => hasTrait(traits, t));
 }
 
 /** One line for docs: `every cluster`, `clusters with workloads`, `aws clusters with karpenter`. */
 export function describePlacement(placement: ClusterPlacement): string {
-  const clouds = placement.clouds ? `${placement.clouds.join('/')} ` : '';
+  const clouds = [placement.roles?.join('/'), placement.clouds?.join('/')].filter(Boolean).map((s) => `${s} `).join('');
   const traits = placement.traits?.length ? ` with ${placement.traits.join(', ')}` : '';
   return clouds || traits ? `${clouds}clusters${traits}` : 'every cluster';
 }

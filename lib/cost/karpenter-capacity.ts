@@ -1,3 +1,4 @@
+import { karpenterNames } from '../core/cloud';
 import { Construct } from 'constructs';
 import {
   Ec2NodeClass,
@@ -58,7 +59,7 @@ export class KarpenterCapacity extends Construct {
     new Ec2NodeClass(this, 'node-class', {
       metadata: { name: NODE_CLASS },
       spec: {
-        role: `${cluster.name}-karpenter-node`,
+        role: karpenterNames(cluster).nodeRole,
         // Pin a dated alias (al2023@vYYYYMMDD) to control AMI rollouts; latest follows EKS releases.
         amiSelectorTerms: [{ alias: props.amiAlias ?? 'al2023@latest' }],
         subnetSelectorTerms: [{ tags: discovery }],

@@ -1,21 +1,25 @@
-import { PlatformNamespaces } from '../core/namespaces';
 import { HelmChart } from '../core/addon';
+import { PlatformNamespaces } from '../core/namespaces';
+import { resources, Resources } from '../core/pod-security';
 
 /** The Fairwinds VPA chart values we set (https://github.com/FairwindsOps/charts/tree/master/stable/vpa). */
 export interface VpaValues {
-  readonly recommender: { readonly enabled: boolean };
+  /** The chart sets requests only; the platform's admission policy requires limits too. */
+  readonly recommender: { readonly enabled: boolean; readonly resources: Resources };
   /** Recommendation only: no updater evicting pods, no admission controller rewriting requests. */
   readonly updater: { readonly enabled: boolean };
   readonly admissionController: { readonly enabled: boolean };
 }
 
+/** The VPA recommender at the release imports/ was generated from (1.7.1, chart 5.0.0). */
 export const verticalPodAutoscaler: HelmChart<VpaValues> = {
   name: 'vpa',
-  chart: { repoURL: 'https://charts.fairwinds.com/stable', chart: 'vpa', version: '4.10.0' },
+  chart: { repoURL: 'https://charts.fairwinds.com/stable', chart: 'vpa', version: '5.0.0' },
+  kubeVersion: '>= 1.28.0-0',
   namespace: PlatformNamespaces.vpa,
-  // GKE Autopilot runs its own recommender.
-  placement: { traits: ['full', 'unmanagedVpa'] },
+  // GKE Autopilot runs its own recommender; the recommendations are for the workloads.
+  placement: { traits: ['workloads', 'unmanagedVpa'] },
   crdGroups: ['autoscaling.k8s.io'],
   description: 'Right-sizing recommendations (recommender only)',
-  values: () => ({ recommender: { enabled: true }, updater: { enabled: false }, admissionController: { enabled: false } }),
+  values: () => ({ recommender: { enabled: true, resources: resources('50m', '500Mi', '500m', '1Gi') }, updater: { enabled: false }, admissionController: { enabled: false } }),
 };

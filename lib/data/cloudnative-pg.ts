@@ -1,25 +1,34 @@
-import { PlatformNamespaces } from '../core/namespaces';
 import { HelmChart } from '../core/addon';
+import { PlatformNamespaces } from '../core/namespaces';
+import { resources, Resources } from '../core/pod-security';
+import { DATA_HOME } from '../core/topology';
 
 /** The CloudNativePG operator chart values we set (https://cloudnative-pg.github.io/charts). */
 export interface CloudNativePgValues {
   readonly crds: { readonly create: boolean };
   readonly replicaCount: number;
+  /** The chart ships none; the platform's admission policy requires requests and limits. */
+  readonly resources: Resources;
   /** A PodMonitor for the operator (kube-prometheus-stack picks it up by the release label). */
   readonly monitoring: { readonly podMonitorEnabled: boolean; readonly podMonitorAdditionalLabels: Record<string, string> };
 }
 
+/**
+ * The CloudNativePG operator at the release imports/ was generated from (1.30.0, chart 0.29.0), on the
+ * environment's data home. Its pods meet Pod Security "restricted" with the chart's defaults.
+ */
 export const cloudNativePg: HelmChart<CloudNativePgValues> = {
   name: 'cloudnative-pg',
-  chart: { repoURL: 'https://cloudnative-pg.github.io/charts', chart: 'cloudnative-pg', version: '0.27.1' },
+  chart: { repoURL: 'https://cloudnative-pg.github.io/charts', chart: 'cloudnative-pg', version: '0.29.0' },
+  kubeVersion: '>=1.29.0-0',
   namespace: PlatformNamespaces.cnpg,
-  // Databases run next to the workloads that use them.
-  placement: { traits: ['workloads'] },
+  placement: DATA_HOME,
   crdGroups: ['postgresql.cnpg.io'],
   description: 'PostgreSQL operator for tenant databases',
   values: ({ environment }) => ({
     crds: { create: true },
     replicaCount: environment.sizing.ha ? 2 : 1,
+    resources: resources('50m', '128Mi', '500m', '512Mi'),
     monitoring: { podMonitorEnabled: true, podMonitorAdditionalLabels: { release: 'kube-prometheus-stack' } },
   }),
 };

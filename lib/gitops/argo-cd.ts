@@ -1,9 +1,18 @@
-import { PlatformNamespaces } from '../core/namespaces';
 import { APPLICATION_HEALTH_LUA } from '../argocd';
-import { HelmChart } from '../core/addon';
-import { EVERY_CLUSTER } from '../core/topology';
+import { ChartTarget, HelmChart } from '../core/addon';
+import { PlatformNamespaces } from '../core/namespaces';
+import { resources, Resources } from '../core/pod-security';
+import { EVERY_CLUSTER, traitsOf } from '../core/topology';
 
-/** The Argo CD chart values we set (https://github.com/argoproj/argo-helm/tree/main/charts/argo-cd). */
+/** One Argo CD component's values we set. */
+export interface ArgoComponent {
+  readonly replicas?: number;
+  readonly resources: Resources;
+  /** A PodDisruptionBudget once there are two replicas (a drain then keeps one). */
+  readonly pdb?: { readonly enabled: boolean; readonly minAvailable?: number };
+}
+
+/** The Argo CD chart values we set (https://github.com/argoproj/argo-helm/tree/main/charts/argo-cd, 10.x). */
 export interface ArgoCdValues {
   readonly configs: {
     readonly cm: {
@@ -11,31 +20,42 @@ export interface ArgoCdValues {
       readonly 'resource.customizations.health.argoproj.io_Application': string;
       /**
        * Track resources by annotation: the `app.kubernetes.io/instance` label is limited to 63
-       * characters, which per-cluster Application names of long tenant ids exceed.
+       * characters, which Application names of long tenant ids exceed.
        */
       readonly 'application.resourceTrackingMethod': 'annotation';
     };
   };
-  readonly controller: { readonly replicas: number };
-  readonly server: { readonly replicas: number };
-  readonly repoServer: { readonly replicas: number };
-  readonly applicationSet: { readonly replicas: number };
+  readonly controller: ArgoComponent;
+  readonly server: ArgoComponent;
+  readonly repoServer: ArgoComponent & { readonly copyutil: { readonly resources: Resources } };
+  readonly applicationSet: ArgoComponent;
+  readonly notifications: ArgoComponent;
+  readonly redis: ArgoComponent;
+  /** The pre-sync hook that creates redis' password (Argo CD runs PreSync hooks; a refused one fails the sync). */
+  readonly redisSecretInit: { readonly resources: Resources };
+  /** Sign-in goes to the platform's OIDC provider directly; no bundled Dex. */
+  readonly dex: { readonly enabled: false };
 }
 
 /**
- * Argo CD manages itself on the hub: installed once by hand with the same values
- * (shown in dist/<env>/bootstrap/README.md), then this Application keeps it in sync.
+ * Argo CD on every cluster, managing itself: installed once by hand with the same values (shown in
+ * the cluster's bootstrap README), then this Application keeps it in sync. Every container has
+ * requests and limits (the platform's admission policy requires them; the chart ships none), and
+ * the chart's security contexts already meet Pod Security "restricted".
  */
 export const argoCd: HelmChart<ArgoCdValues> = {
   name: 'argo-cd',
   releaseName: 'argocd',
-  chart: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '9.5.4' },
+  chart: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '10.1.1' },
+  kubeVersion: '>=1.25.0-0',
   namespace: PlatformNamespaces.argocd,
   placement: EVERY_CLUSTER,
-  crdGroups: [],
-  description: 'Argo CD itself (self-managed), with the Application health check sync waves rely on',
-  values: ({ environment }) => {
-    const replicas = environment.sizing.ha ? 2 : 1;
+  crdGroups: ['argoproj.io'],
+  description: 'Argo CD itself (self-managed, one per cluster), with the Application health check sync waves rely on',
+  values: (t: ChartTarget) => {
+    const light = traitsOf(t.cluster).light;
+    const replicas = t.environment.sizing.ha && !light ? 2 : 1;
+    const pdb = replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false };
     return {
       configs: {
         cm: {
@@ -43,10 +63,15 @@ export const argoCd: HelmChart<ArgoCdValues> = {
           'application.resourceTrackingMethod': 'annotation',
         },
       },
-      controller: { replicas: 1 },
-      server: { replicas },
-      repoServer: { replicas },
-      applicationSet: { replicas },
+      // The application controller shards by cluster; one cluster, one replica.
+      controller: { replicas: 1, resources: light ? resources('100m', '512Mi', '1') : resources('250m', '1Gi', '2', '2Gi') },
+      server: { replicas, pdb, resources: resources('50m', '128Mi', '500m', '256Mi') },
+      repoServer: { replicas, pdb, resources: light ? resources('50m', '256Mi', '1') : resources('100m', '512Mi', '2', '1Gi'), copyutil: { resources: resources('10m', '32Mi', '100m', '64Mi') } },
+      applicationSet: { replicas: 1, resources: resources('25m', '64Mi', '250m', '128Mi') },
+      notifications: { resources: resources('25m', '64Mi', '250m', '128Mi') },
+      redis: { resources: resources('50m', '64Mi', '500m', '256Mi') },
+      redisSecretInit: { resources: resources('10m', '32Mi', '100m', '64Mi') },
+      dex: { enabled: false },
     };
   },
 };

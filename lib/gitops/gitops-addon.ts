@@ -45,7 +45,7 @@ export class GitOpsAddOn implements PlatformAddOn {
   public readonly name = 'gitops';
   public readonly charts = [argoCd];
   public readonly namespaces: readonly NamespaceDeclaration[] = [
-    { name: PlatformNamespaces.argocd, podSecurity: 'baseline', reason: 'redis and repo-server init containers do not drop every capability', thirdPartyImages: true },
+    { name: PlatformNamespaces.argocd, podSecurity: 'restricted', thirdPartyImages: true },
   ];
   public readonly requires = [TenantFolders];
   public readonly after = 'all';

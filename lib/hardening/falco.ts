@@ -1,7 +1,9 @@
-import { PlatformNamespaces } from '../core/namespaces';
-import { falcoCustomRules } from './falco-rules';
-import { MonitoringEndpoints } from '../observability';
 import { HelmChart } from '../core/addon';
+import { PlatformNamespaces } from '../core/namespaces';
+import { resources, Resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../core/pod-security';
+import { traitsOf } from '../core/topology';
+import { MonitoringEndpoints } from '../observability';
+import { falcoCustomRules } from './falco-rules';
 
 /** The Falco chart values we set (https://github.com/falcosecurity/charts/tree/master/charts/falco). */
 export interface FalcoValues {
@@ -9,7 +11,21 @@ export interface FalcoValues {
   readonly driver: { readonly kind: 'modern_ebpf' };
   /** The platform's rules (lib/hardening/falco-rules.ts), loaded after Falco's default rules. */
   readonly customRules: Record<string, string>;
-  readonly falcosidekick: { readonly enabled: boolean; readonly config: { readonly alertmanager: { readonly hostport: string } } };
+  readonly resources: Resources;
+  readonly falcoctl: { readonly artifact: { readonly install: { readonly resources: Resources }; readonly follow: { readonly resources: Resources } } };
+  /**
+   * Alerts to Alertmanager where the cluster runs one (full profiles); edge sites keep Falco's
+   * events in its logs.
+   */
+  readonly falcosidekick:
+    | { readonly enabled: false }
+    | {
+        readonly enabled: true;
+        readonly config: { readonly alertmanager: { readonly hostport: string } };
+        readonly resources: Resources;
+        readonly podSecurityContext: typeof RESTRICTED_POD;
+        readonly securityContext: typeof RESTRICTED_CONTAINER;
+      };
 }
 
 export const falco: HelmChart<FalcoValues> = {
@@ -20,9 +36,19 @@ export const falco: HelmChart<FalcoValues> = {
   placement: { traits: ['nodeAgents'] },
   crdGroups: [],
   description: 'Runtime threat detection (syscalls), alerts to Alertmanager via falcosidekick',
-  values: () => ({
+  values: ({ cluster }) => ({
     driver: { kind: 'modern_ebpf' },
     customRules: { 'ceres-rules.yaml': falcoCustomRules() },
-    falcosidekick: { enabled: true, config: { alertmanager: { hostport: MonitoringEndpoints.alertmanager } } },
+    resources: resources('100m', '512Mi', '1', '1Gi'),
+    falcoctl: { artifact: { install: { resources: resources('10m', '32Mi', '100m', '64Mi') }, follow: { resources: resources('10m', '32Mi', '100m', '64Mi') } } },
+    falcosidekick: traitsOf(cluster).light
+      ? { enabled: false }
+      : {
+          enabled: true,
+          config: { alertmanager: { hostport: MonitoringEndpoints.alertmanager } },
+          resources: resources('10m', '32Mi', '200m', '128Mi'),
+          podSecurityContext: RESTRICTED_POD,
+          securityContext: RESTRICTED_CONTAINER,
+        },
   }),
 };

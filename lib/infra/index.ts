@@ -1,4 +1,3 @@
-export * from './cidr';
 export * from './infra-app';
 export * from './names';
 export * from './node-tuning';

@@ -1,6 +1,8 @@
-import { PlatformNamespaces } from '../core/namespaces';
-import { GRAFANA_DASHBOARD_LABEL, MonitoringEndpoints, PROMETHEUS_RELEASE, PROMETHEUS_SELECTOR_LABELS } from './monitoring-stack';
 import { HelmChart } from '../core/addon';
+import { PlatformNamespaces } from '../core/namespaces';
+import { resources, Resources } from '../core/pod-security';
+import { traitsOf } from '../core/topology';
+import { GRAFANA_DASHBOARD_LABEL, MonitoringEndpoints, PROMETHEUS_RELEASE, PROMETHEUS_SELECTOR_LABELS } from './monitoring-stack';
 
 type Selector = { readonly matchLabels: Record<string, string> };
 
@@ -25,10 +27,18 @@ export interface KubePrometheusStackValues {
       readonly podMonitorSelectorNilUsesHelmValues: boolean;
       readonly podMonitorSelector: Selector;
       readonly podMonitorNamespaceSelector: Record<string, never>;
+      readonly resources: Resources;
     };
+    readonly podDisruptionBudget: { readonly enabled: boolean };
   };
-  readonly alertmanager: { readonly alertmanagerSpec: { readonly replicas: number } };
+  readonly alertmanager: { readonly alertmanagerSpec: { readonly replicas: number; readonly resources: Resources }; readonly podDisruptionBudget: { readonly enabled: boolean } };
+  readonly prometheusOperator: { readonly resources: Resources };
+  readonly 'kube-state-metrics': { readonly resources: Resources };
+  /** The node exporter is a privileged node agent (host network, PID and root filesystem): off where the cloud refuses those (GKE Autopilot). */
+  readonly nodeExporter: { readonly enabled: boolean };
+  readonly 'prometheus-node-exporter': { readonly resources: Resources };
   readonly grafana: {
+    readonly resources: Resources;
     readonly sidecar: { readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: string } };
     readonly additionalDataSources: readonly { readonly name: string; readonly type: string; readonly url: string; readonly access: string }[];
   };
@@ -37,12 +47,15 @@ export interface KubePrometheusStackValues {
 export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
   name: 'kube-prometheus-stack',
   releaseName: PROMETHEUS_RELEASE,
-  chart: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '79.5.0' },
+  chart: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.3.0' },
+  kubeVersion: '>=1.25.0-0',
   namespace: PlatformNamespaces.monitoring,
   placement: { traits: ['full'] },
   crdGroups: ['monitoring.coreos.com'],
   description: 'Prometheus, Alertmanager, Grafana, node exporter, kube-state-metrics',
-  values: ({ environment, cluster }) => ({
+  values: ({ environment, cluster }) => {
+    const replicas = environment.sizing.ha ? 2 : 1;
+    return {
     prometheus: {
       prometheusSpec: {
         replicas: environment.sizing.ha ? 2 : 1,
@@ -57,15 +70,23 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
         podMonitorSelectorNilUsesHelmValues: false,
         podMonitorSelector: { matchLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
         podMonitorNamespaceSelector: {},
+        resources: environment.sizing.ha ? resources('500m', '4Gi', '2', '8Gi') : resources('200m', '1Gi', '1', '2Gi'),
       },
+      podDisruptionBudget: { enabled: replicas > 1 },
     },
-    alertmanager: { alertmanagerSpec: { replicas: environment.sizing.ha ? 3 : 1 } },
+    alertmanager: { alertmanagerSpec: { replicas: environment.sizing.ha ? 3 : 1, resources: resources('25m', '64Mi', '250m', '256Mi') }, podDisruptionBudget: { enabled: environment.sizing.ha } },
+    prometheusOperator: { resources: resources('50m', '128Mi', '500m', '256Mi') },
+    'kube-state-metrics': { resources: resources('25m', '128Mi', '500m', '512Mi') },
+    nodeExporter: { enabled: traitsOf(cluster).nodeAgents },
+    'prometheus-node-exporter': { resources: resources('25m', '32Mi', '250m', '64Mi') },
     grafana: {
+      resources: resources('50m', '256Mi', '500m', '512Mi'),
       sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL.key, labelValue: GRAFANA_DASHBOARD_LABEL.value, searchNamespace: 'ALL' } },
       additionalDataSources: [
         { name: 'Loki', type: 'loki', url: MonitoringEndpoints.loki, access: 'proxy' },
         { name: 'Tempo', type: 'tempo', url: MonitoringEndpoints.tempo, access: 'proxy' },
       ],
     },
-  }),
+    };
+  },
 };

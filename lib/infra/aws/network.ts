@@ -13,7 +13,7 @@ import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { prefixLength, subnetCidr } from '../cidr';
+import { prefixLength, subnetCidr } from '../../core/cidr';
 
 export interface AwsNetworkProps {
   /** Name prefix of the network's resources (the cluster name). */

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
-import { prefixLength, subnetCidr } from '../cidr';
+import { prefixLength, subnetCidr } from '../../core/cidr';
 
 export interface AzureNetworkProps {
   /** Name prefix (the cluster name). */

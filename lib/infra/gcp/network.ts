@@ -6,7 +6,7 @@ import { ComputeRouter } from '@cdktf/provider-google/lib/compute-router';
 import { ComputeRouterNat } from '@cdktf/provider-google/lib/compute-router-nat';
 import { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork';
 import { ServiceNetworkingConnection } from '@cdktf/provider-google/lib/service-networking-connection';
-import { prefixLength, subnetCidr } from '../cidr';
+import { prefixLength, subnetCidr } from '../../core/cidr';
 
 /** Names of the subnet's secondary ranges used by GKE. */
 export const GKE_POD_RANGE = 'pods';

@@ -1,0 +1,275 @@
+import { subnetCidr } from './cidr';
+import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
+import { PlatformNamespaces } from './namespaces';
+
+/**
+ * The facts that cross the boundary between the Terraform app and the Kubernetes app, derived once
+ * from the platform description: each cluster's network plan, its backup store, the workload
+ * identities bound to it (cloud identity ↔ namespace/ServiceAccount, and what each may touch), the
+ * private data endpoints its services reach, and the bootstrap facts that exist only after
+ * `terraform apply`. Terraform creates exactly these; the charts and manifests use exactly these;
+ * `npm run verify` checks both sides against each other. No name here is derived anywhere else.
+ */
+
+/** A cloud that Terraform provisions (edge sites are not). */
+export type ProvisionedCloud = Exclude<Cloud, 'edge'>;
+
+export function isProvisioned(cluster: ClusterConfig): cluster is ClusterConfig & { cloud: ProvisionedCloud } {
+  return cluster.cloud !== 'edge';
+}
+
+/** Lowercase alphanumerics only, cut to `max` characters (Azure storage account and Key Vault names). */
+export function alphanumeric(value: string, max: number): string {
+  return value.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, max);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network plan
+
+/** The subnets of a cluster's network, computed once (Terraform creates them; NetworkPolicies name them). */
+export interface NetworkPlan {
+  /** The whole network (VPC / VNet / VPC subnet range). */
+  readonly cidr: string;
+  /** Node (and, with the AWS VPC CNI and Azure CNI, pod) subnets. */
+  readonly nodes: readonly string[];
+  /** Subnets of the managed databases and caches: the only addresses data endpoints live at. */
+  readonly data: readonly string[];
+  /** Public subnets (NAT gateways, internet-facing load balancers). */
+  readonly public: readonly string[];
+  /** Private endpoints (Azure storage). */
+  readonly endpoints: readonly string[];
+}
+
+/** Availability zones used per AWS region (three, `a`–`c`). */
+export function awsZones(region: string): string[] {
+  return ['a', 'b', 'c'].map((z) => `${region}${z}`);
+}
+
+/** The network plan of a cloud cluster (a /16): AWS three AZs of /18 nodes, /21 data and public subnets; Azure one /18 node subnet, a /24 for PostgreSQL and one for private endpoints; GCP a /20 node range. */
+export function networkPlan(cluster: ClusterConfig): NetworkPlan | undefined {
+  const cidr = cluster.networkCidr;
+  if (!cidr || cluster.cloud === 'edge') return undefined;
+  switch (cluster.cloud) {
+    case 'aws':
+      return {
+        cidr,
+        nodes: [0, 1, 2].map((i) => subnetCidr(cidr, 18, i)),
+        data: [0, 1, 2].map((i) => subnetCidr(cidr, 21, 24 + i)),
+        public: [0, 1, 2].map((i) => subnetCidr(cidr, 21, 27 + i)),
+        endpoints: [],
+      };
+    case 'azure':
+      return { cidr, nodes: [subnetCidr(cidr, 18, 0)], data: [subnetCidr(cidr, 24, 64)], public: [], endpoints: [subnetCidr(cidr, 24, 65)] };
+    case 'gcp':
+      return { cidr, nodes: [subnetCidr(cidr, 20, 0)], data: [], public: [], endpoints: [] };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backup store
+
+/** The object store a cluster's backups go to: on the cluster's own cloud, in its region, created by its stack. */
+export interface BackupStore {
+  readonly cloud: ProvisionedCloud;
+  /** S3 / GCS bucket name; on Azure the storage account name. */
+  readonly bucket: string;
+  /** AWS region, GCS location, Azure location. */
+  readonly region: string;
+  /** Azure: the resource group of the storage account. */
+  readonly resourceGroup?: string;
+  /** Azure: blob containers per use; elsewhere prefixes of the bucket. */
+  readonly velero: { readonly container?: string; readonly prefix: string };
+  readonly postgres: { readonly container?: string; readonly prefix: string };
+}
+
+/** The multi-region of a GCP region's backups (`europe-west1` → `EU`): cross-region by construction. */
+export function gcsMultiRegion(region: string): string {
+  if (region.startsWith('europe-')) return 'EU';
+  if (region.startsWith('us-')) return 'US';
+  if (region.startsWith('asia-')) return 'ASIA';
+  throw new Error(`no GCS multi-region is known for ${region}; add it to gcsMultiRegion`);
+}
+
+/** A cluster's backup store (undefined for edge sites, which have none). */
+export function backupStore(platform: PlatformConfig, environment: EnvironmentConfig, cluster: ClusterConfig): BackupStore | undefined {
+  switch (cluster.cloud) {
+    case 'aws':
+      return { cloud: 'aws', bucket: `${cluster.name}-backups-${cluster.region}`, region: cluster.region, velero: { prefix: 'velero' }, postgres: { prefix: 'cnpg' } };
+    case 'gcp':
+      return { cloud: 'gcp', bucket: `${cluster.name}-backups-${cluster.region}`, region: gcsMultiRegion(cluster.region), velero: { prefix: 'velero' }, postgres: { prefix: 'cnpg' } };
+    case 'azure':
+      return {
+        cloud: 'azure',
+        bucket: alphanumeric(`${platform.name}${environment.name}backups`, 24),
+        region: cluster.region,
+        resourceGroup: azureResourceGroup(cluster),
+        velero: { container: 'velero', prefix: '' },
+        postgres: { container: 'postgres', prefix: '' },
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The Azure resource group of a cluster's resources. */
+export function azureResourceGroup(cluster: ClusterConfig): string {
+  return `${cluster.name}-rg`;
+}
+
+/**
+ * Where a tenant namespace's PostgreSQL clusters archive (Barman `destinationPath`): the store of
+ * the cluster they run on, under the namespace's own prefix, so one tenant's identity can be kept
+ * to its own objects.
+ */
+export function postgresBackupPath(store: BackupStore, namespace: string): string {
+  const under = (prefix: string) => [prefix, namespace].filter(Boolean).join('/');
+  switch (store.cloud) {
+    case 'aws':
+      return `s3://${store.bucket}/${under(store.postgres.prefix)}`;
+    case 'gcp':
+      return `gs://${store.bucket}/${under(store.postgres.prefix)}`;
+    case 'azure':
+      return `https://${store.bucket}.blob.core.windows.net/${store.postgres.container}/${under(store.postgres.prefix)}`;
+  }
+}
+
+/** The object key prefix of a namespace's PostgreSQL archive inside the store (`cnpg/tenant-acme-001`). */
+export function postgresObjectPrefix(store: BackupStore, namespace: string): string {
+  return [store.postgres.prefix, namespace].filter(Boolean).join('/');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workload identities
+
+/** What a workload identity may touch. */
+export type IdentityAccess =
+  /** Read and write the cluster's backup store under a prefix (or an Azure container). */
+  | { readonly kind: 'backup-store'; readonly use: 'velero' | 'postgres'; readonly prefix: string }
+  /** Karpenter's node management (EC2, SQS interruption queue, pricing). */
+  | { readonly kind: 'karpenter' };
+
+/** A Kubernetes ServiceAccount that Terraform binds to a cloud identity. */
+export interface WorkloadIdentity {
+  /** Short name, unique per cluster, used in cloud identity names (`<cluster>-<name>`). */
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly access: IdentityAccess;
+  readonly description: string;
+}
+
+/** The Velero server's ServiceAccount (the node agent and maintenance jobs run as it too). */
+export const VELERO_SERVICE_ACCOUNT = 'velero-server';
+/** Karpenter's controller ServiceAccount (chart default, set explicitly). */
+export const KARPENTER_SERVICE_ACCOUNT = 'karpenter';
+
+/** A PostgreSQL cluster the platform runs on a cluster, whose instances need their namespace's archive. */
+export interface PostgresClusterRef {
+  readonly namespace: string;
+  /** The CloudNativePG Cluster name; its instances run as a ServiceAccount of the same name. */
+  readonly name: string;
+}
+
+/**
+ * The identities of a cluster: Velero (the whole Velero area of the store), each PostgreSQL
+ * cluster (its namespace's prefix only) and, on clusters that run it, Karpenter.
+ */
+export function workloadIdentities(
+  platform: PlatformConfig,
+  environment: EnvironmentConfig,
+  cluster: ClusterConfig,
+  options: { readonly postgres?: readonly PostgresClusterRef[]; readonly karpenter?: boolean } = {},
+): WorkloadIdentity[] {
+  const store = backupStore(platform, environment, cluster);
+  if (!store) return [];
+  const out: WorkloadIdentity[] = [
+    {
+      name: 'velero',
+      namespace: PlatformNamespaces.velero,
+      serviceAccount: VELERO_SERVICE_ACCOUNT,
+      access: { kind: 'backup-store', use: 'velero', prefix: store.velero.prefix },
+      description: 'Velero backups and restores (server, node agent, repository maintenance)',
+    },
+  ];
+  for (const pg of options.postgres ?? []) {
+    out.push({
+      name: `pg-${pg.namespace}-${pg.name}`,
+      namespace: pg.namespace,
+      serviceAccount: pg.name,
+      access: { kind: 'backup-store', use: 'postgres', prefix: postgresObjectPrefix(store, pg.namespace) },
+      description: `WAL archive and base backups of ${pg.namespace}/${pg.name}`,
+    });
+  }
+  if (options.karpenter) {
+    out.push({ name: 'karpenter', namespace: PlatformNamespaces.kubeSystem, serviceAccount: KARPENTER_SERVICE_ACCOUNT, access: { kind: 'karpenter' }, description: 'Karpenter node provisioning' });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data endpoints
+
+/** A managed data service the cluster's core services reach. */
+export interface DataEndpoint {
+  readonly name: 'postgres' | 'redis';
+  /** Private DNS name clients use (Terraform creates the record). */
+  readonly host: string;
+  readonly port: number;
+  /** Where its addresses live (the data subnets). */
+  readonly cidrs: readonly string[];
+}
+
+/** Private DNS zone of an AWS cluster's data endpoints (Terraform creates it, associated with the VPC). */
+export function privateZone(cluster: ClusterConfig): string {
+  return `${cluster.name}.internal`;
+}
+
+/**
+ * The managed data endpoints of a cluster: RDS PostgreSQL and ElastiCache Redis on AWS (behind
+ * private DNS names, since their own endpoints carry generated parts), the PostgreSQL flexible
+ * server on Azure. GCP's Cloud SQL is a standby nothing connects to from the cluster.
+ */
+export function dataEndpoints(cluster: ClusterConfig): DataEndpoint[] {
+  const plan = networkPlan(cluster);
+  if (!plan) return [];
+  switch (cluster.cloud) {
+    case 'aws':
+      return [
+        { name: 'postgres', host: `postgres.${privateZone(cluster)}`, port: 5432, cidrs: plan.data },
+        { name: 'redis', host: `redis.${privateZone(cluster)}`, port: 6379, cidrs: plan.data },
+      ];
+    case 'azure':
+      return [{ name: 'postgres', host: `${cluster.name}-postgres.postgres.database.azure.com`, port: 5432, cidrs: plan.data }];
+    default:
+      return [];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bootstrap facts
+
+/**
+ * Facts that exist only after `terraform apply` and that a cluster needs before its Argo CD syncs:
+ * the stack outputs them, the cluster's bootstrap README copies them into these objects, and the
+ * charts read them from there.
+ */
+export const BootstrapFacts = {
+  /** Secret in `velero` with Kopia's repository password (key `repository-password`), from the stack output. */
+  veleroRepositorySecret: 'velero-repo-credentials',
+  veleroRepositoryKey: 'repository-password',
+  /** Terraform output holding that password (sensitive). */
+  veleroRepositoryOutput: 'velero_repository_password',
+  /** ConfigMap in `velero` with the Azure client id of Velero's identity (key `AZURE_CLIENT_ID`). */
+  azureIdentityConfigMap: 'cloud-identity',
+  azureClientIdKey: 'AZURE_CLIENT_ID',
+  /** Terraform output: identity name → Azure client id. */
+  azureClientIdsOutput: 'workload_identity_client_ids',
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Karpenter
+
+/** Names Karpenter's AWS resources carry, read by the Terraform stack (which creates them) and the chart and NodeClass (which use them). */
+export function karpenterNames(cluster: ClusterConfig): { readonly interruptionQueue: string; readonly nodeRole: string } {
+  return { interruptionQueue: `${cluster.name}-karpenter`, nodeRole: `${cluster.name}-karpenter-node` };
+}
