@@ -33,9 +33,9 @@ export interface ManifestCheck {
   readonly name: string;
   /**
    * Returns one message per problem; empty when all is well. `objects` are every object of the
-   * environment; `view` groups them by the cluster that applies them.
+   * environment; `view` groups them by the cluster that applies them (absent when checking a flat list).
    */
-  check(objects: readonly RenderedObject[], view: ClusterView): string[];
+  check(objects: readonly RenderedObject[], view?: ClusterView): string[];
 }
 
 /** `Kind namespace/name in file` for messages. */
@@ -91,7 +91,7 @@ export const uniqueObjects: ManifestCheck = {
   name: 'unique-objects',
   check: (_objects, view) => {
     const problems: string[] = [];
-    for (const [cluster, objects] of view.clusters) problems.push(...duplicates(objects).map((p) => `${p} (both applied by ${cluster})`));
+    for (const [cluster, objects] of view?.clusters ?? []) problems.push(...duplicates(objects).map((p) => `${p} (both applied by ${cluster})`));
     return [...new Set(problems)];
   },
 };

@@ -56,8 +56,8 @@ export function objectKey(id: ObjectId): string {
 
 /**
  * The object as synth and diff print it, and as `approved-deletions.yaml` names it:
- * `prod:Namespace/tenant-a`, `prod:Application.argoproj.io/argocd/prod-core`,
- * `terraform/prod-aws:aws_s3_bucket.backups_bucket_5DB31D01`.
+ * `prod:Namespace/tenant-a`, `prod@ceres-prod-aws:Application.argoproj.io/argocd/prod-core` (a
+ * cluster's own folders), `terraform/prod-aws:aws_s3_bucket.backups_bucket_5DB31D01`.
  */
 export function objectRef(id: ObjectId): string {
   if (isTerraformScope(id.environment)) return `${id.environment}:${id.name ? `${id.kind}.${id.name}` : id.kind}`;
@@ -70,10 +70,26 @@ export const describeId = objectRef;
 
 const isTerraformScope = (environment: string) => environment.startsWith('terraform/');
 
-/** Whether a dist path holds Kubernetes manifests (`<env>/<folder>/<file>.yaml`, not Terraform). */
+/**
+ * Whether a dist path holds Kubernetes manifests: `<env>/<folder>/<file>.yaml` (environment-wide) or
+ * `<env>/clusters/<cluster>/<folder>/<file>.yaml` (one cluster's own folders), not Terraform.
+ */
 export function isManifestPath(path: string): boolean {
   const parts = path.split('/');
-  return parts.length === 3 && parts[0] !== 'terraform' && path.endsWith('.yaml');
+  if (parts[0] === 'terraform' || !path.endsWith('.yaml')) return false;
+  return parts.length === 3 || (parts.length === 5 && parts[1] === CLUSTERS);
+}
+
+const CLUSTERS = 'clusters';
+
+/**
+ * The scope objects of a manifest path are identified in: the environment for environment-wide
+ * folders (`prod`), `<env>@<cluster>` for a cluster's own folders (`prod@ceres-prod-aws`), where
+ * the same Application name exists once per cluster.
+ */
+export function scopeOf(path: string): string {
+  const parts = path.split('/');
+  return parts[1] === CLUSTERS && parts.length >= 4 ? `${parts[0]}@${parts[2]}` : parts[0];
 }
 
 /** Whether a dist path is a Terraform stack (`terraform/<stack>/cdk.tf.json`). */
@@ -81,9 +97,10 @@ export function isStackPath(path: string): boolean {
   return /^terraform\/[^/]+\/[^/]+\.tf\.json$/.test(path);
 }
 
-/** The review area of a dist path: `<env>/<folder>`, or `terraform/<stack>`. */
+/** The review area of a dist path: `<env>/<folder>`, `<env>/clusters/<cluster>/<folder>`, or `terraform/<stack>`. */
 export function areaOf(path: string): string {
-  return path.split('/').slice(0, 2).join('/');
+  const parts = path.split('/');
+  return parts.slice(0, parts[1] === CLUSTERS && parts.length >= 5 ? 4 : 2).join('/');
 }
 
 /** Every object of a dist tree by key: manifests and Terraform resources. Linear in the size of the tree. */
@@ -100,7 +117,7 @@ export function indexObjects(files: ReadonlyMap<string, string>, only?: Readonly
       continue;
     }
     if (!isManifestPath(file)) continue;
-    const environment = file.split('/')[0];
+    const environment = scopeOf(file);
     for (const doc of parseAllDocuments(content, { version: '1.1' })) {
       const manifest = doc.toJS() as KubeManifest | null;
       if (!manifest || typeof manifest !== 'object' || !manifest.kind || !manifest.apiVersion) continue;

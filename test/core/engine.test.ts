@@ -1,3 +1,4 @@
+import { platform } from '../../apps/platform/platform';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,12 +32,13 @@ describe('the synth engine', () => {
     }
   });
 
-  it('writes one folder per environment and Argo CD Application: dist/<env>/<folder>/<file>', () => {
+  it('writes one folder per Argo CD Application: dist/<env>/<folder>/<file>, or dist/<env>/clusters/<cluster>/<folder>/<file> for one cluster', () => {
     for (const path of first.files.keys()) {
-      expect(path).toMatch(/^(dev|staging|prod)\/[a-z0-9-]+\/[A-Za-z0-9.-]+\.(yaml|md|json)$|^terraform\/[a-z0-9-]+\/cdk\.tf\.json$/);
+      expect(path).toMatch(/^(dev|staging|prod)\/([a-z0-9-]+|clusters\/[a-z0-9-]+\/[a-z0-9-]+)\/[A-Za-z0-9.-]+\.(yaml|md|json)$|^terraform\/[a-z0-9-]+\/cdk\.tf\.json$/);
     }
-    for (const env of ['dev', 'staging', 'prod']) {
-      expect(first.files.has(`${env}/core/namespace.yaml`)).toBe(true);
+    for (const env of platform.environments) {
+      expect(first.files.has(`${env.name}/core/namespace.yaml`)).toBe(true);
+      for (const c of env.clusters) expect(first.files.has(`${env.name}/clusters/${c.name}/argocd/projects.yaml`)).toBe(true);
     }
   });
 

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'fs';
+import { existsSync, readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { preflightNodeClass, preflightStack } from '../../lib/infra/preflight';
@@ -20,8 +20,16 @@ describe('preflight: the committed stacks', () => {
     expect(preflightStack(name, json, { supportedKubernetesVersions: SUPPORTED })).toEqual([]);
   });
 
-  it.each(['dev', 'staging', 'prod'])('%s: the Karpenter EC2NodeClass passes', (env) => {
-    const docs = parseAllDocuments(readFileSync(join(ROOT, 'dist', env, 'capacity', 'karpenter.yaml'), 'utf8')).map((d) => d.toJS());
+  const capacityFiles = ['dev', 'staging', 'prod'].flatMap((env) =>
+    readdirSync(join(ROOT, 'dist', env, 'clusters')).filter((c) => existsSync(join(ROOT, 'dist', env, 'clusters', c, 'capacity', 'karpenter.yaml'))).map((c) => `${env}/clusters/${c}/capacity/karpenter.yaml`),
+  );
+  it('finds a Karpenter capacity folder for every environment', () => {
+    for (const env of ['dev', 'staging', 'prod']) expect(capacityFiles.some((f) => f.startsWith(`${env}/`))).toBe(true);
+  });
+
+  it.each(capacityFiles)('%s: the Karpenter EC2NodeClass passes', (file) => {
+    const env = file;
+    const docs = parseAllDocuments(readFileSync(join(ROOT, 'dist', file), 'utf8')).map((d) => d.toJS());
     const nodeClasses = docs.filter((d) => d.kind === 'EC2NodeClass');
     expect(nodeClasses).toHaveLength(1);
     expect(preflightNodeClass(`${env}/EC2NodeClass/${nodeClasses[0].metadata.name}`, nodeClasses[0])).toEqual([]);

@@ -4,13 +4,20 @@ import { ISTIO_VERSION } from '../../lib/mesh';
 import { platform } from '../../apps/platform/platform';
 import { TracingBackend } from '../../lib/observability/monitoring-stack';
 import { find, renderMesh } from './support/build';
+import { traitsOf } from '../../lib/core/topology';
 
 const prod = renderMesh('prod');
 const dev = renderMesh('dev');
 
+/** `<cluster>-<chart>` → the chart's Application in that cluster's app of apps (each cluster runs its own Argo CD). */
 function helmApp(objects: typeof prod.objects, name: string): KubeManifest {
-  return find(objects, 'Application', name, 'argocd');
+  const cluster = platform.environments.flatMap((e) => e.clusters).find((c) => name.startsWith(`${c.name}-`))!;
+  const chart = name.slice(cluster.name.length + 1);
+  const found = objects.filter((o) => o.cluster === cluster.name && o.manifest.kind === 'Application' && o.manifest.metadata.name === chart && o.folder.endsWith('/argocd'));
+  if (found.length !== 1) throw new Error(`expected one Application ${chart} for ${cluster.name}, found ${found.length}`);
+  return found[0].manifest;
 }
+const meshClusters = (env: string) => platform.environments.find((e) => e.name === env)!.clusters.filter((c) => traitsOf(c).nodeAgents); // the sidecar mesh needs its CNI node agent
 const values = (app: KubeManifest) => app.spec.source.helm.valuesObject;
 const wave = (m: KubeManifest) => Number(m.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
 
@@ -22,21 +29,19 @@ describe('the Istio control plane and gateways', () => {
       expect(app.spec.source.targetRevision).toBe(ISTIO_VERSION);
     }
     expect(ISTIO_VERSION).toBe('1.30.3');
-    expect(prod.files.has('prod/argocd/istio.yaml')).toBe(true);
+    for (const c of meshClusters('prod')) expect(prod.files.has(`prod/clusters/${c.name}/argocd/istio.yaml`)).toBe(true);
   });
 
   it('installs the control plane in every cluster of the environment, through its Argo CD destination', () => {
-    const apps = prod.objects.filter((o) => o.file === 'prod/argocd/istio.yaml').map((o) => o.manifest);
-    for (const cluster of platform.environments.find((e) => e.name === 'prod')!.clusters) {
-      const mine = apps.filter((a) => a.metadata.labels?.['ceres.io/cluster'] === cluster.name);
-      expect(mine.map((a) => a.metadata.name).sort()).toEqual(['istio-base', 'istio-cni', 'istio-egressgateway', 'istio-ingressgateway', 'istiod'].map((c) => `${cluster.name}-${c}`));
-      const destination = cluster.role === 'primary' ? 'in-cluster' : cluster.name;
-      for (const a of mine) expect(a.spec.destination.name).toBe(destination);
+    for (const cluster of meshClusters('prod')) {
+      const mine = prod.objects.filter((o) => o.file === `prod/clusters/${cluster.name}/argocd/istio.yaml`).map((o) => o.manifest);
+      expect(mine.map((a) => a.metadata.name).sort()).toEqual(['istio-base', 'istio-cni', 'istio-egressgateway', 'istio-ingressgateway', 'istiod']);
+      for (const a of mine) expect(a.spec.destination.name).toBe('in-cluster');
     }
   });
 
   it('redirects traffic with the istio-cni node agent, so meshed pods pass Pod Security "restricted"', () => {
-    for (const cluster of platform.environments.find((e) => e.name === 'prod')!.clusters) {
+    for (const cluster of meshClusters('prod')) {
       const cni = helmApp(prod.objects, `${cluster.name}-istio-cni`);
       expect(cni.spec.source.chart).toBe('cni');
       expect(wave(cni)).toBeGreaterThan(wave(helmApp(prod.objects, `${cluster.name}-istio-base`)));

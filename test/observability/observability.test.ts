@@ -66,7 +66,7 @@ describe('alerts', () => {
   });
 
   it('labels rules and monitors so that the kube-prometheus-stack release loads them', () => {
-    const values = kubePrometheusStack.values({ platform, environment: platform.environments[2], cluster: platform.environments[2].clusters[0], hub: true, backups: [], services: serviceCatalog });
+    const values = kubePrometheusStack.values({ platform, environment: platform.environments[2], cluster: platform.environments[2].clusters[0], backups: [], services: serviceCatalog });
     const spec = values.prometheus.prometheusSpec;
     expect(spec.ruleSelectorNilUsesHelmValues).toBe(false);
     for (const kind of ['PrometheusRule', 'ServiceMonitor', 'PodMonitor']) {

@@ -78,20 +78,20 @@ describe('destructive changes of the live platform, by any route', () => {
     prod.clusters = prod.clusters.filter((c: { cloud: string }) => c.cloud !== 'gcp');
     const review = reviewDiff(diffDist(committed, synthesize({ platform: next }).files));
     const refs = review.unapproved.map((c) => objectRef(c.id));
-    expect(refs).toEqual(expect.arrayContaining(['prod:Application.argoproj.io/argocd/ceres-prod-gcp-cloudnative-pg', 'prod:Application.argoproj.io/argocd/ceres-prod-gcp-velero']));
+    expect(refs).toEqual(expect.arrayContaining(['prod@ceres-prod-gcp:Application.argoproj.io/argocd/kube-prometheus-stack', 'prod@ceres-prod-gcp:Application.argoproj.io/argocd/velero']));
     expect(refs.filter((r) => r.startsWith('terraform/prod-gcp:'))).toEqual(
       expect.arrayContaining([expect.stringMatching(/google_container_cluster/), expect.stringMatching(/google_sql_database_instance/), expect.stringMatching(/google_storage_bucket\./)]),
     );
-    expect(summarizeAreas(review.diff).find((a) => a.area === 'prod/argocd')!.destructive).toBeGreaterThanOrEqual(10);
+    expect(summarizeAreas(review.diff).find((a) => a.area === 'prod/clusters/ceres-prod-gcp/argocd')!.destructive).toBeGreaterThanOrEqual(5);
   });
 
   it('a removed add-on (its Application cascades deletion) is flagged', () => {
-    const file = 'prod/argocd/addons.yaml';
+    const file = 'prod/clusters/ceres-prod-aws/argocd/addons.yaml';
     const objects = parseAllDocuments(committed.get(file)!).map((d) => d.toJS());
     const next = new Map(committed);
-    next.set(file, toYamlStream(objects.filter((o) => o.metadata.name !== 'ceres-prod-aws-cloudnative-pg')));
+    next.set(file, toYamlStream(objects.filter((o) => o.metadata.name !== 'cloudnative-pg')));
     const review = reviewDiff(diffDist(committed, next));
-    expect(review.unapproved.map((c) => objectRef(c.id))).toEqual(['prod:Application.argoproj.io/argocd/ceres-prod-aws-cloudnative-pg']);
+    expect(review.unapproved.map((c) => objectRef(c.id))).toEqual(['prod@ceres-prod-aws:Application.argoproj.io/argocd/cloudnative-pg']);
     expect(formatSummary(review).join('\n')).toContain('resources-finalizer');
   });
 

@@ -116,8 +116,10 @@ describe('a tenant expanded into its namespace', () => {
     const blacklisted = project.spec.namespaceResourceBlacklist.map((k: any) => `${k.group}/${k.kind}`);
     for (const kind of ['/ResourceQuota', '/LimitRange', 'networking.k8s.io/NetworkPolicy', 'rbac.authorization.k8s.io/RoleBinding']) expect(blacklisted).toContain(kind);
     expect(blacklisted).toHaveLength(TENANT_GUARDRAIL_KINDS.length);
-    const folder = objects.find((o) => o.manifest.metadata.name === ACME && o.manifest.kind === 'AppProject')!.folder;
-    expect(folder).toBe('argocd');
+    // One per cluster that syncs the tenant, in that cluster's app of apps.
+    const folders = objects.filter((o) => o.manifest.metadata.name === ACME && o.manifest.kind === 'AppProject').map((o) => o.folder);
+    expect(folders.length).toBeGreaterThan(0);
+    for (const f of folders) expect(f).toMatch(/^clusters\/[^/]+\/argocd$/);
   });
 
   it('renders sealed secrets as SealedSecrets and external ones as references, never a Secret', () => {
