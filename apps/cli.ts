@@ -336,7 +336,8 @@ export function COMMANDS(): Command[] {
   const { synthCommand } = require('./synth') as typeof import('./synth');
   const { diffCommand } = require('./diff') as typeof import('./diff');
   const { schemaCommand } = require('./schema') as typeof import('./schema');
-  return [synthCommand, diffCommand, schemaCommand];
+  const { verifyCommand } = require('./verify') as typeof import('./verify');
+  return [synthCommand, diffCommand, verifyCommand, schemaCommand];
 }
 
 if (require.main === module) {

@@ -61,8 +61,13 @@ export function buildClusterStates(inputs: StateInputs): ClusterState[] {
           releases.push({ ...release, skipped: 'no Helm renderer' });
           continue;
         }
-        const result = inputs.render(release, cluster);
-        releases.push('objects' in result ? { ...release, rendered: result.objects } : { ...release, skipped: result.skipped });
+        try {
+          const result = inputs.render(release, cluster);
+          releases.push('objects' in result ? { ...release, rendered: result.objects } : { ...release, skipped: result.skipped });
+        } catch (err) {
+          if (!(err instanceof Error) || err.name === 'TypeError') throw err;
+          releases.push({ ...release, failed: err.message });
+        }
       }
       states.push({ platform: inputs.platform, environment, cluster, objects, releases, flows: inputs.flows(environment, cluster) });
     }

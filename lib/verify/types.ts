@@ -54,6 +54,8 @@ export interface HelmRelease {
   readonly rendered?: readonly StateObject[];
   /** Why it was not rendered (no helm, chart missing…), when it was not. */
   readonly skipped?: string;
+  /** The chart is present but `helm template` refused our values or the cluster's version (what Argo CD would report). */
+  readonly failed?: string;
 }
 
 /** What one cluster converges to. */

@@ -1,0 +1,112 @@
+/**
+ * `ceres verify` (`npm run verify`): proves that what synth renders converges on real clusters,
+ * before Argo CD applies it. For every cluster it builds the desired state — the objects of the
+ * dist/ folders its Argo CD syncs, plus the objects of every Helm release rendered with the real
+ * `helm template` of the pinned chart when `--charts` names a folder of pulled charts — and runs
+ * the checks of lib/verify/checks over it: Argo CD admits every Application and object, every pod
+ * passes its namespace's Pod Security level and the Kyverno policies (sidecars included), every flow
+ * the add-ons declare is allowed, every identity and bucket Kubernetes names exists in Terraform.
+ * Nothing is written. Exit 1 on findings.
+ */
+import { resolve } from 'node:path';
+import { composePlatform } from '../lib/core/composition';
+import { Flow } from '../lib/core/flows';
+import { ClusterConfig, EnvironmentConfig } from '../lib/core/model';
+import { verifyChecks } from '../lib/verify/checks';
+import { helmAvailable, helmRenderer } from '../lib/verify/helm';
+import { runChecks, VerifyReport } from '../lib/verify/run';
+import { clusterScopeOracle } from '../lib/verify/scope';
+import { buildClusterStates } from '../lib/verify/state';
+import { Finding } from '../lib/verify/types';
+import { Command, EXIT, UsageError } from './cli';
+import { platformAddOns } from './platform/main';
+import { platform } from './platform/platform';
+import { serviceCatalog } from './platform/services';
+import { synthesize, SynthesisResult } from './synthesize';
+
+export interface VerifyOptions {
+  readonly environments?: readonly string[];
+  /** Folder of pulled charts; without it releases are checked by their values only. */
+  readonly chartsDir?: string;
+  readonly helm?: string;
+  /** Day support windows are judged on. @default today (UTC) */
+  readonly asOf?: string;
+}
+
+/** Synthesizes in memory and verifies; returns the report and the synthesis. */
+export function verifyPlatform(options: VerifyOptions = {}, synthesis?: SynthesisResult): { report: VerifyReport; result: SynthesisResult; rendering: string } {
+  const result = synthesis ?? synthesize({ environments: options.environments });
+  const composed = composePlatform(platformAddOns());
+  const flows = (environment: EnvironmentConfig, cluster: ClusterConfig): Flow[] => {
+    const rendered = result.environments.find((e) => e.name === environment.name);
+    const folders = new Set((rendered?.view.clusters.get(cluster.name) ?? []).map((o) => o.folder));
+    const tenants = result.input.tenants.filter((t) => folders.has(`tenant-${t.tenantId}`));
+    const ids = new Set(tenants.map((t) => t.tenantId));
+    const databases = result.input.databases.filter((d) => ids.has(d.tenantId));
+    return composed.addOns.flatMap((a) => a.flows?.({ platform, environment, cluster, tenants, databases, services: serviceCatalog }) ?? []);
+  };
+  let render;
+  let rendering: string;
+  if (options.chartsDir) {
+    const version = helmAvailable(options.helm);
+    if (!version) throw new UsageError(`--charts given but no helm binary answers (${options.helm ?? 'helm on PATH'}); pass --helm PATH`);
+    const scope = clusterScopeOracle(result.environments.flatMap((e) => e.objects.map((o) => o.manifest)));
+    render = helmRenderer({ chartsDir: options.chartsDir, helm: options.helm }, scope);
+    rendering = `Helm releases rendered with ${version} from ${options.chartsDir}`;
+  } else {
+    rendering = 'Helm releases not rendered (no --charts): checked by their Application values only; pass --charts DIR (helm pull --untar of the pinned versions) to check the upstream charts\' own objects';
+  }
+  const clusters = buildClusterStates({ platform, environments: result.environments, flows, render });
+  const terraform = new Map<string, unknown>();
+  for (const [path, content] of result.files) if (/^terraform\/[^/]+\/cdk\.tf\.json$/.test(path)) terraform.set(path, JSON.parse(content));
+  const report = runChecks(verifyChecks(), { platform, catalog: composed.catalog, clusters, terraform, asOf: options.asOf ?? new Date().toISOString().slice(0, 10) });
+  return { report, result, rendering };
+}
+
+function formatFinding(f: Finding): string[] {
+  const where = [f.object, f.file ? `(${f.file.startsWith('helm:') ? f.file : `dist/${f.file}`})` : ''].filter(Boolean).join(' ');
+  return [`  [${f.check}] ${where}`, `      ${f.message}`, `      fix: ${f.fix}`];
+}
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'prove the rendered platform converges: Argo CD admits it, pods are admitted, flows allowed, identities and buckets exist',
+  usage: ['ceres verify [--charts DIR] [--helm PATH] [--env NAME] [--json]'],
+  description: [
+    'Synthesizes in memory (nothing is written) and checks every cluster\'s desired state: the dist/ folders its Argo CD syncs and, with --charts, the objects of every Helm release rendered by `helm template` of the pinned upstream chart with our values and the cluster\'s Kubernetes version.',
+    'Checks: Argo CD project rules (sources, destinations, resource kinds, sync order), Pod Security and Kyverno admission of every pod (injected sidecars included), the network flows the add-ons declare (NetworkPolicies, Istio authorization, Sidecar egress, tenant isolation), and Terraform ↔ Kubernetes names (workload identities, object stores, endpoints). See docs/verify.md.',
+    'Exit 0 when nothing is found, 1 on findings.',
+  ],
+  options: [
+    { name: '--charts', value: 'DIR', help: 'folder of pulled charts (<chart>-<version>/ or .tgz) to render the Helm releases with (also CERES_CHARTS)' },
+    { name: '--helm', value: 'PATH', help: 'the helm binary (default: helm on PATH)' },
+  ],
+  examples: ['npm run verify', 'npm run verify -- --charts ~/charts --env prod'],
+  run(ctx) {
+    const charts = (ctx.options.get('--charts') as string | undefined) ?? process.env.CERES_CHARTS;
+    ctx.step('synthesizing');
+    const { report, rendering } = verifyPlatform({
+      environments: ctx.env ? [ctx.env] : undefined,
+      chartsDir: charts ? resolve(charts) : undefined,
+      helm: ctx.options.get('--helm') as string | undefined,
+    });
+    ctx.io.status?.(undefined);
+    if (ctx.json) {
+      ctx.printJson({ ok: report.findings.length === 0, command: 'verify', rendering, checks: report.checks, clusters: report.clusters, findings: report.findings });
+      return report.findings.length ? EXIT.problems : EXIT.ok;
+    }
+    const s = ctx.style;
+    ctx.io.out(rendering);
+    for (const c of report.clusters) {
+      const mine = report.findings.filter((f) => f.environment === c.environment && f.cluster === c.cluster);
+      const releases = c.rendered ? `${c.releases} releases (${c.rendered} rendered)` : `${c.releases} releases`;
+      ctx.io.out(`${mine.length ? s.red('✗') : s.green('✓')} ${c.environment}/${c.cluster}: ${c.objects} objects, ${releases}, ${mine.length} findings`);
+      for (const f of mine) for (const l of formatFinding(f)) ctx.io.out(l);
+      if (charts) for (const skipped of c.skipped) ctx.io.out(s.dim(`    not rendered: ${skipped}`));
+    }
+    const global = report.findings.filter((f) => !f.cluster);
+    for (const f of global) for (const l of formatFinding(f)) ctx.io.out(l);
+    ctx.io.out(report.findings.length ? s.red(`${report.findings.length} findings from ${report.checks.length} checks`) : s.green(`no findings from ${report.checks.length} checks`));
+    return report.findings.length ? EXIT.problems : EXIT.ok;
+  },
+};

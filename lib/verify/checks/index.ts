@@ -1,0 +1,24 @@
+import { VerifyCheck } from '../types';
+
+/** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
+export const helmRenders: VerifyCheck = {
+  name: 'helm/renders',
+  description: 'every Helm release whose chart is at hand renders with our values and the cluster\'s Kubernetes version',
+  run: (state) =>
+    state.releases
+      .filter((r) => r.failed)
+      .map((r) => ({
+        check: 'helm/renders',
+        environment: state.environment.name,
+        cluster: state.cluster.name,
+        file: r.file,
+        object: `Application argocd/${r.application.metadata.name}`,
+        message: `helm template ${r.chart}@${r.version} fails: ${r.failed}`,
+        fix: `change the values of the ${r.chart} chart (lib/) or pin a chart version that supports Kubernetes ${state.cluster.kubernetesVersion}`,
+      })),
+};
+
+/** Every check of `npm run verify`, in the order they report. */
+export function verifyChecks(): VerifyCheck[] {
+  return [helmRenders];
+}

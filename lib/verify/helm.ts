@@ -1,0 +1,119 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { KubeManifest } from '../core/checks';
+import { ClusterConfig } from '../core/model';
+import { ReleaseRenderer } from './state';
+import { HelmRelease, StateObject } from './types';
+
+/**
+ * Renders the Helm releases of Argo CD Applications with the real `helm template` of the pinned
+ * upstream chart, as Argo CD's repo server does (release name, namespace, values, the cluster's
+ * Kubernetes version; hooks kept and marked). Charts come from a local folder because verify runs
+ * offline: `<charts>/<chart>-<version>.tgz`, `<charts>/<chart>-<version>/` or `<charts>/<chart>/<version>/`
+ * (a `helm pull --untar` of the pinned version). A missing chart or helm binary is reported per
+ * release; a chart that fails to render is a finding (Argo CD would fail the same way).
+ */
+export interface HelmRendererOptions {
+  /** Folder of pulled charts. */
+  readonly chartsDir: string;
+  /** The helm binary. @default `helm` on PATH */
+  readonly helm?: string;
+}
+
+/** Where the pinned chart of a release is, if present. */
+export function locateChart(chartsDir: string, chart: string, version: string): string | undefined {
+  const v = version.replace(/^v/, '');
+  const candidates = [`${chart}-${version}.tgz`, `${chart}-${v}.tgz`, `${chart}-${version}`, `${chart}-${v}`, join(chart, version), join(chart, v)].map((c) => join(chartsDir, c));
+  for (const c of candidates) if (existsSync(c) && (c.endsWith('.tgz') || existsSync(join(c, 'Chart.yaml')))) return c;
+  // `<charts>/<chart>/` whose Chart.yaml pins the same version.
+  const dir = join(chartsDir, chart);
+  if (existsSync(join(dir, 'Chart.yaml')) && chartVersionOf(dir) === v) return dir;
+  return undefined;
+}
+
+function chartVersionOf(dir: string): string | undefined {
+  const m = /^version:\s*["']?([^"'\s]+)/m.exec(readFileSync(join(dir, 'Chart.yaml'), 'utf8'));
+  return m?.[1]?.replace(/^v/, '');
+}
+
+/** Whether a helm binary answers. */
+export function helmAvailable(helm = 'helm'): string | undefined {
+  try {
+    return execFileSync(helm, ['version', '--short'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Error raised when a present chart cannot be rendered with our values. */
+export class RenderFailure extends Error {}
+
+/** Parses `helm template` output into state objects (namespaced objects without a namespace get the release's). */
+export function parseRendered(out: string, release: HelmRelease, clusterScoped: (m: KubeManifest) => boolean): StateObject[] {
+  const objects: StateObject[] = [];
+  for (const doc of parseAllDocuments(out)) {
+    const source = /^# Source: (.*)$/m.exec(String(doc.commentBefore ?? ''))?.[1] ?? '';
+    const m = doc.toJS() as KubeManifest | null;
+    if (!m || typeof m !== 'object' || !m.kind) continue;
+    const items: KubeManifest[] = m.kind.endsWith('List') && Array.isArray(m.items) ? m.items : [m];
+    for (const item of items) {
+      const metadata = { ...(item.metadata ?? {}) };
+      if (!metadata.namespace && !clusterScoped(item)) metadata.namespace = release.namespace;
+      const hook = metadata.annotations?.['helm.sh/hook'];
+      objects.push({
+        manifest: { ...item, metadata },
+        file: `helm:${release.chart}@${release.version}${source ? `/${source.split('/').slice(1).join('/')}` : ''}`,
+        application: release.application.metadata.name!,
+        release: release.releaseName,
+        ...(hook ? { hook } : {}),
+      });
+    }
+  }
+  return objects;
+}
+
+/** A renderer for {@link buildClusterStates}. */
+export function helmRenderer(options: HelmRendererOptions, clusterScoped: (m: KubeManifest) => boolean): ReleaseRenderer {
+  const helm = options.helm ?? 'helm';
+  const cache = new Map<string, ReturnType<ReleaseRenderer>>();
+  return (release: HelmRelease, cluster: ClusterConfig) => {
+    const path = locateChart(options.chartsDir, release.chart, release.version);
+    if (!path) return { skipped: `chart not in ${options.chartsDir} (helm pull ${release.repoURL.startsWith('http') ? `--repo ${release.repoURL} ` : `oci://${release.repoURL}/`}${release.chart} --version ${release.version} --untar)` };
+    const key = JSON.stringify([path, release.releaseName, release.namespace, release.values, cluster.kubernetesVersion]);
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const dir = mkdtempSync(join(tmpdir(), 'ceres-verify-'));
+    try {
+      const valuesFile = join(dir, 'values.json');
+      writeFileSync(valuesFile, JSON.stringify(release.values));
+      const args = ['template', release.releaseName, path, '--namespace', release.namespace, '--kube-version', kubeVersionArg(cluster.kubernetesVersion), '--include-crds', '-f', valuesFile];
+      let out: string;
+      try {
+        out = execFileSync(helm, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (err) {
+        const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
+        throw new RenderFailure(stderr.split('\n').slice(-3).join(' '));
+      }
+      const result = { objects: parseRendered(out, release, clusterScoped) };
+      cache.set(key, result);
+      return result;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** `1.35` → `v1.35.0` (helm wants a full version). */
+export function kubeVersionArg(version: string): string {
+  const parts = version.replace(/^v/, '').split('.');
+  while (parts.length < 3) parts.push('0');
+  return `v${parts.join('.')}`;
+}
+
+/** The charts present in a folder (for the verify summary). */
+export function listCharts(chartsDir: string): string[] {
+  return existsSync(chartsDir) ? readdirSync(chartsDir).sort() : [];
+}
