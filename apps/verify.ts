@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { composePlatform } from '../lib/core/composition';
 import { Flow } from '../lib/core/flows';
 import { ClusterConfig, EnvironmentConfig } from '../lib/core/model';
+import { placementApplies } from '../lib/core/topology';
 import { verifyChecks } from '../lib/verify/checks';
 import { helmAvailable, helmRenderer } from '../lib/verify/helm';
 import { runChecks, VerifyReport } from '../lib/verify/run';
@@ -43,7 +44,9 @@ export function verifyPlatform(options: VerifyOptions = {}, synthesis?: Synthesi
     const tenants = result.input.tenants.filter((t) => folders.has(`tenant-${t.tenantId}`));
     const ids = new Set(tenants.map((t) => t.tenantId));
     const databases = result.input.databases.filter((d) => ids.has(d.tenantId));
-    return composed.addOns.flatMap((a) => a.flows?.({ platform, environment, cluster, tenants, databases, services: serviceCatalog }) ?? []);
+    // An add-on declares flows for the clusters its charts go to (or every cluster, without charts).
+    const runsOn = (a: (typeof composed.addOns)[number]) => !a.charts?.length || a.charts.some((c) => placementApplies(c.placement, cluster));
+    return composed.addOns.filter(runsOn).flatMap((a) => a.flows?.({ platform, environment, cluster, tenants, databases, services: serviceCatalog }) ?? []);
   };
   let render;
   let rendering: string;

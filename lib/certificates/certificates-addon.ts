@@ -1,3 +1,4 @@
+import { Flow } from '../core/flows';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { ClusterIssuers, SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
@@ -15,6 +16,19 @@ export interface CertificatesProps {
 
 /** cert-manager and the ACME ClusterIssuers (Let's Encrypt production and staging) the gateways' certificates use. */
 export class CertificatesAddOn implements PlatformAddOn {
+  /** The API server calls cert-manager's webhook (chart `cert-manager`, pod port 10250). */
+  public flows(): Flow[] {
+    return [
+      {
+        name: 'certificates/api-server-to-webhook',
+        from: { apiServer: true },
+        to: { pods: { namespace: PlatformNamespaces.certManager, podLabels: { 'app.kubernetes.io/component': 'webhook' } }, ports: [{ port: 10250 }] },
+        plaintext: true,
+        reason: 'cert-manager validation and mutation webhooks',
+      },
+    ];
+  }
+
   public readonly name = 'certificates';
   public readonly charts = [certManager];
   public readonly namespaces: readonly NamespaceDeclaration[] = [{ name: PlatformNamespaces.certManager, podSecurity: 'restricted', thirdPartyImages: true }];

@@ -1,3 +1,5 @@
+import { Flow } from '../core/flows';
+import { kyvernoFlows } from './flows';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { ManifestCheck } from '../core/checks';
@@ -26,6 +28,10 @@ export const GuardrailFolders = {
  * guardrail checks (no RBAC wildcards, default deny, no cross-tenant paths).
  */
 export class PlatformGuardrailsAddOn implements PlatformAddOn {
+  public flows(): Flow[] {
+    return kyvernoFlows();
+  }
+
   public readonly name = 'guardrails';
   public readonly charts = [kyverno];
   public readonly namespaces: readonly NamespaceDeclaration[] = [

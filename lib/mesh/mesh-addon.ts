@@ -1,3 +1,5 @@
+import { Flow, FlowTarget } from '../core/flows';
+import { meshFlows } from './flows';
 import { Chart } from 'cdk8s';
 import { HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
@@ -44,6 +46,10 @@ interface MeshedNamespace {
  * ceres-namespace and tenants add-ons provide.
  */
 export class MeshAddOn implements PlatformAddOn {
+  public flows(target: FlowTarget): Flow[] {
+    return meshFlows(target);
+  }
+
   public readonly name = 'mesh';
   public readonly checks = MESH_CHECKS;
   public readonly charts: readonly HelmChart[];

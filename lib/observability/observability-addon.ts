@@ -1,3 +1,5 @@
+import { Flow, FlowTarget } from '../core/flows';
+import { observabilityFlows } from './flows';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
@@ -30,6 +32,10 @@ export interface ObservabilityProps {
  * the kube-prometheus-stack CRDs (operators wave).
  */
 export class ObservabilityAddOn implements PlatformAddOn {
+  public flows(target: FlowTarget): Flow[] {
+    return observabilityFlows(target);
+  }
+
   public readonly name = 'observability';
   public readonly charts = [kubePrometheusStack, loki, promtail, tempo];
   public readonly namespaces: readonly NamespaceDeclaration[] = [

@@ -1,0 +1,23 @@
+import { Flow, FlowTarget, PodSet } from '../core/flows';
+import { PlatformNamespaces } from '../core/namespaces';
+
+/** The CloudNativePG operator (chart `cloudnative-pg`). */
+export const CNPG_OPERATOR_PODS: PodSet = { namespace: PlatformNamespaces.cnpg, podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, serviceAccount: 'cloudnative-pg' };
+
+/**
+ * What the databases need on a cluster that runs them: the API server calls the operator's webhooks
+ * (9443); the operator reaches every instance's status endpoint (8000) and PostgreSQL (5432).
+ */
+export function databaseFlows(t: FlowTarget): Flow[] {
+  const flows: Flow[] = [{ name: 'databases/api-server-to-operator-webhook', from: { apiServer: true }, to: { pods: CNPG_OPERATOR_PODS, ports: [{ port: 9443 }] }, plaintext: true, reason: 'CloudNativePG defaulting and validation webhooks' }];
+  for (const ns of [...new Set(t.databases.map((d) => `tenant-${d.tenantId}`))].sort()) {
+    flows.push({
+      name: `databases/operator-to-instances/${ns}`,
+      from: { pods: CNPG_OPERATOR_PODS },
+      to: { pods: { namespace: ns, podLabels: { 'cnpg.io/podRole': 'instance' } }, ports: [{ port: 8000 }, { port: 5432 }] },
+      plaintext: true,
+      reason: 'the operator polls instance status and manages PostgreSQL',
+    });
+  }
+  return flows;
+}

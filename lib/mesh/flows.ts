@@ -1,0 +1,49 @@
+import { Flow, FlowTarget, PodSet } from '../core/flows';
+import { PlatformNamespaces } from '../core/namespaces';
+import { EGRESS_GATEWAY, INGRESS_GATEWAY } from './mesh-config';
+
+/** The pods of the `gateway` chart release (labels `app: <release>`, `istio: <release without istio->`, SA = release). */
+export function gatewayPods(gw: typeof INGRESS_GATEWAY): PodSet {
+  return { namespace: gw.namespace, podLabels: { istio: gw.selector }, serviceAccount: gw.release };
+}
+
+/** istiod (chart `istiod`, labels `app: istiod`, SA `istiod`). */
+export const ISTIOD_PODS: PodSet = { namespace: PlatformNamespaces.istio, podLabels: { app: 'istiod' }, serviceAccount: 'istiod' };
+
+/**
+ * What the mesh needs on a cluster: every meshed namespace's sidecars reach istiod (xDS and
+ * certificates on 15012); the API server calls istiod's injection and validation webhooks (15017);
+ * the ingress gateway reaches every exposed service; services reach what they depend on; the
+ * namespaces of an external service reach the egress gateway.
+ */
+export function meshFlows(t: FlowTarget): Flow[] {
+  const flows: Flow[] = [];
+  const meshed = new Set<string>([PlatformNamespaces.core, ...t.tenants.map((x) => `tenant-${x.tenantId}`)]);
+  for (const ns of [...meshed].sort()) {
+    flows.push({ name: `mesh/sidecars-to-istiod/${ns}`, from: { pods: { namespace: ns } }, to: { pods: ISTIOD_PODS, ports: [{ port: 15012 }] }, plaintext: true, reason: 'sidecars fetch configuration (xDS) and workload certificates from istiod' });
+  }
+  flows.push({ name: 'mesh/api-server-to-istiod-webhooks', from: { apiServer: true }, to: { pods: ISTIOD_PODS, ports: [{ port: 15017 }] }, plaintext: true, reason: 'sidecar injection and config validation webhooks' });
+  const ingress = gatewayPods(INGRESS_GATEWAY);
+  for (const s of t.services.services) {
+    if (!meshed.has(s.namespace)) continue;
+    const pods: PodSet = { namespace: s.namespace, podLabels: { app: s.name }, serviceAccount: s.serviceAccount ?? s.name };
+    if (s.expose) flows.push({ name: `mesh/ingress-to/${s.namespace}/${s.name}`, from: { pods: ingress }, to: { pods, ports: [{ port: s.port }] }, reason: `${s.name} is exposed at ${s.expose.hostPrefix}.<domain>` });
+    for (const d of s.dependsOn ?? []) {
+      const target = t.services.services.find((x) => x.name === d.service && x.namespace === (d.namespace ?? s.namespace));
+      if (!target || !meshed.has(target.namespace)) continue;
+      flows.push({
+        name: `mesh/${s.namespace}/${s.name}-to-${target.namespace}/${target.name}`,
+        from: { pods },
+        to: { pods: { namespace: target.namespace, podLabels: { app: target.name }, serviceAccount: target.serviceAccount ?? target.name }, ports: (d.ports ?? [target.port]).map((port) => ({ port })) },
+        reason: `${s.name} depends on ${target.name}`,
+      });
+    }
+  }
+  for (const e of t.services.external) {
+    for (const ns of e.namespaces) {
+      if (!meshed.has(ns)) continue;
+      flows.push({ name: `mesh/${ns}-to-egress-gateway/${e.name}`, from: { pods: { namespace: ns } }, to: { pods: gatewayPods(EGRESS_GATEWAY), ports: [{ port: e.port }] }, reason: `${e.hosts.join(', ')} is reached through the egress gateway` });
+    }
+  }
+  return flows;
+}
