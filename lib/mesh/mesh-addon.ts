@@ -47,7 +47,8 @@ interface MeshedNamespace {
  */
 export class MeshAddOn implements PlatformAddOn {
   public flows(target: FlowTarget): Flow[] {
-    return meshFlows(target);
+    const istiod = this.charts.find((c) => c.name === 'istiod');
+    return istiod && placementApplies(istiod.placement, target.cluster) ? meshFlows(target) : [];
   }
 
   public readonly name = 'mesh';
