@@ -68,7 +68,7 @@ export function verifyPlatform(options: VerifyOptions = {}, synthesis?: Synthesi
 
 function formatFinding(f: Finding): string[] {
   const where = [f.object, f.file ? `(${f.file.startsWith('helm:') ? f.file : `dist/${f.file}`})` : ''].filter(Boolean).join(' ');
-  return [`  [${f.check}] ${where}`, `      ${f.message}`, `      fix: ${f.fix}`];
+  return [`  ${f.severity === 'warning' ? 'warning ' : ''}[${f.check}] ${where}`, `      ${f.message}`, `      fix: ${f.fix}`];
 }
 
 export const verifyCommand: Command = {
@@ -94,22 +94,26 @@ export const verifyCommand: Command = {
       helm: ctx.options.get('--helm') as string | undefined,
     });
     ctx.io.status?.(undefined);
+    const errors = report.findings.filter((f) => f.severity !== 'warning');
+    const warnings = report.findings.length - errors.length;
     if (ctx.json) {
-      ctx.printJson({ ok: report.findings.length === 0, command: 'verify', rendering, checks: report.checks, clusters: report.clusters, findings: report.findings });
-      return report.findings.length ? EXIT.problems : EXIT.ok;
+      ctx.printJson({ ok: errors.length === 0, command: 'verify', rendering, checks: report.checks, clusters: report.clusters, findings: report.findings });
+      return errors.length ? EXIT.problems : EXIT.ok;
     }
     const s = ctx.style;
     ctx.io.out(rendering);
     for (const c of report.clusters) {
       const mine = report.findings.filter((f) => f.environment === c.environment && f.cluster === c.cluster);
       const releases = c.rendered ? `${c.releases} releases (${c.rendered} rendered)` : `${c.releases} releases`;
-      ctx.io.out(`${mine.length ? s.red('✗') : s.green('✓')} ${c.environment}/${c.cluster}: ${c.objects} objects, ${releases}, ${mine.length} findings`);
+      const failing = mine.some((f) => f.severity !== 'warning');
+      ctx.io.out(`${failing ? s.red('✗') : s.green('✓')} ${c.environment}/${c.cluster}: ${c.objects} objects, ${releases}, ${mine.length} findings`);
       for (const f of mine) for (const l of formatFinding(f)) ctx.io.out(l);
       if (charts) for (const skipped of c.skipped) ctx.io.out(s.dim(`    not rendered: ${skipped}`));
     }
     const global = report.findings.filter((f) => !f.cluster);
     for (const f of global) for (const l of formatFinding(f)) ctx.io.out(l);
-    ctx.io.out(report.findings.length ? s.red(`${report.findings.length} findings from ${report.checks.length} checks`) : s.green(`no findings from ${report.checks.length} checks`));
-    return report.findings.length ? EXIT.problems : EXIT.ok;
+    const tally = `${errors.length} findings${warnings ? ` and ${warnings} warnings` : ''} from ${report.checks.length} checks`;
+    ctx.io.out(errors.length ? s.red(tally) : s.green(tally));
+    return errors.length ? EXIT.problems : EXIT.ok;
   },
 };

@@ -32,7 +32,7 @@ export const platform: PlatformConfig = {
           role: 'primary',
           region: 'eu-west-1',
           baseDomain: 'dev.ceres.io',
-          kubernetesVersion: '1.30',
+          kubernetesVersion: '1.35',
           networkCidr: '10.10.0.0/16',
           nodePools: [
             { name: 'system', purpose: 'system', instanceType: 't3.large', min: 2, desired: 2, max: 3 },
@@ -59,7 +59,7 @@ export const platform: PlatformConfig = {
           role: 'primary',
           region: 'eu-west-1',
           baseDomain: 'staging.ceres.io',
-          kubernetesVersion: '1.30',
+          kubernetesVersion: '1.35',
           networkCidr: '10.20.0.0/16',
           nodePools: [
             { name: 'system', purpose: 'system', instanceType: 't3.large', min: 3, desired: 3, max: 3 },
@@ -73,7 +73,7 @@ export const platform: PlatformConfig = {
           role: 'secondary',
           region: 'westeurope',
           baseDomain: 'staging.ceres.io',
-          kubernetesVersion: '1.30',
+          kubernetesVersion: '1.35',
           networkCidr: '10.21.0.0/16',
           nodePools: [
             { name: 'system', purpose: 'system', instanceType: 'Standard_D4s_v5', min: 3, desired: 3, max: 3 },
@@ -100,7 +100,7 @@ export const platform: PlatformConfig = {
           role: 'primary',
           region: 'eu-west-1',
           baseDomain: 'ceres.io',
-          kubernetesVersion: '1.30',
+          kubernetesVersion: '1.35',
           networkCidr: '10.30.0.0/16',
           nodePools: [
             { name: 'system', purpose: 'system', instanceType: 't3.large', min: 3, desired: 3, max: 3 },
@@ -114,7 +114,7 @@ export const platform: PlatformConfig = {
           role: 'secondary',
           region: 'westeurope',
           baseDomain: 'ceres.io',
-          kubernetesVersion: '1.30',
+          kubernetesVersion: '1.35',
           networkCidr: '10.31.0.0/16',
           nodePools: [
             { name: 'system', purpose: 'system', instanceType: 'Standard_D4s_v5', min: 3, desired: 3, max: 3 },
@@ -128,7 +128,7 @@ export const platform: PlatformConfig = {
           role: 'tertiary',
           region: 'europe-west1',
           baseDomain: 'ceres.io',
-          kubernetesVersion: '1.30',
+          kubernetesVersion: '1.35',
           networkCidr: '10.32.0.0/16',
           // GKE Autopilot manages nodes itself.
           nodePools: [],
@@ -139,7 +139,7 @@ export const platform: PlatformConfig = {
           role: 'edge',
           region: 'lyon',
           baseDomain: 'lyon.edge.ceres.io',
-          kubernetesVersion: '1.30',
+          kubernetesVersion: '1.35',
           nodePools: [],
         },
       ],

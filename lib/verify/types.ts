@@ -24,6 +24,8 @@ export interface Finding {
   readonly message: string;
   /** What to change, naming the code or input to edit when we know it. */
   readonly fix: string;
+  /** A warning is reported but does not fail verify (a support window ending soon). @default 'error' */
+  readonly severity?: 'error' | 'warning';
 }
 
 /** An object a cluster ends up with, and where it comes from. */

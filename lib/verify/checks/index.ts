@@ -1,4 +1,5 @@
 import { VerifyCheck } from '../types';
+import { kubernetesVersions, terraformPreflight } from './versions';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
 export const helmRenders: VerifyCheck = {
@@ -20,5 +21,5 @@ export const helmRenders: VerifyCheck = {
 
 /** Every check of `npm run verify`, in the order they report. */
 export function verifyChecks(): VerifyCheck[] {
-  return [helmRenders];
+  return [helmRenders, kubernetesVersions, terraformPreflight];
 }
