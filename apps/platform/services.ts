@@ -44,7 +44,5 @@ export const serviceCatalog: ServiceCatalog = {
   ],
   external: [
     { name: 'keycloak', hosts: ['auth.ceres.io'], port: 443, protocol: 'TLS', namespaces: [PlatformNamespaces.core] },
-    { name: 'aws-rds-postgres', hosts: ['*.eu-west-1.rds.amazonaws.com'], port: 5432, protocol: 'TCP', namespaces: [PlatformNamespaces.core] },
-    { name: 'aws-elasticache-redis', hosts: ['*.euw1.cache.amazonaws.com'], port: 6379, protocol: 'TCP', namespaces: [PlatformNamespaces.core] },
   ],
 };

@@ -3,6 +3,8 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
+import { TEMPO_PODS } from '../observability/flows';
+import { TracingBackend } from '../observability/monitoring-stack';
 
 /** Who is at the other end of an allowed connection. */
 export type NetworkPeer =
@@ -85,6 +87,27 @@ export const NetworkAllowances = {
       reason: 'the only way out of the cluster for mesh workloads is the Istio egress gateway',
     };
   },
+  toTracing(): NetworkAllowance {
+    return {
+      name: 'to-tracing',
+      direction: 'egress',
+      peers: [{ kind: 'namespace', namespace: TEMPO_PODS.namespace, podLabels: TEMPO_PODS.podLabels }],
+      ports: [{ port: TracingBackend.otlpGrpcPort }],
+      reason: `sidecars send spans to ${TracingBackend.host} (the mesh's tracing provider)`,
+    };
+  },
+  /** Egress to managed data endpoints outside the pod network (RDS, ElastiCache, Azure PostgreSQL) of one cluster. */
+  toDataEndpoints(endpoints: readonly { readonly name: string; readonly port: number; readonly cidrs: readonly string[] }[]): NetworkAllowance {
+    const cidrs = [...new Set(endpoints.flatMap((e) => e.cidrs))].sort();
+    const ports = [...new Set(endpoints.map((e) => e.port))].sort((a, b) => a - b);
+    return {
+      name: 'to-data-endpoints',
+      direction: 'egress',
+      peers: cidrs.map((cidr) => ({ kind: 'cidr', cidr })),
+      ports: ports.map((port) => ({ port })),
+      reason: `managed data services of the cluster (${endpoints.map((e) => e.name).join(', ')}) in the data subnets`,
+    };
+  },
   scrapingFromMonitoring(extraPorts: readonly number[] = []): NetworkAllowance {
     const ports = [...new Set([15020, 15090, ...extraPorts])].sort((a, b) => a - b);
     return {
@@ -120,7 +143,7 @@ export const NetworkAllowances = {
   },
 } as const;
 
-/** What a namespace inside the mesh needs: DNS, itself, the gateways, istiod and monitoring. */
+/** What a namespace inside the mesh needs: DNS, itself, the gateways, istiod, tracing and monitoring. */
 export function meshNamespaceAllowances(options: { readonly databases?: boolean; readonly metricsPorts?: readonly number[] } = {}): NetworkAllowance[] {
   const out = [
     NetworkAllowances.dns(),
@@ -129,6 +152,7 @@ export function meshNamespaceAllowances(options: { readonly databases?: boolean;
     NetworkAllowances.fromIngressGateway(),
     NetworkAllowances.toIstiod(),
     NetworkAllowances.toEgressGateway(),
+    NetworkAllowances.toTracing(),
     NetworkAllowances.scrapingFromMonitoring([...(options.metricsPorts ?? []), ...(options.databases ? [9187] : [])]),
   ];
   if (options.databases) out.push(NetworkAllowances.fromDatabaseOperator(), NetworkAllowances.databaseToApiAndObjectStore());
@@ -176,19 +200,26 @@ export class NamespaceNetworkIsolation extends Construct {
     for (const a of this.allowances) {
       if (names.has(a.name)) throw new Error(`NamespaceNetworkIsolation ${props.namespace}: allowance "${a.name}" is declared twice`);
       names.add(a.name);
-      const rule = {
-        ports: a.ports?.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' })),
-      };
-      const peers = a.peers.map(peerToKube);
-      new k8s.KubeNetworkPolicy(this, `Allow-${a.name}`, {
-        metadata: { name: `allow-${a.name}`, namespace: props.namespace, annotations: { ...annotations, 'ceres.io/reason': a.reason } },
-        spec: {
-          podSelector: { matchLabels: a.podLabels ? { ...a.podLabels } : undefined },
-          policyTypes: [a.direction === 'ingress' ? 'Ingress' : 'Egress'],
-          ingress: a.direction === 'ingress' ? [{ ...rule, from: peers }] : undefined,
-          egress: a.direction === 'egress' ? [{ ...rule, to: peers }] : undefined,
-        },
-      });
+      new NetworkAllowancePolicy(this, `Allow-${a.name}`, { namespace: props.namespace, allowance: a });
     }
+  }
+}
+
+/** One allowance as its NetworkPolicy `allow-<name>` (for namespaces whose default deny is declared elsewhere). */
+export class NetworkAllowancePolicy extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly namespace: string; readonly allowance: NetworkAllowance }) {
+    super(scope, id);
+    const a = props.allowance;
+    const rule = { ports: a.ports?.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' })) };
+    const peers = a.peers.map(peerToKube);
+    new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: `allow-${a.name}`, namespace: props.namespace, annotations: { ...argoAnnotations({ wave: SyncWave.namespaces }), 'ceres.io/reason': a.reason } },
+      spec: {
+        podSelector: { matchLabels: a.podLabels ? { ...a.podLabels } : undefined },
+        policyTypes: [a.direction === 'ingress' ? 'Ingress' : 'Egress'],
+        ingress: a.direction === 'ingress' ? [{ ...rule, from: peers }] : undefined,
+        egress: a.direction === 'egress' ? [{ ...rule, to: peers }] : undefined,
+      },
+    });
   }
 }

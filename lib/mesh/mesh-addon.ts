@@ -22,6 +22,7 @@ import { EGRESS_GATEWAY, INGRESS_GATEWAY, MeshConfig, MeshProfile, resolveMeshSe
 import { MeshService, ServiceCaller } from './mesh-service';
 import { MeshTelemetry } from './mesh-telemetry';
 import { NamespaceSidecar } from './namespace-sidecar';
+import { TenantTrafficPolicy } from './tenant-traffic-policy';
 import { StrictMutualTls } from './strict-mutual-tls';
 
 /** The folder holding mesh-wide objects (mTLS, telemetry, gateways, ServiceEntries). */
@@ -113,6 +114,7 @@ export class MeshAddOn implements PlatformAddOn {
     for (const tenant of ctx.tenants) {
       const names = tenantNames(tenant.tenantId);
       const { chart } = meshed(names.namespace, tenantFolders.get(tenant.tenantId)!.folder);
+      new TenantTrafficPolicy(chart, 'TenantTraffic', { namespace: names.namespace, gatewayPrincipals: [gatewayPrincipal] });
       // Requests entering from outside the mesh must carry a token of the tenant's realm.
       new JwtRequirement(chart, 'TenantJwt', {
         name: 'tenant-jwt',

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Sidecar, SidecarSpecEgress, SidecarSpecOutboundTrafficPolicyMode } from '../../imports/istio-networking.istio.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
+import { TracingBackend } from '../observability/monitoring-stack';
 
 export interface NamespaceSidecarProps {
   /** The meshed namespace. */
@@ -15,7 +16,8 @@ export interface NamespaceSidecarProps {
  * they declared, and refuse any other destination (REGISTRY_ONLY). Smaller proxies, smaller blast radius.
  */
 export class NamespaceSidecar extends Construct {
-  private readonly hosts = new Set<string>(['./*', `${PlatformNamespaces.istio}/*`]);
+  // The tracing provider's service must be in the proxies' registry view, or spans have nowhere to go.
+  private readonly hosts = new Set<string>(['./*', `${PlatformNamespaces.istio}/*`, `${PlatformNamespaces.monitoring}/${TracingBackend.host}`]);
 
   constructor(scope: Construct, id: string, props: NamespaceSidecarProps) {
     super(scope, id);
