@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { Schedule } from '../../imports/velero-schedule-velero.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { BackupSpec } from '../core/input/types';
-import { backupLocationName, namespaceGlob } from '../core/input/rules';
+import { VELERO_LOCATION } from './velero';
+import { namespaceGlob } from '../core/input/rules';
 import { PlatformNamespaces } from '../core/namespaces';
 
 export interface BackupScheduleProps {
@@ -55,7 +56,7 @@ export class BackupSchedule extends Construct {
         useOwnerReferencesInBackup: false,
         template: {
           includedNamespaces: [...this.covers],
-          storageLocation: backupLocationName(spec.storageLocation),
+          storageLocation: VELERO_LOCATION,
           ttl: retentionTtl(spec.retentionDays),
           snapshotVolumes: true,
           includeClusterResources: false,

@@ -1,3 +1,4 @@
+import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening/admission-policies';
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
@@ -7,6 +8,7 @@ import { DATA_HOME } from '../core/topology';
 export interface CloudNativePgValues {
   readonly crds: { readonly create: boolean };
   readonly replicaCount: number;
+  readonly serviceAccount: { readonly create: boolean; readonly name: string };
   /** The chart ships none; the platform's admission policy requires requests and limits. */
   readonly resources: Resources;
   /** A PodMonitor for the operator (kube-prometheus-stack picks it up by the release label). */
@@ -27,6 +29,8 @@ export const cloudNativePg: HelmChart<CloudNativePgValues> = {
   description: 'PostgreSQL operator for tenant databases',
   values: ({ environment }) => ({
     crds: { create: true },
+    // The admission policy reserving cnpg.io/podRole exempts exactly this ServiceAccount.
+    serviceAccount: { create: true, name: CNPG_OPERATOR_SERVICE_ACCOUNT },
     replicaCount: environment.sizing.ha ? 2 : 1,
     resources: resources('50m', '128Mi', '500m', '512Mi'),
     monitoring: { podMonitorEnabled: true, podMonitorAdditionalLabels: { release: 'kube-prometheus-stack' } },

@@ -1,8 +1,9 @@
 import { Flow, FlowTarget, PodSet } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
+import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening/admission-policies';
 
 /** The CloudNativePG operator (chart `cloudnative-pg`). */
-export const CNPG_OPERATOR_PODS: PodSet = { namespace: PlatformNamespaces.cnpg, podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, serviceAccount: 'cloudnative-pg' };
+export const CNPG_OPERATOR_PODS: PodSet = { namespace: PlatformNamespaces.cnpg, podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, serviceAccount: CNPG_OPERATOR_SERVICE_ACCOUNT };
 
 /**
  * What the databases need on a cluster that runs them: the API server calls the operator's webhooks

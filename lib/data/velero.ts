@@ -1,8 +1,11 @@
-import { backupLocationName, parseStorageUri, StorageUri } from '../core/input/rules';
-import { BackupSpec } from '../core/input/types';
-import { ClusterConfig, EnvironmentConfig } from '../core/model';
-import { PlatformNamespaces } from '../core/namespaces';
 import { HelmChart } from '../core/addon';
+import { BackupStore, backupStore, BootstrapFacts, VELERO_SERVICE_ACCOUNT } from '../core/cloud';
+import { PlatformNamespaces } from '../core/namespaces';
+import { resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../core/pod-security';
+import { traitsOf } from '../core/topology';
+
+/** The name of the one BackupStorageLocation of every cluster (its own store); Schedules reference it. */
+export const VELERO_LOCATION = 'default';
 
 /** One Velero BackupStorageLocation as the chart's `configuration.backupStorageLocation` list takes it. */
 export interface VeleroBackupStorageLocation {
@@ -19,95 +22,115 @@ export interface VeleroPluginContainer {
   readonly image: string;
   readonly imagePullPolicy: 'IfNotPresent';
   readonly volumeMounts: readonly { readonly mountPath: string; readonly name: string }[];
+  readonly securityContext: typeof RESTRICTED_CONTAINER;
+  readonly resources: ReturnType<typeof resources>;
 }
 
-/** The Velero chart values we set (https://github.com/vmware-tanzu/helm-charts/tree/main/charts/velero). */
+/** The Velero chart values we set (https://github.com/vmware-tanzu/helm-charts/tree/main/charts/velero, 11.1.1 = Velero 1.17). */
 export interface VeleroValues {
-  /** One plugin per storage scheme in use (Velero loads plugins from init containers). */
+  readonly image: { readonly repository: string; readonly tag: string };
+  /** The plugin of the cluster's cloud (Velero loads plugins from init containers). */
   readonly initContainers: readonly VeleroPluginContainer[];
   readonly configuration: {
     readonly backupStorageLocation: readonly VeleroBackupStorageLocation[];
-    /** Volumes are backed up by the node agent (file system backup): it works the same on every cloud and K3s. */
+    readonly volumeSnapshotLocation: readonly unknown[];
+    /** Volumes go through the node agent (file system backup) where node agents are admitted. */
     readonly defaultVolumesToFsBackup: boolean;
-    /** Kopia encrypts backup data with AES-256-GCM. */
+    /** Kopia encrypts backup data with AES-256-GCM, keyed by the repository password (see bootstrap). */
     readonly uploaderType: 'kopia';
+    readonly extraEnvVars: readonly unknown[];
   };
-  /** Credentials come from workload identity (EKS Pod Identity, Azure / GCP Workload Identity), never a Secret in git. */
+  /** Credentials come from workload identity, never a Secret in git. */
   readonly credentials: { readonly useSecret: boolean };
+  readonly serviceAccount: { readonly server: { readonly create: boolean; readonly name: string } };
+  readonly podLabels: Record<string, string>;
+  readonly podSecurityContext: typeof RESTRICTED_POD;
+  readonly containerSecurityContext: typeof RESTRICTED_CONTAINER;
+  readonly resources: ReturnType<typeof resources>;
   readonly snapshotsEnabled: boolean;
   readonly deployNodeAgent: boolean;
+  readonly nodeAgent?: { readonly resources: ReturnType<typeof resources> };
+  readonly kubectl: { readonly containerSecurityContext: typeof RESTRICTED_CONTAINER; readonly resources: ReturnType<typeof resources> };
 }
 
-/** Plugin images (Velero 1.17 pairs with plugins v1.13). */
-export const VELERO_PLUGINS: Readonly<Record<StorageUri['scheme'], { provider: VeleroBackupStorageLocation['provider']; image: string }>> = {
-  s3: { provider: 'aws', image: 'velero/velero-plugin-for-aws:v1.13.0' },
-  gs: { provider: 'gcp', image: 'velero/velero-plugin-for-gcp:v1.13.0' },
-  azure: { provider: 'azure', image: 'velero/velero-plugin-for-microsoft-azure:v1.13.0' },
+/** Velero 1.17 pairs with plugins v1.13 (https://github.com/vmware-tanzu/velero#velero-compatibility-matrix). */
+export const VELERO_PLUGINS: Readonly<Record<BackupStore['cloud'], string>> = {
+  aws: 'velero/velero-plugin-for-aws:v1.13.0',
+  gcp: 'velero/velero-plugin-for-gcp:v1.13.0',
+  azure: 'velero/velero-plugin-for-microsoft-azure:v1.13.0',
 };
 
-function regionOf(env: EnvironmentConfig, cloud: ClusterConfig['cloud'], fallback: string): string {
-  return env.clusters.find((c) => c.cloud === cloud)?.region ?? fallback;
-}
-
 /**
- * One BackupStorageLocation per distinct storage URI of the backups, named `backupLocationName(uri)`
- * (the Velero Schedules reference that name). The first is the default location.
+ * The location of a cluster's backups: its own store (same cloud, same region, created by its
+ * Terraform stack from the same model), under the Velero prefix or container. A cluster never
+ * writes to another cloud's store: it has no identity there.
  *
- * Encryption: the backup data itself is encrypted by Velero's Kopia uploader (AES-256-GCM, the
- * `encryption` backups ask for). At rest, buckets encrypt with their default KMS key (Terraform sets
- * SSE-KMS with a customer key on the S3 bucket). When `kmsKeys` names a key for a URI, S3 locations
- * also ask for SSE-KMS with it on every write (`serverSideEncryption: aws:kms` + `kmsKeyId`) and GCS
- * locations use it as `kmsKeyName`; asking for `aws:kms` without a key would silently switch to the
- * AWS-managed `aws/s3` key, so we never do that.
+ * Encryption: backup data is encrypted by Kopia (AES-256-GCM) with the repository password created
+ * at bootstrap; at rest the store encrypts with the stack's customer-managed key.
  */
-export function backupStorageLocations(
-  env: EnvironmentConfig,
-  backups: readonly BackupSpec[],
-  kmsKeys: Readonly<Record<string, string>> = {},
-): VeleroBackupStorageLocation[] {
-  const seen = new Set<string>();
-  const out: VeleroBackupStorageLocation[] = [];
-  for (const b of backups) {
-    const name = backupLocationName(b.storageLocation);
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const uri = parseStorageUri(b.storageLocation);
-    const provider = VELERO_PLUGINS[uri.scheme].provider;
-    const key = kmsKeys[b.storageLocation];
-    const config: Record<string, string> =
-      provider === 'aws'
-        ? { region: regionOf(env, 'aws', 'eu-west-1'), ...(key ? { serverSideEncryption: 'aws:kms', kmsKeyId: key } : {}) }
-        : provider === 'azure'
-          ? { resourceGroup: `${uri.bucket}-backups`, storageAccount: uri.bucket.replace(/[^a-z0-9]/g, '').slice(0, 24) }
-          : key
-            ? { kmsKeyName: key }
-            : {};
-    out.push({ name, provider, bucket: uri.bucket, prefix: uri.prefix || undefined, default: out.length === 0, config });
+export function backupStorageLocation(store: BackupStore): VeleroBackupStorageLocation {
+  switch (store.cloud) {
+    case 'aws':
+      return { name: VELERO_LOCATION, provider: 'aws', bucket: store.bucket, prefix: store.velero.prefix || undefined, default: true, config: { region: store.region } };
+    case 'gcp':
+      return { name: VELERO_LOCATION, provider: 'gcp', bucket: store.bucket, prefix: store.velero.prefix || undefined, default: true, config: {} };
+    case 'azure':
+      return {
+        name: VELERO_LOCATION,
+        provider: 'azure',
+        bucket: store.velero.container!,
+        prefix: store.velero.prefix || undefined,
+        default: true,
+        config: { resourceGroup: store.resourceGroup!, storageAccount: store.bucket, useAAD: 'true' },
+      };
   }
-  return out;
 }
 
 export const velero: HelmChart<VeleroValues> = {
   name: 'velero',
   chart: { repoURL: 'https://vmware-tanzu.github.io/helm-charts', chart: 'velero', version: '11.1.1' },
   namespace: PlatformNamespaces.velero,
-  placement: { traits: ['full'] },
+  // Clusters with a backup store (cloud clusters) that run workloads.
+  placement: { traits: ['workloads'], clouds: ['aws', 'azure', 'gcp'] },
   crdGroups: ['velero.io'],
-  description: 'Backups and restores of namespaces and volumes to object storage',
-  values: ({ environment, backups }) => {
-    const locations = backupStorageLocations(environment, backups);
-    const schemes = [...new Set(backups.map((b) => parseStorageUri(b.storageLocation).scheme))].sort();
+  description: 'Backups and restores of namespaces and volumes to the cluster\'s own object store',
+  values: ({ platform, environment, cluster }) => {
+    const store = backupStore(platform, environment, cluster);
+    if (!store) throw new Error(`velero: cluster ${cluster.name} has no backup store`);
+    const nodeAgents = traitsOf(cluster).nodeAgents;
+    const azure = store.cloud === 'azure';
     return {
-      initContainers: schemes.map((s) => ({
-        name: `velero-plugin-for-${VELERO_PLUGINS[s].provider}`,
-        image: VELERO_PLUGINS[s].image,
-        imagePullPolicy: 'IfNotPresent' as const,
-        volumeMounts: [{ mountPath: '/target', name: 'plugins' }],
-      })),
-      configuration: { backupStorageLocation: locations, defaultVolumesToFsBackup: true, uploaderType: 'kopia' },
+      image: { repository: 'velero/velero', tag: 'v1.17.0' },
+      initContainers: [
+        {
+          name: `velero-plugin-for-${store.cloud === 'azure' ? 'microsoft-azure' : store.cloud}`,
+          image: VELERO_PLUGINS[store.cloud],
+          imagePullPolicy: 'IfNotPresent',
+          volumeMounts: [{ mountPath: '/target', name: 'plugins' }],
+          securityContext: RESTRICTED_CONTAINER,
+          resources: resources('10m', '32Mi', '100m', '64Mi'),
+        },
+      ],
+      configuration: {
+        backupStorageLocation: [backupStorageLocation(store)],
+        volumeSnapshotLocation: [],
+        defaultVolumesToFsBackup: nodeAgents,
+        uploaderType: 'kopia',
+        // Azure Workload Identity: the client id of Velero's identity exists only after
+        // `terraform apply`; bootstrap copies the stack output into this ConfigMap.
+        extraEnvVars: azure ? [{ name: 'AZURE_CLIENT_ID', valueFrom: { configMapKeyRef: { name: BootstrapFacts.azureIdentityConfigMap, key: BootstrapFacts.azureClientIdKey } } }] : [],
+      },
       credentials: { useSecret: false },
+      serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT } },
+      podLabels: (azure ? { 'azure.workload.identity/use': 'true' } : {}) as Record<string, string>,
+      podSecurityContext: RESTRICTED_POD,
+      containerSecurityContext: RESTRICTED_CONTAINER,
+      resources: resources('100m', '256Mi', '1', '1Gi'),
       snapshotsEnabled: false,
-      deployNodeAgent: true,
+      // The node agent reads pod volumes through hostPath: only where node agents are admitted.
+      deployNodeAgent: nodeAgents,
+      ...(nodeAgents ? { nodeAgent: { resources: resources('100m', '256Mi', '1', '1Gi') } } : {}),
+      kubectl: { containerSecurityContext: RESTRICTED_CONTAINER, resources: resources('10m', '64Mi', '100m', '128Mi') },
     };
   },
 };

@@ -8,7 +8,9 @@ import {
   ClusterPolicySpecRulesValidatePodSecurityVersion,
 } from '../../imports/kyverno-clusterpolicy-kyverno.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';
+import { ISTIO_HUB } from '../mesh/mesh-config';
 import { Labels } from '../core/names';
+import { PlatformNamespaces } from '../core/namespaces';
 import { TIERS_IN_ORDER } from '../quotas';
 import { NamespaceDeclaration } from '../core/addon';
 import { namespacesAtLevel, TENANT_NAMESPACE_GLOB } from './namespace-security';
@@ -17,7 +19,7 @@ import { namespacesAtLevel, TENANT_NAMESPACE_GLOB } from './namespace-security';
  * Images the platform itself injects or runs in tenant and core namespaces, allowed on top of the
  * platform's registries: the Istio sidecar (injected by istiod) and CloudNativePG's operand images.
  */
-export const PLATFORM_PROVIDED_IMAGES: readonly string[] = ['docker.io/istio/*', 'gcr.io/istio-release/*', 'ghcr.io/cloudnative-pg/*'];
+export const PLATFORM_PROVIDED_IMAGES: readonly string[] = [`${ISTIO_HUB}/*`, 'ghcr.io/cloudnative-pg/*'];
 
 export interface AdmissionPoliciesProps {
   /** Registry prefixes workload images may come from (`PlatformConfig.allowedRegistries`). */
@@ -27,6 +29,8 @@ export interface AdmissionPoliciesProps {
 }
 
 const ENFORCE = ClusterPolicySpecRulesValidateFailureAction.ENFORCE;
+/** The CloudNativePG operator's ServiceAccount (its chart's default, set explicitly in lib/data/cloudnative-pg.ts). */
+export const CNPG_OPERATOR_SERVICE_ACCOUNT = 'cloudnative-pg';
 const POD = ['Pod'];
 
 /** Namespaces whose images Kyverno checks for registry: tenants and the platform's first-party namespaces. */
@@ -39,6 +43,8 @@ interface PolicyDefinition {
   readonly title: string;
   readonly description: string;
   readonly rules: ClusterPolicySpecRules[];
+  /** Kyverno's auto-generation of Pod rules for controllers; `none` checks only the Pods themselves. @default Kyverno's default (every controller) */
+  readonly autogen?: 'none';
 }
 
 /**
@@ -86,6 +92,9 @@ export class AdmissionPolicies extends Construct {
         name: 'ceres-pinned-images',
         title: 'Pinned image tags',
         description: 'Every image names a tag other than latest, or a digest: a restart must not pull something new.',
+        // Istio's gateway chart renders `image: auto`, which its injection webhook replaces when the
+        // Pod is created: checked on the Pods (after every mutation), not on their Deployments.
+        autogen: 'none',
         rules: [
           {
             name: 'require-tag-or-digest',
@@ -173,6 +182,42 @@ export class AdmissionPolicies extends Construct {
         ],
       },
       {
+        name: 'ceres-reserved-labels',
+        title: 'Reserved labels',
+        description:
+          'Only the CloudNativePG operator may create pods labelled cnpg.io/podRole: the label grants database egress (API server, object store), so a tenant setting it would bypass the egress gateway.',
+        rules: [
+          {
+            name: 'database-pod-role',
+            match: { any: [{ resources: { kinds: POD, namespaces: [TENANT_NAMESPACE_GLOB] } }] },
+            exclude: { any: [{ subjects: [{ kind: 'ServiceAccount', name: CNPG_OPERATOR_SERVICE_ACCOUNT, namespace: PlatformNamespaces.cnpg }] }] },
+            validate: {
+              failureAction: ENFORCE,
+              message: 'The label cnpg.io/podRole is reserved to the CloudNativePG operator.',
+              pattern: { metadata: { '=(labels)': { 'X(cnpg.io/podRole)': 'null' } } },
+            },
+          },
+        ],
+      },
+      {
+        name: 'ceres-service-exposure',
+        title: 'Service exposure',
+        description:
+          'Services may not set externalIPs (anyone who can create a Service could otherwise intercept traffic to any address, CVE-2020-8554); tenant Services may not be NodePorts (a port on every node, outside the mesh).',
+        rules: [
+          {
+            name: 'no-external-ips',
+            match: { any: [{ resources: { kinds: ['Service'] } }] },
+            validate: { failureAction: ENFORCE, message: 'Service externalIPs are not allowed (CVE-2020-8554).', pattern: { spec: { 'X(externalIPs)': 'null' } } },
+          },
+          {
+            name: 'no-tenant-nodeports',
+            match: { any: [{ resources: { kinds: ['Service'], namespaces: [TENANT_NAMESPACE_GLOB] } }] },
+            validate: { failureAction: ENFORCE, message: 'NodePort Services are not allowed in tenant namespaces; expose through the ingress gateway.', pattern: { spec: { '=(type)': '!NodePort' } } },
+          },
+        ],
+      },
+      {
         name: 'ceres-tenant-priority',
         title: 'Tier priority',
         description: 'Pods of a tenant run with their tier\'s PriorityClass, whatever they ask for (a tenant cannot outrank its tier).',
@@ -194,6 +239,7 @@ export class AdmissionPolicies extends Construct {
             'policies.kyverno.io/title': p.title,
             'policies.kyverno.io/category': 'CERES guardrails',
             'policies.kyverno.io/description': p.description,
+            ...(p.autogen ? { 'pod-policies.kyverno.io/autogen-controllers': p.autogen } : {}),
           },
         },
         spec: { background: true, rules: p.rules },

@@ -1,3 +1,4 @@
+import { ISTIO_HUB, ISTIO_VERSION } from './mesh-config';
 import { PlatformNamespaces } from '../core/namespaces';
 import { EGRESS_GATEWAY, GatewayDeployment, INGRESS_GATEWAY, MeshSettings, ReplicaRange } from './mesh-config';
 
@@ -67,7 +68,10 @@ export type IstioPlatform = 'gke' | 'k3s';
 
 /** Values of the `cni` chart: the node agent that sets up traffic redirection instead of `istio-init`. */
 export function cniChartValues(platform?: IstioPlatform): Record<string, unknown> {
-  return { global: { istioNamespace: PlatformNamespaces.istio, ...(platform ? { platform } : {}) } };
+  return {
+    global: { hub: ISTIO_HUB, tag: ISTIO_VERSION, istioNamespace: PlatformNamespaces.istio, ...(platform ? { platform } : {}) },
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+  };
 }
 
 /** Values of the `base` chart (CRDs and the cluster-wide validation webhook). */
@@ -90,12 +94,18 @@ export function istiodChartValues(mesh: MeshSettings, platform?: IstioPlatform):
     replicaCount: mesh.istiod.min,
     cpu: { targetAverageUtilization: mesh.targetCpuPercent },
     affinity: zoneSpread(mesh.ha, { app: 'istiod' }) ?? {},
+    // istiod's own pod: RuntimeDefault seccomp and limits (the platform's admission rules require them).
+    seccompProfile: { type: 'RuntimeDefault' },
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
     global: {
+      hub: ISTIO_HUB,
+      tag: mesh.istioVersion,
       istioNamespace: PlatformNamespaces.istio,
       logAsJson: true,
       defaultPodDisruptionBudget: { enabled: disruptionBudget(mesh.ha, mesh.istiod) !== undefined },
       ...(platform ? { platform } : {}),
-      proxy: { resources: sidecarResources(mesh) },
+      // Injected sidecars: RuntimeDefault seccomp, or Pod Security "restricted" refuses meshed pods.
+      proxy: { resources: sidecarResources(mesh), seccompProfile: { type: 'RuntimeDefault' } },
     },
     meshConfig: meshConfigValues(mesh),
   };
@@ -125,6 +135,7 @@ export function gatewayChartValues(gateway: GatewayDeployment, mesh: MeshSetting
     affinity: zoneSpread(mesh.ha, { istio: gateway.selector }) ?? {},
     labels: { istio: gateway.selector },
     serviceAccount: { create: true, name: gateway.release },
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     service: { type: gateway === INGRESS_GATEWAY ? 'LoadBalancer' : 'ClusterIP', ports: gatewayPorts(gateway, mesh) },
   };
 }
@@ -185,7 +196,8 @@ export function istioOperatorSpec(mesh: MeshSettings, platform?: IstioPlatform):
         logAsJson: true,
         defaultPodDisruptionBudget: { enabled: istiodPdb !== undefined },
         ...(platform ? { platform } : {}),
-        proxy: { resources: sidecarResources(mesh) },
+        // Injected sidecars: RuntimeDefault seccomp, or Pod Security "restricted" refuses meshed pods.
+      proxy: { resources: sidecarResources(mesh), seccompProfile: { type: 'RuntimeDefault' } },
       },
       pilot: { autoscaleEnabled: true, autoscaleMin: mesh.istiod.min, autoscaleMax: mesh.istiod.max, replicaCount: mesh.istiod.min, cni: { enabled: true } },
     },

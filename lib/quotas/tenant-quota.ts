@@ -40,8 +40,10 @@ export class TenantQuota extends Construct {
           pods: q(t.quota.pods),
           services: q(t.quota.services),
           'services.loadbalancers': q(t.quota.loadBalancers),
-          // NodePorts open a port on every node, outside the mesh: never for tenants.
-          'services.nodeports': q(0),
+          // A LoadBalancer Service allocates node ports (allocateLoadBalancerNodePorts defaults to
+          // true), so the quota allows exactly as many as load balancers; plain NodePort Services are
+          // refused by admission (ceres-service-exposure), not by this count.
+          'services.nodeports': q(t.quota.loadBalancers),
           configmaps: q(t.quota.configMaps),
           secrets: q(t.quota.secrets),
         },

@@ -73,8 +73,10 @@ export const TIERS: Readonly<Record<SubscriptionLevel, TierValues>> = {
     quota: {
       requestsCpu: '2',
       requestsMemory: '4Gi',
-      limitsCpu: '4',
-      limitsMemory: '8Gi',
+      // Limits leave room for the injected sidecar (500m / 256Mi limit) next to each container's
+      // default (250m / 256Mi): about ten meshed pods (verify: capacity/tenant-pods).
+      limitsCpu: '8',
+      limitsMemory: '12Gi',
       storage: '50Gi',
       persistentVolumeClaims: 5,
       pods: 20,

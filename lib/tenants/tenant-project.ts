@@ -21,7 +21,21 @@ export const TENANT_GUARDRAIL_KINDS: readonly { readonly group: string; readonly
   { group: 'security.istio.io', kind: 'PeerAuthentication' },
   { group: 'security.istio.io', kind: 'RequestAuthentication' },
   { group: 'networking.istio.io', kind: 'Sidecar' },
+  // Mesh edge and egress: a tenant Gateway or VirtualService can attach hosts to the shared ingress
+  // pods; a ServiceEntry, WorkloadEntry or EnvoyFilter can open egress or rewrite any proxy.
+  { group: 'networking.istio.io', kind: 'Gateway' },
+  { group: 'networking.istio.io', kind: 'VirtualService' },
+  { group: 'networking.istio.io', kind: 'ServiceEntry' },
+  { group: 'networking.istio.io', kind: 'WorkloadEntry' },
+  { group: 'networking.istio.io', kind: 'WorkloadGroup' },
+  { group: 'networking.istio.io', kind: 'EnvoyFilter' },
+  { group: 'security.istio.io', kind: '*' },
   { group: 'postgresql.cnpg.io', kind: 'Cluster' },
+  // Secrets reach git only sealed (SealedSecret); bare Pods escape controllers, budgets and rollouts.
+  { group: '', kind: 'Secret' },
+  { group: '', kind: 'Pod' },
+  // Gateway API routes attach to shared gateways as well.
+  { group: 'gateway.networking.k8s.io', kind: '*' },
 ];
 
 export interface TenantProjectProps {

@@ -39,7 +39,7 @@ export const backup = (over: Record<string, string>) => {
     schedulePolicy: '"0 2 * * *"',
     retentionDays: '30',
     includeNamespaces: '[ceres]',
-    storageLocation: '"s3://ceres-backups/"',
+    storageLocation: 'platform',
     ...over,
   };
   return `apiVersion: ceres.io/v1
@@ -78,7 +78,7 @@ export const CASES: [string, string, string[]][] = [
   ['database for an unknown tenant', VALID_TENANT + '---\n' + database('{ type: postgres, replicas: 1, size: 10Gi, version: "16", tenantId: good-002 }'), [`${F}, document 2 (CeresDatabase/bad-db): spec.tenantId: no CeresTenant has tenantId "good-002" (did you mean "good-001"?); known tenantIds: good-001`]],
   ['cron with four fields', backup({ schedulePolicy: '"0 2 * *"' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.schedulePolicy: "0 2 * *" is not a 5-field cron expression (minute hour day-of-month month day-of-week, e.g. "0 2 * * *"); found 4 fields`]],
   ['cron value out of range', backup({ schedulePolicy: '"61 2 * * *"' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.schedulePolicy: cron minute value "61" is out of range; allowed: 0-59`]],
-  ['unsupported storage scheme', backup({ storageLocation: '"ftp://backups/"' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.storageLocation: scheme "ftp://" is not supported; allowed: s3://, gs://, azure://`]],
+  ['a bucket instead of the platform store', backup({ storageLocation: '"gs://ceres-offsite-backups/acme"' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.storageLocation: "gs://ceres-offsite-backups/acme" is not allowed; allowed: "platform"`]],
   ['retention out of range', backup({ retentionDays: '0' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.retentionDays: 0 is out of range; allowed: 1 to 3650`]],
   ['namespace glob matching nothing', backup({ includeNamespaces: '[ceres, "team-*"]' }), [`${F}, document 1 (CeresBackup/bad-backup): spec.includeNamespaces[1]: glob "team-*" matches no namespace the platform creates; known namespaces: `]],
   ['duplicate tenantId', VALID_TENANT + '---\n' + VALID_TENANT.replace('good-tenant', 'other-tenant').replace('good-realm', 'other-realm'), [`${F}, document 2 (CeresTenant/other-tenant): spec.tenantId: tenantId "good-001" is already used by CeresTenant/good-tenant (${F}, document 1); it must be unique`]],

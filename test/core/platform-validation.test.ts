@@ -113,10 +113,11 @@ describe('tenant input cross-references', () => {
         content:
           'apiVersion: ceres.io/v1\nkind: CeresTenant\nmetadata: { name: t }\nspec: { displayName: T, tenantId: t-1, keycloakRealm: t, databaseSchema: t, subscriptionLevel: starter }\n---\n' +
           'apiVersion: ceres.io/v1\nkind: CeresDatabase\nmetadata: { name: d }\nspec: { type: postgres, replicas: 1, size: 1Gi, version: 16, tenantId: t-1 }\n---\n' +
-          'apiVersion: ceres.io/v1\nkind: CeresBackup\nmetadata: { name: b }\nspec: { schedulePolicy: "0 1 * * *", retentionDays: 7, includeNamespaces: [tenant-t-1], storageLocation: "azure://backups" }\n',
+          'apiVersion: ceres.io/v1\nkind: CeresBackup\nmetadata: { name: b }\nspec: { schedulePolicy: "0 1 * * *", retentionDays: 7, includeNamespaces: [tenant-t-1] }\n',
       },
     ]);
     expect(input.tenants[0].environments).toEqual(['dev', 'staging', 'prod']);
+    expect(input.backups[0].storageLocation).toBe('platform');
     expect(input.tenants[0].secrets).toEqual([]);
     expect(input.databases[0].version).toBe('16');
     expect(input.backups[0].encryption).toBe('AES-256-GCM');

@@ -1,4 +1,4 @@
-import { backupLocationName } from '../../lib/core/input/rules';
+import { VELERO_LOCATION } from '../../lib/data/velero';
 import { expandNamespaces, retentionTtl } from '../../lib/data/backup-schedule';
 import { POSTGRES_IMAGES } from '../../lib/data/tenant-database';
 import { manifests, render } from '../tenants/render-helpers';
@@ -51,10 +51,10 @@ describe('backup schedules', () => {
     expect(prod.spec.schedule).toBe('0 2 * * *');
     expect(prod.spec.template.includedNamespaces).toEqual(['ceres', 'tenant-acme-001', 'tenant-globex-002', 'tenant-initech-003']);
     expect(prod.spec.template.ttl).toBe('720h0m0s');
-    expect(prod.spec.template.storageLocation).toBe(backupLocationName('s3://ceres-backups/'));
+    expect(prod.spec.template.storageLocation).toBe(VELERO_LOCATION);
     expect(prod.metadata.annotations?.['ceres.io/encryption']).toBe('AES-256-GCM');
     // Globex is not deployed to dev.
     expect(schedule('dev', 'daily-backup').spec.template.includedNamespaces).toEqual(['ceres', 'tenant-acme-001', 'tenant-initech-003']);
-    expect(schedule('prod', 'weekly-acme-offsite').spec.template).toMatchObject({ includedNamespaces: ['tenant-acme-001'], ttl: '2160h0m0s', storageLocation: 'gs-ceres-offsite-backups-acme' });
+    expect(schedule('prod', 'weekly-acme').spec.template).toMatchObject({ includedNamespaces: ['tenant-acme-001'], ttl: '2160h0m0s', storageLocation: VELERO_LOCATION });
   });
 });

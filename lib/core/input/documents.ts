@@ -6,18 +6,17 @@ import { PLATFORM_NAMESPACE_NAMES } from '../namespaces';
 import {
   checkCron,
   checkPostgresIdentifier,
-  checkStorageUri,
   CRON_JSON_SCHEMA,
   namespaceGlob,
   POSTGRES_IDENTIFIER_JSON_SCHEMA,
   QUANTITY_JSON_SCHEMA,
-  STORAGE_URI_JSON_SCHEMA,
   storageSizeRule,
 } from './rules';
 import { check, ObjectSchema, SchemaIssue, StringSchema, suggest } from './schema';
 import { excerpt, lineOf, syntaxHint, nameTokens, sniffFirstDocument } from './source';
 import {
   BACKUP_ENCRYPTIONS,
+  BACKUP_STORAGE_LOCATIONS,
   BackupSpec,
   DatabaseSpec,
   POSTGRES_VERSIONS,
@@ -153,7 +152,11 @@ const SPECS: Record<InputKind, ObjectSchema> = {
         required: true,
         description: 'Namespaces or globs ("tenant-*"); each must match a namespace the platform creates.',
       },
-      storageLocation: { schema: { type: 'string', check: checkStorageUri, jsonSchema: STORAGE_URI_JSON_SCHEMA }, required: true, description: 'Where backups go: s3://bucket/prefix, gs://bucket/prefix or azure://container/prefix.' },
+      storageLocation: {
+        schema: { type: 'string', enum: BACKUP_STORAGE_LOCATIONS },
+        description:
+          'Where backups go. "platform" (the default): the backup store each cluster\'s Terraform stack creates on its own cloud and region, which only that cluster\'s Velero identity may write. Buckets on another cloud are not accepted: a cluster has no identity there.',
+      },
       encryption: { schema: { type: 'string', enum: BACKUP_ENCRYPTIONS }, description: 'Backup encryption. Default: AES-256-GCM.' },
     },
   },
@@ -424,7 +427,7 @@ export function parseTenantInput(files: readonly InputFile[], options: ParseOpti
       schedulePolicy: s.schedulePolicy,
       retentionDays: s.retentionDays,
       includeNamespaces: s.includeNamespaces,
-      storageLocation: s.storageLocation,
+      storageLocation: s.storageLocation ?? 'platform',
       encryption: s.encryption ?? 'AES-256-GCM',
       source: { file: d.file, document: d.document },
     });

@@ -119,51 +119,10 @@ export function checkPostgresIdentifier(id: string): string | undefined {
   return undefined;
 }
 
-const STORAGE_URI = /^(s3|gs|azure):\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[A-Za-z0-9._\-/]*)?$/;
-
-/** `s3://bucket[/prefix]`, `gs://bucket[/prefix]` or `azure://container[/prefix]`. */
-export function checkStorageUri(uri: string): string | undefined {
-  const scheme = /^([a-z0-9+.-]+):\/\//.exec(uri)?.[1];
-  if (!scheme) return `${JSON.stringify(uri)} is not a storage URI; use s3://bucket/prefix, gs://bucket/prefix or azure://container/prefix`;
-  if (!['s3', 'gs', 'azure'].includes(scheme)) return `scheme "${scheme}://" is not supported; allowed: s3://, gs://, azure://`;
-  if (!STORAGE_URI.test(uri)) {
-    return `${JSON.stringify(uri)} has an invalid bucket or container name: 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit`;
-  }
-  if (uri.includes('//', scheme.length + 3)) return `${JSON.stringify(uri)} has an empty path segment`;
-  return undefined;
-}
-
-export interface StorageUri {
-  readonly scheme: 's3' | 'gs' | 'azure';
-  readonly bucket: string;
-  /** Prefix without leading or trailing '/', possibly empty. */
-  readonly prefix: string;
-}
-
-export function parseStorageUri(uri: string): StorageUri {
-  const m = STORAGE_URI.exec(uri);
-  if (!m) throw new Error(`not a storage URI: ${uri}`);
-  return { scheme: m[1] as StorageUri['scheme'], bucket: m[2], prefix: (m[3] ?? '').replace(/^\/+|\/+$/g, '') };
-}
-
 /** Converts a namespace glob (`tenant-*`) into a matcher. */
 export function namespaceGlob(glob: string): (ns: string) => boolean {
   const re = new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`);
   return (ns) => re.test(ns);
-}
-
-/**
- * Name of the Velero BackupStorageLocation serving a storage URI (`s3://ceres-backups/x` →
- * `s3-ceres-backups-x`): the Velero add-on declares one per distinct URI, schedules reference it.
- */
-export function backupLocationName(uri: string): string {
-  const { scheme, bucket, prefix } = parseStorageUri(uri);
-  return [scheme, bucket, ...prefix.split('/').filter(Boolean)]
-    .join('-')
-    .replace(/[^a-z0-9-]/g, '-')
-    .replace(/-+/g, '-')
-    .slice(0, 63)
-    .replace(/-$/, '');
 }
 
 /*
@@ -204,8 +163,3 @@ export const POSTGRES_IDENTIFIER_JSON_SCHEMA = {
   not: { anyOf: [{ pattern: '^pg_' }, { enum: [...PG_RESERVED].sort() }] },
 };
 
-/** `s3://`, `gs://` or `azure://` with a valid bucket and no empty path segment. */
-export const STORAGE_URI_JSON_SCHEMA = {
-  pattern: STORAGE_URI.source,
-  not: { pattern: '^[a-z0-9+.-]+://.*//' },
-};

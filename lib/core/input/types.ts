@@ -61,6 +61,9 @@ export interface DatabaseSpec {
 }
 
 /** `CeresBackup`: a scheduled backup of namespaces. */
+/** Backup storage locations a CeresBackup may name. */
+export const BACKUP_STORAGE_LOCATIONS = ['platform'] as const;
+
 export interface BackupSpec {
   readonly name: string;
   /** 5-field cron expression. */
@@ -69,7 +72,8 @@ export interface BackupSpec {
   /** Namespace names or globs (`tenant-*`). */
   readonly includeNamespaces: readonly string[];
   /** `s3://bucket/prefix`, `gs://bucket/prefix` or `azure://container/prefix`. */
-  readonly storageLocation: string;
+  /** Always the cluster's own backup store (see lib/core/cloud.ts backupStore). */
+  readonly storageLocation: (typeof BACKUP_STORAGE_LOCATIONS)[number];
   readonly encryption: (typeof BACKUP_ENCRYPTIONS)[number];
   readonly source: SourceRef;
 }
