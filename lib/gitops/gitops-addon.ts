@@ -2,6 +2,7 @@ import { HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from 
 import { SyncWave } from '../core/argocd';
 import { TenantFolders } from '../core/capabilities';
 import { ManifestCheck } from '../core/checks';
+import { BootstrapFacts } from '../core/cloud';
 import { ClusterConfig } from '../core/model';
 import { applicationName, Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -138,7 +139,9 @@ export class GitOpsAddOn implements PlatformAddOn {
       repoURL,
       targetRevision,
     });
-    bootstrap.addFile('README.md', bootstrapReadme(output, cluster, toYamlDocument(argoCd.values(target))));
+    const runs = (name: string) => ctx.catalog.charts.some((c) => c.name === name && placementApplies(c.placement, cluster));
+    const steps = bootstrapSteps(env.name, cluster, { velero: runs('velero'), sealedSecrets: runs('sealed-secrets'), primary: env.clusters.find((c) => c.role === 'primary') });
+    bootstrap.addFile('README.md', bootstrapReadme(output, cluster, toYamlDocument(argoCd.values(target)), steps));
   }
 }
 
@@ -162,7 +165,48 @@ function routedTo(d: DeliveredFolder, cluster: ClusterConfig, clusterCharts: rea
   return true;
 }
 
-function bootstrapReadme(output: EnvironmentOutput, cluster: ClusterConfig, argoValues: string): string {
+/**
+ * Facts that exist only once the cluster's Terraform stack is applied, or that must never be in git
+ * or Terraform state, put in place before the root Application: the names come from the platform
+ * model (lib/core/cloud.ts BootstrapFacts), which the charts' values read too.
+ */
+function bootstrapSteps(env: string, cluster: ClusterConfig, runs: { velero: boolean; sealedSecrets: boolean; primary?: ClusterConfig }): string[][] {
+  const steps: string[][] = [];
+  if (runs.velero) {
+    const lines = [
+      `Create Velero's Kopia repository password (it encrypts every backup; Velero would otherwise use its built-in default) before Velero first starts, and keep a copy in the environment's secret store: backups cannot be restored without it.`,
+      '',
+      '   ```sh',
+      `   kubectl create namespace ${PlatformNamespaces.velero}`,
+      `   kubectl -n ${PlatformNamespaces.velero} create secret generic ${BootstrapFacts.veleroRepositorySecret} --from-literal=${BootstrapFacts.veleroRepositoryKey}="$(openssl rand -base64 32)"`,
+      '   ```',
+    ];
+    if (cluster.cloud === 'azure') {
+      lines.push(
+        '',
+        `   Azure Workload Identity needs the client id of Velero's identity, an output of the \`${env}-azure\` stack:`,
+        '',
+        '   ```sh',
+        `   kubectl -n ${PlatformNamespaces.velero} create configmap ${BootstrapFacts.azureIdentityConfigMap} --from-literal=${BootstrapFacts.azureClientIdKey}="$(terraform -chdir=dist/terraform/${env}-azure output -json ${BootstrapFacts.azureClientIdsOutput} | jq -r .velero)"`,
+        '   ```',
+      );
+    }
+    steps.push(lines);
+  }
+  if (runs.sealedSecrets && runs.primary && runs.primary !== cluster) {
+    steps.push([
+      `Give sealed-secrets the environment's sealing key (SealedSecrets in dist/${env}/ are sealed once for every cluster of the environment; key renewal is off, see docs/gitops.md): copy it from ${runs.primary.name} before the controller first starts.`,
+      '',
+      '   ```sh',
+      `   kubectl create namespace ${PlatformNamespaces.sealedSecrets}`,
+      `   kubectl --context ${runs.primary.name} -n ${PlatformNamespaces.sealedSecrets} get secret -l sealedsecrets.bitnami.com/sealed-secrets-key=active -o yaml | kubectl -n ${PlatformNamespaces.sealedSecrets} apply -f -`,
+      '   ```',
+    ]);
+  }
+  return steps;
+}
+
+function bootstrapReadme(output: EnvironmentOutput, cluster: ClusterConfig, argoValues: string, steps: readonly string[][]): string {
   const env = output.name;
   const dir = `dist/${env}/clusters/${cluster.name}`;
   return [
@@ -179,7 +223,8 @@ function bootstrapReadme(output: EnvironmentOutput, cluster: ClusterConfig, argo
     '   VALUES',
     '   ```',
     '',
-    '2. Apply the root Application once; it syncs the cluster\'s app of apps and, through it, everything else:',
+    ...steps.flatMap((lines, i) => [`${i + 2}. ${lines[0]}`, ...lines.slice(1), '']),
+    `${steps.length + 2}. Apply the root Application once; it syncs the cluster's app of apps and, through it, everything else:`,
     '',
     '   ```sh',
     `   kubectl apply -n argocd -f ${dir}/bootstrap/root-app.yaml`,
