@@ -39,6 +39,8 @@ export interface Placed {
   readonly file?: string;
 }
 
+const isPlaced = (o: KubeManifest | Placed): o is Placed => 'manifest' in o && !('kind' in o);
+
 export function state(options: {
   readonly objects: readonly (KubeManifest | Placed)[];
   readonly flows?: readonly Flow[];
@@ -48,7 +50,7 @@ export function state(options: {
   const cluster = clusterConfig(options.cloud ?? 'aws');
   const platform = platformConfig([cluster]);
   const objects: StateObject[] = options.objects.map((o) => {
-    const placed: Placed = 'manifest' in o ? o : { manifest: o };
+    const placed: Placed = isPlaced(o) ? o : { manifest: o as KubeManifest };
     const m = placed.manifest;
     return { manifest: m, file: placed.file ?? `${ENV}/${m.metadata.namespace ?? 'cluster'}/${m.kind.toLowerCase()}.yaml`, application: `${ENV}-${m.metadata.namespace ?? 'cluster'}` };
   });

@@ -1,5 +1,5 @@
 import { KubeManifest } from '../../core/checks';
-import { dataEndpoints, isProvisioned, networkPlan, ProvisionedCloud, workloadIdentities } from '../../core/cloud';
+import { dataEndpoints, isProvisioned, networkPlan, privateZone, ProvisionedCloud, workloadIdentities } from '../../core/cloud';
 import { stackName } from '../../infra/names';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
@@ -938,7 +938,8 @@ export function endpointFindings(state: ClusterState, ctx: VerifyContext): Emit[
   const tf = terraformDataEndpoints(stack);
   const model = dataEndpoints(cluster);
   const dataPorts = new Set<number>([5432, 6379, ...model.map((e) => e.port)]);
-  const privateSuffixes = model.map((e) => `.${e.host.split('.').slice(1).join('.')}`).filter((s) => s.endsWith('.internal'));
+  // The private zones of every AWS cluster of the platform: a name in another cluster's zone is a data host given to the wrong cluster.
+  const privateSuffixes = state.platform.environments.flatMap((e) => e.clusters).filter((c) => c.cloud === 'aws').map((c) => `.${privateZone(c)}`);
 
   // What lib/core/cloud.ts promises, against what the stack creates.
   for (const e of model) {
