@@ -378,6 +378,38 @@ function describeInstance(p: PodInstance): string {
   return `pods ${formatLabels(p.labels)} of ${p.namespace}${from}`;
 }
 
+const P1 = '\u0001';
+const P2 = '\u0002';
+
+/** Several pod kinds of one PodSet (`pods of ceres (Deployment ceres/api-v1, Deployment ceres/api-v2)`). */
+function describePods(list: readonly PodInstance[]): string {
+  if (list.length === 1) return describeInstance(list[0]);
+  return `pods of ${[...new Set(list.map((p) => p.namespace))].join(', ')} (${list.map((p) => (p.template ? describeManifest(p.template.source.manifest) : formatLabels(p.labels))).join(', ')})`;
+}
+
+type Emit = Omit<Finding, 'check' | 'environment' | 'cluster'>;
+
+/**
+ * Findings that differ only in which pods of a PodSet they are about, merged into one: messages and
+ * fixes carry P1 (and P2) where the pods go.
+ */
+class PodGrouped {
+  private readonly groups = new Map<string, { f: Emit; a: PodInstance[]; b: PodInstance[] }>();
+
+  add(f: Emit, a?: PodInstance, b?: PodInstance): void {
+    const key = [f.file, f.object, f.message, f.fix].join('\u0000');
+    const g = this.groups.get(key) ?? { f, a: [], b: [] };
+    if (a && !g.a.includes(a)) g.a.push(a);
+    if (b && !g.b.includes(b)) g.b.push(b);
+    this.groups.set(key, g);
+  }
+
+  findings(check: string, state: ClusterState): Finding[] {
+    const render = (text: string, a: PodInstance[], b: PodInstance[]) => text.split(P1).join(a.length ? describePods(a) : '').split(P2).join(b.length ? describePods(b) : '');
+    return [...this.groups.values()].map(({ f, a, b }) => ({ ...findingBase(check, state), ...f, message: render(f.message, a, b), fix: render(f.fix, a, b) }));
+  }
+}
+
 function describePorts(ports: readonly FlowPort[]): string {
   return ports.map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ');
 }
@@ -530,10 +562,12 @@ export function evaluateEgress(index: FlowIndex, source: PodInstance, destinatio
   return { allowed: false, isolatedBy, notes };
 }
 
-function suggestPeer(target: NetworkEndpoint): string {
+/** The peer a rule needs for `target` (pods: by the flow's PodSet, not one template's labels). */
+function suggestPeer(target: NetworkEndpoint, set?: PodSet): string {
   if (target.kind === 'external') return target.cidrs.map((c) => `{ipBlock: {cidr: ${c}}}`).join(', ');
   if (target.kind === 'apiServer') return '(no `from`: the API server is not a pod, so no pod or namespace selector matches it; or an ipBlock of the control plane addresses)';
-  return `{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ${target.pod.namespace}}}, podSelector: {matchLabels: ${formatLabels(target.pod.labels)}}}`;
+  const labels = set?.podLabels;
+  return `{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ${target.pod.namespace}}}${labels && Object.keys(labels).length ? `, podSelector: {matchLabels: ${formatLabels(labels)}}` : ''}}`;
 }
 
 function describeEndpoint(e: NetworkEndpoint): string {
@@ -552,49 +586,52 @@ function findingBase(check: string, state: ClusterState): Pick<Finding, 'check' 
 
 /** `flows/network-policy` over one state. */
 export function networkPolicyFindings(state: ClusterState, index: FlowIndex = indexFlowState(state)): Finding[] {
-  const out: Finding[] = [];
-  const check = 'flows/network-policy';
+  const out = new PodGrouped();
   for (const flow of state.flows) {
     const sources: NetworkEndpoint[] = 'pods' in flow.from ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods', pod })) : [{ kind: 'apiServer' }];
     const destinations: NetworkEndpoint[] = 'pods' in flow.to ? podInstances(index, flow.to.pods).map((pod) => ({ kind: 'pods', pod })) : [{ kind: 'external', cidrs: flow.to.external.cidrs }];
     for (const end of ['egress', 'ingress'] as const) {
-      const failures = new Map<string, { src: NetworkEndpoint; dst: NetworkEndpoint; verdict: NetworkVerdict; ports: FlowPort[] }>();
       for (const src of sources) {
         for (const dst of destinations) {
+          const denied: { port: FlowPort; verdict: NetworkVerdict }[] = [];
           for (const port of flow.to.ports) {
             let verdict: NetworkVerdict | undefined;
             if (end === 'egress' && src.kind === 'pods') verdict = evaluateEgress(index, src.pod, dst, port);
             if (end === 'ingress' && dst.kind === 'pods') verdict = evaluateIngress(index, dst.pod, src, port);
-            if (!verdict || verdict.allowed) continue;
-            const key = `${describeEndpoint(src)}\u0000${describeEndpoint(dst)}`;
-            const f = failures.get(key);
-            if (f) f.ports.push(port);
-            else failures.set(key, { src, dst, verdict, ports: [port] });
+            if (verdict && !verdict.allowed) denied.push({ port, verdict });
           }
+          if (!denied.length) continue;
+          const ports = denied.map((d) => d.port);
+          const isolatedBy = [...new Map(denied.flatMap((d) => d.verdict.isolatedBy).map((p) => [describeManifest(p.manifest), p])).values()];
+          const key = end === 'egress' ? 'egress' : 'ingress';
+          // Name the policy that isolates without allowing anything in this direction (a default-deny), else the first.
+          const blocker = isolatedBy.find((p) => !(p.manifest.spec?.[key] ?? []).length) ?? isolatedBy[0];
+          const notes = [...new Set(denied.flatMap((d) => d.verdict.notes))];
+          const set = end === 'egress' ? (flow.from as { pods: PodSet }).pods : (flow.to as { pods: PodSet }).pods;
+          const other = end === 'egress' ? dst : src;
+          const otherText = other.kind === 'pods' ? P2 : describeEndpoint(other);
+          const otherSet = end === 'egress' ? ('pods' in flow.to ? flow.to.pods : undefined) : 'pods' in flow.from ? flow.from.pods : undefined;
+          const peerText = end === 'egress' ? `to: [${suggestPeer(dst, otherSet)}]` : src.kind === 'apiServer' ? `no from ${suggestPeer(src)}` : `from: [${suggestPeer(src, otherSet)}]`;
+          out.add(
+            {
+              file: blocker.file,
+              object: describeManifest(blocker.manifest),
+              message:
+                `${flowHeader(flow)}: ${end} ${end === 'egress' ? `from ${P1} to ${otherText}` : `to ${P1} from ${otherText}`} on ${describePorts(ports)} is denied: ` +
+                `the pods are isolated for ${end === 'egress' ? 'Egress' : 'Ingress'} by ${isolatedBy.map((p) => p.manifest.metadata.name).join(', ')}, and no ${end} rule of them admits it` +
+                (notes.length ? ` (${notes.join('; ')})` : ''),
+              fix:
+                `add to a NetworkPolicy in ${set.namespace} whose podSelector selects ${set.podLabels ? formatLabels(set.podLabels) : '{} (every pod)'} an ${end} rule with ${peerText} and ports: [${ports.map((p) => `{port: ${p.port}, protocol: ${p.protocol ?? 'TCP'}}`).join(', ')}]` +
+                ` (the add-on that renders ${blocker.file}; the flow is declared by the ${flow.name.split('/')[0]} add-on's flows())`,
+            },
+            end === 'egress' ? (src as { pod: PodInstance }).pod : (dst as { pod: PodInstance }).pod,
+            other.kind === 'pods' ? other.pod : undefined,
+          );
         }
-      }
-      for (const { src, dst, verdict, ports } of failures.values()) {
-        const pod = end === 'egress' ? (src as Extract<NetworkEndpoint, { kind: 'pods' }>).pod : (dst as Extract<NetworkEndpoint, { kind: 'pods' }>).pod;
-        const first = verdict.isolatedBy[0];
-        const names = verdict.isolatedBy.map((p) => p.manifest.metadata.name).join(', ');
-        const notes = [...new Set(verdict.notes)];
-        const peerText = end === 'egress' ? `to: [${suggestPeer(dst)}]` : src.kind === 'apiServer' ? `no from ${suggestPeer(src)}` : `from: [${suggestPeer(src)}]`;
-        out.push({
-          ...findingBase(check, state),
-          file: first.file,
-          object: describeManifest(first.manifest),
-          message:
-            `${flowHeader(flow)}: ${end} ${end === 'egress' ? 'from' : 'to'} ${describeInstance(pod)} ${end === 'egress' ? `to ${describeEndpoint(dst)}` : `from ${describeEndpoint(src)}`} ` +
-            `on ${describePorts(ports)} is denied: the pods are isolated for ${end === 'egress' ? 'Egress' : 'Ingress'} by ${names}, and no ${end} rule of them admits it` +
-            (notes.length ? ` (${notes.join('; ')})` : ''),
-          fix:
-            `add to a NetworkPolicy in ${pod.namespace} whose podSelector selects ${formatLabels(pod.labels)} an ${end} rule with ${peerText} and ports: [${ports.map((p) => `{port: ${p.port}, protocol: ${p.protocol ?? 'TCP'}}`).join(', ')}]` +
-            ` (the add-on that renders ${first.file}; the flow is declared by the ${flow.name.split('/')[0]} add-on's flows())`,
-        });
       }
     }
   }
-  return out;
+  return out.findings('flows/network-policy', state);
 }
 
 // =============================================================================================
@@ -830,35 +867,34 @@ export function effectiveMtls(index: FlowIndex, pod: PodInstance, port: number):
 
 /** `flows/mesh-authorization` over one state. */
 export function meshAuthorizationFindings(state: ClusterState, index: FlowIndex = indexFlowState(state)): Finding[] {
-  const out: Finding[] = [];
-  const check = 'flows/mesh-authorization';
+  const out = new PodGrouped();
   for (const flow of state.flows) {
     if (flow.plaintext || !('pods' in flow.to)) continue;
+    const set = flow.to.pods;
+    const selects = set.podLabels && Object.keys(set.podLabels).length ? formatLabels(set.podLabels) : '{} (every workload)';
     const sources: ({ kind: 'pods'; pod: PodInstance } | { kind: 'apiServer' })[] = 'pods' in flow.from ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods' as const, pod })) : [{ kind: 'apiServer' }];
-    const seen = new Set<string>();
-    for (const dst of podInstances(index, flow.to.pods)) {
+    for (const dst of podInstances(index, set)) {
       if (!isMeshed(index, dst)) continue;
       for (const src of sources) {
-        const principal = src.kind === 'pods' && isMeshed(index, src.pod) ? principalOf(index, src.pod) : undefined;
-        const who = src.kind === 'apiServer' ? 'the Kubernetes API server (no mTLS identity)' : principal ? `${describeInstance(src.pod)} (principal ${principal})` : `${describeInstance(src.pod)} (outside the mesh: no mTLS identity)`;
+        const srcPod = src.kind === 'pods' ? src.pod : undefined;
+        const principal = srcPod && isMeshed(index, srcPod) ? principalOf(index, srcPod) : undefined;
+        const who = !srcPod ? 'the Kubernetes API server (no mTLS identity)' : principal ? `${P1} (principal ${principal})` : `${P1} (outside the mesh: no mTLS identity)`;
         for (const port of flow.to.ports) {
-          const emit = (f: Omit<Finding, 'check' | 'environment' | 'cluster'>) => {
-            const key = `${f.object}\u0000${f.message}`;
-            if (seen.has(key)) return;
-            seen.add(key);
-            out.push({ ...findingBase(check, state), ...f });
-          };
           if (!principal) {
             const mtls = effectiveMtls(index, dst, port.port);
             if (mtls.mode === 'STRICT') {
-              emit({
-                file: mtls.by?.file,
-                object: mtls.by ? describeManifest(mtls.by.manifest) : undefined,
-                message: `${flowHeader(flow)}: ${who} connects in plaintext to ${describeInstance(dst)} on ${port.port}, whose sidecar requires mTLS (STRICT)`,
-                fix:
-                  `add a PeerAuthentication in ${dst.namespace} selecting ${formatLabels(dst.labels)} with portLevelMtls: {${port.port}: {mode: PERMISSIVE}}` +
-                  ` (or exclude the port from the sidecar with traffic.sidecar.istio.io/excludeInboundPorts and mark the flow plaintext), or mesh the source`,
-              });
+              out.add(
+                {
+                  file: mtls.by?.file,
+                  object: mtls.by ? describeManifest(mtls.by.manifest) : undefined,
+                  message: `${flowHeader(flow)}: ${who} connects in plaintext to ${P2} on ${port.port}, whose sidecar requires mTLS (STRICT)`,
+                  fix:
+                    `add a PeerAuthentication in ${dst.namespace} selecting ${selects} with portLevelMtls: {${port.port}: {mode: PERMISSIVE}}` +
+                    ` (or exclude the port from the sidecar with traffic.sidecar.istio.io/excludeInboundPorts and mark the flow plaintext), or mesh the source`,
+                },
+                srcPod,
+                dst,
+              );
             }
           }
           const decision = evaluateAuthorization(index, dst, { principal, port: port.port });
@@ -866,31 +902,39 @@ export function meshAuthorizationFindings(state: ClusterState, index: FlowIndex 
             ? `from: [{source: {principals: [${principal}]}}], to: [{operation: {ports: ["${port.port}"]}}]`
             : `to: [{operation: {ports: ["${port.port}"]}}] and no principal or namespace condition (the source has no mTLS identity, so principals and namespaces can never match it)`;
           if (decision.decision === 'deny' || decision.decision === 'custom') {
-            emit({
-              file: decision.by.file,
-              object: describeManifest(decision.by.manifest),
-              message:
-                decision.decision === 'deny'
-                  ? `${flowHeader(flow)}: ${who} to ${describeInstance(dst)} on ${port.port} is denied by DENY policy ${decision.by.manifest.metadata.name}`
-                  : `${flowHeader(flow)}: ${who} to ${describeInstance(dst)} on ${port.port} is sent to the external authorizer of CUSTOM policy ${decision.by.manifest.metadata.name}; the flow cannot be proven`,
-              fix: `exclude the flow's source from ${describeManifest(decision.by.manifest)}'s rules (notPrincipals / notNamespaces / notPorts)`,
-            });
+            out.add(
+              {
+                file: decision.by.file,
+                object: describeManifest(decision.by.manifest),
+                message:
+                  decision.decision === 'deny'
+                    ? `${flowHeader(flow)}: ${who} to ${P2} on ${port.port} is denied by DENY policy ${decision.by.manifest.metadata.name}`
+                    : `${flowHeader(flow)}: ${who} to ${P2} on ${port.port} is sent to the external authorizer of CUSTOM policy ${decision.by.manifest.metadata.name}; the flow cannot be proven`,
+                fix: `exclude the flow's source from ${describeManifest(decision.by.manifest)}'s rules (notPrincipals / notNamespaces / notPorts)`,
+              },
+              srcPod,
+              dst,
+            );
           } else if (decision.decision === 'not-allowed') {
             const first = decision.allowPolicies.find((p) => p.manifest.metadata.namespace === dst.namespace) ?? decision.allowPolicies[0];
-            emit({
-              file: first.file,
-              object: describeManifest(first.manifest),
-              message:
-                `${flowHeader(flow)}: ${who} to ${describeInstance(dst)} on ${port.port} is not allowed: ALLOW policies apply (${decision.allowPolicies.map((p) => `${p.manifest.metadata.namespace}/${p.manifest.metadata.name}`).join(', ')})` +
-                ` and none of their rules matches it`,
-              fix: `add an AuthorizationPolicy (action ALLOW) in ${dst.namespace} selecting ${formatLabels(dst.labels)} with a rule ${hint}`,
-            });
+            out.add(
+              {
+                file: first.file,
+                object: describeManifest(first.manifest),
+                message:
+                  `${flowHeader(flow)}: ${who} to ${P2} on ${port.port} is not allowed: ALLOW policies apply (${decision.allowPolicies.map((p) => `${p.manifest.metadata.namespace}/${p.manifest.metadata.name}`).join(', ')})` +
+                  ` and none of their rules matches it`,
+                fix: `add an AuthorizationPolicy (action ALLOW) in ${dst.namespace} selecting ${selects} with a rule ${hint}`,
+              },
+              srcPod,
+              dst,
+            );
           }
         }
       }
     }
   }
-  return out;
+  return out.findings('flows/mesh-authorization', state);
 }
 
 // =============================================================================================
@@ -988,20 +1032,13 @@ function modeOf(index: FlowIndex, sidecar: StateObject | undefined): { mode: 'AL
 
 /** `flows/sidecar-egress` over one state. */
 export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = indexFlowState(state)): Finding[] {
-  const out: Finding[] = [];
-  const check = 'flows/sidecar-egress';
+  const out = new PodGrouped();
   for (const flow of state.flows) {
     if (!('pods' in flow.from)) continue;
-    const seen = new Set<string>();
-    const emit = (f: Omit<Finding, 'check' | 'environment' | 'cluster'>) => {
-      const key = `${f.object}\u0000${f.message}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        out.push({ ...findingBase(check, state), ...f });
-      }
-    };
     for (const src of podInstances(index, flow.from.pods)) {
       if (!isMeshed(index, src)) continue;
+      let dstPod: PodInstance | undefined;
+      const emit = (a: PodInstance, f: Emit) => out.add(f, a, dstPod);
       const sidecar = sidecarFor(index, src);
       const { mode, from: modeFrom } = modeOf(index, sidecar);
       if (mode !== 'REGISTRY_ONLY') continue;
@@ -1010,13 +1047,14 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
       for (const port of flow.to.ports) {
         if ('pods' in flow.to) {
           for (const dst of podInstances(index, flow.to.pods)) {
+            dstPod = dst;
             const services = servicesFronting(index, dst, port.port);
             if (!services.length) {
               const skipped = state.releases.filter((r) => r.namespace === dst.namespace && !r.rendered).map((r) => r.releaseName);
-              emit({
+              emit(src, {
                 ...where,
                 message:
-                  `${flowHeader(flow)}: ${describeInstance(src)} reaches ${describeInstance(dst)} on ${port.port} under REGISTRY_ONLY (${modeFrom}), but no Service in the state selects those pods on that port:` +
+                  `${flowHeader(flow)}: ${P1} reaches ${P2} on ${port.port} under REGISTRY_ONLY (${modeFrom}), but no Service in the state selects those pods on that port:` +
                   ` the sidecar sends connections to addresses outside its registry to the BlackHoleCluster` +
                   (skipped.length ? ` (releases into ${dst.namespace} not rendered: ${skipped.join(', ')})` : ''),
                 fix: `give the destination a Service on port ${port.port} and import it in the source's Sidecar egress hosts (${dst.namespace}/<service>.${dst.namespace}.svc.cluster.local), or mark the flow plaintext if it bypasses the sidecar`,
@@ -1026,7 +1064,7 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
             if (!sidecar) continue;
             const visible = services.filter((s) => exportedTo(s.manifest.metadata.annotations?.['networking.istio.io/exportTo']?.split(',').map((x: string) => x.trim()), dst.namespace, src.namespace));
             if (!visible.length) {
-              emit({
+              emit(src, {
                 file: services[0].file,
                 object: describeManifest(services[0].manifest),
                 message: `${flowHeader(flow)}: ${services.map(serviceHost).join(', ')} is not exported to ${src.namespace} (annotation networking.istio.io/exportTo)`,
@@ -1035,15 +1073,16 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
               continue;
             }
             if (!visible.some((s) => sidecarImports(sidecar.manifest, dst.namespace, serviceHost(s), port.port))) {
-              emit({
+              emit(src, {
                 ...where,
                 message:
-                  `${flowHeader(flow)}: ${sidecarName} (REGISTRY_ONLY, ${modeFrom}) of ${describeInstance(src)} does not import ${visible.map(serviceHost).join(' or ')} ` +
+                  `${flowHeader(flow)}: ${sidecarName} (REGISTRY_ONLY, ${modeFrom}) of ${P1} does not import ${visible.map(serviceHost).join(' or ')} ` +
                   `(egress hosts: ${(sidecar.manifest.spec?.egress ?? []).flatMap((l: any) => l.hosts ?? []).join(', ') || 'none'})`,
                 fix: `add ${dst.namespace}/${serviceHost(visible[0])} to the egress hosts of ${sidecarName}`,
               });
             }
           }
+          dstPod = undefined;
           continue;
         }
         const target = flow.to.external;
@@ -1054,9 +1093,9 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
             return ranges.length > 0 && ranges.every((r) => rangeCovered(r, addrs)) && exportedTo(se.manifest.spec?.exportTo, se.manifest.metadata.namespace ?? 'default', src.namespace);
           });
           if (!covering.length) {
-            emit({
+            emit(src, {
               ...where,
-              message: `${flowHeader(flow)}: ${describeInstance(src)} connects to ${target.cidrs.join(', ')} on ${port.port} under REGISTRY_ONLY (${modeFrom}); the flow names no host and no ServiceEntry visible to ${src.namespace} declares those addresses`,
+              message: `${flowHeader(flow)}: ${P1} connects to ${target.cidrs.join(', ')} on ${port.port} under REGISTRY_ONLY (${modeFrom}); the flow names no host and no ServiceEntry visible to ${src.namespace} declares those addresses`,
               fix: `give the flow its host name and declare it in a ServiceEntry exported to ${src.namespace}, or declare the addresses in a ServiceEntry's addresses`,
             });
           }
@@ -1067,12 +1106,12 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
         const visible = withPort.filter((se) => exportedTo(se.manifest.spec?.exportTo, se.manifest.metadata.namespace ?? 'default', src.namespace));
         if (!visible.length) {
           const other = withPort[0] ?? entries[0];
-          emit({
+          emit(src, {
             file: other?.file ?? where.file,
             object: other ? describeManifest(other.manifest) : where.object,
             message: other
-              ? `${flowHeader(flow)}: ${target.host}:${port.port} is declared by ${describeManifest(other.manifest)}, which ${withPort.length ? `is exported to ${JSON.stringify(other.manifest.spec?.exportTo ?? ['*'])} only, not to ${src.namespace}` : `has no port ${port.port}`}; under REGISTRY_ONLY (${modeFrom}) ${describeInstance(src)} cannot reach it`
-              : `${flowHeader(flow)}: no ServiceEntry declares ${target.host}; under REGISTRY_ONLY (${modeFrom}) ${describeInstance(src)} cannot reach it on ${port.port}`,
+              ? `${flowHeader(flow)}: ${target.host}:${port.port} is declared by ${describeManifest(other.manifest)}, which ${withPort.length ? `is exported to ${JSON.stringify(other.manifest.spec?.exportTo ?? ['*'])} only, not to ${src.namespace}` : `has no port ${port.port}`}; under REGISTRY_ONLY (${modeFrom}) ${P1} cannot reach it`
+              : `${flowHeader(flow)}: no ServiceEntry declares ${target.host}; under REGISTRY_ONLY (${modeFrom}) ${P1} cannot reach it on ${port.port}`,
             fix: other
               ? `add ${src.namespace} to exportTo of ${describeManifest(other.manifest)}${withPort.length ? '' : ` and port ${port.port} to its ports`}`
               : `add a ServiceEntry (location MESH_EXTERNAL) for ${target.host} on port ${port.port}, exported to ${src.namespace}`,
@@ -1085,10 +1124,10 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
           (se.manifest.spec?.hosts ?? []).some((h: string) => hostSubsetOf(target.host!, h) && sidecarImports(sidecar!.manifest, se.manifest.metadata.namespace ?? 'default', h, port.port));
         if (sidecar && !visible.some(imported)) {
           const se = visible[0];
-          emit({
+          emit(src, {
             ...where,
             message:
-              `${flowHeader(flow)}: ${sidecarName} (REGISTRY_ONLY, ${modeFrom}) of ${describeInstance(src)} does not import ${target.host}, declared by ${describeManifest(se.manifest)}` +
+              `${flowHeader(flow)}: ${sidecarName} (REGISTRY_ONLY, ${modeFrom}) of ${P1} does not import ${target.host}, declared by ${describeManifest(se.manifest)}` +
               ` (egress hosts: ${(sidecar.manifest.spec?.egress ?? []).flatMap((l: any) => l.hosts ?? []).join(', ') || 'none'}; a host entry names the ServiceEntry's namespace, not the source's)`,
             fix: `add ${se.manifest.metadata.namespace}/${target.host} to the egress hosts of ${sidecarName}`,
           });
@@ -1096,7 +1135,7 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
       }
     }
   }
-  return out;
+  return out.findings('flows/sidecar-egress', state);
 }
 
 // =============================================================================================
