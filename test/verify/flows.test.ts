@@ -110,6 +110,14 @@ describe('flows/network-policy', () => {
     expect(networkPolicyFindings(fixed)).toEqual([]);
   });
 
+  test('one finding for every kind of pod of the PodSet that fails the same way', () => {
+    const objects = [namespace('monitoring'), namespace('ceres'), deployment('monitoring', 'prometheus', { app: 'prometheus' }), deployment('ceres', 'api-v1', { ...app, version: 'v1' }), deployment('ceres', 'api-v2', { ...app, version: 'v2' }), defaultDeny('ceres')];
+    const findings = networkPolicyFindings(state({ objects, flows: [scrape] }));
+    expect(findings).toHaveLength(1);
+    expect(findings[0].message).toContain('to pods of ceres (Deployment ceres/api-v1, Deployment ceres/api-v2) from pods {app=prometheus} of monitoring');
+    expect(findings[0].fix).toContain('podSelector selects {app=api}');
+  });
+
   test('ingress allowed but egress not: only the egress end reports', () => {
     const broken = state({ objects: [...base, defaultDeny('ceres'), defaultDeny('monitoring'), allowIngress('ceres', 'from-monitoring', app, [nsPeer('monitoring')])], flows: [scrape] });
     const findings = networkPolicyFindings(broken);
