@@ -284,7 +284,9 @@ describe('flows/sidecar-egress', () => {
     const wrongNs = state({ objects: [...base, se, sidecar('ceres', ['./*.eu-west-1.rds.amazonaws.com'], 'REGISTRY_ONLY')], flows: [db] });
     expect(sidecarEgressFindings(wrongNs)).toHaveLength(1);
     const concrete = state({ objects: [...base, se, sidecar('ceres', ['istio-egress/db1.c0ab.eu-west-1.rds.amazonaws.com'], 'REGISTRY_ONLY')], flows: [db] });
-    expect(sidecarEgressFindings(concrete)).toHaveLength(1);
+    const findings = sidecarEgressFindings(concrete);
+    expect(findings).toHaveLength(1);
+    expect(findings[0].fix).toContain('add istio-egress/*.eu-west-1.rds.amazonaws.com to the egress hosts');
     const fixed = state({ objects: [...base, se, sidecar('ceres', ['istio-egress/*.eu-west-1.rds.amazonaws.com'], 'REGISTRY_ONLY')], flows: [db] });
     expect(sidecarEgressFindings(fixed)).toEqual([]);
   });

@@ -1129,7 +1129,7 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
             message:
               `${flowHeader(flow)}: ${sidecarName} (REGISTRY_ONLY, ${modeFrom}) of ${P1} does not import ${target.host}, declared by ${describeManifest(se.manifest)}` +
               ` (egress hosts: ${(sidecar.manifest.spec?.egress ?? []).flatMap((l: any) => l.hosts ?? []).join(', ') || 'none'}; a host entry names the ServiceEntry's namespace, not the source's)`,
-            fix: `add ${se.manifest.metadata.namespace}/${target.host} to the egress hosts of ${sidecarName}`,
+            fix: `add ${se.manifest.metadata.namespace}/${(se.manifest.spec?.hosts ?? []).find((h: string) => hostSubsetOf(target.host!, h)) ?? target.host} to the egress hosts of ${sidecarName}`,
           });
         }
       }

@@ -719,7 +719,7 @@ export function objectStoreFindings(state: ClusterState, ctx: VerifyContext): Em
     if (crossCloud) {
       out.push({
         ...where,
-        message: `${what} writes to a ${target.cloud} store from ${cluster.cloud} cluster ${cluster.name} with workload identity: no ${cluster.cloud} identity can be granted access to ${target.cloud} storage, and no static credentials are configured`,
+        message: `${what} writes to ${target.cloud === 'aws' ? 'an' : 'a'} ${target.cloud} store from ${cluster.cloud} cluster ${cluster.name} with workload identity: no ${cluster.cloud} identity can be granted access to ${target.cloud} storage, and no static credentials are configured`,
         fix: `write to ${cluster.name}'s own store (lib/core/cloud.ts backupStore), or give the writer credentials for ${target.cloud}`,
       });
     }
@@ -946,7 +946,7 @@ export function endpointFindings(state: ClusterState, ctx: VerifyContext): Emit[
     if (!terraformCreatesHost(tf, e.host)) {
       out.push({
         file: stack.file,
-        object: stack.file,
+        object: cluster.cloud === 'aws' ? `aws_route53_record ${e.host} (missing)` : `azurerm_postgresql_flexible_server ${e.host.split('.')[0]} (missing)`,
         message: `lib/core/cloud.ts dataEndpoints gives ${cluster.name}'s clients ${e.host} for ${e.name} (port ${e.port}), but ${stack.file} creates no such name (it creates: ${describeTfEndpoints(tf)})`,
         fix: cluster.cloud === 'aws' ? `create the private hosted zone ${e.host.split('.').slice(1).join('.')} (associated with the VPC) and a record ${e.host} for the ${e.name} endpoint in lib/infra/aws` : `name the ${e.name} server so that its endpoint is ${e.host} in lib/infra`,
       });
