@@ -1,6 +1,8 @@
 import { VerifyCheck } from '../types';
 import { kubernetesVersions, terraformPreflight } from './versions';
 import { tenantCapacity } from './capacity';
+import { flowChecks } from './flows';
+import { identityChecks } from './identity';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
 export const helmRenders: VerifyCheck = {
@@ -22,5 +24,5 @@ export const helmRenders: VerifyCheck = {
 
 /** Every check of `npm run verify`, in the order they report. */
 export function verifyChecks(): VerifyCheck[] {
-  return [helmRenders, kubernetesVersions, terraformPreflight, tenantCapacity];
+  return [helmRenders, ...flowChecks, ...identityChecks, tenantCapacity, kubernetesVersions, terraformPreflight];
 }
