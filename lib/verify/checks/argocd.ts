@@ -144,8 +144,9 @@ export function filepathMatch(pattern: string, name: string): boolean {
 }
 
 /**
- * util/git/git.go NormalizeGitURL: lower-cased, trimmed, `git@host:org/repo` rewritten to
- * `host/org/repo`, a trailing `.git` dropped. (net/url keeps `*`, `?`-free paths as written.)
+ * util/git/git.go NormalizeGitURL: lower-cased, trimmed, an scp-like `git@host:org/repo` turned
+ * into `git@host/org/repo` (through `ssh://`), a trailing `.git` dropped; net/url re-serialises the
+ * rest unchanged (it keeps a path's `*` as written).
  */
 export function normalizeGitURL(repo: string): string {
   let r = repo.trim().toLowerCase();
