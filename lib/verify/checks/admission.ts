@@ -3,7 +3,7 @@ import { KubeManifest } from '../../core/checks';
 import { ClusterConfig } from '../../core/model';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
-import { applicationsOf, groupOf, isIgnoredHook, preexistingNamespaces } from './argocd';
+import { applicationsOf, groupOf, isIgnoredHook, KindScopes, preexistingNamespaces } from './argocd';
 
 /**
  * Will the cluster admit the pods the platform asks for? Three admission layers stand between a
@@ -14,11 +14,18 @@ import { applicationsOf, groupOf, isIgnoredHook, preexistingNamespaces } from '.
  *    installs).
  * 2. Pod Security Admission enforces the level of the namespace's
  *    `pod-security.kubernetes.io/enforce` label on the pod as admitted (injected containers
- *    included): `evaluatePodSecurity` (kubernetes/pod-security-admission, policy/ at master, which
- *    versions every check; evaluated at the label's version capped at the cluster's Kubernetes minor).
- * 3. Kyverno validates every object (and the pods of pod controllers, through autogen rules) against
- *    ClusterPolicies/Policies in Enforce mode: `evaluateKyverno` (kyverno/kyverno at tag v1.19.0,
- *    the release of chart 3.9.0).
+ *    included): `evaluatePodSecurity` (kubernetes/pod-security-admission policy/ at 8f84a87c7f,
+ *    the staging copy of kubernetes/kubernetes staging/src/k8s.io/pod-security-admission/policy;
+ *    every check is versioned, and is evaluated at the label's version capped at the cluster's
+ *    Kubernetes minor, as a kube-apiserver of that minor does).
+ * 3. Kyverno's webhooks, mutating then validating, over every object and over the pods of pod
+ *    controllers (autogen rules on the controllers, Pod rules on the pods): `kyvernoMutate`,
+ *    `kyvernoValidate` (kyverno/kyverno at tag v1.19.0, the release of chart 3.9.0; its podSecurity
+ *    uses github.com/kyverno/pod-security-admission at 46f20778634f; wildcards are
+ *    github.com/IGLOU-EU/go-wildcard v1.0.3).
+ *
+ * Webhooks run before PSA, and mutating webhooks in name order: the pod PSA and Kyverno's
+ * validation see is the template after Istio's injection and Kyverno's mutations.
  */
 
 type Json = any;
@@ -1963,6 +1970,7 @@ export const kyverno: VerifyCheck = {
     const nsOf = namespaceLookup(state, ctx);
     const models = istioInjectionModels(state);
     const destination = new Map(applicationsOf(state).map((a) => [a.name, a.destination.namespace]));
+    const scopes = new KindScopes(allObjects(state));
 
     for (const p of engine.policies) {
       const parts = ((p.manifest.spec?.rules ?? []) as Json[]).map((r) => ({ r, u: unsupportedParts(r) })).filter((x) => x.u.length);
@@ -1989,9 +1997,8 @@ export const kyverno: VerifyCheck = {
       const release = releaseOf.get(o);
       const resource: Json = clone(m);
       const w = workloads.get(o);
-      if (!m.metadata.namespace && w) resource.metadata.namespace = w.namespace;
-      else if (!m.metadata.namespace && release && m.kind !== 'Namespace' && POD_TEMPLATE_KINDS[m.kind] !== undefined) resource.metadata.namespace = release.namespace;
-      else if (!m.metadata.namespace && destination.get(o.application) && POD_TEMPLATE_KINDS[m.kind] !== undefined) resource.metadata.namespace = destination.get(o.application);
+      // Argo CD puts a namespaced object without a namespace in its Application's destination namespace.
+      if (!m.metadata.namespace && scopes.scope(groupOf(m), m.kind, m).namespaced) resource.metadata.namespace = w?.namespace ?? release?.namespace ?? destination.get(o.application) ?? 'default';
       const nsName = m.kind === 'Namespace' ? (m.metadata.name ?? '') : (resource.metadata.namespace ?? '');
       const ns = nsOf(nsName);
       const nsLabels = m.kind === 'Namespace' ? { ...(m.metadata.labels ?? {}), 'kubernetes.io/metadata.name': nsName } : ns.labels;
