@@ -50,6 +50,11 @@ export interface Flow {
   readonly plaintext?: boolean;
   /** Why the platform needs it (shown in findings). */
   readonly reason: string;
+  /**
+   * The requests carry a valid end-user token of this issuer (JWT validated by the destination's
+   * RequestAuthentication): calls routed by the ingress gateway for signed-in users. @default none
+   */
+  readonly endUserTokenIssuer?: string;
 }
 
 /** What an add-on sees when it declares the flows of one cluster. */

@@ -1,10 +1,15 @@
 import { Flow, FlowTarget, PodSet } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY } from './mesh-config';
+import { keycloakRealm } from './jwt-requirement';
 
-/** The pods of the `gateway` chart release (labels `app: <release>`, `istio: <release without istio->`, SA = release). */
+/**
+ * The pods of a `gateway` chart release: label `istio: <selector>` from our values, SA = release, and
+ * the chart's `sidecar.istio.io/inject: "true"` label, which meshes them (injected with the gateway
+ * template) though their namespace is not labelled for injection.
+ */
 export function gatewayPods(gw: typeof INGRESS_GATEWAY): PodSet {
-  return { namespace: gw.namespace, podLabels: { istio: gw.selector }, serviceAccount: gw.release };
+  return { namespace: gw.namespace, podLabels: { istio: gw.selector, 'sidecar.istio.io/inject': 'true' }, serviceAccount: gw.release };
 }
 
 /** istiod (chart `istiod`, labels `app: istiod`, SA `istiod`). */
@@ -27,7 +32,11 @@ export function meshFlows(t: FlowTarget): Flow[] {
   for (const s of t.services.services) {
     if (!meshed.has(s.namespace)) continue;
     const pods: PodSet = { namespace: s.namespace, podLabels: { app: s.name }, serviceAccount: s.serviceAccount ?? s.name };
-    if (s.expose) flows.push({ name: `mesh/ingress-to/${s.namespace}/${s.name}`, from: { pods: ingress }, to: { pods, ports: [{ port: s.port }] }, reason: `${s.name} is exposed at ${s.expose.hostPrefix}.<domain>` });
+    if (s.expose) {
+      // Signed-in users' requests: the gateway forwards their token, which the service's realm validates.
+      const issuer = s.expose.requireJwt ?? true ? keycloakRealm(t.platform.keycloakUrl, s.expose.realm ?? 'ceres').issuer : undefined;
+      flows.push({ name: `mesh/ingress-to/${s.namespace}/${s.name}`, from: { pods: ingress }, to: { pods, ports: [{ port: s.port }] }, reason: `${s.name} is exposed at ${s.expose.hostPrefix}.<domain>`, ...(issuer ? { endUserTokenIssuer: issuer } : {}) });
+    }
     for (const d of s.dependsOn ?? []) {
       const target = t.services.services.find((x) => x.name === d.service && x.namespace === (d.namespace ?? s.namespace));
       if (!target || !meshed.has(target.namespace)) continue;

@@ -87,7 +87,8 @@ export function istiodChartValues(mesh: MeshSettings, platform?: IstioPlatform):
   return {
     // Traffic redirection by the istio-cni node agent: without it every meshed pod gets an
     // `istio-init` container needing NET_ADMIN and NET_RAW, which Pod Security "restricted" refuses.
-    pilot: { cni: { enabled: true } },
+    // (Since Istio 1.24 the istiod chart reads the top-level `cni.enabled`; `pilot.cni` is ignored.)
+    cni: { enabled: true },
     autoscaleEnabled: true,
     autoscaleMin: mesh.istiod.min,
     autoscaleMax: mesh.istiod.max,

@@ -11,12 +11,13 @@ import { PlatformNamespaces } from '../core/namespaces';
 export const ISTIO_VERSION = '1.30.3';
 
 /**
- * Registry of the Istio images (istiod, proxyv2 sidecars and gateways, install-cni). The published
- * 1.30 charts default `global.hub` to docker.io/istio; we set it explicitly in every Istio chart's
- * values, and the allowed-registries admission policy admits exactly this hub for injected sidecars,
- * so the two cannot disagree.
+ * Registry of the Istio images (istiod, proxyv2 sidecars and gateways, install-cni). The 1.30
+ * release tooling (istio/release-builder, release-1.30) stamps `registry.istio.io/release` as the
+ * published charts' `global.hub`; we set it explicitly in every Istio chart's values, and the
+ * allowed-registries admission policy admits exactly this hub for injected sidecars, so the two
+ * cannot disagree.
  */
-export const ISTIO_HUB = 'docker.io/istio';
+export const ISTIO_HUB = 'registry.istio.io/release';
 
 /** The official Istio Helm repository. */
 export const ISTIO_HELM_REPOSITORY = 'https://istio-release.storage.googleapis.com/charts';

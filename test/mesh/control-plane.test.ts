@@ -46,7 +46,7 @@ describe('the Istio control plane and gateways', () => {
       expect(cni.spec.source.chart).toBe('cni');
       expect(wave(cni)).toBeGreaterThan(wave(helmApp(prod.objects, `${cluster.name}-istio-base`)));
       const istiod = values(helmApp(prod.objects, `${cluster.name}-istiod`));
-      expect(istiod.pilot.cni.enabled).toBe(true);
+      expect(istiod.cni.enabled).toBe(true);
       // GKE and K3s keep CNI binaries elsewhere; the charts must be told.
       const expected = cluster.cloud === 'gcp' ? 'gke' : cluster.cloud === 'edge' ? 'k3s' : undefined;
       expect(values(cni).global.platform).toBe(expected);

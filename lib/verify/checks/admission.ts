@@ -1866,7 +1866,9 @@ export function enforcedPolicy(labels: Labels): { readonly level: PodSecurityLev
 const clusterMinor = (cluster: ClusterConfig) => Number(/^v?1\.(\d+)/.exec(cluster.kubernetesVersion ?? '')?.[1] ?? NaN);
 
 function finding(check: string, state: ClusterState, o: StateObject | undefined, message: string, fix: string): Finding {
-  return { check, environment: state.environment.name, cluster: state.cluster.name, ...(o ? { file: o.file, object: describeManifest(o.manifest) } : {}), message, fix };
+  // What verify cannot model is reported, but does not fail the run.
+  const severity = message.startsWith('(informational)') ? { severity: 'warning' as const } : {};
+  return { check, environment: state.environment.name, cluster: state.cluster.name, ...(o ? { file: o.file, object: describeManifest(o.manifest) } : {}), message, fix, ...severity };
 }
 
 const ISTIO_VALUES_CODE = 'lib/mesh/istio-values.ts istiodChartValues';

@@ -339,9 +339,27 @@ export function indexFlowState(state: ClusterState): FlowIndex {
     peerAuthentications: objects.filter((o) => isKind(o, 'PeerAuthentication', 'security.istio.io')),
     sidecars: objects.filter((o) => isKind(o, 'Sidecar', 'networking.istio.io')),
     serviceEntries: objects.filter((o) => isKind(o, 'ServiceEntry', 'networking.istio.io')),
-    services: objects.filter((o) => isKind(o, 'Service', '')),
+    services: [...objects.filter((o) => isKind(o, 'Service', '')), ...objects.filter((o) => isKind(o, 'Canary', 'flagger.app')).flatMap(flaggerServices)],
     mesh: meshSettings(state),
   };
+}
+
+/**
+ * The Services Flagger creates at runtime for a Canary (https://docs.flagger.app/usage/how-it-works):
+ * `<target>` and `<target>-primary` select the primary pods (`app: <target>-primary`), `<target>-canary`
+ * the target Deployment's pods (`app: <target>`), all on `spec.service.port` → `targetPort`.
+ */
+export function flaggerServices(canary: StateObject): StateObject[] {
+  const m = canary.manifest;
+  const name = m.spec?.targetRef?.name;
+  const port = m.spec?.service?.port;
+  if (!name || !port) return [];
+  const ports = [{ port, targetPort: m.spec.service.targetPort ?? port, protocol: 'TCP' }];
+  const svc = (svcName: string, app: string): StateObject => ({
+    ...canary,
+    manifest: { apiVersion: 'v1', kind: 'Service', metadata: { name: svcName, namespace: m.metadata.namespace, annotations: { 'ceres.io/created-by': `flagger (Canary ${m.metadata.name})` } }, spec: { selector: { app }, ports } },
+  });
+  return [svc(name, `${name}-primary`), svc(`${name}-primary`, `${name}-primary`), svc(`${name}-canary`, name)];
 }
 
 /** A namespace's labels as selectors see them (a namespace not in the state has only the automatic one). */
@@ -665,6 +683,8 @@ export interface AuthzRequest {
   readonly principal?: string;
   /** Destination port; undefined for "some port". */
   readonly port?: number;
+  /** The request principal (`<issuer>/<subject>`) of a validated end-user JWT, when the flow carries one. */
+  readonly requestPrincipal?: string;
 }
 
 /**
@@ -672,7 +692,8 @@ export interface AuthzRequest {
  * headers: the flow does not say which requests it makes), `unknown` for conditions on addresses
  * (ipBlocks, source.ip). ALLOW is judged with `http: true` (the policy's author scoped the requests)
  * and `unknown: false` (an address is not proven); DENY with both false (only a certain match denies).
- * Flows carry no end-user JWT: requestPrincipals never match, notRequestPrincipals always do.
+ * A flow without `endUserTokenIssuer` carries no end-user JWT: requestPrincipals never match,
+ * notRequestPrincipals always do.
  */
 export interface AuthzAssumptions {
   readonly http: boolean;
@@ -729,8 +750,8 @@ function sourceMatches(source: any, req: AuthzRequest, policyNamespace: string, 
   if (!authenticatedField(s.namespaces, s.notNamespaces, p, (v, pr) => namespaceMatch(v, pr))) return false;
   if (!authenticatedField(s.serviceAccounts, s.notServiceAccounts, p, (v, pr) => serviceAccountMatch(v, policyNamespace, pr))) return false;
   if (!authenticatedField(s.trustDomains, s.notTrustDomains, p, (v, pr) => v === '*' || pr.split('/')[0] === v || istioStringMatch(v, pr.split('/')[0]))) return false;
-  // No end-user JWT on platform flows.
-  if (s.requestPrincipals?.length) return false;
+  // requestPrincipals need a validated end-user JWT (`<iss>/<sub>`); most platform flows carry none.
+  if (!field(s.requestPrincipals, s.notRequestPrincipals, (v) => req.requestPrincipal !== undefined && istioStringMatch(v, req.requestPrincipal))) return false;
   for (const k of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks']) if (s[k]?.length && !a.unknown) return false;
   return true;
 }
@@ -756,8 +777,10 @@ function conditionMatches(when: any, req: AuthzRequest, policyNamespace: string,
       return authenticatedField(values, notValues, p, (v, pr) => serviceAccountMatch(v, policyNamespace, pr));
     case key === 'destination.port':
       return req.port === undefined || field(values, notValues, (v) => Number(v) === req.port);
+    case key === 'request.auth.principal' && req.requestPrincipal !== undefined:
+      return field(values, notValues, (v) => istioStringMatch(v, req.requestPrincipal!));
     case key.startsWith('request.auth.'):
-      // No JWT: a positive condition fails, a negated one holds.
+      // No JWT (or a claim the flow does not state): a positive condition fails, a negated one holds.
       return !values?.length;
     case key.startsWith('request.headers'):
       return a.http;
@@ -897,7 +920,8 @@ export function meshAuthorizationFindings(state: ClusterState, index: FlowIndex 
               );
             }
           }
-          const decision = evaluateAuthorization(index, dst, { principal, port: port.port });
+          const requestPrincipal = flow.endUserTokenIssuer ? `${flow.endUserTokenIssuer}/end-user` : undefined;
+          const decision = evaluateAuthorization(index, dst, { principal, port: port.port, requestPrincipal });
           const hint = principal
             ? `from: [{source: {principals: [${principal}]}}], to: [{operation: {ports: ["${port.port}"]}}]`
             : `to: [{operation: {ports: ["${port.port}"]}}] and no principal or namespace condition (the source has no mTLS identity, so principals and namespaces can never match it)`;
@@ -1051,6 +1075,9 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
             const services = servicesFronting(index, dst, port.port);
             if (!services.length) {
               const skipped = state.releases.filter((r) => r.namespace === dst.namespace && !r.rendered).map((r) => r.releaseName);
+              // A release into that namespace was not rendered: its Services are unknown, so this
+              // is undecided rather than wrong (verify --charts decides it).
+              if (skipped.length) continue;
               emit(src, {
                 ...where,
                 message:

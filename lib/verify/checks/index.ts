@@ -2,6 +2,8 @@ import { VerifyCheck } from '../types';
 import { kubernetesVersions, terraformPreflight } from './versions';
 import { tenantCapacity } from './capacity';
 import { flowChecks } from './flows';
+import { argocdChecks } from './argocd';
+import { admissionChecks } from './admission';
 import { identityChecks } from './identity';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
@@ -24,5 +26,5 @@ export const helmRenders: VerifyCheck = {
 
 /** Every check of `npm run verify`, in the order they report. */
 export function verifyChecks(): VerifyCheck[] {
-  return [helmRenders, ...flowChecks, ...identityChecks, tenantCapacity, kubernetesVersions, terraformPreflight];
+  return [helmRenders, ...argocdChecks, ...admissionChecks, ...flowChecks, ...identityChecks, tenantCapacity, kubernetesVersions, terraformPreflight];
 }
