@@ -25,3 +25,11 @@ for (const file of ['README.md', 'docs/gitops.md']) {
   lines.splice(header + 2, end - header - 2, ...rows);
   writeFileSync(path, lines.join('\n'));
 }
+
+// The tier tables (between <!-- tier-table:begin --> and <!-- tier-table:end -->).
+import { tierTableMarkdown } from '../lib/quotas/tier-docs';
+for (const file of ['README.md', 'docs/tenants.md']) {
+  const path = join(root, file);
+  const doc = readFileSync(path, 'utf8');
+  writeFileSync(path, doc.replace(/(<!-- tier-table:begin -->\n)[\s\S]*?(\n<!-- tier-table:end -->)/, (_m, a, b) => `${a}${tierTableMarkdown()}${b}`));
+}

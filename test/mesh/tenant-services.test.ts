@@ -39,7 +39,7 @@ describe('services in tenant namespaces', () => {
       from: [{ source: { principals: [`cluster.local/ns/${ns}/sa/portal`] } }],
       to: [{ operation: { ports: ['8080'], paths: ['/api/v1/*'], methods: ['GET'] } }],
     });
-    expect(find(prod.objects, 'Sidecar', 'default', ns).spec.egress[0].hosts).toEqual(['./*', 'ceres/*', 'istio-system/*']);
+    expect(find(prod.objects, 'Sidecar', 'default', ns).spec.egress[0].hosts).toEqual(['./*', 'ceres/*', 'istio-system/*', 'monitoring/tempo.monitoring.svc.cluster.local']);
   });
 
   it("requires a token of the tenant's realm for the exposed tenant service", () => {

@@ -1,3 +1,4 @@
+import { platform } from '../../apps/platform/platform';
 import { serviceCatalog } from '../../apps/platform/services';
 import { SyncWave } from '../../lib/core/argocd';
 import { ServiceCatalog } from '../../lib/core/services';
@@ -96,10 +97,15 @@ describe('ingress and egress', () => {
   });
 
   it('registers every declared external dependency, visible only to the namespaces that declared it', () => {
-    const rds = find(prod.objects, 'ServiceEntry', 'aws-rds-postgres', 'istio-egress');
-    expect(rds.spec).toMatchObject({ hosts: ['*.eu-west-1.rds.amazonaws.com'], location: 'MESH_EXTERNAL', resolution: 'NONE', exportTo: ['.', 'ceres'] });
-    expect(rds.spec.ports).toEqual([{ number: 5432, name: 'tcp-5432', protocol: 'TCP' }]);
-    expect(find(prod.objects, 'ServiceEntry', 'keycloak', 'istio-egress').spec.resolution).toBe('DNS');
+    const keycloak = find(prod.objects, 'ServiceEntry', 'keycloak', 'istio-egress');
+    expect(keycloak.spec).toMatchObject({ hosts: ['auth.ceres.io'], location: 'MESH_EXTERNAL', resolution: 'DNS', exportTo: ['.', 'ceres'] });
+    // Managed data services are per cluster (their own folder), from the platform model's data endpoints.
+    const { dataEndpoints } = require('../../lib/core/cloud');
+    for (const cluster of platform.environments.find((e) => e.name === 'prod')!.clusters) {
+      const entries = prod.objects.filter((o) => o.cluster === cluster.name && o.manifest.kind === 'ServiceEntry').map((o) => o.manifest);
+      expect(entries.map((e) => e.spec.hosts[0]).sort()).toEqual(dataEndpoints(cluster).map((e: { host: string }) => e.host).sort());
+      for (const e of entries) expect(e.spec.exportTo).toEqual(['.']);
+    }
   });
 
   it('routes TLS destinations through the egress gateway (sidecar → gateway → outside)', () => {
@@ -117,18 +123,17 @@ describe('ingress and egress', () => {
         {
           hosts: [
             './*',
-            'istio-egress/*.eu-west-1.rds.amazonaws.com',
-            'istio-egress/*.euw1.cache.amazonaws.com',
             'istio-egress/auth.ceres.io',
             'istio-egress/istio-egressgateway.istio-egress.svc.cluster.local',
             'istio-system/*',
+            'monitoring/tempo.monitoring.svc.cluster.local',
           ],
         },
       ],
       outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
     });
     const tenant = tenantNames(exampleInput.tenants.find((t) => t.environments.includes('prod'))!.tenantId).namespace;
-    expect(find(prod.objects, 'Sidecar', 'default', tenant).spec.egress).toEqual([{ hosts: ['./*', 'istio-system/*'] }]);
+    expect(find(prod.objects, 'Sidecar', 'default', tenant).spec.egress).toEqual([{ hosts: ['./*', 'istio-system/*', 'monitoring/tempo.monitoring.svc.cluster.local'] }]);
   });
 });
 

@@ -26,7 +26,7 @@ describe('a tenant expanded into its namespace', () => {
     // cluster and its scheduled backup; plus its AppProject in argocd (named like the namespace).
     expect(kinds).toEqual({
       Namespace: 1,
-      NetworkPolicy: 10,
+      NetworkPolicy: 11,
       ResourceQuota: 1,
       LimitRange: 1,
       Role: 3,
@@ -173,9 +173,9 @@ describe('guardrails that refuse the synth', () => {
 });
 
 describe('a tenant without database or secrets', () => {
-  it('is 19 objects: namespace, 8 network policies, quota, limit range, 3 roles, 3 bindings, default account, AppProject', () => {
+  it('is 20 objects: namespace, 9 network policies, quota, limit range, 3 roles, 3 bindings, default account, AppProject', () => {
     const { objects } = render('dev', { tenants: [tenant('plain-9', 'starter')], databases: [], backups: [] });
     const mine = objects.filter(notMesh).filter((o) => o.manifest.metadata.namespace === 'tenant-plain-9' || o.manifest.metadata.name === 'tenant-plain-9');
-    expect(mine).toHaveLength(19);
+    expect(mine).toHaveLength(20);
   });
 });
