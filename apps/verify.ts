@@ -11,14 +11,14 @@
 import { resolve } from 'node:path';
 import { composePlatform } from '../lib/core/composition';
 import { Flow } from '../lib/core/flows';
-import { ClusterConfig, EnvironmentConfig } from '../lib/core/model';
+import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../lib/core/model';
 import { placementApplies } from '../lib/core/topology';
 import { verifyChecks } from '../lib/verify/checks';
 import { helmAvailable, helmRenderer } from '../lib/verify/helm';
 import { runChecks, VerifyReport } from '../lib/verify/run';
 import { clusterScopeOracle } from '../lib/verify/scope';
-import { buildClusterStates } from '../lib/verify/state';
-import { Finding } from '../lib/verify/types';
+import { buildClusterStates, ReleaseRenderer } from '../lib/verify/state';
+import { Finding, VerifyCheck } from '../lib/verify/types';
 import { Command, EXIT, UsageError } from './cli';
 import { platformAddOns } from './platform/main';
 import { platform } from './platform/platform';
@@ -37,18 +37,7 @@ export interface VerifyOptions {
 /** Synthesizes in memory and verifies; returns the report and the synthesis. */
 export function verifyPlatform(options: VerifyOptions = {}, synthesis?: SynthesisResult): { report: VerifyReport; result: SynthesisResult; rendering: string } {
   const result = synthesis ?? synthesize({ environments: options.environments });
-  const composed = composePlatform(platformAddOns());
-  const flows = (environment: EnvironmentConfig, cluster: ClusterConfig): Flow[] => {
-    const rendered = result.environments.find((e) => e.name === environment.name);
-    const folders = new Set((rendered?.view.clusters.get(cluster.name) ?? []).map((o) => o.folder));
-    const tenants = result.input.tenants.filter((t) => folders.has(`tenant-${t.tenantId}`));
-    const ids = new Set(tenants.map((t) => t.tenantId));
-    const databases = result.input.databases.filter((d) => ids.has(d.tenantId));
-    // An add-on declares flows for the clusters its charts go to (or every cluster, without charts).
-    const runsOn = (a: (typeof composed.addOns)[number]) => !a.charts?.length || a.charts.some((c) => placementApplies(c.placement, cluster));
-    return composed.addOns.filter(runsOn).flatMap((a) => a.flows?.({ platform, environment, cluster, tenants, databases, services: serviceCatalog }) ?? []);
-  };
-  let render;
+  let render: ReleaseRenderer | undefined;
   let rendering: string;
   if (options.chartsDir) {
     const version = helmAvailable(options.helm);
@@ -59,11 +48,34 @@ export function verifyPlatform(options: VerifyOptions = {}, synthesis?: Synthesi
   } else {
     rendering = 'Helm releases not rendered (no --charts): checked by their Application values only; pass --charts DIR (helm pull --untar of the pinned versions) to check the upstream charts\' own objects';
   }
-  const clusters = buildClusterStates({ platform, environments: result.environments, flows, render });
+  const report = verifySynthesis(result, { render, asOf: options.asOf ?? new Date().toISOString().slice(0, 10) });
+  return { report, result, rendering };
+}
+
+/**
+ * Runs every check over a synthesis (as rendered, or as a test altered it): builds each cluster's
+ * state from its routed objects, the flows its add-ons declare and the Terraform stacks.
+ */
+export function verifySynthesis(
+  result: Pick<SynthesisResult, 'environments' | 'files' | 'input'>,
+  options: { readonly render?: ReleaseRenderer; readonly asOf: string; readonly platform?: PlatformConfig; readonly checks?: readonly VerifyCheck[] },
+): VerifyReport {
+  const config = options.platform ?? platform;
+  const composed = composePlatform(platformAddOns());
+  const flows = (environment: EnvironmentConfig, cluster: ClusterConfig): Flow[] => {
+    const rendered = result.environments.find((e) => e.name === environment.name);
+    const folders = new Set((rendered?.view.clusters.get(cluster.name) ?? []).map((o) => o.folder));
+    const tenants = result.input.tenants.filter((t) => folders.has(`tenant-${t.tenantId}`));
+    const ids = new Set(tenants.map((t) => t.tenantId));
+    const databases = result.input.databases.filter((d) => ids.has(d.tenantId));
+    // An add-on declares flows for the clusters its charts go to (or every cluster, without charts).
+    const runsOn = (a: (typeof composed.addOns)[number]) => !a.charts?.length || a.charts.some((c) => placementApplies(c.placement, cluster));
+    return composed.addOns.filter(runsOn).flatMap((a) => a.flows?.({ platform: config, environment, cluster, tenants, databases, services: serviceCatalog }) ?? []);
+  };
+  const clusters = buildClusterStates({ platform: config, environments: result.environments, flows, render: options.render });
   const terraform = new Map<string, unknown>();
   for (const [path, content] of result.files) if (/^terraform\/[^/]+\/cdk\.tf\.json$/.test(path)) terraform.set(path, JSON.parse(content));
-  const report = runChecks(verifyChecks(), { platform, catalog: composed.catalog, clusters, terraform, asOf: options.asOf ?? new Date().toISOString().slice(0, 10) });
-  return { report, result, rendering };
+  return runChecks(options.checks ?? verifyChecks(), { platform: config, catalog: composed.catalog, clusters, terraform, asOf: options.asOf });
 }
 
 function formatFinding(f: Finding): string[] {

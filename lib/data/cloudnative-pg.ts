@@ -2,7 +2,9 @@ import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening/admission-policies';
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
-import { DATA_HOME } from '../core/topology';
+import { DATA_HOME, placementApplies } from '../core/topology';
+import { SyncWave } from '../core/argocd';
+import { kubePrometheusStack } from '../observability/kube-prometheus-stack';
 
 /** The CloudNativePG operator chart values we set (https://cloudnative-pg.github.io/charts). */
 export interface CloudNativePgValues {
@@ -27,12 +29,15 @@ export const cloudNativePg: HelmChart<CloudNativePgValues> = {
   placement: DATA_HOME,
   crdGroups: ['postgresql.cnpg.io'],
   description: 'PostgreSQL operator for tenant databases',
-  values: ({ environment }) => ({
+  // After kube-prometheus-stack's wave: the chart's PodMonitor needs the monitoring.coreos.com CRDs.
+  syncWave: SyncWave.operators + 1,
+  values: ({ environment, cluster }) => ({
     crds: { create: true },
     // The admission policy reserving cnpg.io/podRole exempts exactly this ServiceAccount.
     serviceAccount: { create: true, name: CNPG_OPERATOR_SERVICE_ACCOUNT },
     replicaCount: environment.sizing.ha ? 2 : 1,
     resources: resources('50m', '128Mi', '500m', '512Mi'),
-    monitoring: { podMonitorEnabled: true, podMonitorAdditionalLabels: { release: 'kube-prometheus-stack' } },
+    // Only where kube-prometheus-stack (and so the PodMonitor CRD) runs.
+    monitoring: { podMonitorEnabled: placementApplies(kubePrometheusStack.placement, cluster), podMonitorAdditionalLabels: { release: 'kube-prometheus-stack' } },
   }),
 };

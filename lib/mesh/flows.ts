@@ -1,5 +1,6 @@
 import { Flow, FlowTarget, PodSet } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
+import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY } from './mesh-config';
 import { keycloakRealm } from './jwt-requirement';
 
@@ -15,6 +16,11 @@ export function gatewayPods(gw: typeof INGRESS_GATEWAY): PodSet {
 /** istiod (chart `istiod`, labels `app: istiod`, SA `istiod`). */
 export const ISTIOD_PODS: PodSet = { namespace: PlatformNamespaces.istio, podLabels: { app: 'istiod' }, serviceAccount: 'istiod' };
 
+/** The meshed namespaces a cluster runs: ceres where workloads run, and the tenants it syncs. */
+export function meshedNamespaces(t: FlowTarget): string[] {
+  return [...(placementApplies(WORKLOAD_CLUSTERS, t.cluster) ? [PlatformNamespaces.core] : []), ...t.tenants.map((x) => `tenant-${x.tenantId}`)].sort();
+}
+
 /**
  * What the mesh needs on a cluster: every meshed namespace's sidecars reach istiod (xDS and
  * certificates on 15012); the API server calls istiod's injection and validation webhooks (15017);
@@ -23,7 +29,7 @@ export const ISTIOD_PODS: PodSet = { namespace: PlatformNamespaces.istio, podLab
  */
 export function meshFlows(t: FlowTarget): Flow[] {
   const flows: Flow[] = [];
-  const meshed = new Set<string>([PlatformNamespaces.core, ...t.tenants.map((x) => `tenant-${x.tenantId}`)]);
+  const meshed = new Set<string>(meshedNamespaces(t));
   for (const ns of [...meshed].sort()) {
     flows.push({ name: `mesh/sidecars-to-istiod/${ns}`, from: { pods: { namespace: ns } }, to: { pods: ISTIOD_PODS, ports: [{ port: 15012 }] }, plaintext: true, reason: 'sidecars fetch configuration (xDS) and workload certificates from istiod' });
   }

@@ -1,6 +1,7 @@
 import { Flow, FlowTarget, PodSet } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
 import { TracingBackend } from './monitoring-stack';
+import { meshedNamespaces } from '../mesh/flows';
 
 /** Prometheus of the kube-prometheus-stack release (operator-managed StatefulSet). */
 export const PROMETHEUS_PODS: PodSet = { namespace: PlatformNamespaces.monitoring, podLabels: { 'app.kubernetes.io/name': 'prometheus' }, serviceAccount: 'kube-prometheus-stack-prometheus' };
@@ -15,7 +16,7 @@ export const PROMETHEUS_OPERATOR_PODS: PodSet = { namespace: PlatformNamespaces.
  * send spans to Tempo (OTLP gRPC), and the API server calls the operator's webhook.
  */
 export function observabilityFlows(t: FlowTarget): Flow[] {
-  const meshed = [PlatformNamespaces.core, ...t.tenants.map((x) => `tenant-${x.tenantId}`)].sort();
+  const meshed = meshedNamespaces(t);
   const flows: Flow[] = [];
   for (const ns of meshed) {
     flows.push({ name: `observability/scrape-sidecars/${ns}`, from: { pods: PROMETHEUS_PODS }, to: { pods: { namespace: ns }, ports: [{ port: 15020 }, { port: 15090 }] }, plaintext: true, reason: 'Prometheus scrapes merged application metrics and Envoy stats' });
