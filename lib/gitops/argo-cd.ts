@@ -1,3 +1,4 @@
+import { toYamlDocument } from '../core/yaml';
 import { APPLICATION_HEALTH_LUA } from '../argocd';
 import { ChartTarget, HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -23,6 +24,18 @@ export interface ArgoCdValues {
        * characters, which Application names of long tenant ids exceed.
        */
       readonly 'application.resourceTrackingMethod': 'annotation';
+      /** External URL (OIDC redirects come back to it). */
+      readonly url: string;
+      /** Sign-in with the platform's Keycloak realm; the client secret is read from argocd-secret (bootstrap), never from git. */
+      readonly 'oidc.config': string;
+      /** Anonymous access off; admin login off once OIDC works. */
+      readonly 'admin.enabled': boolean;
+    };
+    readonly rbac: {
+      /** No role by default: access comes from groups only. */
+      readonly 'policy.default': string;
+      readonly 'policy.csv': string;
+      readonly scopes: string;
     };
   };
   readonly controller: ArgoComponent;
@@ -35,6 +48,30 @@ export interface ArgoCdValues {
   readonly redisSecretInit: { readonly resources: Resources };
   /** Sign-in goes to the platform's OIDC provider directly; no bundled Dex. */
   readonly dex: { readonly enabled: false };
+}
+
+/** The Keycloak realm of the platform team; tenant realms are brokered into it (their groups arrive as `<realm>:<group>`). */
+export const PLATFORM_REALM = 'ceres';
+/** Group of the platform realm that administers Argo CD. */
+export const PLATFORM_ADMIN_GROUP = 'platform-admin';
+/** Argo CD's OIDC client in the platform realm, and the argocd-secret key holding its secret (created at bootstrap). */
+export const ARGOCD_OIDC = { clientID: 'argocd', secretKey: 'oidc.keycloak.clientSecret' } as const;
+
+/** Argo CD's external URL on a cluster. */
+export function argoCdUrl(t: ChartTarget): string {
+  return `https://argocd.${t.cluster.name}.${t.environment.baseDomain}`;
+}
+
+/** The `oidc.config` of Argo CD: the platform realm, groups for RBAC, PKCE. */
+export function argoCdOidc(keycloakUrl: string): Record<string, unknown> {
+  return {
+    name: 'Keycloak',
+    issuer: `${keycloakUrl.replace(/\/+$/, '')}/realms/${PLATFORM_REALM}`,
+    clientID: ARGOCD_OIDC.clientID,
+    clientSecret: `$${ARGOCD_OIDC.secretKey}`,
+    requestedScopes: ['openid', 'profile', 'email', 'groups'],
+    enablePKCEAuthentication: true,
+  };
 }
 
 /**
@@ -61,6 +98,14 @@ export const argoCd: HelmChart<ArgoCdValues> = {
         cm: {
           'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,
           'application.resourceTrackingMethod': 'annotation',
+          url: argoCdUrl(t),
+          'oidc.config': toYamlDocument(argoCdOidc(t.platform.keycloakUrl)),
+          'admin.enabled': false,
+        },
+        rbac: {
+          'policy.default': '',
+          'policy.csv': `g, ${PLATFORM_REALM}:${PLATFORM_ADMIN_GROUP}, role:admin\n`,
+          scopes: '[groups]',
         },
       },
       // The application controller shards by cluster; one cluster, one replica.

@@ -16,7 +16,7 @@ import { PlatformProject } from '../argocd/platform-project';
 import { RootApplication } from '../argocd/root-application';
 import { statefulProtectionCheck } from '../argocd/stateful-protection-check';
 import { TenantProject } from '../tenants';
-import { argoCd } from './argo-cd';
+import { ARGOCD_OIDC, argoCd, PLATFORM_REALM } from './argo-cd';
 import { controllerOwnedFields } from './controller-owned-fields';
 
 /** A cluster's folder of what is applied by hand once (not synced). */
@@ -171,7 +171,15 @@ function routedTo(d: DeliveredFolder, cluster: ClusterConfig, clusterCharts: rea
  * model (lib/core/cloud.ts BootstrapFacts), which the charts' values read too.
  */
 function bootstrapSteps(env: string, cluster: ClusterConfig, runs: { velero: boolean; sealedSecrets: boolean; primary?: ClusterConfig }): string[][] {
-  const steps: string[][] = [];
+  const steps: string[][] = [
+    [
+      `Give Argo CD the secret of its OIDC client \`${ARGOCD_OIDC.clientID}\` in the \`${PLATFORM_REALM}\` Keycloak realm (sign-in; groups map to roles, the admin login is off):`,
+      '',
+      '   ```sh',
+      `   kubectl -n ${PlatformNamespaces.argocd} patch secret argocd-secret --type merge -p '{"stringData":{"${ARGOCD_OIDC.secretKey}":"'"$ARGOCD_OIDC_CLIENT_SECRET"'"}}'`,
+      '   ```',
+    ],
+  ];
   if (runs.velero) {
     const lines = [
       `Create Velero's Kopia repository password (it encrypts every backup; Velero would otherwise use its built-in default) before Velero first starts, and keep a copy in the environment's secret store: backups cannot be restored without it.`,

@@ -1,5 +1,6 @@
 import { PlatformNamespaces } from '../core/namespaces';
 import { HelmChart } from '../core/addon';
+import { resources, Resources } from '../core/pod-security';
 
 /** The Loki chart (v6) values we set (https://grafana.com/docs/loki/latest/setup/install/helm/reference/). */
 export interface LokiValues {
@@ -18,7 +19,14 @@ export interface LokiValues {
       }[];
     };
   };
-  readonly singleBinary: { readonly replicas: number; readonly persistence: { readonly size: string } };
+  readonly singleBinary: { readonly replicas: number; readonly persistence: { readonly size: string }; readonly resources: Resources };
+  /** Memcached caches: the chart's defaults ask ~9.6 GiB (chunks 8 GiB + results 1 GiB + overhead) in every environment. */
+  readonly chunksCache: { readonly enabled: boolean; readonly allocatedMemory?: number };
+  readonly resultsCache: { readonly enabled: boolean; readonly allocatedMemory?: number };
+  /** The canary DaemonSet and the Helm test pod (which pulls a `latest` image) are off. */
+  readonly lokiCanary: { readonly enabled: boolean };
+  readonly test: { readonly enabled: boolean };
+  readonly gateway: { readonly resources: Resources };
   /** The simple-scalable targets are off in SingleBinary mode. */
   readonly backend: { readonly replicas: 0 };
   readonly read: { readonly replicas: 0 };
@@ -41,7 +49,17 @@ export const loki: HelmChart<LokiValues> = {
       // The schema's start date is part of Loki's storage layout, not a build date: never change it.
       schemaConfig: { configs: [{ from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'loki_index_', period: '24h' } }] },
     },
-    singleBinary: { replicas: 1, persistence: { size: environment.name === 'prod' ? '100Gi' : '20Gi' } },
+    singleBinary: {
+      replicas: 1,
+      persistence: { size: environment.name === 'prod' ? '100Gi' : '20Gi' },
+      resources: environment.sizing.ha ? resources('500m', '1Gi', '2', '4Gi') : resources('100m', '256Mi', '1', '1Gi'),
+    },
+    // Caches only where the query load warrants them, sized (MB) instead of the chart's 8 GiB + 1 GiB.
+    chunksCache: environment.sizing.ha ? { enabled: true, allocatedMemory: 1024 } : { enabled: false },
+    resultsCache: environment.sizing.ha ? { enabled: true, allocatedMemory: 256 } : { enabled: false },
+    lokiCanary: { enabled: false },
+    test: { enabled: false },
+    gateway: { resources: resources('50m', '64Mi', '500m', '256Mi') },
     backend: { replicas: 0 },
     read: { replicas: 0 },
     write: { replicas: 0 },
