@@ -17,6 +17,11 @@ describe('preflight: the committed stacks', () => {
     expect(committed.sort()).toEqual([...defaultFiles().keys()].map((f) => f.split('/')[1]).sort());
   });
 
+  it.each([...defaultFiles().keys()].map((f) => f.split('/')[1]))('%s as rendered from the code passes too', (name) => {
+    const json = JSON.parse(defaultFiles().get(`terraform/${name}/cdk.tf.json`)!);
+    expect(preflightStack(name, json, { supportedKubernetesVersions: SUPPORTED })).toEqual([]);
+  });
+
   it.each(committed)('%s passes', (name) => {
     const json = JSON.parse(readFileSync(join(ROOT, 'dist', 'terraform', name, 'cdk.tf.json'), 'utf8'));
     expect(preflightStack(name, json, { supportedKubernetesVersions: SUPPORTED })).toEqual([]);
