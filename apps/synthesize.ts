@@ -151,7 +151,7 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   }
   const t2 = performance.now();
   step('rendering the Terraform stacks');
-  for (const [path, content] of guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform))) files.set(path, content);
+  for (const [path, content] of guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform, tenantInput))) files.set(path, content);
   const t3 = performance.now();
   return { files, summary, environments, catalog, input: tenantInput, approvals, timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2 } };
 }

@@ -1,6 +1,9 @@
 import { subnetCidr } from './cidr';
+import type { DatabaseSpec, TenantSpec } from './input/types';
 import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
+import { tenantNames } from './names';
 import { PlatformNamespaces } from './namespaces';
+import { DATA_HOME, placementApplies } from './topology';
 
 /**
  * The facts that cross the boundary between the Terraform app and the Kubernetes app, derived once
@@ -63,6 +66,16 @@ export function networkPlan(cluster: ClusterConfig): NetworkPlan | undefined {
     case 'gcp':
       return { cidr, nodes: [subnetCidr(cidr, 20, 0)], data: [], public: [], endpoints: [] };
   }
+}
+
+/**
+ * The secondary ranges of a GKE cluster's node subnet (Autopilot and Standard): services the second
+ * /20 of the network, pods its upper /17. Outside every range of {@link networkPlan}.
+ */
+export function gkeSecondaryRanges(cluster: ClusterConfig): { readonly services: string; readonly pods: string } | undefined {
+  const cidr = cluster.networkCidr;
+  if (!cidr || cluster.cloud !== 'gcp') return undefined;
+  return { services: subnetCidr(cidr, 20, 1), pods: subnetCidr(cidr, 17, 1) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,6 +219,42 @@ export function workloadIdentities(
   return out;
 }
 
+/** The part of the tenant input that decides which PostgreSQL clusters run where. */
+export interface PostgresInput {
+  readonly tenants: readonly Pick<TenantSpec, 'tenantId' | 'environments'>[];
+  readonly databases: readonly Pick<DatabaseSpec, 'name' | 'tenantId'>[];
+}
+
+/**
+ * The CloudNativePG clusters that run on a cluster: every CeresDatabase of a tenant deployed to the
+ * environment, on the environment's data home clusters ({@link DATA_HOME}), as the Cluster named
+ * after the database in the tenant's namespace. Sorted by namespace, then name.
+ */
+export function postgresClusters(environment: EnvironmentConfig, cluster: ClusterConfig, input: PostgresInput): PostgresClusterRef[] {
+  if (!placementApplies(DATA_HOME, cluster)) return [];
+  const deployed = new Set(input.tenants.filter((t) => t.environments.includes(environment.name)).map((t) => t.tenantId));
+  return input.databases
+    .filter((d) => deployed.has(d.tenantId))
+    .map((d) => ({ namespace: tenantNames(d.tenantId).namespace, name: d.name }))
+    .sort((a, b) => (a.namespace === b.namespace ? a.name.localeCompare(b.name) : a.namespace.localeCompare(b.namespace)));
+}
+
+/**
+ * Every workload identity of a cluster: {@link workloadIdentities} with the PostgreSQL clusters the
+ * tenant input puts on it ({@link postgresClusters}) and Karpenter where its profile runs it.
+ */
+export function clusterWorkloadIdentities(
+  platform: PlatformConfig,
+  environment: EnvironmentConfig,
+  cluster: ClusterConfig,
+  input: PostgresInput,
+): WorkloadIdentity[] {
+  return workloadIdentities(platform, environment, cluster, {
+    postgres: postgresClusters(environment, cluster, input),
+    karpenter: placementApplies({ traits: ['karpenter'] }, cluster),
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Data endpoints
 
@@ -243,6 +292,18 @@ export function dataEndpoints(cluster: ClusterConfig): DataEndpoint[] {
     default:
       return [];
   }
+}
+
+/** The DNS suffix of Azure PostgreSQL flexible servers: a server's FQDN is `<server name><suffix>`. */
+export const AZURE_POSTGRES_DNS_SUFFIX = '.postgres.database.azure.com';
+
+/** The name of an Azure cluster's PostgreSQL flexible server: the one whose FQDN is its `postgres` data endpoint. */
+export function azurePostgresServerName(cluster: ClusterConfig): string {
+  const host = dataEndpoints(cluster).find((e) => e.name === 'postgres')?.host;
+  if (!host || !host.endsWith(AZURE_POSTGRES_DNS_SUFFIX)) {
+    throw new Error(`cluster '${cluster.name}' has no Azure PostgreSQL data endpoint (a ${cluster.cloud} cluster${cluster.networkCidr ? '' : ' without networkCidr'})`);
+  }
+  return host.slice(0, -AZURE_POSTGRES_DNS_SUFFIX.length);
 }
 
 // ---------------------------------------------------------------------------------------------

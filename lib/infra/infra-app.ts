@@ -2,6 +2,7 @@ import { App, TerraformStack } from 'cdktf';
 import type { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
 import { AwsPlatformStack } from './aws/stack';
 import { AzurePlatformStack } from './azure/stack';
+import { InfraInput } from './facts';
 import { GcpPlatformStack } from './gcp/stack';
 import { stackName, TerraformCloud } from './names';
 import { PlatformStack } from './platform-stack';
@@ -33,10 +34,13 @@ export function plannedStacks(platform: PlatformConfig): { environment: Environm
   return planned;
 }
 
-/** Adds one stack per environment and cloud of the platform to a cdktf app. */
-export function addPlatformStacks(app: App, platform: PlatformConfig): PlatformStack[] {
+/**
+ * Adds one stack per environment and cloud of the platform to a cdktf app. `input` is the tenant input
+ * the Kubernetes side renders: its databases get cloud identities.
+ */
+export function addPlatformStacks(app: App, platform: PlatformConfig, input: InfraInput): PlatformStack[] {
   return plannedStacks(platform).map(({ environment, cloud, cluster }) => {
-    const props = { platform, environment, cluster };
+    const props = { platform, environment, cluster, input };
     switch (cloud) {
       case 'aws':
         return new AwsPlatformStack(app, props);
@@ -52,9 +56,9 @@ export function addPlatformStacks(app: App, platform: PlatformConfig): PlatformS
  * A cdktf app with the platform's stacks. `outdir` is only used by `app.synth()` (the cdktf CLI);
  * {@link renderStacks} renders in memory.
  */
-export function createInfraApp(platform: PlatformConfig, outdir = 'cdktf.out'): { app: App; stacks: PlatformStack[] } {
+export function createInfraApp(platform: PlatformConfig, input: InfraInput, outdir = 'cdktf.out'): { app: App; stacks: PlatformStack[] } {
   const app = new App({ outdir, stackTraces: false, skipValidation: true });
-  return { app, stacks: addPlatformStacks(app, platform) };
+  return { app, stacks: addPlatformStacks(app, platform, input) };
 }
 
 /** Renders a stack to deterministic Terraform JSON without touching the disk. */
@@ -66,8 +70,8 @@ export function renderStack(stack: TerraformStack): string {
 }
 
 /** `terraform/<env>-<cloud>/cdk.tf.json` → JSON text, for every stack of the platform. */
-export function renderStacks(platform: PlatformConfig): Map<string, string> {
-  const { stacks } = createInfraApp(platform);
+export function renderStacks(platform: PlatformConfig, input: InfraInput): Map<string, string> {
+  const { stacks } = createInfraApp(platform, input);
   const files = new Map<string, string>();
   for (const stack of stacks) {
     files.set(`terraform/${stackName(stack.environment.name, stack.cluster.cloud as TerraformCloud)}/cdk.tf.json`, renderStack(stack));

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
+import { ClusterFacts, clusterFacts, InfraInput } from './facts';
 import { defaultStateLocation, platformTags, StateLocation, stackName, TerraformCloud } from './names';
 
 /** The Terraform version the generated JSON needs (S3 native locking `use_lockfile` came in 1.10). */
@@ -11,6 +12,11 @@ export interface PlatformStackProps {
   readonly environment: EnvironmentConfig;
   /** The environment's cluster on this stack's cloud. */
   readonly cluster: ClusterConfig;
+  /**
+   * The tenant input: which PostgreSQL clusters run on the cluster, each bound to its own cloud identity.
+   * Pass the input the Kubernetes side renders (`NO_TENANT_INPUT` for none).
+   */
+  readonly input: InfraInput;
   /**
    * Where the state lives.
    * @default bucket `<platform>-terraform-state`, key `<env>-<cloud>/terraform.tfstate`
@@ -41,6 +47,8 @@ export abstract class PlatformStack extends TerraformStack {
   public readonly platform: PlatformConfig;
   public readonly state: StateLocation;
   public readonly tags: Record<string, string>;
+  /** The platform model's facts of the cluster (lib/core/cloud.ts): every name and CIDR the Kubernetes side also uses. */
+  public readonly facts: ClusterFacts;
 
   protected constructor(scope: Construct, cloud: TerraformCloud, props: PlatformStackProps) {
     super(scope, stackName(props.environment.name, cloud));
@@ -52,6 +60,7 @@ export abstract class PlatformStack extends TerraformStack {
     this.platform = props.platform;
     this.state = { ...defaultStateLocation(props.platform.name, props.environment.name, cloud), ...props.state };
     this.tags = platformTags(props.platform, props.environment, props.cluster);
+    this.facts = clusterFacts(props.platform, props.environment, props.cluster, props.input);
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
   }
 

@@ -84,14 +84,31 @@ describe('AWS: IAM', () => {
     }
   });
 
-  it('limits DNS users to the cluster hosted zone, not hostedzone/*', () => {
+  it('keeps each backup identity to its own prefix of the bucket, and the bucket key to S3', () => {
     const json = prod();
-    const resourcesOf = iamStatements(json).flatMap(({ statement }) => list(statement.Resource));
-    expect(resourcesOf).not.toContain('arn:aws:route53:::hostedzone/*');
-    const change = iamStatements(json).filter(({ statement }) => list(statement.Action).includes('route53:ChangeResourceRecordSets'));
-    expect(change.length).toBe(2); // external-dns, cert-manager
-    for (const { statement } of change) expect(list(statement.Resource)).toEqual(['${data.aws_route53_zone.dns-zone.arn}']);
-    expect(json.data.aws_route53_zone['dns-zone']).toEqual({ name: 'ceres.io', private_zone: false });
+    const bucket = addresses(json, 'aws_s3_bucket').find(([, b]) => b.bucket === 'ceres-prod-aws-backups-eu-west-1')![0];
+    const policies = addresses(json, 'aws_iam_role_policy').filter(([a]) => a.includes('workload-roles_'));
+    expect(policies.length).toBe(4); // velero + three tenant databases
+    const prefixes: string[] = [];
+    for (const [, body] of policies) {
+      const statements = JSON.parse(body.policy).Statement as Json[];
+      const objects = statements.find((s) => list(s.Action).includes('s3:PutObject'))!;
+      expect(list(objects.Resource)).toHaveLength(1);
+      const m = new RegExp(`^\\$\\{${bucket}\\.arn\\}/(.+)/\\*$`).exec(list(objects.Resource)[0]);
+      expect(m).not.toBeNull();
+      prefixes.push(m![1]);
+      const listing = statements.find((s) => list(s.Action).includes('s3:ListBucket'))!;
+      expect(listing.Condition).toEqual({ StringLikeIfExists: { 's3:prefix': [m![1], `${m![1]}/*`] } });
+      const kms = statements.find((s) => list(s.Action).includes('kms:Decrypt'))!;
+      expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
+    }
+    expect(prefixes.sort()).toEqual(['cnpg/tenant-acme-001', 'cnpg/tenant-globex-002', 'cnpg/tenant-initech-003', 'velero']);
+  });
+
+  it('grants no DNS rights: nothing on the platform changes public records (cert-manager solves HTTP-01)', () => {
+    const json = prod();
+    expect(iamStatements(json).flatMap(({ statement }) => list(statement.Action)).filter((a) => a.startsWith('route53:'))).toEqual([]);
+    expect(json.data?.aws_route53_zone).toBeUndefined();
   });
 });
 

@@ -176,11 +176,19 @@ describe('AWS stack: data services', () => {
     }
   });
 
-  it('binds the platform service accounts with Pod Identity', () => {
+  it("binds the platform model's workload identities with Pod Identity: Velero, each tenant database, Karpenter", () => {
     const associations = resources(prod(), 'aws_eks_pod_identity_association').map((a) => `${a.namespace}/${a.service_account}`);
     expect(associations.sort()).toEqual(
-      ['cert-manager/cert-manager', 'ceres/ceres-postgres', 'external-dns/external-dns', 'kube-system/karpenter', 'velero/velero'].sort(),
+      [
+        'kube-system/karpenter',
+        'tenant-acme-001/acme-postgres',
+        'tenant-globex-002/globex-postgres',
+        'tenant-initech-003/initech-postgres',
+        'velero/velero-server',
+      ].sort(),
     );
+    // globex is not deployed to dev: no identity there.
+    expect(resources(stack('dev-aws'), 'aws_eks_pod_identity_association').map((a) => a.namespace)).not.toContain('tenant-globex-002');
   });
 
   it('passes the cdktf Testing matchers too', () => {

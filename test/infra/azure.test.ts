@@ -103,9 +103,10 @@ describe('Azure stack: data services', () => {
     expect(endpoint.private_service_connection.subresource_names).toEqual(['blob']);
   });
 
-  it('federates the platform service accounts with the cluster OIDC issuer', () => {
-    const subjects = resources(prod(), 'azurerm_federated_identity_credential').map((c) => c.subject).sort();
-    expect(subjects).toContain('system:serviceaccount:velero:velero');
+  it("federates the platform model's workload identities with the cluster OIDC issuer", () => {
+    const credentials = resources(prod(), 'azurerm_federated_identity_credential');
+    expect(credentials.map((c) => c.subject)).toEqual(['system:serviceaccount:velero:velero-server']);
+    for (const c of credentials) expect(c.issuer).toMatch(/azurerm_kubernetes_cluster\..*\.oidc_issuer_url/);
     expect(resources(prod(), 'azurerm_role_assignment').map((r) => r.role_definition_name)).toContain('Storage Blob Data Contributor');
   });
 });

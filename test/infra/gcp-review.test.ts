@@ -68,13 +68,18 @@ describe('GCP: GKE security parity', () => {
     expect(services).toEqual(expect.arrayContaining(['binaryauthorization.googleapis.com', 'cloudkms.googleapis.com']));
   });
 
-  it('grants DNS admin on the cluster zone only, never project-wide', () => {
+  it('keeps each backup identity to its prefix of the bucket with an IAM condition, and grants no DNS rights', () => {
     const json = prod();
-    expect(resources(json, 'google_project_iam_member').map((m) => m.role)).not.toContain('roles/dns.admin');
-    const zoneAdmins = resources(json, 'google_dns_managed_zone_iam_member');
-    expect(zoneAdmins).toHaveLength(2);
-    for (const z of zoneAdmins) expect(z).toMatchObject({ managed_zone: '${var.dns_managed_zone}', role: 'roles/dns.admin' });
-    expect(json.variable.dns_managed_zone).toMatchObject({ type: 'string', nullable: false });
+    const grants = resources(json, 'google_storage_bucket_iam_member');
+    expect(grants.length).toBeGreaterThan(0);
+    for (const g of grants) {
+      expect(g.role).toBe('roles/storage.objectAdmin');
+      expect(g.bucket).toMatch(/^\$\{google_storage_bucket\.backups_bucket_[0-9A-F]+\.name\}$/);
+      expect(g.condition.expression).toMatch(/^resource\.name\.startsWith\("projects\/_\/buckets\/ceres-prod-gcp-backups-europe-west1\/objects\/[a-z0-9/-]+\/"\) \|\| api\.getAttribute\("storage\.googleapis\.com\/objectListPrefix", ""\)\.startsWith\("[a-z0-9/-]+\/"\)$/);
+    }
+    expect(resources(json, 'google_dns_managed_zone_iam_member')).toEqual([]);
+    expect(resources(json, 'google_project_iam_member').map((m) => m.role).filter((r) => r.startsWith('roles/dns.'))).toEqual([]);
+    expect(json.variable.dns_managed_zone).toBeUndefined();
   });
 });
 

@@ -1,14 +1,22 @@
 import type { PlatformConfig } from '../../lib/core/model';
 import { platform } from '../../apps/platform/platform';
-import { synthesizeInfra } from '../../apps/infra/main';
+import { defaultTenantInput, synthesizeInfra } from '../../apps/infra/main';
+import type { InfraInput } from '../../lib/infra/facts';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let cached: Map<string, string> | undefined;
+let cachedInput: InfraInput | undefined;
+
+/** The tenant input of apps/platform/tenants/ (what `npm run synth` renders by default). */
+export function defaultInput(): InfraInput {
+  cachedInput ??= defaultTenantInput();
+  return cachedInput;
+}
 
 /** The default platform's rendered stacks (rendered once per test file). */
 export function defaultFiles(): Map<string, string> {
-  cached ??= synthesizeInfra(platform);
+  cached ??= synthesizeInfra(platform, defaultInput());
   return cached;
 }
 

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
+import { supportedMinors } from '../../lib/core/versions';
 import { preflightNodeClass, preflightStack } from '../../lib/infra/preflight';
 import { defaultFiles } from './helpers';
-import { supportedMinors } from '../../lib/core/versions';
 
 const ROOT = join(__dirname, '..', '..');
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, 'fixtures', 'preflight', `${name}.tf.json`), 'utf8'));
-// The support table the verify check and the synth read (lib/core/versions.ts).
+/** The support table of lib/core/versions.ts, per cloud (what the Terraform preflight check of verify uses). */
 const SUPPORTED = { aws: supportedMinors('aws'), azure: supportedMinors('azure'), gcp: supportedMinors('gcp') };
 
 describe('preflight: the committed stacks', () => {
@@ -15,6 +15,11 @@ describe('preflight: the committed stacks', () => {
 
   it('covers every stack', () => {
     expect(committed.sort()).toEqual([...defaultFiles().keys()].map((f) => f.split('/')[1]).sort());
+  });
+
+  it.each([...defaultFiles().keys()].map((f) => f.split('/')[1]))('%s as rendered from the code passes too', (name) => {
+    const json = JSON.parse(defaultFiles().get(`terraform/${name}/cdk.tf.json`)!);
+    expect(preflightStack(name, json, { supportedKubernetesVersions: SUPPORTED })).toEqual([]);
   });
 
   it.each(committed)('%s passes', (name) => {

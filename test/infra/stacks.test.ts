@@ -40,7 +40,7 @@ describe('Terraform stacks of the default platform', () => {
     const root = process.cwd();
     const elsewhere = mkdtempSync(join(tmpdir(), 'ceres-infra-'));
     try {
-      for (const dir of ['apps/infra', 'apps/platform', 'lib', 'tsconfig.json', 'package.json']) {
+      for (const dir of ['apps/infra', 'apps/platform', 'apps/synthesize.ts', 'lib', 'tsconfig.json', 'package.json']) {
         cpSync(join(root, dir), join(elsewhere, dir), { recursive: true });
       }
       symlinkSync(join(root, 'node_modules'), join(elsewhere, 'node_modules'), 'dir');

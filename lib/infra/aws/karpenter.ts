@@ -29,10 +29,15 @@ export interface KarpenterAwsResourcesProps {
   /** AWS region, for the controller policy conditions. */
   readonly region: string;
   /**
-   * Namespace and service account of the Karpenter controller (Pod Identity association).
-   * @default { namespace: 'kube-system', serviceAccount: 'karpenter' }
+   * Names the chart and the EC2NodeClass use too (`karpenterNames()` of lib/core/cloud.ts): the interruption
+   * queue, and the node role (its instance profile carries the same name).
    */
-  readonly controller?: { readonly namespace: string; readonly serviceAccount: string };
+  readonly names: { readonly interruptionQueue: string; readonly nodeRole: string };
+  /**
+   * Namespace and service account of the Karpenter controller, bound to its role with EKS Pod Identity: the
+   * platform model's `karpenter` workload identity.
+   */
+  readonly controller: { readonly namespace: string; readonly serviceAccount: string; readonly description?: string };
   /**
    * How long interruption messages stay in the queue, in seconds.
    * @default 300
@@ -57,11 +62,11 @@ export class KarpenterAwsResources extends Construct {
   constructor(scope: Construct, id: string, props: KarpenterAwsResourcesProps) {
     super(scope, id);
     const tags = props.tags ?? {};
-    const controller = props.controller ?? { namespace: 'kube-system', serviceAccount: 'karpenter' };
+    const controller = props.controller;
 
-    this.nodeRole = new AwsNodeRole(this, 'node-role', { name: `${props.namePrefix}-karpenter-node`, tags });
+    this.nodeRole = new AwsNodeRole(this, 'node-role', { name: props.names.nodeRole, tags });
     this.instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
-      name: `${props.namePrefix}-karpenter-node`,
+      name: props.names.nodeRole,
       role: this.nodeRole.role.name,
       tags,
     });
@@ -73,7 +78,7 @@ export class KarpenterAwsResources extends Construct {
     });
 
     this.queue = new SqsQueue(this, 'interruption-queue', {
-      name: `${props.namePrefix}-karpenter`,
+      name: props.names.interruptionQueue,
       messageRetentionSeconds: props.messageRetentionSeconds ?? 300,
       sqsManagedSseEnabled: true,
       tags,
@@ -114,6 +119,7 @@ export class KarpenterAwsResources extends Construct {
 
     this.controllerRole = new IamRole(this, 'controller-role', {
       name: `${props.namePrefix}-karpenter-controller`,
+      description: controller.description,
       assumeRolePolicy: serviceTrustPolicy('pods.eks.amazonaws.com', ['sts:AssumeRole', 'sts:TagSession']),
       tags,
     });

@@ -13,19 +13,21 @@ import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { prefixLength, subnetCidr } from '../../core/cidr';
+import { prefixLength } from '../../core/cidr';
+import type { NetworkPlan } from '../../core/cloud';
 
 export interface AwsNetworkProps {
   /** Name prefix of the network's resources (the cluster name). */
   readonly name: string;
   /** AWS region (the S3 gateway endpoint's service name). */
   readonly region: string;
-  /** VPC CIDR, a /16 (the plan cuts /18 node subnets and /21 data and public subnets out of it). */
-  readonly cidr: string;
   /**
-   * Availability zones, three for HA.
-   * @default `<region>a`, `<region>b`, `<region>c`
+   * The cluster's network plan (`networkPlan()` of lib/core/cloud.ts): the VPC CIDR, a /16, and one node,
+   * data and public subnet per availability zone, in the order of `availabilityZones`. The
+   * NetworkPolicies and ServiceEntries of the Kubernetes side name the same subnets.
    */
+  readonly plan: NetworkPlan;
+  /** Availability zones, three for HA (`awsZones()` of lib/core/cloud.ts). */
   readonly availabilityZones: readonly string[];
   /**
    * One NAT gateway per AZ (survives an AZ outage) or a single one (cheaper, for dev).
@@ -64,17 +66,23 @@ export class AwsNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: AwsNetworkProps) {
     super(scope, id);
-    if (prefixLength(props.cidr) !== 16) {
-      throw new Error(`AwsNetwork '${props.name}': networkCidr must be a /16 (got ${props.cidr})`);
+    const { plan } = props;
+    if (prefixLength(plan.cidr) !== 16) {
+      throw new Error(`AwsNetwork '${props.name}': networkCidr must be a /16 (got ${plan.cidr})`);
     }
     if (props.availabilityZones.length !== 3) {
       throw new Error(`AwsNetwork '${props.name}': give exactly three availability zones`);
+    }
+    for (const kind of ['nodes', 'data', 'public'] as const) {
+      if (plan[kind].length !== props.availabilityZones.length) {
+        throw new Error(`AwsNetwork '${props.name}': the network plan has ${plan[kind].length} ${kind} subnets for ${props.availabilityZones.length} availability zones`);
+      }
     }
     const tags = props.tags ?? {};
     const named = (name: string, extra: Record<string, string> = {}) => ({ ...tags, ...extra, Name: name });
 
     this.vpc = new Vpc(this, 'vpc', {
-      cidrBlock: props.cidr,
+      cidrBlock: plan.cidr,
       enableDnsHostnames: true,
       enableDnsSupport: true,
       tags: named(props.name),
@@ -105,7 +113,7 @@ export class AwsNetwork extends Construct {
       const pub = new Subnet(this, `public-${az}`, {
         vpcId: this.vpc.id,
         availabilityZone: az,
-        cidrBlock: subnetCidr(props.cidr, 21, 27 + i),
+        cidrBlock: plan.public[i],
         mapPublicIpOnLaunch: false,
         tags: named(`${props.name}-public-${az}`, { 'kubernetes.io/role/elb': '1' }),
       });
@@ -124,7 +132,7 @@ export class AwsNetwork extends Construct {
         );
       }
 
-      const nodeCidr = subnetCidr(props.cidr, 18, i);
+      const nodeCidr = plan.nodes[i];
       this.nodeSubnetCidrs.push(nodeCidr);
       const node = new Subnet(this, `nodes-${az}`, {
         vpcId: this.vpc.id,
@@ -148,7 +156,7 @@ export class AwsNetwork extends Construct {
       const data = new Subnet(this, `data-${az}`, {
         vpcId: this.vpc.id,
         availabilityZone: az,
-        cidrBlock: subnetCidr(props.cidr, 21, 24 + i),
+        cidrBlock: plan.data[i],
         tags: named(`${props.name}-data-${az}`),
       });
       new RouteTableAssociation(this, `data-${az}-routes`, { subnetId: data.id, routeTableId: dataRoutes.id });

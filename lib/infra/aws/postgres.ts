@@ -184,4 +184,9 @@ export class AwsPostgres extends Construct {
   public get endpoint(): string {
     return this.instance.endpoint;
   }
+
+  /** Host name of the writer endpoint (what the private `postgres.<cluster>.internal` record points to). */
+  public get address(): string {
+    return this.instance.address;
+  }
 }

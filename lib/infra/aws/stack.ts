@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { S3Backend, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';
+import { awsZones, karpenterNames, privateZone } from '../../core/cloud';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { awsStateKmsKeyAlias } from '../state';
 import { AwsBackupBucket, AwsBackupReplicaProps } from './backup-bucket';
@@ -12,8 +12,9 @@ import { AwsNetwork } from './network';
 import { AwsNodeGroup } from './node-group';
 import { AwsNodeRole } from './node-role';
 import { AwsPostgres } from './postgres';
+import { AwsPrivateDns } from './private-dns';
 import { AwsRedis } from './redis';
-import { AwsWorkloadRoles } from './workload-roles';
+import { AwsWorkloadRoles, isBackupStoreIdentity } from './workload-roles';
 
 export type AwsPlatformStackProps = PlatformStackProps;
 
@@ -49,7 +50,9 @@ export function natGatewayPerAz(environment: { readonly name: string; readonly s
 
 /**
  * An environment's AWS infrastructure (the design's primary): VPC, EKS with managed node groups per model
- * pool and Karpenter's AWS resources, RDS PostgreSQL, ElastiCache Redis and the backup bucket.
+ * pool and Karpenter's AWS resources, RDS PostgreSQL and ElastiCache Redis behind private DNS names, the
+ * backup bucket and a Pod Identity role per workload identity. Every name and CIDR the Kubernetes side
+ * uses too comes from the platform model (`this.facts`, lib/core/cloud.ts).
  */
 export class AwsPlatformStack extends PlatformStack {
   public readonly network: AwsNetwork;
@@ -57,13 +60,16 @@ export class AwsPlatformStack extends PlatformStack {
   public readonly postgres: AwsPostgres;
   public readonly redis: AwsRedis;
   public readonly backups: AwsBackupBucket;
+  public readonly privateDns: AwsPrivateDns;
 
   constructor(scope: Construct, props: AwsPlatformStackProps) {
     super(scope, 'aws', props);
     const { cluster, environment } = props;
+    const { plan, store, identities, endpoints } = this.facts;
     const region = cluster.region;
     const tags = this.tags;
     const ha = environment.sizing.ha;
+    if (store.region !== region) throw new Error(`the backup store of '${cluster.name}' is in ${store.region}, not in the cluster's region ${region}`);
 
     new S3Backend(this, {
       bucket: this.state.bucket,
@@ -84,15 +90,14 @@ export class AwsPlatformStack extends PlatformStack {
       description: 'ARN of the IAM role of the platform administrators: the only EKS cluster-admin (access entry).',
     });
 
-    if (!cluster.networkCidr) throw new Error(`cluster '${cluster.name}' needs a networkCidr`);
     const logKey = new AwsLogEncryptionKey(this, 'log-key', { name: cluster.name, region });
     this.network = new AwsNetwork(this, 'network', {
       logKmsKeyArn: logKey.arn,
       name: cluster.name,
       clusterName: cluster.name,
       region,
-      cidr: cluster.networkCidr,
-      availabilityZones: ['a', 'b', 'c'].map((z) => `${region}${z}`),
+      plan,
+      availabilityZones: awsZones(region),
       natGatewayPerAz: natGatewayPerAz(environment),
       flowLogRetentionDays: ha ? 90 : 30,
     });
@@ -122,12 +127,17 @@ export class AwsPlatformStack extends PlatformStack {
       });
     }
 
-    new KarpenterAwsResources(this, 'karpenter', {
-      namePrefix: cluster.name,
-      clusterName: this.kubernetes.cluster.name,
-      clusterArn: this.kubernetes.cluster.arn,
-      region,
-    });
+    const karpenter = identities.find((i) => i.access.kind === 'karpenter');
+    if (karpenter) {
+      new KarpenterAwsResources(this, 'karpenter', {
+        namePrefix: cluster.name,
+        clusterName: this.kubernetes.cluster.name,
+        clusterArn: this.kubernetes.cluster.arn,
+        region,
+        names: karpenterNames(cluster),
+        controller: karpenter,
+      });
+    }
 
     this.postgres = new AwsPostgres(this, 'postgres', {
       name: `${cluster.name}-postgres`,
@@ -159,17 +169,24 @@ export class AwsPlatformStack extends PlatformStack {
         provider: new AwsProvider(this, 'aws-backup-replica', { alias: 'backup_replica', region: replicaRegion, defaultTags: [{ tags }] }),
       };
     }
-    this.backups = new AwsBackupBucket(this, 'backups', { bucketName: `${cluster.name}-backups-${region}`, replica });
-
-    // external-dns and cert-manager may change records in the cluster's public zone only.
-    const zone = new DataAwsRoute53Zone(this, 'dns-zone', { name: cluster.baseDomain, privateZone: false });
+    this.backups = new AwsBackupBucket(this, 'backups', { bucketName: store.bucket, replica });
 
     new AwsWorkloadRoles(this, 'workload-roles', {
       namePrefix: cluster.name,
       clusterName: this.kubernetes.cluster.name,
+      region,
       backupBucketArn: this.backups.bucket.arn,
       backupKeyArn: this.backups.key.arn,
-      dnsZoneArns: [zone.arn],
+      identities: identities.filter(isBackupStoreIdentity),
+    });
+
+    // The stable private names of the data services (the Kubernetes side's ServiceEntries and egress
+    // policies name them), in a zone only this VPC resolves.
+    this.privateDns = new AwsPrivateDns(this, 'private-dns', {
+      zoneName: privateZone(cluster),
+      vpcId: this.network.vpc.id,
+      endpoints,
+      targets: { postgres: this.postgres.address, redis: this.redis.endpoint },
     });
 
     this.addPlatformOutputs(

@@ -15,11 +15,8 @@ export interface AzureBackupStorageProps {
   readonly endpointSubnetId: string;
   /** VNet linked to the `privatelink.blob.core.windows.net` zone. */
   readonly virtualNetworkId: string;
-  /**
-   * Blob containers to create.
-   * @default ['velero', 'postgres']
-   */
-  readonly containers?: readonly string[];
+  /** Blob containers to create (the backup store's containers of lib/core/cloud.ts: Velero's and PostgreSQL's). */
+  readonly containers: readonly string[];
   /**
    * Replication: geo-zone-redundant by default, for cross-region restores.
    * @default 'GZRS'
@@ -41,6 +38,8 @@ export interface AzureBackupStorageProps {
  */
 export class AzureBackupStorage extends Construct {
   public readonly account: StorageAccount;
+  /** Container per name. */
+  public readonly containers: Record<string, StorageContainer> = {};
 
   constructor(scope: Construct, id: string, props: AzureBackupStorageProps) {
     super(scope, id);
@@ -78,9 +77,11 @@ export class AzureBackupStorage extends Construct {
       },
       tags,
     });
-    for (const name of props.containers ?? ['velero', 'postgres']) {
-      // storage_account_id: created through Azure Resource Manager, which works without data-plane access.
-      new StorageContainer(this, `container-${name}`, {
+    if (new Set(props.containers).size !== props.containers.length) throw new Error(`storage account '${props.accountName}': container names repeat (${props.containers.join(', ')})`);
+    for (const name of props.containers) {
+      // storage_account_id: created through Azure Resource Manager, which works without data-plane access;
+      // its `id` is then the Resource Manager id (a role assignment scope).
+      this.containers[name] = new StorageContainer(this, `container-${name}`, {
         name,
         storageAccountId: this.account.id,
         containerAccessType: 'private',

@@ -1,15 +1,20 @@
 import { Construct } from 'constructs';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
-import { prefixLength, subnetCidr } from '../../core/cidr';
+import { prefixLength } from '../../core/cidr';
+import type { NetworkPlan } from '../../core/cloud';
 
 export interface AzureNetworkProps {
   /** Name prefix (the cluster name). */
   readonly name: string;
   readonly resourceGroupName: string;
   readonly location: string;
-  /** VNet address space, a /16: nodes get the first /18, PostgreSQL and private endpoints a /24 each. */
-  readonly cidr: string;
+  /**
+   * The cluster's network plan (`networkPlan()` of lib/core/cloud.ts): the VNet's /16, one node subnet, one
+   * data subnet (delegated to PostgreSQL) and one private endpoint subnet. The Kubernetes side's
+   * NetworkPolicies name the same subnets.
+   */
+  readonly plan: NetworkPlan;
   /** Tags. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -26,15 +31,19 @@ export class AzureNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: AzureNetworkProps) {
     super(scope, id);
-    if (prefixLength(props.cidr) !== 16) {
-      throw new Error(`AzureNetwork '${props.name}': networkCidr must be a /16 (got ${props.cidr})`);
+    const { plan } = props;
+    if (prefixLength(plan.cidr) !== 16) {
+      throw new Error(`AzureNetwork '${props.name}': networkCidr must be a /16 (got ${plan.cidr})`);
+    }
+    for (const kind of ['nodes', 'data', 'endpoints'] as const) {
+      if (plan[kind].length !== 1) throw new Error(`AzureNetwork '${props.name}': the network plan has ${plan[kind].length} ${kind} subnets, not one`);
     }
     const base = { resourceGroupName: props.resourceGroupName };
     this.vnet = new VirtualNetwork(this, 'vnet', {
       ...base,
       name: `${props.name}-vnet`,
       location: props.location,
-      addressSpace: [props.cidr],
+      addressSpace: [plan.cidr],
       tags: props.tags ?? {},
     });
     const subnet = (id: string, cidr: string, extra: Partial<ConstructorParameters<typeof Subnet>[2]> = {}) =>
@@ -46,8 +55,8 @@ export class AzureNetwork extends Construct {
         defaultOutboundAccessEnabled: false,
         ...extra,
       });
-    this.nodeSubnet = subnet('nodes', subnetCidr(props.cidr, 18, 0));
-    this.postgresSubnet = subnet('postgres', subnetCidr(props.cidr, 24, 64), {
+    this.nodeSubnet = subnet('nodes', plan.nodes[0]);
+    this.postgresSubnet = subnet('postgres', plan.data[0], {
       serviceEndpoints: ['Microsoft.Storage'],
       delegation: [
         {
@@ -59,7 +68,7 @@ export class AzureNetwork extends Construct {
         },
       ],
     });
-    this.endpointSubnet = subnet('private-endpoints', subnetCidr(props.cidr, 24, 65), {
+    this.endpointSubnet = subnet('private-endpoints', plan.endpoints[0], {
       privateEndpointNetworkPolicies: 'Enabled',
     });
   }

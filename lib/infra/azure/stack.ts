@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { AzurermBackend, TerraformVariable } from 'cdktf';
+import { AzurermBackend, TerraformOutput, TerraformVariable } from 'cdktf';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { alphanumeric } from '../names';
+import { azurePostgresServerName, azureResourceGroup, BootstrapFacts } from '../../core/cloud';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { AzureBackupStorage } from './backup-storage';
 import { AzureDiskEncryption } from './disk-encryption';
@@ -16,8 +16,10 @@ export type AzurePlatformStackProps = PlatformStackProps;
 
 /**
  * An environment's Azure infrastructure (the design's secondary): resource group, VNet, AKS, PostgreSQL
- * Flexible Server and the backup storage account. Subscription, tenant and admin group come from
- * Terraform variables, never from the JSON.
+ * Flexible Server, the backup storage account and an Entra workload identity per workload identity of the
+ * platform model. Every name and CIDR the Kubernetes side uses too comes from the platform model
+ * (`this.facts`, lib/core/cloud.ts). Subscription, tenant and admin group come from Terraform variables,
+ * never from the JSON.
  */
 export class AzurePlatformStack extends PlatformStack {
   public readonly network: AzureNetwork;
@@ -28,8 +30,13 @@ export class AzurePlatformStack extends PlatformStack {
   constructor(scope: Construct, props: AzurePlatformStackProps) {
     super(scope, 'azure', props);
     const { cluster, environment } = props;
+    const { plan, store, identities } = this.facts;
     const location = cluster.region;
     const tags = this.tags;
+    const resourceGroup = azureResourceGroup(cluster);
+    if (store.resourceGroup !== resourceGroup || store.region !== location) {
+      throw new Error(`the backup store of '${cluster.name}' is in ${store.resourceGroup}/${store.region}, not in the cluster's ${resourceGroup}/${location}`);
+    }
 
     new AzurermBackend(this, {
       resourceGroupName: this.state.resourceGroupName,
@@ -82,11 +89,10 @@ export class AzurePlatformStack extends PlatformStack {
       storageUseAzuread: true,
     });
 
-    const group = new ResourceGroup(this, 'resource-group', { name: `${cluster.name}-rg`, location, tags });
+    const group = new ResourceGroup(this, 'resource-group', { name: resourceGroup, location, tags });
     const base = { resourceGroupName: group.name, location, tags };
 
-    if (!cluster.networkCidr) throw new Error(`cluster '${cluster.name}' needs a networkCidr`);
-    this.network = new AzureNetwork(this, 'network', { ...base, name: cluster.name, cidr: cluster.networkCidr });
+    this.network = new AzureNetwork(this, 'network', { ...base, name: cluster.name, plan });
 
     const client = new DataAzurermClientConfig(this, 'client');
     const diskEncryption = new AzureDiskEncryption(this, 'disk-encryption', {
@@ -111,9 +117,10 @@ export class AzurePlatformStack extends PlatformStack {
       apiAllowedCidrs: cluster.apiAllowedCidrs,
     });
 
+    // Named so that its FQDN is the `postgres` data endpoint the Kubernetes side connects to.
     this.postgres = new AzurePostgres(this, 'postgres', {
       ...base,
-      name: `${cluster.name}-postgres`,
+      name: azurePostgresServerName(cluster),
       delegatedSubnetId: this.network.postgresSubnet.id,
       virtualNetworkId: this.network.vnet.id,
       tenantId: tenantId.stringValue,
@@ -123,18 +130,27 @@ export class AzurePlatformStack extends PlatformStack {
       logAnalyticsWorkspaceId: this.kubernetes.logs.id,
     });
 
+    const containers = [store.velero.container, store.postgres.container].filter((c): c is string => !!c);
     this.backups = new AzureBackupStorage(this, 'backups', {
       ...base,
-      accountName: alphanumeric(`${props.platform.name}${environment.name}backups`, 24),
+      accountName: store.bucket,
+      containers: [...new Set(containers)],
       endpointSubnetId: this.network.endpointSubnet.id,
       virtualNetworkId: this.network.vnet.id,
     });
 
-    new AzureWorkloadIdentities(this, 'workload-identities', {
+    const workloadIdentities = new AzureWorkloadIdentities(this, 'workload-identities', {
       ...base,
       clusterName: cluster.name,
       oidcIssuerUrl: this.kubernetes.oidcIssuerUrl,
-      backupStorageAccountId: this.backups.account.id,
+      identities,
+      store,
+      containerIds: Object.fromEntries(Object.entries(this.backups.containers).map(([name, c]) => [name, c.id])),
+    });
+    // Read at bootstrap into the ConfigMaps the charts take their client ids from (BootstrapFacts).
+    new TerraformOutput(this, BootstrapFacts.azureClientIdsOutput, {
+      value: Object.fromEntries(Object.entries(workloadIdentities.identities).map(([name, identity]) => [name, identity.clientId])),
+      description: 'Client id of the Entra identity of each workload identity of the platform model (identity name → client id).',
     });
 
     const aks = this.kubernetes.cluster;

@@ -2,7 +2,41 @@ import { Construct } from 'constructs';
 import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
-import { PLATFORM_SERVICE_ACCOUNTS, PlatformServiceAccount } from '../workload-identities';
+import type { BackupStore, WorkloadIdentity } from '../../core/cloud';
+import { fittedName } from '../facts';
+
+/** The role backup identities hold on their container. */
+export const BACKUP_BLOB_ROLE = 'Storage Blob Data Contributor';
+
+const BLOB = 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs';
+
+/**
+ * An Azure ABAC condition (version 2.0) keeping `Storage Blob Data Contributor` to blobs under
+ * `<prefix>/`: reads (but listings), writes, adds, moves and deletes need the blob's path under the
+ * prefix; listings need a requested prefix under it.
+ */
+export function blobPrefixCondition(prefix: string): string {
+  const under = `'${prefix.replace(/\/+$/, '')}/'`;
+  return [
+    '(',
+    ' (',
+    `  !(ActionMatches{'${BLOB}/read'} AND NOT SubOperationMatches{'Blob.List'})`,
+    `  AND !(ActionMatches{'${BLOB}/write'})`,
+    `  AND !(ActionMatches{'${BLOB}/add/action'})`,
+    `  AND !(ActionMatches{'${BLOB}/move/action'})`,
+    `  AND !(ActionMatches{'${BLOB}/delete'})`,
+    ' )',
+    ' OR',
+    ` (@Resource[${BLOB}:path] StringStartsWith ${under})`,
+    ')',
+    'AND',
+    '(',
+    ` !(ActionMatches{'${BLOB}/read'} AND SubOperationMatches{'Blob.List'})`,
+    ' OR',
+    ` (@Request[${BLOB}:prefix] StringStartsWith ${under})`,
+    ')',
+  ].join('\n');
+}
 
 export interface AzureWorkloadIdentitiesProps {
   readonly clusterName: string;
@@ -10,51 +44,59 @@ export interface AzureWorkloadIdentitiesProps {
   readonly location: string;
   /** The AKS OIDC issuer URL. */
   readonly oidcIssuerUrl: string;
-  /** The backup storage account (scope of `Storage Blob Data Contributor`). */
-  readonly backupStorageAccountId: string;
-  /**
-   * Service accounts to federate. Only backup-bucket users get a role here; DNS zones are managed elsewhere.
-   * @default PLATFORM_SERVICE_ACCOUNTS
-   */
-  readonly serviceAccounts?: readonly PlatformServiceAccount[];
+  /** The platform model's workload identities of the cluster (backup-store access only: Azure has no Karpenter). */
+  readonly identities: readonly WorkloadIdentity[];
+  /** The backup store (its containers per use). */
+  readonly store: BackupStore;
+  /** Resource Manager id of each container of the backup account, by container name. */
+  readonly containerIds: Readonly<Record<string, string>>;
   /** Tags. @default {} */
   readonly tags?: Record<string, string>;
 }
 
 /**
- * Entra workload identity for the platform's service accounts: a user-assigned identity each, federated
- * with `system:serviceaccount:<ns>:<sa>` of the cluster's OIDC issuer; backup users get blob data access to
- * the backup account.
+ * Entra workload identity for the platform model's workload identities: a user-assigned identity each,
+ * federated with exactly `system:serviceaccount:<namespace>:<serviceAccount>` of the cluster's OIDC
+ * issuer, with `Storage Blob Data Contributor` on the container of its use (Velero's, PostgreSQL's),
+ * kept to its prefix by an ABAC condition where it has one (a PostgreSQL cluster: its namespace).
  */
 export class AzureWorkloadIdentities extends Construct {
+  /** Identity per workload identity name (the keys of the client id output). */
   public readonly identities: Record<string, UserAssignedIdentity> = {};
 
   constructor(scope: Construct, id: string, props: AzureWorkloadIdentitiesProps) {
     super(scope, id);
-    for (const sa of props.serviceAccounts ?? PLATFORM_SERVICE_ACCOUNTS) {
-      const identity = new UserAssignedIdentity(this, sa.name, {
-        name: `${props.clusterName}-${sa.name}`,
+    for (const wi of props.identities) {
+      if (wi.access.kind !== 'backup-store') {
+        throw new Error(`workload identity '${wi.name}' needs ${wi.access.kind} access, which the Azure stack does not provide`);
+      }
+      const container = props.store[wi.access.use].container;
+      const containerId = container ? props.containerIds[container] : undefined;
+      if (!container || !containerId) throw new Error(`workload identity '${wi.name}': the backup store has no container for ${wi.access.use}`);
+      const identity = new UserAssignedIdentity(this, wi.name, {
+        name: fittedName(props.clusterName, wi.name, 128),
         resourceGroupName: props.resourceGroupName,
         location: props.location,
         tags: props.tags ?? {},
       });
-      new FederatedIdentityCredential(this, `${sa.name}-federation`, {
-        name: `${props.clusterName}-${sa.namespace}-${sa.serviceAccount}`,
+      new FederatedIdentityCredential(this, `${wi.name}-federation`, {
+        name: fittedName(props.clusterName, `${wi.namespace}-${wi.serviceAccount}`, 120),
         resourceGroupName: props.resourceGroupName,
         parentId: identity.id,
         audience: ['api://AzureADTokenExchange'],
         issuer: props.oidcIssuerUrl,
-        subject: `system:serviceaccount:${sa.namespace}:${sa.serviceAccount}`,
+        subject: `system:serviceaccount:${wi.namespace}:${wi.serviceAccount}`,
       });
-      if (sa.access === 'backup-bucket') {
-        new RoleAssignment(this, `${sa.name}-blob-access`, {
-          scope: props.backupStorageAccountId,
-          roleDefinitionName: 'Storage Blob Data Contributor',
-          principalId: identity.principalId,
-          principalType: 'ServicePrincipal',
-        });
-      }
-      this.identities[sa.name] = identity;
+      const prefix = wi.access.prefix;
+      new RoleAssignment(this, `${wi.name}-blob-access`, {
+        scope: containerId,
+        roleDefinitionName: BACKUP_BLOB_ROLE,
+        principalId: identity.principalId,
+        principalType: 'ServicePrincipal',
+        description: `${wi.description} (${wi.namespace}/${wi.serviceAccount})`,
+        ...(prefix ? { condition: blobPrefixCondition(prefix), conditionVersion: '2.0' } : {}),
+      });
+      this.identities[wi.name] = identity;
     }
   }
 }

@@ -6,7 +6,8 @@ import { ComputeRouter } from '@cdktf/provider-google/lib/compute-router';
 import { ComputeRouterNat } from '@cdktf/provider-google/lib/compute-router-nat';
 import { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork';
 import { ServiceNetworkingConnection } from '@cdktf/provider-google/lib/service-networking-connection';
-import { prefixLength, subnetCidr } from '../../core/cidr';
+import { prefixLength } from '../../core/cidr';
+import type { NetworkPlan } from '../../core/cloud';
 
 /** Names of the subnet's secondary ranges used by GKE. */
 export const GKE_POD_RANGE = 'pods';
@@ -18,9 +19,12 @@ export interface GcpNetworkProps {
   readonly project: string;
   readonly region: string;
   /**
-   * The network's /16: nodes get the first /20, services the second /20, pods the upper /17.
+   * The cluster's network plan (`networkPlan()` of lib/core/cloud.ts): the network's /16 and its one node
+   * range, the subnet's primary range.
    */
-  readonly cidr: string;
+  readonly plan: NetworkPlan;
+  /** The subnet's secondary ranges for GKE services and pods (`gkeSecondaryRanges()` of lib/core/cloud.ts). */
+  readonly secondaryRanges: { readonly services: string; readonly pods: string };
   /**
    * Prefix length of the range reserved for Google-managed services (Cloud SQL private IP).
    * @default 20
@@ -43,9 +47,11 @@ export class GcpNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: GcpNetworkProps) {
     super(scope, id);
-    if (prefixLength(props.cidr) !== 16) {
-      throw new Error(`GcpNetwork '${props.name}': networkCidr must be a /16 (got ${props.cidr})`);
+    const { plan } = props;
+    if (prefixLength(plan.cidr) !== 16) {
+      throw new Error(`GcpNetwork '${props.name}': networkCidr must be a /16 (got ${plan.cidr})`);
     }
+    if (plan.nodes.length !== 1) throw new Error(`GcpNetwork '${props.name}': the network plan has ${plan.nodes.length} node ranges, not one`);
     const project = props.project;
     this.network = new ComputeNetwork(this, 'network', {
       name: props.name,
@@ -60,11 +66,11 @@ export class GcpNetwork extends Construct {
       project,
       region: props.region,
       network: this.network.id,
-      ipCidrRange: subnetCidr(props.cidr, 20, 0),
+      ipCidrRange: plan.nodes[0],
       privateIpGoogleAccess: true,
       secondaryIpRange: [
-        { rangeName: GKE_SERVICE_RANGE, ipCidrRange: subnetCidr(props.cidr, 20, 1) },
-        { rangeName: GKE_POD_RANGE, ipCidrRange: subnetCidr(props.cidr, 17, 1) },
+        { rangeName: GKE_SERVICE_RANGE, ipCidrRange: props.secondaryRanges.services },
+        { rangeName: GKE_POD_RANGE, ipCidrRange: props.secondaryRanges.pods },
       ],
       logConfig: { aggregationInterval: 'INTERVAL_5_SEC', flowSampling: 0.5, metadata: 'INCLUDE_ALL_METADATA' },
     });

@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
-import { GcsBackend, TerraformVariable } from 'cdktf';
+import { GcsBackend, TerraformOutput, TerraformVariable } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { gkeSecondaryRanges } from '../../core/cloud';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { GcpAutopilotCluster } from './autopilot-cluster';
 import { GcpBackupBucket } from './backup-bucket';
@@ -36,18 +37,14 @@ export const GKE_NODE_ROLES = ['roles/container.defaultNodeServiceAccount'] as c
 
 export type GcpPlatformStackProps = PlatformStackProps;
 
-/** The multi-region for a region's backups (`europe-west1` → `EU`). */
-export function gcsMultiRegion(region: string): string {
-  if (region.startsWith('europe-')) return 'EU';
-  if (region.startsWith('us-') || region.startsWith('northamerica-')) return 'US';
-  if (region.startsWith('asia-')) return 'ASIA';
-  return region;
-}
+/** Terraform output: workload identity name → email of its Google service account (the `iam.gke.io/gcp-service-account` annotation). */
+export const GCP_SERVICE_ACCOUNTS_OUTPUT = 'workload_identity_service_accounts';
 
 /**
  * An environment's GCP infrastructure (the design's tertiary): VPC, GKE Autopilot, Cloud SQL PostgreSQL,
- * the cross-region backup bucket and Workload Identity for the platform's service accounts. The project id
- * comes from a Terraform variable.
+ * the cross-region backup bucket and Workload Identity for the platform model's workload identities.
+ * Every name and CIDR the Kubernetes side uses too comes from the platform model (`this.facts`,
+ * lib/core/cloud.ts). The project id comes from a Terraform variable.
  */
 export class GcpPlatformStack extends PlatformStack {
   public readonly network: GcpNetwork;
@@ -58,6 +55,7 @@ export class GcpPlatformStack extends PlatformStack {
   constructor(scope: Construct, props: GcpPlatformStackProps) {
     super(scope, 'gcp', props);
     const { cluster, environment } = props;
+    const { plan, store, identities } = this.facts;
     const region = cluster.region;
     // GCP labels: lowercase keys and values. Underscores in keys, because cdktf snake-cases the keys of the
     // provider's default_labels anyway; resource labels then match them.
@@ -78,18 +76,14 @@ export class GcpPlatformStack extends PlatformStack {
         new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
     );
 
-    const dnsZone = new TerraformVariable(this, 'dns_managed_zone', {
-      type: 'string',
-      nullable: false,
-      description: `Name of the Cloud DNS managed zone of ${cluster.baseDomain} (external-dns and cert-manager change records there only).`,
-    });
-
-    if (!cluster.networkCidr) throw new Error(`cluster '${cluster.name}' needs a networkCidr`);
+    const secondaryRanges = gkeSecondaryRanges(cluster);
+    if (!secondaryRanges) throw new Error(`cluster '${cluster.name}' has no GKE secondary ranges in the platform model`);
     this.network = new GcpNetwork(this, 'network', {
       name: cluster.name,
       project,
       region,
-      cidr: cluster.networkCidr,
+      plan,
+      secondaryRanges,
       dependsOn: services,
     });
 
@@ -97,7 +91,8 @@ export class GcpPlatformStack extends PlatformStack {
     // backups (Cloud Storage service agent, key in the bucket's multi-region).
     const projectNumber = new DataGoogleProject(this, 'project', { projectId: project }).number;
     const storageAgent = new DataGoogleStorageProjectServiceAccount(this, 'storage-agent', { project, dependsOn: services }).emailAddress;
-    const backupLocation = gcsMultiRegion(region);
+    // The backup store's location: the multi-region of the cluster's region (cross-region by construction).
+    const backupLocation = store.region;
     const keys = new GcpEncryptionKeys(this, 'keys', {
       ringName: cluster.name,
       project,
@@ -149,7 +144,7 @@ export class GcpPlatformStack extends PlatformStack {
     });
 
     this.backups = new GcpBackupBucket(this, 'backups', {
-      name: `${cluster.name}-backups-${region}`,
+      name: store.bucket,
       project,
       location: backupLocation,
       kmsKeyId: keys.keyIds.backups,
@@ -157,12 +152,17 @@ export class GcpPlatformStack extends PlatformStack {
       labels,
     });
 
-    new GcpWorkloadIdentities(this, 'workload-identities', {
+    const workloadIdentities = new GcpWorkloadIdentities(this, 'workload-identities', {
       prefix: `${props.platform.name}-${environment.name}`,
       project,
-      backupBucket: this.backups.name,
-      dnsManagedZone: dnsZone.stringValue,
+      backupBucket: store.bucket,
+      backupBucketRef: this.backups.name,
+      identities,
       dependsOn: [this.kubernetes.cluster],
+    });
+    new TerraformOutput(this, GCP_SERVICE_ACCOUNTS_OUTPUT, {
+      value: Object.fromEntries(Object.entries(workloadIdentities.accounts).map(([name, account]) => [name, account.email])),
+      description: 'Google service account of each workload identity of the platform model (identity name → email), for the iam.gke.io/gcp-service-account annotation of its Kubernetes service account.',
     });
 
     this.addPlatformOutputs(

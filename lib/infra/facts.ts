@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import {
+  backupStore,
+  BackupStore,
+  clusterWorkloadIdentities,
+  DataEndpoint,
+  dataEndpoints,
+  networkPlan,
+  NetworkPlan,
+  PostgresInput,
+  WorkloadIdentity,
+} from '../core/cloud';
+import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
+
+/**
+ * What a stack reads from the platform model (lib/core/cloud.ts) instead of deriving it: the network
+ * plan, the backup store, the workload identities and the private data endpoints of its cluster. The
+ * Kubernetes side reads the same functions, so the two cannot drift apart.
+ */
+export interface ClusterFacts {
+  readonly plan: NetworkPlan;
+  readonly store: BackupStore;
+  readonly identities: readonly WorkloadIdentity[];
+  readonly endpoints: readonly DataEndpoint[];
+}
+
+/** The tenant input a stack needs (which PostgreSQL clusters run where): `{ tenants: [], databases: [] }` for none. */
+export type InfraInput = PostgresInput;
+
+/** No tenants, no databases. */
+export const NO_TENANT_INPUT: InfraInput = { tenants: [], databases: [] };
+
+/** The model's facts of a cloud cluster; fails for a cluster the model gives no network plan or backup store. */
+export function clusterFacts(platform: PlatformConfig, environment: EnvironmentConfig, cluster: ClusterConfig, input: InfraInput): ClusterFacts {
+  const plan = networkPlan(cluster);
+  if (!plan) throw new Error(`cluster '${cluster.name}' needs a networkCidr (the network plan of lib/core/cloud.ts is cut out of it)`);
+  const store = backupStore(platform, environment, cluster);
+  if (!store) throw new Error(`cluster '${cluster.name}' has no backup store in the platform model`);
+  const identities = clusterWorkloadIdentities(platform, environment, cluster, input);
+  const seen = new Set<string>();
+  for (const identity of identities) {
+    if (seen.has(identity.name)) throw new Error(`cluster '${cluster.name}' has two workload identities named '${identity.name}'`);
+    seen.add(identity.name);
+  }
+  return { plan, store, identities, endpoints: dataEndpoints(cluster) };
+}
+
+/**
+ * A cloud resource name `<prefix>-<name>` that fits `max` characters: as is when it fits, else cut and
+ * ended with 6 hex digits of its SHA-256, so distinct long names stay distinct and the same name gives
+ * the same result everywhere. Identity names of PostgreSQL clusters (`pg-<namespace>-<cluster>`) can
+ * exceed the 30 characters of a Google service account id or the 64 of an IAM role.
+ */
+export function fittedName(prefix: string, name: string, max: number): string {
+  const full = `${prefix}-${name}`;
+  if (full.length <= max) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
+  return `${full.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}
