@@ -3,7 +3,7 @@ import type { DatabaseSpec, TenantSpec } from './input/types';
 import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
 import { PlatformNamespaces } from './namespaces';
-import { DATA_HOME, placementApplies } from './topology';
+import { BACKUP_CLUSTERS, DATA_HOME, placementApplies } from './topology';
 
 /**
  * The facts that cross the boundary between the Terraform app and the Kubernetes app, derived once
@@ -191,19 +191,20 @@ export function workloadIdentities(
   platform: PlatformConfig,
   environment: EnvironmentConfig,
   cluster: ClusterConfig,
-  options: { readonly postgres?: readonly PostgresClusterRef[]; readonly karpenter?: boolean } = {},
+  options: { readonly postgres?: readonly PostgresClusterRef[]; readonly karpenter?: boolean; readonly velero?: boolean } = {},
 ): WorkloadIdentity[] {
   const store = backupStore(platform, environment, cluster);
   if (!store) return [];
-  const out: WorkloadIdentity[] = [
-    {
+  const out: WorkloadIdentity[] = [];
+  if (options.velero ?? true) {
+    out.push({
       name: 'velero',
       namespace: PlatformNamespaces.velero,
       serviceAccount: VELERO_SERVICE_ACCOUNT,
       access: { kind: 'backup-store', use: 'velero', prefix: store.velero.prefix },
       description: 'Velero backups and restores (server, node agent, repository maintenance)',
-    },
-  ];
+    });
+  }
   for (const pg of options.postgres ?? []) {
     out.push({
       name: `pg-${pg.namespace}-${pg.name}`,
@@ -252,6 +253,7 @@ export function clusterWorkloadIdentities(
   return workloadIdentities(platform, environment, cluster, {
     postgres: postgresClusters(environment, cluster, input),
     karpenter: placementApplies({ traits: ['karpenter'] }, cluster),
+    velero: placementApplies(BACKUP_CLUSTERS, cluster),
   });
 }
 
@@ -318,8 +320,6 @@ export const BootstrapFacts = {
   /** Secret in `velero` with Kopia's repository password (key `repository-password`), from the stack output. */
   veleroRepositorySecret: 'velero-repo-credentials',
   veleroRepositoryKey: 'repository-password',
-  /** Terraform output holding that password (sensitive). */
-  veleroRepositoryOutput: 'velero_repository_password',
   /** ConfigMap in `velero` with the Azure client id of Velero's identity (key `AZURE_CLIENT_ID`). */
   azureIdentityConfigMap: 'cloud-identity',
   azureClientIdKey: 'AZURE_CLIENT_ID',

@@ -100,6 +100,9 @@ export const WORKLOAD_CLUSTERS: ClusterPlacement = { traits: ['workloads'] };
  * Where the environment's databases run: its primary cluster, the data home (the issue of
  * replicas in other clouds is the databases' own; until then one primary per database).
  */
+/** Where Velero backs up: cloud clusters (they have a backup store) that run workloads. */
+export const BACKUP_CLUSTERS: ClusterPlacement = { traits: ['workloads'], clouds: ['aws', 'azure', 'gcp'] };
+
 export const DATA_HOME: ClusterPlacement = { traits: ['workloads'], roles: ['primary'] };
 
 /** Whether a cluster matches a placement. */

@@ -1,36 +1,26 @@
-import { ClusterConfig, EnvironmentConfig } from '../core/model';
+import { backupStore, postgresBackupPath } from '../core/cloud';
+import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
+import { DATA_HOME, placementApplies } from '../core/topology';
 
-/** Where an environment's databases archive WAL and base backups, and how they authenticate. */
+/** Where a namespace's databases archive WAL and base backups, and how they authenticate. */
 export interface DatabaseBackupTarget {
   /** Barman destination path (`s3://bucket/prefix`, `gs://...`, `https://<account>.blob.core.windows.net/...`). */
   readonly destinationPath: string;
   readonly cloud: 'aws' | 'azure' | 'gcp';
 }
 
-/** The cluster whose bucket holds an environment's backups: the primary, else the first cloud cluster. */
-export function backupCluster(env: EnvironmentConfig): ClusterConfig | undefined {
-  const cloud = env.clusters.filter((c) => c.cloud !== 'edge');
-  return cloud.find((c) => c.role === 'primary') ?? cloud[0];
+/** The cluster that runs an environment's databases (the data home: the primary cluster running workloads). */
+export function dataHomeCluster(env: EnvironmentConfig): ClusterConfig | undefined {
+  return env.clusters.find((c) => placementApplies(DATA_HOME, c));
 }
 
 /**
- * The platform backup bucket of an environment, named as the infrastructure app creates it
- * (`<cluster>-backups-<region>` on the primary cluster's cloud), with a per-namespace prefix so a
- * restore of one tenant never reads another's archive.
+ * Where a tenant namespace's PostgreSQL clusters archive: the backup store of the cluster they run on
+ * (its own cloud, created by its Terraform stack from the same model), under the namespace's own
+ * prefix, which is all its identity may write.
  */
-export function databaseBackupTarget(env: EnvironmentConfig, namespace: string): DatabaseBackupTarget | undefined {
-  const cluster = backupCluster(env);
-  if (!cluster) return undefined;
-  const bucket = `${cluster.name}-backups-${cluster.region}`;
-  switch (cluster.cloud) {
-    case 'aws':
-      return { cloud: 'aws', destinationPath: `s3://${bucket}/cnpg/${namespace}` };
-    case 'gcp':
-      return { cloud: 'gcp', destinationPath: `gs://${bucket}/cnpg/${namespace}` };
-    case 'azure':
-      // Storage account names are 3-24 lowercase alphanumerics; the container is `backups`.
-      return { cloud: 'azure', destinationPath: `https://${bucket.replace(/[^a-z0-9]/g, '').slice(0, 24)}.blob.core.windows.net/backups/cnpg/${namespace}` };
-    default:
-      return undefined;
-  }
+export function databaseBackupTarget(platform: PlatformConfig, env: EnvironmentConfig, namespace: string): DatabaseBackupTarget | undefined {
+  const cluster = dataHomeCluster(env);
+  const store = cluster && backupStore(platform, env, cluster);
+  return store ? { cloud: store.cloud, destinationPath: postgresBackupPath(store, namespace) } : undefined;
 }

@@ -2,7 +2,7 @@ import { HelmChart } from '../core/addon';
 import { BackupStore, backupStore, BootstrapFacts, VELERO_SERVICE_ACCOUNT } from '../core/cloud';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../core/pod-security';
-import { traitsOf } from '../core/topology';
+import { BACKUP_CLUSTERS, traitsOf } from '../core/topology';
 
 /** The name of the one BackupStorageLocation of every cluster (its own store); Schedules reference it. */
 export const VELERO_LOCATION = 'default';
@@ -90,8 +90,7 @@ export const velero: HelmChart<VeleroValues> = {
   name: 'velero',
   chart: { repoURL: 'https://vmware-tanzu.github.io/helm-charts', chart: 'velero', version: '11.1.1' },
   namespace: PlatformNamespaces.velero,
-  // Clusters with a backup store (cloud clusters) that run workloads.
-  placement: { traits: ['workloads'], clouds: ['aws', 'azure', 'gcp'] },
+  placement: BACKUP_CLUSTERS,
   crdGroups: ['velero.io'],
   description: 'Backups and restores of namespaces and volumes to the cluster\'s own object store',
   values: ({ platform, environment, cluster }) => {

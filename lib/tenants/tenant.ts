@@ -68,7 +68,7 @@ export class Tenant extends Construct {
 
     if (databases.length) {
       const chart = folder.manifest('databases', { namespace: ns });
-      const backup = databaseBackupTarget(output.environment, ns);
+      const backup = databaseBackupTarget(output.platform, output.environment, ns);
       for (const db of databases) {
         new TenantDatabase(chart, db.name, {
           spec: db,

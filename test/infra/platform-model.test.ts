@@ -241,7 +241,7 @@ describe('the stacks of the default platform agree with the platform model', () 
     }
     // Velero's Kopia password is generated at bootstrap, never in Terraform state.
     for (const text of defaultFiles().values()) {
-      expect(text).not.toContain(BootstrapFacts.veleroRepositoryOutput);
+      expect(text).not.toContain('velero_repository_password');
       expect(text).not.toContain('random_password');
     }
   });

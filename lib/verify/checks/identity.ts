@@ -362,12 +362,29 @@ const ANNOTATIONS = {
   azure: 'azure.workload.identity/client-id',
 } as const;
 
+/**
+ * The Azure workload identity webhook needs the `azure.workload.identity/use: "true"` pod label; the
+ * client id may come from the ServiceAccount annotation or from the pods' own AZURE_CLIENT_ID
+ * (docs/book/src/topics/service-account-labels-and-annotations.md: every annotation is optional).
+ * True when the pods running as the ServiceAccount (rendered templates, or the values of a release
+ * into its namespace) carry both the label and the variable.
+ */
+function azureClientIdFromEnv(state: ClusterState, namespace: string, serviceAccount: string): boolean {
+  const hasBoth = (text: string) => text.includes('"AZURE_CLIENT_ID"') && /"azure\.workload\.identity\/use":"true"/.test(text);
+  const templates = allObjects(state)
+    .filter((o) => o.manifest.metadata.namespace === namespace && ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Pod'].includes(o.manifest.kind))
+    .map((o) => (o.manifest.kind === 'Pod' ? o.manifest : o.manifest.spec?.template))
+    .filter((t) => (t?.spec?.serviceAccountName ?? 'default') === serviceAccount);
+  if (templates.some((t) => hasBoth(JSON.stringify(t)))) return true;
+  return state.releases.some((r) => r.namespace === namespace && !r.rendered && hasBoth(JSON.stringify(r.values)));
+}
+
 function modelIdentitiesText(state: ClusterState): string {
   const postgres = allObjects(state)
     .filter((o) => o.manifest.kind === 'Cluster' && o.manifest.apiVersion.startsWith('postgresql.cnpg.io/'))
     .map((o) => ({ namespace: o.manifest.metadata.namespace ?? 'default', name: o.manifest.metadata.name! }));
   const karpenter = state.releases.some((r) => r.chart === 'karpenter');
-  const ids = workloadIdentities(state.platform, state.environment, state.cluster, { postgres, karpenter });
+  const ids = workloadIdentities(state.platform, state.environment, state.cluster, { postgres, karpenter, velero: state.releases.some((r) => r.chart === 'velero') });
   return ids.length ? ` (lib/core/cloud.ts workloadIdentities binds: ${ids.map((i) => `${i.namespace}/${i.serviceAccount}`).join(', ')})` : '';
 }
 
@@ -449,7 +466,7 @@ export function serviceAccountFindings(state: ClusterState, ctx: VerifyContext):
           });
         }
       }
-      if (g.mechanism === 'azure-federated' && sa.annotations[ANNOTATIONS.azure] === undefined) {
+      if (g.mechanism === 'azure-federated' && sa.annotations[ANNOTATIONS.azure] === undefined && !azureClientIdFromEnv(state, sa.namespace, sa.name)) {
         out.push({
           file: sa.file || stack.file,
           object: sa.object,
