@@ -334,3 +334,19 @@ export const BootstrapFacts = {
 export function karpenterNames(cluster: ClusterConfig): { readonly interruptionQueue: string; readonly nodeRole: string } {
   return { interruptionQueue: `${cluster.name}-karpenter`, nodeRole: `${cluster.name}-karpenter-node` };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in (OIDC)
+
+/** The Keycloak realm of the platform team; tenant realms are brokered into it, their groups arriving as `<realm>:<group>`. */
+export const PLATFORM_REALM = 'ceres';
+
+/**
+ * How API servers trust Keycloak: the issuer of the platform realm, the `kubernetes` client, the
+ * `groups` claim with no prefix, so the RoleBindings' `<realm>:tenant-<role>` groups match as
+ * written. Terraform configures it on the clusters (EKS identity provider config); the tenants'
+ * RoleBindings and AppProject roles use the same group names.
+ */
+export function kubernetesOidc(platform: PlatformConfig): { readonly issuerUrl: string; readonly clientId: string; readonly usernameClaim: string; readonly groupsClaim: string } {
+  return { issuerUrl: `${platform.keycloakUrl.replace(/\/+$/, '')}/realms/${PLATFORM_REALM}`, clientId: 'kubernetes', usernameClaim: 'email', groupsClaim: 'groups' };
+}

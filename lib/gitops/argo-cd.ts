@@ -1,4 +1,5 @@
 import { toYamlDocument } from '../core/yaml';
+import { PLATFORM_REALM } from '../core/cloud';
 import { APPLICATION_HEALTH_LUA } from '../argocd';
 import { ChartTarget, HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -50,8 +51,7 @@ export interface ArgoCdValues {
   readonly dex: { readonly enabled: false };
 }
 
-/** The Keycloak realm of the platform team; tenant realms are brokered into it (their groups arrive as `<realm>:<group>`). */
-export const PLATFORM_REALM = 'ceres';
+export { PLATFORM_REALM };
 /** Group of the platform realm that administers Argo CD. */
 export const PLATFORM_ADMIN_GROUP = 'platform-admin';
 /** Argo CD's OIDC client in the platform realm, and the argocd-secret key holding its secret (created at bootstrap). */

@@ -6,14 +6,14 @@ import { synthesizeInfra } from '../../apps/infra/main';
 import { platform } from '../../apps/platform/platform';
 import { GKE_MAINTENANCE_WINDOW } from '../../lib/infra/gcp/autopilot-cluster';
 import { CLOUD_SQL_FLAGS } from '../../lib/infra/gcp/postgres';
-import { addresses, Json, only, referencedAddress, resources, stack } from './helpers';
+import { addresses, gcpWithWorkloads, Json, only, referencedAddress, resources, stack } from './helpers';
 
 const prod = () => stack('prod-gcp');
 const clusterAddress = (json: Json) => addresses(json, 'google_container_cluster')[0][0];
 
 describe('GCP: first apply', () => {
   it('binds Workload Identity members only after the cluster (and so the identity pool) exists', () => {
-    const json = prod();
+    const json = gcpWithWorkloads();
     const members = resources(json, 'google_service_account_iam_member').filter((m) => m.role === 'roles/iam.workloadIdentityUser');
     expect(members.length).toBeGreaterThan(0);
     for (const m of members) expect(m.depends_on).toEqual([clusterAddress(json)]);
@@ -69,7 +69,7 @@ describe('GCP: GKE security parity', () => {
   });
 
   it('keeps each backup identity to its prefix of the bucket with an IAM condition, and grants no DNS rights', () => {
-    const json = prod();
+    const json = gcpWithWorkloads();
     const grants = resources(json, 'google_storage_bucket_iam_member');
     expect(grants.length).toBeGreaterThan(0);
     for (const g of grants) {

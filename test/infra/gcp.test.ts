@@ -1,5 +1,6 @@
 import { synthesizeInfra } from '../../apps/infra/main';
 import { only, resources, stack, withCluster } from './helpers';
+import { gcpWithWorkloads } from './helpers';
 
 const prod = () => stack('prod-gcp');
 
@@ -52,9 +53,11 @@ describe('GCP stack', () => {
   });
 
   it('lets each workload identity\'s Kubernetes service account impersonate its Google service account', () => {
-    const members = resources(prod(), 'google_service_account_iam_member');
+    // The default prod-gcp is an Autopilot standby: no workloads, so neither Velero nor databases, so no identity.
+    expect(resources(prod(), 'google_service_account_iam_member')).toEqual([]);
+    const members = resources(gcpWithWorkloads(), 'google_service_account_iam_member');
     for (const m of members) expect(m.role).toBe('roles/iam.workloadIdentityUser');
-    // prod-gcp is a standby without tenant databases or Karpenter: Velero only.
+    // Running workloads (GKE Standard), without tenant databases or Karpenter: Velero only.
     expect(members.map((m) => m.member)).toEqual(['serviceAccount:${var.gcp_project_id}.svc.id.goog[velero/velero-server]']);
   });
 });

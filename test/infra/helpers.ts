@@ -76,3 +76,13 @@ export function iamStatements(json: Json): { address: string; statement: Json }[
 
 /** A statement's actions / resources as lists. */
 export const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value as string]);
+
+let cachedStandardGcp: Json | undefined;
+/**
+ * prod-gcp as a GKE Standard cluster running workloads (the default is an Autopilot standby that runs
+ * neither Velero nor databases, so it has no workload identity): the identity code paths of the stack.
+ */
+export function gcpWithWorkloads(): Json {
+  cachedStandardGcp ??= stack('prod-gcp', synthesizeInfra(withCluster('ceres-prod-gcp', { profile: 'gke-standard' }), defaultInput()));
+  return cachedStandardGcp;
+}

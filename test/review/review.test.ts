@@ -78,7 +78,7 @@ describe('destructive changes of the live platform, by any route', () => {
     prod.clusters = prod.clusters.filter((c: { cloud: string }) => c.cloud !== 'gcp');
     const review = reviewDiff(diffDist(committed, synthesize({ platform: next }).files));
     const refs = review.unapproved.map((c) => objectRef(c.id));
-    expect(refs).toEqual(expect.arrayContaining(['prod@ceres-prod-gcp:Application.argoproj.io/argocd/kube-prometheus-stack', 'prod@ceres-prod-gcp:Application.argoproj.io/argocd/velero']));
+    expect(refs).toEqual(expect.arrayContaining(['prod@ceres-prod-gcp:Application.argoproj.io/argocd/kube-prometheus-stack', 'prod@ceres-prod-gcp:Namespace/monitoring']));
     expect(refs.filter((r) => r.startsWith('terraform/prod-gcp:'))).toEqual(
       expect.arrayContaining([expect.stringMatching(/google_container_cluster/), expect.stringMatching(/google_sql_database_instance/), expect.stringMatching(/google_storage_bucket\./)]),
     );

@@ -3,6 +3,8 @@ import { S3Backend, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { awsZones, karpenterNames, privateZone } from '../../core/cloud';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
+import { EksIdentityProviderConfig } from '@cdktf/provider-aws/lib/eks-identity-provider-config';
+import { kubernetesOidc } from '../../core/cloud';
 import { awsStateKmsKeyAlias } from '../state';
 import { AwsBackupBucket, AwsBackupReplicaProps } from './backup-bucket';
 import { KarpenterAwsResources } from './karpenter';
@@ -113,6 +115,13 @@ export class AwsPlatformStack extends PlatformStack {
       apiAllowedCidrs: cluster.apiAllowedCidrs,
       logKmsKeyArn: logKey.arn,
       adminPrincipalArns: [adminRole.stringValue],
+    });
+
+    // People sign in to the API server with the platform's Keycloak realm (tenant RoleBindings bind its groups).
+    const oidc = kubernetesOidc(props.platform);
+    new EksIdentityProviderConfig(this, 'oidc-keycloak', {
+      clusterName: this.kubernetes.cluster.name,
+      oidc: { identityProviderConfigName: 'keycloak', issuerUrl: oidc.issuerUrl, clientId: oidc.clientId, usernameClaim: oidc.usernameClaim, groupsClaim: oidc.groupsClaim },
     });
 
     const nodeRole = new AwsNodeRole(this, 'node-role', { name: `${cluster.name}-node` });
