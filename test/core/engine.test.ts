@@ -1,4 +1,5 @@
 import { platform } from '../../apps/platform/platform';
+import { defaultSynthesis } from '../support/synthesis-cache';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { writeTreeAtomically } from '../../lib/core/writer';
 const quiet = { out: () => undefined, err: () => undefined };
 
 /** One full synthesis of the live platform, shared by the tests below. */
-const first = synthesize();
+// The run's shared synthesis (another process); the second below is this one's: determinism across processes.
+const first = defaultSynthesis();
 
 describe('the synth engine', () => {
 

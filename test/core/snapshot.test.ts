@@ -1,4 +1,4 @@
-import { synthesize } from '../../apps/synthesize';
+import { defaultSynthesis } from '../support/synthesis-cache';
 
 /**
  * One snapshot per environment: the reviewable form of what Argo CD will apply. The drift test
@@ -6,7 +6,7 @@ import { synthesize } from '../../apps/synthesize';
  * the test diff too. Update with `npx jest -u` after reviewing.
  */
 describe('environment snapshots', () => {
-  const { files } = synthesize();
+  const { files } = defaultSynthesis();
   it.each(['dev', 'staging', 'prod'])('%s', (env) => {
     const envFiles = Object.fromEntries([...files].filter(([p]) => p.startsWith(`${env}/`)));
     expect(envFiles).toMatchSnapshot();

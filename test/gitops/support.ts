@@ -1,8 +1,8 @@
 import { RenderedObject } from '../../lib/core/checks';
-import { renderEnvironment, RenderedEnvironment } from '../../lib/core/render';
-import { buildEnvironment, platformAddOns } from '../../apps/platform/main';
+import { RenderedEnvironment } from '../../lib/core/render';
 import { platform } from '../../apps/platform/platform';
-import { synthesize, SynthesisResult } from '../../apps/synthesize';
+import { SynthesisResult } from '../../apps/synthesize';
+import { defaultSynthesis } from '../support/synthesis-cache';
 
 /** A rendered object whose manifest tests read freely (the generated shapes are checked by tsc in lib/). */
 export type LooseObject = Omit<RenderedObject, 'manifest'> & { readonly manifest: any };
@@ -13,13 +13,9 @@ let cached: { result: SynthesisResult; envs: Map<string, LooseEnvironment> } | u
 /** The default platform rendered once for all tests of a file: the dist map and each environment's objects. */
 export function renderedPlatform(): { result: SynthesisResult; envs: Map<string, LooseEnvironment> } {
   if (cached) return cached;
-  const result = synthesize();
+  const result = defaultSynthesis();
   const envs = new Map<string, LooseEnvironment>();
-  for (const env of platform.environments) {
-    const addOns = platformAddOns();
-    const output = buildEnvironment(platform, result.input, env.name, addOns);
-    envs.set(env.name, renderEnvironment(output, addOns.flatMap((a) => a.checks ?? [])));
-  }
+  for (const env of platform.environments) envs.set(env.name, result.environments.find((e) => e.name === env.name)!);
   cached = { result, envs };
   return cached;
 }

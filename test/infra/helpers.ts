@@ -1,6 +1,7 @@
 import type { PlatformConfig } from '../../lib/core/model';
 import { platform } from '../../apps/platform/platform';
 import { defaultTenantInput, synthesizeInfra } from '../../apps/infra/main';
+import { defaultSynthesis } from '../support/synthesis-cache';
 import type { InfraInput } from '../../lib/infra/facts';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -16,7 +17,8 @@ export function defaultInput(): InfraInput {
 
 /** The default platform's rendered stacks (rendered once per test file). */
 export function defaultFiles(): Map<string, string> {
-  cached ??= synthesizeInfra(platform, defaultInput());
+  // The run's shared synthesis (test/support/synthesis-cache.ts) holds the default stacks.
+  cached ??= new Map([...defaultSynthesis().files].filter(([path]) => path.startsWith('terraform/')));
   return cached;
 }
 
