@@ -24,6 +24,7 @@ export const platform: PlatformConfig = {
         egressGateway: { min: 1, max: 1 },
         coreServices: { min: 1, max: 3 },
         tracingSamplePercent: 100,
+        delivery: { canaryStepInterval: '1m', canaryMetricWindow: '1m', canaryFailureThreshold: 5 },
       },
       clusters: [
         {
@@ -51,6 +52,7 @@ export const platform: PlatformConfig = {
         egressGateway: { min: 2, max: 2 },
         coreServices: { min: 2, max: 6 },
         tracingSamplePercent: 10,
+        delivery: { canaryStepInterval: '10m', canaryMetricWindow: '5m', canaryFailureThreshold: 5 },
       },
       clusters: [
         {
@@ -92,6 +94,8 @@ export const platform: PlatformConfig = {
         egressGateway: { min: 2, max: 4 },
         coreServices: { min: 3, max: 20 },
         tracingSamplePercent: 1,
+        // The design holds each production step for hours: 5 steps × 2h ≈ a working day.
+        delivery: { canaryStepInterval: '2h', canaryMetricWindow: '10m', canaryFailureThreshold: 3 },
       },
       clusters: [
         {

@@ -80,6 +80,12 @@ export interface EnvironmentSizing {
   readonly coreServices: { readonly min: number; readonly max: number };
   /** Tracing sample rate in percent (0–100). */
   readonly tracingSamplePercent: number;
+  /**
+   * Progressive delivery pace: how long each canary step is held (Flagger's analysis interval) and
+   * how many failed checks roll it back. The design holds production steps for hours.
+   * @default { canaryStepInterval: '1m', canaryMetricWindow: '1m', canaryFailureThreshold: 5 }
+   */
+  readonly delivery?: { readonly canaryStepInterval: string; readonly canaryMetricWindow: string; readonly canaryFailureThreshold: number };
 }
 
 export interface GitOpsConfig {

@@ -149,6 +149,7 @@ export class MeshAddOn implements PlatformAddOn {
         baseDomain: ctx.environment.baseDomain,
         ingress,
         keycloakUrl: ctx.platform.keycloakUrl,
+        canary: canaryPace(ctx.environment),
       });
     }
 
@@ -173,4 +174,10 @@ export class MeshAddOn implements PlatformAddOn {
       `service ${service.name} is declared in namespace ${service.namespace}, which is not meshed; services live in ${PlatformNamespaces.core} or a tenant namespace`,
     );
   }
+}
+
+/** The environment's canary pace (EnvironmentSizing.delivery), as ServiceCanary analysis options. */
+export function canaryPace(environment: { readonly sizing: { readonly delivery?: { canaryStepInterval: string; canaryMetricWindow: string; canaryFailureThreshold: number } } }): { interval?: string; metricWindow?: string; threshold?: number } | undefined {
+  const d = environment.sizing.delivery;
+  return d ? { interval: d.canaryStepInterval, metricWindow: d.canaryMetricWindow, threshold: d.canaryFailureThreshold } : undefined;
 }

@@ -3,7 +3,7 @@ import { ServiceDeclaration, serviceAccountName, ServiceVersion } from '../core/
 import { JwtRequirement } from './jwt-requirement';
 import { serviceHost, spiffePrincipal } from './mesh-config';
 import { AccessGrant, ServiceAccessPolicy } from './service-access-policy';
-import { ServiceCanary } from './service-canary';
+import { CanaryAnalysisOptions, ServiceCanary } from './service-canary';
 import { ServiceDestinationRule } from './service-destination-rule';
 import { MESH_GATEWAY, ServiceRoute, WeightedDestination } from './service-route';
 import { IngressGateway } from './ingress-gateway';
@@ -28,6 +28,8 @@ export interface MeshServiceProps {
   readonly ingress: IngressGateway;
   /** Keycloak base URL, for exposed services requiring a JWT. */
   readonly keycloakUrl: string;
+  /** Canary pace of the environment. @default Flagger's analysis defaults of ServiceCanary */
+  readonly canary?: CanaryAnalysisOptions;
 }
 
 /** Pod labels the workloads add-on gives every version's pods. */
@@ -84,6 +86,7 @@ export class MeshService extends Construct {
         trafficPolicy: svc.trafficPolicy,
         timeout: svc.timeout,
         retries: svc.retries,
+        analysis: props.canary,
       });
     } else {
       const dr = new ServiceDestinationRule(this, 'DestinationRule', {

@@ -38,6 +38,8 @@ export interface CanaryAnalysisOptions {
   readonly interval?: string;
   /** Failed checks before rollback. @default 5 */
   readonly threshold?: number;
+  /** Window of the success-rate and latency queries. @default the interval */
+  readonly metricWindow?: string;
   /** Minimum request success rate, percent (error rate below 1%). @default 99 */
   readonly minSuccessRatePercent?: number;
   /** Maximum p99 request duration, milliseconds. @default 500 */
@@ -111,8 +113,8 @@ export class ServiceCanary extends Construct {
           threshold: a.threshold ?? 5,
           stepWeights: steps,
           metrics: [
-            { name: 'request-success-rate', thresholdRange: { min: a.minSuccessRatePercent ?? 99 }, interval: a.interval ?? '1m' },
-            { name: 'request-duration', thresholdRange: { max: a.maxP99Milliseconds ?? 500 }, interval: a.interval ?? '1m' },
+            { name: 'request-success-rate', thresholdRange: { min: a.minSuccessRatePercent ?? 99 }, interval: a.metricWindow ?? a.interval ?? '1m' },
+            { name: 'request-duration', thresholdRange: { max: a.maxP99Milliseconds ?? 500 }, interval: a.metricWindow ?? a.interval ?? '1m' },
           ],
         },
       },

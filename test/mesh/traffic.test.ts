@@ -47,8 +47,8 @@ describe('traffic management', () => {
     expect(canary.spec.targetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api-server' });
     expect(canary.spec.analysis.stepWeights).toEqual([10, 25, 50, 75, 100]);
     expect(canary.spec.analysis.metrics).toEqual([
-      { name: 'request-success-rate', interval: '1m', thresholdRange: { min: 99 } },
-      { name: 'request-duration', interval: '1m', thresholdRange: { max: 500 } },
+      { name: 'request-success-rate', interval: platform.environments.find((e) => e.name === 'prod')!.sizing.delivery!.canaryMetricWindow, thresholdRange: { min: 99 } },
+      { name: 'request-duration', interval: platform.environments.find((e) => e.name === 'prod')!.sizing.delivery!.canaryMetricWindow, thresholdRange: { max: 500 } },
     ]);
     expect(canary.spec.service.trafficPolicy.tls).toEqual({ mode: 'ISTIO_MUTUAL' });
     expect(ofKind('VirtualService').filter((v) => JSON.stringify(v).includes('api-server'))).toEqual([]);
