@@ -30,7 +30,9 @@ const UNSYNCED = new Set(['edge', 'istioctl', 'reports', 'bootstrap']);
 // Kinds the platform renders whose CRD is not among the pinned schemas: listed as unverified, not
 // failed. CloudNativePG's ScheduledBackup (base backups of tenant databases) ships in the operator's
 // chart but not in ../shared/crds, so no typed import exists either; keep this list short.
-const UNVERIFIED_KINDS = new Set(['postgresql.cnpg.io/v1|ScheduledBackup']);
+// API Priority and Fairness is served as flowcontrol.apiserver.k8s.io/v1 since Kubernetes 1.29 (the
+// v1beta3 of the pinned 1.28 definitions is gone in 1.32); its schema is not among the pinned ones.
+const UNVERIFIED_KINDS = new Set(['postgresql.cnpg.io/v1|ScheduledBackup', 'flowcontrol.apiserver.k8s.io/v1|FlowSchema', 'flowcontrol.apiserver.k8s.io/v1|PriorityLevelConfiguration']);
 const OBJECT_META = 'k8s#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 const COMBINATORS = new Set(['allOf', 'anyOf', 'oneOf', 'not']);

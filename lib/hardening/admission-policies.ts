@@ -182,6 +182,28 @@ export class AdmissionPolicies extends Construct {
         ],
       },
       {
+        name: 'ceres-read-only-root',
+        title: 'Read-only root filesystem',
+        description:
+          'Containers of tenant and core pods run with a read-only root filesystem (the design\'s pod-level hardening); an application that writes mounts an emptyDir (or a volume) at the paths it writes, no exception needed.',
+        rules: [
+          {
+            name: 'read-only-root-filesystem',
+            match: { any: [{ resources: { kinds: POD, namespaces: [TENANT_NAMESPACE_GLOB, PlatformNamespaces.core] } }] },
+            validate: {
+              failureAction: ENFORCE,
+              message: 'Containers need securityContext.readOnlyRootFilesystem: true; mount an emptyDir where the application writes.',
+              pattern: {
+                spec: {
+                  '=(initContainers)': [{ securityContext: { readOnlyRootFilesystem: true } }],
+                  containers: [{ securityContext: { readOnlyRootFilesystem: true } }],
+                },
+              },
+            },
+          },
+        ],
+      },
+      {
         name: 'ceres-reserved-labels',
         title: 'Reserved labels',
         description:

@@ -1,3 +1,5 @@
+import { ApiFairness } from './api-fairness';
+import { tenantNames } from '../core/names';
 import { Flow } from '../core/flows';
 import { kyvernoFlows } from './flows';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
@@ -49,6 +51,7 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
     });
     new AdmissionPolicies(policies.manifest('cluster-policies'), 'Admission', { allowedRegistries: ctx.platform.allowedRegistries, namespaces: ctx.catalog.namespaces });
     new TierPriorityClasses(policies.manifest('priority-classes'), 'Priorities');
+    new ApiFairness(policies.manifest('api-fairness'), 'ApiFairness', { tenantNamespaces: ctx.tenants.map((t) => tenantNames(t.tenantId).namespace) });
 
     // Per cluster: the namespaces the charts placed on that cluster install into.
     const declared = ctx.catalog.namespaces.filter((ns) => (ns.renderedBy ?? 'platform') === 'platform');

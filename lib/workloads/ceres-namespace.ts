@@ -1,4 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ServiceDeclaration } from '../core/services';
+import { DEFAULT_SIDECAR_RESOURCES } from '../mesh/mesh-config';
+import { DEFAULT_WORKLOAD_RESOURCES } from './secure-workload';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave, argoAnnotations } from '../core/argocd';
 import { CeresNamespaceCapability } from '../core/capabilities';
@@ -43,6 +47,7 @@ export class CeresNamespaceAddOn implements PlatformAddOn {
       automountServiceAccountToken: false,
     });
     ctx.provide(CeresNamespaceCapability, { namespace: ns, folder });
+    new CeresQuota(folder.manifest('quota', { namespace: ns }), 'Quota', { namespace: ns, services: ctx.services.services.filter((s) => s.namespace === ns), defaultReplicas: ctx.environment.sizing.coreServices });
 
     // The cluster's managed data services (RDS, ElastiCache, Azure PostgreSQL): their private host
     // names and subnets differ per cluster, so each cluster's own folder declares them to the mesh
@@ -86,3 +91,73 @@ export class CeresNamespaceAddOn implements PlatformAddOn {
 
 /** Each cluster's folder of its managed data endpoints. */
 export const DATA_ENDPOINTS_FOLDER = 'data-endpoints';
+
+/** Container defaults of `ceres` (the LimitRange fills them in for anything that declares none). */
+const CERES_CONTAINER_DEFAULTS = { request: { cpu: 0.1, memory: 128 }, limit: { cpu: 0.5, memory: 256 } } as const;
+
+/**
+ * ResourceQuota and LimitRange of `ceres`, sized from the service catalog rather than guessed: every
+ * service at its maximum replicas, each pod with its sidecar, twice over (a Flagger canary or a
+ * rolling update runs old and new side by side), plus room for jobs. A service added to the catalog
+ * raises the quota with it.
+ */
+class CeresQuota extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly namespace: string; readonly services: readonly ServiceDeclaration[]; readonly defaultReplicas: { readonly max: number } }) {
+    super(scope, id);
+    const sidecar = { request: { cpu: quantity(DEFAULT_SIDECAR_RESOURCES.requests.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.requests.memory) }, limit: { cpu: quantity(DEFAULT_SIDECAR_RESOURCES.limits.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.limits.memory) } };
+    const sum = { requestCpu: 0, requestMemory: 0, limitCpu: 0, limitMemory: 0, pods: 0 };
+    for (const s of props.services) {
+      const r = s.resources ?? DEFAULT_WORKLOAD_RESOURCES;
+      const pods = (s.replicas ?? props.defaultReplicas).max * s.versions.length * 2;
+      sum.pods += pods;
+      sum.requestCpu += pods * (quantity(r.requests.cpu) + sidecar.request.cpu);
+      sum.requestMemory += pods * (mebibytes(r.requests.memory) + sidecar.request.memory);
+      sum.limitCpu += pods * (quantity(r.limits.cpu) + sidecar.limit.cpu);
+      sum.limitMemory += pods * (mebibytes(r.limits.memory) + sidecar.limit.memory);
+    }
+    const headroom = 10; // pods for jobs and one-offs
+    const annotations = argoAnnotations({ wave: SyncWave.namespaces });
+    const cpu = (v: number) => `${Math.ceil(v)}`;
+    const mem = (v: number) => `${Math.ceil(v / 1024)}Gi`;
+    new k8s.KubeResourceQuota(this, 'Quota', {
+      metadata: { name: 'ceres-quota', namespace: props.namespace, annotations: { ...annotations, 'ceres.io/sized-from': 'the service catalog: max replicas x versions x 2, with sidecars' } },
+      spec: {
+        hard: {
+          'requests.cpu': k8s.Quantity.fromString(cpu(sum.requestCpu + headroom * (CERES_CONTAINER_DEFAULTS.request.cpu + sidecar.request.cpu))),
+          'requests.memory': k8s.Quantity.fromString(mem(sum.requestMemory + headroom * (CERES_CONTAINER_DEFAULTS.request.memory + sidecar.request.memory))),
+          'limits.cpu': k8s.Quantity.fromString(cpu(sum.limitCpu + headroom * (CERES_CONTAINER_DEFAULTS.limit.cpu + sidecar.limit.cpu))),
+          'limits.memory': k8s.Quantity.fromString(mem(sum.limitMemory + headroom * (CERES_CONTAINER_DEFAULTS.limit.memory + sidecar.limit.memory))),
+          pods: k8s.Quantity.fromNumber(sum.pods + headroom),
+          // The platform's services are exposed through the ingress gateway only.
+          'services.loadbalancers': k8s.Quantity.fromNumber(0),
+          'services.nodeports': k8s.Quantity.fromNumber(0),
+        },
+      },
+    });
+    new k8s.KubeLimitRange(this, 'Limits', {
+      metadata: { name: 'ceres-limits', namespace: props.namespace, annotations },
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: { cpu: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.request.cpu * 1000}m`), memory: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.request.memory}Mi`) },
+            default: { cpu: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.limit.cpu * 1000}m`), memory: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.limit.memory}Mi`) },
+            max: { cpu: k8s.Quantity.fromString('4'), memory: k8s.Quantity.fromString('8Gi') },
+          },
+        ],
+      },
+    });
+  }
+}
+
+/** CPU quantity → cores. */
+function quantity(v: string): number {
+  return v.endsWith('m') ? Number(v.slice(0, -1)) / 1000 : Number(v);
+}
+
+/** Memory quantity (Mi/Gi) → MiB. */
+function mebibytes(v: string): number {
+  if (v.endsWith('Gi')) return Number(v.slice(0, -2)) * 1024;
+  if (v.endsWith('Mi')) return Number(v.slice(0, -2));
+  throw new Error(`memory quantity ${v}: use Mi or Gi`);
+}
