@@ -1,3 +1,4 @@
+import { StorageAddOn } from '../../lib/data/storage';
 import { PlatformAddOn, PlatformCatalog } from '../../lib/core/addon';
 import { ComposedPlatform, composePlatform, deployAddOns } from '../../lib/core/composition';
 import { TenantInput } from '../../lib/core/input/types';
@@ -29,6 +30,7 @@ export function platformAddOns(): PlatformAddOn[] {
     new WorkloadsAddOn(),
     new MeshAddOn(),
     new BackupsAddOn(),
+    new StorageAddOn(),
     new ObservabilityAddOn(),
     new CostAddOn(),
     new CertificatesAddOn(),

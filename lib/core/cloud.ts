@@ -350,3 +350,15 @@ export const PLATFORM_REALM = 'ceres';
 export function kubernetesOidc(platform: PlatformConfig): { readonly issuerUrl: string; readonly clientId: string; readonly usernameClaim: string; readonly groupsClaim: string } {
   return { issuerUrl: `${platform.keycloakUrl.replace(/\/+$/, '')}/realms/${PLATFORM_REALM}`, clientId: 'kubernetes', usernameClaim: 'email', groupsClaim: 'groups' };
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a cluster has before Argo CD
+
+/**
+ * API groups whose CRDs a cluster has before its Argo CD syncs anything: the volume snapshot API is
+ * built into AKS and GKE, and on EKS comes from the `snapshot-controller` add-on its Terraform stack
+ * installs on every EKS cluster (lib/infra/aws/kubernetes-cluster.ts; test/data/storage.test.ts ties the two).
+ */
+export function cloudProvidedCrdGroups(cluster: ClusterConfig): readonly string[] {
+  return cluster.cloud === 'edge' ? [] : ['snapshot.storage.k8s.io'];
+}

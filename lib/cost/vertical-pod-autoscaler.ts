@@ -9,6 +9,16 @@ export interface VpaValues {
   /** Recommendation only: no updater evicting pods, no admission controller rewriting requests. */
   readonly updater: { readonly enabled: boolean };
   readonly admissionController: { readonly enabled: boolean };
+  /**
+   * The chart's metrics-server subchart, where the cluster has none of its own (EKS; AKS, GKE and
+   * K3s ship one): the recommender, HPAs and `kubectl top` read the metrics API.
+   */
+  readonly 'metrics-server': { readonly enabled: boolean; readonly resources?: Resources; readonly replicas?: number };
+}
+
+/** Whether the cloud's Kubernetes brings a metrics-server (EKS does not). */
+export function needsMetricsServer(cloud: string): boolean {
+  return cloud === 'aws';
 }
 
 /** The VPA recommender at the release imports/ was generated from (1.7.1, chart 5.0.0). */
@@ -21,5 +31,10 @@ export const verticalPodAutoscaler: HelmChart<VpaValues> = {
   placement: { traits: ['workloads', 'unmanagedVpa'] },
   crdGroups: ['autoscaling.k8s.io'],
   description: 'Right-sizing recommendations (recommender only)',
-  values: () => ({ recommender: { enabled: true, resources: resources('50m', '500Mi', '500m', '1Gi') }, updater: { enabled: false }, admissionController: { enabled: false } }),
+  values: ({ cluster, environment }) => ({
+    recommender: { enabled: true, resources: resources('50m', '500Mi', '500m', '1Gi') },
+    updater: { enabled: false },
+    admissionController: { enabled: false },
+    'metrics-server': needsMetricsServer(cluster.cloud) ? { enabled: true, replicas: environment.sizing.ha ? 2 : 1, resources: resources('100m', '200Mi', '1', '512Mi') } : { enabled: false },
+  }),
 };

@@ -11,6 +11,9 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { managedPolicy, serviceTrustPolicy } from './policies';
 
+/** The EBS CSI driver controller's ServiceAccount (the EKS add-on's). */
+export const EBS_CSI_CONTROLLER_SERVICE_ACCOUNT = 'ebs-csi-controller-sa';
+
 /** Every EKS control-plane log type. */
 export const EKS_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
@@ -140,9 +143,33 @@ export class AwsKubernetesCluster extends Construct {
       tags,
     });
     // EKS Pod Identity, the simpler successor of IRSA, used by Karpenter and the platform's add-ons.
-    new EksAddon(this, 'pod-identity-agent', {
+    const podIdentityAgent = new EksAddon(this, 'pod-identity-agent', {
       clusterName: this.cluster.name,
       addonName: 'eks-pod-identity-agent',
+      resolveConflictsOnUpdate: 'OVERWRITE',
+      tags,
+    });
+
+    // Block storage: EKS has no CSI driver and no snapshot controller of its own. The EBS CSI
+    // driver's controller gets its identity through Pod Identity (the managed policy the driver
+    // documents); volumes are encrypted (StorageClass `encrypted: "true"`, see lib/cost storage).
+    const ebsRole = new IamRole(this, 'ebs-csi-role', {
+      name: `${props.name}-ebs-csi`,
+      assumeRolePolicy: serviceTrustPolicy('pods.eks.amazonaws.com', ['sts:AssumeRole', 'sts:TagSession']),
+      tags,
+    });
+    new IamRolePolicyAttachment(this, 'ebs-csi-policy', { role: ebsRole.name, policyArn: managedPolicy('service-role/AmazonEBSCSIDriverPolicy') });
+    new EksAddon(this, 'ebs-csi-driver', {
+      clusterName: this.cluster.name,
+      addonName: 'aws-ebs-csi-driver',
+      resolveConflictsOnUpdate: 'OVERWRITE',
+      podIdentityAssociation: [{ roleArn: ebsRole.arn, serviceAccount: EBS_CSI_CONTROLLER_SERVICE_ACCOUNT }],
+      dependsOn: [podIdentityAgent],
+      tags,
+    });
+    new EksAddon(this, 'snapshot-controller', {
+      clusterName: this.cluster.name,
+      addonName: 'snapshot-controller',
       resolveConflictsOnUpdate: 'OVERWRITE',
       tags,
     });

@@ -1,3 +1,4 @@
+import { cloudProvidedCrdGroups } from '../../core/cloud';
 import { KubeManifest } from '../../core/checks';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, StateObject, VerifyCheck, VerifyContext } from '../types';
@@ -685,6 +686,8 @@ export const syncOrder: VerifyCheck = {
           const key = `${group}/${m.kind}`;
           const p = provider(group, m.kind);
           const skip = skipAll || objectSyncOptions(m).includes(SKIP_DRY_RUN);
+          // CRDs the cluster has before Argo CD starts (the cloud's own, or its Terraform stack's add-ons).
+          if (!p && cloudProvidedCrdGroups(state.cluster).includes(group)) continue;
           if (!p) {
             if (!reported.has(key)) {
               reported.add(key);
