@@ -323,6 +323,8 @@ export const BootstrapFacts = {
   /** ConfigMap in `velero` with the Azure client id of Velero's identity (key `AZURE_CLIENT_ID`). */
   azureIdentityConfigMap: 'cloud-identity',
   azureClientIdKey: 'AZURE_CLIENT_ID',
+  /** Secret in `monitoring` with the Alertmanager receivers' credentials (keys: lib/observability/alert-routing.ts). */
+  alertmanagerReceiversSecret: 'alertmanager-receivers',
   /** Terraform output: identity name → Azure client id. */
   azureClientIdsOutput: 'workload_identity_client_ids',
 } as const;

@@ -1,3 +1,5 @@
+import { BootstrapFacts } from '../core/cloud';
+import { alertmanagerConfig } from './alert-routing';
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
@@ -31,7 +33,12 @@ export interface KubePrometheusStackValues {
     };
     readonly podDisruptionBudget: { readonly enabled: boolean };
   };
-  readonly alertmanager: { readonly alertmanagerSpec: { readonly replicas: number; readonly resources: Resources }; readonly podDisruptionBudget: { readonly enabled: boolean } };
+  readonly alertmanager: {
+    readonly alertmanagerSpec: { readonly replicas: number; readonly resources: Resources; readonly secrets: readonly string[] };
+    readonly podDisruptionBudget: { readonly enabled: boolean };
+    /** Routing, inhibition and receivers (alert-routing.ts); credentials are files of a bootstrap Secret. */
+    readonly config: Record<string, unknown>;
+  };
   readonly prometheusOperator: { readonly resources: Resources };
   readonly 'kube-state-metrics': { readonly resources: Resources };
   /** The node exporter is a privileged node agent (host network, PID and root filesystem): off where the cloud refuses those (GKE Autopilot). */
@@ -74,7 +81,11 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
       },
       podDisruptionBudget: { enabled: replicas > 1 },
     },
-    alertmanager: { alertmanagerSpec: { replicas: environment.sizing.ha ? 3 : 1, resources: resources('25m', '64Mi', '250m', '256Mi') }, podDisruptionBudget: { enabled: environment.sizing.ha } },
+    alertmanager: {
+      alertmanagerSpec: { replicas: environment.sizing.ha ? 3 : 1, resources: resources('25m', '64Mi', '250m', '256Mi'), secrets: [BootstrapFacts.alertmanagerReceiversSecret] },
+      podDisruptionBudget: { enabled: environment.sizing.ha },
+      config: alertmanagerConfig(environment, cluster),
+    },
     prometheusOperator: { resources: resources('50m', '128Mi', '500m', '256Mi') },
     'kube-state-metrics': { resources: resources('25m', '128Mi', '500m', '512Mi') },
     nodeExporter: { enabled: traitsOf(cluster).nodeAgents },

@@ -1,0 +1,46 @@
+import { platform } from '../../apps/platform/platform';
+import { BootstrapFacts } from '../../lib/core/cloud';
+import { defaultSynthesis } from '../support/synthesis-cache';
+
+/** The Alertmanager values of every cluster's kube-prometheus-stack Application. */
+function alertmanagers(): { env: string; cluster: string; am: any }[] {
+  const out: { env: string; cluster: string; am: any }[] = [];
+  for (const e of defaultSynthesis().environments) {
+    for (const [cluster, objects] of e.view.clusters) {
+      const app = objects.find((o) => o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === 'kube-prometheus-stack');
+      if (app) out.push({ env: e.name, cluster, am: (app.manifest as any).spec.source.helm.valuesObject.alertmanager });
+    }
+  }
+  return out;
+}
+
+describe('Alertmanager routing', () => {
+  it('runs on every cluster that runs Prometheus, with receivers for every route', () => {
+    const all = alertmanagers();
+    expect(all.length).toBeGreaterThan(0);
+    for (const { am } of all) {
+      const names = new Set(am.config.receivers.map((r: { name: string }) => r.name));
+      const routes = [am.config.route, ...am.config.route.routes];
+      for (const r of routes) expect(names).toContain(r.receiver);
+    }
+  });
+
+  it('reads every credential from the mounted bootstrap Secret, never inline', () => {
+    for (const { am } of alertmanagers()) {
+      expect(am.alertmanagerSpec.secrets).toEqual([BootstrapFacts.alertmanagerReceiversSecret]);
+      const text = JSON.stringify(am.config.receivers);
+      expect(text).not.toMatch(/"(url|routing_key|api_url|service_key)":/);
+      for (const [, v] of text.matchAll(/_file":"([^"]+)"/g)) expect(v.startsWith(`/etc/alertmanager/secrets/${BootstrapFacts.alertmanagerReceiversSecret}/`)).toBe(true);
+    }
+  });
+
+  it('pages on critical alerts in production only, routes tenants\' alerts to the tenant webhook, and inhibits warnings under a critical', () => {
+    for (const { env, am } of alertmanagers()) {
+      const critical = am.config.route.routes.find((r: any) => r.matchers.includes('severity = "critical"'));
+      expect(critical.receiver).toBe(env === 'prod' ? 'platform-pager' : 'platform-chat');
+      expect(am.config.route.routes.find((r: any) => r.receiver === 'tenants').matchers).toEqual(['namespace =~ "tenant-.*"']);
+      expect(am.config.inhibit_rules[0]).toMatchObject({ source_matchers: ['severity = "critical"'], equal: ['alertname', 'namespace'] });
+    }
+    expect(platform.environments.map((e) => e.name)).toContain('prod');
+  });
+});
