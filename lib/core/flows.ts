@@ -55,6 +55,11 @@ export interface Flow {
    * RequestAuthentication): calls routed by the ingress gateway for signed-in users. @default none
    */
   readonly endUserTokenIssuer?: string;
+  /**
+   * The destination's Service belongs to someone else's Application (a tenant's own workloads), so
+   * it is not in dist/: the Sidecar registry check cannot decide and is skipped. @default true
+   */
+  readonly registryChecked?: boolean;
 }
 
 /** What an add-on sees when it declares the flows of one cluster. */

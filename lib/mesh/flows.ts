@@ -13,6 +13,13 @@ export function gatewayPods(gw: typeof INGRESS_GATEWAY): PodSet {
   return { namespace: gw.namespace, podLabels: { istio: gw.selector, 'sidecar.istio.io/inject': 'true' }, serviceAccount: gw.release };
 }
 
+/**
+ * Stands for a tenant's application pods (its own Applications deploy them, so none is in dist/): a
+ * label no platform pod of the namespace carries, so the flow is judged for a meshed application pod
+ * and not for the (unmeshed) database instances.
+ */
+export const TENANT_APPLICATION_POD = { 'ceres.io/role': 'tenant-application' } as const;
+
 /** istiod (chart `istiod`, labels `app: istiod`, SA `istiod`). */
 export const ISTIOD_PODS: PodSet = { namespace: PlatformNamespaces.istio, podLabels: { app: 'istiod' }, serviceAccount: 'istiod' };
 
@@ -53,6 +60,21 @@ export function meshFlows(t: FlowTarget): Flow[] {
         reason: `${s.name} depends on ${target.name}`,
       });
     }
+  }
+  // Every tenant namespace receives what the ingress gateway routes to it (any port: 8080 stands for
+  // them) and reaches the egress gateway; the tenant's own AuthorizationPolicy and NetworkPolicies
+  // must allow both.
+  for (const x of t.tenants) {
+    const ns = `tenant-${x.tenantId}`;
+    flows.push({
+      name: `mesh/ingress-to-tenant/${ns}`,
+      from: { pods: ingress },
+      // The tenant's application pods (its own Applications deploy them; sidecar-injected by the namespace).
+      to: { pods: { namespace: ns, podLabels: TENANT_APPLICATION_POD }, ports: [{ port: 8080 }] },
+      endUserTokenIssuer: keycloakRealm(t.platform.keycloakUrl, x.keycloakRealm).issuer,
+      registryChecked: false,
+      reason: `requests for ${x.displayName}'s hosts, routed by the ingress gateway with a token of realm ${x.keycloakRealm}`,
+    });
   }
   for (const e of t.services.external) {
     for (const ns of e.namespaces) {

@@ -176,3 +176,15 @@ describe('npm run verify catches a broken platform', () => {
     expect(f.filter((x) => x.check.startsWith('argocd/')).map((x) => x.message).join('\n')).toContain('backups-system');
   });
 });
+
+describe('npm run verify guards the convergence fixes of issue 9', () => {
+  it('tenants receive gateway traffic only through their ALLOW policy (4: allow-nothing alone refuses everything)', () => {
+    const f = run(broken((ms) => ms.filter(kind('AuthorizationPolicy', 'allow-gateway-and-namespace')).forEach((p) => (p.spec.rules = [{ from: [{ source: { namespaces: ['nobody'] } }] }]))));
+    expect(named('flows/mesh-authorization', f).map((x) => x.message).join('\n')).toContain('mesh/ingress-to-tenant/');
+  });
+
+  it('tenant namespaces reach the Istio control plane (4)', () => {
+    const f = run(broken((ms) => ms.filter(kind('NetworkPolicy', 'allow-to-istiod')).forEach((np) => (np.spec.egress[0].ports = [{ port: 15010, protocol: 'TCP' }]))));
+    expect(named('flows/network-policy', f).map((x) => x.message).join('\n')).toContain('mesh/sidecars-to-istiod/tenant-');
+  });
+});

@@ -1058,7 +1058,7 @@ function modeOf(index: FlowIndex, sidecar: StateObject | undefined): { mode: 'AL
 export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = indexFlowState(state)): Finding[] {
   const out = new PodGrouped();
   for (const flow of state.flows) {
-    if (!('pods' in flow.from)) continue;
+    if (!('pods' in flow.from) || flow.registryChecked === false) continue;
     for (const src of podInstances(index, flow.from.pods)) {
       if (!isMeshed(index, src)) continue;
       let dstPod: PodInstance | undefined;
