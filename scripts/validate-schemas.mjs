@@ -32,7 +32,14 @@ const UNSYNCED = new Set(['edge', 'istioctl', 'reports', 'bootstrap']);
 // chart but not in ../shared/crds, so no typed import exists either; keep this list short.
 // API Priority and Fairness is served as flowcontrol.apiserver.k8s.io/v1 since Kubernetes 1.29 (the
 // v1beta3 of the pinned 1.28 definitions is gone in 1.32); its schema is not among the pinned ones.
-const UNVERIFIED_KINDS = new Set(['postgresql.cnpg.io/v1|ScheduledBackup', 'flowcontrol.apiserver.k8s.io/v1|FlowSchema', 'flowcontrol.apiserver.k8s.io/v1|PriorityLevelConfiguration']);
+// The volume snapshot API comes with the cloud (the EKS snapshot-controller add-on, AKS, GKE), not
+// with a chart of ours, and its CRD is not among the pinned schemas either.
+const UNVERIFIED_KINDS = new Set([
+  'postgresql.cnpg.io/v1|ScheduledBackup',
+  'flowcontrol.apiserver.k8s.io/v1|FlowSchema',
+  'flowcontrol.apiserver.k8s.io/v1|PriorityLevelConfiguration',
+  'snapshot.storage.k8s.io/v1|VolumeSnapshotClass',
+]);
 const OBJECT_META = 'k8s#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 const COMBINATORS = new Set(['allOf', 'anyOf', 'oneOf', 'not']);

@@ -95,7 +95,7 @@ export const platform: PlatformConfig = {
         coreServices: { min: 3, max: 20 },
         tracingSamplePercent: 1,
         // The design holds each production step for hours: 5 steps × 2h ≈ a working day.
-        delivery: { canaryStepInterval: '2h', canaryMetricWindow: '10m', canaryFailureThreshold: 3 },
+        delivery: { canaryStepInterval: '120m', canaryMetricWindow: '10m', canaryFailureThreshold: 3 },
       },
       clusters: [
         {

@@ -34,6 +34,13 @@ export function validatePlatform(platform: PlatformConfig, file: string): void {
       if (s.ha && range.min < 2) at(`${p}.sizing.${key}.min`, `an HA environment runs at least 2 replicas, got ${range.min}`);
     }
     if (!(s.tracingSamplePercent >= 0 && s.tracingSamplePercent <= 100)) at(`${p}.sizing.tracingSamplePercent`, 'must be between 0 and 100');
+    if (s.delivery) {
+      // Flagger's Canary schema: durations in seconds or minutes only (`^[0-9]+(m|s)`).
+      for (const key of ['canaryStepInterval', 'canaryMetricWindow'] as const) {
+        if (!/^[1-9][0-9]*(m|s)$/.test(s.delivery[key])) at(`${p}.sizing.delivery.${key}`, `${JSON.stringify(s.delivery[key])} is not allowed; a duration in seconds or minutes such as "90s" or "120m" (Flagger accepts no hours)`);
+      }
+      if (!(Number.isInteger(s.delivery.canaryFailureThreshold) && s.delivery.canaryFailureThreshold >= 1)) at(`${p}.sizing.delivery.canaryFailureThreshold`, 'must be a whole number of at least 1');
+    }
     env.clusters.forEach((c, j) => {
       const cp = `${p}.clusters[${j}]`;
       if (!isDnsLabel(c.name)) at(`${cp}.name`, `${JSON.stringify(c.name)} is not a DNS-1123 label`);

@@ -33,6 +33,13 @@ describe('the platform description', () => {
     );
   });
 
+  it('refuses a canary step Flagger cannot parse (hours), naming the field and what is allowed', () => {
+    const bad = withEnv(2, (e) => ({ ...e, sizing: { ...e.sizing, delivery: { canaryStepInterval: '2h', canaryMetricWindow: '10m', canaryFailureThreshold: 3 } } }));
+    expect(issuesOf(() => validatePlatform(bad, 'p.ts'))).toEqual([
+      'environments[2].sizing.delivery.canaryStepInterval: "2h" is not allowed; a duration in seconds or minutes such as "90s" or "120m" (Flagger accepts no hours)',
+    ]);
+  });
+
   it('refuses an HA environment running single replicas', () => {
     const bad = withEnv(2, (e) => ({ ...e, sizing: { ...e.sizing, istiod: { min: 1, max: 3 } } }));
     expect(issuesOf(() => validatePlatform(bad, 'p.ts'))).toContain('environments[2].sizing.istiod.min: an HA environment runs at least 2 replicas, got 1');

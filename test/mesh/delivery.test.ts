@@ -15,7 +15,7 @@ describe('progressive delivery pace per environment', () => {
   });
 
   it('holds production steps for hours, longer than staging and dev', () => {
-    const hours = (d: string) => Number(d.slice(0, -1)) * ({ s: 1 / 3600, m: 1 / 60, h: 1 } as Record<string, number>)[d.slice(-1)];
+    const hours = (d: string) => Number(d.slice(0, -1)) * ({ s: 1 / 3600, m: 1 / 60 } as Record<string, number>)[d.slice(-1)];
     const pace = (n: string) => hours(platform.environments.find((e) => e.name === n)!.sizing.delivery!.canaryStepInterval);
     expect(pace('prod')).toBeGreaterThanOrEqual(1);
     expect(pace('prod')).toBeGreaterThan(pace('staging'));
