@@ -69,6 +69,11 @@ export class IngressGateway extends Construct {
     return credentialName;
   }
 
+  /** The public hosts and the namespaces of their services. */
+  public get publicHosts(): readonly { readonly host: string; readonly namespace: string }[] {
+    return [...this.hosts.values()].map((h) => ({ host: h.host, namespace: h.namespace }));
+  }
+
   /** The Gateway is created with its first host: a Gateway without servers is invalid. */
   private ensureResource(): void {
     this.resource ??= gatewayResource(this, this.deployment, () => this.servers());

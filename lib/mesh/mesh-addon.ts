@@ -12,6 +12,8 @@ import { AllowNothingPolicy } from './allow-nothing-policy';
 import { EgressGateway } from './egress-gateway';
 import { ExternalDestination } from './external-destination';
 import { IngressGateway } from './ingress-gateway';
+import { IngressRateLimit, PLATFORM_HOST_REQUESTS_PER_SECOND } from './ingress-rate-limit';
+import { tierValues } from '../quotas/tier-table';
 import { egressTlsPorts, istioCharts } from './istio-charts';
 import { flagger } from './flagger';
 import { IstioInstallDocument } from './istio-install-document';
@@ -152,6 +154,16 @@ export class MeshAddOn implements PlatformAddOn {
         canary: canaryPace(ctx.environment),
       });
     }
+
+    // Rate limits per public host: the tenant's tier for tenant hosts, the platform's for its own.
+    const tierOf = new Map(ctx.tenants.map((t) => [tenantNames(t.tenantId).namespace, t.subscriptionLevel]));
+    const limits = new Map(
+      ingress.publicHosts.map((h) => {
+        const tier = tierOf.get(h.namespace);
+        return [h.host, tier ? tierValues(tier).ingressRequestsPerSecond : PLATFORM_HOST_REQUESTS_PER_SECOND] as const;
+      }),
+    );
+    new IngressRateLimit(meshFolder.manifest('ingress'), 'RateLimit', { deployment: INGRESS_GATEWAY, limits });
 
     // External dependencies, visible only to the meshed namespaces that declared them.
     for (const ext of external) {

@@ -14,6 +14,7 @@ const ROWS: readonly [string, (t: TierValues) => string | number][] = [
   ['ConfigMaps', (t) => t.quota.configMaps],
   ['Secrets', (t) => t.quota.secrets],
   ['Container default request', (t) => `${t.limitRange.defaultRequest.cpu} / ${t.limitRange.defaultRequest.memory}`],
+  ['Ingress requests per second per host (per gateway replica)', (t) => `${t.ingressRequestsPerSecond}`],
   ['Container default limit', (t) => `${t.limitRange.defaultLimit.cpu} / ${t.limitRange.defaultLimit.memory}`],
   ['Container min request', (t) => `${t.limitRange.min.cpu} / ${t.limitRange.min.memory}`],
   ['Container max limit', (t) => `${t.limitRange.max.cpu} / ${t.limitRange.max.memory}`],

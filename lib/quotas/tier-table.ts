@@ -56,6 +56,8 @@ export interface TierValues {
   readonly priorityClass: { readonly name: string; readonly value: number; readonly description: string };
   /** Resources of each PostgreSQL instance of a tenant database (requests = limits: Guaranteed QoS). */
   readonly databaseInstance: CpuMemory;
+  /** Requests per second each ingress gateway replica admits for each of the tenant's public hosts (local rate limit; 429 beyond). */
+  readonly ingressRequestsPerSecond: number;
 }
 
 /**
@@ -93,6 +95,7 @@ export const TIERS: Readonly<Record<SubscriptionLevel, TierValues>> = {
     },
     priorityClass: { name: 'ceres-tenant-starter', value: 1000, description: 'Pods of starter-tier tenants: evicted first under pressure' },
     databaseInstance: { cpu: '250m', memory: '512Mi' },
+    ingressRequestsPerSecond: 50,
   },
   professional: {
     level: 'professional',
@@ -117,6 +120,7 @@ export const TIERS: Readonly<Record<SubscriptionLevel, TierValues>> = {
     },
     priorityClass: { name: 'ceres-tenant-professional', value: 2000, description: 'Pods of professional-tier tenants' },
     databaseInstance: { cpu: '1', memory: '2Gi' },
+    ingressRequestsPerSecond: 200,
   },
   enterprise: {
     level: 'enterprise',
@@ -141,6 +145,7 @@ export const TIERS: Readonly<Record<SubscriptionLevel, TierValues>> = {
     },
     priorityClass: { name: 'ceres-tenant-enterprise', value: 3000, description: 'Pods of enterprise-tier tenants: evicted last among tenants' },
     databaseInstance: { cpu: '2', memory: '4Gi' },
+    ingressRequestsPerSecond: 1000,
   },
 };
 

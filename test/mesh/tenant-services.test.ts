@@ -78,3 +78,14 @@ describe('mesh settings', () => {
     expect(() => resolveMeshSettings({ ...prod, sizing: { ...prod.sizing, tracingSamplePercent: 150 } })).toThrow('environment prod: sizing.tracingSamplePercent 150 must be between 0 and 100');
   });
 });
+
+describe('rate limit of a tenant\'s public host', () => {
+  it("is its tier's (not the platform's) at the ingress gateway", () => {
+    const { tierValues } = require('../../lib/quotas/tier-table');
+    const prod = renderMesh('prod', catalog);
+    const filter = find(prod.objects, 'EnvoyFilter', 'ingress-local-rate-limit', 'istio-ingress');
+    const vhost = filter.spec.configPatches.find((p: any) => p.match.routeConfiguration?.vhost?.name?.startsWith(`portal-${tenant.tenantId}.`));
+    const rps = tierValues(tenant.subscriptionLevel).ingressRequestsPerSecond;
+    expect(vhost.patch.value.typed_per_filter_config['envoy.filters.http.local_ratelimit'].value.token_bucket.max_tokens).toBe(rps);
+  });
+});
