@@ -1,3 +1,4 @@
+import { Cloud } from '../core/model';
 import { EnvironmentConfig } from '../core/model';
 import { TENANT_NAMESPACE_PREFIX } from '../core/names';
 import { PLATFORM_NAMESPACE_NAMES } from '../core/namespaces';
@@ -54,15 +55,17 @@ const platformNamespaceRegex = PLATFORM_NAMESPACE_NAMES.join('|');
  * 80 %, memory pressure, slow queries > 1 s; info: deployment, backup completed, cost threshold),
  * the migration plan's SLO alerts (HighErrorRate > 0.1 %, HighLatency p95 > 100 ms, p99 > 500 ms,
  * CostAnomaly > 110 % of the recent average), and tenant alerts (quota almost full, certificates
- * expiring). Cost series are priced with the environment's hub cloud (lib/cost/price-table.ts).
+ * expiring). Cost series are priced with each cluster's own cloud (lib/cost/price-table.ts, through
+ * the price series of the cluster's `cost-prices` folder).
  */
 export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
-  const hubCloud = (env.clusters.find((c) => c.role === 'primary') ?? env.clusters[0])?.cloud ?? 'aws';
-  const p = PRICE_TABLE[hubCloud];
   const budget = MONTHLY_BUDGET[env.name] ?? MONTHLY_BUDGET.prod;
-  const cpuCost = `sum by (namespace) (kube_pod_container_resource_requests{resource="cpu"}) * ${p.vcpuHour}`;
-  const memCost = `sum by (namespace) (kube_pod_container_resource_requests{resource="memory"}) / 1073741824 * ${p.memoryGibHour}`;
-  const diskCost = `sum by (namespace) (kube_persistentvolumeclaim_resource_requests_storage_bytes) / 1073741824 * ${p.storageGibMonth / HOURS_PER_MONTH}`;
+  // Unit prices are series of the cluster's own cloud (cluster folder `cost-prices`, pricesOf below):
+  // the same rules price AWS, Azure and GCP clusters each at their own rates.
+  const price = (name: keyof typeof PRICE_SERIES) => `on() group_left() ${PRICE_SERIES[name]}`;
+  const cpuCost = `sum by (namespace) (kube_pod_container_resource_requests{resource="cpu"}) * ${price('vcpuHour')}`;
+  const memCost = `sum by (namespace) (kube_pod_container_resource_requests{resource="memory"}) / 1073741824 * ${price('memoryGibHour')}`;
+  const diskCost = `sum by (namespace) (kube_persistentvolumeclaim_resource_requests_storage_bytes) / 1073741824 * ${price('storageGibHour')}`;
 
   return [
     {
@@ -225,4 +228,21 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
       ],
     },
   ];
+}
+
+/** The recorded unit-price series the cost rules multiply by (one value per cluster: its cloud's list price). */
+export const PRICE_SERIES = { vcpuHour: 'ceres:price_vcpu_hour', memoryGibHour: 'ceres:price_memory_gib_hour', storageGibHour: 'ceres:price_storage_gib_hour' } as const;
+
+/** The price recording rules of one cluster, from the price table of its cloud. */
+export function priceGroup(cloud: Cloud): AlertGroup {
+  const p = PRICE_TABLE[cloud];
+  return {
+    name: 'ceres-prices',
+    recordings: [
+      { record: PRICE_SERIES.vcpuHour, expr: `vector(${p.vcpuHour})` },
+      { record: PRICE_SERIES.memoryGibHour, expr: `vector(${p.memoryGibHour})` },
+      { record: PRICE_SERIES.storageGibHour, expr: `vector(${p.storageGibMonth / HOURS_PER_MONTH})` },
+    ],
+    alerts: [],
+  };
 }

@@ -1,3 +1,5 @@
+import { placementApplies } from '../core/topology';
+import { priceGroup } from './alert-catalog';
 import { Flow, FlowTarget } from '../core/flows';
 import { observabilityFlows } from './flows';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
@@ -64,6 +66,15 @@ export class ObservabilityAddOn implements PlatformAddOn {
       runbookBaseUrl: this.props.runbookBaseUrl ?? runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
     });
     new PlatformMonitors(folder.manifest('monitors', { namespace }), 'monitors', { services: ctx.services, namespace });
+    // Unit prices of each cluster's own cloud, which the shared cost rules read.
+    for (const cluster of ctx.environment.clusters.filter((c) => placementApplies(kubePrometheusStack.placement, c))) {
+      const prices = ctx.output.clusterFolder(cluster, 'cost-prices', {
+        description: `List prices of ${cluster.cloud} as Prometheus series for the cost rules (lib/cost/price-table.ts)`,
+        syncWave: SyncWave.observability,
+        labels: { [Labels.costCenter]: 'platform' },
+      });
+      new PrometheusAlertRules(prices.manifest('prices', { namespace }), 'prices', { name: 'ceres-prices', namespace, groups: [priceGroup(cluster.cloud)], runbookBaseUrl: '' });
+    }
     const dashboards = folder.manifest('dashboards', { namespace });
     for (const d of PLATFORM_DASHBOARDS) new GrafanaDashboard(dashboards, d.uid, { dashboard: d, namespace });
   }

@@ -44,3 +44,24 @@ describe('Alertmanager routing', () => {
     expect(platform.environments.map((e) => e.name)).toContain('prod');
   });
 });
+
+describe('cost series per cloud', () => {
+  it('prices every cluster that runs Prometheus at its own cloud\'s list prices, which the shared cost rules read', () => {
+    const { PRICE_TABLE } = require('../../lib/cost/price-table');
+    const { PRICE_SERIES } = require('../../lib/observability/alert-catalog');
+    for (const env of platform.environments) {
+      const rendered = defaultSynthesis().environments.find((e) => e.name === env.name)!;
+      for (const cluster of env.clusters) {
+        const objects = rendered.view.clusters.get(cluster.name)!.map((o) => o.manifest as any);
+        const runsPrometheus = objects.some((m) => m.kind === 'Application' && m.metadata.labels?.['ceres.io/addon'] === 'kube-prometheus-stack');
+        const prices = objects.filter((m) => m.kind === 'PrometheusRule' && m.metadata.name === 'ceres-prices');
+        expect(prices.length).toBe(runsPrometheus ? 1 : 0);
+        if (!runsPrometheus) continue;
+        const rules = new Map(prices[0].spec.groups[0].rules.map((r: any) => [r.record, r.expr]));
+        expect(rules.get(PRICE_SERIES.vcpuHour)).toBe(`vector(${PRICE_TABLE[cluster.cloud].vcpuHour})`);
+        const cost = objects.find((m) => m.kind === 'PrometheusRule' && m.metadata.name === 'ceres-alerts');
+        expect(JSON.stringify(cost.spec)).toContain(PRICE_SERIES.vcpuHour);
+      }
+    }
+  });
+});
