@@ -17,9 +17,12 @@ const synthesis = () => (cached ??= defaultSynthesis());
 
 type Manifest = any;
 
-/** A copy of the synthesis whose manifests `edit` may change in place (the original stays intact). */
+/**
+ * A copy of prod's synthesis (the environment with every kind of cluster and tenant) whose manifests
+ * `edit` may change in place; the original stays intact.
+ */
 function broken(edit: (manifests: Manifest[], files: Map<string, string>) => void): Pick<SynthesisResult, 'environments' | 'files' | 'input'> {
-  const base = synthesis();
+  const base = { ...synthesis(), environments: synthesis().environments.filter((e) => e.name === 'prod') };
   const clone = new Map<object, Manifest>();
   const copy = (m: object) => {
     if (!clone.has(m)) clone.set(m, JSON.parse(JSON.stringify(m)));
