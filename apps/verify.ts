@@ -117,8 +117,9 @@ export const verifyCommand: Command = {
     for (const c of report.clusters) {
       const mine = report.findings.filter((f) => f.environment === c.environment && f.cluster === c.cluster);
       const releases = c.rendered ? `${c.releases} releases (${c.rendered} rendered)` : `${c.releases} releases`;
-      const failing = mine.some((f) => f.severity !== 'warning');
-      ctx.io.out(`${failing ? s.red('✗') : s.green('✓')} ${c.environment}/${c.cluster}: ${c.objects} objects, ${releases}, ${mine.length} findings`);
+      const failing = mine.filter((f) => f.severity !== 'warning').length;
+      const warned = mine.length - failing;
+      ctx.io.out(`${failing ? s.red('✗') : s.green('✓')} ${c.environment}/${c.cluster}: ${c.objects} objects, ${releases}, ${failing} findings${warned ? `, ${warned} warnings` : ''}`);
       for (const f of mine) for (const l of formatFinding(f)) ctx.io.out(l);
       if (charts) for (const skipped of c.skipped) ctx.io.out(s.dim(`    not rendered: ${skipped}`));
     }
