@@ -36,12 +36,12 @@ export interface VerifyOptions {
 
 /** Synthesizes in memory and verifies; returns the report and the synthesis. */
 export function verifyPlatform(options: VerifyOptions = {}, synthesis?: SynthesisResult): { report: VerifyReport; result: SynthesisResult; rendering: string } {
+  const version = options.chartsDir ? helmAvailable(options.helm) : undefined;
+  if (options.chartsDir && !version) throw new UsageError(`--charts given but no helm binary answers (${options.helm ?? 'helm on PATH'}); pass --helm PATH`);
   const result = synthesis ?? synthesize({ environments: options.environments });
   let render: ReleaseRenderer | undefined;
   let rendering: string;
   if (options.chartsDir) {
-    const version = helmAvailable(options.helm);
-    if (!version) throw new UsageError(`--charts given but no helm binary answers (${options.helm ?? 'helm on PATH'}); pass --helm PATH`);
     const scope = clusterScopeOracle(result.environments.flatMap((e) => e.objects.map((o) => o.manifest)));
     render = helmRenderer({ chartsDir: options.chartsDir, helm: options.helm }, scope);
     rendering = `Helm releases rendered with ${version} from ${options.chartsDir}`;

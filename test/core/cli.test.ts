@@ -25,6 +25,21 @@ describe('the ceres command line', () => {
     expect(r.err).toBe('');
   });
 
+  it('verify runs on one environment, says in one line that rendering was skipped, and exits 0 with no findings', () => {
+    const r = run(['verify', '--env', 'dev']);
+    expect(r.err).toBe('');
+    expect(r.out.split('\n')[0]).toMatch(/^Helm releases not rendered \(no --charts\)/);
+    expect(r.out).toMatch(/^✓ dev\/ceres-dev-aws: \d+ objects, \d+ releases, 0 findings/m);
+    expect(r.out).toMatch(/0 findings( and \d+ warnings)? from \d+ checks$/);
+    expect(r.code).toBe(EXIT.ok);
+  });
+
+  it('verify --charts without a helm that answers is a usage error, before anything runs', () => {
+    const r = run(['verify', '--env', 'dev', '--charts', '/nonexistent', '--helm', '/nonexistent/helm']);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toContain('no helm binary answers');
+  });
+
   it('--help and help list the commands', () => {
     for (const argv of [['--help'], ['help'], ['-h']]) {
       const r = run(argv);
