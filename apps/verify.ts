@@ -94,7 +94,7 @@ export const verifyCommand: Command = {
   ],
   options: [
     { name: '--charts', value: 'DIR', help: 'folder of pulled charts (<chart>-<version>/ or .tgz) to render the Helm releases with (also CERES_CHARTS)' },
-    { name: '--helm', value: 'PATH', help: 'the helm binary (default: helm on PATH)' },
+    { name: '--helm', value: 'PATH', help: 'the helm binary (also HELM; default: helm on PATH)' },
   ],
   examples: ['npm run verify', 'npm run verify -- --charts ~/charts --env prod'],
   run(ctx) {
@@ -103,7 +103,7 @@ export const verifyCommand: Command = {
     const { report, rendering } = verifyPlatform({
       environments: ctx.env ? [ctx.env] : undefined,
       chartsDir: charts ? resolve(charts) : undefined,
-      helm: ctx.options.get('--helm') as string | undefined,
+      helm: (ctx.options.get('--helm') as string | undefined) ?? process.env.HELM,
     });
     ctx.io.status?.(undefined);
     const errors = report.findings.filter((f) => f.severity !== 'warning');
