@@ -1,3 +1,4 @@
+import { ACME_INGRESS_CLASS } from '../mesh/mesh-config';
 import { Construct } from 'constructs';
 import { ClusterIssuer } from '../../imports/cert-manager-clusterissuer-cert-manager.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';
@@ -37,7 +38,7 @@ export class AcmeClusterIssuer extends Construct {
           server: props.server,
           email: props.email,
           privateKeySecretRef: { name: `${props.name}-account-key` },
-          solvers: [{ http01: { ingress: { ingressClassName: props.ingressClassName ?? 'istio' } } }],
+          solvers: [{ http01: { ingress: { ingressClassName: props.ingressClassName ?? ACME_INGRESS_CLASS } } }],
         },
       },
     });

@@ -90,7 +90,9 @@ export class IngressGateway extends Construct {
         hosts: scoped,
         tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName: h.credentialName, minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2 },
       });
-      out.push({ name: `http-${slug}`, port: { number: 80, name: `http-${slug}`, protocol: 'HTTP' }, hosts: scoped, tls: { httpsRedirect: true } });
+      // Port 80 serves only ACME HTTP-01 challenges: an httpsRedirect here would redirect the
+      // challenge too (istio/istio#33593, #27643), so no certificate could ever be issued.
+      out.push({ name: `http-${slug}`, port: { number: 80, name: `http-${slug}`, protocol: 'HTTP' }, hosts: scoped });
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import { ISTIO_HUB, ISTIO_VERSION } from './mesh-config';
 import { PlatformNamespaces } from '../core/namespaces';
-import { EGRESS_GATEWAY, GatewayDeployment, INGRESS_GATEWAY, MeshSettings, ReplicaRange } from './mesh-config';
+import { ACME_INGRESS_CLASS, EGRESS_GATEWAY, GatewayDeployment, INGRESS_GATEWAY, MeshSettings, ReplicaRange } from './mesh-config';
 
 /**
  * Values of the official Istio charts (`base`, `istiod`, `gateway`) and the matching IstioOperator
@@ -55,6 +55,12 @@ export function meshConfigValues(mesh: MeshSettings): Record<string, unknown> {
       holdApplicationUntilProxyStarts: true,
     },
     enableTracing: true,
+    // Kubernetes Ingress support, for cert-manager's HTTP-01 solver Ingresses (class `istio`) only,
+    // served by the ingress gateway pods.
+    ingressControllerMode: 'STRICT',
+    ingressClass: ACME_INGRESS_CLASS,
+    ingressSelector: INGRESS_GATEWAY.selector,
+    ingressService: INGRESS_GATEWAY.release,
     extensionProviders: [{ name: mesh.tracing.providerName, opentelemetry: { service: mesh.tracing.service, port: mesh.tracing.port } }],
     defaultProviders: { tracing: [mesh.tracing.providerName], metrics: ['prometheus'], accessLogging: ['envoy'] },
   };

@@ -1,8 +1,10 @@
+import { k8s } from 'cdk8s-plus-28';
+import { ACME_INGRESS_CLASS } from './mesh-config';
 import { Flow, FlowTarget } from '../core/flows';
 import { meshFlows } from './flows';
 import { Chart } from 'cdk8s';
 import { HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
-import { SyncWave } from '../core/argocd';
+import { argoAnnotations, SyncWave } from '../core/argocd';
 import { Labels, tenantNames } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { OutputFolder } from '../core/output';
@@ -96,6 +98,12 @@ export class MeshAddOn implements PlatformAddOn {
     const meshFolder = ctx.output.folder(MESH_FOLDER, { syncWave: SyncWave.policies, description: 'Mesh-wide mTLS, telemetry, gateways and external services', labels: platformLabels });
     const meshWide = meshFolder.manifest('mesh-wide');
     new StrictMutualTls(meshWide, 'StrictMtls');
+    // The IngressClass of cert-manager's HTTP-01 solver Ingresses: Istio serves Ingresses of this
+    // class (meshConfig.ingressClass) on the ingress gateway, port 80.
+    new k8s.KubeIngressClass(meshWide, 'AcmeIngressClass', {
+      metadata: { name: ACME_INGRESS_CLASS, annotations: argoAnnotations({ wave: SyncWave.operatorConfig }) },
+      spec: { controller: 'istio.io/ingress-controller' },
+    });
     new MeshTelemetry(meshWide, 'Telemetry', { tracingProvider: mesh.tracing.providerName, samplePercent: mesh.tracingSamplePercent });
     const ingress = new IngressGateway(meshFolder.manifest('ingress'), 'Ingress', { deployment: INGRESS_GATEWAY });
     const egressChart = meshFolder.manifest('egress');

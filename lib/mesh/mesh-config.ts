@@ -19,6 +19,9 @@ export const ISTIO_VERSION = '1.30.3';
  */
 export const ISTIO_HUB = 'registry.istio.io/release';
 
+/** IngressClass of cert-manager's HTTP-01 solver Ingresses, served by Istio (controller `istio.io/ingress-controller`). */
+export const ACME_INGRESS_CLASS = 'istio';
+
 /** The official Istio Helm repository. */
 export const ISTIO_HELM_REPOSITORY = 'https://istio-release.storage.googleapis.com/charts';
 

@@ -27,6 +27,8 @@ export interface HttpRouteOptions {
   readonly gateways?: readonly string[];
   /** URI prefixes matched. @default every path */
   readonly prefixes?: readonly string[];
+  /** Only requests to this gateway port (443: public routes never answer in cleartext on 80). @default every port */
+  readonly port?: number;
   readonly destinations: readonly WeightedDestination[];
   /** Request timeout (Istio duration). @default '10s' */
   readonly timeout?: string;
@@ -99,7 +101,7 @@ export class ServiceRoute extends Construct {
 function toHttpRoute(r: HttpRouteOptions): VirtualServiceSpecHttp {
   const prefixes = r.prefixes?.length ? r.prefixes : [undefined];
   const gateways = r.gateways?.length ? [...r.gateways] : undefined;
-  const match = gateways || r.prefixes?.length ? prefixes.map((p) => ({ gateways, uri: p ? { prefix: p } : undefined })) : undefined;
+  const match = gateways || r.prefixes?.length || r.port ? prefixes.map((p) => ({ gateways, uri: p ? { prefix: p } : undefined, port: r.port })) : undefined;
   const attempts = r.retries ?? 2;
   return {
     name: r.name,

@@ -15,7 +15,7 @@ describe('traffic management', () => {
     expect(vs.apiVersion).toBe('networking.istio.io/v1');
     expect(vs.spec.hosts).toEqual(['api.ceres.io', 'api.ceres.svc.cluster.local']);
     const ingress = vs.spec.http[0];
-    expect(ingress.match).toEqual([{ gateways: ['istio-ingress/ceres-ingress'], uri: { prefix: '/api/v1' } }]);
+    expect(ingress.match).toEqual([{ gateways: ['istio-ingress/ceres-ingress'], uri: { prefix: '/api/v1' }, port: 443 }]);
     expect(ingress.route).toEqual([
       { destination: { host: 'api.ceres.svc.cluster.local', subset: 'v1', port: { number: 8080 } }, weight: 90 },
       { destination: { host: 'api.ceres.svc.cluster.local', subset: 'v2', port: { number: 8080 } }, weight: 10 },
@@ -90,7 +90,12 @@ describe('ingress and egress', () => {
       tls: { mode: 'SIMPLE', credentialName: 'api-ceres-io-tls', minProtocolVersion: 'TLSV1_2' },
     });
     const http = gw.spec.servers.find((s: any) => s.name === 'http-api-ceres-io');
-    expect(http.tls).toEqual({ httpsRedirect: true });
+    // Port 80 only carries ACME HTTP-01 challenges: no redirect (it would redirect the challenge), and
+    // the public routes match port 443 only.
+    expect(http.tls).toBeUndefined();
+    for (const vs of prod.objects.filter((o) => o.manifest.kind === 'VirtualService' && (o.manifest as any).spec.gateways?.includes('istio-ingress/ceres-ingress'))) {
+      for (const r of (vs.manifest as any).spec.http) for (const m of r.match ?? []) if (m.gateways?.includes('istio-ingress/ceres-ingress')) expect(m.port).toBe(443);
+    }
     for (const s of gw.spec.servers) for (const h of s.hosts) expect(h).not.toMatch(/\*/);
     const cert = find(prod.objects, 'Certificate', 'api-ceres-io-tls', 'istio-ingress');
     expect(cert.spec).toMatchObject({ secretName: 'api-ceres-io-tls', dnsNames: ['api.ceres.io'], issuerRef: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' } });

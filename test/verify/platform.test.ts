@@ -191,3 +191,20 @@ describe('npm run verify guards the convergence fixes of issue 9', () => {
     expect(named('flows/network-policy', f).map((x) => x.message).join('\n')).toContain('mesh/sidecars-to-istiod/tenant-');
   });
 });
+
+describe('npm run verify: certificates can be issued', () => {
+  it('port 80 redirecting to HTTPS (the HTTP-01 challenge would be redirected)', () => {
+    const f = run(broken((ms) => ms.filter(kind('Gateway', 'ceres-ingress')).forEach((g) => g.spec.servers.filter((s: any) => s.port.number === 80).forEach((s: any) => (s.tls = { httpsRedirect: true })))));
+    expect(named('certificates/issuable', f).map((x) => x.message).join('\n')).toContain('istio/istio#33593');
+  });
+
+  it('no IngressClass for the solver\'s Ingress', () => {
+    const f = run(broken((ms) => ms.filter(kind('IngressClass', 'istio')).forEach((c) => (c.spec.controller = 'example.com/other'))));
+    expect(named('certificates/issuable', f).map((x) => x.message).join('\n')).toContain('no controller serves the challenge');
+  });
+
+  it('a public route answering on port 80 (it would shadow the challenge path)', () => {
+    const f = run(broken((ms) => ms.filter(kind('VirtualService')).forEach((vs) => (vs.spec.http ?? []).forEach((r: any) => (r.match ?? []).forEach((m: any) => delete m.port)))));
+    expect(named('certificates/issuable', f).map((x) => x.message).join('\n')).toContain('shadowing the HTTP-01 challenge');
+  });
+});

@@ -1,6 +1,7 @@
 import { VerifyCheck } from '../types';
 import { kubernetesVersions, terraformPreflight } from './versions';
 import { tenantCapacity } from './capacity';
+import { certificatesIssuable } from './certificates';
 import { flowChecks } from './flows';
 import { argocdChecks } from './argocd';
 import { admissionChecks } from './admission';
@@ -26,5 +27,5 @@ export const helmRenders: VerifyCheck = {
 
 /** Every check of `npm run verify`, in the order they report. */
 export function verifyChecks(): VerifyCheck[] {
-  return [helmRenders, ...argocdChecks, ...admissionChecks, ...flowChecks, ...identityChecks, tenantCapacity, kubernetesVersions, terraformPreflight];
+  return [helmRenders, ...argocdChecks, ...admissionChecks, ...flowChecks, ...identityChecks, tenantCapacity, certificatesIssuable, kubernetesVersions, terraformPreflight];
 }
