@@ -53,8 +53,31 @@ describe('npm run verify on the committed platform', () => {
   });
 
   it('checks the flows the add-ons declare, on every cluster that runs them', () => {
-    const report = verifySynthesis(synthesis(), { asOf: AS_OF, checks: [] });
-    expect(report.clusters.length).toBeGreaterThan(0);
+    const seen = new Map<string, { flows: string[]; namespaces: string[]; meshed: boolean }>();
+    const collector = {
+      name: 'test/collect',
+      description: 'records each cluster state',
+      run: (state: any) => {
+        const namespaces = state.objects.filter((o: any) => o.manifest.kind === 'Namespace' && o.manifest.metadata.labels?.['ceres.io/tenant']).map((o: any) => o.manifest.metadata.name);
+        seen.set(state.cluster.name, { flows: state.flows.map((f: any) => f.name), namespaces, meshed: state.releases.some((r: any) => r.chart === 'istiod') });
+        return [];
+      },
+    };
+    verifySynthesis(synthesis(), { asOf: AS_OF, checks: [collector] });
+    expect(seen.size).toBe(platform.environments.flatMap((e) => e.clusters).length);
+    let checked = 0;
+    for (const [cluster, s] of seen) {
+      // Every tenant a meshed cluster runs has its sidecar, ingress and scrape flows declared.
+      if (!s.meshed) continue;
+      for (const ns of s.namespaces) {
+        expect({ cluster, ns, flows: s.flows.filter((f) => f.endsWith(`/${ns}`) || f.includes(`/${ns}/`)).length >= 2 }).toEqual({ cluster, ns, flows: true });
+        expect(s.flows).toContain(`mesh/sidecars-to-istiod/${ns}`);
+        expect(s.flows).toContain(`mesh/ingress-to-tenant/${ns}`);
+        checked++;
+      }
+      expect(s.flows).toContain('mesh/api-server-to-istiod-webhooks');
+    }
+    expect(checked).toBeGreaterThan(0);
   });
 });
 
