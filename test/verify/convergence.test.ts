@@ -87,3 +87,21 @@ describe('11. defaults that fit', () => {
     }
   });
 });
+
+describe('7. SealedSecrets open on every cluster that syncs them', () => {
+  it('shares one sealing key per environment: no key renewal, and every other cluster copies the primary\'s key at bootstrap', () => {
+    for (const env of platform.environments) {
+      const rendered = defaultSynthesis().environments.find((e) => e.name === env.name)!;
+      const primary = env.clusters.find((c) => c.role === 'primary')!;
+      for (const cluster of env.clusters) {
+        const objects = rendered.view.clusters.get(cluster.name)!.map((o) => o.manifest as M);
+        const app = objects.find((m) => m.kind === 'Application' && m.metadata.labels?.['ceres.io/addon'] === 'sealed-secrets');
+        if (!app) continue;
+        expect(JSON.stringify(app.spec.source.helm.valuesObject)).toMatch(/"keyrenewperiod":"0"/i);
+        const readme = rendered.files.get(`${env.name}/clusters/${cluster.name}/bootstrap/README.md`)!;
+        if (cluster === primary) expect(readme).not.toContain('sealed-secrets-key=active');
+        else expect(readme).toContain(`kubectl --context ${primary.name} -n sealed-secrets get secret -l sealedsecrets.bitnami.com/sealed-secrets-key=active`);
+      }
+    }
+  });
+});
