@@ -22,6 +22,8 @@ export const PlatformNamespaces = {
   falco: 'falco',
   flagger: 'flagger-system',
   vpa: 'vpa-system',
+  /** Kiali (mesh topology view). */
+  kiali: 'kiali',
   kubeSystem: 'kube-system',
 } as const;
 

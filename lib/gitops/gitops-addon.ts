@@ -4,6 +4,7 @@ import { TenantFolders } from '../core/capabilities';
 import { ManifestCheck } from '../core/checks';
 import { BootstrapFacts } from '../core/cloud';
 import { ALERT_RECEIVER_KEYS } from '../observability/alert-routing';
+import { KIALI_OIDC } from '../observability/kiali';
 import { ClusterConfig } from '../core/model';
 import { applicationName, Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -141,7 +142,7 @@ export class GitOpsAddOn implements PlatformAddOn {
       targetRevision,
     });
     const runs = (name: string) => ctx.catalog.charts.some((c) => c.name === name && placementApplies(c.placement, cluster));
-    const steps = bootstrapSteps(env.name, cluster, { velero: runs('velero'), sealedSecrets: runs('sealed-secrets'), alertmanager: runs('kube-prometheus-stack'), primary: env.clusters.find((c) => c.role === 'primary') });
+    const steps = bootstrapSteps(env.name, cluster, { velero: runs('velero'), sealedSecrets: runs('sealed-secrets'), alertmanager: runs('kube-prometheus-stack'), kiali: runs('kiali'), primary: env.clusters.find((c) => c.role === 'primary') });
     bootstrap.addFile('README.md', bootstrapReadme(output, cluster, toYamlDocument(argoCd.values(target)), steps));
   }
 }
@@ -171,7 +172,7 @@ function routedTo(d: DeliveredFolder, cluster: ClusterConfig, clusterCharts: rea
  * or Terraform state, put in place before the root Application: the names come from the platform
  * model (lib/core/cloud.ts BootstrapFacts), which the charts' values read too.
  */
-function bootstrapSteps(env: string, cluster: ClusterConfig, runs: { velero: boolean; sealedSecrets: boolean; alertmanager: boolean; primary?: ClusterConfig }): string[][] {
+function bootstrapSteps(env: string, cluster: ClusterConfig, runs: { velero: boolean; sealedSecrets: boolean; alertmanager: boolean; kiali: boolean; primary?: ClusterConfig }): string[][] {
   const steps: string[][] = [
     [
       `Give Argo CD the secret of its OIDC client \`${ARGOCD_OIDC.clientID}\` in the \`${PLATFORM_REALM}\` Keycloak realm (sign-in; groups map to roles, the admin login is off):`,
@@ -210,6 +211,16 @@ function bootstrapSteps(env: string, cluster: ClusterConfig, runs: { velero: boo
       `   kubectl create namespace ${PlatformNamespaces.monitoring}`,
       `   kubectl -n ${PlatformNamespaces.monitoring} create secret generic ${BootstrapFacts.alertmanagerReceiversSecret} \\`,
       ...Object.values(ALERT_RECEIVER_KEYS).map((k, i, all) => `     --from-literal=${k}="$${k.toUpperCase().replace(/-/g, '_')}"${i < all.length - 1 ? ' \\' : ''}`),
+      '   ```',
+    ]);
+  }
+  if (runs.kiali) {
+    steps.push([
+      `Give Kiali the secret of its OIDC client \`${KIALI_OIDC.clientId}\` in the \`${PLATFORM_REALM}\` realm (sign-in to the read-only mesh view):`,
+      '',
+      '   ```sh',
+      `   kubectl create namespace ${PlatformNamespaces.kiali}`,
+      `   kubectl -n ${PlatformNamespaces.kiali} create secret generic ${KIALI_OIDC.secret} --from-literal=${KIALI_OIDC.secretKey}="$KIALI_OIDC_CLIENT_SECRET"`,
       '   ```',
     ]);
   }

@@ -18,6 +18,8 @@ export const MonitoringEndpoints = {
   /** Prometheus query API (kube-prometheus-stack names its service `<release>-prometheus`). */
   prometheus: `http://${svc(`${PROMETHEUS_RELEASE}-prometheus`)}:9090`,
   alertmanager: `http://${svc(`${PROMETHEUS_RELEASE}-alertmanager`)}:9093`,
+  /** Grafana of kube-prometheus-stack (`<release>-grafana`, port 80). */
+  grafana: `http://${svc(`${PROMETHEUS_RELEASE}-grafana`)}`,
   /** Loki's gateway (chart 6, SingleBinary mode). */
   loki: `http://${svc('loki-gateway')}`,
   lokiPush: `http://${svc('loki-gateway')}/loki/api/v1/push`,

@@ -1,3 +1,4 @@
+import { kiali } from './kiali';
 import { placementApplies } from '../core/topology';
 import { priceGroup } from './alert-catalog';
 import { Flow, FlowTarget } from '../core/flows';
@@ -39,8 +40,9 @@ export class ObservabilityAddOn implements PlatformAddOn {
   }
 
   public readonly name = 'observability';
-  public readonly charts = [kubePrometheusStack, loki, promtail, tempo];
+  public readonly charts = [kubePrometheusStack, loki, promtail, tempo, kiali];
   public readonly namespaces: readonly NamespaceDeclaration[] = [
+    { name: PlatformNamespaces.kiali, podSecurity: 'restricted', thirdPartyImages: true },
     {
       name: PlatformNamespaces.monitoring,
       podSecurity: 'privileged',

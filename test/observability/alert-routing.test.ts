@@ -65,3 +65,25 @@ describe('cost series per cloud', () => {
     }
   });
 });
+
+describe('Kiali', () => {
+  it('runs read-only behind the platform realm where the mesh and Prometheus run, its client secret from the bootstrap', () => {
+    const { kubernetesOidc } = require('../../lib/core/cloud');
+    let seen = 0;
+    for (const e of defaultSynthesis().environments) {
+      for (const [cluster, objects] of e.view.clusters) {
+        const addon = (name: string) => objects.find((o) => o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === name)?.manifest as any;
+        const k = addon('kiali');
+        expect({ cluster, kiali: Boolean(k) }).toEqual({ cluster, kiali: Boolean(addon('kube-prometheus-stack')) && objects.some((o) => o.manifest.kind === 'Application' && (o.manifest as any).spec.source?.chart === 'istiod') });
+        if (!k) continue;
+        seen++;
+        const v = k.spec.source.helm.valuesObject;
+        expect(v.deployment.view_only_mode).toBe(true);
+        expect(v.auth).toMatchObject({ strategy: 'openid', openid: { issuer_uri: kubernetesOidc(platform).issuerUrl } });
+        expect(JSON.stringify(v)).not.toMatch(/client_secret/);
+        expect(e.files.get(`${e.name}/clusters/${cluster}/bootstrap/README.md`)).toContain(`create secret generic ${v.deployment.secret_name}`);
+      }
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+});

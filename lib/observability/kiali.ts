@@ -1,0 +1,61 @@
+import { HelmChart } from '../core/addon';
+import { kubernetesOidc } from '../core/cloud';
+import { PlatformNamespaces } from '../core/namespaces';
+import { resources, Resources } from '../core/pod-security';
+import { MonitoringEndpoints } from './monitoring-stack';
+
+/** Kiali's OIDC client in the platform realm, and the key of the `kiali` Secret holding its secret (bootstrap). */
+export const KIALI_OIDC = { clientId: 'kiali', secret: 'kiali', secretKey: 'oidc-secret' } as const;
+
+/** The kiali-server chart values we set (https://github.com/kiali/helm-charts, kiali-server 2.29). */
+export interface KialiValues {
+  readonly auth: { readonly strategy: 'openid'; readonly openid: Record<string, unknown> };
+  readonly deployment: {
+    readonly view_only_mode: boolean;
+    readonly replicas: number;
+    readonly resources: Resources;
+    readonly secret_name: string;
+  };
+  readonly external_services: Record<string, unknown>;
+  readonly istio_namespace: string;
+}
+
+/**
+ * Kiali, the mesh topology view the design lists (issue 13 item 5): read-only (`view_only_mode`),
+ * behind the platform's Keycloak realm (OpenID Connect; the client secret is the bootstrap Secret
+ * `kiali`, never in git), reading the cluster's Prometheus and Tempo. Kiali uses its own read-only
+ * ServiceAccount for the Kubernetes API (`disable_rbac`), so it works on clusters whose API server
+ * does not trust Keycloak (AKS, GKE). The chart's own security context meets Pod Security restricted.
+ */
+export const kiali: HelmChart<KialiValues> = {
+  name: 'kiali',
+  releaseName: 'kiali',
+  chart: { repoURL: 'https://kiali.org/helm-charts', chart: 'kiali-server', version: '2.29.0' },
+  namespace: PlatformNamespaces.kiali,
+  // Where the mesh and Prometheus both run.
+  placement: { traits: ['nodeAgents', 'full'] },
+  crdGroups: [],
+  description: 'Mesh topology view (read-only, OIDC sign-in)',
+  values: ({ platform, environment }) => {
+    const oidc = kubernetesOidc(platform);
+    return {
+      auth: {
+        strategy: 'openid',
+        openid: { client_id: KIALI_OIDC.clientId, issuer_uri: oidc.issuerUrl, username_claim: oidc.usernameClaim, scopes: ['openid', 'profile', 'email', 'groups'], disable_rbac: true },
+      },
+      deployment: {
+        view_only_mode: true,
+        replicas: environment.sizing.ha ? 2 : 1,
+        resources: resources('50m', '128Mi', '500m', '1Gi'),
+        secret_name: KIALI_OIDC.secret,
+      },
+      external_services: {
+        istio: { root_namespace: PlatformNamespaces.istio },
+        prometheus: { enabled: true, url: MonitoringEndpoints.prometheus },
+        tracing: { enabled: true, provider: 'tempo', internal_url: MonitoringEndpoints.tempo, use_grpc: false },
+        grafana: { enabled: true, internal_url: MonitoringEndpoints.grafana },
+      },
+      istio_namespace: PlatformNamespaces.istio,
+    };
+  },
+};
