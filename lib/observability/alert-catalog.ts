@@ -36,11 +36,24 @@ export interface AlertGroup {
 const ISTIO_REQUESTS = 'istio_requests_total{reporter="destination"}';
 const BY_SERVICE = 'destination_service_namespace, destination_service_name';
 
-function errorRatio(): string {
+function errorRatio(window = '5m'): string {
   return (
-    `sum by (${BY_SERVICE}) (rate(istio_requests_total{reporter="destination",response_code=~"5.."}[5m]))` +
-    ` / sum by (${BY_SERVICE}) (rate(${ISTIO_REQUESTS}[5m]))`
+    `sum by (${BY_SERVICE}) (rate(istio_requests_total{reporter="destination",response_code=~"5.."}[${window}]))` +
+    ` / sum by (${BY_SERVICE}) (rate(${ISTIO_REQUESTS}[${window}]))`
   );
+}
+
+/** The availability SLO's error budget: 0.1 % of requests (99.9 % availability over 30 days). */
+export const SLO_ERROR_BUDGET = 0.001;
+/** The error ratio at which the budget burns `rate` times too fast (`14.4` → `0.0144`, without float noise). */
+export function burnThreshold(rate: number): number {
+  return Number((rate * SLO_ERROR_BUDGET).toPrecision(6));
+}
+/** Windows of the burn-rate alerts (long and short of each pair). */
+const BURN_WINDOWS = ['5m', '30m', '1h', '6h'] as const;
+/** The recorded error ratio of a window (`ceres:service_error_ratio:rate1h`). */
+export function errorRatioSeries(window: (typeof BURN_WINDOWS)[number]): string {
+  return `ceres:service_error_ratio:rate${window}`;
 }
 
 function latencyQuantile(q: number): string {
@@ -158,6 +171,31 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           for: '1h',
           summary: `Projected monthly cost above the ${env.name} budget of ${budget} USD`,
           description: 'Requested capacity projects to {{ $value | humanize }} USD a month. See the cost dashboard and dist/' + env.name + '/reports/cost.md.',
+        },
+      ],
+    },
+    {
+      // Multi-window, multi-burn-rate alerts on the 99.9 % availability SLO (Google SRE workbook,
+      // "Alerting on SLOs"): page when 2 % of the 30-day error budget burns in an hour (14.4×) or 5 %
+      // in six hours (6×), each confirmed by a short window so the alert resets quickly.
+      name: 'ceres-slo-burn',
+      recordings: BURN_WINDOWS.map((w) => ({ record: errorRatioSeries(w), expr: errorRatio(w) })),
+      alerts: [
+        {
+          name: 'ErrorBudgetBurnFast',
+          severity: 'critical',
+          expr: `${errorRatioSeries('1h')} > ${burnThreshold(14.4)} and ${errorRatioSeries('5m')} > ${burnThreshold(14.4)}`,
+          for: '2m',
+          summary: '{{ $labels.destination_service_name }} burns its error budget 14.4x too fast',
+          description: 'At this rate {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} spends 2% of its 30-day budget (99.9% availability) in an hour.',
+        },
+        {
+          name: 'ErrorBudgetBurnSlow',
+          severity: 'critical',
+          expr: `${errorRatioSeries('6h')} > ${burnThreshold(6)} and ${errorRatioSeries('30m')} > ${burnThreshold(6)}`,
+          for: '15m',
+          summary: '{{ $labels.destination_service_name }} burns its error budget 6x too fast',
+          description: 'At this rate {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} spends 5% of its 30-day budget (99.9% availability) in six hours.',
         },
       ],
     },

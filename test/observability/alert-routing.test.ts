@@ -87,3 +87,17 @@ describe('Kiali', () => {
     expect(seen).toBeGreaterThan(0);
   });
 });
+
+describe('SLO burn-rate alerts', () => {
+  it('pair a long and a short window at 14.4x and 6x the 0.1% budget, over recorded error ratios', () => {
+    const { errorRatioSeries } = require('../../lib/observability/alert-catalog');
+    const rules = defaultSynthesis().environments.find((e) => e.name === 'prod')!.objects.find((o) => o.manifest.kind === 'PrometheusRule' && o.manifest.metadata.name === 'ceres-alerts')!.manifest as any;
+    const group = rules.spec.groups.find((g: any) => g.name === 'ceres-slo-burn');
+    const recorded = new Set(group.rules.filter((r: any) => r.record).map((r: any) => r.record));
+    for (const w of ['5m', '30m', '1h', '6h']) expect(recorded).toContain(errorRatioSeries(w));
+    const fast = group.rules.find((r: any) => r.alert === 'ErrorBudgetBurnFast');
+    expect(fast.expr).toBe(`${errorRatioSeries('1h')} > 0.0144 and ${errorRatioSeries('5m')} > 0.0144`);
+    expect(fast.labels.severity).toBe('critical');
+    expect(group.rules.find((r: any) => r.alert === 'ErrorBudgetBurnSlow').expr).toContain(errorRatioSeries('6h'));
+  });
+});
