@@ -16,7 +16,7 @@ import { placementApplies } from '../lib/core/topology';
 import { verifyChecks } from '../lib/verify/checks';
 import { helmAvailable, helmRenderer } from '../lib/verify/helm';
 import { runChecks, VerifyReport } from '../lib/verify/run';
-import { clusterScopeOracle } from '../lib/verify/scope';
+import { KindScopes } from '../lib/verify/scope';
 import { buildClusterStates, ReleaseRenderer } from '../lib/verify/state';
 import { Finding, VerifyCheck } from '../lib/verify/types';
 import { Command, EXIT, UsageError } from './cli';
@@ -42,8 +42,8 @@ export function verifyPlatform(options: VerifyOptions = {}, synthesis?: Synthesi
   let render: ReleaseRenderer | undefined;
   let rendering: string;
   if (options.chartsDir) {
-    const scope = clusterScopeOracle(result.environments.flatMap((e) => e.objects.map((o) => o.manifest)));
-    render = helmRenderer({ chartsDir: options.chartsDir, helm: options.helm }, scope);
+    const scopes = new KindScopes(result.environments.flatMap((e) => e.objects));
+    render = helmRenderer({ chartsDir: options.chartsDir, helm: options.helm }, (m) => scopes.clusterScoped(m));
     rendering = `Helm releases rendered with ${version} from ${options.chartsDir}`;
   } else {
     rendering = 'Helm releases not rendered (no --charts): checked by their Application values only; pass --charts DIR (helm pull --untar of the pinned versions) to check the upstream charts\' own objects';

@@ -1,3 +1,4 @@
+import { selectorMatches } from '../../lib/verify/selector';
 import {
   cidrRange,
   effectiveMtls,
@@ -11,7 +12,6 @@ import {
   podInstances,
   policyTypes,
   rangeCovered,
-  selectorMatches,
   sidecarEgressFindings,
   sidecarImports,
   tenantIsolationFindings,

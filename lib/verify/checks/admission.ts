@@ -1,9 +1,11 @@
 import { parse as parseYaml } from 'yaml';
 import { KubeManifest } from '../../core/checks';
 import { ClusterConfig } from '../../core/model';
+import { LabelSelector, Labels, selectorMatches } from '../selector';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
-import { applicationsOf, groupOf, isIgnoredHook, KindScopes, preexistingNamespaces } from './argocd';
+import { groupOf, KindScopes } from '../scope';
+import { applicationsOf, isIgnoredHook, preexistingNamespaces } from './argocd';
 
 /**
  * Will the cluster admit the pods the platform asks for? Three admission layers stand between a
@@ -29,7 +31,7 @@ import { applicationsOf, groupOf, isIgnoredHook, KindScopes, preexistingNamespac
  */
 
 type Json = any;
-type Labels = Readonly<Record<string, string>>;
+
 
 const isMap = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
@@ -562,38 +564,6 @@ export const describeViolations = (vs: readonly PssViolation[]) => vs.map((v) =>
 // =============================================================================================
 // Label selectors
 // =============================================================================================
-
-export interface LabelSelector {
-  readonly matchLabels?: Labels;
-  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
-}
-
-/** metav1.LabelSelectorAsSelector + Matches; an empty selector matches everything. */
-export function selectorMatches(selector: LabelSelector | undefined | null, labels: Labels): boolean {
-  if (!selector) return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
 
 const isEmptySelector = (s: LabelSelector) => !Object.keys(s.matchLabels ?? {}).length && !(s.matchExpressions ?? []).length;
 
@@ -1340,38 +1310,23 @@ function validateMap(resource: Record<string, Json>, pattern: Record<string, Jso
 function validateArray(resource: Json[], pattern: Json[], path: string, ac: AnchorMap): Step {
   if (!pattern.length) return [path, { message: 'pattern Array empty' }];
   const first = pattern[0];
-  if (isMap(first)) {
-    const skips: PatternErr[] = [];
-    let applied = 0;
-    for (let i = 0; i < resource.length; i++) {
-      const [p, e] = validateElement(resource[i], first, `${path}${i}/`, ac);
-      if (e) {
-        if (skipErr(e)) {
-          skips.push(e);
-          continue;
-        }
-        return [p, e];
-      }
-      applied++;
-    }
-    return applied === 0 && skips.length ? [path, { message: skips.map((s) => s.message).join('; '), patternError: true }] : OK;
-  }
+  // A map pattern applies to every element; scalars compare the whole array; otherwise element-wise.
+  if (isMap(first)) return validateEach(resource.map((r) => [r, first] as const), path, ac);
   if (first === null || ['string', 'number', 'boolean'].includes(typeof first)) return validateElement(resource, first, path, ac);
   if (resource.length < pattern.length) return ['', { message: `validate Array failed, array length mismatch, resource Array len is ${resource.length} and pattern Array len is ${pattern.length}` }];
+  return validateEach(pattern.map((p, i) => [resource[i], p] as const), path, ac);
+}
+
+/** Element/pattern pairs in order: the first real error fails; skips (conditional anchors) fail only if every pair skipped. */
+function validateEach(pairs: readonly (readonly [Json, Json])[], path: string, ac: AnchorMap): Step {
   const skips: PatternErr[] = [];
-  let applied = 0;
-  for (let i = 0; i < pattern.length; i++) {
-    const [p, e] = validateElement(resource[i], pattern[i], `${path}${i}/`, ac);
-    if (e) {
-      if (skipErr(e)) {
-        skips.push(e);
-        continue;
-      }
-      return [p, e];
-    }
-    applied++;
+  for (let i = 0; i < pairs.length; i++) {
+    const [p, e] = validateElement(pairs[i][0], pairs[i][1], `${path}${i}/`, ac);
+    if (!e) continue;
+    if (!skipErr(e)) return [p, e];
+    skips.push(e);
   }
-  return applied === 0 && skips.length ? [path, { message: skips.map((s) => s.message).join('; '), patternError: true }] : OK;
+  return skips.length && skips.length === pairs.length ? [path, { message: skips.map((s) => s.message).join('; '), patternError: true }] : OK;
 }
 
 export interface PatternResult {

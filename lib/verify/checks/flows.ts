@@ -1,6 +1,7 @@
 import { KubeManifest } from '../../core/checks';
 import { Flow, FlowPort, PodSet } from '../../core/flows';
 import { Labels } from '../../core/names';
+import { LabelSelector, Labels as Dict, selectorMatches } from '../selector';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, StateObject, VerifyCheck } from '../types';
 
@@ -23,51 +24,10 @@ import { ClusterState, describeManifest, Finding, StateObject, VerifyCheck } fro
  * `pilot/pkg/model/push_context.go`, `pkg/config/host/name.go`).
  */
 
-type Dict = Readonly<Record<string, string>>;
+
 
 // =============================================================================================
 // Label selectors (metav1.LabelSelector)
-
-export interface LabelSelectorRequirement {
-  readonly key: string;
-  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
-  readonly values?: readonly string[];
-}
-
-export interface LabelSelector {
-  readonly matchLabels?: Dict;
-  readonly matchExpressions?: readonly LabelSelectorRequirement[];
-}
-
-/**
- * Whether a metav1.LabelSelector selects `labels`: every matchLabels pair and every expression
- * holds; an empty selector selects everything. (NotIn and DoesNotExist hold when the key is absent.)
- */
-export function selectorMatches(selector: LabelSelector | null | undefined, labels: Dict): boolean {
-  if (!selector) return true;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
 
 function formatLabels(labels: Dict | undefined): string {
   const entries = Object.entries(labels ?? {});
