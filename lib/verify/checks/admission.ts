@@ -3,7 +3,7 @@ import { KubeManifest } from '../../core/checks';
 import { ClusterConfig } from '../../core/model';
 import { LabelSelector, Labels, selectorMatches } from '../selector';
 import { allObjects } from '../state';
-import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
+import { ClusterState, describeManifest, Finding, findingAt, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
 import { groupOf, KindScopes } from '../scope';
 import { applicationsOf, isIgnoredHook, preexistingNamespaces } from './argocd';
 
@@ -1822,8 +1822,7 @@ const clusterMinor = (cluster: ClusterConfig) => Number(/^v?1\.(\d+)/.exec(clust
 
 function finding(check: string, state: ClusterState, o: StateObject | undefined, message: string, fix: string): Finding {
   // What verify cannot model is reported, but does not fail the run.
-  const severity = message.startsWith('(informational)') ? { severity: 'warning' as const } : {};
-  return { check, environment: state.environment.name, cluster: state.cluster.name, ...(o ? { file: o.file, object: describeManifest(o.manifest) } : {}), message, fix, ...severity };
+  return findingAt(check, state, o, message, fix, message.startsWith('(informational)') ? 'warning' : undefined);
 }
 
 const ISTIO_VALUES_CODE = 'lib/mesh/istio-values.ts istiodChartValues';

@@ -2,7 +2,7 @@ import { cloudProvidedCrdGroups } from '../../core/cloud';
 import { KubeManifest } from '../../core/checks';
 import { groupOf, isCustomKind, KindScopes } from '../scope';
 import { allObjects } from '../state';
-import { ClusterState, describeManifest, Finding, StateObject, VerifyCheck, VerifyContext } from '../types';
+import { ClusterState, describeManifest, Finding, findingAt, StateObject, VerifyCheck, VerifyContext } from '../types';
 
 /**
  * Argo CD's own rules, applied to the desired state of one cluster: does every Application name an
@@ -324,14 +324,7 @@ export function preexistingNamespaces(ctx: VerifyContext | undefined): Set<strin
 }
 
 function finding(check: string, state: ClusterState, message: string, fix: string, o?: StateObject): Finding {
-  return {
-    check,
-    environment: state.environment.name,
-    cluster: state.cluster.name,
-    ...(o ? { file: o.file, object: describeManifest(o.manifest) } : {}),
-    message,
-    fix,
-  };
+  return findingAt(check, state, o, message, fix);
 }
 
 const PROJECT_CODE = 'lib/gitops/gitops-addon.ts (PlatformProject, lib/argocd/platform-project.ts; TenantProject, lib/tenants/tenant-project.ts)';

@@ -1,7 +1,7 @@
 import { KubeManifest } from '../../core/checks';
 import { Labels } from '../../core/names';
 import { allObjects } from '../state';
-import { ClusterState, Finding, VerifyCheck } from '../types';
+import { ClusterState, Finding, findingAt, StateObject, VerifyCheck } from '../types';
 
 /** A typical tenant pod, injected sidecar included, fits the tier this many times at least. */
 export const MIN_TENANT_PODS = 10;
@@ -49,8 +49,7 @@ export const tenantCapacity: VerifyCheck = {
     const objects = allObjects(state);
     const sidecar = sidecarOf(state);
     const findings: Finding[] = [];
-    const add = (o: { file: string; manifest: KubeManifest }, message: string, fix: string) =>
-      findings.push({ check: 'capacity/tenant-pods', environment: state.environment.name, cluster: state.cluster.name, file: o.file, object: `${o.manifest.kind} ${o.manifest.metadata.namespace}/${o.manifest.metadata.name}`, message, fix });
+    const add = (o: StateObject, message: string, fix: string) => findings.push(findingAt('capacity/tenant-pods', state, o, message, fix));
     for (const ns of objects.filter((o) => o.manifest.kind === 'Namespace' && o.manifest.metadata.labels?.[Labels.tenant])) {
       const name = ns.manifest.metadata.name!;
       const quota = objects.find((o) => o.manifest.kind === 'ResourceQuota' && o.manifest.metadata.namespace === name);

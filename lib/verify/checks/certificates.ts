@@ -1,6 +1,6 @@
 import { KubeManifest } from '../../core/checks';
 import { allObjects } from '../state';
-import { Finding, StateObject, VerifyCheck } from '../types';
+import { Finding, findingAt, StateObject, VerifyCheck } from '../types';
 
 const CHECK = 'certificates/issuable';
 
@@ -18,8 +18,7 @@ export const certificatesIssuable: VerifyCheck = {
   run(state) {
     const objects = allObjects(state);
     const out: Finding[] = [];
-    const add = (o: StateObject, message: string, fix: string) =>
-      out.push({ check: CHECK, environment: state.environment.name, cluster: state.cluster.name, file: o.file, object: `${o.manifest.kind} ${o.manifest.metadata.namespace ?? ''}/${o.manifest.metadata.name}`.replace(' /', ' '), message, fix });
+    const add = (o: StateObject, message: string, fix: string) => out.push(findingAt(CHECK, state, o, message, fix));
     const issuers = new Map(objects.filter((o) => o.manifest.kind === 'ClusterIssuer').map((o) => [o.manifest.metadata.name!, o.manifest]));
     const ingressClasses = new Map(objects.filter((o) => o.manifest.kind === 'IngressClass').map((o) => [o.manifest.metadata.name!, o.manifest]));
     const meshConfig = state.releases.find((r) => r.chart === 'istiod')?.values?.meshConfig as Record<string, unknown> | undefined;
