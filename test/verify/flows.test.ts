@@ -1,5 +1,5 @@
 import { selectorMatches } from '../../lib/verify/selector';
-import {
+import { flowEndpointsCheck,
   cidrRange,
   effectiveMtls,
   evaluateAuthorization,
@@ -333,5 +333,25 @@ describe('flows/tenant-isolation', () => {
     const findings = runAll(broken);
     expect(findings.map((f) => f.check)).toEqual(['flows/tenant-isolation']);
     expect(findings[0]).toMatchObject({ environment: 'prod', cluster: 'ceres-prod-aws', file: expect.any(String), object: 'AuthorizationPolicy istio-system/allow-all' });
+  });
+});
+
+describe('flows/endpoints-exist', () => {
+  const tempo = deployment('monitoring', 'tempo', { 'app.kubernetes.io/name': 'tempo' }, { serviceAccount: 'tempo' });
+  const release = (rendered: boolean): any => ({ application: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'tempo' } }, file: 'x', repoURL: 'r', chart: 'tempo', version: '1', releaseName: 'tempo', namespace: 'monitoring', values: {}, ...(rendered ? { rendered: [] } : { skipped: 'no chart' }) });
+  const flow = (labels: Record<string, string>, sa?: string): any => ({ name: 'observability/spans', from: { pods: { namespace: 'ceres' } }, to: { pods: { namespace: 'monitoring', podLabels: labels, serviceAccount: sa }, ports: [{ port: 4317 }] }, reason: 'spans' });
+  const run = (f: any, rendered = true) => {
+    const s = state({ objects: [tempo], flows: [f], releases: [release(rendered)] });
+    return flowEndpointsCheck.run(s, context([s]));
+  };
+
+  it('reports a flow naming labels no rendered pod carries, or another ServiceAccount', () => {
+    expect(run(flow({ 'app.kubernetes.io/name': 'tempo-distributor' }))[0].message).toContain('no pod of monitoring carries');
+    expect(run(flow({ 'app.kubernetes.io/name': 'tempo' }, 'tempo-sa'))[0].message).toContain('with ServiceAccount tempo-sa');
+  });
+
+  it('accepts the pods the release renders, and says nothing where the release was not rendered', () => {
+    expect(run(flow({ 'app.kubernetes.io/name': 'tempo' }, 'tempo'))).toEqual([]);
+    expect(run(flow({ 'app.kubernetes.io/name': 'tempo-distributor' }), false)).toEqual([]);
   });
 });

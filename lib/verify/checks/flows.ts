@@ -243,6 +243,20 @@ function templatesOf(objects: readonly StateObject[]): PodTemplate[] {
       });
       continue;
     }
+    if (m.kind === 'Prometheus' && m.apiVersion.startsWith('monitoring.coreos.com/')) {
+      // Prometheus pods are the operator's StatefulSet (prometheus-operator pkg/prometheus/statefulset.go):
+      // labels app.kubernetes.io/name=prometheus, prometheus=<name> (plus spec.podMetadata.labels),
+      // the web port 9090, ServiceAccount spec.serviceAccountName.
+      out.push({
+        namespace,
+        labels: { ...(m.spec?.podMetadata?.labels ?? {}), 'app.kubernetes.io/name': 'prometheus', prometheus: m.metadata.name! },
+        annotations: { ...(m.spec?.podMetadata?.annotations ?? {}) },
+        ports: [{ name: 'web', containerPort: 9090, protocol: 'TCP' }],
+        serviceAccount: m.spec?.serviceAccountName ?? 'default',
+        source: o,
+      });
+      continue;
+    }
     const t = podTemplateOf(o);
     if (!t) continue;
     const spec = t.spec ?? {};
@@ -1265,4 +1279,30 @@ export const tenantIsolationCheck: VerifyCheck = {
   run: (state) => tenantIsolationFindings(state, indexOf(state)),
 };
 
-export const flowChecks: VerifyCheck[] = [networkPolicyCheck, meshAuthorizationCheck, sidecarEgressCheck, tenantIsolationCheck];
+/**
+ * The pods a flow names exist: where the namespace's Helm releases were rendered, some pod of the
+ * state matches the PodSet's labels and ServiceAccount. Otherwise the other flow checks would judge a
+ * pod made up from the declaration, and a label the chart does not set would pass unnoticed.
+ */
+export const flowEndpointsCheck: VerifyCheck = {
+  name: 'flows/endpoints-exist',
+  description: 'the pods each declared flow names exist in the rendered releases (labels and ServiceAccount)',
+  run(state) {
+    const index = indexFlowState(state);
+    const renderedNamespaces = new Set(state.releases.filter((r) => r.rendered).map((r) => r.namespace));
+    const out: Finding[] = [];
+    const sets = state.flows.flatMap((f) => [...('pods' in f.from ? [{ f, set: f.from.pods }] : []), ...('pods' in f.to ? [{ f, set: f.to.pods }] : [])]);
+    for (const { f, set } of sets) {
+      if (!renderedNamespaces.has(set.namespace)) continue;
+      if (podInstances(index, set).some((p) => p.template)) continue;
+      out.push({
+        ...findingBase('flows/endpoints-exist', state),
+        message: `${flowHeader(f)}: no pod of ${set.namespace} carries ${formatLabels(set.podLabels ?? {})}${set.serviceAccount ? ` with ServiceAccount ${set.serviceAccount}` : ''} (the releases rendered there create none)`,
+        fix: `correct the PodSet in the add-on's flows() to the labels and ServiceAccount the chart's pods carry (helm template the release), or the chart values`,
+      });
+    }
+    return out;
+  },
+};
+
+export const flowChecks: VerifyCheck[] = [networkPolicyCheck, meshAuthorizationCheck, sidecarEgressCheck, tenantIsolationCheck, flowEndpointsCheck];
