@@ -3,7 +3,7 @@ import type { DatabaseSpec, TenantSpec } from './input/types';
 import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
 import { PlatformNamespaces } from './namespaces';
-import { BACKUP_CLUSTERS, DATA_HOME, placementApplies } from './topology';
+import { BACKUP_CLUSTERS, DATA_HOME, placementApplies, traitsOf } from './topology';
 
 /**
  * The facts that cross the boundary between the Terraform app and the Kubernetes app, derived once
@@ -356,11 +356,7 @@ export function kubernetesOidc(platform: PlatformConfig): { readonly issuerUrl: 
 // ---------------------------------------------------------------------------------------------
 // What a cluster has before Argo CD
 
-/**
- * API groups whose CRDs a cluster has before its Argo CD syncs anything: the volume snapshot API is
- * built into AKS and GKE, and on EKS comes from the `snapshot-controller` add-on its Terraform stack
- * installs on every EKS cluster (lib/infra/aws/kubernetes-cluster.ts; test/data/storage.test.ts ties the two).
- */
+/** API groups whose CRDs a cluster has before its Argo CD syncs anything (its profile's `provides`). */
 export function cloudProvidedCrdGroups(cluster: ClusterConfig): readonly string[] {
-  return cluster.cloud === 'edge' ? [] : ['snapshot.storage.k8s.io'];
+  return traitsOf(cluster).provides.volumeSnapshots ? ['snapshot.storage.k8s.io'] : [];
 }

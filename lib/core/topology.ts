@@ -31,13 +31,26 @@ export interface ProfileTraits {
   readonly karpenter: boolean;
   /** The cloud runs the VPA recommender itself (GKE Autopilot), so the platform does not. */
   readonly managedVpa: boolean;
+  /**
+   * What the cluster brings before Argo CD syncs anything: a metrics-server, a default (encrypted)
+   * StorageClass, and the volume snapshot API (`snapshot.storage.k8s.io`; on EKS from the
+   * `snapshot-controller` add-on its Terraform stack installs). The platform adds what is missing.
+   */
+  readonly provides: { readonly metricsServer: boolean; readonly defaultStorageClass: boolean; readonly volumeSnapshots: boolean };
 }
+
+/** EKS brings neither a metrics-server nor a default StorageClass; its stack adds the snapshot controller. */
+const EKS_PROVIDES = { metricsServer: false, defaultStorageClass: false, volumeSnapshots: true } as const;
+/** AKS and GKE bring all three. */
+const MANAGED_PROVIDES = { metricsServer: true, defaultStorageClass: true, volumeSnapshots: true } as const;
+/** K3s brings metrics-server and `local-path`, no snapshot API. */
+const K3S_PROVIDES = { metricsServer: true, defaultStorageClass: true, volumeSnapshots: false } as const;
 
 /** The cluster profiles the platform knows. */
 export const CLUSTER_PROFILES: Readonly<Record<ClusterProfileName, ProfileTraits>> = {
-  eks: { cloud: 'aws', description: 'Amazon EKS with managed node groups and Karpenter', nodeAgents: true, workloads: true, light: false, karpenter: true, managedVpa: false },
-  aks: { cloud: 'azure', description: 'Azure AKS with VM scale sets', nodeAgents: true, workloads: true, light: false, karpenter: false, managedVpa: false },
-  'gke-standard': { cloud: 'gcp', description: 'GKE Standard with node pools', nodeAgents: true, workloads: true, light: false, karpenter: false, managedVpa: false },
+  eks: { cloud: 'aws', description: 'Amazon EKS with managed node groups and Karpenter', nodeAgents: true, workloads: true, light: false, karpenter: true, managedVpa: false, provides: EKS_PROVIDES },
+  aks: { cloud: 'azure', description: 'Azure AKS with VM scale sets', nodeAgents: true, workloads: true, light: false, karpenter: false, managedVpa: false, provides: MANAGED_PROVIDES },
+  'gke-standard': { cloud: 'gcp', description: 'GKE Standard with node pools', nodeAgents: true, workloads: true, light: false, karpenter: false, managedVpa: false, provides: MANAGED_PROVIDES },
   'gke-autopilot': {
     cloud: 'gcp',
     description: 'GKE Autopilot: no privileged pods, so no sidecar mesh and no node agents; a standby for data (backups, databases)',
@@ -46,8 +59,9 @@ export const CLUSTER_PROFILES: Readonly<Record<ClusterProfileName, ProfileTraits
     light: false,
     karpenter: false,
     managedVpa: true,
+    provides: MANAGED_PROVIDES,
   },
-  k3s: { cloud: 'edge', description: 'K3s edge site: the light add-on set, single replicas', nodeAgents: true, workloads: false, light: true, karpenter: false, managedVpa: false },
+  k3s: { cloud: 'edge', description: 'K3s edge site: the light add-on set, single replicas', nodeAgents: true, workloads: false, light: true, karpenter: false, managedVpa: false, provides: K3S_PROVIDES },
 };
 
 /** The default profile of a cloud's clusters. */

@@ -1,6 +1,7 @@
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
+import { traitsOf } from '../core/topology';
 
 /** The Fairwinds VPA chart values we set (https://github.com/FairwindsOps/charts/tree/master/stable/vpa). */
 export interface VpaValues {
@@ -16,10 +17,7 @@ export interface VpaValues {
   readonly 'metrics-server': { readonly enabled: boolean; readonly resources?: Resources; readonly replicas?: number };
 }
 
-/** Whether the cloud's Kubernetes brings a metrics-server (EKS does not). */
-export function needsMetricsServer(cloud: string): boolean {
-  return cloud === 'aws';
-}
+
 
 /** The VPA recommender at the release imports/ was generated from (1.7.1, chart 5.0.0). */
 export const verticalPodAutoscaler: HelmChart<VpaValues> = {
@@ -35,6 +33,6 @@ export const verticalPodAutoscaler: HelmChart<VpaValues> = {
     recommender: { enabled: true, resources: resources('50m', '500Mi', '500m', '1Gi') },
     updater: { enabled: false },
     admissionController: { enabled: false },
-    'metrics-server': needsMetricsServer(cluster.cloud) ? { enabled: true, replicas: environment.sizing.ha ? 2 : 1, resources: resources('100m', '200Mi', '1', '512Mi') } : { enabled: false },
+    'metrics-server': !traitsOf(cluster).provides.metricsServer ? { enabled: true, replicas: environment.sizing.ha ? 2 : 1, resources: resources('100m', '200Mi', '1', '512Mi') } : { enabled: false },
   }),
 };

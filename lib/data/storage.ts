@@ -4,6 +4,7 @@ import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { ClusterConfig } from '../core/model';
 import { Labels } from '../core/names';
+import { traitsOf } from '../core/topology';
 
 /** The cluster folder of storage classes. */
 export const STORAGE_FOLDER = 'storage';
@@ -49,7 +50,7 @@ export class StorageAddOn implements PlatformAddOn {
   }
 }
 
-/** Clusters whose cloud brings no default StorageClass. */
+/** Clusters whose profile brings no default StorageClass (EKS: the EBS CSI driver is the only provisioner). */
 export function needsStorageClasses(cluster: ClusterConfig): boolean {
-  return cluster.cloud === 'aws';
+  return !traitsOf(cluster).provides.defaultStorageClass;
 }
