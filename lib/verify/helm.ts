@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseDocument } from 'yaml';
 import { KubeManifest } from '../core/checks';
 import { ClusterConfig } from '../core/model';
 import { ReleaseRenderer } from './state';
@@ -48,15 +48,13 @@ export function helmAvailable(helm = 'helm'): string | undefined {
   }
 }
 
-/** Error raised when a present chart cannot be rendered with our values. */
-export class RenderFailure extends Error {}
-
 /** Parses `helm template` output into state objects (namespaced objects without a namespace get the release's). */
 export function parseRendered(out: string, release: HelmRelease, clusterScoped: (m: KubeManifest) => boolean): StateObject[] {
   const objects: StateObject[] = [];
-  for (const doc of parseAllDocuments(out)) {
-    const source = /^# Source: (.*)$/m.exec(String(doc.commentBefore ?? ''))?.[1] ?? '';
-    const m = doc.toJS() as KubeManifest | null;
+  // `helm template` heads each document with `# Source: <chart>/templates/<file>`.
+  for (const chunk of out.split(/^---[ \t]*$/m)) {
+    const source = /^# Source: (.*)$/m.exec(chunk)?.[1] ?? '';
+    const m = parseDocument(chunk).toJS() as KubeManifest | null;
     if (!m || typeof m !== 'object' || !m.kind) continue;
     const items: KubeManifest[] = m.kind.endsWith('List') && Array.isArray(m.items) ? m.items : [m];
     for (const item of items) {
@@ -95,7 +93,7 @@ export function helmRenderer(options: HelmRendererOptions, clusterScoped: (m: Ku
         out = execFileSync(helm, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (err) {
         const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
-        throw new RenderFailure(stderr.split('\n').slice(-3).join(' '));
+        return { failed: stderr.split('\n').slice(-3).join(' ') };
       }
       const result = { objects: parseRendered(out, release, clusterScoped) };
       cache.set(key, result);
@@ -111,9 +109,4 @@ export function kubeVersionArg(version: string): string {
   const parts = version.replace(/^v/, '').split('.');
   while (parts.length < 3) parts.push('0');
   return `v${parts.join('.')}`;
-}
-
-/** The charts present in a folder (for the verify summary). */
-export function listCharts(chartsDir: string): string[] {
-  return existsSync(chartsDir) ? readdirSync(chartsDir).sort() : [];
 }

@@ -4,8 +4,14 @@ import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model'
 import { RenderedEnvironment } from '../core/render';
 import { ClusterState, HelmRelease, StateObject } from './types';
 
-/** Renders one Helm release for a cluster, or says why it cannot. */
-export type ReleaseRenderer = (release: HelmRelease, cluster: ClusterConfig) => { readonly objects: readonly StateObject[] } | { readonly skipped: string };
+/**
+ * Renders one Helm release for a cluster: its objects, or why it was not rendered (no chart), or why
+ * the present chart refused our values or the cluster's version (a failed sync in Argo CD).
+ */
+export type ReleaseRenderer = (
+  release: HelmRelease,
+  cluster: ClusterConfig,
+) => { readonly objects: readonly StateObject[] } | { readonly skipped: string } | { readonly failed: string };
 
 export interface StateInputs {
   readonly platform: PlatformConfig;
@@ -61,13 +67,8 @@ export function buildClusterStates(inputs: StateInputs): ClusterState[] {
           releases.push({ ...release, skipped: 'no Helm renderer' });
           continue;
         }
-        try {
-          const result = inputs.render(release, cluster);
-          releases.push('objects' in result ? { ...release, rendered: result.objects } : { ...release, skipped: result.skipped });
-        } catch (err) {
-          if (!(err instanceof Error) || err.name === 'TypeError') throw err;
-          releases.push({ ...release, failed: err.message });
-        }
+        const result = inputs.render(release, cluster);
+        releases.push('objects' in result ? { ...release, rendered: result.objects } : 'failed' in result ? { ...release, failed: result.failed } : { ...release, skipped: result.skipped });
       }
       states.push({ platform: inputs.platform, environment, cluster, objects, releases, flows: inputs.flows(environment, cluster) });
     }
