@@ -4,12 +4,15 @@ import { InputError, isUserError, SynthError } from '../lib/core/errors';
 import { APPROVALS_FILE, ApprovedDeletion, parseApprovals } from '../lib/core/input/approvals';
 import { displayPath, loadTenantInput, readInputFile } from '../lib/core/input/load';
 import { TenantInput } from '../lib/core/input/types';
+import { tenantNames } from '../lib/core/names';
 import { PlatformConfig } from '../lib/core/model';
 import { validatePlatform } from '../lib/core/platform-validation';
+import { validateServiceCatalog } from '../lib/core/service-validation';
 import type { EnvironmentSummary } from './platform/main';
 import type { PlatformCatalog } from '../lib/core/addon';
 import type { RenderedEnvironment } from '../lib/core/render';
 import { platform as defaultPlatform } from './platform/platform';
+import { serviceCatalog } from './platform/services';
 
 /**
  * The project root: where `apps/platform/` is. Set by the launcher (which runs this file compiled,
@@ -25,6 +28,7 @@ export const PROJECT_ROOT = ((): string => {
 export const DEFAULT_TENANTS_DIR = join(PROJECT_ROOT, 'apps', 'platform', 'tenants');
 export const DEFAULT_APPROVALS_FILE = join(PROJECT_ROOT, APPROVALS_FILE);
 const PLATFORM_FILE = 'apps/platform/platform.ts';
+const SERVICES_FILE = 'apps/platform/services.ts';
 
 export interface SynthesizeOptions {
   /** The platform description. @default the embedded apps/platform/platform.ts */
@@ -111,6 +115,7 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     }
   };
   collect(() => validatePlatform(full, PLATFORM_FILE));
+  collect(() => validateServiceCatalog(serviceCatalog, SERVICES_FILE));
   const unknown = (options.environments ?? []).filter((e) => !full.environments.some((x) => x.name === e));
   if (unknown.length) {
     issues.push({ file: PLATFORM_FILE, message: `no environment ${unknown.join(', ')}; the platform has ${full.environments.map((e) => e.name).join(', ')}` });
@@ -128,6 +133,15 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   let approvals: ApprovedDeletion[] = [];
   if (options.approvalsFile && !existsSync(approvalsFile)) issues.push({ file: displayPath(approvalsFile, PROJECT_ROOT), message: 'the approved deletions file does not exist' });
   else if (existsSync(approvalsFile)) collect(() => (approvals = parseApprovals(readInputFile(approvalsFile, displayPath(approvalsFile, PROJECT_ROOT)))));
+  if (input) {
+    // Services in a tenant namespace belong to a tenant of the input (they deploy where it does).
+    const namespaces = new Set(input.tenants.map((t) => tenantNames(t.tenantId).namespace));
+    serviceCatalog.services.forEach((s, i) => {
+      if (s.namespace.startsWith('tenant-') && !namespaces.has(s.namespace)) {
+        issues.push({ file: SERVICES_FILE, path: `services[${i}].namespace`, message: `${s.namespace} is the namespace of no tenant; tenant namespaces: ${[...namespaces].sort().join(', ') || 'none'}` });
+      }
+    });
+  }
   if (issues.length) throw new InputError(issues);
   const tenantInput = input!;
 

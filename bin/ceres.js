@@ -264,4 +264,16 @@ function main() {
 
 module.exports = { ensureBuild, fingerprints, listSources };
 
-if (require.main === module) main();
+/** A reader that stops early (`ceres diff | head`) closes the pipe: stop quietly, as git and grep do. */
+function exitQuietlyOnClosedPipe(stream) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(process.exitCode || 0);
+    throw err;
+  });
+}
+
+if (require.main === module) {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
+  main();
+}

@@ -40,3 +40,22 @@ export function subnetCidr(cidr: string, newPrefix: number, index: number): stri
 export function prefixLength(cidr: string): number {
   return parse(cidr).prefix;
 }
+
+/** What is wrong with a CIDR (not IPv4, out of range, host bits set), or undefined when it is valid. */
+export function cidrProblem(cidr: string): string | undefined {
+  try {
+    parse(cidr);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Whether two valid CIDRs share an address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = parse(a);
+  const y = parse(b);
+  const prefix = Math.min(x.prefix, y.prefix);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return (x.base & mask) >>> 0 === (y.base & mask) >>> 0;
+}

@@ -95,11 +95,34 @@ export interface BackupStore {
   readonly postgres: { readonly container?: string; readonly prefix: string };
 }
 
+/**
+ * AWS regions the platform supports, each with the region its backups are replicated to (another
+ * region of the same geography). `validatePlatform` refuses AWS clusters in other regions.
+ */
+export const AWS_BACKUP_REPLICA_REGIONS: Readonly<Record<string, string>> = {
+  'eu-west-1': 'eu-central-1',
+  'eu-central-1': 'eu-west-1',
+  'eu-west-2': 'eu-west-1',
+  'eu-west-3': 'eu-central-1',
+  'us-east-1': 'us-west-2',
+  'us-east-2': 'us-west-2',
+  'us-west-2': 'us-east-1',
+};
+
+/**
+ * The name a pool takes while AKS rotates it (changes to VM size, zones, max pods, kubelet or OS config
+ * replace the pool through a temporary one): 1-12 lowercase alphanumerics, distinct from every pool name.
+ */
+export function aksRotationPoolName(pool: string): string {
+  return `${pool.slice(0, 9)}tmp`;
+}
+
+/** GCP region prefixes with a GCS multi-region for backups (`gcsMultiRegion`). */
+export const GCS_MULTI_REGIONS: Readonly<Record<string, string>> = { 'europe-': 'EU', 'us-': 'US', 'asia-': 'ASIA' };
+
 /** The multi-region of a GCP region's backups (`europe-west1` → `EU`): cross-region by construction. */
 export function gcsMultiRegion(region: string): string {
-  if (region.startsWith('europe-')) return 'EU';
-  if (region.startsWith('us-')) return 'US';
-  if (region.startsWith('asia-')) return 'ASIA';
+  for (const [prefix, multiRegion] of Object.entries(GCS_MULTI_REGIONS)) if (region.startsWith(prefix)) return multiRegion;
   throw new Error(`no GCS multi-region is known for ${region}; add it to gcsMultiRegion`);
 }
 

@@ -28,6 +28,9 @@ export class WorkloadsAddOn implements PlatformAddOn {
       return folder;
     };
     for (const service of ctx.services.services) {
+      // A tenant's services run where the tenant is deployed (as the mesh add-on routes them); the
+      // input validation has already checked that the namespace belongs to a tenant.
+      if (service.namespace !== ceres.namespace && !tenants.has(service.namespace)) continue;
       const owner = tenants.get(service.namespace)?.spec;
       const chart = folderOf(service.namespace).manifest('workloads', { namespace: service.namespace });
       new CatalogService(chart, service.name, {

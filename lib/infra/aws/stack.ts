@@ -1,3 +1,4 @@
+import { AWS_BACKUP_REPLICA_REGIONS } from '../../core/cloud';
 import { Construct } from 'constructs';
 import { S3Backend, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -20,22 +21,14 @@ import { AwsWorkloadRoles, isBackupStoreIdentity } from './workload-roles';
 
 export type AwsPlatformStackProps = PlatformStackProps;
 
-/** The region backups are replicated to (another region of the same geography). */
-export const BACKUP_REPLICA_REGIONS: Readonly<Record<string, string>> = {
-  'eu-west-1': 'eu-central-1',
-  'eu-central-1': 'eu-west-1',
-  'eu-west-2': 'eu-west-1',
-  'eu-west-3': 'eu-central-1',
-  'us-east-1': 'us-west-2',
-  'us-east-2': 'us-west-2',
-  'us-west-2': 'us-east-1',
-};
+/** The region backups are replicated to (another region of the same geography); the table is in the platform model, which validates regions against it. */
+export const BACKUP_REPLICA_REGIONS = AWS_BACKUP_REPLICA_REGIONS;
 
 /** The replica region of a region's backups; fails for a region without a declared pair. */
 export function backupReplicaRegion(region: string): string {
   const replica = BACKUP_REPLICA_REGIONS[region];
   if (!replica) {
-    throw new Error(`no backup replica region for ${region}; add it to BACKUP_REPLICA_REGIONS in lib/infra/aws/stack.ts`);
+    throw new Error(`no backup replica region for ${region}; add it to AWS_BACKUP_REPLICA_REGIONS in lib/core/cloud.ts`);
   }
   return replica;
 }

@@ -1,3 +1,4 @@
+import { aksRotationPoolName } from '../../core/cloud';
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import {
@@ -70,13 +71,8 @@ function kubeletConfig(purpose: NodePoolPurpose): KubernetesClusterDefaultNodePo
   };
 }
 
-/**
- * The name a pool takes while AKS rotates it (changes to VM size, zones, max pods, kubelet or OS config
- * replace the pool through a temporary one): 1-12 lowercase alphanumerics, distinct from every pool name.
- */
-export function rotationName(pool: string): string {
-  return `${pool.slice(0, 9)}tmp`;
-}
+/** The name a pool takes while AKS rotates it (defined with the platform model, which validates pool names against it). */
+export const rotationName = aksRotationPoolName;
 
 function linuxOsConfig(): KubernetesClusterDefaultNodePoolLinuxOsConfig {
   return { sysctlConfig: aksSysctlConfig() };
