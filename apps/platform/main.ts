@@ -10,7 +10,7 @@ import { CertificatesAddOn } from '../../lib/certificates';
 import { CostAddOn } from '../../lib/cost';
 import { BackupsAddOn, DatabasesAddOn } from '../../lib/data';
 import { GitOpsAddOn } from '../../lib/gitops';
-import { FalcoAddOn, PlatformGuardrailsAddOn } from '../../lib/hardening';
+import { FalcoAddOn, PlatformGuardrailsAddOn, TrivyOperatorAddOn } from '../../lib/hardening';
 import { MeshAddOn } from '../../lib/mesh';
 import { ObservabilityAddOn } from '../../lib/observability';
 import { SealedSecretsAddOn } from '../../lib/secrets';
@@ -37,6 +37,7 @@ export function platformAddOns(): PlatformAddOn[] {
     new SealedSecretsAddOn(),
     new DatabasesAddOn(),
     new FalcoAddOn(),
+    new TrivyOperatorAddOn(),
     new GitOpsAddOn(),
   ];
 }

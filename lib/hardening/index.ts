@@ -10,3 +10,4 @@ export * from './guardrails-addon';
 export * from './kyverno';
 export * from './namespace-security';
 export * from './network-isolation';
+export * from './trivy-operator';

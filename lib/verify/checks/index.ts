@@ -6,6 +6,7 @@ import { flowChecks } from './flows';
 import { argocdChecks } from './argocd';
 import { admissionChecks } from './admission';
 import { identityChecks } from './identity';
+import { monitorsSelected } from './monitoring';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
 export const helmRenders: VerifyCheck = {
@@ -27,5 +28,5 @@ export const helmRenders: VerifyCheck = {
 
 /** Every check of `npm run verify`, in the order they report. */
 export function verifyChecks(): VerifyCheck[] {
-  return [helmRenders, ...argocdChecks, ...admissionChecks, ...flowChecks, ...identityChecks, tenantCapacity, certificatesIssuable, kubernetesVersions, terraformPreflight];
+  return [helmRenders, ...argocdChecks, ...admissionChecks, ...flowChecks, ...identityChecks, monitorsSelected, tenantCapacity, certificatesIssuable, kubernetesVersions, terraformPreflight];
 }
