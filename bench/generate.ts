@@ -26,7 +26,7 @@ spec: { type: postgres, replicas: ${1 + (i % 3)}, size: 20Gi, version: "16", ten
     content: `apiVersion: ceres.io/v1
 kind: CeresBackup
 metadata: { name: daily }
-spec: { schedulePolicy: "0 2 * * *", retentionDays: 30, includeNamespaces: [ceres, "tenant-*"], storageLocation: "s3://ceres-backups/" }
+spec: { schedulePolicy: "0 2 * * *", retentionDays: 30, includeNamespaces: [ceres, "tenant-*"], storageLocation: platform }
 `,
   });
   return files;
