@@ -5,12 +5,13 @@
  */
 import { join, resolve } from 'node:path';
 import { APPROVALS_FILE } from '../lib/core/input/approvals';
+import { RenderCache } from '../lib/core/render-cache';
 import { compareTree, readTree } from '../lib/core/tree';
 import { writeTreeAtomically } from '../lib/core/writer';
 import { diffDist } from '../lib/review/manifest-diff';
 import { formatSummary, reviewDiff, reviewToJson } from '../lib/review/review';
 import { Command, CommandContext, EXIT, Io, processIo, runCli } from './cli';
-import { inEnvironments, synthesize } from './synthesize';
+import { inEnvironments, synthesize, SynthesisResult } from './synthesize';
 
 /** `--tenants DIR` / `--approvals FILE` of synth and diff. */
 export const INPUT_OPTIONS = [
@@ -32,6 +33,7 @@ export function synthesisOptions(ctx: CommandContext) {
     approvalsFile: approvals ? resolve(approvals) : undefined,
     environments: ctx.env ? [ctx.env] : undefined,
     onStep: ctx.step,
+    cache: RenderCache.fromEnvironment(),
   };
 }
 
@@ -93,6 +95,18 @@ export const synthCommand: Command = {
       return EXIT.destructive;
     }
 
+    const unchanged = Object.values(compareTree(current, result.files)).every((list) => list.length === 0);
+    if (unchanged) {
+      // Nothing to replace: dist/ is left as it is (not even rewritten), which is what a write would give.
+      const ms = performance.now() - t0;
+      if (ctx.json) {
+        ctx.printJson({ ok: true, command: 'synth', written: false, out, files: result.files.size, tenants: result.input.tenants.length, review: reviewToJson(review, { against }), ms: Math.round(ms) });
+        return EXIT.ok;
+      }
+      for (const l of summaryLines(result, style)) io.out(l);
+      io.out(`${ctx.env ? `the ${ctx.env} part of ` : ''}${out} is already what the code produces (${result.files.size} files for ${result.input.tenants.length} tenants); nothing rewritten, ${ms.toFixed(0)} ms`);
+      return EXIT.ok;
+    }
     ctx.step(`writing ${out}`);
     let files = result.files;
     if (ctx.env) {
@@ -115,17 +129,23 @@ export const synthCommand: Command = {
       });
       return EXIT.ok;
     }
-    for (const env of result.summary) {
-      const total = Object.values(env.objectsByKind).reduce((a, b) => a + b, 0);
-      io.out(`${style.bold(env.name)}: ${env.folders} folders, ${total} objects in ${env.ms.toFixed(0)} ms`);
-    }
-    const stacks = [...result.files.keys()].filter((p) => p.startsWith('terraform/')).length;
-    if (stacks) io.out(`${style.bold('terraform')}: ${stacks} stacks in ${result.timings.terraformMs.toFixed(0)} ms`);
+    for (const l of summaryLines(result, style)) io.out(l);
     for (const l of formatSummary(review, { style, against })) io.out(l);
     io.out(`wrote ${ctx.env ? `${result.files.size} files of ${ctx.env} (${files.size} in all)` : `${files.size} files`} for ${result.input.tenants.length} tenants to ${out} in ${ms.toFixed(0)} ms`);
     return EXIT.ok;
   },
 };
+
+/** One line per environment (folders, objects, time or cache) and one for the Terraform stacks. */
+function summaryLines(result: SynthesisResult, style: CommandContext['style']): string[] {
+  const lines = result.summary.map((env) => {
+    const total = Object.values(env.objectsByKind).reduce((a, b) => a + b, 0);
+    return `${style.bold(env.name)}: ${env.folders} folders, ${total} objects ${env.cached ? 'unchanged (render cache)' : `in ${env.ms.toFixed(0)} ms`}`;
+  });
+  const stacks = [...result.files.keys()].filter((p) => p.startsWith('terraform/')).length;
+  if (stacks) lines.push(`${style.bold('terraform')}: ${stacks} stacks ${result.timings.terraformCached ? 'unchanged (render cache)' : `in ${result.timings.terraformMs.toFixed(0)} ms`}`);
+  return lines;
+}
 
 /** `ceres synth <argv>` with an Io (tests); returns the exit code. */
 export function runSynth(argv: readonly string[], io: Io = processIo()): number {

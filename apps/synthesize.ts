@@ -4,10 +4,12 @@ import { InputError, isUserError, SynthError } from '../lib/core/errors';
 import { APPROVALS_FILE, ApprovedDeletion, parseApprovals } from '../lib/core/input/approvals';
 import { displayPath, loadTenantInput, readInputFile } from '../lib/core/input/load';
 import { TenantInput } from '../lib/core/input/types';
+import type { InfraInput } from '../lib/infra';
 import { tenantNames } from '../lib/core/names';
 import { PlatformConfig } from '../lib/core/model';
 import { validatePlatform } from '../lib/core/platform-validation';
 import { validateServiceCatalog } from '../lib/core/service-validation';
+import { RenderCache } from '../lib/core/render-cache';
 import type { EnvironmentSummary } from './platform/main';
 import type { PlatformCatalog } from '../lib/core/addon';
 import type { RenderedEnvironment } from '../lib/core/render';
@@ -41,6 +43,12 @@ export interface SynthesizeOptions {
   readonly approvalsFile?: string;
   /** Told when a step starts (progress display). */
   readonly onStep?: (step: string) => void;
+  /**
+   * Reuse rendered output whose inputs and code did not change (lib/core/render-cache.ts). Then the
+   * result's `environments` (the rendered objects) and `catalog` lack what came from the cache; synth
+   * and diff use only files and summaries. @default no cache
+   */
+  readonly cache?: RenderCache;
 }
 
 export interface SynthesisResult {
@@ -54,7 +62,8 @@ export interface SynthesisResult {
   readonly input: TenantInput;
   /** The approved deletions (empty without the file). */
   readonly approvals: readonly ApprovedDeletion[];
-  readonly timings: { readonly inputMs: number; readonly kubernetesMs: number; readonly terraformMs: number };
+  /** Milliseconds per step; `terraformCached` when the stacks came from the render cache. */
+  readonly timings: { readonly inputMs: number; readonly kubernetesMs: number; readonly terraformMs: number; readonly terraformCached?: boolean };
 }
 
 /** Whether a dist/ path belongs to one of `environments` (its folder, or one of its Terraform stacks). */
@@ -147,25 +156,48 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
 
   const platform = options.environments ? { ...full, environments: full.environments.filter((e) => options.environments!.includes(e.name)) } : full;
   const t1 = performance.now();
-  // Loaded here, not at the top: `ceres --help` and input errors need neither cdk8s nor cdktf.
-  const { synthesizePlatform } = require('./platform/main') as typeof import('./platform/main');
-  const { synthesizeInfra } = require('./infra/main') as typeof import('./infra/main');
+  // Loaded where needed, not at the top: `ceres --help`, input errors and cached output need neither cdk8s nor cdktf.
+  const cache = options.cache;
   const files = new Map<string, string>();
   const summary: EnvironmentSummary[] = [];
   const environments: RenderedEnvironment[] = [];
   let catalog: PlatformCatalog | undefined;
-  // One environment at a time, so that a failure names its environment.
+  // One environment at a time, so that a failure names its environment. An environment's output is
+  // a function of the code, the whole platform description (peers, primary cluster) and the input.
   for (const env of platform.environments) {
+    const key = cache?.key('kubernetes', env.name, full, tenantInput);
+    const cached = key ? cache!.get<{ files: [string, string][]; summary: EnvironmentSummary[] }>(key) : undefined;
+    if (cached) {
+      for (const [path, content] of cached.files) files.set(path, content);
+      summary.push(...cached.summary.map((s) => ({ ...s, ms: 0, cached: true })));
+      continue;
+    }
     step(`rendering ${env.name}`);
+    const { synthesizePlatform } = require('./platform/main') as typeof import('./platform/main');
     const rendered = guarded(`while rendering ${env.name}`, tenantInput, () => synthesizePlatform({ ...platform, environments: [env] }, tenantInput));
     for (const [path, content] of rendered.files) files.set(path, content);
     summary.push(...rendered.summary);
     environments.push(...rendered.environments);
     catalog = rendered.catalog;
+    if (key) cache!.put(key, { files: [...rendered.files], summary: rendered.summary });
   }
   const t2 = performance.now();
-  step('rendering the Terraform stacks');
-  for (const [path, content] of guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform, tenantInput))) files.set(path, content);
+  // The stacks read only which tenants run where and their databases (InfraInput): a tenant's
+  // display name or tier does not touch Terraform, so it is this projection that is rendered and keyed.
+  const infraInput: InfraInput = {
+    tenants: tenantInput.tenants.map((t) => ({ tenantId: t.tenantId, environments: t.environments })),
+    databases: tenantInput.databases.map((d) => ({ name: d.name, tenantId: d.tenantId })),
+  };
+  const tfKey = cache?.key('terraform', platform, infraInput);
+  const tfCached = tfKey ? cache!.get<[string, string][]>(tfKey) : undefined;
+  if (tfCached) for (const [path, content] of tfCached) files.set(path, content);
+  else {
+    step('rendering the Terraform stacks');
+    const { synthesizeInfra } = require('./infra/main') as typeof import('./infra/main');
+    const stacks = guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform, infraInput));
+    for (const [path, content] of stacks) files.set(path, content);
+    if (tfKey) cache!.put(tfKey, [...stacks]);
+  }
   const t3 = performance.now();
-  return { files, summary, environments, catalog, input: tenantInput, approvals, timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2 } };
+  return { files, summary, environments, catalog, input: tenantInput, approvals, timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2, terraformCached: !!tfCached } };
 }

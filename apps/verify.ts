@@ -20,7 +20,6 @@ import { KindScopes } from '../lib/verify/scope';
 import { buildClusterStates, ReleaseRenderer } from '../lib/verify/state';
 import { Finding, VerifyCheck } from '../lib/verify/types';
 import { Command, EXIT, UsageError } from './cli';
-import { platformAddOns } from './platform/main';
 import { platform } from './platform/platform';
 import { serviceCatalog } from './platform/services';
 import { synthesize, SynthesisResult } from './synthesize';
@@ -61,6 +60,8 @@ export function verifySynthesis(
   options: { readonly render?: ReleaseRenderer; readonly asOf: string; readonly platform?: PlatformConfig; readonly checks?: readonly VerifyCheck[] },
 ): VerifyReport {
   const config = options.platform ?? platform;
+  // Loaded here: the command line registers verify without loading every add-on (and cdk8s).
+  const { platformAddOns } = require('./platform/main') as typeof import('./platform/main');
   const composed = composePlatform(platformAddOns());
   const flows = (environment: EnvironmentConfig, cluster: ClusterConfig): Flow[] => {
     const rendered = result.environments.find((e) => e.name === environment.name);

@@ -122,7 +122,7 @@ function withLock(cacheDir, log, fn) {
 
 /**
  * Makes sure `<cacheDir>/build` holds the compiled sources of `root`. Returns `{ ok: true, dir,
- * compiled, ms }`, or `{ ok: false, errors: [text], count }` when the compiler reports errors.
+ * id, compiled, ms }` (`id`: the fingerprint of the compiled sources), or `{ ok: false, errors: [text], count }` when the compiler reports errors.
  */
 function ensureBuild(options) {
   const root = path.resolve(options.root);
@@ -136,17 +136,17 @@ function ensureBuild(options) {
 
   const fp = fingerprints(root, dirs);
   const stamp = readJson(stampFile);
-  if (stamp && stamp.stat === fp.stat && fs.existsSync(buildDir)) return { ok: true, dir: buildDir, compiled: false, ms: 0 };
+  if (stamp && stamp.stat === fp.stat && fs.existsSync(buildDir)) return { ok: true, dir: buildDir, id: stamp.content, compiled: false, ms: 0 };
   const content = fp.content();
   if (stamp && stamp.content === content && fs.existsSync(buildDir)) {
     fs.writeFileSync(stampFile, JSON.stringify({ stat: fp.stat, content }));
-    return { ok: true, dir: buildDir, compiled: false, ms: 0 };
+    return { ok: true, dir: buildDir, id: content, compiled: false, ms: 0 };
   }
 
   return withLock(cacheDir, log, () => {
     // Another process may have compiled the same sources while this one waited.
     const again = readJson(stampFile);
-    if (again && again.content === content && fs.existsSync(buildDir)) return { ok: true, dir: buildDir, compiled: false, ms: 0 };
+    if (again && again.content === content && fs.existsSync(buildDir)) return { ok: true, dir: buildDir, id: content, compiled: false, ms: 0 };
     fs.rmSync(stampFile, { force: true });
     // Incremental information without its outputs would skip emitting unchanged files.
     if (!fs.existsSync(buildDir)) fs.rmSync(path.join(cacheDir, 'build.tsbuildinfo'), { force: true });
@@ -157,7 +157,7 @@ function ensureBuild(options) {
     if (!result.ok) return { ...result, ms };
     fs.writeFileSync(stampFile, JSON.stringify({ stat: fp.stat, content }));
     log(`compiled in ${(ms / 1000).toFixed(1)} s`);
-    return { ok: true, dir: buildDir, compiled: true, ms };
+    return { ok: true, dir: buildDir, id: content, compiled: true, ms };
   });
 }
 
@@ -257,6 +257,9 @@ function main() {
     return;
   }
   process.env.CERES_PROJECT_ROOT = root;
+  // The render cache (lib/core/render-cache.ts) keys rendered output by this build's fingerprint.
+  process.env.CERES_BUILD_ID = build.id;
+  process.env.CERES_RENDER_CACHE = path.join(path.dirname(build.dir), 'render');
   if (process.env.CERES_DEBUG && typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
   const cli = require(path.join(build.dir, 'apps', 'cli.js'));
   process.exitCode = cli.runCli(argv);

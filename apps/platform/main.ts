@@ -73,6 +73,8 @@ export interface EnvironmentSummary {
   readonly folders: number;
   readonly objectsByKind: Readonly<Record<string, number>>;
   readonly ms: number;
+  /** The environment's files came from the render cache (nothing was rendered). */
+  readonly cached?: boolean;
 }
 
 /**

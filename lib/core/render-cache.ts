@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A content-addressed cache of rendered output: the key is a hash of everything the output is a
+ * function of (the compiled code's fingerprint, the platform description, the input documents, the
+ * YAML emitter), the value the rendered files. A synth whose inputs did not change reads the files
+ * instead of rendering them, and does not even load cdk8s or cdktf for that part.
+ *
+ * Only the `ceres` launcher enables it (it knows the code's fingerprint: every source file, the
+ * lockfile, the Node major, the launcher itself). It lives in node_modules/.cache/ceres/render/, is
+ * never committed, and is safe to delete at any time; CERES_NO_RENDER_CACHE=1 turns it off.
+ */
+export class RenderCache {
+  /** Entries kept (the newest by use); older ones are deleted after a write. */
+  public static readonly MAX_ENTRIES = 24;
+
+  /**
+   * The cache of this process when the launcher enabled it (CERES_RENDER_CACHE, CERES_BUILD_ID),
+   * else undefined.
+   */
+  public static fromEnvironment(env: NodeJS.ProcessEnv = process.env): RenderCache | undefined {
+    if (env.CERES_NO_RENDER_CACHE || !env.CERES_RENDER_CACHE || !env.CERES_BUILD_ID) return undefined;
+    return new RenderCache(env.CERES_RENDER_CACHE, `${env.CERES_BUILD_ID}\0${env.CERES_YAML_EMITTER ?? ''}`);
+  }
+
+  /**
+   * @param dir folder of the entries (created on first write)
+   * @param codeVersion what identifies the code that renders (part of every key)
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly codeVersion: string,
+  ) {}
+
+  /** The key of output that is a function of `parts` (JSON-serializable, in a fixed order) and the code. */
+  public key(kind: string, ...parts: unknown[]): string {
+    const h = createHash('sha256').update(this.codeVersion).update('\0').update(kind);
+    for (const p of parts) h.update('\0').update(JSON.stringify(p) ?? 'undefined');
+    return `${kind}-${h.digest('hex').slice(0, 40)}`;
+  }
+
+  /** The entry of `key`, or undefined (absent, or unreadable: then it is rendered again). */
+  public get<T>(key: string): T | undefined {
+    const file = join(this.dir, `${key}.json`);
+    try {
+      const value = JSON.parse(readFileSync(file, 'utf8')) as T;
+      const now = new Date();
+      try {
+        // Marks it used, so pruning keeps what is read.
+        utimesSync(file, now, now);
+      } catch {
+        /* a read-only cache still serves */
+      }
+      return value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores `value` under `key` (atomically: a reader never sees half an entry), then prunes. */
+  public put(key: string, value: unknown): void {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const file = join(this.dir, `${key}.json`);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(value));
+      renameSync(tmp, file);
+      this.prune();
+    } catch {
+      // A cache that cannot be written is only slower.
+    }
+  }
+
+  private prune(): void {
+    const entries = readdirSync(this.dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => ({ f, t: statSync(join(this.dir, f)).mtimeMs }))
+      .sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
+    for (const e of entries.slice(RenderCache.MAX_ENTRIES)) rmSync(join(this.dir, e.f), { force: true });
+  }
+}

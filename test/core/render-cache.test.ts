@@ -1,0 +1,85 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { synthesize } from '../../apps/synthesize';
+import { RenderCache } from '../../lib/core/render-cache';
+import { defaultSynthesis } from '../support/synthesis-cache';
+
+const ROOT = join(__dirname, '..', '..');
+
+describe('RenderCache', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ceres-render-cache-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keys by code version, kind and every part', () => {
+    const a = new RenderCache(dir, 'build-1');
+    const b = new RenderCache(dir, 'build-2');
+    expect(a.key('k', { x: 1 })).toBe(a.key('k', { x: 1 }));
+    expect(a.key('k', { x: 1 })).not.toBe(b.key('k', { x: 1 }));
+    expect(a.key('k', { x: 1 })).not.toBe(a.key('k', { x: 2 }));
+    expect(a.key('k', { x: 1 })).not.toBe(a.key('j', { x: 1 }));
+    expect(a.key('k', 'ab', 'c')).not.toBe(a.key('k', 'a', 'bc'));
+  });
+
+  it('returns what was put, nothing for an unknown or unreadable entry, and keeps the newest entries only', () => {
+    const cache = new RenderCache(dir, 'v');
+    cache.put('one', { files: [['a', 'b']] });
+    expect(cache.get('one')).toEqual({ files: [['a', 'b']] });
+    expect(cache.get('two')).toBeUndefined();
+    writeFileSync(join(dir, 'broken.json'), '{"half');
+    expect(cache.get('broken')).toBeUndefined();
+    for (let i = 0; i < RenderCache.MAX_ENTRIES + 5; i++) cache.put(`e${i}`, i);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.json')).length).toBe(RenderCache.MAX_ENTRIES);
+    expect(cache.get(`e${RenderCache.MAX_ENTRIES + 4}`)).toBe(RenderCache.MAX_ENTRIES + 4);
+  });
+
+  it('is enabled only by the launcher, and can be turned off', () => {
+    expect(RenderCache.fromEnvironment({})).toBeUndefined();
+    expect(RenderCache.fromEnvironment({ CERES_RENDER_CACHE: dir, CERES_BUILD_ID: 'x' })).toBeInstanceOf(RenderCache);
+    expect(RenderCache.fromEnvironment({ CERES_RENDER_CACHE: dir, CERES_BUILD_ID: 'x', CERES_NO_RENDER_CACHE: '1' })).toBeUndefined();
+    // The YAML emitter changes the bytes: it is part of the code version.
+    const plain = RenderCache.fromEnvironment({ CERES_RENDER_CACHE: dir, CERES_BUILD_ID: 'x' })!;
+    const legacy = RenderCache.fromEnvironment({ CERES_RENDER_CACHE: dir, CERES_BUILD_ID: 'x', CERES_YAML_EMITTER: 'legacy' })!;
+    expect(plain.key('k')).not.toBe(legacy.key('k'));
+  });
+});
+
+describe('synthesis with the render cache', () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'ceres-render-cache-synth-'));
+    cpSync(join(ROOT, 'apps/platform/tenants'), join(work, 'tenants'), { recursive: true });
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('gives byte-identical files from the cache, re-renders only what an edit touches, and equals a full synth after it', () => {
+    const cache = new RenderCache(join(work, 'cache'), 'test-build');
+    const options = { tenantsDir: join(work, 'tenants'), environments: ['dev'] };
+    const first = synthesize({ ...options, cache });
+    expect(first.summary.every((s) => !s.cached)).toBe(true);
+    expect(first.timings.terraformCached).toBe(false);
+    // What the cache stored is what a synth without it gives (the shared synthesis of the run).
+    const full = defaultSynthesis().files;
+    expect(new Map([...first.files].filter(([p]) => p.startsWith('dev/') || p.startsWith('terraform/dev-')))).toEqual(
+      new Map([...full].filter(([p]) => p.startsWith('dev/') || p.startsWith('terraform/dev-'))),
+    );
+
+    const second = synthesize({ ...options, cache });
+    expect(second.summary.map((s) => s.cached)).toEqual([true]);
+    expect(second.timings.terraformCached).toBe(true);
+    expect(second.files).toEqual(first.files);
+
+    // A tenant's display name: the environment renders again, Terraform (which never reads it) does not.
+    const tenant = first.input.tenants.find((t) => t.environments.includes('dev'))!;
+    const path = join(work, 'tenants', basename(tenant.source.file));
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replace(`displayName: ${tenant.displayName}`, `displayName: ${tenant.displayName} Renamed`));
+    expect(readFileSync(path, 'utf8')).not.toBe(text);
+    const edited = synthesize({ ...options, cache });
+    expect(edited.summary.map((s) => s.cached)).toEqual([undefined]);
+    expect(edited.timings.terraformCached).toBe(true);
+    expect(edited.files).not.toEqual(first.files);
+    expect(edited.files).toEqual(synthesize(options).files);
+  });
+});
