@@ -1,14 +1,10 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { platform } from '../../apps/platform/platform';
-import { serviceCatalog } from '../../apps/platform/services';
 import { Canary, CanarySpecTargetRefKind } from '../../imports/flagger-flagger.app';
 import { DestinationRule, Gateway, VirtualService } from '../../imports/istio-networking.istio.io';
 import { AuthorizationPolicy, PeerAuthentication, PeerAuthenticationSpecMtlsMode, RequestAuthentication } from '../../imports/istio-security.istio.io';
 import { ManifestCheck } from '../../lib/core/checks';
-import { EnvironmentOutput } from '../../lib/core/output';
-import { renderEnvironment } from '../../lib/core/render';
-import { ServiceCatalog } from '../../lib/core/services';
+import { GitOpsAddOn } from '../../lib/gitops';
 import {
   AllowNothingPolicy,
   defaultDenyCheck,
@@ -17,6 +13,7 @@ import {
   hostsResolveCheck,
   jwtPairedCheck,
   MESH_CHECKS,
+  MeshAddOn,
   noPermissiveMtlsCheck,
   oneRouteOwnerCheck,
   principalsExistCheck,
@@ -29,16 +26,17 @@ import {
   subsetsDefinedCheck,
   subsetsMatchWorkloadsCheck,
 } from '../../lib/mesh';
-import { renderMesh, synthProblems } from './support/build';
+import { WorkloadsAddOn } from '../../lib/workloads';
+import { baseAddOns, FIXTURE_SERVICES, renderAddOns, renderConstructs, synthProblems, TENANT_PER_TIER, withService } from '../support/harness';
+
+const meshAddOns = () => [...baseAddOns(), new WorkloadsAddOn(), new MeshAddOn(), new GitOpsAddOn()];
 
 const API = 'api.ceres.svc.cluster.local';
-const FILE = 'dist/prod/test/mesh.yaml';
+const FILE = 'dist/staging/test/mesh.yaml';
 
-/** Renders objects built in one chart (dist/prod/test/mesh.yaml), with the given checks. */
+/** Renders objects built in one chart (dist/staging/test/mesh.yaml of the fixture), with the given checks. */
 function render(build: (chart: Chart) => void, checks: readonly ManifestCheck[]) {
-  const output = new EnvironmentOutput(platform, platform.environments.find((e) => e.name === 'prod')!);
-  build(output.folder('test').manifest('mesh'));
-  return renderEnvironment(output, checks);
+  return renderConstructs(build, checks, { folder: 'test', file: 'mesh' });
 }
 
 /** A Deployment of `app` at `version` in ceres, and its Service. */
@@ -62,23 +60,18 @@ function rawRule(chart: Chart, subsets: string[]): void {
   new DestinationRule(chart, 'dr', { metadata: { name: 'api', namespace: 'ceres' }, spec: { host: API, subsets: subsets.map((s) => ({ name: s, labels: { version: s } })) } });
 }
 
-function withApiWeights(v1: number, v2: number): ServiceCatalog {
-  return {
-    ...serviceCatalog,
-    services: serviceCatalog.services.map((s) => (s.name === 'api' ? { ...s, versions: [{ ...s.versions[0], weight: v1 }, { ...s.versions[1], weight: v2 }] } : s)),
-  };
-}
+const withApiWeights = (v1: number, v2: number) => withService(FIXTURE_SERVICES, 'api', (s) => ({ ...s, versions: [{ ...s.versions[0], weight: v1 }, { ...s.versions[1], weight: v2 }] }));
 
-describe('the default platform', () => {
-  it('passes every mesh check in every environment', () => {
-    for (const env of ['dev', 'staging', 'prod']) expect(() => renderMesh(env)).not.toThrow();
+describe('the mesh add-on', () => {
+  it('passes every mesh check on the fixture, with a tenant of each tier', () => {
+    expect(() => renderAddOns(meshAddOns(), { input: TENANT_PER_TIER })).not.toThrow();
     expect(MESH_CHECKS.length).toBe(11);
   });
 });
 
 describe('route weights sum to 100', () => {
   it('is refused by the VirtualService construct, with its path', () => {
-    const problems = synthProblems(() => renderMesh('prod', withApiWeights(80, 10)));
+    const problems = synthProblems(() => renderAddOns(meshAddOns(), { services: withApiWeights(80, 10) }));
     expect(problems).toEqual([
       'core/mesh/Service-api/Route: VirtualService ceres/api: weights of route ingress sum to 90, not 100 (v1=80, v2=10); make them add up to 100',
       'core/mesh/Service-api/Route: VirtualService ceres/api: weights of route mesh sum to 90, not 100 (v1=80, v2=10); make them add up to 100',
@@ -280,12 +273,9 @@ describe('every meshed namespace denies by default', () => {
 
 describe('the catalog', () => {
   it('refuses a dependency on a service it does not declare', () => {
-    const catalog: ServiceCatalog = {
-      ...serviceCatalog,
-      services: serviceCatalog.services.map((s) => (s.name === 'web' ? { ...s, dependsOn: [{ service: 'billing' }] } : s)),
-    };
-    expect(() => renderMesh('prod', catalog)).toThrow(
-      'service ceres/web depends on ceres/billing, which the service catalog does not declare in environment prod; declare it or remove the dependency',
+    const catalog = withService(FIXTURE_SERVICES, 'web', (s) => ({ ...s, dependsOn: [{ service: 'billing' }] }));
+    expect(() => renderAddOns(meshAddOns(), { services: catalog })).toThrow(
+      'service ceres/web depends on ceres/billing, which the service catalog does not declare in environment staging; declare it or remove the dependency',
     );
   });
 });
