@@ -12,7 +12,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { buildEnvironment } from '../../apps/platform/main';
 import { PlatformAddOn } from '../../lib/core/addon';
-import { ClusterView, KubeManifest, ManifestCheck, RenderedObject } from '../../lib/core/checks';
+import { KubeManifest, ManifestCheck, RenderedObject } from '../../lib/core/checks';
 import { composePlatform } from '../../lib/core/composition';
 import { BackupSpec, DatabaseSpec, SubscriptionLevel, TenantInput, TenantSpec } from '../../lib/core/input/types';
 import { ClusterConfig, EnvironmentConfig, EnvironmentName, EnvironmentSizing, PlatformConfig } from '../../lib/core/model';
@@ -273,14 +273,18 @@ export interface RenderOptions {
   readonly services?: ServiceCatalog;
 }
 
+/** A rendered object whose manifest tests read freely (the generated shapes are checked by tsc in lib/). */
+export type LooseObject = Omit<RenderedObject, 'manifest'> & { readonly manifest: any };
+
 /** One rendered fixture environment: files (dist/ path → content), objects, and what each cluster applies. */
 export interface Rendered {
   readonly platform: PlatformConfig;
   readonly environment: EnvironmentConfig;
   /** Paths relative to dist/ (`staging/mesh/mesh-wide.yaml`) → content. */
   readonly files: ReadonlyMap<string, string>;
-  readonly objects: readonly RenderedObject[];
-  readonly view: ClusterView;
+  readonly objects: readonly LooseObject[];
+  /** Cluster name → the objects its Argo CD applies. */
+  readonly view: { readonly clusters: ReadonlyMap<string, readonly LooseObject[]> };
 }
 
 /** The namespace and tenant add-ons most others require (the ceres namespace, the tenants' folders). */
@@ -346,8 +350,8 @@ export function synthProblems(fn: () => unknown): string[] {
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-type Objects = readonly RenderedObject[] | Rendered;
-const list = (o: Objects): readonly RenderedObject[] => ('objects' in o ? o.objects : o);
+type Objects = readonly LooseObject[] | Rendered;
+const list = (o: Objects): readonly LooseObject[] => ('objects' in o ? o.objects : o);
 const groupOf = (m: KubeManifest) => (m.apiVersion.includes('/') ? m.apiVersion.split('/')[0] : '');
 
 /** Predicate: an object of a kind (and API group, when given; '' is the core group). */
@@ -371,14 +375,14 @@ export function find(objects: Objects, kind: string, name: string, namespace?: s
 }
 
 /** The rendered object (with its file and folder) of a kind and name; throws unless there is exactly one. */
-export function findObject(objects: Objects, kind: string, name: string, namespace?: string): RenderedObject {
+export function findObject(objects: Objects, kind: string, name: string, namespace?: string): LooseObject {
   const found = list(objects).filter((o) => o.manifest.kind === kind && o.manifest.metadata.name === name && (namespace === undefined || o.manifest.metadata.namespace === namespace));
   if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace ?? '*'}/${name}, found ${found.length}`);
   return found[0];
 }
 
 /** The objects a cluster's Argo CD applies. */
-export function appliedBy(rendered: Rendered, cluster: string): readonly RenderedObject[] {
+export function appliedBy(rendered: Rendered, cluster: string): readonly LooseObject[] {
   const objects = rendered.view.clusters.get(cluster);
   if (!objects) throw new Error(`no cluster ${cluster}; have ${[...rendered.view.clusters.keys()].join(', ')}`);
   return objects;
