@@ -1,6 +1,7 @@
+import { platformAddOns } from '../../apps/platform/main';
 import { KubeManifest } from '../../lib/core/checks';
 import { TENANT_NAMESPACE_PREFIX } from '../../lib/core/names';
-import { manifests, render, tenant } from './render-helpers';
+import { fixtureDatabase, fixtureTenant, ofKind, renderAddOns, yamlFiles } from '../support/harness';
 
 /**
  * A small NetworkPolicy evaluator: does a namespace's policy set let traffic in from (or out to)
@@ -28,16 +29,21 @@ function admits(policies: readonly KubeManifest[], direction: 'Ingress' | 'Egres
   });
 }
 
+/**
+ * NamespaceNetworkIsolation (lib/hardening/network-isolation.ts) as the tenants and the ceres
+ * namespace use it: rendered with every add-on of the platform on the fixture, so that no add-on's
+ * policy opens a path between tenants.
+ */
 describe('tenant network isolation', () => {
   const input = {
-    tenants: [tenant('alpha-1', 'starter'), tenant('beta-2', 'professional'), tenant('gamma-3', 'enterprise'), tenant('delta-4', 'starter')],
-    databases: [{ name: 'gamma-db', type: 'postgres' as const, replicas: 2, size: '20Gi', version: '16' as const, tenantId: 'gamma-3', source: { file: 't', document: 1 } }],
+    tenants: [fixtureTenant('alpha-1', 'starter'), fixtureTenant('beta-2', 'professional'), fixtureTenant('gamma-3', 'enterprise'), fixtureTenant('delta-4', 'starter')],
+    databases: [fixtureDatabase('gamma-3')],
     backups: [],
   };
-  const { objects } = render('prod', input);
-  const namespaces = manifests(objects, 'Namespace').map((n) => n.metadata.name!);
+  const out = renderAddOns(platformAddOns(), { input });
+  const namespaces = ofKind(out, 'Namespace').map((n) => n.metadata.name!);
   const tenantNamespaces = namespaces.filter((n) => n.startsWith(TENANT_NAMESPACE_PREFIX));
-  const policiesOf = (ns: string) => manifests(objects, 'NetworkPolicy', ns);
+  const policiesOf = (ns: string) => ofKind(out, 'NetworkPolicy', ns);
 
   it('renders every tenant namespace', () => {
     expect(tenantNamespaces.sort()).toEqual(['tenant-alpha-1', 'tenant-beta-2', 'tenant-delta-4', 'tenant-gamma-3']);
@@ -85,6 +91,10 @@ describe('tenant network isolation', () => {
       expect(deny.spec.ingress).toBeUndefined();
       expect(deny.spec.egress).toBeUndefined();
     }
+  });
+
+  it('matches the reviewed policies of a tenant with a database, and of ceres', () => {
+    expect(yamlFiles(out, new RegExp(`^${out.environment.name}/(tenant-gamma-3|core)/network-policies\\.yaml$`))).toMatchSnapshot();
   });
 });
 
