@@ -1,52 +1,52 @@
-import { ClusterIssuers, SyncWave } from '../../lib/core/argocd';
-import { RenderedObject } from '../../lib/core/checks';
-import { applicationName } from '../../lib/core/names';
-import { platform } from '../../apps/platform/platform';
-import { serviceCatalog } from '../../apps/platform/services';
-import { composePlatform } from '../../lib/core/composition';
 import { platformAddOns } from '../../apps/platform/main';
+import { SyncWave } from '../../lib/core/argocd';
+import { RenderedObject } from '../../lib/core/checks';
+import { composePlatform } from '../../lib/core/composition';
+import { applicationName } from '../../lib/core/names';
+import { traitsOf } from '../../lib/core/topology';
 import { APPLICATION_HEALTH_LUA } from '../../lib/argocd/application-health';
 import { carriesProtection, statefulProtectionCheck, statefulReason } from '../../lib/argocd/stateful-protection-check';
-import { kindIs, LooseObject, renderedPlatform } from './support';
+import { FIXTURE_SERVICES, FixtureClusters, fixturePlatform, kindIs, LooseObject, renderAddOns, TENANT_PER_TIER, yamlFiles } from '../support/harness';
 
-const ENVS = platform.environments.map((e) => e.name);
+/**
+ * The GitOps add-on (one app of apps per cluster) over every add-on of the platform, on a fixture
+ * environment with an EKS cluster, a GKE Autopilot cluster and an edge site, and a tenant of each tier.
+ */
+const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.gcp, FixtureClusters.edge] });
+const out = renderAddOns(platformAddOns(), { platform, input: TENANT_PER_TIER });
+const ENV = out.environment.name;
 const PLATFORM_CHARTS = composePlatform(platformAddOns()).catalog.charts;
 const ADDON_CHARTS = PLATFORM_CHARTS.filter((c) => (c.file ?? 'addons') === 'addons');
 const group = (o: LooseObject) => (o.manifest.apiVersion.includes('/') ? o.manifest.apiVersion.split('/')[0] : '');
 const wave = (o: LooseObject) => Number(o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
 
-/** The clusters of an environment with the objects each one's Argo CD applies. */
-function clustersOf(env: string): [string, LooseObject[]][] {
-  return [...renderedPlatform().envs.get(env)!.view.clusters.entries()].map(([c, objects]) => [c, objects as LooseObject[]]);
-}
-const argocdFile = (env: string, cluster: string, file: string) => `${env}/clusters/${cluster}/argocd/${file}`;
+/** The clusters with the objects each one's Argo CD applies. */
+const clusters = (): [string, readonly LooseObject[]][] => [...out.view.clusters.entries()];
+const argocdFile = (cluster: string, file: string) => `${ENV}/clusters/${cluster}/argocd/${file}`;
 
 /** The child Applications (one per synced folder) of one cluster's app of apps. */
-function childApps(env: string, cluster: string): LooseObject[] {
-  return clustersOf(env)
-    .find(([c]) => c === cluster)![1]
-    .filter((o) => o.file === argocdFile(env, cluster, 'applications.yaml') && o.manifest.kind === 'Application');
+function childApps(cluster: string): LooseObject[] {
+  return out.view.clusters.get(cluster)!.filter((o) => o.file === argocdFile(cluster, 'applications.yaml') && o.manifest.kind === 'Application');
 }
-const allChildApps = (env: string) => clustersOf(env).flatMap(([c]) => childApps(env, c));
+const allChildApps = () => clusters().flatMap(([c]) => childApps(c));
 /** The folder (relative to dist/<env>/) an Application syncs. */
-const folderOf = (env: string, app: LooseObject) => String(app.manifest.spec.source.path).slice(`dist/${env}/`.length);
+const folderOf = (app: LooseObject) => String(app.manifest.spec.source.path).slice(`dist/${ENV}/`.length);
 
 describe('app of apps', () => {
-  it.each(ENVS)('points every Application of %s at a folder that exists in dist/', (env) => {
-    const { result } = renderedPlatform();
-    const folders = new Set([...result.files.keys()].filter((p) => p.endsWith('.yaml')).map((p) => `dist/${p.slice(0, p.lastIndexOf('/'))}`));
-    for (const [, objects] of clustersOf(env)) {
+  it('points every Application at a folder that exists in dist/', () => {
+    const folders = new Set([...out.files.keys()].filter((p) => p.endsWith('.yaml')).map((p) => `dist/${p.slice(0, p.lastIndexOf('/'))}`));
+    for (const [, objects] of clusters()) {
       const withPath = objects.filter(kindIs('Application', 'argoproj.io')).filter((a) => a.manifest.spec.source?.path);
       expect(withPath.length).toBeGreaterThan(3);
       for (const a of withPath) expect(folders).toContain(a.manifest.spec.source.path);
     }
   });
 
-  it.each(ENVS)('gives each cluster of %s one child Application per folder it syncs, none for unsynced ones', (env) => {
-    for (const [cluster, objects] of clustersOf(env)) {
+  it('gives each cluster one child Application per folder it syncs, none for unsynced ones', () => {
+    for (const [cluster, objects] of clusters()) {
       const synced = new Set(objects.map((o) => o.folder));
-      const apps = childApps(env, cluster);
-      const folders = apps.map((a) => folderOf(env, a));
+      const apps = childApps(cluster);
+      const folders = apps.map((a) => folderOf(a));
       expect(folders).toContain(`clusters/${cluster}/platform-namespaces`);
       for (const f of ['argocd', 'bootstrap', 'reports']) expect(folders.some((x) => x.endsWith(f))).toBe(false);
       // Every folder the cluster receives (other than its app of apps) is synced by exactly one Application.
@@ -57,18 +57,17 @@ describe('app of apps', () => {
     }
   });
 
-  it.each(ENVS)('writes one root Application per cluster of %s to its bootstrap/, over its own argocd/, from platform.gitops', (env) => {
-    const objects = renderedPlatform().envs.get(env)!.objects;
-    for (const [cluster] of clustersOf(env)) {
-      const root = objects.filter((o) => o.file === `${env}/clusters/${cluster}/bootstrap/root-app.yaml`);
+  it('writes one root Application per cluster to its bootstrap/, over its own argocd/, from platform.gitops', () => {
+    for (const [cluster] of clusters()) {
+      const root = out.objects.filter((o) => o.file === `${ENV}/clusters/${cluster}/bootstrap/root-app.yaml`);
       expect(root).toHaveLength(1);
       const spec = root[0].manifest.spec;
-      expect(spec.source).toEqual({ repoURL: platform.gitops.repoURL, targetRevision: platform.gitops.targetRevision, path: `dist/${env}/clusters/${cluster}/argocd`, directory: { recurse: false } });
+      expect(spec.source).toEqual({ repoURL: platform.gitops.repoURL, targetRevision: platform.gitops.targetRevision, path: `dist/${ENV}/clusters/${cluster}/argocd`, directory: { recurse: false } });
       expect(spec.destination.name).toBe('in-cluster');
       expect(spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
       // Deleting the root must never cascade into the platform.
       expect(root[0].manifest.metadata.finalizers).toBeUndefined();
-      for (const a of childApps(env, cluster)) {
+      for (const a of childApps(cluster)) {
         expect(a.manifest.spec.source.repoURL).toBe(platform.gitops.repoURL);
         expect(a.manifest.spec.source.targetRevision).toBe(platform.gitops.targetRevision);
         expect(a.manifest.spec.source.directory).toEqual({ recurse: false });
@@ -81,9 +80,9 @@ describe('app of apps', () => {
 
   it('makes sync waves follow dependencies: namespaces before what lives in them, operators before their objects', () => {
     const providerGroups = new Set(PLATFORM_CHARTS.flatMap((a) => a.crdGroups));
-    for (const env of ENVS) {
-      for (const [cluster, objects] of clustersOf(env)) {
-        const appWave = new Map(childApps(env, cluster).map((a) => [folderOf(env, a), wave(a)]));
+    {
+      for (const [cluster, objects] of clusters()) {
+        const appWave = new Map(childApps(cluster).map((a) => [folderOf(a), wave(a)]));
         const namespaceFolder = new Map(objects.filter(kindIs('Namespace', '')).map((o) => [o.manifest.metadata.name!, o.folder]));
         for (const o of objects) {
           const w = appWave.get(o.folder);
@@ -93,7 +92,7 @@ describe('app of apps', () => {
           if (nsFolder && nsFolder !== o.folder && appWave.has(nsFolder)) expect({ folder: o.folder, wave: w, after: Math.min(w, appWave.get(nsFolder)!) }).toEqual({ folder: o.folder, wave: w, after: appWave.get(nsFolder) });
           if (providerGroups.has(group(o))) expect(w).toBeGreaterThan(SyncWave.operators);
         }
-        const addOns = objects.filter((o) => o.file === argocdFile(env, cluster, 'addons.yaml'));
+        const addOns = objects.filter((o) => o.file === argocdFile(cluster, 'addons.yaml'));
         // Operators sync in the operators' wave (one later when their chart uses another add-on's CRDs).
         for (const a of addOns) expect(wave(a)).toBeLessThanOrEqual(SyncWave.operators + 1);
         // Each add-on's namespace exists before the add-on: created by the platform-namespaces folder.
@@ -110,37 +109,36 @@ describe('app of apps', () => {
   });
 
   it('never prunes nor cascades the deletion of a stateful folder', () => {
-    for (const env of ENVS) {
-      const apps = allChildApps(env);
-      const core = apps.filter((a) => a.manifest.metadata.name === applicationName(env, 'core'));
+    {
+      const apps = allChildApps();
+      const core = apps.filter((a) => a.manifest.metadata.name === applicationName(ENV, 'core'));
       expect(core.length).toBeGreaterThan(0);
       for (const c of core) {
         expect(c.manifest.spec.syncPolicy.automated.prune).toBe(false);
         expect(c.manifest.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
         expect(c.manifest.metadata.finalizers).toBeUndefined();
       }
-      for (const rules of apps.filter((a) => a.manifest.metadata.name === applicationName(env, 'observability'))) {
+      for (const rules of apps.filter((a) => a.manifest.metadata.name === applicationName(ENV, 'observability'))) {
         expect(rules.manifest.spec.syncPolicy.automated.prune).toBe(true);
         expect(rules.manifest.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
       }
     }
   });
 
-  it('protects every stateful object of every environment', () => {
-    for (const env of ENVS) {
-      const objects = renderedPlatform().envs.get(env)!.objects;
-      const stateful = objects.filter((o) => statefulReason(o));
+  it('protects every stateful object', () => {
+    {
+      const stateful = out.objects.filter((o) => statefulReason(o));
       expect(stateful.length).toBeGreaterThan(0);
-      const statefulFolders = new Set(allChildApps(env).filter((a) => a.manifest.spec.syncPolicy.automated.prune === false).map((a) => folderOf(env, a)));
+      const statefulFolders = new Set(allChildApps().filter((a) => a.manifest.spec.syncPolicy.automated.prune === false).map((a) => folderOf(a)));
       for (const o of stateful) expect(statefulFolders.has(o.folder) || carriesProtection(o)).toBe(true);
     }
   });
 
   it('flags an unprotected PersistentVolumeClaim outside stateful folders', () => {
     const pvc = (annotations?: Record<string, string>): RenderedObject => ({
-      environment: 'prod',
+      environment: ENV,
       folder: 'observability',
-      file: 'prod/observability/x.yaml',
+      file: `${ENV}/observability/x.yaml`,
       manifest: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'monitoring', annotations } },
     });
     const check = statefulProtectionCheck(() => new Set(['core']));
@@ -150,10 +148,10 @@ describe('app of apps', () => {
   });
 
   it('ignores only fields controllers own: replicas of HPA-scaled Deployments and Flagger-managed objects', () => {
-    const flaggerNames = new Set(serviceCatalog.services.filter((s) => s.rollout === 'flagger').flatMap((s) => [s.name, `${s.name}-canary`, `${s.name}-primary`]));
+    const flaggerNames = new Set(FIXTURE_SERVICES.services.filter((s) => s.rollout === 'flagger').flatMap((s) => [s.name, `${s.name}-canary`, `${s.name}-primary`]));
     let ignored = 0;
-    for (const env of ENVS) {
-      const objects = renderedPlatform().envs.get(env)!.objects;
+    {
+      const objects = out.objects;
       const hpas = new Set(objects.filter(kindIs('HorizontalPodAutoscaler')).map((o) => `${o.manifest.metadata.namespace}/${o.manifest.spec.scaleTargetRef.name}`));
       for (const app of objects.filter(kindIs('Application', 'argoproj.io'))) {
         for (const d of app.manifest.spec.ignoreDifferences ?? []) {
@@ -171,62 +169,38 @@ describe('app of apps', () => {
         }
       }
       // And every HPA-scaled Deployment rendered in a synced folder is covered.
-      const covered = new Set(allChildApps(env).flatMap((a) => (a.manifest.spec.ignoreDifferences ?? []).map((d: { namespace: string; name: string }) => `${d.namespace}/${d.name}`)));
+      const covered = new Set(allChildApps().flatMap((a) => (a.manifest.spec.ignoreDifferences ?? []).map((d: { namespace: string; name: string }) => `${d.namespace}/${d.name}`)));
       for (const h of hpas) expect(covered).toContain(h);
     }
     expect(ignored).toBeGreaterThan(0);
   });
 
   it('installs pinned add-ons per cluster: Karpenter where the cluster runs it, node agents only where admitted, Argo CD on every cluster', () => {
-    const { traitsOf } = require('../../lib/core/topology');
     for (const env of platform.environments) {
       for (const cluster of env.clusters) {
-        const objects = clustersOf(env.name).find(([c]) => c === cluster.name)![1];
-        const apps = objects.filter((o) => o.file === argocdFile(env.name, cluster.name, 'addons.yaml'));
-        const installed = apps.map((a) => a.manifest.metadata.labels['ceres.io/addon']);
+        const objects = out.view.clusters.get(cluster.name)!;
+        const apps = objects.filter((o) => o.file === argocdFile(cluster.name, 'addons.yaml'));
+        const installed = apps.map((a) => a.manifest.metadata.labels!['ceres.io/addon']);
         const traits = traitsOf(cluster);
         expect(installed).toContain('argo-cd');
         expect(installed.includes('karpenter')).toBe(Boolean(traits.karpenter));
         if (!traits.nodeAgents) {
           // Node agents (DaemonSets with host access) are refused by GKE Autopilot: none is installed.
-          for (const a of apps) expect(['falco', 'promtail']).not.toContain(a.manifest.metadata.labels['ceres.io/addon']);
+          for (const a of apps) expect(['falco', 'promtail']).not.toContain(a.manifest.metadata.labels!['ceres.io/addon']);
         }
         for (const a of apps) {
           expect(a.manifest.spec.source.targetRevision).toMatch(/^v?\d+\.\d+\.\d+$/);
           expect(a.manifest.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
           expect(a.manifest.spec.destination.name).toBe('in-cluster');
         }
-        const argo = apps.find((a) => a.manifest.metadata.labels['ceres.io/addon'] === 'argo-cd')!;
+        const argo = apps.find((a) => a.manifest.metadata.labels!['ceres.io/addon'] === 'argo-cd')!;
         expect(argo.manifest.spec.source.helm.valuesObject.configs.cm['resource.customizations.health.argoproj.io_Application']).toBe(APPLICATION_HEALTH_LUA);
       }
     }
   });
 
-  it('issues certificates from the ClusterIssuers the gateways reference', () => {
-    const issuers = renderedPlatform().envs.get('prod')!.objects.filter(kindIs('ClusterIssuer', 'cert-manager.io'));
-    expect(issuers.map((i) => i.manifest.metadata.name).sort()).toEqual([ClusterIssuers.production, ClusterIssuers.staging].sort());
-    for (const i of issuers) {
-      expect(i.manifest.spec.acme.email).toBe('certificates@ceres.io');
-      expect(i.manifest.spec.acme.solvers).toEqual([{ http01: { ingress: { ingressClassName: 'istio' } } }]);
-    }
-  });
-
-  it('declares a Velero location for every location the cluster\'s schedules use, with encrypted uploads and no static credentials', () => {
-    for (const env of ENVS) {
-      for (const [, objects] of clustersOf(env)) {
-        const velero = objects.find((o) => o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === 'velero');
-        const schedules = objects.filter(kindIs('Schedule', 'velero.io'));
-        if (!velero) {
-          expect(schedules).toEqual([]);
-          continue;
-        }
-        const values = velero.manifest.spec.source.helm.valuesObject;
-        const names = values.configuration.backupStorageLocation.map((l: { name: string }) => l.name);
-        expect(values.configuration.uploaderType).toBe('kopia');
-        expect(values.credentials.useSecret).toBe(false);
-        for (const s of schedules) expect(names).toContain(s.manifest.spec.template.storageLocation);
-      }
-    }
+  it('matches the reviewed app of apps and bootstrap of the EKS cluster', () => {
+    expect(yamlFiles(out, new RegExp(`^${ENV}/clusters/${FixtureClusters.aws.name}/(argocd/(applications|projects)\\.yaml|bootstrap/)`))).toMatchSnapshot();
   });
 });
 
