@@ -1,4 +1,4 @@
-import { synthesizeInfra } from '../../apps/infra/main';
+import { platform as livePlatform } from '../../apps/platform/platform';
 import { cloudProvidedCrdGroups } from '../../lib/core/cloud';
 import { EKS_DEFAULT_STORAGE_CLASS, needsStorageClasses, StorageAddOn } from '../../lib/data/storage';
 import { GitOpsAddOn } from '../../lib/gitops';
@@ -21,12 +21,17 @@ describe('block storage', () => {
     }
   });
 
-  it("installs on an EKS cluster the CSI driver (with its Pod Identity) and the snapshot controller whose CRDs the model promises", () => {
-    const files = synthesizeInfra(fixturePlatform(), EMPTY_INPUT);
-    const addons = resources(stack(`${platform.environments[0].name}-aws`, files), 'aws_eks_addon');
-    expect(addons.map((a) => a.addon_name)).toEqual(expect.arrayContaining(['aws-ebs-csi-driver', 'snapshot-controller']));
-    expect(cloudProvidedCrdGroups(FixtureClusters.aws)).toContain('snapshot.storage.k8s.io');
-    expect(addons.find((a) => a.addon_name === 'aws-ebs-csi-driver')!.pod_identity_association[0].service_account).toBe('ebs-csi-controller-sa');
+  // End to end, over the embedded platform's Terraform stacks (the run's shared synthesis: rendering a
+  // stack here would cost seconds); no tenant matters to it.
+  it('installs on every EKS cluster of the embedded platform the CSI driver (with its Pod Identity) and the snapshot controller whose CRDs the model promises', () => {
+    const eks = livePlatform.environments.flatMap((e) => e.clusters.filter((c) => c.cloud === 'aws').map((c) => ({ env: e.name, cluster: c })));
+    expect(eks.length).toBeGreaterThan(0);
+    for (const { env, cluster } of eks) {
+      const addons = resources(stack(`${env}-aws`), 'aws_eks_addon');
+      expect(addons.map((a) => a.addon_name)).toEqual(expect.arrayContaining(['aws-ebs-csi-driver', 'snapshot-controller']));
+      expect(cloudProvidedCrdGroups(cluster)).toContain('snapshot.storage.k8s.io');
+      expect(addons.find((a) => a.addon_name === 'aws-ebs-csi-driver')!.pod_identity_association[0].service_account).toBe('ebs-csi-controller-sa');
+    }
   });
 
   it('matches the reviewed storage classes of the EKS cluster', () => {
