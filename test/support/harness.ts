@@ -5,8 +5,10 @@
  *
  * - Nothing here reads apps/platform/tenants/ or apps/platform/platform.ts: adding a tenant there
  *   changes dist/ (reviewed as the dist/ diff, guarded by the drift test) and no test of a library.
- * - Render once per test file (module level or beforeAll): a fixture environment renders in tens of
- *   milliseconds, the live platform in seconds.
+ * - The fixture environment is `staging` unless told (the model allows dev, staging and prod only),
+ *   with one small EKS cluster; `FixtureClusters` has one cluster of each profile.
+ * - Render once per test file (module level or beforeAll): a fixture environment with every add-on
+ *   renders in about a tenth of a second, the live platform in seconds.
  * - Snapshots of a library's YAML on the fixture are taken with {@link yamlFiles} / {@link yamlOf}.
  */
 import { Chart, Testing } from 'cdk8s';
@@ -137,12 +139,6 @@ export function fixturePlatform(options: FixturePlatformOptions = {}): PlatformC
   };
   validatePlatform(platform, HERE);
   return platform;
-}
-
-/** The fixture platform's only environment. */
-export function onlyEnvironment(platform: PlatformConfig): EnvironmentConfig {
-  if (platform.environments.length !== 1) throw new Error(`expected a fixture platform of one environment, got ${platform.environments.length}`);
-  return platform.environments[0];
 }
 
 // ---------------------------------------------------------------------------------------------
