@@ -1,30 +1,40 @@
-import { platform } from '../../apps/platform/platform';
+import { platform as livePlatform } from '../../apps/platform/platform';
 import { cloudProvidedCrdGroups } from '../../lib/core/cloud';
-import { needsStorageClasses } from '../../lib/data/storage';
+import { EKS_DEFAULT_STORAGE_CLASS, needsStorageClasses, StorageAddOn } from '../../lib/data/storage';
+import { GitOpsAddOn } from '../../lib/gitops';
 import { resources, stack } from '../infra/helpers';
-import { defaultSynthesis } from '../support/synthesis-cache';
+import { appliedBy, baseAddOns, EMPTY_INPUT, FixtureClusters, fixturePlatform, renderAddOns, yamlFiles } from '../support/harness';
+
+/** The storage add-on: a default, encrypted StorageClass where the cloud brings none (EKS). */
+const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure, FixtureClusters.gcp, FixtureClusters.edge] });
+const out = renderAddOns([...baseAddOns(), new StorageAddOn(), new GitOpsAddOn()], { platform, input: EMPTY_INPUT });
 
 describe('block storage', () => {
-  const clusters = platform.environments.flatMap((e) => e.clusters.map((c) => ({ env: e.name, cluster: c })));
-
-  it.each(clusters.map((x) => [x.cluster.name, x] as const))('%s: exactly one default StorageClass where the cloud brings none, encrypted', (_name, { env, cluster }) => {
-    const objects = defaultSynthesis().environments.find((e) => e.name === env)!.view.clusters.get(cluster.name)!.map((o) => o.manifest as any);
-    const defaults = objects.filter((m) => m.kind === 'StorageClass' && m.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true');
+  it.each(platform.environments[0].clusters.map((c) => [c.name, c] as const))('%s: exactly one default StorageClass where the cloud brings none, encrypted', (name, cluster) => {
+    const defaults = appliedBy(out, name).map((o) => o.manifest).filter((m) => m.kind === 'StorageClass' && m.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true');
     expect(defaults.length).toBe(needsStorageClasses(cluster) ? 1 : 0);
+    expect(needsStorageClasses(cluster)).toBe(cluster.cloud === 'aws');
     for (const sc of defaults) {
+      expect(sc.metadata.name).toBe(EKS_DEFAULT_STORAGE_CLASS);
       expect(sc.parameters.encrypted).toBe('true');
       expect(sc.volumeBindingMode).toBe('WaitForFirstConsumer');
     }
   });
 
-  it('installs on every EKS cluster the CSI driver (with its Pod Identity) and the snapshot controller whose CRDs the model promises', () => {
-    for (const { env, cluster } of clusters.filter((x) => x.cluster.cloud === 'aws')) {
+  // End to end, over the embedded platform's Terraform stacks (the run's shared synthesis: rendering a
+  // stack here would cost seconds); no tenant matters to it.
+  it('installs on every EKS cluster of the embedded platform the CSI driver (with its Pod Identity) and the snapshot controller whose CRDs the model promises', () => {
+    const eks = livePlatform.environments.flatMap((e) => e.clusters.filter((c) => c.cloud === 'aws').map((c) => ({ env: e.name, cluster: c })));
+    expect(eks.length).toBeGreaterThan(0);
+    for (const { env, cluster } of eks) {
       const addons = resources(stack(`${env}-aws`), 'aws_eks_addon');
-      const names = addons.map((a) => a.addon_name);
-      expect(names).toEqual(expect.arrayContaining(['aws-ebs-csi-driver', 'snapshot-controller']));
+      expect(addons.map((a) => a.addon_name)).toEqual(expect.arrayContaining(['aws-ebs-csi-driver', 'snapshot-controller']));
       expect(cloudProvidedCrdGroups(cluster)).toContain('snapshot.storage.k8s.io');
-      const ebs = addons.find((a) => a.addon_name === 'aws-ebs-csi-driver');
-      expect(ebs!.pod_identity_association[0].service_account).toBe('ebs-csi-controller-sa');
+      expect(addons.find((a) => a.addon_name === 'aws-ebs-csi-driver')!.pod_identity_association[0].service_account).toBe('ebs-csi-controller-sa');
     }
+  });
+
+  it('matches the reviewed storage classes of the EKS cluster', () => {
+    expect(yamlFiles(out, /\/storage\//)).toMatchSnapshot();
   });
 });

@@ -1,27 +1,29 @@
-import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { buildEnvironment, platformAddOns } from '../../apps/platform/main';
-import { RenderedObject } from '../../lib/core/checks';
 import { SynthError } from '../../lib/core/errors';
-import { renderEnvironment } from '../../lib/core/render';
-import { namespaceDefaultDeny, noCrossTenantNetworkPaths, noRbacWildcards } from '../../lib/hardening/guardrail-checks';
+import { tenantNames } from '../../lib/core/names';
+import { GitOpsAddOn } from '../../lib/gitops';
+import { noRbacWildcards } from '../../lib/hardening/guardrail-checks';
 import { TIERS } from '../../lib/quotas/tier-table';
 import { TENANT_GUARDRAIL_KINDS } from '../../lib/tenants/tenant-project';
-import { exampleInput, manifests, platform, render, tenant } from './render-helpers';
+import { baseAddOns, buildAddOns, EMPTY_INPUT, FIXTURE_INPUT, fixtureTenant, ofKind, renderAddOns, renderOutput, TENANT_PER_TIER, yamlFiles, yamlOf } from '../support/harness';
 
-/** Objects of this issue's add-ons (the mesh add-on adds its own Istio objects to the tenant folder). */
-const notMesh = (o: RenderedObject) => !o.manifest.apiVersion.includes('istio.io/');
-
-const ACME = 'tenant-acme-001';
+/**
+ * A tenant (lib/tenants/tenant.ts) expanded into its folder by the tenants add-on, with the AppProject
+ * the app of apps renders for it (lib/tenants/tenant-project.ts). The fixture tenant `ent-1` is
+ * enterprise, has a database, a sealed and an external secret.
+ */
+const addOns = () => [...baseAddOns(), new GitOpsAddOn()];
+const out = renderAddOns(addOns());
+const spec = FIXTURE_INPUT.tenants[0];
+const NS = tenantNames(spec.tenantId).namespace;
+const ENV = out.environment.name;
+const ofTenant = (r: typeof out, ns: string) => r.objects.filter((o) => o.manifest.metadata.namespace === ns || o.manifest.metadata.name === ns);
 
 describe('a tenant expanded into its namespace', () => {
-  const { objects } = render('prod');
-  const ofAcme = objects.filter(notMesh).filter((o) => o.manifest.metadata.namespace === ACME || o.manifest.metadata.name === ACME);
-
-  it('produces a known set of objects per tenant', () => {
+  it('produces a known set of objects', () => {
     const kinds: Record<string, number> = {};
-    for (const o of ofAcme) kinds[o.manifest.kind] = (kinds[o.manifest.kind] ?? 0) + 1;
-    // namespace, 10 network policies (deny + 9 allowances with a database), quota, limit range,
+    for (const o of ofTenant(out, NS)) kinds[o.manifest.kind] = (kinds[o.manifest.kind] ?? 0) + 1;
+    // namespace, 11 network policies (deny + 10 allowances with a database), quota, limit range,
     // 3 roles, 3 bindings, default account, 1 sealed secret, external reference map, database
     // cluster and its scheduled backup; plus its AppProject in argocd (named like the namespace).
     expect(kinds).toEqual({
@@ -38,53 +40,48 @@ describe('a tenant expanded into its namespace', () => {
       ScheduledBackup: 1,
       AppProject: 1,
     });
+    // Everything but the AppProject is in the tenant's own folder.
+    for (const o of ofTenant(out, NS).filter((x) => x.manifest.kind !== 'AppProject')) expect(o.folder).toBe(NS);
+  });
+
+  it('is 20 objects without database or secrets: namespace, 9 network policies, quota, limit range, 3 roles, 3 bindings, default account, AppProject', () => {
+    const plain = renderAddOns(addOns(), { input: { ...EMPTY_INPUT, tenants: [fixtureTenant('plain-9', 'starter')] } });
+    expect(ofTenant(plain, 'tenant-plain-9')).toHaveLength(20);
   });
 
   it('labels the namespace restricted, mesh-injected, tenant/tier/cost and protects it from pruning', () => {
-    const ns = manifests(objects, 'Namespace').find((n) => n.metadata.name === ACME)!;
+    const ns = ofKind(out, 'Namespace').find((n) => n.metadata.name === NS)!;
     const l = ns.metadata.labels!;
     for (const mode of ['enforce', 'audit', 'warn']) {
       expect(l[`pod-security.kubernetes.io/${mode}`]).toBe('restricted');
       expect(l[`pod-security.kubernetes.io/${mode}-version`]).toBe('v1.28');
     }
     expect(l['istio-injection']).toBe('enabled');
-    expect(l).toMatchObject({ 'ceres.io/tenant': 'acme-001', 'ceres.io/tier': 'enterprise', 'ceres.io/cost-center': 'acme-001' });
+    expect(l).toMatchObject({ 'ceres.io/tenant': spec.tenantId, 'ceres.io/tier': spec.subscriptionLevel, 'ceres.io/cost-center': spec.tenantId });
+    expect(ns.metadata.annotations).toMatchObject({ 'ceres.io/display-name': spec.displayName, 'ceres.io/keycloak-realm': spec.keycloakRealm });
     expect(ns.metadata.annotations!['argocd.argoproj.io/sync-options']).toContain('Prune=false');
     expect(ns.metadata.annotations!['argocd.argoproj.io/sync-options']).toContain('Delete=false');
   });
 
-  it('bounds each tenant by its tier and forbids LoadBalancers below enterprise', () => {
-    for (const [ns, level] of [[ACME, 'enterprise'], ['tenant-globex-002', 'professional'], ['tenant-initech-003', 'starter']] as const) {
-      const quota = manifests(objects, 'ResourceQuota', ns)[0];
+  it("bounds each tenant by its tier's quota and limit range, and forbids LoadBalancers below enterprise", () => {
+    const tiers = renderAddOns(addOns(), { input: TENANT_PER_TIER });
+    for (const t of TENANT_PER_TIER.tenants) {
+      const ns = tenantNames(t.tenantId).namespace;
+      const level = t.subscriptionLevel;
+      const quota = ofKind(tiers, 'ResourceQuota', ns)[0];
       expect(quota.spec.hard['requests.cpu']).toBe(TIERS[level].quota.requestsCpu);
       expect(quota.spec.hard['requests.storage']).toBe(TIERS[level].quota.storage);
       expect(quota.spec.hard['services.loadbalancers']).toBe(String(level === 'enterprise' ? TIERS.enterprise.quota.loadBalancers : 0));
-      const limits = manifests(objects, 'LimitRange', ns)[0].spec.limits[0];
+      const limits = ofKind(tiers, 'LimitRange', ns)[0].spec.limits[0];
       expect(limits.defaultRequest).toEqual(TIERS[level].limitRange.defaultRequest);
       expect(limits.max).toEqual(TIERS[level].limitRange.max);
     }
   });
 
-  it('renders quotas ordered starter < professional < enterprise for every resource (LoadBalancers and NodePorts aside)', () => {
-    const amount = (q: string) => {
-      const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|Ti)?$/.exec(q)!;
-      const f: Record<string, number> = { '': 1, m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-      return Number(m[1]) * f[m[2] ?? ''];
-    };
-    const hard = (ns: string) => manifests(objects, 'ResourceQuota', ns)[0].spec.hard as Record<string, string>;
-    const [s, p, e] = ['tenant-initech-003', 'tenant-globex-002', ACME].map(hard);
-    expect(Object.keys(s).length).toBe(12);
-    for (const key of Object.keys(s)) {
-      if (key === 'services.loadbalancers' || key === 'services.nodeports') continue;
-      expect({ key, ordered: amount(s[key]) < amount(p[key]) && amount(p[key]) < amount(e[key]) }).toEqual({ key, ordered: true });
-    }
-  });
-
   it('binds least-privilege roles to the realm groups; viewers cannot read Secrets; no wildcard anywhere', () => {
-    const roles = manifests(objects, 'Role', ACME);
+    const roles = ofKind(out, 'Role', NS);
     expect(roles.map((r) => r.metadata.name).sort()).toEqual(['tenant-admin', 'tenant-developer', 'tenant-viewer']);
-    const canRead = (role: string, resource: string) =>
-      roles.find((r) => r.metadata.name === role)!.rules.some((r: any) => r.resources.includes(resource) && r.verbs.includes('get'));
+    const canRead = (role: string, resource: string) => roles.find((r) => r.metadata.name === role)!.rules.some((r: any) => r.resources.includes(resource) && r.verbs.includes('get'));
     expect(canRead('tenant-viewer', 'secrets')).toBe(false);
     expect(canRead('tenant-developer', 'secrets')).toBe(false);
     expect(canRead('tenant-admin', 'secrets')).toBe(true);
@@ -97,85 +94,62 @@ describe('a tenant expanded into its namespace', () => {
         }
       }
     }
-    const bindings = manifests(objects, 'RoleBinding', ACME);
-    expect(bindings.map((b) => b.subjects[0].name).sort()).toEqual(['acme-realm:tenant-admin', 'acme-realm:tenant-developer', 'acme-realm:tenant-viewer']);
-    expect(noRbacWildcards.check(objects)).toEqual([]);
+    const bindings = ofKind(out, 'RoleBinding', NS);
+    expect(bindings.map((b) => [b.subjects[0].name, b.roleRef.name]).sort()).toEqual(roles.map((r) => [`${spec.keycloakRealm}:${r.metadata.name}`, r.metadata.name]).sort());
+    expect(noRbacWildcards.check(out.objects)).toEqual([]);
   });
 
   it('turns the default service account token off', () => {
-    const sa = manifests(objects, 'ServiceAccount', ACME).find((s) => s.metadata.name === 'default')!;
-    expect(sa.automountServiceAccountToken).toBe(false);
+    expect(ofKind(out, 'ServiceAccount', NS).find((s) => s.metadata.name === 'default')!.automountServiceAccountToken).toBe(false);
   });
 
-  it('confines the tenant AppProject to its namespace, with no cluster-scoped kinds and no guardrail kinds', () => {
-    const project = manifests(objects, 'AppProject').find((p) => p.metadata.name === ACME)!;
+  it('confines the tenant AppProject to its namespace, with no cluster-scoped kinds and no guardrail kinds, in each cluster that syncs the tenant', () => {
+    const projects = out.objects.filter((o) => o.manifest.kind === 'AppProject' && o.manifest.metadata.name === NS);
+    expect(projects.map((o) => o.folder)).toEqual(out.environment.clusters.map((c) => `clusters/${c.name}/argocd`));
+    const project = projects[0].manifest;
     expect(project.metadata.namespace).toBe('argocd');
-    expect(project.spec.sourceRepos).toEqual([platform.gitops.repoURL]);
-    expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual([ACME]);
+    expect(project.spec.sourceRepos).toEqual([out.platform.gitops.repoURL]);
+    expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual([NS]);
     expect(project.spec.clusterResourceWhitelist).toEqual([]);
     const blacklisted = project.spec.namespaceResourceBlacklist.map((k: any) => `${k.group}/${k.kind}`);
     for (const kind of ['/ResourceQuota', '/LimitRange', 'networking.k8s.io/NetworkPolicy', 'rbac.authorization.k8s.io/RoleBinding']) expect(blacklisted).toContain(kind);
     expect(blacklisted).toHaveLength(TENANT_GUARDRAIL_KINDS.length);
-    // One per cluster that syncs the tenant, in that cluster's app of apps.
-    const folders = objects.filter((o) => o.manifest.metadata.name === ACME && o.manifest.kind === 'AppProject').map((o) => o.folder);
-    expect(folders.length).toBeGreaterThan(0);
-    for (const f of folders) expect(f).toMatch(/^clusters\/[^/]+\/argocd$/);
+    // Its roles are the realm's groups, as in the cluster.
+    expect(JSON.stringify(project.spec.roles)).toContain(`${spec.keycloakRealm}:tenant-admin`);
   });
 
   it('renders sealed secrets as SealedSecrets and external ones as references, never a Secret', () => {
-    const sealed = manifests(objects, 'SealedSecret', ACME);
-    expect(sealed.map((s) => s.metadata.name)).toEqual(['acme-api-keys']);
+    const sealed = ofKind(out, 'SealedSecret', NS);
+    const declaredSealed = spec.secrets.filter((s) => 'sealed' in s);
+    expect(sealed.map((s) => s.metadata.name)).toEqual(declaredSealed.map((s) => s.name));
     expect(Object.keys(sealed[0].spec.encryptedData)).toEqual(['stripe-key']);
-    const refs = manifests(objects, 'ConfigMap', ACME)[0];
-    expect(refs.data).toEqual({ 'acme-smtp': 'vault:tenants/acme-001/smtp' });
-    expect(manifests(objects, 'Secret')).toEqual([]);
+    const refs = ofKind(out, 'ConfigMap', NS)[0];
+    expect(refs.data).toEqual({ smtp: 'vault:tenants/ent-1/smtp' });
+    expect(ofKind(out, 'Secret')).toEqual([]);
   });
 });
 
-describe('guardrails that refuse the synth', () => {
-  it('refuses a plaintext Secret emitted by a construct in a tenant folder, naming the object and the fix', () => {
-    const output = buildEnvironment(platform, exampleInput(), 'dev', platformAddOns());
-    const folder = output.folders.find((f) => f.name === ACME)!;
-    new k8s.KubeSecret(folder.manifest('leaked') as Chart, 'Leak', { metadata: { name: 'db-password', namespace: ACME }, stringData: { password: 'hunter2' } });
+describe('a plaintext Secret in a tenant folder', () => {
+  it('refuses the synth, naming the object and the fix', () => {
+    const output = buildAddOns(addOns());
+    const folder = output.folders.find((f) => f.name === NS)!;
+    new k8s.KubeSecret(folder.manifest('leaked'), 'Leak', { metadata: { name: 'db-password', namespace: NS }, stringData: { password: 'hunter2' } });
     let error: unknown;
     try {
-      renderEnvironment(output, platformAddOns().flatMap((a) => a.checks ?? []));
+      renderOutput(output, addOns());
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(SynthError);
     const message = (error as SynthError).problems.join('\n');
-    expect(message).toContain('[no-plaintext-secrets] Secret tenant-acme-001/db-password in dist/dev/tenant-acme-001/leaked.yaml');
+    expect(message).toContain(`[no-plaintext-secrets] Secret ${NS}/db-password in dist/${ENV}/${NS}/leaked.yaml`);
     expect(message).toContain('SealedSecret');
-  });
-
-  const at = (manifest: any): RenderedObject => ({ environment: 'prod', folder: 'x', file: 'prod/x/x.yaml', manifest });
-
-  it('flags a cross-tenant or any-namespace NetworkPolicy', () => {
-    const toOther = at({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'tenant-a' }, spec: { policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-b' } } }] }] } });
-    const fromAny = at({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'q', namespace: 'tenant-a' }, spec: { policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: {} }] }] } });
-    const problems = noCrossTenantNetworkPaths.check([toOther, fromAny]);
-    expect(problems).toHaveLength(2);
-    expect(problems[0]).toContain('tenant-b');
-  });
-
-  it('flags an isolated namespace without default deny', () => {
-    const ns = at({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-z' } });
-    expect(namespaceDefaultDeny.check([ns])[0]).toContain('no default-deny');
-    const deny = at({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'd', namespace: 'tenant-z' }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
-    expect(namespaceDefaultDeny.check([ns, deny])).toEqual([]);
-  });
-
-  it('flags an RBAC wildcard', () => {
-    const role = at({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] });
-    expect(noRbacWildcards.check([role])[0]).toContain('wildcard in resources');
   });
 });
 
-describe('a tenant without database or secrets', () => {
-  it('is 20 objects: namespace, 9 network policies, quota, limit range, 3 roles, 3 bindings, default account, AppProject', () => {
-    const { objects } = render('dev', { tenants: [tenant('plain-9', 'starter')], databases: [], backups: [] });
-    const mine = objects.filter(notMesh).filter((o) => o.manifest.metadata.namespace === 'tenant-plain-9' || o.manifest.metadata.name === 'tenant-plain-9');
-    expect(mine).toHaveLength(20);
+describe('the YAML', () => {
+  it("matches the reviewed namespace, access and secrets of the enterprise fixture tenant, and its AppProject", () => {
+    expect(yamlFiles(out, new RegExp(`^${ENV}/${NS}/(namespace|access|secrets)\\.yaml$`))).toMatchSnapshot();
+    expect(yamlOf(out.objects.filter((o) => o.manifest.kind === 'AppProject' && o.manifest.metadata.name === NS))).toMatchSnapshot();
   });
 });
