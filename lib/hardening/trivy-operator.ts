@@ -49,8 +49,8 @@ export const trivyOperator: HelmChart<TrivyOperatorValues> = {
   // The node-collector mounts host paths: not where the cloud refuses node agents (GKE Autopilot).
   placement: { traits: ['nodeAgents'] },
   crdGroups: ['aquasecurity.github.io'],
-  // After the operators' wave: its ServiceMonitor needs kube-prometheus-stack's CRD (found by `npm run verify`).
-  syncWave: SyncWave.operatorConfig,
+  // One wave after the operators: its ServiceMonitor needs kube-prometheus-stack's CRD (found by `npm run verify`).
+  syncWave: SyncWave.operators + 1,
   description: 'Image vulnerability scanning, config and RBAC audits, CIS benchmark (Trivy operator)',
   values: ({ cluster }) => {
     const full = !traitsOf(cluster).light;

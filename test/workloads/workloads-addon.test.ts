@@ -143,9 +143,12 @@ describe('tenant workloads', () => {
     expect(rendered.objects.find((o) => o.manifest.kind === 'Service' && o.manifest.metadata.name === 'shop')!.manifest.spec.ports[0].name).toBe('grpc');
   });
 
-  it('refuse a namespace no add-on guards (a tenant not deployed to the environment)', () => {
+  it('skip the services of a tenant not deployed to the environment, as the mesh does (they run where the tenant runs)', () => {
     const absent = { ...tenant, environments: ['prod' as const] };
-    expect(() => renderAddOns(addOns(), { services: withTenantService(ns), input: { ...FIXTURE_INPUT, tenants: [absent] } })).toThrow(`service namespace "${ns}" has no folder in ${ENV}`);
+    const rendered = renderAddOns(addOns(), { services: withTenantService(ns), input: { ...FIXTURE_INPUT, tenants: [absent] } });
+    expect(rendered.objects.filter((o) => o.manifest.metadata.namespace === ns)).toEqual([]);
+    // The ceres services still render.
+    expect(rendered.objects.some((o) => o.manifest.kind === 'Deployment' && o.manifest.metadata.namespace === 'ceres')).toBe(true);
   });
 });
 
