@@ -261,11 +261,21 @@ function main() {
   process.env.CERES_BUILD_ID = build.id;
   process.env.CERES_RENDER_CACHE = path.join(path.dirname(build.dir), 'render');
   if (process.env.CERES_DEBUG && typeof process.setSourceMapsEnabled === 'function') process.setSourceMapsEnabled(true);
+  // A build outside the project (CERES_CACHE_DIR elsewhere) must still find the project's packages.
+  if (!isInside(build.dir, root)) {
+    process.env.NODE_PATH = [path.join(root, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(path.delimiter);
+    require('node:module')._initPaths();
+  }
   const cli = require(path.join(build.dir, 'apps', 'cli.js'));
   process.exitCode = cli.runCli(argv);
 }
 
 module.exports = { ensureBuild, fingerprints, listSources };
+
+function isInside(dir, root) {
+  const rel = path.relative(root, dir);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
 
 /** A reader that stops early (`ceres diff | head`) closes the pipe: stop quietly, as git and grep do. */
 function exitQuietlyOnClosedPipe(stream) {
