@@ -16,7 +16,8 @@ export const serviceCatalog: ServiceCatalog = {
       resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2000m', memory: '1Gi' } },
       targetCpuPercent: 70,
       rollout: 'flagger',
-      trafficPolicy: { loadBalancing: 'LEAST_REQUEST', maxConnections: 200, maxPendingRequests: 200, consecutive5xxErrors: 5, maxEjectionPercent: 50 },
+      // Flagger generates the DestinationRules: no TCP connection pool (maxConnections) can be set.
+      trafficPolicy: { loadBalancing: 'LEAST_REQUEST', maxPendingRequests: 200, consecutive5xxErrors: 5, maxEjectionPercent: 50 },
     },
     {
       name: 'api',

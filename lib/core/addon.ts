@@ -36,6 +36,19 @@ export interface NamespaceDeclaration {
   readonly thirdPartyImages: boolean;
 }
 
+/**
+ * `kube-system`, which every cluster has: any add-on whose chart installs there declares it with
+ * this one declaration (identical declarations from several add-ons are one), so no add-on depends on
+ * another having declared it.
+ */
+export const KUBE_SYSTEM_NAMESPACE: NamespaceDeclaration = {
+  name: 'kube-system',
+  podSecurity: 'privileged',
+  reason: 'CNI, kube-proxy, CSI node plugins',
+  renderedBy: 'cluster',
+  thirdPartyImages: true,
+};
+
 /** A Helm repository chart at an exact version. */
 export interface HelmChartRef {
   /** Helm repository URL (`https://charts.jetstack.io`), or an OCI registry path without scheme (Argo CD's form). */

@@ -93,6 +93,9 @@ export function validateServiceCatalog(catalog: ServiceCatalog, file: string): v
       const v = s.trafficPolicy?.[k];
       if (v !== undefined && !(Number.isInteger(v) && v >= 1)) at(`${p}.trafficPolicy.${k}`, `${JSON.stringify(v)} must be a whole number of at least 1`);
     }
+    if (s.rollout === 'flagger' && s.trafficPolicy?.maxConnections !== undefined) {
+      at(`${p}.trafficPolicy.maxConnections`, "is not honoured for a Flagger rollout: Flagger's Canary has no TCP connection pool (it generates the DestinationRules); remove it, or use rollout: static");
+    }
     const ejection = s.trafficPolicy?.maxEjectionPercent;
     if (ejection !== undefined && !(Number.isInteger(ejection) && ejection >= 0 && ejection <= 100)) at(`${p}.trafficPolicy.maxEjectionPercent`, `${JSON.stringify(ejection)} is not a percentage`);
 

@@ -1,4 +1,4 @@
-import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { KUBE_SYSTEM_NAMESPACE, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
 import { traitsOf, WORKLOAD_CLUSTERS } from '../core/topology';
@@ -26,6 +26,8 @@ export class CostAddOn implements PlatformAddOn {
   public readonly charts = [karpenter, verticalPodAutoscaler];
   public readonly namespaces: readonly NamespaceDeclaration[] = [
     { name: PlatformNamespaces.vpa, podSecurity: 'restricted', thirdPartyImages: true },
+    // Karpenter installs into kube-system.
+    KUBE_SYSTEM_NAMESPACE,
   ];
   public readonly checks = [costAllocationCheck];
 

@@ -2,7 +2,7 @@ import { ApiFairness } from './api-fairness';
 import { tenantNames } from '../core/names';
 import { Flow } from '../core/flows';
 import { kyvernoFlows } from './flows';
-import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { KUBE_SYSTEM_NAMESPACE, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { ManifestCheck } from '../core/checks';
 import { Labels } from '../core/names';
@@ -38,7 +38,7 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
   public readonly charts = [kyverno];
   public readonly namespaces: readonly NamespaceDeclaration[] = [
     { name: PlatformNamespaces.kyverno, podSecurity: 'restricted', thirdPartyImages: true },
-    { name: PlatformNamespaces.kubeSystem, podSecurity: 'privileged', reason: 'CNI, kube-proxy, CSI node plugins', renderedBy: 'cluster', thirdPartyImages: true },
+    KUBE_SYSTEM_NAMESPACE,
   ];
   public readonly checks: readonly ManifestCheck[] = GUARDRAIL_CHECKS;
 

@@ -2,6 +2,7 @@ import { serviceCatalog } from '../../apps/platform/services';
 import { InputError } from '../../lib/core/errors';
 import { ServiceCatalog, ServiceDeclaration } from '../../lib/core/services';
 import { validateServiceCatalog } from '../../lib/core/service-validation';
+import { FIXTURE_SERVICES } from '../support/harness';
 
 function issuesOf(catalog: ServiceCatalog): string[] {
   try {
@@ -18,8 +19,9 @@ const api: ServiceDeclaration = { name: 'api', namespace: 'ceres', port: 8080, v
 const withService = (s: Record<string, unknown>): ServiceCatalog => ({ services: [api, { ...api, name: 'web', ...s } as unknown as ServiceDeclaration], external: [] });
 
 describe('the service catalog', () => {
-  it('accepts the embedded catalog', () => {
+  it('accepts the embedded catalog and the tests\' fixture catalog', () => {
     expect(issuesOf(serviceCatalog)).toEqual([]);
+    expect(issuesOf(FIXTURE_SERVICES)).toEqual([]);
   });
 
   it('names the dependency on an undeclared service, with the services of that namespace', () => {
@@ -33,6 +35,13 @@ describe('the service catalog', () => {
       'services.ts: services[1].trafficPolicy.loadBalancing: "ROUND_ROBINN" is not allowed; allowed: ROUND_ROBIN, LEAST_REQUEST, RANDOM or { consistentHashHeader: <header name> }',
     ]);
     expect(issuesOf(withService({ trafficPolicy: { loadBalancing: {} } }))).toHaveLength(1);
+  });
+
+  it("refuses a TCP connection limit Flagger's Canary would silently drop", () => {
+    expect(issuesOf(withService({ rollout: 'flagger', trafficPolicy: { maxConnections: 200 } }))).toEqual([
+      "services.ts: services[1].trafficPolicy.maxConnections: is not honoured for a Flagger rollout: Flagger's Canary has no TCP connection pool (it generates the DestinationRules); remove it, or use rollout: static",
+    ]);
+    expect(issuesOf(withService({ rollout: 'static', trafficPolicy: { maxConnections: 200 } }))).toEqual([]);
   });
 
   it('refuses a port that is not a port', () => {

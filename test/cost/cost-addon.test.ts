@@ -1,6 +1,7 @@
 import { platformAddOns } from '../../apps/platform/main';
 import { RenderedObject } from '../../lib/core/checks';
 import { karpenterNames } from '../../lib/core/cloud';
+import { composePlatform } from '../../lib/core/composition';
 import { workloadName } from '../../lib/core/services';
 import { CostAddOn } from '../../lib/cost';
 import { costAllocationCheck } from '../../lib/cost/cost-allocation-check';
@@ -17,11 +18,17 @@ import { baseAddOns, FIXTURE_SERVICES, FixtureClusters, fixturePlatform, helmApp
  * an AKS cluster.
  */
 const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure] });
-// Karpenter installs into kube-system, which the guardrails add-on declares.
 const addOns = () => [...baseAddOns(), new PlatformGuardrailsAddOn(), new WorkloadsAddOn(), new CostAddOn(), new GitOpsAddOn()];
 const out = renderAddOns(addOns(), { platform, input: TENANT_PER_TIER });
 const ENV = out.environment.name;
 const aws = FixtureClusters.aws.name;
+
+describe('composition', () => {
+  it('needs no other add-on to declare kube-system, where Karpenter installs', () => {
+    expect(() => composePlatform([...baseAddOns(), new CostAddOn()])).not.toThrow();
+    expect(composePlatform([...baseAddOns(), new CostAddOn()]).catalog.namespaces.map((n) => n.name)).toContain('kube-system');
+  });
+});
 
 describe('capacity and right-sizing', () => {
   it('recommends right-sizing (updateMode Off) for every Deployment of the catalog, and those Deployments exist', () => {

@@ -159,7 +159,7 @@ export const FIXTURE_SERVICES: ServiceCatalog = {
       resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2000m', memory: '1Gi' } },
       targetCpuPercent: 70,
       rollout: 'flagger',
-      trafficPolicy: { loadBalancing: 'LEAST_REQUEST', maxConnections: 200, maxPendingRequests: 200 },
+      trafficPolicy: { loadBalancing: 'LEAST_REQUEST', maxPendingRequests: 200 },
     },
     {
       name: 'api',
