@@ -16,7 +16,7 @@ import { ExternalDestination } from './external-destination';
 import { IngressGateway } from './ingress-gateway';
 import { IngressRateLimit, PLATFORM_HOST_REQUESTS_PER_SECOND } from './ingress-rate-limit';
 import { tierValues } from '../quotas/tier-table';
-import { egressTlsPorts, istioCharts } from './istio-charts';
+import { egressTlsPorts, istioCharts, istioPlatform } from './istio-charts';
 import { flagger } from './flagger';
 import { IstioInstallDocument } from './istio-install-document';
 import { JwtRequirement } from './jwt-requirement';
@@ -79,18 +79,21 @@ export class MeshAddOn implements PlatformAddOn {
     // (1) The control plane and gateways are Helm charts (see istio-charts.ts); the same configuration
     // as an IstioOperator per cluster profile, for istioctl.
     const istioctl = ctx.output.folder(ISTIOCTL_FOLDER, { synced: false, description: 'IstioOperator for istioctl install -f (not synced by Argo CD)', labels: platformLabels });
-    const documented = new Set<MeshProfile>();
+    // One document per profile and CNI platform (GKE and K3s keep CNI binaries elsewhere), as the charts get.
+    const documented = new Set<string>();
     const meshClusters = ctx.environment.clusters.filter((c) => this.charts.some((chart) => chart.name === 'istiod' && placementApplies(chart.placement, c)));
     for (const cluster of meshClusters) {
       const profile: MeshProfile = traitsOf(cluster).light ? 'edge' : 'full';
-      if (documented.has(profile)) continue;
-      documented.add(profile);
+      const platform = istioPlatform(cluster.cloud);
+      const variant = profile === 'edge' ? 'edge' : platform ?? '';
+      if (documented.has(variant)) continue;
+      documented.add(variant);
       const settings = resolveMeshSettings(ctx.environment, this.config, egressTlsPorts(ctx), profile);
-      const file = profile === 'full' ? 'istio-install' : `istio-install-${profile}`;
-      new IstioInstallDocument(istioctl.manifest(file), `IstioInstall-${profile}`, {
+      const suffix = variant ? `-${variant}` : '';
+      new IstioInstallDocument(istioctl.manifest(`istio-install${suffix}`), `IstioInstall${suffix}`, {
         mesh: settings,
-        name: `ceres-${ctx.environment.name}${profile === 'full' ? '' : `-${profile}`}`,
-        platform: profile === 'edge' ? 'k3s' : undefined,
+        name: `ceres-${ctx.environment.name}${suffix}`,
+        platform,
       });
     }
 

@@ -79,6 +79,14 @@ describe('the Istio control plane and gateways', () => {
     expect(one.files.has(`${ENV}/istioctl/istio-install-edge.yaml`)).toBe(false);
   });
 
+  it("documents a GKE Standard cluster for istioctl with GKE's CNI platform, as its charts get it", () => {
+    const gke = find(sites, 'IstioOperator', `ceres-${ENV}-gke`, 'istio-system');
+    expect(gke.spec.values.global.platform).toBe('gke');
+    expect(values(sites, GKE_STANDARD.name, 'istio-cni').global.platform).toBe('gke');
+    // EKS's document has no platform.
+    expect(find(sites, 'IstioOperator', `ceres-${ENV}`, 'istio-system').spec.values.global.platform).toBeUndefined();
+  });
+
   it('orders base → istiod → gateways by sync wave, all before mesh policies', () => {
     const [base, istiod, ingress, egress] = ['istio-base', 'istiod', 'istio-ingressgateway', 'istio-egressgateway'].map((c) => wave(helmApp(one, aws, c)));
     expect(base).toBe(SyncWave.operators);
