@@ -114,7 +114,18 @@ export interface HelmChart<V extends object = object> {
   readonly file?: string;
   /** The chart's values for a cluster: an interface per chart, with only the keys we set. */
   values(target: ChartTarget): V;
+  /**
+   * What an operator does by hand on a cluster before its root Application syncs, for this chart:
+   * secrets that must never be in git or Terraform state, facts that exist only after `terraform
+   * apply`. Each step is Markdown lines: a sentence, then a fenced block of commands. The GitOps
+   * add-on numbers the steps of the charts a cluster runs into its bootstrap README, in add-on order.
+   * @default no step
+   */
+  bootstrap?(target: ChartTarget): readonly BootstrapStep[];
 }
+
+/** One numbered step of a cluster's bootstrap README: Markdown lines, the first a sentence. */
+export type BootstrapStep = readonly string[];
 
 /**
  * A typed fact one add-on provides to others (EKS Blueprints' `@dependable`, but by type rather than

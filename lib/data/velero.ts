@@ -88,6 +88,27 @@ export function backupStorageLocation(store: BackupStore): VeleroBackupStorageLo
 
 export const velero: HelmChart<VeleroValues> = {
   name: 'velero',
+  bootstrap: ({ environment, cluster }) => {
+    const lines = [
+      `Create Velero's Kopia repository password (it encrypts every backup; Velero would otherwise use its built-in default) before Velero first starts, and keep a copy in the environment's secret store: backups cannot be restored without it.`,
+      '',
+      '   ```sh',
+      `   kubectl create namespace ${PlatformNamespaces.velero}`,
+      `   kubectl -n ${PlatformNamespaces.velero} create secret generic ${BootstrapFacts.veleroRepositorySecret} --from-literal=${BootstrapFacts.veleroRepositoryKey}="$(openssl rand -base64 32)"`,
+      '   ```',
+    ];
+    if (cluster.cloud === 'azure') {
+      lines.push(
+        '',
+        `   Azure Workload Identity needs the client id of Velero's identity, an output of the \`${environment.name}-azure\` stack:`,
+        '',
+        '   ```sh',
+        `   kubectl -n ${PlatformNamespaces.velero} create configmap ${BootstrapFacts.azureIdentityConfigMap} --from-literal=${BootstrapFacts.azureClientIdKey}="$(terraform -chdir=dist/terraform/${environment.name}-azure output -json ${BootstrapFacts.azureClientIdsOutput} | jq -r .velero)"`,
+        '   ```',
+      );
+    }
+    return [lines];
+  },
   chart: { repoURL: 'https://vmware-tanzu.github.io/helm-charts', chart: 'velero', version: '11.1.1' },
   namespace: PlatformNamespaces.velero,
   placement: BACKUP_CLUSTERS,

@@ -1,10 +1,7 @@
-import { HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { BootstrapStep, HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { TenantFolders } from '../core/capabilities';
 import { ManifestCheck } from '../core/checks';
-import { BootstrapFacts } from '../core/cloud';
-import { ALERT_RECEIVER_KEYS } from '../observability/alert-routing';
-import { KIALI_OIDC } from '../observability/kiali';
 import { ClusterConfig } from '../core/model';
 import { applicationName, Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -141,8 +138,8 @@ export class GitOpsAddOn implements PlatformAddOn {
       repoURL,
       targetRevision,
     });
-    const runs = (name: string) => ctx.catalog.charts.some((c) => c.name === name && placementApplies(c.placement, cluster));
-    const steps = bootstrapSteps(env.name, cluster, { velero: runs('velero'), sealedSecrets: runs('sealed-secrets'), alertmanager: runs('kube-prometheus-stack'), kiali: runs('kiali'), primary: env.clusters.find((c) => c.role === 'primary') });
+    // Argo CD's own step first, then each chart's the cluster runs (declared by the add-on that owns it).
+    const steps: BootstrapStep[] = [argoCdBootstrapStep(), ...ctx.catalog.charts.filter((c) => c !== argoCd && placementApplies(c.placement, cluster)).flatMap((c) => c.bootstrap?.(target) ?? [])];
     bootstrap.addFile('README.md', bootstrapReadme(output, cluster, toYamlDocument(argoCd.values(target)), steps));
   }
 }
@@ -167,77 +164,18 @@ function routedTo(d: DeliveredFolder, cluster: ClusterConfig, clusterCharts: rea
   return true;
 }
 
-/**
- * Facts that exist only once the cluster's Terraform stack is applied, or that must never be in git
- * or Terraform state, put in place before the root Application: the names come from the platform
- * model (lib/core/cloud.ts BootstrapFacts), which the charts' values read too.
- */
-function bootstrapSteps(env: string, cluster: ClusterConfig, runs: { velero: boolean; sealedSecrets: boolean; alertmanager: boolean; kiali: boolean; primary?: ClusterConfig }): string[][] {
-  const steps: string[][] = [
-    [
-      `Give Argo CD the secret of its OIDC client \`${ARGOCD_OIDC.clientID}\` in the \`${PLATFORM_REALM}\` Keycloak realm (sign-in; groups map to roles, the admin login is off):`,
-      '',
-      '   ```sh',
-      `   kubectl -n ${PlatformNamespaces.argocd} patch secret argocd-secret --type merge -p '{"stringData":{"${ARGOCD_OIDC.secretKey}":"'"$ARGOCD_OIDC_CLIENT_SECRET"'"}}'`,
-      '   ```',
-    ],
+/** Argo CD's OIDC client secret, before the root Application (sign-in; never in git). */
+function argoCdBootstrapStep(): BootstrapStep {
+  return [
+    `Give Argo CD the secret of its OIDC client \`${ARGOCD_OIDC.clientID}\` in the \`${PLATFORM_REALM}\` Keycloak realm (sign-in; groups map to roles, the admin login is off):`,
+    '',
+    '   ```sh',
+    `   kubectl -n ${PlatformNamespaces.argocd} patch secret argocd-secret --type merge -p '{"stringData":{"${ARGOCD_OIDC.secretKey}":"'"$ARGOCD_OIDC_CLIENT_SECRET"'"}}'`,
+    '   ```',
   ];
-  if (runs.velero) {
-    const lines = [
-      `Create Velero's Kopia repository password (it encrypts every backup; Velero would otherwise use its built-in default) before Velero first starts, and keep a copy in the environment's secret store: backups cannot be restored without it.`,
-      '',
-      '   ```sh',
-      `   kubectl create namespace ${PlatformNamespaces.velero}`,
-      `   kubectl -n ${PlatformNamespaces.velero} create secret generic ${BootstrapFacts.veleroRepositorySecret} --from-literal=${BootstrapFacts.veleroRepositoryKey}="$(openssl rand -base64 32)"`,
-      '   ```',
-    ];
-    if (cluster.cloud === 'azure') {
-      lines.push(
-        '',
-        `   Azure Workload Identity needs the client id of Velero's identity, an output of the \`${env}-azure\` stack:`,
-        '',
-        '   ```sh',
-        `   kubectl -n ${PlatformNamespaces.velero} create configmap ${BootstrapFacts.azureIdentityConfigMap} --from-literal=${BootstrapFacts.azureClientIdKey}="$(terraform -chdir=dist/terraform/${env}-azure output -json ${BootstrapFacts.azureClientIdsOutput} | jq -r .velero)"`,
-        '   ```',
-      );
-    }
-    steps.push(lines);
-  }
-  if (runs.alertmanager) {
-    steps.push([
-      'Give Alertmanager its receivers\' credentials (paging routing key, chat and tenant webhook URLs); it reads them as files, they never enter git:',
-      '',
-      '   ```sh',
-      `   kubectl create namespace ${PlatformNamespaces.monitoring}`,
-      `   kubectl -n ${PlatformNamespaces.monitoring} create secret generic ${BootstrapFacts.alertmanagerReceiversSecret} \\`,
-      ...Object.values(ALERT_RECEIVER_KEYS).map((k, i, all) => `     --from-literal=${k}="$${k.toUpperCase().replace(/-/g, '_')}"${i < all.length - 1 ? ' \\' : ''}`),
-      '   ```',
-    ]);
-  }
-  if (runs.kiali) {
-    steps.push([
-      `Give Kiali the secret of its OIDC client \`${KIALI_OIDC.clientId}\` in the \`${PLATFORM_REALM}\` realm (sign-in to the read-only mesh view):`,
-      '',
-      '   ```sh',
-      `   kubectl create namespace ${PlatformNamespaces.kiali}`,
-      `   kubectl -n ${PlatformNamespaces.kiali} create secret generic ${KIALI_OIDC.secret} --from-literal=${KIALI_OIDC.secretKey}="$KIALI_OIDC_CLIENT_SECRET"`,
-      '   ```',
-    ]);
-  }
-  if (runs.sealedSecrets && runs.primary && runs.primary !== cluster) {
-    steps.push([
-      `Give sealed-secrets the environment's sealing key (SealedSecrets in dist/${env}/ are sealed once for every cluster of the environment; key renewal is off, see docs/gitops.md): copy it from ${runs.primary.name} before the controller first starts.`,
-      '',
-      '   ```sh',
-      `   kubectl create namespace ${PlatformNamespaces.sealedSecrets}`,
-      `   kubectl --context ${runs.primary.name} -n ${PlatformNamespaces.sealedSecrets} get secret -l sealedsecrets.bitnami.com/sealed-secrets-key=active -o yaml | kubectl -n ${PlatformNamespaces.sealedSecrets} apply -f -`,
-      '   ```',
-    ]);
-  }
-  return steps;
 }
 
-function bootstrapReadme(output: EnvironmentOutput, cluster: ClusterConfig, argoValues: string, steps: readonly string[][]): string {
+function bootstrapReadme(output: EnvironmentOutput, cluster: ClusterConfig, argoValues: string, steps: readonly BootstrapStep[]): string {
   const env = output.name;
   const dir = `dist/${env}/clusters/${cluster.name}`;
   return [

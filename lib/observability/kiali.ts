@@ -1,5 +1,5 @@
 import { HelmChart } from '../core/addon';
-import { kubernetesOidc } from '../core/cloud';
+import { kubernetesOidc, PLATFORM_REALM } from '../core/cloud';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
 import { MonitoringEndpoints } from './monitoring-stack';
@@ -36,6 +36,16 @@ export const kiali: HelmChart<KialiValues> = {
   placement: { traits: ['nodeAgents', 'full'] },
   crdGroups: [],
   description: 'Mesh topology view (read-only, OIDC sign-in)',
+  bootstrap: () => [
+    [
+      `Give Kiali the secret of its OIDC client \`${KIALI_OIDC.clientId}\` in the \`${PLATFORM_REALM}\` realm (sign-in to the read-only mesh view):`,
+      '',
+      '   ```sh',
+      `   kubectl create namespace ${PlatformNamespaces.kiali}`,
+      `   kubectl -n ${PlatformNamespaces.kiali} create secret generic ${KIALI_OIDC.secret} --from-literal=${KIALI_OIDC.secretKey}="$KIALI_OIDC_CLIENT_SECRET"`,
+      '   ```',
+    ],
+  ],
   values: ({ platform, environment }) => {
     const oidc = kubernetesOidc(platform);
     return {

@@ -1,5 +1,5 @@
 import { BootstrapFacts } from '../core/cloud';
-import { alertmanagerConfig } from './alert-routing';
+import { ALERT_RECEIVER_KEYS, alertmanagerConfig } from './alert-routing';
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
@@ -53,6 +53,17 @@ export interface KubePrometheusStackValues {
 
 export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
   name: 'kube-prometheus-stack',
+  bootstrap: () => [
+    [
+      "Give Alertmanager its receivers' credentials (paging routing key, chat and tenant webhook URLs); it reads them as files, they never enter git:",
+      '',
+      '   ```sh',
+      `   kubectl create namespace ${PlatformNamespaces.monitoring}`,
+      `   kubectl -n ${PlatformNamespaces.monitoring} create secret generic ${BootstrapFacts.alertmanagerReceiversSecret} \\`,
+      ...Object.values(ALERT_RECEIVER_KEYS).map((k, i, all) => `     --from-literal=${k}="$${k.toUpperCase().replace(/-/g, '_')}"${i < all.length - 1 ? ' \\' : ''}`),
+      '   ```',
+    ],
+  ],
   releaseName: PROMETHEUS_RELEASE,
   chart: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.3.0' },
   kubeVersion: '>=1.25.0-0',

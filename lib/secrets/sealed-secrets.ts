@@ -21,6 +21,21 @@ export interface SealedSecretsValues {
 
 /** The Sealed Secrets controller at the release imports/ was generated from (0.36.6, chart 2.18.5). */
 export const sealedSecrets: HelmChart<SealedSecretsValues> = {
+  // One sealing key per environment: every other cluster copies the primary's before its controller starts.
+  bootstrap: ({ environment, cluster }) => {
+    const primary = environment.clusters.find((c) => c.role === 'primary');
+    if (!primary || primary === cluster) return [];
+    return [
+      [
+        `Give sealed-secrets the environment's sealing key (SealedSecrets in dist/${environment.name}/ are sealed once for every cluster of the environment; key renewal is off, see docs/gitops.md): copy it from ${primary.name} before the controller first starts.`,
+        '',
+        '   ```sh',
+        `   kubectl create namespace ${PlatformNamespaces.sealedSecrets}`,
+        `   kubectl --context ${primary.name} -n ${PlatformNamespaces.sealedSecrets} get secret -l sealedsecrets.bitnami.com/sealed-secrets-key=active -o yaml | kubectl -n ${PlatformNamespaces.sealedSecrets} apply -f -`,
+        '   ```',
+      ],
+    ];
+  },
   name: 'sealed-secrets',
   chart: { repoURL: 'https://bitnami-labs.github.io/sealed-secrets', chart: 'sealed-secrets', version: '2.18.5' },
   kubeVersion: '>=1.16.0-0',

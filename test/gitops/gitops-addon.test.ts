@@ -3,7 +3,7 @@ import { SyncWave } from '../../lib/core/argocd';
 import { RenderedObject } from '../../lib/core/checks';
 import { composePlatform } from '../../lib/core/composition';
 import { applicationName } from '../../lib/core/names';
-import { traitsOf } from '../../lib/core/topology';
+import { placementApplies, traitsOf } from '../../lib/core/topology';
 import { APPLICATION_HEALTH_LUA } from '../../lib/argocd/application-health';
 import { carriesProtection, statefulProtectionCheck, statefulReason } from '../../lib/argocd/stateful-protection-check';
 import { FIXTURE_SERVICES, FixtureClusters, fixturePlatform, kindIs, LooseObject, renderAddOns, TENANT_PER_TIER, yamlFiles } from '../support/harness';
@@ -201,6 +201,28 @@ describe('app of apps', () => {
 
   it('matches the reviewed app of apps and bootstrap of the EKS cluster', () => {
     expect(yamlFiles(out, new RegExp(`^${ENV}/clusters/${FixtureClusters.aws.name}/(argocd/(applications|projects)\\.yaml|bootstrap/)`))).toMatchSnapshot();
+  });
+});
+
+describe('bootstrap README', () => {
+  const readme = (cluster: string) => out.files.get(`${ENV}/clusters/${cluster}/bootstrap/README.md`)!;
+  const steps = (cluster: string) => readme(cluster).split('\n').filter((l) => /^\d+\. /.test(l));
+
+  it("numbers each chart's steps where the cluster runs the chart, in add-on order, Argo CD's first", () => {
+    // Every chart's step, for the clusters its placement admits, and nowhere else.
+    for (const cluster of platform.environments[0].clusters) {
+      const target = { platform, environment: platform.environments[0], cluster, backups: TENANT_PER_TIER.backups, services: FIXTURE_SERVICES };
+      const expected = PLATFORM_CHARTS.filter((c) => c.name !== 'argo-cd' && placementApplies(c.placement, cluster)).flatMap((c) => c.bootstrap?.(target) ?? []).map((step) => step[0]);
+      const listed = steps(cluster.name).map((l) => l.replace(/^\d+\. /, ''));
+      // 1. install Argo CD, 2. its OIDC secret, then the charts' steps, then the root Application.
+      expect(listed.slice(2, 2 + expected.length)).toEqual(expected);
+      expect(listed[1]).toMatch(/^Give Argo CD the secret of its OIDC client/);
+      expect(listed[listed.length - 1]).toMatch(/^Apply the root Application once/);
+      expect(listed).toHaveLength(expected.length + 3);
+    }
+    // The EKS cluster runs Velero (its repository password) and the monitoring stack; the edge site neither.
+    expect(readme(FixtureClusters.aws.name)).toContain('create secret generic velero-repo-credentials');
+    expect(readme(FixtureClusters.edge.name)).not.toContain('velero');
   });
 });
 
