@@ -1,8 +1,10 @@
-import { HelmChart, NamespaceDeclaration, PlatformAddOn } from '../core/addon';
+import { HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { resources, Resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../core/pod-security';
 import { traitsOf } from '../core/topology';
-import { PROMETHEUS_SELECTOR_LABELS } from '../observability';
+import { Labels } from '../core/names';
+import { PlatformNamespaces } from '../core/namespaces';
+import { AlertGroup, PROMETHEUS_SELECTOR_LABELS, PrometheusAlertRules, runbookBase } from '../observability';
 
 /** Where the operator and its scan jobs run (scan jobs stay in this namespace, never in tenants'). */
 export const TRIVY_NAMESPACE = 'trivy-system';
@@ -82,6 +84,49 @@ export const trivyOperator: HelmChart<TrivyOperatorValues> = {
   },
 };
 
+/** The environment-wide folder of the scan alerts (synced where the operator and Prometheus both run). */
+export const SECURITY_REPORTS_FOLDER = 'security-reports';
+
+/**
+ * Alerts on what the operator reports (its metrics, pkg/metrics/collector.go of trivy-operator
+ * 0.32): a critical vulnerability or an exposed secret in a running image, and CIS controls that
+ * started failing. Managed control planes fail some CIS controls by design (they are the cloud's),
+ * so the benchmark alerts on new failures rather than on any.
+ */
+export function securityReportAlerts(): AlertGroup[] {
+  return [
+    {
+      name: 'ceres-security-reports',
+      alerts: [
+        {
+          name: 'CriticalImageVulnerability',
+          severity: 'warning',
+          expr: 'sum by (namespace, resource_kind, resource_name, image_repository, image_tag) (trivy_image_vulnerabilities{severity="Critical"}) > 0',
+          for: '1h',
+          summary: 'Critical vulnerabilities in {{ $labels.image_repository }}:{{ $labels.image_tag }}',
+          description: '{{ $value }} critical vulnerabilities in the image of {{ $labels.resource_kind }} {{ $labels.namespace }}/{{ $labels.resource_name }}: kubectl -n {{ $labels.namespace }} get vulnerabilityreports -o wide.',
+        },
+        {
+          name: 'ExposedSecretInImage',
+          severity: 'critical',
+          expr: 'sum by (namespace, resource_kind, resource_name, image_repository, image_tag) (trivy_image_exposedsecrets) > 0',
+          for: '15m',
+          summary: 'A secret is baked into {{ $labels.image_repository }}:{{ $labels.image_tag }}',
+          description: '{{ $value }} secrets found in the image of {{ $labels.resource_kind }} {{ $labels.namespace }}/{{ $labels.resource_name }}: rotate them, then rebuild the image without them.',
+        },
+        {
+          name: 'CisBenchmarkRegressed',
+          severity: 'warning',
+          expr: 'sum by (title) (trivy_cluster_compliance{status="Fail"}) > max_over_time(sum by (title) (trivy_cluster_compliance{status="Fail"})[1d:1h] offset 1d)',
+          for: '2h',
+          summary: 'More CIS controls fail than a day ago ({{ $labels.title }})',
+          description: '{{ $value }} controls of {{ $labels.title }} fail now: kubectl get clustercompliancereport k8s-cis-1.23 -o yaml lists them.',
+        },
+      ],
+    },
+  ];
+}
+
 /** Vulnerability scanning and compliance reports (the Trivy operator). */
 export class TrivyOperatorAddOn implements PlatformAddOn {
   public readonly name = 'trivy-operator';
@@ -94,4 +139,21 @@ export class TrivyOperatorAddOn implements PlatformAddOn {
       thirdPartyImages: true,
     },
   ];
+
+  public deploy(ctx: PlatformContext): void {
+    // Where the operator runs and a Prometheus reads its metrics (the CRD routing keeps it off clusters without one).
+    const folder = ctx.output.folder(SECURITY_REPORTS_FOLDER, {
+      description: 'Alerts on image vulnerabilities, exposed secrets and the CIS benchmark (Trivy operator)',
+      syncWave: SyncWave.observability,
+      placement: trivyOperator.placement,
+      labels: { [Labels.costCenter]: 'platform' },
+    });
+    const namespace = PlatformNamespaces.monitoring;
+    new PrometheusAlertRules(folder.manifest('alerts', { namespace }), 'alerts', {
+      name: 'ceres-security-reports',
+      namespace,
+      groups: securityReportAlerts(),
+      runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
+    });
+  }
 }

@@ -48,7 +48,7 @@ describe('app of apps', () => {
       const apps = childApps(cluster);
       const folders = apps.map((a) => folderOf(a));
       expect(folders).toContain(`clusters/${cluster}/platform-namespaces`);
-      for (const f of ['argocd', 'bootstrap', 'reports']) expect(folders.some((x) => x.endsWith(f))).toBe(false);
+      for (const f of ['argocd', 'bootstrap', 'reports']) expect(folders.some((x) => x === f || x.endsWith(`/${f}`))).toBe(false);
       // Every folder the cluster receives (other than its app of apps) is synced by exactly one Application.
       for (const f of synced) if (!f.endsWith('/argocd')) expect(folders.filter((x) => x === f)).toHaveLength(1);
       for (const f of folders) expect(synced).toContain(f);
