@@ -117,6 +117,23 @@ export function aksRotationPoolName(pool: string): string {
   return `${pool.slice(0, 9)}tmp`;
 }
 
+/** The CSI driver of each cloud's default block volumes (EBS, Azure Disk, GCE PD); K3s uses local-path, which has none. */
+export const CSI_DISK_DRIVERS: Readonly<Record<Cloud, string | undefined>> = {
+  aws: 'ebs.csi.aws.com',
+  azure: 'disk.csi.azure.com',
+  gcp: 'pd.csi.storage.gke.io',
+  edge: undefined,
+};
+
+/**
+ * The CSI driver whose snapshots back up a cluster's volumes, where the cluster has the snapshot API
+ * (profile trait `provides.volumeSnapshots`, or the snapshot controller EKS gets from Terraform) and
+ * its disks are CSI volumes; undefined elsewhere (then Velero's file-system backup does it).
+ */
+export function csiSnapshotDriver(cluster: ClusterConfig): string | undefined {
+  return traitsOf(cluster).provides.volumeSnapshots ? CSI_DISK_DRIVERS[cluster.cloud] : undefined;
+}
+
 /** GCP region prefixes with a GCS multi-region for backups (`gcsMultiRegion`). */
 export const GCS_MULTI_REGIONS: Readonly<Record<string, string>> = { 'europe-': 'EU', 'us-': 'US', 'asia-': 'ASIA' };
 

@@ -1,11 +1,20 @@
+import { ApiObject } from 'cdk8s';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
-import { SyncWave } from '../core/argocd';
+import { argoAnnotations, SyncWave } from '../core/argocd';
+import { csiSnapshotDriver } from '../core/cloud';
+import { placementApplies, traitsOf } from '../core/topology';
 import { Labels, tenantNames } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { BackupSchedule } from './backup-schedule';
 import { velero } from './velero';
 
-/** Velero, and every CeresBackup as a Velero Schedule in the `backups` folder. */
+/** The VolumeSnapshotClass Velero's CSI snapshots use on every cluster that takes them. */
+export const VELERO_SNAPSHOT_CLASS = 'ceres-velero';
+
+/**
+ * Velero, every CeresBackup as a Velero Schedule in the `backups` folder, and per cluster with the
+ * snapshot API the VolumeSnapshotClass its CSI snapshots use.
+ */
 export class BackupsAddOn implements PlatformAddOn {
   public readonly name = 'backups';
   public readonly charts = [velero];
@@ -23,5 +32,23 @@ export class BackupsAddOn implements PlatformAddOn {
     });
     const chart = folder.manifest('schedules');
     for (const spec of ctx.backups) new BackupSchedule(chart, spec.name, { spec, existingNamespaces: existing });
+    // The class Velero snapshots volumes with (it selects by this label, one per driver). Deleted with
+    // the snapshot: the data mover has copied it into the backup store by then.
+    for (const cluster of ctx.environment.clusters.filter((c) => placementApplies(velero.placement, c) && traitsOf(c).nodeAgents)) {
+      const driver = csiSnapshotDriver(cluster);
+      if (!driver) continue;
+      const snapshots = ctx.output.clusterFolder(cluster, 'backup-snapshots', {
+        description: `The VolumeSnapshotClass Velero takes CSI snapshots of ${cluster.name}'s volumes with (${driver})`,
+        labels: { [Labels.costCenter]: 'platform' },
+        syncWave: SyncWave.data,
+      });
+      new ApiObject(snapshots.manifest('volume-snapshot-class'), 'VeleroSnapshots', {
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshotClass',
+        metadata: { name: VELERO_SNAPSHOT_CLASS, labels: { 'velero.io/csi-volumesnapshot-class': 'true' }, annotations: argoAnnotations({ wave: SyncWave.data }) },
+        driver,
+        deletionPolicy: 'Delete',
+      });
+    }
   }
 }

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';
+import { CSI_DISK_DRIVERS } from '../core/cloud';
 import { ClusterConfig } from '../core/model';
 import { Labels } from '../core/names';
 import { traitsOf } from '../core/topology';
@@ -43,7 +44,7 @@ export class StorageAddOn implements PlatformAddOn {
         apiVersion: 'snapshot.storage.k8s.io/v1',
         kind: 'VolumeSnapshotClass',
         metadata: { name: 'ceres-ebs', annotations: { ...annotations, 'snapshot.storage.kubernetes.io/is-default-class': 'true' } },
-        driver: 'ebs.csi.aws.com',
+        driver: CSI_DISK_DRIVERS.aws,
         deletionPolicy: 'Retain',
       });
     }

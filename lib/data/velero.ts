@@ -1,5 +1,5 @@
 import { HelmChart } from '../core/addon';
-import { BackupStore, backupStore, BootstrapFacts, VELERO_SERVICE_ACCOUNT } from '../core/cloud';
+import { BackupStore, backupStore, BootstrapFacts, csiSnapshotDriver, VELERO_SERVICE_ACCOUNT } from '../core/cloud';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../core/pod-security';
 import { BACKUP_CLUSTERS, traitsOf } from '../core/topology';
@@ -34,8 +34,19 @@ export interface VeleroValues {
   readonly configuration: {
     readonly backupStorageLocation: readonly VeleroBackupStorageLocation[];
     readonly volumeSnapshotLocation: readonly unknown[];
-    /** Volumes go through the node agent (file system backup) where node agents are admitted. */
+    /**
+     * Volumes go through the node agent's file system backup by default only where CSI snapshots
+     * cannot take them (no snapshot API); elsewhere they are CSI snapshots whose data moves to the store.
+     */
     readonly defaultVolumesToFsBackup: boolean;
+    /** `EnableCSI` where volumes are backed up by CSI snapshots (Velero's built-in CSI support, 1.14+). */
+    readonly features?: 'EnableCSI';
+    /**
+     * CSI snapshots are copied into the backup store by the node agent's data mover, then deleted:
+     * the backup leaves the cloud's snapshot store (same account, same region) for the encrypted,
+     * replicated bucket.
+     */
+    readonly defaultSnapshotMoveData?: boolean;
     /** Kopia encrypts backup data with AES-256-GCM, keyed by the repository password (see bootstrap). */
     readonly uploaderType: 'kopia';
     readonly extraEnvVars: readonly unknown[];
@@ -118,6 +129,8 @@ export const velero: HelmChart<VeleroValues> = {
     const store = backupStore(platform, environment, cluster);
     if (!store) throw new Error(`velero: cluster ${cluster.name} has no backup store`);
     const nodeAgents = traitsOf(cluster).nodeAgents;
+    // The data mover runs in the node agent: CSI snapshots only where node agents run.
+    const csi = nodeAgents && csiSnapshotDriver(cluster) !== undefined;
     const azure = store.cloud === 'azure';
     return {
       image: { repository: 'velero/velero', tag: 'v1.17.0' },
@@ -134,7 +147,9 @@ export const velero: HelmChart<VeleroValues> = {
       configuration: {
         backupStorageLocation: [backupStorageLocation(store)],
         volumeSnapshotLocation: [],
-        defaultVolumesToFsBackup: nodeAgents,
+        // CSI snapshots moved into the store where the cluster has them; the node agent (data mover, or file system backup) either way.
+        defaultVolumesToFsBackup: nodeAgents && !csi,
+        ...(csi ? { features: 'EnableCSI' as const, defaultSnapshotMoveData: true } : {}),
         uploaderType: 'kopia',
         // Azure Workload Identity: the client id of Velero's identity exists only after
         // `terraform apply`; bootstrap copies the stack output into this ConfigMap.

@@ -1,4 +1,5 @@
-import { BackupsAddOn, expandNamespaces, retentionTtl, VELERO_LOCATION } from '../../lib/data';
+import { BackupsAddOn, expandNamespaces, retentionTtl, VELERO_LOCATION, VELERO_SNAPSHOT_CLASS } from '../../lib/data';
+import { CSI_DISK_DRIVERS, csiSnapshotDriver } from '../../lib/core/cloud';
 import { tenantNames } from '../../lib/core/names';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { appliedBy, baseAddOns, EMPTY_INPUT, find, fixtureBackup, FixtureClusters, fixturePlatform, fixtureTenant, helmApp, helmValues, ofKind, renderAddOns, yamlFiles, yamlOf } from '../support/harness';
@@ -67,6 +68,23 @@ describe('Velero', () => {
 });
 
 describe('the YAML', () => {
+  it('backs volumes up by CSI snapshots moved into the store where the cluster has the snapshot API, with a class Velero selects', () => {
+    for (const cluster of [FixtureClusters.aws, FixtureClusters.azure]) {
+      const values = helmValues(out, cluster.name, 'velero');
+      expect(values.configuration).toMatchObject({ features: 'EnableCSI', defaultSnapshotMoveData: true, defaultVolumesToFsBackup: false });
+      // The node agent runs the data mover.
+      expect(values.deployNodeAgent).toBe(true);
+      const classes = appliedBy(out, cluster.name).filter((o) => o.manifest.kind === 'VolumeSnapshotClass' && o.manifest.metadata.labels?.['velero.io/csi-volumesnapshot-class'] === 'true');
+      expect(classes.map((c) => c.manifest.driver)).toEqual([CSI_DISK_DRIVERS[cluster.cloud]]);
+      expect(classes[0].manifest.metadata.name).toBe(VELERO_SNAPSHOT_CLASS);
+      // Transient: the data mover has copied the snapshot into the backup store when Velero deletes it.
+      expect(classes[0].manifest.deletionPolicy).toBe('Delete');
+    }
+    // Without the snapshot API the volumes go through the node agent's file system backup.
+    const k3s = { ...FixtureClusters.aws, name: 'no-snapshots', profile: 'k3s' as const };
+    expect(csiSnapshotDriver(k3s)).toBeUndefined();
+  });
+
   it('matches the reviewed schedules and the Velero Application of the EKS cluster', () => {
     expect(yamlFiles(out, new RegExp(`^${ENV}/backups/`))).toMatchSnapshot();
     expect(yamlOf([helmApp(out, FixtureClusters.aws.name, 'velero')])).toMatchSnapshot();
