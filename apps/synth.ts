@@ -7,8 +7,7 @@ import { join, resolve } from 'node:path';
 import { APPROVALS_FILE } from '../lib/core/input/approvals';
 import { compareTree, readTree } from '../lib/core/tree';
 import { writeTreeAtomically } from '../lib/core/writer';
-import { diffDist } from '../lib/review/manifest-diff';
-import { formatSummary, reviewDiff, reviewToJson } from '../lib/review/review';
+import { diffDist, formatSummary, reviewDiff, reviewToJson } from '../lib/review';
 import { Command, CommandContext, EXIT, Io, processIo, runCli } from './cli';
 import { inEnvironments, synthesize } from './synthesize';
 

@@ -19,7 +19,7 @@ export interface KubeManifest {
   readonly apiVersion: string;
   readonly kind: string;
   readonly metadata: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
-  readonly [key: string]: any;
+  readonly [key: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the rest of a manifest is kind-specific; checks read it field by field
 }
 
 /** The objects of an environment as each cluster receives them. */

@@ -1,10 +1,10 @@
-import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening/admission-policies';
+import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
 import { DATA_HOME, placementApplies } from '../core/topology';
 import { SyncWave } from '../core/argocd';
-import { kubePrometheusStack } from '../observability/kube-prometheus-stack';
+import { kubePrometheusStack } from '../observability';
 
 /** The CloudNativePG operator chart values we set (https://cloudnative-pg.github.io/charts). */
 export interface CloudNativePgValues {

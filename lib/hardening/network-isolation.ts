@@ -3,8 +3,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
-import { TEMPO_PODS } from '../observability/flows';
-import { TracingBackend } from '../observability/monitoring-stack';
+import { TEMPO_PODS, TracingBackend } from '../observability';
 
 /** Who is at the other end of an allowed connection. */
 export type NetworkPeer =

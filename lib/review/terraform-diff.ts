@@ -74,7 +74,7 @@ export interface TerraformObject {
 
 /** The resources, data sources and settings (backend, providers, variables, outputs) of one stack. */
 export function terraformObjects(json: string): TerraformObject[] {
-  let doc: Record<string, any>;
+  let doc: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed Terraform JSON, read field by field
   try {
     doc = JSON.parse(json);
   } catch {

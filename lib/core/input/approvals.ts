@@ -106,7 +106,7 @@ export function parseApprovals(file: InputFile | undefined): ApprovedDeletion[] 
       issues.push({ file: file.path, document: index, message: `expected a ${APPROVALS_KIND} mapping with apiVersion, kind, metadata and spec` });
       continue;
     }
-    const body = doc.toJS() as Record<string, any>;
+    const body = doc.toJS() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML, validated against the schema below
     const object = typeof body.kind === 'string' && typeof body.metadata?.name === 'string' ? `${body.kind}/${body.metadata.name}` : undefined;
     const at = (i: SchemaIssue): InputIssue => ({ file: file.path, document: index, object, path: i.path, message: i.message });
     if ((INPUT_KINDS as readonly string[]).includes(body.kind)) {

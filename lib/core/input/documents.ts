@@ -183,7 +183,7 @@ interface ParsedDoc {
   readonly document: number;
   readonly kind: InputKind;
   readonly name: string;
-  readonly body: Record<string, any>;
+  readonly body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML, validated against the kind's schema
 }
 
 /**
@@ -256,7 +256,7 @@ function parseFile(file: InputFile, issues: InputIssue[], maybe: MaybeDeclared):
       issues.push({ file: file.path, document: index, message: 'expected a mapping with apiVersion, kind, metadata and spec' });
       continue;
     }
-    const body = doc.toJS({ maxAliasCount: 100 }) as Record<string, any>;
+    const body = doc.toJS({ maxAliasCount: 100 }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML, validated against the kind's schema
     const name = typeof body.metadata?.name === 'string' ? body.metadata.name : undefined;
     const kind = body.kind;
     const object = typeof kind === 'string' && name ? `${kind}/${name}` : undefined;
