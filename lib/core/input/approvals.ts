@@ -76,6 +76,7 @@ export const APPROVALS_DOCUMENT: ObjectSchema = {
 export interface ApprovedDeletion {
   /** The pattern as written. */
   readonly object: string;
+  /** Why deleting the object is safe, for the reviewer (10 to 500 characters). */
   readonly reason: string;
   /** Where it is written. */
   readonly source: { readonly file: string; readonly document: number; readonly index: number };

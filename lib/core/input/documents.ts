@@ -35,6 +35,7 @@ export type InputKind = (typeof INPUT_KINDS)[number];
 
 /** One input file: its path relative to the project root, and its text. */
 export interface InputFile {
+  /** Path relative to the project root (`apps/platform/tenants/acme.yaml`), as messages show it. */
   readonly path: string;
   /** The text, or only its beginning when `size` says the file is larger than {@link MAX_INPUT_FILE_BYTES}. */
   readonly content: string;
