@@ -8,8 +8,11 @@ import { kubePrometheusStack } from '../observability';
 
 /** The CloudNativePG operator chart values we set (https://cloudnative-pg.github.io/charts). */
 export interface CloudNativePgValues {
+  /** Install the CloudNativePG CRDs with the chart. */
   readonly crds: { readonly create: boolean };
+  /** Operator replicas: 2 in HA environments, else 1. */
   readonly replicaCount: number;
+  /** The operator's ServiceAccount, the one the admission policy reserving `cnpg.io/podRole` exempts. */
   readonly serviceAccount: { readonly create: boolean; readonly name: string };
   /** The chart ships none; the platform's admission policy requires requests and limits. */
   readonly resources: Resources;
