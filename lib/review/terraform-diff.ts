@@ -69,6 +69,7 @@ export interface TerraformObject {
   readonly type: string;
   /** Resource name; '' for the settings. */
   readonly name: string;
+  /** The object's JSON body (a resource's attributes, or the stack's settings), compared between versions. */
   readonly value: unknown;
 }
 
