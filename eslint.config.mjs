@@ -49,4 +49,7 @@ export default defineConfig(
   // Dependency rules (docs/architecture.md): domains meet through lib/<domain>/index.ts, lib/core imports
   // no domain, lib/ imports no app. Tests are white-box and exempt.
   { files: ['lib/**', 'apps/**', 'bench/**', 'scripts/**', 'bin/**'], rules: { 'ceres/domain-boundaries': 'error' } },
+
+  // Members of exported interfaces carry a doc comment.
+  { files: ['lib/**/*.ts'], rules: { 'ceres/documented-props': 'error' } },
 );

@@ -5,6 +5,7 @@
 //   - lib/core is the kernel: its modules are all public (lib/core/<module> may be imported from
 //     anywhere), and lib/core imports no domain.
 //   - lib/ imports nothing from apps/, bench/, scripts/ or test/.
+//   - Inside lib/<domain>/, files import each other, never their own index (a load cycle).
 //
 // Paths are resolved, so `../mesh/mesh-config`, `../../mesh/mesh-config` and
 // `../../lib/mesh/mesh-config` are the same import. Only relative specifiers are checked (packages
@@ -31,13 +32,16 @@ function stripExtension(name) {
 export default {
   meta: {
     type: 'problem',
-    docs: { description: 'Domains meet through lib/<domain>/index.ts; lib/core imports no domain; lib/ imports no app, test or script.' },
+    docs: {
+      description: 'Domains meet through lib/<domain>/index.ts and never import their own; lib/core imports no domain; lib/ imports no app, test or script.',
+    },
     schema: [],
     messages: {
       internal:
         "'{{spec}}' reaches into lib/{{target}}/{{module}}: outside lib/{{target}}/, import from its index ('{{index}}') and export the name there if it is missing.",
       coreImportsDomain: "'{{spec}}': lib/core is the kernel every domain builds on and imports no domain (lib/{{target}}).",
       libImportsOutside: "'{{spec}}': lib/ imports nothing from {{target}}/.",
+      ownIndex: "'{{spec}}' is lib/{{target}}'s own index: inside the domain, import the module that defines the name (the index imports this file).",
     },
   },
   create(context) {
@@ -56,13 +60,16 @@ export default {
       }
       if (target[0] !== 'lib' || target.length < 2) return;
       const toDomain = target[1];
-      if (toDomain === fromDomain) return;
+      const module = stripExtension(target.slice(2).join('/'));
+      if (toDomain === fromDomain) {
+        if (module === '' || module === 'index') context.report({ node, messageId: 'ownIndex', data: { spec, target: toDomain } });
+        return;
+      }
       if (fromDomain === 'core') {
         context.report({ node, messageId: 'coreImportsDomain', data: { spec, target: toDomain } });
         return;
       }
       if (toDomain === 'core') return;
-      const module = stripExtension(target.slice(2).join('/'));
       if (module === '' || module === 'index') return;
       let index = relative(dirname(context.filename), resolve(ROOT, 'lib', toDomain))
         .split(sep)
