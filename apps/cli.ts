@@ -11,8 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, InputIssue, SynthError } from '../lib/core/errors';
 import { suggest } from '../lib/core/input/schema';
-import { GitError } from '../lib/review/git';
-import { PLAIN, Style } from '../lib/review/style';
+import { GitError, PLAIN, Style } from '../lib/review';
 import { platform } from './platform/platform';
 import { PROJECT_ROOT } from './synthesize';
 

@@ -7,9 +7,7 @@
 import { join, resolve } from 'node:path';
 import { APPROVALS_FILE } from '../lib/core/input/approvals';
 import { compareTree, readTree } from '../lib/core/tree';
-import { findBase, GitError, readTreeAtRevision } from '../lib/review/git';
-import { diffDist } from '../lib/review/manifest-diff';
-import { formatReview, formatSummary, reviewDiff, reviewToJson } from '../lib/review/review';
+import { diffDist, findBase, formatReview, formatSummary, GitError, readTreeAtRevision, reviewDiff, reviewToJson } from '../lib/review';
 import { Command, EXIT, Io, processIo, runCli, UsageError } from './cli';
 import { INPUT_OPTIONS, synthesisOptions } from './synth';
 import { inEnvironments, synthesize } from './synthesize';

@@ -8,8 +8,7 @@ import { APPROVALS_FILE } from '../lib/core/input/approvals';
 import { RenderCache } from '../lib/core/render-cache';
 import { compareTree, readTree } from '../lib/core/tree';
 import { writeTreeAtomically } from '../lib/core/writer';
-import { diffDist } from '../lib/review/manifest-diff';
-import { formatSummary, reviewDiff, reviewToJson } from '../lib/review/review';
+import { diffDist, formatSummary, reviewDiff, reviewToJson } from '../lib/review';
 import { Command, CommandContext, EXIT, Io, processIo, runCli } from './cli';
 import { inEnvironments, synthesize, SynthesisResult } from './synthesize';
 

@@ -27,7 +27,7 @@ for (const file of ['README.md', 'docs/gitops.md']) {
 }
 
 // The tier tables (between <!-- tier-table:begin --> and <!-- tier-table:end -->).
-import { tierTableMarkdown } from '../lib/quotas/tier-docs';
+import { tierTableMarkdown } from '../lib/quotas';
 for (const file of ['README.md', 'docs/tenants.md']) {
   const path = join(root, file);
   const doc = readFileSync(path, 'utf8');

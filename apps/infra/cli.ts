@@ -4,7 +4,7 @@
  * `cdktf.out/`. Day-to-day use goes through `npm run synth` and `dist/terraform/`.
  */
 import { platform } from '../platform/platform';
-import { createInfraApp } from '../../lib/infra/infra-app';
+import { createInfraApp } from '../../lib/infra';
 import { defaultTenantInput } from './main';
 
 const { app } = createInfraApp(platform, defaultTenantInput(), process.env.CDKTF_OUTDIR ?? 'cdktf.out');

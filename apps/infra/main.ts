@@ -1,6 +1,6 @@
 import type { PlatformConfig } from '../../lib/core/model';
-import type { InfraInput } from '../../lib/infra/facts';
-import { renderStacks } from '../../lib/infra/infra-app';
+import type { InfraInput } from '../../lib/infra';
+import { renderStacks } from '../../lib/infra';
 
 /**
  * The Terraform part of the synthesizer: one stack per environment and cloud (edge sites get none),

@@ -1,4 +1,4 @@
-import { StorageAddOn } from '../../lib/data/storage';
+import { BackupsAddOn, DatabasesAddOn, StorageAddOn } from '../../lib/data';
 import { PlatformAddOn, PlatformCatalog } from '../../lib/core/addon';
 import { ComposedPlatform, composePlatform, deployAddOns } from '../../lib/core/composition';
 import { TenantInput } from '../../lib/core/input/types';
@@ -8,7 +8,6 @@ import { renderEnvironment, RenderedEnvironment } from '../../lib/core/render';
 import { ServiceCatalog } from '../../lib/core/services';
 import { CertificatesAddOn } from '../../lib/certificates';
 import { CostAddOn } from '../../lib/cost';
-import { BackupsAddOn, DatabasesAddOn } from '../../lib/data';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { FalcoAddOn, PlatformGuardrailsAddOn, TrivyOperatorAddOn } from '../../lib/hardening';
 import { MeshAddOn } from '../../lib/mesh';

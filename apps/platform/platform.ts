@@ -1,9 +1,9 @@
 import { PlatformConfig } from '../../lib/core/model';
 
 /**
- * The default CERES platform description (see ../shared/CERES-DESIGN.md, "Topology"): AWS eu-west-1 is
- * primary, Azure westeurope secondary, GCP europe-west1 tertiary; prod also has an on-premises K3s
- * edge site. Dev and staging are smaller copies. Edit this file to describe your own platform.
+ * The default CERES platform description: AWS eu-west-1 is primary, Azure westeurope secondary, GCP
+ * europe-west1 tertiary; prod also has an on-premises K3s edge site. Dev and staging are smaller
+ * copies. Edit this file to describe your own platform (docs/architecture.md shows what reads it).
  */
 export const platform: PlatformConfig = {
   name: 'ceres',

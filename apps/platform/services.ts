@@ -2,9 +2,9 @@ import { PlatformNamespaces } from '../../lib/core/namespaces';
 import { ServiceCatalog } from '../../lib/core/services';
 
 /**
- * The platform's own services (see ../shared/CERES-DESIGN.md): the core `api-server` (3-20 replicas
- * at 70% CPU, 500m/512Mi requests, 2000m/1Gi limits; its rollouts owned by Flagger), the design's
- * `api` example (90% to v1, 10% to v2, prefix /api/v1) and the `web` front end calling it.
+ * The platform's own services (the catalog docs/mesh.md describes): the core `api-server` (3-20
+ * replicas at 70% CPU, 500m/512Mi requests, 2000m/1Gi limits; its rollouts owned by Flagger), an `api`
+ * example of a weighted split (90% to v1, 10% to v2, prefix /api/v1) and the `web` front end calling it.
  */
 export const serviceCatalog: ServiceCatalog = {
   services: [

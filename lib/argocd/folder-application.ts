@@ -6,10 +6,15 @@ import { IN_CLUSTER } from '../core/topology';
 
 /** A field a controller owns, left out of Argo CD's diff (`spec.ignoreDifferences`). */
 export interface ControllerOwnedField {
+  /** API group of the object ('' for the core group). */
   readonly group: string;
+  /** Kind of the object (`Deployment`, `Service`). */
   readonly kind: string;
+  /** Name of the object. */
   readonly name: string;
+  /** Its namespace; absent for cluster-scoped objects. */
   readonly namespace?: string;
+  /** JSON pointers of the fields the controller writes (`/spec/replicas`). */
   readonly jsonPointers: readonly string[];
   /** Which controller owns it, for reviewers (not rendered). */
   readonly owner: string;
@@ -26,7 +31,9 @@ export interface FolderApplicationProps {
   readonly name: string;
   /** Folder path in the repository (`dist/prod/core`). */
   readonly path: string;
+  /** Git repository holding `dist/` (the platform's `gitops.repoURL`). */
   readonly repoURL: string;
+  /** Branch, tag or commit to sync (the platform's `gitops.targetRevision`). */
   readonly targetRevision: string;
   /** Argo CD project. @default 'platform' */
   readonly project?: string;

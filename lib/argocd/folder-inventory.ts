@@ -5,8 +5,11 @@ import { OutputFolder } from '../core/output';
 export interface InventoryEntry {
   /** API group ('' for the core group). */
   readonly group: string;
+  /** Kind of the object. */
   readonly kind: string;
+  /** Name of the object. */
   readonly name: string;
+  /** Its namespace; absent for cluster-scoped objects. */
   readonly namespace?: string;
   /** Large enough to need server-side apply (CRDs; folders of other large objects say so in their options). */
   readonly large: boolean;

@@ -8,6 +8,7 @@ import { sortKeysDeep } from '../core/yaml';
 export interface HelmApplicationProps {
   /** Application name (unique in the Argo CD namespace). */
   readonly name: string;
+  /** The Helm repository, chart and pinned version to install. */
   readonly chart: HelmChartRef;
   /** Namespace the release is installed into. */
   readonly namespace: string;

@@ -9,7 +9,9 @@ export interface RootApplicationProps {
   readonly name: string;
   /** Path of the app-of-apps folder (`dist/prod/argocd`). */
   readonly path: string;
+  /** Git repository holding `dist/` (the platform's `gitops.repoURL`). */
   readonly repoURL: string;
+  /** Branch, tag or commit to sync (the platform's `gitops.targetRevision`). */
   readonly targetRevision: string;
   /**
    * Argo CD project. The `platform` project is itself created by this Application, so the root uses

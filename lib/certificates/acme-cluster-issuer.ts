@@ -1,4 +1,4 @@
-import { ACME_INGRESS_CLASS } from '../mesh/mesh-config';
+import { ACME_INGRESS_CLASS } from '../mesh';
 import { Construct } from 'constructs';
 import { ClusterIssuer } from '../../imports/cert-manager-clusterissuer-cert-manager.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';

@@ -13,7 +13,9 @@ interface Component {
 export interface CertManagerValues extends Component {
   /** Install and keep the CRDs with the chart (`installCRDs` is deprecated since v1.15). */
   readonly crds: { readonly enabled: boolean; readonly keep: boolean };
+  /** The admission webhook that validates and defaults cert-manager resources. */
   readonly webhook: Component;
+  /** The CA injector that writes CA bundles into webhook configurations and CRDs. */
   readonly cainjector: Component;
   /** The post-install hook Argo CD runs (PostSync): refused without requests and limits, it would fail the sync. */
   readonly startupapicheck: { readonly resources: Resources };

@@ -21,6 +21,7 @@ export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
  * is the union of these declarations.
  */
 export interface NamespaceDeclaration {
+  /** Namespace name, as rendered and as add-ons and tenants refer to it. */
   readonly name: string;
   /** Pod Security level its pods need (PSA labels and the admission policies agree on it). */
   readonly podSecurity: PodSecurityLevel;
@@ -61,17 +62,25 @@ export interface HelmChartRef {
 
 /** A field a controller owns, ignored in Argo CD diffs. */
 export interface IgnoredDifference {
+  /** API group of the owned objects (`''` for the core group, `apps`, `admissionregistration.k8s.io`). */
   readonly group: string;
+  /** Kind of the owned objects (`Deployment`, `MutatingWebhookConfiguration`). */
   readonly kind: string;
+  /** JSON pointers of the fields the controller writes (`/spec/replicas`), left out of the diff. */
   readonly jsonPointers: readonly string[];
+  /** Only the object of this name. @default every object of the kind */
   readonly name?: string;
+  /** Only objects in this namespace. @default every namespace */
   readonly namespace?: string;
 }
 
 /** The cluster a chart is configured for, and what its values may depend on. */
 export interface ChartTarget {
+  /** The whole platform description (registries, GitOps repository, Keycloak URL). */
   readonly platform: PlatformConfig;
+  /** The environment the cluster belongs to (sizing, base domain, tracing). */
   readonly environment: EnvironmentConfig;
+  /** The cluster the values are for (cloud, profile, region, Kubernetes version). */
   readonly cluster: ClusterConfig;
   /** Platform backup schedules. */
   readonly backups: readonly BackupSpec[];
@@ -86,6 +95,7 @@ export interface ChartTarget {
 export interface HelmChart<V extends object = object> {
   /** Short name (`cert-manager`); the Application is `<cluster>-<name>`. */
   readonly name: string;
+  /** The upstream chart and its pinned version. */
   readonly chart: HelmChartRef;
   /** Helm release name (service names derive from it). @default the chart's name */
   readonly releaseName?: string;
@@ -148,8 +158,11 @@ export interface PlatformCatalog {
 
 /** What an add-on sees when it deploys into one environment. */
 export interface PlatformContext {
+  /** The whole platform description (registries, GitOps repository, Keycloak URL). */
   readonly platform: PlatformConfig;
+  /** The environment being deployed (its clusters, sizing, base domain). */
   readonly environment: EnvironmentConfig;
+  /** The environment's output: the dist/ folders (environment-wide or per cluster) the add-on renders into. */
   readonly output: EnvironmentOutput;
   /** Tenants deployed to this environment (their `environments` include it), in input order. */
   readonly tenants: readonly TenantSpec[];

@@ -9,7 +9,9 @@ import { OutputFolder } from './output';
 
 /** A namespace and the dist/ folder its objects go to. */
 export interface NamespaceFolder {
+  /** Namespace name (`ceres`, `tenant-acme-001`). */
   readonly namespace: string;
+  /** The dist/ folder the namespace's objects are rendered into. */
   readonly folder: OutputFolder;
 }
 
@@ -18,6 +20,7 @@ export const CeresNamespaceCapability = new Capability<NamespaceFolder>('ceres-n
 
 /** A tenant deployed to the environment: its validated document, namespace and folder. */
 export interface TenantUnit extends NamespaceFolder {
+  /** The tenant's validated CeresTenant document. */
   readonly spec: TenantSpec;
 }
 

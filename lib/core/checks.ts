@@ -5,6 +5,7 @@
 
 /** A Kubernetes object as it will be written, with where it will be written. */
 export interface RenderedObject {
+  /** Name of the environment the object belongs to (`prod`). */
   readonly environment: string;
   /** Folder path relative to `dist/<env>/` (`tenant-acme-001`, `clusters/ceres-prod-aws/argocd`). */
   readonly folder: string;
@@ -12,14 +13,18 @@ export interface RenderedObject {
   readonly cluster?: string;
   /** Path relative to dist/ (`prod/tenant-acme-001/namespace.yaml`). */
   readonly file: string;
+  /** The object itself, as it will be serialized to YAML. */
   readonly manifest: KubeManifest;
 }
 
 export interface KubeManifest {
+  /** `<group>/<version>`, or `v1` for the core group. */
   readonly apiVersion: string;
+  /** Object kind (`Deployment`, `NetworkPolicy`). */
   readonly kind: string;
+  /** Name, namespace (absent for cluster-scoped kinds), labels and annotations. */
   readonly metadata: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
-  readonly [key: string]: any;
+  readonly [key: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the rest of a manifest is kind-specific; checks read it field by field
 }
 
 /** The objects of an environment as each cluster receives them. */

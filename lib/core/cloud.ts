@@ -83,6 +83,7 @@ export function gkeSecondaryRanges(cluster: ClusterConfig): { readonly services:
 
 /** The object store a cluster's backups go to: on the cluster's own cloud, in its region, created by its stack. */
 export interface BackupStore {
+  /** The cloud the store is on: always the cluster's own. */
   readonly cloud: ProvisionedCloud;
   /** S3 / GCS bucket name; on Azure the storage account name. */
   readonly bucket: string;
@@ -92,6 +93,7 @@ export interface BackupStore {
   readonly resourceGroup?: string;
   /** Azure: blob containers per use; elsewhere prefixes of the bucket. */
   readonly velero: { readonly container?: string; readonly prefix: string };
+  /** Where CloudNativePG archives WAL and base backups: an Azure container, elsewhere a prefix of the bucket. */
   readonly postgres: { readonly container?: string; readonly prefix: string };
 }
 
@@ -205,9 +207,13 @@ export type IdentityAccess =
 export interface WorkloadIdentity {
   /** Short name, unique per cluster, used in cloud identity names (`<cluster>-<name>`). */
   readonly name: string;
+  /** Namespace of the ServiceAccount. */
   readonly namespace: string;
+  /** ServiceAccount name the workload's pods run as (set in its chart values or Cluster). */
   readonly serviceAccount: string;
+  /** What the bound cloud identity may touch; Terraform turns it into a policy or role assignment. */
   readonly access: IdentityAccess;
+  /** One line saying what the identity is for, on the cloud identity Terraform creates. */
   readonly description: string;
 }
 
@@ -218,6 +224,7 @@ export const KARPENTER_SERVICE_ACCOUNT = 'karpenter';
 
 /** A PostgreSQL cluster the platform runs on a cluster, whose instances need their namespace's archive. */
 export interface PostgresClusterRef {
+  /** Namespace of the Cluster (a tenant's namespace); its archive is the store's prefix for this namespace. */
   readonly namespace: string;
   /** The CloudNativePG Cluster name; its instances run as a ServiceAccount of the same name. */
   readonly name: string;
@@ -262,7 +269,9 @@ export function workloadIdentities(
 
 /** The part of the tenant input that decides which PostgreSQL clusters run where. */
 export interface PostgresInput {
+  /** Tenants, for the environments each is deployed to. */
   readonly tenants: readonly Pick<TenantSpec, 'tenantId' | 'environments'>[];
+  /** CeresDatabases, by name and the tenant they belong to. */
   readonly databases: readonly Pick<DatabaseSpec, 'name' | 'tenantId'>[];
 }
 
@@ -302,9 +311,11 @@ export function clusterWorkloadIdentities(
 
 /** A managed data service the cluster's core services reach. */
 export interface DataEndpoint {
+  /** Which service: PostgreSQL (port 5432) or Redis (port 6379). */
   readonly name: 'postgres' | 'redis';
   /** Private DNS name clients use (Terraform creates the record). */
   readonly host: string;
+  /** TCP port clients connect to. */
   readonly port: number;
   /** Where its addresses live (the data subnets). */
   readonly cidrs: readonly string[];

@@ -6,6 +6,7 @@ import { SynthError } from './errors';
 export interface ComposedPlatform {
   /** Add-ons in deployment order. */
   readonly addOns: readonly PlatformAddOn[];
+  /** Every add-on's charts and namespaces, known before any add-on deploys. */
   readonly catalog: PlatformCatalog;
   /** Every add-on's manifest checks. */
   readonly checks: readonly ManifestCheck[];

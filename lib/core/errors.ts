@@ -17,6 +17,7 @@ export interface InputIssue {
   readonly message: string;
   /** 1-based line and column in the file, when known (YAML syntax errors). */
   readonly line?: number;
+  /** 1-based column in `line`, when known. */
   readonly column?: number;
   /** Source lines around the problem, the last one a caret under the column (YAML syntax errors). */
   readonly excerpt?: readonly string[];

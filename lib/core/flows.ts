@@ -11,6 +11,7 @@ import { ServiceCatalog } from './services';
 
 /** A set of pods: every pod of a namespace, or those with the labels. */
 export interface PodSet {
+  /** Namespace of the pods. */
   readonly namespace: string;
   /** Pod labels that select the pods. @default every pod of the namespace */
   readonly podLabels?: Readonly<Record<string, string>>;
@@ -19,6 +20,7 @@ export interface PodSet {
 }
 
 export interface FlowPort {
+  /** Destination port number (the container port, not the Service port). */
   readonly port: number;
   /** @default 'TCP' */
   readonly protocol?: 'TCP' | 'UDP';
@@ -41,7 +43,9 @@ export type FlowDestination = { readonly pods: PodSet; readonly ports: readonly 
 export interface Flow {
   /** Stable name, `<add-on>/<what>` (`observability/scrape-tenant-sidecars`). */
   readonly name: string;
+  /** Who opens the connection. */
   readonly from: FlowSource;
+  /** Who accepts it, and on which ports. */
   readonly to: FlowDestination;
   /**
    * The connection bypasses the sidecars' mTLS and authorization: Envoy's own ports (15020 merged
@@ -64,12 +68,16 @@ export interface Flow {
 
 /** What an add-on sees when it declares the flows of one cluster. */
 export interface FlowTarget {
+  /** The whole platform description (registries, GitOps repository, Keycloak URL). */
   readonly platform: PlatformConfig;
+  /** The environment the cluster belongs to. */
   readonly environment: EnvironmentConfig;
+  /** The cluster whose flows are declared (its profile decides which components run). */
   readonly cluster: ClusterConfig;
   /** Tenants whose folders the cluster syncs. */
   readonly tenants: readonly TenantSpec[];
   /** Their databases. */
   readonly databases: readonly DatabaseSpec[];
+  /** The service catalog of the environment (core services and their dependencies). */
   readonly services: ServiceCatalog;
 }

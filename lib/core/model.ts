@@ -26,6 +26,7 @@ export type NodePoolPurpose = 'system' | 'general' | 'memory';
 export interface NodePoolConfig {
   /** Pool name, a DNS-1123 label (AKS further limits it to 12 lowercase alphanumerics). */
   readonly name: string;
+  /** What the pool runs: its kubelet tuning (CPU and memory managers) and its `ceres.io/purpose` node label follow from it. */
   readonly purpose: NodePoolPurpose;
   /** Cloud instance type (`t3.large`, `Standard_D4s_v5`, `e2-standard-4`). */
   readonly instanceType: string;
@@ -42,12 +43,14 @@ export interface NodePoolConfig {
 export interface ClusterConfig {
   /** Cluster name, a DNS-1123 label, unique in the platform (`ceres-prod-aws`). */
   readonly name: string;
+  /** Where it runs; `edge` clusters get no cloud resources from Terraform. */
   readonly cloud: Cloud;
   /**
    * The kind of cluster; it must run on `cloud`.
    * @default the cloud's usual profile: aws → eks, azure → aks, gcp → gke-autopilot, edge → k3s
    */
   readonly profile?: ClusterProfileName;
+  /** Its part in the environment: the `primary` cluster is the data home (databases) and the source of the sealing key at bootstrap. */
   readonly role: ClusterRole;
   /** Cloud region (`eu-west-1`, `westeurope`, `europe-west1`) or site name for edge clusters. */
   readonly region: string;
@@ -96,9 +99,11 @@ export interface GitOpsConfig {
 }
 
 export interface EnvironmentConfig {
+  /** Environment name: the `dist/<env>/` folder and the prefix of its Argo CD Applications. */
   readonly name: EnvironmentName;
   /** Clusters of this environment; Argo CD targets all of them. */
   readonly clusters: readonly ClusterConfig[];
+  /** Replica counts, HA and tracing for the environment's platform components. */
   readonly sizing: EnvironmentSizing;
   /** The environment's public DNS zone (`ceres.io` for prod, `staging.ceres.io`, ...). */
   readonly baseDomain: string;
@@ -111,6 +116,8 @@ export interface PlatformConfig {
   readonly allowedRegistries: readonly string[];
   /** Keycloak base URL; a tenant realm's issuer is `<keycloakUrl>/realms/<realm>`. */
   readonly keycloakUrl: string;
+  /** The git repository and revision every cluster's Argo CD syncs `dist/` from. */
   readonly gitops: GitOpsConfig;
+  /** The platform's environments (`dev`, `staging`, `prod`), each with its clusters. */
   readonly environments: readonly EnvironmentConfig[];
 }

@@ -18,7 +18,9 @@ export const RESTRICTED_POD = { runAsNonRoot: true, seccompProfile: { type: 'Run
 
 /** Requests and limits of a container, Kubernetes quantities. */
 export interface Resources {
+  /** What the scheduler reserves: CPU (`100m`) and memory (`128Mi`). */
   readonly requests: { readonly cpu: string; readonly memory: string };
+  /** The most the container may use: CPU (throttled above it) and memory (killed above it). */
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
 

@@ -56,9 +56,11 @@ function sortManifests(manifests: KubeManifest[]): KubeManifest[] {
 
 /** What rendering one environment produced. */
 export interface RenderedEnvironment {
+  /** Environment name (`prod`). */
   readonly name: string;
   /** Paths relative to dist/ → file content. */
   readonly files: Map<string, string>;
+  /** Every object rendered, with its folder and file. */
   readonly objects: readonly RenderedObject[];
   /** The objects each cluster applies. */
   readonly view: ClusterView;

@@ -67,13 +67,16 @@ export interface TrafficPolicy {
 
 /** Container resources, Kubernetes quantities. */
 export interface ResourceSpec {
+  /** What the scheduler reserves: CPU (`100m`) and memory (`128Mi`). */
   readonly requests: { readonly cpu: string; readonly memory: string };
+  /** The most a container may use: CPU (throttled above it) and memory (killed above it). */
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
 export interface ServiceDeclaration {
   /** Service name, a DNS-1123 label. */
   readonly name: string;
+  /** Namespace the service runs in (`ceres` for the platform's own services). */
   readonly namespace: string;
   /** Workload service account. @default the service name */
   readonly serviceAccount?: string;
@@ -81,11 +84,13 @@ export interface ServiceDeclaration {
   readonly port: number;
   /** @default 'http' */
   readonly protocol?: 'http' | 'grpc' | 'tcp';
+  /** The versions deployed side by side, one Deployment and mesh subset each. */
   readonly versions: readonly ServiceVersion[];
   /** Services this one calls. @default [] */
   readonly dependsOn?: readonly ServiceDependency[];
   /** Exposure through the ingress gateway. @default not exposed */
   readonly expose?: ServiceExposure;
+  /** Load balancing, connection pool and outlier detection (its DestinationRule). @default the TrafficPolicy defaults */
   readonly trafficPolicy?: TrafficPolicy;
   /**
    * Who owns the traffic split: `static` weights rendered by us, or `flagger` (a Canary with the
@@ -113,6 +118,7 @@ export interface ExternalService {
   readonly name: string;
   /** DNS names (a leading `*.` wildcard is allowed). */
   readonly hosts: readonly string[];
+  /** Port the workloads connect to. */
   readonly port: number;
   /** `TLS` (pass-through, SNI routed) or `TCP`. */
   readonly protocol: 'TLS' | 'TCP';
@@ -121,7 +127,9 @@ export interface ExternalService {
 }
 
 export interface ServiceCatalog {
+  /** The services deployed in the environment. */
   readonly services: readonly ServiceDeclaration[];
+  /** Destinations outside the mesh, reached through the egress gateway. */
   readonly external: readonly ExternalService[];
 }
 

@@ -12,6 +12,7 @@ import { Cloud, ClusterConfig, ClusterProfileName, ClusterRole, EnvironmentConfi
 
 /** What a cluster profile allows, read by chart and folder placement and by `npm run verify`. */
 export interface ProfileTraits {
+  /** The cloud a cluster of this profile must run on. */
   readonly cloud: Cloud;
   /** One line for docs. */
   readonly description: string;
@@ -110,13 +111,13 @@ export const EVERY_CLUSTER: ClusterPlacement = {};
 /** Where tenants and the core services run (the sidecar mesh, canaries). */
 export const WORKLOAD_CLUSTERS: ClusterPlacement = { traits: ['workloads'] };
 
+/** Where Velero backs up: cloud clusters (they have a backup store) that run workloads. */
+export const BACKUP_CLUSTERS: ClusterPlacement = { traits: ['workloads'], clouds: ['aws', 'azure', 'gcp'] };
+
 /**
  * Where the environment's databases run: its primary cluster, the data home (the issue of
  * replicas in other clouds is the databases' own; until then one primary per database).
  */
-/** Where Velero backs up: cloud clusters (they have a backup store) that run workloads. */
-export const BACKUP_CLUSTERS: ClusterPlacement = { traits: ['workloads'], clouds: ['aws', 'azure', 'gcp'] };
-
 export const DATA_HOME: ClusterPlacement = { traits: ['workloads'], roles: ['primary'] };
 
 /** Whether a cluster matches a placement. */

@@ -66,8 +66,11 @@ export function terraformWorkingEntries(dir: string): string[] {
 }
 
 export interface TreeDiff {
+  /** Paths only in the new tree, sorted. */
   readonly added: string[];
+  /** Paths only in the current tree, sorted. */
   readonly removed: string[];
+  /** Paths in both whose contents differ, sorted. */
   readonly changed: string[];
 }
 

@@ -7,9 +7,11 @@ import { Cloud, ClusterConfig } from './model';
  * the Terraform preflight refuses versions absent from the table.
  */
 export interface SupportWindow {
+  /** Kubernetes minor version (`1.34`). */
   readonly minor: string;
   /** Last day of standard support (YYYY-MM-DD). */
   readonly endOfStandardSupport: string;
+  /** URL of the provider's page the date comes from. */
   readonly source: string;
   /** The provider publishes only a rule, not the date: derived from it. */
   readonly estimated?: boolean;

@@ -9,12 +9,19 @@ const GIB = 2 ** 30;
 
 /** Monthly cost of a tier's quota, fully used, at one cloud's prices (USD). */
 export interface TierCost {
+  /** The tier priced. */
   readonly level: SubscriptionLevel;
+  /** CPU requests of the quota, in cores. */
   readonly vcpus: number;
+  /** Memory requests of the quota, in GiB. */
   readonly memoryGib: number;
+  /** Storage requests of the quota, in GiB. */
   readonly storageGib: number;
+  /** Monthly cost of the CPU and memory requests (USD). */
   readonly compute: number;
+  /** Monthly cost of the storage (USD). */
   readonly storage: number;
+  /** `compute` + `storage` (USD a month). */
   readonly total: number;
 }
 

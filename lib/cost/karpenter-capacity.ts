@@ -13,7 +13,7 @@ import {
   NodePoolSpecTemplateSpecRequirementsOperator as Op,
 } from '../../imports/karpenter-nodepool-karpenter.sh';
 import { ClusterConfig } from '../core/model';
-import { nodeUserDataMime } from '../infra/aws/node-user-data';
+import { nodeUserDataMime } from '../infra';
 import { instanceVcpus } from './instance-capacity';
 
 export interface KarpenterCapacityProps {

@@ -7,9 +7,11 @@ import { resources, Resources } from '../core/pod-security';
 export interface KarpenterValues {
   /** The cluster and interruption queue Terraform creates (`karpenterNames`). */
   readonly settings: { readonly clusterName: string; readonly interruptionQueue: string };
+  /** Controller replicas: 2 in HA environments, else 1. */
   readonly replicas: number;
   /** The ServiceAccount Terraform binds with EKS Pod Identity (the platform model's identity), set explicitly. */
   readonly serviceAccount: { readonly create: true; readonly name: string };
+  /** Requests and limits of the controller container. */
   readonly controller: { readonly resources: Resources };
 }
 

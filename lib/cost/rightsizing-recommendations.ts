@@ -3,6 +3,7 @@ import { VerticalPodAutoscaler, VerticalPodAutoscalerSpecUpdatePolicyUpdateMode 
 import { ServiceCatalog, workloadName } from '../core/services';
 
 export interface RightsizingRecommendationsProps {
+  /** The catalog whose Deployments (one per service version) get a recommendation-only VPA. */
   readonly services: ServiceCatalog;
 }
 

@@ -9,6 +9,7 @@ export interface VpaValues {
   readonly recommender: { readonly enabled: boolean; readonly resources: Resources };
   /** Recommendation only: no updater evicting pods, no admission controller rewriting requests. */
   readonly updater: { readonly enabled: boolean };
+  /** Disabled too: it would rewrite pods' requests at admission. */
   readonly admissionController: { readonly enabled: boolean };
   /**
    * The chart's metrics-server subchart, where the cluster has none of its own (EKS; AKS, GKE and

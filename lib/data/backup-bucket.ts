@@ -6,6 +6,7 @@ import { DATA_HOME, placementApplies } from '../core/topology';
 export interface DatabaseBackupTarget {
   /** Barman destination path (`s3://bucket/prefix`, `gs://...`, `https://<account>.blob.core.windows.net/...`). */
   readonly destinationPath: string;
+  /** The store's cloud, which decides how the instances authenticate (IAM role, GKE workload identity, Azure AD). */
   readonly cloud: 'aws' | 'azure' | 'gcp';
 }
 

@@ -1,15 +1,18 @@
-import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening/admission-policies';
+import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
 import { DATA_HOME, placementApplies } from '../core/topology';
 import { SyncWave } from '../core/argocd';
-import { kubePrometheusStack } from '../observability/kube-prometheus-stack';
+import { kubePrometheusStack } from '../observability';
 
 /** The CloudNativePG operator chart values we set (https://cloudnative-pg.github.io/charts). */
 export interface CloudNativePgValues {
+  /** Install the CloudNativePG CRDs with the chart. */
   readonly crds: { readonly create: boolean };
+  /** Operator replicas: 2 in HA environments, else 1. */
   readonly replicaCount: number;
+  /** The operator's ServiceAccount, the one the admission policy reserving `cnpg.io/podRole` exempts. */
   readonly serviceAccount: { readonly create: boolean; readonly name: string };
   /** The chart ships none; the platform's admission policy requires requests and limits. */
   readonly resources: Resources;

@@ -1,6 +1,6 @@
 import { Flow, FlowTarget, PodSet } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
-import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening/admission-policies';
+import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 
 /** The CloudNativePG operator (chart `cloudnative-pg`). */
 export const CNPG_OPERATOR_PODS: PodSet = { namespace: PlatformNamespaces.cnpg, podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, serviceAccount: CNPG_OPERATOR_SERVICE_ACCOUNT };

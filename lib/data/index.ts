@@ -4,5 +4,6 @@ export * from './backup-schedule';
 export * from './backups-addon';
 export * from './cloudnative-pg';
 export * from './databases-addon';
+export * from './storage';
 export * from './tenant-database';
 export * from './velero';

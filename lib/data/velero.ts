@@ -9,28 +9,42 @@ export const VELERO_LOCATION = 'default';
 
 /** One Velero BackupStorageLocation as the chart's `configuration.backupStorageLocation` list takes it. */
 export interface VeleroBackupStorageLocation {
+  /** Location name (`default`); Schedules and Backups refer to it. */
   readonly name: string;
+  /** The object store plugin to use: the cluster's cloud. */
   readonly provider: 'aws' | 'gcp' | 'azure';
+  /** S3 / GCS bucket, or on Azure the blob container. */
   readonly bucket: string;
+  /** Key prefix of Velero's objects in the bucket. @default the bucket root */
   readonly prefix?: string;
+  /** The location backups use when they name none. */
   readonly default: boolean;
+  /** Provider settings: the AWS region, or Azure's resource group, storage account and `useAAD`. */
   readonly config: Record<string, string>;
 }
 
 export interface VeleroPluginContainer {
+  /** Init container name (`velero-plugin-for-aws`). */
   readonly name: string;
+  /** The plugin image, pinned to the release that pairs with the Velero version. */
   readonly image: string;
+  /** Pull the pinned image once per node. */
   readonly imagePullPolicy: 'IfNotPresent';
+  /** Where the plugin copies its binary: the `plugins` volume at `/target`. */
   readonly volumeMounts: readonly { readonly mountPath: string; readonly name: string }[];
+  /** Pod Security `restricted` container settings. */
   readonly securityContext: typeof RESTRICTED_CONTAINER;
+  /** Requests and limits of the init container. */
   readonly resources: ReturnType<typeof resources>;
 }
 
 /** The Velero chart values we set (https://github.com/vmware-tanzu/helm-charts/tree/main/charts/velero, 11.1.1 = Velero 1.17). */
 export interface VeleroValues {
+  /** Velero server image and its pinned tag. */
   readonly image: { readonly repository: string; readonly tag: string };
   /** The plugin of the cluster's cloud (Velero loads plugins from init containers). */
   readonly initContainers: readonly VeleroPluginContainer[];
+  /** Where backups go and how volumes are backed up. */
   readonly configuration: {
     readonly backupStorageLocation: readonly VeleroBackupStorageLocation[];
     readonly volumeSnapshotLocation: readonly unknown[];
@@ -53,14 +67,23 @@ export interface VeleroValues {
   };
   /** Credentials come from workload identity, never a Secret in git. */
   readonly credentials: { readonly useSecret: boolean };
+  /** The server's ServiceAccount, the one its workload identity is bound to. */
   readonly serviceAccount: { readonly server: { readonly create: boolean; readonly name: string } };
+  /** Extra pod labels: `azure.workload.identity/use` on Azure. */
   readonly podLabels: Record<string, string>;
+  /** Pod Security `restricted` pod settings. */
   readonly podSecurityContext: typeof RESTRICTED_POD;
+  /** Pod Security `restricted` container settings. */
   readonly containerSecurityContext: typeof RESTRICTED_CONTAINER;
+  /** Requests and limits of the server. */
   readonly resources: ReturnType<typeof resources>;
+  /** Volume snapshots through the cloud's API: off (volumes go through the node agent instead). */
   readonly snapshotsEnabled: boolean;
+  /** Run the node agent DaemonSet (file system backup of pod volumes), where node agents are admitted. */
   readonly deployNodeAgent: boolean;
+  /** Requests and limits of the node agent, when it runs. */
   readonly nodeAgent?: { readonly resources: ReturnType<typeof resources> };
+  /** The chart's kubectl hook job (CRD upgrades): restricted and with requests and limits. */
   readonly kubectl: { readonly containerSecurityContext: typeof RESTRICTED_CONTAINER; readonly resources: ReturnType<typeof resources> };
 }
 

@@ -8,7 +8,9 @@ import { EVERY_CLUSTER, traitsOf } from '../core/topology';
 
 /** One Argo CD component's values we set. */
 export interface ArgoComponent {
+  /** Pod replicas. @default the chart's (1) */
   readonly replicas?: number;
+  /** Requests and limits of the component's main container. */
   readonly resources: Resources;
   /** A PodDisruptionBudget once there are two replicas (a drain then keeps one). */
   readonly pdb?: { readonly enabled: boolean; readonly minAvailable?: number };
@@ -16,6 +18,7 @@ export interface ArgoComponent {
 
 /** The Argo CD chart values we set (https://github.com/argoproj/argo-helm/tree/main/charts/argo-cd, 10.x). */
 export interface ArgoCdValues {
+  /** `argocd-cm` (health, resource tracking, URL, OIDC) and `argocd-rbac-cm` (group policies). */
   readonly configs: {
     readonly cm: {
       /** Health of child Applications, so that the root Application's sync waves wait for them. */
@@ -39,11 +42,17 @@ export interface ArgoCdValues {
       readonly scopes: string;
     };
   };
+  /** The application controller, which syncs Applications (one replica: it shards by cluster, and there is one). */
   readonly controller: ArgoComponent;
+  /** The API server and web UI. */
   readonly server: ArgoComponent;
+  /** The repo server, which clones git and renders Helm charts; `copyutil` is its init container. */
   readonly repoServer: ArgoComponent & { readonly copyutil: { readonly resources: Resources } };
+  /** The ApplicationSet controller. */
   readonly applicationSet: ArgoComponent;
+  /** The notifications controller. */
   readonly notifications: ArgoComponent;
+  /** The Redis cache of the controller and the repo server. */
   readonly redis: ArgoComponent;
   /** The pre-sync hook that creates redis' password (Argo CD runs PreSync hooks; a refused one fails the sync). */
   readonly redisSecretInit: { readonly resources: Resources };

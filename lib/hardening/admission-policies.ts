@@ -8,7 +8,7 @@ import {
   ClusterPolicySpecRulesValidatePodSecurityVersion,
 } from '../../imports/kyverno-clusterpolicy-kyverno.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';
-import { ISTIO_HUB } from '../mesh/mesh-config';
+import { ISTIO_HUB } from '../mesh';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { TIERS_IN_ORDER } from '../quotas';

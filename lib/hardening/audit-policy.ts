@@ -4,15 +4,23 @@ import { toYamlDocument } from '../core/yaml';
 export type AuditLevel = 'None' | 'Metadata' | 'Request' | 'RequestResponse';
 
 export interface AuditRule {
+  /** How much of a matching request is logged. */
   readonly level: AuditLevel;
   /** Why the rule exists (kept in code; the policy format has no place for it). */
   readonly why: string;
+  /** Only requests of these users. @default any user */
   readonly users?: readonly string[];
+  /** Only requests of users in these groups. @default any group */
   readonly userGroups?: readonly string[];
+  /** Only these verbs (`get`, `watch`, `create`). @default any verb */
   readonly verbs?: readonly string[];
+  /** Only these resources, by API group (`''` for the core group). @default any resource */
   readonly resources?: readonly { readonly group: string; readonly resources: readonly string[] }[];
+  /** Only objects in these namespaces. @default any namespace */
   readonly namespaces?: readonly string[];
+  /** Only these non-resource paths (`/healthz*`). @default any path */
   readonly nonResourceURLs?: readonly string[];
+  /** Stages not logged for matching requests (`RequestReceived`). @default none */
   readonly omitStages?: readonly string[];
 }
 

@@ -7,22 +7,31 @@ export type FalcoPriority = 'EMERGENCY' | 'ALERT' | 'CRITICAL' | 'ERROR' | 'WARN
 
 /** A named list of values usable in conditions (`proc.name in (ceres_shells)`). */
 export interface FalcoList {
+  /** List name, referenced in conditions. */
   readonly list: string;
+  /** The values (process names, ports, paths). */
   readonly items: readonly (string | number)[];
 }
 
 /** A named condition fragment. */
 export interface FalcoMacro {
+  /** Macro name, usable in conditions like a boolean field. */
   readonly macro: string;
+  /** The Falco condition it stands for. */
   readonly condition: string;
 }
 
 /** A detection: when `condition` holds, Falco emits `output` at `priority`. */
 export interface FalcoRule {
+  /** Rule name, shown in alerts (Falco's `rule` field). */
   readonly rule: string;
+  /** What the rule detects, for people. */
   readonly desc: string;
+  /** Falco condition over syscall event fields (`evt.type`, `proc.name`, `container.id`). */
   readonly condition: string;
+  /** Alert text, with `%field` placeholders filled from the event. */
   readonly output: string;
+  /** Severity of the event; Falco loads only rules at or above its configured minimum priority. */
   readonly priority: FalcoPriority;
   /** MITRE ATT&CK and platform tags (alert routing uses `ceres`). */
   readonly tags: readonly string[];

@@ -11,7 +11,9 @@ export interface FalcoValues {
   readonly driver: { readonly kind: 'modern_ebpf' };
   /** The platform's rules (lib/hardening/falco-rules.ts), loaded after Falco's default rules. */
   readonly customRules: Record<string, string>;
+  /** Requests and limits of the Falco DaemonSet container. */
   readonly resources: Resources;
+  /** Requests and limits of falcoctl's init and sidecar containers (rule artifact install and follow). */
   readonly falcoctl: { readonly artifact: { readonly install: { readonly resources: Resources }; readonly follow: { readonly resources: Resources } } };
   /**
    * Alerts to Alertmanager where the cluster runs one (full profiles); edge sites keep Falco's

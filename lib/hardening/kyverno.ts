@@ -10,9 +10,13 @@ interface Controller {
 
 /** The Kyverno chart values we set (https://kyverno.github.io/kyverno/, chart 3.x). */
 export interface KyvernoValues {
+  /** The admission controller that enforces the policies (replicas, requests and limits). */
   readonly admissionController: { readonly replicas: number; readonly container: { readonly resources: Resources } };
+  /** The background controller (generate and mutate-existing rules). */
   readonly backgroundController: Controller;
+  /** The cleanup controller (cleanup policies and TTLs). */
   readonly cleanupController: Controller;
+  /** The reports controller (policy reports of background scans). */
   readonly reportsController: Controller;
 }
 

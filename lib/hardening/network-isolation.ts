@@ -3,8 +3,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
-import { TEMPO_PODS } from '../observability/flows';
-import { TracingBackend } from '../observability/monitoring-stack';
+import { TEMPO_PODS, TracingBackend } from '../observability';
 
 /** Who is at the other end of an allowed connection. */
 export type NetworkPeer =
@@ -16,6 +15,7 @@ export type NetworkPeer =
   | { readonly kind: 'cidr'; readonly cidr: string; readonly except?: readonly string[] };
 
 export interface NetworkPort {
+  /** Port number on the pods (the container port). */
   readonly port: number;
   /** @default 'TCP' */
   readonly protocol?: 'TCP' | 'UDP';
@@ -28,7 +28,9 @@ export interface NetworkPort {
 export interface NetworkAllowance {
   /** DNS-1123 name suffix (`dns` → `allow-dns`). */
   readonly name: string;
+  /** `ingress`: the peers may connect to the pods; `egress`: the pods may connect to the peers. */
   readonly direction: 'ingress' | 'egress';
+  /** Who is on the other end: the same namespace, a named namespace's pods, or an IP block. */
   readonly peers: readonly NetworkPeer[];
   /** @default every port */
   readonly ports?: readonly NetworkPort[];

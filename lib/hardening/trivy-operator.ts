@@ -33,7 +33,9 @@ export interface TrivyOperatorValues {
   readonly trivy: { readonly severity: string; readonly resources: Resources; readonly ignoreUnfixed: boolean };
   /** Vulnerability and compliance metrics for Prometheus, where the cluster runs one. */
   readonly serviceMonitor: { readonly enabled: boolean; readonly labels: Readonly<Record<string, string>> };
+  /** The operator's own pod: non-root with the RuntimeDefault seccomp profile (restricted). */
   readonly podSecurityContext: typeof RESTRICTED_POD;
+  /** The operator's requests and limits (scan jobs have theirs under `trivy`). */
   readonly resources: Resources;
 }
 

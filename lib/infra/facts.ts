@@ -18,9 +18,13 @@ import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/m
  * Kubernetes side reads the same functions, so the two cannot drift apart.
  */
 export interface ClusterFacts {
+  /** The cluster's network plan: VPC/VNet and subnet CIDRs. */
   readonly plan: NetworkPlan;
+  /** The cluster's backup store: bucket or storage account, containers and prefixes. */
   readonly store: BackupStore;
+  /** The ServiceAccounts bound to cloud identities, and what each may touch. */
   readonly identities: readonly WorkloadIdentity[];
+  /** The private endpoints of the managed data services (PostgreSQL, Redis). */
   readonly endpoints: readonly DataEndpoint[];
 }
 

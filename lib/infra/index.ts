@@ -5,6 +5,7 @@ export * from './node-tuning';
 export * from './platform-stack';
 export * from './preflight';
 export * from './serialize';
+export * from './aws/node-user-data';
 export * from './aws/stack';
 export * from './azure/stack';
 export * from './gcp/stack';

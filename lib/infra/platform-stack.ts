@@ -8,7 +8,9 @@ import { defaultStateLocation, platformTags, StateLocation, stackName, Terraform
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';
 
 export interface PlatformStackProps {
+  /** The whole platform description (names, GitOps repository, Keycloak URL). */
   readonly platform: PlatformConfig;
+  /** The environment the stack belongs to (`<env>-<cloud>`). */
   readonly environment: EnvironmentConfig;
   /** The environment's cluster on this stack's cloud. */
   readonly cluster: ClusterConfig;
@@ -26,11 +28,17 @@ export interface PlatformStackProps {
 
 /** What every cloud stack outputs, so kubeconfig generation and the Kubernetes side read the same names. */
 export interface PlatformOutputs {
+  /** Name of the Kubernetes cluster. */
   readonly clusterName: string;
+  /** API server endpoint (the private one unless the cluster allows public CIDRs). */
   readonly clusterEndpoint: string;
+  /** The cluster CA certificate (base64 PEM) kubeconfigs trust. */
   readonly clusterCaCertificate: string;
+  /** The cloud region (Azure location) of the cluster. */
   readonly region: string;
+  /** Host name of the managed PostgreSQL. */
   readonly databaseEndpoint: string;
+  /** Name of the backup bucket (Azure: the storage account). */
   readonly backupBucket: string;
   /**
    * Whether the CA comes from a sensitive provider attribute (AKS `kube_config`), so the output must be

@@ -6,9 +6,11 @@ import { MonitoringEndpoints } from '../observability';
 
 /** The Flagger chart values we set (https://docs.flagger.app/install/flagger-install-on-kubernetes). */
 export interface FlaggerValues {
+  /** Flagger shifts traffic by rewriting Istio VirtualServices. */
   readonly meshProvider: 'istio';
   /** Prometheus that holds the Istio request metrics Flagger's analysis queries. */
   readonly metricsServer: string;
+  /** Install the Canary CRDs (`flagger.app`) with the chart. */
   readonly crd: { readonly create: boolean };
   /**
    * The chart's container context sets only a read-only root and uid 10001, which Pod Security
@@ -16,6 +18,7 @@ export interface FlaggerValues {
    * value, so the whole restricted context goes on the container.
    */
   readonly securityContext: { readonly enabled: true; readonly context: typeof RESTRICTED_CONTAINER & { readonly runAsUser: number } };
+  /** Requests and limits of the Flagger container. */
   readonly resources: Resources;
 }
 

@@ -3,6 +3,7 @@ export * from './allow-nothing-policy';
 export * from './egress-gateway';
 export * from './external-destination';
 export * from './flagger';
+export * from './flows';
 export * from './gateway-resource';
 export * from './ingress-gateway';
 export * from './istio-charts';

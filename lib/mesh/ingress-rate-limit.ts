@@ -7,6 +7,7 @@ import { GatewayDeployment } from './mesh-config';
 export const PLATFORM_HOST_REQUESTS_PER_SECOND = 2000;
 
 export interface IngressRateLimitProps {
+  /** The gateway whose Envoys get the local rate limit (the ingress gateway). */
   readonly deployment: GatewayDeployment;
   /** Public host → requests per second per gateway replica. */
   readonly limits: ReadonlyMap<string, number>;

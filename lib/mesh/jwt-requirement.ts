@@ -11,6 +11,7 @@ export function keycloakRealm(keycloakUrl: string, realm: string): { issuer: str
 export interface JwtRequirementProps {
   /** Base name: the RequestAuthentication is `<name>`, the paired AuthorizationPolicy `<name>-require-jwt`. */
   readonly name: string;
+  /** Namespace of the RequestAuthentication and the AuthorizationPolicy. */
   readonly namespace: string;
   /** Keycloak base URL (`https://auth.ceres.io`). */
   readonly keycloakUrl: string;

@@ -15,7 +15,7 @@ import { EgressGateway } from './egress-gateway';
 import { ExternalDestination } from './external-destination';
 import { IngressGateway } from './ingress-gateway';
 import { IngressRateLimit, PLATFORM_HOST_REQUESTS_PER_SECOND } from './ingress-rate-limit';
-import { tierValues } from '../quotas/tier-table';
+import { tierValues } from '../quotas';
 import { egressTlsPorts, istioCharts, istioPlatform } from './istio-charts';
 import { flagger } from './flagger';
 import { IstioInstallDocument } from './istio-install-document';

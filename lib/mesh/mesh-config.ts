@@ -32,6 +32,7 @@ export const TRUST_DOMAIN = 'cluster.local';
 export interface GatewayDeployment {
   /** Helm release name; also the Deployment, Service and ServiceAccount name the chart creates. */
   readonly release: string;
+  /** Namespace the gateway is installed in. */
   readonly namespace: string;
   /** Pod label `istio=<value>` that Gateway resources select. */
   readonly selector: string;
@@ -123,7 +124,9 @@ export interface MeshConfig {
 
 /** Requests and limits of the Envoy sidecar, Kubernetes quantities. */
 export interface SidecarResources {
+  /** What the scheduler reserves per sidecar: CPU and memory. */
   readonly requests: { readonly cpu: string; readonly memory: string };
+  /** The most a sidecar may use: CPU (throttled above it) and memory (killed above it). */
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
@@ -134,24 +137,39 @@ export const DEFAULT_SIDECAR_RESOURCES: SidecarResources = {
 
 /** A replica range for an autoscaled component. */
 export interface ReplicaRange {
+  /** Fewest replicas (also the HPA's `minReplicas`). */
   readonly min: number;
+  /** Most replicas (the HPA's `maxReplicas`). */
   readonly max: number;
 }
 
 /** The resolved mesh configuration of one environment: every value the install paths need. */
 export interface MeshSettings {
+  /** Name of the environment (`prod`). */
   readonly environment: string;
+  /** `full`, or `edge` for light sites (single replicas, at most two when autoscaled, no HA). */
   readonly profile: MeshProfile;
+  /** Istio release: Helm chart version and image tag. */
   readonly istioVersion: string;
+  /** High availability (PDBs, zone spreading): the environment's `sizing.ha`, never on edge sites. */
   readonly ha: boolean;
+  /** istiod replica range. */
   readonly istiod: ReplicaRange;
+  /** Ingress gateway replica range. */
   readonly ingressGateway: ReplicaRange;
+  /** Egress gateway replica range. */
   readonly egressGateway: ReplicaRange;
+  /** Share of requests traced, percent (0 to 100). */
   readonly tracingSamplePercent: number;
+  /** Where spans go, every default filled in. */
   readonly tracing: Required<TracingBackend>;
+  /** Envoy path normalization, applied before authorization policies match paths. */
   readonly pathNormalization: string;
+  /** Envoy access log destination (`/dev/stdout`). */
   readonly accessLogFile: string;
+  /** Target CPU utilisation of the istiod and gateway autoscalers. */
   readonly targetCpuPercent: number;
+  /** Requests and limits of every injected sidecar. */
   readonly sidecarResources: SidecarResources;
   /** TLS ports of external services routed through the egress gateway (the gateway's Service exposes them). */
   readonly egressTlsPorts: readonly number[];

@@ -12,8 +12,11 @@ import { IngressGateway } from './ingress-gateway';
 export interface ServiceCaller {
   /** The calling service. */
   readonly service: ServiceDeclaration;
+  /** Ports the caller may use (the service's port when the dependency names none). */
   readonly ports?: readonly number[];
+  /** HTTP paths the caller may use (Istio path syntax). @default any */
   readonly paths?: readonly string[];
+  /** HTTP methods the caller may use. @default any */
   readonly methods?: readonly string[];
 }
 

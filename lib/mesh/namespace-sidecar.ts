@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Sidecar, SidecarSpecEgress, SidecarSpecOutboundTrafficPolicyMode } from '../../imports/istio-networking.istio.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
-import { TracingBackend } from '../observability/monitoring-stack';
+import { TracingBackend } from '../observability';
 
 export interface NamespaceSidecarProps {
   /** The meshed namespace. */

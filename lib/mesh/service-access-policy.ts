@@ -22,6 +22,7 @@ export interface AccessGrant {
 export interface ServiceAccessPolicyProps {
   /** metadata.name of the AuthorizationPolicy. */
   readonly name: string;
+  /** Namespace of the policy and of the workloads it protects. */
   readonly namespace: string;
   /** Pod labels of the workloads the policy protects (`app: api`). */
   readonly selector: Readonly<Record<string, string>>;

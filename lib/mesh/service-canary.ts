@@ -49,6 +49,7 @@ export interface CanaryAnalysisOptions {
 export interface ServiceCanaryProps {
   /** metadata.name and the target Deployment (Flagger creates `<name>-primary`). */
   readonly name: string;
+  /** Namespace of the Canary and its target Deployment. */
   readonly namespace: string;
   /** Service port (container port). */
   readonly port: number;
@@ -64,6 +65,7 @@ export interface ServiceCanaryProps {
   readonly timeout?: string;
   /** Retries on 5xx, reset and connect failure. @default 2 */
   readonly retries?: number;
+  /** Steps, pace and success criteria of the analysis. @default the design's steps, one minute apart */
   readonly analysis?: CanaryAnalysisOptions;
 }
 

@@ -10,13 +10,16 @@ import { LoadBalancing, TrafficPolicy } from '../core/services';
 
 /** A named set of endpoints, selected by pod labels (`version: v1`). */
 export interface Subset {
+  /** Subset name, the version name routes refer to (`v1`). */
   readonly name: string;
+  /** Pod labels selecting the subset's endpoints (`version: v1`). */
   readonly labels: Readonly<Record<string, string>>;
 }
 
 export interface ServiceDestinationRuleProps {
   /** metadata.name (the service name). */
   readonly name: string;
+  /** Namespace of the DestinationRule (the service's). */
   readonly namespace: string;
   /** FQDN of the Service (`api.ceres.svc.cluster.local`). */
   readonly host: string;

@@ -29,6 +29,7 @@ export interface HttpRouteOptions {
   readonly prefixes?: readonly string[];
   /** Only requests to this gateway port (443: public routes never answer in cleartext on 80). @default every port */
   readonly port?: number;
+  /** Where matching requests go, with weights summing to 100. */
   readonly destinations: readonly WeightedDestination[];
   /** Request timeout (Istio duration). @default '10s' */
   readonly timeout?: string;
@@ -39,6 +40,7 @@ export interface HttpRouteOptions {
 export interface ServiceRouteProps {
   /** metadata.name (the service name). */
   readonly name: string;
+  /** Namespace of the VirtualService (the service's). */
   readonly namespace: string;
   /** Hosts the routes apply to: the Service FQDN, and public hosts when exposed. Never `*`. */
   readonly hosts: readonly string[];

@@ -10,11 +10,13 @@ export type AlertSeverity = 'critical' | 'warning' | 'info';
 export interface AlertDefinition {
   /** Alert name (PascalCase; also the runbook anchor, lowercased). */
   readonly name: string;
+  /** How urgent, as the `severity` label Alertmanager routes on: `critical` pages (where a pager is set up), `warning` and `info` go to chat. */
   readonly severity: AlertSeverity;
   /** PromQL expression; the alert fires for every series it returns. */
   readonly expr: string;
   /** How long the condition must hold (Prometheus duration). */
   readonly for: string;
+  /** One line for the notification title; may use {{ $labels.x }}. */
   readonly summary: string;
   /** What it means and what to look at; may use {{ $labels.x }} and {{ $value }}. */
   readonly description: string;
@@ -22,14 +24,19 @@ export interface AlertDefinition {
 
 /** A recording rule (precomputed series other rules and dashboards read). */
 export interface RecordingDefinition {
+  /** Name of the recorded series (`level:metric:operations`, `ceres:namespace_compute_cost_hourly:sum`). */
   readonly record: string;
+  /** PromQL expression whose result is recorded. */
   readonly expr: string;
 }
 
 /** Alert groups, each rendered as one rule group. */
 export interface AlertGroup {
+  /** Rule group name (Prometheus evaluates a group's rules in order). */
   readonly name: string;
+  /** Recording rules, evaluated before the group's alerts. @default [] */
   readonly recordings?: readonly RecordingDefinition[];
+  /** The group's alerts. */
   readonly alerts: readonly AlertDefinition[];
 }
 

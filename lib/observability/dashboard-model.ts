@@ -5,7 +5,9 @@
  */
 
 export interface PanelSpec {
+  /** Panel title. */
   readonly title: string;
+  /** Grafana panel type: a graph over time, a single value, or a table. */
   readonly type: 'timeseries' | 'stat' | 'table';
   /** PromQL queries, each with its legend. */
   readonly queries: readonly { readonly expr: string; readonly legend?: string }[];
@@ -16,11 +18,15 @@ export interface PanelSpec {
 }
 
 export interface DashboardSpec {
+  /** Stable Grafana uid (URLs and links use it); also names the ConfigMap `dashboard-<uid>`. */
   readonly uid: string;
+  /** Dashboard title shown in Grafana. */
   readonly title: string;
+  /** Grafana tags, for search and dashboard links. */
   readonly tags: readonly string[];
   /** Template variables, each a Prometheus `label_values(...)` query. @default [] */
   readonly variables?: readonly { readonly name: string; readonly label: string; readonly query: string }[];
+  /** Panels, laid out left to right and top to bottom by width. */
   readonly panels: readonly PanelSpec[];
 }
 

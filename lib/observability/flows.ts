@@ -1,7 +1,7 @@
 import { Flow, FlowTarget, PodSet } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
 import { TracingBackend } from './monitoring-stack';
-import { meshedNamespaces } from '../mesh/flows';
+import { meshedNamespaces } from '../mesh';
 
 /** Prometheus of the kube-prometheus-stack release (operator-managed StatefulSet). */
 export const PROMETHEUS_PODS: PodSet = { namespace: PlatformNamespaces.monitoring, podLabels: { 'app.kubernetes.io/name': 'prometheus' }, serviceAccount: 'kube-prometheus-stack-prometheus' };

@@ -5,7 +5,9 @@ import { DashboardSpec, dashboardJson } from './dashboard-model';
 import { GRAFANA_DASHBOARD_LABEL } from './monitoring-stack';
 
 export interface GrafanaDashboardProps {
+  /** The dashboard, rendered to Grafana's JSON model. */
   readonly dashboard: DashboardSpec;
+  /** Namespace of the ConfigMap, one the Grafana sidecar searches. */
   readonly namespace: string;
   /** Grafana folder the sidecar files it under. @default 'CERES' */
   readonly grafanaFolder?: string;

@@ -9,14 +9,18 @@ export const KIALI_OIDC = { clientId: 'kiali', secret: 'kiali', secretKey: 'oidc
 
 /** The kiali-server chart values we set (https://github.com/kiali/helm-charts, kiali-server 2.29). */
 export interface KialiValues {
+  /** Sign-in with OpenID Connect against the platform's Keycloak (client, issuer, scopes, `disable_rbac`). */
   readonly auth: { readonly strategy: 'openid'; readonly openid: Record<string, unknown> };
+  /** Read-only mode, replicas, resources, and the Secret holding the OIDC client secret. */
   readonly deployment: {
     readonly view_only_mode: boolean;
     readonly replicas: number;
     readonly resources: Resources;
     readonly secret_name: string;
   };
+  /** Where Kiali reads from: Istio's root namespace, Prometheus, Tempo and Grafana. */
   readonly external_services: Record<string, unknown>;
+  /** Namespace of the Istio control plane. */
   readonly istio_namespace: string;
 }
 

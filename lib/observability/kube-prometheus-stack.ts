@@ -10,6 +10,7 @@ type Selector = { readonly matchLabels: Record<string, string> };
 
 /** The kube-prometheus-stack values we set (https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack). */
 export interface KubePrometheusStackValues {
+  /** Prometheus: replicas, retention, external labels, which rules and monitors it selects, its resources. */
   readonly prometheus: {
     readonly prometheusSpec: {
       readonly replicas: number;
@@ -33,17 +34,22 @@ export interface KubePrometheusStackValues {
     };
     readonly podDisruptionBudget: { readonly enabled: boolean };
   };
+  /** Alertmanager: replicas, resources, the receivers Secret it mounts, and its configuration. */
   readonly alertmanager: {
     readonly alertmanagerSpec: { readonly replicas: number; readonly resources: Resources; readonly secrets: readonly string[] };
     readonly podDisruptionBudget: { readonly enabled: boolean };
     /** Routing, inhibition and receivers (alert-routing.ts); credentials are files of a bootstrap Secret. */
     readonly config: Record<string, unknown>;
   };
+  /** Requests and limits of the Prometheus operator. */
   readonly prometheusOperator: { readonly resources: Resources };
+  /** Requests and limits of kube-state-metrics. */
   readonly 'kube-state-metrics': { readonly resources: Resources };
   /** The node exporter is a privileged node agent (host network, PID and root filesystem): off where the cloud refuses those (GKE Autopilot). */
   readonly nodeExporter: { readonly enabled: boolean };
+  /** Requests and limits of the node exporter, where it runs. */
   readonly 'prometheus-node-exporter': { readonly resources: Resources };
+  /** Grafana: resources, the dashboard sidecar (ConfigMaps by label), and the Loki and Tempo data sources. */
   readonly grafana: {
     readonly resources: Resources;
     readonly sidecar: { readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: string } };

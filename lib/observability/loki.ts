@@ -4,7 +4,9 @@ import { resources, Resources } from '../core/pod-security';
 
 /** The Loki chart (v6) values we set (https://grafana.com/docs/loki/latest/setup/install/helm/reference/). */
 export interface LokiValues {
+  /** One process running every Loki target, on a filesystem volume. */
   readonly deploymentMode: 'SingleBinary';
+  /** Loki's own configuration: no multi-tenancy, replication 1, filesystem storage, the TSDB schema. */
   readonly loki: {
     readonly auth_enabled: boolean;
     readonly commonConfig: { readonly replication_factor: number };
@@ -19,17 +21,23 @@ export interface LokiValues {
       }[];
     };
   };
+  /** The single binary's replicas, volume size and resources. */
   readonly singleBinary: { readonly replicas: number; readonly persistence: { readonly size: string }; readonly resources: Resources };
   /** Memcached caches: the chart's defaults ask ~9.6 GiB (chunks 8 GiB + results 1 GiB + overhead) in every environment. */
   readonly chunksCache: { readonly enabled: boolean; readonly allocatedMemory?: number };
+  /** The query results cache (memcached): only in HA environments, sized in MB. */
   readonly resultsCache: { readonly enabled: boolean; readonly allocatedMemory?: number };
   /** The canary DaemonSet and the Helm test pod (which pulls a `latest` image) are off. */
   readonly lokiCanary: { readonly enabled: boolean };
+  /** The Helm test pod (off). */
   readonly test: { readonly enabled: boolean };
+  /** Requests and limits of the nginx gateway in front of Loki. */
   readonly gateway: { readonly resources: Resources };
   /** The simple-scalable targets are off in SingleBinary mode. */
   readonly backend: { readonly replicas: 0 };
+  /** Simple-scalable read target (off). */
   readonly read: { readonly replicas: 0 };
+  /** Simple-scalable write target (off). */
   readonly write: { readonly replicas: 0 };
 }
 

@@ -6,6 +6,7 @@ import { ServiceCatalog } from '../core/services';
 import { PROMETHEUS_SELECTOR_LABELS } from './monitoring-stack';
 
 export interface PlatformMonitorsProps {
+  /** The catalog: each service gets a ServiceMonitor scraping `/metrics` on its port. */
   readonly services: ServiceCatalog;
   /** Namespace the monitors live in (they select targets in other namespaces). @default 'monitoring' */
   readonly namespace?: string;

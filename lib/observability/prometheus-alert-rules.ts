@@ -6,7 +6,9 @@ import { PROMETHEUS_SELECTOR_LABELS } from './monitoring-stack';
 export interface PrometheusAlertRulesProps {
   /** PrometheusRule name. */
   readonly name: string;
+  /** Namespace of the PrometheusRule (Prometheus selects rules in every namespace by label). */
   readonly namespace: string;
+  /** The rule groups, rendered in order. */
   readonly groups: readonly AlertGroup[];
   /** Base URL of the runbooks; each alert links to `<base>#<alert name, lowercased>`. */
   readonly runbookBaseUrl: string;

@@ -4,6 +4,7 @@ import { HelmChart } from '../core/addon';
 
 /** The Promtail chart values we set: ship every node's container logs to Loki. */
 export interface PromtailValues {
+  /** Where Promtail pushes: the Loki push endpoint. */
   readonly config: { readonly clients: readonly { readonly url: string }[] };
 }
 

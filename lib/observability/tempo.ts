@@ -4,7 +4,9 @@ import { HelmChart } from '../core/addon';
 
 /** The Tempo (single binary) chart values we set (https://github.com/grafana/helm-charts/tree/main/charts/tempo). */
 export interface TempoValues {
+  /** Names the Service `tempo` whatever the release is called: the mesh sends spans to it. */
   readonly fullnameOverride: string;
+  /** Trace retention and the receivers (OTLP gRPC and HTTP, Zipkin). */
   readonly tempo: {
     readonly retention: string;
     readonly receivers: {
@@ -12,6 +14,7 @@ export interface TempoValues {
       readonly zipkin: { readonly endpoint: string };
     };
   };
+  /** A volume for the traces and its size. */
   readonly persistence: { readonly enabled: boolean; readonly size: string };
 }
 

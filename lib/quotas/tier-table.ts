@@ -2,7 +2,9 @@ import { SUBSCRIPTION_LEVELS, SubscriptionLevel } from '../core/input/types';
 
 /** CPU and memory, as Kubernetes quantities (`500m`, `1Gi`). */
 export interface CpuMemory {
+  /** CPU quantity (`500m`, `2`). */
   readonly cpu: string;
+  /** Memory quantity (`512Mi`, `4Gi`). */
   readonly memory: string;
 }
 
@@ -49,8 +51,11 @@ export interface TierLimitRange {
 
 /** Everything a subscription level grants, in one record. */
 export interface TierValues {
+  /** The subscription level these values belong to. */
   readonly level: SubscriptionLevel;
+  /** The tenant namespace's ResourceQuota. */
   readonly quota: TierQuota;
+  /** The tenant namespace's LimitRange: container defaults and bounds. */
   readonly limitRange: TierLimitRange;
   /** The PriorityClass tenant pods of this tier run with (set by a Kyverno mutation). */
   readonly priorityClass: { readonly name: string; readonly value: number; readonly description: string };

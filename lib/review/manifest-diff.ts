@@ -13,6 +13,7 @@ export interface ObjectId {
   readonly group: string;
   /** Kubernetes kind, or Terraform resource type. */
   readonly kind: string;
+  /** Namespace of the object; '' for cluster-scoped objects and Terraform resources. */
   readonly namespace: string;
   /** Object name, or the Terraform resource name. */
   readonly name: string;
@@ -31,7 +32,9 @@ interface IndexedObject {
 export type ChangeType = 'added' | 'removed' | 'changed';
 
 export interface ObjectChange {
+  /** Whether the object was added, removed or changed. */
   readonly type: ChangeType;
+  /** Which object. */
   readonly id: ObjectId;
   /** File (relative to dist/) in the new version, or the old one for removals. */
   readonly file: string;
@@ -42,7 +45,9 @@ export interface ObjectChange {
 }
 
 export interface DistDiff {
+  /** Every added, removed or changed object, by environment, then type, then identity. */
   readonly changes: readonly ObjectChange[];
+  /** The changes that lose data or protection (those with `destructive` set). */
   readonly destructive: readonly ObjectChange[];
   /** Files that are neither manifests nor Terraform stacks (reports, READMEs), compared as a whole. */
   readonly files: { readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[] };

@@ -17,6 +17,7 @@ export function matchesApproval(ref: string, pattern: string): boolean {
 }
 
 export interface Review {
+  /** The object-level diff being reviewed. */
   readonly diff: DistDiff;
   /** Destructive changes an approval covers, with the first approval that does. */
   readonly approved: readonly { readonly change: ObjectChange; readonly approval: ApprovedDeletion }[];
@@ -46,9 +47,13 @@ export function reviewDiff(diff: DistDiff, approvals: readonly ApprovedDeletion[
 export interface AreaSummary {
   /** `<env>/<folder>` or `terraform/<stack>`. */
   readonly area: string;
+  /** Objects added in the area. */
   readonly added: number;
+  /** Objects changed in the area. */
   readonly changed: number;
+  /** Objects removed from the area. */
   readonly removed: number;
+  /** Of those, changes that lose data or protection. */
   readonly destructive: number;
 }
 
@@ -73,6 +78,7 @@ export function isEmptyDiff(diff: DistDiff): boolean {
 }
 
 export interface FormatOptions {
+  /** Terminal styling (colours). @default PLAIN */
   readonly style?: Style;
   /** What the diff compares with, for the headline ("dist/ on disk", "main (3f2a1c0)"). */
   readonly against?: string;

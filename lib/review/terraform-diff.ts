@@ -69,12 +69,13 @@ export interface TerraformObject {
   readonly type: string;
   /** Resource name; '' for the settings. */
   readonly name: string;
+  /** The object's JSON body (a resource's attributes, or the stack's settings), compared between versions. */
   readonly value: unknown;
 }
 
 /** The resources, data sources and settings (backend, providers, variables, outputs) of one stack. */
 export function terraformObjects(json: string): TerraformObject[] {
-  let doc: Record<string, any>;
+  let doc: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed Terraform JSON, read field by field
   try {
     doc = JSON.parse(json);
   } catch {

@@ -2,6 +2,7 @@ import { ClusterState, Finding, VerifyCheck, VerifyContext } from './types';
 
 /** The outcome of `npm run verify` over some clusters. */
 export interface VerifyReport {
+  /** Every finding of every check, errors and warnings. */
   readonly findings: readonly Finding[];
   /** Per cluster: how many releases were rendered and why the others were not. */
   readonly clusters: readonly { readonly environment: string; readonly cluster: string; readonly objects: number; readonly releases: number; readonly rendered: number; readonly skipped: readonly string[] }[];

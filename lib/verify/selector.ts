@@ -2,14 +2,19 @@
 export type Labels = Readonly<Record<string, string>>;
 
 export interface LabelSelectorRequirement {
+  /** Label key the requirement tests. */
   readonly key: string;
+  /** How the label's value is tested; an unknown operator matches nothing. */
   readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
+  /** Values for `In` and `NotIn`; empty for `Exists` and `DoesNotExist`. */
   readonly values?: readonly string[];
 }
 
 /** A metav1.LabelSelector. */
 export interface LabelSelector {
+  /** Labels that must all be present with these values. */
   readonly matchLabels?: Labels;
+  /** Requirements that must all hold. */
   readonly matchExpressions?: readonly LabelSelectorRequirement[];
 }
 

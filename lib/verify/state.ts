@@ -14,6 +14,7 @@ export type ReleaseRenderer = (
 ) => { readonly objects: readonly StateObject[] } | { readonly skipped: string } | { readonly failed: string };
 
 export interface StateInputs {
+  /** The platform description whose environments were rendered. */
   readonly platform: PlatformConfig;
   /** The environments as the synth rendered them. */
   readonly environments: readonly RenderedEnvironment[];

@@ -13,6 +13,7 @@ import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model'
 export interface Finding {
   /** The check that found it (`argocd/source-permitted`). */
   readonly check: string;
+  /** The environment (`prod`). */
   readonly environment: string;
   /** The cluster whose desired state breaks; undefined for environment-wide findings. */
   readonly cluster?: string;
@@ -30,6 +31,7 @@ export interface Finding {
 
 /** An object a cluster ends up with, and where it comes from. */
 export interface StateObject {
+  /** The object as the cluster receives it. */
   readonly manifest: KubeManifest;
   /** dist/ path (`prod/tenant-acme-001/quota.yaml`) or `helm:<chart>@<version>/<template>` for a rendered release. */
   readonly file: string;
@@ -45,12 +47,19 @@ export interface StateObject {
 export interface HelmRelease {
   /** The Application object (in the cluster's app of apps). */
   readonly application: KubeManifest;
+  /** dist/ path of the Application. */
   readonly file: string;
+  /** Helm repository URL (or OCI registry path) of the chart. */
   readonly repoURL: string;
+  /** Chart name. */
   readonly chart: string;
+  /** Chart version (the Application's `targetRevision`). */
   readonly version: string;
+  /** Helm release name (the Application's name when it sets none). */
   readonly releaseName: string;
+  /** Namespace the release is installed into (the Application's destination). */
   readonly namespace: string;
+  /** The values the Application passes (`valuesObject`). */
   readonly values: Readonly<Record<string, unknown>>;
   /** The objects `helm template` produced, when the chart could be rendered. */
   readonly rendered?: readonly StateObject[];
@@ -62,8 +71,11 @@ export interface HelmRelease {
 
 /** What one cluster converges to. */
 export interface ClusterState {
+  /** The platform description. */
   readonly platform: PlatformConfig;
+  /** The environment the cluster belongs to. */
   readonly environment: EnvironmentConfig;
+  /** The cluster (cloud, profile, Kubernetes version). */
   readonly cluster: ClusterConfig;
   /** The objects of the dist/ folders the cluster syncs (its app of apps included). */
   readonly objects: readonly StateObject[];
@@ -75,7 +87,9 @@ export interface ClusterState {
 
 /** Everything checks may consult besides one cluster's state. */
 export interface VerifyContext {
+  /** The platform description. */
   readonly platform: PlatformConfig;
+  /** Every add-on's charts and namespaces. */
   readonly catalog: PlatformCatalog;
   /** Every cluster's state, for cross-cluster checks. */
   readonly clusters: readonly ClusterState[];

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServiceDeclaration } from '../core/services';
-import { DEFAULT_SIDECAR_RESOURCES } from '../mesh/mesh-config';
+import { DEFAULT_SIDECAR_RESOURCES } from '../mesh';
 import { DEFAULT_WORKLOAD_RESOURCES } from './secure-workload';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave, argoAnnotations } from '../core/argocd';

@@ -4,7 +4,7 @@ import { defaultTenantInput, synthesizeInfra } from '../../apps/infra/main';
 import { defaultSynthesis } from '../support/synthesis-cache';
 import type { InfraInput } from '../../lib/infra/facts';
 
-export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
 
 let cached: Map<string, string> | undefined;
 let cachedInput: InfraInput | undefined;

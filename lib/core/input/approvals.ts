@@ -76,6 +76,7 @@ export const APPROVALS_DOCUMENT: ObjectSchema = {
 export interface ApprovedDeletion {
   /** The pattern as written. */
   readonly object: string;
+  /** Why deleting the object is safe, for the reviewer (10 to 500 characters). */
   readonly reason: string;
   /** Where it is written. */
   readonly source: { readonly file: string; readonly document: number; readonly index: number };
@@ -106,7 +107,7 @@ export function parseApprovals(file: InputFile | undefined): ApprovedDeletion[] 
       issues.push({ file: file.path, document: index, message: `expected a ${APPROVALS_KIND} mapping with apiVersion, kind, metadata and spec` });
       continue;
     }
-    const body = doc.toJS() as Record<string, any>;
+    const body = doc.toJS() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML, validated against the schema below
     const object = typeof body.kind === 'string' && typeof body.metadata?.name === 'string' ? `${body.kind}/${body.metadata.name}` : undefined;
     const at = (i: SchemaIssue): InputIssue => ({ file: file.path, document: index, object, path: i.path, message: i.message });
     if ((INPUT_KINDS as readonly string[]).includes(body.kind)) {

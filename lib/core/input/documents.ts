@@ -35,6 +35,7 @@ export type InputKind = (typeof INPUT_KINDS)[number];
 
 /** One input file: its path relative to the project root, and its text. */
 export interface InputFile {
+  /** Path relative to the project root (`apps/platform/tenants/acme.yaml`), as messages show it. */
   readonly path: string;
   /** The text, or only its beginning when `size` says the file is larger than {@link MAX_INPUT_FILE_BYTES}. */
   readonly content: string;
@@ -183,7 +184,7 @@ interface ParsedDoc {
   readonly document: number;
   readonly kind: InputKind;
   readonly name: string;
-  readonly body: Record<string, any>;
+  readonly body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML, validated against the kind's schema
 }
 
 /**
@@ -256,7 +257,7 @@ function parseFile(file: InputFile, issues: InputIssue[], maybe: MaybeDeclared):
       issues.push({ file: file.path, document: index, message: 'expected a mapping with apiVersion, kind, metadata and spec' });
       continue;
     }
-    const body = doc.toJS({ maxAliasCount: 100 }) as Record<string, any>;
+    const body = doc.toJS({ maxAliasCount: 100 }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML, validated against the kind's schema
     const name = typeof body.metadata?.name === 'string' ? body.metadata.name : undefined;
     const kind = body.kind;
     const object = typeof kind === 'string' && name ? `${kind}/${name}` : undefined;

@@ -6,13 +6,17 @@
 export type Schema = StringSchema | IntegerSchema | ArraySchema | ObjectSchema | MapSchema | CustomSchema;
 
 export interface StringSchema {
+  /** A YAML string (or an integer, with `acceptIntegers`). */
   readonly type: 'string';
   /** Allowed values. */
   readonly enum?: readonly string[];
+  /** Regular expression the whole value must match. */
   readonly pattern?: RegExp;
   /** What the pattern means, for the error message ("a DNS-1123 label: ..."). */
   readonly patternHelp?: string;
+  /** Fewest characters; 1 means "must not be empty". */
   readonly minLength?: number;
+  /** Most characters. */
   readonly maxLength?: number;
   /** Accept YAML integers too and read them as strings (`version: 15`). */
   readonly acceptIntegers?: boolean;
@@ -26,51 +30,70 @@ export interface StringSchema {
 }
 
 export interface IntegerSchema {
+  /** A YAML integer (a float or a numeric string is an error). */
   readonly type: 'integer';
+  /** Smallest allowed value, inclusive. */
   readonly min: number;
+  /** Largest allowed value, inclusive. */
   readonly max: number;
 }
 
 export interface ArraySchema {
+  /** A YAML sequence. */
   readonly type: 'array';
+  /** Schema every item must meet. */
   readonly items: Schema;
+  /** Fewest items. */
   readonly minItems?: number;
+  /** Most items. */
   readonly maxItems?: number;
   /** Items must be distinct (by their YAML value). */
   readonly unique?: boolean;
 }
 
 export interface Field {
+  /** What the field's value must be. */
   readonly schema: Schema;
+  /** The field must be present (and not null). @default false */
   readonly required?: boolean;
   /** One line for people: editors show it on hover (JSON Schema `description`). */
   readonly description?: string;
 }
 
 export interface ObjectSchema {
+  /** A YAML mapping with known keys; an unknown key is an error (with a spelling suggestion). */
   readonly type: 'object';
+  /** The allowed keys and their schemas. */
   readonly fields: Readonly<Record<string, Field>>;
   /** At most one / exactly one of these field groups may be set. */
   readonly exactlyOneOf?: readonly string[];
 }
 
 export interface MapSchema {
+  /** A YAML mapping with arbitrary keys (labels, secret data). */
   readonly type: 'map';
+  /** Schema every key must meet. */
   readonly keys: StringSchema;
+  /** Schema every value must meet. */
   readonly values: Schema;
+  /** Fewest entries. */
   readonly minEntries?: number;
 }
 
 export interface CustomSchema {
+  /** A value only `check` can judge (a type JSON Schema cannot express). */
   readonly type: 'custom';
   /** Describes the expected type, e.g. "a 5-field cron expression". */
   readonly describe: string;
+  /** Returns an error message, or undefined when the value is valid. */
   readonly check: (value: unknown) => string | undefined;
 }
 
 /** A problem at a field path. */
 export interface SchemaIssue {
+  /** Dotted path of the field (`spec.secrets[0].name`); empty for the document itself. */
   readonly path: string;
+  /** What is wrong and what is allowed. */
   readonly message: string;
 }
 

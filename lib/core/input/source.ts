@@ -58,7 +58,9 @@ export function syntaxHint(code: string): string {
 
 /** What the first document of a file says about itself, read from its top-level lines only. */
 export interface FirstDocument {
+  /** The top-level `apiVersion`, unquoted, if there is one. */
   readonly apiVersion?: string;
+  /** The top-level `kind`, unquoted, if there is one. */
   readonly kind?: string;
 }
 

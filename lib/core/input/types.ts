@@ -16,7 +16,9 @@ export const BACKUP_ENCRYPTIONS = ['AES-256-GCM'] as const;
 
 /** Where a validated document came from, for error messages further down the line. */
 export interface SourceRef {
+  /** Path relative to the project root (`apps/platform/tenants/acme.yaml`). */
   readonly file: string;
+  /** 1-based index of the YAML document in the file. */
   readonly document: number;
 }
 
@@ -35,52 +37,71 @@ export type TenantSecret =
 
 /** `CeresTenant`: a paying customer sharing the platform's clusters. */
 export interface TenantSpec {
+  /** `metadata.name`, unique among CeresTenants. */
   readonly name: string;
+  /** The customer's name as people read it (the namespace's `ceres.io/display-name` annotation). */
   readonly displayName: string;
+  /** Stable id: the namespace is `tenant-<tenantId>`, the Argo CD Application `<env>-tenant-<tenantId>`. */
   readonly tenantId: string;
+  /** Keycloak realm, unique per tenant: the tenant's OIDC groups (`<realm>:<role>`) and JWT issuer derive from it. */
   readonly keycloakRealm: string;
+  /** PostgreSQL schema of the tenant's data: a lowercase identifier, not a reserved word, not `pg_*`. */
   readonly databaseSchema: string;
+  /** Tier: quotas, limits, priority and database size follow from it. */
   readonly subscriptionLevel: SubscriptionLevel;
   /** Environments the tenant is deployed to (default: all). */
   readonly environments: readonly EnvironmentName[];
   /** Secrets, sealed or external. @default [] */
   readonly secrets: readonly TenantSecret[];
+  /** The document it was read from. */
   readonly source: SourceRef;
 }
 
 /** `CeresDatabase`: a PostgreSQL cluster in the tenant's namespace. */
 export interface DatabaseSpec {
+  /** `metadata.name`: the CloudNativePG Cluster's name in the tenant's namespace. */
   readonly name: string;
+  /** Database engine; PostgreSQL, run by CloudNativePG, is the only one. */
   readonly type: 'postgres';
+  /** PostgreSQL instances, 1 to 9 (one primary, the rest replicas). */
   readonly replicas: number;
   /** Storage per instance, a Kubernetes quantity (`100Gi`). */
   readonly size: string;
+  /** PostgreSQL major version. */
   readonly version: PostgresVersion;
+  /** The tenantId of the CeresTenant that owns the database. */
   readonly tenantId: string;
+  /** The document it was read from. */
   readonly source: SourceRef;
 }
 
-/** `CeresBackup`: a scheduled backup of namespaces. */
 /** Backup storage locations a CeresBackup may name. */
 export const BACKUP_STORAGE_LOCATIONS = ['platform'] as const;
 
+/** `CeresBackup`: a scheduled backup of namespaces. */
 export interface BackupSpec {
+  /** `metadata.name`: the Velero Schedule's name. */
   readonly name: string;
   /** 5-field cron expression. */
   readonly schedulePolicy: string;
+  /** Days a backup is kept (1 to 3650): the Schedule's `ttl`. */
   readonly retentionDays: number;
   /** Namespace names or globs (`tenant-*`). */
   readonly includeNamespaces: readonly string[];
-  /** `s3://bucket/prefix`, `gs://bucket/prefix` or `azure://container/prefix`. */
   /** Always the cluster's own backup store (see lib/core/cloud.ts backupStore). */
   readonly storageLocation: (typeof BACKUP_STORAGE_LOCATIONS)[number];
+  /** Encryption asked for, recorded on the Schedule (`ceres.io/encryption`). @default 'AES-256-GCM' */
   readonly encryption: (typeof BACKUP_ENCRYPTIONS)[number];
+  /** The document it was read from. */
   readonly source: SourceRef;
 }
 
 /** All tenant input, validated and cross-checked. */
 export interface TenantInput {
+  /** Every CeresTenant, in file order (files sorted by path). */
   readonly tenants: readonly TenantSpec[];
+  /** Every CeresDatabase, in file order (files sorted by path). */
   readonly databases: readonly DatabaseSpec[];
+  /** Every CeresBackup, in file order (files sorted by path). */
   readonly backups: readonly BackupSpec[];
 }

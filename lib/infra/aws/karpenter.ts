@@ -25,6 +25,7 @@ export interface KarpenterAwsResourcesProps {
   readonly namePrefix: string;
   /** The cluster's name attribute (a reference, so resources wait for the cluster). */
   readonly clusterName: string;
+  /** The cluster's ARN, to which the controller policy limits its EKS reads. */
   readonly clusterArn: string;
   /** AWS region, for the controller policy conditions. */
   readonly region: string;
@@ -152,11 +153,15 @@ export class KarpenterAwsResources extends Construct {
 export interface KarpenterPolicyScope {
   /** The cluster name (tag values Karpenter puts on what it creates). */
   readonly clusterName: string;
+  /** ARN of the cluster (for `eks:DescribeCluster` and zonal shift reads). */
   readonly clusterArn: string;
+  /** AWS region the EC2 actions are limited to (`aws:RequestedRegion`). */
   readonly region: string;
+  /** AWS account id, in the ARNs of the instance profiles Karpenter manages. */
   readonly accountId: string;
   /** The only role Karpenter may pass to EC2 (through its instance profiles). */
   readonly nodeRoleArn: string;
+  /** ARN of the interruption queue the controller reads and deletes messages from. */
   readonly queueArn: string;
 }
 

@@ -7,6 +7,7 @@ import { policyDocument } from './policies';
 export interface AwsLogEncryptionKeyProps {
   /** Name prefix (the cluster name). */
   readonly name: string;
+  /** AWS region of the log groups: the key policy lets that region's CloudWatch Logs use the key. */
   readonly region: string;
   /** Tags. @default {} */
   readonly tags?: Record<string, string>;

@@ -1,11 +1,17 @@
 /** Small IAM policy document helpers (plain JSON, rendered by `JSON.stringify`). */
 
 export interface PolicyStatement {
+  /** Statement id, naming what the statement allows. */
   readonly Sid?: string;
+  /** Whether the statement allows or denies. */
   readonly Effect: 'Allow' | 'Deny';
+  /** Who the statement applies to (trust and resource policies only). */
   readonly Principal?: unknown;
+  /** IAM actions (`s3:GetObject`, wildcards allowed). */
   readonly Action: string | string[];
+  /** ARNs the actions apply to. */
   readonly Resource?: string | string[];
+  /** IAM condition block (`StringEquals`, `ArnLike`, …) limiting when the statement applies. */
   readonly Condition?: unknown;
 }
 

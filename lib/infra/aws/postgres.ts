@@ -15,6 +15,7 @@ export const RDS_POSTGRES_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 export interface AwsPostgresProps {
   /** Instance identifier. */
   readonly name: string;
+  /** VPC of the instance's security group. */
   readonly vpcId: string;
   /** Data subnets (one per AZ) for the DB subnet group. */
   readonly subnetIds: string[];

@@ -13,6 +13,7 @@ export interface AwsPrivateDnsProps {
    * points to (the RDS address, the ElastiCache primary endpoint). Every endpoint must have a target.
    */
   readonly endpoints: readonly DataEndpoint[];
+  /** The host name each endpoint's record points to (CNAME), by endpoint name. */
   readonly targets: Readonly<Partial<Record<DataEndpoint['name'], string>>>;
   /**
    * TTL of the records, in seconds: short, so a replaced instance is found quickly.

@@ -10,6 +10,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 export interface AwsRedisProps {
   /** Replication group id. */
   readonly name: string;
+  /** VPC of the replication group's security group. */
   readonly vpcId: string;
   /** Data subnets, one per AZ. */
   readonly subnetIds: string[];

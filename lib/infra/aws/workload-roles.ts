@@ -10,7 +10,10 @@ import { PolicyStatement, policyDocument, serviceTrustPolicy } from './policies'
 const IAM_ROLE_NAME_MAX = 64;
 
 /** A workload identity whose access is the backup store (Velero, a PostgreSQL cluster). */
-export type BackupStoreIdentity = WorkloadIdentity & { readonly access: { readonly kind: 'backup-store' } };
+export type BackupStoreIdentity = WorkloadIdentity & {
+  /** Narrowed to backup-store access (the prefix or container of the store it may use). */
+  readonly access: { readonly kind: 'backup-store' };
+};
 
 export function isBackupStoreIdentity(identity: WorkloadIdentity): identity is BackupStoreIdentity {
   return identity.access.kind === 'backup-store';

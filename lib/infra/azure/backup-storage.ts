@@ -9,7 +9,9 @@ import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container'
 export interface AzureBackupStorageProps {
   /** Storage account name: 3-24 lowercase letters and digits, globally unique. */
   readonly accountName: string;
+  /** Resource group of the account and its private endpoint (the cluster's). */
   readonly resourceGroupName: string;
+  /** Azure location of the account (the cluster's region). */
   readonly location: string;
   /** Subnet of the blob private endpoint. */
   readonly endpointSubnetId: string;

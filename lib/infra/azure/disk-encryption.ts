@@ -10,8 +10,11 @@ export interface AzureDiskEncryptionProps {
   readonly vaultName: string;
   /** Name of the disk encryption set. */
   readonly name: string;
+  /** Resource group of the vault and the encryption set (the cluster's). */
   readonly resourceGroupName: string;
+  /** Azure location of the vault and the encryption set. */
   readonly location: string;
+  /** Entra ID tenant of the Key Vault (its access policies and RBAC). */
   readonly tenantId: string;
   /** Object id of the principal running Terraform (it creates the key, a data-plane call). */
   readonly terraformObjectId: string;

@@ -26,9 +26,13 @@ export const AKS_AUDIT_LOG_CATEGORIES = ['kube-audit-admin', 'guard'] as const;
 export const AKS_SPOT_TAINT = 'kubernetes.azure.com/scalesetpriority=spot:NoSchedule';
 
 export interface AzureKubernetesClusterProps {
+  /** AKS cluster name (the model's cluster name); its log workspace and identity derive from it. */
   readonly name: string;
+  /** Resource group of the cluster and its identity and log workspace. */
   readonly resourceGroupName: string;
+  /** Azure location (the cluster's region). */
   readonly location: string;
+  /** Kubernetes minor version (`1.34`); the upgrade channel applies patches. */
   readonly kubernetesVersion: string;
   /** Subnet of the nodes (the cluster identity gets Network Contributor on it before the cluster exists). */
   readonly nodeSubnetId: string;

@@ -7,7 +7,9 @@ import type { NetworkPlan } from '../../core/cloud';
 export interface AzureNetworkProps {
   /** Name prefix (the cluster name). */
   readonly name: string;
+  /** Resource group of the VNet and its subnets. */
   readonly resourceGroupName: string;
+  /** Azure location of the VNet. */
   readonly location: string;
   /**
    * The cluster's network plan (`networkPlan()` of lib/core/cloud.ts): the VNet's /16, one node subnet, one

@@ -8,8 +8,11 @@ import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone';
 import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link';
 
 export interface AzurePostgresProps {
+  /** Flexible server name, also the first label of its private host name. */
   readonly name: string;
+  /** Resource group of the server and its private DNS zone. */
   readonly resourceGroupName: string;
+  /** Azure location of the server. */
   readonly location: string;
   /** Subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers`. */
   readonly delegatedSubnetId: string;

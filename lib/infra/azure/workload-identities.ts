@@ -39,8 +39,11 @@ export function blobPrefixCondition(prefix: string): string {
 }
 
 export interface AzureWorkloadIdentitiesProps {
+  /** The cluster's name, prefix of the managed identities' names. */
   readonly clusterName: string;
+  /** Resource group of the managed identities. */
   readonly resourceGroupName: string;
+  /** Azure location of the managed identities. */
   readonly location: string;
   /** The AKS OIDC issuer URL. */
   readonly oidcIssuerUrl: string;

@@ -4,11 +4,15 @@ import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster';
 import { GKE_POD_RANGE, GKE_SERVICE_RANGE } from './network';
 
 export interface GcpAutopilotClusterProps {
+  /** GKE cluster name (the model's cluster name). */
   readonly name: string;
+  /** GCP project id. */
   readonly project: string;
+  /** GCP region of the (regional) cluster. */
   readonly region: string;
   /** VPC and subnet self links / ids. */
   readonly networkId: string;
+  /** Subnet of the nodes, with the secondary ranges for pods and services. */
   readonly subnetId: string;
   /** Minimum control-plane version (the release channel upgrades beyond it). */
   readonly kubernetesVersion: string;

@@ -5,6 +5,7 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 export interface GcpBackupBucketProps {
   /** Globally unique bucket name. */
   readonly name: string;
+  /** GCP project id. */
   readonly project: string;
   /**
    * Location: a multi-region (`EU`) for cross-region backups.

@@ -17,7 +17,9 @@ export interface GcpKeySpec {
 export interface GcpEncryptionKeysProps {
   /** Key ring name (one ring per location): key rings cannot be deleted, so names are final. */
   readonly ringName: string;
+  /** GCP project id. */
   readonly project: string;
+  /** The keys to create, each in its location's ring, with the service agents that may use it. */
   readonly keys: readonly GcpKeySpec[];
   /**
    * Rotation period.

@@ -16,7 +16,9 @@ export const GKE_SERVICE_RANGE = 'services';
 export interface GcpNetworkProps {
   /** Name prefix (the cluster name). */
   readonly name: string;
+  /** GCP project id. */
   readonly project: string;
+  /** GCP region of the subnet. */
   readonly region: string;
   /**
    * The cluster's network plan (`networkPlan()` of lib/core/cloud.ts): the network's /16 and its one node

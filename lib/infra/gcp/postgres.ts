@@ -3,8 +3,11 @@ import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-ins
 import type { ITerraformDependable } from 'cdktf';
 
 export interface GcpPostgresProps {
+  /** Cloud SQL instance name. */
   readonly name: string;
+  /** GCP project id. */
   readonly project: string;
+  /** GCP region of the instance. */
   readonly region: string;
   /** VPC the private IP lives in. */
   readonly networkId: string;

@@ -30,6 +30,7 @@ export function objectPrefixCondition(bucket: string, prefix: string): { title: 
 export interface GcpWorkloadIdentitiesProps {
   /** Prefix of the Google service account ids (`<prefix>-velero`, 6-30 characters in all). */
   readonly prefix: string;
+  /** GCP project id (its Workload Identity pool is `<project>.svc.id.goog`). */
   readonly project: string;
   /** The backup bucket's name (the platform model's backup store): a literal, for the IAM conditions. */
   readonly backupBucket: string;

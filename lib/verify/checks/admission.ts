@@ -47,14 +47,18 @@ export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
 /** A pod as the admission plugins see it. */
 export interface PodLike {
+  /** Name (or generateName for a controller's pods), namespace, labels and annotations. */
   readonly metadata: { readonly name?: string; readonly generateName?: string; readonly namespace?: string; readonly labels?: Labels; readonly annotations?: Labels };
+  /** The pod spec, as plain parsed JSON. */
   readonly spec: Json;
 }
 
 export interface PssViolation {
   /** Upstream check id (`seccompProfile_restricted`). */
   readonly id: string;
+  /** Short reason, as the API server words it (`allowPrivilegeEscalation != false`). */
   readonly reason: string;
+  /** What to change, naming the containers and fields. */
   readonly detail: string;
   /** Containers the violation names (for telling injected containers apart). */
   readonly containers: readonly string[];
@@ -657,8 +661,11 @@ export interface IstioInjectionModel {
   readonly values: Json;
   /** `policy` of the injector config (values global.proxy.autoInject). */
   readonly policy: string;
+  /** Pods matching any of these get no sidecar unless they ask for one (`neverInjectSelector` of the injector config). */
   readonly neverInjectSelector: readonly LabelSelector[];
+  /** Pods matching any of these get a sidecar unless they refuse one (`alwaysInjectSelector`). */
   readonly alwaysInjectSelector: readonly LabelSelector[];
+  /** Injection templates applied when a pod names none. @default ['sidecar'] */
   readonly defaultTemplates: readonly string[];
   /** The proxy image (`{hub}/{image}:{tag}`, pkg/kube/inject/inject.go ProxyImage). */
   readonly proxyImage: string;
@@ -673,7 +680,9 @@ export interface IstioInjectionModel {
 }
 
 export interface IstioNote {
+  /** What the note is about: traffic redirection (`cni`) or the image registry (`hub`). */
   readonly topic: 'cni' | 'hub';
+  /** The note, for the report. */
   readonly text: string;
 }
 
@@ -831,6 +840,7 @@ export interface InjectionResult {
   readonly pod: PodLike;
   /** Names of the containers istiod added or rewrote. */
   readonly injected: readonly string[];
+  /** The injector that handled the pod; undefined when no istiod answers its namespace. */
   readonly model?: IstioInjectionModel;
   /** Templates requested but not modelled (the pod is checked without them). */
   readonly unmodelled: readonly string[];
@@ -1330,9 +1340,11 @@ function validateEach(pairs: readonly (readonly [Json, Json])[], path: string, a
 }
 
 export interface PatternResult {
+  /** Kyverno's rule outcome: `pass`, `fail` (a pattern mismatch), `skip` (a conditional or global anchor did not apply) or `error`. */
   readonly status: 'pass' | 'fail' | 'skip' | 'error';
   /** Path of the failing element (`/spec/containers/0/image/`). */
   readonly path: string;
+  /** Why it did not pass; '' when it did. */
   readonly message: string;
 }
 
@@ -1552,13 +1564,18 @@ function parseFilters(entries: readonly string[]): ResourceFilter[] {
 }
 
 export interface KyvernoPolicy {
+  /** The ClusterPolicy or Policy object in the cluster's state. */
   readonly object: StateObject;
+  /** Its manifest (the same as `object.manifest`). */
   readonly manifest: KubeManifest;
 }
 
 export interface KyvernoEngine {
+  /** The Kyverno Helm release whose webhooks enforce the policies. */
   readonly release: HelmRelease;
+  /** The Kyverno policies the cluster receives. */
   readonly policies: readonly KyvernoPolicy[];
+  /** Kyverno's `resourceFilters`: kinds, namespaces and names it never processes. */
   readonly filters: readonly ResourceFilter[];
   /** Namespaces the webhooks' namespaceSelector leaves out. */
   readonly excludedNamespaces: ReadonlySet<string>;
@@ -1669,15 +1686,21 @@ export function podOf(resource: Json): { metadata: Json; spec: Json } | undefine
 }
 
 export interface KyvernoOutcome {
+  /** The policy whose rule failed. */
   readonly policy: KyvernoPolicy;
+  /** Name of the rule. */
   readonly rule: string;
+  /** `fail`: the resource violates the rule; `error`: the rule could not be evaluated. */
   readonly status: 'fail' | 'error';
+  /** The failure action that applies in the namespace (`Enforce` or `Audit`, overrides included). */
   readonly action: string;
   /** Whether the admission request is refused (an Enforce failure, or an error under failurePolicy Fail). */
   readonly blocks: boolean;
+  /** Kyverno's message for the failure. */
   readonly message: string;
   /** The failing path of a pattern rule, or the containers a podSecurity rule names. */
   readonly path?: string;
+  /** Containers a podSecurity rule names; [] for other rules. */
   readonly containers: readonly string[];
 }
 
@@ -1748,6 +1771,7 @@ export function kyvernoValidate(engine: KyvernoEngine, resource: Json, nsLabels:
 const POD_TEMPLATE_KINDS: Readonly<Record<string, string>> = { Pod: '', ReplicationController: '', Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', ReplicaSet: 'apps', Job: 'batch', CronJob: 'batch' };
 
 export interface Workload {
+  /** The object that creates pods (a Pod, or a controller such as a Deployment, StatefulSet, DaemonSet, Job or CronJob). */
   readonly object: StateObject;
   /** The namespace its pods are created in. */
   readonly namespace: string;
@@ -1787,7 +1811,9 @@ function namespaceLookup(state: ClusterState, ctx: VerifyContext | undefined): (
 }
 
 export interface AdmittedPod {
+  /** The pod after both mutating webhooks. */
   readonly pod: PodLike;
+  /** What Istio's injection did to it. */
   readonly injection: InjectionResult;
 }
 

@@ -171,8 +171,11 @@ export function isSourcePermitted(project: KubeManifest, repoURL: string): boole
 }
 
 export interface Destination {
+  /** Cluster name as registered in Argo CD (`in-cluster`). */
   readonly name?: string;
+  /** Cluster API server URL (`https://kubernetes.default.svc`). */
   readonly server?: string;
+  /** Target namespace; glob patterns allowed in an AppProject. */
   readonly namespace?: string;
 }
 
@@ -250,13 +253,21 @@ export function objectSyncOptions(m: KubeManifest): string[] {
 }
 
 export interface AppInfo {
+  /** The Application object in the cluster's state. */
   readonly object: StateObject;
+  /** Its manifest. */
   readonly manifest: KubeManifest;
+  /** Application name. */
   readonly name: string;
+  /** The AppProject it belongs to ('' when unset). */
   readonly project: string;
+  /** Its sync wave in the app of apps (0 when unset or not an integer). */
   readonly wave: number;
+  /** Where it deploys. */
   readonly destination: Destination;
+  /** Its sources (`source` or `sources`): repository, chart or path. */
   readonly sources: readonly { readonly repoURL: string; readonly chart?: string; readonly path?: string }[];
+  /** Its `syncPolicy.syncOptions` (`ServerSideApply=true`, `PruneLast=true`). */
   readonly syncOptions: readonly string[];
 }
 

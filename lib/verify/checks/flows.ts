@@ -45,8 +45,11 @@ function formatSelector(selector: LabelSelector | undefined): string {
 // Address ranges (IPv4 and IPv6)
 
 export interface AddressRange {
+  /** An IPv6 range (IPv4 otherwise); ranges of different families never overlap. */
   readonly v6: boolean;
+  /** First address of the range, as an integer. */
   readonly start: bigint;
+  /** Last address of the range, inclusive. */
   readonly end: bigint;
 }
 
@@ -163,17 +166,25 @@ export function ipBlockRanges(block: { cidr?: string; except?: readonly string[]
 // The cluster as the evaluators see it
 
 export interface ContainerPort {
+  /** Port name, which Services and policies may refer to instead of the number. */
   readonly name?: string;
+  /** Port number the container listens on. */
   readonly containerPort: number;
+  /** `TCP`, `UDP` or `SCTP` (`TCP` when unset). */
   readonly protocol: string;
 }
 
 /** A pod template of the state: what every pod a controller creates looks like. */
 export interface PodTemplate {
+  /** Namespace the pods run in. */
   readonly namespace: string;
+  /** The pods' labels. */
   readonly labels: Dict;
+  /** The pods' annotations (sidecar injection and traffic annotations). */
   readonly annotations: Dict;
+  /** Ports of all containers. */
   readonly ports: readonly ContainerPort[];
+  /** ServiceAccount the pods run as (`default` when unset). */
   readonly serviceAccount: string;
   /** The object it comes from (a Deployment, a CloudNativePG Cluster…). */
   readonly source: StateObject;
@@ -181,24 +192,37 @@ export interface PodTemplate {
 
 /** Everything the flow checks consult, indexed once per cluster state. */
 export interface FlowIndex {
+  /** The cluster state indexed. */
   readonly state: ClusterState;
+  /** Every object of the state, rendered releases included. */
   readonly objects: readonly StateObject[];
   /** Namespace → its labels, plus the automatic `kubernetes.io/metadata.name`. */
   readonly namespaces: ReadonlyMap<string, Dict>;
+  /** Namespace name → its Namespace object. */
   readonly namespaceObjects: ReadonlyMap<string, StateObject>;
+  /** Pod templates of every pod-creating object (controllers, CloudNativePG Clusters, Prometheus). */
   readonly templates: readonly PodTemplate[];
+  /** Every NetworkPolicy. */
   readonly networkPolicies: readonly StateObject[];
+  /** Every Istio AuthorizationPolicy. */
   readonly authorizationPolicies: readonly StateObject[];
+  /** Every Istio PeerAuthentication. */
   readonly peerAuthentications: readonly StateObject[];
+  /** Every Istio Sidecar resource. */
   readonly sidecars: readonly StateObject[];
+  /** Every Istio ServiceEntry. */
   readonly serviceEntries: readonly StateObject[];
+  /** Every Service, plus those Flagger creates at runtime for each Canary. */
   readonly services: readonly StateObject[];
+  /** Mesh-wide settings of the cluster's istiod. */
   readonly mesh: MeshSettings;
 }
 
 /** Mesh-wide settings read from the istiod release values (`meshConfig`). */
 export interface MeshSettings {
+  /** The mesh's root namespace (its policies apply mesh-wide): `meshConfig.rootNamespace`, else istiod's namespace. */
   readonly rootNamespace: string;
+  /** SPIFFE trust domain of principals (`cluster.local`). */
   readonly trustDomain: string;
   /** `meshConfig.outboundTrafficPolicy.mode`; Istio's default is ALLOW_ANY. */
   readonly outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
@@ -343,10 +367,15 @@ export function namespaceLabels(index: FlowIndex, namespace: string): Dict {
 
 /** One concrete kind of pod of a PodSet: a pod template's labels, or the set's own labels when no template is known. */
 export interface PodInstance {
+  /** Namespace of the pods. */
   readonly namespace: string;
+  /** Their labels (the template's, or the set's own). */
   readonly labels: Dict;
+  /** Their annotations ({} when no template is known). */
   readonly annotations: Dict;
+  /** Their ServiceAccount: the set's, else the template's, else `default`. */
   readonly serviceAccount: string;
+  /** The pod template they come from, when one is in the state. */
   readonly template?: PodTemplate;
 }
 
@@ -474,6 +503,7 @@ export function peerSelectsPod(index: FlowIndex, peer: any, policyNamespace: str
 }
 
 export interface NetworkVerdict {
+  /** Whether the NetworkPolicies let the connection through. */
   readonly allowed: boolean;
   /** Policies that select the pod with this direction's type (empty: not isolated, everything allowed). */
   readonly isolatedBy: readonly StateObject[];
@@ -670,7 +700,9 @@ export interface AuthzRequest {
  * notRequestPrincipals always do.
  */
 export interface AuthzAssumptions {
+  /** The answer for request-level conditions (methods, paths, hosts, headers). */
   readonly http: boolean;
+  /** The answer for address conditions (ipBlocks, source.ip). */
   readonly unknown: boolean;
 }
 
@@ -828,6 +860,7 @@ export function evaluateAuthorization(index: FlowIndex, pod: PodInstance, req: A
 // PeerAuthentication
 
 export interface MtlsDecision {
+  /** The mTLS mode the destination port accepts. */
   readonly mode: 'STRICT' | 'PERMISSIVE' | 'DISABLE';
   /** The policy that decided (undefined: Istio's default, PERMISSIVE). */
   readonly by?: StateObject;

@@ -1,6 +1,6 @@
 import { KubeManifest } from '../../core/checks';
 import { dataEndpoints, isProvisioned, networkPlan, privateZone, ProvisionedCloud, workloadIdentities } from '../../core/cloud';
-import { stackName } from '../../infra/names';
+import { stackName } from '../../infra';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
 import { AddressRange, cidrRange, hostSubsetOf, ipBlockRanges, rangeCovered, rangesOverlap } from './flows';
@@ -32,16 +32,20 @@ type Emit = Omit<Finding, 'check' | 'environment' | 'cluster'>;
 export interface TfResource {
   /** `aws_iam_role`, or `data.aws_iam_policy_document` for a data source. */
   readonly type: string;
+  /** Resource name in the stack (cdktf's unique id, `velero-role_B6CC86EE`). */
   readonly name: string;
   /** `aws_iam_role.workload-roles_velero-role_B6CC86EE`. */
   readonly address: string;
+  /** The resource's attributes as written in the Terraform JSON (references unresolved). */
   readonly body: any;
 }
 
 export interface TfStack {
   /** `terraform/prod-aws/cdk.tf.json` (the key of VerifyContext.terraform, and the dist/ path). */
   readonly file: string;
+  /** Every resource and data source of the stack. */
   readonly resources: readonly TfResource[];
+  /** The same, by address. */
   readonly byAddress: ReadonlyMap<string, TfResource>;
   /** Region of the default provider, when literal. */
   readonly region?: string;
@@ -126,7 +130,9 @@ function providerRegion(stack: TfStack, r: TfResource): string | undefined {
 export type GrantMechanism = 'eks-pod-identity' | 'irsa' | 'gke-workload-identity' | 'gke-principal' | 'azure-federated';
 
 export interface Grant {
+  /** How the ServiceAccount gets the identity (EKS Pod Identity, IRSA, GKE Workload Identity or a direct principal grant, an Azure federated credential). */
   readonly mechanism: GrantMechanism;
+  /** Namespace of the ServiceAccount the grant names. */
   readonly namespace: string;
   /** May be `*` (an IRSA StringLike condition). */
   readonly serviceAccount: string;
@@ -253,10 +259,15 @@ const MECHANISM_TEXT: Record<GrantMechanism, string> = {
 // ServiceAccounts of a cluster state
 
 export interface ServiceAccountRef {
+  /** Namespace of the ServiceAccount. */
   readonly namespace: string;
+  /** ServiceAccount name. */
   readonly name: string;
+  /** Its annotations (IRSA's role ARN, GKE's service account e-mail). */
   readonly annotations: Dict;
+  /** dist/ path of the object, or of the Application of a release not rendered; '' for a namespace's `default` ServiceAccount. */
   readonly file: string;
+  /** `ServiceAccount namespace/name`, for messages. */
   readonly object: string;
   /** How we know it exists (shown in findings). */
   readonly how: string;
@@ -557,11 +568,13 @@ export function serviceAccountFindings(state: ClusterState, ctx: VerifyContext):
 // identity/object-stores
 
 export interface ObjectStoreTarget {
+  /** The cloud whose object store it is. */
   readonly cloud: ProvisionedCloud;
   /** S3 / GCS bucket; Azure container. */
   readonly bucket: string;
   /** Azure storage account. */
   readonly account?: string;
+  /** Key prefix inside the bucket or container, without a trailing slash ('' for the root). */
   readonly prefix: string;
 }
 
@@ -582,12 +595,19 @@ function providerCloud(provider: unknown): ProvisionedCloud | undefined {
 }
 
 export interface BackupLocation {
+  /** BackupStorageLocation name. */
   readonly name: string;
+  /** Velero provider plugin (`aws`, `gcp`, `azure`). */
   readonly provider: string;
+  /** The object store it writes to; undefined when the provider or bucket cannot be read. */
   readonly target?: ObjectStoreTarget;
+  /** Namespace of the location (Velero's). */
   readonly namespace: string;
+  /** Where it comes from: a dist/ path, or the Velero Application when its release is not rendered. */
   readonly file: string;
+  /** The location, described for messages. */
   readonly object: string;
+  /** The Velero release whose values configure it, when it is not rendered. */
   readonly release?: HelmRelease;
 }
 
