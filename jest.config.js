@@ -7,6 +7,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
   // The default platform is synthesized once per run and shared by the test files (test/support/synthesis-cache.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/unmapped-captured-stacks.js'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
