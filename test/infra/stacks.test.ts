@@ -5,34 +5,44 @@ import { join } from 'path';
 import { synthesizeInfra } from '../../apps/infra/main';
 import { platform } from '../../apps/platform/platform';
 import { GKE_MAINTENANCE_WINDOW } from '../../lib/infra/gcp/autopilot-cluster';
+import { FIXTURE_STACKS, fixtureInput, fixturePlatform } from './fixtures/platform';
 import { defaultFiles, stack } from './helpers';
 
 const EXPECTED_STACKS = ['dev-aws', 'staging-aws', 'staging-azure', 'prod-aws', 'prod-azure', 'prod-gcp'];
 
-describe('Terraform stacks of the default platform', () => {
+/** The fixture platform's stacks (test/infra/fixtures/platform.ts), rendered once in this file. */
+let fixture: Map<string, string> | undefined;
+const fixtureFiles = () => (fixture ??= synthesizeInfra(fixturePlatform, fixtureInput));
+
+/** What every rendered stack must be free of, whatever the platform. */
+function expectPortable(files: Map<string, string>): void {
+  const cwd = process.cwd();
+  for (const [file, text] of files) {
+    expect({ file, cwd: text.includes(cwd) }).toEqual({ file, cwd: false });
+    expect(text).not.toMatch(/\/work\/|\/home\/|\/tmp\/|\/Users\/|C:\\\\/);
+    // The GKE maintenance window is the one fixed date-time: RFC 3339 anchors of a weekly recurrence.
+    const anchors = [GKE_MAINTENANCE_WINDOW.startTime, GKE_MAINTENANCE_WINDOW.endTime];
+    expect(anchors.reduce((t, a) => t.split(a).join(''), text)).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    expect(text).not.toContain('"local"');
+    expect(text.endsWith('}\n')).toBe(true);
+  }
+}
+
+describe('Terraform stacks of a small fixture platform', () => {
   it('has one stack per environment and cloud, edge excluded, in a stable order', () => {
-    expect([...defaultFiles().keys()]).toEqual(EXPECTED_STACKS.map((s) => `terraform/${s}/cdk.tf.json`));
+    expect([...fixtureFiles().keys()]).toEqual(FIXTURE_STACKS.map((s) => `terraform/${s}/cdk.tf.json`));
   });
 
-  it.each(EXPECTED_STACKS)('%s matches its snapshot', (name) => {
-    expect(defaultFiles().get(`terraform/${name}/cdk.tf.json`)).toMatchSnapshot();
+  it.each(FIXTURE_STACKS)('%s matches its snapshot', (name) => {
+    expect(fixtureFiles().get(`terraform/${name}/cdk.tf.json`)).toMatchSnapshot();
   });
 
   it('renders byte-identical output twice in one process', () => {
-    expect(synthesizeInfra(platform)).toEqual(defaultFiles());
+    expect(synthesizeInfra(fixturePlatform, fixtureInput)).toEqual(fixtureFiles());
   });
 
   it('contains no absolute path, home directory or timestamp', () => {
-    const cwd = process.cwd();
-    for (const [file, text] of defaultFiles()) {
-      expect({ file, cwd: text.includes(cwd) }).toEqual({ file, cwd: false });
-      expect(text).not.toMatch(/\/work\/|\/home\/|\/tmp\/|\/Users\/|C:\\\\/);
-      // The GKE maintenance window is the one fixed date-time: RFC 3339 anchors of a weekly recurrence.
-      const anchors = [GKE_MAINTENANCE_WINDOW.startTime, GKE_MAINTENANCE_WINDOW.endTime];
-      expect(anchors.reduce((t, a) => t.split(a).join(''), text)).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
-      expect(text).not.toContain('"local"');
-      expect(text.endsWith('}\n')).toBe(true);
-    }
+    expectPortable(fixtureFiles());
   });
 
   it('renders the same bytes from another checkout location', () => {
@@ -40,22 +50,32 @@ describe('Terraform stacks of the default platform', () => {
     const root = process.cwd();
     const elsewhere = mkdtempSync(join(tmpdir(), 'ceres-infra-'));
     try {
-      for (const dir of ['apps/infra', 'apps/platform', 'apps/synthesize.ts', 'lib', 'tsconfig.json', 'package.json']) {
+      for (const dir of ['apps/infra', 'apps/platform', 'apps/synthesize.ts', 'lib', 'test/infra/fixtures/platform.ts', 'tsconfig.json', 'package.json']) {
         cpSync(join(root, dir), join(elsewhere, dir), { recursive: true });
       }
       symlinkSync(join(root, 'node_modules'), join(elsewhere, 'node_modules'), 'dir');
       const script =
-        "const { synthesizeInfra } = require('./apps/infra/main'); const { platform } = require('./apps/platform/platform');" +
-        'process.stdout.write(JSON.stringify([...synthesizeInfra(platform)]));';
+        "const { synthesizeInfra } = require('./apps/infra/main'); const { fixturePlatform, fixtureInput } = require('./test/infra/fixtures/platform');" +
+        'process.stdout.write(JSON.stringify([...synthesizeInfra(fixturePlatform, fixtureInput)]));';
       const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
         cwd: elsewhere,
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
       });
-      expect(new Map(JSON.parse(out) as [string, string][])).toEqual(defaultFiles());
+      expect(new Map(JSON.parse(out) as [string, string][])).toEqual(fixtureFiles());
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Terraform stacks of the default platform', () => {
+  it('has one stack per environment and cloud, edge excluded, in a stable order', () => {
+    expect([...defaultFiles().keys()]).toEqual(EXPECTED_STACKS.map((s) => `terraform/${s}/cdk.tf.json`));
+  });
+
+  it('contains no absolute path, home directory or timestamp', () => {
+    expectPortable(defaultFiles());
   });
 
   it.each(EXPECTED_STACKS)('%s has an explicit remote backend, pinned providers and kubeconfig outputs', (name) => {
