@@ -16,6 +16,8 @@ const launcher = require('../../bin/ceres.js') as {
 describe('the ceres launcher', () => {
   let root: string;
   const cache = () => join(root, 'node_modules', '.cache', 'ceres');
+  /** The launcher as a process, on the fixture's own cache (never a CERES_CACHE_DIR of the caller's: it would compile the fixture there). */
+  const launch = (...argv: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'ceres.js'), ...argv], { encoding: 'utf8', env: { ...process.env, CI: 'true', CERES_CACHE_DIR: cache() } });
   const write = (path: string, content: string) => {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), content);
@@ -43,7 +45,7 @@ describe('the ceres launcher', () => {
     expect(res.errors![0]).toMatch(/^apps\/cli\.ts:3:37 - error TS2345: Argument of type '"ROUND_ROBINN"' is not assignable to parameter of type 'Mode \| undefined'\./);
     expect(res.errors![0]).toContain("3   console.log(greet(argv.join(' '), 'ROUND_ROBINN'));");
 
-    const proc = spawnSync(process.execPath, [join(root, 'bin', 'ceres.js'), 'synth'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const proc = launch('synth');
     expect(proc.status).toBe(1);
     expect(proc.stderr).toContain('1 type error in apps/, lib/, imports/; nothing was run or written.');
     expect(proc.stderr).toContain('apps/cli.ts:3:37 - error TS2345');
@@ -63,7 +65,7 @@ describe('the ceres launcher', () => {
   });
 
   it('runs the compiled command line with the arguments and its exit code', () => {
-    const proc = spawnSync(process.execPath, [join(root, 'bin', 'ceres.js'), 'synth', '--fail'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const proc = launch('synth', '--fail');
     expect(proc.stdout).toBe('hi synth --fail (LEAST_REQUEST)\n');
     expect(proc.status).toBe(3);
   });
