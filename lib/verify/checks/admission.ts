@@ -999,9 +999,17 @@ export function injectIstioSidecar(pod: PodLike, namespace: string, namespaceLab
 export function wildcardMatch(pattern: string, text: string): boolean {
   if (pattern === '') return text === '';
   if (pattern === '*') return true;
-  const re = [...pattern].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${re}$`, 'u').test(text);
+  if (!containsWildcard(pattern)) return pattern === text;
+  let compiled = wildcardPatterns.get(pattern);
+  if (!compiled) {
+    const re = [...pattern].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+    compiled = new RegExp(`^${re}$`, 'u');
+    wildcardPatterns.set(pattern, compiled);
+  }
+  return compiled.test(text);
 }
+/** The patterns of the policies, compiled once (verify matches each against every object). */
+const wildcardPatterns = new Map<string, RegExp>();
 const containsWildcard = (s: string) => s.includes('*') || s.includes('?');
 
 /** k8s.io/apimachinery resource.ParseQuantity, as a number (undefined when it does not parse). */
