@@ -157,19 +157,20 @@ describe('the YAML emitter', () => {
     expect(diverging.filter((_, i) => readByGo[i])).toEqual([]);
   }, TIMEOUT);
 
-  it('is byte-identical to the yaml library on the whole synthesized platform (CERES_YAML_EMITTER=legacy)', () => {
-    // Ours: the run's shared synthesis (the default emitter, in another process); then the legacy one here.
+  it('is byte-identical to the yaml library on the synthesized prod environment (CERES_YAML_EMITTER=legacy)', () => {
+    // prod has every kind of cluster, add-on and tenant. Ours: the run's shared synthesis (the default
+    // emitter, in another process); the legacy one is rendered here.
     expect(yamlEmitter()).toBe('ceres');
     const shared = defaultSynthesis();
-    const ours = new Map([...shared.files].filter(([path]) => !path.startsWith('terraform/')));
+    const ours = new Map([...shared.files].filter(([path]) => path.startsWith('prod/')));
     const previous = useYamlEmitter('legacy');
     let legacy: Map<string, string>;
     try {
-      legacy = synthesizePlatform(platform, shared.input).files;
+      legacy = synthesizePlatform({ ...platform, environments: platform.environments.filter((e) => e.name === 'prod') }, shared.input).files;
     } finally {
       useYamlEmitter(previous);
     }
-    expect(ours.size).toBeGreaterThan(100);
+    expect(ours.size).toBeGreaterThan(50);
     expect([...ours.keys()].sort()).toEqual([...legacy.keys()].sort());
     expect([...ours].filter(([path, content]) => legacy.get(path) !== content).map(([path]) => path)).toEqual([]);
   });
