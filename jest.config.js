@@ -6,8 +6,9 @@ module.exports = {
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
-  // The default platform is synthesized once per run and shared by the test files (test/support/synthesis-cache.ts).
   setupFilesAfterEnv: ['<rootDir>/test/support/unmapped-captured-stacks.js'],
+  // The default platform is synthesized once (or read back while nothing it is made of changed) and
+  // shared by the test files (test/support/synthesis-cache.ts).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
