@@ -1602,6 +1602,15 @@ function filtered(engine: KyvernoEngine, resource: Json, gvk: Gvk): boolean {
 
 /** What the engine cannot evaluate in a rule (empty when it can). */
 export function unsupportedParts(rule: Json): string[] {
+  // Asked for every rule against every resource: worked out once per rule object.
+  if (typeof rule !== 'object' || rule === null) return findUnsupportedParts(rule);
+  let parts = unsupportedPartsOf.get(rule);
+  if (!parts) unsupportedPartsOf.set(rule, (parts = findUnsupportedParts(rule)));
+  return [...parts];
+}
+const unsupportedPartsOf = new WeakMap<Json, readonly string[]>();
+
+function findUnsupportedParts(rule: Json): string[] {
   const out: string[] = [];
   const v = rule.validate;
   if (rule.context?.length) out.push('context');
