@@ -1,4 +1,3 @@
-import { execFileSync } from 'child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -9,6 +8,15 @@ import { FIXTURE_STACKS, fixtureInput, fixturePlatform } from './fixtures/platfo
 import { defaultFiles, stack } from './helpers';
 
 const EXPECTED_STACKS = ['dev-aws', 'staging-aws', 'staging-azure', 'prod-aws', 'prod-azure', 'prod-gcp'];
+
+/** Runs `fn` with a module registry of its own. */
+function jestIsolated<T>(fn: () => T): T {
+  let out: T | undefined;
+  jest.isolateModules(() => {
+    out = fn();
+  });
+  return out as T;
+}
 
 /** The fixture platform's stacks (test/infra/fixtures/platform.ts), rendered once in this file. */
 let fixture: Map<string, string> | undefined;
@@ -46,7 +54,9 @@ describe('Terraform stacks of a small fixture platform', () => {
   });
 
   it('renders the same bytes from another checkout location', () => {
-    // Copy the sources that matter to a temporary directory and render there in a fresh process.
+    // The sources that matter, copied to a temporary directory and loaded from there (new module
+    // instances with their own __dirname; the dependencies are the same), rendered from there as the
+    // working directory.
     const root = process.cwd();
     const elsewhere = mkdtempSync(join(tmpdir(), 'ceres-infra-'));
     try {
@@ -54,18 +64,20 @@ describe('Terraform stacks of a small fixture platform', () => {
         cpSync(join(root, dir), join(elsewhere, dir), { recursive: true });
       }
       symlinkSync(join(root, 'node_modules'), join(elsewhere, 'node_modules'), 'dir');
-      // The fixture's prod (its three clouds) there; dev's stack is the same code again.
-      const script =
-        "const { synthesizeInfra } = require('./apps/infra/main'); const { fixturePlatform, fixtureInput } = require('./test/infra/fixtures/platform');" +
-        "const prod = { ...fixturePlatform, environments: fixturePlatform.environments.filter((e) => e.name === 'prod') };" +
-        'process.stdout.write(JSON.stringify([...synthesizeInfra(prod, fixtureInput)]));';
-      const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
-        cwd: elsewhere,
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
+      const there = jestIsolated(() => {
+        const main = require(join(elsewhere, 'apps', 'infra', 'main')) as typeof import('../../apps/infra/main');
+        const fixtures = require(join(elsewhere, 'test', 'infra', 'fixtures', 'platform')) as typeof import('./fixtures/platform');
+        // Loaded from there, and knowing itself there.
+        expect(require.resolve(join(elsewhere, 'apps', 'infra', 'main'))).toBe(join(elsewhere, 'apps', 'infra', 'main.ts'));
+        expect((require(join(elsewhere, 'apps', 'synthesize')) as typeof import('../../apps/synthesize')).PROJECT_ROOT).toBe(elsewhere);
+        process.chdir(elsewhere);
+        try {
+          return main.synthesizeInfra(fixtures.fixturePlatform, fixtures.fixtureInput);
+        } finally {
+          process.chdir(root);
+        }
       });
-      const there = new Map(JSON.parse(out) as [string, string][]);
-      expect([...there.keys()]).toEqual(FIXTURE_STACKS.filter((s) => s.startsWith('prod-')).map((s) => `terraform/${s}/cdk.tf.json`));
+      expect([...there.keys()]).toEqual([...fixtureFiles().keys()]);
       for (const [path, text] of there) expect({ path, same: text === fixtureFiles().get(path) }).toEqual({ path, same: true });
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
