@@ -234,8 +234,8 @@ describe('npm run synth', () => {
     const tenants = join(work, 'proc-tenants');
     mkdirSync(tenants, { recursive: true });
     writeFileSync(join(tenants, 'a.yaml'), 'apiVersion: ceres.io/v1\nkind: Tenant\nmetadata: { name: a }\nspec: {}\n');
-    const tsx = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-    const res = spawnSync(tsx, ['apps/synth.ts', '--tenants', tenants, '--out', join(work, 'proc-out')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    // node with tsx's loader (the tsx command would start a second process to do the same).
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'apps/synth.ts', '--tenants', tenants, '--out', join(work, 'proc-out')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('kind: "Tenant" is not a known kind; allowed: CeresTenant, CeresDatabase, CeresBackup');
     expect(res.stderr).not.toMatch(/\n\s+at /);
