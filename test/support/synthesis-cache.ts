@@ -4,8 +4,8 @@
  * here; each worker reads it back (a JSON parse instead of a 3-5 s synthesis per file).
  *
  * The stored synthesis is kept for the next run under a key of everything it is made from (every
- * file of apps/, lib/ and imports/, the lockfile, the Node version, the CERES_* environment and this
- * file): a run with none of them changed reads it instead of synthesizing again. CERES_TEST_FRESH=1
+ * file of apps/, lib/ and imports/, the lockfile, the Node version, the CERES_* environment, the
+ * jest transformer and this file): a run with none of them changed reads it instead of synthesizing again. CERES_TEST_FRESH=1
  * synthesizes regardless. Tests that must synthesize themselves (determinism, writing, variants)
  * still call synthesize().
  */
@@ -20,7 +20,7 @@ const DIR = join(ROOT, 'node_modules', '.cache', 'ceres-test');
 /** The file of this run's synthesis (set by globalSetup, read by the workers). */
 const FILE = 'CERES_TEST_SYNTHESIS';
 /** What the synthesis is made of, besides the CERES_* environment and the Node version. */
-const SOURCES = ['apps', 'lib', 'imports', 'package.json', 'package-lock.json', 'test/support/synthesis-cache.ts', 'test/support/global-setup.ts'];
+const SOURCES = ['apps', 'lib', 'imports', 'package.json', 'package-lock.json', 'test/support/synthesis-cache.ts', 'test/support/global-setup.ts', 'test/support/esbuild-transform.js'];
 /** Stored syntheses not used for this long are removed. */
 const KEEP_MS = 24 * 60 * 60 * 1000;
 
