@@ -1,12 +1,21 @@
-/** Jest: TypeScript transpiled by esbuild (type-checking is `tsc --noEmit`, a separate step of `npm test`). */
+/** Jest: TypeScript transpiled by esbuild (type-checking is `tsc -b`, a separate step of `npm test`). */
+const os = require('node:os');
+
+const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+
 module.exports = {
+  // jest's default is one worker less than the cores: one worker on a 2-core machine, where two
+  // finish the suite sooner (the tests also wait on subprocesses: tsx, git, kubectl, the compiler).
+  maxWorkers: Math.max(2, cores - 1),
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
-  // The default platform is synthesized once per run and shared by the test files (test/support/synthesis-cache.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/unmapped-captured-stacks.js'],
+  // The default platform is synthesized once (or read back while nothing it is made of changed) and
+  // shared by the test files (test/support/synthesis-cache.ts).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

@@ -3,9 +3,8 @@
  * fails on the stacks as they were before the fix.
  */
 import { synthesizeInfra } from '../../apps/infra/main';
-import { platform } from '../../apps/platform/platform';
 import { AKS_AUDIT_LOG_CATEGORIES, rotationName } from '../../lib/infra/azure/kubernetes-cluster';
-import { addresses, Json, only, referencedAddress, resources, stack, withCluster } from './helpers';
+import { addresses, Json, only, onlyEnvironment, referencedAddress, resources, stack, withCluster } from './helpers';
 
 const AZURE_STACKS = ['staging-azure', 'prod-azure'];
 const prod = () => stack('prod-azure');
@@ -120,10 +119,7 @@ describe('Azure: data services', () => {
 
   it('derives PostgreSQL zone-redundant HA and geo-redundant backups from sizing.ha', () => {
     expect(only(prod(), 'azurerm_postgresql_flexible_server')).toMatchObject({ high_availability: { mode: 'ZoneRedundant' }, geo_redundant_backup_enabled: true });
-    const noHa = {
-      ...platform,
-      environments: platform.environments.map((e) => (e.name === 'staging' ? { ...e, sizing: { ...e.sizing, ha: false } } : e)),
-    };
+    const noHa = onlyEnvironment('staging', (e) => ({ ...e, sizing: { ...e.sizing, ha: false } }));
     const pg = only(stack('staging-azure', synthesizeInfra(noHa)), 'azurerm_postgresql_flexible_server');
     expect(pg.high_availability).toBeUndefined();
     expect(pg.geo_redundant_backup_enabled).toBe(false);

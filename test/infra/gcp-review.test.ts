@@ -3,10 +3,9 @@
  * autopilot modules) (issue 11): each test fails on the stack as it was before the fix.
  */
 import { synthesizeInfra } from '../../apps/infra/main';
-import { platform } from '../../apps/platform/platform';
 import { GKE_MAINTENANCE_WINDOW } from '../../lib/infra/gcp/autopilot-cluster';
 import { CLOUD_SQL_FLAGS } from '../../lib/infra/gcp/postgres';
-import { addresses, gcpWithWorkloads, Json, only, referencedAddress, resources, stack } from './helpers';
+import { addresses, gcpWithWorkloads, Json, only, onlyEnvironment, referencedAddress, resources, stack } from './helpers';
 
 const prod = () => stack('prod-gcp');
 const clusterAddress = (json: Json) => addresses(json, 'google_container_cluster')[0][0];
@@ -100,7 +99,7 @@ describe('GCP: data services', () => {
 
   it('derives Cloud SQL regional HA from sizing.ha', () => {
     expect(only(prod(), 'google_sql_database_instance').settings.availability_type).toBe('REGIONAL');
-    const noHa = { ...platform, environments: platform.environments.map((e) => (e.name === 'prod' ? { ...e, sizing: { ...e.sizing, ha: false } } : e)) };
+    const noHa = onlyEnvironment('prod', (e) => ({ ...e, sizing: { ...e.sizing, ha: false } }));
     expect(only(stack('prod-gcp', synthesizeInfra(noHa)), 'google_sql_database_instance').settings.availability_type).toBe('ZONAL');
   });
 

@@ -15,6 +15,17 @@ export function defaultInput(): InfraInput {
   return cachedInput;
 }
 
+/**
+ * `tenant-<id>/<database>` of every tenant database that the live tenant input deploys to an
+ * environment, sorted: what its data home must run and bind, read from the input itself (so that the
+ * tests hold whatever tenants apps/platform/tenants/ has).
+ */
+export function tenantDatabases(environment: string): string[] {
+  const input = defaultInput();
+  const deployed = new Set(input.tenants.filter((t) => (t.environments as readonly string[]).includes(environment)).map((t) => t.tenantId));
+  return input.databases.filter((d) => deployed.has(d.tenantId)).map((d) => `tenant-${d.tenantId}/${d.name}`).sort();
+}
+
 /** The default platform's rendered stacks (rendered once per test file). */
 export function defaultFiles(): Map<string, string> {
   // The run's shared synthesis (test/support/synthesis-cache.ts) holds the default stacks.
@@ -41,15 +52,21 @@ export function only(json: Json, type: string): Json {
   return all[0];
 }
 
-/** A copy of the default platform with one cluster changed. */
+/**
+ * The default platform reduced to one environment (its stacks are rendered from it alone), with
+ * `change` applied to that environment: a variant renders only the stacks it is about.
+ */
+export function onlyEnvironment(name: string, change: (env: PlatformConfig['environments'][number]) => PlatformConfig['environments'][number] = (e) => e): PlatformConfig {
+  const env = platform.environments.find((e) => e.name === name);
+  if (!env) throw new Error(`no environment ${name}`);
+  return { ...platform, environments: [change(env)] };
+}
+
+/** The environment of the default platform that has cluster `name`, with that cluster changed (and no other environment). */
 export function withCluster(name: string, change: Json): PlatformConfig {
-  return {
-    ...platform,
-    environments: platform.environments.map((env) => ({
-      ...env,
-      clusters: env.clusters.map((c) => (c.name === name ? { ...c, ...change } : c)),
-    })),
-  };
+  const env = platform.environments.find((e) => e.clusters.some((c) => c.name === name));
+  if (!env) throw new Error(`no cluster ${name}`);
+  return onlyEnvironment(env.name, (e) => ({ ...e, clusters: e.clusters.map((c) => (c.name === name ? { ...c, ...change } : c)) }));
 }
 
 /** `type.name` → body of every resource of a stack (the Terraform resource addresses). */

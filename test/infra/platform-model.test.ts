@@ -25,7 +25,7 @@ import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../../lib
 import { fittedName, InfraInput, NO_TENANT_INPUT } from '../../lib/infra/facts';
 import { plannedStacks } from '../../lib/infra/infra-app';
 import { stackName } from '../../lib/infra/names';
-import { addresses, defaultFiles, defaultInput, Json, referencedAddress, resources, stack } from './helpers';
+import { addresses, defaultFiles, defaultInput, Json, onlyEnvironment, referencedAddress, resources, stack, tenantDatabases } from './helpers';
 
 interface Planned {
   readonly name: string;
@@ -231,8 +231,10 @@ describe('the stacks of the default platform agree with the platform model', () 
     const counts = Object.fromEntries(
       plannedOf(platform).map((p) => [p.name, clusterWorkloadIdentities(platform, p.environment, p.cluster, defaultInput()).filter((i) => i.name.startsWith('pg-')).length]),
     );
-    // acme and initech everywhere, globex in staging and prod; only the AWS primaries are data homes.
-    expect(counts).toEqual({ 'dev-aws': 2, 'staging-aws': 3, 'staging-azure': 0, 'prod-aws': 3, 'prod-azure': 0, 'prod-gcp': 0 });
+    // Only the AWS primaries are data homes: each runs the databases of the tenants deployed to its environment.
+    const expected = Object.fromEntries(plannedOf(platform).map((p) => [p.name, p.cluster.cloud === 'aws' && p.cluster.role === 'primary' ? tenantDatabases(p.environment.name).length : 0]));
+    expect(counts).toEqual(expected);
+    expect(Object.values(counts).some((n) => n > 0)).toBe(true);
   });
 
   it('outputs the Azure client ids under the name the bootstrap reads', () => {
@@ -249,19 +251,13 @@ describe('the stacks of the default platform agree with the platform model', () 
 
 describe('the stacks follow the model when it changes', () => {
   // Azure and a GKE Standard cluster become data homes too: PostgreSQL identities on every cloud.
-  const everywhere: PlatformConfig = {
-    ...platform,
-    environments: platform.environments.map((env) =>
-      env.name !== 'prod'
-        ? env
-        : {
-            ...env,
-            clusters: env.clusters.map((c) =>
-              c.cloud === 'azure' ? { ...c, role: 'primary' as const } : c.cloud === 'gcp' ? { ...c, role: 'primary' as const, profile: 'gke-standard' as const } : c,
-            ),
-          },
+  // prod alone: the environment with every cloud (the others render as in the default stacks).
+  const everywhere: PlatformConfig = onlyEnvironment('prod', (env) => ({
+    ...env,
+    clusters: env.clusters.map((c) =>
+      c.cloud === 'azure' ? { ...c, role: 'primary' as const } : c.cloud === 'gcp' ? { ...c, role: 'primary' as const, profile: 'gke-standard' as const } : c,
     ),
-  };
+  }));
   const input: InfraInput = {
     tenants: [...defaultInput().tenants, { tenantId: 'umbrella-004', environments: ['prod'] }],
     databases: [...defaultInput().databases, { name: 'umbrella-postgres-with-a-rather-long-name', tenantId: 'umbrella-004' }],
@@ -279,9 +275,10 @@ describe('the stacks follow the model when it changes', () => {
   });
 
   it('gives no database identity without tenant input, and the same stacks again with it', () => {
-    const planned = plannedOf(platform).find((p) => p.name === 'prod-aws')!;
-    const bare = synthesizeInfra(platform, NO_TENANT_INPUT);
-    checkStack(platform, bare, planned, NO_TENANT_INPUT);
+    const prodOnly = onlyEnvironment('prod');
+    const planned = plannedOf(prodOnly).find((p) => p.name === 'prod-aws')!;
+    const bare = synthesizeInfra(prodOnly, NO_TENANT_INPUT);
+    checkStack(prodOnly, bare, planned, NO_TENANT_INPUT);
     expect(resources(stack('prod-aws', bare), 'aws_eks_pod_identity_association').map((a) => a.namespace).sort()).toEqual(['kube-system', 'velero']);
   });
 
@@ -299,13 +296,26 @@ describe('model functions the stacks read', () => {
     const prod = platform.environments.find((e) => e.name === 'prod')!;
     const dev = platform.environments.find((e) => e.name === 'dev')!;
     const aws = (env: EnvironmentConfig) => env.clusters.find((c) => c.cloud === 'aws')!;
-    expect(postgresClusters(prod, aws(prod), defaultInput())).toEqual([
-      { namespace: 'tenant-acme-001', name: 'acme-postgres' },
-      { namespace: 'tenant-globex-002', name: 'globex-postgres' },
-      { namespace: 'tenant-initech-003', name: 'initech-postgres' },
+    const input: InfraInput = {
+      tenants: [
+        { tenantId: 'zeta-009', environments: ['dev', 'staging', 'prod'] },
+        { tenantId: 'alpha-001', environments: ['prod'] },
+        { tenantId: 'nodb-005', environments: ['dev', 'prod'] },
+      ],
+      databases: [
+        { name: 'zeta-pg', tenantId: 'zeta-009' },
+        { name: 'alpha-pg-b', tenantId: 'alpha-001' },
+        { name: 'alpha-pg-a', tenantId: 'alpha-001' },
+        { name: 'orphan-pg', tenantId: 'gone-404' },
+      ],
+    };
+    expect(postgresClusters(prod, aws(prod), input)).toEqual([
+      { namespace: 'tenant-alpha-001', name: 'alpha-pg-a' },
+      { namespace: 'tenant-alpha-001', name: 'alpha-pg-b' },
+      { namespace: 'tenant-zeta-009', name: 'zeta-pg' },
     ]);
-    expect(postgresClusters(dev, aws(dev), defaultInput()).map((r) => r.namespace)).toEqual(['tenant-acme-001', 'tenant-initech-003']);
-    for (const c of prod.clusters.filter((c) => c.cloud !== 'aws')) expect(postgresClusters(prod, c, defaultInput())).toEqual([]);
+    expect(postgresClusters(dev, aws(dev), input)).toEqual([{ namespace: 'tenant-zeta-009', name: 'zeta-pg' }]);
+    for (const c of prod.clusters.filter((c) => c.cloud !== 'aws')) expect(postgresClusters(prod, c, input)).toEqual([]);
   });
 
   it('names the Azure flexible server after its data endpoint', () => {

@@ -1,61 +1,97 @@
-import { execFileSync } from 'child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { synthesizeInfra } from '../../apps/infra/main';
 import { platform } from '../../apps/platform/platform';
 import { GKE_MAINTENANCE_WINDOW } from '../../lib/infra/gcp/autopilot-cluster';
+import { FIXTURE_STACKS, fixtureInput, fixturePlatform } from './fixtures/platform';
 import { defaultFiles, stack } from './helpers';
 
 const EXPECTED_STACKS = ['dev-aws', 'staging-aws', 'staging-azure', 'prod-aws', 'prod-azure', 'prod-gcp'];
+
+/** Runs `fn` with a module registry of its own. */
+function jestIsolated<T>(fn: () => T): T {
+  let out: T | undefined;
+  jest.isolateModules(() => {
+    out = fn();
+  });
+  return out as T;
+}
+
+/** The fixture platform's stacks (test/infra/fixtures/platform.ts), rendered once in this file. */
+let fixture: Map<string, string> | undefined;
+const fixtureFiles = () => (fixture ??= synthesizeInfra(fixturePlatform, fixtureInput));
+
+/** What every rendered stack must be free of, whatever the platform. */
+function expectPortable(files: Map<string, string>): void {
+  const cwd = process.cwd();
+  for (const [file, text] of files) {
+    expect({ file, cwd: text.includes(cwd) }).toEqual({ file, cwd: false });
+    expect(text).not.toMatch(/\/work\/|\/home\/|\/tmp\/|\/Users\/|C:\\\\/);
+    // The GKE maintenance window is the one fixed date-time: RFC 3339 anchors of a weekly recurrence.
+    const anchors = [GKE_MAINTENANCE_WINDOW.startTime, GKE_MAINTENANCE_WINDOW.endTime];
+    expect(anchors.reduce((t, a) => t.split(a).join(''), text)).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    expect(text).not.toContain('"local"');
+    expect(text.endsWith('}\n')).toBe(true);
+  }
+}
+
+describe('Terraform stacks of a small fixture platform', () => {
+  it('has one stack per environment and cloud, edge excluded, in a stable order', () => {
+    expect([...fixtureFiles().keys()]).toEqual(FIXTURE_STACKS.map((s) => `terraform/${s}/cdk.tf.json`));
+  });
+
+  it.each(FIXTURE_STACKS)('%s matches its snapshot', (name) => {
+    expect(fixtureFiles().get(`terraform/${name}/cdk.tf.json`)).toMatchSnapshot();
+  });
+
+  it('renders byte-identical output twice in one process', () => {
+    expect(synthesizeInfra(fixturePlatform, fixtureInput)).toEqual(fixtureFiles());
+  });
+
+  it('contains no absolute path, home directory or timestamp', () => {
+    expectPortable(fixtureFiles());
+  });
+
+  it('renders the same bytes from another checkout location', () => {
+    // The sources that matter, copied to a temporary directory and loaded from there (new module
+    // instances with their own __dirname; the dependencies are the same), rendered from there as the
+    // working directory.
+    const root = process.cwd();
+    const elsewhere = mkdtempSync(join(tmpdir(), 'ceres-infra-'));
+    try {
+      for (const dir of ['apps/infra', 'apps/platform', 'apps/synthesize.ts', 'lib', 'test/infra/fixtures/platform.ts', 'tsconfig.json', 'package.json']) {
+        cpSync(join(root, dir), join(elsewhere, dir), { recursive: true });
+      }
+      symlinkSync(join(root, 'node_modules'), join(elsewhere, 'node_modules'), 'dir');
+      const there = jestIsolated(() => {
+        const main = require(join(elsewhere, 'apps', 'infra', 'main')) as typeof import('../../apps/infra/main');
+        const fixtures = require(join(elsewhere, 'test', 'infra', 'fixtures', 'platform')) as typeof import('./fixtures/platform');
+        // Loaded from there, and knowing itself there.
+        expect(require.resolve(join(elsewhere, 'apps', 'infra', 'main'))).toBe(join(elsewhere, 'apps', 'infra', 'main.ts'));
+        expect((require(join(elsewhere, 'apps', 'synthesize')) as typeof import('../../apps/synthesize')).PROJECT_ROOT).toBe(elsewhere);
+        process.chdir(elsewhere);
+        try {
+          return main.synthesizeInfra(fixtures.fixturePlatform, fixtures.fixtureInput);
+        } finally {
+          process.chdir(root);
+        }
+      });
+      expect([...there.keys()]).toEqual([...fixtureFiles().keys()]);
+      for (const [path, text] of there) expect({ path, same: text === fixtureFiles().get(path) }).toEqual({ path, same: true });
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('Terraform stacks of the default platform', () => {
   it('has one stack per environment and cloud, edge excluded, in a stable order', () => {
     expect([...defaultFiles().keys()]).toEqual(EXPECTED_STACKS.map((s) => `terraform/${s}/cdk.tf.json`));
   });
 
-  it.each(EXPECTED_STACKS)('%s matches its snapshot', (name) => {
-    expect(defaultFiles().get(`terraform/${name}/cdk.tf.json`)).toMatchSnapshot();
-  });
-
-  it('renders byte-identical output twice in one process', () => {
-    expect(synthesizeInfra(platform)).toEqual(defaultFiles());
-  });
-
   it('contains no absolute path, home directory or timestamp', () => {
-    const cwd = process.cwd();
-    for (const [file, text] of defaultFiles()) {
-      expect({ file, cwd: text.includes(cwd) }).toEqual({ file, cwd: false });
-      expect(text).not.toMatch(/\/work\/|\/home\/|\/tmp\/|\/Users\/|C:\\\\/);
-      // The GKE maintenance window is the one fixed date-time: RFC 3339 anchors of a weekly recurrence.
-      const anchors = [GKE_MAINTENANCE_WINDOW.startTime, GKE_MAINTENANCE_WINDOW.endTime];
-      expect(anchors.reduce((t, a) => t.split(a).join(''), text)).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
-      expect(text).not.toContain('"local"');
-      expect(text.endsWith('}\n')).toBe(true);
-    }
-  });
-
-  it('renders the same bytes from another checkout location', () => {
-    // Copy the sources that matter to a temporary directory and render there in a fresh process.
-    const root = process.cwd();
-    const elsewhere = mkdtempSync(join(tmpdir(), 'ceres-infra-'));
-    try {
-      for (const dir of ['apps/infra', 'apps/platform', 'apps/synthesize.ts', 'lib', 'tsconfig.json', 'package.json']) {
-        cpSync(join(root, dir), join(elsewhere, dir), { recursive: true });
-      }
-      symlinkSync(join(root, 'node_modules'), join(elsewhere, 'node_modules'), 'dir');
-      const script =
-        "const { synthesizeInfra } = require('./apps/infra/main'); const { platform } = require('./apps/platform/platform');" +
-        'process.stdout.write(JSON.stringify([...synthesizeInfra(platform)]));';
-      const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
-        cwd: elsewhere,
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      expect(new Map(JSON.parse(out) as [string, string][])).toEqual(defaultFiles());
-    } finally {
-      rmSync(elsewhere, { recursive: true, force: true });
-    }
+    expectPortable(defaultFiles());
   });
 
   it.each(EXPECTED_STACKS)('%s has an explicit remote backend, pinned providers and kubeconfig outputs', (name) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runSynth } from '../../apps/synth';
-import { DEFAULT_TENANTS_DIR, PROJECT_ROOT, synthesize } from '../../apps/synthesize';
+import { DEFAULT_TENANTS_DIR, inEnvironments, PROJECT_ROOT, synthesize } from '../../apps/synthesize';
 import { platform } from '../../apps/platform/platform';
 import { InputError } from '../../lib/core/errors';
 import { parseApprovals } from '../../lib/core/input/approvals';
@@ -48,41 +48,53 @@ describe('destructive changes of the live platform, by any route', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('an emptied tenant file (a botched merge) is refused, writing nothing, unless approved', () => {
+    // The live tenants plus one of the test's own (a tenant and its database in one file), rendered
+    // for dev, the smallest environment: then that file is emptied.
     const tenants = join(work, 'tenants');
     const out = join(work, 'dist');
     cpSync(DEFAULT_TENANTS_DIR, tenants, { recursive: true });
-    cpSync(join(PROJECT_ROOT, 'dist'), out, { recursive: true });
-    writeFileSync(join(tenants, 'initech.yaml'), '');
+    writeFileSync(
+      join(tenants, 'zz-botched.yaml'),
+      'apiVersion: ceres.io/v1\nkind: CeresTenant\nmetadata: { name: botched-tenant }\nspec: { displayName: Botched, tenantId: botched-901, keycloakRealm: botched-realm, databaseSchema: botched, subscriptionLevel: starter, environments: [dev] }\n' +
+        '---\napiVersion: ceres.io/v1\nkind: CeresDatabase\nmetadata: { name: botched-postgres }\nspec: { type: postgres, replicas: 1, size: 10Gi, version: "16", tenantId: botched-901 }\n',
+    );
+    const quiet = { out: () => undefined, err: () => undefined };
+    expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], quiet)).toBe(0);
+    const before = readTree(out);
+    expect(before.has('dev/tenant-botched-901/namespace.yaml')).toBe(true);
+
+    writeFileSync(join(tenants, 'zz-botched.yaml'), '');
     const err: string[] = [];
-    const io = { out: () => undefined, err: (l: string) => err.push(l) };
-    expect(runSynth(['--tenants', tenants, '--out', out], io)).toBe(3);
+    expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], { out: () => undefined, err: (l) => err.push(l) })).toBe(3);
     const text = err.join('\n');
-    for (const env of ['dev', 'staging', 'prod']) {
-      expect(text).toContain(`${env}:Namespace/tenant-initech-003`);
-      expect(text).toContain(`${env}:Cluster.postgresql.cnpg.io/tenant-initech-003/initech-postgres`);
-    }
-    expect(readTree(out)).toEqual(committed);
+    expect(text).toContain('dev:Namespace/tenant-botched-901');
+    expect(text).toContain('dev:Cluster.postgresql.cnpg.io/tenant-botched-901/botched-postgres');
+    expect(readTree(out)).toEqual(before);
 
     // Approved with a reason, committed with the change: synth goes ahead and says what it approved.
     const approvals = join(work, 'approved-deletions.yaml');
-    writeFileSync(approvals, approvalsFile([['*:*/tenant-initech-003', 'Initech offboarded (OPS-42), data exported'], ['*:*/tenant-initech-003/*', 'Initech offboarded (OPS-42)'], ['*:Application.argoproj.io/argocd/*-tenant-initech-003', 'Initech offboarded (OPS-42)']]).content);
+    writeFileSync(approvals, approvalsFile([['*:*/tenant-botched-901', 'Botched offboarded (OPS-42), data exported'], ['*:*/tenant-botched-901/*', 'Botched offboarded (OPS-42)'], ['*:Application.argoproj.io/argocd/*-tenant-botched-901', 'Botched offboarded (OPS-42)']]).content);
     const lines: string[] = [];
-    expect(runSynth(['--tenants', tenants, '--out', out, '--approvals', approvals], { out: (l) => lines.push(l), err: (l) => lines.push(l) })).toBe(0);
+    expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev', '--approvals', approvals], { out: (l) => lines.push(l), err: (l) => lines.push(l) })).toBe(0);
     expect(lines.join('\n')).toContain('Destructive changes approved in');
-    expect([...readTree(out).keys()].filter((p) => p.includes('initech'))).toEqual([]);
+    expect([...readTree(out).keys()].filter((p) => p.includes('botched'))).toEqual([]);
   });
 
   it('a removed cluster takes its add-on Applications (finalizers, CRDs, databases) and Terraform resources: all flagged', () => {
     const next = JSON.parse(JSON.stringify(platform));
     const prod = next.environments.find((e: { name: string }) => e.name === 'prod');
     prod.clusters = prod.clusters.filter((c: { cloud: string }) => c.cloud !== 'gcp');
-    const review = reviewDiff(diffDist(committed, synthesize({ platform: next }).files));
+    // prod alone: the environment that lost the cluster, against its part of the committed dist/.
+    const prodOnly = inEnvironments(['prod']);
+    const review = reviewDiff(diffDist(new Map([...committed].filter(([p]) => prodOnly(p))), synthesize({ platform: next, environments: ['prod'] }).files));
     const refs = review.unapproved.map((c) => objectRef(c.id));
     expect(refs).toEqual(expect.arrayContaining(['prod@ceres-prod-gcp:Application.argoproj.io/argocd/kube-prometheus-stack', 'prod@ceres-prod-gcp:Namespace/monitoring']));
     expect(refs.filter((r) => r.startsWith('terraform/prod-gcp:'))).toEqual(
       expect.arrayContaining([expect.stringMatching(/google_container_cluster/), expect.stringMatching(/google_sql_database_instance/), expect.stringMatching(/google_storage_bucket\./)]),
     );
     expect(summarizeAreas(review.diff).find((a) => a.area === 'prod/clusters/ceres-prod-gcp/argocd')!.destructive).toBeGreaterThanOrEqual(5);
+    // Nothing else is destructive: the other clusters render as committed.
+    expect(refs.filter((r) => !r.startsWith('prod@ceres-prod-gcp:') && !r.startsWith('terraform/prod-gcp:'))).toEqual([]);
   });
 
   it('a removed add-on (its Application cascades deletion) is flagged', () => {

@@ -1,7 +1,10 @@
-/** jest globalSetup: synthesizes the default platform once for the whole run (see synthesis-cache.ts). */
-import { synthesize } from '../../apps/synthesize';
-import { storeSynthesis } from './synthesis-cache';
+/**
+ * jest globalSetup: the default platform's synthesis for the whole run, synthesized once, or read
+ * back when nothing it is made of changed since an earlier run (see synthesis-cache.ts).
+ */
+import { prepareSynthesis } from './synthesis-cache';
 
 export default function globalSetup(): void {
-  storeSynthesis(synthesize());
+  // Loaded only when synthesizing: reading a stored synthesis needs neither cdk8s nor cdktf.
+  prepareSynthesis(() => (require('../../apps/synthesize') as typeof import('../../apps/synthesize')).synthesize());
 }

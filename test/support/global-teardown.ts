@@ -1,8 +1,8 @@
-/** jest globalTeardown: removes this run's cached synthesis. */
+/** jest globalTeardown: removes a synthesis stored for this run only (one kept for later runs stays, see synthesis-cache.ts). */
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 
 export default function globalTeardown(): void {
-  const runId = process.env.CERES_TEST_RUN_ID;
-  if (runId) rmSync(join(__dirname, '..', '..', 'node_modules', '.cache', 'ceres-test', `synthesis-${runId}.json`), { force: true });
+  const file = process.env.CERES_TEST_SYNTHESIS;
+  if (file && basename(file).startsWith('synthesis-run-')) rmSync(file, { force: true });
 }

@@ -1009,9 +1009,17 @@ export function injectIstioSidecar(pod: PodLike, namespace: string, namespaceLab
 export function wildcardMatch(pattern: string, text: string): boolean {
   if (pattern === '') return text === '';
   if (pattern === '*') return true;
-  const re = [...pattern].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${re}$`, 'u').test(text);
+  if (!containsWildcard(pattern)) return pattern === text;
+  let compiled = wildcardPatterns.get(pattern);
+  if (!compiled) {
+    const re = [...pattern].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+    compiled = new RegExp(`^${re}$`, 'u');
+    wildcardPatterns.set(pattern, compiled);
+  }
+  return compiled.test(text);
 }
+/** The patterns of the policies, compiled once (verify matches each against every object). */
+const wildcardPatterns = new Map<string, RegExp>();
 const containsWildcard = (s: string) => s.includes('*') || s.includes('?');
 
 /** k8s.io/apimachinery resource.ParseQuantity, as a number (undefined when it does not parse). */
@@ -1611,6 +1619,15 @@ function filtered(engine: KyvernoEngine, resource: Json, gvk: Gvk): boolean {
 
 /** What the engine cannot evaluate in a rule (empty when it can). */
 export function unsupportedParts(rule: Json): string[] {
+  // Asked for every rule against every resource: worked out once per rule object.
+  if (typeof rule !== 'object' || rule === null) return findUnsupportedParts(rule);
+  let parts = unsupportedPartsOf.get(rule);
+  if (!parts) unsupportedPartsOf.set(rule, (parts = findUnsupportedParts(rule)));
+  return [...parts];
+}
+const unsupportedPartsOf = new WeakMap<Json, readonly string[]>();
+
+function findUnsupportedParts(rule: Json): string[] {
   const out: string[] = [];
   const v = rule.validate;
   if (rule.context?.length) out.push('context');

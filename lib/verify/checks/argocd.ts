@@ -106,8 +106,13 @@ export function compileGlob(pattern: string, separators: readonly string[] = [])
 
 /** util/glob Match: false when the pattern does not compile. */
 export function globMatches(pattern: string, text: string, separators: readonly string[] = []): boolean {
-  return compileGlob(pattern, separators)?.test(text) ?? false;
+  const key = `${separators.join('')}\u0000${pattern}`;
+  let compiled = compiledGlobs.get(key);
+  if (compiled === undefined) compiledGlobs.set(key, (compiled = compileGlob(pattern, separators) ?? null));
+  return compiled?.test(text) ?? false;
 }
+/** The patterns of the projects, compiled once (verify matches each against every Application and object); null: does not compile. */
+const compiledGlobs = new Map<string, RegExp | null>();
 
 /**
  * app_project_types.go globMatch: a `!pattern` denies what it matches when negation is allowed
