@@ -167,13 +167,19 @@ function parseArgs(argv: readonly string[], commands: readonly Command[]): Parse
       help = true;
       continue;
     }
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}${command ? '' : `; start with a command: ${commands.map((c) => c.name).join(', ')}`}`);
+    if (!arg.startsWith('--'))
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)}${command ? '' : `; start with a command: ${commands.map((c) => c.name).join(', ')}`}`);
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg : arg.slice(0, eq);
     const spec = specs.find((s) => s.name === name);
     if (!spec) {
-      const hint = suggest(name, specs.map((s) => s.name));
-      throw new UsageError(`unknown option ${name}${hint ? ` (did you mean ${hint}?)` : ''}; ${command ? `\`ceres ${command.name} --help\`` : '`ceres --help`'} lists the options`);
+      const hint = suggest(
+        name,
+        specs.map((s) => s.name),
+      );
+      throw new UsageError(
+        `unknown option ${name}${hint ? ` (did you mean ${hint}?)` : ''}; ${command ? `\`ceres ${command.name} --help\`` : '`ceres --help`'} lists the options`,
+      );
     }
     if (spec.value) {
       const v = eq >= 0 ? arg.slice(eq + 1) : rest.shift();
@@ -188,8 +194,13 @@ function parseArgs(argv: readonly string[], commands: readonly Command[]): Parse
 }
 
 function unknownCommand(name: string, commands: readonly Command[]): UsageError {
-  const hint = suggest(name, commands.map((c) => c.name));
-  return new UsageError(`unknown command ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}; commands: ${commands.map((c) => c.name).join(', ')}`);
+  const hint = suggest(
+    name,
+    commands.map((c) => c.name),
+  );
+  return new UsageError(
+    `unknown command ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}; commands: ${commands.map((c) => c.name).join(', ')}`,
+  );
 }
 
 function optionLines(specs: readonly OptionSpec[]): string[] {

@@ -80,10 +80,16 @@ export const diffCommand: Command = {
       });
       return refused ? EXIT.destructive : EXIT.ok;
     }
-    const text = ctx.options.has('--stat') ? `${formatSummary(review, { style, against }).join('\n')}\n` : formatReview(review, { style, against, maxDiffLines: maxLines });
+    const text = ctx.options.has('--stat')
+      ? `${formatSummary(review, { style, against }).join('\n')}\n`
+      : formatReview(review, { style, against, maxDiffLines: maxLines });
     for (const l of text.replace(/\n$/, '').split('\n')) io.out(l);
-    if (base?.isHead) io.err(errStyle.dim('(the base is HEAD: this shows only what is not committed yet; on a branch, the merge-base with the default branch is used)'));
-    if (stale) io.err(`${errStyle.yellow('note:')} dist/ on disk is not what the code produces (${stale} file${stale === 1 ? '' : 's'}); run \`npm run synth\` and commit it with the change.`);
+    if (base?.isHead)
+      io.err(errStyle.dim('(the base is HEAD: this shows only what is not committed yet; on a branch, the merge-base with the default branch is used)'));
+    if (stale)
+      io.err(
+        `${errStyle.yellow('note:')} dist/ on disk is not what the code produces (${stale} file${stale === 1 ? '' : 's'}); run \`npm run synth\` and commit it with the change.`,
+      );
     if (refused) {
       io.err('');
       io.err(

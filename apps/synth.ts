@@ -85,7 +85,9 @@ export const synthCommand: Command = {
       if (ctx.json) {
         ctx.printJson({ ok: false, command: 'synth', error: 'destructive', written: false, review: reviewToJson(review, { against }) });
       } else {
-        io.err(`${errStyle.red(errStyle.bold('synth refused'))}: ${review.unapproved.length} destructive change${review.unapproved.length === 1 ? '' : 's'} nothing approved; nothing was written.`);
+        io.err(
+          `${errStyle.red(errStyle.bold('synth refused'))}: ${review.unapproved.length} destructive change${review.unapproved.length === 1 ? '' : 's'} nothing approved; nothing was written.`,
+        );
         for (const l of formatSummary(review, { style: errStyle, against })) io.err(l);
         io.err('');
         io.err(`If they are meant: list each in ${APPROVALS_FILE} (object as printed above, and a reason) and commit it with the change,`);
@@ -99,11 +101,22 @@ export const synthCommand: Command = {
       // Nothing to replace: dist/ is left as it is (not even rewritten), which is what a write would give.
       const ms = performance.now() - t0;
       if (ctx.json) {
-        ctx.printJson({ ok: true, command: 'synth', written: false, out, files: result.files.size, tenants: result.input.tenants.length, review: reviewToJson(review, { against }), ms: Math.round(ms) });
+        ctx.printJson({
+          ok: true,
+          command: 'synth',
+          written: false,
+          out,
+          files: result.files.size,
+          tenants: result.input.tenants.length,
+          review: reviewToJson(review, { against }),
+          ms: Math.round(ms),
+        });
         return EXIT.ok;
       }
       for (const l of summaryLines(result, style)) io.out(l);
-      io.out(`${ctx.env ? `the ${ctx.env} part of ` : ''}${out} is already what the code produces (${result.files.size} files for ${result.input.tenants.length} tenants); nothing rewritten, ${ms.toFixed(0)} ms`);
+      io.out(
+        `${ctx.env ? `the ${ctx.env} part of ` : ''}${out} is already what the code produces (${result.files.size} files for ${result.input.tenants.length} tenants); nothing rewritten, ${ms.toFixed(0)} ms`,
+      );
       return EXIT.ok;
     }
     ctx.step(`writing ${out}`);
@@ -122,7 +135,13 @@ export const synthCommand: Command = {
         out,
         files: files.size,
         tenants: result.input.tenants.length,
-        environments: result.summary.map((e) => ({ name: e.name, folders: e.folders, objects: Object.values(e.objectsByKind).reduce((a, b) => a + b, 0), objectsByKind: e.objectsByKind, ms: Math.round(e.ms) })),
+        environments: result.summary.map((e) => ({
+          name: e.name,
+          folders: e.folders,
+          objects: Object.values(e.objectsByKind).reduce((a, b) => a + b, 0),
+          objectsByKind: e.objectsByKind,
+          ms: Math.round(e.ms),
+        })),
         review: reviewToJson(review, { against }),
         ms: Math.round(ms),
       });
@@ -130,7 +149,9 @@ export const synthCommand: Command = {
     }
     for (const l of summaryLines(result, style)) io.out(l);
     for (const l of formatSummary(review, { style, against })) io.out(l);
-    io.out(`wrote ${ctx.env ? `${result.files.size} files of ${ctx.env} (${files.size} in all)` : `${files.size} files`} for ${result.input.tenants.length} tenants to ${out} in ${ms.toFixed(0)} ms`);
+    io.out(
+      `wrote ${ctx.env ? `${result.files.size} files of ${ctx.env} (${files.size} in all)` : `${files.size} files`} for ${result.input.tenants.length} tenants to ${out} in ${ms.toFixed(0)} ms`,
+    );
     return EXIT.ok;
   },
 };
@@ -142,7 +163,10 @@ function summaryLines(result: SynthesisResult, style: CommandContext['style']): 
     return `${style.bold(env.name)}: ${env.folders} folders, ${total} objects ${env.cached ? 'unchanged (render cache)' : `in ${env.ms.toFixed(0)} ms`}`;
   });
   const stacks = [...result.files.keys()].filter((p) => p.startsWith('terraform/')).length;
-  if (stacks) lines.push(`${style.bold('terraform')}: ${stacks} stacks ${result.timings.terraformCached ? 'unchanged (render cache)' : `in ${result.timings.terraformMs.toFixed(0)} ms`}`);
+  if (stacks)
+    lines.push(
+      `${style.bold('terraform')}: ${stacks} stacks ${result.timings.terraformCached ? 'unchanged (render cache)' : `in ${result.timings.terraformMs.toFixed(0)} ms`}`,
+    );
   return lines;
 }
 

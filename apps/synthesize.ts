@@ -90,7 +90,9 @@ export function describeCrash(err: unknown, step: string, input?: TenantInput): 
     if (new RegExp(`\\b${d.name}\\b`).test(haystack)) sources.push(`CeresDatabase/${d.name} (${d.source.file}, document ${d.source.document})`);
   }
   const from = sources.length ? `; it comes from ${sources.slice(0, 3).join(', ')}` : step.includes('Terraform') ? `; check ${PLATFORM_FILE}` : '';
-  const debug = process.env.CERES_DEBUG ? `\n${e.stack}` : ' (this is a bug in apps/ or lib/ unless the input is at fault; CERES_DEBUG=1 prints the stack trace)';
+  const debug = process.env.CERES_DEBUG
+    ? `\n${e.stack}`
+    : ' (this is a bug in apps/ or lib/ unless the input is at fault; CERES_DEBUG=1 prints the stack trace)';
   return `${step}${path ? `: ${path}` : ''}: ${message}${from}${debug}`;
 }
 
@@ -140,14 +142,19 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   });
   const approvalsFile = options.approvalsFile ?? DEFAULT_APPROVALS_FILE;
   let approvals: ApprovedDeletion[] = [];
-  if (options.approvalsFile && !existsSync(approvalsFile)) issues.push({ file: displayPath(approvalsFile, PROJECT_ROOT), message: 'the approved deletions file does not exist' });
+  if (options.approvalsFile && !existsSync(approvalsFile))
+    issues.push({ file: displayPath(approvalsFile, PROJECT_ROOT), message: 'the approved deletions file does not exist' });
   else if (existsSync(approvalsFile)) collect(() => (approvals = parseApprovals(readInputFile(approvalsFile, displayPath(approvalsFile, PROJECT_ROOT)))));
   if (input) {
     // Services in a tenant namespace belong to a tenant of the input (they deploy where it does).
     const namespaces = new Set(input.tenants.map((t) => tenantNames(t.tenantId).namespace));
     serviceCatalog.services.forEach((s, i) => {
       if (s.namespace.startsWith('tenant-') && !namespaces.has(s.namespace)) {
-        issues.push({ file: SERVICES_FILE, path: `services[${i}].namespace`, message: `${s.namespace} is the namespace of no tenant; tenant namespaces: ${[...namespaces].sort().join(', ') || 'none'}` });
+        issues.push({
+          file: SERVICES_FILE,
+          path: `services[${i}].namespace`,
+          message: `${s.namespace} is the namespace of no tenant; tenant namespaces: ${[...namespaces].sort().join(', ') || 'none'}`,
+        });
       }
     });
   }
@@ -199,5 +206,13 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     if (tfKey) cache!.put(tfKey, [...stacks]);
   }
   const t3 = performance.now();
-  return { files, summary, environments, catalog, input: tenantInput, approvals, timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2, terraformCached: !!tfCached } };
+  return {
+    files,
+    summary,
+    environments,
+    catalog,
+    input: tenantInput,
+    approvals,
+    timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2, terraformCached: !!tfCached },
+  };
 }

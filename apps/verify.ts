@@ -13,7 +13,18 @@ import { composePlatform } from '../lib/core/composition';
 import { Flow } from '../lib/core/flows';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../lib/core/model';
 import { placementApplies } from '../lib/core/topology';
-import { buildClusterStates, Finding, helmAvailable, helmRenderer, KindScopes, ReleaseRenderer, runChecks, VerifyCheck, verifyChecks, VerifyReport } from '../lib/verify';
+import {
+  buildClusterStates,
+  Finding,
+  helmAvailable,
+  helmRenderer,
+  KindScopes,
+  ReleaseRenderer,
+  runChecks,
+  VerifyCheck,
+  verifyChecks,
+  VerifyReport,
+} from '../lib/verify';
 import { Command, EXIT, UsageError } from './cli';
 import { platform } from './platform/platform';
 import { serviceCatalog } from './platform/services';
@@ -40,7 +51,8 @@ export function verifyPlatform(options: VerifyOptions = {}, synthesis?: Synthesi
     render = helmRenderer({ chartsDir: options.chartsDir, helm: options.helm }, (m) => scopes.clusterScoped(m));
     rendering = `Helm releases rendered with ${version} from ${options.chartsDir}`;
   } else {
-    rendering = 'Helm releases not rendered (no --charts): checked by their Application values only; pass --charts DIR (helm pull --untar of the pinned versions) to check the upstream charts\' own objects';
+    rendering =
+      "Helm releases not rendered (no --charts): checked by their Application values only; pass --charts DIR (helm pull --untar of the pinned versions) to check the upstream charts' own objects";
   }
   const report = verifySynthesis(result, { render, asOf: options.asOf ?? new Date().toISOString().slice(0, 10) });
   return { report, result, rendering };
@@ -66,7 +78,9 @@ export function verifySynthesis(
     const databases = result.input.databases.filter((d) => ids.has(d.tenantId));
     // An add-on declares flows for the clusters its charts go to (or every cluster, without charts).
     const runsOn = (a: (typeof composed.addOns)[number]) => !a.charts?.length || a.charts.some((c) => placementApplies(c.placement, cluster));
-    return composed.addOns.filter(runsOn).flatMap((a) => a.flows?.({ platform: config, environment, cluster, tenants, databases, services: serviceCatalog }) ?? []);
+    return composed.addOns
+      .filter(runsOn)
+      .flatMap((a) => a.flows?.({ platform: config, environment, cluster, tenants, databases, services: serviceCatalog }) ?? []);
   };
   const clusters = buildClusterStates({ platform: config, environments: result.environments, flows, render: options.render });
   const terraform = new Map<string, unknown>();
@@ -84,7 +98,7 @@ export const verifyCommand: Command = {
   summary: 'prove the rendered platform converges: Argo CD admits it, pods are admitted, flows allowed, identities and buckets exist',
   usage: ['ceres verify [--charts DIR] [--helm PATH] [--env NAME] [--json]'],
   description: [
-    'Synthesizes in memory (nothing is written) and checks every cluster\'s desired state: the dist/ folders its Argo CD syncs and, with --charts, the objects of every Helm release rendered by `helm template` of the pinned upstream chart with our values and the cluster\'s Kubernetes version.',
+    "Synthesizes in memory (nothing is written) and checks every cluster's desired state: the dist/ folders its Argo CD syncs and, with --charts, the objects of every Helm release rendered by `helm template` of the pinned upstream chart with our values and the cluster's Kubernetes version.",
     'Checks: Argo CD project rules (sources, destinations, resource kinds, sync order), Pod Security and Kyverno admission of every pod (injected sidecars included), the network flows the add-ons declare (NetworkPolicies, Istio authorization, Sidecar egress, tenant isolation), and Terraform ↔ Kubernetes names (workload identities, object stores, endpoints). See docs/verify.md.',
     'Exit 0 when nothing is found, 1 on findings.',
   ],
@@ -115,7 +129,9 @@ export const verifyCommand: Command = {
       const releases = c.rendered ? `${c.releases} releases (${c.rendered} rendered)` : `${c.releases} releases`;
       const failing = mine.filter((f) => f.severity !== 'warning').length;
       const warned = mine.length - failing;
-      ctx.io.out(`${failing ? s.red('✗') : s.green('✓')} ${c.environment}/${c.cluster}: ${c.objects} objects, ${releases}, ${failing} findings${warned ? `, ${warned} warnings` : ''}`);
+      ctx.io.out(
+        `${failing ? s.red('✗') : s.green('✓')} ${c.environment}/${c.cluster}: ${c.objects} objects, ${releases}, ${failing} findings${warned ? `, ${warned} warnings` : ''}`,
+      );
       for (const f of mine) for (const l of formatFinding(f)) ctx.io.out(l);
       if (charts) for (const skipped of c.skipped) ctx.io.out(s.dim(`    not rendered: ${skipped}`));
     }

@@ -6,7 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const root = join(__dirname, '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const rows: Record<string, number>[] = [];
@@ -14,14 +17,21 @@ for (const n of sizes.length ? sizes : [10, 100, 1000]) {
   const out = execFileSync(tsx, [join(__dirname, 'run-one.ts'), String(n)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
   rows.push(JSON.parse(out.trim().split('\n').pop()!));
 }
-console.log('Kubernetes manifests, all environments (synth = parse input, build, resolve, check, serialize, write; floor = JSON.stringify of the same objects into the same files, written, best of 3):');
+console.log(
+  'Kubernetes manifests, all environments (synth = parse input, build, resolve, check, serialize, write; floor = JSON.stringify of the same objects into the same files, written, best of 3):',
+);
 console.log('tenants  synth ms  (memory + write)  JSON floor ms  ratio  YAML floor ms  1-tenant edit ms  edit/full  objects   files      bytes  peak RSS MB');
 for (const r of rows) {
   console.log(
     `${String(r.tenants).padStart(7)}  ${String(r.synthMs).padStart(8)}  ${`(${r.memoryMs} + ${r.writeMs})`.padStart(16)}  ${String(r.jsonFloorMs).padStart(13)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.yamlFloorMs).padStart(13)}  ${String(r.editMs).padStart(16)}  ${r.editShare.toFixed(2).padStart(9)}  ${String(r.objects).padStart(7)}  ${String(r.files).padStart(6)}  ${String(r.bytes).padStart(9)}  ${String(r.peakRssMb).padStart(11)}`,
   );
 }
-const tf = JSON.parse(execFileSync(tsx, [join(__dirname, 'run-terraform.ts')], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!);
+const tf = JSON.parse(
+  execFileSync(tsx, [join(__dirname, 'run-terraform.ts')], { cwd: root, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!,
+);
 console.log(
   `Terraform: ${tf.stacks} stacks, load ${tf.loadMs} ms (provider bindings, deep imports), first render ${tf.firstRenderMs} ms, second ${tf.secondRenderMs} ms, ${tf.bytes} bytes, peak RSS ${tf.peakRssMb} MB`,
 );
@@ -43,5 +53,7 @@ if (rows.length >= 2) {
   const a = rows[rows.length - 2];
   const b = rows[rows.length - 1];
   const growth = b.synthMs / a.synthMs;
-  console.log(`growth ${a.tenants} → ${b.tenants} tenants: ×${growth.toFixed(1)} time for ×${(b.tenants / a.tenants).toFixed(0)} tenants (linear would be ×${(b.tenants / a.tenants).toFixed(0)})`);
+  console.log(
+    `growth ${a.tenants} → ${b.tenants} tenants: ×${growth.toFixed(1)} time for ×${(b.tenants / a.tenants).toFixed(0)} tenants (linear would be ×${(b.tenants / a.tenants).toFixed(0)})`,
+  );
 }

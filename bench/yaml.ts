@@ -65,12 +65,17 @@ const warm = files.slice(0, 200);
 for (const s of withLegacy ? [ceres, json, legacy] : [ceres, json]) time(warm, s);
 
 const floor = best(5, files, json);
-const rows: [string, { ms: number; chars: number }][] = [['JSON.stringify', floor], ['ceres emitter', best(5, files, ceres)]];
+const rows: [string, { ms: number; chars: number }][] = [
+  ['JSON.stringify', floor],
+  ['ceres emitter', best(5, files, ceres)],
+];
 if (withLegacy) rows.push(['yaml stringify (legacy)', best(1, files, legacy)]);
 
 console.log('serializer                    ms     MB/s   × JSON');
 for (const [name, r] of rows) {
-  console.log(`${name.padEnd(24)} ${String(Math.round(r.ms)).padStart(7)}  ${(r.chars / 1e6 / (r.ms / 1000)).toFixed(1).padStart(7)}  ${(r.ms / floor.ms).toFixed(2).padStart(7)}`);
+  console.log(
+    `${name.padEnd(24)} ${String(Math.round(r.ms)).padStart(7)}  ${(r.chars / 1e6 / (r.ms / 1000)).toFixed(1).padStart(7)}  ${(r.ms / floor.ms).toFixed(2).padStart(7)}`,
+  );
 }
 
 if (withLegacy) {

@@ -67,7 +67,10 @@ function fingerprints(root, dirs) {
     stat: stat.digest('hex'),
     content: () => {
       const h = createHash('sha256').update(base);
-      for (const f of files) h.update(`${f}\0`).update(fs.readFileSync(path.join(root, f))).update('\0');
+      for (const f of files)
+        h.update(`${f}\0`)
+          .update(fs.readFileSync(path.join(root, f)))
+          .update('\0');
       return h.digest('hex');
     },
   };
@@ -195,7 +198,12 @@ function compile(root, dirs, cacheDir, buildDir, color) {
     configPath,
   );
   const host = ts.createIncrementalCompilerHost(parsed.options);
-  const program = ts.createIncrementalProgram({ rootNames: parsed.fileNames, options: parsed.options, host, configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed) });
+  const program = ts.createIncrementalProgram({
+    rootNames: parsed.fileNames,
+    options: parsed.options,
+    host,
+    configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed),
+  });
   const diagnostics = [
     ...(read.error ? [read.error] : []),
     ...parsed.errors,
@@ -246,10 +254,14 @@ function main() {
   if (!build.ok) {
     const more = build.count - build.errors.length;
     if (json) {
-      process.stdout.write(`${JSON.stringify({ ok: false, error: 'typescript', count: build.count, problems: build.errors.map((e) => ({ message: e.replace(/\u001b\[[0-9;]*m/g, '') })) }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, error: 'typescript', count: build.count, problems: build.errors.map((e) => ({ message: e.replace(/\u001b\[[0-9;]*m/g, '') })) }, null, 2)}\n`,
+      );
     } else {
       const red = (s) => (color ? `\u001b[31;1m${s}\u001b[39;22m` : s);
-      process.stderr.write(`${red(`${build.count} type error${build.count === 1 ? '' : 's'} in ${DEFAULT_SOURCES.join('/, ')}/`)}; nothing was run or written.\n\n`);
+      process.stderr.write(
+        `${red(`${build.count} type error${build.count === 1 ? '' : 's'} in ${DEFAULT_SOURCES.join('/, ')}/`)}; nothing was run or written.\n\n`,
+      );
       process.stderr.write(`${build.errors.join('\n\n')}\n`);
       if (more > 0) process.stderr.write(`\n… and ${more} more type error${more === 1 ? '' : 's'} (\`npm run typecheck\` lists them all)\n`);
     }

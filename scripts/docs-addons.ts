@@ -21,7 +21,10 @@ for (const file of ['README.md', 'docs/gitops.md']) {
   let end = header + 2;
   while (end < lines.length && lines[end].startsWith('|')) end++;
   const notes = new Map(lines.slice(header + 2, end).map((l) => [l.split('|')[1].trim(), l.split('|').slice(6, -1).join('|').trim()]));
-  const rows = charts.map((c) => `| ${c.name} | ${c.chart.chart} (${host(c.chart.repoURL)}) | ${c.chart.version} | ${c.namespace} | ${describePlacement(c.placement)} | ${notes.get(c.name) ?? ''} |`);
+  const rows = charts.map(
+    (c) =>
+      `| ${c.name} | ${c.chart.chart} (${host(c.chart.repoURL)}) | ${c.chart.version} | ${c.namespace} | ${describePlacement(c.placement)} | ${notes.get(c.name) ?? ''} |`,
+  );
   lines.splice(header + 2, end - header - 2, ...rows);
   writeFileSync(path, lines.join('\n'));
 }
@@ -31,5 +34,8 @@ import { tierTableMarkdown } from '../lib/quotas';
 for (const file of ['README.md', 'docs/tenants.md']) {
   const path = join(root, file);
   const doc = readFileSync(path, 'utf8');
-  writeFileSync(path, doc.replace(/(<!-- tier-table:begin -->\n)[\s\S]*?(\n<!-- tier-table:end -->)/, (_m, a, b) => `${a}${tierTableMarkdown()}${b}`));
+  writeFileSync(
+    path,
+    doc.replace(/(<!-- tier-table:begin -->\n)[\s\S]*?(\n<!-- tier-table:end -->)/, (_m, a, b) => `${a}${tierTableMarkdown()}${b}`),
+  );
 }

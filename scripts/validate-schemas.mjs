@@ -45,8 +45,7 @@ const OBJECT_META = 'k8s#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Objec
 const COMBINATORS = new Set(['allOf', 'anyOf', 'oneOf', 'not']);
 // The API server parses every Quantity (built-in kinds: a string or a number in the definitions).
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
-const QUANTITY_PATTERN =
-  '^[+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+const QUANTITY_PATTERN = '^[+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
 /**
  * Makes object schemas strict (unknown fields are errors) where Kubernetes would refuse or prune them.
@@ -126,7 +125,9 @@ for (const [name, def] of Object.entries(k8s.definitions)) {
 
 // Custom kinds: every served version of every CRD. The CRD files are parsed the way kubectl (go-yaml)
 // does, with js-yaml: some upstream files are not strict YAML 1.2 (see ../shared/crds/SOURCES.md).
-for (const file of readdirSync(crdsDir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+for (const file of readdirSync(crdsDir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort()) {
   let docs;
   try {
     docs = jsyaml.loadAll(readFileSync(join(crdsDir, file), 'utf8'));
@@ -207,7 +208,8 @@ for (const file of statSync(dist).isDirectory() ? yamlFiles(dist) : [dist]) {
       }
       for (const e of validate.errors) {
         if (branches.has(e)) continue;
-        const extra = e.keyword === 'additionalProperties' ? `: unknown field "${e.params.additionalProperty}"` : combined.get(e) ? ` (${combined.get(e)})` : '';
+        const extra =
+          e.keyword === 'additionalProperties' ? `: unknown field "${e.params.additionalProperty}"` : combined.get(e) ? ` (${combined.get(e)})` : '';
         failures.push(`${rel}: ${id}: ${e.instancePath || '/'}: ${e.message}${extra}`);
       }
     }
@@ -219,7 +221,9 @@ for (const [key, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) console
 if (noSchema.length) {
   console.log('Kinds without a schema:');
   for (const [key, n] of [...noSchemaKinds].sort(([a], [b]) => (a < b ? -1 : 1))) console.log(`  ${String(n).padStart(5)}  ${key.replace('|', ' ')}`);
-  console.log(`Objects without a schema (${noSchema.length}; allowed only outside synced folders and for ${[...UNVERIFIED_KINDS].map((k) => k.replace('|', ' ')).join(', ')}):`);
+  console.log(
+    `Objects without a schema (${noSchema.length}; allowed only outside synced folders and for ${[...UNVERIFIED_KINDS].map((k) => k.replace('|', ' ')).join(', ')}):`,
+  );
   for (const n of noSchema) console.log(`  ${n}`);
 }
 if (uncheckedPatterns.size) console.log(`Patterns JavaScript cannot compile, not checked: ${[...uncheckedPatterns].join(', ')}`);

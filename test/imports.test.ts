@@ -5,12 +5,18 @@ import { parse } from 'yaml';
 const ROOT = join(__dirname, '..');
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 describe('imports/ (generated from the CRDs pinned in cdk8s.yaml)', () => {
-  const generated = readdirSync(join(ROOT, 'imports')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
-  const libText = sources(join(ROOT, 'lib')).map((f) => readFileSync(f, 'utf8')).join('\n');
+  const generated = readdirSync(join(ROOT, 'imports'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, ''));
+  const libText = sources(join(ROOT, 'lib'))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
   const config = parse(readFileSync(join(ROOT, 'cdk8s.yaml'), 'utf8')) as { imports: string[] };
   const prefixes = config.imports.map((i) => i.split(':=')[0]);
 

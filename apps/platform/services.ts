@@ -43,7 +43,5 @@ export const serviceCatalog: ServiceCatalog = {
       replicas: { min: 2, max: 6 },
     },
   ],
-  external: [
-    { name: 'keycloak', hosts: ['auth.ceres.io'], port: 443, protocol: 'TLS', namespaces: [PlatformNamespaces.core] },
-  ],
+  external: [{ name: 'keycloak', hosts: ['auth.ceres.io'], port: 443, protocol: 'TLS', namespaces: [PlatformNamespaces.core] }],
 };

@@ -6,7 +6,8 @@ import { TENANT_NAMESPACE_PREFIX } from '../core/names';
 export function statefulReason(o: RenderedObject): string | undefined {
   const m = o.manifest;
   const group = m.apiVersion.includes('/') ? m.apiVersion.split('/')[0] : '';
-  if (m.kind === 'Namespace' && group === '' && m.metadata.name?.startsWith(TENANT_NAMESPACE_PREFIX)) return 'a tenant namespace (deleting it deletes everything in it)';
+  if (m.kind === 'Namespace' && group === '' && m.metadata.name?.startsWith(TENANT_NAMESPACE_PREFIX))
+    return 'a tenant namespace (deleting it deletes everything in it)';
   if (m.kind === 'PersistentVolumeClaim' && group === '') return 'a PersistentVolumeClaim';
   if (m.kind === 'Cluster' && group === 'postgresql.cnpg.io') return 'a PostgreSQL cluster';
   if (m.kind === 'StatefulSet' && group === 'apps' && (m.spec?.volumeClaimTemplates?.length ?? 0) > 0) return 'a StatefulSet with volume claim templates';

@@ -23,7 +23,12 @@ export interface KubeManifest {
   /** Object kind (`Deployment`, `NetworkPolicy`). */
   readonly kind: string;
   /** Name, namespace (absent for cluster-scoped kinds), labels and annotations. */
-  readonly metadata: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly metadata: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
   readonly [key: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the rest of a manifest is kind-specific; checks read it field by field
 }
 
@@ -78,10 +83,12 @@ export const validNames: ManifestCheck = {
     for (const o of objects) {
       const { name, labels } = o.manifest.metadata;
       if (!name) problems.push(`${describeObject(o)} has no metadata.name`);
-      else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) problems.push(`${describeObject(o)}: name ${JSON.stringify(name)} is not a DNS-1123 subdomain`);
+      else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name))
+        problems.push(`${describeObject(o)}: name ${JSON.stringify(name)} is not a DNS-1123 subdomain`);
       else if (o.manifest.kind === 'Namespace' && name.length > 63) problems.push(`${describeObject(o)}: namespace names are at most 63 characters`);
       for (const [k, v] of Object.entries(labels ?? {})) {
-        if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) problems.push(`${describeObject(o)}: label ${k}=${JSON.stringify(v)} is not a valid label value`);
+        if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
+          problems.push(`${describeObject(o)}: label ${k}=${JSON.stringify(v)} is not a valid label value`);
       }
     }
     return problems;
@@ -102,17 +109,17 @@ export const uniqueObjects: ManifestCheck = {
 };
 
 function duplicates(objects: readonly RenderedObject[]): string[] {
-    const seen = new Map<string, RenderedObject>();
-    const problems: string[] = [];
-    for (const o of objects) {
-      const m = o.manifest;
-      const group = m.apiVersion.includes('/') ? m.apiVersion.split('/')[0] : '';
-      const key = `${group}|${m.kind}|${m.metadata.namespace ?? ''}|${m.metadata.name}`;
-      const prev = seen.get(key);
-      if (prev) problems.push(`${describeObject(o)} is also rendered in dist/${prev.file}; each object must have one owner`);
-      else seen.set(key, o);
-    }
-    return problems;
+  const seen = new Map<string, RenderedObject>();
+  const problems: string[] = [];
+  for (const o of objects) {
+    const m = o.manifest;
+    const group = m.apiVersion.includes('/') ? m.apiVersion.split('/')[0] : '';
+    const key = `${group}|${m.kind}|${m.metadata.namespace ?? ''}|${m.metadata.name}`;
+    const prev = seen.get(key);
+    if (prev) problems.push(`${describeObject(o)} is also rendered in dist/${prev.file}; each object must have one owner`);
+    else seen.set(key, o);
+  }
+  return problems;
 }
 
 /** The checks every synth runs. */

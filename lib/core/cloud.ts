@@ -23,7 +23,10 @@ export function isProvisioned(cluster: ClusterConfig): cluster is ClusterConfig 
 
 /** Lowercase alphanumerics only, cut to `max` characters (Azure storage account and Key Vault names). */
 export function alphanumeric(value: string, max: number): string {
-  return value.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, max);
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, max);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,9 +152,21 @@ export function gcsMultiRegion(region: string): string {
 export function backupStore(platform: PlatformConfig, environment: EnvironmentConfig, cluster: ClusterConfig): BackupStore | undefined {
   switch (cluster.cloud) {
     case 'aws':
-      return { cloud: 'aws', bucket: `${cluster.name}-backups-${cluster.region}`, region: cluster.region, velero: { prefix: 'velero' }, postgres: { prefix: 'cnpg' } };
+      return {
+        cloud: 'aws',
+        bucket: `${cluster.name}-backups-${cluster.region}`,
+        region: cluster.region,
+        velero: { prefix: 'velero' },
+        postgres: { prefix: 'cnpg' },
+      };
     case 'gcp':
-      return { cloud: 'gcp', bucket: `${cluster.name}-backups-${cluster.region}`, region: gcsMultiRegion(cluster.region), velero: { prefix: 'velero' }, postgres: { prefix: 'cnpg' } };
+      return {
+        cloud: 'gcp',
+        bucket: `${cluster.name}-backups-${cluster.region}`,
+        region: gcsMultiRegion(cluster.region),
+        velero: { prefix: 'velero' },
+        postgres: { prefix: 'cnpg' },
+      };
     case 'azure':
       return {
         cloud: 'azure',
@@ -262,7 +277,13 @@ export function workloadIdentities(
     });
   }
   if (options.karpenter) {
-    out.push({ name: 'karpenter', namespace: PlatformNamespaces.kubeSystem, serviceAccount: KARPENTER_SERVICE_ACCOUNT, access: { kind: 'karpenter' }, description: 'Karpenter node provisioning' });
+    out.push({
+      name: 'karpenter',
+      namespace: PlatformNamespaces.kubeSystem,
+      serviceAccount: KARPENTER_SERVICE_ACCOUNT,
+      access: { kind: 'karpenter' },
+      description: 'Karpenter node provisioning',
+    });
   }
   return out;
 }
@@ -354,7 +375,9 @@ export const AZURE_POSTGRES_DNS_SUFFIX = '.postgres.database.azure.com';
 export function azurePostgresServerName(cluster: ClusterConfig): string {
   const host = dataEndpoints(cluster).find((e) => e.name === 'postgres')?.host;
   if (!host || !host.endsWith(AZURE_POSTGRES_DNS_SUFFIX)) {
-    throw new Error(`cluster '${cluster.name}' has no Azure PostgreSQL data endpoint (a ${cluster.cloud} cluster${cluster.networkCidr ? '' : ' without networkCidr'})`);
+    throw new Error(
+      `cluster '${cluster.name}' has no Azure PostgreSQL data endpoint (a ${cluster.cloud} cluster${cluster.networkCidr ? '' : ' without networkCidr'})`,
+    );
   }
   return host.slice(0, -AZURE_POSTGRES_DNS_SUFFIX.length);
 }
@@ -400,8 +423,18 @@ export const PLATFORM_REALM = 'ceres';
  * written. Terraform configures it on the clusters (EKS identity provider config); the tenants'
  * RoleBindings and AppProject roles use the same group names.
  */
-export function kubernetesOidc(platform: PlatformConfig): { readonly issuerUrl: string; readonly clientId: string; readonly usernameClaim: string; readonly groupsClaim: string } {
-  return { issuerUrl: `${platform.keycloakUrl.replace(/\/+$/, '')}/realms/${PLATFORM_REALM}`, clientId: 'kubernetes', usernameClaim: 'email', groupsClaim: 'groups' };
+export function kubernetesOidc(platform: PlatformConfig): {
+  readonly issuerUrl: string;
+  readonly clientId: string;
+  readonly usernameClaim: string;
+  readonly groupsClaim: string;
+} {
+  return {
+    issuerUrl: `${platform.keycloakUrl.replace(/\/+$/, '')}/realms/${PLATFORM_REALM}`,
+    clientId: 'kubernetes',
+    usernameClaim: 'email',
+    groupsClaim: 'groups',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

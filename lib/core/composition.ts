@@ -84,18 +84,26 @@ export function composePlatform(addOns: readonly PlatformAddOn[]): ComposedPlatf
     for (const ns of a.namespaces ?? []) {
       const prev = namespaces.get(ns.name);
       if (prev && JSON.stringify(normalize(prev.decl)) !== JSON.stringify(normalize(ns))) {
-        problems.push(`namespace "${ns.name}" is declared by "${prev.owner}" and "${a.name}" with different settings; declare it once, in the add-on that owns it`);
+        problems.push(
+          `namespace "${ns.name}" is declared by "${prev.owner}" and "${a.name}" with different settings; declare it once, in the add-on that owns it`,
+        );
       } else if (!prev) namespaces.set(ns.name, { decl: ns, owner: a.name });
-      if (ns.podSecurity !== 'restricted' && !ns.reason) problems.push(`namespace "${ns.name}" (add-on "${a.name}") needs Pod Security "${ns.podSecurity}" but gives no reason`);
+      if (ns.podSecurity !== 'restricted' && !ns.reason)
+        problems.push(`namespace "${ns.name}" (add-on "${a.name}") needs Pod Security "${ns.podSecurity}" but gives no reason`);
     }
   }
   for (const { decl, owner } of namespaces.values()) {
     if ((decl.renderedBy ?? 'platform') === 'platform' && !charts.some((c) => c.namespace === decl.name)) {
-      problems.push(`namespace "${decl.name}" (add-on "${owner}") is for the platform to render where a chart installs into it, but no chart does; render it yourself (renderedBy: 'self') or drop it`);
+      problems.push(
+        `namespace "${decl.name}" (add-on "${owner}") is for the platform to render where a chart installs into it, but no chart does; render it yourself (renderedBy: 'self') or drop it`,
+      );
     }
   }
   for (const c of charts) {
-    if (!namespaces.has(c.namespace)) problems.push(`chart "${c.name}" installs into namespace "${c.namespace}", which no add-on declares; declare it (with its Pod Security level) in the add-on that owns the chart`);
+    if (!namespaces.has(c.namespace))
+      problems.push(
+        `chart "${c.name}" installs into namespace "${c.namespace}", which no add-on declares; declare it (with its Pod Security level) in the add-on that owns the chart`,
+      );
   }
   if (problems.length) throw new SynthError(problems);
   return {
@@ -149,7 +157,8 @@ export function deployAddOns(composed: ComposedPlatform, base: BaseContext): voi
     };
     addOn.deploy(ctx);
     for (const cap of provides) {
-      if (!values.has(cap)) throw new Error(`add-on "${addOn.name}" declares it provides "${cap.name}" but did not provide it in environment ${base.environment.name}`);
+      if (!values.has(cap))
+        throw new Error(`add-on "${addOn.name}" declares it provides "${cap.name}" but did not provide it in environment ${base.environment.name}`);
     }
   }
 }

@@ -38,7 +38,8 @@ export interface ExternalTarget {
 export type FlowSource = { readonly pods: PodSet } | { readonly apiServer: true };
 
 /** Where a flow goes. */
-export type FlowDestination = { readonly pods: PodSet; readonly ports: readonly FlowPort[] } | { readonly external: ExternalTarget; readonly ports: readonly FlowPort[] };
+export type FlowDestination =
+  { readonly pods: PodSet; readonly ports: readonly FlowPort[] } | { readonly external: ExternalTarget; readonly ports: readonly FlowPort[] };
 
 export interface Flow {
   /** Stable name, `<add-on>/<what>` (`observability/scrape-tenant-sidecars`). */

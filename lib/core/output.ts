@@ -128,7 +128,10 @@ export class EnvironmentOutput {
   private readonly _folders = new Map<string, OutputFolder>();
   private readonly _routes = new Map<ClusterConfig, Set<OutputFolder>>();
 
-  constructor(public readonly platform: PlatformConfig, public readonly environment: EnvironmentConfig) {
+  constructor(
+    public readonly platform: PlatformConfig,
+    public readonly environment: EnvironmentConfig,
+  ) {
     this.app = new App({ outdir: '.unused-cdk8s-outdir' });
   }
 
@@ -176,7 +179,8 @@ export class EnvironmentOutput {
    */
   public route(cluster: ClusterConfig, folder: OutputFolder): void {
     if (!folder.synced && folder.name !== APP_OF_APPS) throw new Error(`folder ${folder.path} is not synced; no cluster can sync it`);
-    if (folder.cluster && folder.cluster !== cluster) throw new Error(`folder ${folder.path} belongs to ${folder.cluster.name}; ${cluster.name} cannot sync it`);
+    if (folder.cluster && folder.cluster !== cluster)
+      throw new Error(`folder ${folder.path} belongs to ${folder.cluster.name}; ${cluster.name} cannot sync it`);
     const set = this._routes.get(cluster) ?? new Set<OutputFolder>();
     set.add(folder);
     this._routes.set(cluster, set);

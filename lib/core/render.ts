@@ -114,7 +114,10 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   }
   const clusters = new Map<string, RenderedObject[]>();
   for (const cluster of env.environment.clusters) {
-    clusters.set(cluster.name, env.routedFolders(cluster).flatMap((f) => byFolder.get(f.path) ?? []));
+    clusters.set(
+      cluster.name,
+      env.routedFolders(cluster).flatMap((f) => byFolder.get(f.path) ?? []),
+    );
   }
   const view: ClusterView = { clusters };
   for (const c of [...CORE_CHECKS, ...checks]) {

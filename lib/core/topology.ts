@@ -49,9 +49,36 @@ const K3S_PROVIDES = { metricsServer: true, defaultStorageClass: true, volumeSna
 
 /** The cluster profiles the platform knows. */
 export const CLUSTER_PROFILES: Readonly<Record<ClusterProfileName, ProfileTraits>> = {
-  eks: { cloud: 'aws', description: 'Amazon EKS with managed node groups and Karpenter', nodeAgents: true, workloads: true, light: false, karpenter: true, managedVpa: false, provides: EKS_PROVIDES },
-  aks: { cloud: 'azure', description: 'Azure AKS with VM scale sets', nodeAgents: true, workloads: true, light: false, karpenter: false, managedVpa: false, provides: MANAGED_PROVIDES },
-  'gke-standard': { cloud: 'gcp', description: 'GKE Standard with node pools', nodeAgents: true, workloads: true, light: false, karpenter: false, managedVpa: false, provides: MANAGED_PROVIDES },
+  eks: {
+    cloud: 'aws',
+    description: 'Amazon EKS with managed node groups and Karpenter',
+    nodeAgents: true,
+    workloads: true,
+    light: false,
+    karpenter: true,
+    managedVpa: false,
+    provides: EKS_PROVIDES,
+  },
+  aks: {
+    cloud: 'azure',
+    description: 'Azure AKS with VM scale sets',
+    nodeAgents: true,
+    workloads: true,
+    light: false,
+    karpenter: false,
+    managedVpa: false,
+    provides: MANAGED_PROVIDES,
+  },
+  'gke-standard': {
+    cloud: 'gcp',
+    description: 'GKE Standard with node pools',
+    nodeAgents: true,
+    workloads: true,
+    light: false,
+    karpenter: false,
+    managedVpa: false,
+    provides: MANAGED_PROVIDES,
+  },
   'gke-autopilot': {
     cloud: 'gcp',
     description: 'GKE Autopilot: no privileged pods, so no sidecar mesh and no node agents; a standby for data (backups, databases)',
@@ -62,7 +89,16 @@ export const CLUSTER_PROFILES: Readonly<Record<ClusterProfileName, ProfileTraits
     managedVpa: true,
     provides: MANAGED_PROVIDES,
   },
-  k3s: { cloud: 'edge', description: 'K3s edge site: the light add-on set, single replicas', nodeAgents: true, workloads: false, light: true, karpenter: false, managedVpa: false, provides: K3S_PROVIDES },
+  k3s: {
+    cloud: 'edge',
+    description: 'K3s edge site: the light add-on set, single replicas',
+    nodeAgents: true,
+    workloads: false,
+    light: true,
+    karpenter: false,
+    managedVpa: false,
+    provides: K3S_PROVIDES,
+  },
 };
 
 /** The default profile of a cloud's clusters. */
@@ -130,7 +166,10 @@ export function placementApplies(placement: ClusterPlacement, cluster: ClusterCo
 
 /** One line for docs: `every cluster`, `clusters with workloads`, `aws clusters with karpenter`. */
 export function describePlacement(placement: ClusterPlacement): string {
-  const clouds = [placement.roles?.join('/'), placement.clouds?.join('/')].filter(Boolean).map((s) => `${s} `).join('');
+  const clouds = [placement.roles?.join('/'), placement.clouds?.join('/')]
+    .filter(Boolean)
+    .map((s) => `${s} `)
+    .join('');
   const traits = placement.traits?.length ? ` with ${placement.traits.join(', ')}` : '';
   return clouds || traits ? `${clouds}clusters${traits}` : 'every cluster';
 }

@@ -50,15 +50,34 @@ export function supportedMinors(cloud: Cloud): string[] {
 const minorNumber = (v: string) => Number(v.split('.')[1]);
 
 /** Problems of a cluster's Kubernetes version on a day: unknown minor, past support, ending soon, outside Istio's range. */
-export function kubernetesVersionProblems(cluster: ClusterConfig, asOf: string, meshed: boolean): { readonly severity: 'error' | 'warning'; readonly message: string }[] {
+export function kubernetesVersionProblems(
+  cluster: ClusterConfig,
+  asOf: string,
+  meshed: boolean,
+): { readonly severity: 'error' | 'warning'; readonly message: string }[] {
   const out: { severity: 'error' | 'warning'; message: string }[] = [];
   const minor = cluster.kubernetesVersion.split('.').slice(0, 2).join('.');
   const window = KUBERNETES_SUPPORT[cluster.cloud].find((w) => w.minor === minor);
-  if (!window) out.push({ severity: 'error', message: `Kubernetes ${minor} is not in the support table for ${cluster.cloud} (${supportedMinors(cluster.cloud).join(', ')})` });
-  else if (window.endOfStandardSupport < asOf) out.push({ severity: 'error', message: `Kubernetes ${minor} left standard support on ${cluster.cloud} on ${window.endOfStandardSupport} (${window.source})` });
-  else if (daysBetween(asOf, window.endOfStandardSupport) <= 90) out.push({ severity: 'warning', message: `Kubernetes ${minor} leaves standard support on ${cluster.cloud} on ${window.endOfStandardSupport}: plan the upgrade` });
+  if (!window)
+    out.push({
+      severity: 'error',
+      message: `Kubernetes ${minor} is not in the support table for ${cluster.cloud} (${supportedMinors(cluster.cloud).join(', ')})`,
+    });
+  else if (window.endOfStandardSupport < asOf)
+    out.push({
+      severity: 'error',
+      message: `Kubernetes ${minor} left standard support on ${cluster.cloud} on ${window.endOfStandardSupport} (${window.source})`,
+    });
+  else if (daysBetween(asOf, window.endOfStandardSupport) <= 90)
+    out.push({
+      severity: 'warning',
+      message: `Kubernetes ${minor} leaves standard support on ${cluster.cloud} on ${window.endOfStandardSupport}: plan the upgrade`,
+    });
   if (meshed && (minorNumber(minor) < minorNumber(ISTIO_KUBERNETES_RANGE.min) || minorNumber(minor) > minorNumber(ISTIO_KUBERNETES_RANGE.max))) {
-    out.push({ severity: 'error', message: `the pinned Istio supports Kubernetes ${ISTIO_KUBERNETES_RANGE.min}–${ISTIO_KUBERNETES_RANGE.max}, not ${minor} (${ISTIO_KUBERNETES_RANGE.source})` });
+    out.push({
+      severity: 'error',
+      message: `the pinned Istio supports Kubernetes ${ISTIO_KUBERNETES_RANGE.min}–${ISTIO_KUBERNETES_RANGE.max}, not ${minor} (${ISTIO_KUBERNETES_RANGE.source})`,
+    });
   }
   return out;
 }

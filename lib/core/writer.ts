@@ -93,4 +93,3 @@ export function writeTreeAtomically(distDir: string, files: ReadonlyMap<string, 
   }
   if (hadDist) rmSync(old, { recursive: true, force: true });
 }
-

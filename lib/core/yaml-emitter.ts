@@ -119,9 +119,11 @@ function simplePlain(s: string): boolean {
   const c0 = s.charCodeAt(0);
   const l0 = c0 | 0x20; // lower-case ASCII letters
   let resolve: boolean; // whether the string might read as a boolean, null or number
-  if (l0 >= 0x61 && l0 <= 0x7a) resolve = n <= 5 && (l0 === 0x79 || l0 === 0x6e || l0 === 0x74 || l0 === 0x66 || l0 === 0x6f); // y n t f o
+  if (l0 >= 0x61 && l0 <= 0x7a)
+    resolve = n <= 5 && (l0 === 0x79 || l0 === 0x6e || l0 === 0x74 || l0 === 0x66 || l0 === 0x6f); // y n t f o
   else if (c0 >= 0x30 && c0 <= 0x39) resolve = true;
-  else if (c0 === 0x2f) resolve = false; // '/'
+  else if (c0 === 0x2f)
+    resolve = false; // '/'
   else return false;
   if (!SIMPLE_ASCII.test(s)) {
     for (let i = 1; i < n; i++) {
@@ -345,7 +347,6 @@ function scalarText(v: unknown, ctxIndent: string): string | undefined {
       return unsupported(v);
   }
 }
-
 
 /** '\n' followed by the indentation of each depth (flat strings: joining them is cheap). */
 const NEWLINE_INDENT: string[] = [];

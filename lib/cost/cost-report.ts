@@ -91,7 +91,9 @@ export function costReport(env: EnvironmentConfig, tenants: readonly TenantSpec[
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of costs.values()) {
-    lines.push(`| ${c.level} | ${c.vcpus} | ${c.memoryGib} | ${c.storageGib} | ${usd(c.compute)} | ${usd(c.storage)} | ${usd(c.total)} | ${usd(savingsOf(c))} |`);
+    lines.push(
+      `| ${c.level} | ${c.vcpus} | ${c.memoryGib} | ${c.storageGib} | ${usd(c.compute)} | ${usd(c.storage)} | ${usd(c.total)} | ${usd(savingsOf(c))} |`,
+    );
   }
 
   lines.push('', '## Tenants', '');
@@ -121,7 +123,9 @@ export function costReport(env: EnvironmentConfig, tenants: readonly TenantSpec[
 
   lines.push('', '## Clusters', '', '| Cluster | Cloud | Role | Node pools (desired × type, spot marked *) |', '|---|---|---|---|');
   for (const c of env.clusters) {
-    const pools = c.nodePools.length ? c.nodePools.map((p) => `${p.name}: ${p.desired} × ${p.instanceType}${p.spot ? '*' : ''}`).join(', ') : 'managed by the provider (no node pools)';
+    const pools = c.nodePools.length
+      ? c.nodePools.map((p) => `${p.name}: ${p.desired} × ${p.instanceType}${p.spot ? '*' : ''}`).join(', ')
+      : 'managed by the provider (no node pools)';
     lines.push(`| ${c.name} | ${c.cloud} | ${c.role} | ${pools} |`);
   }
   lines.push('');

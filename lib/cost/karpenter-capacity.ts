@@ -49,8 +49,7 @@ export class KarpenterCapacity extends Construct {
   constructor(scope: Construct, id: string, props: KarpenterCapacityProps) {
     super(scope, id);
     const cluster = props.cluster;
-    const cpu = (purpose: string) =>
-      cluster.nodePools.filter((p) => p.purpose === purpose).reduce((sum, p) => sum + p.max * instanceVcpus(p.instanceType), 0);
+    const cpu = (purpose: string) => cluster.nodePools.filter((p) => p.purpose === purpose).reduce((sum, p) => sum + p.max * instanceVcpus(p.instanceType), 0);
     const generalCpu = Math.max(cpu('general'), 8);
     const memoryCpu = Math.max(cpu('memory'), 8);
     const baselineCpu = Math.max(2, Math.ceil(generalCpu * (props.onDemandBaselineShare ?? 0.25)));
@@ -73,7 +72,12 @@ export class KarpenterCapacity extends Construct {
           {
             deviceName: '/dev/xvda',
             rootVolume: true,
-            ebs: { volumeSize: props.rootVolumeSize ?? '50Gi', volumeType: Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType.GP3, encrypted: true, deleteOnTermination: true },
+            ebs: {
+              volumeSize: props.rootVolumeSize ?? '50Gi',
+              volumeType: Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType.GP3,
+              encrypted: true,
+              deleteOnTermination: true,
+            },
           },
         ],
         tags: { 'ceres.io/cluster': cluster.name },
@@ -90,7 +94,15 @@ export class KarpenterCapacity extends Construct {
       { key: 'kubernetes.io/os', operator: Op.IN, values: ['linux'] },
       { key: 'karpenter.k8s.aws/instance-generation', operator: Op.GT, values: ['4'] },
     ];
-    const pool = (name: string, weight: number, capacityTypes: string[], categories: string[], limitCpu: number, policy: NodePoolSpecDisruptionConsolidationPolicy, after: string) =>
+    const pool = (
+      name: string,
+      weight: number,
+      capacityTypes: string[],
+      categories: string[],
+      limitCpu: number,
+      policy: NodePoolSpecDisruptionConsolidationPolicy,
+      after: string,
+    ) =>
       new NodePool(this, name, {
         metadata: { name },
         spec: {

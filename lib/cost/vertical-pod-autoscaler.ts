@@ -18,8 +18,6 @@ export interface VpaValues {
   readonly 'metrics-server': { readonly enabled: boolean; readonly resources?: Resources; readonly replicas?: number };
 }
 
-
-
 /** The VPA recommender at the release imports/ was generated from (1.7.1, chart 5.0.0). */
 export const verticalPodAutoscaler: HelmChart<VpaValues> = {
   name: 'vpa',
@@ -34,6 +32,8 @@ export const verticalPodAutoscaler: HelmChart<VpaValues> = {
     recommender: { enabled: true, resources: resources('50m', '500Mi', '500m', '1Gi') },
     updater: { enabled: false },
     admissionController: { enabled: false },
-    'metrics-server': !traitsOf(cluster).provides.metricsServer ? { enabled: true, replicas: environment.sizing.ha ? 2 : 1, resources: resources('100m', '200Mi', '1', '512Mi') } : { enabled: false },
+    'metrics-server': !traitsOf(cluster).provides.metricsServer
+      ? { enabled: true, replicas: environment.sizing.ha ? 2 : 1, resources: resources('100m', '200Mi', '1', '512Mi') }
+      : { enabled: false },
   }),
 };

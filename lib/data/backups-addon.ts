@@ -45,7 +45,11 @@ export class BackupsAddOn implements PlatformAddOn {
       new ApiObject(snapshots.manifest('volume-snapshot-class'), 'VeleroSnapshots', {
         apiVersion: 'snapshot.storage.k8s.io/v1',
         kind: 'VolumeSnapshotClass',
-        metadata: { name: VELERO_SNAPSHOT_CLASS, labels: { 'velero.io/csi-volumesnapshot-class': 'true' }, annotations: argoAnnotations({ wave: SyncWave.data }) },
+        metadata: {
+          name: VELERO_SNAPSHOT_CLASS,
+          labels: { 'velero.io/csi-volumesnapshot-class': 'true' },
+          annotations: argoAnnotations({ wave: SyncWave.data }),
+        },
         driver,
         deletionPolicy: 'Delete',
       });

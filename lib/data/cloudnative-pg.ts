@@ -41,6 +41,9 @@ export const cloudNativePg: HelmChart<CloudNativePgValues> = {
     replicaCount: environment.sizing.ha ? 2 : 1,
     resources: resources('50m', '128Mi', '500m', '512Mi'),
     // Only where kube-prometheus-stack (and so the PodMonitor CRD) runs.
-    monitoring: { podMonitorEnabled: placementApplies(kubePrometheusStack.placement, cluster), podMonitorAdditionalLabels: { release: 'kube-prometheus-stack' } },
+    monitoring: {
+      podMonitorEnabled: placementApplies(kubePrometheusStack.placement, cluster),
+      podMonitorAdditionalLabels: { release: 'kube-prometheus-stack' },
+    },
   }),
 };

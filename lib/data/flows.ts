@@ -3,14 +3,26 @@ import { PlatformNamespaces } from '../core/namespaces';
 import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 
 /** The CloudNativePG operator (chart `cloudnative-pg`). */
-export const CNPG_OPERATOR_PODS: PodSet = { namespace: PlatformNamespaces.cnpg, podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, serviceAccount: CNPG_OPERATOR_SERVICE_ACCOUNT };
+export const CNPG_OPERATOR_PODS: PodSet = {
+  namespace: PlatformNamespaces.cnpg,
+  podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' },
+  serviceAccount: CNPG_OPERATOR_SERVICE_ACCOUNT,
+};
 
 /**
  * What the databases need on a cluster that runs them: the API server calls the operator's webhooks
  * (9443); the operator reaches every instance's status endpoint (8000) and PostgreSQL (5432).
  */
 export function databaseFlows(t: FlowTarget): Flow[] {
-  const flows: Flow[] = [{ name: 'databases/api-server-to-operator-webhook', from: { apiServer: true }, to: { pods: CNPG_OPERATOR_PODS, ports: [{ port: 9443 }] }, plaintext: true, reason: 'CloudNativePG defaulting and validation webhooks' }];
+  const flows: Flow[] = [
+    {
+      name: 'databases/api-server-to-operator-webhook',
+      from: { apiServer: true },
+      to: { pods: CNPG_OPERATOR_PODS, ports: [{ port: 9443 }] },
+      plaintext: true,
+      reason: 'CloudNativePG defaulting and validation webhooks',
+    },
+  ];
   for (const ns of [...new Set(t.databases.map((d) => `tenant-${d.tenantId}`))].sort()) {
     flows.push({
       name: `databases/operator-to-instances/${ns}`,

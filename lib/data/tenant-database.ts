@@ -66,14 +66,21 @@ export class TenantDatabase extends Construct {
     const annotations = argoAnnotations({ wave: SyncWave.data, protect: true });
     const retention = props.retentionDays ?? 30;
     new Cluster(this, 'Resource', {
-      metadata: { name: spec.name, namespace: props.namespace, annotations: props.backup ? annotations : { ...annotations, 'ceres.io/backup': 'none: the environment has no cloud backup bucket' } },
+      metadata: {
+        name: spec.name,
+        namespace: props.namespace,
+        annotations: props.backup ? annotations : { ...annotations, 'ceres.io/backup': 'none: the environment has no cloud backup bucket' },
+      },
       spec: {
         description: `PostgreSQL ${spec.version} for ${props.namespace}`,
         instances: spec.replicas,
         imageName: POSTGRES_IMAGES[spec.version],
         storage: { size: spec.size, resizeInUseVolumes: true },
         resources: {
-          requests: { cpu: ClusterSpecResourcesRequests.fromString(props.resources.cpu), memory: ClusterSpecResourcesRequests.fromString(props.resources.memory) },
+          requests: {
+            cpu: ClusterSpecResourcesRequests.fromString(props.resources.cpu),
+            memory: ClusterSpecResourcesRequests.fromString(props.resources.memory),
+          },
           limits: { cpu: ClusterSpecResourcesLimits.fromString(props.resources.cpu), memory: ClusterSpecResourcesLimits.fromString(props.resources.memory) },
         },
         bootstrap: { initdb: { database: props.databaseName, owner: props.databaseName, dataChecksums: true } },
@@ -82,7 +89,7 @@ export class TenantDatabase extends Construct {
         affinity: {
           enablePodAntiAffinity: true,
           topologyKey: 'kubernetes.io/hostname',
-          podAntiAffinityType: props.ha ?? true ? 'required' : 'preferred',
+          podAntiAffinityType: (props.ha ?? true) ? 'required' : 'preferred',
         },
         // Outside the mesh: the sidecar would intercept the operator's status calls and replication.
         inheritedMetadata: { labels: { ...props.labels, 'sidecar.istio.io/inject': 'false' } },

@@ -105,7 +105,14 @@ export const VELERO_PLUGINS: Readonly<Record<BackupStore['cloud'], string>> = {
 export function backupStorageLocation(store: BackupStore): VeleroBackupStorageLocation {
   switch (store.cloud) {
     case 'aws':
-      return { name: VELERO_LOCATION, provider: 'aws', bucket: store.bucket, prefix: store.velero.prefix || undefined, default: true, config: { region: store.region } };
+      return {
+        name: VELERO_LOCATION,
+        provider: 'aws',
+        bucket: store.bucket,
+        prefix: store.velero.prefix || undefined,
+        default: true,
+        config: { region: store.region },
+      };
     case 'gcp':
       return { name: VELERO_LOCATION, provider: 'gcp', bucket: store.bucket, prefix: store.velero.prefix || undefined, default: true, config: {} };
     case 'azure':
@@ -147,7 +154,7 @@ export const velero: HelmChart<VeleroValues> = {
   namespace: PlatformNamespaces.velero,
   placement: BACKUP_CLUSTERS,
   crdGroups: ['velero.io'],
-  description: 'Backups and restores of namespaces and volumes to the cluster\'s own object store',
+  description: "Backups and restores of namespaces and volumes to the cluster's own object store",
   values: ({ platform, environment, cluster }) => {
     const store = backupStore(platform, environment, cluster);
     if (!store) throw new Error(`velero: cluster ${cluster.name} has no backup store`);
@@ -176,7 +183,9 @@ export const velero: HelmChart<VeleroValues> = {
         uploaderType: 'kopia',
         // Azure Workload Identity: the client id of Velero's identity exists only after
         // `terraform apply`; bootstrap copies the stack output into this ConfigMap.
-        extraEnvVars: azure ? [{ name: 'AZURE_CLIENT_ID', valueFrom: { configMapKeyRef: { name: BootstrapFacts.azureIdentityConfigMap, key: BootstrapFacts.azureClientIdKey } } }] : [],
+        extraEnvVars: azure
+          ? [{ name: 'AZURE_CLIENT_ID', valueFrom: { configMapKeyRef: { name: BootstrapFacts.azureIdentityConfigMap, key: BootstrapFacts.azureClientIdKey } } }]
+          : [],
       },
       credentials: { useSecret: false },
       serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT } },

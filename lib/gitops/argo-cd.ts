@@ -120,7 +120,12 @@ export const argoCd: HelmChart<ArgoCdValues> = {
       // The application controller shards by cluster; one cluster, one replica.
       controller: { replicas: 1, resources: light ? resources('100m', '512Mi', '1') : resources('250m', '1Gi', '2', '2Gi') },
       server: { replicas, pdb, resources: resources('50m', '128Mi', '500m', '256Mi') },
-      repoServer: { replicas, pdb, resources: light ? resources('50m', '256Mi', '1') : resources('100m', '512Mi', '2', '1Gi'), copyutil: { resources: resources('10m', '32Mi', '100m', '64Mi') } },
+      repoServer: {
+        replicas,
+        pdb,
+        resources: light ? resources('50m', '256Mi', '1') : resources('100m', '512Mi', '2', '1Gi'),
+        copyutil: { resources: resources('10m', '32Mi', '100m', '64Mi') },
+      },
       applicationSet: { replicas: 1, resources: resources('25m', '64Mi', '250m', '128Mi') },
       notifications: { resources: resources('25m', '64Mi', '250m', '128Mi') },
       redis: { resources: resources('50m', '64Mi', '500m', '256Mi') },

@@ -39,9 +39,7 @@ interface DeliveredFolder {
 export class GitOpsAddOn implements PlatformAddOn {
   public readonly name = 'gitops';
   public readonly charts = [argoCd];
-  public readonly namespaces: readonly NamespaceDeclaration[] = [
-    { name: PlatformNamespaces.argocd, podSecurity: 'restricted', thirdPartyImages: true },
-  ];
+  public readonly namespaces: readonly NamespaceDeclaration[] = [{ name: PlatformNamespaces.argocd, podSecurity: 'restricted', thirdPartyImages: true }];
   public readonly requires = [TenantFolders];
   public readonly after = 'all';
   public readonly checks: readonly ManifestCheck[];
@@ -134,7 +132,10 @@ export class GitOpsAddOn implements PlatformAddOn {
       targetRevision,
     });
     // Argo CD's own step first, then each chart's the cluster runs (declared by the add-on that owns it).
-    const steps: BootstrapStep[] = [argoCdBootstrapStep(), ...ctx.catalog.charts.filter((c) => c !== argoCd && placementApplies(c.placement, cluster)).flatMap((c) => c.bootstrap?.(target) ?? [])];
+    const steps: BootstrapStep[] = [
+      argoCdBootstrapStep(),
+      ...ctx.catalog.charts.filter((c) => c !== argoCd && placementApplies(c.placement, cluster)).flatMap((c) => c.bootstrap?.(target) ?? []),
+    ];
     bootstrap.addFile('README.md', bootstrapReadme(output, cluster, toYamlDocument(argoCd.values(target)), steps));
   }
 }
@@ -183,7 +184,10 @@ function bootstrapReadme(output: EnvironmentOutput, cluster: ClusterConfig, argo
     '   ```sh',
     '   helm repo add argo https://argoproj.github.io/argo-helm',
     `   helm install argocd argo/argo-cd --version ${argoCd.chart.version} --namespace argocd --create-namespace -f - <<'VALUES'`,
-    ...argoValues.replace(/\n$/, '').split('\n').map((l) => `   ${l}`.trimEnd()),
+    ...argoValues
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => `   ${l}`.trimEnd()),
     '   VALUES',
     '   ```',
     '',

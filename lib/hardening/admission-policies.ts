@@ -75,7 +75,10 @@ export class AdmissionPolicies extends Construct {
             exclude: { any: [{ resources: { namespaces: [...privileged, ...baseline] } }] },
             validate: {
               failureAction: ENFORCE,
-              podSecurity: { level: ClusterPolicySpecRulesValidatePodSecurityLevel.RESTRICTED, version: ClusterPolicySpecRulesValidatePodSecurityVersion.V1_28 },
+              podSecurity: {
+                level: ClusterPolicySpecRulesValidatePodSecurityLevel.RESTRICTED,
+                version: ClusterPolicySpecRulesValidatePodSecurityVersion.V1_28,
+              },
             },
           },
           {
@@ -159,7 +162,8 @@ export class AdmissionPolicies extends Construct {
       {
         name: 'ceres-tenant-labels',
         title: 'Tenant labels',
-        description: 'Tenant namespaces carry tenant, tier and cost-allocation labels; pods in them carry the tenant label (cost reports and network policies rely on it).',
+        description:
+          'Tenant namespaces carry tenant, tier and cost-allocation labels; pods in them carry the tenant label (cost reports and network policies rely on it).',
         rules: [
           {
             name: 'tenant-namespace-labels',
@@ -185,7 +189,7 @@ export class AdmissionPolicies extends Construct {
         name: 'ceres-read-only-root',
         title: 'Read-only root filesystem',
         description:
-          'Containers of tenant and core pods run with a read-only root filesystem (the design\'s pod-level hardening); an application that writes mounts an emptyDir (or a volume) at the paths it writes, no exception needed.',
+          "Containers of tenant and core pods run with a read-only root filesystem (the design's pod-level hardening); an application that writes mounts an emptyDir (or a volume) at the paths it writes, no exception needed.",
         rules: [
           {
             name: 'read-only-root-filesystem',
@@ -230,19 +234,27 @@ export class AdmissionPolicies extends Construct {
           {
             name: 'no-external-ips',
             match: { any: [{ resources: { kinds: ['Service'] } }] },
-            validate: { failureAction: ENFORCE, message: 'Service externalIPs are not allowed (CVE-2020-8554).', pattern: { spec: { 'X(externalIPs)': 'null' } } },
+            validate: {
+              failureAction: ENFORCE,
+              message: 'Service externalIPs are not allowed (CVE-2020-8554).',
+              pattern: { spec: { 'X(externalIPs)': 'null' } },
+            },
           },
           {
             name: 'no-tenant-nodeports',
             match: { any: [{ resources: { kinds: ['Service'], namespaces: [TENANT_NAMESPACE_GLOB] } }] },
-            validate: { failureAction: ENFORCE, message: 'NodePort Services are not allowed in tenant namespaces; expose through the ingress gateway.', pattern: { spec: { '=(type)': '!NodePort' } } },
+            validate: {
+              failureAction: ENFORCE,
+              message: 'NodePort Services are not allowed in tenant namespaces; expose through the ingress gateway.',
+              pattern: { spec: { '=(type)': '!NodePort' } },
+            },
           },
         ],
       },
       {
         name: 'ceres-tenant-priority',
         title: 'Tier priority',
-        description: 'Pods of a tenant run with their tier\'s PriorityClass, whatever they ask for (a tenant cannot outrank its tier).',
+        description: "Pods of a tenant run with their tier's PriorityClass, whatever they ask for (a tenant cannot outrank its tier).",
         rules: TIERS_IN_ORDER.map((t) => ({
           name: `priority-${t.level}`,
           match: { any: [{ resources: { kinds: POD, namespaceSelector: { matchLabels: { [Labels.tier]: t.level } } } }] },

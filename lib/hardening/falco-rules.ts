@@ -48,7 +48,10 @@ const LISTS: readonly FalcoList[] = [
     items: ['apt', 'apt-get', 'aptitude', 'dpkg', 'yum', 'dnf', 'microdnf', 'rpm', 'zypper', 'apk', 'pip', 'pip3', 'npm', 'gem', 'conda'],
   },
   { list: 'ceres_binary_dirs', items: ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/lib', '/usr/lib'] },
-  { list: 'ceres_sensitive_files', items: ['/etc/shadow', '/etc/gshadow', '/etc/sudoers', '/etc/pam.conf', '/etc/security/pwquality.conf', '/root/.ssh/authorized_keys'] },
+  {
+    list: 'ceres_sensitive_files',
+    items: ['/etc/shadow', '/etc/gshadow', '/etc/sudoers', '/etc/pam.conf', '/etc/security/pwquality.conf', '/root/.ssh/authorized_keys'],
+  },
   { list: 'ceres_privilege_tools', items: ['sudo', 'su', 'doas', 'pkexec', 'setcap', 'chroot', 'nsenter', 'unshare'] },
   { list: 'ceres_k8s_clients', items: ['kubectl', 'helm', 'crictl', 'ctr'] },
   // Ports the common Monero/Stratum pools listen on.
@@ -138,7 +141,8 @@ const RULES: readonly FalcoRule[] = [
   {
     rule: 'CERES Service account token read by shell',
     desc: 'A shell or Kubernetes client read a service account token; workload tokens are automounted only where a binding needs them',
-    condition: 'ceres_open_read and ceres_monitored and fd.name startswith /var/run/secrets/kubernetes.io/serviceaccount and proc.name in (ceres_shells, ceres_k8s_clients, cat, head, tail, less, more)',
+    condition:
+      'ceres_open_read and ceres_monitored and fd.name startswith /var/run/secrets/kubernetes.io/serviceaccount and proc.name in (ceres_shells, ceres_k8s_clients, cat, head, tail, less, more)',
     output: `Service account token read interactively (file=%fd.name ${OUTPUT_CONTEXT})`,
     priority: 'WARNING',
     tags: ['ceres', 'k8s', 'mitre_credential_access', 'T1528'],

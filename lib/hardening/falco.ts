@@ -42,7 +42,9 @@ export const falco: HelmChart<FalcoValues> = {
     driver: { kind: 'modern_ebpf' },
     customRules: { 'ceres-rules.yaml': falcoCustomRules() },
     resources: resources('100m', '512Mi', '1', '1Gi'),
-    falcoctl: { artifact: { install: { resources: resources('10m', '32Mi', '100m', '64Mi') }, follow: { resources: resources('10m', '32Mi', '100m', '64Mi') } } },
+    falcoctl: {
+      artifact: { install: { resources: resources('10m', '32Mi', '100m', '64Mi') }, follow: { resources: resources('10m', '32Mi', '100m', '64Mi') } },
+    },
     falcosidekick: traitsOf(cluster).light
       ? { enabled: false }
       : {

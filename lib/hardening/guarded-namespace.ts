@@ -4,7 +4,6 @@ import { Construct } from 'constructs';
 import { PodSecurityLevel } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 
-
 /** Kubernetes minor version the Pod Security Admission labels are pinned to. */
 export const POD_SECURITY_VERSION = 'v1.28';
 

@@ -25,7 +25,7 @@ export const noRbacWildcards: ManifestCheck = {
 function isDefaultDeny(spec: any): boolean {
   const types: string[] = spec?.policyTypes ?? [];
   const selectsAll = !spec?.podSelector || Object.keys(spec.podSelector).length === 0;
-  return selectsAll && types.includes('Ingress') && types.includes('Egress') && !(spec.ingress?.length) && !(spec.egress?.length);
+  return selectsAll && types.includes('Ingress') && types.includes('Egress') && !spec.ingress?.length && !spec.egress?.length;
 }
 
 /**
@@ -44,7 +44,9 @@ export const namespaceDefaultDeny: ManifestCheck = {
       const name = m.metadata.name ?? '';
       const isolated = name.startsWith(TENANT_NAMESPACE_PREFIX) || m.metadata.labels?.[NETWORK_ISOLATION_LABEL] === NETWORK_ISOLATION_DEFAULT_DENY;
       if (isolated && !denied.has(name)) {
-        problems.push(`${describeObject(o)} has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules); render NamespaceNetworkIsolation for it`);
+        problems.push(
+          `${describeObject(o)} has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules); render NamespaceNetworkIsolation for it`,
+        );
       }
     }
     return problems;
@@ -85,8 +87,11 @@ export const noCrossTenantNetworkPaths: ManifestCheck = {
         }
         for (const peer of peers) {
           const reach = peerNamespaces(peer, ns);
-          if (reach === 'any') problems.push(`${describeObject(o)} admits ${dir} any namespace, other tenants included; pin the namespace by kubernetes.io/metadata.name`);
-          else for (const other of reach) if (other !== ns && other.startsWith(TENANT_NAMESPACE_PREFIX)) problems.push(`${describeObject(o)} admits ${dir} tenant namespace ${other}`);
+          if (reach === 'any')
+            problems.push(`${describeObject(o)} admits ${dir} any namespace, other tenants included; pin the namespace by kubernetes.io/metadata.name`);
+          else
+            for (const other of reach)
+              if (other !== ns && other.startsWith(TENANT_NAMESPACE_PREFIX)) problems.push(`${describeObject(o)} admits ${dir} tenant namespace ${other}`);
         }
       }
     }

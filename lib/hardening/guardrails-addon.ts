@@ -49,7 +49,10 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
       labels: platformLabels,
       syncWave: SyncWave.policies,
     });
-    new AdmissionPolicies(policies.manifest('cluster-policies'), 'Admission', { allowedRegistries: ctx.platform.allowedRegistries, namespaces: ctx.catalog.namespaces });
+    new AdmissionPolicies(policies.manifest('cluster-policies'), 'Admission', {
+      allowedRegistries: ctx.platform.allowedRegistries,
+      namespaces: ctx.catalog.namespaces,
+    });
     new TierPriorityClasses(policies.manifest('priority-classes'), 'Priorities');
     new ApiFairness(policies.manifest('api-fairness'), 'ApiFairness', { tenantNamespaces: ctx.tenants.map((t) => tenantNames(t.tenantId).namespace) });
 

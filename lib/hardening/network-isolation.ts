@@ -54,7 +54,10 @@ export const NetworkAllowances = {
       name: 'dns',
       direction: 'egress',
       peers: [{ kind: 'namespace', namespace: PlatformNamespaces.kubeSystem, podLabels: { 'k8s-app': 'kube-dns' } }],
-      ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
       reason: 'name resolution through kube-dns',
     };
   },
@@ -215,7 +218,11 @@ export class NetworkAllowancePolicy extends Construct {
     const rule = { ports: a.ports?.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' })) };
     const peers = a.peers.map(peerToKube);
     new k8s.KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: `allow-${a.name}`, namespace: props.namespace, annotations: { ...argoAnnotations({ wave: SyncWave.namespaces }), 'ceres.io/reason': a.reason } },
+      metadata: {
+        name: `allow-${a.name}`,
+        namespace: props.namespace,
+        annotations: { ...argoAnnotations({ wave: SyncWave.namespaces }), 'ceres.io/reason': a.reason },
+      },
       spec: {
         podSelector: { matchLabels: a.podLabels ? { ...a.podLabels } : undefined },
         policyTypes: [a.direction === 'ingress' ? 'Ingress' : 'Egress'],

@@ -106,7 +106,8 @@ export function securityReportAlerts(): AlertGroup[] {
           expr: 'sum by (namespace, resource_kind, resource_name, image_repository, image_tag) (trivy_image_vulnerabilities{severity="Critical"}) > 0',
           for: '1h',
           summary: 'Critical vulnerabilities in {{ $labels.image_repository }}:{{ $labels.image_tag }}',
-          description: '{{ $value }} critical vulnerabilities in the image of {{ $labels.resource_kind }} {{ $labels.namespace }}/{{ $labels.resource_name }}: kubectl -n {{ $labels.namespace }} get vulnerabilityreports -o wide.',
+          description:
+            '{{ $value }} critical vulnerabilities in the image of {{ $labels.resource_kind }} {{ $labels.namespace }}/{{ $labels.resource_name }}: kubectl -n {{ $labels.namespace }} get vulnerabilityreports -o wide.',
         },
         {
           name: 'ExposedSecretInImage',
@@ -114,7 +115,8 @@ export function securityReportAlerts(): AlertGroup[] {
           expr: 'sum by (namespace, resource_kind, resource_name, image_repository, image_tag) (trivy_image_exposedsecrets) > 0',
           for: '15m',
           summary: 'A secret is baked into {{ $labels.image_repository }}:{{ $labels.image_tag }}',
-          description: '{{ $value }} secrets found in the image of {{ $labels.resource_kind }} {{ $labels.namespace }}/{{ $labels.resource_name }}: rotate them, then rebuild the image without them.',
+          description:
+            '{{ $value }} secrets found in the image of {{ $labels.resource_kind }} {{ $labels.namespace }}/{{ $labels.resource_name }}: rotate them, then rebuild the image without them.',
         },
         {
           name: 'CisBenchmarkRegressed',

@@ -39,15 +39,14 @@ export function defaultStateLocation(platform: string, env: string, cloud: Terra
 
 /** Lowercase alphanumerics only, cut to `max` characters (Azure storage account names). */
 export function alphanumeric(value: string, max: number): string {
-  return value.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, max);
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, max);
 }
 
 /** Tags / labels put on every resource that takes them. */
-export function platformTags(
-  platform: PlatformConfig,
-  env: EnvironmentConfig,
-  cluster: ClusterConfig,
-): Record<string, string> {
+export function platformTags(platform: PlatformConfig, env: EnvironmentConfig, cluster: ClusterConfig): Record<string, string> {
   return {
     'ceres-platform': platform.name,
     'ceres-environment': env.name,

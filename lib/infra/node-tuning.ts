@@ -30,7 +30,12 @@ export interface NodeSysctl {
 
 /** Kernel parameters for every node of every pool. */
 export const NODE_SYSCTLS: readonly NodeSysctl[] = [
-  { key: 'net.core.rmem_max', value: '16777216', aks: 'netCoreRmemMax', reason: 'Largest socket receive buffer (16 MiB) for high-bandwidth, high-latency paths.' },
+  {
+    key: 'net.core.rmem_max',
+    value: '16777216',
+    aks: 'netCoreRmemMax',
+    reason: 'Largest socket receive buffer (16 MiB) for high-bandwidth, high-latency paths.',
+  },
   { key: 'net.core.wmem_max', value: '16777216', aks: 'netCoreWmemMax', reason: 'Largest socket send buffer (16 MiB).' },
   { key: 'net.ipv4.tcp_rmem', value: '4096 87380 16777216', aks: null, reason: 'TCP receive buffer autotuning range up to rmem_max.' },
   { key: 'net.ipv4.tcp_wmem', value: '4096 65536 16777216', aks: null, reason: 'TCP send buffer autotuning range up to wmem_max.' },
@@ -45,7 +50,12 @@ export const NODE_SYSCTLS: readonly NodeSysctl[] = [
   },
   { key: 'net.core.default_qdisc', value: 'fq', aks: null, reason: 'Fair-queue pacing, which BBR is designed to run with.' },
   { key: 'net.ipv4.tcp_congestion_control', value: 'bbr', aks: null, reason: 'BBR congestion control: higher throughput and lower latency on lossy paths.' },
-  { key: 'net.netfilter.nf_conntrack_max', value: '1048576', aks: 'netNetfilterNfConntrackMax', reason: 'Connection-tracking table size for kube-proxy / Cilium under many short connections.' },
+  {
+    key: 'net.netfilter.nf_conntrack_max',
+    value: '1048576',
+    aks: 'netNetfilterNfConntrackMax',
+    reason: 'Connection-tracking table size for kube-proxy / Cilium under many short connections.',
+  },
   { key: 'fs.file-max', value: '2097152', aks: 'fsFileMax', reason: 'System-wide open file limit for proxies and databases.' },
 ];
 

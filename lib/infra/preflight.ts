@@ -40,13 +40,7 @@ export function preflightStack(stackName: string, tfJson: object, options: Prefl
   const json = tfJson as Json;
   const resources = (json.resource ?? {}) as Record<string, Record<string, Json>>;
   const all = (type: string): [string, Json][] => Object.entries(resources[type] ?? {}).map(([name, body]) => [`${type}.${name}`, body]);
-  return [
-    ...checkIam(all),
-    ...checkBuckets(all),
-    ...checkLogGroups(all),
-    ...checkVersions(stackName, all, options),
-    ...checkNodeTuning(all),
-  ];
+  return [...checkIam(all), ...checkBuckets(all), ...checkLogGroups(all), ...checkVersions(stackName, all, options), ...checkNodeTuning(all)];
 }
 
 /** Checks a Karpenter EC2NodeClass manifest (a Kubernetes object, not Terraform). */
@@ -55,7 +49,12 @@ export function preflightNodeClass(address: string, nodeClass: object): Prefligh
   const missing = TUNING_MARKERS.filter((m) => typeof userData !== 'string' || !userData.includes(m));
   return missing.length === 0
     ? []
-    : [{ address, message: `EC2NodeClass user data lacks the CERES node tuning (${missing.join(', ')}): set spec.userData to nodeUserDataMime() (lib/infra/aws/node-user-data.ts)` }];
+    : [
+        {
+          address,
+          message: `EC2NodeClass user data lacks the CERES node tuning (${missing.join(', ')}): set spec.userData to nodeUserDataMime() (lib/infra/aws/node-user-data.ts)`,
+        },
+      ];
 }
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -145,7 +144,8 @@ function checkBuckets(all: All): PreflightFinding[] {
     if (!kms) {
       findings.push({
         address: bucket,
-        message: 'bucket has no SSE-KMS default encryption: add aws_s3_bucket_server_side_encryption_configuration with sse_algorithm = "aws:kms" and a customer-managed key',
+        message:
+          'bucket has no SSE-KMS default encryption: add aws_s3_bucket_server_side_encryption_configuration with sse_algorithm = "aws:kms" and a customer-managed key',
       });
     }
     const policy = policies.get(bucket);
@@ -167,12 +167,16 @@ function checkBuckets(all: All): PreflightFinding[] {
     const denies = statements.filter((s) => s.Effect === 'Deny');
     const conditionOn = (s: Json, key: string) => Object.values((s.Condition ?? {}) as Record<string, Json>).some((c) => key in (c ?? {}));
     if (!denies.some((s) => s.Condition?.Bool?.['aws:SecureTransport'] === 'false' || s.Condition?.Bool?.['aws:SecureTransport'] === false)) {
-      findings.push({ address: policyAddress, message: 'bucket policy does not deny insecure transport: add a Deny of s3:* when aws:SecureTransport is "false"' });
+      findings.push({
+        address: policyAddress,
+        message: 'bucket policy does not deny insecure transport: add a Deny of s3:* when aws:SecureTransport is "false"',
+      });
     }
     if (!denies.some((s) => list(s.Action).some((a) => a === 's3:PutObject' || a === 's3:*') && conditionOn(s, 's3:x-amz-server-side-encryption'))) {
       findings.push({
         address: policyAddress,
-        message: 'bucket policy does not deny unencrypted or non-KMS uploads: add a Deny of s3:PutObject conditioned on s3:x-amz-server-side-encryption not being "aws:kms"',
+        message:
+          'bucket policy does not deny unencrypted or non-KMS uploads: add a Deny of s3:PutObject conditioned on s3:x-amz-server-side-encryption not being "aws:kms"',
       });
     }
     const block = publicAccess.get(bucket)?.[0];
@@ -195,7 +199,10 @@ function checkLogGroups(all: All): PreflightFinding[] {
       findings.push({ address, message: 'log group keeps logs forever: set retention_in_days (90 in HA environments, 30 in dev)' });
     }
     if (!group.kms_key_id) {
-      findings.push({ address, message: "log group is not encrypted with a customer-managed key: set kms_key_id to the stack's log key (AwsLogEncryptionKey)" });
+      findings.push({
+        address,
+        message: "log group is not encrypted with a customer-managed key: set kms_key_id to the stack's log key (AwsLogEncryptionKey)",
+      });
     }
   }
   return findings;
@@ -257,7 +264,8 @@ function checkNodeTuning(all: All): PreflightFinding[] {
     if (!pool.linux_os_config?.sysctl_config || !pool.kubelet_config?.cpu_manager_policy) {
       findings.push({
         address,
-        message: 'AKS pool is not tuned: set linux_os_config.sysctl_config (aksSysctlConfig()) and kubelet_config (KUBELET_TUNING) from lib/infra/node-tuning.ts',
+        message:
+          'AKS pool is not tuned: set linux_os_config.sysctl_config (aksSysctlConfig()) and kubelet_config (KUBELET_TUNING) from lib/infra/node-tuning.ts',
       });
     }
   }

@@ -38,17 +38,35 @@ export function meshFlows(t: FlowTarget): Flow[] {
   const flows: Flow[] = [];
   const meshed = new Set<string>(meshedNamespaces(t));
   for (const ns of [...meshed].sort()) {
-    flows.push({ name: `mesh/sidecars-to-istiod/${ns}`, from: { pods: { namespace: ns } }, to: { pods: ISTIOD_PODS, ports: [{ port: 15012 }] }, plaintext: true, reason: 'sidecars fetch configuration (xDS) and workload certificates from istiod' });
+    flows.push({
+      name: `mesh/sidecars-to-istiod/${ns}`,
+      from: { pods: { namespace: ns } },
+      to: { pods: ISTIOD_PODS, ports: [{ port: 15012 }] },
+      plaintext: true,
+      reason: 'sidecars fetch configuration (xDS) and workload certificates from istiod',
+    });
   }
-  flows.push({ name: 'mesh/api-server-to-istiod-webhooks', from: { apiServer: true }, to: { pods: ISTIOD_PODS, ports: [{ port: 15017 }] }, plaintext: true, reason: 'sidecar injection and config validation webhooks' });
+  flows.push({
+    name: 'mesh/api-server-to-istiod-webhooks',
+    from: { apiServer: true },
+    to: { pods: ISTIOD_PODS, ports: [{ port: 15017 }] },
+    plaintext: true,
+    reason: 'sidecar injection and config validation webhooks',
+  });
   const ingress = gatewayPods(INGRESS_GATEWAY);
   for (const s of t.services.services) {
     if (!meshed.has(s.namespace)) continue;
     const pods: PodSet = { namespace: s.namespace, podLabels: { app: s.name }, serviceAccount: s.serviceAccount ?? s.name };
     if (s.expose) {
       // Signed-in users' requests: the gateway forwards their token, which the service's realm validates.
-      const issuer = s.expose.requireJwt ?? true ? keycloakRealm(t.platform.keycloakUrl, s.expose.realm ?? 'ceres').issuer : undefined;
-      flows.push({ name: `mesh/ingress-to/${s.namespace}/${s.name}`, from: { pods: ingress }, to: { pods, ports: [{ port: s.port }] }, reason: `${s.name} is exposed at ${s.expose.hostPrefix}.<domain>`, ...(issuer ? { endUserTokenIssuer: issuer } : {}) });
+      const issuer = (s.expose.requireJwt ?? true) ? keycloakRealm(t.platform.keycloakUrl, s.expose.realm ?? 'ceres').issuer : undefined;
+      flows.push({
+        name: `mesh/ingress-to/${s.namespace}/${s.name}`,
+        from: { pods: ingress },
+        to: { pods, ports: [{ port: s.port }] },
+        reason: `${s.name} is exposed at ${s.expose.hostPrefix}.<domain>`,
+        ...(issuer ? { endUserTokenIssuer: issuer } : {}),
+      });
     }
     for (const d of s.dependsOn ?? []) {
       const target = t.services.services.find((x) => x.name === d.service && x.namespace === (d.namespace ?? s.namespace));
@@ -56,7 +74,10 @@ export function meshFlows(t: FlowTarget): Flow[] {
       flows.push({
         name: `mesh/${s.namespace}/${s.name}-to-${target.namespace}/${target.name}`,
         from: { pods },
-        to: { pods: { namespace: target.namespace, podLabels: { app: target.name }, serviceAccount: target.serviceAccount ?? target.name }, ports: (d.ports ?? [target.port]).map((port) => ({ port })) },
+        to: {
+          pods: { namespace: target.namespace, podLabels: { app: target.name }, serviceAccount: target.serviceAccount ?? target.name },
+          ports: (d.ports ?? [target.port]).map((port) => ({ port })),
+        },
         reason: `${s.name} depends on ${target.name}`,
       });
     }
@@ -79,7 +100,12 @@ export function meshFlows(t: FlowTarget): Flow[] {
   for (const e of t.services.external) {
     for (const ns of e.namespaces) {
       if (!meshed.has(ns)) continue;
-      flows.push({ name: `mesh/${ns}-to-egress-gateway/${e.name}`, from: { pods: { namespace: ns } }, to: { pods: gatewayPods(EGRESS_GATEWAY), ports: [{ port: e.port }] }, reason: `${e.hosts.join(', ')} is reached through the egress gateway` });
+      flows.push({
+        name: `mesh/${ns}-to-egress-gateway/${e.name}`,
+        from: { pods: { namespace: ns } },
+        to: { pods: gatewayPods(EGRESS_GATEWAY), ports: [{ port: e.port }] },
+        reason: `${e.hosts.join(', ')} is reached through the egress gateway`,
+      });
     }
   }
   return flows;

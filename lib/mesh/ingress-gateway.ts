@@ -1,5 +1,9 @@
 import { Construct } from 'constructs';
-import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../../imports/cert-manager-certificate-cert-manager.io';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+} from '../../imports/cert-manager-certificate-cert-manager.io';
 import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode } from '../../imports/istio-networking.istio.io';
 import { ClusterIssuers } from '../core/argocd';
 import { gatewayResource } from './gateway-resource';
@@ -50,7 +54,8 @@ export class IngressGateway extends Construct {
     if (!HOST.test(host)) throw new Error(`IngressGateway: "${host}" is not an exact DNS name; public hosts are never wildcards`);
     const existing = this.hosts.get(host);
     if (existing) {
-      if (existing.namespace !== namespace) throw new Error(`IngressGateway: host ${host} is already served for namespace ${existing.namespace}; one host has one owner`);
+      if (existing.namespace !== namespace)
+        throw new Error(`IngressGateway: host ${host} is already served for namespace ${existing.namespace}; one host has one owner`);
       return existing.credentialName;
     }
     const credentialName = `${host.replace(/\./g, '-')}-tls`;
@@ -88,7 +93,11 @@ export class IngressGateway extends Construct {
         name: `https-${slug}`,
         port: { number: 443, name: `https-${slug}`, protocol: 'HTTPS' },
         hosts: scoped,
-        tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName: h.credentialName, minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2 },
+        tls: {
+          mode: GatewaySpecServersTlsMode.SIMPLE,
+          credentialName: h.credentialName,
+          minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2,
+        },
       });
       // Port 80 serves only ACME HTTP-01 challenges: an httpsRedirect here would redirect the
       // challenge too (istio/istio#33593, #27643), so no certificate could ever be issued.

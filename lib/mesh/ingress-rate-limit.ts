@@ -1,5 +1,10 @@
 import { Construct } from 'constructs';
-import { EnvoyFilter, EnvoyFilterSpecConfigPatchesApplyTo as ApplyTo, EnvoyFilterSpecConfigPatchesMatchContext as Context, EnvoyFilterSpecConfigPatchesPatchOperation as Operation } from '../../imports/istio-networking.istio.io';
+import {
+  EnvoyFilter,
+  EnvoyFilterSpecConfigPatchesApplyTo as ApplyTo,
+  EnvoyFilterSpecConfigPatchesMatchContext as Context,
+  EnvoyFilterSpecConfigPatchesPatchOperation as Operation,
+} from '../../imports/istio-networking.istio.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { GatewayDeployment } from './mesh-config';
 
@@ -40,8 +45,16 @@ export class IngressRateLimit extends Construct {
         configPatches: [
           {
             applyTo: ApplyTo.HTTP_UNDERSCORE_FILTER,
-            match: { context: Context.GATEWAY, listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } } },
-            patch: { operation: Operation.INSERT_UNDERSCORE_BEFORE, value: { name: LOCAL_RATE_LIMIT, typed_config: TYPED({ stat_prefix: 'http_local_rate_limiter' }) } },
+            match: {
+              context: Context.GATEWAY,
+              listener: {
+                filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } },
+              },
+            },
+            patch: {
+              operation: Operation.INSERT_UNDERSCORE_BEFORE,
+              value: { name: LOCAL_RATE_LIMIT, typed_config: TYPED({ stat_prefix: 'http_local_rate_limiter' }) },
+            },
           },
           ...hosts.map(([host, rps]) => ({
             applyTo: ApplyTo.VIRTUAL_UNDERSCORE_HOST,

@@ -24,7 +24,11 @@ export function clusterMeshSettings(target: ChartTarget, config: MeshConfig): Me
 
 // istiod patches the failurePolicy and caBundle of the validation webhook at run time.
 const WEBHOOK_PATCHED: readonly IgnoredDifference[] = [
-  { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jsonPointers: ['/webhooks/0/failurePolicy', '/webhooks/0/clientConfig/caBundle'] },
+  {
+    group: 'admissionregistration.k8s.io',
+    kind: 'ValidatingWebhookConfiguration',
+    jsonPointers: ['/webhooks/0/failurePolicy', '/webhooks/0/clientConfig/caBundle'],
+  },
 ];
 
 /**
@@ -71,16 +75,15 @@ export function istioCharts(config: MeshConfig = {}): HelmChart[] {
       ignoreDifferences: WEBHOOK_PATCHED,
       values: (t) => istiodChartValues(clusterMeshSettings(t, config), istioPlatform(t.cluster.cloud)),
     },
-    ...[INGRESS_GATEWAY, EGRESS_GATEWAY].map(
-      (gw): HelmChart => ({
-        ...common,
-        name: gw.release,
-        chart: ref('gateway'),
-        namespace: gw.namespace,
-        description: gw === INGRESS_GATEWAY ? 'Istio ingress gateway (LoadBalancer, TLS termination)' : 'Istio egress gateway (the only way out for TLS destinations)',
-        syncWave: SyncWave.operatorConfig,
-        values: (t) => gatewayChartValues(gw, clusterMeshSettings(t, config)),
-      }),
-    ),
+    ...[INGRESS_GATEWAY, EGRESS_GATEWAY].map((gw): HelmChart => ({
+      ...common,
+      name: gw.release,
+      chart: ref('gateway'),
+      namespace: gw.namespace,
+      description:
+        gw === INGRESS_GATEWAY ? 'Istio ingress gateway (LoadBalancer, TLS termination)' : 'Istio egress gateway (the only way out for TLS destinations)',
+      syncWave: SyncWave.operatorConfig,
+      values: (t) => gatewayChartValues(gw, clusterMeshSettings(t, config)),
+    })),
   ];
 }

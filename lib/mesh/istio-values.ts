@@ -19,9 +19,7 @@ function zoneSpread(ha: boolean, podLabels: Record<string, string>): Record<stri
   if (!ha) return undefined;
   return {
     podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [
-        { weight: 100, podAffinityTerm: { topologyKey: ZONE, labelSelector: { matchLabels: podLabels } } },
-      ],
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: ZONE, labelSelector: { matchLabels: podLabels } } }],
     },
   };
 }
@@ -204,7 +202,7 @@ export function istioOperatorSpec(mesh: MeshSettings, platform?: IstioPlatform):
         defaultPodDisruptionBudget: { enabled: istiodPdb !== undefined },
         ...(platform ? { platform } : {}),
         // Injected sidecars: RuntimeDefault seccomp, or Pod Security "restricted" refuses meshed pods.
-      proxy: { resources: sidecarResources(mesh), seccompProfile: { type: 'RuntimeDefault' } },
+        proxy: { resources: sidecarResources(mesh), seccompProfile: { type: 'RuntimeDefault' } },
       },
       pilot: { autoscaleEnabled: true, autoscaleMin: mesh.istiod.min, autoscaleMax: mesh.istiod.max, replicaCount: mesh.istiod.min, cni: { enabled: true } },
     },

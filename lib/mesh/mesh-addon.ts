@@ -78,14 +78,18 @@ export class MeshAddOn implements PlatformAddOn {
 
     // (1) The control plane and gateways are Helm charts (see istio-charts.ts); the same configuration
     // as an IstioOperator per cluster profile, for istioctl.
-    const istioctl = ctx.output.folder(ISTIOCTL_FOLDER, { synced: false, description: 'IstioOperator for istioctl install -f (not synced by Argo CD)', labels: platformLabels });
+    const istioctl = ctx.output.folder(ISTIOCTL_FOLDER, {
+      synced: false,
+      description: 'IstioOperator for istioctl install -f (not synced by Argo CD)',
+      labels: platformLabels,
+    });
     // One document per profile and CNI platform (GKE and K3s keep CNI binaries elsewhere), as the charts get.
     const documented = new Set<string>();
     const meshClusters = ctx.environment.clusters.filter((c) => this.charts.some((chart) => chart.name === 'istiod' && placementApplies(chart.placement, c)));
     for (const cluster of meshClusters) {
       const profile: MeshProfile = traitsOf(cluster).light ? 'edge' : 'full';
       const platform = istioPlatform(cluster.cloud);
-      const variant = profile === 'edge' ? 'edge' : platform ?? '';
+      const variant = profile === 'edge' ? 'edge' : (platform ?? '');
       if (documented.has(variant)) continue;
       documented.add(variant);
       const settings = resolveMeshSettings(ctx.environment, this.config, egressTlsPorts(ctx), profile);
@@ -98,7 +102,11 @@ export class MeshAddOn implements PlatformAddOn {
     }
 
     // (2, 3, 6) Mesh-wide security, gateways, external destinations, telemetry.
-    const meshFolder = ctx.output.folder(MESH_FOLDER, { syncWave: SyncWave.policies, description: 'Mesh-wide mTLS, telemetry, gateways and external services', labels: platformLabels });
+    const meshFolder = ctx.output.folder(MESH_FOLDER, {
+      syncWave: SyncWave.policies,
+      description: 'Mesh-wide mTLS, telemetry, gateways and external services',
+      labels: platformLabels,
+    });
     const meshWide = meshFolder.manifest('mesh-wide');
     new StrictMutualTls(meshWide, 'StrictMtls');
     // The IngressClass of cert-manager's HTTP-01 solver Ingresses: Istio serves Ingresses of this
@@ -146,7 +154,9 @@ export class MeshAddOn implements PlatformAddOn {
       for (const dep of s.dependsOn ?? []) {
         const key = `${dep.namespace ?? s.namespace}/${dep.service}`;
         if (!byKey.has(key)) {
-          throw new Error(`service ${s.namespace}/${s.name} depends on ${key}, which the service catalog does not declare in environment ${ctx.environment.name}; declare it or remove the dependency`);
+          throw new Error(
+            `service ${s.namespace}/${s.name} depends on ${key}, which the service catalog does not declare in environment ${ctx.environment.name}; declare it or remove the dependency`,
+          );
         }
         const list = callers.get(key) ?? [];
         list.push({ service: s, ports: dep.ports, paths: dep.paths, methods: dep.methods });
@@ -200,7 +210,9 @@ export class MeshAddOn implements PlatformAddOn {
 }
 
 /** The environment's canary pace (EnvironmentSizing.delivery), as ServiceCanary analysis options. */
-export function canaryPace(environment: { readonly sizing: { readonly delivery?: { canaryStepInterval: string; canaryMetricWindow: string; canaryFailureThreshold: number } } }): { interval?: string; metricWindow?: string; threshold?: number } | undefined {
+export function canaryPace(environment: {
+  readonly sizing: { readonly delivery?: { canaryStepInterval: string; canaryMetricWindow: string; canaryFailureThreshold: number } };
+}): { interval?: string; metricWindow?: string; threshold?: number } | undefined {
   const d = environment.sizing.delivery;
   return d ? { interval: d.canaryStepInterval, metricWindow: d.canaryMetricWindow, threshold: d.canaryFailureThreshold } : undefined;
 }

@@ -102,7 +102,9 @@ export const subsetsDefinedCheck: ManifestCheck = {
           const defined = subsets.get(host);
           if (!defined?.has(d.subset)) {
             const known = defined ? `it defines ${[...defined].sort().join(', ') || 'none'}` : 'there is no DestinationRule for that host';
-            problems.push(`${describeObject(o)}: route ${route} names subset ${d.subset} of ${host}, but ${known}; add the subset to the host's DestinationRule or fix the route`);
+            problems.push(
+              `${describeObject(o)}: route ${route} names subset ${d.subset} of ${host}, but ${known}; add the subset to the host's DestinationRule or fix the route`,
+            );
           }
         }
       }
@@ -143,7 +145,8 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 function serviceSelectors(objects: readonly RenderedObject[]): Map<string, Record<string, string>> {
   const index = new Map<string, Record<string, string>>();
   for (const o of objects) {
-    if (isCoreKind(o, 'Service', 'v1') && o.manifest.metadata.name) index.set(serviceHost(o.manifest.metadata.name, namespaceOf(o)), o.manifest.spec?.selector ?? {});
+    if (isCoreKind(o, 'Service', 'v1') && o.manifest.metadata.name)
+      index.set(serviceHost(o.manifest.metadata.name, namespaceOf(o)), o.manifest.spec?.selector ?? {});
   }
   return index;
 }
@@ -168,8 +171,12 @@ export const subsetsMatchWorkloadsCheck: ManifestCheck = {
       for (const s of (o.manifest.spec?.subsets ?? []) as any[]) {
         const labels = { ...selectors.get(host), ...(s.labels ?? {}) };
         if (!workloads.matches(ns, labels)) {
-          const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
-          problems.push(`${describeObject(o)}: subset ${s.name} selects pods labelled ${text}, but no Deployment in namespace ${ns} has a pod template with these labels; deploy that version or fix the subset labels`);
+          const text = Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',');
+          problems.push(
+            `${describeObject(o)}: subset ${s.name} selects pods labelled ${text}, but no Deployment in namespace ${ns} has a pod template with these labels; deploy that version or fix the subset labels`,
+          );
         }
       }
     }
@@ -219,12 +226,16 @@ export const hostsResolveCheck: ManifestCheck = {
     for (const o of objects) {
       if (isDestinationRule(o)) {
         const host = qualifyHost(o.manifest.spec?.host ?? '', namespaceOf(o));
-        if (!registry.resolves(host)) problems.push(`${describeObject(o)}: host ${host} resolves to no Service, Flagger canary or ServiceEntry of the environment; ${hint}`);
+        if (!registry.resolves(host))
+          problems.push(`${describeObject(o)}: host ${host} resolves to no Service, Flagger canary or ServiceEntry of the environment; ${hint}`);
       } else if (isVirtualService(o)) {
         for (const { route, destinations } of routesOf(o.manifest)) {
           for (const d of destinations) {
             const host = qualifyHost(d.host ?? '', namespaceOf(o));
-            if (!registry.resolves(host)) problems.push(`${describeObject(o)}: route ${route} sends traffic to ${host}, which resolves to no Service, Flagger canary or ServiceEntry of the environment; ${hint}`);
+            if (!registry.resolves(host))
+              problems.push(
+                `${describeObject(o)}: route ${route} sends traffic to ${host}, which resolves to no Service, Flagger canary or ServiceEntry of the environment; ${hint}`,
+              );
           }
         }
       }
@@ -252,7 +263,9 @@ export const principalsExistCheck: ManifestCheck = {
         for (const from of (rule.from ?? []) as any[]) {
           for (const p of [...(from.source?.principals ?? []), ...(from.source?.notPrincipals ?? [])] as string[]) {
             if (!accounts.has(p)) {
-              problems.push(`${describeObject(o)}: principal ${p} is not the service account of any workload in the environment (nor a gateway installed by the Istio charts); fix the caller's service account or declare the calling service`);
+              problems.push(
+                `${describeObject(o)}: principal ${p} is not the service account of any workload in the environment (nor a gateway installed by the Istio charts); fix the caller's service account or declare the calling service`,
+              );
             }
           }
         }
@@ -281,7 +294,8 @@ export const gatewayHostsUniqueCheck: ManifestCheck = {
           }
           const key = `${selector}|${port}|${host}`;
           const prev = seen.get(key);
-          if (prev) problems.push(`${describeObject(o)}: host ${host} on port ${port} is also served by ${describeObject(prev)}; serve each host once per port`);
+          if (prev)
+            problems.push(`${describeObject(o)}: host ${host} on port ${port} is also served by ${describeObject(prev)}; serve each host once per port`);
           else seen.set(key, o);
         }
       }
@@ -303,13 +317,17 @@ export const noPermissiveMtlsCheck: ManifestCheck = {
       const spec = o.manifest.spec ?? {};
       const modes: [string, string][] = [];
       if (spec.mtls?.mode) modes.push(['mtls.mode', spec.mtls.mode]);
-      for (const [port, v] of Object.entries((spec.portLevelMtls ?? {}) as Record<string, any>)) if (v?.mode) modes.push([`portLevelMtls.${port}.mode`, v.mode]);
+      for (const [port, v] of Object.entries((spec.portLevelMtls ?? {}) as Record<string, any>))
+        if (v?.mode) modes.push([`portLevelMtls.${port}.mode`, v.mode]);
       for (const [field, mode] of modes) {
-        if (mode === 'PERMISSIVE' || mode === 'DISABLE') problems.push(`${describeObject(o)}: ${field} is ${mode}; the platform requires STRICT mutual TLS everywhere, so remove the exception or set STRICT`);
+        if (mode === 'PERMISSIVE' || mode === 'DISABLE')
+          problems.push(`${describeObject(o)}: ${field} is ${mode}; the platform requires STRICT mutual TLS everywhere, so remove the exception or set STRICT`);
       }
-      if (o.manifest.metadata.name === 'default' && o.manifest.metadata.namespace === 'istio-system' && !spec.selector && spec.mtls?.mode === 'STRICT') meshWideStrict = true;
+      if (o.manifest.metadata.name === 'default' && o.manifest.metadata.namespace === 'istio-system' && !spec.selector && spec.mtls?.mode === 'STRICT')
+        meshWideStrict = true;
     }
-    if (meshed && !meshWideStrict) problems.push('no PeerAuthentication istio-system/default with mtls.mode STRICT: mesh-wide mutual TLS is not enforced; add StrictMutualTls');
+    if (meshed && !meshWideStrict)
+      problems.push('no PeerAuthentication istio-system/default with mtls.mode STRICT: mesh-wide mutual TLS is not enforced; add StrictMutualTls');
     return problems;
   },
 };
@@ -342,7 +360,9 @@ export const oneRouteOwnerCheck: ManifestCheck = {
       for (const h of hosts) {
         const canary = canaryHosts.get(h);
         if (canary) {
-          problems.push(`${describeObject(o)} routes ${h}, whose rollout is owned by ${describeObject(canary)}; Flagger generates that VirtualService, so remove this one (or set the service's rollout to 'static')`);
+          problems.push(
+            `${describeObject(o)} routes ${h}, whose rollout is owned by ${describeObject(canary)}; Flagger generates that VirtualService, so remove this one (or set the service's rollout to 'static')`,
+          );
           break;
         }
       }
@@ -373,7 +393,9 @@ export const jwtPairedCheck: ManifestCheck = {
     for (const o of objects) {
       if (!isKind(o, ISTIO_SECURITY, 'RequestAuthentication')) continue;
       if (!requiring.has(key(o))) {
-        problems.push(`${describeObject(o)} has no AuthorizationPolicy on the same workloads requiring a request principal, so requests without a token pass; use JwtRequirement, which renders both`);
+        problems.push(
+          `${describeObject(o)} has no AuthorizationPolicy on the same workloads requiring a request principal, so requests without a token pass; use JwtRequirement, which renders both`,
+        );
       }
     }
     return problems;
@@ -387,13 +409,17 @@ export const defaultDenyCheck: ManifestCheck = {
     const denied = new Set<string>();
     for (const o of objects) {
       const spec = o.manifest.spec;
-      if (isKind(o, ISTIO_SECURITY, 'AuthorizationPolicy') && !spec?.selector && (spec?.action ?? 'ALLOW') === 'ALLOW' && !(spec?.rules ?? []).length) denied.add(namespaceOf(o));
+      if (isKind(o, ISTIO_SECURITY, 'AuthorizationPolicy') && !spec?.selector && (spec?.action ?? 'ALLOW') === 'ALLOW' && !(spec?.rules ?? []).length)
+        denied.add(namespaceOf(o));
     }
     const problems: string[] = [];
     for (const o of objects) {
       if (!isCoreKind(o, 'Namespace', 'v1') || o.manifest.metadata.labels?.['istio-injection'] !== 'enabled') continue;
       const name = o.manifest.metadata.name!;
-      if (!denied.has(name)) problems.push(`${describeObject(o)} is meshed but has no allow-nothing AuthorizationPolicy; add AllowNothingPolicy so every call needs an explicit ALLOW`);
+      if (!denied.has(name))
+        problems.push(
+          `${describeObject(o)} is meshed but has no allow-nothing AuthorizationPolicy; add AllowNothingPolicy so every call needs an explicit ALLOW`,
+        );
     }
     return problems;
   },
@@ -419,7 +445,9 @@ export const destinationRulesFirstCheck: ManifestCheck = {
           const dr = d.subset && d.host ? rules.get(`${o.folder}|${qualifyHost(d.host, namespaceOf(o))}`) : undefined;
           if (!dr || reported.has(dr) || syncWave(dr) < syncWave(o)) continue;
           reported.add(dr);
-          problems.push(`${describeObject(o)} (sync wave ${syncWave(o)}) uses subsets of ${describeObject(dr)} (sync wave ${syncWave(dr)}); give the DestinationRule an earlier wave (SyncWave.destinationRules) than the route (SyncWave.routes)`);
+          problems.push(
+            `${describeObject(o)} (sync wave ${syncWave(o)}) uses subsets of ${describeObject(dr)} (sync wave ${syncWave(dr)}); give the DestinationRule an earlier wave (SyncWave.destinationRules) than the route (SyncWave.routes)`,
+          );
         }
       }
     }

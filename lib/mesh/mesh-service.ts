@@ -110,7 +110,14 @@ export class MeshService extends Construct {
       const common = { destinations, timeout: svc.timeout, retries: svc.retries };
       // Public routes answer on 443 only: port 80 of the host carries nothing but ACME HTTP-01
       // challenges (cert-manager's solver Ingress), which a route or redirect there would shadow.
-      if (this.publicHost) route.addHttpRoute({ name: 'ingress', gateways: [props.ingress.reference], prefixes: prefixes.filter((p) => p !== '/').length ? prefixes : undefined, port: 443, ...common });
+      if (this.publicHost)
+        route.addHttpRoute({
+          name: 'ingress',
+          gateways: [props.ingress.reference],
+          prefixes: prefixes.filter((p) => p !== '/').length ? prefixes : undefined,
+          port: 443,
+          ...common,
+        });
       route.addHttpRoute({ name: 'mesh', gateways: this.publicHost ? [MESH_GATEWAY] : undefined, ...common });
     }
 

@@ -22,8 +22,7 @@ export class MeshTelemetry extends Construct {
   constructor(scope: Construct, id: string, props: MeshTelemetryProps) {
     super(scope, id);
     this.node.addValidation({
-      validate: () =>
-        props.samplePercent < 0 || props.samplePercent > 100 ? [`tracing sample rate ${props.samplePercent}% must be between 0 and 100`] : [],
+      validate: () => (props.samplePercent < 0 || props.samplePercent > 100 ? [`tracing sample rate ${props.samplePercent}% must be between 0 and 100`] : []),
     });
     new Telemetry(this, 'Resource', {
       metadata: { name: 'mesh-default', namespace: props.rootNamespace ?? PlatformNamespaces.istio },

@@ -58,9 +58,11 @@ export class ServiceAccessPolicy extends Construct {
     const problems: string[] = [];
     if (this.grants.length === 0) problems.push(`AuthorizationPolicy ${name} allows nobody; remove it or add a caller with allow()`);
     for (const g of this.grants) {
-      if (g.principals.length === 0) problems.push(`AuthorizationPolicy ${name}: a grant without principals would allow every caller; name the callers' service accounts`);
+      if (g.principals.length === 0)
+        problems.push(`AuthorizationPolicy ${name}: a grant without principals would allow every caller; name the callers' service accounts`);
       for (const p of g.principals) {
-        if (!PRINCIPAL.test(p)) problems.push(`AuthorizationPolicy ${name}: principal "${p}" is not of the form ${TRUST_DOMAIN}/ns/<namespace>/sa/<serviceAccount>`);
+        if (!PRINCIPAL.test(p))
+          problems.push(`AuthorizationPolicy ${name}: principal "${p}" is not of the form ${TRUST_DOMAIN}/ns/<namespace>/sa/<serviceAccount>`);
       }
     }
     return problems;

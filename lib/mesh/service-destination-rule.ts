@@ -76,8 +76,11 @@ export class ServiceDestinationRule extends Construct {
       validate: () => {
         const problems: string[] = [];
         if (this.subsetNames.size !== subsets.length) problems.push(`DestinationRule ${props.name} declares a subset name twice`);
-        for (const s of subsets) if (Object.keys(s.labels).length === 0) problems.push(`DestinationRule ${props.name}: subset ${s.name} has no labels and would select every pod of the service`);
-        if (policy.maxEjectionPercent !== undefined && (policy.maxEjectionPercent < 0 || policy.maxEjectionPercent > 100)) problems.push(`DestinationRule ${props.name}: maxEjectionPercent ${policy.maxEjectionPercent} must be between 0 and 100`);
+        for (const s of subsets)
+          if (Object.keys(s.labels).length === 0)
+            problems.push(`DestinationRule ${props.name}: subset ${s.name} has no labels and would select every pod of the service`);
+        if (policy.maxEjectionPercent !== undefined && (policy.maxEjectionPercent < 0 || policy.maxEjectionPercent > 100))
+          problems.push(`DestinationRule ${props.name}: maxEjectionPercent ${policy.maxEjectionPercent} must be between 0 and 100`);
         return problems;
       },
     });

@@ -58,7 +58,11 @@ export interface ServiceRouteProps {
 export class ServiceRoute extends Construct {
   private readonly routes: HttpRouteOptions[] = [];
 
-  constructor(scope: Construct, id: string, private readonly props: ServiceRouteProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ServiceRouteProps,
+  ) {
     super(scope, id);
     new VirtualService(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, annotations: argoAnnotations({ wave: SyncWave.routes }) },
@@ -81,18 +85,25 @@ export class ServiceRoute extends Construct {
     const name = `VirtualService ${this.props.namespace}/${this.props.name}`;
     const problems: string[] = [];
     if (this.routes.length === 0) problems.push(`${name} has no route; add one with addHttpRoute()`);
-    for (const h of this.props.hosts) if (h === '*' || h.startsWith('*')) problems.push(`${name}: host "${h}" is a wildcard; name the hosts the routes are for`);
+    for (const h of this.props.hosts)
+      if (h === '*' || h.startsWith('*')) problems.push(`${name}: host "${h}" is a wildcard; name the hosts the routes are for`);
     const gateways = new Set(this.props.gateways ?? [MESH_GATEWAY]);
     for (const r of this.routes) {
       const sum = r.destinations.reduce((s, d) => s + d.weight, 0);
       if (r.destinations.length === 0) problems.push(`${name}: route ${r.name} has no destination`);
-      else if (sum !== 100) problems.push(`${name}: weights of route ${r.name} sum to ${sum}, not 100 (${r.destinations.map((d) => `${d.subset ?? d.host}=${d.weight}`).join(', ')}); make them add up to 100`);
-      for (const g of r.gateways ?? []) if (!gateways.has(g)) problems.push(`${name}: route ${r.name} matches gateway ${g}, which the VirtualService is not bound to`);
+      else if (sum !== 100)
+        problems.push(
+          `${name}: weights of route ${r.name} sum to ${sum}, not 100 (${r.destinations.map((d) => `${d.subset ?? d.host}=${d.weight}`).join(', ')}); make them add up to 100`,
+        );
+      for (const g of r.gateways ?? [])
+        if (!gateways.has(g)) problems.push(`${name}: route ${r.name} matches gateway ${g}, which the VirtualService is not bound to`);
       const dr = this.props.destinationRule;
       if (!dr) continue;
       for (const d of r.destinations) {
         if (d.subset && d.host === dr.host && !dr.subsetNames.has(d.subset)) {
-          problems.push(`${name}: route ${r.name} sends traffic to subset ${d.subset}, which DestinationRule ${dr.host} does not define (defined: ${[...dr.subsetNames].join(', ') || 'none'}); Envoy would answer 503`);
+          problems.push(
+            `${name}: route ${r.name} sends traffic to subset ${d.subset}, which DestinationRule ${dr.host} does not define (defined: ${[...dr.subsetNames].join(', ') || 'none'}); Envoy would answer 503`,
+          );
         }
       }
     }

@@ -97,7 +97,8 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           expr: 'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}[5m]) >= 1',
           for: '5m',
           summary: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} is in CrashLoopBackOff',
-          description: 'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} keeps crashing. Check `kubectl logs --previous` and recent rollouts.',
+          description:
+            'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} keeps crashing. Check `kubectl logs --previous` and recent rollouts.',
         },
         {
           name: 'ErrorRateCritical',
@@ -105,7 +106,8 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           expr: `${errorRatio()} > 0.05`,
           for: '5m',
           summary: 'More than 5% of requests to {{ $labels.destination_service_name }} fail',
-          description: '{{ $value | humanizePercentage }} of requests to {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} answered 5xx over 5 minutes.',
+          description:
+            '{{ $value | humanizePercentage }} of requests to {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} answered 5xx over 5 minutes.',
         },
         {
           name: 'DatabaseDown',
@@ -113,7 +115,8 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           expr: 'cnpg_collector_up == 0',
           for: '1m',
           summary: 'PostgreSQL instance {{ $labels.namespace }}/{{ $labels.pod }} is down',
-          description: 'The CloudNativePG exporter cannot reach PostgreSQL in {{ $labels.pod }}. Check `kubectl cnpg status` for the cluster and the instance logs.',
+          description:
+            'The CloudNativePG exporter cannot reach PostgreSQL in {{ $labels.pod }}. Check `kubectl cnpg status` for the cluster and the instance logs.',
         },
       ],
     },
@@ -151,7 +154,10 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
       recordings: [
         { record: 'ceres:namespace_compute_cost_hourly:sum', expr: `${cpuCost} + ${memCost}` },
         { record: 'ceres:namespace_storage_cost_hourly:sum', expr: diskCost },
-        { record: 'ceres:cluster_cost_hourly:sum', expr: 'sum(ceres:namespace_compute_cost_hourly:sum) + (sum(ceres:namespace_storage_cost_hourly:sum) or vector(0))' },
+        {
+          record: 'ceres:cluster_cost_hourly:sum',
+          expr: 'sum(ceres:namespace_compute_cost_hourly:sum) + (sum(ceres:namespace_storage_cost_hourly:sum) or vector(0))',
+        },
         { record: 'ceres:platform_cost_hourly:sum', expr: `sum(ceres:namespace_compute_cost_hourly:sum{namespace=~"${platformNamespaceRegex}"})` },
       ],
       alerts: [
@@ -194,7 +200,8 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           expr: `${errorRatioSeries('1h')} > ${burnThreshold(14.4)} and ${errorRatioSeries('5m')} > ${burnThreshold(14.4)}`,
           for: '2m',
           summary: '{{ $labels.destination_service_name }} burns its error budget 14.4x too fast',
-          description: 'At this rate {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} spends 2% of its 30-day budget (99.9% availability) in an hour.',
+          description:
+            'At this rate {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} spends 2% of its 30-day budget (99.9% availability) in an hour.',
         },
         {
           name: 'ErrorBudgetBurnSlow',
@@ -202,7 +209,8 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           expr: `${errorRatioSeries('6h')} > ${burnThreshold(6)} and ${errorRatioSeries('30m')} > ${burnThreshold(6)}`,
           for: '15m',
           summary: '{{ $labels.destination_service_name }} burns its error budget 6x too fast',
-          description: 'At this rate {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} spends 5% of its 30-day budget (99.9% availability) in six hours.',
+          description:
+            'At this rate {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} spends 5% of its 30-day budget (99.9% availability) in six hours.',
         },
       ],
     },
@@ -215,7 +223,8 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           expr: `${errorRatio()} > 0.001`,
           for: '5m',
           summary: 'Error rate of {{ $labels.destination_service_name }} above the 0.1% SLO',
-          description: '{{ $value | humanizePercentage }} of requests to {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} fail (SLO: below 0.1%).',
+          description:
+            '{{ $value | humanizePercentage }} of requests to {{ $labels.destination_service_namespace }}/{{ $labels.destination_service_name }} fail (SLO: below 0.1%).',
         },
         {
           name: 'HighLatency',
@@ -252,7 +261,8 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           expr: `kube_resourcequota{namespace=~"${TENANT_NAMESPACE_PREFIX}.*",type="used"} / ignoring(type) kube_resourcequota{namespace=~"${TENANT_NAMESPACE_PREFIX}.*",type="hard"} > 0.9`,
           for: '15m',
           summary: 'Tenant {{ $labels.namespace }} uses more than 90% of its {{ $labels.resource }} quota',
-          description: '{{ $labels.namespace }} is at {{ $value | humanizePercentage }} of its {{ $labels.resource }} quota; new pods will be rejected when it is full. Offer the next tier or right-size.',
+          description:
+            '{{ $labels.namespace }} is at {{ $value | humanizePercentage }} of its {{ $labels.resource }} quota; new pods will be rejected when it is full. Offer the next tier or right-size.',
         },
         {
           name: 'CertificateExpiringSoon',
@@ -260,7 +270,8 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           expr: 'certmanager_certificate_expiration_timestamp_seconds - time() < 14 * 24 * 3600',
           for: '1h',
           summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 14 days',
-          description: 'cert-manager has not renewed {{ $labels.name }}; check the Certificate and its ClusterIssuer (HTTP-01 challenges through the ingress gateway).',
+          description:
+            'cert-manager has not renewed {{ $labels.name }}; check the Certificate and its ClusterIssuer (HTTP-01 challenges through the ingress gateway).',
         },
         {
           name: 'CertificateExpiryCritical',
@@ -276,7 +287,11 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
 }
 
 /** The recorded unit-price series the cost rules multiply by (one value per cluster: its cloud's list price). */
-export const PRICE_SERIES = { vcpuHour: 'ceres:price_vcpu_hour', memoryGibHour: 'ceres:price_memory_gib_hour', storageGibHour: 'ceres:price_storage_gib_hour' } as const;
+export const PRICE_SERIES = {
+  vcpuHour: 'ceres:price_vcpu_hour',
+  memoryGibHour: 'ceres:price_memory_gib_hour',
+  storageGibHour: 'ceres:price_storage_gib_hour',
+} as const;
 
 /** The price recording rules of one cluster, from the price table of its cloud. */
 export function priceGroup(cloud: Cloud): AlertGroup {

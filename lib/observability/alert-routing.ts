@@ -5,7 +5,11 @@ import { ClusterConfig, EnvironmentConfig } from '../core/model';
 const SECRET_DIR = `/etc/alertmanager/secrets/${BootstrapFacts.alertmanagerReceiversSecret}`;
 
 /** Keys of the receivers Secret (created at bootstrap, never in git): the bootstrap README lists them. */
-export const ALERT_RECEIVER_KEYS = { pagerdutyRoutingKey: 'pagerduty-routing-key', chatWebhookUrl: 'chat-webhook-url', tenantWebhookUrl: 'tenant-webhook-url' } as const;
+export const ALERT_RECEIVER_KEYS = {
+  pagerdutyRoutingKey: 'pagerduty-routing-key',
+  chatWebhookUrl: 'chat-webhook-url',
+  tenantWebhookUrl: 'tenant-webhook-url',
+} as const;
 
 /**
  * Alertmanager routing (issue 13 item 3): by severity (critical pages, warning goes to chat), tenant

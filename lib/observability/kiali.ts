@@ -55,7 +55,13 @@ export const kiali: HelmChart<KialiValues> = {
     return {
       auth: {
         strategy: 'openid',
-        openid: { client_id: KIALI_OIDC.clientId, issuer_uri: oidc.issuerUrl, username_claim: oidc.usernameClaim, scopes: ['openid', 'profile', 'email', 'groups'], disable_rbac: true },
+        openid: {
+          client_id: KIALI_OIDC.clientId,
+          issuer_uri: oidc.issuerUrl,
+          username_claim: oidc.usernameClaim,
+          scopes: ['openid', 'profile', 'email', 'groups'],
+          disable_rbac: true,
+        },
       },
       deployment: {
         view_only_mode: true,

@@ -52,7 +52,9 @@ export interface KubePrometheusStackValues {
   /** Grafana: resources, the dashboard sidecar (ConfigMaps by label), and the Loki and Tempo data sources. */
   readonly grafana: {
     readonly resources: Resources;
-    readonly sidecar: { readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: string } };
+    readonly sidecar: {
+      readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: string };
+    };
     readonly additionalDataSources: readonly { readonly name: string; readonly type: string; readonly url: string; readonly access: string }[];
   };
 }
@@ -66,7 +68,9 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
       '   ```sh',
       `   kubectl create namespace ${PlatformNamespaces.monitoring}`,
       `   kubectl -n ${PlatformNamespaces.monitoring} create secret generic ${BootstrapFacts.alertmanagerReceiversSecret} \\`,
-      ...Object.values(ALERT_RECEIVER_KEYS).map((k, i, all) => `     --from-literal=${k}="$${k.toUpperCase().replace(/-/g, '_')}"${i < all.length - 1 ? ' \\' : ''}`),
+      ...Object.values(ALERT_RECEIVER_KEYS).map(
+        (k, i, all) => `     --from-literal=${k}="$${k.toUpperCase().replace(/-/g, '_')}"${i < all.length - 1 ? ' \\' : ''}`,
+      ),
       '   ```',
     ],
   ],
@@ -80,41 +84,45 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
   values: ({ environment, cluster }) => {
     const replicas = environment.sizing.ha ? 2 : 1;
     return {
-    prometheus: {
-      prometheusSpec: {
-        replicas: environment.sizing.ha ? 2 : 1,
-        retention: environment.name === 'prod' ? '30d' : '7d',
-        externalLabels: { cluster: cluster.name, environment: environment.name },
-        ruleSelectorNilUsesHelmValues: false,
-        ruleSelector: { matchLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
-        ruleNamespaceSelector: {},
-        serviceMonitorSelectorNilUsesHelmValues: false,
-        serviceMonitorSelector: { matchLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
-        serviceMonitorNamespaceSelector: {},
-        podMonitorSelectorNilUsesHelmValues: false,
-        podMonitorSelector: { matchLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
-        podMonitorNamespaceSelector: {},
-        resources: environment.sizing.ha ? resources('500m', '4Gi', '2', '8Gi') : resources('200m', '1Gi', '1', '2Gi'),
+      prometheus: {
+        prometheusSpec: {
+          replicas: environment.sizing.ha ? 2 : 1,
+          retention: environment.name === 'prod' ? '30d' : '7d',
+          externalLabels: { cluster: cluster.name, environment: environment.name },
+          ruleSelectorNilUsesHelmValues: false,
+          ruleSelector: { matchLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
+          ruleNamespaceSelector: {},
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          serviceMonitorSelector: { matchLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
+          serviceMonitorNamespaceSelector: {},
+          podMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelector: { matchLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
+          podMonitorNamespaceSelector: {},
+          resources: environment.sizing.ha ? resources('500m', '4Gi', '2', '8Gi') : resources('200m', '1Gi', '1', '2Gi'),
+        },
+        podDisruptionBudget: { enabled: replicas > 1 },
       },
-      podDisruptionBudget: { enabled: replicas > 1 },
-    },
-    alertmanager: {
-      alertmanagerSpec: { replicas: environment.sizing.ha ? 3 : 1, resources: resources('25m', '64Mi', '250m', '256Mi'), secrets: [BootstrapFacts.alertmanagerReceiversSecret] },
-      podDisruptionBudget: { enabled: environment.sizing.ha },
-      config: alertmanagerConfig(environment, cluster),
-    },
-    prometheusOperator: { resources: resources('50m', '128Mi', '500m', '256Mi') },
-    'kube-state-metrics': { resources: resources('25m', '128Mi', '500m', '512Mi') },
-    nodeExporter: { enabled: traitsOf(cluster).nodeAgents },
-    'prometheus-node-exporter': { resources: resources('25m', '32Mi', '250m', '64Mi') },
-    grafana: {
-      resources: resources('50m', '256Mi', '500m', '512Mi'),
-      sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL.key, labelValue: GRAFANA_DASHBOARD_LABEL.value, searchNamespace: 'ALL' } },
-      additionalDataSources: [
-        { name: 'Loki', type: 'loki', url: MonitoringEndpoints.loki, access: 'proxy' },
-        { name: 'Tempo', type: 'tempo', url: MonitoringEndpoints.tempo, access: 'proxy' },
-      ],
-    },
+      alertmanager: {
+        alertmanagerSpec: {
+          replicas: environment.sizing.ha ? 3 : 1,
+          resources: resources('25m', '64Mi', '250m', '256Mi'),
+          secrets: [BootstrapFacts.alertmanagerReceiversSecret],
+        },
+        podDisruptionBudget: { enabled: environment.sizing.ha },
+        config: alertmanagerConfig(environment, cluster),
+      },
+      prometheusOperator: { resources: resources('50m', '128Mi', '500m', '256Mi') },
+      'kube-state-metrics': { resources: resources('25m', '128Mi', '500m', '512Mi') },
+      nodeExporter: { enabled: traitsOf(cluster).nodeAgents },
+      'prometheus-node-exporter': { resources: resources('25m', '32Mi', '250m', '64Mi') },
+      grafana: {
+        resources: resources('50m', '256Mi', '500m', '512Mi'),
+        sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL.key, labelValue: GRAFANA_DASHBOARD_LABEL.value, searchNamespace: 'ALL' } },
+        additionalDataSources: [
+          { name: 'Loki', type: 'loki', url: MonitoringEndpoints.loki, access: 'proxy' },
+          { name: 'Tempo', type: 'tempo', url: MonitoringEndpoints.tempo, access: 'proxy' },
+        ],
+      },
     };
   },
 };

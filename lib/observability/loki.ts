@@ -55,7 +55,9 @@ export const loki: HelmChart<LokiValues> = {
       commonConfig: { replication_factor: 1 },
       storage: { type: 'filesystem' },
       // The schema's start date is part of Loki's storage layout, not a build date: never change it.
-      schemaConfig: { configs: [{ from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'loki_index_', period: '24h' } }] },
+      schemaConfig: {
+        configs: [{ from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'loki_index_', period: '24h' } }],
+      },
     },
     singleBinary: {
       replicas: 1,

@@ -75,7 +75,12 @@ export class ObservabilityAddOn implements PlatformAddOn {
         syncWave: SyncWave.observability,
         labels: { [Labels.costCenter]: 'platform' },
       });
-      new PrometheusAlertRules(prices.manifest('prices', { namespace }), 'prices', { name: 'ceres-prices', namespace, groups: [priceGroup(cluster.cloud)], runbookBaseUrl: '' });
+      new PrometheusAlertRules(prices.manifest('prices', { namespace }), 'prices', {
+        name: 'ceres-prices',
+        namespace,
+        groups: [priceGroup(cluster.cloud)],
+        runbookBaseUrl: '',
+      });
     }
     const dashboards = folder.manifest('dashboards', { namespace });
     for (const d of PLATFORM_DASHBOARDS) new GrafanaDashboard(dashboards, d.uid, { dashboard: d, namespace });

@@ -11,12 +11,37 @@ export const clusterOverview: DashboardSpec = {
   panels: [
     { title: 'Nodes ready', type: 'stat', queries: [{ expr: 'sum(kube_node_status_condition{condition="Ready",status="true"})' }], width: 6 },
     { title: 'Pods running', type: 'stat', queries: [{ expr: 'sum(kube_pod_status_phase{phase="Running"})' }], width: 6 },
-    { title: 'Pods crash-looping', type: 'stat', queries: [{ expr: 'sum(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}) or vector(0)' }], width: 6 },
+    {
+      title: 'Pods crash-looping',
+      type: 'stat',
+      queries: [{ expr: 'sum(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}) or vector(0)' }],
+      width: 6,
+    },
     { title: 'Container restarts (1h)', type: 'stat', queries: [{ expr: 'sum(increase(kube_pod_container_status_restarts_total[1h]))' }], width: 6 },
-    { title: 'CPU usage by node', type: 'timeseries', unit: 'percentunit', queries: [{ expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))', legend: '{{instance}}' }] },
-    { title: 'Memory usage by node', type: 'timeseries', unit: 'percentunit', queries: [{ expr: '1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes', legend: '{{instance}}' }] },
-    { title: 'Disk usage by node', type: 'timeseries', unit: 'percentunit', queries: [{ expr: '1 - node_filesystem_avail_bytes{mountpoint="/"} / node_filesystem_size_bytes{mountpoint="/"}', legend: '{{instance}}' }] },
-    { title: 'CPU requested vs allocatable', type: 'timeseries', unit: 'percentunit', queries: [{ expr: 'sum(kube_pod_container_resource_requests{resource="cpu"}) / sum(kube_node_status_allocatable{resource="cpu"})', legend: 'requested' }] },
+    {
+      title: 'CPU usage by node',
+      type: 'timeseries',
+      unit: 'percentunit',
+      queries: [{ expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))', legend: '{{instance}}' }],
+    },
+    {
+      title: 'Memory usage by node',
+      type: 'timeseries',
+      unit: 'percentunit',
+      queries: [{ expr: '1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes', legend: '{{instance}}' }],
+    },
+    {
+      title: 'Disk usage by node',
+      type: 'timeseries',
+      unit: 'percentunit',
+      queries: [{ expr: '1 - node_filesystem_avail_bytes{mountpoint="/"} / node_filesystem_size_bytes{mountpoint="/"}', legend: '{{instance}}' }],
+    },
+    {
+      title: 'CPU requested vs allocatable',
+      type: 'timeseries',
+      unit: 'percentunit',
+      queries: [{ expr: 'sum(kube_pod_container_resource_requests{resource="cpu"}) / sum(kube_node_status_allocatable{resource="cpu"})', legend: 'requested' }],
+    },
   ],
 };
 
@@ -26,12 +51,67 @@ export const istioMesh: DashboardSpec = {
   title: 'CERES / Istio mesh',
   tags: ['ceres', 'istio'],
   panels: [
-    { title: 'Requests per second by service', type: 'timeseries', unit: 'reqps', queries: [{ expr: `sum by (destination_service_name) (rate(istio_requests_total{${MESH}}[5m]))`, legend: '{{destination_service_name}}' }] },
-    { title: 'Success rate by service', type: 'timeseries', unit: 'percentunit', queries: [{ expr: `sum by (destination_service_name) (rate(istio_requests_total{${MESH},response_code!~"5.."}[5m])) / sum by (destination_service_name) (rate(istio_requests_total{${MESH}}[5m]))`, legend: '{{destination_service_name}}' }] },
-    { title: 'p95 latency by service', type: 'timeseries', unit: 'ms', queries: [{ expr: `histogram_quantile(0.95, sum by (le, destination_service_name) (rate(istio_request_duration_milliseconds_bucket{${MESH}}[5m])))`, legend: '{{destination_service_name}}' }] },
-    { title: 'p99 latency by service', type: 'timeseries', unit: 'ms', queries: [{ expr: `histogram_quantile(0.99, sum by (le, destination_service_name) (rate(istio_request_duration_milliseconds_bucket{${MESH}}[5m])))`, legend: '{{destination_service_name}}' }] },
-    { title: 'Ingress gateway requests by host', type: 'timeseries', unit: 'reqps', queries: [{ expr: 'sum by (destination_service_name) (rate(istio_requests_total{reporter="source",source_workload=~"istio-ingressgateway.*"}[5m]))', legend: '{{destination_service_name}}' }] },
-    { title: 'Connections without mutual TLS', type: 'timeseries', unit: 'reqps', queries: [{ expr: `sum by (destination_service_name) (rate(istio_requests_total{${MESH},connection_security_policy!="mutual_tls"}[5m]))`, legend: '{{destination_service_name}}' }] },
+    {
+      title: 'Requests per second by service',
+      type: 'timeseries',
+      unit: 'reqps',
+      queries: [{ expr: `sum by (destination_service_name) (rate(istio_requests_total{${MESH}}[5m]))`, legend: '{{destination_service_name}}' }],
+    },
+    {
+      title: 'Success rate by service',
+      type: 'timeseries',
+      unit: 'percentunit',
+      queries: [
+        {
+          expr: `sum by (destination_service_name) (rate(istio_requests_total{${MESH},response_code!~"5.."}[5m])) / sum by (destination_service_name) (rate(istio_requests_total{${MESH}}[5m]))`,
+          legend: '{{destination_service_name}}',
+        },
+      ],
+    },
+    {
+      title: 'p95 latency by service',
+      type: 'timeseries',
+      unit: 'ms',
+      queries: [
+        {
+          expr: `histogram_quantile(0.95, sum by (le, destination_service_name) (rate(istio_request_duration_milliseconds_bucket{${MESH}}[5m])))`,
+          legend: '{{destination_service_name}}',
+        },
+      ],
+    },
+    {
+      title: 'p99 latency by service',
+      type: 'timeseries',
+      unit: 'ms',
+      queries: [
+        {
+          expr: `histogram_quantile(0.99, sum by (le, destination_service_name) (rate(istio_request_duration_milliseconds_bucket{${MESH}}[5m])))`,
+          legend: '{{destination_service_name}}',
+        },
+      ],
+    },
+    {
+      title: 'Ingress gateway requests by host',
+      type: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        {
+          expr: 'sum by (destination_service_name) (rate(istio_requests_total{reporter="source",source_workload=~"istio-ingressgateway.*"}[5m]))',
+          legend: '{{destination_service_name}}',
+        },
+      ],
+    },
+    {
+      title: 'Connections without mutual TLS',
+      type: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        {
+          expr: `sum by (destination_service_name) (rate(istio_requests_total{${MESH},connection_security_policy!="mutual_tls"}[5m]))`,
+          legend: '{{destination_service_name}}',
+        },
+      ],
+    },
   ],
 };
 
@@ -40,14 +120,56 @@ export const multiTenancy: DashboardSpec = {
   uid: 'ceres-multi-tenancy',
   title: 'CERES / Tenants',
   tags: ['ceres', 'tenants'],
-  variables: [{ name: 'tenant', label: 'Tenant namespace', query: `label_values(kube_namespace_labels{namespace=~"${TENANT_NAMESPACE_PREFIX}.*"}, namespace)` }],
+  variables: [
+    { name: 'tenant', label: 'Tenant namespace', query: `label_values(kube_namespace_labels{namespace=~"${TENANT_NAMESPACE_PREFIX}.*"}, namespace)` },
+  ],
   panels: [
-    { title: 'Quota used (%) by resource', type: 'table', unit: 'percentunit', queries: [{ expr: 'kube_resourcequota{namespace=~"$tenant",type="used"} / ignoring(type) kube_resourcequota{namespace=~"$tenant",type="hard"}' }], width: 24 },
-    { title: 'CPU used', type: 'timeseries', queries: [{ expr: 'sum by (namespace) (rate(container_cpu_usage_seconds_total{namespace=~"$tenant",container!=""}[5m]))', legend: '{{namespace}}' }] },
-    { title: 'Memory used', type: 'timeseries', unit: 'bytes', queries: [{ expr: 'sum by (namespace) (container_memory_working_set_bytes{namespace=~"$tenant",container!=""})', legend: '{{namespace}}' }] },
-    { title: 'Requests denied by authorization policies', type: 'timeseries', unit: 'reqps', queries: [{ expr: `sum by (destination_service_namespace) (rate(istio_requests_total{${MESH},destination_service_namespace=~"$tenant",response_code="403"}[5m]))`, legend: '{{destination_service_namespace}}' }] },
-    { title: 'Requests from tenant namespaces (only a tenant itself should appear)', type: 'timeseries', unit: 'reqps', queries: [{ expr: `sum by (source_workload_namespace, destination_service_namespace) (rate(istio_requests_total{${MESH},source_workload_namespace=~"${TENANT_NAMESPACE_PREFIX}.*",destination_service_namespace=~"$tenant",response_code!="403"}[5m]))`, legend: '{{source_workload_namespace}} → {{destination_service_namespace}}' }] },
-    { title: 'Estimated cost per hour', type: 'timeseries', unit: 'currencyUSD', queries: [{ expr: 'ceres:namespace_compute_cost_hourly:sum{namespace=~"$tenant"}', legend: '{{namespace}}' }] },
+    {
+      title: 'Quota used (%) by resource',
+      type: 'table',
+      unit: 'percentunit',
+      queries: [{ expr: 'kube_resourcequota{namespace=~"$tenant",type="used"} / ignoring(type) kube_resourcequota{namespace=~"$tenant",type="hard"}' }],
+      width: 24,
+    },
+    {
+      title: 'CPU used',
+      type: 'timeseries',
+      queries: [{ expr: 'sum by (namespace) (rate(container_cpu_usage_seconds_total{namespace=~"$tenant",container!=""}[5m]))', legend: '{{namespace}}' }],
+    },
+    {
+      title: 'Memory used',
+      type: 'timeseries',
+      unit: 'bytes',
+      queries: [{ expr: 'sum by (namespace) (container_memory_working_set_bytes{namespace=~"$tenant",container!=""})', legend: '{{namespace}}' }],
+    },
+    {
+      title: 'Requests denied by authorization policies',
+      type: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        {
+          expr: `sum by (destination_service_namespace) (rate(istio_requests_total{${MESH},destination_service_namespace=~"$tenant",response_code="403"}[5m]))`,
+          legend: '{{destination_service_namespace}}',
+        },
+      ],
+    },
+    {
+      title: 'Requests from tenant namespaces (only a tenant itself should appear)',
+      type: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        {
+          expr: `sum by (source_workload_namespace, destination_service_namespace) (rate(istio_requests_total{${MESH},source_workload_namespace=~"${TENANT_NAMESPACE_PREFIX}.*",destination_service_namespace=~"$tenant",response_code!="403"}[5m]))`,
+          legend: '{{source_workload_namespace}} → {{destination_service_namespace}}',
+        },
+      ],
+    },
+    {
+      title: 'Estimated cost per hour',
+      type: 'timeseries',
+      unit: 'currencyUSD',
+      queries: [{ expr: 'ceres:namespace_compute_cost_hourly:sum{namespace=~"$tenant"}', legend: '{{namespace}}' }],
+    },
   ],
 };
 
@@ -60,10 +182,29 @@ export const cost: DashboardSpec = {
     { title: 'Cost per hour (cluster)', type: 'stat', unit: 'currencyUSD', queries: [{ expr: 'ceres:cluster_cost_hourly:sum' }], width: 8 },
     { title: 'Cost per day (projected)', type: 'stat', unit: 'currencyUSD', queries: [{ expr: 'ceres:cluster_cost_hourly:sum * 24' }], width: 8 },
     { title: 'Cost per month (projected)', type: 'stat', unit: 'currencyUSD', queries: [{ expr: 'ceres:cluster_cost_hourly:sum * 730' }], width: 8 },
-    { title: 'Hourly cost by namespace', type: 'timeseries', unit: 'currencyUSD', queries: [{ expr: 'topk(15, ceres:namespace_compute_cost_hourly:sum)', legend: '{{namespace}}' }] },
-    { title: 'Daily cost trend', type: 'timeseries', unit: 'currencyUSD', queries: [{ expr: 'sum_over_time(ceres:cluster_cost_hourly:sum[1d:1h])', legend: 'last 24 h' }] },
-    { title: 'Nodes by capacity type (spot vs on-demand)', type: 'timeseries', queries: [{ expr: 'count by (label_karpenter_sh_capacity_type) (kube_node_labels)', legend: '{{label_karpenter_sh_capacity_type}}' }] },
-    { title: 'Cost per request (USD per 1000 requests)', type: 'timeseries', unit: 'currencyUSD', queries: [{ expr: `ceres:cluster_cost_hourly:sum / (sum(rate(istio_requests_total{${MESH}}[1h])) * 3600) * 1000`, legend: 'cluster' }] },
+    {
+      title: 'Hourly cost by namespace',
+      type: 'timeseries',
+      unit: 'currencyUSD',
+      queries: [{ expr: 'topk(15, ceres:namespace_compute_cost_hourly:sum)', legend: '{{namespace}}' }],
+    },
+    {
+      title: 'Daily cost trend',
+      type: 'timeseries',
+      unit: 'currencyUSD',
+      queries: [{ expr: 'sum_over_time(ceres:cluster_cost_hourly:sum[1d:1h])', legend: 'last 24 h' }],
+    },
+    {
+      title: 'Nodes by capacity type (spot vs on-demand)',
+      type: 'timeseries',
+      queries: [{ expr: 'count by (label_karpenter_sh_capacity_type) (kube_node_labels)', legend: '{{label_karpenter_sh_capacity_type}}' }],
+    },
+    {
+      title: 'Cost per request (USD per 1000 requests)',
+      type: 'timeseries',
+      unit: 'currencyUSD',
+      queries: [{ expr: `ceres:cluster_cost_hourly:sum / (sum(rate(istio_requests_total{${MESH}}[1h])) * 3600) * 1000`, legend: 'cluster' }],
+    },
   ],
 };
 

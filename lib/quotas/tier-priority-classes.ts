@@ -5,7 +5,11 @@ import { argoAnnotations, SyncWave } from '../core/argocd';
 import { TIERS_IN_ORDER } from './tier-table';
 
 /** The PriorityClass the platform's own services run with: above every tenant, below the system classes. */
-export const PLATFORM_PRIORITY_CLASS = { name: 'ceres-platform', value: 100_000, description: 'CERES core services: preempt tenant pods, never system components' } as const;
+export const PLATFORM_PRIORITY_CLASS = {
+  name: 'ceres-platform',
+  value: 100_000,
+  description: 'CERES core services: preempt tenant pods, never system components',
+} as const;
 
 export interface TierPriorityClassesProps {
   /**

@@ -70,7 +70,8 @@ export function findBase(cwd: string, requested?: string): Base {
   const fetchHint = shallow ? ' This is a shallow clone: fetch the base (`git fetch --deepen=50 origin <branch>` or `git fetch --unshallow`).' : '';
   if (requested) {
     const commit = resolveCommit(cwd, requested);
-    if (!commit) throw new GitError(`git does not know the revision ${JSON.stringify(requested)}.${fetchHint || ' Fetch it first (`git fetch origin <branch>`).'}`);
+    if (!commit)
+      throw new GitError(`git does not know the revision ${JSON.stringify(requested)}.${fetchHint || ' Fetch it first (`git fetch origin <branch>`).'}`);
     return { ref: requested, commit, description: `${requested} (${commit.slice(0, 7)})`, isHead: commit === head };
   }
   const branch = defaultBranch(cwd);

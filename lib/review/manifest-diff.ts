@@ -151,7 +151,9 @@ function isStatefulApplication(m: KubeManifest): boolean {
 /** Whether deleting this Application deletes what it manages (Argo CD's cascading finalizer). */
 function cascades(m: unknown): boolean {
   const finalizers = (m as { metadata?: { finalizers?: unknown } } | undefined)?.metadata?.finalizers;
-  return (Array.isArray(finalizers) ? (finalizers as string[]) : []).some((f) => f === 'resources-finalizer.argocd.argoproj.io' || f.startsWith('resources-finalizer.argocd.argoproj.io/'));
+  return (Array.isArray(finalizers) ? (finalizers as string[]) : []).some(
+    (f) => f === 'resources-finalizer.argocd.argoproj.io' || f.startsWith('resources-finalizer.argocd.argoproj.io/'),
+  );
 }
 
 /** Why removing this object loses data, or undefined. */
@@ -162,7 +164,8 @@ export function removalRisk(m: KubeManifest): string | undefined {
   if (group === '' && m.kind === 'PersistentVolume') return 'removing a PersistentVolume can delete its data';
   if (group === 'postgresql.cnpg.io' && m.kind === 'Cluster') return 'removing a CloudNativePG Cluster deletes the database';
   if (group === 'apiextensions.k8s.io' && m.kind === 'CustomResourceDefinition') return 'removing a CRD deletes every object of that kind';
-  if (group === 'apps' && m.kind === 'StatefulSet' && (m.spec?.volumeClaimTemplates?.length ?? 0) > 0) return 'removing a StatefulSet orphans or loses its volumes';
+  if (group === 'apps' && m.kind === 'StatefulSet' && (m.spec?.volumeClaimTemplates?.length ?? 0) > 0)
+    return 'removing a StatefulSet orphans or loses its volumes';
   if (group === 'argoproj.io' && m.kind === 'Application' && isStatefulApplication(m)) return 'removing a stateful Application (its folder holds data)';
   if (group === 'argoproj.io' && m.kind === 'Application' && cascades(m)) {
     return 'deleting the Application deletes everything it deployed (resources-finalizer): an operator add-on takes its CRDs and their objects with it';

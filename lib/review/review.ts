@@ -12,7 +12,12 @@ export type { Style } from './style';
 
 /** Whether an object reference matches an approval pattern (`*` matches within one part: not `/` or `:`). */
 export function matchesApproval(ref: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/:]*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/:]*')}$`,
+  );
   return re.test(ref);
 }
 
@@ -103,11 +108,13 @@ export function formatDestructive(r: Review, options: FormatOptions = {}): strin
   const out: string[] = [];
   if (r.unapproved.length) {
     out.push(s.red(s.bold(`Destructive changes not approved (${r.unapproved.length}): applying them deletes data or removes its protection`)));
-    for (const c of r.unapproved) out.push(`  ${s.red(c.type === 'removed' ? '-' : '~')} ${s.bold(objectRef(c.id))}  ${s.dim(`(dist/${c.file})`)}`, `      ${c.destructive}`);
+    for (const c of r.unapproved)
+      out.push(`  ${s.red(c.type === 'removed' ? '-' : '~')} ${s.bold(objectRef(c.id))}  ${s.dim(`(dist/${c.file})`)}`, `      ${c.destructive}`);
   }
   if (r.approved.length) {
     out.push(s.yellow(`Destructive changes approved in ${r.approved[0].approval.source.file} (${r.approved.length}):`));
-    for (const { change, approval } of r.approved) out.push(`  ${change.type === 'removed' ? '-' : '~'} ${objectRef(change.id)}  ${s.dim(`approved as "${approval.object}": ${approval.reason}`)}`);
+    for (const { change, approval } of r.approved)
+      out.push(`  ${change.type === 'removed' ? '-' : '~'} ${objectRef(change.id)}  ${s.dim(`approved as "${approval.object}": ${approval.reason}`)}`);
   }
   if (r.unusedApprovals.length) {
     out.push(s.yellow(`Approved deletions that match nothing in this change (${r.unusedApprovals.length}); remove them once their change has merged:`));
@@ -123,7 +130,9 @@ export function formatSummary(r: Review, options: FormatOptions = {}): string[] 
   const areas = summarizeAreas(r.diff);
   const width = Math.max(0, ...areas.map((a) => a.area.length));
   for (const a of areas) {
-    const parts = [a.added ? s.green(`+${a.added}`) : '', a.changed ? s.yellow(`~${a.changed}`) : '', a.removed ? s.red(`-${a.removed}`) : ''].filter(Boolean).join(' ');
+    const parts = [a.added ? s.green(`+${a.added}`) : '', a.changed ? s.yellow(`~${a.changed}`) : '', a.removed ? s.red(`-${a.removed}`) : '']
+      .filter(Boolean)
+      .join(' ');
     out.push(`  ${a.area.padEnd(width)}  ${parts}${a.destructive ? `  ${s.red(s.bold(`${a.destructive} destructive`))}` : ''}`);
   }
   const { added, removed, changed } = r.diff.files;
@@ -163,7 +172,13 @@ export function reviewToJson(r: Review, extra: Record<string, unknown> = {}) {
   const approvalOf = new Map(r.approved.map((a) => [a.change, a.approval]));
   return {
     ...extra,
-    counts: { added: count(diff, 'added'), changed: count(diff, 'changed'), removed: count(diff, 'removed'), destructive: diff.destructive.length, unapproved: r.unapproved.length },
+    counts: {
+      added: count(diff, 'added'),
+      changed: count(diff, 'changed'),
+      removed: count(diff, 'removed'),
+      destructive: diff.destructive.length,
+      unapproved: r.unapproved.length,
+    },
     areas: summarizeAreas(diff),
     changes: diff.changes.map((c) => ({
       type: c.type,

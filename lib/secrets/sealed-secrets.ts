@@ -16,7 +16,12 @@ export interface SealedSecretsValues {
   /** The chart's default omits allowPrivilegeEscalation and seccomp, which Pod Security "restricted" requires. */
   readonly containerSecurityContext: typeof RESTRICTED_CONTAINER & { readonly enabled: true };
   /** Pod Security `restricted` pod settings (non-root, RuntimeDefault seccomp, fsGroup 65534). */
-  readonly podSecurityContext: { readonly enabled: true; readonly fsGroup: number; readonly runAsNonRoot: true; readonly seccompProfile: { readonly type: 'RuntimeDefault' } };
+  readonly podSecurityContext: {
+    readonly enabled: true;
+    readonly fsGroup: number;
+    readonly runAsNonRoot: true;
+    readonly seccompProfile: { readonly type: 'RuntimeDefault' };
+  };
   /** Requests and limits of the controller. */
   readonly resources: Resources;
 }

@@ -34,7 +34,18 @@ const WRITE = ['create', 'update', 'patch', 'delete'];
 const VIEWER: readonly RuleSpec[] = [
   {
     apiGroups: [''],
-    resources: ['pods', 'pods/log', 'services', 'endpoints', 'configmaps', 'persistentvolumeclaims', 'events', 'serviceaccounts', 'resourcequotas', 'limitranges'],
+    resources: [
+      'pods',
+      'pods/log',
+      'services',
+      'endpoints',
+      'configmaps',
+      'persistentvolumeclaims',
+      'events',
+      'serviceaccounts',
+      'resourcequotas',
+      'limitranges',
+    ],
     verbs: READ,
   },
   { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets'], verbs: READ },

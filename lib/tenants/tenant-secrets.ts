@@ -49,7 +49,11 @@ export class TenantSecrets extends Construct {
     this.external = Object.keys(external);
     if (this.external.length) {
       new k8s.KubeConfigMap(this, 'external', {
-        metadata: { name: EXTERNAL_SECRETS_CONFIGMAP, namespace: props.namespace, annotations: { ...annotations, 'ceres.io/purpose': 'references to secrets held outside git (store:key); no secret values' } },
+        metadata: {
+          name: EXTERNAL_SECRETS_CONFIGMAP,
+          namespace: props.namespace,
+          annotations: { ...annotations, 'ceres.io/purpose': 'references to secrets held outside git (store:key); no secret values' },
+        },
         data: external,
       });
     }

@@ -26,7 +26,9 @@ export interface HelmRendererOptions {
 /** Where the pinned chart of a release is, if present. */
 export function locateChart(chartsDir: string, chart: string, version: string): string | undefined {
   const v = version.replace(/^v/, '');
-  const candidates = [`${chart}-${version}.tgz`, `${chart}-${v}.tgz`, `${chart}-${version}`, `${chart}-${v}`, join(chart, version), join(chart, v)].map((c) => join(chartsDir, c));
+  const candidates = [`${chart}-${version}.tgz`, `${chart}-${v}.tgz`, `${chart}-${version}`, `${chart}-${v}`, join(chart, version), join(chart, v)].map((c) =>
+    join(chartsDir, c),
+  );
   for (const c of candidates) if (existsSync(c) && (c.endsWith('.tgz') || existsSync(join(c, 'Chart.yaml')))) return c;
   // `<charts>/<chart>/` whose Chart.yaml pins the same version.
   const dir = join(chartsDir, chart);
@@ -79,7 +81,10 @@ export function helmRenderer(options: HelmRendererOptions, clusterScoped: (m: Ku
   const cache = new Map<string, ReturnType<ReleaseRenderer>>();
   return (release: HelmRelease, cluster: ClusterConfig) => {
     const path = locateChart(options.chartsDir, release.chart, release.version);
-    if (!path) return { skipped: `chart not in ${options.chartsDir} (helm pull ${release.repoURL.startsWith('http') ? `--repo ${release.repoURL} ` : `oci://${release.repoURL}/`}${release.chart} --version ${release.version} --untar)` };
+    if (!path)
+      return {
+        skipped: `chart not in ${options.chartsDir} (helm pull ${release.repoURL.startsWith('http') ? `--repo ${release.repoURL} ` : `oci://${release.repoURL}/`}${release.chart} --version ${release.version} --untar)`,
+      };
     const key = JSON.stringify([path, release.releaseName, release.namespace, release.values, cluster.kubernetesVersion]);
     const hit = cache.get(key);
     if (hit) return hit;
@@ -87,7 +92,18 @@ export function helmRenderer(options: HelmRendererOptions, clusterScoped: (m: Ku
     try {
       const valuesFile = join(dir, 'values.json');
       writeFileSync(valuesFile, JSON.stringify(release.values));
-      const args = ['template', release.releaseName, path, '--namespace', release.namespace, '--kube-version', kubeVersionArg(cluster.kubernetesVersion), '--include-crds', '-f', valuesFile];
+      const args = [
+        'template',
+        release.releaseName,
+        path,
+        '--namespace',
+        release.namespace,
+        '--kube-version',
+        kubeVersionArg(cluster.kubernetesVersion),
+        '--include-crds',
+        '-f',
+        valuesFile,
+      ];
       let out: string;
       try {
         out = execFileSync(helm, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,7 +5,14 @@ export interface VerifyReport {
   /** Every finding of every check, errors and warnings. */
   readonly findings: readonly Finding[];
   /** Per cluster: how many releases were rendered and why the others were not. */
-  readonly clusters: readonly { readonly environment: string; readonly cluster: string; readonly objects: number; readonly releases: number; readonly rendered: number; readonly skipped: readonly string[] }[];
+  readonly clusters: readonly {
+    readonly environment: string;
+    readonly cluster: string;
+    readonly objects: number;
+    readonly releases: number;
+    readonly rendered: number;
+    readonly skipped: readonly string[];
+  }[];
   /** Checks run, in order. */
   readonly checks: readonly string[];
 }

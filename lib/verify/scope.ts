@@ -145,4 +145,3 @@ export class KindScopes {
     return this.crds.has(`${group}/${kind}`);
   }
 }
-

@@ -69,7 +69,13 @@ export function buildClusterStates(inputs: StateInputs): ClusterState[] {
           continue;
         }
         const result = inputs.render(release, cluster);
-        releases.push('objects' in result ? { ...release, rendered: result.objects } : 'failed' in result ? { ...release, failed: result.failed } : { ...release, skipped: result.skipped });
+        releases.push(
+          'objects' in result
+            ? { ...release, rendered: result.objects }
+            : 'failed' in result
+              ? { ...release, failed: result.failed }
+              : { ...release, skipped: result.skipped },
+        );
       }
       states.push({ platform: inputs.platform, environment, cluster, objects, releases, flows: inputs.flows(environment, cluster) });
     }

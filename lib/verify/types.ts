@@ -117,5 +117,13 @@ export function describeManifest(m: KubeManifest): string {
 
 /** A finding of a check on one cluster, located at a state object (or at the cluster itself). */
 export function findingAt(check: string, state: ClusterState, o: StateObject | undefined, message: string, fix: string, severity?: 'warning'): Finding {
-  return { check, environment: state.environment.name, cluster: state.cluster.name, ...(o ? { file: o.file, object: describeManifest(o.manifest) } : {}), message, fix, ...(severity ? { severity } : {}) };
+  return {
+    check,
+    environment: state.environment.name,
+    cluster: state.cluster.name,
+    ...(o ? { file: o.file, object: describeManifest(o.manifest) } : {}),
+    message,
+    fix,
+    ...(severity ? { severity } : {}),
+  };
 }

@@ -35,7 +35,9 @@ export class CatalogService extends Construct {
     const flagger = s.rollout === 'flagger';
     const annotations = argoAnnotations({ wave: SyncWave.workloads });
     if (flagger && s.versions.length !== 1) {
-      this.node.addValidation({ validate: () => [`service ${s.name}: a Flagger rollout has exactly one version (Flagger makes the canary); found ${s.versions.length}`] });
+      this.node.addValidation({
+        validate: () => [`service ${s.name}: a Flagger rollout has exactly one version (Flagger makes the canary); found ${s.versions.length}`],
+      });
     }
 
     new k8s.KubeServiceAccount(this, 'Account', {

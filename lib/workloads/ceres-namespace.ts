@@ -26,7 +26,9 @@ export const CERES_NAMESPACE_FOLDER = 'core';
  */
 export class CeresNamespaceAddOn implements PlatformAddOn {
   public readonly name = 'ceres-namespace';
-  public readonly namespaces: readonly NamespaceDeclaration[] = [{ name: PlatformNamespaces.core, podSecurity: 'restricted', renderedBy: 'self', thirdPartyImages: false }];
+  public readonly namespaces: readonly NamespaceDeclaration[] = [
+    { name: PlatformNamespaces.core, podSecurity: 'restricted', renderedBy: 'self', thirdPartyImages: false },
+  ];
   public readonly provides = [CeresNamespaceCapability];
 
   public deploy(ctx: PlatformContext): void {
@@ -47,7 +49,11 @@ export class CeresNamespaceAddOn implements PlatformAddOn {
       automountServiceAccountToken: false,
     });
     ctx.provide(CeresNamespaceCapability, { namespace: ns, folder });
-    new CeresQuota(folder.manifest('quota', { namespace: ns }), 'Quota', { namespace: ns, services: ctx.services.services.filter((s) => s.namespace === ns), defaultReplicas: ctx.environment.sizing.coreServices });
+    new CeresQuota(folder.manifest('quota', { namespace: ns }), 'Quota', {
+      namespace: ns,
+      services: ctx.services.services.filter((s) => s.namespace === ns),
+      defaultReplicas: ctx.environment.sizing.coreServices,
+    });
 
     // The cluster's managed data services (RDS, ElastiCache, Azure PostgreSQL): their private host
     // names and subnets differ per cluster, so each cluster's own folder declares them to the mesh
@@ -102,9 +108,16 @@ const CERES_CONTAINER_DEFAULTS = { request: { cpu: 0.1, memory: 128 }, limit: { 
  * raises the quota with it.
  */
 class CeresQuota extends Construct {
-  constructor(scope: Construct, id: string, props: { readonly namespace: string; readonly services: readonly ServiceDeclaration[]; readonly defaultReplicas: { readonly max: number } }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { readonly namespace: string; readonly services: readonly ServiceDeclaration[]; readonly defaultReplicas: { readonly max: number } },
+  ) {
     super(scope, id);
-    const sidecar = { request: { cpu: quantity(DEFAULT_SIDECAR_RESOURCES.requests.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.requests.memory) }, limit: { cpu: quantity(DEFAULT_SIDECAR_RESOURCES.limits.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.limits.memory) } };
+    const sidecar = {
+      request: { cpu: quantity(DEFAULT_SIDECAR_RESOURCES.requests.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.requests.memory) },
+      limit: { cpu: quantity(DEFAULT_SIDECAR_RESOURCES.limits.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.limits.memory) },
+    };
     const sum = { requestCpu: 0, requestMemory: 0, limitCpu: 0, limitMemory: 0, pods: 0 };
     for (const s of props.services) {
       const r = s.resources ?? DEFAULT_WORKLOAD_RESOURCES;
@@ -120,7 +133,11 @@ class CeresQuota extends Construct {
     const cpu = (v: number) => `${Math.ceil(v)}`;
     const mem = (v: number) => `${Math.ceil(v / 1024)}Gi`;
     new k8s.KubeResourceQuota(this, 'Quota', {
-      metadata: { name: 'ceres-quota', namespace: props.namespace, annotations: { ...annotations, 'ceres.io/sized-from': 'the service catalog: max replicas x versions x 2, with sidecars' } },
+      metadata: {
+        name: 'ceres-quota',
+        namespace: props.namespace,
+        annotations: { ...annotations, 'ceres.io/sized-from': 'the service catalog: max replicas x versions x 2, with sidecars' },
+      },
       spec: {
         hard: {
           'requests.cpu': k8s.Quantity.fromString(cpu(sum.requestCpu + headroom * (CERES_CONTAINER_DEFAULTS.request.cpu + sidecar.request.cpu))),
@@ -140,8 +157,14 @@ class CeresQuota extends Construct {
         limits: [
           {
             type: 'Container',
-            defaultRequest: { cpu: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.request.cpu * 1000}m`), memory: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.request.memory}Mi`) },
-            default: { cpu: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.limit.cpu * 1000}m`), memory: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.limit.memory}Mi`) },
+            defaultRequest: {
+              cpu: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.request.cpu * 1000}m`),
+              memory: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.request.memory}Mi`),
+            },
+            default: {
+              cpu: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.limit.cpu * 1000}m`),
+              memory: k8s.Quantity.fromString(`${CERES_CONTAINER_DEFAULTS.limit.memory}Mi`),
+            },
             max: { cpu: k8s.Quantity.fromString('4'), memory: k8s.Quantity.fromString('8Gi') },
           },
         ],

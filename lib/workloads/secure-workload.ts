@@ -83,7 +83,8 @@ export class SecureWorkload extends Construct {
         for (const [k, v] of Object.entries(selector)) {
           if (props.podLabels[k] !== v) problems.push(`${props.name}: selector ${k}=${v} is not a pod label; the Deployment would select nothing`);
         }
-        if (replicas.min < 1 || replicas.max < replicas.min) problems.push(`${props.name}: replicas ${replicas.min}-${replicas.max} must satisfy 1 <= min <= max`);
+        if (replicas.min < 1 || replicas.max < replicas.min)
+          problems.push(`${props.name}: replicas ${replicas.min}-${replicas.max} must satisfy 1 <= min <= max`);
         if (ha && replicas.min < 2) problems.push(`${props.name}: high availability needs at least 2 replicas (min is ${replicas.min})`);
         return problems;
       },

@@ -56,13 +56,17 @@ export const serviceSelectsWorkload: ManifestCheck = {
       if (!inNamespace) continue;
       const candidates = inNamespace.filter((t) => matches(m.spec.selector, t.labels));
       if (candidates.length === 0) {
-        problems.push(`${describeObject(o)} selects ${JSON.stringify(m.spec.selector)}, which matches the pods of no workload in namespace ${m.metadata.namespace}`);
+        problems.push(
+          `${describeObject(o)} selects ${JSON.stringify(m.spec.selector)}, which matches the pods of no workload in namespace ${m.metadata.namespace}`,
+        );
         continue;
       }
       for (const p of m.spec.ports ?? []) {
         const target = p.targetPort ?? p.port;
         if (!candidates.some((t) => t.ports.has(target))) {
-          problems.push(`${describeObject(o)} port ${p.name ?? p.port} targets ${JSON.stringify(target)}, which no selected container declares (${candidates.map((c) => c.name).join(', ')})`);
+          problems.push(
+            `${describeObject(o)} port ${p.name ?? p.port} targets ${JSON.stringify(target)}, which no selected container declares (${candidates.map((c) => c.name).join(', ')})`,
+          );
         }
       }
     }
@@ -83,7 +87,9 @@ export const pdbSelectsWorkload: ManifestCheck = {
       const inNamespace = templates.get(m.metadata.namespace ?? '');
       if (!inNamespace) continue;
       if (!inNamespace.some((t) => matches(selector, t.labels))) {
-        problems.push(`${describeObject(o)} selects ${JSON.stringify(selector)}, which matches the pods of no workload in namespace ${m.metadata.namespace}; it would protect nothing`);
+        problems.push(
+          `${describeObject(o)} selects ${JSON.stringify(selector)}, which matches the pods of no workload in namespace ${m.metadata.namespace}; it would protect nothing`,
+        );
       }
     }
     return problems;

@@ -23,7 +23,9 @@ export class WorkloadsAddOn implements PlatformAddOn {
     const folderOf = (namespace: string): OutputFolder => {
       const folder = namespace === ceres.namespace ? ceres.folder : tenants.get(namespace)?.folder;
       if (!folder) {
-        throw new Error(`service namespace "${namespace}" has no folder in ${ctx.environment.name}: declare services in ${PlatformNamespaces.core} or in a namespace of a tenant deployed to this environment`);
+        throw new Error(
+          `service namespace "${namespace}" has no folder in ${ctx.environment.name}: declare services in ${PlatformNamespaces.core} or in a namespace of a tenant deployed to this environment`,
+        );
       }
       return folder;
     };

@@ -24,7 +24,9 @@ describe('ACME ClusterIssuers', () => {
       ].sort(),
     );
     for (const i of issuers) expect(i.spec.acme.email).toBe(`certificates@${out.environment.baseDomain}`);
-    expect(ofKind(renderAddOns([...baseAddOns(), new CertificatesAddOn({ acmeEmail: 'pki@example.test' })]), 'ClusterIssuer').map((i) => i.spec.acme.email)).toEqual(['pki@example.test', 'pki@example.test']);
+    expect(
+      ofKind(renderAddOns([...baseAddOns(), new CertificatesAddOn({ acmeEmail: 'pki@example.test' })]), 'ClusterIssuer').map((i) => i.spec.acme.email),
+    ).toEqual(['pki@example.test', 'pki@example.test']);
   });
 
   it('answer HTTP-01 challenges through the IngressClass the mesh serves on its ingress gateway', () => {

@@ -35,7 +35,10 @@ describe('bad tenant input', () => {
     writeFileSync(join(dir, 'bad.yaml'), content);
     const err: string[] = [];
     const code = runSynth(['--tenants', dir, '--out', out], { out: () => undefined, err: (l) => err.push(l) });
-    const text = err.join('\n').split(work + '/').join('');
+    const text = err
+      .join('\n')
+      .split(work + '/')
+      .join('');
     expect(code).toBe(1);
     expect(text).toMatch(/^synth failed; nothing was written\.\n\d+ problems? in the platform input:/);
     for (const line of expected) expect(text).toContain(`  - ${line}`);
@@ -110,7 +113,8 @@ describe('mistakes caught at the first command', () => {
   });
 
   it('a 9 MB `kubectl get -o yaml` dump: one message, fast, without parsing it', () => {
-    const item = '- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: web-0\n    namespace: default\n  spec:\n    containers:\n    - name: web\n      image: nginx\n';
+    const item =
+      '- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: web-0\n    namespace: default\n  spec:\n    containers:\n    - name: web\n      image: nginx\n';
     const dump = `apiVersion: v1\nitems:\n${item.repeat(Math.ceil((9 * 1024 * 1024) / item.length))}kind: List\nmetadata:\n  resourceVersion: ""\n`;
     const t0 = performance.now();
     const { code, text } = synthWith({ 'dump.yaml': dump, 'acme.yaml': EXAMPLE });
@@ -130,7 +134,9 @@ describe('mistakes caught at the first command', () => {
   });
 
   it('caps the problems of one file and counts the rest', () => {
-    const docs = Array.from({ length: 25 }, (_, i) => tenant(tenantSpec({ tenantId: `t-${i}`, keycloakRealm: `r-${i}`, subscriptionLevel: 'gold' }), `t${i}`)).join('---\n');
+    const docs = Array.from({ length: 25 }, (_, i) =>
+      tenant(tenantSpec({ tenantId: `t-${i}`, keycloakRealm: `r-${i}`, subscriptionLevel: 'gold' }), `t${i}`),
+    ).join('---\n');
     const { code, text } = synthWith({ 'many.yaml': docs });
     expect(code).toBe(1);
     expect(text.match(/spec\.subscriptionLevel: "gold" is not allowed/g)).toHaveLength(10);
@@ -145,9 +151,13 @@ describe('mistakes caught at the first command', () => {
   });
 
   it('a CERES document of another kind in the tenants folder says where it belongs', () => {
-    const { code, text } = synthWith({ 'approved.yaml': 'apiVersion: ceres.io/v1\nkind: CeresApprovedDeletions\nmetadata: { name: x }\nspec: { deletions: [] }\n' });
+    const { code, text } = synthWith({
+      'approved.yaml': 'apiVersion: ceres.io/v1\nkind: CeresApprovedDeletions\nmetadata: { name: x }\nspec: { deletions: [] }\n',
+    });
     expect(code).toBe(1);
-    expect(text).toContain('kind: a CeresApprovedDeletions document does not belong among the tenant documents; move it to apps/platform/approved-deletions.yaml');
+    expect(text).toContain(
+      'kind: a CeresApprovedDeletions document does not belong among the tenant documents; move it to apps/platform/approved-deletions.yaml',
+    );
   });
 
   it('an empty optional field is reported instead of silently meaning the default', () => {
@@ -164,10 +174,17 @@ describe('mistakes caught at the first command', () => {
     writeFileSync(join(root, 'apps', 'platform', 'tenants', 'acme.yaml'), EXAMPLE);
     writeFileSync(join(root, 'apps', 'platform', 'globex.yaml'), EXAMPLE.replace(/acme/g, 'globex'));
     writeFileSync(join(root, 'apps', 'platform', 'tenant', 'initech.yaml'), EXAMPLE.replace(/acme/g, 'initech'));
-    writeFileSync(join(root, 'apps', 'platform', 'approved-deletions.yaml'), 'apiVersion: ceres.io/v1\nkind: CeresApprovedDeletions\nmetadata: { name: a }\nspec: { deletions: [] }\n');
+    writeFileSync(
+      join(root, 'apps', 'platform', 'approved-deletions.yaml'),
+      'apiVersion: ceres.io/v1\nkind: CeresApprovedDeletions\nmetadata: { name: a }\nspec: { deletions: [] }\n',
+    );
     let error: unknown;
     try {
-      loadTenantInput({ dir: join(root, 'apps', 'platform', 'tenants'), root, strayScan: { appsDir: join(root, 'apps'), known: ['apps/platform/approved-deletions.yaml'] } });
+      loadTenantInput({
+        dir: join(root, 'apps', 'platform', 'tenants'),
+        root,
+        strayScan: { appsDir: join(root, 'apps'), known: ['apps/platform/approved-deletions.yaml'] },
+      });
     } catch (err) {
       error = err;
     }

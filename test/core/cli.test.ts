@@ -51,7 +51,10 @@ describe('the ceres command line', () => {
   });
 
   it('unknown options and commands are errors, with a hint, before anything runs', () => {
-    expect(run(['synth', '--chek'])).toMatchObject({ code: EXIT.usage, err: 'error: unknown option --chek (did you mean --check?); `ceres synth --help` lists the options' });
+    expect(run(['synth', '--chek'])).toMatchObject({
+      code: EXIT.usage,
+      err: 'error: unknown option --chek (did you mean --check?); `ceres synth --help` lists the options',
+    });
     expect(run(['diff', '--allow-destructve']).err).toContain('did you mean --allow-destructive?');
     expect(run(['synt'])).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('unknown command "synt" (did you mean synth?)') });
     expect(run(['synth', 'extra']).code).toBe(EXIT.usage);
@@ -67,7 +70,11 @@ describe('the ceres command line', () => {
       expect(r.code).toBe(EXIT.problems);
       const doc = JSON.parse(r.out);
       expect(doc).toMatchObject({ ok: false, command: 'synth', error: 'input' });
-      expect(doc.problems).toEqual(expect.arrayContaining([expect.objectContaining({ document: 1, object: 'CeresTenant/a', path: 'spec.displayName', message: expect.stringContaining('is required') })]));
+      expect(doc.problems).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ document: 1, object: 'CeresTenant/a', path: 'spec.displayName', message: expect.stringContaining('is required') }),
+        ]),
+      );
       expect(JSON.parse(run(['synth', '--json', '--bogus']).out)).toMatchObject({ ok: false, error: 'usage' });
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -113,11 +120,17 @@ describe('the ceres command line', () => {
 describe('a construct that throws', () => {
   it('becomes a located problem, without a stack trace', () => {
     const input = parseTenantInput([
-      { path: 'apps/platform/tenants/acme.yaml', content: 'apiVersion: ceres.io/v1\nkind: CeresTenant\nmetadata: { name: acme-tenant }\nspec: { displayName: A, tenantId: acme-001, keycloakRealm: a, databaseSchema: a, subscriptionLevel: starter }\n' },
+      {
+        path: 'apps/platform/tenants/acme.yaml',
+        content:
+          'apiVersion: ceres.io/v1\nkind: CeresTenant\nmetadata: { name: acme-tenant }\nspec: { displayName: A, tenantId: acme-001, keycloakRealm: a, databaseSchema: a, subscriptionLevel: starter }\n',
+      },
     ]);
-    const err = new Error("Failed serializing construct at path 'prod/tenant-acme-001/workloads/api' with name 'api': Error: can't render non-simple object of type 'IntOrString'");
+    const err = new Error(
+      "Failed serializing construct at path 'prod/tenant-acme-001/workloads/api' with name 'api': Error: can't render non-simple object of type 'IntOrString'",
+    );
     const text = describeCrash(err, 'while rendering prod', input);
-    expect(text).toContain("while rendering prod: prod/tenant-acme-001/workloads/api: Failed serializing construct");
+    expect(text).toContain('while rendering prod: prod/tenant-acme-001/workloads/api: Failed serializing construct');
     expect(text).toContain('it comes from CeresTenant/acme-tenant (apps/platform/tenants/acme.yaml, document 1)');
     expect(text).not.toMatch(/\n\s+at /);
   });

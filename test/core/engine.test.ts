@@ -19,7 +19,6 @@ const { loadAll } = require('js-yaml') as { loadAll(text: string): unknown[] };
 const first = defaultSynthesis();
 
 describe('the synth engine', () => {
-
   it('keeps the committed dist/ current (re-run `npm run synth` and commit when this fails)', () => {
     const diff = compareTree(readTree(join(PROJECT_ROOT, 'dist')), first.files);
     expect(diff).toEqual({ added: [], removed: [], changed: [] });
@@ -43,7 +42,9 @@ describe('the synth engine', () => {
 
   it('writes one folder per Argo CD Application: dist/<env>/<folder>/<file>, or dist/<env>/clusters/<cluster>/<folder>/<file> for one cluster', () => {
     for (const path of first.files.keys()) {
-      expect(path).toMatch(/^(dev|staging|prod)\/([a-z0-9-]+|clusters\/[a-z0-9-]+\/[a-z0-9-]+)\/[A-Za-z0-9.-]+\.(yaml|md|json)$|^terraform\/[a-z0-9-]+\/cdk\.tf\.json$/);
+      expect(path).toMatch(
+        /^(dev|staging|prod)\/([a-z0-9-]+|clusters\/[a-z0-9-]+\/[a-z0-9-]+)\/[A-Za-z0-9.-]+\.(yaml|md|json)$|^terraform\/[a-z0-9-]+\/cdk\.tf\.json$/,
+      );
     }
     for (const env of platform.environments) {
       expect(first.files.has(`${env.name}/core/namespace.yaml`)).toBe(true);
@@ -59,7 +60,9 @@ describe('the synth engine', () => {
           expect([...first.files.keys()].some((p) => p.startsWith(`${env}/tenant-${t.tenantId}/`))).toBe(false);
           continue;
         }
-        const ns = parseAllDocuments(file!).map((d) => d.toJS()).find((o) => o.kind === 'Namespace');
+        const ns = parseAllDocuments(file!)
+          .map((d) => d.toJS())
+          .find((o) => o.kind === 'Namespace');
         expect(ns.metadata.name).toBe(`tenant-${t.tenantId}`);
         expect(ns.metadata.labels).toMatchObject({
           'app.kubernetes.io/managed-by': 'ceres-synth',
@@ -98,7 +101,13 @@ describe('the atomic writer', () => {
 
   it('removes files of resources that disappeared', () => {
     const dist = join(work, 'dist');
-    writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n'], ['prod/b/y.yaml', 'b: 1\n']]));
+    writeTreeAtomically(
+      dist,
+      new Map([
+        ['prod/a/x.yaml', 'a: 1\n'],
+        ['prod/b/y.yaml', 'b: 1\n'],
+      ]),
+    );
     writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 2\n']]));
     expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 2\n']]));
     expect(readdirSync(work)).toEqual(['dist']);
@@ -127,7 +136,13 @@ describe('the atomic writer', () => {
 
   it("keeps Terraform's working files of the stacks it still writes, and nothing else unsynthesized", () => {
     const dist = join(work, 'dist');
-    writeTreeAtomically(dist, new Map([['terraform/prod-aws/cdk.tf.json', '{}\n'], ['terraform/old/cdk.tf.json', '{}\n']]));
+    writeTreeAtomically(
+      dist,
+      new Map([
+        ['terraform/prod-aws/cdk.tf.json', '{}\n'],
+        ['terraform/old/cdk.tf.json', '{}\n'],
+      ]),
+    );
     const stack = join(dist, 'terraform', 'prod-aws');
     mkdirSync(join(stack, '.terraform', 'providers'), { recursive: true });
     writeFileSync(join(stack, '.terraform', 'providers', 'bin'), 'provider');
@@ -135,7 +150,13 @@ describe('the atomic writer', () => {
     writeFileSync(join(stack, 'plan.tfplan'), 'plan');
     writeFileSync(join(stack, 'stray.txt'), 'not synthesized');
     mkdirSync(join(dist, 'terraform', 'old', '.terraform'), { recursive: true });
-    expect(readTree(dist)).toEqual(new Map([['terraform/old/cdk.tf.json', '{}\n'], ['terraform/prod-aws/cdk.tf.json', '{}\n'], ['terraform/prod-aws/stray.txt', 'not synthesized']]));
+    expect(readTree(dist)).toEqual(
+      new Map([
+        ['terraform/old/cdk.tf.json', '{}\n'],
+        ['terraform/prod-aws/cdk.tf.json', '{}\n'],
+        ['terraform/prod-aws/stray.txt', 'not synthesized'],
+      ]),
+    );
 
     writeTreeAtomically(dist, new Map([['terraform/prod-aws/cdk.tf.json', '{"x":1}\n']]));
     expect(readFileSync(join(stack, '.terraform', 'providers', 'bin'), 'utf8')).toBe('provider');
@@ -151,7 +172,9 @@ describe('the atomic writer', () => {
     writeTreeAtomically(dist, new Map([['terraform/s/cdk.tf.json', '{}\n']]));
     mkdirSync(join(dist, 'terraform', 's', '.terraform'));
     writeFileSync(join(dist, 'terraform', 's', '.terraform', 'x'), 'x');
-    expect(() => writeTreeAtomically(dist, new Map([['terraform/s/cdk.tf.json', '{}\n']]), { carryOver: () => ['terraform/s/.terraform', '../escape'] })).toThrow('refusing to carry over');
+    expect(() =>
+      writeTreeAtomically(dist, new Map([['terraform/s/cdk.tf.json', '{}\n']]), { carryOver: () => ['terraform/s/.terraform', '../escape'] }),
+    ).toThrow('refusing to carry over');
     expect(readFileSync(join(dist, 'terraform', 's', '.terraform', 'x'), 'utf8')).toBe('x');
     expect(readdirSync(work)).toEqual(['dist']);
   });
@@ -235,11 +258,13 @@ describe('npm run synth', () => {
     mkdirSync(tenants, { recursive: true });
     writeFileSync(join(tenants, 'a.yaml'), 'apiVersion: ceres.io/v1\nkind: Tenant\nmetadata: { name: a }\nspec: {}\n');
     // node with tsx's loader (the tsx command would start a second process to do the same).
-    const res = spawnSync(process.execPath, ['--import', 'tsx', 'apps/synth.ts', '--tenants', tenants, '--out', join(work, 'proc-out')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'apps/synth.ts', '--tenants', tenants, '--out', join(work, 'proc-out')], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('kind: "Tenant" is not a known kind; allowed: CeresTenant, CeresDatabase, CeresBackup');
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(work, 'proc-out'))).toBe(false);
   });
 });
-

@@ -41,10 +41,18 @@ describe('the JSON Schema of the input documents', () => {
   const documentCases = CASES.filter(([name]) => !VALIDATOR_ONLY.has(name));
   const extraCases: [string, string][] = [
     ['valid tenant', VALID_TENANT],
-    ['cron expression with names, lists, ranges and steps', VALID_TENANT.replace('good-tenant', 'x') + '---\napiVersion: ceres.io/v1\nkind: CeresBackup\nmetadata: { name: b }\nspec: { schedulePolicy: "*/15 1-5 1,15 JAN-mar MON-fri", retentionDays: 7, includeNamespaces: [ceres], storageLocation: "gs://b-1/x/y" }\n'],
+    [
+      'cron expression with names, lists, ranges and steps',
+      VALID_TENANT.replace('good-tenant', 'x') +
+        '---\napiVersion: ceres.io/v1\nkind: CeresBackup\nmetadata: { name: b }\nspec: { schedulePolicy: "*/15 1-5 1,15 JAN-mar MON-fri", retentionDays: 7, includeNamespaces: [ceres], storageLocation: "gs://b-1/x/y" }\n',
+    ],
     ['integer PostgreSQL version', VALID_TENANT + '---\n' + database('{ type: postgres, replicas: 1, size: 10Gi, version: 16, tenantId: good-001 }')],
     ['schema name starting with pg_', tenant(tenantSpec({ databaseSchema: 'pg_data' }))],
-    ['storage URI with an empty path segment', VALID_TENANT + '---\napiVersion: ceres.io/v1\nkind: CeresBackup\nmetadata: { name: b }\nspec: { schedulePolicy: "0 1 * * *", retentionDays: 7, includeNamespaces: [ceres], storageLocation: "s3://bucket//x" }\n'],
+    [
+      'storage URI with an empty path segment',
+      VALID_TENANT +
+        '---\napiVersion: ceres.io/v1\nkind: CeresBackup\nmetadata: { name: b }\nspec: { schedulePolicy: "0 1 * * *", retentionDays: 7, includeNamespaces: [ceres], storageLocation: "s3://bucket//x" }\n',
+    ],
     ['empty optional field', tenant(`${tenantSpec({}).slice(0, -2)}, environments: }`)],
     ['external secret', tenant(tenantSpec({ secrets: '[{ name: db, external: { store: vault, key: a/b } }]' }))],
     ['secret with neither source', tenant(tenantSpec({ secrets: '[{ name: db }]' }))],
@@ -69,7 +77,8 @@ describe('the JSON Schema of the input documents', () => {
   });
 
   it('covers the approved deletions file too', () => {
-    const good = 'apiVersion: ceres.io/v1\nkind: CeresApprovedDeletions\nmetadata: { name: a }\nspec:\n  deletions:\n    - object: "prod:Namespace/tenant-x"\n      reason: Offboarded (OPS-1)\n';
+    const good =
+      'apiVersion: ceres.io/v1\nkind: CeresApprovedDeletions\nmetadata: { name: a }\nspec:\n  deletions:\n    - object: "prod:Namespace/tenant-x"\n      reason: Offboarded (OPS-1)\n';
     expect(approvalsSchema(parseAllDocuments(good)[0].toJS())).toBe(true);
     expect(parseApprovals({ path: 'a.yaml', content: good })).toHaveLength(1);
     for (const bad of [good.replace('Offboarded (OPS-1)', 'short'), good.replace('prod:Namespace/tenant-x', 'tenant x'), good.replace('reason', 'why')]) {

@@ -10,19 +10,27 @@ import { PROJECT_ROOT } from '../../apps/synthesize';
  * command line runs with the arguments.
  */
 const launcher = require('../../bin/ceres.js') as {
-  ensureBuild: (o: { root: string; cacheDir?: string; color?: boolean }) => { ok: boolean; compiled?: boolean; errors?: string[]; count?: number; dir?: string };
+  ensureBuild: (o: { root: string; cacheDir?: string; color?: boolean }) => {
+    ok: boolean;
+    compiled?: boolean;
+    errors?: string[];
+    count?: number;
+    dir?: string;
+  };
 };
 
 describe('the ceres launcher', () => {
   let root: string;
   const cache = () => join(root, 'node_modules', '.cache', 'ceres');
   /** The launcher as a process, on the fixture's own cache (never a CERES_CACHE_DIR of the caller's: it would compile the fixture there). */
-  const launch = (...argv: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'ceres.js'), ...argv], { encoding: 'utf8', env: { ...process.env, CI: 'true', CERES_CACHE_DIR: cache() } });
+  const launch = (...argv: string[]) =>
+    spawnSync(process.execPath, [join(root, 'bin', 'ceres.js'), ...argv], { encoding: 'utf8', env: { ...process.env, CI: 'true', CERES_CACHE_DIR: cache() } });
   const write = (path: string, content: string) => {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), content);
   };
-  const GOOD = "import { greet } from '../lib/greet';\nexport function runCli(argv: readonly string[]): number {\n  console.log(greet(argv.join(' ')));\n  return argv.includes('--fail') ? 3 : 0;\n}\n";
+  const GOOD =
+    "import { greet } from '../lib/greet';\nexport function runCli(argv: readonly string[]): number {\n  console.log(greet(argv.join(' ')));\n  return argv.includes('--fail') ? 3 : 0;\n}\n";
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'ceres-launcher-'));
@@ -35,7 +43,10 @@ describe('the ceres launcher', () => {
     mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
     symlinkSync(join(PROJECT_ROOT, 'node_modules', 'typescript'), join(root, 'node_modules', 'typescript'));
     write('node_modules/@types/node/index.d.ts', 'declare var console: { log(...data: unknown[]): void };\n');
-    write('lib/greet.ts', "export type Mode = 'ROUND_ROBIN' | 'LEAST_REQUEST';\nexport function greet(who: string, mode: Mode = 'ROUND_ROBIN'): string {\n  return `hello ${who} (${mode})`;\n}\n");
+    write(
+      'lib/greet.ts',
+      "export type Mode = 'ROUND_ROBIN' | 'LEAST_REQUEST';\nexport function greet(who: string, mode: Mode = 'ROUND_ROBIN'): string {\n  return `hello ${who} (${mode})`;\n}\n",
+    );
     write('apps/cli.ts', GOOD);
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -45,7 +56,9 @@ describe('the ceres launcher', () => {
     const res = launcher.ensureBuild({ root, cacheDir: cache() });
     expect(res.ok).toBe(false);
     expect(res.count).toBe(1);
-    expect(res.errors![0]).toMatch(/^apps\/cli\.ts:3:37 - error TS2345: Argument of type '"ROUND_ROBINN"' is not assignable to parameter of type 'Mode \| undefined'\./);
+    expect(res.errors![0]).toMatch(
+      /^apps\/cli\.ts:3:37 - error TS2345: Argument of type '"ROUND_ROBINN"' is not assignable to parameter of type 'Mode \| undefined'\./,
+    );
     expect(res.errors![0]).toContain("3   console.log(greet(argv.join(' '), 'ROUND_ROBINN'));");
 
     const proc = launch('synth');
@@ -63,7 +76,10 @@ describe('the ceres launcher', () => {
     const later = new Date(Date.now() + 5000);
     utimesSync(join(root, 'lib', 'greet.ts'), later, later);
     expect(launcher.ensureBuild({ root, cacheDir: cache() })).toMatchObject({ ok: true, compiled: false });
-    write('lib/greet.ts', "export type Mode = 'ROUND_ROBIN' | 'LEAST_REQUEST';\nexport function greet(who: string, mode: Mode = 'LEAST_REQUEST'): string {\n  return `hi ${who} (${mode})`;\n}\n");
+    write(
+      'lib/greet.ts',
+      "export type Mode = 'ROUND_ROBIN' | 'LEAST_REQUEST';\nexport function greet(who: string, mode: Mode = 'LEAST_REQUEST'): string {\n  return `hi ${who} (${mode})`;\n}\n",
+    );
     expect(launcher.ensureBuild({ root, cacheDir: cache() })).toMatchObject({ ok: true, compiled: true });
   });
 

@@ -34,9 +34,13 @@ describe('cloud limits of the platform description', () => {
 
   it('refuses a network that is not a /16, or has host bits set', () => {
     const p = withCluster('aws', (c) => ({ ...c, networkCidr: '10.10.0.0/20' }));
-    expect(issuesOf(p)).toEqual([expect.stringMatching(/clusters\[0\]\.networkCidr: "10\.10\.0\.0\/20" is not allowed; the network plan cuts the subnets out of a \/16/)]);
+    expect(issuesOf(p)).toEqual([
+      expect.stringMatching(/clusters\[0\]\.networkCidr: "10\.10\.0\.0\/20" is not allowed; the network plan cuts the subnets out of a \/16/),
+    ]);
     terraformFails(p);
-    expect(issuesOf(withCluster('aws', (c) => ({ ...c, networkCidr: '10.10.1.0/16' })))).toEqual([expect.stringContaining("has host bits set; use 10.10.0.0/16")]);
+    expect(issuesOf(withCluster('aws', (c) => ({ ...c, networkCidr: '10.10.1.0/16' })))).toEqual([
+      expect.stringContaining('has host bits set; use 10.10.0.0/16'),
+    ]);
   });
 
   it('refuses overlapping cluster networks', () => {
@@ -53,9 +57,17 @@ describe('cloud limits of the platform description', () => {
     terraformFails(aws);
     expect(issuesOf(withCluster('aws', (c) => ({ ...c, region: 'ap-south-7' }), false))).toEqual([]);
     // A GKE Standard cluster runs workloads and keeps backups; an Autopilot standby keeps none, so any region does.
-    const standard = (region: string) => withCluster('gcp', (c) => ({ ...c, profile: 'gke-standard', region, nodePools: [{ name: 'general', purpose: 'general', instanceType: 'e2-standard-4', min: 1, desired: 1, max: 3 }] }));
+    const standard = (region: string) =>
+      withCluster('gcp', (c) => ({
+        ...c,
+        profile: 'gke-standard',
+        region,
+        nodePools: [{ name: 'general', purpose: 'general', instanceType: 'e2-standard-4', min: 1, desired: 1, max: 3 }],
+      }));
     expect(issuesOf(standard('europe-west4'))).toEqual([]);
-    expect(issuesOf(standard('me-central1'))).toEqual([expect.stringMatching(/region: "me-central1" is not supported on GCP for a cluster that keeps backups/)]);
+    expect(issuesOf(standard('me-central1'))).toEqual([
+      expect.stringMatching(/region: "me-central1" is not supported on GCP for a cluster that keeps backups/),
+    ]);
     terraformFails(standard('me-central1'));
     expect(issuesOf(withCluster('gcp', (c) => ({ ...c, region: 'me-central1' })))).toEqual([]);
   });

@@ -34,7 +34,10 @@ describe('the platform description', () => {
   });
 
   it('refuses a canary step Flagger cannot parse (hours), naming the field and what is allowed', () => {
-    const bad = withEnv(2, (e) => ({ ...e, sizing: { ...e.sizing, delivery: { canaryStepInterval: '2h', canaryMetricWindow: '10m', canaryFailureThreshold: 3 } } }));
+    const bad = withEnv(2, (e) => ({
+      ...e,
+      sizing: { ...e.sizing, delivery: { canaryStepInterval: '2h', canaryMetricWindow: '10m', canaryFailureThreshold: 3 } },
+    }));
     expect(issuesOf(() => validatePlatform(bad, 'p.ts'))).toEqual([
       'environments[2].sizing.delivery.canaryStepInterval: "2h" is not allowed; a duration in seconds or minutes such as "90s" or "120m" (Flagger accepts no hours)',
     ]);
@@ -50,7 +53,9 @@ describe('the platform description', () => {
       ...e,
       clusters: [{ ...e.clusters[0], nodePools: [{ name: 'system', purpose: 'system', instanceType: 't3.large', min: 3, desired: 2, max: 1 }] }],
     }));
-    expect(issuesOf(() => validatePlatform(bad, 'p.ts'))).toContain('environments[0].clusters[0].nodePools[0]: needs 0 <= min <= desired <= max and max >= 1, got 3/2/1');
+    expect(issuesOf(() => validatePlatform(bad, 'p.ts'))).toContain(
+      'environments[0].clusters[0].nodePools[0]: needs 0 <= min <= desired <= max and max >= 1, got 3/2/1',
+    );
   });
 
   it('refuses a cloud cluster without a network and an old Kubernetes', () => {
@@ -110,7 +115,9 @@ describe('tenant input cross-references', () => {
           'apiVersion: ceres.io/v1\nkind: CeresDatabase\nmetadata: { name: d }\nspec: { type: postgres, replicas: 1, size: 1Gi, version: 16, tenantId: t-1 }\n',
       },
     ];
-    expect(issuesOf(() => parseTenantInput(files))).toEqual(['spec.subscriptionLevel: "gold" is not allowed; allowed: "starter", "professional", "enterprise"']);
+    expect(issuesOf(() => parseTenantInput(files))).toEqual([
+      'spec.subscriptionLevel: "gold" is not allowed; allowed: "starter", "professional", "enterprise"',
+    ]);
   });
 
   it('applies defaults: every environment, no secrets, AES-256-GCM backups, integer versions read as strings', () => {

@@ -16,10 +16,13 @@ function issuesOf(catalog: ServiceCatalog): string[] {
 
 const api: ServiceDeclaration = { name: 'api', namespace: 'ceres', port: 8080, versions: [{ name: 'v1', image: 'registry.example.io/api:1.0.0' }] };
 /** A catalog of `api` plus the given service (loosely typed: these are the mistakes types would not catch, or that slip past tsx). */
-const withService = (s: Record<string, unknown>): ServiceCatalog => ({ services: [api, { ...api, name: 'web', ...s } as unknown as ServiceDeclaration], external: [] });
+const withService = (s: Record<string, unknown>): ServiceCatalog => ({
+  services: [api, { ...api, name: 'web', ...s } as unknown as ServiceDeclaration],
+  external: [],
+});
 
 describe('the service catalog', () => {
-  it('accepts the embedded catalog and the tests\' fixture catalog', () => {
+  it("accepts the embedded catalog and the tests' fixture catalog", () => {
     expect(issuesOf(serviceCatalog)).toEqual([]);
     expect(issuesOf(FIXTURE_SERVICES)).toEqual([]);
   });

@@ -92,22 +92,58 @@ describe('the YAML emitter', () => {
   it('writes the golden cases', () => {
     const golden: [unknown, string][] = [
       [{ a: 1, b: 'x', c: true, d: null, e: 1.5, f: -0, g: [], h: {} }, 'a: 1\nb: x\nc: true\nd: null\ne: 1.5\nf: -0\ng: []\nh: {}\n'],
-      [{ list: ['a', { k: 'v', l: 'w' }, ['n', 'm'], []], m: { n: { o: 'p' } } }, 'list:\n  - a\n  - k: v\n    l: w\n  - - "n"\n    - m\n  - []\nm:\n  "n":\n    o: p\n'],
+      [
+        { list: ['a', { k: 'v', l: 'w' }, ['n', 'm'], []], m: { n: { o: 'p' } } },
+        'list:\n  - a\n  - k: v\n    l: w\n  - - "n"\n    - m\n  - []\nm:\n  "n":\n    o: p\n',
+      ],
       [[1, [2, [3]]], '- 1\n- - 2\n  - - 3\n'],
       [{ v: [undefined], skipped: undefined, nan: NaN, inf: -Infinity }, 'v:\n  - null\nnan: .nan\ninf: -.inf\n'],
       // YAML 1.1 booleans, nulls, numbers and timestamps are quoted (double quotes unless the string has ")
-      [['yes', 'No', 'ON', 'y', 'n', 'true', '~', 'null', '', '0o17', '0X1F', '012', '1_000', '1:20', '.inf', '1e3', '2024-01-01'],
-        '- "yes"\n- "No"\n- "ON"\n- "y"\n- "n"\n- "true"\n- "~"\n- "null"\n- ""\n- "0o17"\n- "0X1F"\n- "012"\n- "1_000"\n- "1:20"\n- ".inf"\n- "1e3"\n- "2024-01-01"\n'],
-      [{ '<<': '<<', y: 'yesterday', 'a: b': 'c #d', '- x': '"q"', "it's": "'", '---': '...' },
-        '"<<": <<\n"y": yesterday\n"a: b": "c #d"\n"- x": \'"q"\'\nit\'s: "\'"\n"---": ...\n'],
-      [['*', '&a', '!t', '|', '>', '%', '@', '`', '{x}', '[x]', '#', '? x', ': x', 'x:', 'x ', ' x', 'a:b', 'a#b', 'http://h:80/p', '-1x', '10.0.0.1', 'v1.28'],
-        '- "*"\n- "&a"\n- "!t"\n- "|"\n- ">"\n- "%"\n- "@"\n- "`"\n- "{x}"\n- "[x]"\n- "#"\n- "? x"\n- ": x"\n- "x:"\n- "x "\n- " x"\n- a:b\n- a#b\n- http://h:80/p\n- -1x\n- 10.0.0.1\n- v1.28\n'],
+      [
+        ['yes', 'No', 'ON', 'y', 'n', 'true', '~', 'null', '', '0o17', '0X1F', '012', '1_000', '1:20', '.inf', '1e3', '2024-01-01'],
+        '- "yes"\n- "No"\n- "ON"\n- "y"\n- "n"\n- "true"\n- "~"\n- "null"\n- ""\n- "0o17"\n- "0X1F"\n- "012"\n- "1_000"\n- "1:20"\n- ".inf"\n- "1e3"\n- "2024-01-01"\n',
+      ],
+      [
+        { '<<': '<<', y: 'yesterday', 'a: b': 'c #d', '- x': '"q"', "it's": "'", '---': '...' },
+        '"<<": <<\n"y": yesterday\n"a: b": "c #d"\n"- x": \'"q"\'\nit\'s: "\'"\n"---": ...\n',
+      ],
+      [
+        [
+          '*',
+          '&a',
+          '!t',
+          '|',
+          '>',
+          '%',
+          '@',
+          '`',
+          '{x}',
+          '[x]',
+          '#',
+          '? x',
+          ': x',
+          'x:',
+          'x ',
+          ' x',
+          'a:b',
+          'a#b',
+          'http://h:80/p',
+          '-1x',
+          '10.0.0.1',
+          'v1.28',
+        ],
+        '- "*"\n- "&a"\n- "!t"\n- "|"\n- ">"\n- "%"\n- "@"\n- "`"\n- "{x}"\n- "[x]"\n- "#"\n- "? x"\n- ": x"\n- "x:"\n- "x "\n- " x"\n- a:b\n- a#b\n- http://h:80/p\n- -1x\n- 10.0.0.1\n- v1.28\n',
+      ],
       // multi-line strings: literal blocks with chomping and indentation indicators
-      [{ clip: 'a\nb\n', strip: 'a\nb', keep: 'a\n\n', indented: ' a\nb', tab: '\ta\nb', blank: 'a\n\nb', ws: 'a \nb' },
-        'clip: |\n  a\n  b\nstrip: |-\n  a\n  b\nkeep: |+\n  a\n\nindented: |2-\n   a\n  b\ntab: |2-\n  \ta\n  b\nblank: |-\n  a\n\n  b\nws: |-\n  a \n  b\n'],
+      [
+        { clip: 'a\nb\n', strip: 'a\nb', keep: 'a\n\n', indented: ' a\nb', tab: '\ta\nb', blank: 'a\n\nb', ws: 'a \nb' },
+        'clip: |\n  a\n  b\nstrip: |-\n  a\n  b\nkeep: |+\n  a\n\nindented: |2-\n   a\n  b\ntab: |2-\n  \ta\n  b\nblank: |-\n  a\n\n  b\nws: |-\n  a \n  b\n',
+      ],
       // multi-line strings a literal cannot carry, control and special characters: double quotes, escaped
-      [['a\n ', ' \n', 'a\r\nb', '\x00\x07\x1b\x7f\x85\xa0\u2028\u2029\ufffe', 'é 日本 😀'],
-        '- "a\\n "\n- "\\ \\n"\n- "a\\r\\nb"\n- "\\0\\a\\e\\x7f\\N\xa0\\L\\P\\ufffe"\n- é 日本 😀\n'],
+      [
+        ['a\n ', ' \n', 'a\r\nb', '\x00\x07\x1b\x7f\x85\xa0\u2028\u2029\ufffe', 'é 日本 😀'],
+        '- "a\\n "\n- "\\ \\n"\n- "a\\r\\nb"\n- "\\0\\a\\e\\x7f\\N\xa0\\L\\P\\ufffe"\n- é 日本 😀\n',
+      ],
       // no folding, however long the line
       ['word '.repeat(40).trim(), `${'word '.repeat(40).trim()}\n`],
     ];
@@ -115,47 +151,59 @@ describe('the YAML emitter', () => {
     expect(emitYamlStream([{ a: 1 }, ['b']])).toBe('a: 1\n---\n- b\n');
   });
 
-  it('round-trips random and adversarial data through the yaml library (YAML 1.1 and 1.2) and js-yaml', () => {
-    const misread = [];
-    for (const doc of documents(20241202, 300, true)) {
-      const text = emitYamlDocument(doc);
-      const by = misreadBy(text, doc);
-      if (by.length) misread.push({ doc, text, by });
-    }
-    expect(misread).toEqual([]);
-  }, TIMEOUT);
+  it(
+    'round-trips random and adversarial data through the yaml library (YAML 1.1 and 1.2) and js-yaml',
+    () => {
+      const misread = [];
+      for (const doc of documents(20241202, 300, true)) {
+        const text = emitYamlDocument(doc);
+        const by = misreadBy(text, doc);
+        if (by.length) misread.push({ doc, text, by });
+      }
+      expect(misread).toEqual([]);
+    },
+    TIMEOUT,
+  );
 
-  (kubectlAvailable() ? it : it.skip)('round-trips through go-yaml, as kubectl and Argo CD read it', () => {
-    const docs = documents(7, 500, false);
-    const objects = docs.map(configMap);
-    const read = parseWithKubectl(emitYamlStream(objects));
-    expect(read).toHaveLength(objects.length);
-    const misread = docs.filter((_, i) => !isDeepStrictEqual(norm(read[i]), norm(objects[i])));
-    expect(misread).toEqual([]);
-  }, TIMEOUT);
+  (kubectlAvailable() ? it : it.skip)(
+    'round-trips through go-yaml, as kubectl and Argo CD read it',
+    () => {
+      const docs = documents(7, 500, false);
+      const objects = docs.map(configMap);
+      const read = parseWithKubectl(emitYamlStream(objects));
+      expect(read).toHaveLength(objects.length);
+      const misread = docs.filter((_, i) => !isDeepStrictEqual(norm(read[i]), norm(objects[i])));
+      expect(misread).toEqual([]);
+    },
+    TIMEOUT,
+  );
 
-  it('differs from the yaml library only where some reader misread its output', () => {
-    // Where the legacy output reads back right everywhere, the only accepted differences are
-    // U+0085/U+2028/U+2029 now escaped (YAML 1.1 line breaks) and the documented top-level cases.
-    let diverging: unknown[] = [];
-    for (const doc of documents(99, 150, false)) {
-      const ours = emitYamlDocument(doc);
-      const legacy = legacyYamlDocument(doc);
-      if (ours === legacy || misreadBy(legacy, doc).length) continue;
-      if (typeof doc === 'string' || /\\[NLP]/.test(ours) || Object.keys(doc as object)[0]?.startsWith('\ufeff')) continue;
-      diverging.push(doc);
-    }
-    // What the JavaScript readers accept may still be wrong for go-yaml. It refuses two things
-    // outright (found here without running it): raw non-printable characters, and a tab at the start
-    // of a literal block's first line ("found a tab character where an indentation space is expected").
-    const refusedByGo = (doc: unknown) => {
-      const legacy = legacyYamlDocument(doc);
-      return /[\x7f-\x84\x86-\x9f\ufffe\uffff]/.test(legacy) || /\|[-+]?\n(?: *\n)* +\t/.test(legacy);
-    };
-    diverging = diverging.filter((doc) => !refusedByGo(doc));
-    const readByGo = kubectlAvailable() ? goReadsLegacyRight(diverging) : diverging.map(() => true);
-    expect(diverging.filter((_, i) => readByGo[i])).toEqual([]);
-  }, TIMEOUT);
+  it(
+    'differs from the yaml library only where some reader misread its output',
+    () => {
+      // Where the legacy output reads back right everywhere, the only accepted differences are
+      // U+0085/U+2028/U+2029 now escaped (YAML 1.1 line breaks) and the documented top-level cases.
+      let diverging: unknown[] = [];
+      for (const doc of documents(99, 150, false)) {
+        const ours = emitYamlDocument(doc);
+        const legacy = legacyYamlDocument(doc);
+        if (ours === legacy || misreadBy(legacy, doc).length) continue;
+        if (typeof doc === 'string' || /\\[NLP]/.test(ours) || Object.keys(doc as object)[0]?.startsWith('\ufeff')) continue;
+        diverging.push(doc);
+      }
+      // What the JavaScript readers accept may still be wrong for go-yaml. It refuses two things
+      // outright (found here without running it): raw non-printable characters, and a tab at the start
+      // of a literal block's first line ("found a tab character where an indentation space is expected").
+      const refusedByGo = (doc: unknown) => {
+        const legacy = legacyYamlDocument(doc);
+        return /[\x7f-\x84\x86-\x9f\ufffe\uffff]/.test(legacy) || /\|[-+]?\n(?: *\n)* +\t/.test(legacy);
+      };
+      diverging = diverging.filter((doc) => !refusedByGo(doc));
+      const readByGo = kubectlAvailable() ? goReadsLegacyRight(diverging) : diverging.map(() => true);
+      expect(diverging.filter((_, i) => readByGo[i])).toEqual([]);
+    },
+    TIMEOUT,
+  );
 
   it('is byte-identical to the yaml library on the synthesized prod environment (CERES_YAML_EMITTER=legacy)', () => {
     // prod has every kind of cluster, add-on and tenant. Ours: the run's shared synthesis (the default

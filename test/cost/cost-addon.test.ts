@@ -10,7 +10,19 @@ import { PRICE_TABLE } from '../../lib/cost/price-table';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { PlatformGuardrailsAddOn } from '../../lib/hardening';
 import { WorkloadsAddOn } from '../../lib/workloads';
-import { baseAddOns, FIXTURE_SERVICES, FixtureClusters, fixturePlatform, helmApp, kindIs, ofKind, renderAddOns, TENANT_PER_TIER, yamlFiles, yamlOf } from '../support/harness';
+import {
+  baseAddOns,
+  FIXTURE_SERVICES,
+  FixtureClusters,
+  fixturePlatform,
+  helmApp,
+  kindIs,
+  ofKind,
+  renderAddOns,
+  TENANT_PER_TIER,
+  yamlFiles,
+  yamlOf,
+} from '../support/harness';
 
 /**
  * The cost add-on: Karpenter capacity on clusters that run it, right-sizing recommendations for every
@@ -46,7 +58,8 @@ describe('capacity and right-sizing', () => {
   it('mixes spot and on-demand Karpenter capacity with consolidation where Karpenter runs (EKS), on hardened nodes', () => {
     const pools = out.objects.filter(kindIs('NodePool', 'karpenter.sh'));
     expect(new Set(pools.map((p) => p.cluster))).toEqual(new Set([aws]));
-    const capacityTypes = (p: RenderedObject) => p.manifest.spec.template.spec.requirements.find((r: { key: string }) => r.key === 'karpenter.sh/capacity-type').values;
+    const capacityTypes = (p: RenderedObject) =>
+      p.manifest.spec.template.spec.requirements.find((r: { key: string }) => r.key === 'karpenter.sh/capacity-type').values;
     const general = pools.find((p) => p.manifest.metadata.name === 'general')!;
     expect(capacityTypes(general)).toEqual(['spot', 'on-demand']);
     expect(general.manifest.spec.disruption.consolidationPolicy).toBe('WhenEmptyOrUnderutilized');
@@ -77,7 +90,9 @@ describe('cost allocation', () => {
     const labelled = obj('Namespace', 'tenant-a', undefined, { 'ceres.io/cost-center': 'a' });
     expect(costAllocationCheck.check([labelled, obj('ConfigMap', 'c', 'tenant-a')])).toEqual([]);
     expect(costAllocationCheck.check([obj('ConfigMap', 'c', 'other', { 'ceres.io/cost-center': 'platform' })])).toEqual([]);
-    expect(costAllocationCheck.check([obj('Namespace', 'other'), obj('ConfigMap', 'c', 'other')])).toEqual([expect.stringMatching(/^ConfigMap other\/c .*ceres\.io\/cost-center/)]);
+    expect(costAllocationCheck.check([obj('Namespace', 'other'), obj('ConfigMap', 'c', 'other')])).toEqual([
+      expect.stringMatching(/^ConfigMap other\/c .*ceres\.io\/cost-center/),
+    ]);
   });
 });
 

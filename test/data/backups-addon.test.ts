@@ -2,15 +2,38 @@ import { BackupsAddOn, expandNamespaces, retentionTtl, VELERO_LOCATION, VELERO_S
 import { CSI_DISK_DRIVERS, csiSnapshotDriver } from '../../lib/core/cloud';
 import { tenantNames } from '../../lib/core/names';
 import { GitOpsAddOn } from '../../lib/gitops';
-import { appliedBy, baseAddOns, EMPTY_INPUT, find, fixtureBackup, FixtureClusters, fixturePlatform, fixtureTenant, helmApp, helmValues, ofKind, renderAddOns, yamlFiles, yamlOf } from '../support/harness';
+import {
+  appliedBy,
+  baseAddOns,
+  EMPTY_INPUT,
+  find,
+  fixtureBackup,
+  FixtureClusters,
+  fixturePlatform,
+  fixtureTenant,
+  helmApp,
+  helmValues,
+  ofKind,
+  renderAddOns,
+  yamlFiles,
+  yamlOf,
+} from '../support/harness';
 
 /** The backups add-on: Velero, and every CeresBackup as a Velero Schedule of the namespaces of the environment. */
 const addOns = () => [...baseAddOns(), new BackupsAddOn(), new GitOpsAddOn()];
-const tenants = [fixtureTenant('here-1', 'starter'), fixtureTenant('here-2', 'professional'), fixtureTenant('elsewhere-3', 'starter', { environments: ['prod'] })];
+const tenants = [
+  fixtureTenant('here-1', 'starter'),
+  fixtureTenant('here-2', 'professional'),
+  fixtureTenant('elsewhere-3', 'starter', { environments: ['prod'] }),
+];
 const input = {
   ...EMPTY_INPUT,
   tenants,
-  backups: [fixtureBackup('daily', ['ceres', 'tenant-*']), fixtureBackup('weekly-here-1', ['tenant-here-1'], { schedulePolicy: '30 3 * * sun', retentionDays: 90 }), fixtureBackup('gone', ['tenant-elsewhere-3'])],
+  backups: [
+    fixtureBackup('daily', ['ceres', 'tenant-*']),
+    fixtureBackup('weekly-here-1', ['tenant-here-1'], { schedulePolicy: '30 3 * * sun', retentionDays: 90 }),
+    fixtureBackup('gone', ['tenant-elsewhere-3']),
+  ],
 };
 const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure, FixtureClusters.edge] });
 const out = renderAddOns(addOns(), { platform, input });
@@ -33,7 +56,10 @@ describe('backup schedules', () => {
     expect(daily.spec.template.ttl).toBe(retentionTtl(30));
     expect(daily.spec.template.storageLocation).toBe(VELERO_LOCATION);
     expect(daily.metadata.annotations?.['ceres.io/encryption']).toBe('AES-256-GCM');
-    expect(find(out, 'Schedule', 'weekly-here-1', 'velero').spec).toMatchObject({ schedule: '30 3 * * sun', template: { includedNamespaces: ['tenant-here-1'], ttl: retentionTtl(90), storageLocation: VELERO_LOCATION } });
+    expect(find(out, 'Schedule', 'weekly-here-1', 'velero').spec).toMatchObject({
+      schedule: '30 3 * * sun',
+      template: { includedNamespaces: ['tenant-here-1'], ttl: retentionTtl(90), storageLocation: VELERO_LOCATION },
+    });
   });
 
   it('renders no Schedule for a backup whose namespaces are all absent (Velero would back up everything)', () => {
@@ -50,8 +76,14 @@ describe('Velero', () => {
   it('runs on the cloud clusters with workloads, and its Schedules go only there', () => {
     for (const cluster of platform.environments[0].clusters) {
       const runs = cluster.cloud !== 'edge';
-      expect({ cluster: cluster.name, velero: appliedBy(out, cluster.name).some((o) => o.manifest.metadata.labels?.['ceres.io/addon'] === 'velero') }).toEqual({ cluster: cluster.name, velero: runs });
-      expect({ cluster: cluster.name, schedules: appliedBy(out, cluster.name).filter((o) => o.manifest.kind === 'Schedule').length > 0 }).toEqual({ cluster: cluster.name, schedules: runs });
+      expect({ cluster: cluster.name, velero: appliedBy(out, cluster.name).some((o) => o.manifest.metadata.labels?.['ceres.io/addon'] === 'velero') }).toEqual({
+        cluster: cluster.name,
+        velero: runs,
+      });
+      expect({ cluster: cluster.name, schedules: appliedBy(out, cluster.name).filter((o) => o.manifest.kind === 'Schedule').length > 0 }).toEqual({
+        cluster: cluster.name,
+        schedules: runs,
+      });
     }
   });
 
@@ -61,9 +93,12 @@ describe('Velero', () => {
       const names = values.configuration.backupStorageLocation.map((l: { name: string }) => l.name);
       expect(values.configuration.uploaderType).toBe('kopia');
       expect(values.credentials.useSecret).toBe(false);
-      for (const s of appliedBy(out, cluster.name).filter((o) => o.manifest.kind === 'Schedule')) expect(names).toContain(s.manifest.spec.template.storageLocation);
+      for (const s of appliedBy(out, cluster.name).filter((o) => o.manifest.kind === 'Schedule'))
+        expect(names).toContain(s.manifest.spec.template.storageLocation);
     }
-    expect(helmValues(out, FixtureClusters.aws.name, 'velero').configuration.backupStorageLocation[0].bucket).toBe(`${FixtureClusters.aws.name}-backups-${FixtureClusters.aws.region}`);
+    expect(helmValues(out, FixtureClusters.aws.name, 'velero').configuration.backupStorageLocation[0].bucket).toBe(
+      `${FixtureClusters.aws.name}-backups-${FixtureClusters.aws.region}`,
+    );
   });
 });
 
@@ -74,7 +109,9 @@ describe('the YAML', () => {
       expect(values.configuration).toMatchObject({ features: 'EnableCSI', defaultSnapshotMoveData: true, defaultVolumesToFsBackup: false });
       // The node agent runs the data mover.
       expect(values.deployNodeAgent).toBe(true);
-      const classes = appliedBy(out, cluster.name).filter((o) => o.manifest.kind === 'VolumeSnapshotClass' && o.manifest.metadata.labels?.['velero.io/csi-volumesnapshot-class'] === 'true');
+      const classes = appliedBy(out, cluster.name).filter(
+        (o) => o.manifest.kind === 'VolumeSnapshotClass' && o.manifest.metadata.labels?.['velero.io/csi-volumesnapshot-class'] === 'true',
+      );
       expect(classes.map((c) => c.manifest.driver)).toEqual([CSI_DISK_DRIVERS[cluster.cloud]]);
       expect(classes[0].manifest.metadata.name).toBe(VELERO_SNAPSHOT_CLASS);
       // Transient: the data mover has copied the snapshot into the backup store when Velero deletes it.

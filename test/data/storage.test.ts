@@ -10,16 +10,21 @@ const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureCluste
 const out = renderAddOns([...baseAddOns(), new StorageAddOn(), new GitOpsAddOn()], { platform, input: EMPTY_INPUT });
 
 describe('block storage', () => {
-  it.each(platform.environments[0].clusters.map((c) => [c.name, c] as const))('%s: exactly one default StorageClass where the cloud brings none, encrypted', (name, cluster) => {
-    const defaults = appliedBy(out, name).map((o) => o.manifest).filter((m) => m.kind === 'StorageClass' && m.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true');
-    expect(defaults.length).toBe(needsStorageClasses(cluster) ? 1 : 0);
-    expect(needsStorageClasses(cluster)).toBe(cluster.cloud === 'aws');
-    for (const sc of defaults) {
-      expect(sc.metadata.name).toBe(EKS_DEFAULT_STORAGE_CLASS);
-      expect(sc.parameters.encrypted).toBe('true');
-      expect(sc.volumeBindingMode).toBe('WaitForFirstConsumer');
-    }
-  });
+  it.each(platform.environments[0].clusters.map((c) => [c.name, c] as const))(
+    '%s: exactly one default StorageClass where the cloud brings none, encrypted',
+    (name, cluster) => {
+      const defaults = appliedBy(out, name)
+        .map((o) => o.manifest)
+        .filter((m) => m.kind === 'StorageClass' && m.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true');
+      expect(defaults.length).toBe(needsStorageClasses(cluster) ? 1 : 0);
+      expect(needsStorageClasses(cluster)).toBe(cluster.cloud === 'aws');
+      for (const sc of defaults) {
+        expect(sc.metadata.name).toBe(EKS_DEFAULT_STORAGE_CLASS);
+        expect(sc.parameters.encrypted).toBe('true');
+        expect(sc.volumeBindingMode).toBe('WaitForFirstConsumer');
+      }
+    },
+  );
 
   // End to end, over the embedded platform's Terraform stacks (the run's shared synthesis: rendering a
   // stack here would cost seconds); no tenant matters to it.

@@ -18,7 +18,9 @@ const clusters = ofKind(out, 'Cluster');
 
 describe('tenant databases', () => {
   it('renders every CeresDatabase, and nothing else, as a Cluster in its tenant namespace', () => {
-    expect(clusters.map((c) => `${c.metadata.namespace}/${c.metadata.name}`).sort()).toEqual(TENANT_PER_TIER.databases.map((d) => `${tenantNames(d.tenantId).namespace}/${d.name}`).sort());
+    expect(clusters.map((c) => `${c.metadata.namespace}/${c.metadata.name}`).sort()).toEqual(
+      TENANT_PER_TIER.databases.map((d) => `${tenantNames(d.tenantId).namespace}/${d.name}`).sort(),
+    );
     for (const c of clusters) expect(c.apiVersion).toBe('postgresql.cnpg.io/v1');
   });
 
@@ -40,7 +42,7 @@ describe('tenant databases', () => {
     }
   });
 
-  it("spreads instances over nodes, required in an HA environment", () => {
+  it('spreads instances over nodes, required in an HA environment', () => {
     for (const c of clusters) expect(c.spec.affinity).toMatchObject({ enablePodAntiAffinity: true, podAntiAffinityType: 'required' });
   });
 
@@ -59,7 +61,8 @@ describe('tenant databases', () => {
   it('archives to the primary cluster even when it is not listed first', () => {
     const platform = fixturePlatform({ clusters: [FixtureClusters.azure, FixtureClusters.aws] });
     const r = renderAddOns(addOns(), { platform, input: TENANT_PER_TIER });
-    for (const c of ofKind(r, 'Cluster')) expect(c.spec.backup.barmanObjectStore.destinationPath).toMatch(new RegExp(`^s3://${FixtureClusters.aws.name}-backups-`));
+    for (const c of ofKind(r, 'Cluster'))
+      expect(c.spec.backup.barmanObjectStore.destinationPath).toMatch(new RegExp(`^s3://${FixtureClusters.aws.name}-backups-`));
   });
 
   it('keeps every database within its tier storage quota', () => {

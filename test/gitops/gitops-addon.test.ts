@@ -62,7 +62,12 @@ describe('app of apps', () => {
       const root = out.objects.filter((o) => o.file === `${ENV}/clusters/${cluster}/bootstrap/root-app.yaml`);
       expect(root).toHaveLength(1);
       const spec = root[0].manifest.spec;
-      expect(spec.source).toEqual({ repoURL: platform.gitops.repoURL, targetRevision: platform.gitops.targetRevision, path: `dist/${ENV}/clusters/${cluster}/argocd`, directory: { recurse: false } });
+      expect(spec.source).toEqual({
+        repoURL: platform.gitops.repoURL,
+        targetRevision: platform.gitops.targetRevision,
+        path: `dist/${ENV}/clusters/${cluster}/argocd`,
+        directory: { recurse: false },
+      });
       expect(spec.destination.name).toBe('in-cluster');
       expect(spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
       // Deleting the root must never cascade into the platform.
@@ -89,7 +94,12 @@ describe('app of apps', () => {
           if (w === undefined) continue;
           const nsFolder = namespaceFolder.get(o.manifest.metadata.namespace ?? '');
           // The folder creating a namespace syncs no later than any folder putting objects in it.
-          if (nsFolder && nsFolder !== o.folder && appWave.has(nsFolder)) expect({ folder: o.folder, wave: w, after: Math.min(w, appWave.get(nsFolder)!) }).toEqual({ folder: o.folder, wave: w, after: appWave.get(nsFolder) });
+          if (nsFolder && nsFolder !== o.folder && appWave.has(nsFolder))
+            expect({ folder: o.folder, wave: w, after: Math.min(w, appWave.get(nsFolder)!) }).toEqual({
+              folder: o.folder,
+              wave: w,
+              after: appWave.get(nsFolder),
+            });
           if (providerGroups.has(group(o))) expect(w).toBeGreaterThan(SyncWave.operators);
         }
         const addOns = objects.filter((o) => o.file === argocdFile(cluster, 'addons.yaml'));
@@ -129,7 +139,11 @@ describe('app of apps', () => {
     {
       const stateful = out.objects.filter((o) => statefulReason(o));
       expect(stateful.length).toBeGreaterThan(0);
-      const statefulFolders = new Set(allChildApps().filter((a) => a.manifest.spec.syncPolicy.automated.prune === false).map((a) => folderOf(a)));
+      const statefulFolders = new Set(
+        allChildApps()
+          .filter((a) => a.manifest.spec.syncPolicy.automated.prune === false)
+          .map((a) => folderOf(a)),
+      );
       for (const o of stateful) expect(statefulFolders.has(o.folder) || carriesProtection(o)).toBe(true);
     }
   });
@@ -148,11 +162,15 @@ describe('app of apps', () => {
   });
 
   it('ignores only fields controllers own: replicas of HPA-scaled Deployments and Flagger-managed objects', () => {
-    const flaggerNames = new Set(FIXTURE_SERVICES.services.filter((s) => s.rollout === 'flagger').flatMap((s) => [s.name, `${s.name}-canary`, `${s.name}-primary`]));
+    const flaggerNames = new Set(
+      FIXTURE_SERVICES.services.filter((s) => s.rollout === 'flagger').flatMap((s) => [s.name, `${s.name}-canary`, `${s.name}-primary`]),
+    );
     let ignored = 0;
     {
       const objects = out.objects;
-      const hpas = new Set(objects.filter(kindIs('HorizontalPodAutoscaler')).map((o) => `${o.manifest.metadata.namespace}/${o.manifest.spec.scaleTargetRef.name}`));
+      const hpas = new Set(
+        objects.filter(kindIs('HorizontalPodAutoscaler')).map((o) => `${o.manifest.metadata.namespace}/${o.manifest.spec.scaleTargetRef.name}`),
+      );
       for (const app of objects.filter(kindIs('Application', 'argoproj.io'))) {
         for (const d of app.manifest.spec.ignoreDifferences ?? []) {
           // Webhook configurations whose CA bundle (and failure policy) istiod patches at runtime.
@@ -169,7 +187,9 @@ describe('app of apps', () => {
         }
       }
       // And every HPA-scaled Deployment rendered in a synced folder is covered.
-      const covered = new Set(allChildApps().flatMap((a) => (a.manifest.spec.ignoreDifferences ?? []).map((d: { namespace: string; name: string }) => `${d.namespace}/${d.name}`)));
+      const covered = new Set(
+        allChildApps().flatMap((a) => (a.manifest.spec.ignoreDifferences ?? []).map((d: { namespace: string; name: string }) => `${d.namespace}/${d.name}`)),
+      );
       for (const h of hpas) expect(covered).toContain(h);
     }
     expect(ignored).toBeGreaterThan(0);
@@ -206,13 +226,18 @@ describe('app of apps', () => {
 
 describe('bootstrap README', () => {
   const readme = (cluster: string) => out.files.get(`${ENV}/clusters/${cluster}/bootstrap/README.md`)!;
-  const steps = (cluster: string) => readme(cluster).split('\n').filter((l) => /^\d+\. /.test(l));
+  const steps = (cluster: string) =>
+    readme(cluster)
+      .split('\n')
+      .filter((l) => /^\d+\. /.test(l));
 
   it("numbers each chart's steps where the cluster runs the chart, in add-on order, Argo CD's first", () => {
     // Every chart's step, for the clusters its placement admits, and nowhere else.
     for (const cluster of platform.environments[0].clusters) {
       const target = { platform, environment: platform.environments[0], cluster, backups: TENANT_PER_TIER.backups, services: FIXTURE_SERVICES };
-      const expected = PLATFORM_CHARTS.filter((c) => c.name !== 'argo-cd' && placementApplies(c.placement, cluster)).flatMap((c) => c.bootstrap?.(target) ?? []).map((step) => step[0]);
+      const expected = PLATFORM_CHARTS.filter((c) => c.name !== 'argo-cd' && placementApplies(c.placement, cluster))
+        .flatMap((c) => c.bootstrap?.(target) ?? [])
+        .map((step) => step[0]);
       const listed = steps(cluster.name).map((l) => l.replace(/^\d+\. /, ''));
       // 1. install Argo CD, 2. its OIDC secret, then the charts' steps, then the root Application.
       expect(listed.slice(2, 2 + expected.length)).toEqual(expected);
@@ -229,6 +254,7 @@ describe('bootstrap README', () => {
 describe.each(['docs/gitops.md', 'README.md'])('%s', (file) => {
   it('lists every add-on with the version the code pins', () => {
     const doc = require('node:fs').readFileSync(require('node:path').join(__dirname, '../..', file), 'utf8') as string;
-    for (const a of ADDON_CHARTS) expect(doc).toMatch(new RegExp(`\\| ${a.name} \\| ${a.chart.chart} \\(.*\\) \\| ${a.chart.version.replace(/\./g, '\\.')} \\|`));
+    for (const a of ADDON_CHARTS)
+      expect(doc).toMatch(new RegExp(`\\| ${a.name} \\| ${a.chart.chart} \\(.*\\) \\| ${a.chart.version.replace(/\./g, '\\.')} \\|`));
   });
 });

@@ -8,11 +8,15 @@ import { appliedBy, baseAddOns, FixtureClusters, fixturePlatform, helmApp, helmV
 /** The Falco add-on: the chart with the platform's rules, where node agents are admitted, alerting where Alertmanager runs. */
 const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.gcp, FixtureClusters.edge] });
 const out = renderAddOns([...baseAddOns(), new FalcoAddOn(), new ObservabilityAddOn(), new GitOpsAddOn()], { platform, services: NO_SERVICES });
-const runs = (cluster: string, chart: string) => appliedBy(out, cluster).some((o) => o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === chart);
+const runs = (cluster: string, chart: string) =>
+  appliedBy(out, cluster).some((o) => o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === chart);
 
 describe('Falco', () => {
   it('runs where node agents are admitted (not on GKE Autopilot), with the platform rules', () => {
-    expect(platform.environments[0].clusters.filter((c) => runs(c.name, 'falco')).map((c) => c.name)).toEqual([FixtureClusters.aws.name, FixtureClusters.edge.name]);
+    expect(platform.environments[0].clusters.filter((c) => runs(c.name, 'falco')).map((c) => c.name)).toEqual([
+      FixtureClusters.aws.name,
+      FixtureClusters.edge.name,
+    ]);
     expect(helmValues(out, FixtureClusters.aws.name, 'falco').customRules).toEqual({ 'ceres-rules.yaml': falcoCustomRules() });
   });
 
@@ -23,7 +27,9 @@ describe('Falco', () => {
       if (sidekick.enabled) expect(sidekick.config.alertmanager.hostport).toBe(MonitoringEndpoints.alertmanager);
     }
     // The endpoint is the Service of the release the observability add-on installs.
-    expect(MonitoringEndpoints.alertmanager).toContain(`${helmApp(out, FixtureClusters.aws.name, 'kube-prometheus-stack').spec.source.helm.releaseName}-alertmanager.monitoring.svc`);
+    expect(MonitoringEndpoints.alertmanager).toContain(
+      `${helmApp(out, FixtureClusters.aws.name, 'kube-prometheus-stack').spec.source.helm.releaseName}-alertmanager.monitoring.svc`,
+    );
   });
 
   it('matches the reviewed Falco Application of the EKS cluster', () => {

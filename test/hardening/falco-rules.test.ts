@@ -25,7 +25,9 @@ describe('Falco custom rules', () => {
   });
 
   it('covers the design runtime threats', () => {
-    const rules = falcoRuleSet().rules.map((r) => r.rule).join('\n');
+    const rules = falcoRuleSet()
+      .rules.map((r) => r.rule)
+      .join('\n');
     for (const threat of [/shell/i, /below etc/i, /binary dir/i, /outbound/i, /setuid/i, /sensitive file/i, /package manager/i, /miner/i]) {
       expect(rules).toMatch(threat);
     }

@@ -13,8 +13,18 @@ describe('guardrail checks', () => {
   });
 
   it('flag a cross-tenant or any-namespace NetworkPolicy', () => {
-    const toOther = at({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'tenant-a' }, spec: { policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-b' } } }] }] } });
-    const fromAny = at({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'q', namespace: 'tenant-a' }, spec: { policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: {} }] }] } });
+    const toOther = at({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'p', namespace: 'tenant-a' },
+      spec: { policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-b' } } }] }] },
+    });
+    const fromAny = at({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'q', namespace: 'tenant-a' },
+      spec: { policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: {} }] }] },
+    });
     const problems = noCrossTenantNetworkPaths.check([toOther, fromAny]);
     expect(problems).toHaveLength(2);
     expect(problems[0]).toContain('tenant-b');
@@ -23,12 +33,22 @@ describe('guardrail checks', () => {
   it('flag an isolated namespace without default deny', () => {
     const ns = at({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-z' } });
     expect(namespaceDefaultDeny.check([ns])[0]).toContain('no default-deny');
-    const deny = at({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'd', namespace: 'tenant-z' }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
+    const deny = at({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'd', namespace: 'tenant-z' },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
     expect(namespaceDefaultDeny.check([ns, deny])).toEqual([]);
   });
 
   it('flag an RBAC wildcard', () => {
-    const role = at({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] });
+    const role = at({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'r' },
+      rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }],
+    });
     expect(noRbacWildcards.check([role])[0]).toContain('wildcard in resources');
   });
 });

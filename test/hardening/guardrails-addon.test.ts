@@ -64,12 +64,14 @@ describe('Kyverno admission policies', () => {
   it('require tenant labels and give each tier its PriorityClass', () => {
     expect(byName.get('ceres-tenant-labels')!.spec.rules[0].validate.pattern.metadata.labels).toHaveProperty(['ceres.io/tenant']);
     const priority = byName.get('ceres-tenant-priority')!.spec.rules;
-    expect(priority.map((r: any) => [r.match.any[0].resources.namespaceSelector.matchLabels['ceres.io/tier'], r.mutate.patchStrategicMerge.spec.priorityClassName])).toEqual(
-      TIERS_IN_ORDER.map((t) => [t.level, t.priorityClass.name]),
-    );
+    expect(
+      priority.map((r: any) => [r.match.any[0].resources.namespaceSelector.matchLabels['ceres.io/tier'], r.mutate.patchStrategicMerge.spec.priorityClassName]),
+    ).toEqual(TIERS_IN_ORDER.map((t) => [t.level, t.priorityClass.name]));
     // The tier label the mutation selects on is the one tenant namespaces carry.
     for (const t of TENANT_PER_TIER.tenants) {
-      expect(ofKind(out, 'Namespace').find((n) => n.metadata.name === tenantNames(t.tenantId).namespace)!.metadata.labels!['ceres.io/tier']).toBe(t.subscriptionLevel);
+      expect(ofKind(out, 'Namespace').find((n) => n.metadata.name === tenantNames(t.tenantId).namespace)!.metadata.labels!['ceres.io/tier']).toBe(
+        t.subscriptionLevel,
+      );
     }
     const classes = ofKind(out, 'PriorityClass').map((c) => c.metadata.name);
     for (const t of TIERS_IN_ORDER) expect(classes).toContain(t.priorityClass.name);
@@ -91,7 +93,10 @@ describe('API Priority and Fairness', () => {
     const level = ofKind(out, 'PriorityLevelConfiguration').find((m) => m.metadata.name === flow.spec.priorityLevelConfiguration.name)!;
     expect(flow.apiVersion).toBe('flowcontrol.apiserver.k8s.io/v1');
     expect(flow.spec.matchingPrecedence).toBeLessThan(9000);
-    const tenants = ofKind(out, 'Namespace').filter((m) => m.metadata.labels?.['ceres.io/tenant']).map((m) => m.metadata.name).sort();
+    const tenants = ofKind(out, 'Namespace')
+      .filter((m) => m.metadata.labels?.['ceres.io/tenant'])
+      .map((m) => m.metadata.name)
+      .sort();
     expect(tenants).toEqual([...tenantNamespaces].sort());
     expect(flow.spec.rules[0].subjects.map((s: any) => s.serviceAccount.namespace).sort()).toEqual(tenants);
     expect(level.spec.type).toBe('Limited');
@@ -109,7 +114,8 @@ describe('platform namespaces', () => {
   it('carry the Pod Security level each needs', () => {
     for (const decl of NAMESPACES) {
       const ns = ofKind(out, 'Namespace').find((n) => n.metadata.name === decl.name);
-      if ((decl.renderedBy ?? 'platform') === 'platform' || decl.name === 'ceres') expect(ns!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe(decl.podSecurity);
+      if ((decl.renderedBy ?? 'platform') === 'platform' || decl.name === 'ceres')
+        expect(ns!.metadata.labels!['pod-security.kubernetes.io/enforce']).toBe(decl.podSecurity);
     }
     expect(NAMESPACES.find((n) => n.name === 'falco')!.podSecurity).toBe('privileged');
     expect(NAMESPACES.find((n) => n.name === 'ceres')!.podSecurity).toBe('restricted');
@@ -123,7 +129,9 @@ describe('platform namespaces', () => {
       const platformRendered = NAMESPACES.filter((n) => (n.renderedBy ?? 'platform') === 'platform' && expected.has(n.name)).map((n) => n.name);
       expect(rendered.map((o) => o.manifest.metadata.name).sort()).toEqual(platformRendered.sort());
       // Their Application syncs before any chart's (operators wave).
-      const app = sites.objects.find((o) => o.manifest.kind === 'Application' && o.manifest.spec.source?.path === `dist/${ENV}/clusters/${cluster.name}/platform-namespaces`)!;
+      const app = sites.objects.find(
+        (o) => o.manifest.kind === 'Application' && o.manifest.spec.source?.path === `dist/${ENV}/clusters/${cluster.name}/platform-namespaces`,
+      )!;
       expect(wave(app.manifest)).toBeLessThan(SyncWave.operators);
     }
     // GKE Autopilot runs no node agents, so no privileged namespace for them.

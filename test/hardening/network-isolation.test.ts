@@ -8,7 +8,13 @@ import { fixtureDatabase, fixtureTenant, ofKind, renderAddOns, yamlFiles } from 
  * pods of another namespace? Kubernetes semantics: a pod selected by no policy of a direction is
  * open in that direction; selected pods admit the union of their policies' rules.
  */
-function admits(policies: readonly KubeManifest[], direction: 'Ingress' | 'Egress', own: string, other: string, otherLabels: Record<string, string> = {}): boolean {
+function admits(
+  policies: readonly KubeManifest[],
+  direction: 'Ingress' | 'Egress',
+  own: string,
+  other: string,
+  otherLabels: Record<string, string> = {},
+): boolean {
   const relevant = policies.filter((p) => (p.spec.policyTypes ?? []).includes(direction));
   if (relevant.length === 0) return true;
   return relevant.some((p) => {
@@ -20,7 +26,7 @@ function admits(policies: readonly KubeManifest[], direction: 'Ingress' | 'Egres
         if (peer.ipBlock) return false; // cluster-external addresses by the NetworkPolicy contract
         const nsOk = peer.namespaceSelector
           ? Object.entries(peer.namespaceSelector.matchLabels ?? {}).every(([k, v]) => k === 'kubernetes.io/metadata.name' && v === other) &&
-            !(peer.namespaceSelector.matchExpressions?.length)
+            !peer.namespaceSelector.matchExpressions?.length
           : other === own;
         const podOk = Object.entries(peer.podSelector?.matchLabels ?? {}).every(([k, v]) => otherLabels[k] === v);
         return nsOk && podOk;
@@ -36,7 +42,12 @@ function admits(policies: readonly KubeManifest[], direction: 'Ingress' | 'Egres
  */
 describe('tenant network isolation', () => {
   const input = {
-    tenants: [fixtureTenant('alpha-1', 'starter'), fixtureTenant('beta-2', 'professional'), fixtureTenant('gamma-3', 'enterprise'), fixtureTenant('delta-4', 'starter')],
+    tenants: [
+      fixtureTenant('alpha-1', 'starter'),
+      fixtureTenant('beta-2', 'professional'),
+      fixtureTenant('gamma-3', 'enterprise'),
+      fixtureTenant('delta-4', 'starter'),
+    ],
     databases: [fixtureDatabase('gamma-3')],
     backups: [],
   };
@@ -100,7 +111,10 @@ describe('tenant network isolation', () => {
 
 describe('the isolation evaluator itself', () => {
   it('sees a path when a policy admits another tenant namespace or every namespace', () => {
-    const allowOther: any = { metadata: {}, spec: { policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-b' } } }] }] } };
+    const allowOther: any = {
+      metadata: {},
+      spec: { policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-b' } } }] }] },
+    };
     const allowAll: any = { metadata: {}, spec: { policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: {} }] }] } };
     expect(admits([allowOther], 'Ingress', 'tenant-a', 'tenant-b')).toBe(true);
     expect(admits([allowAll], 'Egress', 'tenant-a', 'tenant-b')).toBe(true);

@@ -4,7 +4,14 @@ import { composePlatform } from '../../lib/core/composition';
 import { PROMETHEUS_SELECTOR_LABELS, kubePrometheusStack, runbookBase } from '../../lib/observability';
 import { ObservabilityAddOn } from '../../lib/observability';
 import { GitOpsAddOn } from '../../lib/gitops';
-import { PlatformGuardrailsAddOn, SECURITY_REPORTS_FOLDER, securityReportAlerts, TRIVY_NAMESPACE, trivyOperator, TrivyOperatorAddOn } from '../../lib/hardening';
+import {
+  PlatformGuardrailsAddOn,
+  SECURITY_REPORTS_FOLDER,
+  securityReportAlerts,
+  TRIVY_NAMESPACE,
+  trivyOperator,
+  TrivyOperatorAddOn,
+} from '../../lib/hardening';
 import { baseAddOns, FixtureClusters, fixturePlatform, helmValues, ofKind, renderAddOns, yamlFiles } from '../support/harness';
 
 /** The Trivy operator: image scanning and the CIS benchmark, with alerts where Prometheus runs. */
@@ -28,8 +35,16 @@ describe('trivy-operator', () => {
     expect(helmValues(out, FixtureClusters.edge.name, 'trivy-operator').operator.scanJobsConcurrentLimit).toBe(1);
     expect(() => helmValues(out, FixtureClusters.gcp.name, 'trivy-operator')).toThrow();
     expect(aws.trivyOperator.scanJobsInSameNamespace).toBe(false);
-    expect(aws.trivyOperator.scanJobPodTemplatePodSecurityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(aws.trivyOperator.scanJobPodTemplateContainerSecurityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(aws.trivyOperator.scanJobPodTemplatePodSecurityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(aws.trivyOperator.scanJobPodTemplateContainerSecurityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(aws.operator.clusterComplianceEnabled).toBe(true);
   });
 

@@ -79,7 +79,13 @@ describe('AWS: IAM', () => {
     const actions = iamStatements(prod())
       .filter(({ address }) => address.includes('karpenter'))
       .flatMap(({ statement }) => list(statement.Action));
-    for (const a of ['ec2:DescribeCapacityReservations', 'ec2:DescribeInstanceStatus', 'ec2:DescribePlacementGroups', 'iam:ListInstanceProfiles', 'arc-zonal-shift:GetManagedResource']) {
+    for (const a of [
+      'ec2:DescribeCapacityReservations',
+      'ec2:DescribeInstanceStatus',
+      'ec2:DescribePlacementGroups',
+      'iam:ListInstanceProfiles',
+      'arc-zonal-shift:GetManagedResource',
+    ]) {
       expect(actions).toContain(a);
     }
   });
@@ -108,7 +114,11 @@ describe('AWS: IAM', () => {
 
   it('grants no DNS rights: nothing on the platform changes public records (cert-manager solves HTTP-01)', () => {
     const json = prod();
-    expect(iamStatements(json).flatMap(({ statement }) => list(statement.Action)).filter((a) => a.startsWith('route53:'))).toEqual([]);
+    expect(
+      iamStatements(json)
+        .flatMap(({ statement }) => list(statement.Action))
+        .filter((a) => a.startsWith('route53:')),
+    ).toEqual([]);
     expect(json.data?.aws_route53_zone).toBeUndefined();
   });
 });
@@ -155,8 +165,13 @@ describe('AWS: logs and monitoring', () => {
 describe('AWS: data services', () => {
   it('accepts database and cache clients from the node subnets only, not the whole VPC (public subnets included)', () => {
     const json = prod();
-    const nodeCidrs = resources(json, 'aws_subnet').filter((s) => s.tags.Name.includes('-nodes-')).map((s) => s.cidr_block).sort();
-    const publicCidrs = resources(json, 'aws_subnet').filter((s) => s.tags['kubernetes.io/role/elb'] === '1').map((s) => s.cidr_block);
+    const nodeCidrs = resources(json, 'aws_subnet')
+      .filter((s) => s.tags.Name.includes('-nodes-'))
+      .map((s) => s.cidr_block)
+      .sort();
+    const publicCidrs = resources(json, 'aws_subnet')
+      .filter((s) => s.tags['kubernetes.io/role/elb'] === '1')
+      .map((s) => s.cidr_block);
     for (const sg of resources(json, 'aws_security_group')) {
       const cidrs = sg.ingress.flatMap((rule: Json) => rule.cidr_blocks);
       expect([...cidrs].sort()).toEqual(nodeCidrs);
@@ -184,7 +199,11 @@ describe('AWS: data services', () => {
     expect(only(dev(), 'aws_db_instance').multi_az).toBe(false);
     expect(only(stack('staging-aws'), 'aws_db_instance').multi_az).toBe(true);
     expect(only(prod(), 'aws_db_instance').multi_az).toBe(true);
-    expect(only(dev(), 'aws_elasticache_replication_group')).toMatchObject({ num_cache_clusters: 1, automatic_failover_enabled: false, multi_az_enabled: false });
+    expect(only(dev(), 'aws_elasticache_replication_group')).toMatchObject({
+      num_cache_clusters: 1,
+      automatic_failover_enabled: false,
+      multi_az_enabled: false,
+    });
     expect(only(prod(), 'aws_elasticache_replication_group')).toMatchObject({ num_cache_clusters: 3, automatic_failover_enabled: true });
   });
 });

@@ -64,7 +64,11 @@ describe('AWS stack: EKS', () => {
     const groups = resources(prod(), 'aws_eks_node_group');
     const byName = Object.fromEntries(groups.map((g) => [g.node_group_name, g]));
     expect(Object.keys(byName).sort()).toEqual(['general', 'memory', 'system']);
-    expect(byName.system).toMatchObject({ capacity_type: 'ON_DEMAND', instance_types: ['t3.large'], scaling_config: { min_size: 3, desired_size: 3, max_size: 3 } });
+    expect(byName.system).toMatchObject({
+      capacity_type: 'ON_DEMAND',
+      instance_types: ['t3.large'],
+      scaling_config: { min_size: 3, desired_size: 3, max_size: 3 },
+    });
     expect(byName.general).toMatchObject({ capacity_type: 'SPOT', scaling_config: { min_size: 5, max_size: 20 } });
     expect(byName.general.instance_types[0]).toBe('c5.xlarge');
     expect(byName.memory).toMatchObject({ capacity_type: 'ON_DEMAND', instance_types: ['r5.2xlarge'], scaling_config: { min_size: 2, max_size: 4 } });
@@ -181,7 +185,9 @@ describe('AWS stack: data services', () => {
     expect(tenantDatabases('prod').length).toBeGreaterThan(0);
     expect(associations.sort()).toEqual(['kube-system/karpenter', 'velero/velero-server', ...tenantDatabases('prod')].sort());
     // A tenant not deployed to dev gets no identity there: dev binds exactly the databases of dev's tenants.
-    const devTenants = resources(stack('dev-aws'), 'aws_eks_pod_identity_association').map((a) => `${a.namespace}/${a.service_account}`).filter((b) => b.startsWith('tenant-'));
+    const devTenants = resources(stack('dev-aws'), 'aws_eks_pod_identity_association')
+      .map((a) => `${a.namespace}/${a.service_account}`)
+      .filter((b) => b.startsWith('tenant-'));
     expect(devTenants.sort()).toEqual(tenantDatabases('dev'));
   });
 

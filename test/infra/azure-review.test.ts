@@ -118,7 +118,10 @@ describe('Azure: data services', () => {
   });
 
   it('derives PostgreSQL zone-redundant HA and geo-redundant backups from sizing.ha', () => {
-    expect(only(prod(), 'azurerm_postgresql_flexible_server')).toMatchObject({ high_availability: { mode: 'ZoneRedundant' }, geo_redundant_backup_enabled: true });
+    expect(only(prod(), 'azurerm_postgresql_flexible_server')).toMatchObject({
+      high_availability: { mode: 'ZoneRedundant' },
+      geo_redundant_backup_enabled: true,
+    });
     const noHa = onlyEnvironment('staging', (e) => ({ ...e, sizing: { ...e.sizing, ha: false } }));
     const pg = only(stack('staging-azure', synthesizeInfra(noHa)), 'azurerm_postgresql_flexible_server');
     expect(pg.high_availability).toBeUndefined();

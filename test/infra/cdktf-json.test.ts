@@ -26,7 +26,7 @@ describe('cdktf.json', () => {
     for (const p of stacks) expect(p.version).toBe(wrapped.version);
   });
 
-  it('keeps cdktf.out, .terraform/ and plans out of git, and commits each stack\'s .terraform.lock.hcl', () => {
+  it("keeps cdktf.out, .terraform/ and plans out of git, and commits each stack's .terraform.lock.hcl", () => {
     const ignore = readFileSync(join(ROOT, '.gitignore'), 'utf8');
     expect(ignore).toMatch(/^cdktf\.out\/?$/m);
     expect(ignore).toMatch(/^dist\/terraform\/\*\/\.terraform\/$/m);

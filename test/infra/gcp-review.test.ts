@@ -74,10 +74,16 @@ describe('GCP: GKE security parity', () => {
     for (const g of grants) {
       expect(g.role).toBe('roles/storage.objectAdmin');
       expect(g.bucket).toMatch(/^\$\{google_storage_bucket\.backups_bucket_[0-9A-F]+\.name\}$/);
-      expect(g.condition.expression).toMatch(/^resource\.name\.startsWith\("projects\/_\/buckets\/ceres-prod-gcp-backups-europe-west1\/objects\/[a-z0-9/-]+\/"\) \|\| api\.getAttribute\("storage\.googleapis\.com\/objectListPrefix", ""\)\.startsWith\("[a-z0-9/-]+\/"\)$/);
+      expect(g.condition.expression).toMatch(
+        /^resource\.name\.startsWith\("projects\/_\/buckets\/ceres-prod-gcp-backups-europe-west1\/objects\/[a-z0-9/-]+\/"\) \|\| api\.getAttribute\("storage\.googleapis\.com\/objectListPrefix", ""\)\.startsWith\("[a-z0-9/-]+\/"\)$/,
+      );
     }
     expect(resources(json, 'google_dns_managed_zone_iam_member')).toEqual([]);
-    expect(resources(json, 'google_project_iam_member').map((m) => m.role).filter((r) => r.startsWith('roles/dns.'))).toEqual([]);
+    expect(
+      resources(json, 'google_project_iam_member')
+        .map((m) => m.role)
+        .filter((r) => r.startsWith('roles/dns.')),
+    ).toEqual([]);
     expect(json.variable.dns_managed_zone).toBeUndefined();
   });
 });

@@ -52,7 +52,7 @@ describe('GCP stack', () => {
     expect(bucket.lifecycle_rule.length).toBeGreaterThan(1);
   });
 
-  it('lets each workload identity\'s Kubernetes service account impersonate its Google service account', () => {
+  it("lets each workload identity's Kubernetes service account impersonate its Google service account", () => {
     // The default prod-gcp is an Autopilot standby: no workloads, so neither Velero nor databases, so no identity.
     expect(resources(prod(), 'google_service_account_iam_member')).toEqual([]);
     const members = resources(gcpWithWorkloads(), 'google_service_account_iam_member');

@@ -23,7 +23,10 @@ export function defaultInput(): InfraInput {
 export function tenantDatabases(environment: string): string[] {
   const input = defaultInput();
   const deployed = new Set(input.tenants.filter((t) => (t.environments as readonly string[]).includes(environment)).map((t) => t.tenantId));
-  return input.databases.filter((d) => deployed.has(d.tenantId)).map((d) => `tenant-${d.tenantId}/${d.name}`).sort();
+  return input.databases
+    .filter((d) => deployed.has(d.tenantId))
+    .map((d) => `tenant-${d.tenantId}/${d.name}`)
+    .sort();
 }
 
 /** The default platform's rendered stacks (rendered once per test file). */
@@ -56,7 +59,10 @@ export function only(json: Json, type: string): Json {
  * The default platform reduced to one environment (its stacks are rendered from it alone), with
  * `change` applied to that environment: a variant renders only the stacks it is about.
  */
-export function onlyEnvironment(name: string, change: (env: PlatformConfig['environments'][number]) => PlatformConfig['environments'][number] = (e) => e): PlatformConfig {
+export function onlyEnvironment(
+  name: string,
+  change: (env: PlatformConfig['environments'][number]) => PlatformConfig['environments'][number] = (e) => e,
+): PlatformConfig {
   const env = platform.environments.find((e) => e.name === name);
   if (!env) throw new Error(`no environment ${name}`);
   return { ...platform, environments: [change(env)] };

@@ -65,7 +65,10 @@ function checkAws(json: Json, planned: Planned, f: ReturnType<typeof facts>): vo
 
   // Network: the VPC and every subnet, AZ by AZ.
   expect(resources(json, 'aws_vpc').map((v) => v.cidr_block)).toEqual([plan.cidr]);
-  const subnetCidr = (kind: string, az: string) => resources(json, 'aws_subnet').filter((s) => s.tags.Name === `${cluster.name}-${kind}-${az}`).map((s) => s.cidr_block);
+  const subnetCidr = (kind: string, az: string) =>
+    resources(json, 'aws_subnet')
+      .filter((s) => s.tags.Name === `${cluster.name}-${kind}-${az}`)
+      .map((s) => s.cidr_block);
   awsZones(cluster.region).forEach((az, i) => {
     expect({ az, nodes: subnetCidr('nodes', az), data: subnetCidr('data', az), public: subnetCidr('public', az) }).toEqual({
       az,
@@ -84,7 +87,9 @@ function checkAws(json: Json, planned: Planned, f: ReturnType<typeof facts>): vo
 
   // Workload identities: exactly one Pod Identity association per identity, nothing else bound.
   const associations = addresses(json, 'aws_eks_pod_identity_association');
-  expect(sorted(associations.map(([, a]) => bindingKey({ namespace: a.namespace, serviceAccount: a.service_account })))).toEqual(sorted(identities.map(bindingKey)));
+  expect(sorted(associations.map(([, a]) => bindingKey({ namespace: a.namespace, serviceAccount: a.service_account })))).toEqual(
+    sorted(identities.map(bindingKey)),
+  );
   for (const identity of identities) {
     const mine = associations.filter(([, a]) => a.namespace === identity.namespace && a.service_account === identity.serviceAccount);
     expect({ identity: identity.name, associations: mine.length }).toEqual({ identity: identity.name, associations: 1 });
@@ -229,10 +234,15 @@ describe('the stacks of the default platform agree with the platform model', () 
 
   it('binds a PostgreSQL identity for every tenant database on the data home, and none elsewhere', () => {
     const counts = Object.fromEntries(
-      plannedOf(platform).map((p) => [p.name, clusterWorkloadIdentities(platform, p.environment, p.cluster, defaultInput()).filter((i) => i.name.startsWith('pg-')).length]),
+      plannedOf(platform).map((p) => [
+        p.name,
+        clusterWorkloadIdentities(platform, p.environment, p.cluster, defaultInput()).filter((i) => i.name.startsWith('pg-')).length,
+      ]),
     );
     // Only the AWS primaries are data homes: each runs the databases of the tenants deployed to its environment.
-    const expected = Object.fromEntries(plannedOf(platform).map((p) => [p.name, p.cluster.cloud === 'aws' && p.cluster.role === 'primary' ? tenantDatabases(p.environment.name).length : 0]));
+    const expected = Object.fromEntries(
+      plannedOf(platform).map((p) => [p.name, p.cluster.cloud === 'aws' && p.cluster.role === 'primary' ? tenantDatabases(p.environment.name).length : 0]),
+    );
     expect(counts).toEqual(expected);
     expect(Object.values(counts).some((n) => n > 0)).toBe(true);
   });
@@ -279,7 +289,11 @@ describe('the stacks follow the model when it changes', () => {
     const planned = plannedOf(prodOnly).find((p) => p.name === 'prod-aws')!;
     const bare = synthesizeInfra(prodOnly, NO_TENANT_INPUT);
     checkStack(prodOnly, bare, planned, NO_TENANT_INPUT);
-    expect(resources(stack('prod-aws', bare), 'aws_eks_pod_identity_association').map((a) => a.namespace).sort()).toEqual(['kube-system', 'velero']);
+    expect(
+      resources(stack('prod-aws', bare), 'aws_eks_pod_identity_association')
+        .map((a) => a.namespace)
+        .sort(),
+    ).toEqual(['kube-system', 'velero']);
   });
 
   it('would notice a binding to another service account than the model names', () => {

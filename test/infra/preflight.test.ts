@@ -28,7 +28,9 @@ describe('preflight: the committed stacks', () => {
   });
 
   const capacityFiles = ['dev', 'staging', 'prod'].flatMap((env) =>
-    readdirSync(join(ROOT, 'dist', env, 'clusters')).filter((c) => existsSync(join(ROOT, 'dist', env, 'clusters', c, 'capacity', 'karpenter.yaml'))).map((c) => `${env}/clusters/${c}/capacity/karpenter.yaml`),
+    readdirSync(join(ROOT, 'dist', env, 'clusters'))
+      .filter((c) => existsSync(join(ROOT, 'dist', env, 'clusters', c, 'capacity', 'karpenter.yaml')))
+      .map((c) => `${env}/clusters/${c}/capacity/karpenter.yaml`),
   );
   it('finds a Karpenter capacity folder for every environment', () => {
     for (const env of ['dev', 'staging', 'prod']) expect(capacityFiles.some((f) => f.startsWith(`${env}/`))).toBe(true);
@@ -118,7 +120,8 @@ describe('preflight: hand-broken stacks', () => {
     expect(preflightStack('prod-mixed', fixture('versions'), { supportedKubernetesVersions: ['1.30', '1.31'] })).toEqual([
       {
         address: 'aws_eks_cluster.old',
-        message: 'Kubernetes 1.29 is not a supported aws version (supported: 1.30, 1.31): set kubernetesVersion of the cluster of prod-mixed in apps/platform/platform.ts',
+        message:
+          'Kubernetes 1.29 is not a supported aws version (supported: 1.30, 1.31): set kubernetesVersion of the cluster of prod-mixed in apps/platform/platform.ts',
       },
       {
         address: 'google_container_cluster.gke',
@@ -129,7 +132,8 @@ describe('preflight: hand-broken stacks', () => {
     expect(preflightStack('prod-mixed', fixture('versions'), { supportedKubernetesVersions: { azure: ['1.32'] } })).toEqual([
       {
         address: 'azurerm_kubernetes_cluster.ok',
-        message: 'Kubernetes 1.31 is not a supported azure version (supported: 1.32): set kubernetesVersion of the cluster of prod-mixed in apps/platform/platform.ts',
+        message:
+          'Kubernetes 1.31 is not a supported azure version (supported: 1.32): set kubernetesVersion of the cluster of prod-mixed in apps/platform/platform.ts',
       },
     ]);
     expect(preflightStack('prod-mixed', fixture('versions'))).toEqual([]);
@@ -183,7 +187,13 @@ describe('preflight: hand-broken stacks', () => {
           karpenter: {
             policy: JSON.stringify({
               Statement: [
-                { Sid: 'Provisioning', Effect: 'Allow', Action: ['ec2:RunInstances'], Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } },
+                {
+                  Sid: 'Provisioning',
+                  Effect: 'Allow',
+                  Action: ['ec2:RunInstances'],
+                  Resource: '*',
+                  Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+                },
               ],
             }),
           },

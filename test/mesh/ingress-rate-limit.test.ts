@@ -51,7 +51,11 @@ describe('ingress rate limiting', () => {
 
   it("limits the platform's own hosts at the platform rate", () => {
     for (const s of FIXTURE_SERVICES.services.filter((x) => x.expose)) {
-      expect(bucketOf(`${s.expose!.hostPrefix}.${DOMAIN}`)).toEqual({ max_tokens: PLATFORM_HOST_REQUESTS_PER_SECOND, tokens_per_fill: PLATFORM_HOST_REQUESTS_PER_SECOND, fill_interval: '1s' });
+      expect(bucketOf(`${s.expose!.hostPrefix}.${DOMAIN}`)).toEqual({
+        max_tokens: PLATFORM_HOST_REQUESTS_PER_SECOND,
+        tokens_per_fill: PLATFORM_HOST_REQUESTS_PER_SECOND,
+        fill_interval: '1s',
+      });
     }
   });
 

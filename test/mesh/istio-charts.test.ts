@@ -5,7 +5,20 @@ import { GitOpsAddOn } from '../../lib/gitops';
 import { ISTIO_VERSION, MeshAddOn } from '../../lib/mesh';
 import { TracingBackend } from '../../lib/observability/monitoring-stack';
 import { WorkloadsAddOn } from '../../lib/workloads';
-import { baseAddOns, find, findObject, FixtureClusters, fixturePlatform, HA_SIZING, helmApp, helmValues, renderAddOns, SMALL_SIZING, wave, yamlFiles } from '../support/harness';
+import {
+  baseAddOns,
+  find,
+  findObject,
+  FixtureClusters,
+  fixturePlatform,
+  HA_SIZING,
+  helmApp,
+  helmValues,
+  renderAddOns,
+  SMALL_SIZING,
+  wave,
+  yamlFiles,
+} from '../support/harness';
 
 /** The Istio control plane and gateways: Helm charts delivered by each cluster's app of apps, and the IstioOperator document for istioctl. */
 const meshAddOns = () => [...baseAddOns(), new WorkloadsAddOn(), new MeshAddOn(), new GitOpsAddOn()];
@@ -17,7 +30,9 @@ const GKE_STANDARD: ClusterConfig = { ...FixtureClusters.gcp, name: 'test-gke', 
 const one = renderAddOns(meshAddOns());
 const aws = FixtureClusters.aws.name;
 /** Every profile: EKS, GKE Standard, GKE Autopilot and an edge site. */
-const sites = renderAddOns(meshAddOns(), { platform: fixturePlatform({ clusters: [FixtureClusters.aws, GKE_STANDARD, FixtureClusters.gcp, FixtureClusters.edge] }) });
+const sites = renderAddOns(meshAddOns(), {
+  platform: fixturePlatform({ clusters: [FixtureClusters.aws, GKE_STANDARD, FixtureClusters.gcp, FixtureClusters.edge] }),
+});
 /** A small, non-HA environment. */
 const small = renderAddOns(meshAddOns(), { platform: fixturePlatform({ env: 'dev', sizing: SMALL_SIZING }) });
 const ENV = one.environment.name;
@@ -46,7 +61,11 @@ describe('the Istio control plane and gateways', () => {
   });
 
   it('redirects traffic with the istio-cni node agent, told where each platform keeps its CNI binaries', () => {
-    const expected: Record<string, string | undefined> = { [FixtureClusters.aws.name]: undefined, [GKE_STANDARD.name]: 'gke', [FixtureClusters.edge.name]: 'k3s' };
+    const expected: Record<string, string | undefined> = {
+      [FixtureClusters.aws.name]: undefined,
+      [GKE_STANDARD.name]: 'gke',
+      [FixtureClusters.edge.name]: 'k3s',
+    };
     for (const [cluster, platform] of Object.entries(expected)) {
       const cni = helmApp(sites, cluster, 'istio-cni');
       expect(cni.spec.source.chart).toBe('cni');

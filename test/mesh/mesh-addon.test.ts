@@ -28,8 +28,15 @@ describe('mesh-wide security', () => {
     for (const ns of ['ceres', ...tenantNamespaces]) expect(find(out, 'AuthorizationPolicy', 'allow-nothing', ns).spec).toEqual({});
     for (const ns of tenantNamespaces) expect(out.files.has(`${ENV}/${ns}/mesh.yaml`)).toBe(true);
     // Exactly the meshed namespaces: the Namespaces labelled for injection.
-    const meshed = ofKind(out, 'Namespace').filter((n) => n.metadata.labels?.['istio-injection'] === 'enabled').map((n) => n.metadata.name);
-    expect(ofKind(out, 'AuthorizationPolicy').filter((p) => p.metadata.name === 'allow-nothing').map((p) => p.metadata.namespace).sort()).toEqual(meshed.sort());
+    const meshed = ofKind(out, 'Namespace')
+      .filter((n) => n.metadata.labels?.['istio-injection'] === 'enabled')
+      .map((n) => n.metadata.name);
+    expect(
+      ofKind(out, 'AuthorizationPolicy')
+        .filter((p) => p.metadata.name === 'allow-nothing')
+        .map((p) => p.metadata.namespace)
+        .sort(),
+    ).toEqual(meshed.sort());
   });
 
   it("authenticates each tenant's requests against its own Keycloak realm, and refuses token-less requests from outside", () => {
@@ -37,7 +44,9 @@ describe('mesh-wide security', () => {
       const ns = tenantNames(t.tenantId).namespace;
       const issuer = `${platform.keycloakUrl}/realms/${t.keycloakRealm}`;
       // The generated class writes the schema's snake_case alias of jwksUri (both are valid in the CRD).
-      expect(find(out, 'RequestAuthentication', 'tenant-jwt', ns).spec.jwtRules).toEqual([{ issuer, jwks_uri: `${issuer}/protocol/openid-connect/certs`, forwardOriginalToken: true }]);
+      expect(find(out, 'RequestAuthentication', 'tenant-jwt', ns).spec.jwtRules).toEqual([
+        { issuer, jwks_uri: `${issuer}/protocol/openid-connect/certs`, forwardOriginalToken: true },
+      ]);
       expect(find(out, 'AuthorizationPolicy', 'tenant-jwt-require-jwt', ns).spec).toEqual({
         action: 'DENY',
         rules: [{ from: [{ source: { principals: ['cluster.local/ns/istio-ingress/sa/istio-ingressgateway'], notRequestPrincipals: [`${issuer}/*`] } }] }],
@@ -62,13 +71,23 @@ describe('ingress and egress', () => {
     expect(gw.spec.servers.find((s: any) => s.name === `http-${slug}`).tls).toBeUndefined();
     const publicRoutes = ofKind(out, 'VirtualService').filter((vs) => vs.spec.gateways?.includes('istio-ingress/ceres-ingress'));
     expect(publicRoutes.length).toBeGreaterThan(0);
-    for (const vs of publicRoutes) for (const r of vs.spec.http) for (const m of r.match ?? []) if (m.gateways?.includes('istio-ingress/ceres-ingress')) expect(m.port).toBe(443);
+    for (const vs of publicRoutes)
+      for (const r of vs.spec.http) for (const m of r.match ?? []) if (m.gateways?.includes('istio-ingress/ceres-ingress')) expect(m.port).toBe(443);
     for (const s of gw.spec.servers) for (const h of s.hosts) expect(h).not.toMatch(/\*/);
-    expect(find(out, 'Certificate', `${slug}-tls`, 'istio-ingress').spec).toMatchObject({ secretName: `${slug}-tls`, dnsNames: [`api.${DOMAIN}`], issuerRef: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' } });
+    expect(find(out, 'Certificate', `${slug}-tls`, 'istio-ingress').spec).toMatchObject({
+      secretName: `${slug}-tls`,
+      dnsNames: [`api.${DOMAIN}`],
+      issuerRef: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' },
+    });
   });
 
   it('registers every declared external dependency, visible only to the namespaces that declared it', () => {
-    expect(find(out, 'ServiceEntry', 'keycloak', 'istio-egress').spec).toMatchObject({ hosts: ['auth.example.test'], location: 'MESH_EXTERNAL', resolution: 'DNS', exportTo: ['.', 'ceres'] });
+    expect(find(out, 'ServiceEntry', 'keycloak', 'istio-egress').spec).toMatchObject({
+      hosts: ['auth.example.test'],
+      location: 'MESH_EXTERNAL',
+      resolution: 'DNS',
+      exportTo: ['.', 'ceres'],
+    });
   });
 
   it('routes TLS destinations through the egress gateway (sidecar → gateway → outside)', () => {
@@ -76,15 +95,28 @@ describe('ingress and egress', () => {
     expect(vs.spec.gateways).toEqual(['mesh', 'istio-egress/ceres-egress']);
     expect(vs.spec.tls[0].route[0].destination).toEqual({ host: 'istio-egressgateway.istio-egress.svc.cluster.local', port: { number: 443 } });
     expect(vs.spec.tls[1].route[0].destination).toEqual({ host: 'auth.example.test', port: { number: 443 } });
-    expect(find(out, 'Gateway', 'ceres-egress', 'istio-egress').spec.servers).toEqual([{ name: 'tls-443', port: { number: 443, name: 'tls-443', protocol: 'TLS' }, hosts: ['auth.example.test'], tls: { mode: 'PASSTHROUGH' } }]);
+    expect(find(out, 'Gateway', 'ceres-egress', 'istio-egress').spec.servers).toEqual([
+      { name: 'tls-443', port: { number: 443, name: 'tls-443', protocol: 'TLS' }, hosts: ['auth.example.test'], tls: { mode: 'PASSTHROUGH' } },
+    ]);
   });
 
   it("limits each namespace's sidecars to what it uses", () => {
     expect(find(out, 'Sidecar', 'default', 'ceres').spec).toEqual({
-      egress: [{ hosts: ['./*', 'istio-egress/auth.example.test', 'istio-egress/istio-egressgateway.istio-egress.svc.cluster.local', 'istio-system/*', 'monitoring/tempo.monitoring.svc.cluster.local'] }],
+      egress: [
+        {
+          hosts: [
+            './*',
+            'istio-egress/auth.example.test',
+            'istio-egress/istio-egressgateway.istio-egress.svc.cluster.local',
+            'istio-system/*',
+            'monitoring/tempo.monitoring.svc.cluster.local',
+          ],
+        },
+      ],
       outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
     });
-    for (const ns of tenantNamespaces) expect(find(out, 'Sidecar', 'default', ns).spec.egress).toEqual([{ hosts: ['./*', 'istio-system/*', 'monitoring/tempo.monitoring.svc.cluster.local'] }]);
+    for (const ns of tenantNamespaces)
+      expect(find(out, 'Sidecar', 'default', ns).spec.egress).toEqual([{ hosts: ['./*', 'istio-system/*', 'monitoring/tempo.monitoring.svc.cluster.local'] }]);
   });
 });
 
@@ -92,7 +124,10 @@ describe('telemetry and delivery pace', () => {
   const small = renderAddOns(meshAddOns(), { platform: fixturePlatform({ env: 'dev', sizing: SMALL_SIZING }) });
 
   it("samples traces at the environment's rate, to the OpenTelemetry provider, with access logs and Prometheus metrics", () => {
-    for (const [r, sizing] of [[out, HA_SIZING], [small, SMALL_SIZING]] as const) {
+    for (const [r, sizing] of [
+      [out, HA_SIZING],
+      [small, SMALL_SIZING],
+    ] as const) {
       expect(find(r, 'Telemetry', 'mesh-default', 'istio-system').spec).toEqual({
         tracing: [{ providers: [{ name: 'otel-tracing' }], randomSamplingPercentage: sizing.tracingSamplePercent }],
         accessLogging: [{ providers: [{ name: 'envoy' }] }],
@@ -102,7 +137,10 @@ describe('telemetry and delivery pace', () => {
   });
 
   it("holds every canary's steps for the environment's interval and rolls back after its threshold", () => {
-    for (const [r, sizing] of [[out, HA_SIZING], [small, SMALL_SIZING]] as const) {
+    for (const [r, sizing] of [
+      [out, HA_SIZING],
+      [small, SMALL_SIZING],
+    ] as const) {
       const canaries = ofKind(r, 'Canary');
       expect(canaries.length).toBeGreaterThan(0);
       const pace = sizing.delivery!;
@@ -135,12 +173,19 @@ describe('mesh settings', () => {
 
   it('runs one replica of everything on edge sites', () => {
     const mesh = resolveMeshSettings(env, {}, [443], 'edge');
-    expect({ ha: mesh.ha, istiod: mesh.istiod.min, ingress: mesh.ingressGateway.min, egress: mesh.egressGateway.min }).toEqual({ ha: false, istiod: 1, ingress: 1, egress: 1 });
+    expect({ ha: mesh.ha, istiod: mesh.istiod.min, ingress: mesh.ingressGateway.min, egress: mesh.egressGateway.min }).toEqual({
+      ha: false,
+      istiod: 1,
+      ingress: 1,
+      egress: 1,
+    });
   });
 
   it('refuses a version range and an impossible sample rate', () => {
     expect(() => resolveMeshSettings(env, { istioVersion: '1.30' })).toThrow('MeshConfig.istioVersion "1.30" must be an exact release such as 1.30.3');
-    expect(() => resolveMeshSettings({ ...env, sizing: { ...env.sizing, tracingSamplePercent: 150 } })).toThrow(`environment ${ENV}: sizing.tracingSamplePercent 150 must be between 0 and 100`);
+    expect(() => resolveMeshSettings({ ...env, sizing: { ...env.sizing, tracingSamplePercent: 150 } })).toThrow(
+      `environment ${ENV}: sizing.tracingSamplePercent 150 must be between 0 and 100`,
+    );
   });
 });
 

@@ -29,7 +29,9 @@ describe('traffic of a service with static weights', () => {
     const ingress = vs.spec.http[0];
     expect(ingress.match).toEqual([{ gateways: ['istio-ingress/ceres-ingress'], uri: { prefix: '/api/v1' }, port: 443 }]);
     const api = FIXTURE_SERVICES.services.find((s) => s.name === 'api')!;
-    expect(ingress.route).toEqual(api.versions.map((v) => ({ destination: { host: 'api.ceres.svc.cluster.local', subset: v.name, port: { number: api.port } }, weight: v.weight })));
+    expect(ingress.route).toEqual(
+      api.versions.map((v) => ({ destination: { host: 'api.ceres.svc.cluster.local', subset: v.name, port: { number: api.port } }, weight: v.weight })),
+    );
     expect(ingress.timeout).toBe('10s');
     expect(ingress.retries).toEqual({ attempts: 2, retryOn: '5xx,reset,connect-failure' });
     // Inside the mesh the same split, without the prefix.
@@ -38,7 +40,10 @@ describe('traffic of a service with static weights', () => {
 
   it('defines every version as a subset, with the chosen load balancer, pool limits, outlier detection and ISTIO_MUTUAL', () => {
     const dr = find(out, 'DestinationRule', 'api', 'ceres');
-    expect(dr.spec.subsets).toEqual([{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }]);
+    expect(dr.spec.subsets).toEqual([
+      { name: 'v1', labels: { version: 'v1' } },
+      { name: 'v2', labels: { version: 'v2' } },
+    ]);
     expect(dr.spec.trafficPolicy).toEqual({
       loadBalancer: { simple: 'ROUND_ROBIN' },
       connectionPool: { tcp: { maxConnections: 100 }, http: { http1MaxPendingRequests: 100 } },
@@ -53,7 +58,11 @@ describe('traffic of a service with static weights', () => {
       const app = dr.metadata.name!;
       for (const subset of dr.spec.subsets) {
         const pods = deployments('ceres').filter((d) => selects({ app, ...subset.labels }, d.spec.template.metadata.labels));
-        expect({ app, subset: subset.name, deployments: pods.map((d) => d.metadata.name) }).toEqual({ app, subset: subset.name, deployments: [`${app}-${subset.name}`] });
+        expect({ app, subset: subset.name, deployments: pods.map((d) => d.metadata.name) }).toEqual({
+          app,
+          subset: subset.name,
+          deployments: [`${app}-${subset.name}`],
+        });
       }
     }
   });
@@ -86,7 +95,9 @@ describe('a service whose rollout Flagger owns', () => {
   });
 
   describe('when exposed', () => {
-    const exposed = renderAddOns(meshAddOns(), { services: withService(FIXTURE_SERVICES, 'api-server', (s) => ({ ...s, expose: { hostPrefix: 'core', pathPrefixes: ['/v1'] } })) });
+    const exposed = renderAddOns(meshAddOns(), {
+      services: withService(FIXTURE_SERVICES, 'api-server', (s) => ({ ...s, expose: { hostPrefix: 'core', pathPrefixes: ['/v1'] } })),
+    });
 
     it('gives the Canary its public host and gateways, and leaves the route to Flagger', () => {
       const canary = find(exposed, 'Canary', 'api-server', 'ceres');
@@ -98,8 +109,11 @@ describe('a service whose rollout Flagger owns', () => {
     });
 
     it('requires a JWT on both of its Deployments', () => {
-      for (const name of ['api-server-jwt', 'api-server-primary-jwt']) expect(find(exposed, 'RequestAuthentication', name, 'ceres').spec.jwtRules[0].issuer).toBe(`${platform.keycloakUrl}/realms/ceres`);
-      expect(find(exposed, 'AuthorizationPolicy', 'api-server-primary-jwt-require-jwt', 'ceres').spec.selector).toEqual({ matchLabels: { app: 'api-server-primary' } });
+      for (const name of ['api-server-jwt', 'api-server-primary-jwt'])
+        expect(find(exposed, 'RequestAuthentication', name, 'ceres').spec.jwtRules[0].issuer).toBe(`${platform.keycloakUrl}/realms/ceres`);
+      expect(find(exposed, 'AuthorizationPolicy', 'api-server-primary-jwt-require-jwt', 'ceres').spec.selector).toEqual({
+        matchLabels: { app: 'api-server-primary' },
+      });
     });
   });
 });
@@ -125,7 +139,10 @@ describe('access policies', () => {
     for (const p of policies) {
       // Flagger's primary Deployment (`<name>-primary`) is created at run time from the rendered one.
       const app = p.spec.selector.matchLabels.app.replace(/-primary$/, '');
-      expect({ policy: p.metadata.name, selected: deployments('ceres').some((d) => selects({ app }, d.spec.template.metadata.labels)) }).toEqual({ policy: p.metadata.name, selected: true });
+      expect({ policy: p.metadata.name, selected: deployments('ceres').some((d) => selects({ app }, d.spec.template.metadata.labels)) }).toEqual({
+        policy: p.metadata.name,
+        selected: true,
+      });
       for (const principal of p.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals))) expect(accounts).toContain(principal);
     }
   });
@@ -135,7 +152,8 @@ describe('access policies', () => {
       from: [{ source: { principals: [GATEWAY_SA] } }],
       to: [{ operation: { ports: ['8080'], paths: ['/api/v1', '/api/v1/*'] } }],
     });
-    for (const name of ['api-server', 'api-server-primary']) expect(JSON.stringify(find(out, 'AuthorizationPolicy', name, 'ceres').spec)).not.toContain('istio-ingressgateway');
+    for (const name of ['api-server', 'api-server-primary'])
+      expect(JSON.stringify(find(out, 'AuthorizationPolicy', name, 'ceres').spec)).not.toContain('istio-ingressgateway');
   });
 
   it("cover both of Flagger's Deployments of a canaried service (Flagger renames the primary's app label)", () => {
@@ -194,7 +212,12 @@ describe('a service in a tenant namespace', () => {
       from: [{ source: { principals: [`cluster.local/ns/${ns}/sa/portal`] } }],
       to: [{ operation: { ports: ['8080'], paths: ['/api/v1/*'], methods: ['GET'] } }],
     });
-    expect(find(withPortal, 'Sidecar', 'default', ns).spec.egress[0].hosts).toEqual(['./*', 'ceres/*', 'istio-system/*', 'monitoring/tempo.monitoring.svc.cluster.local']);
+    expect(find(withPortal, 'Sidecar', 'default', ns).spec.egress[0].hosts).toEqual([
+      './*',
+      'ceres/*',
+      'istio-system/*',
+      'monitoring/tempo.monitoring.svc.cluster.local',
+    ]);
   });
 
   it("requires a token of the tenant's realm when exposed", () => {

@@ -41,7 +41,7 @@ describe('Alertmanager routing', () => {
     }
   });
 
-  it("labels pages with the environment and cluster they come from", () => {
+  it('labels pages with the environment and cluster they come from', () => {
     const prod = fixturePlatform({ env: 'prod' }).environments[0];
     const pager = (alertmanagerConfig(prod, FixtureClusters.aws).receivers as any[]).find((r) => r.name === 'platform-pager');
     expect(pager.pagerduty_configs[0].details).toEqual({ environment: 'prod', cluster: FixtureClusters.aws.name });

@@ -11,7 +11,20 @@ import { dashboardJson } from '../../lib/observability/dashboard-model';
 import { kubePrometheusStack } from '../../lib/observability/kube-prometheus-stack';
 import { PLATFORM_DASHBOARDS } from '../../lib/observability/platform-dashboards';
 import { WorkloadsAddOn } from '../../lib/workloads';
-import { appliedBy, baseAddOns, find, FIXTURE_SERVICES, FixtureClusters, fixturePlatform, helmApp, helmValues, kindIs, renderAddOns, yamlFiles, yamlOf } from '../support/harness';
+import {
+  appliedBy,
+  baseAddOns,
+  find,
+  FIXTURE_SERVICES,
+  FixtureClusters,
+  fixturePlatform,
+  helmApp,
+  helmValues,
+  kindIs,
+  renderAddOns,
+  yamlFiles,
+  yamlOf,
+} from '../support/harness';
 
 /**
  * The observability add-on: alert rules, scrape targets, dashboards and each cluster's price series,
@@ -24,9 +37,11 @@ const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureCluste
 const out = renderAddOns(addOns(), { platform });
 const ENV = out.environment.name;
 const aws = FixtureClusters.aws.name;
-const rules = (objects: readonly RenderedObject[]) => objects.filter(kindIs('PrometheusRule', 'monitoring.coreos.com')).flatMap((r) => r.manifest.spec.groups.flatMap((g: { rules: any[] }) => g.rules));
+const rules = (objects: readonly RenderedObject[]) =>
+  objects.filter(kindIs('PrometheusRule', 'monitoring.coreos.com')).flatMap((r) => r.manifest.spec.groups.flatMap((g: { rules: any[] }) => g.rules));
 const alerts = rules(out.objects).filter((r) => r.alert);
-const runsChart = (cluster: string, chart: string) => appliedBy(out, cluster).some((o) => o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === chart);
+const runsChart = (cluster: string, chart: string) =>
+  appliedBy(out, cluster).some((o) => o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === chart);
 
 describe('alerts', () => {
   it('defines the design’s, the SLO and the tenant alerts with their severities', () => {
@@ -70,7 +85,10 @@ describe('alerts', () => {
   });
 
   it('uses the thresholds of the design and the migration plan', () => {
-    const expr = (name: string) => alertGroups(out.environment).flatMap((g) => g.alerts).find((a) => a.name === name)!.expr;
+    const expr = (name: string) =>
+      alertGroups(out.environment)
+        .flatMap((g) => g.alerts)
+        .find((a) => a.name === name)!.expr;
     expect(expr('ErrorRateCritical')).toMatch(/> 0\.05$/);
     expect(expr('HighErrorRate')).toMatch(/> 0\.001$/);
     expect(expr('HighLatency')).toMatch(/^histogram_quantile\(0\.95,.*> 100$/);
@@ -134,7 +152,12 @@ describe('scrape targets and dashboards', () => {
 
   it('ships the four dashboards as labelled ConfigMaps with deterministic JSON, applied server-side', () => {
     const maps = out.objects.filter((o) => o.manifest.kind === 'ConfigMap' && o.manifest.metadata.labels?.grafana_dashboard === '1');
-    expect(maps.map((m) => m.manifest.metadata.name).sort()).toEqual(['dashboard-ceres-cluster-overview', 'dashboard-ceres-cost', 'dashboard-ceres-istio-mesh', 'dashboard-ceres-multi-tenancy']);
+    expect(maps.map((m) => m.manifest.metadata.name).sort()).toEqual([
+      'dashboard-ceres-cluster-overview',
+      'dashboard-ceres-cost',
+      'dashboard-ceres-istio-mesh',
+      'dashboard-ceres-multi-tenancy',
+    ]);
     for (const m of maps) {
       expect(m.manifest.metadata.annotations!['argocd.argoproj.io/sync-options']).toContain('ServerSideApply=true');
       const [json] = Object.values(m.manifest.data as Record<string, string>);
@@ -154,7 +177,10 @@ describe('the monitoring charts', () => {
       [FixtureClusters.edge.name]: [],
     };
     for (const [cluster, charts] of Object.entries(expected)) {
-      expect({ cluster, charts: ['kiali', 'kube-prometheus-stack', 'loki', 'promtail', 'tempo'].filter((c) => runsChart(cluster, c)) }).toEqual({ cluster, charts });
+      expect({ cluster, charts: ['kiali', 'kube-prometheus-stack', 'loki', 'promtail', 'tempo'].filter((c) => runsChart(cluster, c)) }).toEqual({
+        cluster,
+        charts,
+      });
     }
   });
 

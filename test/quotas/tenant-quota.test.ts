@@ -41,7 +41,9 @@ describe('TenantQuota', () => {
         configmaps: String(t.quota.configMaps),
         secrets: String(t.quota.secrets),
       });
-      expect(lr.spec.limits).toEqual([{ type: 'Container', defaultRequest: t.limitRange.defaultRequest, default: t.limitRange.defaultLimit, min: t.limitRange.min, max: t.limitRange.max }]);
+      expect(lr.spec.limits).toEqual([
+        { type: 'Container', defaultRequest: t.limitRange.defaultRequest, default: t.limitRange.defaultLimit, min: t.limitRange.min, max: t.limitRange.max },
+      ]);
     }
   });
 
@@ -73,7 +75,8 @@ describe('TierPriorityClasses', () => {
   it('renders one non-preempting class per tier, ordered like the tiers, below the platform class', () => {
     const tiers = classes.filter((c) => c.metadata.name !== PLATFORM_PRIORITY_CLASS.name);
     expect(tiers.map((c) => [c.metadata.name, c.value])).toEqual(TIERS_IN_ORDER.map((t) => [t.priorityClass.name, t.priorityClass.value]));
-    for (const c of tiers) expect({ preemptionPolicy: c.preemptionPolicy, globalDefault: c.globalDefault }).toEqual({ preemptionPolicy: 'Never', globalDefault: false });
+    for (const c of tiers)
+      expect({ preemptionPolicy: c.preemptionPolicy, globalDefault: c.globalDefault }).toEqual({ preemptionPolicy: 'Never', globalDefault: false });
     const values = tiers.map((c) => c.value as number);
     expect([...values].sort((a, b) => a - b)).toEqual(values);
     const platform = classes.find((c) => c.metadata.name === PLATFORM_PRIORITY_CLASS.name)!;

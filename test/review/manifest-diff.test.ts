@@ -5,7 +5,12 @@ import { lineDiff } from '../../lib/review/line-diff';
 
 const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ceres' }, data });
-const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'tenant-a' }, spec: { resources: { requests: { storage: '1Gi' } } } };
+const pvc = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name: 'data', namespace: 'tenant-a' },
+  spec: { resources: { requests: { storage: '1Gi' } } },
+};
 const db = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg', namespace: 'tenant-a' }, spec: { instances: 3 } };
 const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' } };
 const app = (name: string, prune: boolean) => ({
@@ -63,7 +68,13 @@ describe('npm run diff classification', () => {
   });
 
   it('compares other files (reports, READMEs) as files', () => {
-    const diff = diffDist(new Map([['prod/reports/cost.md', 'a']]), new Map([['prod/reports/cost.md', 'b'], ['prod/bootstrap/README.md', 'x']]));
+    const diff = diffDist(
+      new Map([['prod/reports/cost.md', 'a']]),
+      new Map([
+        ['prod/reports/cost.md', 'b'],
+        ['prod/bootstrap/README.md', 'x'],
+      ]),
+    );
     expect(diff.changes).toEqual([]);
     expect(diff.files).toEqual({ added: ['prod/bootstrap/README.md'], removed: [], changed: ['prod/reports/cost.md'] });
   });
@@ -78,13 +89,21 @@ describe('npm run diff classification', () => {
   });
 
   it('flags removing an Application that cascades deletion (resources-finalizer), such as an add-on', () => {
-    const addon = { ...app('ceres-prod-azure-cloudnative-pg', true), metadata: { name: 'ceres-prod-azure-cloudnative-pg', namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] } };
+    const addon = {
+      ...app('ceres-prod-azure-cloudnative-pg', true),
+      metadata: { name: 'ceres-prod-azure-cloudnative-pg', namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    };
     const diff = diffDist(tree({ 'prod/argocd/addons.yaml': [addon] }), tree({}));
     expect(diff.destructive.map((c) => c.destructive)).toEqual([expect.stringContaining('resources-finalizer')]);
   });
 
   it('flags removing an ApplicationSet unless it preserves what it generated', () => {
-    const set = (preserve: boolean) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 's', namespace: 'argocd' }, spec: { syncPolicy: { preserveResourcesOnDeletion: preserve } } });
+    const set = (preserve: boolean) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: 's', namespace: 'argocd' },
+      spec: { syncPolicy: { preserveResourcesOnDeletion: preserve } },
+    });
     expect(diffDist(tree({ 'prod/argocd/a.yaml': [set(false)] }), tree({})).destructive).toHaveLength(1);
     expect(diffDist(tree({ 'prod/argocd/a.yaml': [set(true)] }), tree({})).destructive).toHaveLength(0);
   });
@@ -108,7 +127,10 @@ describe('Terraform stacks in the review', () => {
   const bucket = (name: string, extra: Record<string, unknown> = {}) => ({ aws_s3_bucket: { backups: { bucket: name, force_destroy: false, ...extra } } });
 
   it('compares resources one by one and names them by address', () => {
-    const diff = diffDist(new Map([[file, stack({ ...bucket('b'), aws_iam_role: { r: { name: 'x' } } })]]), new Map([[file, stack({ ...bucket('b'), aws_iam_role: { r: { name: 'y' } } })]]));
+    const diff = diffDist(
+      new Map([[file, stack({ ...bucket('b'), aws_iam_role: { r: { name: 'x' } } })]]),
+      new Map([[file, stack({ ...bucket('b'), aws_iam_role: { r: { name: 'y' } } })]]),
+    );
     expect(diff.changes.map((c) => `${c.type} ${objectRef(c.id)}`)).toEqual(['changed terraform/prod-aws:aws_iam_role.r']);
     expect(diff.changes[0].diff).toEqual(expect.arrayContaining(['-   "name": "x"', '+   "name": "y"']));
     expect(diff.destructive).toEqual([]);
@@ -120,7 +142,11 @@ describe('Terraform stacks in the review', () => {
     ['renaming a bucket (replacement)', stack(bucket('b')), stack(bucket('c'))],
     ['letting Terraform empty a bucket on destroy', stack(bucket('b')), stack(bucket('b', { force_destroy: true }))],
     ['destroying a database', stack({ aws_db_instance: { pg: { identifier: 'pg', deletion_protection: true } } }), stack({})],
-    ['switching off deletion protection', stack({ aws_db_instance: { pg: { identifier: 'pg', deletion_protection: true } } }), stack({ aws_db_instance: { pg: { identifier: 'pg', deletion_protection: false } } })],
+    [
+      'switching off deletion protection',
+      stack({ aws_db_instance: { pg: { identifier: 'pg', deletion_protection: true } } }),
+      stack({ aws_db_instance: { pg: { identifier: 'pg', deletion_protection: false } } }),
+    ],
     ['destroying a cluster', stack({ google_container_cluster: { gke: { name: 'c' } } }), stack({})],
     ['moving the state backend', stack({}), stack({}, { s3: { bucket: 'other', key: 'prod-aws' } })],
   ])('flags %s', (_what, before, after) => {

@@ -73,9 +73,18 @@ describe('destructive changes of the live platform, by any route', () => {
 
     // Approved with a reason, committed with the change: synth goes ahead and says what it approved.
     const approvals = join(work, 'approved-deletions.yaml');
-    writeFileSync(approvals, approvalsFile([['*:*/tenant-botched-901', 'Botched offboarded (OPS-42), data exported'], ['*:*/tenant-botched-901/*', 'Botched offboarded (OPS-42)'], ['*:Application.argoproj.io/argocd/*-tenant-botched-901', 'Botched offboarded (OPS-42)']]).content);
+    writeFileSync(
+      approvals,
+      approvalsFile([
+        ['*:*/tenant-botched-901', 'Botched offboarded (OPS-42), data exported'],
+        ['*:*/tenant-botched-901/*', 'Botched offboarded (OPS-42)'],
+        ['*:Application.argoproj.io/argocd/*-tenant-botched-901', 'Botched offboarded (OPS-42)'],
+      ]).content,
+    );
     const lines: string[] = [];
-    expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev', '--approvals', approvals], { out: (l) => lines.push(l), err: (l) => lines.push(l) })).toBe(0);
+    expect(
+      runSynth(['--tenants', tenants, '--out', out, '--env', 'dev', '--approvals', approvals], { out: (l) => lines.push(l), err: (l) => lines.push(l) }),
+    ).toBe(0);
     expect(lines.join('\n')).toContain('Destructive changes approved in');
     expect([...readTree(out).keys()].filter((p) => p.includes('botched'))).toEqual([]);
   });
@@ -88,9 +97,15 @@ describe('destructive changes of the live platform, by any route', () => {
     const prodOnly = inEnvironments(['prod']);
     const review = reviewDiff(diffDist(new Map([...committed].filter(([p]) => prodOnly(p))), synthesize({ platform: next, environments: ['prod'] }).files));
     const refs = review.unapproved.map((c) => objectRef(c.id));
-    expect(refs).toEqual(expect.arrayContaining(['prod@ceres-prod-gcp:Application.argoproj.io/argocd/kube-prometheus-stack', 'prod@ceres-prod-gcp:Namespace/monitoring']));
+    expect(refs).toEqual(
+      expect.arrayContaining(['prod@ceres-prod-gcp:Application.argoproj.io/argocd/kube-prometheus-stack', 'prod@ceres-prod-gcp:Namespace/monitoring']),
+    );
     expect(refs.filter((r) => r.startsWith('terraform/prod-gcp:'))).toEqual(
-      expect.arrayContaining([expect.stringMatching(/google_container_cluster/), expect.stringMatching(/google_sql_database_instance/), expect.stringMatching(/google_storage_bucket\./)]),
+      expect.arrayContaining([
+        expect.stringMatching(/google_container_cluster/),
+        expect.stringMatching(/google_sql_database_instance/),
+        expect.stringMatching(/google_storage_bucket\./),
+      ]),
     );
     expect(summarizeAreas(review.diff).find((a) => a.area === 'prod/clusters/ceres-prod-gcp/argocd')!.destructive).toBeGreaterThanOrEqual(5);
     // Nothing else is destructive: the other clusters render as committed.
@@ -112,6 +127,9 @@ describe('destructive changes of the live platform, by any route', () => {
     const review = reviewDiff(diffDist(committed, committed), approvals);
     expect(review.unusedApprovals).toHaveLength(1);
     expect(formatSummary(review).join('\n')).toContain('match nothing in this change');
-    expect(reviewToJson(review)).toMatchObject({ counts: { added: 0, changed: 0, removed: 0, destructive: 0 }, unusedApprovals: [{ object: 'prod:Namespace/gone' }] });
+    expect(reviewToJson(review)).toMatchObject({
+      counts: { added: 0, changed: 0, removed: 0, destructive: 0 },
+      unusedApprovals: [{ object: 'prod:Namespace/gone' }],
+    });
   });
 });

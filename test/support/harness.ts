@@ -192,7 +192,11 @@ export const FIXTURE_SERVICES: ServiceCatalog = {
 export const NO_SERVICES: ServiceCatalog = { services: [], external: [] };
 
 /** The catalog with one service replaced (by name). */
-export function withService(catalog: ServiceCatalog, name: string, change: (s: ServiceCatalog['services'][number]) => ServiceCatalog['services'][number]): ServiceCatalog {
+export function withService(
+  catalog: ServiceCatalog,
+  name: string,
+  change: (s: ServiceCatalog['services'][number]) => ServiceCatalog['services'][number],
+): ServiceCatalog {
   if (!catalog.services.some((s) => s.name === name)) throw new Error(`no service ${name} in the catalog`);
   return { ...catalog, services: catalog.services.map((s) => (s.name === name ? change(s) : s)) };
 }
@@ -225,7 +229,16 @@ export function fixtureDatabase(tenantId: string, extra: Partial<DatabaseSpec> =
 
 /** A validated CeresBackup: daily at 02:00, 30 days, to the cluster's own store. */
 export function fixtureBackup(name: string, includeNamespaces: readonly string[], extra: Partial<BackupSpec> = {}): BackupSpec {
-  return { name, schedulePolicy: '0 2 * * *', retentionDays: 30, includeNamespaces, storageLocation: 'platform', encryption: 'AES-256-GCM', source: SOURCE, ...extra };
+  return {
+    name,
+    schedulePolicy: '0 2 * * *',
+    retentionDays: 30,
+    includeNamespaces,
+    storageLocation: 'platform',
+    encryption: 'AES-256-GCM',
+    source: SOURCE,
+    ...extra,
+  };
 }
 
 /** No tenants, databases nor backups. */
@@ -295,7 +308,13 @@ export function baseAddOns(): PlatformAddOn[] {
  */
 export function buildAddOns(addOns: readonly PlatformAddOn[], options: RenderOptions = {}): EnvironmentOutput {
   const platform = options.platform ?? fixturePlatform();
-  return buildEnvironment(platform, options.input ?? FIXTURE_INPUT, options.env ?? platform.environments[0].name, composePlatform(addOns), options.services ?? FIXTURE_SERVICES);
+  return buildEnvironment(
+    platform,
+    options.input ?? FIXTURE_INPUT,
+    options.env ?? platform.environments[0].name,
+    composePlatform(addOns),
+    options.services ?? FIXTURE_SERVICES,
+  );
 }
 
 /** Renders a built environment with the add-ons' checks (and the core checks). Throws SynthError. */
@@ -313,7 +332,11 @@ export function renderAddOns(addOns: readonly PlatformAddOn[], options: RenderOp
  * Renders constructs built in one chart, `dist/<env>/<folder>/<file>.yaml` of the fixture
  * environment, with the given checks (and the core checks). Throws SynthError.
  */
-export function renderConstructs(build: (chart: Chart) => void, checks: readonly ManifestCheck[] = [], where: { folder?: string; file?: string; platform?: PlatformConfig } = {}): Rendered {
+export function renderConstructs(
+  build: (chart: Chart) => void,
+  checks: readonly ManifestCheck[] = [],
+  where: { folder?: string; file?: string; platform?: PlatformConfig } = {},
+): Rendered {
   const platform = where.platform ?? fixturePlatform();
   const output = new EnvironmentOutput(platform, platform.environments[0]);
   build(output.folder(where.folder ?? 'test').manifest(where.file ?? 'test'));
@@ -365,14 +388,18 @@ export function ofKind(objects: Objects, kind: string, namespace?: string): Kube
 
 /** The one manifest of a kind and name (and namespace, when given); throws unless there is exactly one. */
 export function find(objects: Objects, kind: string, name: string, namespace?: string): KubeManifest {
-  const found = list(objects).filter((o) => o.manifest.kind === kind && o.manifest.metadata.name === name && (namespace === undefined || o.manifest.metadata.namespace === namespace));
+  const found = list(objects).filter(
+    (o) => o.manifest.kind === kind && o.manifest.metadata.name === name && (namespace === undefined || o.manifest.metadata.namespace === namespace),
+  );
   if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace ?? '*'}/${name}, found ${found.length}`);
   return found[0].manifest;
 }
 
 /** The rendered object (with its file and folder) of a kind and name; throws unless there is exactly one. */
 export function findObject(objects: Objects, kind: string, name: string, namespace?: string): LooseObject {
-  const found = list(objects).filter((o) => o.manifest.kind === kind && o.manifest.metadata.name === name && (namespace === undefined || o.manifest.metadata.namespace === namespace));
+  const found = list(objects).filter(
+    (o) => o.manifest.kind === kind && o.manifest.metadata.name === name && (namespace === undefined || o.manifest.metadata.namespace === namespace),
+  );
   if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace ?? '*'}/${name}, found ${found.length}`);
   return found[0];
 }
@@ -386,7 +413,9 @@ export function appliedBy(rendered: Rendered, cluster: string): readonly LooseOb
 
 /** The Helm Application of a chart in a cluster's app of apps (rendered by the GitOps add-on). */
 export function helmApp(rendered: Rendered, cluster: string, chart: string): KubeManifest {
-  const found = appliedBy(rendered, cluster).filter((o) => o.folder === `clusters/${cluster}/argocd` && o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === chart);
+  const found = appliedBy(rendered, cluster).filter(
+    (o) => o.folder === `clusters/${cluster}/argocd` && o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === chart,
+  );
   if (found.length !== 1) throw new Error(`expected one Application of chart ${chart} in ${cluster}'s app of apps, found ${found.length}`);
   return found[0].manifest;
 }

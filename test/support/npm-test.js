@@ -28,8 +28,24 @@ async function check(name, bin, args) {
 async function staticChecks() {
   const results = [];
   results.push(await check('type-check (tsc -b tsconfig.json)', 'typescript/bin/tsc', ['-b', 'tsconfig.json', ...(process.stdout.isTTY ? ['--pretty'] : [])]));
-  results.push(await check('lint (npm run lint)', 'eslint/bin/eslint.js', ['--cache', '--cache-location', 'node_modules/.cache/eslint/', '--cache-strategy', 'content', 'apps', 'lib', 'test', 'scripts', 'bin', 'bench']));
-  results.push(await check('format (npm run format:check; fix with npm run format)', 'prettier/bin/prettier.cjs', ['--check', '--cache', '--log-level', 'warn', '.']));
+  results.push(
+    await check('lint (npm run lint)', 'eslint/bin/eslint.js', [
+      '--cache',
+      '--cache-location',
+      'node_modules/.cache/eslint/',
+      '--cache-strategy',
+      'content',
+      'apps',
+      'lib',
+      'test',
+      'scripts',
+      'bin',
+      'bench',
+    ]),
+  );
+  results.push(
+    await check('format (npm run format:check; fix with npm run format)', 'prettier/bin/prettier.cjs', ['--check', '--cache', '--log-level', 'warn', '.']),
+  );
   return results;
 }
 

@@ -20,7 +20,16 @@ const DIR = join(ROOT, 'node_modules', '.cache', 'ceres-test');
 /** The file of this run's synthesis (set by globalSetup, read by the workers). */
 const FILE = 'CERES_TEST_SYNTHESIS';
 /** What the synthesis is made of, besides the CERES_* environment and the Node version. */
-const SOURCES = ['apps', 'lib', 'imports', 'package.json', 'package-lock.json', 'test/support/synthesis-cache.ts', 'test/support/global-setup.ts', 'test/support/esbuild-transform.js'];
+const SOURCES = [
+  'apps',
+  'lib',
+  'imports',
+  'package.json',
+  'package-lock.json',
+  'test/support/synthesis-cache.ts',
+  'test/support/global-setup.ts',
+  'test/support/esbuild-transform.js',
+];
 /** Stored syntheses not used for this long are removed. */
 const KEEP_MS = 24 * 60 * 60 * 1000;
 
@@ -33,7 +42,10 @@ type Stored = Omit<SynthesisResult, 'files' | 'environments' | 'catalog'> & {
 export function synthesisKey(): string {
   const hash = createHash('sha256');
   hash.update(`${process.version}\0`);
-  for (const [k, v] of Object.entries(process.env).filter(([k]) => k.startsWith('CERES_') && k !== FILE).sort()) hash.update(`env ${k}=${v}\0`);
+  for (const [k, v] of Object.entries(process.env)
+    .filter(([k]) => k.startsWith('CERES_') && k !== FILE)
+    .sort())
+    hash.update(`env ${k}=${v}\0`);
   const add = (rel: string): void => {
     const abs = join(ROOT, rel);
     if (!existsSync(abs)) return void hash.update(`missing ${rel}\0`);
@@ -79,7 +91,13 @@ export function storeSynthesis(result: SynthesisResult, target = join(DIR, `synt
   const stored: Stored = {
     ...rest,
     files: [...result.files],
-    environments: result.environments.map((e) => ({ name: e.name, objects: e.objects, timings: e.timings, files: [...e.files], clusters: [...e.view.clusters] })),
+    environments: result.environments.map((e) => ({
+      name: e.name,
+      objects: e.objects,
+      timings: e.timings,
+      files: [...e.files],
+      clusters: [...e.view.clusters],
+    })),
   };
   const tmp = `${target}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(stored));
@@ -101,7 +119,13 @@ export function defaultSynthesis(): SynthesisResult {
   cached = {
     ...stored,
     files: new Map(stored.files),
-    environments: stored.environments.map((e) => ({ name: e.name, objects: e.objects, timings: e.timings, files: new Map(e.files), view: { clusters: new Map(e.clusters) } })),
+    environments: stored.environments.map((e) => ({
+      name: e.name,
+      objects: e.objects,
+      timings: e.timings,
+      files: new Map(e.files),
+      view: { clusters: new Map(e.clusters) },
+    })),
   } as SynthesisResult;
   return cached;
 }

@@ -5,7 +5,19 @@ import { GitOpsAddOn } from '../../lib/gitops';
 import { noRbacWildcards } from '../../lib/hardening/guardrail-checks';
 import { TIERS } from '../../lib/quotas/tier-table';
 import { TENANT_GUARDRAIL_KINDS } from '../../lib/tenants/tenant-project';
-import { baseAddOns, buildAddOns, EMPTY_INPUT, FIXTURE_INPUT, fixtureTenant, ofKind, renderAddOns, renderOutput, TENANT_PER_TIER, yamlFiles, yamlOf } from '../support/harness';
+import {
+  baseAddOns,
+  buildAddOns,
+  EMPTY_INPUT,
+  FIXTURE_INPUT,
+  fixtureTenant,
+  ofKind,
+  renderAddOns,
+  renderOutput,
+  TENANT_PER_TIER,
+  yamlFiles,
+  yamlOf,
+} from '../support/harness';
 
 /**
  * A tenant (lib/tenants/tenant.ts) expanded into its folder by the tenants add-on, with the AppProject
@@ -81,7 +93,8 @@ describe('a tenant expanded into its namespace', () => {
   it('binds least-privilege roles to the realm groups; viewers cannot read Secrets; no wildcard anywhere', () => {
     const roles = ofKind(out, 'Role', NS);
     expect(roles.map((r) => r.metadata.name).sort()).toEqual(['tenant-admin', 'tenant-developer', 'tenant-viewer']);
-    const canRead = (role: string, resource: string) => roles.find((r) => r.metadata.name === role)!.rules.some((r: any) => r.resources.includes(resource) && r.verbs.includes('get'));
+    const canRead = (role: string, resource: string) =>
+      roles.find((r) => r.metadata.name === role)!.rules.some((r: any) => r.resources.includes(resource) && r.verbs.includes('get'));
     expect(canRead('tenant-viewer', 'secrets')).toBe(false);
     expect(canRead('tenant-developer', 'secrets')).toBe(false);
     expect(canRead('tenant-admin', 'secrets')).toBe(true);
@@ -95,7 +108,9 @@ describe('a tenant expanded into its namespace', () => {
       }
     }
     const bindings = ofKind(out, 'RoleBinding', NS);
-    expect(bindings.map((b) => [b.subjects[0].name, b.roleRef.name]).sort()).toEqual(roles.map((r) => [`${spec.keycloakRealm}:${r.metadata.name}`, r.metadata.name]).sort());
+    expect(bindings.map((b) => [b.subjects[0].name, b.roleRef.name]).sort()).toEqual(
+      roles.map((r) => [`${spec.keycloakRealm}:${r.metadata.name}`, r.metadata.name]).sort(),
+    );
     expect(noRbacWildcards.check(out.objects)).toEqual([]);
   });
 
@@ -112,7 +127,8 @@ describe('a tenant expanded into its namespace', () => {
     expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual([NS]);
     expect(project.spec.clusterResourceWhitelist).toEqual([]);
     const blacklisted = project.spec.namespaceResourceBlacklist.map((k: any) => `${k.group}/${k.kind}`);
-    for (const kind of ['/ResourceQuota', '/LimitRange', 'networking.k8s.io/NetworkPolicy', 'rbac.authorization.k8s.io/RoleBinding']) expect(blacklisted).toContain(kind);
+    for (const kind of ['/ResourceQuota', '/LimitRange', 'networking.k8s.io/NetworkPolicy', 'rbac.authorization.k8s.io/RoleBinding'])
+      expect(blacklisted).toContain(kind);
     expect(blacklisted).toHaveLength(TENANT_GUARDRAIL_KINDS.length);
     // Its roles are the realm's groups, as in the cluster.
     expect(JSON.stringify(project.spec.roles)).toContain(`${spec.keycloakRealm}:tenant-admin`);
@@ -148,7 +164,7 @@ describe('a plaintext Secret in a tenant folder', () => {
 });
 
 describe('the YAML', () => {
-  it("matches the reviewed namespace, access and secrets of the enterprise fixture tenant, and its AppProject", () => {
+  it('matches the reviewed namespace, access and secrets of the enterprise fixture tenant, and its AppProject', () => {
     expect(yamlFiles(out, new RegExp(`^${ENV}/${NS}/(namespace|access|secrets)\\.yaml$`))).toMatchSnapshot();
     expect(yamlOf(out.objects.filter((o) => o.manifest.kind === 'AppProject' && o.manifest.metadata.name === NS))).toMatchSnapshot();
   });

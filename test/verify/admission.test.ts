@@ -27,25 +27,38 @@ import {
   stateOf,
 } from './fixtures';
 
-const podLike = (spec: Record<string, unknown>, annotations?: Record<string, string>): PodLike => ({ metadata: { name: 'p', namespace: 'x', ...(annotations ? { annotations } : {}) }, spec });
+const podLike = (spec: Record<string, unknown>, annotations?: Record<string, string>): PodLike => ({
+  metadata: { name: 'p', namespace: 'x', ...(annotations ? { annotations } : {}) },
+  spec,
+});
 const ids = (vs: readonly { id: string }[]) => vs.map((v) => v.id);
 
 describe('Pod Security Standards evaluator (kubernetes/pod-security-admission)', () => {
-  const noSeccomp = { containers: [{ name: 'app', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true } }] };
+  const noSeccomp = {
+    containers: [{ name: 'app', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true } }],
+  };
 
   it('requires a seccomp profile, dropped capabilities and non-root in restricted', () => {
     expect(ids(evaluatePodSecurity('restricted', 28, podLike(noSeccomp)))).toEqual(['seccompProfile_restricted']);
-    expect(ids(evaluatePodSecurity('restricted', 28, podLike({ containers: [{ name: 'app' }] })))).toEqual(['allowPrivilegeEscalation', 'capabilities_restricted', 'runAsNonRoot', 'seccompProfile_restricted']);
+    expect(ids(evaluatePodSecurity('restricted', 28, podLike({ containers: [{ name: 'app' }] })))).toEqual([
+      'allowPrivilegeEscalation',
+      'capabilities_restricted',
+      'runAsNonRoot',
+      'seccompProfile_restricted',
+    ]);
     expect(evaluatePodSecurity('restricted', 28, podLike({ securityContext: { seccompProfile: { type: 'RuntimeDefault' } }, ...noSeccomp }))).toEqual([]);
   });
 
   it('lets restricted checks override their baseline counterparts', () => {
-    const adds = podLike({ securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'app', securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } } }] });
+    const adds = podLike({
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{ name: 'app', securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } } }],
+    });
     expect(ids(evaluatePodSecurity('restricted', 28, adds))).toEqual(['capabilities_restricted']);
     expect(ids(evaluatePodSecurity('baseline', 28, adds))).toEqual(['capabilities_baseline']);
   });
 
-  it('versions checks: sysctls allowed from v1.29, capped at the cluster\'s Kubernetes minor', () => {
+  it("versions checks: sysctls allowed from v1.29, capped at the cluster's Kubernetes minor", () => {
     const sysctl = podLike({ securityContext: { sysctls: [{ name: 'net.ipv4.tcp_keepalive_time', value: '60' }] }, containers: [{ name: 'app' }] });
     expect(ids(evaluatePodSecurity('baseline', 28, sysctl))).toEqual(['sysctls']);
     expect(evaluatePodSecurity('baseline', 29, sysctl)).toEqual([]);
@@ -55,8 +68,11 @@ describe('Pod Security Standards evaluator (kubernetes/pod-security-admission)',
     expect(ids(evaluatePodSecurity('baseline', 'latest', probeHost))).toEqual(['hostProbesAndHostLifecycle']);
   });
 
-  it('evaluates like Kyverno\'s podSecurity: no overrides, and checks newer than the version still run', () => {
-    const adds = podLike({ securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'app', securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } } }] });
+  it("evaluates like Kyverno's podSecurity: no overrides, and checks newer than the version still run", () => {
+    const adds = podLike({
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{ name: 'app', securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } } }],
+    });
     expect(ids(evaluateKyvernoPodSecurity('restricted', 28, adds)).sort()).toEqual(['capabilities_baseline', 'capabilities_restricted']);
     const probeHost = podLike({ containers: [{ name: 'app', readinessProbe: { httpGet: { host: '10.0.0.1', port: 80 } } }] });
     expect(ids(evaluateKyvernoPodSecurity('baseline', 28, probeHost))).toEqual(['hostProbesAndHostLifecycle']);
@@ -67,7 +83,10 @@ describe('admission/pod-security', () => {
   const app = 'dev-core';
 
   it('reports a pod without seccompProfile in a restricted namespace', () => {
-    const d = deployment('api', 'ceres', { securityContext: { runAsNonRoot: true }, containers: [container('app', undefined, { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true } })] });
+    const d = deployment('api', 'ceres', {
+      securityContext: { runAsNonRoot: true },
+      containers: [container('app', undefined, { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true } })],
+    });
     const findings = run(podSecurity, stateOf({ objects: [obj(namespace('ceres', 'restricted'), app), obj(d, app)] }));
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ check: 'admission/pod-security', object: 'Deployment ceres/api', file: 'dev/core/objects.yaml' });
@@ -91,7 +110,15 @@ describe('admission/pod-security', () => {
 
   it('accepts a restricted pod template, an unlabelled namespace (privileged by default) and kube-system', () => {
     const root = { securityContext: null, containers: [{ name: 'x', image: 'busybox:1', securityContext: { privileged: true } }] };
-    const state = stateOf({ objects: [obj(namespace('ceres', 'restricted'), app), obj(deployment('api', 'ceres'), app), obj(namespace('legacy'), app), obj(deployment('old', 'legacy', root), app), obj(deployment('ds', 'kube-system', root), app)] });
+    const state = stateOf({
+      objects: [
+        obj(namespace('ceres', 'restricted'), app),
+        obj(deployment('api', 'ceres'), app),
+        obj(namespace('legacy'), app),
+        obj(deployment('old', 'legacy', root), app),
+        obj(deployment('ds', 'kube-system', root), app),
+      ],
+    });
     expect(run(podSecurity, state)).toEqual([]);
   });
 
@@ -125,17 +152,26 @@ describe('admission/pod-security', () => {
 });
 
 describe('Istio injection model (istio 1.30.3 injection-template.yaml)', () => {
-  const restrictedPod: PodLike = { metadata: { name: 'p', labels: { app: 'api' } }, spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [container()] } };
+  const restrictedPod: PodLike = {
+    metadata: { name: 'p', labels: { app: 'api' } },
+    spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [container()] },
+  };
 
-  it('builds the proxy image from the chart\'s published hub and tag, and the release values', () => {
+  it("builds the proxy image from the chart's published hub and tag, and the release values", () => {
     expect(istioInjectionModel(istiod().release).proxyImage).toBe('registry.istio.io/release/proxyv2:1.30.3');
-    expect(istioInjectionModel(istiod({ global: { hub: 'docker.io/istio', tag: '1.30.3', variant: 'distroless' } }).release).proxyImage).toBe('docker.io/istio/proxyv2:1.30.3-distroless');
+    expect(istioInjectionModel(istiod({ global: { hub: 'docker.io/istio', tag: '1.30.3', variant: 'distroless' } }).release).proxyImage).toBe(
+      'docker.io/istio/proxyv2:1.30.3-distroless',
+    );
   });
 
   it('injects istio-init (NET_ADMIN) without CNI, istio-validation with it', () => {
     const off = injectIstioSidecar(restrictedPod, 'ceres', { 'istio-injection': 'enabled' }, [istioInjectionModel(istiod().release)]);
     expect(off.injected).toEqual(['istio-init', 'istio-proxy']);
-    expect(off.pod.spec.initContainers[0].securityContext).toMatchObject({ capabilities: { add: ['NET_ADMIN', 'NET_RAW'] }, runAsUser: 0, runAsNonRoot: false });
+    expect(off.pod.spec.initContainers[0].securityContext).toMatchObject({
+      capabilities: { add: ['NET_ADMIN', 'NET_RAW'] },
+      runAsUser: 0,
+      runAsNonRoot: false,
+    });
     const on = injectIstioSidecar(restrictedPod, 'ceres', { 'istio-injection': 'enabled' }, [istioInjectionModel(istiod({ cni: { enabled: true } }).release)]);
     expect(on.injected).toEqual(['istio-proxy', 'istio-validation']);
     expect(on.pod.spec.containers.map((c: { name: string }) => c.name)).toEqual(['app', 'istio-proxy']);
@@ -144,10 +180,27 @@ describe('Istio injection model (istio 1.30.3 injection-template.yaml)', () => {
   it('injects only in selected namespaces, honours opt-outs, and uses native sidecars from Kubernetes 1.33', () => {
     const model = istioInjectionModel(istiod().release);
     expect(injectIstioSidecar(restrictedPod, 'plain', {}, [model]).injected).toEqual([]);
-    expect(injectIstioSidecar({ ...restrictedPod, metadata: { ...restrictedPod.metadata, annotations: { 'sidecar.istio.io/inject': 'false' } } }, 'ceres', { 'istio-injection': 'enabled' }, [model]).injected).toEqual([]);
+    expect(
+      injectIstioSidecar(
+        { ...restrictedPod, metadata: { ...restrictedPod.metadata, annotations: { 'sidecar.istio.io/inject': 'false' } } },
+        'ceres',
+        { 'istio-injection': 'enabled' },
+        [model],
+      ).injected,
+    ).toEqual([]);
     expect(injectIstioSidecar(restrictedPod, 'ceres', { 'istio.io/rev': 'default' }, [model]).injected).toContain('istio-proxy');
-    expect(injectIstioSidecar({ ...restrictedPod, spec: { ...restrictedPod.spec, hostNetwork: true } }, 'ceres', { 'istio-injection': 'enabled' }, [model]).injected).toEqual([]);
-    const native = istioInjectionModel(istiod().release, { name: 'c', cloud: 'aws', role: 'primary', region: 'r', baseDomain: 'd', kubernetesVersion: '1.33', nodePools: [] });
+    expect(
+      injectIstioSidecar({ ...restrictedPod, spec: { ...restrictedPod.spec, hostNetwork: true } }, 'ceres', { 'istio-injection': 'enabled' }, [model]).injected,
+    ).toEqual([]);
+    const native = istioInjectionModel(istiod().release, {
+      name: 'c',
+      cloud: 'aws',
+      role: 'primary',
+      region: 'r',
+      baseDomain: 'd',
+      kubernetesVersion: '1.33',
+      nodePools: [],
+    });
     const injected = injectIstioSidecar(restrictedPod, 'ceres', { 'istio-injection': 'enabled' }, [native]);
     expect(injected.pod.spec.initContainers.find((c: { name: string }) => c.name === 'istio-proxy').restartPolicy).toBe('Always');
   });
@@ -196,13 +249,38 @@ describe('admission/kyverno', () => {
   const app = 'dev-core';
   const kyv = kyvernoRelease();
   const registries = clusterPolicy('allowed-registries', [
-    podRule('allowed-registries', { message: 'Images must come from an allowed registry.', pattern: { spec: { '=(initContainers)': [{ image: 'registry.ceres.io/* | docker.io/istio/*' }], containers: [{ image: 'registry.ceres.io/* | docker.io/istio/*' }] } } }, { namespaces: ['ceres', 'tenant-*'] }),
+    podRule(
+      'allowed-registries',
+      {
+        message: 'Images must come from an allowed registry.',
+        pattern: {
+          spec: {
+            '=(initContainers)': [{ image: 'registry.ceres.io/* | docker.io/istio/*' }],
+            containers: [{ image: 'registry.ceres.io/* | docker.io/istio/*' }],
+          },
+        },
+      },
+      { namespaces: ['ceres', 'tenant-*'] },
+    ),
   ]);
   const resources = (action = 'Enforce') =>
     clusterPolicy('require-resources', [
-      podRule('requests-and-limits', { failureAction: action, pattern: { spec: { containers: [{ resources: { requests: { cpu: '?*', memory: '?*' }, limits: { cpu: '?*', memory: '?*' } } }] } } }, {}, { namespaces: ['kube-system', 'monitoring'] }),
+      podRule(
+        'requests-and-limits',
+        {
+          failureAction: action,
+          pattern: { spec: { containers: [{ resources: { requests: { cpu: '?*', memory: '?*' }, limits: { cpu: '?*', memory: '?*' } } }] } },
+        },
+        {},
+        { namespaces: ['kube-system', 'monitoring'] },
+      ),
     ]);
-  const base = (...more: ReturnType<typeof obj>[]) => [kyv.appObject, obj(namespace('ceres', 'restricted'), app), obj(namespace('monitoring', 'privileged'), app), ...more];
+  const base = (...more: ReturnType<typeof obj>[]) => [
+    kyv.appObject,
+    obj(namespace('ceres', 'restricted'), app),
+    obj(namespace('monitoring', 'privileged'), app),
+    ...more,
+  ];
 
   it('reports an image from a registry the policy disallows (the Deployment, through autogen)', () => {
     const d = deployment('api', 'ceres', { containers: [container('app', 'quay.io/acme/api:1.0.0')] });
@@ -240,7 +318,7 @@ describe('admission/kyverno', () => {
     expect(run(kyverno, stateOf({ objects: base(obj(resources(), 'dev-policies'), obj(d, app)), releases: [kyv.release] }))).toEqual([]);
   });
 
-  it('reports the injected sidecar\'s image when istiod pulls from a registry the policy does not allow', () => {
+  it("reports the injected sidecar's image when istiod pulls from a registry the policy does not allow", () => {
     const { release, appObject } = istiod({ cni: { enabled: true } });
     const ns = obj(namespace('ceres', 'restricted', { 'istio-injection': 'enabled' }), app);
     const objects = [kyv.appObject, appObject, ns, obj(registries, 'dev-policies'), obj(deployment('api', 'ceres'), app)];
@@ -250,7 +328,15 @@ describe('admission/kyverno', () => {
     expect(findings[0].message).toContain('injected: "istio-proxy", "istio-validation"');
     expect(findings[0].fix).toContain('global.hub');
     const { release: fixed, appObject: fixedApp } = istiod({ cni: { enabled: true }, global: { hub: 'docker.io/istio' } });
-    expect(run(kyverno, stateOf({ objects: [kyv.appObject, fixedApp, ns, obj(registries, 'dev-policies'), obj(deployment('api', 'ceres'), app)], releases: [kyv.release, fixed] }))).toEqual([]);
+    expect(
+      run(
+        kyverno,
+        stateOf({
+          objects: [kyv.appObject, fixedApp, ns, obj(registries, 'dev-policies'), obj(deployment('api', 'ceres'), app)],
+          releases: [kyv.release, fixed],
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('delegates validate.podSecurity to the Pod Security evaluator', () => {

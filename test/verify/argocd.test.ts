@@ -14,7 +14,8 @@ import {
 } from '../../lib/verify/checks/argocd';
 import { appProject, application, crd, GITOPS_REPO, namespace, obj, platformProject, release, rendered, root, run, stateOf } from './fixtures';
 
-const chartDeclaring = (chart: string, repoURL: string, groups: string[]) => ({ name: chart, chart: { repoURL, chart, version: '1.0.0' }, crdGroups: groups }) as unknown as HelmChart;
+const chartDeclaring = (chart: string, repoURL: string, groups: string[]) =>
+  ({ name: chart, chart: { repoURL, chart, version: '1.0.0' }, crdGroups: groups }) as unknown as HelmChart;
 
 describe('Argo CD matching primitives (Argo CD v3.4.4)', () => {
   it('normalises repository URLs as util/git NormalizeGitURL does', () => {
@@ -39,7 +40,14 @@ describe('Argo CD matching primitives (Argo CD v3.4.4)', () => {
   });
 
   it('applies `!` denials to sources and destinations', () => {
-    const p = appProject({ name: 'p', sourceRepos: ['https://github.com/org/*', '!https://github.com/org/secret'], destinations: [{ server: '*', namespace: '*' }, { server: '*', namespace: '!kube-system' }] });
+    const p = appProject({
+      name: 'p',
+      sourceRepos: ['https://github.com/org/*', '!https://github.com/org/secret'],
+      destinations: [
+        { server: '*', namespace: '*' },
+        { server: '*', namespace: '!kube-system' },
+      ],
+    });
     expect(isSourcePermitted(p, 'https://github.com/org/app.git')).toBe(true);
     expect(isSourcePermitted(p, 'https://github.com/org/secret')).toBe(false);
     expect(isDestinationPermitted(p, { name: 'in-cluster', server: 'https://kubernetes.default.svc' }, 'apps')).toBe(true);
@@ -64,14 +72,20 @@ describe('argocd/project-exists', () => {
     expect(findings[0].fix).toMatch(/AppProject core/);
   });
 
-  it('accepts a project of the app of apps, and Argo CD\'s built-in default project', () => {
-    const state = stateOf({ objects: [root(platformProject()), root(application({ name: 'dev-core', project: 'platform' })), root(application({ name: 'dev-x', project: 'default' }))] });
+  it("accepts a project of the app of apps, and Argo CD's built-in default project", () => {
+    const state = stateOf({
+      objects: [
+        root(platformProject()),
+        root(application({ name: 'dev-core', project: 'platform' })),
+        root(application({ name: 'dev-x', project: 'default' })),
+      ],
+    });
     expect(run(projectExists, state)).toEqual([]);
   });
 });
 
 describe('argocd/source-permitted', () => {
-  it('reports a chart repository missing from the project\'s sourceRepos', () => {
+  it("reports a chart repository missing from the project's sourceRepos", () => {
     const app = application({ name: 'kyverno', chart: 'kyverno', repoURL: 'https://kyverno.github.io/kyverno/', wave: -30 });
     const state = stateOf({ objects: [root(platformProject()), root(app)] });
     const findings = run(sourcePermitted, state);
@@ -88,9 +102,13 @@ describe('argocd/source-permitted', () => {
 });
 
 describe('argocd/destination-permitted', () => {
-  const tenantProject = appProject({ name: 'tenant-acme-001', destinations: [{ name: '*', server: '*', namespace: 'tenant-acme-001' }], clusterResourceWhitelist: [] });
+  const tenantProject = appProject({
+    name: 'tenant-acme-001',
+    destinations: [{ name: '*', server: '*', namespace: 'tenant-acme-001' }],
+    clusterResourceWhitelist: [],
+  });
 
-  it('reports a destination namespace outside the project\'s destinations', () => {
+  it("reports a destination namespace outside the project's destinations", () => {
     const app = application({ name: 'acme-web', project: 'tenant-acme-001', destination: { name: 'in-cluster', namespace: 'ceres' } });
     const findings = run(destinationPermitted, stateOf({ objects: [root(tenantProject), root(app)] }));
     expect(findings).toHaveLength(1);
@@ -106,7 +124,9 @@ describe('argocd/destination-permitted', () => {
   it('accepts the tenant namespace, and a server-only destination of the in-cluster', () => {
     const a = application({ name: 'acme-web', project: 'tenant-acme-001', destination: { name: 'in-cluster', namespace: 'tenant-acme-001' } });
     const b = application({ name: 'dev-core', project: 'platform', destination: { server: 'https://kubernetes.default.svc', namespace: 'ceres' } });
-    const state = stateOf({ objects: [root(tenantProject), root(platformProject({ destinations: [{ server: 'https://kubernetes.default.svc', namespace: '*' }] })), root(a), root(b)] });
+    const state = stateOf({
+      objects: [root(tenantProject), root(platformProject({ destinations: [{ server: 'https://kubernetes.default.svc', namespace: '*' }] })), root(a), root(b)],
+    });
     expect(run(destinationPermitted, state)).toEqual([]);
   });
 });
@@ -131,14 +151,22 @@ describe('argocd/resource-permitted', () => {
   });
 
   it('reports a blacklisted namespaced kind and an object outside the destinations', () => {
-    const findings = run(resourcePermitted, stateOf({ objects: [root(tenantProject), root(app), obj(netpol, 'dev-tenant-acme-001'), obj(cm('ceres'), 'dev-tenant-acme-001')] }));
+    const findings = run(
+      resourcePermitted,
+      stateOf({ objects: [root(tenantProject), root(app), obj(netpol, 'dev-tenant-acme-001'), obj(cm('ceres'), 'dev-tenant-acme-001')] }),
+    );
     expect(findings.map((f) => f.object).sort()).toEqual(['ConfigMap ceres/settings', 'NetworkPolicy tenant-acme-001/allow-all']);
     expect(findings.find((f) => f.object === 'ConfigMap ceres/settings')!.message).toContain('namespace ceres');
   });
 
   it('knows a custom kind is cluster-scoped from its CRD in the state, and checks rendered chart objects', () => {
     const gadget = { apiVersion: 'example.io/v1', kind: 'Gadget', metadata: { name: 'g' } };
-    const { release: r, appObject } = release({ chart: 'gadgets', version: '1.0.0', namespace: 'tenant-acme-001', rendered: [rendered(crd('example.io', 'Gadget', 'Cluster'), 'gadgets'), rendered(gadget, 'gadgets')] });
+    const { release: r, appObject } = release({
+      chart: 'gadgets',
+      version: '1.0.0',
+      namespace: 'tenant-acme-001',
+      rendered: [rendered(crd('example.io', 'Gadget', 'Cluster'), 'gadgets'), rendered(gadget, 'gadgets')],
+    });
     const chartApp = { ...appObject, manifest: { ...appObject.manifest, spec: { ...appObject.manifest.spec, project: 'tenant-acme-001' } } };
     const findings = run(resourcePermitted, stateOf({ objects: [root(tenantProject), chartApp], releases: [r] }));
     expect(findings.map((f) => f.object).sort()).toEqual(['CustomResourceDefinition gadgets.example.io', 'Gadget g']);
@@ -154,7 +182,8 @@ describe('argocd/sync-order', () => {
   const repo = 'https://charts.example.com';
   const catalog = { charts: [chartDeclaring('widgets', repo, ['example.io'])] };
   const widget = { apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ceres' } };
-  const operator = (wave: number) => root(application({ name: 'widgets', chart: 'widgets', repoURL: repo, wave, destination: { name: 'in-cluster', namespace: 'widgets' } }));
+  const operator = (wave: number) =>
+    root(application({ name: 'widgets', chart: 'widgets', repoURL: repo, wave, destination: { name: 'in-cluster', namespace: 'widgets' } }));
   const ns = [obj(namespace('widgets', 'restricted'), 'dev-platform-namespaces'), obj(namespace('ceres', 'restricted'), 'dev-platform-namespaces')];
   const nsApp = root(application({ name: 'dev-platform-namespaces', wave: -40 }));
 
@@ -166,7 +195,9 @@ describe('argocd/sync-order', () => {
   });
 
   it('reports a custom resource synced in the same wave as the Application installing its CRD', () => {
-    const state = stateOf({ objects: [root(platformProject()), nsApp, ...ns, operator(-30), root(application({ name: 'dev-core', wave: -30 })), obj(widget, 'dev-core')] });
+    const state = stateOf({
+      objects: [root(platformProject()), nsApp, ...ns, operator(-30), root(application({ name: 'dev-core', wave: -30 })), obj(widget, 'dev-core')],
+    });
     const findings = run(syncOrder, state, catalog);
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ object: 'Widget ceres/w' });
@@ -180,10 +211,14 @@ describe('argocd/sync-order', () => {
   });
 
   it('accepts the custom resource in a later wave, or with SkipDryRunOnMissingResource', () => {
-    const later = stateOf({ objects: [root(platformProject()), nsApp, ...ns, operator(-30), root(application({ name: 'dev-core', wave: 0 })), obj(widget, 'dev-core')] });
+    const later = stateOf({
+      objects: [root(platformProject()), nsApp, ...ns, operator(-30), root(application({ name: 'dev-core', wave: 0 })), obj(widget, 'dev-core')],
+    });
     expect(run(syncOrder, later, catalog)).toEqual([]);
     const skipping = { ...widget, metadata: { ...widget.metadata, annotations: { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' } } };
-    const same = stateOf({ objects: [root(platformProject()), nsApp, ...ns, operator(-30), root(application({ name: 'dev-core', wave: -30 })), obj(skipping, 'dev-core')] });
+    const same = stateOf({
+      objects: [root(platformProject()), nsApp, ...ns, operator(-30), root(application({ name: 'dev-core', wave: -30 })), obj(skipping, 'dev-core')],
+    });
     expect(run(syncOrder, same, catalog)).toEqual([]);
   });
 
@@ -200,7 +235,16 @@ describe('argocd/sync-order', () => {
   });
 
   it('accepts CreateNamespace=true and namespaces created earlier', () => {
-    const creating = root(application({ name: 'widgets', chart: 'widgets', repoURL: repo, wave: -30, destination: { name: 'in-cluster', namespace: 'widgets' }, syncOptions: ['CreateNamespace=true'] }));
+    const creating = root(
+      application({
+        name: 'widgets',
+        chart: 'widgets',
+        repoURL: repo,
+        wave: -30,
+        destination: { name: 'in-cluster', namespace: 'widgets' },
+        syncOptions: ['CreateNamespace=true'],
+      }),
+    );
     expect(run(syncOrder, stateOf({ objects: [root(platformProject()), creating] }), catalog)).toEqual([]);
     expect(run(syncOrder, stateOf({ objects: [root(platformProject()), nsApp, ...ns, operator(-30)] }), catalog)).toEqual([]);
   });

@@ -8,21 +8,30 @@ import { resources, stack } from '../infra/helpers';
 import { defaultSynthesis } from '../support/synthesis-cache';
 
 type M = any;
-const prodAws = () => defaultSynthesis().environments.find((e) => e.name === 'prod')!.view.clusters.get('ceres-prod-aws')!.map((o) => o.manifest as M);
-const values = (chart: string, objects: M[] = prodAws()) => objects.find((m) => m.kind === 'Application' && m.metadata.labels?.['ceres.io/addon'] === chart)!.spec.source.helm.valuesObject;
-const restrictedContainer = (c: M) => c.allowPrivilegeEscalation === false && c.capabilities?.drop?.includes('ALL') && c.seccompProfile?.type === 'RuntimeDefault' && c.runAsNonRoot === true;
+const prodAws = () =>
+  defaultSynthesis()
+    .environments.find((e) => e.name === 'prod')!
+    .view.clusters.get('ceres-prod-aws')!
+    .map((o) => o.manifest as M);
+const values = (chart: string, objects: M[] = prodAws()) =>
+  objects.find((m) => m.kind === 'Application' && m.metadata.labels?.['ceres.io/addon'] === chart)!.spec.source.helm.valuesObject;
+const restrictedContainer = (c: M) =>
+  c.allowPrivilegeEscalation === false && c.capabilities?.drop?.includes('ALL') && c.seccompProfile?.type === 'RuntimeDefault' && c.runAsNonRoot === true;
 
-describe('2. add-ons meet the platform\'s own admission rules (chart values, explicit)', () => {
+describe("2. add-ons meet the platform's own admission rules (chart values, explicit)", () => {
   it('flagger and sealed-secrets pods are restricted (their namespaces enforce it)', () => {
     expect(restrictedContainer(values('sealed-secrets').containerSecurityContext)).toBe(true);
     const flagger = values('flagger');
     expect(JSON.stringify(flagger)).toContain('RuntimeDefault');
   });
 
-  it.each(['argo-cd', 'cert-manager', 'cloudnative-pg', 'sealed-secrets', 'kyverno', 'flagger'])('%s sets requests and limits (Kyverno requires them; the chart ships none)', (chart) => {
-    const text = JSON.stringify(values(chart));
-    expect(text).toMatch(/"limits":\{"cpu":"[^"]+","memory":"[^"]+"\}/);
-  });
+  it.each(['argo-cd', 'cert-manager', 'cloudnative-pg', 'sealed-secrets', 'kyverno', 'flagger'])(
+    '%s sets requests and limits (Kyverno requires them; the chart ships none)',
+    (chart) => {
+      const text = JSON.stringify(values(chart));
+      expect(text).toMatch(/"limits":\{"cpu":"[^"]+","memory":"[^"]+"\}/);
+    },
+  );
 
   it('labels the Istio namespaces for Pod Security', () => {
     for (const ns of prodAws().filter((m) => m.kind === 'Namespace' && m.metadata.name.startsWith('istio-'))) {
@@ -47,7 +56,8 @@ describe('9. access: API servers and Argo CD trust the realm whose groups the Ro
   it('binds tenant roles to groups of the form the brokered realm delivers (<realm>:tenant-<role>)', () => {
     const bindings = prodAws().filter((m) => m.kind === 'RoleBinding' && m.metadata.namespace?.startsWith('tenant-'));
     expect(bindings.length).toBeGreaterThan(0);
-    for (const b of bindings) for (const s of b.subjects.filter((x: M) => x.kind === 'Group')) expect(s.name).toMatch(/^[a-z0-9-]+:tenant-(admin|developer|viewer)$/);
+    for (const b of bindings)
+      for (const s of b.subjects.filter((x: M) => x.kind === 'Group')) expect(s.name).toMatch(/^[a-z0-9-]+:tenant-(admin|developer|viewer)$/);
   });
 });
 
@@ -55,7 +65,9 @@ describe('10. security holes closed', () => {
   const policies = () => prodAws().filter((m) => m.kind === 'ClusterPolicy');
   it('reserves cnpg.io/podRole to the CloudNativePG operator', () => {
     const p = policies().find((m) => m.metadata.name === 'ceres-reserved-labels');
-    expect(p.spec.rules[0].exclude.any[0].subjects).toEqual([{ kind: 'ServiceAccount', name: values('cloudnative-pg').serviceAccount.name, namespace: 'cnpg-system' }]);
+    expect(p.spec.rules[0].exclude.any[0].subjects).toEqual([
+      { kind: 'ServiceAccount', name: values('cloudnative-pg').serviceAccount.name, namespace: 'cnpg-system' },
+    ]);
     expect(p.spec.rules[0].validate.failureAction).toBe('Enforce');
   });
 
@@ -69,15 +81,26 @@ describe('10. security holes closed', () => {
     expect(projects.length).toBeGreaterThan(0);
     for (const p of projects) {
       const denied = p.spec.namespaceResourceBlacklist.map((k: M) => `${k.group}/${k.kind}`);
-      for (const k of ['/Secret', '/Pod', 'networking.istio.io/Gateway', 'networking.istio.io/VirtualService', 'networking.istio.io/ServiceEntry', 'networking.istio.io/EnvoyFilter', 'security.istio.io/*']) expect(denied).toContain(k);
+      for (const k of [
+        '/Secret',
+        '/Pod',
+        'networking.istio.io/Gateway',
+        'networking.istio.io/VirtualService',
+        'networking.istio.io/ServiceEntry',
+        'networking.istio.io/EnvoyFilter',
+        'security.istio.io/*',
+      ])
+        expect(denied).toContain(k);
     }
   });
 });
 
 describe('11. defaults that fit', () => {
-  it('sizes Loki\'s caches: none outside HA environments, at most 2 GiB where they run (the chart asks ~9.6 GiB)', () => {
+  it("sizes Loki's caches: none outside HA environments, at most 2 GiB where they run (the chart asks ~9.6 GiB)", () => {
     for (const env of platform.environments) {
-      const objects = defaultSynthesis().environments.find((e) => e.name === env.name)!.objects.map((o) => o.manifest as M);
+      const objects = defaultSynthesis()
+        .environments.find((e) => e.name === env.name)!
+        .objects.map((o) => o.manifest as M);
       for (const app of objects.filter((m) => m.kind === 'Application' && m.metadata.labels?.['ceres.io/addon'] === 'loki')) {
         const v = app.spec.source.helm.valuesObject;
         if (!env.sizing.ha) expect([v.chunksCache.enabled, v.resultsCache.enabled]).toEqual([false, false]);
@@ -89,7 +112,7 @@ describe('11. defaults that fit', () => {
 });
 
 describe('7. SealedSecrets open on every cluster that syncs them', () => {
-  it('shares one sealing key per environment: no key renewal, and every other cluster copies the primary\'s key at bootstrap', () => {
+  it("shares one sealing key per environment: no key renewal, and every other cluster copies the primary's key at bootstrap", () => {
     for (const env of platform.environments) {
       const rendered = defaultSynthesis().environments.find((e) => e.name === env.name)!;
       const primary = env.clusters.find((c) => c.role === 'primary')!;

@@ -56,7 +56,13 @@ export function stateOf(parts: StateParts): ClusterState {
 
 /** A verify context over some states; the catalog may declare charts (their crdGroups) and namespaces. */
 export function ctxOf(states: readonly ClusterState[], catalog: Partial<PlatformCatalog> = {}): VerifyContext {
-  return { platform, catalog: { charts: catalog.charts ?? [], namespaces: catalog.namespaces ?? [] }, clusters: states, terraform: new Map(), asOf: '2026-08-23' };
+  return {
+    platform,
+    catalog: { charts: catalog.charts ?? [], namespaces: catalog.namespaces ?? [] },
+    clusters: states,
+    terraform: new Map(),
+    asOf: '2026-08-23',
+  };
 }
 
 /** Runs one check over one state. */
@@ -89,7 +95,12 @@ export interface ApplicationSpec {
 
 export function application(a: ApplicationSpec): KubeManifest {
   const source = a.chart
-    ? { repoURL: a.repoURL ?? 'https://charts.example.com', chart: a.chart, targetRevision: a.version ?? '1.0.0', helm: { releaseName: a.name, valuesObject: a.values ?? {} } }
+    ? {
+        repoURL: a.repoURL ?? 'https://charts.example.com',
+        chart: a.chart,
+        targetRevision: a.version ?? '1.0.0',
+        helm: { releaseName: a.name, valuesObject: a.values ?? {} },
+      }
     : { repoURL: a.repoURL ?? GITOPS_REPO, path: a.path ?? `dist/dev/${a.name}`, targetRevision: 'main' };
   return {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -158,7 +169,12 @@ export function crd(group: string, kind: string, scope: 'Namespaced' | 'Cluster'
 }
 
 /** Container and pod security contexts meeting Pod Security "restricted". */
-export const RESTRICTED_CONTAINER_SC = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+export const RESTRICTED_CONTAINER_SC = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  runAsNonRoot: true,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
 export const RESTRICTED_POD_SC = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
 export const RESOURCES = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
 
@@ -204,37 +220,87 @@ export function cronJob(name: string, ns: string, t: PodTemplateSpec = {}): Kube
     apiVersion: 'batch/v1',
     kind: 'CronJob',
     metadata: { name, namespace: ns },
-    spec: { schedule: '0 * * * *', jobTemplate: { spec: { template: { metadata: { labels: { app: name, ...(t.labels ?? {}) } }, spec: { restartPolicy: 'OnFailure', ...podSpec(t) } } } } },
+    spec: {
+      schedule: '0 * * * *',
+      jobTemplate: { spec: { template: { metadata: { labels: { app: name, ...(t.labels ?? {}) } }, spec: { restartPolicy: 'OnFailure', ...podSpec(t) } } } },
+    },
   };
 }
 
 export function pod(name: string, ns: string, t: PodTemplateSpec = {}): KubeManifest {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { app: name, ...(t.labels ?? {}) }, ...(t.annotations ? { annotations: t.annotations } : {}) }, spec: podSpec(t) };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels: { app: name, ...(t.labels ?? {}) }, ...(t.annotations ? { annotations: t.annotations } : {}) },
+    spec: podSpec(t),
+  };
 }
 
 /** A Helm release installed by an Application of the app of apps (the Application is in `appObject`). */
-export function release(r: { chart: string; version: string; namespace: string; values?: Record<string, unknown>; name?: string; repoURL?: string; rendered?: readonly StateObject[]; wave?: number }): { release: HelmRelease; appObject: StateObject } {
+export function release(r: {
+  chart: string;
+  version: string;
+  namespace: string;
+  values?: Record<string, unknown>;
+  name?: string;
+  repoURL?: string;
+  rendered?: readonly StateObject[];
+  wave?: number;
+}): { release: HelmRelease; appObject: StateObject } {
   const name = r.name ?? r.chart;
-  const app = application({ name, chart: r.chart, version: r.version, repoURL: r.repoURL, values: r.values, wave: r.wave ?? -30, destination: { name: 'in-cluster', namespace: r.namespace } });
+  const app = application({
+    name,
+    chart: r.chart,
+    version: r.version,
+    repoURL: r.repoURL,
+    values: r.values,
+    wave: r.wave ?? -30,
+    destination: { name: 'in-cluster', namespace: r.namespace },
+  });
   const file = 'dev/clusters/ceres-test-aws/argocd/addons.yaml';
   return {
-    release: { application: app, file, repoURL: app.spec.source.repoURL, chart: r.chart, version: r.version, releaseName: name, namespace: r.namespace, values: r.values ?? {}, ...(r.rendered ? { rendered: r.rendered } : { skipped: 'no Helm renderer' }) },
+    release: {
+      application: app,
+      file,
+      repoURL: app.spec.source.repoURL,
+      chart: r.chart,
+      version: r.version,
+      releaseName: name,
+      namespace: r.namespace,
+      values: r.values ?? {},
+      ...(r.rendered ? { rendered: r.rendered } : { skipped: 'no Helm renderer' }),
+    },
     appObject: root(app),
   };
 }
 
 /** Objects of a rendered release. */
-export const rendered = (manifest: KubeManifest, releaseName: string, chart = 'chart@1.0.0', template = 'templates/object.yaml'): StateObject => ({ manifest, file: `helm:${chart}/${template}`, application: releaseName, release: releaseName });
+export const rendered = (manifest: KubeManifest, releaseName: string, chart = 'chart@1.0.0', template = 'templates/object.yaml'): StateObject => ({
+  manifest,
+  file: `helm:${chart}/${template}`,
+  application: releaseName,
+  release: releaseName,
+});
 
 /** The istiod release of the platform (chart 1.30.3), with values merged over the platform's. */
 export function istiod(values: Record<string, unknown> = {}) {
-  return release({ chart: 'istiod', version: '1.30.3', namespace: 'istio-system', repoURL: 'https://istio-release.storage.googleapis.com/charts', values: { global: { istioNamespace: 'istio-system' }, ...values } });
+  return release({
+    chart: 'istiod',
+    version: '1.30.3',
+    namespace: 'istio-system',
+    repoURL: 'https://istio-release.storage.googleapis.com/charts',
+    values: { global: { istioNamespace: 'istio-system' }, ...values },
+  });
 }
 
 /** The Kyverno release (chart 3.9.0 = Kyverno 1.19.0). */
 export const kyvernoRelease = () => release({ chart: 'kyverno', version: '3.9.0', namespace: 'kyverno', repoURL: 'https://kyverno.github.io/kyverno/' });
 
-export function clusterPolicy(name: string, rules: readonly Record<string, unknown>[], extra: { annotations?: Record<string, string>; spec?: Record<string, unknown> } = {}): KubeManifest {
+export function clusterPolicy(
+  name: string,
+  rules: readonly Record<string, unknown>[],
+  extra: { annotations?: Record<string, string>; spec?: Record<string, unknown> } = {},
+): KubeManifest {
   return {
     apiVersion: 'kyverno.io/v1',
     kind: 'ClusterPolicy',
@@ -244,7 +310,12 @@ export function clusterPolicy(name: string, rules: readonly Record<string, unkno
 }
 
 /** A validate rule on Pods (Enforce unless told otherwise). */
-export function podRule(name: string, validate: Record<string, unknown>, match: Record<string, unknown> = {}, exclude?: Record<string, unknown>): Record<string, unknown> {
+export function podRule(
+  name: string,
+  validate: Record<string, unknown>,
+  match: Record<string, unknown> = {},
+  exclude?: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     name,
     match: { any: [{ resources: { kinds: ['Pod'], ...match } }] },

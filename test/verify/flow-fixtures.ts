@@ -30,7 +30,13 @@ export function clusterConfig(cloud: Cloud = 'aws', name = `ceres-${ENV}-${cloud
 
 export function platformConfig(clusters: readonly ClusterConfig[]): PlatformConfig {
   const environment = { name: ENV, clusters, baseDomain: 'ceres.io', sizing: {} } as unknown as EnvironmentConfig;
-  return { name: 'ceres', allowedRegistries: [], keycloakUrl: 'https://auth.ceres.io', gitops: { repoURL: 'https://git.example/ceres', targetRevision: 'main' }, environments: [environment] };
+  return {
+    name: 'ceres',
+    allowedRegistries: [],
+    keycloakUrl: 'https://auth.ceres.io',
+    gitops: { repoURL: 'https://git.example/ceres', targetRevision: 'main' },
+    environments: [environment],
+  };
 }
 
 /** A manifest with its dist/ file. */
@@ -52,7 +58,11 @@ export function state(options: {
   const objects: StateObject[] = options.objects.map((o) => {
     const placed: Placed = isPlaced(o) ? o : { manifest: o as KubeManifest };
     const m = placed.manifest;
-    return { manifest: m, file: placed.file ?? `${ENV}/${m.metadata.namespace ?? 'cluster'}/${m.kind.toLowerCase()}.yaml`, application: `${ENV}-${m.metadata.namespace ?? 'cluster'}` };
+    return {
+      manifest: m,
+      file: placed.file ?? `${ENV}/${m.metadata.namespace ?? 'cluster'}/${m.kind.toLowerCase()}.yaml`,
+      application: `${ENV}-${m.metadata.namespace ?? 'cluster'}`,
+    };
   });
   return { platform, environment: platform.environments[0], cluster, objects, releases: [...(options.releases ?? [])], flows: [...(options.flows ?? [])] };
 }
@@ -91,16 +101,32 @@ export function defaultDeny(ns: string): KubeManifest {
 }
 
 export function allowIngress(ns: string, name: string, podLabels: Labels, from: Spec[] | undefined, ports?: Spec[]): KubeManifest {
-  return networkPolicy(ns, name, { podSelector: { matchLabels: podLabels }, policyTypes: ['Ingress'], ingress: [{ ...(from ? { from } : {}), ...(ports ? { ports } : {}) }] });
+  return networkPolicy(ns, name, {
+    podSelector: { matchLabels: podLabels },
+    policyTypes: ['Ingress'],
+    ingress: [{ ...(from ? { from } : {}), ...(ports ? { ports } : {}) }],
+  });
 }
 
 export function allowEgress(ns: string, name: string, podLabels: Labels, to: Spec[] | undefined, ports?: Spec[]): KubeManifest {
-  return networkPolicy(ns, name, { podSelector: { matchLabels: podLabels }, policyTypes: ['Egress'], egress: [{ ...(to ? { to } : {}), ...(ports ? { ports } : {}) }] });
+  return networkPolicy(ns, name, {
+    podSelector: { matchLabels: podLabels },
+    policyTypes: ['Egress'],
+    egress: [{ ...(to ? { to } : {}), ...(ports ? { ports } : {}) }],
+  });
 }
 
-export const nsPeer = (ns: string, podLabels?: Labels): Spec => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, ...(podLabels ? { podSelector: { matchLabels: podLabels } } : {}) });
+export const nsPeer = (ns: string, podLabels?: Labels): Spec => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+  ...(podLabels ? { podSelector: { matchLabels: podLabels } } : {}),
+});
 
-export function deployment(ns: string, name: string, labels: Labels, options: { ports?: { name?: string; containerPort: number }[]; serviceAccount?: string; annotations?: Labels } = {}): KubeManifest {
+export function deployment(
+  ns: string,
+  name: string,
+  labels: Labels,
+  options: { ports?: { name?: string; containerPort: number }[]; serviceAccount?: string; annotations?: Labels } = {},
+): KubeManifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -109,13 +135,22 @@ export function deployment(ns: string, name: string, labels: Labels, options: { 
       selector: { matchLabels: labels },
       template: {
         metadata: { labels, annotations: options.annotations ?? {} },
-        spec: { serviceAccountName: options.serviceAccount ?? name, containers: [{ name: 'app', image: 'registry.example/app:1', ports: options.ports ?? [] }] },
+        spec: {
+          serviceAccountName: options.serviceAccount ?? name,
+          containers: [{ name: 'app', image: 'registry.example/app:1', ports: options.ports ?? [] }],
+        },
       },
     },
   };
 }
 
-export function service(ns: string, name: string, selector: Labels, ports: { port: number; targetPort?: number | string; name?: string }[], annotations: Labels = {}): KubeManifest {
+export function service(
+  ns: string,
+  name: string,
+  selector: Labels,
+  ports: { port: number; targetPort?: number | string; name?: string }[],
+  annotations: Labels = {},
+): KubeManifest {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, annotations }, spec: { selector, ports } };
 }
 
@@ -128,15 +163,34 @@ export function peerAuthentication(ns: string, name: string, spec: Spec): KubeMa
 }
 
 export function sidecar(ns: string, hosts: string[], mode?: 'REGISTRY_ONLY' | 'ALLOW_ANY', extra: Spec = {}): KubeManifest {
-  return { apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 'default', namespace: ns }, spec: { egress: [{ hosts }], ...(mode ? { outboundTrafficPolicy: { mode } } : {}), ...extra } };
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'Sidecar',
+    metadata: { name: 'default', namespace: ns },
+    spec: { egress: [{ hosts }], ...(mode ? { outboundTrafficPolicy: { mode } } : {}), ...extra },
+  };
 }
 
-export function serviceEntry(ns: string, name: string, hosts: string[], ports: { number: number; name?: string; protocol?: string }[], exportTo?: string[], extra: Spec = {}): KubeManifest {
+export function serviceEntry(
+  ns: string,
+  name: string,
+  hosts: string[],
+  ports: { number: number; name?: string; protocol?: string }[],
+  exportTo?: string[],
+  extra: Spec = {},
+): KubeManifest {
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'ServiceEntry',
     metadata: { name, namespace: ns },
-    spec: { hosts, ports: ports.map((p) => ({ name: p.name ?? `tcp-${p.number}`, protocol: p.protocol ?? 'TCP', ...p })), location: 'MESH_EXTERNAL', resolution: 'DNS', ...(exportTo ? { exportTo } : {}), ...extra },
+    spec: {
+      hosts,
+      ports: ports.map((p) => ({ name: p.name ?? `tcp-${p.number}`, protocol: p.protocol ?? 'TCP', ...p })),
+      location: 'MESH_EXTERNAL',
+      resolution: 'DNS',
+      ...(exportTo ? { exportTo } : {}),
+      ...extra,
+    },
   };
 }
 
@@ -144,7 +198,12 @@ export function serviceAccount(ns: string, name: string, annotations: Labels = {
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, annotations } };
 }
 
-export function cnpgCluster(ns: string, name: string, destinationPath: string | undefined, options: { saAnnotations?: Labels; credentials?: Spec } = {}): KubeManifest {
+export function cnpgCluster(
+  ns: string,
+  name: string,
+  destinationPath: string | undefined,
+  options: { saAnnotations?: Labels; credentials?: Spec } = {},
+): KubeManifest {
   return {
     apiVersion: 'postgresql.cnpg.io/v1',
     kind: 'Cluster',
@@ -152,13 +211,20 @@ export function cnpgCluster(ns: string, name: string, destinationPath: string | 
     spec: {
       instances: 2,
       ...(options.saAnnotations ? { serviceAccountTemplate: { metadata: { annotations: options.saAnnotations } } } : {}),
-      ...(destinationPath ? { backup: { barmanObjectStore: { destinationPath, ...(options.credentials ?? { s3Credentials: { inheritFromIAMRole: true } }) } } } : {}),
+      ...(destinationPath
+        ? { backup: { barmanObjectStore: { destinationPath, ...(options.credentials ?? { s3Credentials: { inheritFromIAMRole: true } }) } } }
+        : {}),
     },
   };
 }
 
 export function scheduledBackup(ns: string, name: string, cluster: string, method?: string): KubeManifest {
-  return { apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: { name, namespace: ns }, spec: { schedule: '0 0 1 * * *', cluster: { name: cluster }, ...(method ? { method } : {}) } };
+  return {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'ScheduledBackup',
+    metadata: { name, namespace: ns },
+    spec: { schedule: '0 0 1 * * *', cluster: { name: cluster }, ...(method ? { method } : {}) },
+  };
 }
 
 export function configMap(ns: string, name: string, data: Labels): KubeManifest {
@@ -168,7 +234,17 @@ export function configMap(ns: string, name: string, data: Labels): KubeManifest 
 /** A Helm release as an Argo CD Application installs it, not rendered (no helm in tests). */
 export function release(chart: string, namespace: string, values: Spec, releaseName = chart): HelmRelease {
   const application: KubeManifest = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: releaseName, namespace: 'argocd' }, spec: {} };
-  return { application, file: `${ENV}/clusters/cluster/argocd/addons.yaml`, repoURL: 'https://charts.example', chart, version: '1.0.0', releaseName, namespace, values, skipped: 'no Helm renderer' };
+  return {
+    application,
+    file: `${ENV}/clusters/cluster/argocd/addons.yaml`,
+    repoURL: 'https://charts.example',
+    chart,
+    version: '1.0.0',
+    releaseName,
+    namespace,
+    values,
+    skipped: 'no Helm renderer',
+  };
 }
 
 /** The istiod release with a mesh-wide outbound traffic policy. */
@@ -179,7 +255,11 @@ export function istiod(mode: 'REGISTRY_ONLY' | 'ALLOW_ANY' = 'ALLOW_ANY'): HelmR
 // ---------------------------------------------------------------------------------------------
 // Flows
 
-export const pods = (ns: string, podLabels?: Labels, serviceAccount?: string): PodSet => ({ namespace: ns, ...(podLabels ? { podLabels } : {}), ...(serviceAccount ? { serviceAccount } : {}) });
+export const pods = (ns: string, podLabels?: Labels, serviceAccount?: string): PodSet => ({
+  namespace: ns,
+  ...(podLabels ? { podLabels } : {}),
+  ...(serviceAccount ? { serviceAccount } : {}),
+});
 
 export function podFlow(name: string, from: PodSet, to: PodSet, ports: FlowPort[], extra: Partial<Flow> = {}): Flow {
   return { name, from: { pods: from }, to: { pods: to, ports }, reason: 'test', ...extra };
@@ -219,7 +299,10 @@ export function podIdentityRole(id: string, ns: string, sa: string, roleName = `
     aws_iam_role: {
       [`${id}-role`]: {
         name: roleName,
-        assume_role_policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] }),
+        assume_role_policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+        }),
       },
     },
     aws_eks_pod_identity_association: {
@@ -275,7 +358,11 @@ export function gcpWorkloadIdentity(id: string, ns: string, sa: string, accountI
   return {
     google_service_account: { [id]: { account_id: accountId, project: '${var.gcp_project_id}' } },
     google_service_account_iam_member: {
-      [`${id}-wi`]: { member: `serviceAccount:\${var.gcp_project_id}.svc.id.goog[${ns}/${sa}]`, role: 'roles/iam.workloadIdentityUser', service_account_id: `\${google_service_account.${id}.name}` },
+      [`${id}-wi`]: {
+        member: `serviceAccount:\${var.gcp_project_id}.svc.id.goog[${ns}/${sa}]`,
+        role: 'roles/iam.workloadIdentityUser',
+        service_account_id: `\${google_service_account.${id}.name}`,
+      },
     },
   };
 }
@@ -283,7 +370,13 @@ export function gcpWorkloadIdentity(id: string, ns: string, sa: string, accountI
 export function azureFederated(id: string, ns: string, sa: string): Resources {
   return {
     azurerm_user_assigned_identity: { [id]: { name: `ceres-${ENV}-azure-${id}` } },
-    azurerm_federated_identity_credential: { [`${id}-federation`]: { subject: `system:serviceaccount:${ns}:${sa}`, parent_id: `\${azurerm_user_assigned_identity.${id}.id}`, audience: ['api://AzureADTokenExchange'] } },
+    azurerm_federated_identity_credential: {
+      [`${id}-federation`]: {
+        subject: `system:serviceaccount:${ns}:${sa}`,
+        parent_id: `\${azurerm_user_assigned_identity.${id}.id}`,
+        audience: ['api://AzureADTokenExchange'],
+      },
+    },
   };
 }
 

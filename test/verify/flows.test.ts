@@ -1,5 +1,6 @@
 import { selectorMatches } from '../../lib/verify/selector';
-import { flowEndpointsCheck,
+import {
+  flowEndpointsCheck,
   cidrRange,
   effectiveMtls,
   evaluateAuthorization,
@@ -95,7 +96,12 @@ describe('evaluator building blocks', () => {
 describe('flows/network-policy', () => {
   const app = { app: 'api' };
   const scrape = podFlow('observability/scrape-api', pods('monitoring', { app: 'prometheus' }), pods('ceres', app), [{ port: 8080 }]);
-  const base = [namespace('monitoring'), namespace('ceres'), deployment('monitoring', 'prometheus', { app: 'prometheus' }), deployment('ceres', 'api', app, { ports: [{ name: 'http', containerPort: 8080 }] })];
+  const base = [
+    namespace('monitoring'),
+    namespace('ceres'),
+    deployment('monitoring', 'prometheus', { app: 'prometheus' }),
+    deployment('ceres', 'api', app, { ports: [{ name: 'http', containerPort: 8080 }] }),
+  ];
 
   test('default-deny without an allow: both ends report, naming the isolating policy and the rule to add', () => {
     const broken = state({ objects: [...base, defaultDeny('ceres'), defaultDeny('monitoring')], flows: [scrape] });
@@ -104,14 +110,27 @@ describe('flows/network-policy', () => {
     expect(findings[1].object).toBe('NetworkPolicy ceres/default-deny');
     expect(findings[1].fix).toContain('kubernetes.io/metadata.name: monitoring');
     const fixed = state({
-      objects: [...base, defaultDeny('ceres'), defaultDeny('monitoring'), allowIngress('ceres', 'from-monitoring', app, [nsPeer('monitoring')], [{ port: 8080 }]), allowEgress('monitoring', 'to-api', { app: 'prometheus' }, [nsPeer('ceres', app)], [{ port: 8080 }])],
+      objects: [
+        ...base,
+        defaultDeny('ceres'),
+        defaultDeny('monitoring'),
+        allowIngress('ceres', 'from-monitoring', app, [nsPeer('monitoring')], [{ port: 8080 }]),
+        allowEgress('monitoring', 'to-api', { app: 'prometheus' }, [nsPeer('ceres', app)], [{ port: 8080 }]),
+      ],
       flows: [scrape],
     });
     expect(networkPolicyFindings(fixed)).toEqual([]);
   });
 
   test('one finding for every kind of pod of the PodSet that fails the same way', () => {
-    const objects = [namespace('monitoring'), namespace('ceres'), deployment('monitoring', 'prometheus', { app: 'prometheus' }), deployment('ceres', 'api-v1', { ...app, version: 'v1' }), deployment('ceres', 'api-v2', { ...app, version: 'v2' }), defaultDeny('ceres')];
+    const objects = [
+      namespace('monitoring'),
+      namespace('ceres'),
+      deployment('monitoring', 'prometheus', { app: 'prometheus' }),
+      deployment('ceres', 'api-v1', { ...app, version: 'v1' }),
+      deployment('ceres', 'api-v2', { ...app, version: 'v2' }),
+      defaultDeny('ceres'),
+    ];
     const findings = networkPolicyFindings(state({ objects, flows: [scrape] }));
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain('to pods of ceres (Deployment ceres/api-v1, Deployment ceres/api-v2) from pods {app=prometheus} of monitoring');
@@ -119,7 +138,10 @@ describe('flows/network-policy', () => {
   });
 
   test('ingress allowed but egress not: only the egress end reports', () => {
-    const broken = state({ objects: [...base, defaultDeny('ceres'), defaultDeny('monitoring'), allowIngress('ceres', 'from-monitoring', app, [nsPeer('monitoring')])], flows: [scrape] });
+    const broken = state({
+      objects: [...base, defaultDeny('ceres'), defaultDeny('monitoring'), allowIngress('ceres', 'from-monitoring', app, [nsPeer('monitoring')])],
+      flows: [scrape],
+    });
     const findings = networkPolicyFindings(broken);
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain('egress from pods');
@@ -137,7 +159,10 @@ describe('flows/network-policy', () => {
 
   test('a named port resolved on the destination pod template to another number', () => {
     const objects = [...base, defaultDeny('ceres')];
-    const broken = state({ objects: [...objects, allowIngress('ceres', 'from-monitoring', app, [nsPeer('monitoring')], [{ port: 'metrics' }])], flows: [scrape] });
+    const broken = state({
+      objects: [...objects, allowIngress('ceres', 'from-monitoring', app, [nsPeer('monitoring')], [{ port: 'metrics' }])],
+      flows: [scrape],
+    });
     const findings = networkPolicyFindings(broken);
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain("named port 'metrics' is not a TCP containerPort");
@@ -147,7 +172,10 @@ describe('flows/network-policy', () => {
 
   test('port ranges with endPort, and protocols', () => {
     const objects = [...base, defaultDeny('ceres')];
-    const udp = state({ objects: [...objects, allowIngress('ceres', 'p', app, [nsPeer('monitoring')], [{ port: 8000, endPort: 9000, protocol: 'UDP' }])], flows: [scrape] });
+    const udp = state({
+      objects: [...objects, allowIngress('ceres', 'p', app, [nsPeer('monitoring')], [{ port: 8000, endPort: 9000, protocol: 'UDP' }])],
+      flows: [scrape],
+    });
     expect(networkPolicyFindings(udp)).toHaveLength(1);
     const tcp = state({ objects: [...objects, allowIngress('ceres', 'p', app, [nsPeer('monitoring')], [{ port: 8000, endPort: 9000 }])], flows: [scrape] });
     expect(networkPolicyFindings(tcp)).toEqual([]);
@@ -155,7 +183,8 @@ describe('flows/network-policy', () => {
 
   test('an ipBlock except that cuts out the external destination', () => {
     const db = externalFlow('data/postgres', pods('ceres', app), ['10.30.192.0/21'], [{ port: 5432 }]);
-    const egress = (except?: string[]) => allowEgress('ceres', 'to-data', app, [{ ipBlock: { cidr: '10.30.0.0/16', ...(except ? { except } : {}) } }], [{ port: 5432 }]);
+    const egress = (except?: string[]) =>
+      allowEgress('ceres', 'to-data', app, [{ ipBlock: { cidr: '10.30.0.0/16', ...(except ? { except } : {}) } }], [{ port: 5432 }]);
     const broken = state({ objects: [...base, defaultDeny('ceres'), egress(['10.30.192.0/18'])], flows: [db] });
     const findings = networkPolicyFindings(broken);
     expect(findings).toHaveLength(1);
@@ -166,7 +195,10 @@ describe('flows/network-policy', () => {
 
   test('the API server is no pod: only a rule without `from` (or an ipBlock) admits a webhook call', () => {
     const hook = webhookFlow('hardening/kyverno-webhook', pods('ceres', app), [{ port: 8080 }]);
-    const broken = state({ objects: [...base, defaultDeny('ceres'), allowIngress('ceres', 'from-kube-system', app, [nsPeer('kube-system')], [{ port: 8080 }])], flows: [hook] });
+    const broken = state({
+      objects: [...base, defaultDeny('ceres'), allowIngress('ceres', 'from-kube-system', app, [nsPeer('kube-system')], [{ port: 8080 }])],
+      flows: [hook],
+    });
     const findings = networkPolicyFindings(broken);
     expect(findings).toHaveLength(1);
     expect(findings[0].fix).toContain('the API server is not a pod');
@@ -177,7 +209,12 @@ describe('flows/network-policy', () => {
 
 describe('flows/mesh-authorization', () => {
   const app = { app: 'api' };
-  const objects = [meshedNamespace('ceres'), meshedNamespace('monitoring'), deployment('ceres', 'api', app, { ports: [{ name: 'http', containerPort: 8080 }] }), deployment('monitoring', 'prometheus', { app: 'prometheus' }, { serviceAccount: 'prometheus' })];
+  const objects = [
+    meshedNamespace('ceres'),
+    meshedNamespace('monitoring'),
+    deployment('ceres', 'api', app, { ports: [{ name: 'http', containerPort: 8080 }] }),
+    deployment('monitoring', 'prometheus', { app: 'prometheus' }, { serviceAccount: 'prometheus' }),
+  ];
   const flow = podFlow('observability/scrape-api', pods('monitoring', { app: 'prometheus' }), pods('ceres', app), [{ port: 8080 }]);
   const allowNothing = authorizationPolicy('ceres', 'allow-nothing', {});
 
@@ -187,17 +224,33 @@ describe('flows/mesh-authorization', () => {
     expect(findings).toHaveLength(1);
     expect(findings[0].object).toBe('AuthorizationPolicy ceres/allow-nothing');
     expect(findings[0].fix).toContain('cluster.local/ns/monitoring/sa/prometheus');
-    const allow = authorizationPolicy('ceres', 'allow-prometheus', { selector: { matchLabels: app }, rules: [{ from: [{ source: { principals: ['cluster.local/ns/monitoring/sa/prometheus'] } }], to: [{ operation: { ports: ['8080'] } }] }] });
+    const allow = authorizationPolicy('ceres', 'allow-prometheus', {
+      selector: { matchLabels: app },
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/monitoring/sa/prometheus'] } }], to: [{ operation: { ports: ['8080'] } }] }],
+    });
     expect(meshAuthorizationFindings(state({ objects: [...objects, allowNothing, allow], flows: [flow] }))).toEqual([]);
   });
 
   test('an ALLOW rule for another principal, another port, or another workload', () => {
     const allow = (principal: string, port: string, selector = app) =>
-      authorizationPolicy('ceres', 'allow', { selector: { matchLabels: selector }, rules: [{ from: [{ source: { principals: [principal] } }], to: [{ operation: { ports: [port] } }] }] });
-    expect(meshAuthorizationFindings(state({ objects: [...objects, allowNothing, allow('cluster.local/ns/monitoring/sa/grafana', '8080')], flows: [flow] }))).toHaveLength(1);
-    expect(meshAuthorizationFindings(state({ objects: [...objects, allowNothing, allow('cluster.local/ns/monitoring/sa/prometheus', '9090')], flows: [flow] }))).toHaveLength(1);
-    expect(meshAuthorizationFindings(state({ objects: [...objects, allowNothing, allow('cluster.local/ns/monitoring/sa/prometheus', '8080', { app: 'web' })], flows: [flow] }))).toHaveLength(1);
-    expect(meshAuthorizationFindings(state({ objects: [...objects, allowNothing, allow('cluster.local/ns/monitoring/*', '8080')], flows: [flow] }))).toEqual([]);
+      authorizationPolicy('ceres', 'allow', {
+        selector: { matchLabels: selector },
+        rules: [{ from: [{ source: { principals: [principal] } }], to: [{ operation: { ports: [port] } }] }],
+      });
+    expect(
+      meshAuthorizationFindings(state({ objects: [...objects, allowNothing, allow('cluster.local/ns/monitoring/sa/grafana', '8080')], flows: [flow] })),
+    ).toHaveLength(1);
+    expect(
+      meshAuthorizationFindings(state({ objects: [...objects, allowNothing, allow('cluster.local/ns/monitoring/sa/prometheus', '9090')], flows: [flow] })),
+    ).toHaveLength(1);
+    expect(
+      meshAuthorizationFindings(
+        state({ objects: [...objects, allowNothing, allow('cluster.local/ns/monitoring/sa/prometheus', '8080', { app: 'web' })], flows: [flow] }),
+      ),
+    ).toHaveLength(1);
+    expect(meshAuthorizationFindings(state({ objects: [...objects, allowNothing, allow('cluster.local/ns/monitoring/*', '8080')], flows: [flow] }))).toEqual(
+      [],
+    );
   });
 
   test('a DENY that matches wins over an ALLOW; a root-namespace policy applies everywhere', () => {
@@ -212,7 +265,12 @@ describe('flows/mesh-authorization', () => {
   });
 
   test('STRICT mTLS at the destination and a source outside the mesh', () => {
-    const unmeshed = [namespace('ceres-meshless'), meshedNamespace('ceres'), deployment('ceres', 'api', app), deployment('ceres-meshless', 'job', { app: 'job' })];
+    const unmeshed = [
+      namespace('ceres-meshless'),
+      meshedNamespace('ceres'),
+      deployment('ceres', 'api', app),
+      deployment('ceres-meshless', 'job', { app: 'job' }),
+    ];
     const f = podFlow('core/job-to-api', pods('ceres-meshless', { app: 'job' }), pods('ceres', app), [{ port: 8080 }]);
     const strict = peerAuthentication('istio-system', 'default', { mtls: { mode: 'STRICT' } });
     const findings = meshAuthorizationFindings(state({ objects: [...unmeshed, strict], flows: [f] }));
@@ -238,7 +296,10 @@ describe('flows/mesh-authorization', () => {
   });
 
   test('notRequestPrincipals: platform flows carry no JWT', () => {
-    const s = state({ objects: [...objects, authorizationPolicy('ceres', 'require-jwt', { action: 'DENY', rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }] }] })], flows: [flow] });
+    const s = state({
+      objects: [...objects, authorizationPolicy('ceres', 'require-jwt', { action: 'DENY', rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }] }] })],
+      flows: [flow],
+    });
     const idx = indexFlowState(s);
     const d = evaluateAuthorization(idx, podInstances(idx, pods('ceres', app))[0], { principal: 'cluster.local/ns/monitoring/sa/prometheus', port: 8080 });
     expect(d.decision).toBe('deny');
@@ -247,7 +308,13 @@ describe('flows/mesh-authorization', () => {
 
 describe('flows/sidecar-egress', () => {
   const app = { app: 'api' };
-  const base = [meshedNamespace('ceres'), meshedNamespace('monitoring'), namespace('istio-egress'), deployment('ceres', 'api', app), deployment('monitoring', 'prometheus', { app: 'prometheus' }, { ports: [{ name: 'http', containerPort: 9090 }] })];
+  const base = [
+    meshedNamespace('ceres'),
+    meshedNamespace('monitoring'),
+    namespace('istio-egress'),
+    deployment('ceres', 'api', app),
+    deployment('monitoring', 'prometheus', { app: 'prometheus' }, { ports: [{ name: 'http', containerPort: 9090 }] }),
+  ];
   const toPrometheus = podFlow('core/api-to-prometheus', pods('ceres', app), pods('monitoring', { app: 'prometheus' }), [{ port: 9090 }]);
   const prometheusSvc = service('monitoring', 'prometheus', { app: 'prometheus' }, [{ port: 9090, targetPort: 'http' }]);
 
@@ -256,7 +323,10 @@ describe('flows/sidecar-egress', () => {
     const findings = sidecarEgressFindings(broken);
     expect(findings).toHaveLength(1);
     expect(findings[0].fix).toContain('monitoring/prometheus.monitoring.svc.cluster.local');
-    const fixed = state({ objects: [...base, prometheusSvc, sidecar('ceres', ['./*', 'monitoring/prometheus.monitoring.svc.cluster.local'], 'REGISTRY_ONLY')], flows: [toPrometheus] });
+    const fixed = state({
+      objects: [...base, prometheusSvc, sidecar('ceres', ['./*', 'monitoring/prometheus.monitoring.svc.cluster.local'], 'REGISTRY_ONLY')],
+      flows: [toPrometheus],
+    });
     expect(sidecarEgressFindings(fixed)).toEqual([]);
   });
 
@@ -269,12 +339,18 @@ describe('flows/sidecar-egress', () => {
   test('an external host declared by a ServiceEntry exported to another namespace only', () => {
     const auth = externalFlow('core/api-to-keycloak', pods('ceres', app), ['0.0.0.0/0'], [{ port: 443 }], 'auth.ceres.io');
     const sc = sidecar('ceres', ['./*', 'istio-egress/auth.ceres.io'], 'REGISTRY_ONLY');
-    const broken = state({ objects: [...base, sc, serviceEntry('istio-egress', 'keycloak', ['auth.ceres.io'], [{ number: 443 }], ['.', 'monitoring'])], flows: [auth] });
+    const broken = state({
+      objects: [...base, sc, serviceEntry('istio-egress', 'keycloak', ['auth.ceres.io'], [{ number: 443 }], ['.', 'monitoring'])],
+      flows: [auth],
+    });
     const findings = sidecarEgressFindings(broken);
     expect(findings).toHaveLength(1);
     expect(findings[0].object).toBe('ServiceEntry istio-egress/keycloak');
     expect(findings[0].message).toContain('not to ceres');
-    const fixed = state({ objects: [...base, sc, serviceEntry('istio-egress', 'keycloak', ['auth.ceres.io'], [{ number: 443 }], ['.', 'ceres'])], flows: [auth] });
+    const fixed = state({
+      objects: [...base, sc, serviceEntry('istio-egress', 'keycloak', ['auth.ceres.io'], [{ number: 443 }], ['.', 'ceres'])],
+      flows: [auth],
+    });
     expect(sidecarEgressFindings(fixed)).toEqual([]);
   });
 
@@ -303,7 +379,12 @@ describe('flows/tenant-isolation', () => {
   const tenants = [tenantNamespace('tenant-acme-001', 'acme-001'), tenantNamespace('tenant-globex-002', 'globex-002'), namespace('monitoring')];
 
   test('a namespaceSelector on a label every tenant namespace carries', () => {
-    const broken = state({ objects: [...tenants, allowIngress('tenant-acme-001', 'from-enterprise', {}, [{ namespaceSelector: { matchLabels: { 'ceres.io/tier': 'enterprise' } } }])] });
+    const broken = state({
+      objects: [
+        ...tenants,
+        allowIngress('tenant-acme-001', 'from-enterprise', {}, [{ namespaceSelector: { matchLabels: { 'ceres.io/tier': 'enterprise' } } }]),
+      ],
+    });
     const findings = tenantIsolationFindings(broken);
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain('tenant-globex-002 (tenant globex-002)');
@@ -320,11 +401,18 @@ describe('flows/tenant-isolation', () => {
   });
 
   test('an AuthorizationPolicy admitting another tenant by a namespace wildcard', () => {
-    const broken = state({ objects: [...tenants, authorizationPolicy('tenant-acme-001', 'allow-tenants', { rules: [{ from: [{ source: { namespaces: ['tenant-*'] } }] }] })] });
+    const broken = state({
+      objects: [...tenants, authorizationPolicy('tenant-acme-001', 'allow-tenants', { rules: [{ from: [{ source: { namespaces: ['tenant-*'] } }] }] })],
+    });
     const findings = tenantIsolationFindings(broken);
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain('tenant-globex-002 (tenant globex-002');
-    const fixed = state({ objects: [...tenants, authorizationPolicy('tenant-acme-001', 'allow-own', { rules: [{ from: [{ source: { namespaces: ['tenant-acme-001', 'monitoring'] } }] }] })] });
+    const fixed = state({
+      objects: [
+        ...tenants,
+        authorizationPolicy('tenant-acme-001', 'allow-own', { rules: [{ from: [{ source: { namespaces: ['tenant-acme-001', 'monitoring'] } }] }] }),
+      ],
+    });
     expect(tenantIsolationFindings(fixed)).toEqual([]);
   });
 
@@ -332,14 +420,34 @@ describe('flows/tenant-isolation', () => {
     const broken = state({ objects: [...tenants, authorizationPolicy('istio-system', 'allow-all', { rules: [{}] })] });
     const findings = runAll(broken);
     expect(findings.map((f) => f.check)).toEqual(['flows/tenant-isolation']);
-    expect(findings[0]).toMatchObject({ environment: 'prod', cluster: 'ceres-prod-aws', file: expect.any(String), object: 'AuthorizationPolicy istio-system/allow-all' });
+    expect(findings[0]).toMatchObject({
+      environment: 'prod',
+      cluster: 'ceres-prod-aws',
+      file: expect.any(String),
+      object: 'AuthorizationPolicy istio-system/allow-all',
+    });
   });
 });
 
 describe('flows/endpoints-exist', () => {
   const tempo = deployment('monitoring', 'tempo', { 'app.kubernetes.io/name': 'tempo' }, { serviceAccount: 'tempo' });
-  const release = (rendered: boolean): any => ({ application: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'tempo' } }, file: 'x', repoURL: 'r', chart: 'tempo', version: '1', releaseName: 'tempo', namespace: 'monitoring', values: {}, ...(rendered ? { rendered: [] } : { skipped: 'no chart' }) });
-  const flow = (labels: Record<string, string>, sa?: string): any => ({ name: 'observability/spans', from: { pods: { namespace: 'ceres' } }, to: { pods: { namespace: 'monitoring', podLabels: labels, serviceAccount: sa }, ports: [{ port: 4317 }] }, reason: 'spans' });
+  const release = (rendered: boolean): any => ({
+    application: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'tempo' } },
+    file: 'x',
+    repoURL: 'r',
+    chart: 'tempo',
+    version: '1',
+    releaseName: 'tempo',
+    namespace: 'monitoring',
+    values: {},
+    ...(rendered ? { rendered: [] } : { skipped: 'no chart' }),
+  });
+  const flow = (labels: Record<string, string>, sa?: string): any => ({
+    name: 'observability/spans',
+    from: { pods: { namespace: 'ceres' } },
+    to: { pods: { namespace: 'monitoring', podLabels: labels, serviceAccount: sa }, ports: [{ port: 4317 }] },
+    reason: 'spans',
+  });
   const run = (f: any, rendered = true) => {
     const s = state({ objects: [tempo], flows: [f], releases: [release(rendered)] });
     return flowEndpointsCheck.run(s, context([s]));

@@ -8,7 +8,16 @@ import { buildClusterStates } from '../../lib/verify/state';
 import { defaultSynthesis } from '../support/synthesis-cache';
 import { platform } from '../../apps/platform/platform';
 
-const release: any = { application: { metadata: { name: 'kyverno' } }, file: 'f', repoURL: 'https://kyverno.github.io/kyverno', chart: 'kyverno', version: '3.9.0', releaseName: 'kyverno', namespace: 'kyverno', values: {} };
+const release: any = {
+  application: { metadata: { name: 'kyverno' } },
+  file: 'f',
+  repoURL: 'https://kyverno.github.io/kyverno',
+  chart: 'kyverno',
+  version: '3.9.0',
+  releaseName: 'kyverno',
+  namespace: 'kyverno',
+  values: {},
+};
 
 describe('the Helm renderer', () => {
   it('finds the pinned chart as helm pull leaves it (unpacked or packed), and only that version', () => {
@@ -46,7 +55,12 @@ describe('the Helm renderer', () => {
   it('reports a chart that refuses our values as a failed sync (helm/renders), and nothing for one not at hand', () => {
     const s = defaultSynthesis();
     const dev = s.environments.filter((e) => e.name === 'dev');
-    const states = buildClusterStates({ platform, environments: dev, flows: () => [], render: (r) => (r.chart === 'kyverno' ? { failed: 'values don\'t meet the specifications of the schema' } : { skipped: 'no chart' }) });
+    const states = buildClusterStates({
+      platform,
+      environments: dev,
+      flows: () => [],
+      render: (r) => (r.chart === 'kyverno' ? { failed: "values don't meet the specifications of the schema" } : { skipped: 'no chart' }),
+    });
     const findings = states.flatMap((st) => helmRenders.run(st, {} as any));
     expect(findings.map((f) => f.message)).toEqual(states.map(() => "helm template kyverno@3.9.0 fails: values don't meet the specifications of the schema"));
   });

@@ -48,7 +48,9 @@ describe('reading Terraform and chart values', () => {
       ['irsa', 'external-dns', 'external-dns', 'aws_iam_role.dns-role'],
     ]);
     const gcp = parseStack(GCP_STACK, stack(gcpWorkloadIdentity('velero', 'velero', 'velero-server'), 'europe-west1', 'google'));
-    expect(grantsOf(gcp).map((g) => [g.mechanism, g.namespace, g.serviceAccount, g.identity?.address])).toEqual([['gke-workload-identity', 'velero', 'velero-server', 'google_service_account.velero']]);
+    expect(grantsOf(gcp).map((g) => [g.mechanism, g.namespace, g.serviceAccount, g.identity?.address])).toEqual([
+      ['gke-workload-identity', 'velero', 'velero-server', 'google_service_account.velero'],
+    ]);
     const azure = parseStack(AZURE_STACK, stack(azureFederated('velero', 'velero', 'velero-server'), 'westeurope', 'azurerm'));
     expect(grantsOf(azure).map((g) => [g.mechanism, g.identity?.address])).toEqual([['azure-federated', 'azurerm_user_assigned_identity.velero']]);
   });
@@ -99,14 +101,20 @@ describe('identity/service-accounts', () => {
 
   test('a ServiceAccount annotation naming a role Terraform does not create', () => {
     const tf = { [AWS_STACK]: stack(irsaRole('dns', 'external-dns', 'external-dns')) };
-    const broken = state({ objects: [serviceAccount('external-dns', 'external-dns', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/external-dns' })] });
+    const broken = state({
+      objects: [serviceAccount('external-dns', 'external-dns', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/external-dns' })],
+    });
     const findings = serviceAccountFindings(broken, context([broken], tf));
-    expect(findings.map((f) => f.message).join('\n')).toContain('names role external-dns in eks.amazonaws.com/role-arn, which terraform/prod-aws/cdk.tf.json does not create');
+    expect(findings.map((f) => f.message).join('\n')).toContain(
+      'names role external-dns in eks.amazonaws.com/role-arn, which terraform/prod-aws/cdk.tf.json does not create',
+    );
   });
 
   test('a role-arn annotation on a ServiceAccount bound by Pod Identity (no IRSA trust)', () => {
     const tf = { [AWS_STACK]: stack(podIdentityRole('velero', 'velero', 'velero-server')) };
-    const broken = state({ objects: [serviceAccount('velero', 'velero-server', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/ceres-prod-aws-velero' })] });
+    const broken = state({
+      objects: [serviceAccount('velero', 'velero-server', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/ceres-prod-aws-velero' })],
+    });
     const findings = serviceAccountFindings(broken, context([broken], tf));
     expect(findings).toHaveLength(1);
     expect(findings[0].fix).toContain('drop the eks.amazonaws.com/role-arn annotation');
@@ -120,14 +128,27 @@ describe('identity/service-accounts', () => {
     const findings = serviceAccountFindings(unannotated, context([unannotated], tf));
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain('has no iam.gke.io/gcp-service-account annotation');
-    const annotated = state({ cloud: 'gcp', objects: [], releases: [release('velero', 'velero', { serviceAccount: { server: { annotations: { 'iam.gke.io/gcp-service-account': 'ceres-prod-velero@proj.iam.gserviceaccount.com' } } } })] });
+    const annotated = state({
+      cloud: 'gcp',
+      objects: [],
+      releases: [
+        release('velero', 'velero', {
+          serviceAccount: { server: { annotations: { 'iam.gke.io/gcp-service-account': 'ceres-prod-velero@proj.iam.gserviceaccount.com' } } },
+        }),
+      ],
+    });
     expect(serviceAccountFindings(annotated, context([annotated], tf))).toEqual([]);
   });
 
   test('Azure: an annotation without a federated credential, and the reverse', () => {
     const none = { [AZURE_STACK]: stack({}, 'westeurope', 'azurerm') };
-    const broken = state({ cloud: 'azure', objects: [serviceAccount('velero', 'velero-server', { 'azure.workload.identity/client-id': '00000000-0000-0000-0000-000000000001' })] });
-    expect(serviceAccountFindings(broken, context([broken], none))[0].message).toContain('federates no identity with system:serviceaccount:velero:velero-server');
+    const broken = state({
+      cloud: 'azure',
+      objects: [serviceAccount('velero', 'velero-server', { 'azure.workload.identity/client-id': '00000000-0000-0000-0000-000000000001' })],
+    });
+    expect(serviceAccountFindings(broken, context([broken], none))[0].message).toContain(
+      'federates no identity with system:serviceaccount:velero:velero-server',
+    );
     const tf = { [AZURE_STACK]: stack(azureFederated('velero', 'velero', 'velero-server'), 'westeurope', 'azurerm') };
     expect(serviceAccountFindings(broken, context([broken], tf))).toEqual([]);
     const unannotated = state({ cloud: 'azure', objects: [serviceAccount('velero', 'velero-server')] });
@@ -142,7 +163,11 @@ describe('identity/service-accounts', () => {
 });
 
 describe('identity/object-stores', () => {
-  const tf = (...extra: Parameters<typeof merge>) => ({ [AWS_STACK]: stack(merge(s3Bucket('backups', BUCKET), podIdentityRole('velero', 'velero', 'velero-server'), roleBucketPolicy('velero', 'backups'), ...extra)) });
+  const tf = (...extra: Parameters<typeof merge>) => ({
+    [AWS_STACK]: stack(
+      merge(s3Bucket('backups', BUCKET), podIdentityRole('velero', 'velero', 'velero-server'), roleBucketPolicy('velero', 'backups'), ...extra),
+    ),
+  });
 
   test('a BackupStorageLocation bucket Terraform does not create', () => {
     const broken = state({ objects: [namespace('velero')], releases: [release('velero', 'velero', veleroValues('ceres-backups'))] });
@@ -154,7 +179,12 @@ describe('identity/object-stores', () => {
   });
 
   test('a BackupStorageLocation object on another cloud, written with workload identity', () => {
-    const bsl = { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { name: 'offsite', namespace: 'velero' }, spec: { provider: 'gcp', objectStorage: { bucket: 'offsite' } } };
+    const bsl = {
+      apiVersion: 'velero.io/v1',
+      kind: 'BackupStorageLocation',
+      metadata: { name: 'offsite', namespace: 'velero' },
+      spec: { provider: 'gcp', objectStorage: { bucket: 'offsite' } },
+    };
     const s = state({ objects: [bsl], releases: [release('velero', 'velero', veleroValues())] });
     const findings = objectStoreFindings(s, context([s], tf()));
     expect(findings.map((f) => f.message).join('\n')).toContain('writes to a gcp store from aws cluster');
@@ -163,23 +193,42 @@ describe('identity/object-stores', () => {
   test('the writing identity is not granted the bucket (policy on another prefix)', () => {
     const pg = cnpgCluster('tenant-a', 'a-postgres', `s3://${BUCKET}/cnpg/tenant-a`);
     const broken = state({ objects: [pg] });
-    const wrongPrefix = { [AWS_STACK]: stack(merge(s3Bucket('backups', BUCKET), podIdentityRole('pg', 'tenant-a', 'a-postgres'), roleBucketPolicy('pg', 'backups', 'cnpg/tenant-b'))) };
+    const wrongPrefix = {
+      [AWS_STACK]: stack(
+        merge(s3Bucket('backups', BUCKET), podIdentityRole('pg', 'tenant-a', 'a-postgres'), roleBucketPolicy('pg', 'backups', 'cnpg/tenant-b')),
+      ),
+    };
     const findings = objectStoreFindings(broken, context([broken], wrongPrefix));
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain(`do not allow s3:PutObject on arn:aws:s3:::${BUCKET}/cnpg/tenant-a/backup`);
-    const right = { [AWS_STACK]: stack(merge(s3Bucket('backups', BUCKET), podIdentityRole('pg', 'tenant-a', 'a-postgres'), roleBucketPolicy('pg', 'backups', 'cnpg/tenant-a'))) };
+    const right = {
+      [AWS_STACK]: stack(
+        merge(s3Bucket('backups', BUCKET), podIdentityRole('pg', 'tenant-a', 'a-postgres'), roleBucketPolicy('pg', 'backups', 'cnpg/tenant-a')),
+      ),
+    };
     expect(objectStoreFindings(broken, context([broken], right))).toEqual([]);
     const unbound = { [AWS_STACK]: stack(s3Bucket('backups', BUCKET)) };
     expect(objectStoreFindings(broken, context([broken], unbound))[0].message).toContain('binds to no cloud identity');
   });
 
   test('a ScheduledBackup of a Cluster without backup configuration, and a Schedule to an unknown location', () => {
-    const schedule = { apiVersion: 'velero.io/v1', kind: 'Schedule', metadata: { name: 'daily', namespace: 'velero' }, spec: { schedule: '0 2 * * *', template: { storageLocation: 'elsewhere' } } };
-    const broken = state({ objects: [cnpgCluster('tenant-a', 'a-postgres', undefined), scheduledBackup('tenant-a', 'daily', 'a-postgres'), schedule], releases: [release('velero', 'velero', veleroValues())] });
+    const schedule = {
+      apiVersion: 'velero.io/v1',
+      kind: 'Schedule',
+      metadata: { name: 'daily', namespace: 'velero' },
+      spec: { schedule: '0 2 * * *', template: { storageLocation: 'elsewhere' } },
+    };
+    const broken = state({
+      objects: [cnpgCluster('tenant-a', 'a-postgres', undefined), scheduledBackup('tenant-a', 'daily', 'a-postgres'), schedule],
+      releases: [release('velero', 'velero', veleroValues())],
+    });
     const findings = objectStoreFindings(broken, context([broken], tf()));
     expect(findings.map((f) => f.object).sort()).toEqual(['Schedule velero/daily', 'ScheduledBackup tenant-a/daily']);
     const fixedSchedule = { ...schedule, spec: { ...schedule.spec, template: { storageLocation: 'default' } } };
-    const fixed = state({ objects: [cnpgCluster('tenant-a', 'a-postgres', undefined), scheduledBackup('tenant-a', 'daily', 'a-postgres', 'volumeSnapshot'), fixedSchedule], releases: [release('velero', 'velero', veleroValues())] });
+    const fixed = state({
+      objects: [cnpgCluster('tenant-a', 'a-postgres', undefined), scheduledBackup('tenant-a', 'daily', 'a-postgres', 'volumeSnapshot'), fixedSchedule],
+      releases: [release('velero', 'velero', veleroValues())],
+    });
     const cluster = fixed.objects[0].manifest;
     (cluster.spec as any).backup = { volumeSnapshot: { className: 'csi' } };
     expect(objectStoreFindings(fixed, context([fixed], tf()))).toEqual([]);
@@ -213,19 +262,26 @@ describe('identity/endpoints', () => {
   test('a ServiceEntry or ConfigMap host the stack does not create (another region, another cloud)', () => {
     const tf = { [AWS_STACK]: stack(merge(rds, records)) };
     const broken = state({
-      objects: [serviceEntry('istio-egress', 'rds', ['*.eu-central-1.rds.amazonaws.com'], [{ number: 5432 }]), configMap('ceres', 'db', { DATABASE_HOST: 'ceres-prod-azure-postgres.postgres.database.azure.com' })],
+      objects: [
+        serviceEntry('istio-egress', 'rds', ['*.eu-central-1.rds.amazonaws.com'], [{ number: 5432 }]),
+        configMap('ceres', 'db', { DATABASE_HOST: 'ceres-prod-azure-postgres.postgres.database.azure.com' }),
+      ],
     });
     const findings = endpointFindings(broken, context([broken], tf));
     expect(findings.map((f) => f.object).sort()).toEqual(['ConfigMap ceres/db', 'ServiceEntry istio-egress/rds']);
     const fixed = state({
-      objects: [serviceEntry('istio-egress', 'rds', ['*.eu-west-1.rds.amazonaws.com'], [{ number: 5432 }]), configMap('ceres', 'db', { DATABASE_HOST: 'postgres.ceres-prod-aws.internal:5432' })],
+      objects: [
+        serviceEntry('istio-egress', 'rds', ['*.eu-west-1.rds.amazonaws.com'], [{ number: 5432 }]),
+        configMap('ceres', 'db', { DATABASE_HOST: 'postgres.ceres-prod-aws.internal:5432' }),
+      ],
     });
     expect(endpointFindings(fixed, context([fixed], tf))).toEqual([]);
   });
 
   test('egress to data ports outside the data subnets', () => {
     const tf = { [AWS_STACK]: stack(merge(rds, records)) };
-    const egress = (cidr: string) => networkPolicy('ceres', 'to-data', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr } }], ports: [{ port: 5432 }] }] });
+    const egress = (cidr: string) =>
+      networkPolicy('ceres', 'to-data', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr } }], ports: [{ port: 5432 }] }] });
     const broken = state({ objects: [egress('10.31.64.0/24')] });
     expect(endpointFindings(broken, context([broken], tf))[0].message).toContain('outside the data subnets');
     const wide = state({ objects: [egress('10.30.0.0/16')] });

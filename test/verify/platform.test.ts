@@ -54,11 +54,15 @@ function broken(edit: (manifests: Manifest[], files: Map<string, string>) => voi
  */
 const errors = (findings: readonly Finding[]) => findings.filter((f) => f.severity !== 'warning');
 const run = (s: Broken) => {
-  const checks = verifyChecks().map((c) => ({ ...c, run: (state: ClusterState, ctx: VerifyContext) => (s.touched.has(state.cluster.name) ? c.run(state, ctx) : []) }));
+  const checks = verifyChecks().map((c) => ({
+    ...c,
+    run: (state: ClusterState, ctx: VerifyContext) => (s.touched.has(state.cluster.name) ? c.run(state, ctx) : []),
+  }));
   return errors(verifySynthesis(s, { asOf: AS_OF, checks }).findings);
 };
 const named = (check: string, findings: readonly Finding[]) => findings.filter((f) => f.check === check);
-const kind = (k: string, name?: string, namespace?: string) => (m: Manifest) => m.kind === k && (name === undefined || m.metadata.name === name) && (namespace === undefined || m.metadata.namespace === namespace);
+const kind = (k: string, name?: string, namespace?: string) => (m: Manifest) =>
+  m.kind === k && (name === undefined || m.metadata.name === name) && (namespace === undefined || m.metadata.namespace === namespace);
 
 describe('npm run verify on the committed platform', () => {
   it('finds nothing that fails (rendering skipped, as in CI)', () => {
@@ -75,7 +79,9 @@ describe('npm run verify on the committed platform', () => {
       name: 'test/collect',
       description: 'records each cluster state',
       run: (state: any) => {
-        const namespaces = state.objects.filter((o: any) => o.manifest.kind === 'Namespace' && o.manifest.metadata.labels?.['ceres.io/tenant']).map((o: any) => o.manifest.metadata.name);
+        const namespaces = state.objects
+          .filter((o: any) => o.manifest.kind === 'Namespace' && o.manifest.metadata.labels?.['ceres.io/tenant'])
+          .map((o: any) => o.manifest.metadata.name);
         seen.set(state.cluster.name, { flows: state.flows.map((f: any) => f.name), namespaces, meshed: state.releases.some((r: any) => r.chart === 'istiod') });
         return [];
       },
@@ -100,7 +106,11 @@ describe('npm run verify on the committed platform', () => {
 
 describe('npm run verify catches a broken platform', () => {
   it('a chart repository missing from the platform AppProject (Istio never installs)', () => {
-    const f = run(broken((ms) => ms.filter(kind('AppProject', 'platform')).forEach((p) => (p.spec.sourceRepos = p.spec.sourceRepos.filter((r: string) => !r.includes('istio'))))));
+    const f = run(
+      broken((ms) =>
+        ms.filter(kind('AppProject', 'platform')).forEach((p) => (p.spec.sourceRepos = p.spec.sourceRepos.filter((r: string) => !r.includes('istio')))),
+      ),
+    );
     const found = named('argocd/source-permitted', f);
     expect(found.length).toBeGreaterThan(0);
     expect(found[0].message).toContain('istio-release.storage.googleapis.com');
@@ -112,20 +122,20 @@ describe('npm run verify catches a broken platform', () => {
   });
 
   it('a workload that breaks Pod Security "restricted" in its namespace', () => {
-    const f = run(broken((ms) => ms.filter(kind('Deployment', undefined, 'ceres')).forEach((d) => (d.spec.template.spec.securityContext = { ...d.spec.template.spec.securityContext, seccompProfile: undefined, runAsNonRoot: false }))));
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter(kind('Deployment', undefined, 'ceres'))
+          .forEach((d) => (d.spec.template.spec.securityContext = { ...d.spec.template.spec.securityContext, seccompProfile: undefined, runAsNonRoot: false })),
+      ),
+    );
     const found = named('admission/pod-security', f);
     expect(found.length).toBeGreaterThan(0);
     expect(found.map((x) => x.message).join('\n')).toMatch(/restricted/);
   });
 
   it('sidecars from a registry the admission policy does not allow (istiod hub and policy disagree)', () => {
-    const f = run(
-      broken((ms) =>
-        ms
-          .filter(kind('Application', 'istiod'))
-          .forEach((a) => (a.spec.source.helm.valuesObject.global.hub = 'docker.io/istio')),
-      ),
-    );
+    const f = run(broken((ms) => ms.filter(kind('Application', 'istiod')).forEach((a) => (a.spec.source.helm.valuesObject.global.hub = 'docker.io/istio'))));
     const found = named('admission/kyverno', f).map((x) => x.message);
     expect(found.length).toBeGreaterThan(0);
     for (const m of found) expect(m).toMatch(/allowed-registries .*injected: "istio-proxy"/);
@@ -141,7 +151,11 @@ describe('npm run verify catches a broken platform', () => {
         }),
       ),
     );
-    expect(named('admission/pod-security', f).map((x) => x.message).join('\n')).toContain('istio-init');
+    expect(
+      named('admission/pod-security', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('istio-init');
   });
 
   it('a flow with no allowance: tenant sidecars cannot send spans to Tempo', () => {
@@ -151,48 +165,104 @@ describe('npm run verify catches a broken platform', () => {
   });
 
   it('a Sidecar that no longer imports its own namespace (api cannot reach api-server)', () => {
-    const f = run(broken((ms) => ms.filter(kind('Sidecar', 'default', 'ceres')).forEach((s) => (s.spec.egress[0].hosts = s.spec.egress[0].hosts.filter((h: string) => h !== './*')))));
-    expect(named('flows/sidecar-egress', f).map((x) => x.message).join('\n')).toContain('mesh/ceres/api-to-ceres/api-server');
+    const f = run(
+      broken((ms) =>
+        ms.filter(kind('Sidecar', 'default', 'ceres')).forEach((s) => (s.spec.egress[0].hosts = s.spec.egress[0].hosts.filter((h: string) => h !== './*'))),
+      ),
+    );
+    expect(
+      named('flows/sidecar-egress', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('mesh/ceres/api-to-ceres/api-server');
   });
 
   it('no ALLOW policy for requests routed by the ingress gateway', () => {
-    const f = run(broken((ms) => ms.filter(kind('AuthorizationPolicy', 'api', 'ceres')).forEach((p) => (p.spec.rules = p.spec.rules.filter((r: any) => !JSON.stringify(r).includes('istio-ingressgateway'))))));
-    expect(named('flows/mesh-authorization', f).map((x) => x.message).join('\n')).toContain('mesh/ingress-to/ceres/api');
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter(kind('AuthorizationPolicy', 'api', 'ceres'))
+          .forEach((p) => (p.spec.rules = p.spec.rules.filter((r: any) => !JSON.stringify(r).includes('istio-ingressgateway')))),
+      ),
+    );
+    expect(
+      named('flows/mesh-authorization', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('mesh/ingress-to/ceres/api');
   });
 
   it('a NetworkPolicy that lets one tenant reach another', () => {
     const f = run(
       broken((ms) => {
-        const [a, b] = [...new Set(ms.filter((m) => m.kind === 'Namespace' && m.metadata.labels?.['ceres.io/tenant']).map((m) => m.metadata.name as string))].sort();
-        ms.filter(kind('NetworkPolicy', 'allow-same-namespace-ingress', a)).forEach((np) => np.spec.ingress[0].from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': b } } }));
+        const [a, b] = [
+          ...new Set(ms.filter((m) => m.kind === 'Namespace' && m.metadata.labels?.['ceres.io/tenant']).map((m) => m.metadata.name as string)),
+        ].sort();
+        ms.filter(kind('NetworkPolicy', 'allow-same-namespace-ingress', a)).forEach((np) =>
+          np.spec.ingress[0].from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': b } } }),
+        );
       }),
     );
     expect(named('flows/tenant-isolation', f).length).toBeGreaterThan(0);
   });
 
-  it('ceres loses its egress to the cluster\'s managed databases', () => {
-    const f = run(broken((ms) => ms.filter(kind('NetworkPolicy', 'allow-to-data-endpoints', 'ceres')).forEach((np) => (np.spec.egress[0].to = [{ ipBlock: { cidr: '192.168.0.0/24' } }]))));
-    expect(named('flows/network-policy', f).map((x) => x.message).join('\n')).toContain('workloads/ceres-to-postgres');
+  it("ceres loses its egress to the cluster's managed databases", () => {
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter(kind('NetworkPolicy', 'allow-to-data-endpoints', 'ceres'))
+          .forEach((np) => (np.spec.egress[0].to = [{ ipBlock: { cidr: '192.168.0.0/24' } }])),
+      ),
+    );
+    expect(
+      named('flows/network-policy', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('workloads/ceres-to-postgres');
   });
 
   it('a backup location whose bucket Terraform does not create', () => {
-    const f = run(broken((ms) => ms.filter(kind('Application', 'velero')).forEach((a) => (a.spec.source.helm.valuesObject.configuration.backupStorageLocation[0].bucket = 'ceres-backups'))));
-    expect(named('identity/object-stores', f).map((x) => x.message).join('\n')).toContain('ceres-backups');
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter(kind('Application', 'velero'))
+          .forEach((a) => (a.spec.source.helm.valuesObject.configuration.backupStorageLocation[0].bucket = 'ceres-backups')),
+      ),
+    );
+    expect(
+      named('identity/object-stores', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('ceres-backups');
   });
 
   it('a ServiceAccount name that differs from the one Terraform binds', () => {
-    const f = run(broken((ms) => ms.filter(kind('Application', 'velero')).forEach((a) => (a.spec.source.helm.valuesObject.serviceAccount.server.name = 'velero'))));
-    expect(named('identity/service-accounts', f).map((x) => x.message).join('\n')).toContain('velero-server');
+    const f = run(
+      broken((ms) => ms.filter(kind('Application', 'velero')).forEach((a) => (a.spec.source.helm.valuesObject.serviceAccount.server.name = 'velero'))),
+    );
+    expect(
+      named('identity/service-accounts', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('velero-server');
   });
 
-  it('a data host the cluster\'s Terraform does not create', () => {
+  it("a data host the cluster's Terraform does not create", () => {
     const f = run(broken((ms) => ms.filter(kind('ServiceEntry', 'data-postgres')).forEach((se) => (se.spec.hosts = ['postgres.elsewhere.internal']))));
-    expect(named('identity/endpoints', f).map((x) => x.message).join('\n')).toContain('postgres.elsewhere.internal');
+    expect(
+      named('identity/endpoints', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('postgres.elsewhere.internal');
   });
 
   it('a tier whose quota fits too few meshed pods', () => {
     const f = run(broken((ms) => ms.filter(kind('ResourceQuota', 'tenant-quota')).forEach((q) => (q.spec.hard['limits.cpu'] = '4'))));
-    expect(named('capacity/tenant-pods', f).map((x) => x.message).join('\n')).toMatch(/fits the quota [0-9] times/);
+    expect(
+      named('capacity/tenant-pods', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toMatch(/fits the quota [0-9] times/);
   });
 
   it('LoadBalancers the quota allows but node ports it refuses', () => {
@@ -212,41 +282,89 @@ describe('npm run verify catches a broken platform', () => {
 
     // Every cluster: 1.30 is in no cloud's support table (and below the pinned Istio's range where the mesh runs).
     for (const c of platform.environments.flatMap((e) => e.clusters)) {
-      expect(named('versions/kubernetes', errors(report.findings)).filter((x) => x.cluster === c.name).map((x) => x.message).join('\n')).toContain('Kubernetes 1.30 is not in the support table');
+      expect(
+        named('versions/kubernetes', errors(report.findings))
+          .filter((x) => x.cluster === c.name)
+          .map((x) => x.message)
+          .join('\n'),
+      ).toContain('Kubernetes 1.30 is not in the support table');
     }
   });
 
   it('an Application whose destination namespace nothing creates', () => {
     const f = run(broken((ms) => ms.filter(kind('Application', 'velero')).forEach((a) => (a.spec.destination.namespace = 'backups-system'))));
-    expect(f.filter((x) => x.check.startsWith('argocd/')).map((x) => x.message).join('\n')).toContain('backups-system');
+    expect(
+      f
+        .filter((x) => x.check.startsWith('argocd/'))
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('backups-system');
   });
 });
 
 describe('npm run verify guards the convergence fixes of issue 9', () => {
   it('tenants receive gateway traffic only through their ALLOW policy (4: allow-nothing alone refuses everything)', () => {
-    const f = run(broken((ms) => ms.filter(kind('AuthorizationPolicy', 'allow-gateway-and-namespace')).forEach((p) => (p.spec.rules = [{ from: [{ source: { namespaces: ['nobody'] } }] }]))));
-    expect(named('flows/mesh-authorization', f).map((x) => x.message).join('\n')).toContain('mesh/ingress-to-tenant/');
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter(kind('AuthorizationPolicy', 'allow-gateway-and-namespace'))
+          .forEach((p) => (p.spec.rules = [{ from: [{ source: { namespaces: ['nobody'] } }] }])),
+      ),
+    );
+    expect(
+      named('flows/mesh-authorization', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('mesh/ingress-to-tenant/');
   });
 
   it('tenant namespaces reach the Istio control plane (4)', () => {
-    const f = run(broken((ms) => ms.filter(kind('NetworkPolicy', 'allow-to-istiod')).forEach((np) => (np.spec.egress[0].ports = [{ port: 15010, protocol: 'TCP' }]))));
-    expect(named('flows/network-policy', f).map((x) => x.message).join('\n')).toContain('mesh/sidecars-to-istiod/tenant-');
+    const f = run(
+      broken((ms) => ms.filter(kind('NetworkPolicy', 'allow-to-istiod')).forEach((np) => (np.spec.egress[0].ports = [{ port: 15010, protocol: 'TCP' }]))),
+    );
+    expect(
+      named('flows/network-policy', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('mesh/sidecars-to-istiod/tenant-');
   });
 });
 
 describe('npm run verify: certificates can be issued', () => {
   it('port 80 redirecting to HTTPS (the HTTP-01 challenge would be redirected)', () => {
-    const f = run(broken((ms) => ms.filter(kind('Gateway', 'ceres-ingress')).forEach((g) => g.spec.servers.filter((s: any) => s.port.number === 80).forEach((s: any) => (s.tls = { httpsRedirect: true })))));
-    expect(named('certificates/issuable', f).map((x) => x.message).join('\n')).toContain('istio/istio#33593');
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter(kind('Gateway', 'ceres-ingress'))
+          .forEach((g) => g.spec.servers.filter((s: any) => s.port.number === 80).forEach((s: any) => (s.tls = { httpsRedirect: true }))),
+      ),
+    );
+    expect(
+      named('certificates/issuable', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('istio/istio#33593');
   });
 
-  it('no IngressClass for the solver\'s Ingress', () => {
+  it("no IngressClass for the solver's Ingress", () => {
     const f = run(broken((ms) => ms.filter(kind('IngressClass', 'istio')).forEach((c) => (c.spec.controller = 'example.com/other'))));
-    expect(named('certificates/issuable', f).map((x) => x.message).join('\n')).toContain('no controller serves the challenge');
+    expect(
+      named('certificates/issuable', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('no controller serves the challenge');
   });
 
   it('a public route answering on port 80 (it would shadow the challenge path)', () => {
-    const f = run(broken((ms) => ms.filter(kind('VirtualService')).forEach((vs) => (vs.spec.http ?? []).forEach((r: any) => (r.match ?? []).forEach((m: any) => delete m.port)))));
-    expect(named('certificates/issuable', f).map((x) => x.message).join('\n')).toContain('shadowing the HTTP-01 challenge');
+    const f = run(
+      broken((ms) =>
+        ms.filter(kind('VirtualService')).forEach((vs) => (vs.spec.http ?? []).forEach((r: any) => (r.match ?? []).forEach((m: any) => delete m.port))),
+      ),
+    );
+    expect(
+      named('certificates/issuable', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('shadowing the HTTP-01 challenge');
   });
 });

@@ -2,7 +2,18 @@ import { dataEndpoints } from '../../lib/core/cloud';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../../lib/core/topology';
 import { CeresNamespaceAddOn } from '../../lib/workloads';
 import { quantity } from '../../lib/verify/checks/capacity';
-import { EMPTY_INPUT, find, FIXTURE_SERVICES, FixtureClusters, fixturePlatform, HA_SIZING, NO_SERVICES, ofKind, renderAddOns, yamlFiles } from '../support/harness';
+import {
+  EMPTY_INPUT,
+  find,
+  FIXTURE_SERVICES,
+  FixtureClusters,
+  fixturePlatform,
+  HA_SIZING,
+  NO_SERVICES,
+  ofKind,
+  renderAddOns,
+  yamlFiles,
+} from '../support/harness';
 
 /**
  * The ceres namespace add-on: the platform's core namespace, isolated like a tenant's, its quota sized
@@ -31,7 +42,10 @@ describe('the ceres namespace', () => {
   it('fits every core service at its maximum replicas, twice over (canary or rolling update), with sidecars, and no LoadBalancer', () => {
     const quota = find(out, 'ResourceQuota', 'ceres-quota', 'ceres');
     const services = FIXTURE_SERVICES.services.filter((s) => s.namespace === 'ceres');
-    const limitCpu = services.reduce((sum, s) => sum + (s.replicas ?? HA_SIZING.coreServices).max * s.versions.length * 2 * quantity(s.resources?.limits.cpu ?? '500m'), 0);
+    const limitCpu = services.reduce(
+      (sum, s) => sum + (s.replicas ?? HA_SIZING.coreServices).max * s.versions.length * 2 * quantity(s.resources?.limits.cpu ?? '500m'),
+      0,
+    );
     expect(quantity(quota.spec.hard['limits.cpu'])).toBeGreaterThan(limitCpu);
     expect(quota.spec.hard['services.loadbalancers']).toBe(0);
     // A service added to the catalog raises the quota with it.

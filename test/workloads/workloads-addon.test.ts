@@ -7,7 +7,19 @@ import { WorkloadsAddOn } from '../../lib/workloads';
 import { imagePinProblem } from '../../lib/workloads/image-reference';
 import { SecureWorkload } from '../../lib/workloads/secure-workload';
 import { pdbSelectsWorkload, serviceSelectsWorkload } from '../../lib/workloads/workload-checks';
-import { baseAddOns, FIXTURE_INPUT, FIXTURE_SERVICES, fixturePlatform, HA_SIZING, ofKind, renderAddOns, SMALL_SIZING, synthProblems, withService, yamlFiles } from '../support/harness';
+import {
+  baseAddOns,
+  FIXTURE_INPUT,
+  FIXTURE_SERVICES,
+  fixturePlatform,
+  HA_SIZING,
+  ofKind,
+  renderAddOns,
+  SMALL_SIZING,
+  synthProblems,
+  withService,
+  yamlFiles,
+} from '../support/harness';
 
 /**
  * The workloads add-on: every service of the catalog as a CatalogService (ServiceAccount, one
@@ -20,7 +32,8 @@ const small = renderAddOns(addOns(), { platform: fixturePlatform({ env: 'dev', s
 const ENV = out.environment.name;
 const core = FIXTURE_SERVICES.services.filter((s) => s.namespace === 'ceres');
 const deployments = ofKind(out, 'Deployment', 'ceres');
-const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 describe('workloads of the service catalog', () => {
   it('renders one Deployment per version, named workloadName (the service name for a Flagger rollout), in the core folder', () => {
@@ -31,7 +44,16 @@ describe('workloads of the service catalog', () => {
   });
 
   it('leaves the Service of a Flagger rollout to Flagger, and gives every other service one', () => {
-    expect(ofKind(out, 'Service', 'ceres').map((s) => s.metadata.name).sort()).toEqual(core.filter((s) => s.rollout !== 'flagger').map((s) => s.name).sort());
+    expect(
+      ofKind(out, 'Service', 'ceres')
+        .map((s) => s.metadata.name)
+        .sort(),
+    ).toEqual(
+      core
+        .filter((s) => s.rollout !== 'flagger')
+        .map((s) => s.name)
+        .sort(),
+    );
     // Flagger derives its Services from the Deployment's selector: app alone.
     expect(deployments.find((d) => d.metadata.name === 'api-server')!.spec.selector.matchLabels).toEqual({ app: 'api-server' });
   });
@@ -42,7 +64,9 @@ describe('workloads of the service catalog', () => {
       expect({ service: s.metadata.name, selected: selected.length > 0 }).toEqual({ service: s.metadata.name, selected: true });
       for (const p of s.spec.ports) {
         expect(p.name).toBe('http');
-        const declared = selected.every((d) => d.spec.template.spec.containers.some((c: any) => c.ports.some((cp: any) => cp.name === p.targetPort || cp.containerPort === p.targetPort)));
+        const declared = selected.every((d) =>
+          d.spec.template.spec.containers.some((c: any) => c.ports.some((cp: any) => cp.name === p.targetPort || cp.containerPort === p.targetPort)),
+        );
         expect({ service: s.metadata.name, declared }).toEqual({ service: s.metadata.name, declared: true });
       }
     }
@@ -61,8 +85,14 @@ describe('workloads of the service catalog', () => {
     const hpa = (r: typeof out, name: string) => ofKind(r, 'HorizontalPodAutoscaler', 'ceres').find((h) => h.metadata.name === name)!;
     const apiServer = core.find((s) => s.name === 'api-server')!;
     expect(apiServer.replicas).toBeUndefined();
-    expect([hpa(out, 'api-server').spec.minReplicas, hpa(out, 'api-server').spec.maxReplicas]).toEqual([HA_SIZING.coreServices.min, HA_SIZING.coreServices.max]);
-    expect([hpa(small, 'api-server').spec.minReplicas, hpa(small, 'api-server').spec.maxReplicas]).toEqual([SMALL_SIZING.coreServices.min, SMALL_SIZING.coreServices.max]);
+    expect([hpa(out, 'api-server').spec.minReplicas, hpa(out, 'api-server').spec.maxReplicas]).toEqual([
+      HA_SIZING.coreServices.min,
+      HA_SIZING.coreServices.max,
+    ]);
+    expect([hpa(small, 'api-server').spec.minReplicas, hpa(small, 'api-server').spec.maxReplicas]).toEqual([
+      SMALL_SIZING.coreServices.min,
+      SMALL_SIZING.coreServices.max,
+    ]);
     expect(hpa(out, 'api-server').spec.metrics[0].resource.target.averageUtilization).toBe(apiServer.targetCpuPercent);
     const api = core.find((s) => s.name === 'api')!;
     expect([hpa(out, 'api-v1').spec.minReplicas, hpa(out, 'api-v1').spec.maxReplicas]).toEqual([api.replicas!.min, api.replicas!.max]);
@@ -76,7 +106,12 @@ describe('workloads of the service catalog', () => {
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.priorityClassName).toBe(PLATFORM_PRIORITY_CLASS.name);
       for (const c of pod.containers) {
-        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+        expect(c.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
         expect(c.readinessProbe).toBeDefined();
         expect(c.livenessProbe).toBeDefined();
@@ -87,7 +122,9 @@ describe('workloads of the service catalog', () => {
       expect(d.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: '25%' });
       expect(pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toContain('topology.kubernetes.io/zone');
     }
-    expect(deployments.find((d) => d.metadata.name === 'api-server')!.spec.template.spec.containers[0].resources).toEqual(core.find((s) => s.name === 'api-server')!.resources);
+    expect(deployments.find((d) => d.metadata.name === 'api-server')!.spec.template.spec.containers[0].resources).toEqual(
+      core.find((s) => s.name === 'api-server')!.resources,
+    );
   });
 
   it('runs each service as its own account, without token automount', () => {
@@ -108,8 +145,9 @@ describe('image pinning', () => {
     ['registry.example.test:5000/x/app', 'no tag'],
   ])('rejects %s', (image, why) => expect(imagePinProblem(image)).toContain(why));
 
-  it.each(['registry.example.test/x/app:1.2.3', `registry.example.test/x/app@sha256:${'a'.repeat(64)}`, 'registry.example.test:5000/x/app:2'])('accepts %s', (image) =>
-    expect(imagePinProblem(image)).toBeUndefined(),
+  it.each(['registry.example.test/x/app:1.2.3', `registry.example.test/x/app@sha256:${'a'.repeat(64)}`, 'registry.example.test:5000/x/app:2'])(
+    'accepts %s',
+    (image) => expect(imagePinProblem(image)).toBeUndefined(),
   );
 
   it('refuses the synth for a catalog service on latest, with the construct path', () => {
@@ -120,7 +158,16 @@ describe('image pinning', () => {
 
   it('requires two replicas for a highly available workload', () => {
     const chart = new Chart(Testing.app(), 'c');
-    const w = new SecureWorkload(chart, 'w', { name: 'w', namespace: 'ceres', image: 'r/x:1', port: 80, podLabels: { app: 'w' }, serviceAccountName: 'w', replicas: { min: 1, max: 3 }, ha: true });
+    const w = new SecureWorkload(chart, 'w', {
+      name: 'w',
+      namespace: 'ceres',
+      image: 'r/x:1',
+      port: 80,
+      podLabels: { app: 'w' },
+      serviceAccountName: 'w',
+      replicas: { min: 1, max: 3 },
+      ha: true,
+    });
     expect(w.node.validate().join()).toContain('at least 2 replicas');
   });
 });
@@ -130,14 +177,29 @@ describe('tenant workloads', () => {
   const ns = tenantNames(tenant.tenantId).namespace;
   const withTenantService = (namespace: string): ServiceCatalog => ({
     ...FIXTURE_SERVICES,
-    services: [...FIXTURE_SERVICES.services, { name: 'shop', namespace, port: 9000, protocol: 'grpc', versions: [{ name: 'v1', image: 'registry.example.test/shop:1.0.0' }], replicas: { min: 2, max: 4 } }],
+    services: [
+      ...FIXTURE_SERVICES.services,
+      {
+        name: 'shop',
+        namespace,
+        port: 9000,
+        protocol: 'grpc',
+        versions: [{ name: 'v1', image: 'registry.example.test/shop:1.0.0' }],
+        replicas: { min: 2, max: 4 },
+      },
+    ],
   });
 
   it('go to the tenant folder, with the tenant labels its admission policy requires and no platform priority', () => {
     const rendered = renderAddOns(addOns(), { services: withTenantService(ns) });
     const shop = rendered.objects.find((o) => o.manifest.kind === 'Deployment' && o.manifest.metadata.name === 'shop-v1')!;
     expect(shop.file).toBe(`${ENV}/${ns}/workloads.yaml`);
-    expect(shop.manifest.spec.template.metadata.labels).toMatchObject({ app: 'shop', version: 'v1', 'ceres.io/tenant': tenant.tenantId, 'ceres.io/tier': tenant.subscriptionLevel });
+    expect(shop.manifest.spec.template.metadata.labels).toMatchObject({
+      app: 'shop',
+      version: 'v1',
+      'ceres.io/tenant': tenant.tenantId,
+      'ceres.io/tier': tenant.subscriptionLevel,
+    });
     expect(shop.manifest.spec.template.spec.priorityClassName).toBeUndefined();
     expect(shop.manifest.spec.template.spec.containers[0].readinessProbe.grpc).toEqual({ port: 9000 });
     expect(rendered.objects.find((o) => o.manifest.kind === 'Service' && o.manifest.metadata.name === 'shop')!.manifest.spec.ports[0].name).toBe('grpc');
@@ -167,9 +229,24 @@ describe('workload checks', () => {
   });
 
   it('flag a Service selecting nothing, or a port no container declares', () => {
-    const orphan = at({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'b', namespace: 'ceres' }, spec: { selector: { app: 'b' }, ports: [{ port: 80, targetPort: 'http' }] } });
-    const wrongPort = at({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'a', namespace: 'ceres' }, spec: { selector: { app: 'a' }, ports: [{ name: 'grpc', port: 9090, targetPort: 9090 }] } });
-    const good = at({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'a2', namespace: 'ceres' }, spec: { selector: { app: 'a' }, ports: [{ port: 80, targetPort: 'http' }] } });
+    const orphan = at({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'b', namespace: 'ceres' },
+      spec: { selector: { app: 'b' }, ports: [{ port: 80, targetPort: 'http' }] },
+    });
+    const wrongPort = at({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'a', namespace: 'ceres' },
+      spec: { selector: { app: 'a' }, ports: [{ name: 'grpc', port: 9090, targetPort: 9090 }] },
+    });
+    const good = at({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'a2', namespace: 'ceres' },
+      spec: { selector: { app: 'a' }, ports: [{ port: 80, targetPort: 'http' }] },
+    });
     const problems = serviceSelectsWorkload.check([deployment, orphan, wrongPort, good]);
     expect(problems).toHaveLength(2);
     expect(problems[0]).toContain('matches the pods of no workload');
@@ -177,7 +254,12 @@ describe('workload checks', () => {
   });
 
   it('flag a PDB that protects nothing', () => {
-    const pdb = at({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'p', namespace: 'ceres' }, spec: { selector: { matchLabels: { app: 'nope' } } } });
+    const pdb = at({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'p', namespace: 'ceres' },
+      spec: { selector: { matchLabels: { app: 'nope' } } },
+    });
     expect(pdbSelectsWorkload.check([deployment, pdb])[0]).toContain('would protect nothing');
   });
 });

@@ -116,7 +116,9 @@ export function parseApprovals(file: InputFile | undefined): ApprovedDeletion[] 
     }
     if (body.kind !== APPROVALS_KIND) {
       const hint = typeof body.kind === 'string' ? suggest(body.kind, [APPROVALS_KIND]) : undefined;
-      issues.push(at({ path: 'kind', message: `${JSON.stringify(body.kind ?? null)} is not allowed here; use ${APPROVALS_KIND}${hint ? ' (check the spelling)' : ''}` }));
+      issues.push(
+        at({ path: 'kind', message: `${JSON.stringify(body.kind ?? null)} is not allowed here; use ${APPROVALS_KIND}${hint ? ' (check the spelling)' : ''}` }),
+      );
       continue;
     }
     const found: SchemaIssue[] = [];

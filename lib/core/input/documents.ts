@@ -113,14 +113,32 @@ const SPECS: Record<InputKind, ObjectSchema> = {
       displayName: {
         schema: { type: 'string', minLength: 1, maxLength: 100, pattern: /^[^\u0000-\u001f\u007f]+$/, patternHelp: 'printable text' },
         required: true,
-        description: 'The customer\'s name as people read it.',
+        description: "The customer's name as people read it.",
       },
-      tenantId: { schema: dnsLabel(MAX_TENANT_ID_LENGTH), required: true, description: 'Stable id: the namespace is tenant-<tenantId>, the Argo CD Application <env>-tenant-<tenantId>. At most 48 characters.' },
+      tenantId: {
+        schema: dnsLabel(MAX_TENANT_ID_LENGTH),
+        required: true,
+        description: 'Stable id: the namespace is tenant-<tenantId>, the Argo CD Application <env>-tenant-<tenantId>. At most 48 characters.',
+      },
       keycloakRealm: { schema: dnsLabel(), required: true, description: 'Keycloak realm: OIDC groups and the JWT issuer derive from it. Unique per tenant.' },
-      databaseSchema: { schema: { type: 'string', minLength: 1, check: checkPostgresIdentifier, jsonSchema: POSTGRES_IDENTIFIER_JSON_SCHEMA }, required: true, description: 'PostgreSQL schema of the tenant: lowercase identifier, not a reserved word, not pg_*.' },
-      subscriptionLevel: { schema: { type: 'string', enum: SUBSCRIPTION_LEVELS }, required: true, description: 'Tier: quotas, limits, priority and database size follow from it.' },
-      environments: { schema: { type: 'array', minItems: 1, unique: true, items: { type: 'string', enum: ENVIRONMENT_NAMES } }, description: 'Environments the tenant is deployed to. Default: every environment.' },
-      secrets: { schema: { type: 'array', unique: true, items: SECRET }, description: 'Secrets, sealed (kubeseal --raw output) or external references; never plaintext.' },
+      databaseSchema: {
+        schema: { type: 'string', minLength: 1, check: checkPostgresIdentifier, jsonSchema: POSTGRES_IDENTIFIER_JSON_SCHEMA },
+        required: true,
+        description: 'PostgreSQL schema of the tenant: lowercase identifier, not a reserved word, not pg_*.',
+      },
+      subscriptionLevel: {
+        schema: { type: 'string', enum: SUBSCRIPTION_LEVELS },
+        required: true,
+        description: 'Tier: quotas, limits, priority and database size follow from it.',
+      },
+      environments: {
+        schema: { type: 'array', minItems: 1, unique: true, items: { type: 'string', enum: ENVIRONMENT_NAMES } },
+        description: 'Environments the tenant is deployed to. Default: every environment.',
+      },
+      secrets: {
+        schema: { type: 'array', unique: true, items: SECRET },
+        description: 'Secrets, sealed (kubeseal --raw output) or external references; never plaintext.',
+      },
     },
   },
   CeresDatabase: {
@@ -128,7 +146,11 @@ const SPECS: Record<InputKind, ObjectSchema> = {
     fields: {
       type: { schema: { type: 'string', enum: ['postgres'] }, required: true, description: 'Database engine (CloudNativePG).' },
       replicas: { schema: { type: 'integer', min: 1, max: 9 }, required: true, description: 'PostgreSQL instances (1 primary + replicas).' },
-      size: { schema: { type: 'string', minLength: 1, check: storageSizeRule('1Gi', '64Ti'), jsonSchema: QUANTITY_JSON_SCHEMA }, required: true, description: 'Storage per instance, a Kubernetes quantity from 1Gi to 64Ti.' },
+      size: {
+        schema: { type: 'string', minLength: 1, check: storageSizeRule('1Gi', '64Ti'), jsonSchema: QUANTITY_JSON_SCHEMA },
+        required: true,
+        description: 'Storage per instance, a Kubernetes quantity from 1Gi to 64Ti.',
+      },
       version: { schema: { type: 'string', acceptIntegers: true, enum: POSTGRES_VERSIONS }, required: true, description: 'PostgreSQL major version.' },
       tenantId: { schema: dnsLabel(MAX_TENANT_ID_LENGTH), required: true, description: 'The tenantId of the CeresTenant that owns the database.' },
     },
@@ -136,7 +158,11 @@ const SPECS: Record<InputKind, ObjectSchema> = {
   CeresBackup: {
     type: 'object',
     fields: {
-      schedulePolicy: { schema: { type: 'string', check: checkCron, jsonSchema: CRON_JSON_SCHEMA }, required: true, description: '5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 2 * * *".' },
+      schedulePolicy: {
+        schema: { type: 'string', check: checkCron, jsonSchema: CRON_JSON_SCHEMA },
+        required: true,
+        description: '5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 2 * * *".',
+      },
       retentionDays: { schema: { type: 'integer', min: 1, max: 3650 }, required: true, description: 'Days a backup is kept.' },
       includeNamespaces: {
         schema: {
@@ -202,7 +228,10 @@ interface MaybeDeclared {
 const MB = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
 
 function describeForeign(first: { apiVersion?: string; kind?: string }): string {
-  const parts = [first.apiVersion !== undefined ? `apiVersion ${JSON.stringify(first.apiVersion)}` : '', first.kind !== undefined ? `kind ${JSON.stringify(first.kind)}` : '']
+  const parts = [
+    first.apiVersion !== undefined ? `apiVersion ${JSON.stringify(first.apiVersion)}` : '',
+    first.kind !== undefined ? `kind ${JSON.stringify(first.kind)}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const dump = first.kind === 'List' || (first.apiVersion === 'v1' && first.kind === undefined) ? ' (it looks like `kubectl get -o yaml` output)' : '';
@@ -344,7 +373,8 @@ export function parseTenantInput(files: readonly InputFile[], options: ParseOpti
   const firstSeen = new Map<string, ParsedDoc>();
   const unique = (d: ParsedDoc, key: string, path: string, what: string) => {
     const prev = firstSeen.get(key);
-    if (prev) issues.push(issueAt(d, path, `${what} is already used by ${prev.kind}/${prev.name} (${prev.file}, document ${prev.document}); it must be unique`));
+    if (prev)
+      issues.push(issueAt(d, path, `${what} is already used by ${prev.kind}/${prev.name} (${prev.file}, document ${prev.document}); it must be unique`));
     else firstSeen.set(key, d);
   };
   for (const d of docs) {

@@ -24,7 +24,13 @@ export function toJsonSchema(schema: Schema): Json {
       if (schema.enum) {
         if (schema.acceptIntegers) {
           const numbers = schema.enum.filter((v) => /^-?\d+$/.test(v)).map(Number);
-          return { anyOf: [{ type: 'string', enum: [...schema.enum] }, { type: 'integer', enum: numbers }], description: describe(schema) };
+          return {
+            anyOf: [
+              { type: 'string', enum: [...schema.enum] },
+              { type: 'integer', enum: numbers },
+            ],
+            description: describe(schema),
+          };
         }
         out.type = 'string';
         out.enum = [...schema.enum];
@@ -33,7 +39,9 @@ export function toJsonSchema(schema: Schema): Json {
       }
       if (schema.minLength !== undefined) out.minLength = schema.minLength;
       if (schema.maxLength !== undefined) out.maxLength = schema.maxLength;
-      const patterns = [schema.pattern ? regexSource(schema.pattern) : undefined, schema.jsonSchema?.pattern as string | undefined].filter((p): p is string => !!p);
+      const patterns = [schema.pattern ? regexSource(schema.pattern) : undefined, schema.jsonSchema?.pattern as string | undefined].filter(
+        (p): p is string => !!p,
+      );
       const extra: Json = { ...(schema.jsonSchema ?? {}) };
       delete extra.pattern;
       if (patterns.length === 1) out.pattern = patterns[0];

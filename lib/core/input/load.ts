@@ -76,8 +76,16 @@ export function findStrayInput(appsDir: string, tenantsDir: string, root: string
     if (known.includes(file)) continue;
     if (file.startsWith(`${tenants}/`)) continue; // the tenants folder and its sub-folders are checked on their own
     const { kind } = sniffFirstDocument(readInputFile(abs, file).content);
-    const what = kind && (INPUT_KINDS as readonly string[]).includes(kind) ? `this ${kind} is not read: ` : kind && KINDS_ELSEWHERE[kind] ? `this ${kind} is not read: ` : 'YAML files here are not read: ';
-    const where = kind && KINDS_ELSEWHERE[kind] ? `${kind} documents go in ${KINDS_ELSEWHERE[kind]}` : `tenant documents (${INPUT_KINDS.join(', ')}) go directly in ${tenants}/`;
+    const what =
+      kind && (INPUT_KINDS as readonly string[]).includes(kind)
+        ? `this ${kind} is not read: `
+        : kind && KINDS_ELSEWHERE[kind]
+          ? `this ${kind} is not read: `
+          : 'YAML files here are not read: ';
+    const where =
+      kind && KINDS_ELSEWHERE[kind]
+        ? `${kind} documents go in ${KINDS_ELSEWHERE[kind]}`
+        : `tenant documents (${INPUT_KINDS.join(', ')}) go directly in ${tenants}/`;
     issues.push({ file, message: `${what}${where}` });
   }
   return issues;

@@ -88,7 +88,8 @@ export function storageSizeRule(min: string, max: string): (q: string) => string
   const hi = parseQuantity(max)!;
   return (q) => {
     const bytes = parseQuantity(q);
-    if (bytes === undefined) return `${JSON.stringify(q)} is not a Kubernetes quantity such as "100Gi" (a number with an optional suffix Ki, Mi, Gi, Ti, k, M, G, T)`;
+    if (bytes === undefined)
+      return `${JSON.stringify(q)} is not a Kubernetes quantity such as "100Gi" (a number with an optional suffix Ki, Mi, Gi, Ti, k, M, G, T)`;
     if (bytes < lo || bytes > hi) return `${JSON.stringify(q)} is out of range; allowed: ${min} to ${max}`;
     return undefined;
   };
@@ -121,7 +122,12 @@ export function checkPostgresIdentifier(id: string): string | undefined {
 
 /** Converts a namespace glob (`tenant-*`) into a matcher. */
 export function namespaceGlob(glob: string): (ns: string) => boolean {
-  const re = new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return (ns) => re.test(ns);
 }
 
@@ -143,7 +149,9 @@ function anyCase(word: string): string {
 }
 
 function cronFieldPattern(field: CronField): string {
-  const value = field.names ? `(?:${numberAlternatives(field.min, field.max)}|${field.names.map(anyCase).join('|')})` : numberAlternatives(field.min, field.max);
+  const value = field.names
+    ? `(?:${numberAlternatives(field.min, field.max)}|${field.names.map(anyCase).join('|')})`
+    : numberAlternatives(field.min, field.max);
   const item = `(?:\\*|${value}(?:-${value})?)(?:/[0-9]*[1-9][0-9]*)?`;
   return `${item}(?:,${item})*`;
 }
@@ -162,4 +170,3 @@ export const POSTGRES_IDENTIFIER_JSON_SCHEMA = {
   maxLength: 63,
   not: { anyOf: [{ pattern: '^pg_' }, { enum: [...PG_RESERVED].sort() }] },
 };
-

@@ -75,7 +75,9 @@ export class AwsNetwork extends Construct {
     }
     for (const kind of ['nodes', 'data', 'public'] as const) {
       if (plan[kind].length !== props.availabilityZones.length) {
-        throw new Error(`AwsNetwork '${props.name}': the network plan has ${plan[kind].length} ${kind} subnets for ${props.availabilityZones.length} availability zones`);
+        throw new Error(
+          `AwsNetwork '${props.name}': the network plan has ${plan[kind].length} ${kind} subnets for ${props.availabilityZones.length} availability zones`,
+        );
       }
     }
     const tags = props.tags ?? {};

@@ -114,7 +114,13 @@ export class AwsPlatformStack extends PlatformStack {
     const oidc = kubernetesOidc(props.platform);
     new EksIdentityProviderConfig(this, 'oidc-keycloak', {
       clusterName: this.kubernetes.cluster.name,
-      oidc: { identityProviderConfigName: 'keycloak', issuerUrl: oidc.issuerUrl, clientId: oidc.clientId, usernameClaim: oidc.usernameClaim, groupsClaim: oidc.groupsClaim },
+      oidc: {
+        identityProviderConfigName: 'keycloak',
+        issuerUrl: oidc.issuerUrl,
+        clientId: oidc.clientId,
+        usernameClaim: oidc.usernameClaim,
+        groupsClaim: oidc.groupsClaim,
+      },
     });
 
     const nodeRole = new AwsNodeRole(this, 'node-role', { name: `${cluster.name}-node` });

@@ -83,7 +83,10 @@ export class AwsWorkloadRoles extends Construct {
  * their content. The bucket uses S3 Bucket Keys, whose encryption context is the bucket, so the key
  * cannot be narrowed to a prefix; the objects are.
  */
-export function backupStoreStatements(prefix: string, scope: { readonly backupBucketArn: string; readonly backupKeyArn: string; readonly region: string }): PolicyStatement[] {
+export function backupStoreStatements(
+  prefix: string,
+  scope: { readonly backupBucketArn: string; readonly backupKeyArn: string; readonly region: string },
+): PolicyStatement[] {
   if (!prefix) throw new Error('a backup-store identity on AWS needs a prefix: the bucket is shared by Velero and the PostgreSQL clusters');
   return [
     { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: scope.backupBucketArn },

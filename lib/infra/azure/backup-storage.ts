@@ -79,7 +79,8 @@ export class AzureBackupStorage extends Construct {
       },
       tags,
     });
-    if (new Set(props.containers).size !== props.containers.length) throw new Error(`storage account '${props.accountName}': container names repeat (${props.containers.join(', ')})`);
+    if (new Set(props.containers).size !== props.containers.length)
+      throw new Error(`storage account '${props.accountName}': container names repeat (${props.containers.join(', ')})`);
     for (const name of props.containers) {
       // storage_account_id: created through Azure Resource Manager, which works without data-plane access;
       // its `id` is then the Resource Manager id (a role assignment scope).

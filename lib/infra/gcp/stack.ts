@@ -71,10 +71,7 @@ export class GcpPlatformStack extends PlatformStack {
     const project = projectVar.stringValue;
     new GoogleProvider(this, 'google', { project, region, defaultLabels: labels });
 
-    const services = GCP_SERVICES.map(
-      (service) =>
-        new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
-    );
+    const services = GCP_SERVICES.map((service) => new ProjectService(this, `service-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }));
 
     const secondaryRanges = gkeSecondaryRanges(cluster);
     if (!secondaryRanges) throw new Error(`cluster '${cluster.name}' has no GKE secondary ranges in the platform model`);
@@ -113,8 +110,7 @@ export class GcpPlatformStack extends PlatformStack {
       dependsOn: services,
     });
     const nodeRoles = GKE_NODE_ROLES.map(
-      (role) =>
-        new ProjectIamMember(this, `gke-nodes-${role.split('/')[1]}`, { project, role, member: `serviceAccount:${nodeAccount.email}` }),
+      (role) => new ProjectIamMember(this, `gke-nodes-${role.split('/')[1]}`, { project, role, member: `serviceAccount:${nodeAccount.email}` }),
     );
 
     this.kubernetes = new GcpAutopilotCluster(this, 'gke', {
@@ -162,7 +158,8 @@ export class GcpPlatformStack extends PlatformStack {
     });
     new TerraformOutput(this, GCP_SERVICE_ACCOUNTS_OUTPUT, {
       value: Object.fromEntries(Object.entries(workloadIdentities.accounts).map(([name, account]) => [name, account.email])),
-      description: 'Google service account of each workload identity of the platform model (identity name → email), for the iam.gke.io/gcp-service-account annotation of its Kubernetes service account.',
+      description:
+        'Google service account of each workload identity of the platform model (identity name → email), for the iam.gke.io/gcp-service-account annotation of its Kubernetes service account.',
     });
 
     this.addPlatformOutputs(

@@ -32,7 +32,6 @@ import { applicationsOf, isIgnoredHook, preexistingNamespaces } from './argocd';
 
 type Json = any;
 
-
 const isMap = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
 const pluralize = (one: string, many: string, n: number) => (n === 1 ? one : many);
@@ -48,7 +47,13 @@ export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 /** A pod as the admission plugins see it. */
 export interface PodLike {
   /** Name (or generateName for a controller's pods), namespace, labels and annotations. */
-  readonly metadata: { readonly name?: string; readonly generateName?: string; readonly namespace?: string; readonly labels?: Labels; readonly annotations?: Labels };
+  readonly metadata: {
+    readonly name?: string;
+    readonly generateName?: string;
+    readonly namespace?: string;
+    readonly labels?: Labels;
+    readonly annotations?: Labels;
+  };
   /** The pod spec, as plain parsed JSON. */
   readonly spec: Json;
 }
@@ -104,7 +109,12 @@ function containerNames(spec: Json, bad: (c: Json) => boolean): string[] {
 const allowPrivilegeEscalation_1_8: CheckPod = (_m, spec) => {
   const bad = containerNames(spec, (c) => c.securityContext?.allowPrivilegeEscalation == null || c.securityContext.allowPrivilegeEscalation === true);
   if (!bad.length) return ALLOWED;
-  return { allowed: false, reason: 'allowPrivilegeEscalation != false', detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must set securityContext.allowPrivilegeEscalation=false`, containers: bad };
+  return {
+    allowed: false,
+    reason: 'allowPrivilegeEscalation != false',
+    detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must set securityContext.allowPrivilegeEscalation=false`,
+    containers: bad,
+  };
 };
 const allowPrivilegeEscalation_1_25: CheckPod = (m, spec) => (isWindows(spec) ? ALLOWED : allowPrivilegeEscalation_1_8(m, spec));
 
@@ -129,7 +139,8 @@ const appArmorProfile_1_0: CheckPod = (meta, spec) => {
   if (bad.length) badSetters.push(`${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)}`);
   const forbidden: string[] = [];
   for (const [k, v] of Object.entries(meta.annotations ?? {})) {
-    if (k.startsWith('container.apparmor.security.beta.kubernetes.io/') && !(v.length === 0 || v === 'runtime/default' || v.startsWith('localhost/'))) forbidden.push(`${k}=${JSON.stringify(v)}`);
+    if (k.startsWith('container.apparmor.security.beta.kubernetes.io/') && !(v.length === 0 || v === 'runtime/default' || v.startsWith('localhost/')))
+      forbidden.push(`${k}=${JSON.stringify(v)}`);
   }
   const values = [...badValues].sort();
   if (forbidden.length) {
@@ -137,11 +148,30 @@ const appArmorProfile_1_0: CheckPod = (meta, spec) => {
     badSetters.push(pluralize('annotation', 'annotations', forbidden.length));
   }
   if (!badSetters.length) return ALLOWED;
-  return { allowed: false, reason: pluralize('forbidden AppArmor profile', 'forbidden AppArmor profiles', values.length), detail: `${badSetters.join(' and ')} must not set AppArmor profile type to ${joinQuote(values)}`, containers: bad };
+  return {
+    allowed: false,
+    reason: pluralize('forbidden AppArmor profile', 'forbidden AppArmor profiles', values.length),
+    detail: `${badSetters.join(' and ')} must not set AppArmor profile type to ${joinQuote(values)}`,
+    containers: bad,
+  };
 };
 
 // policy/check_capabilities_baseline.go
-const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+const BASELINE_CAPABILITIES = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
 const capabilitiesBaseline_1_0: CheckPod = (_m, spec) => {
   const nonDefault = new Set<string>();
   const bad = containerNames(spec, (c) => {
@@ -156,7 +186,12 @@ const capabilitiesBaseline_1_0: CheckPod = (_m, spec) => {
     return !valid;
   });
   if (!bad.length) return ALLOWED;
-  return { allowed: false, reason: 'non-default capabilities', detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must not include ${joinQuote([...nonDefault].sort())} in securityContext.capabilities.add`, containers: bad };
+  return {
+    allowed: false,
+    reason: 'non-default capabilities',
+    detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must not include ${joinQuote([...nonDefault].sort())} in securityContext.capabilities.add`,
+    containers: bad,
+  };
 };
 
 // policy/check_capabilities_restricted.go
@@ -181,8 +216,14 @@ const capabilitiesRestricted_1_22: CheckPod = (_m, spec) => {
     if (addedForbidden) adding.push(String(c.name ?? ''));
   }
   const details: string[] = [];
-  if (missingDropAll.length) details.push(`${pluralize('container', 'containers', missingDropAll.length)} ${joinQuote(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`);
-  if (adding.length) details.push(`${pluralize('container', 'containers', adding.length)} ${joinQuote(adding)} must not include ${joinQuote([...forbidden].sort())} in securityContext.capabilities.add`);
+  if (missingDropAll.length)
+    details.push(
+      `${pluralize('container', 'containers', missingDropAll.length)} ${joinQuote(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`,
+    );
+  if (adding.length)
+    details.push(
+      `${pluralize('container', 'containers', adding.length)} ${joinQuote(adding)} must not include ${joinQuote([...forbidden].sort())} in securityContext.capabilities.add`,
+    );
   if (!details.length) return ALLOWED;
   return { allowed: false, reason: 'unrestricted capabilities', detail: details.join('; '), containers: [...missingDropAll, ...adding] };
 };
@@ -190,14 +231,18 @@ const capabilitiesRestricted_1_25: CheckPod = (m, spec) => (isWindows(spec) ? AL
 
 // policy/check_hostNamespaces.go
 const hostNamespaces_1_0: CheckPod = (_m, spec) => {
-  const used = [spec?.hostNetwork === true && 'hostNetwork=true', spec?.hostPID === true && 'hostPID=true', spec?.hostIPC === true && 'hostIPC=true'].filter(Boolean) as string[];
+  const used = [spec?.hostNetwork === true && 'hostNetwork=true', spec?.hostPID === true && 'hostPID=true', spec?.hostIPC === true && 'hostIPC=true'].filter(
+    Boolean,
+  ) as string[];
   return used.length ? { allowed: false, reason: 'host namespaces', detail: used.join(', ') } : ALLOWED;
 };
 
 // policy/check_hostPathVolumes.go
 const hostPathVolumes_1_0: CheckPod = (_m, spec) => {
   const volumes = ((spec?.volumes ?? []) as Json[]).filter((v) => isMap(v) && v.hostPath != null).map((v) => String(v.name ?? ''));
-  return volumes.length ? { allowed: false, reason: 'hostPath volumes', detail: `${pluralize('volume', 'volumes', volumes.length)} ${joinQuote(volumes)}` } : ALLOWED;
+  return volumes.length
+    ? { allowed: false, reason: 'hostPath volumes', detail: `${pluralize('volume', 'volumes', volumes.length)} ${joinQuote(volumes)}` }
+    : ALLOWED;
 };
 
 // policy/check_hostPorts.go
@@ -254,7 +299,14 @@ const hostProbesAndHostLifecycle_1_34: CheckPod = (_m, spec) => {
 // policy/check_privileged.go
 const privileged_1_0: CheckPod = (_m, spec) => {
   const bad = containerNames(spec, (c) => c.securityContext?.privileged === true);
-  return bad.length ? { allowed: false, reason: 'privileged', detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must not set securityContext.privileged=true`, containers: bad } : ALLOWED;
+  return bad.length
+    ? {
+        allowed: false,
+        reason: 'privileged',
+        detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must not set securityContext.privileged=true`,
+        containers: bad,
+      }
+    : ALLOWED;
 };
 
 // policy/check_procMount_baseline.go (procMount_1_0 is also the restricted check of v1.35)
@@ -266,13 +318,42 @@ const procMount_1_0: CheckPod = (_m, spec) => {
     types.add(String(pm));
     return true;
   });
-  return bad.length ? { allowed: false, reason: 'procMount', detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must not set securityContext.procMount to ${joinQuote([...types].sort())}`, containers: bad } : ALLOWED;
+  return bad.length
+    ? {
+        allowed: false,
+        reason: 'procMount',
+        detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must not set securityContext.procMount to ${joinQuote([...types].sort())}`,
+        containers: bad,
+      }
+    : ALLOWED;
 };
 const procMount_1_35: CheckPod = (m, spec) => (userNamespacePod(spec) ? ALLOWED : procMount_1_0(m, spec));
 
 // policy/check_restrictedVolumes.go
 const ALLOWED_VOLUME_SOURCES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image', 'persistentVolumeClaim', 'projected', 'secret'];
-const RESTRICTED_VOLUME_SOURCES = ['hostPath', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'nfs', 'iscsi', 'glusterfs', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'fc', 'azureFile', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'portworxVolume', 'scaleIO', 'storageos'];
+const RESTRICTED_VOLUME_SOURCES = [
+  'hostPath',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'fc',
+  'azureFile',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+];
 const restrictedVolumes_1_0: CheckPod = (_m, spec) => {
   const bad: string[] = [];
   const types = new Set<string>();
@@ -307,8 +388,20 @@ const runAsNonRoot_1_0: CheckPod = (_m, spec) => {
     } else if (!podNonRoot) implicit.push(String(c.name ?? ''));
   }
   if (explicit.length) badSetters.push(`${pluralize('container', 'containers', explicit.length)} ${joinQuote(explicit)}`);
-  if (badSetters.length) return { allowed: false, reason: 'runAsNonRoot != true', detail: `${badSetters.join(' and ')} must not set securityContext.runAsNonRoot=false`, containers: explicit };
-  if (implicit.length) return { allowed: false, reason: 'runAsNonRoot != true', detail: `pod or ${pluralize('container', 'containers', implicit.length)} ${joinQuote(implicit)} must set securityContext.runAsNonRoot=true`, containers: implicit };
+  if (badSetters.length)
+    return {
+      allowed: false,
+      reason: 'runAsNonRoot != true',
+      detail: `${badSetters.join(' and ')} must not set securityContext.runAsNonRoot=false`,
+      containers: explicit,
+    };
+  if (implicit.length)
+    return {
+      allowed: false,
+      reason: 'runAsNonRoot != true',
+      detail: `pod or ${pluralize('container', 'containers', implicit.length)} ${joinQuote(implicit)} must set securityContext.runAsNonRoot=true`,
+      containers: implicit,
+    };
   return ALLOWED;
 };
 const runAsNonRoot_1_35: CheckPod = (m, spec) => (userNamespacePod(spec) ? ALLOWED : runAsNonRoot_1_0(m, spec));
@@ -319,7 +412,9 @@ const runAsUser_1_23: CheckPod = (_m, spec) => {
   if (spec?.securityContext?.runAsUser != null && Number(spec.securityContext.runAsUser) === 0) badSetters.push('pod');
   const bad = containerNames(spec, (c) => c.securityContext?.runAsUser != null && Number(c.securityContext.runAsUser) === 0);
   if (bad.length) badSetters.push(`${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)}`);
-  return badSetters.length ? { allowed: false, reason: 'runAsUser=0', detail: `${badSetters.join(' and ')} must not set runAsUser=0`, containers: bad } : ALLOWED;
+  return badSetters.length
+    ? { allowed: false, reason: 'runAsUser=0', detail: `${badSetters.join(' and ')} must not set runAsUser=0`, containers: bad }
+    : ALLOWED;
 };
 const runAsUser_1_35: CheckPod = (m, spec) => (userNamespacePod(spec) ? ALLOWED : runAsUser_1_23(m, spec));
 
@@ -355,7 +450,12 @@ function seLinuxOptions(allowedTypes: ReadonlySet<string>): CheckPod {
     if (badTypes.size) data.push(`${pluralize('type', 'types', badTypes.size)} ${joinQuote([...badTypes].sort())}`);
     if (setUser) data.push('user may not be set');
     if (setRole) data.push('role may not be set');
-    return { allowed: false, reason: 'seLinuxOptions', detail: `${badSetters.join(' and ')} set forbidden securityContext.seLinuxOptions: ${data.join('; ')}`, containers: bad };
+    return {
+      allowed: false,
+      reason: 'seLinuxOptions',
+      detail: `${badSetters.join(' and ')} set forbidden securityContext.seLinuxOptions: ${data.join('; ')}`,
+      containers: bad,
+    };
   };
 }
 const seLinuxOptions_1_0 = seLinuxOptions(new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']));
@@ -373,7 +473,13 @@ const seccompProfileBaseline_1_0: CheckPod = (meta, spec) => {
     const key = `container.seccomp.security.alpha.kubernetes.io/${c.name}`;
     if (annotations[key] !== undefined && !validAnnotation(annotations[key])) forbidden.add(`${key}=${JSON.stringify(annotations[key])}`);
   }
-  return forbidden.size ? { allowed: false, reason: 'seccompProfile', detail: `forbidden ${pluralize('annotation', 'annotations', forbidden.size)} ${[...forbidden].sort().join(', ')}` } : ALLOWED;
+  return forbidden.size
+    ? {
+        allowed: false,
+        reason: 'seccompProfile',
+        detail: `forbidden ${pluralize('annotation', 'annotations', forbidden.size)} ${[...forbidden].sort().join(', ')}`,
+      }
+    : ALLOWED;
 };
 const seccompProfileBaseline_1_19: CheckPod = (_m, spec) => {
   const badSetters: string[] = [];
@@ -392,7 +498,14 @@ const seccompProfileBaseline_1_19: CheckPod = (_m, spec) => {
     return false;
   });
   if (bad.length) badSetters.push(`${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)}`);
-  return badSetters.length ? { allowed: false, reason: 'seccompProfile', detail: `${badSetters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote([...badValues].sort())}`, containers: bad } : ALLOWED;
+  return badSetters.length
+    ? {
+        allowed: false,
+        reason: 'seccompProfile',
+        detail: `${badSetters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote([...badValues].sort())}`,
+        containers: bad,
+      }
+    : ALLOWED;
 };
 
 // policy/check_seccompProfile_restricted.go
@@ -419,16 +532,40 @@ const seccompProfileRestricted_1_19: CheckPod = (_m, spec) => {
     } else if (!podSet) implicit.push(String(c.name ?? ''));
   }
   if (explicit.length) badSetters.push(`${pluralize('container', 'containers', explicit.length)} ${joinQuote(explicit)}`);
-  if (badSetters.length) return { allowed: false, reason: 'seccompProfile', detail: `${badSetters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote([...badValues].sort())}`, containers: explicit };
-  if (implicit.length) return { allowed: false, reason: 'seccompProfile', detail: `pod or ${pluralize('container', 'containers', implicit.length)} ${joinQuote(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`, containers: implicit };
+  if (badSetters.length)
+    return {
+      allowed: false,
+      reason: 'seccompProfile',
+      detail: `${badSetters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote([...badValues].sort())}`,
+      containers: explicit,
+    };
+  if (implicit.length)
+    return {
+      allowed: false,
+      reason: 'seccompProfile',
+      detail: `pod or ${pluralize('container', 'containers', implicit.length)} ${joinQuote(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
+      containers: implicit,
+    };
   return ALLOWED;
 };
 const seccompProfileRestricted_1_25: CheckPod = (m, spec) => (isWindows(spec) ? ALLOWED : seccompProfileRestricted_1_19(m, spec));
 
 // policy/check_sysctls.go
-const SYSCTLS_1_0 = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start'];
+const SYSCTLS_1_0 = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_unprivileged_port_start',
+];
 const SYSCTLS_1_27 = [...SYSCTLS_1_0, 'net.ipv4.ip_local_reserved_ports'];
-const SYSCTLS_1_29 = [...SYSCTLS_1_27, 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'];
+const SYSCTLS_1_29 = [
+  ...SYSCTLS_1_27,
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+];
 const SYSCTLS_1_32 = [...SYSCTLS_1_29, 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem'];
 const SYSCTLS_1_37 = [...SYSCTLS_1_32, 'net.ipv4.tcp_slow_start_after_idle', 'net.ipv4.tcp_notsent_lowat'];
 function sysctls(allowed: readonly string[]): CheckPod {
@@ -442,8 +579,18 @@ function sysctls(allowed: readonly string[]): CheckPod {
 // policy/check_windowsHostProcess.go
 const windowsHostProcess_1_0: CheckPod = (_m, spec) => {
   const bad = containerNames(spec, (c) => c.securityContext?.windowsOptions?.hostProcess === true);
-  const setters = [...(spec?.securityContext?.windowsOptions?.hostProcess === true ? ['pod'] : []), ...(bad.length ? [`${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)}`] : [])];
-  return setters.length ? { allowed: false, reason: 'hostProcess', detail: `${setters.join(' and ')} must not set securityContext.windowsOptions.hostProcess=true`, containers: bad } : ALLOWED;
+  const setters = [
+    ...(spec?.securityContext?.windowsOptions?.hostProcess === true ? ['pod'] : []),
+    ...(bad.length ? [`${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)}`] : []),
+  ];
+  return setters.length
+    ? {
+        allowed: false,
+        reason: 'hostProcess',
+        detail: `${setters.join(' and ')} must not set securityContext.windowsOptions.hostProcess=true`,
+        containers: bad,
+      }
+    : ALLOWED;
 };
 
 /**
@@ -451,7 +598,14 @@ const windowsHostProcess_1_0: CheckPod = (_m, spec) => {
  * version may override baseline checks (registry.go populate).
  */
 export const PSA_CHECKS: readonly PssCheck[] = [
-  { id: 'allowPrivilegeEscalation', level: 'restricted', versions: [{ min: 8, fn: allowPrivilegeEscalation_1_8 }, { min: 25, fn: allowPrivilegeEscalation_1_25 }] },
+  {
+    id: 'allowPrivilegeEscalation',
+    level: 'restricted',
+    versions: [
+      { min: 8, fn: allowPrivilegeEscalation_1_8 },
+      { min: 25, fn: allowPrivilegeEscalation_1_25 },
+    ],
+  },
   { id: 'appArmorProfile', level: 'baseline', versions: [{ min: 0, fn: appArmorProfile_1_0 }] },
   { id: 'capabilities_baseline', level: 'baseline', versions: [{ min: 0, fn: capabilitiesBaseline_1_0 }] },
   {
@@ -467,13 +621,48 @@ export const PSA_CHECKS: readonly PssCheck[] = [
   { id: 'hostPorts', level: 'baseline', versions: [{ min: 0, fn: hostPorts_1_0 }] },
   { id: 'hostProbesAndHostLifecycle', level: 'baseline', versions: [{ min: 34, fn: hostProbesAndHostLifecycle_1_34 }] },
   { id: 'privileged', level: 'baseline', versions: [{ min: 0, fn: privileged_1_0 }] },
-  { id: 'procMount', level: 'baseline', versions: [{ min: 0, fn: procMount_1_0 }, { min: 35, fn: procMount_1_35 }] },
+  {
+    id: 'procMount',
+    level: 'baseline',
+    versions: [
+      { min: 0, fn: procMount_1_0 },
+      { min: 35, fn: procMount_1_35 },
+    ],
+  },
   { id: 'procMount_restricted', level: 'restricted', versions: [{ min: 35, fn: procMount_1_0, overrides: ['procMount'] }] },
   { id: 'restrictedVolumes', level: 'restricted', versions: [{ min: 0, fn: restrictedVolumes_1_0, overrides: ['hostPathVolumes'] }] },
-  { id: 'runAsNonRoot', level: 'restricted', versions: [{ min: 0, fn: runAsNonRoot_1_0 }, { min: 35, fn: runAsNonRoot_1_35 }] },
-  { id: 'runAsUser', level: 'restricted', versions: [{ min: 23, fn: runAsUser_1_23 }, { min: 35, fn: runAsUser_1_35 }] },
-  { id: 'seLinuxOptions', level: 'baseline', versions: [{ min: 0, fn: seLinuxOptions_1_0 }, { min: 31, fn: seLinuxOptions_1_31 }] },
-  { id: 'seccompProfile_baseline', level: 'baseline', versions: [{ min: 0, fn: seccompProfileBaseline_1_0 }, { min: 19, fn: seccompProfileBaseline_1_19 }] },
+  {
+    id: 'runAsNonRoot',
+    level: 'restricted',
+    versions: [
+      { min: 0, fn: runAsNonRoot_1_0 },
+      { min: 35, fn: runAsNonRoot_1_35 },
+    ],
+  },
+  {
+    id: 'runAsUser',
+    level: 'restricted',
+    versions: [
+      { min: 23, fn: runAsUser_1_23 },
+      { min: 35, fn: runAsUser_1_35 },
+    ],
+  },
+  {
+    id: 'seLinuxOptions',
+    level: 'baseline',
+    versions: [
+      { min: 0, fn: seLinuxOptions_1_0 },
+      { min: 31, fn: seLinuxOptions_1_31 },
+    ],
+  },
+  {
+    id: 'seccompProfile_baseline',
+    level: 'baseline',
+    versions: [
+      { min: 0, fn: seccompProfileBaseline_1_0 },
+      { min: 19, fn: seccompProfileBaseline_1_19 },
+    ],
+  },
   {
     id: 'seccompProfile_restricted',
     level: 'restricted',
@@ -524,13 +713,22 @@ const ORDER = (checks: readonly PssCheck[]) => [...checks].sort((a, b) => (a.lev
  * capped at the evaluator's newest version (`maxMinor`: the cluster's Kubernetes minor); restricted
  * includes the baseline checks its own checks do not override.
  */
-export function evaluatePodSecurity(level: PodSecurityLevel, version: PssVersion, pod: PodLike, maxMinor?: number, checks: readonly PssCheck[] = PSA_CHECKS): PssViolation[] {
+export function evaluatePodSecurity(
+  level: PodSecurityLevel,
+  version: PssVersion,
+  pod: PodLike,
+  maxMinor?: number,
+  checks: readonly PssCheck[] = PSA_CHECKS,
+): PssViolation[] {
   if (level === 'privileged') return [];
   const newest = Math.max(...checks.map((c) => c.versions[c.versions.length - 1].min));
   const cap = Math.min(newest, maxMinor ?? newest);
   const v = version === 'latest' ? cap : Math.min(version, cap);
   const active = (c: PssCheck) => [...c.versions].reverse().find((x) => x.min <= v);
-  const restricted = checks.filter((c) => c.level === 'restricted').map((c) => ({ c, vc: active(c) })).filter((x) => x.vc);
+  const restricted = checks
+    .filter((c) => c.level === 'restricted')
+    .map((c) => ({ c, vc: active(c) }))
+    .filter((x) => x.vc);
   const overridden = new Set(level === 'restricted' ? restricted.flatMap((x) => x.vc!.overrides ?? []) : []);
   const out: PssViolation[] = [];
   for (const c of ORDER(checks)) {
@@ -550,7 +748,12 @@ export function evaluatePodSecurity(level: PodSecurityLevel, version: PssVersion
  * newest of its versions not newer than the requested one, or at its first version when all are
  * newer (so a v1.28 rule still runs checks introduced later).
  */
-export function evaluateKyvernoPodSecurity(level: PodSecurityLevel, version: PssVersion, pod: PodLike, checks: readonly PssCheck[] = KYVERNO_PSS_CHECKS): PssViolation[] {
+export function evaluateKyvernoPodSecurity(
+  level: PodSecurityLevel,
+  version: PssVersion,
+  pod: PodLike,
+  checks: readonly PssCheck[] = KYVERNO_PSS_CHECKS,
+): PssViolation[] {
   const out: PssViolation[] = [];
   for (const c of checks) {
     if (level === 'baseline' && c.level !== 'baseline') continue;
@@ -594,7 +797,16 @@ export function istiodChartDefaults(chartVersion: string): Json {
     revision: '',
     cni: { enabled: false, provider: 'default' },
     env: {},
-    sidecarInjectorWebhook: { neverInjectSelector: [], alwaysInjectSelector: [], injectedAnnotations: {}, enableNamespacesByDefault: false, reinvocationPolicy: 'Never', rewriteAppHTTPProbe: true, templates: {}, defaultTemplates: [] },
+    sidecarInjectorWebhook: {
+      neverInjectSelector: [],
+      alwaysInjectSelector: [],
+      injectedAnnotations: {},
+      enableNamespacesByDefault: false,
+      reinvocationPolicy: 'Never',
+      rewriteAppHTTPProbe: true,
+      templates: {},
+      defaultTemplates: [],
+    },
     gateways: { securityContext: {}, seccompProfile: {} },
     global: {
       istioNamespace: 'istio-system',
@@ -751,7 +963,8 @@ export function istioInjectionModel(release: HelmRelease, cluster?: ClusterConfi
   const proxyImageName = String(g.proxy?.image ?? 'proxyv2');
   const tag = String(g.tag ?? '');
   const proxyImage = proxyImageName.includes('/') ? proxyImageName : `${g.hub}/${proxyImageName}:${imageTag(tag, String(g.variant ?? ''))}`;
-  if (!userValues.global?.hub && !cm) notes.push({ topic: 'hub', text: `\`global.hub\` is not set, so the proxy image comes from the registry the published chart defaults to: ${proxyImage}` });
+  if (!userValues.global?.hub && !cm)
+    notes.push({ topic: 'hub', text: `\`global.hub\` is not set, so the proxy image comes from the registry the published chart defaults to: ${proxyImage}` });
   // pilot/pkg/features: ENABLE_NATIVE_SIDECARS (istiod env) true | false | auto (default): auto
   // enables them when every node's kubelet is 1.33 or newer (webhook.go DetectNativeSidecar).
   const flag = String(injectorValues.pilot?.env?.ENABLE_NATIVE_SIDECARS ?? 'auto');
@@ -793,9 +1006,22 @@ function webhookSelects(model: IstioInjectionModel, namespace: string, nsLabels:
   if (!has(nsLabels, 'istio.io/rev') && !has(nsLabels, 'istio-injection') && notDisabled && podLabels['istio.io/rev'] === rev) return true;
   if (String(model.values.revision ?? '') === '') {
     if (nsLabels['istio-injection'] === 'enabled' && notDisabled) return true;
-    if (!has(nsLabels, 'istio-injection') && !has(nsLabels, 'istio.io/rev') && podLabels['sidecar.istio.io/inject'] === 'true' && !has(podLabels, 'istio.io/rev')) return true;
+    if (
+      !has(nsLabels, 'istio-injection') &&
+      !has(nsLabels, 'istio.io/rev') &&
+      podLabels['sidecar.istio.io/inject'] === 'true' &&
+      !has(podLabels, 'istio.io/rev')
+    )
+      return true;
     if (model.values.sidecarInjectorWebhook?.enableNamespacesByDefault === true) {
-      if (!has(nsLabels, 'istio-injection') && !has(nsLabels, 'istio.io/rev') && !['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'].includes(namespace) && !has(podLabels, 'sidecar.istio.io/inject') && !has(podLabels, 'istio.io/rev')) return true;
+      if (
+        !has(nsLabels, 'istio-injection') &&
+        !has(nsLabels, 'istio.io/rev') &&
+        !['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'].includes(namespace) &&
+        !has(podLabels, 'sidecar.istio.io/inject') &&
+        !has(podLabels, 'istio.io/rev')
+      )
+        return true;
     }
   }
   return false;
@@ -846,15 +1072,24 @@ export interface InjectionResult {
   readonly unmodelled: readonly string[];
 }
 
-const annotation = (pod: PodLike, key: string, fallback: unknown) => pod.metadata.annotations?.[key] ?? (fallback === undefined || fallback === null ? '' : String(fallback));
+const annotation = (pod: PodLike, key: string, fallback: unknown) =>
+  pod.metadata.annotations?.[key] ?? (fallback === undefined || fallback === null ? '' : String(fallback));
 
 /** The `resources` define of injection-template.yaml: annotations, else global.proxy.resources. */
 function proxyResources(pod: PodLike, g: Json): Json | undefined {
   const a = pod.metadata.annotations ?? {};
   if (a['sidecar.istio.io/proxyCPU'] || a['sidecar.istio.io/proxyMemory'] || a['sidecar.istio.io/proxyCPULimit'] || a['sidecar.istio.io/proxyMemoryLimit']) {
     const out: Json = {};
-    if (a['sidecar.istio.io/proxyCPU'] || a['sidecar.istio.io/proxyMemory']) out.requests = { ...(a['sidecar.istio.io/proxyCPU'] ? { cpu: a['sidecar.istio.io/proxyCPU'] } : {}), ...(a['sidecar.istio.io/proxyMemory'] ? { memory: a['sidecar.istio.io/proxyMemory'] } : {}) };
-    if (a['sidecar.istio.io/proxyCPULimit'] || a['sidecar.istio.io/proxyMemoryLimit']) out.limits = { ...(a['sidecar.istio.io/proxyCPULimit'] ? { cpu: a['sidecar.istio.io/proxyCPULimit'] } : {}), ...(a['sidecar.istio.io/proxyMemoryLimit'] ? { memory: a['sidecar.istio.io/proxyMemoryLimit'] } : {}) };
+    if (a['sidecar.istio.io/proxyCPU'] || a['sidecar.istio.io/proxyMemory'])
+      out.requests = {
+        ...(a['sidecar.istio.io/proxyCPU'] ? { cpu: a['sidecar.istio.io/proxyCPU'] } : {}),
+        ...(a['sidecar.istio.io/proxyMemory'] ? { memory: a['sidecar.istio.io/proxyMemory'] } : {}),
+      };
+    if (a['sidecar.istio.io/proxyCPULimit'] || a['sidecar.istio.io/proxyMemoryLimit'])
+      out.limits = {
+        ...(a['sidecar.istio.io/proxyCPULimit'] ? { cpu: a['sidecar.istio.io/proxyCPULimit'] } : {}),
+        ...(a['sidecar.istio.io/proxyMemoryLimit'] ? { memory: a['sidecar.istio.io/proxyMemoryLimit'] } : {}),
+      };
     return out;
   }
   return isMap(g.proxy?.resources) && Object.keys(g.proxy.resources).length ? clone(g.proxy.resources) : undefined;
@@ -878,7 +1113,10 @@ function mergeContainers(existing: readonly Json[], added: readonly Json[], prep
  * The containers, volumes and metadata the `sidecar` template
  * (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml, 1.30.3) adds.
  */
-function sidecarTemplate(model: IstioInjectionModel, pod: PodLike): { initContainers: Json[]; containers: Json[]; volumes: Json[]; labels: Record<string, string>; annotations: Record<string, string> } {
+function sidecarTemplate(
+  model: IstioInjectionModel,
+  pod: PodLike,
+): { initContainers: Json[]; containers: Json[]; volumes: Json[]; labels: Record<string, string>; annotations: Record<string, string> } {
   const v = model.values;
   const g = v.global ?? {};
   const mode = annotation(pod, 'sidecar.istio.io/interceptionMode', 'REDIRECT');
@@ -905,7 +1143,9 @@ function sidecarTemplate(model: IstioInjectionModel, pod: PodLike): { initContai
         allowPrivilegeEscalation: privileged,
         privileged,
         capabilities: { ...(cni ? {} : { add: ['NET_ADMIN', 'NET_RAW'] }), drop: ['ALL'] },
-        ...(cni ? { readOnlyRootFilesystem: true, runAsGroup: 1337, runAsUser: 1337, runAsNonRoot: true } : { readOnlyRootFilesystem: false, runAsGroup: 0, runAsNonRoot: false, runAsUser: 0 }),
+        ...(cni
+          ? { readOnlyRootFilesystem: true, runAsGroup: 1337, runAsUser: 1337, runAsNonRoot: true }
+          : { readOnlyRootFilesystem: false, runAsGroup: 0, runAsNonRoot: false, runAsUser: 0 }),
         ...(seccomp ? { seccompProfile: seccomp } : {}),
       },
     });
@@ -919,13 +1159,25 @@ function sidecarTemplate(model: IstioInjectionModel, pod: PodLike): { initContai
     args: ['proxy', 'sidecar'],
     ...(statusPort !== '0'
       ? {
-          ...(g.proxy?.startupProbe?.enabled ? { startupProbe: { httpGet: { path: '/healthz/ready', port: 15021 }, periodSeconds: 1, timeoutSeconds: 3, failureThreshold: g.proxy.startupProbe.failureThreshold } } : {}),
+          ...(g.proxy?.startupProbe?.enabled
+            ? {
+                startupProbe: {
+                  httpGet: { path: '/healthz/ready', port: 15021 },
+                  periodSeconds: 1,
+                  timeoutSeconds: 3,
+                  failureThreshold: g.proxy.startupProbe.failureThreshold,
+                },
+              }
+            : {}),
           readinessProbe: { httpGet: { path: '/healthz/ready', port: 15021 }, timeoutSeconds: 3 },
         }
       : {}),
     securityContext: {
       allowPrivilegeEscalation: privileged,
-      capabilities: { ...(tproxy || capNetBind ? { add: [...(tproxy ? ['NET_ADMIN'] : []), ...(capNetBind ? ['NET_BIND_SERVICE'] : [])] } : {}), drop: ['ALL'] },
+      capabilities: {
+        ...(tproxy || capNetBind ? { add: [...(tproxy ? ['NET_ADMIN'] : []), ...(capNetBind ? ['NET_BIND_SERVICE'] : [])] } : {}),
+        drop: ['ALL'],
+      },
       privileged,
       readOnlyRootFilesystem: true,
       ...(tproxy || capNetBind ? { runAsNonRoot: false, runAsUser: 0, runAsGroup: 1337 } : { runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337 }),
@@ -937,11 +1189,16 @@ function sidecarTemplate(model: IstioInjectionModel, pod: PodLike): { initContai
   const volumes: Json[] = [
     { name: 'workload-socket', emptyDir: {} },
     { name: 'credential-socket', emptyDir: {} },
-    g.caName === 'GkeWorkloadCertificate' ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } } : { name: 'workload-certs', emptyDir: {} },
+    g.caName === 'GkeWorkloadCertificate'
+      ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } }
+      : { name: 'workload-certs', emptyDir: {} },
     { name: 'istio-envoy', emptyDir: { medium: 'Memory' } },
     { name: 'istio-data', emptyDir: {} },
     { name: 'istio-podinfo', downwardAPI: { items: [] } },
-    { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: g.sds?.token?.aud ?? 'istio-ca' } }] } },
+    {
+      name: 'istio-token',
+      projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: g.sds?.token?.aud ?? 'istio-ca' } }] },
+    },
     ...(g.pilotCertProvider === 'istiod' ? [{ name: 'istiod-ca-cert', configMap: { name: g.trustBundleName || 'istio-ca-root-cert' } }] : []),
     { name: 'istio-ca-crl', configMap: { name: 'istio-ca-crl', optional: true } },
   ];
@@ -952,7 +1209,13 @@ function sidecarTemplate(model: IstioInjectionModel, pod: PodLike): { initContai
     volumes,
     labels: {
       'security.istio.io/tlsMode': labels['security.istio.io/tlsMode'] ?? 'istio',
-      'service.istio.io/canonical-name': labels['service.istio.io/canonical-name'] ?? labels['app.kubernetes.io/name'] ?? labels.app ?? pod.metadata.generateName?.replace(/-$/, '') ?? pod.metadata.name ?? '',
+      'service.istio.io/canonical-name':
+        labels['service.istio.io/canonical-name'] ??
+        labels['app.kubernetes.io/name'] ??
+        labels.app ??
+        pod.metadata.generateName?.replace(/-$/, '') ??
+        pod.metadata.name ??
+        '',
       'service.istio.io/canonical-revision': labels['service.istio.io/canonical-revision'] ?? labels['app.kubernetes.io/version'] ?? labels.version ?? 'latest',
     },
     annotations: { 'istio.io/rev': model.revision, ...(cni ? { 'sidecar.istio.io/interceptionMode': mode } : {}) },
@@ -991,7 +1254,10 @@ export function injectIstioSidecar(pod: PodLike, namespace: string, namespaceLab
       const proxy = { name: 'istio-proxy', image: img.includes('/') ? img : model.proxyImage, securityContext: { runAsUser: 1337, runAsGroup: 1337 } };
       spec.containers = mergeContainers(spec.containers ?? [], [proxy], false);
       const gwSc = model.values.gateways?.securityContext;
-      spec.securityContext = helmMerge(spec.securityContext ?? {}, nonEmpty(gwSc) ? gwSc : { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] });
+      spec.securityContext = helmMerge(
+        spec.securityContext ?? {},
+        nonEmpty(gwSc) ? gwSc : { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
+      );
       metadata.annotations = { ...(metadata.annotations ?? {}), 'istio.io/rev': model.revision };
       injected.push('istio-proxy');
     } else {
@@ -1028,7 +1294,24 @@ export function parseQuantity(s: string): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   const suffix = m[2] ?? '';
-  const factors: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+  const factors: Record<string, number> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    '': 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+  };
   if (suffix in factors) return n * factors[suffix];
   return n * 10 ** Number(suffix.slice(1));
 }
@@ -1038,7 +1321,7 @@ export function parseDuration(s: string): number | undefined {
   if (s === '0' || s === '+0' || s === '-0') return 0;
   const m = /^([-+]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(s);
   if (!m) return undefined;
-  const units: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
   let total = 0;
   for (const part of m[2].matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * units[part[2]];
   return m[1] === '-' ? -total : total;
@@ -1124,7 +1407,9 @@ function validateStringPattern(value: Json, pattern: string): boolean {
   if (op === '-' || op === '!-') {
     const m = (op === '-' ? IN_RANGE : NOT_IN_RANGE).exec(pattern);
     if (!m) return false;
-    return op === '-' ? validateStringPattern(value, `>= ${m[1]}`) && validateStringPattern(value, `<= ${m[2]}`) : validateStringPattern(value, `< ${m[1]}`) || validateStringPattern(value, `> ${m[2]}`);
+    return op === '-'
+      ? validateStringPattern(value, `>= ${m[1]}`) && validateStringPattern(value, `<= ${m[2]}`)
+      : validateStringPattern(value, `< ${m[1]}`) || validateStringPattern(value, `> ${m[2]}`);
   }
   return validateString(value, pattern.slice(op.length).trim(), op);
 }
@@ -1168,8 +1453,12 @@ interface PatternErr {
 const CONDITIONAL = 'conditional anchor mismatch';
 const GLOBAL = 'global anchor mismatch';
 const NEGATION = 'negation anchor matched in resource';
-const anchorErr = (anchor: 'conditional' | 'global' | 'negation', msg: string): PatternErr => ({ anchor, message: `${anchor === 'conditional' ? CONDITIONAL : anchor === 'global' ? GLOBAL : NEGATION}: ${msg}` });
-const isAnchorErr = (e: PatternErr | undefined, kind: 'conditional' | 'global' | 'negation', msg: string) => !!e && (e.anchor ? e.anchor === kind : e.message.includes(msg));
+const anchorErr = (anchor: 'conditional' | 'global' | 'negation', msg: string): PatternErr => ({
+  anchor,
+  message: `${anchor === 'conditional' ? CONDITIONAL : anchor === 'global' ? GLOBAL : NEGATION}: ${msg}`,
+});
+const isAnchorErr = (e: PatternErr | undefined, kind: 'conditional' | 'global' | 'negation', msg: string) =>
+  !!e && (e.anchor ? e.anchor === kind : e.message.includes(msg));
 const skipErr = (e: PatternErr | undefined) => isAnchorErr(e, 'conditional', CONDITIONAL) || isAnchorErr(e, 'global', GLOBAL);
 const negationErr = (e: PatternErr | undefined) => isAnchorErr(e, 'negation', NEGATION);
 type Step = [string, PatternErr | undefined];
@@ -1242,10 +1531,12 @@ function validateElement(resource: Json, pattern: Json, path: string, ac: Anchor
   }
   if (pattern === null || ['string', 'number', 'boolean'].includes(typeof pattern)) {
     if (Array.isArray(resource)) {
-      for (const r of resource) if (!patternMatches(r, pattern)) return [path, { message: `resource value '${JSON.stringify(resource)}' does not match '${pattern}' at path ${path}` }];
+      for (const r of resource)
+        if (!patternMatches(r, pattern)) return [path, { message: `resource value '${JSON.stringify(resource)}' does not match '${pattern}' at path ${path}` }];
       return OK;
     }
-    if (!patternMatches(resource, pattern)) return [path, { message: `resource value '${resource === undefined ? '<nil>' : JSON.stringify(resource)}' does not match '${pattern}' at path ${path}` }];
+    if (!patternMatches(resource, pattern))
+      return [path, { message: `resource value '${resource === undefined ? '<nil>' : JSON.stringify(resource)}' does not match '${pattern}' at path ${path}` }];
     return OK;
   }
   return [path, { message: `failed at '${path}', pattern contains unknown type` }];
@@ -1274,7 +1565,8 @@ function handle(key: string, pattern: Json, resourceMap: Record<string, Json>, p
         if (!Array.isArray(pattern)) return [current, { message: 'invalid pattern type: Pattern has to be of list to compare against resource' }];
         for (const pm of pattern) {
           if (!isMap(pm)) return [current, { message: 'invalid pattern type: Pattern has to be of type map to compare against items in resource' }];
-          if (!value.some((el, i) => !validateElement(el, pm, `${current}${i}/`, ac)[1])) return [current, { message: `existence anchor validation failed at path ${current}` }];
+          if (!value.some((el, i) => !validateElement(el, pm, `${current}${i}/`, ac)[1]))
+            return [current, { message: `existence anchor validation failed at path ${current}` }];
         }
         return OK;
       }
@@ -1311,7 +1603,8 @@ function validateMap(resource: Record<string, Json>, pattern: Record<string, Jso
     }
     applied++;
   }
-  if (skips.length && (applied === 0 || skips.some((s) => !s.patternError))) return [path, { message: skips.map((s) => s.message).join('; '), patternError: true }];
+  if (skips.length && (applied === 0 || skips.some((s) => !s.patternError)))
+    return [path, { message: skips.map((s) => s.message).join('; '), patternError: true }];
   // getSortedNestedAnchorResource: global anchors and keys holding anchors first (pushed to the front in sorted order).
   const ordered: string[] = [];
   for (const k of [...plain].sort()) {
@@ -1329,10 +1622,23 @@ function validateArray(resource: Json[], pattern: Json[], path: string, ac: Anch
   if (!pattern.length) return [path, { message: 'pattern Array empty' }];
   const first = pattern[0];
   // A map pattern applies to every element; scalars compare the whole array; otherwise element-wise.
-  if (isMap(first)) return validateEach(resource.map((r) => [r, first] as const), path, ac);
+  if (isMap(first))
+    return validateEach(
+      resource.map((r) => [r, first] as const),
+      path,
+      ac,
+    );
   if (first === null || ['string', 'number', 'boolean'].includes(typeof first)) return validateElement(resource, first, path, ac);
-  if (resource.length < pattern.length) return ['', { message: `validate Array failed, array length mismatch, resource Array len is ${resource.length} and pattern Array len is ${pattern.length}` }];
-  return validateEach(pattern.map((p, i) => [resource[i], p] as const), path, ac);
+  if (resource.length < pattern.length)
+    return [
+      '',
+      { message: `validate Array failed, array length mismatch, resource Array len is ${resource.length} and pattern Array len is ${pattern.length}` },
+    ];
+  return validateEach(
+    pattern.map((p, i) => [resource[i], p] as const),
+    path,
+    ac,
+  );
 }
 
 /** Element/pattern pairs in order: the first real error fails; skips (conditional anchors) fail only if every pair skipped. */
@@ -1434,7 +1740,11 @@ function wildcardSelectorMatches(selector: Json, labels: Labels): boolean {
   return selectorMatches({ matchLabels, matchExpressions: selector?.matchExpressions }, labels);
 }
 
-const isEmptyDescription = (d: Json) => !d || !['kinds', 'name', 'names', 'namespaces', 'annotations', 'selector', 'namespaceSelector', 'operations'].some((k) => d[k] !== undefined && d[k] !== null && !(Array.isArray(d[k]) && !d[k].length));
+const isEmptyDescription = (d: Json) =>
+  !d ||
+  !['kinds', 'name', 'names', 'namespaces', 'annotations', 'selector', 'namespaceSelector', 'operations'].some(
+    (k) => d[k] !== undefined && d[k] !== null && !(Array.isArray(d[k]) && !d[k].length),
+  );
 
 /** doesResourceMatchConditionBlock: the reasons a resource description does not match (empty: it matches). */
 function descriptionMismatches(d: Json, resource: Json, gvk: Gvk, nsLabels: Labels): string[] {
@@ -1450,7 +1760,9 @@ function descriptionMismatches(d: Json, resource: Json, gvk: Gvk, nsLabels: Labe
   }
   if (d.annotations && Object.keys(d.annotations).length) {
     const actual = (resource.metadata?.annotations ?? {}) as Labels;
-    const ok = Object.entries(d.annotations as Record<string, string>).every(([k, v]) => Object.entries(actual).some(([ak, av]) => wildcardMatch(k, ak) && wildcardMatch(v, av)));
+    const ok = Object.entries(d.annotations as Record<string, string>).every(([k, v]) =>
+      Object.entries(actual).some(([ak, av]) => wildcardMatch(k, ak) && wildcardMatch(v, av)),
+    );
     if (!ok) errs.push('annotations does not match');
   }
   if (d.selector && !wildcardSelectorMatches(d.selector, resource.metadata?.labels ?? {})) errs.push('selector does not match');
@@ -1460,7 +1772,6 @@ function descriptionMismatches(d: Json, resource: Json, gvk: Gvk, nsLabels: Labe
   }
   return errs;
 }
-
 
 /** MatchesResourceDescription: match (any / all / resources), then exclude. */
 function ruleMatches(rule: Json, resource: Json, gvk: Gvk, nsLabels: Labels, policyNamespace: string | undefined): boolean {
@@ -1491,7 +1802,11 @@ const descriptionsOf = (rule: Json): Json[] => [
   ...(rule.exclude?.any ?? []).map((f: Json) => f.resources ?? {}),
   ...(rule.exclude?.all ?? []).map((f: Json) => f.resources ?? {}),
 ];
-const kindsOf = (block: Json): string[] => [...(block?.resources?.kinds ?? []), ...(block?.any ?? []).flatMap((f: Json) => f.resources?.kinds ?? []), ...(block?.all ?? []).flatMap((f: Json) => f.resources?.kinds ?? [])];
+const kindsOf = (block: Json): string[] => [
+  ...(block?.resources?.kinds ?? []),
+  ...(block?.any ?? []).flatMap((f: Json) => f.resources?.kinds ?? []),
+  ...(block?.all ?? []).flatMap((f: Json) => f.resources?.kinds ?? []),
+];
 
 /** pkg/autogen/v1 CanAutoGen: no rule names, selects by name/selector/annotations, mixes Pod with other kinds, generates or JSON-patches. */
 function canAutoGen(rules: readonly Json[]): boolean {
@@ -1561,7 +1876,25 @@ interface ResourceFilter {
   readonly name: string;
 }
 /** charts/kyverno values.yaml (3.9.0) config.resourceFilters, without the entries naming Kyverno's own objects (its namespace is filtered whole). */
-const DEFAULT_RESOURCE_FILTERS = ['[Event,*,*]', '[*/*,kube-system,*]', '[*/*,kube-public,*]', '[*/*,kube-node-lease,*]', '[Node,*,*]', '[Node/?*,*,*]', '[APIService,*,*]', '[APIService/?*,*,*]', '[TokenReview,*,*]', '[SubjectAccessReview,*,*]', '[SelfSubjectAccessReview,*,*]', '[Binding,*,*]', '[Pod/binding,*,*]', '[ReplicaSet,*,*]', '[ReplicaSet/?*,*,*]', '[EphemeralReport,*,*]', '[ClusterEphemeralReport,*,*]'];
+const DEFAULT_RESOURCE_FILTERS = [
+  '[Event,*,*]',
+  '[*/*,kube-system,*]',
+  '[*/*,kube-public,*]',
+  '[*/*,kube-node-lease,*]',
+  '[Node,*,*]',
+  '[Node/?*,*,*]',
+  '[APIService,*,*]',
+  '[APIService/?*,*,*]',
+  '[TokenReview,*,*]',
+  '[SubjectAccessReview,*,*]',
+  '[SelfSubjectAccessReview,*,*]',
+  '[Binding,*,*]',
+  '[Pod/binding,*,*]',
+  '[ReplicaSet,*,*]',
+  '[ReplicaSet/?*,*,*]',
+  '[EphemeralReport,*,*]',
+  '[ClusterEphemeralReport,*,*]',
+];
 
 function parseFilters(entries: readonly string[]): ResourceFilter[] {
   return entries
@@ -1635,7 +1968,8 @@ function findUnsupportedParts(rule: Json): string[] {
   if (rule.celPreconditions?.length) out.push('celPreconditions');
   for (const d of descriptionsOf(rule)) if (d.operations?.length && !d.operations.includes('CREATE')) out.push('match.operations without CREATE');
   for (const block of [rule.match, rule.exclude]) {
-    for (const f of [block ?? {}, ...(block?.any ?? []), ...(block?.all ?? [])]) if (f.subjects?.length || f.roles?.length || f.clusterRoles?.length) out.push('user info (subjects/roles)');
+    for (const f of [block ?? {}, ...(block?.any ?? []), ...(block?.all ?? [])])
+      if (f.subjects?.length || f.roles?.length || f.clusterRoles?.length) out.push('user info (subjects/roles)');
   }
   if (v) {
     if (v.deny) out.push('validate.deny');
@@ -1765,7 +2099,13 @@ export function kyvernoValidate(engine: KyvernoEngine, resource: Json, nsLabels:
           continue;
         }
         const violations = evaluateKyvernoPodSecurity(v.podSecurity.level, version, pod);
-        if (violations.length) push('fail', `${prefix}Validation rule '${rule.name}' failed. It violates PodSecurity "${v.podSecurity.level}:${v.podSecurity.version ?? 'latest'}": ${describeViolations(violations)}`, undefined, sortedUnique(violations.flatMap((x) => x.containers)));
+        if (violations.length)
+          push(
+            'fail',
+            `${prefix}Validation rule '${rule.name}' failed. It violates PodSecurity "${v.podSecurity.level}:${v.podSecurity.version ?? 'latest'}": ${describeViolations(violations)}`,
+            undefined,
+            sortedUnique(violations.flatMap((x) => x.containers)),
+          );
       } else if (v.pattern) {
         const r = matchPattern(resource, v.pattern);
         if (r.status === 'fail') push('fail', `validation error: ${prefix}rule ${rule.name} failed at path ${r.path}`, r.path);
@@ -1774,7 +2114,12 @@ export function kyvernoValidate(engine: KyvernoEngine, resource: Json, nsLabels:
         const results = (v.anyPattern as Json[]).map((pt) => matchPattern(resource, pt));
         if (results.some((r) => r.status === 'pass')) continue;
         const failed = results.map((r, i) => ({ r, i })).filter(({ r }) => r.status !== 'skip');
-        if (failed.length) push('fail', `validation error: ${prefix}${failed.map(({ r, i }) => (r.path ? `rule ${rule.name}[${i}] failed at path ${r.path}` : `rule ${rule.name}[${i}] failed: ${r.message}`)).join(' ')}`, failed[0].r.path);
+        if (failed.length)
+          push(
+            'fail',
+            `validation error: ${prefix}${failed.map(({ r, i }) => (r.path ? `rule ${rule.name}[${i}] failed at path ${r.path}` : `rule ${rule.name}[${i}] failed: ${r.message}`)).join(' ')}`,
+            failed[0].r.path,
+          );
       }
     }
   }
@@ -1785,7 +2130,16 @@ export function kyvernoValidate(engine: KyvernoEngine, resource: Json, nsLabels:
 // The pods of the state, as admitted
 // =============================================================================================
 
-const POD_TEMPLATE_KINDS: Readonly<Record<string, string>> = { Pod: '', ReplicationController: '', Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', ReplicaSet: 'apps', Job: 'batch', CronJob: 'batch' };
+const POD_TEMPLATE_KINDS: Readonly<Record<string, string>> = {
+  Pod: '',
+  ReplicationController: '',
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  ReplicaSet: 'apps',
+  Job: 'batch',
+  CronJob: 'batch',
+};
 
 export interface Workload {
   /** The object that creates pods (a Pod, or a controller such as a Deployment, StatefulSet, DaemonSet, Job or CronJob). */
@@ -1819,7 +2173,8 @@ interface NamespaceInfo {
 
 function namespaceLookup(state: ClusterState, ctx: VerifyContext | undefined): (ns: string) => NamespaceInfo {
   const objects = new Map<string, StateObject>();
-  for (const o of allObjects(state)) if (o.manifest.kind === 'Namespace' && groupOf(o.manifest) === '' && o.manifest.metadata.name) objects.set(o.manifest.metadata.name, o);
+  for (const o of allObjects(state))
+    if (o.manifest.kind === 'Namespace' && groupOf(o.manifest) === '' && o.manifest.metadata.name) objects.set(o.manifest.metadata.name, o);
   const preexisting = preexistingNamespaces(ctx);
   return (ns) => {
     const o = objects.get(ns);
@@ -1843,7 +2198,10 @@ export function admittedPod(workload: Workload, nsLabels: Labels, models: readon
   const m = workload.object.manifest;
   const tpl = podOf(m);
   if (!tpl) return undefined;
-  const metadata = m.kind === 'Pod' ? { ...clone(m.metadata), namespace: workload.namespace } : { ...clone(tpl.metadata), namespace: workload.namespace, generateName: `${m.metadata.name ?? ''}-` };
+  const metadata =
+    m.kind === 'Pod'
+      ? { ...clone(m.metadata), namespace: workload.namespace }
+      : { ...clone(tpl.metadata), namespace: workload.namespace, generateName: `${m.metadata.name ?? ''}-` };
   const injection = injectIstioSidecar({ metadata, spec: clone(tpl.spec) }, workload.namespace, nsLabels, models);
   let resource: Json = { apiVersion: 'v1', kind: 'Pod', metadata: injection.pod.metadata, spec: injection.pod.spec };
   if (engine) resource = kyvernoMutate(engine, resource, nsLabels);
@@ -1876,21 +2234,32 @@ function injectionFix(model: IstioInjectionModel, containers: readonly string[],
   const topics = new Set<string>();
   if (problem === 'registry') {
     topics.add('hub');
-    parts.push(`set \`global.hub\` in the istiod values (${ISTIO_VALUES_CODE}) to an allowed registry (docker.io/istio publishes the same images), or allow ${model.proxyImage.replace(/\/[^/]+$/, '/*')} in lib/hardening/admission-policies.ts PLATFORM_PROVIDED_IMAGES`);
+    parts.push(
+      `set \`global.hub\` in the istiod values (${ISTIO_VALUES_CODE}) to an allowed registry (docker.io/istio publishes the same images), or allow ${model.proxyImage.replace(/\/[^/]+$/, '/*')} in lib/hardening/admission-policies.ts PLATFORM_PROVIDED_IMAGES`,
+    );
   } else {
     if (containers.includes('istio-init')) {
       topics.add('cni');
-      parts.push(`istio-init (NET_ADMIN, NET_RAW, runAsUser 0) is injected because the injector's cni.enabled is false: set the istiod chart's top-level \`cni: { enabled: true }\` (${ISTIO_VALUES_CODE}) so pods get the unprivileged istio-validation container instead`);
+      parts.push(
+        `istio-init (NET_ADMIN, NET_RAW, runAsUser 0) is injected because the injector's cni.enabled is false: set the istiod chart's top-level \`cni: { enabled: true }\` (${ISTIO_VALUES_CODE}) so pods get the unprivileged istio-validation container instead`,
+      );
     }
-    if (problem === 'pss' && ids.some((i) => i.startsWith('seccompProfile'))) parts.push(`set \`global.proxy.seccompProfile: { type: RuntimeDefault }\` in the istiod values (${ISTIO_VALUES_CODE}) or a pod-level securityContext.seccompProfile in the pod template`);
+    if (problem === 'pss' && ids.some((i) => i.startsWith('seccompProfile')))
+      parts.push(
+        `set \`global.proxy.seccompProfile: { type: RuntimeDefault }\` in the istiod values (${ISTIO_VALUES_CODE}) or a pod-level securityContext.seccompProfile in the pod template`,
+      );
   }
   if (!parts.length) parts.push(`change the istiod injection values (${ISTIO_VALUES_CODE}) or opt the pod out with the label sidecar.istio.io/inject: "false"`);
   const notes = model.notes.filter((n) => topics.has(n.topic)).map((n) => `(${n.text})`);
-  return [`${joinQuote([...containers])} ${containers.length > 1 ? 'are' : 'is'} injected by istiod (${model.source}): ${parts.join('; ')}`, ...notes].join(' ');
+  return [`${joinQuote([...containers])} ${containers.length > 1 ? 'are' : 'is'} injected by istiod (${model.source}): ${parts.join('; ')}`, ...notes].join(
+    ' ',
+  );
 }
 
 function workloadSource(w: Workload): string {
-  return w.release ? `the values of Helm release ${w.release.releaseName} (${w.release.chart}@${w.release.version}, ${w.release.file})` : `its pod template in dist/${w.object.file} (the construct in lib/ that renders it)`;
+  return w.release
+    ? `the values of Helm release ${w.release.releaseName} (${w.release.chart}@${w.release.version}, ${w.release.file})`
+    : `its pod template in dist/${w.object.file} (the construct in lib/ that renders it)`;
 }
 
 // =============================================================================================
@@ -1925,7 +2294,15 @@ export const podSecurity: VerifyCheck = {
       const admitted = admittedPod(w, ns.labels, models, engine);
       if (!admitted) continue;
       if (admitted.injection.unmodelled.length) {
-        out.push(finding(this.name, state, w.object, `(informational) istiod injection templates ${joinQuote([...admitted.injection.unmodelled])} requested by ${what} are not modelled; its pods were checked without them`, 'none needed; extend injectIstioSidecar in lib/verify/checks/admission.ts to model the template'));
+        out.push(
+          finding(
+            this.name,
+            state,
+            w.object,
+            `(informational) istiod injection templates ${joinQuote([...admitted.injection.unmodelled])} requested by ${what} are not modelled; its pods were checked without them`,
+            'none needed; extend injectIstioSidecar in lib/verify/checks/admission.ts to model the template',
+          ),
+        );
       }
       const policy = enforcedPolicy(ns.labels);
       const violations = evaluatePodSecurity(policy.level, policy.version, admitted.pod, Number.isFinite(minor) ? minor : undefined);
@@ -1934,8 +2311,17 @@ export const podSecurity: VerifyCheck = {
       const culprits = sortedUnique(violations.flatMap((v) => v.containers));
       const injectedCulprits = culprits.filter((c) => injected.includes(c));
       const fixes: string[] = [];
-      if (injectedCulprits.length && admitted.injection.model) fixes.push(injectionFix(admitted.injection.model, injectedCulprits, 'pss', violations.map((v) => v.id)));
-      if (culprits.some((c) => !injected.includes(c)) || violations.some((v) => !v.containers.length)) fixes.push(`make ${workloadSource(w)} meet Pod Security ${policy.level} (pod and container securityContext)`);
+      if (injectedCulprits.length && admitted.injection.model)
+        fixes.push(
+          injectionFix(
+            admitted.injection.model,
+            injectedCulprits,
+            'pss',
+            violations.map((v) => v.id),
+          ),
+        );
+      if (culprits.some((c) => !injected.includes(c)) || violations.some((v) => !v.containers.length))
+        fixes.push(`make ${workloadSource(w)} meet Pod Security ${policy.level} (pod and container securityContext)`);
       out.push(
         finding(
           this.name,
@@ -1954,7 +2340,8 @@ export const podSecurity: VerifyCheck = {
 function containerAtPath(resource: Json, path: string | undefined): string | undefined {
   const m = /^\/spec\/(?:template\/spec\/|jobTemplate\/spec\/template\/spec\/)?(initContainers|containers|ephemeralContainers)\/(\d+)\//.exec(path ?? '');
   if (!m) return undefined;
-  const spec = resource.kind === 'CronJob' ? resource.spec?.jobTemplate?.spec?.template?.spec : resource.kind === 'Pod' ? resource.spec : resource.spec?.template?.spec;
+  const spec =
+    resource.kind === 'CronJob' ? resource.spec?.jobTemplate?.spec?.template?.spec : resource.kind === 'Pod' ? resource.spec : resource.spec?.template?.spec;
   return spec?.[m[1]]?.[Number(m[2])]?.name;
 }
 
@@ -1988,7 +2375,8 @@ export const kyverno: VerifyCheck = {
     const releaseOf = new Map<StateObject, HelmRelease>();
     for (const r of state.releases) for (const o of r.rendered ?? []) releaseOf.set(o, r);
     const workloads = new Map(workloadsOf(state).map((w) => [w.object, w]));
-    const policyCode = (o: KyvernoOutcome) => `${o.policy.manifest.kind} ${o.policy.manifest.metadata.name} (dist/${o.policy.object.file}, lib/hardening/admission-policies.ts)`;
+    const policyCode = (o: KyvernoOutcome) =>
+      `${o.policy.manifest.kind} ${o.policy.manifest.metadata.name} (dist/${o.policy.object.file}, lib/hardening/admission-policies.ts)`;
 
     for (const o of allObjects(state)) {
       if (isIgnoredHook(o)) continue;
@@ -1997,7 +2385,8 @@ export const kyverno: VerifyCheck = {
       const resource: Json = clone(m);
       const w = workloads.get(o);
       // Argo CD puts a namespaced object without a namespace in its Application's destination namespace.
-      if (!m.metadata.namespace && scopes.scope(groupOf(m), m.kind, m).namespaced) resource.metadata.namespace = w?.namespace ?? release?.namespace ?? destination.get(o.application) ?? 'default';
+      if (!m.metadata.namespace && scopes.scope(groupOf(m), m.kind, m).namespaced)
+        resource.metadata.namespace = w?.namespace ?? release?.namespace ?? destination.get(o.application) ?? 'default';
       const nsName = m.kind === 'Namespace' ? (m.metadata.name ?? '') : (resource.metadata.namespace ?? '');
       const ns = nsOf(nsName);
       const nsLabels = m.kind === 'Namespace' ? { ...(m.metadata.labels ?? {}), 'kubernetes.io/metadata.name': nsName } : ns.labels;
@@ -2011,7 +2400,9 @@ export const kyverno: VerifyCheck = {
             state,
             o,
             `${policyCode(x).split(' (')[0]} rule ${x.rule} (${x.status === 'fail' ? x.action : 'error, failurePolicy Fail'}) refuses ${what}, so Argo CD cannot apply it: ${x.message}`,
-            w ? `make ${workloadSource(w)} satisfy the rule, or change ${policyCode(x)}` : `change ${what} (dist/${o.file}) to satisfy the rule, or ${policyCode(x)}`,
+            w
+              ? `make ${workloadSource(w)} satisfy the rule, or change ${policyCode(x)}`
+              : `change ${what} (dist/${o.file}) to satisfy the rule, or ${policyCode(x)}`,
           ),
         );
       }
@@ -2026,12 +2417,21 @@ export const kyverno: VerifyCheck = {
         const registryRule = /\/image\/$/.test(x.path ?? '') && !!atPath;
         // A failing image is shared by every injected container running it (Kyverno stops at the first).
         const image = registryRule ? containersOf(podResource.spec).find((c) => c.name === atPath)?.image : undefined;
-        const sameImage = image ? containersOf(podResource.spec).filter((c) => c.image === image && admitted.injection.injected.includes(c.name)).map((c) => String(c.name)) : [];
+        const sameImage = image
+          ? containersOf(podResource.spec)
+              .filter((c) => c.image === image && admitted.injection.injected.includes(c.name))
+              .map((c) => String(c.name))
+          : [];
         const culprits = sortedUnique([...x.containers, ...(atPath ? [atPath] : []), ...sameImage]);
         const injected = culprits.filter((c) => admitted.injection.injected.includes(c));
         const fix =
           injected.length && admitted.injection.model
-            ? injectionFix(admitted.injection.model, injected, registryRule ? 'registry' : x.containers.length ? 'pss' : 'other', x.message.includes('seccomp') ? ['seccompProfile'] : [])
+            ? injectionFix(
+                admitted.injection.model,
+                injected,
+                registryRule ? 'registry' : x.containers.length ? 'pss' : 'other',
+                x.message.includes('seccomp') ? ['seccompProfile'] : [],
+              )
             : `make ${workloadSource(w)} satisfy the rule, or change ${policyCode(x)}`;
         out.push(
           finding(

@@ -303,7 +303,8 @@ export function applicationsOf(state: ClusterState): AppInfo[] {
 export function projectsOf(state: ClusterState): Map<string, { readonly manifest: KubeManifest; readonly object?: StateObject }> {
   const out = new Map<string, { manifest: KubeManifest; object?: StateObject }>();
   out.set('default', { manifest: DEFAULT_PROJECT });
-  for (const o of state.objects) if (isArgo(o.manifest, 'AppProject') && o.manifest.metadata.name) out.set(o.manifest.metadata.name, { manifest: o.manifest, object: o });
+  for (const o of state.objects)
+    if (isArgo(o.manifest, 'AppProject') && o.manifest.metadata.name) out.set(o.manifest.metadata.name, { manifest: o.manifest, object: o });
   return out;
 }
 
@@ -357,7 +358,15 @@ export const projectExists: VerifyCheck = {
     const out: Finding[] = [];
     for (const app of applicationsOf(state)) {
       if (!app.project) {
-        out.push(finding(this.name, state, `Application ${app.name} has no spec.project; Argo CD refuses it`, 'set spec.project (FolderApplication / HelmApplication in lib/argocd/ default to `platform`)', app.object));
+        out.push(
+          finding(
+            this.name,
+            state,
+            `Application ${app.name} has no spec.project; Argo CD refuses it`,
+            'set spec.project (FolderApplication / HelmApplication in lib/argocd/ default to `platform`)',
+            app.object,
+          ),
+        );
       } else if (!projects.has(app.project)) {
         out.push(
           finding(
@@ -420,7 +429,15 @@ export const destinationPermitted: VerifyCheck = {
     for (const app of applicationsOf(state)) {
       const d = app.destination;
       if (d.name && d.server) {
-        out.push(finding(this.name, state, `Application ${app.name}'s destination names both a cluster name (${d.name}) and a server (${d.server}); Argo CD refuses it`, 'keep only destination.name (in-cluster) or destination.server', app.object));
+        out.push(
+          finding(
+            this.name,
+            state,
+            `Application ${app.name}'s destination names both a cluster name (${d.name}) and a server (${d.server}); Argo CD refuses it`,
+            'keep only destination.name (in-cluster) or destination.server',
+            app.object,
+          ),
+        );
         continue;
       }
       if (!d.name && !d.server) {
@@ -495,17 +512,26 @@ export const resourcePermitted: VerifyCheck = {
 };
 
 /** Which Application provides the CRD of a group/kind: a CRD object of the state, else a chart of the catalog declaring the group. */
-function crdProviders(state: ClusterState, ctx: VerifyContext | undefined, apps: readonly AppInfo[]): (group: string, kind: string) => { readonly app?: string; readonly via: string } | undefined {
+function crdProviders(
+  state: ClusterState,
+  ctx: VerifyContext | undefined,
+  apps: readonly AppInfo[],
+): (group: string, kind: string) => { readonly app?: string; readonly via: string } | undefined {
   const fromObjects = new Map<string, { app: string; via: string }>();
   for (const r of state.releases) {
     for (const o of r.rendered ?? []) {
       const m = o.manifest;
-      if (m.kind === 'CustomResourceDefinition' && m.spec?.group && m.spec?.names?.kind) fromObjects.set(`${m.spec.group}/${m.spec.names.kind}`, { app: r.application.metadata.name ?? o.application, via: `CRD ${m.metadata.name} in ${o.file}` });
+      if (m.kind === 'CustomResourceDefinition' && m.spec?.group && m.spec?.names?.kind)
+        fromObjects.set(`${m.spec.group}/${m.spec.names.kind}`, {
+          app: r.application.metadata.name ?? o.application,
+          via: `CRD ${m.metadata.name} in ${o.file}`,
+        });
     }
   }
   for (const o of state.objects) {
     const m = o.manifest;
-    if (m.kind === 'CustomResourceDefinition' && m.spec?.group && m.spec?.names?.kind) fromObjects.set(`${m.spec.group}/${m.spec.names.kind}`, { app: o.application, via: `CRD ${m.metadata.name} in ${o.file}` });
+    if (m.kind === 'CustomResourceDefinition' && m.spec?.group && m.spec?.names?.kind)
+      fromObjects.set(`${m.spec.group}/${m.spec.names.kind}`, { app: o.application, via: `CRD ${m.metadata.name} in ${o.file}` });
   }
   const charts = ctx?.catalog?.charts ?? [];
   return (group, kind) => {
@@ -537,7 +563,8 @@ export const syncOrder: VerifyCheck = {
     const provider = crdProviders(state, ctx, apps);
     const preexisting = preexistingNamespaces(ctx);
     const namespaces = new Map<string, StateObject>();
-    for (const o of objects) if (o.manifest.kind === 'Namespace' && groupOf(o.manifest) === '' && o.manifest.metadata.name) namespaces.set(o.manifest.metadata.name, o);
+    for (const o of objects)
+      if (o.manifest.kind === 'Namespace' && groupOf(o.manifest) === '' && o.manifest.metadata.name) namespaces.set(o.manifest.metadata.name, o);
     const out: Finding[] = [];
 
     // 1. Projects before the Applications that use them.
@@ -588,7 +615,15 @@ export const syncOrder: VerifyCheck = {
           } else if (!p.app) {
             if (!reported.has(key)) {
               reported.add(key);
-              out.push(finding(this.name, state, `the CRD of ${key} comes from ${p.via}; Application ${app.name} cannot sync it`, `install that chart on ${state.cluster.name} (its placement) or stop routing the object to this cluster`, o));
+              out.push(
+                finding(
+                  this.name,
+                  state,
+                  `the CRD of ${key} comes from ${p.via}; Application ${app.name} cannot sync it`,
+                  `install that chart on ${state.cluster.name} (its placement) or stop routing the object to this cluster`,
+                  o,
+                ),
+              );
             }
           } else if (p.app !== app.name && !skip) {
             const pa = byName.get(p.app);
@@ -622,7 +657,9 @@ export const syncOrder: VerifyCheck = {
       for (const [ns, user] of needed) {
         if (preexisting.has(ns)) continue;
         const nsObject = namespaces.get(ns);
-        const where = user ? `${describeManifest(user.manifest)} of Application ${app.name}` : `Application ${app.name} (destination namespace, CreateNamespace not set)`;
+        const where = user
+          ? `${describeManifest(user.manifest)} of Application ${app.name}`
+          : `Application ${app.name} (destination namespace, CreateNamespace not set)`;
         if (!nsObject) {
           out.push(
             finding(

@@ -44,7 +44,7 @@ const meshed = (ns: KubeManifest) => ns.metadata.labels?.['istio-injection'] ===
  */
 export const tenantCapacity: VerifyCheck = {
   name: 'capacity/tenant-pods',
-  description: 'a typical tenant pod with its sidecar fits the tier\'s LimitRange and quota a sensible number of times; LoadBalancers fit',
+  description: "a typical tenant pod with its sidecar fits the tier's LimitRange and quota a sensible number of times; LoadBalancers fit",
   run(state) {
     const objects = allObjects(state);
     const sidecar = sidecarOf(state);
@@ -65,7 +65,12 @@ export const tenantCapacity: VerifyCheck = {
       if (side) {
         for (const r of ['cpu', 'memory'] as const) {
           const max = quantity(container.max?.[r]);
-          if (side.limits[r] > max) add(limits, `the injected sidecar's ${r} limit exceeds the LimitRange maximum per container: every meshed pod is refused`, 'size the sidecar (lib/mesh/mesh-config.ts sidecarResources) or the tier (lib/quotas/tier-table.ts)');
+          if (side.limits[r] > max)
+            add(
+              limits,
+              `the injected sidecar's ${r} limit exceeds the LimitRange maximum per container: every meshed pod is refused`,
+              'size the sidecar (lib/mesh/mesh-config.ts sidecarResources) or the tier (lib/quotas/tier-table.ts)',
+            );
         }
       }
       const pod = (k: 'requests' | 'limits', r: 'cpu' | 'memory') => app[k][r] + (side ? side[k][r] : 0);
@@ -77,11 +82,20 @@ export const tenantCapacity: VerifyCheck = {
       );
       const wanted = Math.min(MIN_TENANT_PODS, quantity(hard.pods));
       if (Math.floor(fits) < wanted) {
-        add(quota, `a pod with the default container resources${side ? ' and its injected sidecar' : ''} fits the quota ${Math.floor(fits)} times; at least ${wanted} expected`, 'raise the tier\'s quota or lower its LimitRange defaults (lib/quotas/tier-table.ts), or size the sidecar (lib/mesh/mesh-config.ts)');
+        add(
+          quota,
+          `a pod with the default container resources${side ? ' and its injected sidecar' : ''} fits the quota ${Math.floor(fits)} times; at least ${wanted} expected`,
+          "raise the tier's quota or lower its LimitRange defaults (lib/quotas/tier-table.ts), or size the sidecar (lib/mesh/mesh-config.ts)",
+        );
       }
       const lbs = quantity(hard['services.loadbalancers'] ?? 0);
       const nodePorts = hard['services.nodeports'] === undefined ? Infinity : quantity(hard['services.nodeports']);
-      if (lbs > nodePorts) add(quota, `the quota allows ${lbs} LoadBalancer Services but ${nodePorts} node ports; each LoadBalancer allocates node ports, so they are refused`, 'set services.nodeports to at least services.loadbalancers (lib/quotas/tenant-quota.ts)');
+      if (lbs > nodePorts)
+        add(
+          quota,
+          `the quota allows ${lbs} LoadBalancer Services but ${nodePorts} node ports; each LoadBalancer allocates node ports, so they are refused`,
+          'set services.nodeports to at least services.loadbalancers (lib/quotas/tenant-quota.ts)',
+        );
     }
     return findings;
   },

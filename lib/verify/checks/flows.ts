@@ -24,8 +24,6 @@ import { ClusterState, describeManifest, Finding, StateObject, VerifyCheck } fro
  * `pilot/pkg/model/push_context.go`, `pkg/config/host/name.go`).
  */
 
-
-
 // =============================================================================================
 // Label selectors (metav1.LabelSelector)
 
@@ -355,7 +353,12 @@ export function flaggerServices(canary: StateObject): StateObject[] {
   const ports = [{ port, targetPort: m.spec.service.targetPort ?? port, protocol: 'TCP' }];
   const svc = (svcName: string, app: string): StateObject => ({
     ...canary,
-    manifest: { apiVersion: 'v1', kind: 'Service', metadata: { name: svcName, namespace: m.metadata.namespace, annotations: { 'ceres.io/created-by': `flagger (Canary ${m.metadata.name})` } }, spec: { selector: { app }, ports } },
+    manifest: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: svcName, namespace: m.metadata.namespace, annotations: { 'ceres.io/created-by': `flagger (Canary ${m.metadata.name})` } },
+      spec: { selector: { app }, ports },
+    },
   });
   return [svc(name, `${name}-primary`), svc(`${name}-primary`, `${name}-primary`), svc(`${name}-canary`, name)];
 }
@@ -386,10 +389,17 @@ export interface PodInstance {
 export function podInstances(index: FlowIndex, set: PodSet): PodInstance[] {
   const wanted = set.podLabels ?? {};
   const found = index.templates.filter(
-    (t) => t.namespace === set.namespace && selectorMatches({ matchLabels: wanted }, t.labels) && (!set.serviceAccount || t.serviceAccount === set.serviceAccount),
+    (t) =>
+      t.namespace === set.namespace && selectorMatches({ matchLabels: wanted }, t.labels) && (!set.serviceAccount || t.serviceAccount === set.serviceAccount),
   );
   if (found.length) {
-    return found.map((t) => ({ namespace: t.namespace, labels: t.labels, annotations: t.annotations, serviceAccount: set.serviceAccount ?? t.serviceAccount, template: t }));
+    return found.map((t) => ({
+      namespace: t.namespace,
+      labels: t.labels,
+      annotations: t.annotations,
+      serviceAccount: set.serviceAccount ?? t.serviceAccount,
+      template: t,
+    }));
   }
   return [{ namespace: set.namespace, labels: wanted, annotations: {}, serviceAccount: set.serviceAccount ?? 'default' }];
 }
@@ -426,7 +436,12 @@ class PodGrouped {
   }
 
   findings(check: string, state: ClusterState): Finding[] {
-    const render = (text: string, a: PodInstance[], b: PodInstance[]) => text.split(P1).join(a.length ? describePods(a) : '').split(P2).join(b.length ? describePods(b) : '');
+    const render = (text: string, a: PodInstance[], b: PodInstance[]) =>
+      text
+        .split(P1)
+        .join(a.length ? describePods(a) : '')
+        .split(P2)
+        .join(b.length ? describePods(b) : '');
     return [...this.groups.values()].map(({ f, a, b }) => ({ ...findingBase(check, state), ...f, message: render(f.message, a, b), fix: render(f.fix, a, b) }));
   }
 }
@@ -439,7 +454,8 @@ function describePorts(ports: readonly FlowPort[]): string {
 // NetworkPolicy (networking.k8s.io/v1)
 
 /** One end of a connection as NetworkPolicies see it. */
-export type NetworkEndpoint = { readonly kind: 'pods'; readonly pod: PodInstance } | { readonly kind: 'external'; readonly cidrs: readonly string[] } | { readonly kind: 'apiServer' };
+export type NetworkEndpoint =
+  { readonly kind: 'pods'; readonly pod: PodInstance } | { readonly kind: 'external'; readonly cidrs: readonly string[] } | { readonly kind: 'apiServer' };
 
 /**
  * The policy types of a NetworkPolicy (pkg/apis/networking/v1/defaults.go SetDefaults_NetworkPolicy):
@@ -481,7 +497,9 @@ export function rulePortsAdmit(ports: readonly any[] | undefined, port: FlowPort
       return false;
     }
     if (!resolved.some((c) => c.containerPort === port.port)) {
-      notes?.push(`named port '${name}' is ${resolved.map((c) => c.containerPort).join(', ')} on ${describeManifest(template.source.manifest)}, not ${port.port}`);
+      notes?.push(
+        `named port '${name}' is ${resolved.map((c) => c.containerPort).join(', ')} on ${describeManifest(template.source.manifest)}, not ${port.port}`,
+      );
       return false;
     }
     return true;
@@ -515,7 +533,10 @@ export interface NetworkVerdict {
 
 function selectingPolicies(index: FlowIndex, pod: PodInstance, type: 'Ingress' | 'Egress'): StateObject[] {
   return index.networkPolicies.filter(
-    (p) => (p.manifest.metadata.namespace ?? 'default') === pod.namespace && selectorMatches(p.manifest.spec?.podSelector ?? {}, pod.labels) && policyTypes(p.manifest).includes(type),
+    (p) =>
+      (p.manifest.metadata.namespace ?? 'default') === pod.namespace &&
+      selectorMatches(p.manifest.spec?.podSelector ?? {}, pod.labels) &&
+      policyTypes(p.manifest).includes(type),
   );
 }
 
@@ -567,7 +588,8 @@ export function evaluateEgress(index: FlowIndex, source: PodInstance, destinatio
       const to: any[] = rule.to ?? [];
       if (to.length === 0) return { allowed: true, isolatedBy, allowedBy: p, notes };
       for (const peer of to) {
-        if (destination.kind === 'pods' && peerSelectsPod(index, peer, source.namespace, destination.pod)) return { allowed: true, isolatedBy, allowedBy: p, notes };
+        if (destination.kind === 'pods' && peerSelectsPod(index, peer, source.namespace, destination.pod))
+          return { allowed: true, isolatedBy, allowedBy: p, notes };
         if (destination.kind === 'external' && peer.ipBlock) {
           ranges.push(...ipBlockRanges(peer.ipBlock));
           rangesBy ??= p;
@@ -587,7 +609,8 @@ export function evaluateEgress(index: FlowIndex, source: PodInstance, destinatio
 /** The peer a rule needs for `target` (pods: by the flow's PodSet, not one template's labels). */
 function suggestPeer(target: NetworkEndpoint, set?: PodSet): string {
   if (target.kind === 'external') return target.cidrs.map((c) => `{ipBlock: {cidr: ${c}}}`).join(', ');
-  if (target.kind === 'apiServer') return '(no `from`: the API server is not a pod, so no pod or namespace selector matches it; or an ipBlock of the control plane addresses)';
+  if (target.kind === 'apiServer')
+    return '(no `from`: the API server is not a pod, so no pod or namespace selector matches it; or an ipBlock of the control plane addresses)';
   const labels = set?.podLabels;
   return `{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ${target.pod.namespace}}}${labels && Object.keys(labels).length ? `, podSelector: {matchLabels: ${formatLabels(labels)}}` : ''}}`;
 }
@@ -610,8 +633,10 @@ function findingBase(check: string, state: ClusterState): Pick<Finding, 'check' 
 export function networkPolicyFindings(state: ClusterState, index: FlowIndex = indexFlowState(state)): Finding[] {
   const out = new PodGrouped();
   for (const flow of state.flows) {
-    const sources: NetworkEndpoint[] = 'pods' in flow.from ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods', pod })) : [{ kind: 'apiServer' }];
-    const destinations: NetworkEndpoint[] = 'pods' in flow.to ? podInstances(index, flow.to.pods).map((pod) => ({ kind: 'pods', pod })) : [{ kind: 'external', cidrs: flow.to.external.cidrs }];
+    const sources: NetworkEndpoint[] =
+      'pods' in flow.from ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods', pod })) : [{ kind: 'apiServer' }];
+    const destinations: NetworkEndpoint[] =
+      'pods' in flow.to ? podInstances(index, flow.to.pods).map((pod) => ({ kind: 'pods', pod })) : [{ kind: 'external', cidrs: flow.to.external.cidrs }];
     for (const end of ['egress', 'ingress'] as const) {
       for (const src of sources) {
         for (const dst of destinations) {
@@ -633,7 +658,12 @@ export function networkPolicyFindings(state: ClusterState, index: FlowIndex = in
           const other = end === 'egress' ? dst : src;
           const otherText = other.kind === 'pods' ? P2 : describeEndpoint(other);
           const otherSet = end === 'egress' ? ('pods' in flow.to ? flow.to.pods : undefined) : 'pods' in flow.from ? flow.from.pods : undefined;
-          const peerText = end === 'egress' ? `to: [${suggestPeer(dst, otherSet)}]` : src.kind === 'apiServer' ? `no from ${suggestPeer(src)}` : `from: [${suggestPeer(src, otherSet)}]`;
+          const peerText =
+            end === 'egress'
+              ? `to: [${suggestPeer(dst, otherSet)}]`
+              : src.kind === 'apiServer'
+                ? `no from ${suggestPeer(src)}`
+                : `from: [${suggestPeer(src, otherSet)}]`;
           out.add(
             {
               file: blocker.file,
@@ -744,7 +774,12 @@ function field(values: readonly string[] | undefined, notValues: readonly string
  * Principal-based fields need the mTLS identity (principalAuthenticated): without a principal a
  * positive field never matches and a negated one always does (Envoy's Not of a failed match).
  */
-function authenticatedField(values: readonly string[] | undefined, notValues: readonly string[] | undefined, principal: string | undefined, test: (v: string, p: string) => boolean): boolean {
+function authenticatedField(
+  values: readonly string[] | undefined,
+  notValues: readonly string[] | undefined,
+  principal: string | undefined,
+  test: (v: string, p: string) => boolean,
+): boolean {
   if (principal === undefined) return !values?.length;
   return field(values, notValues, (v) => test(v, principal));
 }
@@ -755,7 +790,8 @@ function sourceMatches(source: any, req: AuthzRequest, policyNamespace: string, 
   if (!authenticatedField(s.principals, s.notPrincipals, p, (v, pr) => istioStringMatch(v, pr))) return false;
   if (!authenticatedField(s.namespaces, s.notNamespaces, p, (v, pr) => namespaceMatch(v, pr))) return false;
   if (!authenticatedField(s.serviceAccounts, s.notServiceAccounts, p, (v, pr) => serviceAccountMatch(v, policyNamespace, pr))) return false;
-  if (!authenticatedField(s.trustDomains, s.notTrustDomains, p, (v, pr) => v === '*' || pr.split('/')[0] === v || istioStringMatch(v, pr.split('/')[0]))) return false;
+  if (!authenticatedField(s.trustDomains, s.notTrustDomains, p, (v, pr) => v === '*' || pr.split('/')[0] === v || istioStringMatch(v, pr.split('/')[0])))
+    return false;
   // requestPrincipals need a validated end-user JWT (`<iss>/<sub>`); most platform flows carry none.
   if (!field(s.requestPrincipals, s.notRequestPrincipals, (v) => req.requestPrincipal !== undefined && istioStringMatch(v, req.requestPrincipal))) return false;
   for (const k of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks']) if (s[k]?.length && !a.unknown) return false;
@@ -880,7 +916,10 @@ export function effectiveMtls(index: FlowIndex, pod: PodInstance, port: number):
   const nsOf = (o: StateObject) => o.manifest.metadata.namespace ?? 'default';
   const mesh = pas.find((o) => nsOf(o) === root && !hasSelector(o));
   const namespace = pod.namespace === root ? undefined : pas.find((o) => nsOf(o) === pod.namespace && !hasSelector(o));
-  const workload = pas.find((o) => nsOf(o) !== root && nsOf(o) === pod.namespace && hasSelector(o) && selectorMatches({ matchLabels: o.manifest.spec.selector.matchLabels }, pod.labels));
+  const workload = pas.find(
+    (o) =>
+      nsOf(o) !== root && nsOf(o) === pod.namespace && hasSelector(o) && selectorMatches({ matchLabels: o.manifest.spec.selector.matchLabels }, pod.labels),
+  );
   let decision: MtlsDecision = { mode: 'PERMISSIVE' };
   const modeOf = (m: any): MtlsDecision['mode'] | undefined => (m?.mode && m.mode !== 'UNSET' ? m.mode : undefined);
   for (const o of [mesh, namespace, workload]) {
@@ -902,13 +941,18 @@ export function meshAuthorizationFindings(state: ClusterState, index: FlowIndex 
     if (flow.plaintext || !('pods' in flow.to)) continue;
     const set = flow.to.pods;
     const selects = set.podLabels && Object.keys(set.podLabels).length ? formatLabels(set.podLabels) : '{} (every workload)';
-    const sources: ({ kind: 'pods'; pod: PodInstance } | { kind: 'apiServer' })[] = 'pods' in flow.from ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods' as const, pod })) : [{ kind: 'apiServer' }];
+    const sources: ({ kind: 'pods'; pod: PodInstance } | { kind: 'apiServer' })[] =
+      'pods' in flow.from ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods' as const, pod })) : [{ kind: 'apiServer' }];
     for (const dst of podInstances(index, set)) {
       if (!isMeshed(index, dst)) continue;
       for (const src of sources) {
         const srcPod = src.kind === 'pods' ? src.pod : undefined;
         const principal = srcPod && isMeshed(index, srcPod) ? principalOf(index, srcPod) : undefined;
-        const who = !srcPod ? 'the Kubernetes API server (no mTLS identity)' : principal ? `${P1} (principal ${principal})` : `${P1} (outside the mesh: no mTLS identity)`;
+        const who = !srcPod
+          ? 'the Kubernetes API server (no mTLS identity)'
+          : principal
+            ? `${P1} (principal ${principal})`
+            : `${P1} (outside the mesh: no mTLS identity)`;
         for (const port of flow.to.ports) {
           if (!principal) {
             const mtls = effectiveMtls(index, dst, port.port);
@@ -986,7 +1030,9 @@ export function hostSubsetOf(host: string, pattern: string): boolean {
 /** The Sidecar a sidecar proxy uses (push_context.go doGetSidecarScope): the first one of its namespace whose workloadSelector matches, else the namespace's one without selector, else the root namespace's one without selector. */
 export function sidecarFor(index: FlowIndex, pod: PodInstance): StateObject | undefined {
   const inNs = index.sidecars.filter((s) => (s.manifest.metadata.namespace ?? 'default') === pod.namespace);
-  const selected = inNs.find((s) => s.manifest.spec?.workloadSelector && selectorMatches({ matchLabels: s.manifest.spec.workloadSelector.labels ?? {} }, pod.labels));
+  const selected = inNs.find(
+    (s) => s.manifest.spec?.workloadSelector && selectorMatches({ matchLabels: s.manifest.spec.workloadSelector.labels ?? {} }, pod.labels),
+  );
   if (selected) return selected;
   const wide = inNs.find((s) => !s.manifest.spec?.workloadSelector);
   if (wide) return wide;
@@ -1018,7 +1064,8 @@ export function sidecarImports(sidecar: KubeManifest, namespace: string, hostnam
     }
     const nsEntry = byNs.get(namespace);
     const anyEntry = byNs.get('*');
-    if ((nsEntry && nsEntry.excluded.some((x) => hostSubsetOf(hostname, x))) || (anyEntry && anyEntry.excluded.some((x) => hostSubsetOf(hostname, x)))) continue;
+    if ((nsEntry && nsEntry.excluded.some((x) => hostSubsetOf(hostname, x))) || (anyEntry && anyEntry.excluded.some((x) => hostSubsetOf(hostname, x))))
+      continue;
     if (nsEntry?.hosts.some((x) => hostSubsetOf(hostname, x))) return true;
     if (anyEntry?.hosts.some((x) => hostSubsetOf(hostname, x))) return true;
   }
@@ -1057,7 +1104,8 @@ function serviceHost(s: StateObject): string {
 
 function modeOf(index: FlowIndex, sidecar: StateObject | undefined): { mode: 'ALLOW_ANY' | 'REGISTRY_ONLY'; from: string } {
   const m = sidecar?.manifest.spec?.outboundTrafficPolicy?.mode;
-  if (m === 'REGISTRY_ONLY' || m === 'ALLOW_ANY') return { mode: m, from: `Sidecar ${sidecar!.manifest.metadata.namespace}/${sidecar!.manifest.metadata.name}` };
+  if (m === 'REGISTRY_ONLY' || m === 'ALLOW_ANY')
+    return { mode: m, from: `Sidecar ${sidecar!.manifest.metadata.namespace}/${sidecar!.manifest.metadata.name}` };
   return { mode: index.mesh.outboundTrafficPolicy, from: `the mesh default in ${index.mesh.source}` };
 }
 
@@ -1074,7 +1122,9 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
       const { mode, from: modeFrom } = modeOf(index, sidecar);
       if (mode !== 'REGISTRY_ONLY') continue;
       const where = sidecar ? { file: sidecar.file, object: describeManifest(sidecar.manifest) } : {};
-      const sidecarName = sidecar ? `Sidecar ${sidecar.manifest.metadata.namespace}/${sidecar.manifest.metadata.name}` : 'no Sidecar (every exported service is imported)';
+      const sidecarName = sidecar
+        ? `Sidecar ${sidecar.manifest.metadata.namespace}/${sidecar.manifest.metadata.name}`
+        : 'no Sidecar (every exported service is imported)';
       for (const port of flow.to.ports) {
         if ('pods' in flow.to) {
           for (const dst of podInstances(index, flow.to.pods)) {
@@ -1096,7 +1146,13 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
               continue;
             }
             if (!sidecar) continue;
-            const visible = services.filter((s) => exportedTo(s.manifest.metadata.annotations?.['networking.istio.io/exportTo']?.split(',').map((x: string) => x.trim()), dst.namespace, src.namespace));
+            const visible = services.filter((s) =>
+              exportedTo(
+                s.manifest.metadata.annotations?.['networking.istio.io/exportTo']?.split(',').map((x: string) => x.trim()),
+                dst.namespace,
+                src.namespace,
+              ),
+            );
             if (!visible.length) {
               emit(src, {
                 file: services[0].file,
@@ -1124,7 +1180,11 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
           const ranges = target.cidrs.map(cidrRange).filter((r): r is AddressRange => !!r);
           const covering = index.serviceEntries.filter((se) => {
             const addrs = (se.manifest.spec?.addresses ?? []).map((a: string) => cidrRange(a)).filter((r: AddressRange | undefined): r is AddressRange => !!r);
-            return ranges.length > 0 && ranges.every((r) => rangeCovered(r, addrs)) && exportedTo(se.manifest.spec?.exportTo, se.manifest.metadata.namespace ?? 'default', src.namespace);
+            return (
+              ranges.length > 0 &&
+              ranges.every((r) => rangeCovered(r, addrs)) &&
+              exportedTo(se.manifest.spec?.exportTo, se.manifest.metadata.namespace ?? 'default', src.namespace)
+            );
           });
           if (!covering.length) {
             emit(src, {
@@ -1136,7 +1196,9 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
           continue;
         }
         const entries = index.serviceEntries.filter((se) => (se.manifest.spec?.hosts ?? []).some((h: string) => hostSubsetOf(target.host!, h)));
-        const withPort = entries.filter((se) => !(se.manifest.spec?.ports ?? []).length || (se.manifest.spec.ports as any[]).some((p) => Number(p.number) === port.port));
+        const withPort = entries.filter(
+          (se) => !(se.manifest.spec?.ports ?? []).length || (se.manifest.spec.ports as any[]).some((p) => Number(p.number) === port.port),
+        );
         const visible = withPort.filter((se) => exportedTo(se.manifest.spec?.exportTo, se.manifest.metadata.namespace ?? 'default', src.namespace));
         if (!visible.length) {
           const other = withPort[0] ?? entries[0];
@@ -1155,7 +1217,9 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
         // The service the sidecar imports is the ServiceEntry's host (a wildcard stays a wildcard):
         // a Sidecar entry naming one concrete name does not import `*.example.com` (name.go SubsetOf).
         const imported = (se: StateObject) =>
-          (se.manifest.spec?.hosts ?? []).some((h: string) => hostSubsetOf(target.host!, h) && sidecarImports(sidecar!.manifest, se.manifest.metadata.namespace ?? 'default', h, port.port));
+          (se.manifest.spec?.hosts ?? []).some(
+            (h: string) => hostSubsetOf(target.host!, h) && sidecarImports(sidecar!.manifest, se.manifest.metadata.namespace ?? 'default', h, port.port),
+          );
         if (sidecar && !visible.some(imported)) {
           const se = visible[0];
           emit(src, {
@@ -1250,7 +1314,9 @@ export function tenantIsolationFindings(state: ClusterState, index: FlowIndex = 
       for (const other of others(tenant)) {
         const accounts = namespaceServiceAccounts(index, other);
         const matching = accounts.filter((sa) =>
-          (spec.rules ?? []).some((r: any) => authzRuleMatches(r, { principal: `${index.mesh.trustDomain}/ns/${other}/sa/${sa}` }, ns, { http: true, unknown: true })),
+          (spec.rules ?? []).some((r: any) =>
+            authzRuleMatches(r, { principal: `${index.mesh.trustDomain}/ns/${other}/sa/${sa}` }, ns, { http: true, unknown: true }),
+          ),
         );
         if (matching.length) found.set(`${target}\u0000${other}`, matching);
       }
@@ -1302,7 +1368,8 @@ export const meshAuthorizationCheck: VerifyCheck = {
 
 export const sidecarEgressCheck: VerifyCheck = {
   name: 'flows/sidecar-egress',
-  description: "every declared flow from a meshed source is imported by its Sidecar's egress hosts under REGISTRY_ONLY, external hosts by a visible ServiceEntry",
+  description:
+    "every declared flow from a meshed source is imported by its Sidecar's egress hosts under REGISTRY_ONLY, external hosts by a visible ServiceEntry",
   run: (state) => (state.flows.length ? sidecarEgressFindings(state, indexOf(state)) : []),
 };
 

@@ -115,7 +115,13 @@ function parseJson(v: unknown): any {
 
 /** Glob match as IAM does on actions and resources (`*` any run, `?` one character; actions case-insensitive). */
 function iamGlob(pattern: string, value: string, ignoreCase = false): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, ignoreCase ? 'i' : '');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    ignoreCase ? 'i' : '',
+  );
   return re.test(value);
 }
 
@@ -144,10 +150,14 @@ export interface Grant {
 
 const SA_SUBJECT = /^system:serviceaccount:([^:]+):(.+)$/;
 const GKE_MEMBER = /^serviceAccount:(.+)\.svc\.id\.goog\[([^/\]]+)\/([^\]]+)\]$/;
-const GKE_PRINCIPAL = /^principal(?:Set)?:\/\/iam\.googleapis\.com\/projects\/[^/]+\/locations\/global\/workloadIdentityPools\/[^/]+\/subject\/ns\/([^/]+)\/sa\/([^/]+)$/;
+const GKE_PRINCIPAL =
+  /^principal(?:Set)?:\/\/iam\.googleapis\.com\/projects\/[^/]+\/locations\/global\/workloadIdentityPools\/[^/]+\/subject\/ns\/([^/]+)\/sa\/([^/]+)$/;
 
 /** The statements of an IAM policy document: JSON (string or object) or a `data.aws_iam_policy_document` it refers to. */
-function policyStatements(stack: TfStack, policy: unknown): { effect: string; actions: string[]; resources: string[]; principals: Record<string, string[]>; conditionValues: string[] }[] {
+function policyStatements(
+  stack: TfStack,
+  policy: unknown,
+): { effect: string; actions: string[]; resources: string[]; principals: Record<string, string[]>; conditionValues: string[] }[] {
   const doc = referenced(stack, policy, 'data.aws_iam_policy_document');
   if (doc) {
     return asArray<any>(doc.body.statement).map((s) => ({
@@ -163,7 +173,8 @@ function policyStatements(stack: TfStack, policy: unknown): { effect: string; ac
     effect: s.Effect ?? 'Allow',
     actions: asArray<string>(s.Action),
     resources: asArray<string>(s.Resource),
-    principals: typeof s.Principal === 'object' && s.Principal ? Object.fromEntries(Object.entries<any>(s.Principal).map(([k, v]) => [k, asArray<string>(v)])) : {},
+    principals:
+      typeof s.Principal === 'object' && s.Principal ? Object.fromEntries(Object.entries<any>(s.Principal).map(([k, v]) => [k, asArray<string>(v)])) : {},
     conditionValues: Object.values<any>(s.Condition ?? {}).flatMap((byKey) => Object.values<any>(byKey ?? {}).flatMap((v) => asArray<string>(v))),
   }));
 }
@@ -201,11 +212,13 @@ export function grantsOf(stack: TfStack): Grant[] {
     out.push({ mechanism: 'eks-pod-identity', namespace: ns, serviceAccount: sa, identity: role, via: r });
   }
   for (const role of ofType(stack, 'aws_iam_role')) {
-    for (const s of irsaSubjects(stack, role)) out.push({ mechanism: 'irsa', namespace: s.namespace, serviceAccount: s.serviceAccount, identity: role, via: role });
+    for (const s of irsaSubjects(stack, role))
+      out.push({ mechanism: 'irsa', namespace: s.namespace, serviceAccount: s.serviceAccount, identity: role, via: role });
   }
   for (const r of [...ofType(stack, 'google_service_account_iam_member'), ...ofType(stack, 'google_service_account_iam_binding')]) {
     if (literal(r.body.role) !== 'roles/iam.workloadIdentityUser') continue;
-    const gsa = referenced(stack, r.body.service_account_id, 'google_service_account') ?? gsaByEmail(stack, literal(r.body.service_account_id)?.split('/').pop());
+    const gsa =
+      referenced(stack, r.body.service_account_id, 'google_service_account') ?? gsaByEmail(stack, literal(r.body.service_account_id)?.split('/').pop());
     for (const member of [...asArray<string>(r.body.member), ...asArray<string>(r.body.members)]) {
       const m = GKE_MEMBER.exec(member);
       if (m) out.push({ mechanism: 'gke-workload-identity', namespace: m[2], serviceAccount: m[3], identity: gsa, via: r });
@@ -220,7 +233,13 @@ export function grantsOf(stack: TfStack): Grant[] {
   for (const r of ofType(stack, 'azurerm_federated_identity_credential')) {
     const m = SA_SUBJECT.exec(literal(r.body.subject) ?? '');
     if (!m) continue;
-    out.push({ mechanism: 'azure-federated', namespace: m[1], serviceAccount: m[2], identity: referenced(stack, r.body.parent_id, 'azurerm_user_assigned_identity'), via: r });
+    out.push({
+      mechanism: 'azure-federated',
+      namespace: m[1],
+      serviceAccount: m[2],
+      identity: referenced(stack, r.body.parent_id, 'azurerm_user_assigned_identity'),
+      via: r,
+    });
   }
   return out;
 }
@@ -308,7 +327,12 @@ export function releaseServiceAccount(release: HelmRelease): ServiceAccountRef |
   if (known) {
     if (sa.create === false) return undefined;
     const name = sa.name ?? known.defaultName(helmFullname(release));
-    return { ...base, name, object: `ServiceAccount ${release.namespace}/${name}`, how: sa.name ? where : `the ${release.chart} chart's default name (${where} set no name)` };
+    return {
+      ...base,
+      name,
+      object: `ServiceAccount ${release.namespace}/${name}`,
+      how: sa.name ? where : `the ${release.chart} chart's default name (${where} set no name)`,
+    };
   }
   if (sa.create === true && sa.name) return { ...base, name: sa.name, object: `ServiceAccount ${release.namespace}/${sa.name}`, how: where };
   return undefined;
@@ -336,7 +360,14 @@ export function serviceAccountsOf(state: ClusterState): ServiceAccountRef[] {
   for (const o of objects) {
     const m = o.manifest;
     if (m.kind === 'ServiceAccount' && m.apiVersion === 'v1') {
-      add({ namespace: m.metadata.namespace ?? 'default', name: m.metadata.name!, annotations: m.metadata.annotations ?? {}, file: o.file, object: describeManifest(m), how: `${describeManifest(m)} (${o.file})` });
+      add({
+        namespace: m.metadata.namespace ?? 'default',
+        name: m.metadata.name!,
+        annotations: m.metadata.annotations ?? {},
+        file: o.file,
+        object: describeManifest(m),
+        how: `${describeManifest(m)} (${o.file})`,
+      });
     }
   }
   for (const o of objects) {
@@ -360,7 +391,8 @@ export function serviceAccountsOf(state: ClusterState): ServiceAccountRef[] {
   const namespaces = new Set<string>(BUILTIN_NAMESPACES);
   for (const o of objects) if (o.manifest.kind === 'Namespace' && o.manifest.apiVersion === 'v1') namespaces.add(o.manifest.metadata.name!);
   for (const r of state.releases) namespaces.add(r.namespace);
-  for (const ns of namespaces) add({ namespace: ns, name: 'default', annotations: {}, file: '', object: `ServiceAccount ${ns}/default`, how: 'Kubernetes (every namespace has one)' });
+  for (const ns of namespaces)
+    add({ namespace: ns, name: 'default', annotations: {}, file: '', object: `ServiceAccount ${ns}/default`, how: 'Kubernetes (every namespace has one)' });
   return out;
 }
 
@@ -395,7 +427,11 @@ function modelIdentitiesText(state: ClusterState): string {
     .filter((o) => o.manifest.kind === 'Cluster' && o.manifest.apiVersion.startsWith('postgresql.cnpg.io/'))
     .map((o) => ({ namespace: o.manifest.metadata.namespace ?? 'default', name: o.manifest.metadata.name! }));
   const karpenter = state.releases.some((r) => r.chart === 'karpenter');
-  const ids = workloadIdentities(state.platform, state.environment, state.cluster, { postgres, karpenter, velero: state.releases.some((r) => r.chart === 'velero') });
+  const ids = workloadIdentities(state.platform, state.environment, state.cluster, {
+    postgres,
+    karpenter,
+    velero: state.releases.some((r) => r.chart === 'velero'),
+  });
   return ids.length ? ` (lib/core/cloud.ts workloadIdentities binds: ${ids.map((i) => `${i.namespace}/${i.serviceAccount}`).join(', ')})` : '';
 }
 
@@ -459,7 +495,9 @@ export function serviceAccountFindings(state: ClusterState, ctx: VerifyContext):
             object: sa.object,
             message:
               `${identityName(g.identity)} trusts ${subject} through IRSA, but ${sa.object} (${sa.how}) ` +
-              (value ? `names another role in ${ANNOTATIONS.aws}: ${value}` : `has no ${ANNOTATIONS.aws} annotation, so the EKS webhook gives its pods no web identity token for the role`),
+              (value
+                ? `names another role in ${ANNOTATIONS.aws}: ${value}`
+                : `has no ${ANNOTATIONS.aws} annotation, so the EKS webhook gives its pods no web identity token for the role`),
             fix: `annotate the ServiceAccount with ${ANNOTATIONS.aws}: arn:aws:iam::<account>:role/${literal(g.identity.body?.name) ?? '<role name>'}`,
           });
         }
@@ -472,7 +510,9 @@ export function serviceAccountFindings(state: ClusterState, ctx: VerifyContext):
             object: sa.object,
             message:
               `${identityName(g.identity)} lets ${g.namespace}/${g.serviceAccount} impersonate it (roles/iam.workloadIdentityUser), but ${sa.object} (${sa.how}) ` +
-              (value ? `names another Google service account in ${ANNOTATIONS.gcp}: ${value}` : `has no ${ANNOTATIONS.gcp} annotation, so GKE gives its pods the Kubernetes identity only`),
+              (value
+                ? `names another Google service account in ${ANNOTATIONS.gcp}: ${value}`
+                : `has no ${ANNOTATIONS.gcp} annotation, so GKE gives its pods the Kubernetes identity only`),
             fix: `annotate the ServiceAccount with ${ANNOTATIONS.gcp}: ${literal(g.identity.body?.account_id) ?? '<account id>'}@<project>.iam.gserviceaccount.com`,
           });
         }
@@ -518,18 +558,31 @@ export function serviceAccountFindings(state: ClusterState, ctx: VerifyContext):
           out.push({
             file: sa.file,
             object: sa.object,
-            message: `${sa.object} (${sa.how}) names role ${name ?? value} in ${key}, which ${stack.file} does not create (its roles: ${ofType(stack, 'aws_iam_role').map((r) => literal(r.body.name) ?? r.address).join(', ')})`,
+            message: `${sa.object} (${sa.how}) names role ${name ?? value} in ${key}, which ${stack.file} does not create (its roles: ${ofType(
+              stack,
+              'aws_iam_role',
+            )
+              .map((r) => literal(r.body.name) ?? r.address)
+              .join(', ')})`,
             fix: `name a role the stack creates for ${sa.namespace}/${sa.name}, or create it in lib/infra from lib/core/cloud.ts workloadIdentities`,
           });
-        } else if (!irsaSubjects(stack, role).some((s) => s.namespace === sa.namespace && (s.serviceAccount === sa.name || iamGlob(s.serviceAccount, sa.name)))) {
-          const podIdentity = grants.some((g) => g.mechanism === 'eks-pod-identity' && g.identity?.address === role.address && g.namespace === sa.namespace && g.serviceAccount === sa.name);
+        } else if (
+          !irsaSubjects(stack, role).some((s) => s.namespace === sa.namespace && (s.serviceAccount === sa.name || iamGlob(s.serviceAccount, sa.name)))
+        ) {
+          const podIdentity = grants.some(
+            (g) => g.mechanism === 'eks-pod-identity' && g.identity?.address === role.address && g.namespace === sa.namespace && g.serviceAccount === sa.name,
+          );
           out.push({
             file: sa.file,
             object: sa.object,
             message:
               `${sa.object} (${sa.how}) names ${identityName(role)} in ${key}, but the role's trust policy admits no web identity for ${subject}` +
-              (podIdentity ? ' (it is bound through an EKS Pod Identity association, which needs no annotation; the annotation makes the SDKs try AssumeRoleWithWebIdentity first, which STS refuses)' : ''),
-            fix: podIdentity ? `drop the ${key} annotation (EKS Pod Identity binds the role)` : `add an IRSA statement for ${subject} to the role's trust policy, or drop the annotation`,
+              (podIdentity
+                ? ' (it is bound through an EKS Pod Identity association, which needs no annotation; the annotation makes the SDKs try AssumeRoleWithWebIdentity first, which STS refuses)'
+                : ''),
+            fix: podIdentity
+              ? `drop the ${key} annotation (EKS Pod Identity binds the role)`
+              : `add an IRSA statement for ${subject} to the role's trust policy, or drop the annotation`,
           });
         }
       }
@@ -539,10 +592,20 @@ export function serviceAccountFindings(state: ClusterState, ctx: VerifyContext):
           out.push({
             file: sa.file,
             object: sa.object,
-            message: `${sa.object} (${sa.how}) names Google service account ${value} in ${key}, which ${stack.file} does not create (its accounts: ${ofType(stack, 'google_service_account').map((r) => literal(r.body.account_id) ?? r.address).join(', ')})`,
+            message: `${sa.object} (${sa.how}) names Google service account ${value} in ${key}, which ${stack.file} does not create (its accounts: ${ofType(
+              stack,
+              'google_service_account',
+            )
+              .map((r) => literal(r.body.account_id) ?? r.address)
+              .join(', ')})`,
             fix: `name a Google service account the stack creates for ${sa.namespace}/${sa.name}`,
           });
-        } else if (!grants.some((g) => g.mechanism === 'gke-workload-identity' && g.identity?.address === gsa.address && g.namespace === sa.namespace && g.serviceAccount === sa.name)) {
+        } else if (
+          !grants.some(
+            (g) =>
+              g.mechanism === 'gke-workload-identity' && g.identity?.address === gsa.address && g.namespace === sa.namespace && g.serviceAccount === sa.name,
+          )
+        ) {
           out.push({
             file: sa.file,
             object: sa.object,
@@ -654,18 +717,38 @@ function bucketResource(stack: TfStack, target: ObjectStoreTarget): { bucket?: T
   switch (target.cloud) {
     case 'aws': {
       const b = ofType(stack, 'aws_s3_bucket').find((r) => literal(r.body.bucket) === target.bucket);
-      return b ? { bucket: b } : { problem: `creates no S3 bucket ${target.bucket} (its buckets: ${ofType(stack, 'aws_s3_bucket').map((r) => literal(r.body.bucket) ?? r.address).join(', ') || 'none'})` };
+      return b
+        ? { bucket: b }
+        : {
+            problem: `creates no S3 bucket ${target.bucket} (its buckets: ${
+              ofType(stack, 'aws_s3_bucket')
+                .map((r) => literal(r.body.bucket) ?? r.address)
+                .join(', ') || 'none'
+            })`,
+          };
     }
     case 'gcp': {
       const b = ofType(stack, 'google_storage_bucket').find((r) => literal(r.body.name) === target.bucket);
-      return b ? { bucket: b } : { problem: `creates no GCS bucket ${target.bucket} (its buckets: ${ofType(stack, 'google_storage_bucket').map((r) => literal(r.body.name) ?? r.address).join(', ') || 'none'})` };
+      return b
+        ? { bucket: b }
+        : {
+            problem: `creates no GCS bucket ${target.bucket} (its buckets: ${
+              ofType(stack, 'google_storage_bucket')
+                .map((r) => literal(r.body.name) ?? r.address)
+                .join(', ') || 'none'
+            })`,
+          };
     }
     case 'azure': {
-      const accountOf = (c: TfResource) => referenced(stack, c.body.storage_account_id, 'azurerm_storage_account') ?? ofType(stack, 'azurerm_storage_account').find((a) => literal(a.body.name) === literal(c.body.storage_account_name));
+      const accountOf = (c: TfResource) =>
+        referenced(stack, c.body.storage_account_id, 'azurerm_storage_account') ??
+        ofType(stack, 'azurerm_storage_account').find((a) => literal(a.body.name) === literal(c.body.storage_account_name));
       const containers = ofType(stack, 'azurerm_storage_container').map((c) => ({ c, a: accountOf(c) }));
       const found = containers.find(({ c, a }) => literal(c.body.name) === target.bucket && (!target.account || literal(a?.body.name) === target.account));
       if (found) return { bucket: found.c, account: found.a };
-      return { problem: `creates no blob container ${target.bucket}${target.account ? ` in storage account ${target.account}` : ''} (it creates: ${containers.map(({ c, a }) => `${literal(a?.body.name) ?? '?'}/${literal(c.body.name) ?? c.address}`).join(', ') || 'none'})` };
+      return {
+        problem: `creates no blob container ${target.bucket}${target.account ? ` in storage account ${target.account}` : ''} (it creates: ${containers.map(({ c, a }) => `${literal(a?.body.name) ?? '?'}/${literal(c.body.name) ?? c.address}`).join(', ') || 'none'})`,
+      };
     }
   }
 }
@@ -695,19 +778,27 @@ function resolveArn(stack: TfStack, resource: string): string {
 }
 
 /** Whether an identity may read and write objects under `target` in the stack; a reason when not. */
-export function storeAccess(stack: TfStack, identity: Grant, target: ObjectStoreTarget, store: { bucket?: TfResource; account?: TfResource }): string | undefined {
+export function storeAccess(
+  stack: TfStack,
+  identity: Grant,
+  target: ObjectStoreTarget,
+  store: { bucket?: TfResource; account?: TfResource },
+): string | undefined {
   const object = `${target.bucket}/${target.prefix ? `${target.prefix}/` : ''}backup`;
   switch (target.cloud) {
     case 'aws': {
       if (!identity.identity) return 'the grant names no IAM role of the stack';
       const statements = rolePolicies(stack, identity.identity).filter((s) => s.effect === 'Allow');
-      const allows = (action: string, arn: string) => statements.some((s) => s.actions.some((a) => iamGlob(a, action, true)) && s.resources.some((r) => iamGlob(resolveArn(stack, r), arn)));
+      const allows = (action: string, arn: string) =>
+        statements.some((s) => s.actions.some((a) => iamGlob(a, action, true)) && s.resources.some((r) => iamGlob(resolveArn(stack, r), arn)));
       const missing = [
         ['s3:PutObject', `arn:aws:s3:::${object}`],
         ['s3:GetObject', `arn:aws:s3:::${object}`],
         ['s3:ListBucket', `arn:aws:s3:::${target.bucket}`],
       ].filter(([a, arn]) => !allows(a, arn));
-      return missing.length ? `${identityName(identity.identity)}'s policies do not allow ${missing.map(([a, arn]) => `${a} on ${arn}`).join(', ')}` : undefined;
+      return missing.length
+        ? `${identityName(identity.identity)}'s policies do not allow ${missing.map(([a, arn]) => `${a} on ${arn}`).join(', ')}`
+        : undefined;
     }
     case 'gcp': {
       const writer = ['roles/storage.objectAdmin', 'roles/storage.admin', 'roles/storage.objectUser'];
@@ -732,7 +823,8 @@ export function storeAccess(stack: TfStack, identity: Grant, target: ObjectStore
         (r) =>
           references(r.body.principal_id).includes(identity.identity!.address) &&
           roles.includes(literal(r.body.role_definition_name) ?? '') &&
-          (references(r.body.scope).some((a) => scopes.includes(a) || a.startsWith('azurerm_resource_group.')) || /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?$/.test(literal(r.body.scope) ?? '')),
+          (references(r.body.scope).some((a) => scopes.includes(a) || a.startsWith('azurerm_resource_group.')) ||
+            /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?$/.test(literal(r.body.scope) ?? '')),
       );
       return ok ? undefined : `no role assignment gives ${identityName(identity.identity)} ${roles.join(' or ')} on the container or its storage account`;
     }
@@ -747,9 +839,19 @@ export function objectStoreFindings(state: ClusterState, ctx: VerifyContext): Em
   const sas = serviceAccountsOf(state);
 
   /** Checks one store and who writes to it. */
-  const checkStore = (what: string, target: ObjectStoreTarget | undefined, raw: string, writer: { namespace: string; serviceAccount: string; identityBased: boolean; how: string } | undefined, where: { file: string; object: string }) => {
+  const checkStore = (
+    what: string,
+    target: ObjectStoreTarget | undefined,
+    raw: string,
+    writer: { namespace: string; serviceAccount: string; identityBased: boolean; how: string } | undefined,
+    where: { file: string; object: string },
+  ) => {
     if (!target) {
-      out.push({ ...where, message: `${what} points at ${raw}, on no cloud Terraform provisions`, fix: 'point it at the backup store of lib/core/cloud.ts backupStore() for this cluster' });
+      out.push({
+        ...where,
+        message: `${what} points at ${raw}, on no cloud Terraform provisions`,
+        fix: 'point it at the backup store of lib/core/cloud.ts backupStore() for this cluster',
+      });
       return;
     }
     const crossCloud = !!writer?.identityBased && (!isProvisioned(cluster) || target.cloud !== cluster.cloud);
@@ -762,19 +864,33 @@ export function objectStoreFindings(state: ClusterState, ctx: VerifyContext): Em
     }
     const stack = stackFor(ctx, env, target.cloud);
     if (!stack) {
-      out.push({ ...where, message: `${what} writes to ${target.cloud} ${target.account ? `${target.account}/` : ''}${target.bucket}, but environment ${env} has no ${target.cloud} Terraform stack (terraform/${stackName(env, target.cloud)})`, fix: `use the backup store of ${cluster.name} (lib/core/cloud.ts backupStore)` });
+      out.push({
+        ...where,
+        message: `${what} writes to ${target.cloud} ${target.account ? `${target.account}/` : ''}${target.bucket}, but environment ${env} has no ${target.cloud} Terraform stack (terraform/${stackName(env, target.cloud)})`,
+        fix: `use the backup store of ${cluster.name} (lib/core/cloud.ts backupStore)`,
+      });
       return;
     }
     const store = bucketResource(stack, target);
     if (store.problem) {
-      out.push({ ...where, message: `${what} writes to ${target.cloud} ${target.account ? `${target.account}/` : ''}${target.bucket}, but ${stack.file} ${store.problem}`, fix: `use the store lib/core/cloud.ts backupStore() names for ${cluster.name}, which the stack creates` });
+      out.push({
+        ...where,
+        message: `${what} writes to ${target.cloud} ${target.account ? `${target.account}/` : ''}${target.bucket}, but ${stack.file} ${store.problem}`,
+        fix: `use the store lib/core/cloud.ts backupStore() names for ${cluster.name}, which the stack creates`,
+      });
     }
     if (!writer || !writer.identityBased || crossCloud) return;
-    const grants = grantsOf(stack).filter((g) => g.namespace === writer.namespace && (g.serviceAccount === writer.serviceAccount || iamGlob(g.serviceAccount, writer.serviceAccount)));
+    const grants = grantsOf(stack).filter(
+      (g) => g.namespace === writer.namespace && (g.serviceAccount === writer.serviceAccount || iamGlob(g.serviceAccount, writer.serviceAccount)),
+    );
     if (!grants.length) {
       out.push({
         ...where,
-        message: `${what} writes as ServiceAccount ${writer.namespace}/${writer.serviceAccount} (${writer.how}), which ${stack.file} binds to no cloud identity (it binds: ${grantsOf(stack).map((g) => `${g.namespace}/${g.serviceAccount}`).join(', ') || 'none'})`,
+        message: `${what} writes as ServiceAccount ${writer.namespace}/${writer.serviceAccount} (${writer.how}), which ${stack.file} binds to no cloud identity (it binds: ${
+          grantsOf(stack)
+            .map((g) => `${g.namespace}/${g.serviceAccount}`)
+            .join(', ') || 'none'
+        })`,
         fix: `bind ${writer.namespace}/${writer.serviceAccount} to an identity with access to ${target.bucket} in lib/infra (lib/core/cloud.ts workloadIdentities)`,
       });
       return;
@@ -829,7 +945,13 @@ export function objectStoreFindings(state: ClusterState, ctx: VerifyContext): Em
     const target = parseDestinationPath(store.destinationPath);
     const s3 = store.s3Credentials;
     const identityBased =
-      target?.cloud === 'aws' ? !!s3?.inheritFromIAMRole && !store.endpointURL : target?.cloud === 'gcp' ? !!store.googleCredentials?.gkeEnvironment : target?.cloud === 'azure' ? !!store.azureCredentials?.inheritFromAzureAD : false;
+      target?.cloud === 'aws'
+        ? !!s3?.inheritFromIAMRole && !store.endpointURL
+        : target?.cloud === 'gcp'
+          ? !!store.googleCredentials?.gkeEnvironment
+          : target?.cloud === 'azure'
+            ? !!store.azureCredentials?.inheritFromAzureAD
+            : false;
     if (target?.cloud === 'aws' && store.endpointURL) continue; // an S3-compatible store outside AWS
     checkStore(
       `CloudNativePG ${describeManifest(c.manifest)} (barmanObjectStore)`,
@@ -847,11 +969,23 @@ export function objectStoreFindings(state: ClusterState, ctx: VerifyContext): Em
     const target = clusters.find((c) => c.manifest.metadata.name === name && (c.manifest.metadata.namespace ?? 'default') === ns);
     const method = m.spec?.method ?? 'barmanObjectStore';
     if (!target) {
-      out.push({ file: o.file, object: describeManifest(m), message: `${describeManifest(m)} backs up Cluster ${ns}/${name}, which ${cluster.name} does not have`, fix: 'name a CloudNativePG Cluster of the same namespace' });
+      out.push({
+        file: o.file,
+        object: describeManifest(m),
+        message: `${describeManifest(m)} backs up Cluster ${ns}/${name}, which ${cluster.name} does not have`,
+        fix: 'name a CloudNativePG Cluster of the same namespace',
+      });
       continue;
     }
     const backup = target.manifest.spec?.backup ?? {};
-    const configured = method === 'barmanObjectStore' ? !!backup.barmanObjectStore : method === 'volumeSnapshot' ? !!backup.volumeSnapshot : method === 'plugin' ? !!(target.manifest.spec?.plugins ?? []).length : false;
+    const configured =
+      method === 'barmanObjectStore'
+        ? !!backup.barmanObjectStore
+        : method === 'volumeSnapshot'
+          ? !!backup.volumeSnapshot
+          : method === 'plugin'
+            ? !!(target.manifest.spec?.plugins ?? []).length
+            : false;
     if (!configured) {
       out.push({
         file: o.file,
@@ -873,7 +1007,17 @@ const HOST_TOKEN = /\*?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*
 
 /** AWS's short region in ElastiCache endpoints (`eu-west-1` → `euw1`, `ap-southeast-2` → `apse2`). */
 export function elasticacheRegion(region: string): string {
-  const dirs: Record<string, string> = { north: 'n', south: 's', east: 'e', west: 'w', central: 'c', northeast: 'ne', northwest: 'nw', southeast: 'se', southwest: 'sw' };
+  const dirs: Record<string, string> = {
+    north: 'n',
+    south: 's',
+    east: 'e',
+    west: 'w',
+    central: 'c',
+    northeast: 'ne',
+    northwest: 'nw',
+    southeast: 'se',
+    southwest: 'sw',
+  };
   const [geo, dir, num] = region.split('-');
   return `${geo}${dirs[dir] ?? dir}${num}`;
 }
@@ -922,12 +1066,24 @@ export function terraformDataEndpoints(stack: TfStack): TerraformDataEndpoints {
   for (const db of [...ofType(stack, 'aws_db_instance'), ...ofType(stack, 'aws_rds_cluster')]) {
     const region = providerRegion(stack, db);
     const id = literal(db.body.identifier) ?? literal(db.body.cluster_identifier) ?? '';
-    if (region) generated.push({ example: `${id || 'db'}.c0abcdef1234.${region}.rds.amazonaws.com`, prefix: id ? `${id}.` : '', suffix: `.${region}.rds.amazonaws.com`, address: db.address });
+    if (region)
+      generated.push({
+        example: `${id || 'db'}.c0abcdef1234.${region}.rds.amazonaws.com`,
+        prefix: id ? `${id}.` : '',
+        suffix: `.${region}.rds.amazonaws.com`,
+        address: db.address,
+      });
   }
   for (const rg of ofType(stack, 'aws_elasticache_replication_group')) {
     const region = providerRegion(stack, rg);
     const id = literal(rg.body.replication_group_id) ?? '';
-    if (region) generated.push({ example: `master.${id || 'cache'}.abc123.${elasticacheRegion(region)}.cache.amazonaws.com`, prefix: '', suffix: `.${elasticacheRegion(region)}.cache.amazonaws.com`, address: rg.address });
+    if (region)
+      generated.push({
+        example: `master.${id || 'cache'}.abc123.${elasticacheRegion(region)}.cache.amazonaws.com`,
+        prefix: '',
+        suffix: `.${elasticacheRegion(region)}.cache.amazonaws.com`,
+        address: rg.address,
+      });
   }
   // Data subnets: those the database and cache subnet groups, and delegated PostgreSQL servers, use.
   const subnetRefs = [
@@ -940,7 +1096,8 @@ export function terraformDataEndpoints(stack: TfStack): TerraformDataEndpoints {
     const subnet = referenced(stack, ref, 'aws_subnet') ?? referenced(stack, ref, 'azurerm_subnet');
     if (!subnet || seen.has(subnet.address)) continue;
     seen.add(subnet.address);
-    for (const cidr of [literal(subnet.body.cidr_block), ...asArray<string>(subnet.body.address_prefixes)]) if (cidr) subnets.push({ cidr, address: subnet.address });
+    for (const cidr of [literal(subnet.body.cidr_block), ...asArray<string>(subnet.body.address_prefixes)])
+      if (cidr) subnets.push({ cidr, address: subnet.address });
   }
   return { hosts, generated, subnets };
 }
@@ -976,7 +1133,10 @@ export function endpointFindings(state: ClusterState, ctx: VerifyContext): Emit[
   const model = dataEndpoints(cluster);
   const dataPorts = new Set<number>([5432, 6379, ...model.map((e) => e.port)]);
   // The private zones of every AWS cluster of the platform: a name in another cluster's zone is a data host given to the wrong cluster.
-  const privateSuffixes = state.platform.environments.flatMap((e) => e.clusters).filter((c) => c.cloud === 'aws').map((c) => `.${privateZone(c)}`);
+  const privateSuffixes = state.platform.environments
+    .flatMap((e) => e.clusters)
+    .filter((c) => c.cloud === 'aws')
+    .map((c) => `.${privateZone(c)}`);
 
   // What lib/core/cloud.ts promises, against what the stack creates.
   for (const e of model) {
@@ -985,7 +1145,10 @@ export function endpointFindings(state: ClusterState, ctx: VerifyContext): Emit[
         file: stack.file,
         object: cluster.cloud === 'aws' ? `aws_route53_record ${e.host} (missing)` : `azurerm_postgresql_flexible_server ${e.host.split('.')[0]} (missing)`,
         message: `lib/core/cloud.ts dataEndpoints gives ${cluster.name}'s clients ${e.host} for ${e.name} (port ${e.port}), but ${stack.file} creates no such name (it creates: ${describeTfEndpoints(tf)})`,
-        fix: cluster.cloud === 'aws' ? `create the private hosted zone ${e.host.split('.').slice(1).join('.')} (associated with the VPC) and a record ${e.host} for the ${e.name} endpoint in lib/infra/aws` : `name the ${e.name} server so that its endpoint is ${e.host} in lib/infra`,
+        fix:
+          cluster.cloud === 'aws'
+            ? `create the private hosted zone ${e.host.split('.').slice(1).join('.')} (associated with the VPC) and a record ${e.host} for the ${e.name} endpoint in lib/infra/aws`
+            : `name the ${e.name} server so that its endpoint is ${e.host} in lib/infra`,
       });
     }
   }
@@ -1053,7 +1216,9 @@ export function endpointFindings(state: ClusterState, ctx: VerifyContext): Emit[
         const ports: any[] = rule.ports ?? [];
         const data = ports.some((p) => typeof p.port === 'number' && [...dataPorts].some((d) => d >= p.port && d <= (p.endPort ?? p.port)));
         if (!data) continue;
-        for (const peer of rule.to ?? []) if (peer.ipBlock?.cidr && ipBlockRanges(peer.ipBlock).length) reportCidr(o, peer.ipBlock.cidr, `egress ipBlock on ${ports.map((p) => p.port).join(', ')}`);
+        for (const peer of rule.to ?? [])
+          if (peer.ipBlock?.cidr && ipBlockRanges(peer.ipBlock).length)
+            reportCidr(o, peer.ipBlock.cidr, `egress ipBlock on ${ports.map((p) => p.port).join(', ')}`);
       }
     }
   }
@@ -1061,7 +1226,8 @@ export function endpointFindings(state: ClusterState, ctx: VerifyContext): Emit[
     const t = podSpecOf(o.manifest);
     if (!t) continue;
     for (const c of [...(t.containers ?? []), ...(t.initContainers ?? [])]) {
-      for (const e of c.env ?? []) if (typeof e.value === 'string') for (const h of dataHostsIn(e.value, privateSuffixes)) report(o, h, `env ${e.name} of container ${c.name}`);
+      for (const e of c.env ?? [])
+        if (typeof e.value === 'string') for (const h of dataHostsIn(e.value, privateSuffixes)) report(o, h, `env ${e.name} of container ${c.name}`);
     }
   }
   return out;
@@ -1083,7 +1249,8 @@ function wrap(check: string, run: (state: ClusterState, ctx: VerifyContext) => E
 
 export const serviceAccountCheck: VerifyCheck = {
   name: 'identity/service-accounts',
-  description: "every workload identity Terraform grants names a ServiceAccount the cluster has, bound as the mechanism needs; every annotated ServiceAccount names an identity its cloud's stack creates",
+  description:
+    "every workload identity Terraform grants names a ServiceAccount the cluster has, bound as the mechanism needs; every annotated ServiceAccount names an identity its cloud's stack creates",
   run: wrap('identity/service-accounts', serviceAccountFindings),
 };
 

@@ -11,7 +11,7 @@ import { monitorsSelected } from './monitoring';
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
 export const helmRenders: VerifyCheck = {
   name: 'helm/renders',
-  description: 'every Helm release whose chart is at hand renders with our values and the cluster\'s Kubernetes version',
+  description: "every Helm release whose chart is at hand renders with our values and the cluster's Kubernetes version",
   run: (state) =>
     state.releases
       .filter((r) => r.failed)
@@ -28,5 +28,16 @@ export const helmRenders: VerifyCheck = {
 
 /** Every check of `npm run verify`, in the order they report. */
 export function verifyChecks(): VerifyCheck[] {
-  return [helmRenders, ...argocdChecks, ...admissionChecks, ...flowChecks, ...identityChecks, monitorsSelected, tenantCapacity, certificatesIssuable, kubernetesVersions, terraformPreflight];
+  return [
+    helmRenders,
+    ...argocdChecks,
+    ...admissionChecks,
+    ...flowChecks,
+    ...identityChecks,
+    monitorsSelected,
+    tenantCapacity,
+    certificatesIssuable,
+    kubernetesVersions,
+    terraformPreflight,
+  ];
 }

@@ -17,7 +17,11 @@ const isMonitoring = (m: KubeManifest) => m.apiVersion.startsWith('monitoring.co
  * selects nothing, an empty one everything; an absent namespace selector means the Prometheus's own
  * namespace only, an empty one every namespace.
  */
-export function prometheusSelects(prometheus: KubeManifest, object: KubeManifest, namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>): boolean {
+export function prometheusSelects(
+  prometheus: KubeManifest,
+  object: KubeManifest,
+  namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>,
+): boolean {
   const fields = SELECTED[object.kind as keyof typeof SELECTED];
   if (!fields) return false;
   const spec = ((prometheus as { spec?: Record<string, unknown> }).spec ?? {}) as Record<string, LabelSelector | undefined>;
@@ -42,13 +46,20 @@ export const monitorsSelected: VerifyCheck = {
     const objects = allObjects(state);
     const servers = objects.filter((o) => isMonitoring(o.manifest) && o.manifest.kind === 'Prometheus');
     if (servers.length === 0) return [];
-    const namespaceLabels = new Map(objects.filter((o) => o.manifest.kind === 'Namespace').map((o) => [o.manifest.metadata.name ?? '', o.manifest.metadata.labels ?? {}]));
+    const namespaceLabels = new Map(
+      objects.filter((o) => o.manifest.kind === 'Namespace').map((o) => [o.manifest.metadata.name ?? '', o.manifest.metadata.labels ?? {}]),
+    );
     return objects
       .filter((o) => isMonitoring(o.manifest) && o.manifest.kind in SELECTED)
       .filter((o) => !servers.some((p) => prometheusSelects(p.manifest, o.manifest, namespaceLabels)))
       .map((o) => {
         const fields = SELECTED[o.manifest.kind as keyof typeof SELECTED];
-        const wanted = servers.map((p) => `${describeManifest(p.manifest)} selects ${JSON.stringify(((p.manifest as { spec?: Record<string, unknown> }).spec ?? {})[fields.selector] ?? null)}`).join('; ');
+        const wanted = servers
+          .map(
+            (p) =>
+              `${describeManifest(p.manifest)} selects ${JSON.stringify(((p.manifest as { spec?: Record<string, unknown> }).spec ?? {})[fields.selector] ?? null)}`,
+          )
+          .join('; ');
         return findingAt(
           'observability/monitors-selected',
           state,

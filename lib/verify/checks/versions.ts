@@ -8,16 +8,14 @@ export const kubernetesVersions: VerifyCheck = {
   description: 'each cluster runs a Kubernetes minor its cloud supports today and the pinned Istio is tested on',
   run(state, ctx) {
     const meshed = state.releases.some((r) => r.chart === 'istiod');
-    return kubernetesVersionProblems(state.cluster, ctx.asOf, meshed).map(
-      (p): Finding => ({
-        check: 'versions/kubernetes',
-        environment: state.environment.name,
-        cluster: state.cluster.name,
-        message: p.message,
-        fix: `set kubernetesVersion of ${state.cluster.name} in apps/platform/platform.ts to a supported minor (table: lib/core/versions.ts)`,
-        severity: p.severity,
-      }),
-    );
+    return kubernetesVersionProblems(state.cluster, ctx.asOf, meshed).map((p): Finding => ({
+      check: 'versions/kubernetes',
+      environment: state.environment.name,
+      cluster: state.cluster.name,
+      message: p.message,
+      fix: `set kubernetesVersion of ${state.cluster.name} in apps/platform/platform.ts to a supported minor (table: lib/core/versions.ts)`,
+      severity: p.severity,
+    }));
   },
 };
 
