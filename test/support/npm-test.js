@@ -13,7 +13,8 @@
 const { spawn } = require('node:child_process');
 
 const root = require('node:path').join(__dirname, '..', '..');
-const run = (bin, args, stdio) => spawn(process.execPath, [require.resolve(bin, { paths: [root] }), ...args], { cwd: root, stdio });
+// By path: packages whose `exports` hide their bin files (eslint) cannot be require.resolve()d.
+const run = (bin, args, stdio) => spawn(process.execPath, [require('node:path').join(root, 'node_modules', bin), ...args], { cwd: root, stdio });
 const exited = (child) => new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 
 /** Runs a static check with its output collected; resolves to its exit code and output. */
