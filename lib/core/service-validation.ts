@@ -1,4 +1,5 @@
 import { InputError, InputIssue } from './errors';
+import { parseQuantity } from './input/rules';
 import { isDnsLabel } from './names';
 import { PlatformNamespaces } from './namespaces';
 import { ServiceCatalog } from './services';
@@ -15,7 +16,6 @@ const LOAD_BALANCING = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE'];
 
 const cpuCores = (v: string) => (v.endsWith('m') ? Number(v.slice(0, -1)) / 1000 : Number(v));
-const mebibytes = (v: string) => Number(v.slice(0, -2)) * (v.endsWith('Gi') ? 1024 : 1);
 const isPort = (p: unknown) => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 /** Services run in the platform's own namespace or in a tenant's (`tenant-<tenantId>`). */
 const isServiceNamespace = (ns: string) => ns === PlatformNamespaces.core || /^tenant-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns);
@@ -135,7 +135,7 @@ export function validateServiceCatalog(catalog: ServiceCatalog, file: string): v
       const { requests, limits } = s.resources;
       if (CPU.test(String(requests?.cpu)) && CPU.test(String(limits?.cpu)) && cpuCores(requests.cpu) > cpuCores(limits.cpu))
         at(`${p}.resources.requests.cpu`, `${requests.cpu} is above the limit ${limits.cpu}`);
-      if (MEMORY.test(String(requests?.memory)) && MEMORY.test(String(limits?.memory)) && mebibytes(requests.memory) > mebibytes(limits.memory))
+      if (MEMORY.test(String(requests?.memory)) && MEMORY.test(String(limits?.memory)) && parseQuantity(requests.memory)! > parseQuantity(limits.memory)!)
         at(`${p}.resources.requests.memory`, `${requests.memory} is above the limit ${limits.memory}`);
     }
     if (s.replicas && !(Number.isInteger(s.replicas.min) && s.replicas.min >= 1 && Number.isInteger(s.replicas.max) && s.replicas.max >= s.replicas.min)) {

@@ -73,6 +73,8 @@ describe('the service catalog', () => {
       'services.ts: services[1].resources.limits.memory: "1G" is not allowed; use Mi or Gi ("512Mi", "1Gi")',
       'services.ts: services[1].resources.requests.cpu: 3 is above the limit 2000m',
     ]);
+    const memory = { requests: { cpu: '100m', memory: '2Gi' }, limits: { cpu: '1', memory: '1536Mi' } };
+    expect(issuesOf(withService({ resources: memory }))).toEqual(['services.ts: services[1].resources.requests.memory: 2Gi is above the limit 1536Mi']);
   });
 
   it('refuses a service declared twice, bad replicas, durations and retries', () => {
