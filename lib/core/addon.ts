@@ -1,5 +1,6 @@
 import { ManifestCheck } from './checks';
 import { Flow, FlowTarget } from './flows';
+import { PlatformNamespaces } from './namespaces';
 import { BackupSpec, DatabaseSpec, TenantSpec } from './input/types';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { EnvironmentOutput } from './output';
@@ -43,7 +44,7 @@ export interface NamespaceDeclaration {
  * another having declared it.
  */
 export const KUBE_SYSTEM_NAMESPACE: NamespaceDeclaration = {
-  name: 'kube-system',
+  name: PlatformNamespaces.kubeSystem,
   podSecurity: 'privileged',
   reason: 'CNI, kube-proxy, CSI node plugins',
   renderedBy: 'cluster',
