@@ -13,7 +13,7 @@ import {
   NodePoolSpecTemplateSpecRequirementsOperator as Op,
 } from '../../imports/karpenter-nodepool-karpenter.sh';
 import { ClusterConfig } from '../core/model';
-import { nodeUserDataMime } from '../infra';
+import { nodeUserDataMime } from '../core/node-user-data';
 import { instanceVcpus } from './instance-capacity';
 
 export interface KarpenterCapacityProps {
@@ -81,7 +81,7 @@ export class KarpenterCapacity extends Construct {
           },
         ],
         tags: { 'ceres.io/cluster': cluster.name },
-        // The CERES node tuning (lib/infra/node-tuning.ts): sysctls and the kubelet NodeConfig, merged by
+        // The CERES node tuning (lib/core/node-tuning.ts): sysctls and the kubelet NodeConfig, merged by
         // Karpenter with its own NodeConfig. One NodeClass serves every NodePool, so it carries the general
         // purpose kubelet settings (no CPU pinning on consolidating, spot-heavy capacity).
         userData: nodeUserDataMime('general'),

@@ -14,7 +14,7 @@
  * - Node tuning: every EKS node group's launch template, every AKS pool, every GKE Standard pool and every
  *   Karpenter EC2NodeClass (`preflightNodeClass`) carries the CERES sysctl and kubelet tuning.
  */
-import { TUNING_MARKERS } from './aws/node-user-data';
+import { TUNING_MARKERS } from '../core/node-user-data';
 
 export interface PreflightFinding {
   /** Terraform resource address (`aws_s3_bucket.backups_primary_bucket_9AE69AC4`), or the object's name. */
@@ -52,7 +52,7 @@ export function preflightNodeClass(address: string, nodeClass: object): Prefligh
     : [
         {
           address,
-          message: `EC2NodeClass user data lacks the CERES node tuning (${missing.join(', ')}): set spec.userData to nodeUserDataMime() (lib/infra/aws/node-user-data.ts)`,
+          message: `EC2NodeClass user data lacks the CERES node tuning (${missing.join(', ')}): set spec.userData to nodeUserDataMime() (lib/core/node-user-data.ts)`,
         },
       ];
 }
@@ -265,7 +265,7 @@ function checkNodeTuning(all: All): PreflightFinding[] {
       findings.push({
         address,
         message:
-          'AKS pool is not tuned: set linux_os_config.sysctl_config (aksSysctlConfig()) and kubelet_config (KUBELET_TUNING) from lib/infra/node-tuning.ts',
+          'AKS pool is not tuned: set linux_os_config.sysctl_config (aksSysctlConfig()) and kubelet_config (KUBELET_TUNING) from lib/core/node-tuning.ts',
       });
     }
   }
@@ -273,7 +273,7 @@ function checkNodeTuning(all: All): PreflightFinding[] {
     if (!pool.node_config?.linux_node_config?.sysctls || !pool.node_config?.kubelet_config) {
       findings.push({
         address,
-        message: 'GKE node pool is not tuned: set node_config.linux_node_config.sysctls and node_config.kubelet_config from lib/infra/node-tuning.ts',
+        message: 'GKE node pool is not tuned: set node_config.linux_node_config.sysctls and node_config.kubelet_config from lib/core/node-tuning.ts',
       });
     }
   }

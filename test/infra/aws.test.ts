@@ -2,8 +2,8 @@ import { Testing } from 'cdktf';
 import { synthesizeInfra } from '../../apps/infra/main';
 import { EKS_LOG_TYPES } from '../../lib/infra/aws/kubernetes-cluster';
 import { KARPENTER_INTERRUPTION_EVENTS } from '../../lib/infra/aws/karpenter';
-import { nodeConfig, nodeUserData } from '../../lib/infra/aws/node-user-data';
-import { NODE_SYSCTLS } from '../../lib/infra/node-tuning';
+import { nodeConfig, nodeUserData } from '../../lib/core/node-user-data';
+import { NODE_SYSCTLS } from '../../lib/core/node-tuning';
 import { defaultFiles, Json, only, resources, stack, tenantDatabases, withCluster } from './helpers';
 
 const prod = () => stack('prod-aws');

@@ -1,6 +1,6 @@
 import { synthesizeInfra } from '../../apps/infra/main';
 import { AKS_SPOT_TAINT } from '../../lib/infra/azure/kubernetes-cluster';
-import { NODE_SYSCTLS, sysctlsUnsupportedOnAks } from '../../lib/infra/node-tuning';
+import { NODE_SYSCTLS, sysctlsUnsupportedOnAks } from '../../lib/core/node-tuning';
 import { only, resources, stack, withCluster } from './helpers';
 
 const prod = () => stack('prod-azure');

@@ -1,9 +1,9 @@
 import { Testing } from 'cdk8s';
 import { platform } from '../../apps/platform/platform';
 import { KarpenterCapacity } from '../../lib/cost/karpenter-capacity';
-import { nodeConfig, nodeUserData, nodeUserDataMime, sysctlScript } from '../../lib/infra/aws/node-user-data';
+import { nodeConfig, nodeUserData, nodeUserDataMime, sysctlScript } from '../../lib/core/node-user-data';
 import { subnetCidr } from '../../lib/core/cidr';
-import { aksSysctlConfig, ALLOWED_UNSAFE_SYSCTLS, KUBELET_TUNING, NODE_SYSCTLS, sysctlsUnsupportedOnAks } from '../../lib/infra/node-tuning';
+import { aksSysctlConfig, ALLOWED_UNSAFE_SYSCTLS, KUBELET_TUNING, NODE_SYSCTLS, sysctlsUnsupportedOnAks } from '../../lib/core/node-tuning';
 import { only, resources, stack } from './helpers';
 
 describe('node tuning table', () => {

@@ -154,16 +154,16 @@ describe('preflight: hand-broken stacks', () => {
       {
         address: 'azurerm_kubernetes_cluster.aks (default_node_pool)',
         message:
-          'AKS pool is not tuned: set linux_os_config.sysctl_config (aksSysctlConfig()) and kubelet_config (KUBELET_TUNING) from lib/infra/node-tuning.ts',
+          'AKS pool is not tuned: set linux_os_config.sysctl_config (aksSysctlConfig()) and kubelet_config (KUBELET_TUNING) from lib/core/node-tuning.ts',
       },
       {
         address: 'azurerm_kubernetes_cluster_node_pool.apps',
         message:
-          'AKS pool is not tuned: set linux_os_config.sysctl_config (aksSysctlConfig()) and kubelet_config (KUBELET_TUNING) from lib/infra/node-tuning.ts',
+          'AKS pool is not tuned: set linux_os_config.sysctl_config (aksSysctlConfig()) and kubelet_config (KUBELET_TUNING) from lib/core/node-tuning.ts',
       },
       {
         address: 'google_container_node_pool.pool',
-        message: 'GKE node pool is not tuned: set node_config.linux_node_config.sysctls and node_config.kubelet_config from lib/infra/node-tuning.ts',
+        message: 'GKE node pool is not tuned: set node_config.linux_node_config.sysctls and node_config.kubelet_config from lib/core/node-tuning.ts',
       },
     ]);
   });
@@ -174,7 +174,7 @@ describe('preflight: hand-broken stacks', () => {
       {
         address: 'prod/EC2NodeClass/default',
         message:
-          'EC2NodeClass user data lacks the CERES node tuning (kind: NodeConfig, /etc/sysctl.d/90-ceres.conf): set spec.userData to nodeUserDataMime() (lib/infra/aws/node-user-data.ts)',
+          'EC2NodeClass user data lacks the CERES node tuning (kind: NodeConfig, /etc/sysctl.d/90-ceres.conf): set spec.userData to nodeUserDataMime() (lib/core/node-user-data.ts)',
       },
     ]);
   });

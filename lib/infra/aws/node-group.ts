@@ -3,7 +3,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import type { NodePoolConfig } from '../../core/model';
-import { nodeUserData } from './node-user-data';
+import { nodeUserData } from '../../core/node-user-data';
 
 /**
  * Interchangeable instance families (same vCPU and memory per size), so a spot pool can draw on several

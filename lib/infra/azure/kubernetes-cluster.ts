@@ -16,7 +16,7 @@ import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace'
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import type { NodePoolConfig, NodePoolPurpose } from '../../core/model';
-import { aksSysctlConfig, ALLOWED_UNSAFE_SYSCTLS, KUBELET_TUNING } from '../node-tuning';
+import { aksSysctlConfig, ALLOWED_UNSAFE_SYSCTLS, KUBELET_TUNING } from '../../core/node-tuning';
 
 /** AKS spreads every pool over these availability zones. */
 export const AKS_ZONES = ['1', '2', '3'];

@@ -1,5 +1,5 @@
 import type { KubernetesClusterDefaultNodePoolLinuxOsConfigSysctlConfig } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
-import type { NodePoolPurpose } from '../core/model';
+import type { NodePoolPurpose } from './model';
 
 /**
  * Node tuning of the CERES design ("Performance tuning", applied with Ansible in v2.9), as ONE table

@@ -1,5 +1,5 @@
-import type { NodePoolPurpose } from '../../core/model';
-import { ALLOWED_UNSAFE_SYSCTLS, EVICTION_HARD_MEMORY_MI, KUBELET_TUNING, NODE_SYSCTLS } from '../node-tuning';
+import type { NodePoolPurpose } from './model';
+import { ALLOWED_UNSAFE_SYSCTLS, EVICTION_HARD_MEMORY_MI, KUBELET_TUNING, NODE_SYSCTLS } from './node-tuning';
 
 /** The fixed MIME boundary keeps the user data byte-identical between runs. */
 const BOUNDARY = '//CERES-NODE-TUNING//';
@@ -13,6 +13,8 @@ export function sysctlScript(): string {
   return [
     '#!/bin/bash',
     'set -euo pipefail',
+    // The path is where the table lived when nodes were first tuned (now lib/core/node-tuning.ts): the
+    // user data is part of every launch template, so changing this line would replace every node.
     '# CERES node tuning (lib/infra/node-tuning.ts).',
     'modprobe tcp_bbr',
     'modprobe nf_conntrack',
