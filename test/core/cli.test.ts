@@ -83,6 +83,11 @@ describe('the ceres command line', () => {
 
   it('diff --dist --json summarizes by environment and folder; --env limits it', () => {
     const work = mkdtempSync(join(tmpdir(), 'ceres-cli-'));
+    // Five diffs of the same sources: the render cache (as the launcher enables it; proven equal to a
+    // full render in render-cache.test.ts) renders once and reads back the other four.
+    const saved = { cache: process.env.CERES_RENDER_CACHE, build: process.env.CERES_BUILD_ID };
+    process.env.CERES_RENDER_CACHE = join(work, 'render-cache');
+    process.env.CERES_BUILD_ID = 'cli-test';
     try {
       const dist = join(work, 'dist');
       cpSync(join(PROJECT_ROOT, 'dist'), dist, { recursive: true });
@@ -103,6 +108,13 @@ describe('the ceres command line', () => {
       expect(run(['diff', '--dist', dist, '--stat', '--env', 'dev'], { color: true }).out).toContain('\u001b[');
       expect(run(['diff', '--dist', dist, '--stat', '--env', 'dev', '--no-color'], { color: true }).out).not.toContain('\u001b[');
     } finally {
+      for (const [name, value] of [
+        ['CERES_RENDER_CACHE', saved.cache],
+        ['CERES_BUILD_ID', saved.build],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
       rmSync(work, { recursive: true, force: true });
     }
   });
