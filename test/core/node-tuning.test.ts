@@ -4,7 +4,7 @@ import { KarpenterCapacity } from '../../lib/cost/karpenter-capacity';
 import { nodeConfig, nodeUserData, nodeUserDataMime, sysctlScript } from '../../lib/core/node-user-data';
 import { subnetCidr } from '../../lib/core/cidr';
 import { aksSysctlConfig, ALLOWED_UNSAFE_SYSCTLS, KUBELET_TUNING, NODE_SYSCTLS, sysctlsUnsupportedOnAks } from '../../lib/core/node-tuning';
-import { only, resources, stack } from './helpers';
+import { only, resources, stack } from '../infra/helpers';
 
 describe('node tuning table', () => {
   it('holds the design sysctls once', () => {
