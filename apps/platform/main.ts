@@ -1,6 +1,6 @@
 import { BackupsAddOn, DatabasesAddOn, StorageAddOn } from '../../lib/data';
 import { PlatformAddOn, PlatformCatalog } from '../../lib/core/addon';
-import { ComposedPlatform, composePlatform, deployAddOns } from '../../lib/core/composition';
+import { buildEnvironmentOutput, ComposedPlatform, composePlatform } from '../../lib/core/composition';
 import { TenantInput } from '../../lib/core/input/types';
 import { PlatformConfig } from '../../lib/core/model';
 import { EnvironmentOutput } from '../../lib/core/output';
@@ -41,7 +41,7 @@ export function platformAddOns(): PlatformAddOn[] {
   ];
 }
 
-/** One environment's output, before rendering. */
+/** One environment's output, before rendering (the platform's add-ons and service catalog unless given). */
 export function buildEnvironment(
   platform: PlatformConfig,
   input: TenantInput,
@@ -49,22 +49,7 @@ export function buildEnvironment(
   addOns: ComposedPlatform | readonly PlatformAddOn[] = platformAddOns(),
   services: ServiceCatalog = serviceCatalog,
 ): EnvironmentOutput {
-  const environment = platform.environments.find((e) => e.name === envName);
-  if (!environment) throw new Error(`unknown environment ${envName}`);
-  const output = new EnvironmentOutput(platform, environment);
-  const tenants = input.tenants.filter((t) => t.environments.includes(environment.name));
-  const ids = new Set(tenants.map((t) => t.tenantId));
-  const composed = 'catalog' in addOns ? addOns : composePlatform(addOns);
-  deployAddOns(composed, {
-    platform,
-    environment,
-    output,
-    tenants,
-    databases: input.databases.filter((d) => ids.has(d.tenantId)),
-    backups: input.backups,
-    services,
-  });
-  return output;
+  return buildEnvironmentOutput(platform, input, envName, 'catalog' in addOns ? addOns : composePlatform(addOns), services);
 }
 
 export interface EnvironmentSummary {

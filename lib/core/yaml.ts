@@ -1,4 +1,3 @@
-import { stringify } from 'yaml';
 import { emitYamlDocument, emitYamlStream } from './yaml-emitter';
 
 /**
@@ -19,9 +18,18 @@ const LEGACY_OPTIONS = {
   indentSeq: true,
 } as const;
 
+/**
+ * The `yaml` library (its reader, and the legacy writer), loaded on first use: rendering does not
+ * need it, and it is some seventy modules that every test file and every synth would load.
+ */
+export function yamlLibrary(): typeof import('yaml') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('yaml') as typeof import('yaml');
+}
+
 /** The `yaml` library's serialization the synth used before its own emitter (same options). */
 export function legacyYamlDocument(value: unknown): string {
-  return stringify(value, LEGACY_OPTIONS);
+  return yamlLibrary().stringify(value, LEGACY_OPTIONS);
 }
 
 export type YamlEmitter = 'ceres' | 'legacy';

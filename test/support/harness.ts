@@ -12,10 +12,9 @@
  * - Snapshots of a library's YAML on the fixture are taken with {@link yamlFiles} / {@link yamlOf}.
  */
 import { Chart, Testing } from 'cdk8s';
-import { buildEnvironment } from '../../apps/platform/main';
 import { PlatformAddOn } from '../../lib/core/addon';
 import { KubeManifest, ManifestCheck, RenderedObject } from '../../lib/core/checks';
-import { composePlatform } from '../../lib/core/composition';
+import { buildEnvironmentOutput, composePlatform } from '../../lib/core/composition';
 import { BackupSpec, DatabaseSpec, SubscriptionLevel, TenantInput, TenantSpec } from '../../lib/core/input/types';
 import { ClusterConfig, EnvironmentConfig, EnvironmentName, EnvironmentSizing, PlatformConfig } from '../../lib/core/model';
 import { PlatformNamespaces } from '../../lib/core/namespaces';
@@ -308,7 +307,7 @@ export function baseAddOns(): PlatformAddOn[] {
  */
 export function buildAddOns(addOns: readonly PlatformAddOn[], options: RenderOptions = {}): EnvironmentOutput {
   const platform = options.platform ?? fixturePlatform();
-  return buildEnvironment(
+  return buildEnvironmentOutput(
     platform,
     options.input ?? FIXTURE_INPUT,
     options.env ?? platform.environments[0].name,

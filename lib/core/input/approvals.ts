@@ -1,4 +1,4 @@
-import { isMap, parseAllDocuments } from 'yaml';
+import { yamlLibrary } from '../yaml';
 import { InputError, InputIssue } from '../errors';
 import { INPUT_API_VERSION, INPUT_KINDS, InputFile, METADATA } from './documents';
 import { check, ObjectSchema, SchemaIssue, suggest } from './schema';
@@ -88,7 +88,7 @@ export function parseApprovals(file: InputFile | undefined): ApprovedDeletion[] 
   const issues: InputIssue[] = [];
   const out: ApprovedDeletion[] = [];
   let index = 0;
-  for (const doc of parseAllDocuments(file.content, { prettyErrors: false, uniqueKeys: true })) {
+  for (const doc of yamlLibrary().parseAllDocuments(file.content, { prettyErrors: false, uniqueKeys: true })) {
     index++;
     if (doc.errors.length) {
       const { line, col } = lineOf(file.content, doc.errors[0].pos[0]);
@@ -103,7 +103,7 @@ export function parseApprovals(file: InputFile | undefined): ApprovedDeletion[] 
       continue;
     }
     if (doc.contents === null) continue;
-    if (!isMap(doc.contents)) {
+    if (!yamlLibrary().isMap(doc.contents)) {
       issues.push({ file: file.path, document: index, message: `expected a ${APPROVALS_KIND} mapping with apiVersion, kind, metadata and spec` });
       continue;
     }

@@ -1,4 +1,4 @@
-import { isMap, parseAllDocuments } from 'yaml';
+import { yamlLibrary } from '../yaml';
 import { InputError, InputIssue } from '../errors';
 import { ENVIRONMENT_NAMES, EnvironmentName } from '../model';
 import { DNS1123_LABEL, MAX_LABEL_LENGTH, MAX_TENANT_ID_LENGTH, TENANT_NAMESPACE_PREFIX, tenantNames } from '../names';
@@ -258,7 +258,7 @@ function parseFile(file: InputFile, issues: InputIssue[], maybe: MaybeDeclared):
     issues.push({ file: file.path, message: foreign });
     return out;
   }
-  const docs = parseAllDocuments(file.content, { prettyErrors: false, uniqueKeys: true });
+  const docs = yamlLibrary().parseAllDocuments(file.content, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   let index = 0;
   for (const doc of list) {
@@ -282,7 +282,7 @@ function parseFile(file: InputFile, issues: InputIssue[], maybe: MaybeDeclared):
       continue;
     }
     if (doc.contents === null) continue; // an empty document (a trailing `---`)
-    if (!isMap(doc.contents)) {
+    if (!yamlLibrary().isMap(doc.contents)) {
       issues.push({ file: file.path, document: index, message: 'expected a mapping with apiVersion, kind, metadata and spec' });
       continue;
     }
