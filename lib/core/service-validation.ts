@@ -1,5 +1,5 @@
 import { InputError, InputIssue } from './errors';
-import { parseQuantity } from './input/rules';
+import { parseQuantity } from './quantity';
 import { isDnsLabel } from './names';
 import { PlatformNamespaces } from './namespaces';
 import { ServiceCatalog } from './services';

@@ -1,5 +1,5 @@
 import { SUBSCRIPTION_LEVELS, SubscriptionLevel, TenantSpec } from '../core/input/types';
-import { parseQuantity } from '../core/input/rules';
+import { parseQuantity } from '../core/quantity';
 import { Cloud, EnvironmentConfig } from '../core/model';
 import { TIERS } from '../quotas';
 import { instanceVcpus } from './instance-capacity';

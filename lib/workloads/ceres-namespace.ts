@@ -7,6 +7,7 @@ import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/ad
 import { SyncWave, argoAnnotations } from '../core/argocd';
 import { CeresNamespaceCapability } from '../core/capabilities';
 import { Labels } from '../core/names';
+import { knownQuantity } from '../core/quantity';
 import { PlatformNamespaces } from '../core/namespaces';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
 import { dataEndpoints } from '../core/cloud';
@@ -115,17 +116,17 @@ class CeresQuota extends Construct {
   ) {
     super(scope, id);
     const sidecar = {
-      request: { cpu: quantity(DEFAULT_SIDECAR_RESOURCES.requests.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.requests.memory) },
-      limit: { cpu: quantity(DEFAULT_SIDECAR_RESOURCES.limits.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.limits.memory) },
+      request: { cpu: cores(DEFAULT_SIDECAR_RESOURCES.requests.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.requests.memory) },
+      limit: { cpu: cores(DEFAULT_SIDECAR_RESOURCES.limits.cpu), memory: mebibytes(DEFAULT_SIDECAR_RESOURCES.limits.memory) },
     };
     const sum = { requestCpu: 0, requestMemory: 0, limitCpu: 0, limitMemory: 0, pods: 0 };
     for (const s of props.services) {
       const r = s.resources ?? DEFAULT_WORKLOAD_RESOURCES;
       const pods = (s.replicas ?? props.defaultReplicas).max * s.versions.length * 2;
       sum.pods += pods;
-      sum.requestCpu += pods * (quantity(r.requests.cpu) + sidecar.request.cpu);
+      sum.requestCpu += pods * (cores(r.requests.cpu) + sidecar.request.cpu);
       sum.requestMemory += pods * (mebibytes(r.requests.memory) + sidecar.request.memory);
-      sum.limitCpu += pods * (quantity(r.limits.cpu) + sidecar.limit.cpu);
+      sum.limitCpu += pods * (cores(r.limits.cpu) + sidecar.limit.cpu);
       sum.limitMemory += pods * (mebibytes(r.limits.memory) + sidecar.limit.memory);
     }
     const headroom = 10; // pods for jobs and one-offs
@@ -174,13 +175,9 @@ class CeresQuota extends Construct {
 }
 
 /** CPU quantity → cores. */
-function quantity(v: string): number {
-  return v.endsWith('m') ? Number(v.slice(0, -1)) / 1000 : Number(v);
-}
+const cores = knownQuantity;
 
-/** Memory quantity (Mi/Gi) → MiB. */
+/** Memory quantity → MiB. */
 function mebibytes(v: string): number {
-  if (v.endsWith('Gi')) return Number(v.slice(0, -2)) * 1024;
-  if (v.endsWith('Mi')) return Number(v.slice(0, -2));
-  throw new Error(`memory quantity ${v}: use Mi or Gi`);
+  return knownQuantity(v) / 2 ** 20;
 }

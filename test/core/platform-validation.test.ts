@@ -1,7 +1,8 @@
 import { platform } from '../../apps/platform/platform';
 import { InputError } from '../../lib/core/errors';
 import { parseTenantInput } from '../../lib/core/input/documents';
-import { checkCron, namespaceGlob, parseQuantity } from '../../lib/core/input/rules';
+import { checkCron, namespaceGlob } from '../../lib/core/input/rules';
+import { parseQuantity } from '../../lib/core/quantity';
 import { EnvironmentConfig, PlatformConfig } from '../../lib/core/model';
 import { MAX_TENANT_ID_LENGTH, applicationName, tenantNames } from '../../lib/core/names';
 import { validatePlatform } from '../../lib/core/platform-validation';

@@ -1,5 +1,5 @@
 import { backupStore, postgresBackupPath } from '../../lib/core/cloud';
-import { parseQuantity } from '../../lib/core/input/rules';
+import { parseQuantity } from '../../lib/core/quantity';
 import { tenantNames } from '../../lib/core/names';
 import { DatabasesAddOn, POSTGRES_IMAGES } from '../../lib/data';
 import { GitOpsAddOn } from '../../lib/gitops';

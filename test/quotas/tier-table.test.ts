@@ -1,4 +1,4 @@
-import { parseQuantity } from '../../lib/core/input/rules';
+import { parseQuantity } from '../../lib/core/quantity';
 import { SUBSCRIPTION_LEVELS } from '../../lib/core/input/types';
 import { TIERS, TIERS_IN_ORDER, TierValues } from '../../lib/quotas/tier-table';
 

@@ -1,7 +1,7 @@
 import { dataEndpoints } from '../../lib/core/cloud';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../../lib/core/topology';
 import { CeresNamespaceAddOn } from '../../lib/workloads';
-import { quantity } from '../../lib/verify/checks/capacity';
+import { quantityValue as quantity } from '../../lib/core/quantity';
 import {
   EMPTY_INPUT,
   find,

@@ -2,6 +2,7 @@
  * Value rules shared by the input schemas: cron expressions, quantities, identifiers, URIs.
  * Each returns an error message, or undefined when the value is fine.
  */
+import { parseQuantity, QUANTITY_PATTERN } from '../quantity';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -58,30 +59,6 @@ export function checkCron(expr: string): string | undefined {
   return undefined;
 }
 
-const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
-const FACTORS: Record<string, number> = {
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** Parses a Kubernetes quantity (`100Gi`, `500M`) into bytes, or undefined when malformed. */
-export function parseQuantity(q: string): number | undefined {
-  const m = QUANTITY.exec(q);
-  if (!m) return undefined;
-  return Number(m[1]) * FACTORS[m[2] ?? ''];
-}
-
 /** A storage size between `min` and `max` (both quantities). */
 export function storageSizeRule(min: string, max: string): (q: string) => string | undefined {
   const lo = parseQuantity(min)!;
@@ -89,7 +66,7 @@ export function storageSizeRule(min: string, max: string): (q: string) => string
   return (q) => {
     const bytes = parseQuantity(q);
     if (bytes === undefined)
-      return `${JSON.stringify(q)} is not a Kubernetes quantity such as "100Gi" (a number with an optional suffix Ki, Mi, Gi, Ti, k, M, G, T)`;
+      return `${JSON.stringify(q)} is not a Kubernetes quantity such as "100Gi" (a number with an optional suffix such as Ki, Mi, Gi, Ti, k, M, G, T)`;
     if (bytes < lo || bytes > hi) return `${JSON.stringify(q)} is out of range; allowed: ${min} to ${max}`;
     return undefined;
   };
@@ -162,7 +139,7 @@ export const CRON_JSON_SCHEMA = {
 };
 
 /** A Kubernetes quantity (not: the allowed range, which the description states). */
-export const QUANTITY_JSON_SCHEMA = { pattern: QUANTITY.source };
+export const QUANTITY_JSON_SCHEMA = { pattern: QUANTITY_PATTERN.source };
 
 /** An unquoted PostgreSQL identifier: not `pg_*`, not a reserved key word. */
 export const POSTGRES_IDENTIFIER_JSON_SCHEMA = {

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { KubeManifest } from '../../core/checks';
 import { ClusterConfig } from '../../core/model';
+import { parseQuantity } from '../../core/quantity';
 import { LabelSelector, Labels, selectorMatches } from '../selector';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, findingAt, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
@@ -1287,34 +1288,6 @@ export function wildcardMatch(pattern: string, text: string): boolean {
 /** The patterns of the policies, compiled once (verify matches each against every object). */
 const wildcardPatterns = new Map<string, RegExp>();
 const containsWildcard = (s: string) => s.includes('*') || s.includes('?');
-
-/** k8s.io/apimachinery resource.ParseQuantity, as a number (undefined when it does not parse). */
-export function parseQuantity(s: string): number | undefined {
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/.exec(s);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const suffix = m[2] ?? '';
-  const factors: Record<string, number> = {
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    Ei: 2 ** 60,
-    n: 1e-9,
-    u: 1e-6,
-    m: 1e-3,
-    '': 1,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-  };
-  if (suffix in factors) return n * factors[suffix];
-  return n * 10 ** Number(suffix.slice(1));
-}
 
 /** Go time.ParseDuration, in nanoseconds (undefined when it does not parse). */
 export function parseDuration(s: string): number | undefined {

@@ -1,3 +1,4 @@
+import { quantityValue } from '../../core/quantity';
 import { KubeManifest } from '../../core/checks';
 import { Labels } from '../../core/names';
 import { allObjects } from '../state';
@@ -5,17 +6,6 @@ import { ClusterState, Finding, findingAt, StateObject, VerifyCheck } from '../t
 
 /** A typical tenant pod, injected sidecar included, fits the tier this many times at least. */
 export const MIN_TENANT_PODS = 10;
-
-/** Kubernetes quantity → number (cores for CPU, bytes for memory). */
-export function quantity(value: string | number | undefined): number {
-  if (value === undefined) return NaN;
-  if (typeof value === 'number') return value;
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(String(value).trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  const unit: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-  return unit[m[2]] === undefined ? NaN : n * unit[m[2]];
-}
 
 interface PodShape {
   readonly requests: { cpu: number; memory: number };
@@ -29,8 +19,8 @@ function sidecarOf(state: ClusterState): PodShape | undefined {
   if (!istiod) return undefined;
   // Istio's defaults when the values say nothing (manifests/charts/istio-control/istio-discovery/values.yaml).
   return {
-    requests: { cpu: quantity(r?.requests?.cpu ?? '100m'), memory: quantity(r?.requests?.memory ?? '128Mi') },
-    limits: { cpu: quantity(r?.limits?.cpu ?? '2'), memory: quantity(r?.limits?.memory ?? '1Gi') },
+    requests: { cpu: quantityValue(r?.requests?.cpu ?? '100m'), memory: quantityValue(r?.requests?.memory ?? '128Mi') },
+    limits: { cpu: quantityValue(r?.limits?.cpu ?? '2'), memory: quantityValue(r?.limits?.memory ?? '1Gi') },
   };
 }
 
@@ -58,13 +48,13 @@ export const tenantCapacity: VerifyCheck = {
       const hard = quota.manifest.spec?.hard ?? {};
       const container = (limits.manifest.spec?.limits ?? []).find((l: any) => l.type === 'Container') ?? {};
       const app: PodShape = {
-        requests: { cpu: quantity(container.defaultRequest?.cpu), memory: quantity(container.defaultRequest?.memory) },
-        limits: { cpu: quantity(container.default?.cpu), memory: quantity(container.default?.memory) },
+        requests: { cpu: quantityValue(container.defaultRequest?.cpu), memory: quantityValue(container.defaultRequest?.memory) },
+        limits: { cpu: quantityValue(container.default?.cpu), memory: quantityValue(container.default?.memory) },
       };
       const side = sidecar && meshed(ns.manifest) ? sidecar : undefined;
       if (side) {
         for (const r of ['cpu', 'memory'] as const) {
-          const max = quantity(container.max?.[r]);
+          const max = quantityValue(container.max?.[r]);
           if (side.limits[r] > max)
             add(
               limits,
@@ -75,12 +65,12 @@ export const tenantCapacity: VerifyCheck = {
       }
       const pod = (k: 'requests' | 'limits', r: 'cpu' | 'memory') => app[k][r] + (side ? side[k][r] : 0);
       const fits = Math.min(
-        quantity(hard['requests.cpu']) / pod('requests', 'cpu'),
-        quantity(hard['requests.memory']) / pod('requests', 'memory'),
-        quantity(hard['limits.cpu']) / pod('limits', 'cpu'),
-        quantity(hard['limits.memory']) / pod('limits', 'memory'),
+        quantityValue(hard['requests.cpu']) / pod('requests', 'cpu'),
+        quantityValue(hard['requests.memory']) / pod('requests', 'memory'),
+        quantityValue(hard['limits.cpu']) / pod('limits', 'cpu'),
+        quantityValue(hard['limits.memory']) / pod('limits', 'memory'),
       );
-      const wanted = Math.min(MIN_TENANT_PODS, quantity(hard.pods));
+      const wanted = Math.min(MIN_TENANT_PODS, quantityValue(hard.pods));
       if (Math.floor(fits) < wanted) {
         add(
           quota,
@@ -88,8 +78,8 @@ export const tenantCapacity: VerifyCheck = {
           "raise the tier's quota or lower its LimitRange defaults (lib/quotas/tier-table.ts), or size the sidecar (lib/mesh/mesh-config.ts)",
         );
       }
-      const lbs = quantity(hard['services.loadbalancers'] ?? 0);
-      const nodePorts = hard['services.nodeports'] === undefined ? Infinity : quantity(hard['services.nodeports']);
+      const lbs = quantityValue(hard['services.loadbalancers'] ?? 0);
+      const nodePorts = hard['services.nodeports'] === undefined ? Infinity : quantityValue(hard['services.nodeports']);
       if (lbs > nodePorts)
         add(
           quota,
