@@ -15,6 +15,7 @@ export * from './mesh-checks';
 export * from './mesh-config';
 export * from './mesh-service';
 export * from './mesh-telemetry';
+export * from './mesh-trust';
 export * from './namespace-sidecar';
 export * from './service-access-policy';
 export * from './service-canary';

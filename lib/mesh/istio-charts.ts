@@ -4,6 +4,7 @@ import { Cloud } from '../core/model';
 import { PlatformNamespaces } from '../core/namespaces';
 import { ClusterPlacement, traitsOf } from '../core/topology';
 import { baseChartValues, cniChartValues, gatewayChartValues, istiodChartValues, IstioPlatform } from './istio-values';
+import { meshCaBootstrap, meshMembership } from './mesh-trust';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIO_HELM_REPOSITORY, ISTIO_VERSION, MeshConfig, MeshSettings, resolveMeshSettings } from './mesh-config';
 
 /** The Istio chart platform of a cluster: GKE and K3s keep CNI binaries in non-default places. */
@@ -73,7 +74,8 @@ export function istioCharts(config: MeshConfig = {}): HelmChart[] {
       description: 'Istio control plane: configuration, certificates, sidecar injection',
       syncWave: SyncWave.operators + 1,
       ignoreDifferences: WEBHOOK_PATCHED,
-      values: (t) => istiodChartValues(clusterMeshSettings(t, config), istioPlatform(t.cluster.cloud)),
+      bootstrap: meshCaBootstrap,
+      values: (t) => istiodChartValues(clusterMeshSettings(t, config), meshMembership(t.environment, t.cluster), istioPlatform(t.cluster.cloud)),
     },
     ...[INGRESS_GATEWAY, EGRESS_GATEWAY].map((gw): HelmChart => ({
       ...common,

@@ -1,6 +1,7 @@
 import { ISTIO_HUB, ISTIO_VERSION } from './mesh-config';
 import { PlatformNamespaces } from '../core/namespaces';
-import { ACME_INGRESS_CLASS, EGRESS_GATEWAY, GatewayDeployment, INGRESS_GATEWAY, MeshSettings, ReplicaRange } from './mesh-config';
+import { ACME_INGRESS_CLASS, EGRESS_GATEWAY, GatewayDeployment, INGRESS_GATEWAY, MeshSettings, ReplicaRange, TRUST_DOMAIN } from './mesh-config';
+import { meshId, MeshMembership } from './mesh-trust';
 
 /**
  * Values of the official Istio charts (`base`, `istiod`, `gateway`) and the matching IstioOperator
@@ -41,6 +42,8 @@ function sidecarResources(mesh: MeshSettings): Record<string, unknown> {
 /** Mesh-wide Envoy and istiod behaviour (the chart's `meshConfig`, IstioOperator `spec.meshConfig`). */
 export function meshConfigValues(mesh: MeshSettings): Record<string, unknown> {
   return {
+    // The same in every cluster of the environment (one root CA, lib/mesh/mesh-trust.ts).
+    trustDomain: TRUST_DOMAIN,
     // Workloads reach only what a ServiceEntry or a Service declares: unknown hosts are refused.
     outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
     accessLogFile: mesh.accessLogFile,
@@ -87,7 +90,7 @@ export function baseChartValues(): Record<string, unknown> {
  * Values of the `istiod` chart. The chart autoscales istiod between autoscaleMin and autoscaleMax,
  * and the HPA overrides `replicaCount`: the HA floor must be raised with `autoscaleMin`.
  */
-export function istiodChartValues(mesh: MeshSettings, platform?: IstioPlatform): Record<string, unknown> {
+export function istiodChartValues(mesh: MeshSettings, membership: MeshMembership, platform?: IstioPlatform): Record<string, unknown> {
   return {
     // Traffic redirection by the istio-cni node agent: without it every meshed pod gets an
     // `istio-init` container needing NET_ADMIN and NET_RAW, which Pod Security "restricted" refuses.
@@ -107,6 +110,10 @@ export function istiodChartValues(mesh: MeshSettings, platform?: IstioPlatform):
       tag: mesh.istioVersion,
       istioNamespace: PlatformNamespaces.istio,
       logAsJson: true,
+      // One mesh per environment across clouds; each cluster its own network (lib/mesh/mesh-trust.ts).
+      meshID: membership.meshId,
+      multiCluster: { clusterName: membership.clusterName },
+      network: membership.network,
       defaultPodDisruptionBudget: { enabled: disruptionBudget(mesh.ha, mesh.istiod) !== undefined },
       ...(platform ? { platform } : {}),
       // Injected sidecars: RuntimeDefault seccomp, or Pod Security "restricted" refuses meshed pods.
@@ -199,6 +206,8 @@ export function istioOperatorSpec(mesh: MeshSettings, platform?: IstioPlatform):
       global: {
         istioNamespace: PlatformNamespaces.istio,
         logAsJson: true,
+        // Per cluster, add --set values.global.multiCluster.clusterName=<cluster> --set values.global.network=<cluster>-network.
+        meshID: meshId(mesh.environment),
         defaultPodDisruptionBudget: { enabled: istiodPdb !== undefined },
         ...(platform ? { platform } : {}),
         // Injected sidecars: RuntimeDefault seccomp, or Pod Security "restricted" refuses meshed pods.

@@ -24,6 +24,8 @@ import { CeresNamespaceCapability, TenantFolders } from '../core/capabilities';
 import { MESH_CHECKS } from './mesh-checks';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, MeshConfig, MeshProfile, resolveMeshSettings, spiffePrincipal } from './mesh-config';
 import { MeshService, ServiceCaller } from './mesh-service';
+import { meshCaAlerts } from './mesh-trust';
+import { PrometheusAlertRules, runbookBase } from '../observability';
 import { MeshTelemetry } from './mesh-telemetry';
 import { NamespaceSidecar } from './namespace-sidecar';
 import { TenantTrafficPolicy } from './tenant-traffic-policy';
@@ -33,6 +35,8 @@ import { StrictMutualTls } from './strict-mutual-tls';
 export const MESH_FOLDER = 'mesh';
 /** The unsynced folder holding the IstioOperator document for `istioctl install -f`. */
 export const ISTIOCTL_FOLDER = 'istioctl';
+/** The folder of the mesh CA's alerts (clusters that run istiod and a Prometheus). */
+export const MESH_CA_FOLDER = 'mesh-ca';
 /** File, in each meshed namespace's folder, holding that namespace's mesh objects. */
 export const MESH_FILE = 'mesh';
 
@@ -100,6 +104,22 @@ export class MeshAddOn implements PlatformAddOn {
         platform,
       });
     }
+
+    // The environment's one root of trust: istiod's plugged-in CA comes from its bootstrap step
+    // (mesh-trust.ts); its expiry is alerted where a Prometheus reads istiod.
+    const istiod = this.charts.find((c) => c.name === 'istiod')!;
+    const caFolder = ctx.output.folder(MESH_CA_FOLDER, {
+      description: "Alerts on the expiry of the mesh's root and intermediate CAs",
+      syncWave: SyncWave.observability,
+      placement: { ...istiod.placement, traits: [...(istiod.placement.traits ?? []), 'full'] },
+      labels: platformLabels,
+    });
+    new PrometheusAlertRules(caFolder.manifest('alerts', { namespace: PlatformNamespaces.monitoring }), 'MeshCaAlerts', {
+      name: 'ceres-mesh-ca',
+      namespace: PlatformNamespaces.monitoring,
+      groups: [meshCaAlerts()],
+      runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
+    });
 
     // (2, 3, 6) Mesh-wide security, gateways, external destinations, telemetry.
     const meshFolder = ctx.output.folder(MESH_FOLDER, {

@@ -7,6 +7,7 @@ import { argocdChecks } from './argocd';
 import { admissionChecks } from './admission';
 import { identityChecks } from './identity';
 import { monitorsSelected } from './monitoring';
+import { meshSharedTrust } from './mesh';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
 export const helmRenders: VerifyCheck = {
@@ -35,6 +36,7 @@ export function verifyChecks(): VerifyCheck[] {
     ...flowChecks,
     ...identityChecks,
     monitorsSelected,
+    meshSharedTrust,
     tenantCapacity,
     certificatesIssuable,
     kubernetesVersions,
