@@ -29,6 +29,14 @@ export function alphanumeric(value: string, max: number): string {
     .slice(0, max);
 }
 
+/** The cloud a Terraform stack targets (edge sites get no stack). */
+export type TerraformCloud = Exclude<Cloud, 'edge'>;
+
+/** The stack (and `dist/terraform/<id>/`) name of an environment on a cloud: `prod-aws`; read by the Terraform app and by verify. */
+export function stackName(env: string, cloud: TerraformCloud): string {
+  return `${env}-${cloud}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Network plan
 

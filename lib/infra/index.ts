@@ -2,7 +2,6 @@ export * from './facts';
 export * from './infra-app';
 export * from './names';
 export * from './platform-stack';
-export * from './preflight';
 export * from './serialize';
 export * from './aws/stack';
 export * from './azure/stack';

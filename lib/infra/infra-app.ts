@@ -4,7 +4,7 @@ import { AwsPlatformStack } from './aws/stack';
 import { AzurePlatformStack } from './azure/stack';
 import { InfraInput } from './facts';
 import { GcpPlatformStack } from './gcp/stack';
-import { stackName, TerraformCloud } from './names';
+import { stackName, TerraformCloud } from '../core/cloud';
 import { PlatformStack } from './platform-stack';
 import { stableJson } from './serialize';
 

@@ -1,12 +1,5 @@
-import type { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
-
-/** The cloud a Terraform stack targets (edge sites get no stack). */
-export type TerraformCloud = Exclude<Cloud, 'edge'>;
-
-/** The stack (and `dist/terraform/<id>/`) name of an environment on a cloud: `prod-aws`. */
-export function stackName(env: string, cloud: TerraformCloud): string {
-  return `${env}-${cloud}`;
-}
+import { stackName, TerraformCloud } from '../core/cloud';
+import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
 
 /** Where Terraform keeps the state of a stack, derived from names only (no account ids). */
 export interface StateLocation {

@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
 import { ClusterFacts, clusterFacts, InfraInput } from './facts';
-import { defaultStateLocation, platformTags, StateLocation, stackName, TerraformCloud } from './names';
+import { stackName, TerraformCloud } from '../core/cloud';
+import { defaultStateLocation, platformTags, StateLocation } from './names';
 
 /** The Terraform version the generated JSON needs (S3 native locking `use_lockfile` came in 1.10). */
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';

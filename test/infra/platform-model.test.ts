@@ -24,7 +24,7 @@ import {
 import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../../lib/core/model';
 import { fittedName, InfraInput, NO_TENANT_INPUT } from '../../lib/infra/facts';
 import { plannedStacks } from '../../lib/infra/infra-app';
-import { stackName } from '../../lib/infra/names';
+import { stackName } from '../../lib/core/cloud';
 import { addresses, defaultFiles, defaultInput, Json, onlyEnvironment, referencedAddress, resources, stack, tenantDatabases } from './helpers';
 
 interface Planned {

@@ -1,6 +1,5 @@
 import { KubeManifest } from '../../core/checks';
-import { dataEndpoints, isProvisioned, networkPlan, privateZone, ProvisionedCloud, workloadIdentities } from '../../core/cloud';
-import { stackName } from '../../infra';
+import { dataEndpoints, isProvisioned, networkPlan, privateZone, ProvisionedCloud, stackName, workloadIdentities } from '../../core/cloud';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
 import { AddressRange, cidrRange, hostSubsetOf, ipBlockRanges, rangeCovered, rangesOverlap } from './flows';

@@ -1,5 +1,5 @@
 import { kubernetesVersionProblems, supportedMinors } from '../../core/versions';
-import { preflightStack } from '../../infra';
+import { preflightStack } from '../preflight';
 import { Finding, VerifyCheck } from '../types';
 
 /** Each cluster's Kubernetes minor is in its cloud's standard support on the day verify runs, and in the pinned Istio's range where the mesh runs. */

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { supportedMinors } from '../../lib/core/versions';
-import { preflightNodeClass, preflightStack } from '../../lib/infra/preflight';
-import { defaultFiles } from './helpers';
+import { preflightNodeClass, preflightStack } from '../../lib/verify/preflight';
+import { defaultFiles } from '../infra/helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, 'fixtures', 'preflight', `${name}.tf.json`), 'utf8'));

@@ -33,7 +33,7 @@ export interface PreflightOptions {
   readonly supportedKubernetesVersions?: readonly string[] | Partial<Record<PreflightCloud, readonly string[]>>;
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** Checks one stack's Terraform JSON; an empty list means it passes. */
 export function preflightStack(stackName: string, tfJson: object, options: PreflightOptions = {}): PreflightFinding[] {
