@@ -51,6 +51,6 @@ export class CostAddOn implements PlatformAddOn {
     new RightsizingRecommendations(rightsizing.manifest('vertical-pod-autoscalers'), 'vpa', { services: ctx.services });
     ctx.output
       .folder(REPORTS_FOLDER, { synced: false, description: 'Reports for reviewers (cost); not synced' })
-      .addFile('cost.md', costReport(ctx.environment, ctx.tenants));
+      .addFile('cost.md', costReport(ctx.environment, ctx.tenants, ctx.platform));
   }
 }

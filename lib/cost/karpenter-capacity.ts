@@ -1,4 +1,4 @@
-import { karpenterNames } from '../core/cloud';
+import { karpenterNames, SPOT_NODE_LABELS } from '../core/cloud';
 import { Construct } from 'constructs';
 import {
   Ec2NodeClass,
@@ -32,7 +32,8 @@ export interface KarpenterCapacityProps {
 }
 
 const NODE_CLASS = 'default';
-const CAPACITY_TYPE = 'karpenter.sh/capacity-type';
+// The label Karpenter sets on its nodes, which the cost rules read too.
+const CAPACITY_TYPE = SPOT_NODE_LABELS.aws[0].key;
 
 /**
  * Karpenter capacity of an AWS cluster: one EC2NodeClass (IMDSv2 only, hop limit 1 so pods cannot

@@ -9,3 +9,4 @@ export * from './aws/node-user-data';
 export * from './aws/stack';
 export * from './azure/stack';
 export * from './gcp/stack';
+export { spotInstanceTypes } from './aws/node-group';
