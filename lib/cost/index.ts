@@ -4,7 +4,6 @@ export * from './cost-addon';
 export * from './cost-allocation-check';
 export * from './cost-report';
 export * from './cost-rules';
-export * from './instance-capacity';
 export * from './karpenter-capacity';
 export * from './karpenter';
 export * from './price-table';

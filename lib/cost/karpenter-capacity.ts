@@ -14,7 +14,7 @@ import {
 } from '../../imports/karpenter-nodepool-karpenter.sh';
 import { ClusterConfig } from '../core/model';
 import { nodeUserDataMime } from '../infra';
-import { instanceVcpus } from './instance-capacity';
+import { clusterPricing } from './cluster-pricing';
 
 export interface KarpenterCapacityProps {
   /** The AWS cluster (its general and memory node pools size the NodePools' limits). */
@@ -50,7 +50,9 @@ export class KarpenterCapacity extends Construct {
   constructor(scope: Construct, id: string, props: KarpenterCapacityProps) {
     super(scope, id);
     const cluster = props.cluster;
-    const cpu = (purpose: string) => cluster.nodePools.filter((p) => p.purpose === purpose).reduce((sum, p) => sum + p.max * instanceVcpus(p.instanceType), 0);
+    // vCPUs per instance type from the price table, which every node pool of the model must be in.
+    const pools = clusterPricing(cluster).pools;
+    const cpu = (purpose: string) => pools.filter((p) => p.pool.purpose === purpose).reduce((sum, p) => sum + p.pool.max * p.instance.vcpus, 0);
     const generalCpu = Math.max(cpu('general'), 8);
     const memoryCpu = Math.max(cpu('memory'), 8);
     const baselineCpu = Math.max(2, Math.ceil(generalCpu * (props.onDemandBaselineShare ?? 0.25)));
