@@ -4,7 +4,7 @@ import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model'
 import { traitsOf } from '../core/topology';
 import { ClusterPricing, clusterPricing, poolMonthly, UnitPrices } from './cluster-pricing';
 import { TIERS } from '../quotas';
-import { HOURS_PER_MONTH } from './price-table';
+import { HOURS_PER_MONTH, MONTHLY_BUDGET } from './price-table';
 
 const GIB = 2 ** 30;
 
@@ -148,6 +148,12 @@ export function costReport(env: EnvironmentConfig, tenants: readonly TenantSpec[
   }
   const t = cost.total;
   lines.push(`| **all** | | | | ${usd(t.nodes)} | ${usd(t.controlPlane)} | ${usd(t.total)} | ${usd(t.spotSavings)} | ${usd(t.commitmentSavings)} |`);
+  const budget = MONTHLY_BUDGET[env.name] ?? MONTHLY_BUDGET.prod;
+  lines.push(
+    '',
+    `Budget: the modelled total is ${usd(t.total)} of the ${env.name} budget of ${usd(budget)} a month (${pct(t.total / budget)}), pod-billed compute not included. ` +
+      "`CostThresholdExceeded` can only compare one cluster's Prometheus with the budget; this line is the cross-cloud check.",
+  );
 
   lines.push(
     '',
