@@ -287,6 +287,8 @@ describe('cost report', () => {
       clusterRows.reduce((s, r) => s + totalColumn(r), 0),
       1,
     );
+    // The budget line checks the same cross-cloud total against the environment's budget.
+    expect(report).toContain(`modelled total is $${cost.total.total.toFixed(2)} of the ${ENV} budget`);
   });
 
   it('sizes reserved / committed-use coverage on the steady on-demand baseline: on-demand pools at their minimum', () => {
