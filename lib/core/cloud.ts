@@ -3,7 +3,7 @@ import type { DatabaseSpec, TenantSpec } from './input/types';
 import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
 import { PlatformNamespaces } from './namespaces';
-import { BACKUP_CLUSTERS, DATA_HOME, placementApplies, traitsOf } from './topology';
+import { BACKUP_CLUSTERS, DATA_HOME, placementApplies, profileOf, traitsOf } from './topology';
 
 /**
  * The facts that cross the boundary between the Terraform app and the Kubernetes app, derived once
@@ -137,6 +137,76 @@ export const CSI_DISK_DRIVERS: Readonly<Record<Cloud, string | undefined>> = {
   gcp: 'pd.csi.storage.gke.io',
   edge: undefined,
 };
+
+/** A node label and the value that marks a node as spot capacity. */
+export interface SpotNodeLabel {
+  /** Label key, as the cloud or the autoscaler sets it. */
+  readonly key: string;
+  /** The value on spot nodes. */
+  readonly value: string;
+}
+
+/**
+ * How each cloud marks spot nodes: Karpenter's capacity type and EKS managed node groups' capacity
+ * type (the node groups Terraform creates with `capacityType: SPOT`), the label AKS puts on Spot VM
+ * scale sets (and taints them with, which Terraform declares), GKE's Spot label (also the
+ * `nodeSelector` of Spot Pods on Autopilot). Terraform, the cost rules and the KSM label allowlist read
+ * these.
+ */
+export const SPOT_NODE_LABELS: Readonly<Record<Cloud, readonly SpotNodeLabel[]>> = {
+  aws: [
+    { key: 'karpenter.sh/capacity-type', value: 'spot' },
+    { key: 'eks.amazonaws.com/capacityType', value: 'SPOT' },
+  ],
+  azure: [{ key: 'kubernetes.azure.com/scalesetpriority', value: 'spot' }],
+  gcp: [{ key: 'cloud.google.com/gke-spot', value: 'true' }],
+  edge: [],
+};
+
+/**
+ * Interchangeable instance families (same vCPU and memory per size), so a spot pool can draw on several
+ * spot capacity pools: a reclaim wave in one family does not empty the node group.
+ */
+const SPOT_FAMILIES: readonly (readonly string[])[] = [
+  ['c5', 'c5a', 'c6i', 'c6a', 'c7i'],
+  ['m5', 'm5a', 'm6i', 'm6a', 'm7i'],
+  ['r5', 'r5a', 'r6i', 'r6a', 'r7i'],
+  ['t3', 't3a'],
+];
+
+/**
+ * The instance types of an AWS spot pool (the EKS node group Terraform creates, and the cost rules that price it): the model's type first, then the same size in the interchangeable
+ * families (`c5.xlarge` → c5, c5a, c6i, c6a, c7i `.xlarge`). Unknown families keep the single type.
+ */
+export function spotInstanceTypes(instanceType: string): string[] {
+  const [family, size] = instanceType.split('.');
+  const group = SPOT_FAMILIES.find((g) => g.includes(family));
+  if (!group || !size) return [instanceType];
+  return [instanceType, ...group.filter((f) => f !== family).map((f) => `${f}.${size}`)];
+}
+
+/** How a pod asks for spot capacity on a cluster that sells it per pod. */
+export interface SpotPodScheduling {
+  /** The spot node label as a nodeSelector. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** The longest grace period a spot pod gets when it is preempted, in seconds. */
+  readonly terminationGracePeriodSeconds: number;
+}
+
+/**
+ * Spot scheduling for an interruptible, replicated platform component, where the cluster sells spot
+ * capacity per pod: GKE Autopilot Spot Pods (the `cloud.google.com/gke-spot` nodeSelector; Autopilot
+ * taints the Spot nodes and adds the toleration itself; a preempted Spot Pod gets at most 25 s).
+ * Undefined elsewhere: on node clouds spot capacity is node pools (Terraform, Karpenter).
+ */
+export function spotPodScheduling(cluster: ClusterConfig): SpotPodScheduling | undefined {
+  if (profileOf(cluster) !== 'gke-autopilot') return undefined;
+  const label = SPOT_NODE_LABELS.gcp[0];
+  return { nodeSelector: { [label.key]: label.value }, terminationGracePeriodSeconds: 25 };
+}
+
+/** The well-known node label carrying the cloud instance type (`c5.xlarge`, `Standard_D4s_v5`). */
+export const INSTANCE_TYPE_NODE_LABEL = 'node.kubernetes.io/instance-type';
 
 /**
  * The CSI driver whose snapshots back up a cluster's volumes, where the cluster has the snapshot API

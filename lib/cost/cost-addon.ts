@@ -3,6 +3,8 @@ import { SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
 import { traitsOf, WORKLOAD_CLUSTERS } from '../core/topology';
 import { PlatformNamespaces } from '../core/namespaces';
+import { InputError } from '../core/errors';
+import { pricingIssues } from './cluster-pricing';
 import { costAllocationCheck } from './cost-allocation-check';
 import { costReport } from './cost-report';
 import { karpenter } from './karpenter';
@@ -32,6 +34,10 @@ export class CostAddOn implements PlatformAddOn {
   public readonly checks = [costAllocationCheck];
 
   public deploy(ctx: PlatformContext): void {
+    // Every cluster is priced at its own cloud and region: a region or instance type missing from the
+    // price table is an input error naming the model field, reported for all clusters at once.
+    const issues = ctx.environment.clusters.flatMap((c) => pricingIssues(c, ctx.platform));
+    if (issues.length) throw new InputError(issues);
     const labels = { [Labels.costCenter]: 'platform' };
     // Karpenter's NodePools name the cluster's node role and discovery tags: each cluster its own.
     for (const cluster of ctx.environment.clusters.filter((c) => traitsOf(c).karpenter)) {
@@ -51,6 +57,6 @@ export class CostAddOn implements PlatformAddOn {
     new RightsizingRecommendations(rightsizing.manifest('vertical-pod-autoscalers'), 'vpa', { services: ctx.services });
     ctx.output
       .folder(REPORTS_FOLDER, { synced: false, description: 'Reports for reviewers (cost); not synced' })
-      .addFile('cost.md', costReport(ctx.environment, ctx.tenants));
+      .addFile('cost.md', costReport(ctx.environment, ctx.tenants, ctx.platform));
   }
 }

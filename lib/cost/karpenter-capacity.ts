@@ -1,4 +1,4 @@
-import { karpenterNames } from '../core/cloud';
+import { karpenterNames, SPOT_NODE_LABELS } from '../core/cloud';
 import { Construct } from 'constructs';
 import {
   Ec2NodeClass,
@@ -14,7 +14,7 @@ import {
 } from '../../imports/karpenter-nodepool-karpenter.sh';
 import { ClusterConfig } from '../core/model';
 import { nodeUserDataMime } from '../core/node-user-data';
-import { instanceVcpus } from './instance-capacity';
+import { clusterPricing } from './cluster-pricing';
 
 export interface KarpenterCapacityProps {
   /** The AWS cluster (its general and memory node pools size the NodePools' limits). */
@@ -32,7 +32,8 @@ export interface KarpenterCapacityProps {
 }
 
 const NODE_CLASS = 'default';
-const CAPACITY_TYPE = 'karpenter.sh/capacity-type';
+// The label Karpenter sets on its nodes, which the cost rules read too.
+const CAPACITY_TYPE = SPOT_NODE_LABELS.aws[0].key;
 
 /**
  * Karpenter capacity of an AWS cluster: one EC2NodeClass (IMDSv2 only, hop limit 1 so pods cannot
@@ -49,7 +50,9 @@ export class KarpenterCapacity extends Construct {
   constructor(scope: Construct, id: string, props: KarpenterCapacityProps) {
     super(scope, id);
     const cluster = props.cluster;
-    const cpu = (purpose: string) => cluster.nodePools.filter((p) => p.purpose === purpose).reduce((sum, p) => sum + p.max * instanceVcpus(p.instanceType), 0);
+    // vCPUs per instance type from the price table, which every node pool of the model must be in.
+    const pools = clusterPricing(cluster).pools;
+    const cpu = (purpose: string) => pools.filter((p) => p.pool.purpose === purpose).reduce((sum, p) => sum + p.pool.max * p.instance.vcpus, 0);
     const generalCpu = Math.max(cpu('general'), 8);
     const memoryCpu = Math.max(cpu('memory'), 8);
     const baselineCpu = Math.max(2, Math.ceil(generalCpu * (props.onDemandBaselineShare ?? 0.25)));

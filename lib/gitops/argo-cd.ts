@@ -1,5 +1,5 @@
 import { toYamlDocument } from '../core/yaml';
-import { PLATFORM_REALM } from '../core/cloud';
+import { PLATFORM_REALM, spotPodScheduling } from '../core/cloud';
 import { APPLICATION_HEALTH_LUA } from '../argocd';
 import { ChartTarget, HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -14,6 +14,10 @@ export interface ArgoComponent {
   readonly resources: Resources;
   /** A PodDisruptionBudget once there are two replicas (a drain then keeps one). */
   readonly pdb?: { readonly enabled: boolean; readonly minAvailable?: number };
+  /** Node selection (spot capacity where the cluster sells it per pod). @default the chart's (none) */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Grace period on termination (a preempted spot pod gets at most 25 s). @default the chart's (30) */
+  readonly terminationGracePeriodSeconds?: number;
 }
 
 /** The Argo CD chart values we set (https://github.com/argoproj/argo-helm/tree/main/charts/argo-cd, 10.x). */
@@ -120,9 +124,12 @@ export const argoCd: HelmChart<ArgoCdValues> = {
       // The application controller shards by cluster; one cluster, one replica.
       controller: { replicas: 1, resources: light ? resources('100m', '512Mi', '1') : resources('250m', '1Gi', '2', '2Gi') },
       server: { replicas, pdb, resources: resources('50m', '128Mi', '500m', '256Mi') },
+      // The repo server is stateless and the controller retries what it was rendering: it runs on spot
+      // capacity where the cluster sells it per pod (GKE Autopilot Spot Pods).
       repoServer: {
         replicas,
         pdb,
+        ...spotPodScheduling(t.cluster),
         resources: light ? resources('50m', '256Mi', '1') : resources('100m', '512Mi', '2', '1Gi'),
         copyutil: { resources: resources('10m', '32Mi', '100m', '64Mi') },
       },

@@ -1,8 +1,9 @@
-import { Cloud } from '../core/model';
-import { EnvironmentConfig } from '../core/model';
+import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
 import { TENANT_NAMESPACE_PREFIX } from '../core/names';
 import { PLATFORM_NAMESPACE_NAMES } from '../core/namespaces';
-import { HOURS_PER_MONTH, MONTHLY_BUDGET, PRICE_TABLE } from '../cost';
+import { clusterCostRecordings, HOURS_PER_MONTH, MONTHLY_BUDGET, PRICE_SERIES, serviceCostRecording } from '../cost';
+
+export { PRICE_SERIES };
 
 export type AlertSeverity = 'critical' | 'warning' | 'info';
 
@@ -158,6 +159,7 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           record: 'ceres:cluster_cost_hourly:sum',
           expr: 'sum(ceres:namespace_compute_cost_hourly:sum) + (sum(ceres:namespace_storage_cost_hourly:sum) or vector(0))',
         },
+        serviceCostRecording(),
         { record: 'ceres:platform_cost_hourly:sum', expr: `sum(ceres:namespace_compute_cost_hourly:sum{namespace=~"${platformNamespaceRegex}"})` },
       ],
       alerts: [
@@ -286,23 +288,10 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
   ];
 }
 
-/** The recorded unit-price series the cost rules multiply by (one value per cluster: its cloud's list price). */
-export const PRICE_SERIES = {
-  vcpuHour: 'ceres:price_vcpu_hour',
-  memoryGibHour: 'ceres:price_memory_gib_hour',
-  storageGibHour: 'ceres:price_storage_gib_hour',
-} as const;
-
-/** The price recording rules of one cluster, from the price table of its cloud. */
-export function priceGroup(cloud: Cloud): AlertGroup {
-  const p = PRICE_TABLE[cloud];
-  return {
-    name: 'ceres-prices',
-    recordings: [
-      { record: PRICE_SERIES.vcpuHour, expr: `vector(${p.vcpuHour})` },
-      { record: PRICE_SERIES.memoryGibHour, expr: `vector(${p.memoryGibHour})` },
-      { record: PRICE_SERIES.storageGibHour, expr: `vector(${p.storageGibMonth / HOURS_PER_MONTH})` },
-    ],
-    alerts: [],
-  };
+/**
+ * The price and node-cost recording rules of one cluster, priced at its own cloud and region
+ * (lib/cost: price table, cluster pricing, cost rules).
+ */
+export function priceGroup(cluster: ClusterConfig, platform?: PlatformConfig): AlertGroup {
+  return { name: 'ceres-prices', recordings: clusterCostRecordings(cluster, platform), alerts: [] };
 }

@@ -1,4 +1,5 @@
 import { BootstrapFacts } from '../core/cloud';
+import { costLabelAllowlist } from '../cost';
 import { ALERT_RECEIVER_KEYS, alertmanagerConfig } from './alert-routing';
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -43,8 +44,11 @@ export interface KubePrometheusStackValues {
   };
   /** Requests and limits of the Prometheus operator. */
   readonly prometheusOperator: { readonly resources: Resources };
-  /** Requests and limits of kube-state-metrics. */
-  readonly 'kube-state-metrics': { readonly resources: Resources };
+  /**
+   * kube-state-metrics: requests and limits, and the Kubernetes labels it exports on `kube_node_labels`
+   * and `kube_pod_labels` (none by default), which the cost rules read (instance type, spot, service).
+   */
+  readonly 'kube-state-metrics': { readonly resources: Resources; readonly metricLabelsAllowlist: readonly string[] };
   /** The node exporter is a privileged node agent (host network, PID and root filesystem): off where the cloud refuses those (GKE Autopilot). */
   readonly nodeExporter: { readonly enabled: boolean };
   /** Requests and limits of the node exporter, where it runs. */
@@ -112,7 +116,7 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
         config: alertmanagerConfig(environment, cluster),
       },
       prometheusOperator: { resources: resources('50m', '128Mi', '500m', '256Mi') },
-      'kube-state-metrics': { resources: resources('25m', '128Mi', '500m', '512Mi') },
+      'kube-state-metrics': { resources: resources('25m', '128Mi', '500m', '512Mi'), metricLabelsAllowlist: costLabelAllowlist() },
       nodeExporter: { enabled: traitsOf(cluster).nodeAgents },
       'prometheus-node-exporter': { resources: resources('25m', '32Mi', '250m', '64Mi') },
       grafana: {

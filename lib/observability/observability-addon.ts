@@ -71,14 +71,14 @@ export class ObservabilityAddOn implements PlatformAddOn {
     // Unit prices of each cluster's own cloud, which the shared cost rules read.
     for (const cluster of ctx.environment.clusters.filter((c) => placementApplies(kubePrometheusStack.placement, c))) {
       const prices = ctx.output.clusterFolder(cluster, 'cost-prices', {
-        description: `List prices of ${cluster.cloud} as Prometheus series for the cost rules (lib/cost/price-table.ts)`,
+        description: `List prices of ${cluster.cloud} ${cluster.region} as Prometheus series, and the node cost rules (lib/cost)`,
         syncWave: SyncWave.observability,
         labels: { [Labels.costCenter]: 'platform' },
       });
       new PrometheusAlertRules(prices.manifest('prices', { namespace }), 'prices', {
         name: 'ceres-prices',
         namespace,
-        groups: [priceGroup(cluster.cloud)],
+        groups: [priceGroup(cluster, ctx.platform)],
         runbookBaseUrl: '',
       });
     }

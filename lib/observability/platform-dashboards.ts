@@ -1,4 +1,5 @@
 import { TENANT_NAMESPACE_PREFIX } from '../core/names';
+import { NODE_COST_SERIES, SERVICE_COST_SERIES } from '../cost';
 import { DashboardSpec } from './dashboard-model';
 
 const MESH = 'reporter="destination"';
@@ -173,7 +174,11 @@ export const multiTenancy: DashboardSpec = {
   ],
 };
 
-/** Cost: hourly and daily spend, per namespace and service, spot vs on-demand capacity. */
+/**
+ * Cost of this cluster at its own cloud's prices: hourly and daily spend, per namespace and per service,
+ * node cost spot vs on-demand. One per cluster (each Prometheus prices its own cluster); the
+ * environment's multi-cloud total and the reserved-capacity coverage are in dist/<env>/reports/cost.md.
+ */
 export const cost: DashboardSpec = {
   uid: 'ceres-cost',
   title: 'CERES / Cost',
@@ -195,9 +200,39 @@ export const cost: DashboardSpec = {
       queries: [{ expr: 'sum_over_time(ceres:cluster_cost_hourly:sum[1d:1h])', legend: 'last 24 h' }],
     },
     {
-      title: 'Nodes by capacity type (spot vs on-demand)',
+      title: "Hourly cost by service (requests × this cluster's unit prices)",
       type: 'timeseries',
-      queries: [{ expr: 'count by (label_karpenter_sh_capacity_type) (kube_node_labels)', legend: '{{label_karpenter_sh_capacity_type}}' }],
+      unit: 'currencyUSD',
+      queries: [{ expr: `topk(20, ${SERVICE_COST_SERIES})`, legend: '{{namespace}}/{{service}}' }],
+    },
+    {
+      title: 'Node cost per hour by capacity type (spot vs on-demand; clusters billed by nodes)',
+      type: 'timeseries',
+      unit: 'currencyUSD',
+      queries: [{ expr: NODE_COST_SERIES.capacityCost, legend: '{{capacity}}' }],
+    },
+    {
+      title: 'On-demand spend vs the committable baseline (its 30-day minimum: what Savings Plans / Reservations / CUDs could cover)',
+      type: 'timeseries',
+      unit: 'currencyUSD',
+      queries: [
+        { expr: `sum(${NODE_COST_SERIES.capacityCost}{capacity="on-demand"}) or ceres:cluster_cost_hourly:sum`, legend: 'on-demand now' },
+        {
+          expr: `min_over_time((sum(${NODE_COST_SERIES.capacityCost}{capacity="on-demand"}) or ceres:cluster_cost_hourly:sum)[30d:1h])`,
+          legend: 'baseline (30-day minimum)',
+        },
+      ],
+    },
+    {
+      title: 'Nodes by capacity type',
+      type: 'timeseries',
+      queries: [{ expr: `count by (capacity) (${NODE_COST_SERIES.nodeInfo})`, legend: '{{capacity}}' }],
+    },
+    {
+      title: 'Nodes without a price (add their instance type to lib/cost/price-table.ts)',
+      type: 'stat',
+      queries: [{ expr: NODE_COST_SERIES.unpriced }],
+      width: 8,
     },
     {
       title: 'Cost per request (USD per 1000 requests)',

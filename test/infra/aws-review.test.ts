@@ -4,7 +4,7 @@
  */
 import { EKS_CLUSTER_ADMIN_POLICY } from '../../lib/infra/aws/kubernetes-cluster';
 import { RDS_POSTGRES_LOG_EXPORTS } from '../../lib/infra/aws/postgres';
-import { spotInstanceTypes } from '../../lib/infra/aws/node-group';
+import { spotInstanceTypes } from '../../lib/core/cloud';
 import { addresses, defaultFiles, iamStatements, Json, list, only, referencedAddress, resources, stack, tenantDatabases } from './helpers';
 
 const AWS_STACKS = ['dev-aws', 'staging-aws', 'prod-aws'];

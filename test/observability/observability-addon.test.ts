@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubernetesOidc } from '../../lib/core/cloud';
 import { RenderedObject } from '../../lib/core/checks';
-import { PRICE_TABLE } from '../../lib/cost/price-table';
+import { clusterPricing } from '../../lib/cost';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { MeshAddOn } from '../../lib/mesh';
 import { ObservabilityAddOn, runbookBase } from '../../lib/observability/observability-addon';
@@ -132,7 +132,9 @@ describe('cost series per cloud', () => {
       if (!runsPrometheus) continue;
       priced++;
       const series = new Map(prices[0].spec.groups[0].rules.map((r: any) => [r.record, r.expr]));
-      expect(series.get(PRICE_SERIES.vcpuHour)).toBe(`vector(${PRICE_TABLE[cluster.cloud].vcpuHour})`);
+      // The cluster's own cloud and region (lib/cost/cluster-pricing.ts), rounded to 6 significant digits.
+      const vcpuHour = Number(/^vector\((.+)\)$/.exec(series.get(PRICE_SERIES.vcpuHour) as string)![1]);
+      expect(vcpuHour).toBeCloseTo(clusterPricing(cluster).unit.vcpuHour, 6);
       const cost = objects.find((m) => m.kind === 'PrometheusRule' && m.metadata.name === 'ceres-alerts')!;
       expect(JSON.stringify(cost.spec)).toContain(PRICE_SERIES.vcpuHour);
     }

@@ -3,29 +3,8 @@ import type { ITerraformDependable } from 'cdktf';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import type { NodePoolConfig } from '../../core/model';
+import { spotInstanceTypes } from '../../core/cloud';
 import { nodeUserData } from '../../core/node-user-data';
-
-/**
- * Interchangeable instance families (same vCPU and memory per size), so a spot pool can draw on several
- * spot capacity pools: a reclaim wave in one family does not empty the node group.
- */
-const SPOT_FAMILIES: readonly (readonly string[])[] = [
-  ['c5', 'c5a', 'c6i', 'c6a', 'c7i'],
-  ['m5', 'm5a', 'm6i', 'm6a', 'm7i'],
-  ['r5', 'r5a', 'r6i', 'r6a', 'r7i'],
-  ['t3', 't3a'],
-];
-
-/**
- * The instance types of a spot pool: the model's type first, then the same size in the interchangeable
- * families (`c5.xlarge` → c5, c5a, c6i, c6a, c7i `.xlarge`). Unknown families keep the single type.
- */
-export function spotInstanceTypes(instanceType: string): string[] {
-  const [family, size] = instanceType.split('.');
-  const group = SPOT_FAMILIES.find((g) => g.includes(family));
-  if (!group || !size) return [instanceType];
-  return [instanceType, ...group.filter((f) => f !== family).map((f) => `${f}.${size}`)];
-}
 
 export interface AwsNodeGroupProps {
   /** Prefix of resource names (the cluster name as a literal). */

@@ -1,4 +1,4 @@
-import { aksRotationPoolName } from '../../core/cloud';
+import { aksRotationPoolName, SPOT_NODE_LABELS } from '../../core/cloud';
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import {
@@ -23,7 +23,7 @@ export const AKS_ZONES = ['1', '2', '3'];
 /** Control-plane log categories sent to Log Analytics: writes and Entra ID (guard) authentication. */
 export const AKS_AUDIT_LOG_CATEGORIES = ['kube-audit-admin', 'guard'] as const;
 /** The taint AKS puts on spot nodes; declared so Terraform does not see drift. */
-export const AKS_SPOT_TAINT = 'kubernetes.azure.com/scalesetpriority=spot:NoSchedule';
+export const AKS_SPOT_TAINT = `${SPOT_NODE_LABELS.azure[0].key}=${SPOT_NODE_LABELS.azure[0].value}:NoSchedule`;
 
 export interface AzureKubernetesClusterProps {
   /** AKS cluster name (the model's cluster name); its log workspace and identity derive from it. */
