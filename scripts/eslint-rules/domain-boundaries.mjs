@@ -6,6 +6,9 @@
 //     anywhere), and lib/core imports no domain.
 //   - lib/ imports nothing from apps/, bench/, scripts/ or test/.
 //   - Inside lib/<domain>/, files import each other, never their own index (a load cycle).
+//   - lib/infra (the Terraform app's constructs) is a leaf: no other domain imports it at run time
+//     (type-only imports are fine). Its index loads cdktf and three providers, over a second per
+//     process; a fact both the Terraform and the Kubernetes side read belongs in lib/core.
 //
 // Paths are resolved, so `../mesh/mesh-config`, `../../mesh/mesh-config` and
 // `../../lib/mesh/mesh-config` are the same import. Only relative specifiers are checked (packages
@@ -42,6 +45,8 @@ export default {
       coreImportsDomain: "'{{spec}}': lib/core is the kernel every domain builds on and imports no domain (lib/{{target}}).",
       libImportsOutside: "'{{spec}}': lib/ imports nothing from {{target}}/.",
       ownIndex: "'{{spec}}' is lib/{{target}}'s own index: inside the domain, import the module that defines the name (the index imports this file).",
+      infraLeaf:
+        "'{{spec}}': lib/infra is the Terraform app's and loads cdktf with every provider; no other domain imports it at run time. Move the shared fact to lib/core (e.g. lib/core/cloud.ts), or use `import type`.",
     },
   },
   create(context) {
@@ -49,7 +54,7 @@ export default {
     if (!file) return {};
     const fromDomain = file[0] === 'lib' && file.length > 2 ? file[1] : undefined;
 
-    function check(node, spec) {
+    function check(node, spec, typeOnly = false) {
       if (typeof spec !== 'string' || !spec.startsWith('.')) return;
       const abs = resolve(dirname(context.filename), spec);
       const target = projectPath(abs);
@@ -69,6 +74,10 @@ export default {
         context.report({ node, messageId: 'coreImportsDomain', data: { spec, target: toDomain } });
         return;
       }
+      if (toDomain === 'infra' && fromDomain && !typeOnly) {
+        context.report({ node, messageId: 'infraLeaf', data: { spec } });
+        return;
+      }
       if (toDomain === 'core') return;
       if (module === '' || module === 'index') return;
       let index = relative(dirname(context.filename), resolve(ROOT, 'lib', toDomain))
@@ -80,14 +89,14 @@ export default {
 
     const literal = (n) => (n && n.type === 'Literal' ? n.value : undefined);
     return {
-      ImportDeclaration: (node) => check(node.source, node.source.value),
+      ImportDeclaration: (node) => check(node.source, node.source.value, node.importKind === 'type'),
       ExportAllDeclaration: (node) => check(node.source, node.source.value),
       ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
       ImportExpression: (node) => check(node.source, literal(node.source)),
       TSImportEqualsDeclaration: (node) =>
         node.moduleReference.type === 'TSExternalModuleReference' && check(node.moduleReference, literal(node.moduleReference.expression)),
       // `typeof import('../x')`
-      TSImportType: (node) => check(node, literal(node.argument?.literal ?? node.argument)),
+      TSImportType: (node) => check(node, literal(node.argument?.literal ?? node.argument), true),
       CallExpression: (node) => {
         if (node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments.length === 1) check(node, literal(node.arguments[0]));
       },
