@@ -244,6 +244,64 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           summary: 'p99 latency of {{ $labels.destination_service_name }} above 500 ms',
           description: 'p99 latency is {{ $value }} ms (SLO: below 500 ms; Flagger rolls canaries back above it).',
         },
+        // The migration plan's capacity SLOs: pod restarts 0, CPU < 70 %, memory < 75 %, disk < 80 %.
+        {
+          name: 'PodRestarted',
+          severity: 'warning',
+          expr: 'increase(kube_pod_container_status_restarts_total[15m]) > 0',
+          for: '0m',
+          summary: 'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} restarted',
+          description:
+            'It restarted {{ $value | humanize }} time(s) in 15 minutes (SLO: no restarts). `kubectl describe pod` shows the last state (OOMKilled, failed probe, exit code); `kubectl logs --previous` the output before it.',
+        },
+        {
+          name: 'ClusterCpuAboveSlo',
+          severity: 'warning',
+          expr: '1 - avg(rate(node_cpu_seconds_total{mode="idle"}[30m])) > 0.7',
+          for: '30m',
+          summary: 'Cluster CPU utilisation above the 70% SLO',
+          description:
+            'The nodes use {{ $value | humanizePercentage }} of their CPU over 30 minutes (SLO: below 70%). Check the autoscaler and the right-sizing report.',
+        },
+        {
+          name: 'ClusterMemoryAboveSlo',
+          severity: 'warning',
+          expr: '1 - sum(node_memory_MemAvailable_bytes) / sum(node_memory_MemTotal_bytes) > 0.75',
+          for: '30m',
+          summary: 'Cluster memory utilisation above the 75% SLO',
+          description:
+            'The nodes use {{ $value | humanizePercentage }} of their memory (SLO: below 75%). Check the autoscaler and the pods with the largest working sets.',
+        },
+        {
+          name: 'VolumeAboveSlo',
+          severity: 'warning',
+          expr: 'kubelet_volume_stats_used_bytes / kubelet_volume_stats_capacity_bytes > 0.8',
+          for: '15m',
+          summary: 'Volume {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} more than 80% full',
+          description:
+            'It is {{ $value | humanizePercentage }} full (SLO: below 80%). Expand the claim (the StorageClasses allow expansion) or clean up; databases need WAL headroom.',
+        },
+        {
+          name: 'NodeDiskAboveSlo',
+          severity: 'warning',
+          expr: '1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs",mountpoint="/"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs",mountpoint="/"} > 0.8',
+          for: '15m',
+          summary: 'Root disk of {{ $labels.instance }} more than 80% full',
+          description:
+            'It is {{ $value | humanizePercentage }} full (SLO: below 80%); the kubelet starts evicting pods and pruning images at 85%. Look for large images and logs.',
+        },
+        {
+          name: 'AuthenticationFailuresSpike',
+          severity: 'warning',
+          expr:
+            'sum by (destination_service_namespace) (rate(istio_requests_total{reporter="destination",response_code="401"}[5m])) > 1' +
+            ' and sum by (destination_service_namespace) (rate(istio_requests_total{reporter="destination",response_code="401"}[5m]))' +
+            ' > 5 * (sum by (destination_service_namespace) (rate(istio_requests_total{reporter="destination",response_code="401"}[6h] offset 5m)) + 0.01)',
+          for: '10m',
+          summary: 'Failed authentications to {{ $labels.destination_service_namespace }} spike',
+          description:
+            '{{ $value | humanize }} requests per second are refused with 401 (no or invalid token), over five times the rate of the previous six hours: a broken client, an expired signing key in the realm, or credential stuffing. Check the ingress access logs for the source.',
+        },
         {
           name: 'CostAnomaly',
           severity: 'warning',

@@ -96,6 +96,13 @@ describe('alerts', () => {
     expect(expr('SlowQueries')).toMatch(/> 1$/);
     expect(expr('HighCpuUsage')).toMatch(/> 0\.8$/);
     expect(expr('CostAnomaly')).toContain('1.1 * avg_over_time');
+    // The migration plan's capacity SLOs: restarts 0, CPU < 70 %, memory < 75 %, disk < 80 %.
+    expect(expr('PodRestarted')).toMatch(/^increase\(kube_pod_container_status_restarts_total\[15m\]\) > 0$/);
+    expect(expr('ClusterCpuAboveSlo')).toMatch(/node_cpu_seconds_total\{mode="idle"\}.* > 0\.7$/);
+    expect(expr('ClusterMemoryAboveSlo')).toMatch(/MemAvailable_bytes.*MemTotal_bytes\) > 0\.75$/);
+    expect(expr('VolumeAboveSlo')).toMatch(/kubelet_volume_stats_used_bytes \/ kubelet_volume_stats_capacity_bytes > 0\.8$/);
+    expect(expr('NodeDiskAboveSlo')).toMatch(/node_filesystem_avail_bytes.* > 0\.8$/);
+    expect(expr('AuthenticationFailuresSpike')).toContain('response_code="401"');
   });
 
   it('pairs a long and a short burn-rate window at 14.4x and 6x the 0.1% budget, over recorded error ratios', () => {
