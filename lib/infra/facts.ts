@@ -11,6 +11,7 @@ import {
   WorkloadIdentity,
 } from '../core/cloud';
 import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
+import { SecretInput, TenantSecretReader, tenantSecretReaders } from '../core/secret-store';
 
 /**
  * What a stack reads from the platform model (lib/core/cloud.ts) instead of deriving it: the network
@@ -26,10 +27,12 @@ export interface ClusterFacts {
   readonly identities: readonly WorkloadIdentity[];
   /** The private endpoints of the managed data services (PostgreSQL, Redis). */
   readonly endpoints: readonly DataEndpoint[];
+  /** The tenants that read secrets from the cloud's secret store on the cluster (lib/core/secret-store.ts). */
+  readonly secretReaders: readonly TenantSecretReader[];
 }
 
-/** The tenant input a stack needs (which PostgreSQL clusters run where): `{ tenants: [], databases: [] }` for none. */
-export type InfraInput = PostgresInput;
+/** The tenant input a stack needs (which PostgreSQL clusters run where, which tenants read cloud secrets): `{ tenants: [], databases: [] }` for none. */
+export type InfraInput = PostgresInput & SecretInput;
 
 /** No tenants, no databases. */
 export const NO_TENANT_INPUT: InfraInput = { tenants: [], databases: [] };
@@ -46,7 +49,7 @@ export function clusterFacts(platform: PlatformConfig, environment: EnvironmentC
     if (seen.has(identity.name)) throw new Error(`cluster '${cluster.name}' has two workload identities named '${identity.name}'`);
     seen.add(identity.name);
   }
-  return { plan, store, identities, endpoints: dataEndpoints(cluster) };
+  return { plan, store, identities, endpoints: dataEndpoints(cluster), secretReaders: tenantSecretReaders(environment, cluster, input) };
 }
 
 /**

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { SyncWave } from '../core/argocd';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
-import { WORKLOAD_CLUSTERS } from '../core/topology';
+import { tenantPlacement } from '../core/topology';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
 import { databaseBackupTarget } from '../data';
 import { TenantDatabase } from '../data';
@@ -41,7 +41,7 @@ export class Tenant extends Construct {
       labels,
       stateful: true,
       syncWave: SyncWave.namespaces,
-      placement: WORKLOAD_CLUSTERS,
+      placement: tenantPlacement((props.databases ?? []).length > 0),
     });
     super(folder, 'Tenant');
     this.spec = spec;
@@ -64,7 +64,8 @@ export class Tenant extends Construct {
     });
     new TenantQuota(folder.manifest('quota', { namespace: ns }), 'Quota', { namespace: ns, tier: spec.subscriptionLevel });
     new TenantAccess(folder.manifest('access', { namespace: ns }), 'Access', { namespace: ns, keycloakRealm: spec.keycloakRealm });
-    if (spec.secrets.length) new TenantSecrets(folder.manifest('secrets', { namespace: ns }), 'Secrets', { namespace: ns, secrets: spec.secrets });
+    if (spec.secrets.some((s) => 'sealed' in s))
+      new TenantSecrets(folder.manifest('secrets', { namespace: ns }), 'Secrets', { namespace: ns, secrets: spec.secrets });
 
     if (databases.length) {
       const chart = folder.manifest('databases', { namespace: ns });

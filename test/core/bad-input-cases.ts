@@ -202,7 +202,7 @@ export const CASES: [string, string, string[]][] = [
   ],
   [
     'secret both sealed and external',
-    tenant(tenantSpec({ secrets: '[{ name: db, sealed: { encryptedData: { p: QUJD } }, external: { store: vault, key: a/b } }]' })),
+    tenant(tenantSpec({ secrets: '[{ name: db, sealed: { encryptedData: { p: QUJD } }, external: { store: cloud, key: ab } }]' })),
     [`${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0]: set exactly one of sealed, external (found sealed and external)`],
   ],
 ];

@@ -98,8 +98,23 @@ const SECRET: ObjectSchema = {
       schema: {
         type: 'object',
         fields: {
-          store: { schema: dnsLabel(), required: true },
-          key: { schema: { type: 'string', minLength: 1, maxLength: 253, pattern: /^[A-Za-z0-9._\-/]+$/, patternHelp: 'a secret path' }, required: true },
+          store: {
+            schema: { type: 'string', enum: ['cloud'] },
+            required: true,
+            description:
+              'Where the secret is held: "cloud", the secret store of the cloud of each cluster the tenant lands on (AWS Secrets Manager, Azure Key Vault, GCP Secret Manager), read by the External Secrets Operator with an identity that may read only this tenant\'s secrets.',
+          },
+          key: {
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 60,
+              pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+              patternHelp: 'a secret name (lowercase letters, digits and "-"); in the cloud store it is held as tenant-<tenantId>--<key>',
+            },
+            required: true,
+            description: "The secret's name in the tenant's area of the cloud store: it is held there as tenant-<tenantId>--<key>.",
+          },
         },
       },
     },
@@ -116,7 +131,14 @@ const SPECS: Record<InputKind, ObjectSchema> = {
         description: "The customer's name as people read it.",
       },
       tenantId: {
-        schema: dnsLabel(MAX_TENANT_ID_LENGTH),
+        schema: {
+          type: 'string',
+          minLength: 1,
+          maxLength: MAX_TENANT_ID_LENGTH,
+          pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
+          patternHelp:
+            'a DNS-1123 label without "--" (lowercase letters, digits and single hyphens, starting and ending with a letter or digit): "--" separates the tenant from its key in cloud secret names',
+        },
         required: true,
         description: 'Stable id: the namespace is tenant-<tenantId>, the Argo CD Application <env>-tenant-<tenantId>. At most 48 characters.',
       },

@@ -31,8 +31,11 @@ export type TenantSecret =
     }
   | {
       readonly name: string;
-      /** A reference to a secret held outside git (a Vault / cloud secret manager path). */
-      readonly external: { readonly store: string; readonly key: string };
+      /**
+       * A secret held in the cloud's secret store (`store: cloud`), delivered by the External Secrets
+       * Operator: `key` is its name in the tenant's area, held there as `tenant-<tenantId>--<key>`.
+       */
+      readonly external: { readonly store: 'cloud'; readonly key: string };
     };
 
 /** `CeresTenant`: a paying customer sharing the platform's clusters. */
