@@ -97,7 +97,7 @@ export const CASES: [string, string, string[]][] = [
     'tenantId not a DNS label',
     tenant(tenantSpec({ tenantId: 'Acme_001' })),
     [
-      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: "Acme_001" is not a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)`,
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: "Acme_001" is not a DNS-1123 label with single hyphens (lowercase letters, digits and "-", starting and ending with a letter or digit, no "--": it separates the tenant from the key in cloud secret names)`,
     ],
   ],
   [
@@ -198,6 +198,25 @@ export const CASES: [string, string, string[]][] = [
     tenant(tenantSpec({ secrets: '[{ name: db, sealed: { encryptedData: { password: "hunter2!" } } }]' })),
     [
       `${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0].sealed.encryptedData.password: "hunter2!" is not kubeseal output (base64); plaintext values are never accepted`,
+    ],
+  ],
+  [
+    'tenantId with "--" (it separates tenant and key in cloud secret names)',
+    tenant(tenantSpec({ tenantId: 'bad--001' })),
+    [
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: "bad--001" is not a DNS-1123 label with single hyphens (lowercase letters, digits and "-", starting and ending with a letter or digit, no "--": it separates the tenant from the key in cloud secret names)`,
+    ],
+  ],
+  [
+    'external secret in a store the platform does not run',
+    tenant(tenantSpec({ secrets: '[{ name: db, external: { store: vault, key: db } }]' })),
+    [`${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0].external.store: "vault" is not allowed; allowed: "cloud"`],
+  ],
+  [
+    'external secret key that is a path',
+    tenant(tenantSpec({ secrets: '[{ name: db, external: { store: cloud, key: tenants/bad-001/db } }]' })),
+    [
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0].external.key: "tenants/bad-001/db" is not a secret name (lowercase letters, digits and "-"); in the cloud store it is held as tenant-<tenantId>--<key>`,
     ],
   ],
   [

@@ -137,7 +137,7 @@ const SPECS: Record<InputKind, ObjectSchema> = {
           maxLength: MAX_TENANT_ID_LENGTH,
           pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
           patternHelp:
-            'a DNS-1123 label without "--" (lowercase letters, digits and single hyphens, starting and ending with a letter or digit): "--" separates the tenant from its key in cloud secret names',
+            'a DNS-1123 label with single hyphens (lowercase letters, digits and "-", starting and ending with a letter or digit, no "--": it separates the tenant from the key in cloud secret names)',
         },
         required: true,
         description: 'Stable id: the namespace is tenant-<tenantId>, the Argo CD Application <env>-tenant-<tenantId>. At most 48 characters.',

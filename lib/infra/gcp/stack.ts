@@ -25,7 +25,6 @@ export const GCP_SERVICES = [
   'iam.googleapis.com',
   'cloudkms.googleapis.com',
   'binaryauthorization.googleapis.com',
-  'secretmanager.googleapis.com',
 ] as const;
 
 /** The Cloud KMS location of a GCS location (`EU` multi-region → `europe`; a region stays itself). */
@@ -177,12 +176,13 @@ export class GcpPlatformStack extends PlatformStack {
 
     // Tenants' secrets in Secret Manager: a Google service account per tenant, conditioned on its prefix.
     if (secretReaders.length) {
+      const secretManager = new ProjectService(this, 'service-secretmanager', { project, service: 'secretmanager.googleapis.com', disableOnDestroy: false });
       new GcpSecretReaders(this, 'secret-readers', {
         cluster,
         project,
         projectNumber,
         readers: secretReaders,
-        dependsOn: [this.kubernetes.cluster, ...services],
+        dependsOn: [this.kubernetes.cluster, secretManager],
       });
     }
 
