@@ -158,6 +158,20 @@ describe('identity/service-accounts', () => {
     expect(serviceAccountFindings(unannotated, context([unannotated], tf))[0].message).toContain('has no azure.workload.identity/client-id annotation');
   });
 
+  test('Azure: a client id set at bootstrap from a stack output the ServiceAccount names', () => {
+    const marked = state({
+      cloud: 'azure',
+      objects: [serviceAccount('tenant-a', 'external-secrets-reader', { 'ceres.io/azure-client-id-from': 'secret_reader_client_ids.secrets-tenant-a' })],
+    });
+    const federated = stack(azureFederated('reader', 'tenant-a', 'external-secrets-reader'), 'westeurope', 'azurerm');
+    const withOutput = { [AZURE_STACK]: { ...federated, output: { secret_reader_client_ids: { value: { 'secrets-tenant-a': '${x.client_id}' } } } } };
+    expect(serviceAccountFindings(marked, context([marked], withOutput))).toEqual([]);
+    // The output the annotation names is not in the stack: nothing would set the client id.
+    expect(serviceAccountFindings(marked, context([marked], { [AZURE_STACK]: federated }))[0].message).toContain(
+      'has no azure.workload.identity/client-id annotation',
+    );
+  });
+
   test('a CloudNativePG Cluster creates the ServiceAccount its identity is granted to', () => {
     const tf = { [AWS_STACK]: stack(podIdentityRole('pg', 'tenant-a', 'a-postgres')) };
     const s = state({ objects: [namespace('tenant-a'), cnpgCluster('tenant-a', 'a-postgres', `s3://${BUCKET}/cnpg/tenant-a`)] });
