@@ -1,6 +1,7 @@
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../core/pod-security';
+import { AZURE_SECRET_READERS_OUTPUT, SECRET_READER_SERVICE_ACCOUNT } from '../core/secret-store';
 import { WORKLOAD_CLUSTERS } from '../core/topology';
 
 /** Release name of the operator: its ServiceAccount, Deployments and webhook Service derive from it. */
@@ -124,6 +125,22 @@ export const externalSecrets: HelmChart<ExternalSecretsValues> = {
   placement: WORKLOAD_CLUSTERS,
   crdGroups: ['external-secrets.io', 'generators.external-secrets.io'],
   description: "Tenants' secrets from the cloud's secret store (AWS Secrets Manager, Azure Key Vault, GCP Secret Manager) into Secrets",
+  // Azure: the readers' client ids exist only after apply; copied into their annotations once their folder has synced.
+  bootstrap: ({ environment, cluster }) =>
+    cluster.cloud !== 'azure'
+      ? []
+      : [
+          [
+            `After the root Application's first sync, and after onboarding a tenant with external secrets: give each tenant's secret reader the client id of its identity, an output of the \`${environment.name}-azure\` stack (docs/identity.md).`,
+            '',
+            '   ```sh',
+            '   tenant=$(az account show --query tenantId -o tsv)',
+            `   terraform -chdir=dist/terraform/${environment.name}-azure output -json ${AZURE_SECRET_READERS_OUTPUT} | jq -r 'to_entries[] | "\\(.key) \\(.value)"' | while read -r name id; do`,
+            `     kubectl -n "\${name#secrets-}" annotate sa ${SECRET_READER_SERVICE_ACCOUNT} --overwrite azure.workload.identity/client-id="$id" azure.workload.identity/tenant-id="$tenant"`,
+            '   done',
+            '   ```',
+          ],
+        ],
   values: ({ environment }) => {
     const replicas = environment.sizing.ha ? 2 : 1;
     return {

@@ -156,24 +156,22 @@ export class AzurePlatformStack extends PlatformStack {
     });
 
     // Tenants' secrets: a Key Vault and a reader identity per tenant (lib/core/secret-store.ts).
-    if (secretReaders.length) {
-      const readers = new AzureSecretReaders(this, 'secret-readers', {
-        ...base,
-        environment,
-        cluster: { ...cluster, cloud: 'azure' },
-        tenantId: tenantId.stringValue,
-        oidcIssuerUrl: this.kubernetes.oidcIssuerUrl,
-        endpointSubnetId: this.network.endpointSubnet.id,
-        virtualNetworkId: this.network.vnet.id,
-        readers: secretReaders,
-      });
-      // Read after each sync of the cluster's tenant-secrets folder into the readers' client-id annotations (bootstrap README).
-      new TerraformOutput(this, AZURE_SECRET_READERS_OUTPUT, {
-        value: Object.fromEntries(Object.entries(readers.identities).map(([name, identity]) => [name, identity.clientId])),
-        description:
-          "Client id of each tenant's secret reader identity (identity name secrets-<namespace> → client id), for the azure.workload.identity/client-id annotation of <namespace>/external-secrets-reader.",
-      });
-    }
+    const readers = new AzureSecretReaders(this, 'secret-readers', {
+      ...base,
+      environment,
+      cluster: { ...cluster, cloud: 'azure' },
+      tenantId: tenantId.stringValue,
+      oidcIssuerUrl: this.kubernetes.oidcIssuerUrl,
+      endpointSubnetId: this.network.endpointSubnet.id,
+      virtualNetworkId: this.network.vnet.id,
+      readers: secretReaders,
+    });
+    // Read by the bootstrap step into the readers' client-id annotations (empty while no tenant reads secrets here).
+    new TerraformOutput(this, AZURE_SECRET_READERS_OUTPUT, {
+      value: Object.fromEntries(Object.entries(readers.identities).map(([name, identity]) => [name, identity.clientId])),
+      description:
+        "Client id of each tenant's secret reader identity (identity name secrets-<namespace> → client id), for the azure.workload.identity/client-id annotation of <namespace>/external-secrets-reader.",
+    });
 
     const aks = this.kubernetes.cluster;
     this.addPlatformOutputs(
