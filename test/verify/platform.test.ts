@@ -265,6 +265,21 @@ describe('npm run verify catches a broken platform', () => {
     ).toContain('ClusterSecretStore shared-store');
   });
 
+  it("a tenant RoleBinding naming another realm's group (realm, bindings and issuers must agree)", () => {
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter((m) => kind('RoleBinding', 'tenant-admin')(m) && m.metadata.namespace.startsWith('tenant-'))
+          .forEach((b) => (b.subjects[0].name = 'someone-elses-realm:tenant-admin')),
+      ),
+    );
+    expect(
+      named('identity/realms', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('someone-elses-realm:tenant-admin');
+  });
+
   it("a data host the cluster's Terraform does not create", () => {
     const f = run(broken((ms) => ms.filter(kind('ServiceEntry', 'data-postgres')).forEach((se) => (se.spec.hosts = ['postgres.elsewhere.internal']))));
     expect(

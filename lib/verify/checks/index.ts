@@ -6,6 +6,7 @@ import { flowChecks } from './flows';
 import { argocdChecks } from './argocd';
 import { admissionChecks } from './admission';
 import { identityChecks } from './identity';
+import { realmCheck } from './realms';
 import { monitorsSelected } from './monitoring';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
@@ -34,6 +35,7 @@ export function verifyChecks(): VerifyCheck[] {
     ...admissionChecks,
     ...flowChecks,
     ...identityChecks,
+    realmCheck,
     monitorsSelected,
     tenantCapacity,
     certificatesIssuable,
