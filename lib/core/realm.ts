@@ -58,3 +58,11 @@ export function tenantRealm(platform: Pick<PlatformConfig, 'keycloakUrl'>, tenan
   const boundGroups = Object.fromEntries(TENANT_ROLES.map((r) => [r, realmGroup(realm, groups[r])])) as Record<TenantRole, string>;
   return { realm, issuer: realmIssuer(platform.keycloakUrl, realm), jwksUri: realmJwksUri(platform.keycloakUrl, realm), groups, boundGroups };
 }
+
+/** The client of a tenant realm that the platform realm brokers it through (its identity provider `<realm>`). */
+export const REALM_BROKER_CLIENT = 'ceres-broker';
+
+/** Where the platform realm's identity provider for a tenant realm receives the broker's answer. */
+export function brokerRedirectUri(keycloakUrl: string, realm: string): string {
+  return `${realmIssuer(keycloakUrl, PLATFORM_REALM)}/broker/${realm}/endpoint`;
+}

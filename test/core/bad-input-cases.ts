@@ -84,7 +84,7 @@ export const CASES: [string, string, string[]][] = [
     'misspelt field',
     tenant(tenantSpec({ tenantId: '', tenantID: 'bad-001' })),
     [
-      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantID: unknown field (did you mean "tenantId"?); allowed fields: displayName, tenantId, keycloakRealm, databaseSchema, subscriptionLevel, environments, secrets`,
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantID: unknown field (did you mean "tenantId"?); allowed fields: displayName, tenantId, keycloakRealm, databaseSchema, subscriptionLevel, environments, ldap, secrets`,
       `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: is required`,
     ],
   ],
@@ -217,6 +217,13 @@ export const CASES: [string, string, string[]][] = [
     tenant(tenantSpec({ secrets: '[{ name: db, external: { store: cloud, key: tenants/bad-001/db } }]' })),
     [
       `${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0].external.key: "tenants/bad-001/db" is not a secret name (lowercase letters, digits and "-"); in the cloud store it is held as tenant-<tenantId>--<key>`,
+    ],
+  ],
+  [
+    'LDAP federation over plain ldap://',
+    tenant(tenantSpec({ ldap: '{ connectionUrl: "ldap://ldap.bad.test", vendor: ad, usersDn: "ou=people,dc=bad", bindDn: "cn=kc,dc=bad" }' })),
+    [
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.ldap.connectionUrl: "ldap://ldap.bad.test" is not an ldaps:// URL such as "ldaps://ldap.acme.com:636" (plain ldap:// is refused)`,
     ],
   ],
   [

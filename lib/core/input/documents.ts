@@ -24,6 +24,7 @@ import {
   SUBSCRIPTION_LEVELS,
   SubscriptionLevel,
   TenantInput,
+  TenantLdap,
   TenantSecret,
   TenantSpec,
 } from './types';
@@ -121,6 +122,42 @@ const SECRET: ObjectSchema = {
   },
 };
 
+const DISTINGUISHED_NAME: StringSchema = {
+  type: 'string',
+  minLength: 3,
+  maxLength: 512,
+  pattern: /^[A-Za-z][A-Za-z0-9-]*=[^\u0000-\u001f\u007f]+$/,
+  patternHelp: 'an LDAP distinguished name such as "ou=people,dc=acme,dc=com"',
+};
+
+/** A tenant realm's LDAP federation: LDAPS only (credentials and directory data never cross the network in clear). */
+const LDAP: ObjectSchema = {
+  type: 'object',
+  fields: {
+    connectionUrl: {
+      schema: {
+        type: 'string',
+        maxLength: 253,
+        pattern: /^ldaps:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/,
+        patternHelp: 'an ldaps:// URL such as "ldaps://ldap.acme.com:636" (plain ldap:// is refused)',
+      },
+      required: true,
+      description: 'The directory, LDAPS only: ldaps://<host>[:<port>].',
+    },
+    vendor: {
+      schema: { type: 'string', enum: ['ad', 'rhds', 'other'] },
+      required: true,
+      description: 'Directory kind: ad (Active Directory), rhds (Red Hat / 389 Directory Server) or other.',
+    },
+    usersDn: { schema: DISTINGUISHED_NAME, required: true, description: 'Where the users are (ou=people,dc=acme,dc=com).' },
+    bindDn: { schema: DISTINGUISHED_NAME, required: true, description: 'The read-only account Keycloak binds as.' },
+    groupsDn: {
+      schema: DISTINGUISHED_NAME,
+      description: "Where the groups are; their members join the realm's groups of the same name (tenant-admin, ...). Default: no group mapping.",
+    },
+  },
+};
+
 const SPECS: Record<InputKind, ObjectSchema> = {
   CeresTenant: {
     type: 'object',
@@ -156,6 +193,11 @@ const SPECS: Record<InputKind, ObjectSchema> = {
       environments: {
         schema: { type: 'array', minItems: 1, unique: true, items: { type: 'string', enum: ENVIRONMENT_NAMES } },
         description: 'Environments the tenant is deployed to. Default: every environment.',
+      },
+      ldap: {
+        schema: LDAP,
+        description:
+          "Optional LDAP user federation of the tenant's Keycloak realm (read-only). The bind password is never in the document: it is the Secret keycloak-ldap-<tenantId> (key bind-credential) in namespace keycloak.",
       },
       secrets: {
         schema: { type: 'array', unique: true, items: SECRET },
@@ -420,6 +462,7 @@ export function parseTenantInput(files: readonly InputFile[], options: ParseOpti
         subscriptionLevel: s.subscriptionLevel as SubscriptionLevel,
         environments: (s.environments as EnvironmentName[] | undefined) ?? [...ENVIRONMENT_NAMES],
         secrets: (s.secrets as TenantSecret[] | undefined) ?? [],
+        ...(s.ldap ? { ldap: s.ldap as TenantLdap } : {}),
         source: { file: d.file, document: d.document },
       };
     });

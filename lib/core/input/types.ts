@@ -38,6 +38,20 @@ export type TenantSecret =
       readonly external: { readonly store: 'cloud'; readonly key: string };
     };
 
+/** A tenant realm's read-only LDAP user federation (LDAPS only; the bind password is a Secret, never input). */
+export interface TenantLdap {
+  /** `ldaps://<host>[:<port>]`. */
+  readonly connectionUrl: string;
+  /** Directory kind (Keycloak's `vendor`). */
+  readonly vendor: 'ad' | 'rhds' | 'other';
+  /** Where the users are. */
+  readonly usersDn: string;
+  /** The read-only account Keycloak binds as. */
+  readonly bindDn: string;
+  /** Where the groups are (group mapping on when set). */
+  readonly groupsDn?: string;
+}
+
 /** `CeresTenant`: a paying customer sharing the platform's clusters. */
 export interface TenantSpec {
   /** `metadata.name`, unique among CeresTenants. */
@@ -54,6 +68,8 @@ export interface TenantSpec {
   readonly subscriptionLevel: SubscriptionLevel;
   /** Environments the tenant is deployed to (default: all). */
   readonly environments: readonly EnvironmentName[];
+  /** Optional read-only LDAP federation of the tenant's realm. @default none */
+  readonly ldap?: TenantLdap;
   /** Secrets, sealed or external. @default [] */
   readonly secrets: readonly TenantSecret[];
   /** The document it was read from. */
