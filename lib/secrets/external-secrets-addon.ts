@@ -18,7 +18,14 @@ import {
   tenantSecretReaders,
 } from '../core/secret-store';
 import { placementApplies } from '../core/topology';
-import { EXTERNAL_SECRETS_CONTROLLER_SERVICE_ACCOUNT, EXTERNAL_SECRETS_WEBHOOK_PORT, externalSecrets, ExternalSecretsPods } from './external-secrets';
+import {
+  EXTERNAL_SECRETS_CONTROLLER_SERVICE_ACCOUNT,
+  EXTERNAL_SECRETS_METRICS_PORT,
+  EXTERNAL_SECRETS_WEBHOOK_PORT,
+  externalSecrets,
+  ExternalSecretsPods,
+} from './external-secrets';
+import { AlertGroup, kubePrometheusStack, PrometheusAlertRules, PROMETHEUS_PODS, runbookBase } from '../observability';
 
 /** The cluster folder of each cluster's tenant secret stores, reader identities and ExternalSecrets. */
 export const TENANT_SECRETS_FOLDER = 'tenant-secrets';
@@ -140,6 +147,19 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
   public readonly after = ['tenants'];
 
   public deploy(ctx: PlatformContext): void {
+    // Where the operator and a Prometheus both run (the CRD routing keeps it off clusters without one).
+    const alerts = ctx.output.folder(SECRET_ALERTS_FOLDER, {
+      description: "Alerts on tenants' secrets the External Secrets Operator cannot deliver",
+      syncWave: SyncWave.observability,
+      placement: externalSecrets.placement,
+      labels: { [Labels.costCenter]: 'platform' },
+    });
+    new PrometheusAlertRules(alerts.manifest('alerts', { namespace: PlatformNamespaces.monitoring }), 'alerts', {
+      name: 'ceres-external-secrets',
+      namespace: PlatformNamespaces.monitoring,
+      groups: externalSecretAlerts(),
+      runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
+    });
     for (const cluster of ctx.environment.clusters) {
       if (!isProvisioned(cluster) || !placementApplies(externalSecrets.placement, cluster)) continue;
       const readers = tenantSecretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: ctx.databases });
@@ -175,6 +195,17 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
         plaintext: true,
         reason: 'validation of SecretStores and ExternalSecrets',
       },
+      ...(placementApplies(kubePrometheusStack.placement, t.cluster)
+        ? [
+            {
+              name: 'external-secrets/prometheus-scrapes-controller',
+              from: { pods: PROMETHEUS_PODS },
+              to: { pods: EXTERNAL_SECRETS_CONTROLLER_PODS, ports: [{ port: EXTERNAL_SECRETS_METRICS_PORT }] },
+              plaintext: true,
+              reason: 'ExternalSecret and store conditions for the ExternalSecretNotSynced alert',
+            },
+          ]
+        : []),
       {
         name: 'external-secrets/controller-to-cloud-store',
         from: { pods: EXTERNAL_SECRETS_CONTROLLER_PODS },
@@ -183,6 +214,38 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
       },
     ];
   }
+}
+
+/** The environment-wide folder of the secret delivery alerts. */
+export const SECRET_ALERTS_FOLDER = 'secret-delivery';
+
+/** Alerts on the operator's metrics (docs/api/metrics.md of external-secrets 2.9.0). */
+export function externalSecretAlerts(): AlertGroup[] {
+  return [
+    {
+      name: 'ceres-external-secrets',
+      alerts: [
+        {
+          name: 'ExternalSecretNotSynced',
+          severity: 'warning',
+          expr: 'max by (namespace, name) (externalsecret_status_condition{condition="Ready", status="False"}) == 1',
+          for: '15m',
+          summary: 'ExternalSecret {{ $labels.namespace }}/{{ $labels.name }} is not synced',
+          description:
+            'The operator cannot read the secret of {{ $labels.namespace }}/{{ $labels.name }} from the cloud store: kubectl -n {{ $labels.namespace }} describe externalsecret {{ $labels.name }} (a missing tenant-<id>--<key> secret, or a denied identity).',
+        },
+        {
+          name: 'SecretStoreNotReady',
+          severity: 'critical',
+          expr: 'max by (name) (clustersecretstore_status_condition{condition="Ready", status="False"}) == 1',
+          for: '15m',
+          summary: 'ClusterSecretStore {{ $labels.name }} cannot reach its cloud store',
+          description:
+            "The tenant store {{ $labels.name }} fails validation: its reader's identity cannot authenticate (IRSA role, federated identity or Workload Identity binding), or the store is unreachable. kubectl describe clustersecretstore {{ $labels.name }}.",
+        },
+      ],
+    },
+  ];
 }
 
 /** The secret store API host of a cluster's cloud. */

@@ -1,8 +1,10 @@
 import { HelmChart } from '../core/addon';
+import { SyncWave } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../core/pod-security';
 import { AZURE_SECRET_READERS_OUTPUT, SECRET_READER_SERVICE_ACCOUNT } from '../core/secret-store';
-import { WORKLOAD_CLUSTERS } from '../core/topology';
+import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
+import { kubePrometheusStack, PROMETHEUS_PODS, PROMETHEUS_SELECTOR_LABELS } from '../observability';
 
 /** Release name of the operator: its ServiceAccount, Deployments and webhook Service derive from it. */
 export const EXTERNAL_SECRETS_RELEASE = 'external-secrets';
@@ -16,6 +18,9 @@ export const ExternalSecretsPods = {
   webhook: { 'app.kubernetes.io/name': 'external-secrets-webhook', 'app.kubernetes.io/instance': EXTERNAL_SECRETS_RELEASE },
   certController: { 'app.kubernetes.io/name': 'external-secrets-cert-controller', 'app.kubernetes.io/instance': EXTERNAL_SECRETS_RELEASE },
 } as const;
+
+/** Port of the controller's metrics in its pod (chart `metrics.listen.port`). */
+export const EXTERNAL_SECRETS_METRICS_PORT = 8080;
 
 /** Port of the admission webhook in its pod (chart `webhook.port`). */
 export const EXTERNAL_SECRETS_WEBHOOK_PORT = 10250;
@@ -77,6 +82,11 @@ export interface ExternalSecretsValues extends ComponentValues {
   readonly webhook: ComponentValues;
   /** The webhook's certificate rotator. */
   readonly certController: ComponentValues;
+  /**
+   * The controller's metrics (ExternalSecret and store conditions) for the cluster's Prometheus, where
+   * one runs; rendered always (not only when `helm template` sees the CRD), labelled for its selector.
+   */
+  readonly serviceMonitor: { readonly enabled: boolean; readonly renderMode: 'alwaysRender'; readonly additionalLabels: Readonly<Record<string, string>> };
 }
 
 const DNS_EGRESS: NetworkPolicyRule = {
@@ -124,6 +134,8 @@ export const externalSecrets: HelmChart<ExternalSecretsValues> = {
   // Where tenants run: their secrets are read there.
   placement: WORKLOAD_CLUSTERS,
   crdGroups: ['external-secrets.io', 'generators.external-secrets.io'],
+  // One wave after the operators: its ServiceMonitor needs kube-prometheus-stack's CRD (found by `npm run verify --charts`).
+  syncWave: SyncWave.operators + 1,
   description: "Tenants' secrets from the cloud's secret store (AWS Secrets Manager, Azure Key Vault, GCP Secret Manager) into Secrets",
   // Azure: the readers' client ids exist only after apply; copied into their annotations once their folder has synced.
   bootstrap: ({ environment, cluster }) =>
@@ -141,8 +153,18 @@ export const externalSecrets: HelmChart<ExternalSecretsValues> = {
             '   ```',
           ],
         ],
-  values: ({ environment }) => {
+  values: ({ environment, cluster }) => {
     const replicas = environment.sizing.ha ? 2 : 1;
+    const monitored = placementApplies(kubePrometheusStack.placement, cluster);
+    const scrape: NetworkPolicyRule = {
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': PROMETHEUS_PODS.namespace } },
+          podSelector: { matchLabels: { ...PROMETHEUS_PODS.podLabels } },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: EXTERNAL_SECRETS_METRICS_PORT }],
+    };
     return {
       installCRDs: true,
       leaderElect: replicas > 1,
@@ -150,7 +172,8 @@ export const externalSecrets: HelmChart<ExternalSecretsValues> = {
       processClusterExternalSecret: false,
       processPushSecret: false,
       processClusterPushSecret: false,
-      ...component(replicas, resources('50m', '128Mi', '500m', '512Mi'), []),
+      ...component(replicas, resources('50m', '128Mi', '500m', '512Mi'), monitored ? [scrape] : []),
+      serviceMonitor: { enabled: monitored, renderMode: 'alwaysRender', additionalLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
       webhook: component(replicas, resources('25m', '64Mi', '250m', '256Mi'), [
         // The API server calls the webhook; its address is not known here.
         { ports: [{ protocol: 'TCP', port: EXTERNAL_SECRETS_WEBHOOK_PORT }] },

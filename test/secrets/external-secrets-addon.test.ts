@@ -4,7 +4,16 @@ import { externalSecretRemoteName, SECRET_READER_SERVICE_ACCOUNT, tenantSecretPr
 import { placementApplies, WORKLOAD_CLUSTERS } from '../../lib/core/topology';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { renderStacks, stackName } from '../../lib/infra';
-import { EXTERNAL_SECRETS_WEBHOOK_PORT, ExternalSecretsAddOn, TENANT_SECRETS_FOLDER } from '../../lib/secrets';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kubePrometheusStack, PROMETHEUS_PODS, PROMETHEUS_SELECTOR_LABELS } from '../../lib/observability';
+import {
+  EXTERNAL_SECRETS_METRICS_PORT,
+  EXTERNAL_SECRETS_WEBHOOK_PORT,
+  externalSecretAlerts,
+  ExternalSecretsAddOn,
+  TENANT_SECRETS_FOLDER,
+} from '../../lib/secrets';
 import { parseStack, secretReadAccess, ServiceAccountRef } from '../../lib/verify/checks/identity';
 import {
   appliedBy,
@@ -16,6 +25,7 @@ import {
   fixtureTenant,
   helmApp,
   helmValues,
+  ofKind,
   renderAddOns,
   yamlFiles,
 } from '../support/harness';
@@ -73,6 +83,29 @@ describe('the operator', () => {
       .find((f) => f.name === 'external-secrets/api-server-to-webhook')!;
     expect(values.webhook.networkPolicy.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual(flow.to.ports.map((p) => p.port));
     expect(EXTERNAL_SECRETS_WEBHOOK_PORT).toBe(10250);
+  });
+});
+
+describe('its monitoring', () => {
+  it('is scraped where a Prometheus runs, through its own NetworkPolicy, and alerts with runbooks', () => {
+    const docs = readFileSync(join(__dirname, '../../docs/observability.md'), 'utf8');
+    for (const c of clusters.filter((x) => placementApplies(WORKLOAD_CLUSTERS, x))) {
+      const values = helmValues(out, c.name, 'external-secrets');
+      const monitored = placementApplies(kubePrometheusStack.placement, c);
+      expect({ cluster: c.name, scraped: values.serviceMonitor.enabled }).toEqual({ cluster: c.name, scraped: monitored });
+      expect(values.serviceMonitor.additionalLabels).toEqual(PROMETHEUS_SELECTOR_LABELS);
+      const ingress = values.networkPolicy.ingress;
+      expect(ingress.length).toBe(monitored ? 1 : 0);
+      if (monitored) {
+        expect(ingress[0].from[0].podSelector.matchLabels).toEqual(PROMETHEUS_PODS.podLabels);
+        expect(ingress[0].ports).toEqual([{ protocol: 'TCP', port: EXTERNAL_SECRETS_METRICS_PORT }]);
+      }
+    }
+    const rules = ofKind(out, 'PrometheusRule').filter((r) => r.metadata.name === 'ceres-external-secrets');
+    expect(rules).toHaveLength(1);
+    const alerts = rules[0].spec.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert));
+    expect(alerts.map((a: any) => a.alert)).toEqual(externalSecretAlerts().flatMap((g) => g.alerts.map((a) => a.name)));
+    for (const a of alerts) expect(docs).toContain(`### ${a.alert}\n`);
   });
 });
 
