@@ -8,6 +8,9 @@ import type { PlatformConfig } from './model';
  * disagree. `npm run verify` (`identity/realms`) checks what was rendered against it.
  */
 
+/** The annotation of a tenant namespace naming its realm (rendered by lib/tenants, read by verify). */
+export const REALM_ANNOTATION = 'ceres.io/keycloak-realm';
+
 /** The Keycloak realm of the platform team; tenant realms are brokered into it, their groups arriving as `<realm>:<group>`. */
 export const PLATFORM_REALM = 'ceres';
 

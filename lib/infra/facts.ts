@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   backupStore,
   BackupStore,
@@ -11,7 +10,7 @@ import {
   WorkloadIdentity,
 } from '../core/cloud';
 import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
-import { SecretInput, TenantSecretReader, tenantSecretReaders } from '../core/secret-store';
+import { fittedCloudName, SecretInput, TenantSecretReader, tenantSecretReaders } from '../core/secret-store';
 
 /**
  * What a stack reads from the platform model (lib/core/cloud.ts) instead of deriving it: the network
@@ -59,8 +58,6 @@ export function clusterFacts(platform: PlatformConfig, environment: EnvironmentC
  * exceed the 30 characters of a Google service account id or the 64 of an IAM role.
  */
 export function fittedName(prefix: string, name: string, max: number): string {
-  const full = `${prefix}-${name}`;
-  if (full.length <= max) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
-  return `${full.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+  // One rule, in the platform model: the Kubernetes side derives the same names (lib/core/secret-store.ts).
+  return fittedCloudName(prefix, name, max);
 }

@@ -3,6 +3,7 @@ import { SyncWave } from '../core/argocd';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
 import { tenantPlacement } from '../core/topology';
+import { REALM_ANNOTATION } from '../core/realm';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
 import { databaseBackupTarget } from '../data';
 import { TenantDatabase } from '../data';
@@ -56,7 +57,7 @@ export class Tenant extends Construct {
       meshInjection: true,
       networkIsolated: true,
       protect: true,
-      annotations: { 'ceres.io/display-name': spec.displayName, 'ceres.io/keycloak-realm': spec.keycloakRealm },
+      annotations: { 'ceres.io/display-name': spec.displayName, [REALM_ANNOTATION]: spec.keycloakRealm },
     });
     new NamespaceNetworkIsolation(folder.manifest('network-policies', { namespace: ns }), 'Isolation', {
       namespace: ns,

@@ -1,11 +1,10 @@
 import { isProvisioned } from '../../core/cloud';
-import { PLATFORM_REALM, realmIssuer, tenantRealm, TENANT_ROLES, TenantRealm } from '../../core/realm';
+import { PLATFORM_REALM, REALM_ANNOTATION, realmIssuer, tenantRealm, TENANT_ROLES, TenantRealm } from '../../core/realm';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, VerifyCheck, VerifyContext } from '../types';
 import { stackFor } from './identity';
 
-/** The namespace annotation naming a tenant's realm (rendered by lib/tenants). */
-export const REALM_ANNOTATION = 'ceres.io/keycloak-realm';
+export { REALM_ANNOTATION };
 
 type Emit = Omit<Finding, 'check' | 'environment' | 'cluster'>;
 
