@@ -192,7 +192,12 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   // The stacks read only which tenants run where and their databases (InfraInput): a tenant's
   // display name or tier does not touch Terraform, so it is this projection that is rendered and keyed.
   const infraInput: InfraInput = {
-    tenants: tenantInput.tenants.map((t) => ({ tenantId: t.tenantId, environments: t.environments })),
+    tenants: tenantInput.tenants.map((t) => ({
+      tenantId: t.tenantId,
+      environments: t.environments,
+      // Only the external references (store and key) reach Terraform: the reader identities are scoped to them.
+      secrets: t.secrets.filter((x) => 'external' in x),
+    })),
     databases: tenantInput.databases.map((d) => ({ name: d.name, tenantId: d.tenantId })),
   };
   const tfKey = cache?.key('terraform', platform, infraInput);

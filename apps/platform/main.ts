@@ -12,7 +12,7 @@ import { GitOpsAddOn } from '../../lib/gitops';
 import { FalcoAddOn, PlatformGuardrailsAddOn, TrivyOperatorAddOn } from '../../lib/hardening';
 import { MeshAddOn } from '../../lib/mesh';
 import { ObservabilityAddOn } from '../../lib/observability';
-import { SealedSecretsAddOn } from '../../lib/secrets';
+import { ExternalSecretsAddOn, SealedSecretsAddOn } from '../../lib/secrets';
 import { TenantsAddOn } from '../../lib/tenants';
 import { CeresNamespaceAddOn, WorkloadsAddOn } from '../../lib/workloads';
 import { serviceCatalog } from './services';
@@ -34,6 +34,7 @@ export function platformAddOns(): PlatformAddOn[] {
     new CostAddOn(),
     new CertificatesAddOn(),
     new SealedSecretsAddOn(),
+    new ExternalSecretsAddOn(),
     new DatabasesAddOn(),
     new FalcoAddOn(),
     new TrivyOperatorAddOn(),

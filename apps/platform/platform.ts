@@ -16,6 +16,8 @@ export const platform: PlatformConfig = {
   environments: [
     {
       name: 'dev',
+      // The AWS account of the environment's stack: IRSA role ARNs in manifests name it; the AWS provider refuses any other.
+      cloudAccounts: { aws: '210000000001' },
       baseDomain: 'dev.ceres.io',
       sizing: {
         ha: false,
@@ -44,6 +46,8 @@ export const platform: PlatformConfig = {
     },
     {
       name: 'staging',
+      // The AWS account of the environment's stack: IRSA role ARNs in manifests name it; the AWS provider refuses any other.
+      cloudAccounts: { aws: '210000000002' },
       baseDomain: 'staging.ceres.io',
       sizing: {
         ha: true,
@@ -86,6 +90,8 @@ export const platform: PlatformConfig = {
     },
     {
       name: 'prod',
+      // The AWS account of the environment's stack: IRSA role ARNs in manifests name it; the AWS provider refuses any other.
+      cloudAccounts: { aws: '210000000003' },
       baseDomain: 'ceres.io',
       sizing: {
         ha: true,

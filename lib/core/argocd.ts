@@ -28,6 +28,11 @@ export const SyncWave = {
   routes: 40,
   /** Monitoring rules, dashboards. */
   observability: 50,
+  /**
+   * Tenants' secrets from the clouds' stores (stores, reader identities, ExternalSecrets): last, so a
+   * secret a tenant has not yet put in its cloud store degrades only this folder and holds no wave up.
+   */
+  externalSecrets: 60,
 } as const;
 
 export const ArgoAnnotations = {

@@ -3,6 +3,7 @@ import type { DatabaseSpec, TenantSpec } from './input/types';
 import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
 import { PlatformNamespaces } from './namespaces';
+import { PLATFORM_REALM, realmIssuer } from './realm';
 import { BACKUP_CLUSTERS, DATA_HOME, placementApplies, profileOf, traitsOf } from './topology';
 
 /**
@@ -492,8 +493,7 @@ export function karpenterNames(cluster: ClusterConfig): { readonly interruptionQ
 // ---------------------------------------------------------------------------------------------
 // Sign-in (OIDC)
 
-/** The Keycloak realm of the platform team; tenant realms are brokered into it, their groups arriving as `<realm>:<group>`. */
-export const PLATFORM_REALM = 'ceres';
+export { PLATFORM_REALM } from './realm';
 
 /**
  * How API servers trust Keycloak: the issuer of the platform realm, the `kubernetes` client, the
@@ -508,7 +508,7 @@ export function kubernetesOidc(platform: PlatformConfig): {
   readonly groupsClaim: string;
 } {
   return {
-    issuerUrl: `${platform.keycloakUrl.replace(/\/+$/, '')}/realms/${PLATFORM_REALM}`,
+    issuerUrl: realmIssuer(platform.keycloakUrl, PLATFORM_REALM),
     clientId: 'kubernetes',
     usernameClaim: 'email',
     groupsClaim: 'groups',

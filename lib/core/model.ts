@@ -107,6 +107,17 @@ export interface EnvironmentConfig {
   readonly sizing: EnvironmentSizing;
   /** The environment's public DNS zone (`ceres.io` for prod, `staging.ceres.io`, ...). */
   readonly baseDomain: string;
+  /**
+   * The cloud accounts the environment's stacks apply to, where names in manifests carry them (IRSA
+   * role ARNs, Google service account e-mails). Terraform refuses to apply to another AWS account.
+   * @default none
+   */
+  readonly cloudAccounts?: {
+    /** AWS account id (12 digits). */
+    readonly aws?: string;
+    /** GCP project id. */
+    readonly gcp?: string;
+  };
 }
 
 export interface PlatformConfig {

@@ -16,6 +16,8 @@ export const PlatformNamespaces = {
   argocd: 'argocd',
   certManager: 'cert-manager',
   sealedSecrets: 'sealed-secrets',
+  /** The External Secrets Operator (tenant secrets from the clouds' secret stores). */
+  externalSecrets: 'external-secrets',
   kyverno: 'kyverno',
   velero: 'velero',
   cnpg: 'cnpg-system',

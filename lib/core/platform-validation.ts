@@ -32,6 +32,10 @@ export function validatePlatform(platform: PlatformConfig, file: string): void {
     if (envNames.has(env.name)) at(`${p}.name`, `environment ${env.name} is declared twice`);
     envNames.add(env.name);
     if (env.clusters.length === 0) at(`${p}.clusters`, 'an environment needs at least one cluster');
+    if (env.cloudAccounts?.aws !== undefined && !/^[0-9]{12}$/.test(env.cloudAccounts.aws))
+      at(`${p}.cloudAccounts.aws`, `${JSON.stringify(env.cloudAccounts.aws)} is not an AWS account id (12 digits)`);
+    if (env.cloudAccounts?.gcp !== undefined && !/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(env.cloudAccounts.gcp))
+      at(`${p}.cloudAccounts.gcp`, `${JSON.stringify(env.cloudAccounts.gcp)} is not a GCP project id (6-30 lowercase letters, digits or hyphens)`);
     const s = env.sizing;
     for (const [key, range] of Object.entries({
       istiod: s.istiod,

@@ -156,6 +156,15 @@ export const BACKUP_CLUSTERS: ClusterPlacement = { traits: ['workloads'], clouds
  */
 export const DATA_HOME: ClusterPlacement = { traits: ['workloads'], roles: ['primary'] };
 
+/**
+ * Where a tenant's folder goes: every workload cluster, or, when the tenant has databases, the data
+ * home only (its CloudNativePG Clusters need the operator, which runs there). The tenant folder is
+ * placed by it, and what follows a tenant onto a cluster (its secret readers) reads it too.
+ */
+export function tenantPlacement(hasDatabases: boolean): ClusterPlacement {
+  return hasDatabases ? DATA_HOME : WORKLOAD_CLUSTERS;
+}
+
 /** Whether a cluster matches a placement. */
 export function placementApplies(placement: ClusterPlacement, cluster: ClusterConfig): boolean {
   const traits = traitsOf(cluster);

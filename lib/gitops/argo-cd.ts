@@ -1,5 +1,6 @@
 import { toYamlDocument } from '../core/yaml';
-import { PLATFORM_REALM, spotPodScheduling } from '../core/cloud';
+import { spotPodScheduling } from '../core/cloud';
+import { PLATFORM_ADMIN_GROUP, PLATFORM_REALM, realmGroup, realmIssuer } from '../core/realm';
 import { APPLICATION_HEALTH_LUA } from '../argocd';
 import { ChartTarget, HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -64,9 +65,7 @@ export interface ArgoCdValues {
   readonly dex: { readonly enabled: false };
 }
 
-export { PLATFORM_REALM };
-/** Group of the platform realm that administers Argo CD. */
-export const PLATFORM_ADMIN_GROUP = 'platform-admin';
+export { PLATFORM_REALM, PLATFORM_ADMIN_GROUP };
 /** Argo CD's OIDC client in the platform realm, and the argocd-secret key holding its secret (created at bootstrap). */
 export const ARGOCD_OIDC = { clientID: 'argocd', secretKey: 'oidc.keycloak.clientSecret' } as const;
 
@@ -79,7 +78,7 @@ export function argoCdUrl(t: ChartTarget): string {
 export function argoCdOidc(keycloakUrl: string): Record<string, unknown> {
   return {
     name: 'Keycloak',
-    issuer: `${keycloakUrl.replace(/\/+$/, '')}/realms/${PLATFORM_REALM}`,
+    issuer: realmIssuer(keycloakUrl, PLATFORM_REALM),
     clientID: ARGOCD_OIDC.clientID,
     clientSecret: `$${ARGOCD_OIDC.secretKey}`,
     requestedScopes: ['openid', 'profile', 'email', 'groups'],
@@ -117,7 +116,7 @@ export const argoCd: HelmChart<ArgoCdValues> = {
         },
         rbac: {
           'policy.default': '',
-          'policy.csv': `g, ${PLATFORM_REALM}:${PLATFORM_ADMIN_GROUP}, role:admin\n`,
+          'policy.csv': `g, ${realmGroup(PLATFORM_REALM, PLATFORM_ADMIN_GROUP)}, role:admin\n`,
           scopes: '[groups]',
         },
       },

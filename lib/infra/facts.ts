@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   backupStore,
   BackupStore,
@@ -11,6 +10,7 @@ import {
   WorkloadIdentity,
 } from '../core/cloud';
 import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
+import { fittedCloudName, SecretInput, TenantSecretReader, tenantSecretReaders } from '../core/secret-store';
 
 /**
  * What a stack reads from the platform model (lib/core/cloud.ts) instead of deriving it: the network
@@ -26,10 +26,12 @@ export interface ClusterFacts {
   readonly identities: readonly WorkloadIdentity[];
   /** The private endpoints of the managed data services (PostgreSQL, Redis). */
   readonly endpoints: readonly DataEndpoint[];
+  /** The tenants that read secrets from the cloud's secret store on the cluster (lib/core/secret-store.ts). */
+  readonly secretReaders: readonly TenantSecretReader[];
 }
 
-/** The tenant input a stack needs (which PostgreSQL clusters run where): `{ tenants: [], databases: [] }` for none. */
-export type InfraInput = PostgresInput;
+/** The tenant input a stack needs (which PostgreSQL clusters run where, which tenants read cloud secrets): `{ tenants: [], databases: [] }` for none. */
+export type InfraInput = PostgresInput & SecretInput;
 
 /** No tenants, no databases. */
 export const NO_TENANT_INPUT: InfraInput = { tenants: [], databases: [] };
@@ -46,7 +48,7 @@ export function clusterFacts(platform: PlatformConfig, environment: EnvironmentC
     if (seen.has(identity.name)) throw new Error(`cluster '${cluster.name}' has two workload identities named '${identity.name}'`);
     seen.add(identity.name);
   }
-  return { plan, store, identities, endpoints: dataEndpoints(cluster) };
+  return { plan, store, identities, endpoints: dataEndpoints(cluster), secretReaders: tenantSecretReaders(environment, cluster, input) };
 }
 
 /**
@@ -56,8 +58,6 @@ export function clusterFacts(platform: PlatformConfig, environment: EnvironmentC
  * exceed the 30 characters of a Google service account id or the 64 of an IAM role.
  */
 export function fittedName(prefix: string, name: string, max: number): string {
-  const full = `${prefix}-${name}`;
-  if (full.length <= max) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
-  return `${full.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+  // One rule, in the platform model: the Kubernetes side derives the same names (lib/core/secret-store.ts).
+  return fittedCloudName(prefix, name, max);
 }

@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, RequestAuthentication } from '../../imports/istio-security.istio.io';
 import { argoAnnotations, SyncWave } from '../core/argocd';
+import { realmIssuer, realmJwksUri } from '../core/realm';
 
 /** Issuer and JWKS endpoint of a Keycloak realm. */
 export function keycloakRealm(keycloakUrl: string, realm: string): { issuer: string; jwksUri: string } {
-  const issuer = `${keycloakUrl.replace(/\/+$/, '')}/realms/${realm}`;
-  return { issuer, jwksUri: `${issuer}/protocol/openid-connect/certs` };
+  return { issuer: realmIssuer(keycloakUrl, realm), jwksUri: realmJwksUri(keycloakUrl, realm) };
 }
 
 export interface JwtRequirementProps {

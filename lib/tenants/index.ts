@@ -4,3 +4,4 @@ export * from './tenant-project';
 export * from './tenant-secrets';
 export * from './tenant';
 export * from './tenants-addon';
+export * from './tenant-realm';

@@ -2,18 +2,17 @@ import { Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { argoAnnotations, SyncWave } from '../core/argocd';
+import { realmGroup, TENANT_ROLES, TenantRole } from '../core/realm';
 
-/** The three roles every tenant namespace has, most privileged first. */
-export const TENANT_ROLES = ['tenant-admin', 'tenant-developer', 'tenant-viewer'] as const;
-export type TenantRole = (typeof TENANT_ROLES)[number];
+export { TENANT_ROLES, type TenantRole } from '../core/realm';
 
 /**
- * The OIDC group a tenant role is bound to. The API server's AuthenticationConfiguration maps each
- * tenant realm's issuer (`<keycloakUrl>/realms/<realm>`) with `claimMappings.groups.prefix: "<realm>:"`,
- * so a realm can only ever produce groups of its own tenant.
+ * The OIDC group a tenant role is bound to: the realm's group as the platform realm brokers it
+ * (`<realm>:<role>`, lib/core/realm.ts). The API servers and Argo CD trust the platform realm, which
+ * brokers each tenant realm with that prefix, so a realm can only ever produce groups of its own tenant.
  */
 export function tenantGroup(keycloakRealm: string, role: TenantRole): string {
-  return `${keycloakRealm}:${role}`;
+  return realmGroup(keycloakRealm, role);
 }
 
 interface RuleSpec {

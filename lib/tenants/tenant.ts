@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { SyncWave } from '../core/argocd';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
-import { WORKLOAD_CLUSTERS } from '../core/topology';
+import { tenantPlacement } from '../core/topology';
+import { REALM_ANNOTATION } from '../core/realm';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
 import { databaseBackupTarget } from '../data';
 import { TenantDatabase } from '../data';
@@ -41,7 +42,7 @@ export class Tenant extends Construct {
       labels,
       stateful: true,
       syncWave: SyncWave.namespaces,
-      placement: WORKLOAD_CLUSTERS,
+      placement: tenantPlacement((props.databases ?? []).length > 0),
     });
     super(folder, 'Tenant');
     this.spec = spec;
@@ -56,7 +57,7 @@ export class Tenant extends Construct {
       meshInjection: true,
       networkIsolated: true,
       protect: true,
-      annotations: { 'ceres.io/display-name': spec.displayName, 'ceres.io/keycloak-realm': spec.keycloakRealm },
+      annotations: { 'ceres.io/display-name': spec.displayName, [REALM_ANNOTATION]: spec.keycloakRealm },
     });
     new NamespaceNetworkIsolation(folder.manifest('network-policies', { namespace: ns }), 'Isolation', {
       namespace: ns,
@@ -64,7 +65,8 @@ export class Tenant extends Construct {
     });
     new TenantQuota(folder.manifest('quota', { namespace: ns }), 'Quota', { namespace: ns, tier: spec.subscriptionLevel });
     new TenantAccess(folder.manifest('access', { namespace: ns }), 'Access', { namespace: ns, keycloakRealm: spec.keycloakRealm });
-    if (spec.secrets.length) new TenantSecrets(folder.manifest('secrets', { namespace: ns }), 'Secrets', { namespace: ns, secrets: spec.secrets });
+    if (spec.secrets.some((s) => 'sealed' in s))
+      new TenantSecrets(folder.manifest('secrets', { namespace: ns }), 'Secrets', { namespace: ns, secrets: spec.secrets });
 
     if (databases.length) {
       const chart = folder.manifest('databases', { namespace: ns });

@@ -2,6 +2,7 @@ import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { TenantFolders, TenantUnit } from '../core/capabilities';
 import { DatabaseSpec } from '../core/input/types';
 import { Tenant } from './tenant';
+import { KEYCLOAK_REALMS_FOLDER, TenantRealmImport } from './tenant-realm';
 
 /** Every tenant of the environment, each in its own folder; provides the tenants' folders to other add-ons. */
 export class TenantsAddOn implements PlatformAddOn {
@@ -22,5 +23,15 @@ export class TenantsAddOn implements PlatformAddOn {
       units.set(spec.tenantId, { spec, namespace: tenant.names.namespace, folder: tenant.folder });
     }
     ctx.provide(TenantFolders, units);
+    // Each tenant's realm, from its document alone: material until the Keycloak operator is an add-on (docs/identity.md).
+    if (ctx.tenants.length) {
+      const realms = ctx.output.folder(KEYCLOAK_REALMS_FOLDER, {
+        synced: false,
+        description: "Tenants' Keycloak realms (KeycloakRealmImport); not synced until the Keycloak operator runs on the platform",
+      });
+      for (const spec of ctx.tenants) {
+        new TenantRealmImport(realms.manifest(spec.keycloakRealm), 'Realm', { spec, keycloakUrl: ctx.platform.keycloakUrl });
+      }
+    }
   }
 }

@@ -84,7 +84,7 @@ export const CASES: [string, string, string[]][] = [
     'misspelt field',
     tenant(tenantSpec({ tenantId: '', tenantID: 'bad-001' })),
     [
-      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantID: unknown field (did you mean "tenantId"?); allowed fields: displayName, tenantId, keycloakRealm, databaseSchema, subscriptionLevel, environments, secrets`,
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantID: unknown field (did you mean "tenantId"?); allowed fields: displayName, tenantId, keycloakRealm, databaseSchema, subscriptionLevel, environments, ldap, secrets`,
       `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: is required`,
     ],
   ],
@@ -97,7 +97,7 @@ export const CASES: [string, string, string[]][] = [
     'tenantId not a DNS label',
     tenant(tenantSpec({ tenantId: 'Acme_001' })),
     [
-      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: "Acme_001" is not a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit)`,
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: "Acme_001" is not a DNS-1123 label with single hyphens (lowercase letters, digits and "-", starting and ending with a letter or digit, no "--": it separates the tenant from the key in cloud secret names)`,
     ],
   ],
   [
@@ -201,8 +201,34 @@ export const CASES: [string, string, string[]][] = [
     ],
   ],
   [
+    'tenantId with "--" (it separates tenant and key in cloud secret names)',
+    tenant(tenantSpec({ tenantId: 'bad--001' })),
+    [
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.tenantId: "bad--001" is not a DNS-1123 label with single hyphens (lowercase letters, digits and "-", starting and ending with a letter or digit, no "--": it separates the tenant from the key in cloud secret names)`,
+    ],
+  ],
+  [
+    'external secret in a store the platform does not run',
+    tenant(tenantSpec({ secrets: '[{ name: db, external: { store: vault, key: db } }]' })),
+    [`${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0].external.store: "vault" is not allowed; allowed: "cloud"`],
+  ],
+  [
+    'external secret key that is a path',
+    tenant(tenantSpec({ secrets: '[{ name: db, external: { store: cloud, key: tenants/bad-001/db } }]' })),
+    [
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0].external.key: "tenants/bad-001/db" is not a secret name (lowercase letters, digits and "-"); in the cloud store it is held as tenant-<tenantId>--<key>`,
+    ],
+  ],
+  [
+    'LDAP federation over plain ldap://',
+    tenant(tenantSpec({ ldap: '{ connectionUrl: "ldap://ldap.bad.test", vendor: ad, usersDn: "ou=people,dc=bad", bindDn: "cn=kc,dc=bad" }' })),
+    [
+      `${F}, document 1 (CeresTenant/bad-tenant): spec.ldap.connectionUrl: "ldap://ldap.bad.test" is not an ldaps:// URL such as "ldaps://ldap.acme.com:636" (plain ldap:// is refused)`,
+    ],
+  ],
+  [
     'secret both sealed and external',
-    tenant(tenantSpec({ secrets: '[{ name: db, sealed: { encryptedData: { p: QUJD } }, external: { store: vault, key: a/b } }]' })),
+    tenant(tenantSpec({ secrets: '[{ name: db, sealed: { encryptedData: { p: QUJD } }, external: { store: cloud, key: ab } }]' })),
     [`${F}, document 1 (CeresTenant/bad-tenant): spec.secrets[0]: set exactly one of sealed, external (found sealed and external)`],
   ],
 ];

@@ -54,7 +54,7 @@ describe('the JSON Schema of the input documents', () => {
         '---\napiVersion: ceres.io/v1\nkind: CeresBackup\nmetadata: { name: b }\nspec: { schedulePolicy: "0 1 * * *", retentionDays: 7, includeNamespaces: [ceres], storageLocation: "s3://bucket//x" }\n',
     ],
     ['empty optional field', tenant(`${tenantSpec({}).slice(0, -2)}, environments: }`)],
-    ['external secret', tenant(tenantSpec({ secrets: '[{ name: db, external: { store: vault, key: a/b } }]' }))],
+    ['external secret', tenant(tenantSpec({ secrets: '[{ name: db, external: { store: cloud, key: ab } }]' }))],
     ['secret with neither source', tenant(tenantSpec({ secrets: '[{ name: db }]' }))],
   ];
 

@@ -22,6 +22,13 @@ import {
   WorkloadIdentity,
 } from '../../lib/core/cloud';
 import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../../lib/core/model';
+import {
+  AZURE_SECRET_READERS_OUTPUT,
+  awsSecretReaderRoleName,
+  cloudSecretLocation,
+  SECRET_READER_SERVICE_ACCOUNT,
+  tenantSecretReaders,
+} from '../../lib/core/secret-store';
 import { fittedName, InfraInput, NO_TENANT_INPUT } from '../../lib/infra/facts';
 import { plannedStacks } from '../../lib/infra/infra-app';
 import { stackName } from '../../lib/core/cloud';
@@ -54,6 +61,7 @@ function facts(p: PlatformConfig, planned: Planned, input: InfraInput) {
     store: backupStore(p, planned.environment, planned.cluster)!,
     identities: clusterWorkloadIdentities(p, planned.environment, planned.cluster, input),
     endpoints: dataEndpoints(planned.cluster),
+    readers: tenantSecretReaders(planned.environment, planned.cluster, input),
   };
 }
 
@@ -132,11 +140,23 @@ function checkAws(json: Json, planned: Planned, f: ReturnType<typeof facts>): vo
     const cidrs = group.subnet_ids.map((id: string) => body(json, target(id)).cidr_block);
     expect(sorted(cidrs)).toEqual(sorted(endpoint.cidrs));
   }
+
+  // Tenant secret readers: a role per reader, trusted by its ServiceAccount through IRSA, reading its prefix only.
+  for (const r of f.readers) {
+    const [address, role] = addresses(json, 'aws_iam_role').find(([, x]) => x.name === awsSecretReaderRoleName(cluster, r))!;
+    const trustName = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(role.assume_role_policy)![1];
+    const trust = json.data.aws_iam_policy_document[trustName];
+    expect(trust.statement[0].condition.flatMap((c: Json) => c.values)).toContain(`system:serviceaccount:${r.namespace}:${SECRET_READER_SERVICE_ACCOUNT}`);
+    const policies = resources(json, 'aws_iam_role_policy').filter((x) => x.role === `\${${address}.id}`);
+    expect(policies).toHaveLength(1);
+    const read = JSON.parse(policies[0].policy).Statement.find((st: Json) => st.Sid === 'ReadOwnSecrets');
+    expect(read.Resource).toBe(`arn:aws:secretsmanager:${cluster.region}:${planned.environment.cloudAccounts!.aws}:secret:${r.prefix}*`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- Azure
 
-function checkAzure(json: Json, f: ReturnType<typeof facts>): void {
+function checkAzure(json: Json, planned: Planned, f: ReturnType<typeof facts>): void {
   const { plan, store, identities, endpoints } = f;
 
   // Network.
@@ -158,7 +178,23 @@ function checkAzure(json: Json, f: ReturnType<typeof facts>): void {
 
   // Workload identities: one federated credential per identity, nothing else federated.
   const credentials = addresses(json, 'azurerm_federated_identity_credential');
-  expect(sorted(credentials.map(([, c]) => c.subject))).toEqual(sorted(identities.map((i) => `system:serviceaccount:${i.namespace}:${i.serviceAccount}`)));
+  const readerSubjects = f.readers.map((r) => `system:serviceaccount:${r.namespace}:${SECRET_READER_SERVICE_ACCOUNT}`);
+  expect(sorted(credentials.map(([, c]) => c.subject))).toEqual(
+    sorted([...identities.map((i) => `system:serviceaccount:${i.namespace}:${i.serviceAccount}`), ...readerSubjects]),
+  );
+  // Tenant secret readers: a Key Vault of the tenant's own, readable by its reader's identity only.
+  const readerIds = (json.output[AZURE_SECRET_READERS_OUTPUT]?.value ?? {}) as Record<string, string>;
+  expect(sorted(Object.keys(readerIds))).toEqual(sorted(f.readers.map((r) => r.identityName)));
+  for (const r of f.readers) {
+    const where = cloudSecretLocation(planned.environment, { ...planned.cluster, cloud: 'azure' }, r.tenantId);
+    if (where.cloud !== 'azure') throw new Error('an Azure location');
+    const [vault] = addresses(json, 'azurerm_key_vault').find(([, v]) => v.name === where.vaultName)!;
+    const credential = credentials.find(([, c]) => c.subject === `system:serviceaccount:${r.namespace}:${SECRET_READER_SERVICE_ACCOUNT}`)!;
+    const uai = target(credential[1].parent_id);
+    expect(readerIds[r.identityName]).toBe(`\${${uai}.client_id}`);
+    const grants = resources(json, 'azurerm_role_assignment').filter((x) => x.principal_id === `\${${uai}.principal_id}`);
+    expect(grants.map((g) => [g.role_definition_name, target(g.scope)])).toEqual([['Key Vault Secrets User', vault]]);
+  }
   const clientIds = json.output[BootstrapFacts.azureClientIdsOutput].value as Record<string, string>;
   expect(sorted(Object.keys(clientIds))).toEqual(sorted(identities.map((i) => i.name)));
   for (const identity of identities) {
@@ -196,7 +232,15 @@ function checkGcp(json: Json, planned: Planned, f: ReturnType<typeof facts>): vo
 
   const members = addresses(json, 'google_service_account_iam_member').filter(([, m]) => m.role === 'roles/iam.workloadIdentityUser');
   const member = (i: WorkloadIdentity) => `serviceAccount:\${var.gcp_project_id}.svc.id.goog[${bindingKey(i)}]`;
-  expect(sorted(members.map(([, m]) => m.member))).toEqual(sorted(identities.map(member)));
+  const readerMember = (namespace: string) => `serviceAccount:\${var.gcp_project_id}.svc.id.goog[${namespace}/${SECRET_READER_SERVICE_ACCOUNT}]`;
+  expect(sorted(members.map(([, m]) => m.member))).toEqual(sorted([...identities.map(member), ...f.readers.map((r) => readerMember(r.namespace))]));
+  // Tenant secret readers: Secret Manager access conditioned on the tenant's prefix.
+  for (const r of f.readers) {
+    const account = target(members.find(([, m]) => m.member === readerMember(r.namespace))![1].service_account_id);
+    const grants = resources(json, 'google_project_iam_member').filter((g) => g.member === `serviceAccount:\${${account}.email}`);
+    expect(grants.map((g) => g.role)).toEqual(['roles/secretmanager.secretAccessor']);
+    expect(grants[0].condition.expression).toMatch(new RegExp(`/secrets/${r.prefix}"\\)$`));
+  }
   const emails = json.output.workload_identity_service_accounts.value as Record<string, string>;
   expect(sorted(Object.keys(emails))).toEqual(sorted(identities.map((i) => i.name)));
   for (const identity of identities) {
@@ -219,7 +263,7 @@ function checkStack(p: PlatformConfig, files: Map<string, string>, planned: Plan
     case 'aws':
       return checkAws(json, planned, f);
     case 'azure':
-      return checkAzure(json, f);
+      return checkAzure(json, planned, f);
     case 'gcp':
       return checkGcp(json, planned, f);
   }

@@ -1,4 +1,5 @@
 import { tenantNames } from '../../lib/core/names';
+import { placementApplies, tenantPlacement } from '../../lib/core/topology';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { SealedSecretsAddOn } from '../../lib/secrets';
 import { baseAddOns, FIXTURE_INPUT, FixtureClusters, fixturePlatform, helmApp, helmValues, ofKind, renderAddOns, yamlOf } from '../support/harness';
@@ -35,10 +36,13 @@ describe('the Sealed Secrets controller', () => {
     expect(sealed.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)).toEqual(tenant.secrets.filter((s) => 'sealed' in s).map((s) => `${ns}/${s.name}`));
     // The namespace-wide scope kubeseal uses by default: the Secret's name and namespace are bound.
     expect(sealed[0].spec.template.metadata).toMatchObject({ name: sealed[0].metadata.name, namespace: ns });
+    // The tenant has a database: its folder, secrets included, goes to the data home only.
+    const placement = tenantPlacement(FIXTURE_INPUT.databases.some((d) => d.tenantId === tenant.tenantId));
     for (const c of platform.environments[0].clusters) {
       const applied = out.view.clusters.get(c.name)!.some((o) => o.manifest.kind === 'SealedSecret');
-      expect({ cluster: c.name, applied }).toEqual({ cluster: c.name, applied: c.cloud !== 'edge' });
+      expect({ cluster: c.name, applied }).toEqual({ cluster: c.name, applied: placementApplies(placement, c) });
     }
+    expect(platform.environments[0].clusters.filter((c) => placementApplies(placement, c)).length).toBeGreaterThan(0);
   });
 });
 

@@ -128,6 +128,7 @@ export function fixturePlatform(options: FixturePlatformOptions = {}): PlatformC
     baseDomain: options.baseDomain ?? 'example.test',
     sizing: options.sizing ?? HA_SIZING,
     clusters: options.clusters ?? [FixtureClusters.aws],
+    cloudAccounts: { aws: '123456789012', gcp: 'fixture-project' },
   };
   const platform: PlatformConfig = {
     name: 'ceres',
@@ -252,7 +253,7 @@ export const FIXTURE_INPUT: TenantInput = {
     fixtureTenant('ent-1', 'enterprise', {
       secrets: [
         { name: 'api-keys', sealed: { encryptedData: { 'stripe-key': 'AgBfixtureCiphertext' } } },
-        { name: 'smtp', external: { store: 'vault', key: 'tenants/ent-1/smtp' } },
+        { name: 'smtp', external: { store: 'cloud', key: 'smtp' } },
       ],
     }),
   ],

@@ -36,8 +36,9 @@ describe('a tenant expanded into its namespace', () => {
     const kinds: Record<string, number> = {};
     for (const o of ofTenant(out, NS)) kinds[o.manifest.kind] = (kinds[o.manifest.kind] ?? 0) + 1;
     // namespace, 11 network policies (deny + 10 allowances with a database), quota, limit range,
-    // 3 roles, 3 bindings, default account, 1 sealed secret, external reference map, database
-    // cluster and its scheduled backup; plus its AppProject in argocd (named like the namespace).
+    // 3 roles, 3 bindings, default account, 1 sealed secret, database cluster and its scheduled
+    // backup; plus its AppProject in argocd (named like the namespace). Its external secret is read
+    // per cluster by the External Secrets add-on (test/secrets/external-secrets-addon.test.ts).
     expect(kinds).toEqual({
       Namespace: 1,
       NetworkPolicy: 11,
@@ -47,7 +48,6 @@ describe('a tenant expanded into its namespace', () => {
       RoleBinding: 3,
       ServiceAccount: 1,
       SealedSecret: 1,
-      ConfigMap: 1,
       Cluster: 1,
       ScheduledBackup: 1,
       AppProject: 1,
@@ -134,13 +134,14 @@ describe('a tenant expanded into its namespace', () => {
     expect(JSON.stringify(project.spec.roles)).toContain(`${spec.keycloakRealm}:tenant-admin`);
   });
 
-  it('renders sealed secrets as SealedSecrets and external ones as references, never a Secret', () => {
+  it('renders sealed secrets as SealedSecrets and leaves external ones to the External Secrets add-on, never a Secret', () => {
     const sealed = ofKind(out, 'SealedSecret', NS);
     const declaredSealed = spec.secrets.filter((s) => 'sealed' in s);
+    expect(spec.secrets.some((s) => 'external' in s)).toBe(true);
     expect(sealed.map((s) => s.metadata.name)).toEqual(declaredSealed.map((s) => s.name));
     expect(Object.keys(sealed[0].spec.encryptedData)).toEqual(['stripe-key']);
-    const refs = ofKind(out, 'ConfigMap', NS)[0];
-    expect(refs.data).toEqual({ smtp: 'vault:tenants/ent-1/smtp' });
+    // No list of references in the tenant's folder any more, and no secret of any kind in plaintext.
+    expect(ofTenant(out, NS).filter((o) => o.manifest.kind === 'ConfigMap' || o.manifest.kind === 'ExternalSecret')).toEqual([]);
     expect(ofKind(out, 'Secret')).toEqual([]);
   });
 });

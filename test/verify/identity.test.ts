@@ -1,5 +1,7 @@
+import { KubeManifest } from '../../lib/core/checks';
 import {
   endpointFindings,
+  externalSecretFindings,
   grantsOf,
   helmFullname,
   identityChecks,
@@ -16,6 +18,7 @@ import {
   cnpgCluster,
   configMap,
   context,
+  ENV,
   gcpWorkloadIdentity,
   GCP_STACK,
   irsaRole,
@@ -153,6 +156,20 @@ describe('identity/service-accounts', () => {
     expect(serviceAccountFindings(broken, context([broken], tf))).toEqual([]);
     const unannotated = state({ cloud: 'azure', objects: [serviceAccount('velero', 'velero-server')] });
     expect(serviceAccountFindings(unannotated, context([unannotated], tf))[0].message).toContain('has no azure.workload.identity/client-id annotation');
+  });
+
+  test('Azure: a client id set at bootstrap from a stack output the ServiceAccount names', () => {
+    const marked = state({
+      cloud: 'azure',
+      objects: [serviceAccount('tenant-a', 'external-secrets-reader', { 'ceres.io/azure-client-id-from': 'secret_reader_client_ids.secrets-tenant-a' })],
+    });
+    const federated = stack(azureFederated('reader', 'tenant-a', 'external-secrets-reader'), 'westeurope', 'azurerm');
+    const withOutput = { [AZURE_STACK]: { ...federated, output: { secret_reader_client_ids: { value: { 'secrets-tenant-a': '${x.client_id}' } } } } };
+    expect(serviceAccountFindings(marked, context([marked], withOutput))).toEqual([]);
+    // The output the annotation names is not in the stack: nothing would set the client id.
+    expect(serviceAccountFindings(marked, context([marked], { [AZURE_STACK]: federated }))[0].message).toContain(
+      'has no azure.workload.identity/client-id annotation',
+    );
   });
 
   test('a CloudNativePG Cluster creates the ServiceAccount its identity is granted to', () => {
@@ -293,6 +310,90 @@ describe('identity/endpoints', () => {
   test('the checks are wired with their names; edge sites have no stack and are skipped', () => {
     const edge = state({ cloud: 'edge', objects: [serviceAccount('velero', 'velero-server', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/x' })] });
     expect(identityChecks.flatMap((c) => c.run(edge, context([edge])))).toEqual([]);
-    expect(identityChecks.map((c) => c.name)).toEqual(['identity/service-accounts', 'identity/object-stores', 'identity/endpoints']);
+    expect(identityChecks.map((c) => c.name)).toEqual([
+      'identity/service-accounts',
+      'identity/object-stores',
+      'identity/endpoints',
+      'identity/external-secrets',
+    ]);
+  });
+});
+
+describe('identity/external-secrets', () => {
+  const NS = 'tenant-a';
+  const READER = 'external-secrets-reader';
+  const ROLE = `ceres-${ENV}-aws-secrets-${NS}`;
+  const externalSecret = (store = NS, key = `${NS}--smtp`, ns = NS): KubeManifest => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: 'smtp', namespace: ns },
+    spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: store }, target: { name: 'smtp' }, dataFrom: [{ extract: { key } }] },
+  });
+  const store = (
+    provider: object = { aws: { service: 'SecretsManager', region: 'eu-west-1', auth: { jwt: { serviceAccountRef: { name: READER, namespace: NS } } } } },
+    namespaces = [NS],
+  ): KubeManifest => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ClusterSecretStore',
+    metadata: { name: NS },
+    spec: { conditions: [{ namespaces }], provider },
+  });
+  const tokenRole: KubeManifest[] = [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'token', namespace: NS },
+      rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [READER], verbs: ['create'] }],
+    } as KubeManifest,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'token', namespace: NS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'token' },
+      subjects: [{ kind: 'ServiceAccount', name: 'external-secrets', namespace: 'external-secrets' }],
+    } as KubeManifest,
+  ];
+  const reader = serviceAccount(NS, READER, { 'eks.amazonaws.com/role-arn': `arn:aws:iam::123456789012:role/${ROLE}` });
+  const readPolicy = (prefix: string) => ({
+    aws_iam_role_policy: {
+      'reader-policy': {
+        role: '${aws_iam_role.reader-role.id}',
+        policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${prefix}*` },
+          ],
+        }),
+      },
+    },
+  });
+  const tf = (prefix = `${NS}--`) => ({ [AWS_STACK]: stack(merge(irsaRole('reader', NS, READER, ROLE), readPolicy(prefix))) });
+  const findings = (objects: KubeManifest[], terraform: Record<string, unknown> = tf()) => {
+    const s = state({ objects });
+    return externalSecretFindings(s, context([s], terraform)).map((f) => f.message);
+  };
+  const good = () => [externalSecret(), store(), reader, ...tokenRole];
+
+  test('a tenant reading its own prefix through its own store and reader passes', () => {
+    expect(findings(good())).toEqual([]);
+  });
+
+  test('each broken link is named', () => {
+    expect(findings([externalSecret('shared'), store(), reader, ...tokenRole])[0]).toContain('ClusterSecretStore shared, which');
+    expect(findings([externalSecret(), store(undefined, ['tenant-b']), reader, ...tokenRole])[0]).toContain('do not admit namespace tenant-a');
+    expect(findings([externalSecret(), store({ azurekv: { vaultUrl: 'https://x.vault.azure.net/' } }), reader, ...tokenRole])[0]).toContain('not aws');
+    expect(findings([externalSecret(), store(), ...tokenRole])[0]).toContain(`ServiceAccount ${NS}/${READER}, which`);
+    expect(findings([externalSecret(), store(), reader])[0]).toContain('may not create tokens');
+    expect(findings(good(), tf('tenant-b--'))[0]).toContain(
+      `secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:123456789012:secret:${NS}--smtp`,
+    );
+    expect(findings([externalSecret(undefined, 'tenant-b--smtp'), store(), reader, ...tokenRole])[0]).toContain('tenant-b--smtp');
+    expect(findings(good(), {})[0]).toContain('verify context has none');
+  });
+
+  test('a store without a ServiceAccount would read as the operator itself: refused', () => {
+    expect(findings([externalSecret(), store({ aws: { service: 'SecretsManager', region: 'eu-west-1' } }), ...tokenRole])[0]).toContain(
+      'not scoped to one tenant',
+    );
   });
 });

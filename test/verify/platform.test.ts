@@ -247,6 +247,39 @@ describe('npm run verify catches a broken platform', () => {
     ).toContain('velero-server');
   });
 
+  it("an ExternalSecret reading another tenant's secret (its reader identity may read its own prefix only)", () => {
+    const f = run(broken((ms) => ms.filter(kind('ExternalSecret')).forEach((es) => (es.spec.dataFrom[0].extract.key = 'tenant-someone-else--smtp'))));
+    expect(
+      named('identity/external-secrets', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('tenant-someone-else--smtp');
+  });
+
+  it('an ExternalSecret naming a store its cluster does not have', () => {
+    const f = run(broken((ms) => ms.filter(kind('ExternalSecret')).forEach((es) => (es.spec.secretStoreRef.name = 'shared-store'))));
+    expect(
+      named('identity/external-secrets', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('ClusterSecretStore shared-store');
+  });
+
+  it("a tenant RoleBinding naming another realm's group (realm, bindings and issuers must agree)", () => {
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter((m) => kind('RoleBinding', 'tenant-admin')(m) && m.metadata.namespace.startsWith('tenant-'))
+          .forEach((b) => (b.subjects[0].name = 'someone-elses-realm:tenant-admin')),
+      ),
+    );
+    expect(
+      named('identity/realms', f)
+        .map((x) => x.message)
+        .join('\n'),
+    ).toContain('someone-elses-realm:tenant-admin');
+  });
+
   it("a data host the cluster's Terraform does not create", () => {
     const f = run(broken((ms) => ms.filter(kind('ServiceEntry', 'data-postgres')).forEach((se) => (se.spec.hosts = ['postgres.elsewhere.internal']))));
     expect(

@@ -24,6 +24,7 @@ import {
   SUBSCRIPTION_LEVELS,
   SubscriptionLevel,
   TenantInput,
+  TenantLdap,
   TenantSecret,
   TenantSpec,
 } from './types';
@@ -98,10 +99,61 @@ const SECRET: ObjectSchema = {
       schema: {
         type: 'object',
         fields: {
-          store: { schema: dnsLabel(), required: true },
-          key: { schema: { type: 'string', minLength: 1, maxLength: 253, pattern: /^[A-Za-z0-9._\-/]+$/, patternHelp: 'a secret path' }, required: true },
+          store: {
+            schema: { type: 'string', enum: ['cloud'] },
+            required: true,
+            description:
+              'Where the secret is held: "cloud", the secret store of the cloud of each cluster the tenant lands on (AWS Secrets Manager, Azure Key Vault, GCP Secret Manager), read by the External Secrets Operator with an identity that may read only this tenant\'s secrets.',
+          },
+          key: {
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 60,
+              pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+              patternHelp: 'a secret name (lowercase letters, digits and "-"); in the cloud store it is held as tenant-<tenantId>--<key>',
+            },
+            required: true,
+            description: "The secret's name in the tenant's area of the cloud store: it is held there as tenant-<tenantId>--<key>.",
+          },
         },
       },
+    },
+  },
+};
+
+const DISTINGUISHED_NAME: StringSchema = {
+  type: 'string',
+  minLength: 3,
+  maxLength: 512,
+  pattern: /^[A-Za-z][A-Za-z0-9-]*=[^\u0000-\u001f\u007f]+$/,
+  patternHelp: 'an LDAP distinguished name such as "ou=people,dc=acme,dc=com"',
+};
+
+/** A tenant realm's LDAP federation: LDAPS only (credentials and directory data never cross the network in clear). */
+const LDAP: ObjectSchema = {
+  type: 'object',
+  fields: {
+    connectionUrl: {
+      schema: {
+        type: 'string',
+        maxLength: 253,
+        pattern: /^ldaps:\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/,
+        patternHelp: 'an ldaps:// URL such as "ldaps://ldap.acme.com:636" (plain ldap:// is refused)',
+      },
+      required: true,
+      description: 'The directory, LDAPS only: ldaps://<host>[:<port>].',
+    },
+    vendor: {
+      schema: { type: 'string', enum: ['ad', 'rhds', 'other'] },
+      required: true,
+      description: 'Directory kind: ad (Active Directory), rhds (Red Hat / 389 Directory Server) or other.',
+    },
+    usersDn: { schema: DISTINGUISHED_NAME, required: true, description: 'Where the users are (ou=people,dc=acme,dc=com).' },
+    bindDn: { schema: DISTINGUISHED_NAME, required: true, description: 'The read-only account Keycloak binds as.' },
+    groupsDn: {
+      schema: DISTINGUISHED_NAME,
+      description: "Where the groups are; their members join the realm's groups of the same name (tenant-admin, ...). Default: no group mapping.",
     },
   },
 };
@@ -116,7 +168,14 @@ const SPECS: Record<InputKind, ObjectSchema> = {
         description: "The customer's name as people read it.",
       },
       tenantId: {
-        schema: dnsLabel(MAX_TENANT_ID_LENGTH),
+        schema: {
+          type: 'string',
+          minLength: 1,
+          maxLength: MAX_TENANT_ID_LENGTH,
+          pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
+          patternHelp:
+            'a DNS-1123 label with single hyphens (lowercase letters, digits and "-", starting and ending with a letter or digit, no "--": it separates the tenant from the key in cloud secret names)',
+        },
         required: true,
         description: 'Stable id: the namespace is tenant-<tenantId>, the Argo CD Application <env>-tenant-<tenantId>. At most 48 characters.',
       },
@@ -134,6 +193,11 @@ const SPECS: Record<InputKind, ObjectSchema> = {
       environments: {
         schema: { type: 'array', minItems: 1, unique: true, items: { type: 'string', enum: ENVIRONMENT_NAMES } },
         description: 'Environments the tenant is deployed to. Default: every environment.',
+      },
+      ldap: {
+        schema: LDAP,
+        description:
+          "Optional LDAP user federation of the tenant's Keycloak realm (read-only). The bind password is never in the document: it is the Secret keycloak-ldap-<tenantId> (key bind-credential) in namespace keycloak.",
       },
       secrets: {
         schema: { type: 'array', unique: true, items: SECRET },
@@ -398,6 +462,7 @@ export function parseTenantInput(files: readonly InputFile[], options: ParseOpti
         subscriptionLevel: s.subscriptionLevel as SubscriptionLevel,
         environments: (s.environments as EnvironmentName[] | undefined) ?? [...ENVIRONMENT_NAMES],
         secrets: (s.secrets as TenantSecret[] | undefined) ?? [],
+        ...(s.ldap ? { ldap: s.ldap as TenantLdap } : {}),
         source: { file: d.file, document: d.document },
       };
     });

@@ -31,9 +31,26 @@ export type TenantSecret =
     }
   | {
       readonly name: string;
-      /** A reference to a secret held outside git (a Vault / cloud secret manager path). */
-      readonly external: { readonly store: string; readonly key: string };
+      /**
+       * A secret held in the cloud's secret store (`store: cloud`), delivered by the External Secrets
+       * Operator: `key` is its name in the tenant's area, held there as `tenant-<tenantId>--<key>`.
+       */
+      readonly external: { readonly store: 'cloud'; readonly key: string };
     };
+
+/** A tenant realm's read-only LDAP user federation (LDAPS only; the bind password is a Secret, never input). */
+export interface TenantLdap {
+  /** `ldaps://<host>[:<port>]`. */
+  readonly connectionUrl: string;
+  /** Directory kind (Keycloak's `vendor`). */
+  readonly vendor: 'ad' | 'rhds' | 'other';
+  /** Where the users are. */
+  readonly usersDn: string;
+  /** The read-only account Keycloak binds as. */
+  readonly bindDn: string;
+  /** Where the groups are (group mapping on when set). */
+  readonly groupsDn?: string;
+}
 
 /** `CeresTenant`: a paying customer sharing the platform's clusters. */
 export interface TenantSpec {
@@ -51,6 +68,8 @@ export interface TenantSpec {
   readonly subscriptionLevel: SubscriptionLevel;
   /** Environments the tenant is deployed to (default: all). */
   readonly environments: readonly EnvironmentName[];
+  /** Optional read-only LDAP federation of the tenant's realm. @default none */
+  readonly ldap?: TenantLdap;
   /** Secrets, sealed or external. @default [] */
   readonly secrets: readonly TenantSecret[];
   /** The document it was read from. */

@@ -18,6 +18,7 @@ import { AwsPostgres } from './postgres';
 import { AwsPrivateDns } from './private-dns';
 import { AwsRedis } from './redis';
 import { AwsWorkloadRoles, isBackupStoreIdentity } from './workload-roles';
+import { AwsSecretReaders } from './secret-readers';
 
 export type AwsPlatformStackProps = PlatformStackProps;
 
@@ -60,7 +61,7 @@ export class AwsPlatformStack extends PlatformStack {
   constructor(scope: Construct, props: AwsPlatformStackProps) {
     super(scope, 'aws', props);
     const { cluster, environment } = props;
-    const { plan, store, identities, endpoints } = this.facts;
+    const { plan, store, identities, endpoints, secretReaders } = this.facts;
     const region = cluster.region;
     const tags = this.tags;
     const ha = environment.sizing.ha;
@@ -77,7 +78,9 @@ export class AwsPlatformStack extends PlatformStack {
     });
     // S3-native state locking (Terraform >= 1.10); cdktf 0.21's S3BackendConfig predates the field.
     this.addOverride('terraform.backend.s3.use_lockfile', true);
-    new AwsProvider(this, 'aws', { region, defaultTags: [{ tags }] });
+    // The account the manifests' role ARNs name (platform model `cloudAccounts.aws`): Terraform refuses any other.
+    const accountId = environment.cloudAccounts?.aws;
+    new AwsProvider(this, 'aws', { region, defaultTags: [{ tags }], ...(accountId ? { allowedAccountIds: [accountId] } : {}) });
 
     const adminRole = new TerraformVariable(this, 'platform_admin_role_arn', {
       type: 'string',
@@ -187,6 +190,20 @@ export class AwsPlatformStack extends PlatformStack {
       backupKeyArn: this.backups.key.arn,
       identities: identities.filter(isBackupStoreIdentity),
     });
+
+    // Tenants' secrets in Secrets Manager: a role per tenant, readable by its reader ServiceAccount only.
+    if (secretReaders.length) {
+      if (!accountId)
+        throw new Error(`environment '${environment.name}' needs cloudAccounts.aws in apps/platform/platform.ts: tenant secret readers' role ARNs name it`);
+      new AwsSecretReaders(this, 'secret-readers', {
+        cluster,
+        region,
+        accountId,
+        oidcProviderArn: this.kubernetes.oidcProvider.arn,
+        oidcIssuerUrl: this.kubernetes.cluster.identity.get(0).oidc.get(0).issuer,
+        readers: secretReaders,
+      });
+    }
 
     // The stable private names of the data services (the Kubernetes side's ServiceEntries and egress
     // policies name them), in a zone only this VPC resolves.

@@ -11,6 +11,8 @@ import { AzureKubernetesCluster } from './kubernetes-cluster';
 import { AzureNetwork } from './network';
 import { AzurePostgres } from './postgres';
 import { AzureWorkloadIdentities } from './workload-identities';
+import { AzureSecretReaders } from './secret-readers';
+import { AZURE_SECRET_READERS_OUTPUT } from '../../core/secret-store';
 
 export type AzurePlatformStackProps = PlatformStackProps;
 
@@ -30,7 +32,7 @@ export class AzurePlatformStack extends PlatformStack {
   constructor(scope: Construct, props: AzurePlatformStackProps) {
     super(scope, 'azure', props);
     const { cluster, environment } = props;
-    const { plan, store, identities } = this.facts;
+    const { plan, store, identities, secretReaders } = this.facts;
     const location = cluster.region;
     const tags = this.tags;
     const resourceGroup = azureResourceGroup(cluster);
@@ -151,6 +153,24 @@ export class AzurePlatformStack extends PlatformStack {
     new TerraformOutput(this, BootstrapFacts.azureClientIdsOutput, {
       value: Object.fromEntries(Object.entries(workloadIdentities.identities).map(([name, identity]) => [name, identity.clientId])),
       description: 'Client id of the Entra identity of each workload identity of the platform model (identity name → client id).',
+    });
+
+    // Tenants' secrets: a Key Vault and a reader identity per tenant (lib/core/secret-store.ts).
+    const readers = new AzureSecretReaders(this, 'secret-readers', {
+      ...base,
+      environment,
+      cluster: { ...cluster, cloud: 'azure' },
+      tenantId: tenantId.stringValue,
+      oidcIssuerUrl: this.kubernetes.oidcIssuerUrl,
+      endpointSubnetId: this.network.endpointSubnet.id,
+      virtualNetworkId: this.network.vnet.id,
+      readers: secretReaders,
+    });
+    // Read by the bootstrap step into the readers' client-id annotations (empty while no tenant reads secrets here).
+    new TerraformOutput(this, AZURE_SECRET_READERS_OUTPUT, {
+      value: Object.fromEntries(Object.entries(readers.identities).map(([name, identity]) => [name, identity.clientId])),
+      description:
+        "Client id of each tenant's secret reader identity (identity name secrets-<namespace> → client id), for the azure.workload.identity/client-id annotation of <namespace>/external-secrets-reader.",
     });
 
     const aks = this.kubernetes.cluster;

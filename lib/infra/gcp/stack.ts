@@ -13,6 +13,7 @@ import { GcpBackupBucket } from './backup-bucket';
 import { GcpEncryptionKeys } from './encryption-keys';
 import { GcpNetwork } from './network';
 import { GcpPostgres } from './postgres';
+import { GcpSecretReaders } from './secret-readers';
 import { GcpWorkloadIdentities } from './workload-identities';
 
 /** The Google APIs the stack uses. */
@@ -55,7 +56,7 @@ export class GcpPlatformStack extends PlatformStack {
   constructor(scope: Construct, props: GcpPlatformStackProps) {
     super(scope, 'gcp', props);
     const { cluster, environment } = props;
-    const { plan, store, identities } = this.facts;
+    const { plan, store, identities, secretReaders } = this.facts;
     const region = cluster.region;
     // GCP labels: lowercase keys and values. Underscores in keys, because cdktf snake-cases the keys of the
     // provider's default_labels anyway; resource labels then match them.
@@ -67,6 +68,17 @@ export class GcpPlatformStack extends PlatformStack {
       type: 'string',
       nullable: false,
       description: 'GCP project the environment runs in.',
+      // The project the manifests' Google service account e-mails name (platform model `cloudAccounts.gcp`).
+      ...(environment.cloudAccounts?.gcp
+        ? {
+            validation: [
+              {
+                condition: `\${var.gcp_project_id == "${environment.cloudAccounts.gcp}"}`,
+                errorMessage: `The platform model (apps/platform/platform.ts cloudAccounts.gcp) puts ${environment.name} in project ${environment.cloudAccounts.gcp}.`,
+              },
+            ],
+          }
+        : {}),
     });
     const project = projectVar.stringValue;
     new GoogleProvider(this, 'google', { project, region, defaultLabels: labels });
@@ -161,6 +173,18 @@ export class GcpPlatformStack extends PlatformStack {
       description:
         'Google service account of each workload identity of the platform model (identity name → email), for the iam.gke.io/gcp-service-account annotation of its Kubernetes service account.',
     });
+
+    // Tenants' secrets in Secret Manager: a Google service account per tenant, conditioned on its prefix.
+    if (secretReaders.length) {
+      const secretManager = new ProjectService(this, 'service-secretmanager', { project, service: 'secretmanager.googleapis.com', disableOnDestroy: false });
+      new GcpSecretReaders(this, 'secret-readers', {
+        cluster,
+        project,
+        projectNumber,
+        readers: secretReaders,
+        dependsOn: [this.kubernetes.cluster, secretManager],
+      });
+    }
 
     this.addPlatformOutputs(
       {

@@ -1,5 +1,8 @@
 import { KubeManifest } from '../../core/checks';
 import { dataEndpoints, isProvisioned, networkPlan, privateZone, ProvisionedCloud, stackName, workloadIdentities } from '../../core/cloud';
+import { AZURE_CLIENT_ID_FROM_ANNOTATION } from '../../core/secret-store';
+import { PlatformNamespaces } from '../../core/namespaces';
+import { EXTERNAL_SECRETS_CONTROLLER_SERVICE_ACCOUNT } from '../../secrets';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
 import { AddressRange, cidrRange, hostSubsetOf, ipBlockRanges, rangeCovered, rangesOverlap } from './flows';
@@ -50,6 +53,8 @@ export interface TfStack {
   readonly region?: string;
   /** Region per provider alias (`aws.backup_replica`). */
   readonly providerRegions: ReadonlyMap<string, string>;
+  /** The stack's outputs, by name. */
+  readonly outputs?: Readonly<Record<string, any>>;
 }
 
 export function parseStack(file: string, json: any): TfStack {
@@ -73,7 +78,7 @@ export function parseStack(file: string, json: any): TfStack {
       }
     }
   }
-  return { file, resources, byAddress: new Map(resources.map((r) => [r.address, r])), region, providerRegions };
+  return { file, resources, byAddress: new Map(resources.map((r) => [r.address, r])), region, providerRegions, outputs: json?.output ?? {} };
 }
 
 /** The stack of a cluster's cloud in its environment, when the context has it. */
@@ -421,6 +426,19 @@ function azureClientIdFromEnv(state: ClusterState, namespace: string, serviceAcc
   return state.releases.some((r) => r.namespace === namespace && !r.rendered && hasBoth(JSON.stringify(r.values)));
 }
 
+/**
+ * The client id is set at bootstrap from a Terraform output (it exists only after apply): the
+ * ServiceAccount names `<output>.<key>` in `ceres.io/azure-client-id-from`, and the stack has that output
+ * with that key.
+ */
+function azureClientIdAtBootstrap(stack: TfStack, sa: ServiceAccountRef): boolean {
+  const from = sa.annotations[AZURE_CLIENT_ID_FROM_ANNOTATION];
+  if (!from) return false;
+  const [output, ...rest] = from.split('.');
+  const value = stack.outputs?.[output]?.value;
+  return !!value && typeof value === 'object' && rest.join('.') in value;
+}
+
 function modelIdentitiesText(state: ClusterState): string {
   const postgres = allObjects(state)
     .filter((o) => o.manifest.kind === 'Cluster' && o.manifest.apiVersion.startsWith('postgresql.cnpg.io/'))
@@ -516,7 +534,12 @@ export function serviceAccountFindings(state: ClusterState, ctx: VerifyContext):
           });
         }
       }
-      if (g.mechanism === 'azure-federated' && sa.annotations[ANNOTATIONS.azure] === undefined && !azureClientIdFromEnv(state, sa.namespace, sa.name)) {
+      if (
+        g.mechanism === 'azure-federated' &&
+        sa.annotations[ANNOTATIONS.azure] === undefined &&
+        !azureClientIdFromEnv(state, sa.namespace, sa.name) &&
+        !azureClientIdAtBootstrap(stack, sa)
+      ) {
         out.push({
           file: sa.file || stack.file,
           object: sa.object,
@@ -1265,4 +1288,252 @@ export const endpointCheck: VerifyCheck = {
   run: wrap('identity/endpoints', endpointFindings),
 };
 
-export const identityChecks: VerifyCheck[] = [serviceAccountCheck, objectStoreCheck, endpointCheck];
+// =============================================================================================
+// identity/external-secrets
+
+/** The roles that may read Key Vault secret values. */
+const KEY_VAULT_READER_ROLES = ['Key Vault Secrets User', 'Key Vault Secrets Officer', 'Key Vault Administrator'];
+/** The roles that may read Secret Manager secret values. */
+const SECRET_MANAGER_READER_ROLES = ['roles/secretmanager.secretAccessor', 'roles/secretmanager.admin'];
+/** The External Secrets Operator's provider block per cloud. */
+const STORE_PROVIDERS: Readonly<Record<ProvisionedCloud, string>> = { aws: 'aws', azure: 'azurekv', gcp: 'gcpsm' };
+
+/** The remote keys an ExternalSecret reads (`data[].remoteRef.key`, `dataFrom[].extract.key`). */
+export function externalSecretKeys(m: KubeManifest): string[] {
+  const keys = [...asArray<any>(m.spec?.data).map((d) => d?.remoteRef?.key), ...asArray<any>(m.spec?.dataFrom).map((d) => d?.extract?.key)].filter(
+    (k): k is string => typeof k === 'string' && k.length > 0,
+  );
+  return [...new Set(keys)];
+}
+
+/** Whether a ClusterSecretStore's `conditions` admit a namespace (no conditions: every namespace). */
+function storeAdmits(store: KubeManifest, namespace: string): boolean | 'unknown' {
+  const conditions = asArray<any>(store.spec?.conditions);
+  if (!conditions.length) return true;
+  let unknown = false;
+  for (const c of conditions) {
+    if (asArray<string>(c?.namespaces).includes(namespace)) return true;
+    if (asArray<string>(c?.namespaceRegexes).some((r) => new RegExp(r).test(namespace))) return true;
+    if (c?.namespaceSelector) unknown = true;
+  }
+  return unknown ? 'unknown' : false;
+}
+
+/** The ServiceAccount a store authenticates as, for an ExternalSecret in `namespace` (referent: its own namespace). */
+function storeServiceAccount(store: KubeManifest, cloud: ProvisionedCloud, namespace: string): { namespace: string; name: string } | undefined {
+  const p = store.spec?.provider?.[STORE_PROVIDERS[cloud]];
+  const ref = cloud === 'aws' ? p?.auth?.jwt?.serviceAccountRef : cloud === 'azure' ? p?.serviceAccountRef : p?.auth?.workloadIdentity?.serviceAccountRef;
+  if (!ref?.name) return undefined;
+  return { namespace: store.kind === 'ClusterSecretStore' && ref.namespace ? ref.namespace : namespace, name: ref.name };
+}
+
+/** Whether the External Secrets Operator may create tokens for `sa` (a Role/ClusterRole bound to its controller). */
+function operatorMayMintToken(state: ClusterState, sa: { namespace: string; name: string }): boolean {
+  const objects = allObjects(state).map((o) => o.manifest);
+  const grants = (rules: any[]) =>
+    asArray<any>(rules).some(
+      (r) =>
+        asArray<string>(r.apiGroups).some((g) => g === '' || g === '*') &&
+        asArray<string>(r.resources).some((x) => x === 'serviceaccounts/token' || x === '*') &&
+        asArray<string>(r.verbs).some((v) => v === 'create' || v === '*') &&
+        (!asArray<string>(r.resourceNames).length || asArray<string>(r.resourceNames).includes(sa.name)),
+    );
+  const operator = (subjects: any[]) =>
+    asArray<any>(subjects).some(
+      (s) => s.kind === 'ServiceAccount' && s.namespace === PlatformNamespaces.externalSecrets && s.name === EXTERNAL_SECRETS_CONTROLLER_SERVICE_ACCOUNT,
+    );
+  const role = (kind: string, name: string, namespace?: string) =>
+    objects.find((o) => o.kind === kind && o.metadata.name === name && (kind === 'ClusterRole' || o.metadata.namespace === namespace));
+  for (const b of objects) {
+    if (!operator(b.subjects)) continue;
+    if (b.kind === 'RoleBinding' && b.metadata.namespace === sa.namespace) {
+      const r = role(b.roleRef?.kind, b.roleRef?.name, sa.namespace);
+      if (r && grants(r.rules)) return true;
+    }
+    if (b.kind === 'ClusterRoleBinding') {
+      const r = role('ClusterRole', b.roleRef?.name);
+      if (r && grants(r.rules)) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether the identity the ServiceAccount is bound to may read the remote key from the store; a reason when not. */
+export function secretReadAccess(stack: TfStack, cloud: ProvisionedCloud, store: KubeManifest, sa: ServiceAccountRef, key: string): string | undefined {
+  const p = store.spec?.provider?.[STORE_PROVIDERS[cloud]] ?? {};
+  switch (cloud) {
+    case 'aws': {
+      const arn = sa.annotations[ANNOTATIONS.aws];
+      const role = arn ? ofType(stack, 'aws_iam_role').find((r) => arnNamesRole(arn, r)) : undefined;
+      if (!role) return `${sa.object} names no IAM role of ${stack.file} in ${ANNOTATIONS.aws}`;
+      if (!irsaSubjects(stack, role).some((s) => s.namespace === sa.namespace && (s.serviceAccount === sa.name || iamGlob(s.serviceAccount, sa.name))))
+        return `${identityName(role)} does not trust ${sa.namespace}/${sa.name} through IRSA (the operator exchanges that ServiceAccount's token)`;
+      const account = /^arn:aws[a-z-]*:iam::([0-9]+):/.exec(arn!)?.[1] ?? '*';
+      // Secrets Manager appends "-" and six characters to a secret's name in its ARN.
+      const secretArn = `arn:aws:secretsmanager:${p.region}:${account}:secret:${key}-AbCdEf`;
+      const ok = rolePolicies(stack, role)
+        .filter((s) => s.effect === 'Allow')
+        .some((s) => s.actions.some((a) => iamGlob(a, 'secretsmanager:GetSecretValue', true)) && s.resources.some((r) => iamGlob(r, secretArn)));
+      return ok ? undefined : `${identityName(role)}'s policies do not allow secretsmanager:GetSecretValue on ${secretArn}`;
+    }
+    case 'azure': {
+      const vaultName = /^https:\/\/([a-z0-9-]+)\.vault\.azure\.net\/?$/i.exec(String(p.vaultUrl ?? ''))?.[1];
+      const vault = vaultName ? ofType(stack, 'azurerm_key_vault').find((v) => literal(v.body.name) === vaultName) : undefined;
+      if (!vault) return `${stack.file} creates no Key Vault named ${vaultName ?? String(p.vaultUrl)} (the store's vaultUrl)`;
+      const identities = grantsOf(stack)
+        .filter((g) => g.mechanism === 'azure-federated' && g.namespace === sa.namespace && g.serviceAccount === sa.name && g.identity)
+        .map((g) => g.identity!.address);
+      if (!identities.length) return `${stack.file} federates no identity with system:serviceaccount:${sa.namespace}:${sa.name}`;
+      const ok = ofType(stack, 'azurerm_role_assignment').some(
+        (r) =>
+          references(r.body.principal_id).some((a) => identities.includes(a)) &&
+          KEY_VAULT_READER_ROLES.includes(literal(r.body.role_definition_name) ?? '') &&
+          references(r.body.scope).includes(vault.address),
+      );
+      return ok
+        ? undefined
+        : `no role assignment gives the identity of ${sa.namespace}/${sa.name} ${KEY_VAULT_READER_ROLES.join(' or ')} on Key Vault ${vaultName}`;
+    }
+    case 'gcp': {
+      const email = sa.annotations[ANNOTATIONS.gcp];
+      const gsa = email ? ofType(stack, 'google_service_account').find((r) => gsaMatches(email, r)) : undefined;
+      if (!gsa) return `${sa.object} names no Google service account of ${stack.file} in ${ANNOTATIONS.gcp}`;
+      const member = (m: string) => references(m).includes(gsa.address) || m === `serviceAccount:${email}`;
+      const ok = stack.resources.some((r) => {
+        if (!/^google_(project|secret_manager_secret)_iam_(member|binding)$/.test(r.type)) return false;
+        if (!SECRET_MANAGER_READER_ROLES.includes(literal(r.body.role) ?? '')) return false;
+        if (![...asArray<string>(r.body.member), ...asArray<string>(r.body.members)].some(member)) return false;
+        const expression = asArray<any>(r.body.condition)[0]?.expression;
+        if (!expression) return true;
+        const prefix = /resource\.name\.startsWith\("projects\/[^/]+\/secrets\/([^"]*)"\)/.exec(String(expression))?.[1];
+        return prefix !== undefined && key.startsWith(prefix);
+      });
+      return ok ? undefined : `nothing in ${stack.file} grants ${SECRET_MANAGER_READER_ROLES.join(' / ')} on secret ${key} to ${identityName(gsa)}`;
+    }
+  }
+}
+
+/**
+ * Every ExternalSecret a cluster applies reads through a store the cluster has (admitting its
+ * namespace), whose provider is the cluster's cloud; the store's ServiceAccount exists and the
+ * operator may mint its tokens; and the cloud identity that ServiceAccount is bound to may read each
+ * remote key, by the grants of the cloud's Terraform stack.
+ */
+export function externalSecretFindings(state: ClusterState, ctx: VerifyContext): Emit[] {
+  const objects = allObjects(state);
+  const externalSecrets = objects.filter((o) => o.manifest.kind === 'ExternalSecret' && o.manifest.apiVersion.startsWith('external-secrets.io/'));
+  if (!externalSecrets.length) return [];
+  const cluster = state.cluster;
+  const out: Emit[] = [];
+  const stores = objects.filter(
+    (o) => ['ClusterSecretStore', 'SecretStore'].includes(o.manifest.kind) && o.manifest.apiVersion.startsWith('external-secrets.io/'),
+  );
+  const sas = serviceAccountsOf(state);
+  const stack = isProvisioned(cluster) ? stackFor(ctx, state.environment.name, cluster.cloud) : undefined;
+  for (const es of externalSecrets) {
+    const m = es.manifest;
+    const ns = m.metadata.namespace ?? 'default';
+    const object = describeManifest(m);
+    const ref = m.spec?.secretStoreRef ?? {};
+    const kind = ref.kind ?? 'SecretStore';
+    const store = stores.find(
+      (s) => s.manifest.kind === kind && s.manifest.metadata.name === ref.name && (kind === 'ClusterSecretStore' || s.manifest.metadata.namespace === ns),
+    );
+    if (!store) {
+      out.push({
+        file: es.file,
+        object,
+        message: `${object} reads through ${kind} ${ref.name}, which ${cluster.name} does not have (its stores: ${stores.map((s) => describeManifest(s.manifest)).join(', ') || 'none'})`,
+        fix: `render the store for ${cluster.name} (lib/secrets ExternalSecretsAddOn, from lib/core/secret-store.ts tenantSecretReaders), or route the ExternalSecret only where it exists`,
+      });
+      continue;
+    }
+    const storeObject = describeManifest(store.manifest);
+    if (kind === 'ClusterSecretStore') {
+      const admits = storeAdmits(store.manifest, ns);
+      if (admits === false)
+        out.push({
+          file: es.file,
+          object,
+          message: `${storeObject}'s conditions do not admit namespace ${ns}`,
+          fix: `add ${ns} to the store's conditions, or use the tenant's own store`,
+        });
+    }
+    if (!isProvisioned(cluster)) {
+      out.push({
+        file: es.file,
+        object,
+        message: `${object} lands on ${cluster.name}, an edge site with no cloud secret store`,
+        fix: 'keep ExternalSecrets off edge sites',
+      });
+      continue;
+    }
+    const provider = STORE_PROVIDERS[cluster.cloud];
+    if (!store.manifest.spec?.provider?.[provider]) {
+      out.push({
+        file: store.file,
+        object: storeObject,
+        message: `${storeObject} on ${cluster.cloud} cluster ${cluster.name} uses provider ${Object.keys(store.manifest.spec?.provider ?? {}).join(', ') || 'none'}, not ${provider}: the cluster has no identity there`,
+        fix: `configure the ${provider} provider for ${cluster.name} (lib/core/secret-store.ts cloudSecretLocation)`,
+      });
+      continue;
+    }
+    const saRef = storeServiceAccount(store.manifest, cluster.cloud, ns);
+    if (!saRef) {
+      out.push({
+        file: store.file,
+        object: storeObject,
+        message: `${storeObject} names no ServiceAccount to authenticate as: the operator would use its own identity, which is not scoped to one tenant`,
+        fix: 'authenticate through the tenant reader ServiceAccount (serviceAccountRef)',
+      });
+      continue;
+    }
+    const sa = sas.find((s) => s.namespace === saRef.namespace && s.name === saRef.name);
+    if (!sa) {
+      out.push({
+        file: store.file,
+        object: storeObject,
+        message: `${storeObject} authenticates as ServiceAccount ${saRef.namespace}/${saRef.name}, which ${cluster.name} does not have`,
+        fix: 'render the reader ServiceAccount with the store',
+      });
+      continue;
+    }
+    if (!operatorMayMintToken(state, saRef)) {
+      out.push({
+        file: store.file,
+        object: storeObject,
+        message: `the External Secrets Operator may not create tokens for ${saRef.namespace}/${saRef.name} (no Role with serviceaccounts/token create bound to external-secrets/external-secrets there), so ${storeObject} cannot authenticate`,
+        fix: `bind a Role granting create on serviceaccounts/token (resourceNames: [${saRef.name}]) in ${saRef.namespace} to the operator`,
+      });
+    }
+    if (!stack) {
+      out.push({
+        file: es.file,
+        object,
+        message: `${object} needs the ${cluster.cloud} stack of ${state.environment.name} to prove its identity may read its keys, and the verify context has none`,
+        fix: 'synthesize the Terraform stacks with the manifests (npm run synth) before verifying',
+      });
+      continue;
+    }
+    for (const key of externalSecretKeys(m)) {
+      const problem = secretReadAccess(stack, cluster.cloud, store.manifest, sa, key);
+      if (problem)
+        out.push({
+          file: es.file,
+          object,
+          message: `${object} reads ${key} through ${storeObject} as ${saRef.namespace}/${saRef.name}, but ${problem}`,
+          fix: 'grant the reader identity its tenant prefix in lib/infra (from lib/core/secret-store.ts tenantSecretReaders, not a second list)',
+        });
+    }
+  }
+  return out;
+}
+
+export const externalSecretCheck: VerifyCheck = {
+  name: 'identity/external-secrets',
+  description:
+    "every ExternalSecret reads through a store the cluster has, for its namespace and cloud, as a ServiceAccount the operator may mint tokens for, whose cloud identity may read each key by the stack's grants",
+  run: wrap('identity/external-secrets', externalSecretFindings),
+};
+
+export const identityChecks: VerifyCheck[] = [serviceAccountCheck, objectStoreCheck, endpointCheck, externalSecretCheck];

@@ -6,6 +6,7 @@ import { flowChecks } from './flows';
 import { argocdChecks } from './argocd';
 import { admissionChecks } from './admission';
 import { identityChecks } from './identity';
+import { realmCheck } from './realms';
 import { monitorsSelected } from './monitoring';
 import { meshSharedTrust } from './mesh';
 
@@ -35,6 +36,7 @@ export function verifyChecks(): VerifyCheck[] {
     ...admissionChecks,
     ...flowChecks,
     ...identityChecks,
+    realmCheck,
     monitorsSelected,
     meshSharedTrust,
     tenantCapacity,

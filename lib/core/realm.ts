@@ -1,0 +1,71 @@
+import type { TenantSpec } from './input/types';
+import type { PlatformConfig } from './model';
+
+/**
+ * The Keycloak realms of the platform as one model: every issuer, JWKS endpoint and group name that a
+ * binding, an ingress JWT policy, Argo CD or the API servers use is computed here, from the platform's
+ * Keycloak URL and a realm name (the platform realm, or a tenant's `keycloakRealm`), so they cannot
+ * disagree. `npm run verify` (`identity/realms`) checks what was rendered against it.
+ */
+
+/** The annotation of a tenant namespace naming its realm (rendered by lib/tenants, read by verify). */
+export const REALM_ANNOTATION = 'ceres.io/keycloak-realm';
+
+/** The Keycloak realm of the platform team; tenant realms are brokered into it, their groups arriving as `<realm>:<group>`. */
+export const PLATFORM_REALM = 'ceres';
+
+/** Group of the platform realm that administers Argo CD. */
+export const PLATFORM_ADMIN_GROUP = 'platform-admin';
+
+/** The three roles every tenant namespace has, most privileged first: each is a group of the tenant's realm. */
+export const TENANT_ROLES = ['tenant-admin', 'tenant-developer', 'tenant-viewer'] as const;
+export type TenantRole = (typeof TENANT_ROLES)[number];
+
+/** The issuer of a realm: `<keycloakUrl>/realms/<realm>`. */
+export function realmIssuer(keycloakUrl: string, realm: string): string {
+  return `${keycloakUrl.replace(/\/+$/, '')}/realms/${realm}`;
+}
+
+/** The JWKS endpoint of a realm (the keys its tokens are signed with). */
+export function realmJwksUri(keycloakUrl: string, realm: string): string {
+  return `${realmIssuer(keycloakUrl, realm)}/protocol/openid-connect/certs`;
+}
+
+/**
+ * A realm's group as signed-in users carry it to Argo CD and the API servers: `<realm>:<group>`. The
+ * platform realm brokers each tenant realm with this prefix, so a realm can only ever produce groups of
+ * its own tenant.
+ */
+export function realmGroup(realm: string, group: string): string {
+  return `${realm}:${group}`;
+}
+
+/** A tenant's realm, as everything that trusts it needs it. */
+export interface TenantRealm {
+  /** The realm's name (the tenant's `keycloakRealm`). */
+  readonly realm: string;
+  /** Its issuer (ingress JWT policies of the tenant's hosts). */
+  readonly issuer: string;
+  /** Its JWKS endpoint. */
+  readonly jwksUri: string;
+  /** The realm's groups per tenant role, as named inside the realm (`tenant-admin`). */
+  readonly groups: Readonly<Record<TenantRole, string>>;
+  /** The same groups as bindings name them (`<realm>:tenant-admin`: RoleBindings, AppProject roles). */
+  readonly boundGroups: Readonly<Record<TenantRole, string>>;
+}
+
+/** The realm of a tenant, derived from its document and the platform's Keycloak URL. */
+export function tenantRealm(platform: Pick<PlatformConfig, 'keycloakUrl'>, tenant: Pick<TenantSpec, 'keycloakRealm'>): TenantRealm {
+  const realm = tenant.keycloakRealm;
+  const groups = Object.fromEntries(TENANT_ROLES.map((r) => [r, r])) as Record<TenantRole, string>;
+  const boundGroups = Object.fromEntries(TENANT_ROLES.map((r) => [r, realmGroup(realm, groups[r])])) as Record<TenantRole, string>;
+  return { realm, issuer: realmIssuer(platform.keycloakUrl, realm), jwksUri: realmJwksUri(platform.keycloakUrl, realm), groups, boundGroups };
+}
+
+/** The client of a tenant realm that the platform realm brokers it through (its identity provider `<realm>`). */
+export const REALM_BROKER_CLIENT = 'ceres-broker';
+
+/** Where the platform realm's identity provider for a tenant realm receives the broker's answer. */
+export function brokerRedirectUri(keycloakUrl: string, realm: string): string {
+  return `${realmIssuer(keycloakUrl, PLATFORM_REALM)}/broker/${realm}/endpoint`;
+}

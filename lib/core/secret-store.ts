@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import type { DatabaseSpec, TenantSpec } from './input/types';
+import { ClusterConfig, EnvironmentConfig } from './model';
+import { tenantNames } from './names';
+import { azureResourceGroup, isProvisioned, ProvisionedCloud } from './cloud';
+import { placementApplies, tenantPlacement } from './topology';
+
+/**
+ * Tenant secrets held in each cloud's secret store (AWS Secrets Manager, Azure Key Vault, GCP Secret
+ * Manager) and delivered by the External Secrets Operator: the one model both sides read. Terraform
+ * creates each tenant's reader identity, scoped to that tenant's secrets only (IAM policy on a name
+ * prefix, a Key Vault of its own, a Secret Manager IAM condition); the Kubernetes side renders the
+ * same tenant's ServiceAccount (bound to that identity), its ClusterSecretStore (usable from its
+ * namespace only) and an ExternalSecret per `external` secret, reading the same remote names.
+ */
+
+/** The `store` a tenant's `external` secret names: the secret store of the cloud of each cluster it lands on. */
+export const CLOUD_SECRET_STORE = 'cloud';
+
+/** The ServiceAccount, in each tenant namespace, that the tenant's ClusterSecretStore authenticates as. */
+export const SECRET_READER_SERVICE_ACCOUNT = 'external-secrets-reader';
+
+/** Separator between a tenant's namespace and a secret's key in the remote name (tenantIds never contain `--`). */
+export const TENANT_SECRET_SEPARATOR = '--';
+
+/**
+ * The prefix of every remote secret name of a tenant (`tenant-acme-001--`). TenantIds are validated to
+ * contain no `--`, so no tenant's prefix is a prefix of another tenant's names.
+ */
+export function tenantSecretPrefix(tenantId: string): string {
+  return `${tenantNames(tenantId).namespace}${TENANT_SECRET_SEPARATOR}`;
+}
+
+/**
+ * The name of a tenant's secret in its cloud store (`tenant-acme-001--smtp`), the same on every cloud:
+ * letters, digits and hyphens only, which AWS Secrets Manager, Azure Key Vault and GCP Secret Manager
+ * all accept (Key Vault: 127 characters at most).
+ */
+export function externalSecretRemoteName(tenantId: string, key: string): string {
+  return `${tenantSecretPrefix(tenantId)}${key}`;
+}
+
+/** The ClusterSecretStore of a tenant on every cluster it lands on (same name everywhere, spec per cloud). */
+export function tenantSecretStoreName(tenantId: string): string {
+  return tenantNames(tenantId).namespace;
+}
+
+/** The cloud accounts of an environment that names must carry (role ARNs, service account e-mails). */
+export function environmentAccounts(environment: EnvironmentConfig): NonNullable<EnvironmentConfig['cloudAccounts']> {
+  return environment.cloudAccounts ?? {};
+}
+
+/** A tenant that reads secrets from its cloud store on a cluster: the model entry both apps read. */
+export interface TenantSecretReader {
+  /** The tenant. */
+  readonly tenantId: string;
+  /** Its namespace, where the reader ServiceAccount and the ExternalSecrets live. */
+  readonly namespace: string;
+  /** Short name of the cloud identity (`secrets-tenant-acme-001`), unique per cluster. */
+  readonly identityName: string;
+  /** The ClusterSecretStore the tenant's ExternalSecrets use. */
+  readonly storeName: string;
+  /** Prefix of the remote names it may read (`tenant-acme-001--`). */
+  readonly prefix: string;
+  /** Remote names of its `external` secrets, sorted. */
+  readonly remoteNames: readonly string[];
+}
+
+/** The part of the tenant input that decides which tenants read secrets where. */
+export interface SecretInput {
+  /** Tenants, with the environments they are deployed to and their secrets (none when absent). */
+  readonly tenants: readonly (Pick<TenantSpec, 'tenantId' | 'environments'> & { readonly secrets?: TenantSpec['secrets'] })[];
+  /** Databases, by the tenant they belong to (a tenant with one lands on the data home only: {@link tenantPlacement}). */
+  readonly databases: readonly Pick<DatabaseSpec, 'name' | 'tenantId'>[];
+}
+
+/**
+ * The tenants reading cloud secrets on a cluster: every tenant deployed to the environment with an
+ * `external` secret whose folder goes to the cluster ({@link tenantPlacement}), on clusters with a
+ * cloud store. Sorted by tenantId.
+ */
+export function tenantSecretReaders(environment: EnvironmentConfig, cluster: ClusterConfig, input: SecretInput): TenantSecretReader[] {
+  if (!isProvisioned(cluster)) return [];
+  const out: TenantSecretReader[] = [];
+  for (const t of input.tenants) {
+    if (!t.environments.includes(environment.name)) continue;
+    if (!placementApplies(tenantPlacement(input.databases.some((d) => d.tenantId === t.tenantId)), cluster)) continue;
+    const keys = (t.secrets ?? []).flatMap((s) => ('external' in s && s.external.store === CLOUD_SECRET_STORE ? [s.external.key] : []));
+    if (!keys.length) continue;
+    const namespace = tenantNames(t.tenantId).namespace;
+    out.push({
+      tenantId: t.tenantId,
+      namespace,
+      identityName: `secrets-${namespace}`,
+      storeName: tenantSecretStoreName(t.tenantId),
+      prefix: tenantSecretPrefix(t.tenantId),
+      remoteNames: [...new Set(keys.map((k) => externalSecretRemoteName(t.tenantId, k)))].sort(),
+    });
+  }
+  return out.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+}
+
+/** Where a tenant's secrets live on a cluster's cloud, as the store and the identity's grant name it. */
+export type CloudSecretLocation =
+  /** AWS Secrets Manager of the cluster's region and the environment's account. */
+  | { readonly cloud: 'aws'; readonly region: string; readonly accountId: string }
+  /** A Key Vault of the tenant's own (Key Vault RBAC cannot be scoped to a name prefix), in the cluster's resource group. */
+  | { readonly cloud: 'azure'; readonly vaultName: string; readonly vaultUrl: string; readonly resourceGroup: string; readonly location: string }
+  /** Secret Manager of the environment's project. */
+  | { readonly cloud: 'gcp'; readonly projectId: string; readonly location: string };
+
+/** Key Vault names: 3-24 letters, digits and single hyphens, starting with a letter, globally unique. */
+const KEY_VAULT_NAME_MAX = 24;
+
+/**
+ * The Key Vault of a tenant on an Azure cluster: `t-<tenantId, first 15 characters>-<6 hex digits of
+ * cluster and tenant>` (Key Vault names are global and 24 characters at most; the hash keeps the same
+ * tenant on two clusters, and two long tenantIds sharing a start, apart).
+ */
+export function tenantKeyVaultName(cluster: ClusterConfig, tenantId: string): string {
+  const hash = createHash('sha256').update(`${cluster.name}/${tenantId}`).digest('hex').slice(0, 6);
+  const name = `t-${tenantId.slice(0, 15).replace(/-+$/, '')}-${hash}`;
+  if (name.length > KEY_VAULT_NAME_MAX) throw new Error(`Key Vault name ${name} is longer than ${KEY_VAULT_NAME_MAX} characters`);
+  return name;
+}
+
+/**
+ * Where a tenant's secrets live for a cluster. Throws with the platform description's field when the
+ * environment lacks the account the names need (AWS role ARNs carry the account id; GCP service
+ * account e-mails the project id).
+ */
+export function cloudSecretLocation(
+  environment: EnvironmentConfig,
+  cluster: ClusterConfig & { cloud: ProvisionedCloud },
+  tenantId: string,
+): CloudSecretLocation {
+  const accounts = environmentAccounts(environment);
+  const missing = (field: string) =>
+    new Error(
+      `apps/platform/platform.ts: environment '${environment.name}' needs cloudAccounts.${field}: tenant ${tenantId} reads secrets from the ${cluster.cloud} secret store on ${cluster.name}, whose identity names carry it`,
+    );
+  switch (cluster.cloud) {
+    case 'aws':
+      if (!accounts.aws) throw missing('aws');
+      return { cloud: 'aws', region: cluster.region, accountId: accounts.aws };
+    case 'gcp':
+      if (!accounts.gcp) throw missing('gcp');
+      return { cloud: 'gcp', projectId: accounts.gcp, location: cluster.region };
+    case 'azure': {
+      const vaultName = tenantKeyVaultName(cluster, tenantId);
+      return {
+        cloud: 'azure',
+        vaultName,
+        vaultUrl: `https://${vaultName}.vault.azure.net/`,
+        resourceGroup: azureResourceGroup(cluster),
+        location: cluster.region,
+      };
+    }
+  }
+}
+
+/** IAM role names: at most 64 characters. */
+const IAM_ROLE_NAME_MAX = 64;
+
+/** A cloud resource name `<prefix>-<name>` cut to `max` with a hash (the same rule as lib/infra's fittedName). */
+export function fittedCloudName(prefix: string, name: string, max: number): string {
+  const full = `${prefix}-${name}`;
+  if (full.length <= max) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
+  return `${full.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}
+
+/** The IAM role of a tenant's secret reader on an AWS cluster (the name Terraform gives it and the ServiceAccount's ARN names). */
+export function awsSecretReaderRoleName(cluster: ClusterConfig, reader: Pick<TenantSecretReader, 'identityName'>): string {
+  return fittedCloudName(cluster.name, reader.identityName, IAM_ROLE_NAME_MAX);
+}
+
+/** Google service account ids: 6-30 characters. */
+const GSA_ID_MAX = 30;
+
+/** The Google service account id of a tenant's secret reader on a GCP cluster. */
+export function gcpSecretReaderAccountId(cluster: ClusterConfig, reader: Pick<TenantSecretReader, 'identityName'>): string {
+  return fittedCloudName(cluster.name, reader.identityName, GSA_ID_MAX);
+}
+
+/** The annotations that bind a reader's ServiceAccount to its cloud identity (Azure's client id exists only after apply: bootstrap sets it). */
+export function secretReaderAnnotations(
+  environment: EnvironmentConfig,
+  cluster: ClusterConfig & { cloud: ProvisionedCloud },
+  reader: TenantSecretReader,
+): Record<string, string> {
+  const where = cloudSecretLocation(environment, cluster, reader.tenantId);
+  switch (where.cloud) {
+    case 'aws':
+      return { 'eks.amazonaws.com/role-arn': `arn:aws:iam::${where.accountId}:role/${awsSecretReaderRoleName(cluster, reader)}` };
+    case 'gcp':
+      return { 'iam.gke.io/gcp-service-account': `${gcpSecretReaderAccountId(cluster, reader)}@${where.projectId}.iam.gserviceaccount.com` };
+    case 'azure':
+      return { [AZURE_CLIENT_ID_FROM_ANNOTATION]: `${AZURE_SECRET_READERS_OUTPUT}.${reader.identityName}` };
+  }
+}
+
+/**
+ * Marks an Azure reader ServiceAccount whose `azure.workload.identity/client-id` the cluster's bootstrap
+ * sets from a Terraform output (`<output>.<identity name>`): the client id exists only after apply.
+ */
+export const AZURE_CLIENT_ID_FROM_ANNOTATION = 'ceres.io/azure-client-id-from';
+
+/** Terraform output of the Azure stack: tenant secret reader identity name → client id. */
+export const AZURE_SECRET_READERS_OUTPUT = 'secret_reader_client_ids';
