@@ -1,4 +1,4 @@
-import { Flow } from '../core/flows';
+import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { ClusterIssuers, SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
@@ -17,8 +17,18 @@ export interface CertificatesProps {
 /** cert-manager and the ACME ClusterIssuers (Let's Encrypt production and staging) the gateways' certificates use. */
 export class CertificatesAddOn implements PlatformAddOn {
   /** The API server calls cert-manager's webhook (chart `cert-manager`, pod port 10250). */
-  public flows(): Flow[] {
+  public flows(t: FlowTarget): Flow[] {
+    const controller: PodSet = { namespace: PlatformNamespaces.certManager, podLabels: { 'app.kubernetes.io/component': 'controller' } };
     return [
+      ...namespaceBaseFlows('certificates', PlatformNamespaces.certManager, t.cluster, { apiServer: true }),
+      {
+        name: 'certificates/controller-to-acme',
+        from: { pods: controller },
+        to: { external: INTERNET, ports: [{ port: 443 }, { port: 80 }] },
+        plaintext: true,
+        reason:
+          'the controller talks to the ACME server (443) and checks its HTTP-01 challenges through the public address of the ingress gateway (80) before presenting them',
+      },
       {
         name: 'certificates/api-server-to-webhook',
         from: { apiServer: true },

@@ -1,4 +1,5 @@
-import { Flow, FlowTarget, PodSet } from '../core/flows';
+import { Flow, FlowTarget, namespaceBaseFlows, PodSet } from '../core/flows';
+import { scrapeFlow } from '../observability';
 import { PlatformNamespaces } from '../core/namespaces';
 import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 
@@ -15,6 +16,8 @@ export const CNPG_OPERATOR_PODS: PodSet = {
  */
 export function databaseFlows(t: FlowTarget): Flow[] {
   const flows: Flow[] = [
+    ...namespaceBaseFlows('databases', PlatformNamespaces.cnpg, t.cluster, { apiServer: true }),
+    scrapeFlow('databases/scrape-operator', CNPG_OPERATOR_PODS, [8080], 'Prometheus scrapes the operator (PodMonitor cloudnative-pg)'),
     {
       name: 'databases/api-server-to-operator-webhook',
       from: { apiServer: true },
