@@ -5,6 +5,7 @@ import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { AcmeClusterIssuer, AcmeServers } from './acme-cluster-issuer';
 import { certManager } from './cert-manager';
+import { gatewayPods, INGRESS_GATEWAY } from '../mesh';
 
 /** Folder of the operator configuration that needs the operators' CRDs (ClusterIssuers). */
 export const OPERATOR_CONFIG_FOLDER = 'operator-config';
@@ -21,6 +22,17 @@ export class CertificatesAddOn implements PlatformAddOn {
     const controller: PodSet = { namespace: PlatformNamespaces.certManager, podLabels: { 'app.kubernetes.io/component': 'controller' } };
     return [
       ...namespaceBaseFlows('certificates', PlatformNamespaces.certManager, t.cluster, { apiServer: true }),
+      {
+        name: 'certificates/ingress-gateway-to-http01-solver',
+        from: { pods: gatewayPods(INGRESS_GATEWAY) },
+        // cert-manager creates the solver pod, Service and Ingress next to the Certificate (the gateways' namespace) while a challenge is open.
+        to: {
+          pods: { namespace: INGRESS_GATEWAY.namespace, podLabels: { 'acme.cert-manager.io/http01-solver': 'true' }, clusterProvided: true },
+          ports: [{ port: 8089 }],
+        },
+        plaintext: true,
+        reason: 'the ingress gateway routes /.well-known/acme-challenge/ to the HTTP-01 solver (Ingress class istio)',
+      },
       {
         name: 'certificates/controller-to-acme',
         from: { pods: controller },

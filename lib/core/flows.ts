@@ -20,7 +20,7 @@ export interface PodSet {
   /** Their service account (the mesh principal `cluster.local/ns/<namespace>/sa/<serviceAccount>`). */
   readonly serviceAccount?: string;
   /**
-   * The cluster itself runs them (kube-dns, konnectivity agents): no release renders them, so
+   * The cluster or a controller creates them (kube-dns, konnectivity agents, ACME solver pods): no release renders them, so
    * `flows/endpoints-exist` does not look for them. @default false
    */
   readonly clusterProvided?: boolean;

@@ -34,6 +34,14 @@ export function databaseFlows(t: FlowTarget): Flow[] {
       plaintext: true,
       reason: 'the operator polls instance status and manages PostgreSQL',
     });
+    flows.push(
+      scrapeFlow(
+        `databases/scrape-instances/${ns}`,
+        { namespace: ns, podLabels: { 'cnpg.io/podRole': 'instance' } },
+        [9187],
+        'Prometheus scrapes the PostgreSQL exporter of every instance (the PodMonitor the operator creates for enablePodMonitor)',
+      ),
+    );
   }
   return flows;
 }

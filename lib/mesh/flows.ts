@@ -1,5 +1,5 @@
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
-import { PROMETHEUS_PODS, scrapeFlow } from '../observability';
+import { PROMETHEUS_PODS, scrapeFlow, tempo, TEMPO_PODS, TracingBackend } from '../observability';
 import { PlatformNamespaces } from '../core/namespaces';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY } from './mesh-config';
@@ -174,6 +174,15 @@ function controlPlaneFlows(t: FlowTarget): Flow[] {
       },
       scrapeFlow(`mesh/scrape-gateway/${gw.namespace}`, gw, [15090], 'Prometheus scrapes Envoy stats of the gateway (PodMonitor envoy-sidecars)'),
     );
+    if (placementApplies(tempo.placement, t.cluster)) {
+      flows.push({
+        name: `mesh/gateway-spans-to-tempo/${gw.namespace}`,
+        from: { pods: gw },
+        to: { pods: TEMPO_PODS, ports: [{ port: TracingBackend.otlpGrpcPort }] },
+        plaintext: true,
+        reason: `the gateways trace the requests they route and send spans to ${TracingBackend.host}`,
+      });
+    }
   }
   return flows;
 }

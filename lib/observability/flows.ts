@@ -68,6 +68,10 @@ export function observabilityFlows(t: FlowTarget): Flow[] {
       reason: `the mesh's tracing provider sends spans to ${TracingBackend.host}:${TracingBackend.otlpGrpcPort}`,
     });
   }
+  // Not declared: the ServiceMonitors of the catalog services (PlatformMonitors) scrape /metrics on the
+  // service port, which STRICT mTLS and the services' ALLOW policies refuse to an unmeshed Prometheus;
+  // declaring them makes `flows/mesh-authorization` fail. Their metrics belong in the sidecars' merged
+  // endpoint (15020, prometheus.io annotations), which the flows above already allow.
   flows.push(...monitoringStackFlows(t));
   flows.push({
     name: 'observability/api-server-to-operator-webhook',

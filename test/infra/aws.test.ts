@@ -57,7 +57,7 @@ describe('AWS stack: EKS', () => {
 
   it('enforces NetworkPolicies: the VPC CNI add-on runs its network policy agent', () => {
     const cni = resources(prod(), 'aws_eks_addon').find((a) => a.addon_name === 'vpc-cni');
-    expect(JSON.parse(cni.configuration_values)).toEqual({ enableNetworkPolicy: 'true' });
+    expect(JSON.parse(cni!.configuration_values)).toEqual({ enableNetworkPolicy: 'true' });
   });
 
   it('has IRSA (OIDC provider) and the Pod Identity agent', () => {
