@@ -508,3 +508,29 @@ export function controlPlaneNetwork(cluster: ClusterConfig): ControlPlaneNetwork
 export function nodeAddresses(cluster: ClusterConfig): readonly string[] {
   return networkPlan(cluster)?.nodes ?? [EVERYWHERE];
 }
+
+/**
+ * DNS resolvers pods use besides the kube-dns pods: on GKE (Autopilot always runs NodeLocal DNSCache;
+ * with Cloud DNS the resolver is the node's metadata server) the link-local addresses the kubelet
+ * writes into resolv.conf, which no pod selector matches. Empty elsewhere (CoreDNS behind kube-dns).
+ */
+export function nodeLocalDnsAddresses(cluster: ClusterConfig): readonly string[] {
+  return cluster.cloud === 'gcp' ? ['169.254.20.10/32', '169.254.169.254/32'] : [];
+}
+
+/**
+ * Where a pod's workload identity hands out cloud credentials, as NetworkPolicies see it: EKS Pod
+ * Identity's node agent (`169.254.170.23:80`, host network on every node); on GKE with Dataplane V2
+ * the GKE metadata server (`169.254.169.252:988`); none on AKS (the projected token is exchanged with
+ * Entra ID over HTTPS) and edge sites. The instance metadata service (`169.254.169.254`) is not one.
+ */
+export function workloadIdentityEndpoint(cluster: ClusterConfig): { readonly cidrs: readonly string[]; readonly ports: readonly number[] } | undefined {
+  switch (cluster.cloud) {
+    case 'aws':
+      return { cidrs: ['169.254.170.23/32'], ports: [80] };
+    case 'gcp':
+      return { cidrs: ['169.254.169.252/32'], ports: [988] };
+    default:
+      return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 import { DatabaseSpec, TenantSpec } from './input/types';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
-import { controlPlaneNetwork } from './cloud';
+import { controlPlaneNetwork, nodeLocalDnsAddresses, workloadIdentityEndpoint } from './cloud';
 import { PlatformNamespaces } from './namespaces';
 import { ServiceCatalog } from './services';
 
@@ -37,6 +37,8 @@ export interface FlowPort {
 export interface ExternalTarget {
   /** Address ranges the destination lives in (`10.30.96.0/20` for database subnets, `0.0.0.0/0` for a public endpoint). */
   readonly cidrs: readonly string[];
+  /** Addresses inside `cidrs` the flow never reaches (link-local metadata services). @default none */
+  readonly except?: readonly string[];
   /** Host name the workload connects to (the mesh routes by it; a ServiceEntry must declare it). */
   readonly host?: string;
 }
@@ -123,6 +125,16 @@ export function namespaceBaseFlows(
       reason: 'name resolution through kube-dns',
     },
   ];
+  const nodeLocal = nodeLocalDnsAddresses(cluster);
+  if (nodeLocal.length) {
+    flows.push({
+      name: `${addOn}/node-local-dns/${namespace}`,
+      from: { pods: { namespace } },
+      to: { external: { cidrs: nodeLocal }, ports: DNS_PORTS },
+      plaintext: true,
+      reason: "name resolution through the node's DNS cache (NodeLocal DNSCache, Cloud DNS)",
+    });
+  }
   if (options.apiServer) {
     const api = controlPlaneNetwork(cluster).endpoint;
     flows.push({
@@ -136,5 +148,24 @@ export function namespaceBaseFlows(
   return flows;
 }
 
-/** Every address outside the cluster: public endpoints (ACME, registries, object stores, cloud APIs, webhooks). */
-export const INTERNET: ExternalTarget = { cidrs: ['0.0.0.0/0'] };
+/** The pods reach the cluster's workload identity endpoint (`workloadIdentityEndpoint`), where it has one. */
+export function workloadIdentityFlows(addOn: string, pods: PodSet, cluster: ClusterConfig): Flow[] {
+  const endpoint = workloadIdentityEndpoint(cluster);
+  if (!endpoint) return [];
+  return [
+    {
+      name: `${addOn}/workload-identity/${pods.namespace}`,
+      from: { pods },
+      to: { external: { cidrs: endpoint.cidrs }, ports: endpoint.ports.map((port) => ({ port })) },
+      plaintext: true,
+      reason: 'the workload identity hands out cloud credentials on the node (EKS Pod Identity agent, GKE metadata server)',
+    },
+  ];
+}
+
+/**
+ * Every address outside the cluster: public endpoints (ACME, registries, object stores, cloud APIs,
+ * webhooks), except the link-local range, where the nodes' metadata services and credential agents
+ * answer (a flow that needs one names it: `workloadIdentityFlows`).
+ */
+export const INTERNET: ExternalTarget = { cidrs: ['0.0.0.0/0'], except: ['169.254.0.0/16'] };

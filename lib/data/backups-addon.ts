@@ -4,7 +4,7 @@ import { argoAnnotations, SyncWave } from '../core/argocd';
 import { csiSnapshotDriver } from '../core/cloud';
 import { placementApplies, traitsOf } from '../core/topology';
 import { Labels, tenantNames } from '../core/names';
-import { Flow, FlowTarget, INTERNET, namespaceBaseFlows } from '../core/flows';
+import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, workloadIdentityFlows } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
 import { BackupSchedule } from './backup-schedule';
 import { velero } from './velero';
@@ -33,6 +33,7 @@ export class BackupsAddOn implements PlatformAddOn {
         plaintext: true,
         reason: 'Velero writes backups to the object store and calls the cloud’s snapshot and identity APIs',
       },
+      ...workloadIdentityFlows('backups', { namespace: PlatformNamespaces.velero, podLabels: { 'app.kubernetes.io/name': 'velero' } }, t.cluster),
     ];
   }
   public readonly charts = [velero];

@@ -1,4 +1,4 @@
-import { Flow, FlowTarget, namespaceBaseFlows, PodSet } from '../core/flows';
+import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet, workloadIdentityFlows } from '../core/flows';
 import { scrapeFlow } from '../observability';
 import { PlatformNamespaces } from '../core/namespaces';
 import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
@@ -34,7 +34,16 @@ export function databaseFlows(t: FlowTarget): Flow[] {
       plaintext: true,
       reason: 'the operator polls instance status and manages PostgreSQL',
     });
+    const instances: PodSet = { namespace: ns, podLabels: { 'cnpg.io/podRole': 'instance' } };
     flows.push(
+      {
+        name: `databases/instances-to-object-store/${ns}`,
+        from: { pods: instances },
+        to: { external: INTERNET, ports: [{ port: 443 }] },
+        plaintext: true,
+        reason: 'instances archive WAL and base backups to the object store',
+      },
+      ...workloadIdentityFlows('databases', instances, t.cluster),
       scrapeFlow(
         `databases/scrape-instances/${ns}`,
         { namespace: ns, podLabels: { 'cnpg.io/podRole': 'instance' } },

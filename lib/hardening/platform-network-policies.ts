@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { controlPlaneNetwork } from '../core/cloud';
-import { Flow, PodSet } from '../core/flows';
+import { cidrsOverlap, prefixLength } from '../core/cidr';
+import { ExternalTarget, Flow, PodSet } from '../core/flows';
 import { ClusterConfig } from '../core/model';
 import { NamespaceNetworkIsolation, NetworkAllowance, NetworkPeer } from './network-isolation';
 
@@ -25,13 +26,13 @@ export function flowAllowances(namespace: string, flows: readonly Flow[], cluste
   for (const f of flows) {
     const ports = f.to.ports.map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' }));
     if ('pods' in f.from && f.from.pods.namespace === namespace) {
-      const peers: NetworkPeer[] = 'pods' in f.to ? [podPeer(f.to.pods)] : f.to.external.cidrs.map((cidr) => ({ kind: 'cidr', cidr }));
+      const peers: NetworkPeer[] = 'pods' in f.to ? [podPeer(f.to.pods)] : externalPeers(f.to.external);
       out.push({ name: unique(`out-${slug(f.name)}`), direction: 'egress', podLabels: f.from.pods.podLabels, peers, ports, reason: `${f.name}: ${f.reason}` });
     }
     if ('pods' in f.to && f.to.pods.namespace === namespace) {
       let peers: NetworkPeer[];
       if ('pods' in f.from) peers = [podPeer(f.from.pods)];
-      else if ('external' in f.from) peers = f.from.external.cidrs.map((cidr) => ({ kind: 'cidr', cidr }));
+      else if ('external' in f.from) peers = externalPeers(f.from.external);
       else {
         const callers = controlPlaneNetwork(cluster).callers;
         peers = [...callers.cidrs.map((cidr): NetworkPeer => ({ kind: 'cidr', cidr })), ...callers.pods.map(podPeer)];
@@ -40,6 +41,15 @@ export function flowAllowances(namespace: string, flows: readonly Flow[], cluste
     }
   }
   return out;
+}
+
+/** An external target as ipBlocks: each CIDR minus the exceptions inside it. */
+function externalPeers(target: ExternalTarget): NetworkPeer[] {
+  return target.cidrs.map((cidr) => {
+    // Aligned CIDRs that overlap are nested: the one with the longer prefix lies inside the other.
+    const except = (target.except ?? []).filter((x) => cidrsOverlap(x, cidr) && prefixLength(x) > prefixLength(cidr));
+    return { kind: 'cidr', cidr, ...(except.length ? { except } : {}) };
+  });
 }
 
 function podPeer(set: PodSet | { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> }): NetworkPeer {

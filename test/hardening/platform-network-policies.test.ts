@@ -1,5 +1,5 @@
 import { platformAddOns } from '../../apps/platform/main';
-import { controlPlaneNetwork, nodeAddresses } from '../../lib/core/cloud';
+import { controlPlaneNetwork, nodeAddresses, workloadIdentityEndpoint } from '../../lib/core/cloud';
 import { composePlatform } from '../../lib/core/composition';
 import { Flow, PodSet } from '../../lib/core/flows';
 import { ClusterConfig } from '../../lib/core/model';
@@ -66,7 +66,7 @@ describe.each(clusters.map((c) => [c.name, c] as const))('platform namespaces of
       const ports = f.to.ports;
       if ('pods' in f.from && inPlatform(f.from.pods)) {
         const dst =
-          'pods' in f.to ? { kind: 'pods' as const, pod: podInstances(index, f.to.pods)[0] } : { kind: 'external' as const, cidrs: f.to.external.cidrs };
+          'pods' in f.to ? { kind: 'pods' as const, pod: podInstances(index, f.to.pods)[0] } : { kind: 'external' as const, cidrs: f.to.external.cidrs, except: f.to.external.except };
         for (const src of podInstances(index, f.from.pods))
           for (const port of ports) {
             const v = evaluateEgress(index, src, dst, port);
@@ -79,7 +79,7 @@ describe.each(clusters.map((c) => [c.name, c] as const))('platform namespaces of
           'pods' in f.from
             ? { kind: 'pods' as const, pod: podInstances(index, f.from.pods)[0] }
             : 'external' in f.from
-              ? { kind: 'external' as const, cidrs: f.from.external.cidrs }
+              ? { kind: 'external' as const, cidrs: f.from.external.cidrs, except: f.from.external.except }
               : {
                   kind: 'apiServer' as const,
                   callers: {
@@ -108,6 +108,53 @@ describe.each(clusters.map((c) => [c.name, c] as const))('platform namespaces of
       const tenant = podInstances(index, { namespace: `tenant-${TENANT_PER_TIER.tenants[0].tenantId}`, podLabels: { app: 'x' } })[0];
       expect(evaluateIngress(index, pod, { kind: 'pods', pod: tenant }, { port: 8080 }).allowed).toBe(false);
     }
+  });
+});
+
+describe('DNS', () => {
+  it("reaches kube-dns everywhere and, on GKE, the node's resolvers (NodeLocal DNSCache, Cloud DNS) on 53 only", () => {
+    for (const cluster of clusters) {
+      const index = indexFlowState(stateOf(cluster));
+      for (const ns of platformNamespaces(cluster)) {
+        const pod = podInstances(index, { namespace: ns })[0];
+        const dns = podInstances(index, { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } })[0];
+        expect(evaluateEgress(index, pod, { kind: 'pods', pod: dns }, { port: 53, protocol: 'UDP' }).allowed).toBe(true);
+        const nodeLocal = evaluateEgress(index, pod, { kind: 'external', cidrs: ['169.254.20.10/32'] }, { port: 53, protocol: 'UDP' }).allowed;
+        expect({ ns, cloud: cluster.cloud, nodeLocal }).toEqual({ ns, cloud: cluster.cloud, nodeLocal: cluster.cloud === 'gcp' });
+        expect(evaluateEgress(index, pod, { kind: 'external', cidrs: ['169.254.169.254/32'] }, { port: 80 }).allowed).toBe(false);
+      }
+    }
+  });
+});
+
+describe('workload identity', () => {
+  it("lets Velero reach the cloud's credential endpoint on the node, never the instance metadata service", () => {
+    for (const cluster of clusters.filter((c) => platformNamespaces(c).includes('velero'))) {
+      const index = indexFlowState(stateOf(cluster));
+      const velero = podInstances(index, { namespace: 'velero', podLabels: { 'app.kubernetes.io/name': 'velero' } })[0];
+      const endpoint = workloadIdentityEndpoint(cluster);
+      if (endpoint) expect(evaluateEgress(index, velero, { kind: 'external', cidrs: endpoint.cidrs }, { port: endpoint.ports[0] }).allowed).toBe(true);
+      expect(evaluateEgress(index, velero, { kind: 'external', cidrs: ['169.254.169.254/32'] }, { port: 80 }).allowed).toBe(false);
+    }
+    expect(workloadIdentityEndpoint(FixtureClusters.aws as ClusterConfig)).toEqual({ cidrs: ['169.254.170.23/32'], ports: [80] });
+  });
+
+  it('keeps every platform pod away from the instance metadata service, though some reach every public address on 80 and 443', () => {
+    let publicEgress = 0;
+    for (const cluster of clusters) {
+      const index = indexFlowState(stateOf(cluster));
+      for (const ns of platformNamespaces(cluster)) {
+        for (const pod of podInstances(index, { namespace: ns, podLabels: {} }).concat(
+          index.templates.filter((t) => t.namespace === ns).map((t) => podInstances(index, { namespace: ns, podLabels: t.labels })[0]),
+        )) {
+          for (const port of [80, 443]) {
+            expect(evaluateEgress(index, pod, { kind: 'external', cidrs: ['169.254.169.254/32'] }, { port }).allowed).toBe(false);
+            if (evaluateEgress(index, pod, { kind: 'external', cidrs: ['203.0.113.7/32'] }, { port }).allowed) publicEgress++;
+          }
+        }
+      }
+    }
+    expect(publicEgress).toBeGreaterThan(0);
   });
 });
 

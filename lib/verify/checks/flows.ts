@@ -474,7 +474,7 @@ function describePorts(ports: readonly FlowPort[]): string {
 /** One end of a connection as NetworkPolicies see it. */
 export type NetworkEndpoint =
   | { readonly kind: 'pods'; readonly pod: PodInstance }
-  | { readonly kind: 'external'; readonly cidrs: readonly string[] }
+  | { readonly kind: 'external'; readonly cidrs: readonly string[]; readonly except?: readonly string[] }
   | { readonly kind: 'apiServer'; readonly callers?: ApiServerCallers };
 
 /**
@@ -608,8 +608,10 @@ export function evaluateIngress(index: FlowIndex, destination: PodInstance, sour
         }
         if (source.kind === 'external' && peer.ipBlock) {
           const allowed = ipBlockRanges(peer.ipBlock);
+          const except = (source.except ?? []).map(cidrRange).filter((r): r is AddressRange => !!r);
           const targets = source.cidrs.map(cidrRange).filter((r): r is AddressRange => !!r);
-          if (targets.length && targets.every((t) => rangeCovered(t, allowed))) return { allowed: true, isolatedBy, allowedBy: p, notes };
+          if (targets.length && targets.every((t) => subtract(t, except).every((piece) => rangeCovered(piece, allowed))))
+            return { allowed: true, isolatedBy, allowedBy: p, notes };
         }
       }
     }
@@ -658,8 +660,9 @@ export function evaluateEgress(index: FlowIndex, source: PodInstance, destinatio
     }
   }
   if (destination.kind === 'external') {
+    const except = (destination.except ?? []).map(cidrRange).filter((r): r is AddressRange => !!r);
     const targets = destination.cidrs.map((c) => ({ c, r: cidrRange(c) }));
-    const uncovered = targets.filter((t) => !t.r || !rangeCovered(t.r, ranges));
+    const uncovered = targets.filter((t) => !t.r || subtract(t.r, except).some((piece) => !rangeCovered(piece, ranges)));
     if (targets.length && !uncovered.length) return { allowed: true, isolatedBy, allowedBy: rangesBy, notes };
     if (ranges.length) notes.push(`the ipBlocks admitting port ${port.port} do not cover ${uncovered.map((t) => t.c).join(', ')} (an except may cut it out)`);
   }
@@ -697,10 +700,12 @@ export function networkPolicyFindings(state: ClusterState, index: FlowIndex = in
       'pods' in flow.from
         ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods', pod }))
         : 'external' in flow.from
-          ? [{ kind: 'external', cidrs: flow.from.external.cidrs }]
+          ? [{ kind: 'external', cidrs: flow.from.external.cidrs, except: flow.from.external.except }]
           : [{ kind: 'apiServer', callers: apiServerCallers(index) }];
     const destinations: NetworkEndpoint[] =
-      'pods' in flow.to ? podInstances(index, flow.to.pods).map((pod) => ({ kind: 'pods', pod })) : [{ kind: 'external', cidrs: flow.to.external.cidrs }];
+      'pods' in flow.to
+        ? podInstances(index, flow.to.pods).map((pod) => ({ kind: 'pods', pod }))
+        : [{ kind: 'external', cidrs: flow.to.external.cidrs, except: flow.to.external.except }];
     for (const end of ['egress', 'ingress'] as const) {
       for (const src of sources) {
         for (const dst of destinations) {
