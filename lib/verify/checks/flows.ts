@@ -1,5 +1,6 @@
 import { KubeManifest } from '../../core/checks';
 import { controlPlaneNetwork } from '../../core/cloud';
+import { NETWORK_ISOLATION_DEFAULT_DENY, NETWORK_ISOLATION_LABEL } from '../../hardening';
 import { Flow, FlowPort, PodSet } from '../../core/flows';
 import { Labels } from '../../core/names';
 import { LabelSelector, Labels as Dict, selectorMatches } from '../selector';
@@ -1482,4 +1483,36 @@ export const flowEndpointsCheck: VerifyCheck = {
   },
 };
 
-export const flowChecks: VerifyCheck[] = [networkPolicyCheck, meshAuthorizationCheck, sidecarEgressCheck, tenantIsolationCheck, flowEndpointsCheck];
+/**
+ * In a namespace isolated by the platform (`ceres.io/network-isolation: default-deny`), every
+ * NetworkPolicy is the platform's: a chart's own policy would add allowances nobody declared (Argo CD's
+ * and Kiali's open their servers to every source), and NetworkPolicies only ever add.
+ */
+export const chartNetworkPolicyCheck: VerifyCheck = {
+  name: 'flows/only-declared-policies',
+  description: "isolated namespaces hold only the platform's NetworkPolicies, none a chart renders",
+  run(state) {
+    const index = indexFlowState(state);
+    const isolated = new Set(
+      [...index.namespaces].filter(([, labels]) => labels[NETWORK_ISOLATION_LABEL] === NETWORK_ISOLATION_DEFAULT_DENY).map(([name]) => name),
+    );
+    return index.networkPolicies
+      .filter((p) => p.file.startsWith('helm:') && isolated.has(p.manifest.metadata.namespace ?? 'default'))
+      .map((p) => ({
+        ...findingBase('flows/only-declared-policies', state),
+        file: p.file,
+        object: describeManifest(p.manifest),
+        message: `the chart renders ${describeManifest(p.manifest)} in ${p.manifest.metadata.namespace}, whose policies the platform generates from the declared flows; its rules add allowances no flow declares`,
+        fix: `turn the chart's NetworkPolicy off in its values (and declare the flows its components need in the add-on's flows())`,
+      }));
+  },
+};
+
+export const flowChecks: VerifyCheck[] = [
+  networkPolicyCheck,
+  meshAuthorizationCheck,
+  sidecarEgressCheck,
+  tenantIsolationCheck,
+  flowEndpointsCheck,
+  chartNetworkPolicyCheck,
+];
