@@ -142,6 +142,13 @@ function monitoringStackFlows(t: FlowTarget): Flow[] {
         plaintext: true,
         reason: 'Grafana’s Prometheus data source',
       },
+      {
+        name: 'observability/grafana-to-alertmanager',
+        from: { pods: GRAFANA_PODS },
+        to: { pods: ALERTMANAGER_PODS, ports: [{ port: 9093 }] },
+        plaintext: true,
+        reason: 'Grafana’s Alertmanager data source (the chart provisions it: grafana.sidecar.datasources.alertmanager)',
+      },
     );
   }
   if (runs(loki, t)) {
