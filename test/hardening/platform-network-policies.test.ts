@@ -56,6 +56,14 @@ describe.each(clusters.map((c) => [c.name, c] as const))('platform namespaces of
     }
   });
 
+  it('include the namespaces an add-on renders itself (ceres): every declared namespace the cluster gets is default-deny, only kube-system is the cluster’s', () => {
+    const declared = composed.catalog.namespaces.filter((n) => n.renderedBy !== 'cluster').map((n) => n.name);
+    const present = objects.filter((o) => o.kind === 'Namespace' && declared.includes(o.metadata.name!)).map((o) => o.metadata.name!);
+    expect(present.length).toBeGreaterThanOrEqual(namespaces.length);
+    for (const ns of present) expect({ ns, denied: objects.some((o) => o.metadata.namespace === ns && isDefaultDeny(o)) }).toEqual({ ns, denied: true });
+    expect(composed.catalog.namespaces.filter((n) => n.renderedBy === 'cluster').map((n) => n.name)).toEqual(['kube-system']);
+  });
+
   it('allow every declared flow at both ends, and each end is isolated (the allow is what lets it through)', () => {
     const state = stateOf(cluster);
     expect(networkPolicyFindings(state)).toEqual([]);
@@ -66,7 +74,9 @@ describe.each(clusters.map((c) => [c.name, c] as const))('platform namespaces of
       const ports = f.to.ports;
       if ('pods' in f.from && inPlatform(f.from.pods)) {
         const dst =
-          'pods' in f.to ? { kind: 'pods' as const, pod: podInstances(index, f.to.pods)[0] } : { kind: 'external' as const, cidrs: f.to.external.cidrs, except: f.to.external.except };
+          'pods' in f.to
+            ? { kind: 'pods' as const, pod: podInstances(index, f.to.pods)[0] }
+            : { kind: 'external' as const, cidrs: f.to.external.cidrs, except: f.to.external.except };
         for (const src of podInstances(index, f.from.pods))
           for (const port of ports) {
             const v = evaluateEgress(index, src, dst, port);
