@@ -12,7 +12,6 @@ import { resolve } from 'node:path';
 import { composePlatform } from '../lib/core/composition';
 import { Flow } from '../lib/core/flows';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../lib/core/model';
-import { placementApplies } from '../lib/core/topology';
 import {
   buildClusterStates,
   Finding,
@@ -76,11 +75,7 @@ export function verifySynthesis(
     const tenants = result.input.tenants.filter((t) => folders.has(`tenant-${t.tenantId}`));
     const ids = new Set(tenants.map((t) => t.tenantId));
     const databases = result.input.databases.filter((d) => ids.has(d.tenantId));
-    // An add-on declares flows for the clusters its charts go to (or every cluster, without charts).
-    const runsOn = (a: (typeof composed.addOns)[number]) => !a.charts?.length || a.charts.some((c) => placementApplies(c.placement, cluster));
-    return composed.addOns
-      .filter(runsOn)
-      .flatMap((a) => a.flows?.({ platform: config, environment, cluster, tenants, databases, services: serviceCatalog }) ?? []);
+    return [...composed.catalog.flows({ platform: config, environment, cluster, tenants, databases, services: serviceCatalog })];
   };
   const clusters = buildClusterStates({ platform: config, environments: result.environments, flows, render: options.render });
   const terraform = new Map<string, unknown>();

@@ -1,10 +1,11 @@
-import { Flow } from '../core/flows';
+import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { ClusterIssuers, SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { AcmeClusterIssuer, AcmeServers } from './acme-cluster-issuer';
 import { certManager } from './cert-manager';
+import { gatewayPods, INGRESS_GATEWAY } from '../mesh';
 
 /** Folder of the operator configuration that needs the operators' CRDs (ClusterIssuers). */
 export const OPERATOR_CONFIG_FOLDER = 'operator-config';
@@ -17,8 +18,29 @@ export interface CertificatesProps {
 /** cert-manager and the ACME ClusterIssuers (Let's Encrypt production and staging) the gateways' certificates use. */
 export class CertificatesAddOn implements PlatformAddOn {
   /** The API server calls cert-manager's webhook (chart `cert-manager`, pod port 10250). */
-  public flows(): Flow[] {
+  public flows(t: FlowTarget): Flow[] {
+    const controller: PodSet = { namespace: PlatformNamespaces.certManager, podLabels: { 'app.kubernetes.io/component': 'controller' } };
     return [
+      ...namespaceBaseFlows('certificates', PlatformNamespaces.certManager, t.cluster, { apiServer: true }),
+      {
+        name: 'certificates/ingress-gateway-to-http01-solver',
+        from: { pods: gatewayPods(INGRESS_GATEWAY) },
+        // cert-manager creates the solver pod, Service and Ingress next to the Certificate (the gateways' namespace) while a challenge is open.
+        to: {
+          pods: { namespace: INGRESS_GATEWAY.namespace, podLabels: { 'acme.cert-manager.io/http01-solver': 'true' }, clusterProvided: true },
+          ports: [{ port: 8089 }],
+        },
+        plaintext: true,
+        reason: 'the ingress gateway routes /.well-known/acme-challenge/ to the HTTP-01 solver (Ingress class istio)',
+      },
+      {
+        name: 'certificates/controller-to-acme',
+        from: { pods: controller },
+        to: { external: INTERNET, ports: [{ port: 443 }, { port: 80 }] },
+        plaintext: true,
+        reason:
+          'the controller talks to the ACME server (443) and checks its HTTP-01 challenges through the public address of the ingress gateway (80) before presenting them',
+      },
       {
         name: 'certificates/api-server-to-webhook',
         from: { apiServer: true },

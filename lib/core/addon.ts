@@ -155,6 +155,11 @@ export interface PlatformCatalog {
   readonly charts: readonly HelmChart[];
   /** Every namespace declared by an add-on, sorted by name. */
   readonly namespaces: readonly NamespaceDeclaration[];
+  /**
+   * The flows every add-on declares for one cluster (an add-on with charts only where one of them
+   * runs): what the cluster's NetworkPolicies are generated from and `npm run verify` proves.
+   */
+  flows(target: FlowTarget): readonly Flow[];
 }
 
 /** What an add-on sees when it deploys into one environment. */

@@ -522,3 +522,93 @@ export function kubernetesOidc(platform: PlatformConfig): {
 export function cloudProvidedCrdGroups(cluster: ClusterConfig): readonly string[] {
   return traitsOf(cluster).provides.volumeSnapshots ? ['snapshot.storage.k8s.io'] : [];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Control plane as the pod network sees it
+
+/** The GKE control plane's private range (`master_ipv4_cidr_block`): its private endpoint and the source of its webhook calls. */
+export const GKE_MASTER_CIDR = '172.16.32.0/28';
+
+/**
+ * How a cluster's Kubernetes API server appears to NetworkPolicies, from what Terraform builds:
+ *
+ * - `endpoint`: the addresses and ports pods reach the API server on (after the `kubernetes`
+ *   Service is translated to its endpoints). EKS: the private endpoint's ENIs in the node subnets
+ *   (`endpointPrivateAccess`; in-VPC DNS resolves to them even when a public endpoint is allowed);
+ *   AKS: the private cluster's private endpoint in the VNet, or with authorized ranges the public
+ *   address nobody knows beforehand (every address, on 443 only); GKE: the private endpoint in the
+ *   control-plane range; K3s: the server nodes on 6443 (their addresses are not in the model).
+ * - `callers`: where the API server's calls to webhooks come from. EKS: the same ENIs; GKE: the
+ *   control-plane range, and the konnectivity agents (`k8s-app: konnectivity-agent`) through which
+ *   recent versions tunnel; AKS: only the konnectivity agents (`app: konnectivity-agent`), so the
+ *   admission request arrives with a pod address (Azure/AKS#2440, tigera/operator#5212); K3s: the
+ *   server nodes, whose addresses are not in the model (every address, on the webhook port only).
+ */
+export interface ControlPlaneNetwork {
+  /** Where pods reach the API server. */
+  readonly endpoint: { readonly cidrs: readonly string[]; readonly ports: readonly number[] };
+  /** Where webhook calls come from: address ranges, and pods of kube-system that relay them. */
+  readonly callers: {
+    readonly cidrs: readonly string[];
+    readonly pods: readonly { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> }[];
+  };
+}
+
+const EVERYWHERE = '0.0.0.0/0';
+
+export function controlPlaneNetwork(cluster: ClusterConfig): ControlPlaneNetwork {
+  const plan = networkPlan(cluster);
+  const publicEndpoint = (cluster.apiAllowedCidrs ?? []).length > 0;
+  switch (cluster.cloud) {
+    case 'aws': {
+      const cidrs = plan ? [...plan.nodes] : [EVERYWHERE];
+      return { endpoint: { cidrs, ports: [443] }, callers: { cidrs, pods: [] } };
+    }
+    case 'azure':
+      return {
+        endpoint: { cidrs: plan && !publicEndpoint ? [plan.cidr] : [EVERYWHERE], ports: [443] },
+        callers: { cidrs: [], pods: [{ namespace: PlatformNamespaces.kubeSystem, podLabels: { app: 'konnectivity-agent' } }] },
+      };
+    case 'gcp':
+      return {
+        endpoint: { cidrs: [GKE_MASTER_CIDR], ports: [443] },
+        callers: { cidrs: [GKE_MASTER_CIDR], pods: [{ namespace: PlatformNamespaces.kubeSystem, podLabels: { 'k8s-app': 'konnectivity-agent' } }] },
+      };
+    case 'edge':
+      return { endpoint: { cidrs: [EVERYWHERE], ports: [6443] }, callers: { cidrs: [EVERYWHERE], pods: [] } };
+  }
+}
+
+/**
+ * Where the cluster's nodes are: the node subnets of the network plan (kubelets, host-network
+ * exporters); every address where the plan does not know them (edge sites).
+ */
+export function nodeAddresses(cluster: ClusterConfig): readonly string[] {
+  return networkPlan(cluster)?.nodes ?? [EVERYWHERE];
+}
+
+/**
+ * DNS resolvers pods use besides the kube-dns pods: on GKE (Autopilot always runs NodeLocal DNSCache;
+ * with Cloud DNS the resolver is the node's metadata server) the link-local addresses the kubelet
+ * writes into resolv.conf, which no pod selector matches. Empty elsewhere (CoreDNS behind kube-dns).
+ */
+export function nodeLocalDnsAddresses(cluster: ClusterConfig): readonly string[] {
+  return cluster.cloud === 'gcp' ? ['169.254.20.10/32', '169.254.169.254/32'] : [];
+}
+
+/**
+ * Where a pod's workload identity hands out cloud credentials, as NetworkPolicies see it: EKS Pod
+ * Identity's node agent (`169.254.170.23:80`, host network on every node); on GKE with Dataplane V2
+ * the GKE metadata server (`169.254.169.252:988`); none on AKS (the projected token is exchanged with
+ * Entra ID over HTTPS) and edge sites. The instance metadata service (`169.254.169.254`) is not one.
+ */
+export function workloadIdentityEndpoint(cluster: ClusterConfig): { readonly cidrs: readonly string[]; readonly ports: readonly number[] } | undefined {
+  switch (cluster.cloud) {
+    case 'aws':
+      return { cidrs: ['169.254.170.23/32'], ports: [80] };
+    case 'gcp':
+      return { cidrs: ['169.254.169.252/32'], ports: [988] };
+    default:
+      return undefined;
+  }
+}

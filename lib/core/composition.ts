@@ -1,10 +1,12 @@
 import { Capability, HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformCatalog, PlatformContext } from './addon';
 import { ManifestCheck } from './checks';
 import { SynthError } from './errors';
+import { Flow, FlowTarget } from './flows';
 import { TenantInput } from './input/types';
 import { PlatformConfig } from './model';
 import { EnvironmentOutput } from './output';
 import { ServiceCatalog } from './services';
+import { placementApplies } from './topology';
 
 /** A platform whose add-ons are ordered and checked, ready to deploy into each environment. */
 export interface ComposedPlatform {
@@ -115,9 +117,19 @@ export function composePlatform(addOns: readonly PlatformAddOn[]): ComposedPlatf
     catalog: {
       charts,
       namespaces: [...namespaces.values()].map((n) => n.decl).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
+      flows: (target) => declaredFlows(order, target),
     },
     checks: order.flatMap((a) => a.checks ?? []),
   };
+}
+
+/**
+ * The flows the add-ons declare for a cluster: an add-on with charts declares flows only for the
+ * clusters one of its charts goes to; one without charts for every cluster.
+ */
+export function declaredFlows(addOns: readonly PlatformAddOn[], target: FlowTarget): Flow[] {
+  const runsOn = (a: PlatformAddOn) => !a.charts?.length || a.charts.some((c) => placementApplies(c.placement, target.cluster));
+  return addOns.filter(runsOn).flatMap((a) => a.flows?.(target) ?? []);
 }
 
 function normalize(ns: NamespaceDeclaration): NamespaceDeclaration {

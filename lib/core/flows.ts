@@ -1,5 +1,7 @@
 import { DatabaseSpec, TenantSpec } from './input/types';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
+import { controlPlaneNetwork, nodeLocalDnsAddresses, workloadIdentityEndpoint } from './cloud';
+import { PlatformNamespaces } from './namespaces';
 import { ServiceCatalog } from './services';
 
 /**
@@ -17,6 +19,11 @@ export interface PodSet {
   readonly podLabels?: Readonly<Record<string, string>>;
   /** Their service account (the mesh principal `cluster.local/ns/<namespace>/sa/<serviceAccount>`). */
   readonly serviceAccount?: string;
+  /**
+   * The cluster or a controller creates them (kube-dns, konnectivity agents, ACME solver pods): no release renders them, so
+   * `flows/endpoints-exist` does not look for them. @default false
+   */
+  readonly clusterProvided?: boolean;
 }
 
 export interface FlowPort {
@@ -30,12 +37,17 @@ export interface FlowPort {
 export interface ExternalTarget {
   /** Address ranges the destination lives in (`10.30.96.0/20` for database subnets, `0.0.0.0/0` for a public endpoint). */
   readonly cidrs: readonly string[];
+  /** Addresses inside `cidrs` the flow never reaches (link-local metadata services). @default none */
+  readonly except?: readonly string[];
   /** Host name the workload connects to (the mesh routes by it; a ServiceEntry must declare it). */
   readonly host?: string;
 }
 
-/** Where a flow comes from: pods, or the Kubernetes API server calling a webhook. */
-export type FlowSource = { readonly pods: PodSet } | { readonly apiServer: true };
+/**
+ * Where a flow comes from: pods, the Kubernetes API server calling a webhook (its addresses per cloud
+ * are `controlPlaneNetwork` in cloud.ts), or addresses outside the pod network (clients of a load balancer).
+ */
+export type FlowSource = { readonly pods: PodSet } | { readonly apiServer: true } | { readonly external: ExternalTarget };
 
 /** Where a flow goes. */
 export type FlowDestination =
@@ -67,6 +79,15 @@ export interface Flow {
   readonly registryChecked?: boolean;
 }
 
+/** The cluster's DNS service (CoreDNS or kube-dns: every cloud labels it `k8s-app: kube-dns`). */
+export const KUBE_DNS_PODS: PodSet = { namespace: PlatformNamespaces.kubeSystem, podLabels: { 'k8s-app': 'kube-dns' }, clusterProvided: true };
+
+/** The ports of cluster DNS. */
+export const DNS_PORTS: readonly FlowPort[] = [
+  { port: 53, protocol: 'UDP' },
+  { port: 53, protocol: 'TCP' },
+];
+
 /** What an add-on sees when it declares the flows of one cluster. */
 export interface FlowTarget {
   /** The whole platform description (registries, GitOps repository, Keycloak URL). */
@@ -82,3 +103,69 @@ export interface FlowTarget {
   /** The service catalog of the environment (core services and their dependencies). */
   readonly services: ServiceCatalog;
 }
+
+/**
+ * What every pod of a platform namespace needs: names resolved by kube-dns, and (`apiServer`) the
+ * Kubernetes API, at the addresses the cluster's control plane has (`controlPlaneNetwork`). An add-on
+ * declares them for each namespace its charts install into; `apiServer` may name the pods that need
+ * the API when not all of them do.
+ */
+export function namespaceBaseFlows(
+  addOn: string,
+  namespace: string,
+  cluster: ClusterConfig,
+  options: { readonly apiServer?: boolean | Readonly<Record<string, string>> } = {},
+): Flow[] {
+  const flows: Flow[] = [
+    {
+      name: `${addOn}/dns/${namespace}`,
+      from: { pods: { namespace } },
+      to: { pods: KUBE_DNS_PODS, ports: DNS_PORTS },
+      plaintext: true,
+      reason: 'name resolution through kube-dns',
+    },
+  ];
+  const nodeLocal = nodeLocalDnsAddresses(cluster);
+  if (nodeLocal.length) {
+    flows.push({
+      name: `${addOn}/node-local-dns/${namespace}`,
+      from: { pods: { namespace } },
+      to: { external: { cidrs: nodeLocal }, ports: DNS_PORTS },
+      plaintext: true,
+      reason: "name resolution through the node's DNS cache (NodeLocal DNSCache, Cloud DNS)",
+    });
+  }
+  if (options.apiServer) {
+    const api = controlPlaneNetwork(cluster).endpoint;
+    flows.push({
+      name: `${addOn}/api-server/${namespace}`,
+      from: { pods: { namespace, ...(typeof options.apiServer === 'object' ? { podLabels: options.apiServer } : {}) } },
+      to: { external: { cidrs: api.cidrs }, ports: api.ports.map((port) => ({ port })) },
+      plaintext: true,
+      reason: 'controllers watch and write their objects through the Kubernetes API',
+    });
+  }
+  return flows;
+}
+
+/** The pods reach the cluster's workload identity endpoint (`workloadIdentityEndpoint`), where it has one. */
+export function workloadIdentityFlows(addOn: string, pods: PodSet, cluster: ClusterConfig): Flow[] {
+  const endpoint = workloadIdentityEndpoint(cluster);
+  if (!endpoint) return [];
+  return [
+    {
+      name: `${addOn}/workload-identity/${pods.namespace}`,
+      from: { pods },
+      to: { external: { cidrs: endpoint.cidrs }, ports: endpoint.ports.map((port) => ({ port })) },
+      plaintext: true,
+      reason: 'the workload identity hands out cloud credentials on the node (EKS Pod Identity agent, GKE metadata server)',
+    },
+  ];
+}
+
+/**
+ * Every address outside the cluster: public endpoints (ACME, registries, object stores, cloud APIs,
+ * webhooks), except the link-local range, where the nodes' metadata services and credential agents
+ * answer (a flow that needs one names it: `workloadIdentityFlows`).
+ */
+export const INTERNET: ExternalTarget = { cidrs: ['0.0.0.0/0'], except: ['169.254.0.0/16'] };

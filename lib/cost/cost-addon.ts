@@ -1,7 +1,9 @@
 import { KUBE_SYSTEM_NAMESPACE, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
-import { traitsOf, WORKLOAD_CLUSTERS } from '../core/topology';
+import { placementApplies, traitsOf, WORKLOAD_CLUSTERS } from '../core/topology';
+import { nodeAddresses } from '../core/cloud';
+import { Flow, FlowTarget, namespaceBaseFlows, PodSet } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
 import { InputError } from '../core/errors';
 import { pricingIssues } from './cluster-pricing';
@@ -25,6 +27,37 @@ export const REPORTS_FOLDER = 'reports';
  */
 export class CostAddOn implements PlatformAddOn {
   public readonly name = 'cost';
+
+  /**
+   * The VPA recommender reads the API (metrics API included); where the chart's metrics-server runs,
+   * it scrapes every kubelet (10250) and the API server calls it as the aggregated metrics API.
+   * Karpenter lives in kube-system, which the cluster owns and the platform does not isolate.
+   */
+  public flows(t: FlowTarget): Flow[] {
+    if (!placementApplies(verticalPodAutoscaler.placement, t.cluster)) return [];
+    const ns = PlatformNamespaces.vpa;
+    const flows: Flow[] = [...namespaceBaseFlows('cost', ns, t.cluster, { apiServer: true })];
+    if (!traitsOf(t.cluster).provides.metricsServer) {
+      const metricsServer: PodSet = { namespace: ns, podLabels: { 'app.kubernetes.io/name': 'metrics-server' } };
+      flows.push(
+        {
+          name: 'cost/metrics-server-to-kubelets',
+          from: { pods: metricsServer },
+          to: { external: { cidrs: nodeAddresses(t.cluster) }, ports: [{ port: 10250 }] },
+          plaintext: true,
+          reason: 'metrics-server reads resource usage from every kubelet',
+        },
+        {
+          name: 'cost/api-server-to-metrics-server',
+          from: { apiServer: true },
+          to: { pods: metricsServer, ports: [{ port: 10250 }] },
+          plaintext: true,
+          reason: 'the API server serves metrics.k8s.io from metrics-server (APIService)',
+        },
+      );
+    }
+    return flows;
+  }
   public readonly charts = [karpenter, verticalPodAutoscaler];
   public readonly namespaces: readonly NamespaceDeclaration[] = [
     { name: PlatformNamespaces.vpa, podSecurity: 'restricted', thirdPartyImages: true },

@@ -4,6 +4,7 @@ import { argoAnnotations, SyncWave } from '../core/argocd';
 import { csiSnapshotDriver } from '../core/cloud';
 import { placementApplies, traitsOf } from '../core/topology';
 import { Labels, tenantNames } from '../core/names';
+import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, workloadIdentityFlows } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
 import { BackupSchedule } from './backup-schedule';
 import { velero } from './velero';
@@ -17,6 +18,24 @@ export const VELERO_SNAPSHOT_CLASS = 'ceres-velero';
  */
 export class BackupsAddOn implements PlatformAddOn {
   public readonly name = 'backups';
+
+  /**
+   * Velero's server and node agents: the API (backups are objects), and the cluster's object store
+   * and cloud APIs (snapshots, token exchange of the workload identity) over HTTPS.
+   */
+  public flows(t: FlowTarget): Flow[] {
+    return [
+      ...namespaceBaseFlows('backups', PlatformNamespaces.velero, t.cluster, { apiServer: true }),
+      {
+        name: 'backups/velero-to-object-store',
+        from: { pods: { namespace: PlatformNamespaces.velero, podLabels: { 'app.kubernetes.io/name': 'velero' } } },
+        to: { external: INTERNET, ports: [{ port: 443 }] },
+        plaintext: true,
+        reason: 'Velero writes backups to the object store and calls the cloud’s snapshot and identity APIs',
+      },
+      ...workloadIdentityFlows('backups', { namespace: PlatformNamespaces.velero, podLabels: { 'app.kubernetes.io/name': 'velero' } }, t.cluster),
+    ];
+  }
   public readonly charts = [velero];
   public readonly namespaces: readonly NamespaceDeclaration[] = [
     { name: PlatformNamespaces.velero, podSecurity: 'privileged', reason: 'the Velero node agent reads pod volumes through hostPath', thirdPartyImages: true },

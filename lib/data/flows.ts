@@ -1,4 +1,5 @@
-import { Flow, FlowTarget, PodSet } from '../core/flows';
+import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet, workloadIdentityFlows } from '../core/flows';
+import { scrapeFlow } from '../observability';
 import { PlatformNamespaces } from '../core/namespaces';
 import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 
@@ -15,6 +16,8 @@ export const CNPG_OPERATOR_PODS: PodSet = {
  */
 export function databaseFlows(t: FlowTarget): Flow[] {
   const flows: Flow[] = [
+    ...namespaceBaseFlows('databases', PlatformNamespaces.cnpg, t.cluster, { apiServer: true }),
+    scrapeFlow('databases/scrape-operator', CNPG_OPERATOR_PODS, [8080], 'Prometheus scrapes the operator (PodMonitor cloudnative-pg)'),
     {
       name: 'databases/api-server-to-operator-webhook',
       from: { apiServer: true },
@@ -31,6 +34,23 @@ export function databaseFlows(t: FlowTarget): Flow[] {
       plaintext: true,
       reason: 'the operator polls instance status and manages PostgreSQL',
     });
+    const instances: PodSet = { namespace: ns, podLabels: { 'cnpg.io/podRole': 'instance' } };
+    flows.push(
+      {
+        name: `databases/instances-to-object-store/${ns}`,
+        from: { pods: instances },
+        to: { external: INTERNET, ports: [{ port: 443 }] },
+        plaintext: true,
+        reason: 'instances archive WAL and base backups to the object store',
+      },
+      ...workloadIdentityFlows('databases', instances, t.cluster),
+      scrapeFlow(
+        `databases/scrape-instances/${ns}`,
+        { namespace: ns, podLabels: { 'cnpg.io/podRole': 'instance' } },
+        [9187],
+        'Prometheus scrapes the PostgreSQL exporter of every instance (the PodMonitor the operator creates for enablePodMonitor)',
+      ),
+    );
   }
   return flows;
 }

@@ -23,6 +23,8 @@ export interface ArgoComponent {
 
 /** The Argo CD chart values we set (https://github.com/argoproj/argo-helm/tree/main/charts/argo-cd, 10.x). */
 export interface ArgoCdValues {
+  /** The chart's NetworkPolicies (the server open to every source) are off: the namespace's policies come from the declared flows. */
+  readonly global: { readonly networkPolicy: { readonly create: false } };
   /** `argocd-cm` (health, resource tracking, URL, OIDC) and `argocd-rbac-cm` (group policies). */
   readonly configs: {
     readonly cm: {
@@ -106,6 +108,7 @@ export const argoCd: HelmChart<ArgoCdValues> = {
     const replicas = t.environment.sizing.ha && !light ? 2 : 1;
     const pdb = replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false };
     return {
+      global: { networkPolicy: { create: false } },
       configs: {
         cm: {
           'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,

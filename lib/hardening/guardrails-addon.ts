@@ -1,12 +1,13 @@
 import { ApiFairness } from './api-fairness';
 import { tenantNames } from '../core/names';
-import { Flow } from '../core/flows';
+import { Flow, FlowTarget } from '../core/flows';
 import { kyvernoFlows } from './flows';
 import { KUBE_SYSTEM_NAMESPACE, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { ManifestCheck } from '../core/checks';
 import { Labels } from '../core/names';
-import { placementApplies } from '../core/topology';
+import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
+import { PlatformNamespaceNetworkPolicies } from './platform-network-policies';
 import { PlatformNamespaces } from '../core/namespaces';
 import { TierPriorityClasses } from '../quotas';
 import { AdmissionPolicies } from './admission-policies';
@@ -30,8 +31,8 @@ export const GuardrailFolders = {
  * guardrail checks (no RBAC wildcards, default deny, no cross-tenant paths).
  */
 export class PlatformGuardrailsAddOn implements PlatformAddOn {
-  public flows(): Flow[] {
-    return kyvernoFlows();
+  public flows(t: FlowTarget): Flow[] {
+    return kyvernoFlows(t);
   }
 
   public readonly name = 'guardrails';
@@ -67,14 +68,28 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
         syncWave: SyncWave.platformNamespaces,
       });
       const chart = namespaces.manifest('namespaces');
+      const policies = namespaces.manifest('network-policies');
+      // The flows every add-on declares for this cluster: the same list `npm run verify` proves.
+      const tenants = placementApplies(WORKLOAD_CLUSTERS, cluster) ? ctx.tenants : [];
+      const ids = new Set(tenants.map((t) => t.tenantId));
+      const flows = ctx.catalog.flows({
+        platform: ctx.platform,
+        environment: ctx.environment,
+        cluster,
+        tenants,
+        databases: ctx.databases.filter((d) => ids.has(d.tenantId)),
+        services: ctx.services,
+      });
       for (const ns of declared) {
         if (!used.has(ns.name)) continue;
         new GuardedNamespace(chart, ns.name, {
           name: ns.name,
           podSecurity: ns.podSecurity,
           meshInjection: 'unset',
+          networkIsolated: true,
           annotations: ns.reason ? { 'ceres.io/pod-security-reason': ns.reason } : undefined,
         });
+        new PlatformNamespaceNetworkPolicies(policies, ns.name, { namespace: ns.name, flows, cluster });
       }
     }
 

@@ -10,4 +10,5 @@ export * from './guardrails-addon';
 export * from './kyverno';
 export * from './namespace-security';
 export * from './network-isolation';
+export * from './platform-network-policies';
 export * from './trivy-operator';

@@ -146,6 +146,18 @@ export const NetworkAllowances = {
       reason: 'PostgreSQL instances watch their Cluster through the Kubernetes API and archive WAL and base backups to the object store',
     };
   },
+  databaseToWorkloadIdentity(): NetworkAllowance {
+    return {
+      name: 'database-to-workload-identity',
+      direction: 'egress',
+      podLabels: CNPG_INSTANCE_LABELS,
+      // Tenant folders are environment-wide: both clouds' endpoints, neither of them the instance metadata service.
+      peers: ['169.254.170.23/32', '169.254.169.252/32'].map((cidr): NetworkPeer => ({ kind: 'cidr', cidr })),
+      ports: [{ port: 80 }, { port: 988 }],
+      reason:
+        'PostgreSQL instances get their archive credentials from the workload identity on the node (EKS Pod Identity agent 169.254.170.23:80, GKE metadata server 169.254.169.252:988)',
+    };
+  },
 } as const;
 
 /** What a namespace inside the mesh needs: DNS, itself, the gateways, istiod, tracing and monitoring. */
@@ -160,7 +172,8 @@ export function meshNamespaceAllowances(options: { readonly databases?: boolean;
     NetworkAllowances.toTracing(),
     NetworkAllowances.scrapingFromMonitoring([...(options.metricsPorts ?? []), ...(options.databases ? [9187] : [])]),
   ];
-  if (options.databases) out.push(NetworkAllowances.fromDatabaseOperator(), NetworkAllowances.databaseToApiAndObjectStore());
+  if (options.databases)
+    out.push(NetworkAllowances.fromDatabaseOperator(), NetworkAllowances.databaseToApiAndObjectStore(), NetworkAllowances.databaseToWorkloadIdentity());
   return out;
 }
 

@@ -4,7 +4,8 @@ import { resources, Resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../c
 import { traitsOf } from '../core/topology';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
-import { AlertGroup, PROMETHEUS_SELECTOR_LABELS, PrometheusAlertRules, runbookBase } from '../observability';
+import { AlertGroup, PROMETHEUS_SELECTOR_LABELS, PrometheusAlertRules, runbookBase, scrapeFlow } from '../observability';
+import { Flow, FlowTarget, INTERNET, namespaceBaseFlows } from '../core/flows';
 
 /** Where the operator and its scan jobs run (scan jobs stay in this namespace, never in tenants'). */
 export const TRIVY_NAMESPACE = 'trivy-system';
@@ -134,6 +135,24 @@ export function securityReportAlerts(): AlertGroup[] {
 /** Vulnerability scanning and compliance reports (the Trivy operator). */
 export class TrivyOperatorAddOn implements PlatformAddOn {
   public readonly name = 'trivy-operator';
+
+  /**
+   * The operator and its scan jobs: the API, the vulnerability database and the scanned images'
+   * registries over HTTPS; Prometheus scrapes the operator's report metrics (8080).
+   */
+  public flows(t: FlowTarget): Flow[] {
+    return [
+      ...namespaceBaseFlows('trivy-operator', TRIVY_NAMESPACE, t.cluster, { apiServer: true }),
+      {
+        name: 'trivy-operator/scans-to-registries',
+        from: { pods: { namespace: TRIVY_NAMESPACE } },
+        to: { external: INTERNET, ports: [{ port: 443 }] },
+        plaintext: true,
+        reason: 'scan jobs download the vulnerability database and the images they scan',
+      },
+      scrapeFlow('trivy-operator/scrape-operator', { namespace: TRIVY_NAMESPACE, podLabels: { 'app.kubernetes.io/name': 'trivy-operator' } }, [8080]),
+    ];
+  }
   public readonly charts = [trivyOperator];
   public readonly namespaces: readonly NamespaceDeclaration[] = [
     {

@@ -1,4 +1,5 @@
-import { Flow, FlowTarget, PodSet } from '../core/flows';
+import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
+import { PROMETHEUS_PODS, scrapeFlow, tempo, TEMPO_PODS, TracingBackend } from '../observability';
 import { PlatformNamespaces } from '../core/namespaces';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY } from './mesh-config';
@@ -97,7 +98,17 @@ export function meshFlows(t: FlowTarget): Flow[] {
       reason: `requests for ${x.displayName}'s hosts, routed by the ingress gateway with a token of realm ${x.keycloakRealm}`,
     });
   }
+  flows.push(...controlPlaneFlows(t));
   for (const e of t.services.external) {
+    for (const host of e.hosts) {
+      flows.push({
+        name: `mesh/egress-gateway-to/${e.name}${e.hosts.length > 1 ? `/${host}` : ''}`,
+        from: { pods: gatewayPods(EGRESS_GATEWAY) },
+        to: { external: { ...INTERNET, host }, ports: [{ port: e.port }] },
+        plaintext: true,
+        reason: `the egress gateway originates the connections to ${host}`,
+      });
+    }
     for (const ns of e.namespaces) {
       if (!meshed.has(ns)) continue;
       flows.push({
@@ -105,6 +116,71 @@ export function meshFlows(t: FlowTarget): Flow[] {
         from: { pods: { namespace: ns } },
         to: { pods: gatewayPods(EGRESS_GATEWAY), ports: [{ port: e.port }] },
         reason: `${e.hosts.join(', ')} is reached through the egress gateway`,
+      });
+    }
+  }
+  return flows;
+}
+
+/** Flagger (chart `flagger`, labels `app.kubernetes.io/name: flagger`). */
+export const FLAGGER_PODS: PodSet = { namespace: PlatformNamespaces.flagger, podLabels: { 'app.kubernetes.io/name': 'flagger' }, serviceAccount: 'flagger' };
+
+/**
+ * The mesh's own components: istiod (the API, Keycloak's JWKS for RequestAuthentication, scraped on
+ * 15014), the gateways (xDS from istiod, clients from everywhere to the ingress gateway's 80/443 and
+ * its load balancer's health checks on 15021, Envoy stats scraped on 15090), Flagger (the API and
+ * Prometheus queries for canary analysis).
+ */
+function controlPlaneFlows(t: FlowTarget): Flow[] {
+  const ingress = gatewayPods(INGRESS_GATEWAY);
+  const egress = gatewayPods(EGRESS_GATEWAY);
+  const flows: Flow[] = [
+    ...namespaceBaseFlows('mesh', PlatformNamespaces.istio, t.cluster, { apiServer: true }),
+    ...namespaceBaseFlows('mesh', PlatformNamespaces.ingress, t.cluster),
+    ...namespaceBaseFlows('mesh', PlatformNamespaces.egress, t.cluster),
+    ...namespaceBaseFlows('mesh', PlatformNamespaces.flagger, t.cluster, { apiServer: true }),
+    {
+      name: 'mesh/istiod-to-jwks',
+      from: { pods: ISTIOD_PODS },
+      to: { external: INTERNET, ports: [{ port: 443 }] },
+      plaintext: true,
+      reason: `istiod fetches the signing keys of ${t.platform.keycloakUrl} for RequestAuthentication`,
+    },
+    scrapeFlow('mesh/scrape-istiod', ISTIOD_PODS, [15014]),
+    {
+      name: 'mesh/clients-to-ingress-gateway',
+      from: { external: INTERNET },
+      to: { pods: ingress, ports: [{ port: 80 }, { port: 443 }, { port: 15021 }] },
+      plaintext: true,
+      reason:
+        'clients reach the platform through the ingress gateway’s load balancer (HTTP redirect and ACME challenges on 80, TLS on 443, health checks on 15021)',
+    },
+    {
+      name: 'mesh/flagger-to-prometheus',
+      from: { pods: FLAGGER_PODS },
+      to: { pods: PROMETHEUS_PODS, ports: [{ port: 9090 }] },
+      plaintext: true,
+      reason: 'Flagger queries request success rate and latency for canary analysis',
+    },
+  ];
+  for (const gw of [ingress, egress]) {
+    flows.push(
+      {
+        name: `mesh/gateway-to-istiod/${gw.namespace}`,
+        from: { pods: gw },
+        to: { pods: ISTIOD_PODS, ports: [{ port: 15012 }] },
+        plaintext: true,
+        reason: 'gateways fetch their configuration (xDS) and certificates from istiod',
+      },
+      scrapeFlow(`mesh/scrape-gateway/${gw.namespace}`, gw, [15090], 'Prometheus scrapes Envoy stats of the gateway (PodMonitor envoy-sidecars)'),
+    );
+    if (placementApplies(tempo.placement, t.cluster)) {
+      flows.push({
+        name: `mesh/gateway-spans-to-tempo/${gw.namespace}`,
+        from: { pods: gw },
+        to: { pods: TEMPO_PODS, ports: [{ port: TracingBackend.otlpGrpcPort }] },
+        plaintext: true,
+        reason: `the gateways trace the requests they route and send spans to ${TracingBackend.host}`,
       });
     }
   }

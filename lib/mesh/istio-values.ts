@@ -148,8 +148,19 @@ export function gatewayChartValues(gateway: GatewayDeployment, mesh: MeshSetting
     labels: { istio: gateway.selector },
     serviceAccount: { create: true, name: gateway.release },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },
-    service: { type: gateway === INGRESS_GATEWAY ? 'LoadBalancer' : 'ClusterIP', ports: gatewayPorts(gateway, mesh) },
+    service: gatewayService(gateway, mesh),
   };
+}
+
+/**
+ * The gateway's Service. The ingress gateway's keeps clients' addresses (`externalTrafficPolicy:
+ * Local`): its NetworkPolicy admits clients by address, and a load balancer's traffic SNATed to a node
+ * would carry the node's identity, which Cilium's ipBlocks never match (AKS).
+ */
+function gatewayService(gateway: GatewayDeployment, mesh: MeshSettings): Record<string, unknown> {
+  return gateway === INGRESS_GATEWAY
+    ? { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: gatewayPorts(gateway, mesh) }
+    : { type: 'ClusterIP', ports: gatewayPorts(gateway, mesh) };
 }
 
 /** `components.<x>Gateways[]` entry of the IstioOperator, equivalent to gatewayChartValues. */
@@ -171,7 +182,7 @@ function operatorGateway(gateway: GatewayDeployment, mesh: MeshSettings): Record
       },
       ...(pdb ? { podDisruptionBudget: pdb } : {}),
       ...(affinity ? { affinity } : {}),
-      service: { type: gateway === INGRESS_GATEWAY ? 'LoadBalancer' : 'ClusterIP', ports: gatewayPorts(gateway, mesh) },
+      service: gatewayService(gateway, mesh),
     },
   };
 }

@@ -17,6 +17,8 @@ export interface KialiValues {
     readonly replicas: number;
     readonly resources: Resources;
     readonly secret_name: string;
+    /** The chart's NetworkPolicy (ingress from anywhere) is off: the platform namespace's policies come from the declared flows. */
+    readonly network_policy: { readonly enabled: false };
   };
   /** Where Kiali reads from: Istio's root namespace, Prometheus, Tempo and Grafana. */
   readonly external_services: Record<string, unknown>;
@@ -68,6 +70,7 @@ export const kiali: HelmChart<KialiValues> = {
         replicas: environment.sizing.ha ? 2 : 1,
         resources: resources('50m', '128Mi', '500m', '1Gi'),
         secret_name: KIALI_OIDC.secret,
+        network_policy: { enabled: false },
       },
       external_services: {
         istio: { root_namespace: PlatformNamespaces.istio },

@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { isProvisioned, ProvisionedCloud } from '../core/cloud';
-import { Flow, FlowTarget, PodSet } from '../core/flows';
+import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -178,13 +178,14 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
   }
 
   /**
-   * The API server calls the webhook; the controller reaches the API server and the cloud's store over
-   * HTTPS. (Its DNS egress to kube-dns is in the chart's NetworkPolicy but not declared as a flow:
-   * the clouds' CoreDNS pods are not in any cluster's state, so verify could not find its endpoints.)
+   * The namespace's DNS and API server access (every component watches the API), the API server
+   * calling the webhook, Prometheus scraping the controller, and the controller reaching the cloud's
+   * store over HTTPS.
    */
   public flows(t: FlowTarget): Flow[] {
     if (!placementApplies(externalSecrets.placement, t.cluster)) return [];
     return [
+      ...namespaceBaseFlows('external-secrets', PlatformNamespaces.externalSecrets, t.cluster, { apiServer: true }),
       {
         name: 'external-secrets/api-server-to-webhook',
         from: { apiServer: true },
@@ -209,7 +210,7 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
       {
         name: 'external-secrets/controller-to-cloud-store',
         from: { pods: EXTERNAL_SECRETS_CONTROLLER_PODS },
-        to: { external: { cidrs: ['0.0.0.0/0'], host: cloudStoreHost(t.cluster) }, ports: [{ port: 443 }] },
+        to: { external: { ...INTERNET, host: cloudStoreHost(t.cluster) }, ports: [{ port: 443 }] },
         reason: "the controller reads tenants' secrets from the cloud's secret store and exchanges the readers' tokens (STS / Entra ID / Google STS)",
       },
     ];

@@ -4,7 +4,7 @@ import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../core/pod-security';
 import { AZURE_SECRET_READERS_OUTPUT, SECRET_READER_SERVICE_ACCOUNT } from '../core/secret-store';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
-import { kubePrometheusStack, PROMETHEUS_PODS, PROMETHEUS_SELECTOR_LABELS } from '../observability';
+import { kubePrometheusStack, PROMETHEUS_SELECTOR_LABELS } from '../observability';
 
 /** Release name of the operator: its ServiceAccount, Deployments and webhook Service derive from it. */
 export const EXTERNAL_SECRETS_RELEASE = 'external-secrets';
@@ -25,24 +25,14 @@ export const EXTERNAL_SECRETS_METRICS_PORT = 8080;
 /** Port of the admission webhook in its pod (chart `webhook.port`). */
 export const EXTERNAL_SECRETS_WEBHOOK_PORT = 10250;
 
-/** A NetworkPolicy rule as the chart takes it (`networkPolicy.ingress` / `.egress`, rendered as written). */
-export interface NetworkPolicyRule {
-  /** Peers (`to` for egress). */
-  readonly to?: readonly object[];
-  /** Peers (`from` for ingress). */
-  readonly from?: readonly object[];
-  /** Ports. */
-  readonly ports: readonly { readonly protocol: 'TCP' | 'UDP'; readonly port: number }[];
-}
-
-/** The chart's per-component NetworkPolicy switch. */
+/**
+ * The chart's per-component NetworkPolicy switch: off. The namespace is isolated like every platform
+ * namespace, by the policies generated from the flows this add-on declares (lib/hardening,
+ * platform-network-policies.ts); verify refuses a chart's own policy there (flows/only-declared-policies).
+ */
 export interface ComponentNetworkPolicy {
-  /** Render the component's NetworkPolicy (ingress and egress isolation). */
-  readonly enabled: true;
-  /** What may reach the component. */
-  readonly ingress: readonly NetworkPolicyRule[];
-  /** What the component may reach. */
-  readonly egress: readonly NetworkPolicyRule[];
+  /** Render the component's NetworkPolicy. */
+  readonly enabled: false;
 }
 
 /** What each of the chart's Deployments takes (controller at the top level, `webhook`, `certController`). */
@@ -89,32 +79,13 @@ export interface ExternalSecretsValues extends ComponentValues {
   readonly serviceMonitor: { readonly enabled: boolean; readonly renderMode: 'alwaysRender'; readonly additionalLabels: Readonly<Record<string, string>> };
 }
 
-const DNS_EGRESS: NetworkPolicyRule = {
-  to: [
-    {
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': PlatformNamespaces.kubeSystem } },
-      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-    },
-  ],
-  ports: [
-    { protocol: 'UDP', port: 53 },
-    { protocol: 'TCP', port: 53 },
-  ],
-};
-
-/**
- * HTTPS anywhere: the API server (its address is the cloud's, not modelled) and, for the controller,
- * the clouds' secret store and token endpoints (public service endpoints without fixed ranges).
- */
-const HTTPS_EGRESS: NetworkPolicyRule = { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] };
-
-function component(replicas: number, res: Resources, ingress: readonly NetworkPolicyRule[]): ComponentValues {
+function component(replicas: number, res: Resources): ComponentValues {
   return {
     replicaCount: replicas,
     resources: res,
     podSecurityContext: { enabled: true, ...RESTRICTED_POD },
     securityContext: { enabled: true, ...RESTRICTED_CONTAINER },
-    networkPolicy: { enabled: true, ingress, egress: [DNS_EGRESS, HTTPS_EGRESS] },
+    networkPolicy: { enabled: false },
     podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
   };
 }
@@ -122,8 +93,9 @@ function component(replicas: number, res: Resources, ingress: readonly NetworkPo
 /**
  * The External Secrets Operator: reads tenants' secrets from the cloud's secret store of each
  * workload cluster (stores and ExternalSecrets: lib/secrets/external-secrets-addon.ts) into Secrets.
- * Its three components are isolated by the chart's NetworkPolicies: DNS and HTTPS out, the webhook
- * reachable by the API server only on its port.
+ * Its namespace is isolated by the policies generated from the add-on's declared flows: DNS, the API
+ * server and HTTPS to the cloud's store out, the API server to the webhook and Prometheus to the
+ * metrics in.
  */
 export const externalSecrets: HelmChart<ExternalSecretsValues> = {
   name: 'external-secrets',
@@ -156,15 +128,6 @@ export const externalSecrets: HelmChart<ExternalSecretsValues> = {
   values: ({ environment, cluster }) => {
     const replicas = environment.sizing.ha ? 2 : 1;
     const monitored = placementApplies(kubePrometheusStack.placement, cluster);
-    const scrape: NetworkPolicyRule = {
-      from: [
-        {
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': PROMETHEUS_PODS.namespace } },
-          podSelector: { matchLabels: { ...PROMETHEUS_PODS.podLabels } },
-        },
-      ],
-      ports: [{ protocol: 'TCP', port: EXTERNAL_SECRETS_METRICS_PORT }],
-    };
     return {
       installCRDs: true,
       leaderElect: replicas > 1,
@@ -172,13 +135,10 @@ export const externalSecrets: HelmChart<ExternalSecretsValues> = {
       processClusterExternalSecret: false,
       processPushSecret: false,
       processClusterPushSecret: false,
-      ...component(replicas, resources('50m', '128Mi', '500m', '512Mi'), monitored ? [scrape] : []),
+      ...component(replicas, resources('50m', '128Mi', '500m', '512Mi')),
       serviceMonitor: { enabled: monitored, renderMode: 'alwaysRender', additionalLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
-      webhook: component(replicas, resources('25m', '64Mi', '250m', '256Mi'), [
-        // The API server calls the webhook; its address is not known here.
-        { ports: [{ protocol: 'TCP', port: EXTERNAL_SECRETS_WEBHOOK_PORT }] },
-      ]),
-      certController: component(1, resources('25m', '64Mi', '250m', '256Mi'), []),
+      webhook: component(replicas, resources('25m', '64Mi', '250m', '256Mi')),
+      certController: component(1, resources('25m', '64Mi', '250m', '256Mi')),
     };
   },
 };

@@ -55,6 +55,11 @@ describe('AWS stack: EKS', () => {
     expect(() => synthesizeInfra(withCluster('ceres-prod-aws', { apiAllowedCidrs: ['0.0.0.0/0'] }))).toThrow(/0\.0\.0\.0\/0/);
   });
 
+  it('enforces NetworkPolicies: the VPC CNI add-on runs its network policy agent', () => {
+    const cni = resources(prod(), 'aws_eks_addon').find((a) => a.addon_name === 'vpc-cni');
+    expect(JSON.parse(cni!.configuration_values)).toEqual({ enableNetworkPolicy: 'true' });
+  });
+
   it('has IRSA (OIDC provider) and the Pod Identity agent', () => {
     expect(only(prod(), 'aws_iam_openid_connect_provider').client_id_list).toEqual(['sts.amazonaws.com']);
     expect(resources(prod(), 'aws_eks_addon').map((a) => a.addon_name)).toContain('eks-pod-identity-agent');

@@ -1,6 +1,7 @@
 import { synthesizeInfra } from '../../apps/infra/main';
 import { only, resources, stack, withCluster } from './helpers';
 import { gcpWithWorkloads } from './helpers';
+import { GKE_MASTER_CIDR } from '../../lib/core/cloud';
 
 const prod = () => stack('prod-gcp');
 
@@ -23,6 +24,12 @@ describe('GCP stack', () => {
     });
     expect(gke.master_authorized_networks_config).toBeDefined();
     expect(gke.node_pool).toBeUndefined();
+  });
+
+  it('enforces NetworkPolicies with Dataplane V2, its control plane in the range the policies admit', () => {
+    const gke = only(prod(), 'google_container_cluster');
+    expect(gke.datapath_provider).toBe('ADVANCED_DATAPATH');
+    expect(gke.private_cluster_config.master_ipv4_cidr_block).toBe(GKE_MASTER_CIDR);
   });
 
   it('lists apiAllowedCidrs as master authorized networks', () => {

@@ -131,6 +131,8 @@ describe('the Istio control plane and gateways', () => {
     expect(v.replicaCount).toBe(HA_SIZING.ingressGateway.min);
     expect(v.podDisruptionBudget).toEqual({ maxUnavailable: 1 });
     expect(v.service.type).toBe('LoadBalancer');
+    // Clients keep their addresses: the gateway's NetworkPolicy admits them by address (a node's SNAT would not match on Cilium).
+    expect(v.service.externalTrafficPolicy).toBe('Local');
     expect(values(one, aws, 'istio-egressgateway').service.type).toBe('ClusterIP');
   });
 

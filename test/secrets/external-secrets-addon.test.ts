@@ -70,36 +70,47 @@ describe('the operator', () => {
     expect(new ExternalSecretsAddOn().namespaces).toEqual([{ name: PlatformNamespaces.externalSecrets, podSecurity: 'restricted', thirdPartyImages: true }]);
   });
 
-  it('mints tokens only where a Role lets it, processes no PushSecret, and isolates its three components', () => {
+  it('mints tokens only where a Role lets it, processes no PushSecret, and leaves isolation to the platform namespace policies', () => {
     const values = helmValues(out, FixtureClusters.aws.name, 'external-secrets');
     expect(values.rbac.serviceAccountTokenCreate).toBe(false);
     expect([values.processPushSecret, values.processClusterPushSecret, values.processClusterExternalSecret]).toEqual([false, false, false]);
     for (const component of [values, values.webhook, values.certController]) {
-      expect(component.networkPolicy.enabled).toBe(true);
+      // The chart's own policies are off: the namespace's policies come from the declared flows (verify refuses chart policies there).
+      expect(component.networkPolicy.enabled).toBe(false);
       expect(component.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     }
-    // The webhook admits exactly the port the API server flow declares.
-    const flow = new ExternalSecretsAddOn()
-      .flows({ platform, environment: env, cluster: FixtureClusters.aws, tenants: [], databases: [], services: { services: [], external: [] } as never })
-      .find((f) => f.name === 'external-secrets/api-server-to-webhook')!;
-    expect(values.webhook.networkPolicy.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual(flow.to.ports.map((p) => p.port));
+    // The API server reaches the webhook on the port the chart serves it on (chart default `webhook.port`: 10250).
+    const flows = new ExternalSecretsAddOn().flows({
+      platform,
+      environment: env,
+      cluster: FixtureClusters.aws,
+      tenants: [],
+      databases: [],
+      services: { services: [], external: [] } as never,
+    });
+    const webhook = flows.find((f) => f.name === 'external-secrets/api-server-to-webhook')!;
+    expect(webhook.to.ports!.map((p) => p.port)).toEqual([values.webhook.port ?? EXTERNAL_SECRETS_WEBHOOK_PORT]);
     expect(EXTERNAL_SECRETS_WEBHOOK_PORT).toBe(10250);
+    // Name resolution and the API server, for every component.
+    expect(flows.map((f) => f.name)).toEqual(expect.arrayContaining(['external-secrets/dns/external-secrets', 'external-secrets/api-server/external-secrets']));
   });
 });
 
 describe('its monitoring', () => {
-  it('is scraped where a Prometheus runs, through its own NetworkPolicy, and alerts with runbooks', () => {
+  it('is scraped where a Prometheus runs, through a declared flow, and alerts with runbooks', () => {
     const docs = readFileSync(join(__dirname, '../../docs/observability.md'), 'utf8');
     for (const c of clusters.filter((x) => placementApplies(WORKLOAD_CLUSTERS, x))) {
       const values = helmValues(out, c.name, 'external-secrets');
       const monitored = placementApplies(kubePrometheusStack.placement, c);
       expect({ cluster: c.name, scraped: values.serviceMonitor.enabled }).toEqual({ cluster: c.name, scraped: monitored });
       expect(values.serviceMonitor.additionalLabels).toEqual(PROMETHEUS_SELECTOR_LABELS);
-      const ingress = values.networkPolicy.ingress;
-      expect(ingress.length).toBe(monitored ? 1 : 0);
-      if (monitored) {
-        expect(ingress[0].from[0].podSelector.matchLabels).toEqual(PROMETHEUS_PODS.podLabels);
-        expect(ingress[0].ports).toEqual([{ protocol: 'TCP', port: EXTERNAL_SECRETS_METRICS_PORT }]);
+      const scrape = new ExternalSecretsAddOn()
+        .flows({ platform, environment: env, cluster: c, tenants: [], databases: [], services: { services: [], external: [] } as never })
+        .find((f) => f.name === 'external-secrets/prometheus-scrapes-controller');
+      expect({ cluster: c.name, scrapeFlow: !!scrape }).toEqual({ cluster: c.name, scrapeFlow: monitored });
+      if (scrape) {
+        expect(scrape.from).toEqual({ pods: PROMETHEUS_PODS });
+        expect(scrape.to.ports).toEqual([{ port: EXTERNAL_SECRETS_METRICS_PORT }]);
       }
     }
     const rules = ofKind(out, 'PrometheusRule').filter((r) => r.metadata.name === 'ceres-external-secrets');

@@ -35,13 +35,13 @@ describe('a tenant expanded into its namespace', () => {
   it('produces a known set of objects', () => {
     const kinds: Record<string, number> = {};
     for (const o of ofTenant(out, NS)) kinds[o.manifest.kind] = (kinds[o.manifest.kind] ?? 0) + 1;
-    // namespace, 11 network policies (deny + 10 allowances with a database), quota, limit range,
+    // namespace, 12 network policies (deny + 11 allowances with a database), quota, limit range,
     // 3 roles, 3 bindings, default account, 1 sealed secret, database cluster and its scheduled
     // backup; plus its AppProject in argocd (named like the namespace). Its external secret is read
     // per cluster by the External Secrets add-on (test/secrets/external-secrets-addon.test.ts).
     expect(kinds).toEqual({
       Namespace: 1,
-      NetworkPolicy: 11,
+      NetworkPolicy: 12,
       ResourceQuota: 1,
       LimitRange: 1,
       Role: 3,

@@ -58,7 +58,7 @@ export function stateOf(parts: StateParts): ClusterState {
 export function ctxOf(states: readonly ClusterState[], catalog: Partial<PlatformCatalog> = {}): VerifyContext {
   return {
     platform,
-    catalog: { charts: catalog.charts ?? [], namespaces: catalog.namespaces ?? [] },
+    catalog: { charts: catalog.charts ?? [], namespaces: catalog.namespaces ?? [], flows: () => [] },
     clusters: states,
     terraform: new Map(),
     asOf: '2026-08-23',

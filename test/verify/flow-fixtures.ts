@@ -70,7 +70,7 @@ export function state(options: {
 export function context(states: readonly ClusterState[], terraform: Record<string, unknown> = {}): VerifyContext {
   return {
     platform: states[0].platform,
-    catalog: { charts: [], namespaces: [] } as PlatformCatalog,
+    catalog: { charts: [], namespaces: [], flows: () => [] } as PlatformCatalog,
     clusters: states,
     terraform: new Map(Object.entries(terraform)),
     asOf: '2026-01-01',

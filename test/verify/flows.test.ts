@@ -16,6 +16,7 @@ import {
   sidecarEgressFindings,
   sidecarImports,
   tenantIsolationFindings,
+  chartNetworkPolicyCheck,
 } from '../../lib/verify/checks/flows';
 import { ClusterState, Finding } from '../../lib/verify/types';
 import {
@@ -461,5 +462,37 @@ describe('flows/endpoints-exist', () => {
   it('accepts the pods the release renders, and says nothing where the release was not rendered', () => {
     expect(run(flow({ 'app.kubernetes.io/name': 'tempo' }, 'tempo'))).toEqual([]);
     expect(run(flow({ 'app.kubernetes.io/name': 'tempo-distributor' }), false)).toEqual([]);
+  });
+});
+
+describe('flows/only-declared-policies', () => {
+  const chartPolicy = {
+    manifest: networkPolicy('argocd', 'argocd-server', { podSelector: {}, ingress: [{}] }),
+    file: 'helm:argo-cd@10.1.1/templates/argocd-server/networkpolicy.yaml',
+  };
+
+  test("a chart's NetworkPolicy in a namespace the platform isolates is a finding; ours, or one in a namespace it does not isolate, is not", () => {
+    const isolated = namespace('argocd', { 'ceres.io/network-isolation': 'default-deny' });
+    const only = (s: ClusterState) => chartNetworkPolicyCheck.run(s, context([s]));
+    const findings = only(state({ objects: [isolated, defaultDeny('argocd'), chartPolicy] }));
+    expect(findings.map((f) => [f.object, f.file])).toEqual([['NetworkPolicy argocd/argocd-server', chartPolicy.file]]);
+    expect(findings[0].fix).toContain("turn the chart's NetworkPolicy off");
+    expect(only(state({ objects: [namespace('argocd'), chartPolicy] }))).toEqual([]);
+    expect(only(state({ objects: [isolated, defaultDeny('argocd')] }))).toEqual([]);
+  });
+});
+
+describe('external flows with exceptions', () => {
+  test('an ipBlock with the same except covers a flow to every public address; one without the except is still enough; one excepting more is not', () => {
+    const src = { namespace: 'argocd', podLabels: { app: 'repo' } };
+    const flow = {
+      ...externalFlow('gitops/sources', src, ['0.0.0.0/0'], [{ port: 443 }]),
+      to: { external: { cidrs: ['0.0.0.0/0'], except: ['169.254.0.0/16'] }, ports: [{ port: 443 }] },
+    };
+    const egressTo = (ipBlock: object) => allowEgress('argocd', 'out', src.podLabels, [{ ipBlock }], [{ port: 443 }]);
+    const base = [namespace('argocd'), defaultDeny('argocd'), deployment('argocd', 'repo', src.podLabels)];
+    expect(networkPolicyFindings(state({ objects: [...base, egressTo({ cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] })], flows: [flow] }))).toEqual([]);
+    expect(networkPolicyFindings(state({ objects: [...base, egressTo({ cidr: '0.0.0.0/0' })], flows: [flow] }))).toEqual([]);
+    expect(networkPolicyFindings(state({ objects: [...base, egressTo({ cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] })], flows: [flow] }))).toHaveLength(1);
   });
 });

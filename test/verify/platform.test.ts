@@ -206,6 +206,24 @@ describe('npm run verify catches a broken platform', () => {
     expect(named('flows/tenant-isolation', f).length).toBeGreaterThan(0);
   });
 
+  it("a platform namespace loses a generated allowance: Argo CD's repo server cannot fetch its sources, kyverno's webhook refuses the API server", () => {
+    const f = run(
+      broken((ms) => {
+        ms.filter(kind('NetworkPolicy', 'allow-out-gitops-repo-server-to-sources', 'argocd')).forEach(
+          (np) => (np.spec.egress[0].ports = [{ port: 22, protocol: 'TCP' }]),
+        );
+        ms.filter(kind('NetworkPolicy', 'allow-in-hardening-api-server-to-kyverno', 'kyverno')).forEach(
+          (np) => (np.spec.ingress[0].from = [{ ipBlock: { cidr: '192.0.2.0/24' } }]),
+        );
+      }),
+    );
+    const messages = named('flows/network-policy', f)
+      .map((x) => x.message)
+      .join('\n');
+    expect(messages).toContain('gitops/repo-server-to-sources');
+    expect(messages).toContain('hardening/api-server-to-kyverno');
+  });
+
   it("ceres loses its egress to the cluster's managed databases", () => {
     const f = run(
       broken((ms) =>

@@ -142,6 +142,15 @@ export class AwsKubernetesCluster extends Construct {
       clientIdList: ['sts.amazonaws.com'],
       tags,
     });
+    // The VPC CNI as a managed add-on with its network policy agent on: without it EKS ignores every
+    // NetworkPolicy (the platform's default deny included). https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+    new EksAddon(this, 'vpc-cni', {
+      clusterName: this.cluster.name,
+      addonName: 'vpc-cni',
+      resolveConflictsOnUpdate: 'OVERWRITE',
+      configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }),
+      tags,
+    });
     // EKS Pod Identity, the simpler successor of IRSA, used by Karpenter and the platform's add-ons.
     const podIdentityAgent = new EksAddon(this, 'pod-identity-agent', {
       clusterName: this.cluster.name,

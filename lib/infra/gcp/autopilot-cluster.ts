@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster';
+import { GKE_MASTER_CIDR } from '../../core/cloud';
 import { GKE_POD_RANGE, GKE_SERVICE_RANGE } from './network';
 
 export interface GcpAutopilotClusterProps {
@@ -72,10 +73,12 @@ export class GcpAutopilotCluster extends Construct {
       subnetwork: props.subnetId,
       minMasterVersion: props.kubernetesVersion,
       ipAllocationPolicy: { clusterSecondaryRangeName: GKE_POD_RANGE, servicesSecondaryRangeName: GKE_SERVICE_RANGE },
+      // Dataplane V2 (Cilium) enforces NetworkPolicies; Autopilot always runs it, stated so a plan shows it.
+      datapathProvider: 'ADVANCED_DATAPATH',
       privateClusterConfig: {
         enablePrivateNodes: true,
         enablePrivateEndpoint: allowed.length === 0,
-        masterIpv4CidrBlock: props.masterCidr ?? '172.16.32.0/28',
+        masterIpv4CidrBlock: props.masterCidr ?? GKE_MASTER_CIDR,
         masterGlobalAccessConfig: { enabled: false },
       },
       masterAuthorizedNetworksConfig: {

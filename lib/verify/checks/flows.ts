@@ -1,4 +1,6 @@
 import { KubeManifest } from '../../core/checks';
+import { controlPlaneNetwork } from '../../core/cloud';
+import { NETWORK_ISOLATION_DEFAULT_DENY, NETWORK_ISOLATION_LABEL } from '../../hardening';
 import { Flow, FlowPort, PodSet } from '../../core/flows';
 import { Labels } from '../../core/names';
 import { LabelSelector, Labels as Dict, selectorMatches } from '../selector';
@@ -279,6 +281,23 @@ function templatesOf(objects: readonly StateObject[]): PodTemplate[] {
       });
       continue;
     }
+    if (m.kind === 'Alertmanager' && m.apiVersion.startsWith('monitoring.coreos.com/')) {
+      // Alertmanager pods (prometheus-operator pkg/alertmanager/statefulset.go): labels
+      // app.kubernetes.io/name=alertmanager, alertmanager=<name>, web 9093, mesh 9094 (TCP and UDP).
+      out.push({
+        namespace,
+        labels: { ...(m.spec?.podMetadata?.labels ?? {}), 'app.kubernetes.io/name': 'alertmanager', alertmanager: m.metadata.name! },
+        annotations: { ...(m.spec?.podMetadata?.annotations ?? {}) },
+        ports: [
+          { name: 'web', containerPort: 9093, protocol: 'TCP' },
+          { name: 'mesh-tcp', containerPort: 9094, protocol: 'TCP' },
+          { name: 'mesh-udp', containerPort: 9094, protocol: 'UDP' },
+        ],
+        serviceAccount: m.spec?.serviceAccountName ?? 'default',
+        source: o,
+      });
+      continue;
+    }
     const t = podTemplateOf(o);
     if (!t) continue;
     const spec = t.spec ?? {};
@@ -455,7 +474,26 @@ function describePorts(ports: readonly FlowPort[]): string {
 
 /** One end of a connection as NetworkPolicies see it. */
 export type NetworkEndpoint =
-  { readonly kind: 'pods'; readonly pod: PodInstance } | { readonly kind: 'external'; readonly cidrs: readonly string[] } | { readonly kind: 'apiServer' };
+  | { readonly kind: 'pods'; readonly pod: PodInstance }
+  | { readonly kind: 'external'; readonly cidrs: readonly string[]; readonly except?: readonly string[] }
+  | { readonly kind: 'apiServer'; readonly callers?: ApiServerCallers };
+
+/**
+ * Where a cluster's API server calls webhooks from (`controlPlaneNetwork` in lib/core/cloud.ts):
+ * address ranges and the kube-system pods that relay the calls (konnectivity agents).
+ */
+export interface ApiServerCallers {
+  /** Address ranges the calls come from. */
+  readonly cidrs: readonly string[];
+  /** Pods the calls are relayed through. */
+  readonly pods: readonly PodInstance[];
+}
+
+/** The API server's callers on the state's cluster. */
+export function apiServerCallers(index: FlowIndex): ApiServerCallers {
+  const callers = controlPlaneNetwork(index.state.cluster).callers;
+  return { cidrs: callers.cidrs, pods: callers.pods.flatMap((set) => podInstances(index, set)) };
+}
 
 /**
  * The policy types of a NetworkPolicy (pkg/apis/networking/v1/defaults.go SetDefaults_NetworkPolicy):
@@ -551,6 +589,12 @@ export function evaluateIngress(index: FlowIndex, destination: PodInstance, sour
   const notes: string[] = [];
   if (!isolatedBy.length) return { allowed: true, isolatedBy, notes };
   const dst: NetworkEndpoint = { kind: 'pods', pod: destination };
+  // The API server is admitted when every way its calls arrive is: each caller range covered by the
+  // ipBlocks, each relaying pod selected by a peer, of the rules admitting the port.
+  const callers = source.kind === 'apiServer' ? (source.callers ?? { cidrs: ['0.0.0.0/0'], pods: [] }) : undefined;
+  const callerRanges: AddressRange[] = [];
+  const callerPods = new Set<PodInstance>();
+  let callersBy: StateObject | undefined;
   for (const p of isolatedBy) {
     for (const rule of p.manifest.spec?.ingress ?? []) {
       if (!rulePortsAdmit(rule.ports, port, dst, notes)) continue;
@@ -558,13 +602,32 @@ export function evaluateIngress(index: FlowIndex, destination: PodInstance, sour
       if (from.length === 0) return { allowed: true, isolatedBy, allowedBy: p, notes };
       for (const peer of from) {
         if (source.kind === 'pods' && peerSelectsPod(index, peer, destination.namespace, source.pod)) return { allowed: true, isolatedBy, allowedBy: p, notes };
-        if (source.kind === 'apiServer' && peer.ipBlock) return { allowed: true, isolatedBy, allowedBy: p, notes };
+        if (callers) {
+          if (peer.ipBlock) callerRanges.push(...ipBlockRanges(peer.ipBlock));
+          for (const c of callers.pods) if (peerSelectsPod(index, peer, destination.namespace, c)) callerPods.add(c);
+          callersBy ??= p;
+        }
         if (source.kind === 'external' && peer.ipBlock) {
           const allowed = ipBlockRanges(peer.ipBlock);
+          const except = (source.except ?? []).map(cidrRange).filter((r): r is AddressRange => !!r);
           const targets = source.cidrs.map(cidrRange).filter((r): r is AddressRange => !!r);
-          if (targets.length && targets.every((t) => rangeCovered(t, allowed))) return { allowed: true, isolatedBy, allowedBy: p, notes };
+          if (targets.length && targets.every((t) => subtract(t, except).every((piece) => rangeCovered(piece, allowed))))
+            return { allowed: true, isolatedBy, allowedBy: p, notes };
         }
       }
+    }
+  }
+  if (callers) {
+    const uncovered = callers.cidrs.filter((c) => {
+      const r = cidrRange(c);
+      return !r || !rangeCovered(r, callerRanges);
+    });
+    const unselected = callers.pods.filter((c) => !callerPods.has(c));
+    if (!uncovered.length && !unselected.length && (callers.cidrs.length || callers.pods.length))
+      return { allowed: true, isolatedBy, allowedBy: callersBy, notes };
+    if (callersBy) {
+      if (uncovered.length) notes.push(`the API server calls from ${uncovered.join(', ')}, which no ipBlock admitting port ${port.port} covers`);
+      if (unselected.length) notes.push(`the API server's calls are relayed by ${unselected.map(describeInstance).join(', ')}, which no peer selects`);
     }
   }
   return { allowed: false, isolatedBy, notes };
@@ -598,8 +661,9 @@ export function evaluateEgress(index: FlowIndex, source: PodInstance, destinatio
     }
   }
   if (destination.kind === 'external') {
+    const except = (destination.except ?? []).map(cidrRange).filter((r): r is AddressRange => !!r);
     const targets = destination.cidrs.map((c) => ({ c, r: cidrRange(c) }));
-    const uncovered = targets.filter((t) => !t.r || !rangeCovered(t.r, ranges));
+    const uncovered = targets.filter((t) => !t.r || subtract(t.r, except).some((piece) => !rangeCovered(piece, ranges)));
     if (targets.length && !uncovered.length) return { allowed: true, isolatedBy, allowedBy: rangesBy, notes };
     if (ranges.length) notes.push(`the ipBlocks admitting port ${port.port} do not cover ${uncovered.map((t) => t.c).join(', ')} (an except may cut it out)`);
   }
@@ -634,9 +698,15 @@ export function networkPolicyFindings(state: ClusterState, index: FlowIndex = in
   const out = new PodGrouped();
   for (const flow of state.flows) {
     const sources: NetworkEndpoint[] =
-      'pods' in flow.from ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods', pod })) : [{ kind: 'apiServer' }];
+      'pods' in flow.from
+        ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods', pod }))
+        : 'external' in flow.from
+          ? [{ kind: 'external', cidrs: flow.from.external.cidrs, except: flow.from.external.except }]
+          : [{ kind: 'apiServer', callers: apiServerCallers(index) }];
     const destinations: NetworkEndpoint[] =
-      'pods' in flow.to ? podInstances(index, flow.to.pods).map((pod) => ({ kind: 'pods', pod })) : [{ kind: 'external', cidrs: flow.to.external.cidrs }];
+      'pods' in flow.to
+        ? podInstances(index, flow.to.pods).map((pod) => ({ kind: 'pods', pod }))
+        : [{ kind: 'external', cidrs: flow.to.external.cidrs, except: flow.to.external.except }];
     for (const end of ['egress', 'ingress'] as const) {
       for (const src of sources) {
         for (const dst of destinations) {
@@ -941,15 +1011,21 @@ export function meshAuthorizationFindings(state: ClusterState, index: FlowIndex 
     if (flow.plaintext || !('pods' in flow.to)) continue;
     const set = flow.to.pods;
     const selects = set.podLabels && Object.keys(set.podLabels).length ? formatLabels(set.podLabels) : '{} (every workload)';
-    const sources: ({ kind: 'pods'; pod: PodInstance } | { kind: 'apiServer' })[] =
-      'pods' in flow.from ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods' as const, pod })) : [{ kind: 'apiServer' }];
+    const sources: ({ kind: 'pods'; pod: PodInstance } | { kind: 'apiServer' } | { kind: 'external'; cidrs: readonly string[] })[] =
+      'pods' in flow.from
+        ? podInstances(index, flow.from.pods).map((pod) => ({ kind: 'pods' as const, pod }))
+        : 'external' in flow.from
+          ? [{ kind: 'external', cidrs: flow.from.external.cidrs }]
+          : [{ kind: 'apiServer' }];
     for (const dst of podInstances(index, set)) {
       if (!isMeshed(index, dst)) continue;
       for (const src of sources) {
         const srcPod = src.kind === 'pods' ? src.pod : undefined;
         const principal = srcPod && isMeshed(index, srcPod) ? principalOf(index, srcPod) : undefined;
         const who = !srcPod
-          ? 'the Kubernetes API server (no mTLS identity)'
+          ? src.kind === 'external'
+            ? `clients at ${src.cidrs.join(', ')} (no mTLS identity)`
+            : 'the Kubernetes API server (no mTLS identity)'
           : principal
             ? `${P1} (principal ${principal})`
             : `${P1} (outside the mesh: no mTLS identity)`;
@@ -1127,6 +1203,8 @@ export function sidecarEgressFindings(state: ClusterState, index: FlowIndex = in
         : 'no Sidecar (every exported service is imported)';
       for (const port of flow.to.ports) {
         if ('pods' in flow.to) {
+          // Pods the cluster runs (kube-dns) have their Services, which no release renders.
+          if (flow.to.pods.clusterProvided) continue;
           for (const dst of podInstances(index, flow.to.pods)) {
             dstPod = dst;
             const services = servicesFronting(index, dst, port.port);
@@ -1393,7 +1471,7 @@ export const flowEndpointsCheck: VerifyCheck = {
     const out: Finding[] = [];
     const sets = state.flows.flatMap((f) => [...('pods' in f.from ? [{ f, set: f.from.pods }] : []), ...('pods' in f.to ? [{ f, set: f.to.pods }] : [])]);
     for (const { f, set } of sets) {
-      if (!renderedNamespaces.has(set.namespace)) continue;
+      if (set.clusterProvided || !renderedNamespaces.has(set.namespace)) continue;
       if (podInstances(index, set).some((p) => p.template)) continue;
       out.push({
         ...findingBase('flows/endpoints-exist', state),
@@ -1405,4 +1483,36 @@ export const flowEndpointsCheck: VerifyCheck = {
   },
 };
 
-export const flowChecks: VerifyCheck[] = [networkPolicyCheck, meshAuthorizationCheck, sidecarEgressCheck, tenantIsolationCheck, flowEndpointsCheck];
+/**
+ * In a namespace isolated by the platform (`ceres.io/network-isolation: default-deny`), every
+ * NetworkPolicy is the platform's: a chart's own policy would add allowances nobody declared (Argo CD's
+ * and Kiali's open their servers to every source), and NetworkPolicies only ever add.
+ */
+export const chartNetworkPolicyCheck: VerifyCheck = {
+  name: 'flows/only-declared-policies',
+  description: "isolated namespaces hold only the platform's NetworkPolicies, none a chart renders",
+  run(state) {
+    const index = indexFlowState(state);
+    const isolated = new Set(
+      [...index.namespaces].filter(([, labels]) => labels[NETWORK_ISOLATION_LABEL] === NETWORK_ISOLATION_DEFAULT_DENY).map(([name]) => name),
+    );
+    return index.networkPolicies
+      .filter((p) => p.file.startsWith('helm:') && isolated.has(p.manifest.metadata.namespace ?? 'default'))
+      .map((p) => ({
+        ...findingBase('flows/only-declared-policies', state),
+        file: p.file,
+        object: describeManifest(p.manifest),
+        message: `the chart renders ${describeManifest(p.manifest)} in ${p.manifest.metadata.namespace}, whose policies the platform generates from the declared flows; its rules add allowances no flow declares`,
+        fix: `turn the chart's NetworkPolicy off in its values (and declare the flows its components need in the add-on's flows())`,
+      }));
+  },
+};
+
+export const flowChecks: VerifyCheck[] = [
+  networkPolicyCheck,
+  meshAuthorizationCheck,
+  sidecarEgressCheck,
+  tenantIsolationCheck,
+  flowEndpointsCheck,
+  chartNetworkPolicyCheck,
+];

@@ -1,0 +1,73 @@
+import { Chart } from 'cdk8s';
+import { controlPlaneNetwork } from '../core/cloud';
+import { cidrsOverlap, prefixLength } from '../core/cidr';
+import { ExternalTarget, Flow, PodSet } from '../core/flows';
+import { ClusterConfig } from '../core/model';
+import { NamespaceNetworkIsolation, NetworkAllowance, NetworkPeer } from './network-isolation';
+
+/**
+ * A platform namespace's NetworkPolicies, generated from the flows the add-ons declare for the
+ * cluster (the same flows `npm run verify` proves): default deny of ingress and egress, then for each
+ * flow leaving a pod of the namespace an egress allowance (`allow-out-<flow>`) and for each flow
+ * arriving at one an ingress allowance (`allow-in-<flow>`), selecting exactly the flow's pods, peers
+ * and ports. A namespace no flow mentions is sealed: nothing in, nothing out. The API server as a
+ * source is the cluster's webhook callers (`controlPlaneNetwork`); the ServiceAccount of a PodSet is
+ * the mesh's business, not the network's.
+ */
+export function flowAllowances(namespace: string, flows: readonly Flow[], cluster: ClusterConfig): NetworkAllowance[] {
+  const out: NetworkAllowance[] = [];
+  const names = new Set<string>();
+  const unique = (base: string): string => {
+    let name = base;
+    for (let i = 2; names.has(name); i++) name = `${base}-${i}`;
+    names.add(name);
+    return name;
+  };
+  for (const f of flows) {
+    const ports = f.to.ports.map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' }));
+    if ('pods' in f.from && f.from.pods.namespace === namespace) {
+      const peers: NetworkPeer[] = 'pods' in f.to ? [podPeer(f.to.pods)] : externalPeers(f.to.external);
+      out.push({ name: unique(`out-${slug(f.name)}`), direction: 'egress', podLabels: f.from.pods.podLabels, peers, ports, reason: `${f.name}: ${f.reason}` });
+    }
+    if ('pods' in f.to && f.to.pods.namespace === namespace) {
+      let peers: NetworkPeer[];
+      if ('pods' in f.from) peers = [podPeer(f.from.pods)];
+      else if ('external' in f.from) peers = externalPeers(f.from.external);
+      else {
+        const callers = controlPlaneNetwork(cluster).callers;
+        peers = [...callers.cidrs.map((cidr): NetworkPeer => ({ kind: 'cidr', cidr })), ...callers.pods.map(podPeer)];
+      }
+      out.push({ name: unique(`in-${slug(f.name)}`), direction: 'ingress', podLabels: f.to.pods.podLabels, peers, ports, reason: `${f.name}: ${f.reason}` });
+    }
+  }
+  return out;
+}
+
+/** An external target as ipBlocks: each CIDR minus the exceptions inside it. */
+function externalPeers(target: ExternalTarget): NetworkPeer[] {
+  return target.cidrs.map((cidr) => {
+    // Aligned CIDRs that overlap are nested: the one with the longer prefix lies inside the other.
+    const except = (target.except ?? []).filter((x) => cidrsOverlap(x, cidr) && prefixLength(x) > prefixLength(cidr));
+    return { kind: 'cidr', cidr, ...(except.length ? { except } : {}) };
+  });
+}
+
+function podPeer(set: PodSet | { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> }): NetworkPeer {
+  return { kind: 'namespace', namespace: set.namespace, podLabels: set.podLabels };
+}
+
+/** A flow name as a DNS-1123 name part (`mesh/sidecars-to-istiod/ceres` → `mesh-sidecars-to-istiod-ceres`). */
+export function slug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+/** Default deny plus the flows' allowances for one platform namespace of one cluster. */
+export class PlatformNamespaceNetworkPolicies extends NamespaceNetworkIsolation {
+  constructor(scope: Chart, id: string, props: { readonly namespace: string; readonly flows: readonly Flow[]; readonly cluster: ClusterConfig }) {
+    super(scope, id, { namespace: props.namespace, allowances: flowAllowances(props.namespace, props.flows, props.cluster) });
+  }
+}
