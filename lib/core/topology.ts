@@ -156,6 +156,13 @@ export const BACKUP_CLUSTERS: ClusterPlacement = { traits: ['workloads'], clouds
  */
 export const DATA_HOME: ClusterPlacement = { traits: ['workloads'], roles: ['primary'] };
 
+/**
+ * The clusters that run the environment's databases: clusters with workloads on a cloud whose
+ * identities can federate with the others' (AWS, Azure). The primary site is the data home (or
+ * `databasePrimary`); the others are replica sites (lib/core/database-topology.ts).
+ */
+export const DATABASE_SITES: ClusterPlacement = { traits: ['workloads'], clouds: ['aws', 'azure'] };
+
 /** Whether a cluster matches a placement. */
 export function placementApplies(placement: ClusterPlacement, cluster: ClusterConfig): boolean {
   const traits = traitsOf(cluster);

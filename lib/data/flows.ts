@@ -1,5 +1,6 @@
 import { Flow, FlowTarget, PodSet } from '../core/flows';
 import { PlatformNamespaces } from '../core/namespaces';
+import { replicatedDatabases } from '../core/database-topology';
 import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 
 /** The CloudNativePG operator (chart `cloudnative-pg`). */
@@ -30,6 +31,19 @@ export function databaseFlows(t: FlowTarget): Flow[] {
       to: { pods: { namespace: ns, podLabels: { 'cnpg.io/podRole': 'instance' } }, ports: [{ port: 8000 }, { port: 5432 }] },
       plaintext: true,
       reason: 'the operator polls instance status and manages PostgreSQL',
+    });
+  }
+  // Every site archives to its own cloud's store and replays the others' (public HTTPS endpoints).
+  const sites = replicatedDatabases(t.platform, t.environment, { tenants: t.tenants, databases: t.databases }).filter((d) =>
+    d.sites.some((s) => s.cluster.name === t.cluster.name),
+  );
+  for (const ns of [...new Set(sites.map((d) => d.namespace))].sort()) {
+    const paths = sites.filter((d) => d.namespace === ns).flatMap((d) => d.sites.map((s) => `${s.destinationPath}/${s.name}`));
+    flows.push({
+      name: `databases/instances-to-archives/${ns}`,
+      from: { pods: { namespace: ns, podLabels: { 'cnpg.io/podRole': 'instance' } } },
+      to: { external: { cidrs: ['0.0.0.0/0'] }, ports: [{ port: 443 }] },
+      reason: `WAL archive and base backups to the site's own store, replay of the other sites' archives: ${paths.join(', ')}`,
     });
   }
   return flows;

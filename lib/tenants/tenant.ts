@@ -3,6 +3,7 @@ import { SyncWave } from '../core/argocd';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
 import { WORKLOAD_CLUSTERS } from '../core/topology';
+import { databaseSites, replicatedDatabases } from '../core/database-topology';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
 import { databaseBackupTarget } from '../data';
 import { TenantDatabase } from '../data';
@@ -12,6 +13,9 @@ import { TenantQuota } from '../quotas';
 import { TIERS } from '../quotas';
 import { TenantAccess } from './tenant-access';
 import { TenantSecrets } from './tenant-secrets';
+
+/** The folder of each database site (`dist/<env>/clusters/<cluster>/databases/`): one file per tenant. */
+export const DATABASES_FOLDER = 'databases';
 
 export interface TenantProps {
   /** The validated CeresTenant. */
@@ -66,7 +70,38 @@ export class Tenant extends Construct {
     new TenantAccess(folder.manifest('access', { namespace: ns }), 'Access', { namespace: ns, keycloakRealm: spec.keycloakRealm });
     if (spec.secrets.length) new TenantSecrets(folder.manifest('secrets', { namespace: ns }), 'Secrets', { namespace: ns, secrets: spec.secrets });
 
-    if (databases.length) {
+    const replicated = replicatedDatabases(output.platform, output.environment, { tenants: [spec], databases });
+    if (replicated.length) {
+      // One Cluster per database site, each in the site's own folder: the primary and its replicas differ.
+      for (const site of databaseSites(output.environment)) {
+        const siteFolder = output.clusterFolder(site, DATABASES_FOLDER, {
+          description: 'PostgreSQL sites of the tenant databases: primary or replica per lib/core/database-topology.ts',
+          stateful: true,
+          syncWave: SyncWave.data,
+        });
+        const chart = siteFolder.manifest(names.folder, { namespace: ns });
+        for (const rdb of replicated) {
+          const db = databases.find((d) => d.name === rdb.name)!;
+          const self = rdb.sites.find((s) => s.cluster === site)!;
+          new TenantDatabase(chart, db.name, {
+            spec: db,
+            namespace: ns,
+            databaseName: spec.databaseSchema,
+            resources: TIERS[spec.subscriptionLevel].databaseInstance,
+            priorityClassName: TIERS[spec.subscriptionLevel].priorityClass.name,
+            labels,
+            ha: output.environment.sizing.ha,
+            topology: {
+              self,
+              primary: rdb.primary,
+              origin: rdb.sites.find((s) => s.cluster.role === 'primary') ?? rdb.primary,
+              sites: rdb.sites,
+              objectives: rdb.objectives,
+            },
+          });
+        }
+      }
+    } else if (databases.length) {
       const chart = folder.manifest('databases', { namespace: ns });
       const backup = databaseBackupTarget(output.platform, output.environment, ns);
       for (const db of databases) {

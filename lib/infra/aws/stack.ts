@@ -7,6 +7,7 @@ import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { EksIdentityProviderConfig } from '@cdktf/provider-aws/lib/eks-identity-provider-config';
 import { kubernetesOidc } from '../../core/cloud';
 import { awsStateKmsKeyAlias } from '../state';
+import { AwsArchiveReaders, isArchiveReaderIdentity } from './archive-readers';
 import { AwsBackupBucket, AwsBackupReplicaProps } from './backup-bucket';
 import { KarpenterAwsResources } from './karpenter';
 import { AwsKubernetesCluster } from './kubernetes-cluster';
@@ -188,6 +189,15 @@ export class AwsPlatformStack extends PlatformStack {
       identities: identities.filter(isBackupStoreIdentity),
     });
 
+    new AwsArchiveReaders(this, 'archive-readers', {
+      namePrefix: cluster.name,
+      region,
+      backupBucketArn: this.backups.bucket.arn,
+      backupKeyArn: this.backups.key.arn,
+      identities: identities.filter(isArchiveReaderIdentity),
+      tags,
+    });
+
     // The stable private names of the data services (the Kubernetes side's ServiceEntries and egress
     // policies name them), in a zone only this VPC resolves.
     this.privateDns = new AwsPrivateDns(this, 'private-dns', {
@@ -210,6 +220,7 @@ export class AwsPlatformStack extends PlatformStack {
         redis_endpoint: [this.redis.endpoint, 'ElastiCache Redis primary endpoint (TLS, IAM authentication).'],
         redis_user: [this.redis.appUser.userName, 'ElastiCache user clients authenticate as with an IAM token (elasticache:Connect).'],
         oidc_provider_arn: [this.kubernetes.oidcProvider.arn, 'IAM OIDC provider of the cluster (IRSA).'],
+        oidc_issuer_url: [this.kubernetes.oidcProvider.url, 'OIDC issuer of the cluster: the other clouds trust it for its database sites (variable oidc_issuer_<cluster> of their stacks).'],
       },
     );
   }

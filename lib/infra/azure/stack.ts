@@ -4,6 +4,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { azurePostgresServerName, azureResourceGroup, BootstrapFacts } from '../../core/cloud';
+import { ARCHIVE_READER_OUTPUT } from '../../core/database-topology';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { AzureBackupStorage } from './backup-storage';
 import { AzureDiskEncryption } from './disk-encryption';
@@ -152,6 +153,15 @@ export class AzurePlatformStack extends PlatformStack {
       value: Object.fromEntries(Object.entries(workloadIdentities.identities).map(([name, identity]) => [name, identity.clientId])),
       description: 'Client id of the Entra identity of each workload identity of the platform model (identity name → client id).',
     });
+
+    const readers = identities.filter((i) => i.access.kind === 'archive-reader').map((i) => i.name);
+    if (readers.length) {
+      new TerraformOutput(this, ARCHIVE_READER_OUTPUT, {
+        value: Object.fromEntries(readers.map((name) => [name, workloadIdentities.identities[name].clientId])),
+        description:
+          'Client id of each reader of the PostgreSQL archives (identity name → client id): AZURE_CLIENT_ID of the reading site (docs/disaster-recovery.md).',
+      });
+    }
 
     const aks = this.kubernetes.cluster;
     this.addPlatformOutputs(

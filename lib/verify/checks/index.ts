@@ -7,6 +7,7 @@ import { argocdChecks } from './argocd';
 import { admissionChecks } from './admission';
 import { identityChecks } from './identity';
 import { monitorsSelected } from './monitoring';
+import { replicaSourcesCheck } from './replicas';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
 export const helmRenders: VerifyCheck = {
@@ -34,6 +35,7 @@ export function verifyChecks(): VerifyCheck[] {
     ...admissionChecks,
     ...flowChecks,
     ...identityChecks,
+    replicaSourcesCheck,
     monitorsSelected,
     tenantCapacity,
     certificatesIssuable,
