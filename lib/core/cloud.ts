@@ -244,6 +244,11 @@ export const VELERO_SERVICE_ACCOUNT = 'velero-server';
 /** Karpenter's controller ServiceAccount (chart default, set explicitly). */
 export const KARPENTER_SERVICE_ACCOUNT = 'karpenter';
 
+/** The workload identity name of a PostgreSQL cluster's instances (`pg-<namespace>-<name>`; Azure's client id output is keyed by it). */
+export function postgresIdentityName(namespace: string, name: string): string {
+  return `pg-${namespace}-${name}`;
+}
+
 /** A PostgreSQL cluster the platform runs on a cluster, whose instances need their namespace's archive. */
 export interface PostgresClusterRef {
   /** Namespace of the Cluster (a tenant's namespace); its archive is the store's prefix for this namespace. */
@@ -281,7 +286,7 @@ export function workloadIdentities(
   }
   for (const pg of options.postgres ?? []) {
     out.push({
-      name: `pg-${pg.namespace}-${pg.name}`,
+      name: postgresIdentityName(pg.namespace, pg.name),
       namespace: pg.namespace,
       serviceAccount: pg.name,
       access: { kind: 'backup-store', use: 'postgres', prefix: postgresObjectPrefix(store, pg.namespace) },

@@ -62,8 +62,6 @@ export interface DatabaseTopologyProps {
   readonly self: DatabaseSite;
   /** The site accepting writes. */
   readonly primary: DatabaseSite;
-  /** The site created with `initdb` (the environment's primary cluster); the others are created by recovery from its archive. */
-  readonly origin: DatabaseSite;
   /** Every site of the database. */
   readonly sites: readonly DatabaseSite[];
   /** The tier's recovery objectives (archive timeout). */
@@ -118,10 +116,12 @@ export class TenantDatabase extends Construct {
           },
           limits: { cpu: ClusterSpecResourcesLimits.fromString(props.resources.cpu), memory: ClusterSpecResourcesLimits.fromString(props.resources.memory) },
         },
+        // A replica site is created by recovery from the primary's archive (CloudNativePG refuses initdb for a replica
+        // at creation, and reads bootstrap at creation only): a site re-created after a failover joins the new primary.
         bootstrap:
-          !distributed || topology!.self === topology!.origin
+          !distributed || topology!.self === topology!.primary
             ? initdb
-            : { recovery: { source: topology!.origin.name, database: props.databaseName, owner: props.databaseName } },
+            : { recovery: { source: topology!.primary.name, database: props.databaseName, owner: props.databaseName } },
         postgresql: topology ? { parameters: { archive_timeout: topology.objectives.archiveTimeout } } : undefined,
         replica: distributed
           ? {

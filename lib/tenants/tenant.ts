@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
+import { ClusterConfig } from '../core/model';
 import { SyncWave } from '../core/argocd';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
 import { WORKLOAD_CLUSTERS } from '../core/topology';
 import { databaseSites, replicatedDatabases } from '../core/database-topology';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
-import { databaseBackupTarget } from '../data';
+import { databaseBackupTarget, DATABASES_FOLDER } from '../data';
 import { TenantDatabase } from '../data';
 import { GuardedNamespace } from '../hardening';
 import { meshNamespaceAllowances, NamespaceNetworkIsolation } from '../hardening';
@@ -14,8 +15,14 @@ import { TIERS } from '../quotas';
 import { TenantAccess } from './tenant-access';
 import { TenantSecrets } from './tenant-secrets';
 
-/** The folder of each database site (`dist/<env>/clusters/<cluster>/databases/`): one file per tenant. */
-export const DATABASES_FOLDER = 'databases';
+/** A database site's own folder (created by the first tenant with a database, or by the tenants add-on for the alerts). */
+export function databasesFolder(output: EnvironmentOutput, site: ClusterConfig): OutputFolder {
+  return output.clusterFolder(site, DATABASES_FOLDER, {
+    description: 'PostgreSQL sites of the tenant databases: primary or replica per lib/core/database-topology.ts',
+    stateful: true,
+    syncWave: SyncWave.data,
+  });
+}
 
 export interface TenantProps {
   /** The validated CeresTenant. */
@@ -74,11 +81,7 @@ export class Tenant extends Construct {
     if (replicated.length) {
       // One Cluster per database site, each in the site's own folder: the primary and its replicas differ.
       for (const site of databaseSites(output.environment)) {
-        const siteFolder = output.clusterFolder(site, DATABASES_FOLDER, {
-          description: 'PostgreSQL sites of the tenant databases: primary or replica per lib/core/database-topology.ts',
-          stateful: true,
-          syncWave: SyncWave.data,
-        });
+        const siteFolder = databasesFolder(output, site);
         const chart = siteFolder.manifest(names.folder, { namespace: ns });
         for (const rdb of replicated) {
           const db = databases.find((d) => d.name === rdb.name)!;
@@ -94,7 +97,6 @@ export class Tenant extends Construct {
             topology: {
               self,
               primary: rdb.primary,
-              origin: rdb.sites.find((s) => s.cluster.role === 'primary') ?? rdb.primary,
               sites: rdb.sites,
               objectives: rdb.objectives,
             },

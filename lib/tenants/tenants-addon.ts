@@ -1,7 +1,9 @@
 import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { TenantFolders, TenantUnit } from '../core/capabilities';
 import { DatabaseSpec } from '../core/input/types';
-import { Tenant } from './tenant';
+import { databaseSites, replicatedDatabases } from '../core/database-topology';
+import { DatabaseRecoveryAlerts, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE } from '../data';
+import { databasesFolder, Tenant } from './tenant';
 
 /** Every tenant of the environment, each in its own folder; provides the tenants' folders to other add-ons. */
 export class TenantsAddOn implements PlatformAddOn {
@@ -22,5 +24,21 @@ export class TenantsAddOn implements PlatformAddOn {
       units.set(spec.tenantId, { spec, namespace: tenant.names.namespace, folder: tenant.folder });
     }
     ctx.provide(TenantFolders, units);
+
+    // Each database site alerts on its recovery objectives; the environment gets its failover runbook.
+    const databases = replicatedDatabases(ctx.platform, ctx.environment, ctx);
+    for (const site of databaseSites(ctx.environment)) {
+      const here = databases.filter((d) => d.sites.some((s) => s.cluster === site));
+      if (!here.length) continue;
+      new DatabaseRecoveryAlerts(databasesFolder(ctx.output, site).manifest('recovery-alerts'), 'RecoveryAlerts', {
+        databases: here,
+        runbookBaseUrl: `${ctx.platform.gitops.repoURL.replace(/\.git$/, '')}/blob/${ctx.platform.gitops.targetRevision}/docs/disaster-recovery.md`,
+      });
+    }
+    if (databases.length) {
+      ctx.output
+        .folder(DISASTER_RECOVERY_FOLDER, { synced: false, description: 'The generated failover runbook (docs/disaster-recovery.md); not synced' })
+        .addFile(RUNBOOK_FILE, failoverRunbook(ctx.environment, databases));
+    }
   }
 }
