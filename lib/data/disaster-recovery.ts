@@ -231,9 +231,23 @@ export function failoverRunbook(env: EnvironmentConfig, databases: readonly Repl
     '',
     '## Planned switchover (no data loss)',
     '',
-    `1. On \`${primary.name}\`, demote: \`kubectl ${ctx(primary)} -n <namespace> patch clusters.postgresql.cnpg.io <database> --type merge -p '{"spec":{"replica":{"primary":"<database>-${target.cloud}"}}}'\`, then read the token: \`kubectl ${ctx(primary)} -n <namespace> get clusters.postgresql.cnpg.io <database> -o jsonpath='{.status.demotionToken}'\`.`,
-    `2. On \`${target.name}\`, promote with it: \`kubectl ${ctx(target)} -n <namespace> patch clusters.postgresql.cnpg.io <database> --type merge -p '{"spec":{"replica":{"primary":"<database>-${target.cloud}","promotionToken":"<token>"}}}'\`; CloudNativePG promotes once it has replayed up to the token.`,
-    `3. Set \`databasePrimary: '${target.name}'\` in git as in a failover.`,
+    `Per database: demote on \`${primary.name}\`, take the demotion token CloudNativePG writes into its status, promote on \`${target.name}\` with it (CloudNativePG promotes once the replica has replayed up to the token). Turn off self-heal of \`${env.name}-${DATABASES_FOLDER}\` on both clusters first, as above.`,
+    '',
+    '```sh',
+  );
+  for (const d of databases) {
+    const from = d.sites.find((s) => s.cluster === primary)!;
+    const to = d.sites.find((s) => s.cluster === target)!;
+    push(
+      patch(from, d, `{"spec":{"replica":{"primary":"${to.name}"}}}`),
+      `TOKEN=$(kubectl ${ctx(primary)} -n ${d.namespace} get clusters.postgresql.cnpg.io ${d.name} -o jsonpath='{.status.demotionToken}')`,
+      patch(to, d, `{"spec":{"replica":{"primary":"${to.name}","promotionToken":"'"$TOKEN"'"}}}`),
+    );
+  }
+  push(
+    '```',
+    '',
+    `Then set \`databasePrimary: '${target.name}'\` in git as in a failover, and turn self-heal back on.`,
     '',
     `## Fail back to \`${primary.name}\``,
     '',
