@@ -16,7 +16,7 @@ import { PlatformNamespaces } from '../core/namespaces';
 import { stackName } from '../infra';
 import { AlertDefinition, AlertGroup, PrometheusAlertRules } from '../observability';
 
-/** The alerts of the recovery objectives, per tier present on a site (names are runbook anchors of docs/disaster-recovery.md). */
+/** The alerts of the recovery objectives, per tier present on a site (names are runbook anchors of docs/observability.md). */
 export const RECOVERY_ALERTS = {
   archiveStale: 'PostgresWalArchiveStale',
   archiveFailing: 'PostgresWalArchivingFailing',
@@ -49,7 +49,7 @@ export function recoveryAlertGroup(databases: readonly ReplicatedDatabase[]): Al
         for: '2m',
         summary: `WAL of {{ $labels.namespace }}/{{ $labels.pod }} last archived {{ $value | humanizeDuration }} ago (${objectives})`,
         description:
-          'The replica sites replay this archive: what is not archived is lost in a failover. Check the instance log for barman-cloud-wal-archive errors and the credentials of the store (docs/disaster-recovery.md). An idle database archives nothing: check it has writes.',
+          'The replica sites replay this archive: what is not archived is lost in a failover. Check the instance log for barman-cloud-wal-archive errors and the credentials of the store. An idle database archives nothing: check it has writes.',
       },
       {
         name: RECOVERY_ALERTS.archiveFailing,
@@ -76,7 +76,7 @@ export function recoveryAlertGroup(databases: readonly ReplicatedDatabase[]): Al
 export interface DatabaseRecoveryAlertsProps {
   /** The databases that have a site on the cluster. */
   readonly databases: readonly ReplicatedDatabase[];
-  /** Base URL of docs/disaster-recovery.md; each alert links to its section. */
+  /** Base URL of the runbooks (docs/observability.md); each alert links to its section. */
   readonly runbookBaseUrl: string;
 }
 

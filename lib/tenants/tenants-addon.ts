@@ -3,6 +3,7 @@ import { TenantFolders, TenantUnit } from '../core/capabilities';
 import { DatabaseSpec } from '../core/input/types';
 import { databaseSites, replicatedDatabases } from '../core/database-topology';
 import { DatabaseRecoveryAlerts, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE } from '../data';
+import { runbookBase } from '../observability';
 import { databasesFolder, Tenant } from './tenant';
 
 /** Every tenant of the environment, each in its own folder; provides the tenants' folders to other add-ons. */
@@ -32,7 +33,7 @@ export class TenantsAddOn implements PlatformAddOn {
       if (!here.length) continue;
       new DatabaseRecoveryAlerts(databasesFolder(ctx.output, site).manifest('recovery-alerts'), 'RecoveryAlerts', {
         databases: here,
-        runbookBaseUrl: `${ctx.platform.gitops.repoURL.replace(/\.git$/, '')}/blob/${ctx.platform.gitops.targetRevision}/docs/disaster-recovery.md`,
+        runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
       });
     }
     if (databases.length) {

@@ -8,6 +8,7 @@ import { EksIdentityProviderConfig } from '@cdktf/provider-aws/lib/eks-identity-
 import { kubernetesOidc } from '../../core/cloud';
 import { awsStateKmsKeyAlias } from '../state';
 import { AwsArchiveReaders, isArchiveReaderIdentity } from './archive-readers';
+import { AwsDatabaseAlarms } from './database-alarms';
 import { AwsBackupBucket, AwsBackupReplicaProps } from './backup-bucket';
 import { KarpenterAwsResources } from './karpenter';
 import { AwsKubernetesCluster } from './kubernetes-cluster';
@@ -158,6 +159,11 @@ export class AwsPlatformStack extends PlatformStack {
       logKmsKeyArn: logKey.arn,
       logRetentionDays: ha ? 90 : 30,
     });
+    new AwsDatabaseAlarms(this, 'postgres-alarms', {
+      environment,
+      instanceId: this.postgres.name,
+      logGroupName: this.postgres.logGroups[0].name,
+    });
     this.redis = new AwsRedis(this, 'redis', {
       name: `${cluster.name}-redis`,
       vpcId: this.network.vpc.id,
@@ -220,7 +226,10 @@ export class AwsPlatformStack extends PlatformStack {
         redis_endpoint: [this.redis.endpoint, 'ElastiCache Redis primary endpoint (TLS, IAM authentication).'],
         redis_user: [this.redis.appUser.userName, 'ElastiCache user clients authenticate as with an IAM token (elasticache:Connect).'],
         oidc_provider_arn: [this.kubernetes.oidcProvider.arn, 'IAM OIDC provider of the cluster (IRSA).'],
-        oidc_issuer_url: [this.kubernetes.oidcProvider.url, 'OIDC issuer of the cluster: the other clouds trust it for its database sites (variable oidc_issuer_<cluster> of their stacks).'],
+        oidc_issuer_url: [
+          this.kubernetes.oidcProvider.url,
+          'OIDC issuer of the cluster: the other clouds trust it for its database sites (variable oidc_issuer_<cluster> of their stacks).',
+        ],
       },
     );
   }

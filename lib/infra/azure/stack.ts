@@ -11,6 +11,7 @@ import { AzureDiskEncryption } from './disk-encryption';
 import { AzureKubernetesCluster } from './kubernetes-cluster';
 import { AzureNetwork } from './network';
 import { AzurePostgres } from './postgres';
+import { AzureDatabaseAlarms } from './database-alarms';
 import { AzureWorkloadIdentities } from './workload-identities';
 
 export type AzurePlatformStackProps = PlatformStackProps;
@@ -128,6 +129,14 @@ export class AzurePlatformStack extends PlatformStack {
       adminGroup: { objectId: adminGroupId.stringValue, name: adminGroupName.stringValue },
       skuName: environment.sizing.ha ? 'GP_Standard_D4ds_v5' : 'GP_Standard_D2ds_v5',
       highAvailability: environment.sizing.ha,
+      logAnalyticsWorkspaceId: this.kubernetes.logs.id,
+    });
+
+    new AzureDatabaseAlarms(this, 'postgres-alarms', {
+      ...base,
+      environment,
+      serverName: azurePostgresServerName(cluster),
+      serverId: this.postgres.server.id,
       logAnalyticsWorkspaceId: this.kubernetes.logs.id,
     });
 

@@ -13,6 +13,7 @@ import { GcpBackupBucket } from './backup-bucket';
 import { GcpEncryptionKeys } from './encryption-keys';
 import { GcpNetwork } from './network';
 import { GcpPostgres } from './postgres';
+import { GcpDatabaseAlarms } from './database-alarms';
 import { GcpWorkloadIdentities } from './workload-identities';
 
 /** The Google APIs the stack uses. */
@@ -24,6 +25,8 @@ export const GCP_SERVICES = [
   'iam.googleapis.com',
   'cloudkms.googleapis.com',
   'binaryauthorization.googleapis.com',
+  'monitoring.googleapis.com',
+  'logging.googleapis.com',
 ] as const;
 
 /** The Cloud KMS location of a GCS location (`EU` multi-region → `europe`; a region stays itself). */
@@ -138,6 +141,7 @@ export class GcpPlatformStack extends PlatformStack {
       highAvailability: environment.sizing.ha,
       labels,
     });
+    new GcpDatabaseAlarms(this, 'postgres-alarms', { environment, project, instanceName: `${cluster.name}-postgres` });
 
     this.backups = new GcpBackupBucket(this, 'backups', {
       name: store.bucket,
