@@ -7,6 +7,7 @@ import { MANAGED_DATABASE_ALARMS, platformReceiver, receiverEndpointVariable, SL
 import { alertmanagerConfig } from '../../lib/observability';
 import { renderStacks } from '../../lib/infra';
 import { AZURE_POSTGRES_PARAMETERS } from '../../lib/infra/azure/postgres';
+import { EnvironmentConfig } from '../../lib/core/model';
 import { FixtureClusters, fixturePlatform } from '../support/harness';
 import { addresses, Json, resources } from './helpers';
 
@@ -15,7 +16,8 @@ const stacksOf = (env: 'dev' | 'prod') => {
   const files = renderStacks(platform, { tenants: [], databases: [] });
   return { env: platform.environments[0], json: (cloud: string): Json => JSON.parse(files.get(`terraform/${env}-${cloud}/cdk.tf.json`)!) };
 };
-const endpointOf = (severity: 'critical' | 'warning', env: { name: string }) => `\${var.${receiverEndpointVariable(platformReceiver(env, severity))}}`;
+const endpointOf = (severity: 'critical' | 'warning', env: Pick<EnvironmentConfig, 'name'>) =>
+  `\${var.${receiverEndpointVariable(platformReceiver(env, severity))}}`;
 
 describe.each(['prod', 'dev'] as const)('managed database alarms in %s', (name) => {
   const { env, json } = stacksOf(name);

@@ -2,6 +2,8 @@ import { AWS_BACKUP_REPLICA_REGIONS } from '../../core/cloud';
 import { Construct } from 'constructs';
 import { S3Backend, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DbInstanceAutomatedBackupsReplication } from '@cdktf/provider-aws/lib/db-instance-automated-backups-replication';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { awsZones, karpenterNames, privateZone } from '../../core/cloud';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { EksIdentityProviderConfig } from '@cdktf/provider-aws/lib/eks-identity-provider-config';
@@ -185,6 +187,22 @@ export class AwsPlatformStack extends PlatformStack {
       };
     }
     this.backups = new AwsBackupBucket(this, 'backups', { bucketName: store.bucket, replica });
+    if (replica) {
+      // The platform database's automated backups and transaction logs, copied to the replica region:
+      // point-in-time restore there if eu-west-1 is lost (docs/disaster-recovery.md).
+      const rdsReplicaKey = new KmsKey(this, 'postgres-backup-replica-key', {
+        provider: replica.provider,
+        description: `${cluster.name} RDS automated backups, replicated to ${replica.region}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+      });
+      new DbInstanceAutomatedBackupsReplication(this, 'postgres-backup-replication', {
+        provider: replica.provider,
+        sourceDbInstanceArn: this.postgres.instance.arn,
+        kmsKeyId: rdsReplicaKey.arn,
+        retentionPeriod: 7,
+      });
+    }
 
     new AwsWorkloadRoles(this, 'workload-roles', {
       namePrefix: cluster.name,

@@ -139,6 +139,8 @@ export class GcpPlatformStack extends PlatformStack {
       privateServicesConnection: this.network.privateServicesConnection,
       tier: environment.sizing.ha ? 'db-custom-4-15360' : 'db-custom-2-7680',
       highAvailability: environment.sizing.ha,
+      // The design's "GCS for cross-region backups": the backup store's multi-region (lib/core/cloud.ts).
+      backupLocation: store.region.toLowerCase(),
       labels,
     });
     new GcpDatabaseAlarms(this, 'postgres-alarms', { environment, project, instanceName: `${cluster.name}-postgres` });
