@@ -12,6 +12,7 @@ import {
 } from '../core/database-topology';
 import type { SubscriptionLevel } from '../core/input/types';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
+import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { stackName } from '../infra';
 import { AlertDefinition, AlertGroup, PrometheusAlertRules } from '../observability';
@@ -89,6 +90,7 @@ export class DatabaseRecoveryAlerts extends Construct {
       namespace: PlatformNamespaces.cnpg,
       groups: [recoveryAlertGroup(props.databases)],
       runbookBaseUrl: props.runbookBaseUrl,
+      labels: { [Labels.costCenter]: 'platform' },
     });
   }
 }
