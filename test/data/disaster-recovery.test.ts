@@ -75,6 +75,16 @@ describe('the failover runbook', () => {
     }
   });
 
+  it("is what each site's bootstrap README sends to before its databases sync", () => {
+    for (const c of env.clusters) {
+      const readme = out.files.get(`${env.name}/clusters/${c.name}/bootstrap/README.md`)!;
+      const step = readme.split('\n').find((l) => l.includes('postgres-archive-readers'))!;
+      expect(step).toContain(`dist/${env.name}/${DISASTER_RECOVERY_FOLDER}/${RUNBOOK_FILE}`);
+      expect(step).toContain(`\`${env.name}-databases\``);
+      expect(runbook).toContain(`--context ${c.name} -n `);
+    }
+  });
+
   it('uses Terraform stacks, variables, outputs and output keys that the stacks have', () => {
     const refs = all(/terraform -chdir=(\S+) output (?:-raw|-json) ([A-Za-z0-9_]+)(?: \| jq -r '\."([^"]+)"')?/g);
     expect(refs.length).toBeGreaterThan(0);

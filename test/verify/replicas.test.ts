@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { synthesize, SynthesisResult } from '../../apps/synthesize';
 import { verifySynthesis } from '../../apps/verify';
 import { oidcIssuerVariable } from '../../lib/core/database-topology';
+import { networkPolicyCheck } from '../../lib/verify/checks/flows';
 import { replicaSourcesCheck } from '../../lib/verify/checks/replicas';
+import { VerifyCheck } from '../../lib/verify/types';
 import { Finding } from '../../lib/verify/types';
 import { FixtureClusters, fixturePlatform } from '../support/harness';
 
@@ -47,7 +49,10 @@ beforeAll(() => {
 type Manifest = any;
 
 /** Findings of data/replica-sources on a copy of the synthesis that `edit` changed (manifests per cluster, Terraform files). */
-function run(edit: (on: (cluster: string) => Manifest[], files: Map<string, string>) => void = () => undefined): Finding[] {
+function run(
+  edit: (on: (cluster: string) => Manifest[], files: Map<string, string>, all: (cluster: string) => Manifest[]) => void = () => undefined,
+  checks: readonly VerifyCheck[] = [replicaSourcesCheck],
+): Finding[] {
   const environments = synthesis.environments.map((e) => ({
     ...e,
     objects: e.objects,
@@ -61,8 +66,9 @@ function run(edit: (on: (cluster: string) => Manifest[], files: Map<string, stri
       .get(cluster)!
       .map((o) => o.manifest)
       .filter((m: Manifest) => m.kind === 'Cluster' && m.apiVersion.startsWith('postgresql.cnpg.io/'));
-  edit(on, files);
-  return verifySynthesis({ environments, files, input: synthesis.input }, { asOf: '2026-12-03', platform, checks: [replicaSourcesCheck] }).findings.filter(
+  const all = (cluster: string) => environments[0].view.clusters.get(cluster)!.map((o) => o.manifest);
+  edit(on, files, all);
+  return verifySynthesis({ environments, files, input: synthesis.input }, { asOf: '2026-12-03', platform, checks }).findings.filter(
     (f) => f.severity !== 'warning',
   );
 }
@@ -141,6 +147,19 @@ describe('data/replica-sources', () => {
       }),
     );
     expect(messages(f).join('\n')).toMatch(new RegExp(`${AWS} .*no role assignment gives .*pgr-aws`));
+  });
+
+  it('reaches the archives by a declared flow that the namespace egress policy allows (and names it when it does not)', () => {
+    expect(messages(run(undefined, [networkPolicyCheck]))).toEqual([]);
+    const f = run(
+      (_, __, all) => {
+        for (const m of all(AZURE)) {
+          if (m.kind === 'NetworkPolicy' && m.metadata.name === 'allow-database-to-api-and-object-store') m.spec.egress = [];
+        }
+      },
+      [networkPolicyCheck],
+    );
+    expect(f.map((x) => x.message).join('\n')).toMatch(/databases\/instances-to-archives\/tenant-/);
   });
 
   it("names pods without the other cloud's credentials", () => {
