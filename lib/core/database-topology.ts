@@ -171,6 +171,15 @@ export function oidcIssuerVariable(cluster: ClusterConfig): string {
   return `oidc_issuer_${cluster.name.replace(/[^A-Za-z0-9]/g, '_')}`;
 }
 
+/**
+ * The Terraform variable of a stack whose archive another cluster reads over a firewalled endpoint
+ * (Azure storage denies public networks by default): that cluster's egress addresses, output
+ * `egress_ips` of its stack (the NAT gateways' public IPs on AWS).
+ */
+export function egressIpsVariable(cluster: ClusterConfig): string {
+  return `egress_ips_${cluster.name.replace(/[^A-Za-z0-9]/g, '_')}`;
+}
+
 /** Token audiences of the federated exchanges (what the projected ServiceAccount token carries). */
 export const FEDERATION_AUDIENCES: Readonly<Record<'aws' | 'azure', string>> = { aws: 'sts.amazonaws.com', azure: 'api://AzureADTokenExchange' };
 

@@ -5,6 +5,7 @@ import {
   ARCHIVE_READER_OUTPUT,
   archiveReaders,
   DatabaseSite,
+  egressIpsVariable,
   oidcIssuerVariable,
   ReplicatedDatabase,
   RPO_CEILING_SECONDS,
@@ -156,19 +157,19 @@ export function failoverRunbook(env: EnvironmentConfig, databases: readonly Repl
   push(
     '## Once: trust between the sites',
     '',
-    "Each stack trusts the other sites' service-account issuers. Create the clusters first, then give every stack the others' issuers:",
+    "Each stack trusts the other sites' service-account issuers (and Azure's backup account admits their egress IPs). Create the clusters first, then give every stack the others' issuers:",
     '',
     '```sh',
   );
   for (const c of clusters) {
     const others = clusters.filter((o) => o !== c && readers.some((r) => r.source.cluster === c && r.reader.cluster === o));
     if (!others.length) continue;
-    push(
-      `terraform -chdir=${tf(env, c)} apply \\`,
-      ...others.map(
-        (o, i) => `  -var ${oidcIssuerVariable(o)}="$(terraform -chdir=${tf(env, o)} output -raw oidc_issuer_url)"${i < others.length - 1 ? ' \\' : ''}`,
-      ),
-    );
+    // Azure's backup account admits the reading clusters' egress IPs through its firewall.
+    const vars = others.flatMap((o) => [
+      `-var ${oidcIssuerVariable(o)}="$(terraform -chdir=${tf(env, o)} output -raw oidc_issuer_url)"`,
+      ...(c.cloud === 'azure' ? [`-var ${egressIpsVariable(o)}="$(terraform -chdir=${tf(env, o)} output -json egress_ips)"`] : []),
+    ]);
+    push(`terraform -chdir=${tf(env, c)} apply \\`, ...vars.map((v, i) => `  ${v}${i < vars.length - 1 ? ' \\' : ''}`));
   }
   push('```', '');
   push(

@@ -12,7 +12,13 @@ const prod = () => stack('prod-azure');
 describe('Azure: first apply', () => {
   it.each(AZURE_STACKS)('%s: tells the provider the storage data plane is unreachable (private-only backup account)', (name) => {
     const json = stack(name);
-    expect(only(json, 'azurerm_storage_account').public_network_access_enabled).toBe(false);
+    // Public network access only for other clouds' database sites reading the archives, and then only their egress IPs
+    // (the Terraform runner is not admitted: the data plane stays unreachable for the provider).
+    const sa = only(json, 'azurerm_storage_account');
+    const readers = Object.keys(json.variable).filter((v) => v.startsWith('egress_ips_'));
+    expect(sa.public_network_access_enabled).toBe(readers.length > 0);
+    expect(sa.network_rules.default_action).toBe('Deny');
+    if (readers.length) expect(sa.network_rules.ip_rules).toBe(`\${concat(${readers.map((v) => `var.${v}`).join(', ')})}`);
     expect(json.provider.azurerm[0].features[0].storage).toEqual([{ data_plane_available: false }]);
     // With the data plane off, the provider refuses these blocks: none may appear.
     const account = only(json, 'azurerm_storage_account');

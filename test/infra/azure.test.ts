@@ -94,11 +94,12 @@ describe('Azure stack: data services', () => {
       min_tls_version: 'TLS1_2',
       allow_nested_items_to_be_public: false,
       shared_access_key_enabled: false,
-      public_network_access_enabled: false,
       infrastructure_encryption_enabled: true,
       https_traffic_only_enabled: true,
       blob_properties: { versioning_enabled: true, delete_retention_policy: { days: 30 } },
     });
+    // Public network access only to admit the other database sites' egress IPs (docs/disaster-recovery.md).
+    expect(sa.network_rules).toMatchObject({ default_action: 'Deny', ip_rules: expect.stringMatching(/^\$\{concat\(var\.egress_ips_[a-z0-9_]+\)\}$/) });
     const endpoint = only(prod(), 'azurerm_private_endpoint');
     expect(endpoint.private_service_connection.subresource_names).toEqual(['blob']);
   });

@@ -162,6 +162,15 @@ describe('data/replica-sources', () => {
     expect(f.map((x) => x.message).join('\n')).toMatch(/databases\/instances-to-archives\/tenant-/);
   });
 
+  it("names an Azure archive whose firewall does not admit the reading cluster's egress IPs", () => {
+    const f = run((_, files) =>
+      tfEdit(files, 'azure', (json) => {
+        for (const a of Object.values<any>(json.resource.azurerm_storage_account)) a.public_network_access_enabled = false;
+      }),
+    );
+    expect(messages(f).join('\n')).toMatch(new RegExp(`${AWS} .*does not admit ${AWS}'s egress IPs \\(public network access off`));
+  });
+
   it("names pods without the other cloud's credentials", () => {
     const f = run((on) => {
       const db = on(AZURE)[0];

@@ -1,6 +1,6 @@
 import { AWS_BACKUP_REPLICA_REGIONS } from '../../core/cloud';
 import { Construct } from 'constructs';
-import { S3Backend, TerraformVariable } from 'cdktf';
+import { S3Backend, TerraformOutput, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DbInstanceAutomatedBackupsReplication } from '@cdktf/provider-aws/lib/db-instance-automated-backups-replication';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -231,6 +231,10 @@ export class AwsPlatformStack extends PlatformStack {
       targets: { postgres: this.postgres.address, redis: this.redis.endpoint },
     });
 
+    new TerraformOutput(this, 'egress_ips', {
+      value: this.network.natPublicIps,
+      description: 'Public IPs the cluster reaches the internet from (the NAT gateways): other clouds admit them to the stores its database sites read.',
+    });
     this.addPlatformOutputs(
       {
         clusterName: this.kubernetes.cluster.name,

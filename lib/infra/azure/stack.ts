@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { AzurermBackend, TerraformOutput, TerraformVariable } from 'cdktf';
+import { AzurermBackend, Fn, TerraformOutput, TerraformVariable } from 'cdktf';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { azurePostgresServerName, azureResourceGroup, BootstrapFacts } from '../../core/cloud';
-import { ARCHIVE_READER_OUTPUT } from '../../core/database-topology';
+import { ARCHIVE_READER_OUTPUT, egressIpsVariable } from '../../core/database-topology';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { AzureBackupStorage } from './backup-storage';
 import { AzureDiskEncryption } from './disk-encryption';
@@ -140,11 +140,26 @@ export class AzurePlatformStack extends PlatformStack {
       logAnalyticsWorkspaceId: this.kubernetes.logs.id,
     });
 
+    // Other clouds' database sites read the PostgreSQL archives here: admit their egress IPs (variables, outputs of their stacks).
+    const readerClusters = [
+      ...new Map(
+        identities.flatMap((i) => (i.access.kind === 'archive-reader' ? [[i.access.readerCluster.name, i.access.readerCluster] as const] : [])),
+      ).values(),
+    ];
+    const readerIps = readerClusters.map((c) => {
+      const v = new TerraformVariable(this, egressIpsVariable(c), {
+        type: 'list(string)',
+        nullable: false,
+        description: `Public egress IPs of ${c.name} (output egress_ips of its stack): its database sites read this cluster's PostgreSQL archives.`,
+      });
+      return v.listValue;
+    });
     const containers = [store.velero.container, store.postgres.container].filter((c): c is string => !!c);
     this.backups = new AzureBackupStorage(this, 'backups', {
       ...base,
       accountName: store.bucket,
       containers: [...new Set(containers)],
+      allowedIpRanges: readerIps.length ? Fn.concat(readerIps) : undefined,
       endpointSubnetId: this.network.endpointSubnet.id,
       virtualNetworkId: this.network.vnet.id,
     });

@@ -1,4 +1,4 @@
-import { oidcIssuerVariable, FEDERATION_AUDIENCES } from '../../core/database-topology';
+import { egressIpsVariable, FEDERATION_AUDIENCES, oidcIssuerVariable } from '../../core/database-topology';
 import { isProvisioned } from '../../core/cloud';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, findingAt, StateObject, VerifyCheck, VerifyContext } from '../types';
@@ -166,6 +166,18 @@ export function replicaSourceFindings(state: ClusterState, ctx: VerifyContext): 
       if (bucket.problem) {
         at(mine.object, `${what} reads ${store.destinationPath}, but ${stack.file} ${bucket.problem}`, 'read the store lib/core/cloud.ts backupStore names');
         continue;
+      }
+      // An Azure account denies public networks: this cluster's egress IPs must pass its firewall.
+      if (target.cloud === 'azure' && bucket.account) {
+        const account = bucket.account.body;
+        const egress = egressIpsVariable(state.cluster);
+        if (account.public_network_access_enabled !== true || !String(JSON.stringify(account.network_rules?.ip_rules ?? '')).includes(`var.${egress}`)) {
+          at(
+            mine.object,
+            `${what} on ${state.cluster.name} reads ${store.destinationPath}, but storage account ${target.account} in ${stack.file} does not admit ${state.cluster.name}'s egress IPs (public network access ${account.public_network_access_enabled === true ? 'on' : 'off'}, no ip rule from variable ${egress}): the read never reaches it`,
+            "admit the reading sites' egress IPs on the backup account (lib/infra/azure/backup-storage.ts allowedIpRanges)",
+          );
+        }
       }
       const ns = m.metadata.namespace ?? 'default';
       const issuer = oidcIssuerVariable(state.cluster);
