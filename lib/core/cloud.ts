@@ -3,8 +3,9 @@ import type { DatabaseSpec, TenantSpec } from './input/types';
 import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
 import { PlatformNamespaces } from './namespaces';
+import { archiveReaders, replicatedDatabases } from './database-topology';
 import { PLATFORM_REALM, realmIssuer } from './realm';
-import { BACKUP_CLUSTERS, DATA_HOME, placementApplies, profileOf, traitsOf } from './topology';
+import { BACKUP_CLUSTERS, DATABASE_SITES, placementApplies, profileOf, traitsOf } from './topology';
 
 /**
  * The facts that cross the boundary between the Terraform app and the Kubernetes app, derived once
@@ -294,6 +295,12 @@ export function postgresObjectPrefix(store: BackupStore, namespace: string): str
 export type IdentityAccess =
   /** Read and write the cluster's backup store under a prefix (or an Azure container). */
   | { readonly kind: 'backup-store'; readonly use: 'velero' | 'postgres'; readonly prefix: string }
+  /**
+   * Read (never write) the cluster's PostgreSQL archive under a prefix, for a ServiceAccount of
+   * another cluster (`readerCluster`, on another cloud) whose token the identity trusts: a replica
+   * site replaying this site's archive (lib/core/database-topology.ts).
+   */
+  | { readonly kind: 'archive-reader'; readonly prefix: string; readonly readerCluster: ClusterConfig }
   /** Karpenter's node management (EC2, SQS interruption queue, pricing). */
   | { readonly kind: 'karpenter' };
 
@@ -316,6 +323,11 @@ export const VELERO_SERVICE_ACCOUNT = 'velero-server';
 /** Karpenter's controller ServiceAccount (chart default, set explicitly). */
 export const KARPENTER_SERVICE_ACCOUNT = 'karpenter';
 
+/** The workload identity name of a PostgreSQL cluster's instances (`pg-<namespace>-<name>`; Azure's client id output is keyed by it). */
+export function postgresIdentityName(namespace: string, name: string): string {
+  return `pg-${namespace}-${name}`;
+}
+
 /** A PostgreSQL cluster the platform runs on a cluster, whose instances need their namespace's archive. */
 export interface PostgresClusterRef {
   /** Namespace of the Cluster (a tenant's namespace); its archive is the store's prefix for this namespace. */
@@ -332,7 +344,12 @@ export function workloadIdentities(
   platform: PlatformConfig,
   environment: EnvironmentConfig,
   cluster: ClusterConfig,
-  options: { readonly postgres?: readonly PostgresClusterRef[]; readonly karpenter?: boolean; readonly velero?: boolean } = {},
+  options: {
+    readonly postgres?: readonly PostgresClusterRef[];
+    readonly karpenter?: boolean;
+    readonly velero?: boolean;
+    readonly archiveReaders?: readonly ArchiveReaderRef[];
+  } = {},
 ): WorkloadIdentity[] {
   const store = backupStore(platform, environment, cluster);
   if (!store) return [];
@@ -348,11 +365,20 @@ export function workloadIdentities(
   }
   for (const pg of options.postgres ?? []) {
     out.push({
-      name: `pg-${pg.namespace}-${pg.name}`,
+      name: postgresIdentityName(pg.namespace, pg.name),
       namespace: pg.namespace,
       serviceAccount: pg.name,
       access: { kind: 'backup-store', use: 'postgres', prefix: postgresObjectPrefix(store, pg.namespace) },
       description: `WAL archive and base backups of ${pg.namespace}/${pg.name}`,
+    });
+  }
+  for (const r of options.archiveReaders ?? []) {
+    out.push({
+      name: r.identityName,
+      namespace: r.namespace,
+      serviceAccount: r.serviceAccount,
+      access: { kind: 'archive-reader', prefix: r.prefix, readerCluster: r.readerCluster },
+      description: `${r.readerCluster.name} replays the PostgreSQL archive ${r.prefix} (${r.namespace}/${r.serviceAccount})`,
     });
   }
   if (options.karpenter) {
@@ -367,6 +393,20 @@ export function workloadIdentities(
   return out;
 }
 
+/** A ServiceAccount of another cluster allowed to read part of this cluster's PostgreSQL archive. */
+export interface ArchiveReaderRef {
+  /** Identity name, unique in the source cluster's stack. */
+  readonly identityName: string;
+  /** Namespace of the reader's ServiceAccount (the same tenant namespace on both clusters). */
+  readonly namespace: string;
+  /** The reader's ServiceAccount (its Cluster's name). */
+  readonly serviceAccount: string;
+  /** Object prefix it may read (the source site's archive). */
+  readonly prefix: string;
+  /** The cluster the reader runs on (its OIDC issuer is trusted). */
+  readonly readerCluster: ClusterConfig;
+}
+
 /** The part of the tenant input that decides which PostgreSQL clusters run where. */
 export interface PostgresInput {
   /** Tenants, for the environments each is deployed to. */
@@ -377,11 +417,12 @@ export interface PostgresInput {
 
 /**
  * The CloudNativePG clusters that run on a cluster: every CeresDatabase of a tenant deployed to the
- * environment, on the environment's data home clusters ({@link DATA_HOME}), as the Cluster named
- * after the database in the tenant's namespace. Sorted by namespace, then name.
+ * environment, on every database site ({@link DATABASE_SITES}: the primary and its replicas, see
+ * lib/core/database-topology.ts), as the Cluster named after the database in the tenant's namespace.
+ * Sorted by namespace, then name.
  */
 export function postgresClusters(environment: EnvironmentConfig, cluster: ClusterConfig, input: PostgresInput): PostgresClusterRef[] {
-  if (!placementApplies(DATA_HOME, cluster)) return [];
+  if (!placementApplies(DATABASE_SITES, cluster)) return [];
   const deployed = new Set(input.tenants.filter((t) => t.environments.includes(environment.name)).map((t) => t.tenantId));
   return input.databases
     .filter((d) => deployed.has(d.tenantId))
@@ -391,7 +432,8 @@ export function postgresClusters(environment: EnvironmentConfig, cluster: Cluste
 
 /**
  * Every workload identity of a cluster: {@link workloadIdentities} with the PostgreSQL clusters the
- * tenant input puts on it ({@link postgresClusters}) and Karpenter where its profile runs it.
+ * tenant input puts on it ({@link postgresClusters}), the other sites' readers of its PostgreSQL
+ * archives ({@link archiveReaders}) and Karpenter where its profile runs it.
  */
 export function clusterWorkloadIdentities(
   platform: PlatformConfig,
@@ -403,7 +445,26 @@ export function clusterWorkloadIdentities(
     postgres: postgresClusters(environment, cluster, input),
     karpenter: placementApplies({ traits: ['karpenter'] }, cluster),
     velero: placementApplies(BACKUP_CLUSTERS, cluster),
+    archiveReaders: clusterArchiveReaders(platform, environment, cluster, input),
   });
+}
+
+/** The readers of a cluster's PostgreSQL archives: the other sites of each database it runs. */
+export function clusterArchiveReaders(
+  platform: PlatformConfig,
+  environment: EnvironmentConfig,
+  cluster: ClusterConfig,
+  input: PostgresInput,
+): ArchiveReaderRef[] {
+  return archiveReaders(replicatedDatabases(platform, environment, input))
+    .filter((r) => r.source.cluster === cluster)
+    .map((r) => ({
+      identityName: r.identityName,
+      namespace: r.database.namespace,
+      serviceAccount: r.database.name,
+      prefix: r.source.archivePrefix,
+      readerCluster: r.reader.cluster,
+    }));
 }
 
 // ---------------------------------------------------------------------------------------------

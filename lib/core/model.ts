@@ -118,6 +118,13 @@ export interface EnvironmentConfig {
     /** GCP project id. */
     readonly gcp?: string;
   };
+  /**
+   * The cluster whose PostgreSQL sites accept writes; the others replay its archive
+   * (lib/core/database-topology.ts). Changing it is the database failover and fail-back of
+   * docs/disaster-recovery.md.
+   * @default the environment's `primary` cluster
+   */
+  readonly databasePrimary?: string;
 }
 
 export interface PlatformConfig {

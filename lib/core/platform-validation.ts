@@ -3,7 +3,7 @@ import { aksRotationPoolName, AWS_BACKUP_REPLICA_REGIONS, GCS_MULTI_REGIONS } fr
 import { InputError, InputIssue } from './errors';
 import { CLOUDS, ENVIRONMENT_NAMES, PlatformConfig } from './model';
 import { isDnsLabel } from './names';
-import { BACKUP_CLUSTERS, placementApplies } from './topology';
+import { BACKUP_CLUSTERS, DATABASE_SITES, placementApplies } from './topology';
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
@@ -59,6 +59,14 @@ export function validatePlatform(platform: PlatformConfig, file: string): void {
       }
       if (!(Number.isInteger(s.delivery.canaryFailureThreshold) && s.delivery.canaryFailureThreshold >= 1))
         at(`${p}.sizing.delivery.canaryFailureThreshold`, 'must be a whole number of at least 1');
+    }
+    if (env.databasePrimary !== undefined) {
+      const sites = env.clusters.filter((c) => placementApplies(DATABASE_SITES, c)).map((c) => c.name);
+      if (!sites.includes(env.databasePrimary))
+        at(
+          `${p}.databasePrimary`,
+          `${JSON.stringify(env.databasePrimary)} is not a database site of ${env.name}; allowed: ${sites.join(', ') || 'none (no cluster with workloads on AWS or Azure)'}`,
+        );
     }
     env.clusters.forEach((c, j) => {
       const cp = `${p}.clusters[${j}]`;

@@ -70,7 +70,7 @@ export interface TenantSecretReader {
 export interface SecretInput {
   /** Tenants, with the environments they are deployed to and their secrets (none when absent). */
   readonly tenants: readonly (Pick<TenantSpec, 'tenantId' | 'environments'> & { readonly secrets?: TenantSpec['secrets'] })[];
-  /** Databases, by the tenant they belong to (a tenant with one lands on the data home only: {@link tenantPlacement}). */
+  /** Databases, by the tenant they belong to. */
   readonly databases: readonly Pick<DatabaseSpec, 'name' | 'tenantId'>[];
 }
 
@@ -84,7 +84,7 @@ export function tenantSecretReaders(environment: EnvironmentConfig, cluster: Clu
   const out: TenantSecretReader[] = [];
   for (const t of input.tenants) {
     if (!t.environments.includes(environment.name)) continue;
-    if (!placementApplies(tenantPlacement(input.databases.some((d) => d.tenantId === t.tenantId)), cluster)) continue;
+    if (!placementApplies(tenantPlacement(), cluster)) continue;
     const keys = (t.secrets ?? []).flatMap((s) => ('external' in s && s.external.store === CLOUD_SECRET_STORE ? [s.external.key] : []));
     if (!keys.length) continue;
     const namespace = tenantNames(t.tenantId).namespace;

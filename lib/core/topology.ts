@@ -157,12 +157,19 @@ export const BACKUP_CLUSTERS: ClusterPlacement = { traits: ['workloads'], clouds
 export const DATA_HOME: ClusterPlacement = { traits: ['workloads'], roles: ['primary'] };
 
 /**
- * Where a tenant's folder goes: every workload cluster, or, when the tenant has databases, the data
- * home only (its CloudNativePG Clusters need the operator, which runs there). The tenant folder is
- * placed by it, and what follows a tenant onto a cluster (its secret readers) reads it too.
+ * The clusters that run the environment's databases: clusters with workloads on a cloud whose
+ * identities can federate with the others' (AWS, Azure). The primary site is the data home (or
+ * `databasePrimary`); the others are replica sites (lib/core/database-topology.ts).
  */
-export function tenantPlacement(hasDatabases: boolean): ClusterPlacement {
-  return hasDatabases ? DATA_HOME : WORKLOAD_CLUSTERS;
+export const DATABASE_SITES: ClusterPlacement = { traits: ['workloads'], clouds: ['aws', 'azure'] };
+
+/**
+ * Where a tenant's folder goes: every workload cluster (its databases are not in it: each database
+ * site has its own folder, lib/core/database-topology.ts). The tenant folder is placed by it, and
+ * what follows a tenant onto a cluster (its secret readers) reads it too.
+ */
+export function tenantPlacement(): ClusterPlacement {
+  return WORKLOAD_CLUSTERS;
 }
 
 /** Whether a cluster matches a placement. */

@@ -2,7 +2,9 @@ import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
-import { DATA_HOME, placementApplies } from '../core/topology';
+import { DATABASE_SITES, placementApplies } from '../core/topology';
+import { ARCHIVE_READER_CONFIGMAP, databaseSites } from '../core/database-topology';
+import { DATABASES_FOLDER, DISASTER_RECOVERY_FOLDER, RUNBOOK_FILE } from './disaster-recovery';
 import { SyncWave } from '../core/argocd';
 import { kubePrometheusStack } from '../observability';
 
@@ -22,18 +24,29 @@ export interface CloudNativePgValues {
 
 /**
  * The CloudNativePG operator at the release imports/ was generated from (1.30.0, chart 0.29.0), on the
- * environment's data home. Its pods meet Pod Security "restricted" with the chart's defaults.
+ * environment's database sites (the primary cluster and its replica sites on other clouds,
+ * lib/core/database-topology.ts). Its pods meet Pod Security "restricted" with the chart's defaults.
  */
 export const cloudNativePg: HelmChart<CloudNativePgValues> = {
   name: 'cloudnative-pg',
   chart: { repoURL: 'https://cloudnative-pg.github.io/charts', chart: 'cloudnative-pg', version: '0.29.0' },
   kubeVersion: '>=1.29.0-0',
   namespace: PlatformNamespaces.cnpg,
-  placement: DATA_HOME,
+  placement: DATABASE_SITES,
   crdGroups: ['postgresql.cnpg.io'],
   description: 'PostgreSQL operator for tenant databases',
   // After kube-prometheus-stack's wave: the chart's PodMonitor needs the monitoring.coreos.com CRDs.
   syncWave: SyncWave.operators + 1,
+  // Sites that read another cloud's archive (or use Azure workload identity) need the identity ids, which exist only after apply.
+  bootstrap: ({ environment, cluster }) => {
+    const sites = databaseSites(environment);
+    if (!sites.includes(cluster) || (sites.length < 2 && cluster.cloud !== 'azure')) return [];
+    return [
+      [
+        `Before the \`${environment.name}-${DATABASES_FOLDER}\` Application syncs, create the \`${ARCHIVE_READER_CONFIGMAP}\` ConfigMap in each tenant namespace with a database, from the stacks' outputs (the commands for \`${cluster.name}\` are in dist/${environment.name}/${DISASTER_RECOVERY_FOLDER}/${RUNBOOK_FILE}, "Once: trust between the sites"); the PostgreSQL pods wait for it.`,
+      ],
+    ];
+  },
   values: ({ environment, cluster }) => ({
     crds: { create: true },
     // The admission policy reserving cnpg.io/podRole exempts exactly this ServiceAccount.

@@ -1,6 +1,7 @@
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet, workloadIdentityFlows } from '../core/flows';
 import { scrapeFlow } from '../observability';
 import { PlatformNamespaces } from '../core/namespaces';
+import { replicatedDatabases } from '../core/database-topology';
 import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 
 /** The CloudNativePG operator (chart `cloudnative-pg`). */
@@ -51,6 +52,19 @@ export function databaseFlows(t: FlowTarget): Flow[] {
         'Prometheus scrapes the PostgreSQL exporter of every instance (the PodMonitor the operator creates for enablePodMonitor)',
       ),
     );
+  }
+  // Every site archives to its own cloud's store and replays the others' (public HTTPS endpoints).
+  const sites = replicatedDatabases(t.platform, t.environment, { tenants: t.tenants, databases: t.databases }).filter((d) =>
+    d.sites.some((s) => s.cluster.name === t.cluster.name),
+  );
+  for (const ns of [...new Set(sites.map((d) => d.namespace))].sort()) {
+    const paths = sites.filter((d) => d.namespace === ns).flatMap((d) => d.sites.map((s) => `${s.destinationPath}/${s.name}`));
+    flows.push({
+      name: `databases/instances-to-archives/${ns}`,
+      from: { pods: { namespace: ns, podLabels: { 'cnpg.io/podRole': 'instance' } } },
+      to: { external: { cidrs: ['0.0.0.0/0'] }, ports: [{ port: 443 }] },
+      reason: `WAL archive and base backups to the site's own store, replay of the other sites' archives: ${paths.join(', ')}`,
+    });
   }
   return flows;
 }

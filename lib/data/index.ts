@@ -4,6 +4,7 @@ export * from './backup-schedule';
 export * from './backups-addon';
 export * from './cloudnative-pg';
 export * from './databases-addon';
+export * from './disaster-recovery';
 export * from './storage';
 export * from './tenant-database';
 export * from './velero';

@@ -1,3 +1,4 @@
+import { platformReceiver } from '../core/alerting';
 import { BootstrapFacts } from '../core/cloud';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
 
@@ -21,6 +22,7 @@ export function alertmanagerConfig(environment: EnvironmentConfig, cluster: Clus
   const file = (key: string) => `${SECRET_DIR}/${key}`;
   const labels = { environment: environment.name, cluster: cluster.name };
   const page = environment.name === 'prod';
+  const critical = platformReceiver(environment, 'critical');
   return {
     global: { resolve_timeout: '5m' },
     route: {
@@ -32,8 +34,8 @@ export function alertmanagerConfig(environment: EnvironmentConfig, cluster: Clus
       routes: [
         { receiver: 'null', matchers: ['alertname = "Watchdog"'] },
         { receiver: 'tenants', matchers: ['namespace =~ "tenant-.*"'], group_by: ['alertname', 'namespace'], continue: true },
-        { receiver: page ? 'platform-pager' : 'platform-chat', matchers: ['severity = "critical"'] },
-        { receiver: 'platform-chat', matchers: ['severity =~ "warning|info"'] },
+        { receiver: critical, matchers: ['severity = "critical"'] },
+        { receiver: platformReceiver(environment, 'warning'), matchers: ['severity =~ "warning|info"'] },
       ],
     },
     inhibit_rules: [{ source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ['alertname', 'namespace'] }],

@@ -12,6 +12,8 @@ export interface PrometheusAlertRulesProps {
   readonly groups: readonly AlertGroup[];
   /** Base URL of the runbooks; each alert links to `<base>#<alert name, lowercased>`. */
   readonly runbookBaseUrl: string;
+  /** Labels besides the Prometheus selector's (cost allocation when the folder gives none). @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -22,7 +24,7 @@ export class PrometheusAlertRules extends Construct {
   constructor(scope: Construct, id: string, props: PrometheusAlertRulesProps) {
     super(scope, id);
     new PrometheusRule(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...PROMETHEUS_SELECTOR_LABELS } },
+      metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels, ...PROMETHEUS_SELECTOR_LABELS } },
       spec: {
         groups: props.groups.map((g) => ({
           name: g.name,

@@ -1,11 +1,13 @@
 import { Construct } from 'constructs';
+import { ClusterConfig } from '../core/model';
 import { SyncWave } from '../core/argocd';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
 import { tenantPlacement } from '../core/topology';
 import { REALM_ANNOTATION } from '../core/realm';
+import { databaseSites, replicatedDatabases } from '../core/database-topology';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
-import { databaseBackupTarget } from '../data';
+import { databaseBackupTarget, DATABASES_FOLDER } from '../data';
 import { TenantDatabase } from '../data';
 import { GuardedNamespace } from '../hardening';
 import { meshNamespaceAllowances, NamespaceNetworkIsolation } from '../hardening';
@@ -13,6 +15,15 @@ import { TenantQuota } from '../quotas';
 import { TIERS } from '../quotas';
 import { TenantAccess } from './tenant-access';
 import { TenantSecrets } from './tenant-secrets';
+
+/** A database site's own folder (created by the first tenant with a database, or by the tenants add-on for the alerts). */
+export function databasesFolder(output: EnvironmentOutput, site: ClusterConfig): OutputFolder {
+  return output.clusterFolder(site, DATABASES_FOLDER, {
+    description: 'PostgreSQL sites of the tenant databases: primary or replica per lib/core/database-topology.ts',
+    stateful: true,
+    syncWave: SyncWave.data,
+  });
+}
 
 export interface TenantProps {
   /** The validated CeresTenant. */
@@ -42,7 +53,7 @@ export class Tenant extends Construct {
       labels,
       stateful: true,
       syncWave: SyncWave.namespaces,
-      placement: tenantPlacement((props.databases ?? []).length > 0),
+      placement: tenantPlacement(),
     });
     super(folder, 'Tenant');
     this.spec = spec;
@@ -68,7 +79,33 @@ export class Tenant extends Construct {
     if (spec.secrets.some((s) => 'sealed' in s))
       new TenantSecrets(folder.manifest('secrets', { namespace: ns }), 'Secrets', { namespace: ns, secrets: spec.secrets });
 
-    if (databases.length) {
+    const replicated = replicatedDatabases(output.platform, output.environment, { tenants: [spec], databases });
+    if (replicated.length) {
+      // One Cluster per database site, each in the site's own folder: the primary and its replicas differ.
+      for (const site of databaseSites(output.environment)) {
+        const siteFolder = databasesFolder(output, site);
+        const chart = siteFolder.manifest(names.folder, { namespace: ns });
+        for (const rdb of replicated) {
+          const db = databases.find((d) => d.name === rdb.name)!;
+          const self = rdb.sites.find((s) => s.cluster === site)!;
+          new TenantDatabase(chart, db.name, {
+            spec: db,
+            namespace: ns,
+            databaseName: spec.databaseSchema,
+            resources: TIERS[spec.subscriptionLevel].databaseInstance,
+            priorityClassName: TIERS[spec.subscriptionLevel].priorityClass.name,
+            labels,
+            ha: output.environment.sizing.ha,
+            topology: {
+              self,
+              primary: rdb.primary,
+              sites: rdb.sites,
+              objectives: rdb.objectives,
+            },
+          });
+        }
+      }
+    } else if (databases.length) {
       const chart = folder.manifest('databases', { namespace: ns });
       const backup = databaseBackupTarget(output.platform, output.environment, ns);
       for (const db of databases) {

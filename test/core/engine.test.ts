@@ -210,7 +210,8 @@ describe('npm run synth', () => {
     expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], { out: () => undefined, err: (l) => err.push(l) })).toBe(3);
     expect(err.join('\n')).toMatch(/synth refused: \d+ destructive changes nothing approved; nothing was written\./);
     expect(err.join('\n')).toContain('dev:Namespace/tenant-leaving-902');
-    expect(err.join('\n')).toContain('dev:Cluster.postgresql.cnpg.io/tenant-leaving-902/leaving-postgres');
+    // The database lives in the primary cluster's databases folder (lib/core/database-topology.ts).
+    expect(err.join('\n')).toContain('dev@ceres-dev-aws:Cluster.postgresql.cnpg.io/tenant-leaving-902/leaving-postgres');
     expect(readTree(out)).toEqual(before);
     expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev', '--allow-destructive'], quiet)).toBe(0);
     expect([...readTree(out).keys()].filter((p) => p.includes('leaving'))).toEqual([]);

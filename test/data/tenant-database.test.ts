@@ -51,6 +51,7 @@ describe('tenant databases', () => {
     const store = backupStore(out.platform, out.environment, home)!;
     for (const c of clusters) {
       expect(c.spec.backup.barmanObjectStore.destinationPath).toBe(postgresBackupPath(store, c.metadata.namespace!));
+      expect(c.spec.backup.barmanObjectStore.serverName).toBe(`${c.metadata.name}-aws`);
       expect(c.spec.backup.barmanObjectStore.destinationPath).toBe(`s3://${home.name}-backups-${home.region}/cnpg/${c.metadata.namespace}`);
       expect(c.spec.backup.barmanObjectStore.s3Credentials).toEqual({ inheritFromIAMRole: true });
       const daily = ofKind(out, 'ScheduledBackup', c.metadata.namespace).find((b) => b.spec.cluster.name === c.metadata.name)!;
@@ -58,11 +59,47 @@ describe('tenant databases', () => {
     }
   });
 
-  it('archives to the primary cluster even when it is not listed first', () => {
+  it('runs a site per database site, the primary cluster primary even when it is not listed first, each archiving to its own store', () => {
     const platform = fixturePlatform({ clusters: [FixtureClusters.azure, FixtureClusters.aws] });
     const r = renderAddOns(addOns(), { platform, input: TENANT_PER_TIER });
-    for (const c of ofKind(r, 'Cluster'))
+    const on = (cluster: string) =>
+      r.view.clusters
+        .get(cluster)!
+        .filter((o) => o.manifest.kind === 'Cluster')
+        .map((o) => o.manifest);
+    const aws = on(FixtureClusters.aws.name);
+    const azure = on(FixtureClusters.azure.name);
+    expect(aws.map((c) => c.metadata.name).sort()).toEqual(TENANT_PER_TIER.databases.map((d) => d.name).sort());
+    expect(azure.map((c) => c.metadata.name).sort()).toEqual(aws.map((c) => c.metadata.name).sort());
+    for (const c of aws) {
       expect(c.spec.backup.barmanObjectStore.destinationPath).toMatch(new RegExp(`^s3://${FixtureClusters.aws.name}-backups-`));
+      expect(c.spec.replica).toEqual({ self: `${c.metadata.name}-aws`, primary: `${c.metadata.name}-aws`, source: `${c.metadata.name}-azure` });
+      expect(c.spec.bootstrap.initdb).toBeDefined();
+    }
+    for (const c of azure) {
+      expect(c.spec.backup.barmanObjectStore.destinationPath).toMatch(/^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/postgres\//);
+      expect(c.spec.replica).toEqual({ self: `${c.metadata.name}-azure`, primary: `${c.metadata.name}-aws`, source: `${c.metadata.name}-aws` });
+      // A replica site is created from the primary's archive, never by initdb.
+      expect(c.spec.bootstrap).toEqual({ recovery: expect.objectContaining({ source: `${c.metadata.name}-aws` }) });
+    }
+    // Every site reads every other site exactly where that site archives.
+    for (const c of [...aws, ...azure]) {
+      for (const e of c.spec.externalClusters) {
+        const site = [...aws, ...azure].find((x) => x.metadata.name === c.metadata.name && x.spec.replica.self === e.name)!;
+        expect(e.barmanObjectStore.destinationPath).toBe(site.spec.backup.barmanObjectStore.destinationPath);
+        expect(e.barmanObjectStore.serverName).toBe(site.spec.backup.barmanObjectStore.serverName);
+      }
+    }
+  });
+
+  it('moves the primary to the site databasePrimary names', () => {
+    const base = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure] });
+    const platform = { ...base, environments: [{ ...base.environments[0], databasePrimary: FixtureClusters.azure.name }] };
+    const r = renderAddOns(addOns(), { platform, input: TENANT_PER_TIER });
+    for (const o of r.objects.filter((x) => x.manifest.kind === 'Cluster')) {
+      expect(o.manifest.spec.replica.primary).toBe(`${o.manifest.metadata.name}-azure`);
+      expect(Object.keys(o.manifest.spec.bootstrap)).toEqual([o.manifest.spec.replica.self === o.manifest.spec.replica.primary ? 'initdb' : 'recovery']);
+    }
   });
 
   it('keeps every database within its tier storage quota', () => {
@@ -80,7 +117,9 @@ describe('tenant databases', () => {
 describe('the YAML', () => {
   it('matches the reviewed database of the enterprise fixture tenant and the operator Application', () => {
     const ent = TENANT_PER_TIER.tenants.find((t) => t.subscriptionLevel === 'enterprise')!;
-    expect(yamlFiles(out, new RegExp(`^${ENV}/${tenantNames(ent.tenantId).namespace}/databases\\.yaml$`))).toMatchSnapshot();
+    expect(
+      yamlFiles(out, new RegExp(`^${ENV}/clusters/${FixtureClusters.aws.name}/databases/${tenantNames(ent.tenantId).namespace}\\.yaml$`)),
+    ).toMatchSnapshot();
     expect(yamlOf([helmApp(out, FixtureClusters.aws.name, 'cloudnative-pg')])).toMatchSnapshot();
   });
 });

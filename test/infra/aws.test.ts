@@ -61,7 +61,10 @@ describe('AWS stack: EKS', () => {
   });
 
   it('has IRSA (OIDC provider) and the Pod Identity agent', () => {
-    expect(only(prod(), 'aws_iam_openid_connect_provider').client_id_list).toEqual(['sts.amazonaws.com']);
+    // The cluster's own provider (the other providers trust other clusters' issuers: archive readers).
+    const own = resources(prod(), 'aws_iam_openid_connect_provider').filter((p) => /aws_eks_cluster\./.test(p.url));
+    expect(own).toHaveLength(1);
+    expect(own[0].client_id_list).toEqual(['sts.amazonaws.com']);
     expect(resources(prod(), 'aws_eks_addon').map((a) => a.addon_name)).toContain('eks-pod-identity-agent');
   });
 

@@ -12,7 +12,13 @@ const prod = () => stack('prod-azure');
 describe('Azure: first apply', () => {
   it.each(AZURE_STACKS)('%s: tells the provider the storage data plane is unreachable (private-only backup account)', (name) => {
     const json = stack(name);
-    expect(only(json, 'azurerm_storage_account').public_network_access_enabled).toBe(false);
+    // Public network access only for other clouds' database sites reading the archives, and then only their egress IPs
+    // (the Terraform runner is not admitted: the data plane stays unreachable for the provider).
+    const sa = only(json, 'azurerm_storage_account');
+    const readers = Object.keys(json.variable).filter((v) => v.startsWith('egress_ips_'));
+    expect(sa.public_network_access_enabled).toBe(readers.length > 0);
+    expect(sa.network_rules.default_action).toBe('Deny');
+    if (readers.length) expect(sa.network_rules.ip_rules).toBe(`\${concat(${readers.map((v) => `var.${v}`).join(', ')})}`);
     expect(json.provider.azurerm[0].features[0].storage).toEqual([{ data_plane_available: false }]);
     // With the data plane off, the provider refuses these blocks: none may appear.
     const account = only(json, 'azurerm_storage_account');
@@ -86,7 +92,8 @@ describe('Azure: AKS security parity', () => {
     expect(aks.disk_encryption_set_id).toBe(`\${${addresses(json, 'azurerm_disk_encryption_set')[0][0]}.id}`);
     expect(des).toMatchObject({ auto_key_rotation_enabled: true, identity: { type: 'SystemAssigned' } });
     expect(des.key_vault_key_id).toMatch(/azurerm_key_vault_key\..*\.versionless_id/);
-    const vault = only(json, 'azurerm_key_vault');
+    // The disk encryption vault (tenants with external secrets have vaults of their own: test/secrets).
+    const vault = resources(json, 'azurerm_key_vault').find((v) => v.name === 'ceres-prod-azure-des')!;
     expect(vault).toMatchObject({ purge_protection_enabled: true, network_acls: { default_action: 'Deny', bypass: 'AzureServices' } });
     expect(vault.name).toBe('ceres-prod-azure-des');
     const key = only(json, 'azurerm_key_vault_key');

@@ -29,6 +29,7 @@ import {
   SECRET_READER_SERVICE_ACCOUNT,
   tenantSecretReaders,
 } from '../../lib/core/secret-store';
+import { DATABASE_SITES, placementApplies } from '../../lib/core/topology';
 import { fittedName, InfraInput, NO_TENANT_INPUT } from '../../lib/infra/facts';
 import { plannedStacks } from '../../lib/infra/infra-app';
 import { stackName } from '../../lib/core/cloud';
@@ -69,7 +70,10 @@ function facts(p: PlatformConfig, planned: Planned, input: InfraInput) {
 
 function checkAws(json: Json, planned: Planned, f: ReturnType<typeof facts>): void {
   const { cluster } = planned;
-  const { plan, store, identities, endpoints } = f;
+  const { plan, store, endpoints } = f;
+  // Archive readers are other clusters' ServiceAccounts (web identity, checked below), not Pod Identity.
+  const identities = f.identities.filter((i) => i.access.kind !== 'archive-reader');
+  const readers = f.identities.filter((i) => i.access.kind === 'archive-reader');
 
   // Network: the VPC and every subnet, AZ by AZ.
   expect(resources(json, 'aws_vpc').map((v) => v.cidr_block)).toEqual([plan.cidr]);
@@ -110,6 +114,21 @@ function checkAws(json: Json, planned: Planned, f: ReturnType<typeof facts>): vo
     } else {
       expect(statements.some((s) => [s.Action].flat().includes('ec2:RunInstances'))).toBe(true);
     }
+  }
+
+  // Archive readers: a role each, trusting exactly the reader's ServiceAccount through its cluster's issuer, reading exactly the archive.
+  for (const reader of readers) {
+    if (reader.access.kind !== 'archive-reader') continue;
+    const roles = addresses(json, 'aws_iam_role').filter(([, r]) => r.name === fittedName(cluster.name, reader.name, 64));
+    expect({ reader: reader.name, roles: roles.length }).toEqual({ reader: reader.name, roles: 1 });
+    const trust = JSON.parse(roles[0][1].assume_role_policy).Statement[0];
+    expect(Object.values(trust.Condition.StringEquals)).toContain(`system:serviceaccount:${reader.namespace}:${reader.serviceAccount}`);
+    const statements = addresses(json, 'aws_iam_role_policy')
+      .filter(([, p]) => target(p.role) === roles[0][0])
+      .flatMap(([, p]) => JSON.parse(p.policy).Statement as Json[]);
+    expect(statements.filter((st) => [st.Action].flat().includes('s3:GetObject')).flatMap((st) => [st.Resource].flat())).toEqual([
+      `\${${bucketAddress}.arn}/${reader.access.prefix}/*`,
+    ]);
   }
 
   // Karpenter: the names the chart and the EC2NodeClass use.
@@ -198,15 +217,21 @@ function checkAzure(json: Json, planned: Planned, f: ReturnType<typeof facts>): 
   const clientIds = json.output[BootstrapFacts.azureClientIdsOutput].value as Record<string, string>;
   expect(sorted(Object.keys(clientIds))).toEqual(sorted(identities.map((i) => i.name)));
   for (const identity of identities) {
-    if (identity.access.kind !== 'backup-store') throw new Error('Azure identities are backup-store identities');
-    const credential = credentials.filter(([, c]) => c.subject === `system:serviceaccount:${identity.namespace}:${identity.serviceAccount}`);
+    if (identity.access.kind === 'karpenter') throw new Error('Azure identities are backup-store identities or archive readers');
+    // The cluster's own ServiceAccounts federate with its issuer; archive readers with the reading cluster's (a variable).
+    const issuer = identity.access.kind === 'archive-reader' ? `\${var.oidc_issuer_${identity.access.readerCluster.name.replace(/-/g, '_')}}` : undefined;
+    const credential = credentials.filter(
+      ([, c]) =>
+        c.subject === `system:serviceaccount:${identity.namespace}:${identity.serviceAccount}` &&
+        (issuer ? c.issuer === issuer : !String(c.issuer).startsWith('${var.')),
+    );
     expect(credential).toHaveLength(1);
     const uai = target(credential[0][1].parent_id);
     expect(clientIds[identity.name]).toBe(`\${${uai}.client_id}`);
     const grants = resources(json, 'azurerm_role_assignment').filter((r) => r.principal_id === `\${${uai}.principal_id}`);
     expect(grants).toHaveLength(1);
-    expect(grants[0].role_definition_name).toBe('Storage Blob Data Contributor');
-    expect(body(json, target(grants[0].scope)).name).toBe(store[identity.access.use].container);
+    expect(grants[0].role_definition_name).toBe(identity.access.kind === 'archive-reader' ? 'Storage Blob Data Reader' : 'Storage Blob Data Contributor');
+    expect(body(json, target(grants[0].scope)).name).toBe(store[identity.access.kind === 'archive-reader' ? 'postgres' : identity.access.use].container);
     if (identity.access.prefix) {
       expect(grants[0].condition_version).toBe('2.0');
       expect(grants[0].condition).toContain(`StringStartsWith '${identity.access.prefix}/'`);
@@ -276,16 +301,16 @@ describe('the stacks of the default platform agree with the platform model', () 
     checkStack(platform, defaultFiles(), planned, defaultInput());
   });
 
-  it('binds a PostgreSQL identity for every tenant database on the data home, and none elsewhere', () => {
+  it('binds a PostgreSQL identity for every tenant database on every database site (AWS and Azure clusters with workloads), and none elsewhere', () => {
     const counts = Object.fromEntries(
       plannedOf(platform).map((p) => [
         p.name,
         clusterWorkloadIdentities(platform, p.environment, p.cluster, defaultInput()).filter((i) => i.name.startsWith('pg-')).length,
       ]),
     );
-    // Only the AWS primaries are data homes: each runs the databases of the tenants deployed to its environment.
+    // Every database site runs a site of every database of the tenants deployed to its environment (lib/core/database-topology.ts).
     const expected = Object.fromEntries(
-      plannedOf(platform).map((p) => [p.name, p.cluster.cloud === 'aws' && p.cluster.role === 'primary' ? tenantDatabases(p.environment.name).length : 0]),
+      plannedOf(platform).map((p) => [p.name, placementApplies(DATABASE_SITES, p.cluster) ? tenantDatabases(p.environment.name).length : 0]),
     );
     expect(counts).toEqual(expected);
     expect(Object.values(counts).some((n) => n > 0)).toBe(true);
@@ -324,7 +349,9 @@ describe('the stacks follow the model when it changes', () => {
   it.each(['prod-aws', 'prod-azure', 'prod-gcp'])('%s: a new database and new data homes get exactly their identities', (name) => {
     const planned = plannedOf(everywhere).find((p) => p.name === name)!;
     const identities = clusterWorkloadIdentities(everywhere, planned.environment, planned.cluster, input);
-    expect(identities.map(bindingKey)).toContain('tenant-umbrella-004/umbrella-postgres-with-a-rather-long-name');
+    // GKE is no database site (lib/core/topology.ts DATABASE_SITES): no PostgreSQL identity there.
+    if (planned.cluster.cloud === 'gcp') expect(identities.map(bindingKey)).not.toContain('tenant-umbrella-004/umbrella-postgres-with-a-rather-long-name');
+    else expect(identities.map(bindingKey)).toContain('tenant-umbrella-004/umbrella-postgres-with-a-rather-long-name');
     checkStack(everywhere, files, planned, input);
   });
 
@@ -350,7 +377,7 @@ describe('the stacks follow the model when it changes', () => {
 });
 
 describe('model functions the stacks read', () => {
-  it('places PostgreSQL clusters on the data home only, for tenants deployed to the environment', () => {
+  it('places PostgreSQL clusters on every database site, for tenants deployed to the environment', () => {
     const prod = platform.environments.find((e) => e.name === 'prod')!;
     const dev = platform.environments.find((e) => e.name === 'dev')!;
     const aws = (env: EnvironmentConfig) => env.clusters.find((c) => c.cloud === 'aws')!;
@@ -373,7 +400,10 @@ describe('model functions the stacks read', () => {
       { namespace: 'tenant-zeta-009', name: 'zeta-pg' },
     ]);
     expect(postgresClusters(dev, aws(dev), input)).toEqual([{ namespace: 'tenant-zeta-009', name: 'zeta-pg' }]);
-    for (const c of prod.clusters.filter((c) => c.cloud !== 'aws')) expect(postgresClusters(prod, c, input)).toEqual([]);
+    for (const c of prod.clusters) {
+      if (placementApplies(DATABASE_SITES, c)) expect(postgresClusters(prod, c, input)).toEqual(postgresClusters(prod, aws(prod), input));
+      else expect(postgresClusters(prod, c, input)).toEqual([]);
+    }
   });
 
   it('names the Azure flexible server after its data endpoint', () => {

@@ -68,7 +68,8 @@ describe('destructive changes of the live platform, by any route', () => {
     expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], { out: () => undefined, err: (l) => err.push(l) })).toBe(3);
     const text = err.join('\n');
     expect(text).toContain('dev:Namespace/tenant-botched-901');
-    expect(text).toContain('dev:Cluster.postgresql.cnpg.io/tenant-botched-901/botched-postgres');
+    // The database lives in the primary cluster's databases folder (lib/core/database-topology.ts).
+    expect(text).toContain('dev@ceres-dev-aws:Cluster.postgresql.cnpg.io/tenant-botched-901/botched-postgres');
     expect(readTree(out)).toEqual(before);
 
     // Approved with a reason, committed with the change: synth goes ahead and says what it approved.

@@ -36,8 +36,8 @@ describe('the Sealed Secrets controller', () => {
     expect(sealed.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)).toEqual(tenant.secrets.filter((s) => 'sealed' in s).map((s) => `${ns}/${s.name}`));
     // The namespace-wide scope kubeseal uses by default: the Secret's name and namespace are bound.
     expect(sealed[0].spec.template.metadata).toMatchObject({ name: sealed[0].metadata.name, namespace: ns });
-    // The tenant has a database: its folder, secrets included, goes to the data home only.
-    const placement = tenantPlacement(FIXTURE_INPUT.databases.some((d) => d.tenantId === tenant.tenantId));
+    // The tenant's folder, secrets included, goes where the tenant runs (its databases have folders of their own).
+    const placement = tenantPlacement();
     for (const c of platform.environments[0].clusters) {
       const applied = out.view.clusters.get(c.name)!.some((o) => o.manifest.kind === 'SealedSecret');
       expect({ cluster: c.name, applied }).toEqual({ cluster: c.name, applied: placementApplies(placement, c) });

@@ -52,8 +52,13 @@ describe('a tenant expanded into its namespace', () => {
       ScheduledBackup: 1,
       AppProject: 1,
     });
-    // Everything but the AppProject is in the tenant's own folder.
-    for (const o of ofTenant(out, NS).filter((x) => x.manifest.kind !== 'AppProject')) expect(o.folder).toBe(NS);
+    // Everything but the AppProject and the database is in the tenant's own folder; the database is in
+    // the folder of each database site (lib/core/database-topology.ts), here the one cluster's.
+    const own = (x: { manifest: { kind: string } }) => !['AppProject', 'Cluster', 'ScheduledBackup'].includes(x.manifest.kind);
+    for (const o of ofTenant(out, NS).filter(own)) expect(o.folder).toBe(NS);
+    for (const o of ofTenant(out, NS).filter((x) => ['Cluster', 'ScheduledBackup'].includes(x.manifest.kind))) {
+      expect(o.folder).toBe(`clusters/${out.environment.clusters[0].name}/databases`);
+    }
   });
 
   it('is 20 objects without database or secrets: namespace, 9 network policies, quota, limit range, 3 roles, 3 bindings, default account, AppProject', () => {

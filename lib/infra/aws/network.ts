@@ -63,6 +63,8 @@ export class AwsNetwork extends Construct {
   public readonly dataSubnets: Subnet[] = [];
   /** Public subnets for NAT gateways and public load balancers only. */
   public readonly publicSubnets: Subnet[] = [];
+  /** Public IPs of the NAT gateways: every connection from the cluster to the internet leaves from one of them. */
+  public readonly natPublicIps: string[] = [];
 
   constructor(scope: Construct, id: string, props: AwsNetworkProps) {
     super(scope, id);
@@ -124,6 +126,7 @@ export class AwsNetwork extends Construct {
 
       if (natPerAz || i === 0) {
         const eip = new Eip(this, `nat-${az}-ip`, { domain: 'vpc', tags: named(`${props.name}-nat-${az}`) });
+        this.natPublicIps.push(eip.publicIp);
         nats.push(
           new NatGateway(this, `nat-${az}`, {
             allocationId: eip.allocationId,

@@ -7,6 +7,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { SLOW_QUERY_MS } from '../../core/alerting';
 import { managedPolicy, serviceTrustPolicy } from './policies';
 
 /** The PostgreSQL logs RDS exports to CloudWatch Logs. */
@@ -71,10 +72,15 @@ export interface AwsPostgresProps {
 export class AwsPostgres extends Construct {
   public readonly instance: DbInstance;
   public readonly key: KmsKey;
+  /** The instance identifier (a literal: alarms and topics are named after it). */
+  public readonly name: string;
+  /** The exported log groups, in the order of RDS_POSTGRES_LOG_EXPORTS (`postgresql` first). */
+  public readonly logGroups: CloudwatchLogGroup[];
 
   constructor(scope: Construct, id: string, props: AwsPostgresProps) {
     super(scope, id);
     const tags = props.tags ?? {};
+    this.name = props.name;
     const version = props.engineVersion ?? '16';
     const major = version.split('.')[0];
 
@@ -106,7 +112,7 @@ export class AwsPostgres extends Construct {
         { name: 'rds.force_ssl', value: '1' },
         { name: 'log_connections', value: '1' },
         { name: 'log_disconnections', value: '1' },
-        { name: 'log_min_duration_statement', value: '1000' },
+        { name: 'log_min_duration_statement', value: String(SLOW_QUERY_MS) },
         { name: 'log_statement', value: 'ddl' },
       ],
       tags,
@@ -114,7 +120,7 @@ export class AwsPostgres extends Construct {
 
     // RDS creates /aws/rds/instance/<id>/<log> on first export, without retention or encryption; owning the
     // groups (created before the instance) sets both.
-    const logGroups = RDS_POSTGRES_LOG_EXPORTS.map(
+    const logGroups = (this.logGroups = RDS_POSTGRES_LOG_EXPORTS.map(
       (log) =>
         new CloudwatchLogGroup(this, `${log}-logs`, {
           name: `/aws/rds/instance/${props.name}/${log}`,
@@ -122,7 +128,7 @@ export class AwsPostgres extends Construct {
           kmsKeyId: props.logKmsKeyArn,
           tags,
         }),
-    );
+    ));
     const interval = props.monitoringIntervalSeconds ?? 60;
     let monitoringRoleArn: string | undefined;
     const monitoringDependencies = [];

@@ -1,12 +1,16 @@
 import { AWS_BACKUP_REPLICA_REGIONS } from '../../core/cloud';
 import { Construct } from 'constructs';
-import { S3Backend, TerraformVariable } from 'cdktf';
+import { S3Backend, TerraformOutput, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DbInstanceAutomatedBackupsReplication } from '@cdktf/provider-aws/lib/db-instance-automated-backups-replication';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { awsZones, karpenterNames, privateZone } from '../../core/cloud';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { EksIdentityProviderConfig } from '@cdktf/provider-aws/lib/eks-identity-provider-config';
 import { kubernetesOidc } from '../../core/cloud';
 import { awsStateKmsKeyAlias } from '../state';
+import { AwsArchiveReaders, isArchiveReaderIdentity } from './archive-readers';
+import { AwsDatabaseAlarms } from './database-alarms';
 import { AwsBackupBucket, AwsBackupReplicaProps } from './backup-bucket';
 import { KarpenterAwsResources } from './karpenter';
 import { AwsKubernetesCluster } from './kubernetes-cluster';
@@ -160,6 +164,11 @@ export class AwsPlatformStack extends PlatformStack {
       logKmsKeyArn: logKey.arn,
       logRetentionDays: ha ? 90 : 30,
     });
+    new AwsDatabaseAlarms(this, 'postgres-alarms', {
+      environment,
+      instanceId: this.postgres.name,
+      logGroupName: this.postgres.logGroups[0].name,
+    });
     this.redis = new AwsRedis(this, 'redis', {
       name: `${cluster.name}-redis`,
       vpcId: this.network.vpc.id,
@@ -181,6 +190,22 @@ export class AwsPlatformStack extends PlatformStack {
       };
     }
     this.backups = new AwsBackupBucket(this, 'backups', { bucketName: store.bucket, replica });
+    if (replica) {
+      // The platform database's automated backups and transaction logs, copied to the replica region:
+      // point-in-time restore there if eu-west-1 is lost (docs/disaster-recovery.md).
+      const rdsReplicaKey = new KmsKey(this, 'postgres-backup-replica-key', {
+        provider: replica.provider,
+        description: `${cluster.name} RDS automated backups, replicated to ${replica.region}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+      });
+      new DbInstanceAutomatedBackupsReplication(this, 'postgres-backup-replication', {
+        provider: replica.provider,
+        sourceDbInstanceArn: this.postgres.instance.arn,
+        kmsKeyId: rdsReplicaKey.arn,
+        retentionPeriod: 7,
+      });
+    }
 
     new AwsWorkloadRoles(this, 'workload-roles', {
       namePrefix: cluster.name,
@@ -204,6 +229,14 @@ export class AwsPlatformStack extends PlatformStack {
         readers: secretReaders,
       });
     }
+    new AwsArchiveReaders(this, 'archive-readers', {
+      namePrefix: cluster.name,
+      region,
+      backupBucketArn: this.backups.bucket.arn,
+      backupKeyArn: this.backups.key.arn,
+      identities: identities.filter(isArchiveReaderIdentity),
+      tags,
+    });
 
     // The stable private names of the data services (the Kubernetes side's ServiceEntries and egress
     // policies name them), in a zone only this VPC resolves.
@@ -214,6 +247,10 @@ export class AwsPlatformStack extends PlatformStack {
       targets: { postgres: this.postgres.address, redis: this.redis.endpoint },
     });
 
+    new TerraformOutput(this, 'egress_ips', {
+      value: this.network.natPublicIps,
+      description: 'Public IPs the cluster reaches the internet from (the NAT gateways): other clouds admit them to the stores its database sites read.',
+    });
     this.addPlatformOutputs(
       {
         clusterName: this.kubernetes.cluster.name,
@@ -227,6 +264,10 @@ export class AwsPlatformStack extends PlatformStack {
         redis_endpoint: [this.redis.endpoint, 'ElastiCache Redis primary endpoint (TLS, IAM authentication).'],
         redis_user: [this.redis.appUser.userName, 'ElastiCache user clients authenticate as with an IAM token (elasticache:Connect).'],
         oidc_provider_arn: [this.kubernetes.oidcProvider.arn, 'IAM OIDC provider of the cluster (IRSA).'],
+        oidc_issuer_url: [
+          this.kubernetes.oidcProvider.url,
+          'OIDC issuer of the cluster: the other clouds trust it for its database sites (variable oidc_issuer_<cluster> of their stacks).',
+        ],
       },
     );
   }

@@ -29,6 +29,13 @@ export interface AzureBackupStorageProps {
    * @default 30
    */
   readonly softDeleteDays?: number;
+  /**
+   * Public addresses admitted through the firewall besides the private endpoint: other clouds' database
+   * sites reading the PostgreSQL archives (their clusters' egress IPs). Public network access stays
+   * disabled when there are none.
+   * @default none
+   */
+  readonly allowedIpRanges?: string[];
   /** Tags. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -64,13 +71,14 @@ export class AzureBackupStorage extends Construct {
       allowNestedItemsToBePublic: false,
       sharedAccessKeyEnabled: false,
       defaultToOauthAuthentication: true,
-      publicNetworkAccessEnabled: false,
+      // Disabled unless another cloud's database sites read the archives; then only their egress IPs pass the firewall.
+      publicNetworkAccessEnabled: (props.allowedIpRanges ?? []).length > 0,
       infrastructureEncryptionEnabled: true,
       crossTenantReplicationEnabled: false,
       // No SFTP/NFS local users, and copies only from accounts of the same Entra tenant.
       localUserEnabled: false,
       allowedCopyScope: 'AAD',
-      networkRules: { defaultAction: 'Deny', bypass: ['AzureServices'] },
+      networkRules: { defaultAction: 'Deny', bypass: ['AzureServices'], ipRules: props.allowedIpRanges?.length ? props.allowedIpRanges : undefined },
       blobProperties: {
         versioningEnabled: true,
         changeFeedEnabled: true,

@@ -6,6 +6,7 @@ import { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '@cdktf/pro
 import { PostgresqlFlexibleServerConfiguration } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration';
 import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone';
 import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link';
+import { SLOW_QUERY_MS } from '../../core/alerting';
 
 export interface AzurePostgresProps {
   /** Flexible server name, also the first label of its private host name. */
@@ -61,7 +62,7 @@ export const AZURE_POSTGRES_PARAMETERS: Readonly<Record<string, string>> = {
   log_disconnections: 'on',
   log_checkpoints: 'on',
   log_statement: 'ddl',
-  log_min_duration_statement: '1000',
+  log_min_duration_statement: String(SLOW_QUERY_MS),
 };
 
 /**

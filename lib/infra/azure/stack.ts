@@ -1,15 +1,17 @@
 import { Construct } from 'constructs';
-import { AzurermBackend, TerraformOutput, TerraformVariable } from 'cdktf';
+import { AzurermBackend, Fn, TerraformOutput, TerraformVariable } from 'cdktf';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { azurePostgresServerName, azureResourceGroup, BootstrapFacts } from '../../core/cloud';
+import { ARCHIVE_READER_OUTPUT, egressIpsVariable } from '../../core/database-topology';
 import { PlatformStack, PlatformStackProps } from '../platform-stack';
 import { AzureBackupStorage } from './backup-storage';
 import { AzureDiskEncryption } from './disk-encryption';
 import { AzureKubernetesCluster } from './kubernetes-cluster';
 import { AzureNetwork } from './network';
 import { AzurePostgres } from './postgres';
+import { AzureDatabaseAlarms } from './database-alarms';
 import { AzureWorkloadIdentities } from './workload-identities';
 import { AzureSecretReaders } from './secret-readers';
 import { AZURE_SECRET_READERS_OUTPUT } from '../../core/secret-store';
@@ -132,11 +134,34 @@ export class AzurePlatformStack extends PlatformStack {
       logAnalyticsWorkspaceId: this.kubernetes.logs.id,
     });
 
+    new AzureDatabaseAlarms(this, 'postgres-alarms', {
+      ...base,
+      environment,
+      serverName: azurePostgresServerName(cluster),
+      serverId: this.postgres.server.id,
+      logAnalyticsWorkspaceId: this.kubernetes.logs.id,
+    });
+
+    // Other clouds' database sites read the PostgreSQL archives here: admit their egress IPs (variables, outputs of their stacks).
+    const readerClusters = [
+      ...new Map(
+        identities.flatMap((i) => (i.access.kind === 'archive-reader' ? [[i.access.readerCluster.name, i.access.readerCluster] as const] : [])),
+      ).values(),
+    ];
+    const readerIps = readerClusters.map((c) => {
+      const v = new TerraformVariable(this, egressIpsVariable(c), {
+        type: 'list(string)',
+        nullable: false,
+        description: `Public egress IPs of ${c.name} (output egress_ips of its stack): its database sites read this cluster's PostgreSQL archives.`,
+      });
+      return v.listValue;
+    });
     const containers = [store.velero.container, store.postgres.container].filter((c): c is string => !!c);
     this.backups = new AzureBackupStorage(this, 'backups', {
       ...base,
       accountName: store.bucket,
       containers: [...new Set(containers)],
+      allowedIpRanges: readerIps.length ? Fn.concat(readerIps) : undefined,
       endpointSubnetId: this.network.endpointSubnet.id,
       virtualNetworkId: this.network.vnet.id,
     });
@@ -172,6 +197,14 @@ export class AzurePlatformStack extends PlatformStack {
       description:
         "Client id of each tenant's secret reader identity (identity name secrets-<namespace> → client id), for the azure.workload.identity/client-id annotation of <namespace>/external-secrets-reader.",
     });
+    const archiveReaders = identities.filter((i) => i.access.kind === 'archive-reader').map((i) => i.name);
+    if (archiveReaders.length) {
+      new TerraformOutput(this, ARCHIVE_READER_OUTPUT, {
+        value: Object.fromEntries(archiveReaders.map((name) => [name, workloadIdentities.identities[name].clientId])),
+        description:
+          'Client id of each reader of the PostgreSQL archives (identity name → client id): AZURE_CLIENT_ID of the reading site (docs/disaster-recovery.md).',
+      });
+    }
 
     const aks = this.kubernetes.cluster;
     this.addPlatformOutputs(

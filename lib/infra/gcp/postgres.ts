@@ -38,6 +38,8 @@ export interface GcpPostgresProps {
    * @default true
    */
   readonly highAvailability?: boolean;
+  /** Where backups are stored: a multi-region (`eu`), so they survive the loss of the instance's region. @default Cloud SQL's choice */
+  readonly backupLocation?: string;
   /** User labels. @default {} */
   readonly labels?: Record<string, string>;
 }
@@ -92,6 +94,7 @@ export class GcpPostgres extends Construct {
           pointInTimeRecoveryEnabled: true,
           startTime: '02:00',
           transactionLogRetentionDays: 7,
+          location: props.backupLocation,
           backupRetentionSettings: { retainedBackups: props.retainedBackups ?? 14, retentionUnit: 'COUNT' },
         },
         databaseFlags: Object.entries(CLOUD_SQL_FLAGS).map(([name, value]) => ({ name, value })),

@@ -14,6 +14,7 @@ import { GcpEncryptionKeys } from './encryption-keys';
 import { GcpNetwork } from './network';
 import { GcpPostgres } from './postgres';
 import { GcpSecretReaders } from './secret-readers';
+import { GcpDatabaseAlarms } from './database-alarms';
 import { GcpWorkloadIdentities } from './workload-identities';
 
 /** The Google APIs the stack uses. */
@@ -25,6 +26,8 @@ export const GCP_SERVICES = [
   'iam.googleapis.com',
   'cloudkms.googleapis.com',
   'binaryauthorization.googleapis.com',
+  'monitoring.googleapis.com',
+  'logging.googleapis.com',
 ] as const;
 
 /** The Cloud KMS location of a GCS location (`EU` multi-region → `europe`; a region stays itself). */
@@ -148,8 +151,11 @@ export class GcpPlatformStack extends PlatformStack {
       privateServicesConnection: this.network.privateServicesConnection,
       tier: environment.sizing.ha ? 'db-custom-4-15360' : 'db-custom-2-7680',
       highAvailability: environment.sizing.ha,
+      // The design's "GCS for cross-region backups": the backup store's multi-region (lib/core/cloud.ts).
+      backupLocation: store.region.toLowerCase(),
       labels,
     });
+    new GcpDatabaseAlarms(this, 'postgres-alarms', { environment, project, instanceName: `${cluster.name}-postgres` });
 
     this.backups = new GcpBackupBucket(this, 'backups', {
       name: store.bucket,

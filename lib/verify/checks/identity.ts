@@ -150,6 +150,29 @@ export interface Grant {
   readonly identity?: TfResource;
   /** The resource that grants it. */
   readonly via: TfResource;
+  /**
+   * The stack variable holding the OIDC issuer the grant trusts when it is not the stack's own
+   * cluster's: a ServiceAccount of another cluster (a database site reading this cluster's archive,
+   * variable `oidc_issuer_<cluster>` of lib/core/database-topology.ts). Undefined for the own cluster.
+   */
+  readonly issuerVariable?: string;
+}
+
+/** `${var.NAME}` → NAME. */
+function variableOf(value: unknown): string | undefined {
+  return /^\$\{var\.([A-Za-z0-9_-]+)\}$/.exec(typeof value === 'string' ? value : '')?.[1];
+}
+
+/** The issuer variable of the OIDC provider an IRSA trust policy federates with, when the provider's URL is a variable. */
+function foreignIssuerOfRole(stack: TfStack, role: TfResource): string | undefined {
+  for (const s of policyStatements(stack, role.body?.assume_role_policy)) {
+    for (const f of s.principals.Federated ?? []) {
+      const provider = referenced(stack, f, 'aws_iam_openid_connect_provider');
+      const v = provider && variableOf(provider.body.url);
+      if (v) return v;
+    }
+  }
+  return undefined;
 }
 
 const SA_SUBJECT = /^system:serviceaccount:([^:]+):(.+)$/;
@@ -216,8 +239,9 @@ export function grantsOf(stack: TfStack): Grant[] {
     out.push({ mechanism: 'eks-pod-identity', namespace: ns, serviceAccount: sa, identity: role, via: r });
   }
   for (const role of ofType(stack, 'aws_iam_role')) {
+    const issuerVariable = foreignIssuerOfRole(stack, role);
     for (const s of irsaSubjects(stack, role))
-      out.push({ mechanism: 'irsa', namespace: s.namespace, serviceAccount: s.serviceAccount, identity: role, via: role });
+      out.push({ mechanism: 'irsa', namespace: s.namespace, serviceAccount: s.serviceAccount, identity: role, via: role, issuerVariable });
   }
   for (const r of [...ofType(stack, 'google_service_account_iam_member'), ...ofType(stack, 'google_service_account_iam_binding')]) {
     if (literal(r.body.role) !== 'roles/iam.workloadIdentityUser') continue;
@@ -243,6 +267,7 @@ export function grantsOf(stack: TfStack): Grant[] {
       serviceAccount: m[2],
       identity: referenced(stack, r.body.parent_id, 'azurerm_user_assigned_identity'),
       via: r,
+      issuerVariable: variableOf(r.body.issuer),
     });
   }
   return out;
@@ -423,6 +448,15 @@ function azureClientIdFromEnv(state: ClusterState, namespace: string, serviceAcc
     .map((o) => (o.manifest.kind === 'Pod' ? o.manifest : o.manifest.spec?.template))
     .filter((t) => (t?.spec?.serviceAccountName ?? 'default') === serviceAccount);
   if (templates.some((t) => hasBoth(JSON.stringify(t)))) return true;
+  // CloudNativePG instances: the Cluster's spec.env and spec.inheritedMetadata reach every instance pod.
+  const cnpg = allObjects(state).find(
+    (o) =>
+      o.manifest.kind === 'Cluster' &&
+      o.manifest.apiVersion.startsWith('postgresql.cnpg.io/') &&
+      o.manifest.metadata.namespace === namespace &&
+      o.manifest.metadata.name === serviceAccount,
+  );
+  if (cnpg && hasBoth(JSON.stringify({ env: cnpg.manifest.spec?.env, labels: cnpg.manifest.spec?.inheritedMetadata?.labels }))) return true;
   return state.releases.some((r) => r.namespace === namespace && !r.rendered && hasBoth(JSON.stringify(r.values)));
 }
 
@@ -485,7 +519,8 @@ export function serviceAccountFindings(state: ClusterState, ctx: VerifyContext):
     }));
   }
   const out: Emit[] = [];
-  const grants = grantsOf(stack);
+  // Grants to another cluster's ServiceAccounts (archive readers) are checked by data/replica-sources.
+  const grants = grantsOf(stack).filter((g) => !g.issuerVariable);
 
   // Terraform → Kubernetes: every grant names a ServiceAccount that exists and is bound.
   for (const g of grants) {
@@ -735,7 +770,7 @@ export function backupLocationsOf(state: ClusterState): BackupLocation[] {
   return out;
 }
 
-function bucketResource(stack: TfStack, target: ObjectStoreTarget): { bucket?: TfResource; account?: TfResource; problem?: string } {
+export function bucketResource(stack: TfStack, target: ObjectStoreTarget): { bucket?: TfResource; account?: TfResource; problem?: string } {
   switch (target.cloud) {
     case 'aws': {
       const b = ofType(stack, 'aws_s3_bucket').find((r) => literal(r.body.bucket) === target.bucket);
@@ -853,6 +888,49 @@ export function storeAccess(
   }
 }
 
+/**
+ * Whether an identity may read objects under `target` (`<prefix>/<object>`): `s3:GetObject` and
+ * `s3:ListBucket` on AWS, a blob data role (Reader, Contributor or Owner) on the container or its
+ * account on Azure. A reason when not.
+ */
+export function archiveReadAccess(
+  stack: TfStack,
+  identity: Grant,
+  target: ObjectStoreTarget,
+  store: { bucket?: TfResource; account?: TfResource },
+): string | undefined {
+  const object = `${target.bucket}/${target.prefix ? `${target.prefix}/` : ''}wals/0000000100000000/000000010000000000000001.gz`;
+  switch (target.cloud) {
+    case 'aws': {
+      if (!identity.identity) return 'the grant names no IAM role of the stack';
+      const statements = rolePolicies(stack, identity.identity).filter((s) => s.effect === 'Allow');
+      const allows = (action: string, arn: string) =>
+        statements.some((s) => s.actions.some((a) => iamGlob(a, action, true)) && s.resources.some((r) => iamGlob(resolveArn(stack, r), arn)));
+      const missing = [
+        ['s3:GetObject', `arn:aws:s3:::${object}`],
+        ['s3:ListBucket', `arn:aws:s3:::${target.bucket}`],
+      ].filter(([a, arn]) => !allows(a, arn));
+      return missing.length
+        ? `${identityName(identity.identity)}'s policies do not allow ${missing.map(([a, arn]) => `${a} on ${arn}`).join(', ')}`
+        : undefined;
+    }
+    case 'azure': {
+      if (!identity.identity) return 'the credential names no user-assigned identity of the stack';
+      const roles = ['Storage Blob Data Reader', 'Storage Blob Data Contributor', 'Storage Blob Data Owner'];
+      const scopes = [store.bucket?.address, store.account?.address].filter((x): x is string => !!x);
+      const ok = ofType(stack, 'azurerm_role_assignment').some(
+        (r) =>
+          references(r.body.principal_id).includes(identity.identity!.address) &&
+          roles.includes(literal(r.body.role_definition_name) ?? '') &&
+          references(r.body.scope).some((a) => scopes.includes(a)),
+      );
+      return ok ? undefined : `no role assignment gives ${identityName(identity.identity)} ${roles.join(', ')} on the container or its storage account`;
+    }
+    case 'gcp':
+      return 'no other cloud reads a GCS archive (database sites: lib/core/topology.ts DATABASE_SITES)';
+  }
+}
+
 export function objectStoreFindings(state: ClusterState, ctx: VerifyContext): Emit[] {
   const cluster = state.cluster;
   const out: Emit[] = [];
@@ -903,7 +981,10 @@ export function objectStoreFindings(state: ClusterState, ctx: VerifyContext): Em
     }
     if (!writer || !writer.identityBased || crossCloud) return;
     const grants = grantsOf(stack).filter(
-      (g) => g.namespace === writer.namespace && (g.serviceAccount === writer.serviceAccount || iamGlob(g.serviceAccount, writer.serviceAccount)),
+      (g) =>
+        !g.issuerVariable &&
+        g.namespace === writer.namespace &&
+        (g.serviceAccount === writer.serviceAccount || iamGlob(g.serviceAccount, writer.serviceAccount)),
     );
     if (!grants.length) {
       out.push({

@@ -9,6 +9,7 @@ import { identityChecks } from './identity';
 import { realmCheck } from './realms';
 import { monitorsSelected } from './monitoring';
 import { meshSharedTrust } from './mesh';
+import { replicaSourcesCheck } from './replicas';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
 export const helmRenders: VerifyCheck = {
@@ -37,6 +38,7 @@ export function verifyChecks(): VerifyCheck[] {
     ...flowChecks,
     ...identityChecks,
     realmCheck,
+    replicaSourcesCheck,
     monitorsSelected,
     meshSharedTrust,
     tenantCapacity,

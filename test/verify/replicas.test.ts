@@ -1,0 +1,182 @@
+/**
+ * `data/replica-sources` over a synthesized two-site fixture platform (EKS primary, AKS secondary, one
+ * database per tier) and over broken copies of it: each break is one that would leave a replica site
+ * unable to replay, or let two sites write one archive, and verify must name it.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesize, SynthesisResult } from '../../apps/synthesize';
+import { verifySynthesis } from '../../apps/verify';
+import { oidcIssuerVariable } from '../../lib/core/database-topology';
+import { networkPolicyCheck } from '../../lib/verify/checks/flows';
+import { replicaSourcesCheck } from '../../lib/verify/checks/replicas';
+import { VerifyCheck } from '../../lib/verify/types';
+import { Finding } from '../../lib/verify/types';
+import { FixtureClusters, fixturePlatform } from '../support/harness';
+
+const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure] });
+const AWS = FixtureClusters.aws.name;
+const AZURE = FixtureClusters.azure.name;
+const ENV = platform.environments[0].name;
+
+const TENANTS = ['starter', 'professional', 'enterprise']
+  .map(
+    (tier, i) => `apiVersion: ceres.io/v1
+kind: CeresTenant
+metadata: { name: t${i} }
+spec: { displayName: T${i}, tenantId: t${i}-10${i}, keycloakRealm: t${i}-realm, databaseSchema: t${i}_db, subscriptionLevel: ${tier}, environments: [${ENV}] }
+---
+apiVersion: ceres.io/v1
+kind: CeresDatabase
+metadata: { name: t${i}-postgres }
+spec: { type: postgres, replicas: 2, size: 10Gi, version: "16", tenantId: t${i}-10${i} }
+`,
+  )
+  .join('---\n');
+
+let synthesis: SynthesisResult;
+beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'ceres-replicas-'));
+  try {
+    writeFileSync(join(dir, 'tenants.yaml'), TENANTS);
+    synthesis = synthesize({ platform, tenantsDir: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+type Manifest = any;
+
+/** Findings of data/replica-sources on a copy of the synthesis that `edit` changed (manifests per cluster, Terraform files). */
+function run(
+  edit: (on: (cluster: string) => Manifest[], files: Map<string, string>, all: (cluster: string) => Manifest[]) => void = () => undefined,
+  checks: readonly VerifyCheck[] = [replicaSourcesCheck],
+): Finding[] {
+  const environments = synthesis.environments.map((e) => ({
+    ...e,
+    objects: e.objects,
+    view: {
+      clusters: new Map([...e.view.clusters].map(([c, objects]) => [c, objects.map((o) => ({ ...o, manifest: JSON.parse(JSON.stringify(o.manifest)) }))])),
+    },
+  }));
+  const files = new Map(synthesis.files);
+  const on = (cluster: string) =>
+    environments[0].view.clusters
+      .get(cluster)!
+      .map((o) => o.manifest)
+      .filter((m: Manifest) => m.kind === 'Cluster' && m.apiVersion.startsWith('postgresql.cnpg.io/'));
+  const all = (cluster: string) => environments[0].view.clusters.get(cluster)!.map((o) => o.manifest);
+  edit(on, files, all);
+  return verifySynthesis({ environments, files, input: synthesis.input }, { asOf: '2026-12-03', platform, checks }).findings.filter(
+    (f) => f.severity !== 'warning',
+  );
+}
+const messages = (f: readonly Finding[]) => f.map((x) => `${x.cluster} ${x.object}: ${x.message}`);
+const tfEdit = (files: Map<string, string>, stack: string, fn: (json: any) => void) => {
+  const path = `terraform/${ENV}-${stack}/cdk.tf.json`;
+  const json = JSON.parse(files.get(path)!);
+  fn(json);
+  files.set(path, JSON.stringify(json));
+};
+
+describe('data/replica-sources', () => {
+  it('finds nothing on the synthesized two-site platform, where every database has a site on each cluster', () => {
+    expect(messages(run())).toEqual([]);
+    for (const c of [AWS, AZURE]) expect(synthesis.environments[0].view.clusters.get(c)!.filter((o) => o.manifest.kind === 'Cluster')).toHaveLength(3);
+  });
+
+  it('names a replica whose source reads another path than the primary archives to', () => {
+    const f = run((on) => {
+      on(AZURE)[0].spec.externalClusters.find((e: any) => e.name.endsWith('-aws')).barmanObjectStore.serverName = 'somewhere-else';
+    });
+    expect(messages(f).join('\n')).toMatch(new RegExp(`${AZURE} .*replays .*-aws from .*somewhere-else, but ${AWS} archives it to`));
+  });
+
+  it('names a source that is no Cluster on another cluster', () => {
+    const f = run((on) => {
+      const db = on(AZURE)[0];
+      db.spec.externalClusters.push({ ...db.spec.externalClusters[0], name: 'ghost-site' });
+      db.spec.replica.source = 'ghost-site';
+    });
+    expect(messages(f).join('\n')).toContain('site ghost-site is no Cluster');
+  });
+
+  it('names a replica field that names no externalClusters entry (the operator would refuse the Cluster)', () => {
+    const f = run((on) => {
+      on(AZURE)[0].spec.replica.primary = 'nowhere';
+    });
+    expect(messages(f).join('\n')).toMatch(/spec\.replica\.primary is nowhere, which no externalClusters entry names/);
+    expect(messages(f).join('\n')).toMatch(/sites disagree on the primary/);
+  });
+
+  it('names two sites archiving to one path (two primaries would overwrite each other)', () => {
+    const f = run((on) => {
+      const primary = on(AWS)[0];
+      const replica = on(AZURE).find((c: Manifest) => c.metadata.name === primary.metadata.name)!;
+      replica.spec.backup.barmanObjectStore.destinationPath = primary.spec.backup.barmanObjectStore.destinationPath;
+      replica.spec.backup.barmanObjectStore.serverName = primary.spec.backup.barmanObjectStore.serverName;
+    });
+    expect(messages(f).join('\n')).toMatch(/two primaries would overwrite each other's WAL/);
+  });
+
+  it("names a cross-cloud read the source's stack does not grant to this cluster's issuer", () => {
+    const f = run((_, files) =>
+      tfEdit(files, 'aws', (json) => {
+        for (const name of Object.keys(json.resource.aws_iam_role)) if (name.includes('pgr-azure')) delete json.resource.aws_iam_role[name];
+      }),
+    );
+    expect(messages(f).join('\n')).toContain(`federates no identity with ${AZURE}'s issuer (variable ${oidcIssuerVariable(FixtureClusters.azure)})`);
+  });
+
+  it('names a cross-cloud reader whose policy does not reach the archive', () => {
+    const f = run((_, files) =>
+      tfEdit(files, 'aws', (json) => {
+        for (const p of Object.values<any>(json.resource.aws_iam_role_policy)) {
+          if (p.name === 'archive-read') p.policy = p.policy.replace(/\/cnpg\/[^"]*\/\*/g, '/velero/*');
+        }
+      }),
+    );
+    expect(messages(f).join('\n')).toMatch(/policies do not allow s3:GetObject on arn:aws:s3:::.*\/cnpg\//);
+  });
+
+  it('names an Azure reader without a blob role on the container', () => {
+    const f = run((_, files) =>
+      tfEdit(files, 'azure', (json) => {
+        for (const name of Object.keys(json.resource.azurerm_role_assignment)) if (name.includes('pgr-aws')) delete json.resource.azurerm_role_assignment[name];
+      }),
+    );
+    expect(messages(f).join('\n')).toMatch(new RegExp(`${AWS} .*no role assignment gives .*pgr-aws`));
+  });
+
+  it('reaches the archives by a declared flow that the namespace egress policy allows (and names it when it does not)', () => {
+    expect(messages(run(undefined, [networkPolicyCheck]))).toEqual([]);
+    const f = run(
+      (_, __, all) => {
+        for (const m of all(AZURE)) {
+          if (m.kind === 'NetworkPolicy' && m.metadata.name === 'allow-database-to-api-and-object-store') m.spec.egress = [];
+        }
+      },
+      [networkPolicyCheck],
+    );
+    expect(f.map((x) => x.message).join('\n')).toMatch(/databases\/instances-to-archives\/tenant-/);
+  });
+
+  it("names an Azure archive whose firewall does not admit the reading cluster's egress IPs", () => {
+    const f = run((_, files) =>
+      tfEdit(files, 'azure', (json) => {
+        for (const a of Object.values<any>(json.resource.azurerm_storage_account)) a.public_network_access_enabled = false;
+      }),
+    );
+    expect(messages(f).join('\n')).toMatch(new RegExp(`${AWS} .*does not admit ${AWS}'s egress IPs \\(public network access off`));
+  });
+
+  it("names pods without the other cloud's credentials", () => {
+    const f = run((on) => {
+      const db = on(AZURE)[0];
+      db.spec.env = db.spec.env.filter((e: any) => e.name !== 'AWS_ROLE_ARN');
+      db.spec.projectedVolumeTemplate = undefined;
+    });
+    expect(messages(f).join('\n')).toMatch(/on aws from azure, but its pods lack AWS_ROLE_ARN, a projected token for audience sts\.amazonaws\.com/);
+  });
+});
