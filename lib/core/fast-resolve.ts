@@ -8,7 +8,7 @@ import { App, ApiObject, ImplicitTokenResolver, IResolver, Lazy, LazyResolver, N
  *
  * When the App has only the built-in resolvers (`Lazy`, implicit tokens with a `resolve()` method,
  * number-or-string unions), this walk applies exactly their rules in their order, without the
- * context, the key paths or the climb; any other resolver list (an App created with `resolvers`)
+ * context, the key paths, the climb or copies of what holds no token; any other resolver list (an App created with `resolvers`)
  * goes to cdk8s's own code. test/core/fast-resolve.test.ts renders the same objects both ways.
  */
 type ResolveFn = (key: string[], value: unknown, apiObject: ApiObject) => unknown;
@@ -23,7 +23,12 @@ function builtInOnly(resolvers: readonly IResolver[]): boolean {
   return resolvers.length === classes.length && classes.every((c, i) => resolvers[i].constructor === c && resolvers[i].resolve === c.prototype.resolve);
 }
 
-/** The built-in resolvers' rules, applied to `value` and (for plain objects and arrays) everything in it. */
+/**
+ * The built-in resolvers' rules, applied to `value` and (for plain objects and arrays) everything in
+ * it. Unlike cdk8s's, it copies only what changes: a plain object or array in which nothing resolves
+ * is returned as it is. Both callers in cdk8s (ApiObject and its metadata) copy the result at once
+ * (sanitizeValue), so nothing of it is shared with the constructs' props.
+ */
 function walk(value: unknown): unknown {
   if (value === null || value === undefined) return value;
   const t = typeof value;
@@ -40,14 +45,32 @@ function walk(value: unknown): unknown {
     if (inner === 'number' || inner === 'string') return walk({ value: v.value });
   }
   if (Array.isArray(value)) {
-    const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = walk(value[i]);
-    return out;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const r = walk(value[i]);
+      if (out) out[i] = r;
+      else if (r !== value[i]) {
+        out = value.slice(0, i);
+        out[i] = r;
+      }
+    }
+    return out ?? value;
   }
   if (v.constructor === Object) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) out[k] = walk((value as Record<string, unknown>)[k]);
-    return out;
+    const keys = Object.keys(value);
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const old = (value as Record<string, unknown>)[k];
+      const r = walk(old);
+      if (out) out[k] = r;
+      else if (r !== old) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]] = (value as Record<string, unknown>)[keys[j]];
+        out[k] = r;
+      }
+    }
+    return out ?? value;
   }
   return value;
 }

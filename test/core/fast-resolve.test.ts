@@ -60,6 +60,19 @@ describe('fast resolve', () => {
     expect((results[1] as any).spec.lazy.inner).toEqual([3, 'x']);
   });
 
+  it('gives JSON that shares nothing with the props (changing it changes no later rendering)', () => {
+    useFastResolve(true);
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    const props = { plain: { list: [{ a: 1 }], map: { b: 'c' } } };
+    const o = new ApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, spec: props } as never);
+    const first = o.toJson() as any;
+    first.spec.plain.list[0].a = 2;
+    first.spec.plain.map.b = 'changed';
+    expect((o.toJson() as any).spec).toEqual({ plain: { list: [{ a: 1 }], map: { b: 'c' } } });
+    expect(props.plain.list[0].a).toBe(1);
+  });
+
   it('leaves an App with its own resolvers to cdk8s', () => {
     const seen: string[][] = [];
     const custom: IResolver = {
