@@ -49,13 +49,20 @@ export interface SynthesizeOptions {
    * and diff use only files and summaries. @default no cache
    */
   readonly cache?: RenderCache;
+  /**
+   * Keep every environment's rendered objects in the result (`environments`, `catalog`), as `npm run
+   * verify` needs. Synth and diff use only files and summaries: without it, an environment's objects
+   * are dropped once its files are serialized, so memory holds one environment's objects at a time.
+   * @default true
+   */
+  readonly keepRendered?: boolean;
 }
 
 export interface SynthesisResult {
   /** Paths relative to dist/ → content. */
   readonly files: Map<string, string>;
   readonly summary: readonly EnvironmentSummary[];
-  /** Every environment as rendered (objects, and what each cluster applies), for `npm run verify`. */
+  /** Every environment as rendered (objects, and what each cluster applies), for `npm run verify`; empty with `keepRendered: false`. */
   readonly environments: readonly RenderedEnvironment[];
   /** The charts and namespaces the platform's add-ons declare. */
   readonly catalog?: PlatformCatalog;
@@ -184,8 +191,10 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     const rendered = guarded(`while rendering ${env.name}`, tenantInput, () => synthesizePlatform({ ...platform, environments: [env] }, tenantInput));
     for (const [path, content] of rendered.files) files.set(path, content);
     summary.push(...rendered.summary);
-    environments.push(...rendered.environments);
-    catalog = rendered.catalog;
+    if (options.keepRendered ?? true) {
+      environments.push(...rendered.environments);
+      catalog = rendered.catalog;
+    }
     if (key) cache!.put(key, { files: [...rendered.files], summary: rendered.summary });
   }
   const t2 = performance.now();
