@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError, isUserError, SynthError } from '../lib/core/errors';
 import { APPROVALS_FILE, ApprovedDeletion, parseApprovals } from '../lib/core/input/approvals';
 import { displayPath, loadTenantInput, readInputFile } from '../lib/core/input/load';
-import { TenantInput } from '../lib/core/input/types';
+import { environmentInput, TenantInput } from '../lib/core/input/types';
 import type { InfraInput } from '../lib/infra';
 import { tenantNames } from '../lib/core/names';
 import { PlatformConfig } from '../lib/core/model';
@@ -177,9 +177,10 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   const environments: RenderedEnvironment[] = [];
   let catalog: PlatformCatalog | undefined;
   // One environment at a time, so that a failure names its environment. An environment's output is
-  // a function of the code, the whole platform description (peers, primary cluster) and the input.
+  // a function of the code, the whole platform description (peers, primary cluster) and the part of
+  // the input it renders (environmentInput: its tenants, their databases, the backups).
   for (const env of platform.environments) {
-    const key = cache?.key('kubernetes', env.name, full, tenantInput);
+    const key = cache?.key('kubernetes', env.name, full, environmentInput(tenantInput, env.name));
     const cached = key ? cache!.get<{ files: [string, string][]; summary: EnvironmentSummary[] }>(key) : undefined;
     if (cached) {
       for (const [path, content] of cached.files) files.set(path, content);

@@ -1,7 +1,7 @@
 import { BackupsAddOn, DatabasesAddOn, StorageAddOn } from '../../lib/data';
 import { PlatformAddOn, PlatformCatalog } from '../../lib/core/addon';
 import { ComposedPlatform, composePlatform, deployAddOns } from '../../lib/core/composition';
-import { TenantInput } from '../../lib/core/input/types';
+import { environmentInput, TenantInput } from '../../lib/core/input/types';
 import { PlatformConfig } from '../../lib/core/model';
 import { EnvironmentOutput } from '../../lib/core/output';
 import { renderEnvironment, RenderedEnvironment } from '../../lib/core/render';
@@ -52,18 +52,9 @@ export function buildEnvironment(
   const environment = platform.environments.find((e) => e.name === envName);
   if (!environment) throw new Error(`unknown environment ${envName}`);
   const output = new EnvironmentOutput(platform, environment);
-  const tenants = input.tenants.filter((t) => t.environments.includes(environment.name));
-  const ids = new Set(tenants.map((t) => t.tenantId));
+  const { tenants, databases, backups } = environmentInput(input, environment.name);
   const composed = 'catalog' in addOns ? addOns : composePlatform(addOns);
-  deployAddOns(composed, {
-    platform,
-    environment,
-    output,
-    tenants,
-    databases: input.databases.filter((d) => ids.has(d.tenantId)),
-    backups: input.backups,
-    services,
-  });
+  deployAddOns(composed, { platform, environment, output, tenants, databases, backups, services });
   return output;
 }
 
