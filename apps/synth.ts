@@ -33,6 +33,7 @@ export function synthesisOptions(ctx: CommandContext) {
     environments: ctx.env ? [ctx.env] : undefined,
     onStep: ctx.step,
     cache: RenderCache.fromEnvironment(),
+    keepRendered: false,
   };
 }
 

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError, isUserError, SynthError } from '../lib/core/errors';
 import { APPROVALS_FILE, ApprovedDeletion, parseApprovals } from '../lib/core/input/approvals';
 import { displayPath, loadTenantInput, readInputFile } from '../lib/core/input/load';
-import { TenantInput } from '../lib/core/input/types';
+import { environmentInput, TenantInput } from '../lib/core/input/types';
 import type { InfraInput } from '../lib/infra';
 import { tenantNames } from '../lib/core/names';
 import { PlatformConfig } from '../lib/core/model';
@@ -49,13 +49,20 @@ export interface SynthesizeOptions {
    * and diff use only files and summaries. @default no cache
    */
   readonly cache?: RenderCache;
+  /**
+   * Keep every environment's rendered objects in the result (`environments`, `catalog`), as `npm run
+   * verify` needs. Synth and diff use only files and summaries: without it, an environment's objects
+   * are dropped once its files are serialized, so memory holds one environment's objects at a time.
+   * @default true
+   */
+  readonly keepRendered?: boolean;
 }
 
 export interface SynthesisResult {
   /** Paths relative to dist/ → content. */
   readonly files: Map<string, string>;
   readonly summary: readonly EnvironmentSummary[];
-  /** Every environment as rendered (objects, and what each cluster applies), for `npm run verify`. */
+  /** Every environment as rendered (objects, and what each cluster applies), for `npm run verify`; empty with `keepRendered: false`. */
   readonly environments: readonly RenderedEnvironment[];
   /** The charts and namespaces the platform's add-ons declare. */
   readonly catalog?: PlatformCatalog;
@@ -170,9 +177,10 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   const environments: RenderedEnvironment[] = [];
   let catalog: PlatformCatalog | undefined;
   // One environment at a time, so that a failure names its environment. An environment's output is
-  // a function of the code, the whole platform description (peers, primary cluster) and the input.
+  // a function of the code, the whole platform description (peers, primary cluster) and the part of
+  // the input it renders (environmentInput: its tenants, their databases, the backups).
   for (const env of platform.environments) {
-    const key = cache?.key('kubernetes', env.name, full, tenantInput);
+    const key = cache?.key('kubernetes', env.name, full, environmentInput(tenantInput, env.name));
     const cached = key ? cache!.get<{ files: [string, string][]; summary: EnvironmentSummary[] }>(key) : undefined;
     if (cached) {
       for (const [path, content] of cached.files) files.set(path, content);
@@ -184,8 +192,10 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     const rendered = guarded(`while rendering ${env.name}`, tenantInput, () => synthesizePlatform({ ...platform, environments: [env] }, tenantInput));
     for (const [path, content] of rendered.files) files.set(path, content);
     summary.push(...rendered.summary);
-    environments.push(...rendered.environments);
-    catalog = rendered.catalog;
+    if (options.keepRendered ?? true) {
+      environments.push(...rendered.environments);
+      catalog = rendered.catalog;
+    }
     if (key) cache!.put(key, { files: [...rendered.files], summary: rendered.summary });
   }
   const t2 = performance.now();

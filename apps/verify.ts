@@ -12,22 +12,17 @@ import { resolve } from 'node:path';
 import { composePlatform } from '../lib/core/composition';
 import { Flow } from '../lib/core/flows';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../lib/core/model';
-import {
-  buildClusterStates,
-  Finding,
-  helmAvailable,
-  helmRenderer,
-  KindScopes,
-  ReleaseRenderer,
-  runChecks,
-  VerifyCheck,
-  verifyChecks,
-  VerifyReport,
-} from '../lib/verify';
+import type { Finding, ReleaseRenderer, VerifyCheck, VerifyReport } from '../lib/verify';
 import { Command, EXIT, UsageError } from './cli';
 import { platform } from './platform/platform';
 import { serviceCatalog } from './platform/services';
 import { synthesize, SynthesisResult } from './synthesize';
+
+/**
+ * lib/verify, loaded when verify runs: it reads the Terraform stacks (cdktf and the providers), which
+ * every other command (`ceres synth` above all) would otherwise load just to list this one.
+ */
+const verifyLib = () => require('../lib/verify') as typeof import('../lib/verify');
 
 export interface VerifyOptions {
   readonly environments?: readonly string[];
@@ -40,14 +35,14 @@ export interface VerifyOptions {
 
 /** Synthesizes in memory and verifies; returns the report and the synthesis. */
 export function verifyPlatform(options: VerifyOptions = {}, synthesis?: SynthesisResult): { report: VerifyReport; result: SynthesisResult; rendering: string } {
-  const version = options.chartsDir ? helmAvailable(options.helm) : undefined;
+  const version = options.chartsDir ? verifyLib().helmAvailable(options.helm) : undefined;
   if (options.chartsDir && !version) throw new UsageError(`--charts given but no helm binary answers (${options.helm ?? 'helm on PATH'}); pass --helm PATH`);
   const result = synthesis ?? synthesize({ environments: options.environments });
   let render: ReleaseRenderer | undefined;
   let rendering: string;
   if (options.chartsDir) {
-    const scopes = new KindScopes(result.environments.flatMap((e) => e.objects));
-    render = helmRenderer({ chartsDir: options.chartsDir, helm: options.helm }, (m) => scopes.clusterScoped(m));
+    const scopes = new (verifyLib().KindScopes)(result.environments.flatMap((e) => e.objects));
+    render = verifyLib().helmRenderer({ chartsDir: options.chartsDir, helm: options.helm }, (m) => scopes.clusterScoped(m));
     rendering = `Helm releases rendered with ${version} from ${options.chartsDir}`;
   } else {
     rendering =
@@ -77,10 +72,16 @@ export function verifySynthesis(
     const databases = result.input.databases.filter((d) => ids.has(d.tenantId));
     return [...composed.catalog.flows({ platform: config, environment, cluster, tenants, databases, services: serviceCatalog })];
   };
-  const clusters = buildClusterStates({ platform: config, environments: result.environments, flows, render: options.render });
+  const clusters = verifyLib().buildClusterStates({ platform: config, environments: result.environments, flows, render: options.render });
   const terraform = new Map<string, unknown>();
   for (const [path, content] of result.files) if (/^terraform\/[^/]+\/cdk\.tf\.json$/.test(path)) terraform.set(path, JSON.parse(content));
-  return runChecks(options.checks ?? verifyChecks(), { platform: config, catalog: composed.catalog, clusters, terraform, asOf: options.asOf });
+  return verifyLib().runChecks(options.checks ?? verifyLib().verifyChecks(), {
+    platform: config,
+    catalog: composed.catalog,
+    clusters,
+    terraform,
+    asOf: options.asOf,
+  });
 }
 
 function formatFinding(f: Finding): string[] {

@@ -20,10 +20,12 @@ for (const n of sizes.length ? sizes : [10, 100, 1000]) {
 console.log(
   'Kubernetes manifests, all environments (synth = parse input, build, resolve, check, serialize, write; floor = JSON.stringify of the same objects into the same files, written, best of 3):',
 );
-console.log('tenants  synth ms  (memory + write)  JSON floor ms  ratio  YAML floor ms  1-tenant edit ms  edit/full  objects   files      bytes  peak RSS MB');
+console.log(
+  'tenants  synth ms  (memory + write)  JSON floor ms  ratio  synth CPU ms  floor CPU ms  CPU ratio  YAML floor ms  1-tenant edit ms  edit/full  objects   files      bytes  peak RSS MB',
+);
 for (const r of rows) {
   console.log(
-    `${String(r.tenants).padStart(7)}  ${String(r.synthMs).padStart(8)}  ${`(${r.memoryMs} + ${r.writeMs})`.padStart(16)}  ${String(r.jsonFloorMs).padStart(13)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.yamlFloorMs).padStart(13)}  ${String(r.editMs).padStart(16)}  ${r.editShare.toFixed(2).padStart(9)}  ${String(r.objects).padStart(7)}  ${String(r.files).padStart(6)}  ${String(r.bytes).padStart(9)}  ${String(r.peakRssMb).padStart(11)}`,
+    `${String(r.tenants).padStart(7)}  ${String(r.synthMs).padStart(8)}  ${`(${r.memoryMs} + ${r.writeMs})`.padStart(16)}  ${String(r.jsonFloorMs).padStart(13)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.synthCpuMs).padStart(12)}  ${String(r.jsonFloorCpuMs).padStart(12)}  ${r.cpuRatio.toFixed(2).padStart(9)}  ${String(r.yamlFloorMs).padStart(13)}  ${String(r.editMs).padStart(16)}  ${r.editShare.toFixed(2).padStart(9)}  ${String(r.objects).padStart(7)}  ${String(r.files).padStart(6)}  ${String(r.bytes).padStart(9)}  ${String(r.peakRssMb).padStart(11)}`,
   );
 }
 const tf = JSON.parse(

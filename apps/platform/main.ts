@@ -1,6 +1,7 @@
 import { BackupsAddOn, DatabasesAddOn, StorageAddOn } from '../../lib/data';
 import { PlatformAddOn, PlatformCatalog } from '../../lib/core/addon';
-import { buildEnvironmentOutput, ComposedPlatform, composePlatform } from '../../lib/core/composition';
+import { ComposedPlatform, composePlatform } from '../../lib/core/composition';
+import { buildEnvironmentOutput } from '../../lib/core/environment';
 import { TenantInput } from '../../lib/core/input/types';
 import { PlatformConfig } from '../../lib/core/model';
 import { EnvironmentOutput } from '../../lib/core/output';

@@ -124,3 +124,47 @@ function duplicates(objects: readonly RenderedObject[]): string[] {
 
 /** The checks every synth runs. */
 export const CORE_CHECKS: readonly ManifestCheck[] = [noPlaintextSecrets, validNames, uniqueObjects];
+
+/** Per list of objects: its objects by kind (with their positions in the list), and the API versions it has. */
+interface KindIndex {
+  readonly byKind: Map<string, { readonly objects: RenderedObject[]; readonly positions: number[] }>;
+  readonly apiVersions: Set<string>;
+}
+const kindIndexes = new WeakMap<readonly RenderedObject[], KindIndex>();
+
+function kindIndex(objects: readonly RenderedObject[]): KindIndex {
+  let index = kindIndexes.get(objects);
+  if (index) return index;
+  index = { byKind: new Map(), apiVersions: new Set() };
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i];
+    const entry = index.byKind.get(o.manifest.kind);
+    if (entry) {
+      entry.objects.push(o);
+      entry.positions.push(i);
+    } else index.byKind.set(o.manifest.kind, { objects: [o], positions: [i] });
+    index.apiVersions.add(o.manifest.apiVersion);
+  }
+  kindIndexes.set(objects, index);
+  return index;
+}
+
+/**
+ * The objects of `objects` whose kind is one of `kinds` (of any API group), in their order in
+ * `objects`. Checks run over tens of thousands of objects and most look at a few kinds: the index
+ * is built once per list (a list must not change once checks read it) and shared by every check.
+ */
+export function objectsOfKind(objects: readonly RenderedObject[], ...kinds: string[]): readonly RenderedObject[] {
+  const { byKind } = kindIndex(objects);
+  const entries = kinds.map((k) => byKind.get(k)).filter((e) => e !== undefined);
+  if (entries.length === 0) return [];
+  if (entries.length === 1) return entries[0].objects;
+  const merged: { o: RenderedObject; i: number }[] = [];
+  for (const e of entries) e.objects.forEach((o, j) => merged.push({ o, i: e.positions[j] }));
+  return merged.sort((a, b) => a.i - b.i).map((m) => m.o);
+}
+
+/** The API versions (`networking.istio.io/v1`) of `objects` (indexed once per list, like {@link objectsOfKind}). */
+export function apiVersionsOf(objects: readonly RenderedObject[]): ReadonlySet<string> {
+  return kindIndex(objects).apiVersions;
+}

@@ -2,10 +2,6 @@ import { Capability, HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformCat
 import { ManifestCheck } from './checks';
 import { SynthError } from './errors';
 import { Flow, FlowTarget } from './flows';
-import { TenantInput } from './input/types';
-import { PlatformConfig } from './model';
-import { EnvironmentOutput } from './output';
-import { ServiceCatalog } from './services';
 import { placementApplies } from './topology';
 
 /** A platform whose add-ons are ordered and checked, ready to deploy into each environment. */
@@ -177,32 +173,4 @@ export function deployAddOns(composed: ComposedPlatform, base: BaseContext): voi
         throw new Error(`add-on "${addOn.name}" declares it provides "${cap.name}" but did not provide it in environment ${base.environment.name}`);
     }
   }
-}
-
-/**
- * One environment's output, before rendering: the composed add-ons deployed into environment
- * `envName` with the tenants deployed there, their databases, and the backups.
- */
-export function buildEnvironmentOutput(
-  platform: PlatformConfig,
-  input: TenantInput,
-  envName: string,
-  composed: ComposedPlatform,
-  services: ServiceCatalog,
-): EnvironmentOutput {
-  const environment = platform.environments.find((e) => e.name === envName);
-  if (!environment) throw new Error(`unknown environment ${envName}`);
-  const output = new EnvironmentOutput(platform, environment);
-  const tenants = input.tenants.filter((t) => t.environments.includes(environment.name));
-  const ids = new Set(tenants.map((t) => t.tenantId));
-  deployAddOns(composed, {
-    platform,
-    environment,
-    output,
-    tenants,
-    databases: input.databases.filter((d) => ids.has(d.tenantId)),
-    backups: input.backups,
-    services,
-  });
-  return output;
 }

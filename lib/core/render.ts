@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ClusterView, CORE_CHECKS, KubeManifest, ManifestCheck, RenderedObject } from './checks';
 import { SynthError } from './errors';
+import { useFastResolve } from './fast-resolve';
 import { EnvironmentOutput } from './output';
 import { toYamlStream } from './yaml';
 
@@ -43,6 +44,9 @@ const KIND_ORDER = [
   'APIService',
 ];
 const KIND_RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
+
+// Objects are resolved with the same rules as cdk8s's, without its per-value overhead (./fast-resolve.ts).
+useFastResolve();
 
 /** Sorts manifests by apply order, then API version, kind, namespace and name (keys computed once). */
 function sortManifests(manifests: KubeManifest[]): KubeManifest[] {

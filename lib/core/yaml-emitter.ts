@@ -375,6 +375,28 @@ function deeper(indent: string): string {
  * concatenated strings are ropes, which are slow to join.
  */
 
+/**
+ * Map keys as written, per indentation: manifests repeat the same few thousand keys (`metadata`,
+ * `app.kubernetes.io/name`), so each is checked once. Bounded: a stream of unique keys (labels of
+ * thousands of tenants) stops being remembered rather than growing without end.
+ */
+const KEY_TEXT: Map<string, string>[] = [];
+const KEY_TEXT_MAX = 50_000;
+let keyTexts = 0;
+function keyText(key: string, inner: string): string {
+  const d = inner.length >> 1;
+  const byKey = KEY_TEXT[d] ?? (KEY_TEXT[d] = new Map());
+  let k = byKey.get(key);
+  if (k === undefined) {
+    k = simplePlain(key) ? key : scalarString(key, inner, true);
+    if (keyTexts < KEY_TEXT_MAX) {
+      byKey.set(key, k);
+      keyTexts++;
+    }
+  }
+  return k;
+}
+
 /** Writes a non-empty map; the first line is already positioned, later lines start at `indent`. */
 function writeMap(obj: Record<string, unknown>, indent: string): void {
   const inner = deeper(indent);
@@ -385,7 +407,7 @@ function writeMap(obj: Record<string, unknown>, indent: string): void {
     if (v === undefined) continue;
     if (first) first = false;
     else out.push(nl);
-    const k = simplePlain(key) ? key : scalarString(key, inner, true);
+    const k = keyText(key, inner);
     if (typeof v === 'object' && v !== null) v = plain(v);
     const s = scalarText(v, inner);
     if (k.length > 1024) {

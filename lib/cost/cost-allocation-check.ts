@@ -1,4 +1,4 @@
-import { describeObject, ManifestCheck } from '../core/checks';
+import { describeObject, ManifestCheck, objectsOfKind } from '../core/checks';
 import { Labels } from '../core/names';
 
 /**
@@ -9,7 +9,7 @@ export const costAllocationCheck: ManifestCheck = {
   name: 'cost-allocation',
   check: (objects) => {
     const labelledNamespaces = new Set<string>();
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'Namespace')) {
       const m = o.manifest;
       if (m.kind === 'Namespace' && m.apiVersion === 'v1' && m.metadata.labels?.[Labels.costCenter] && m.metadata.name) labelledNamespaces.add(m.metadata.name);
     }

@@ -1,4 +1,4 @@
-import { describeObject, ManifestCheck } from '../core/checks';
+import { describeObject, ManifestCheck, objectsOfKind } from '../core/checks';
 import { TENANT_NAMESPACE_PREFIX } from '../core/names';
 import { NETWORK_ISOLATION_DEFAULT_DENY, NETWORK_ISOLATION_LABEL } from './guarded-namespace';
 
@@ -9,7 +9,7 @@ export const noRbacWildcards: ManifestCheck = {
   name: 'no-rbac-wildcards',
   check: (objects) => {
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, ...RBAC_KINDS)) {
       const m = o.manifest;
       if (!RBAC_KINDS.has(m.kind) || !m.apiVersion.startsWith('rbac.authorization.k8s.io/')) continue;
       (m.rules ?? []).forEach((rule: Record<string, string[] | undefined>, i: number) => {
@@ -36,9 +36,10 @@ export const namespaceDefaultDeny: ManifestCheck = {
   name: 'namespace-default-deny',
   check: (objects) => {
     const denied = new Set<string>();
-    for (const o of objects) if (o.manifest.kind === 'NetworkPolicy' && isDefaultDeny(o.manifest.spec)) denied.add(o.manifest.metadata.namespace ?? '');
+    for (const o of objectsOfKind(objects, 'NetworkPolicy'))
+      if (o.manifest.kind === 'NetworkPolicy' && isDefaultDeny(o.manifest.spec)) denied.add(o.manifest.metadata.namespace ?? '');
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'Namespace')) {
       const m = o.manifest;
       if (m.kind !== 'Namespace') continue;
       const name = m.metadata.name ?? '';
@@ -75,7 +76,7 @@ export const noCrossTenantNetworkPaths: ManifestCheck = {
   name: 'no-cross-tenant-network-paths',
   check: (objects) => {
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'NetworkPolicy')) {
       const m = o.manifest;
       const ns = m.metadata.namespace ?? '';
       if (m.kind !== 'NetworkPolicy' || !ns.startsWith(TENANT_NAMESPACE_PREFIX)) continue;

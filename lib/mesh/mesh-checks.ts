@@ -1,4 +1,4 @@
-import { describeObject, KubeManifest, ManifestCheck, RenderedObject } from '../core/checks';
+import { apiVersionsOf, describeObject, KubeManifest, ManifestCheck, objectsOfKind, RenderedObject } from '../core/checks';
 import { HELM_INSTALLED_SERVICE_ACCOUNTS, HELM_INSTALLED_SERVICES, serviceHost } from './mesh-config';
 
 /**
@@ -59,7 +59,7 @@ export const routeWeightsCheck: ManifestCheck = {
   name: 'route-weights',
   check: (objects) => {
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'VirtualService')) {
       if (!isVirtualService(o)) continue;
       for (const { route, destinations } of routesOf(o.manifest)) {
         if (destinations.length === 0) continue;
@@ -77,7 +77,7 @@ export const routeWeightsCheck: ManifestCheck = {
 /** Subsets of each host (qualified), from the DestinationRules of the environment. */
 function subsetIndex(objects: readonly RenderedObject[]): Map<string, Set<string>> {
   const index = new Map<string, Set<string>>();
-  for (const o of objects) {
+  for (const o of objectsOfKind(objects, 'DestinationRule')) {
     if (!isDestinationRule(o)) continue;
     const host = qualifyHost(o.manifest.spec?.host ?? '', namespaceOf(o));
     const set = index.get(host) ?? new Set<string>();
@@ -93,7 +93,7 @@ export const subsetsDefinedCheck: ManifestCheck = {
   check: (objects) => {
     const subsets = subsetIndex(objects);
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'VirtualService')) {
       if (!isVirtualService(o)) continue;
       for (const { route, destinations } of routesOf(o.manifest)) {
         for (const d of destinations) {
@@ -119,7 +119,7 @@ class WorkloadIndex {
   private readonly byNamespace = new Map<string, Record<string, string>[]>();
 
   constructor(objects: readonly RenderedObject[]) {
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'Deployment')) {
       if (!isCoreKind(o, 'Deployment', 'apps/v1')) continue;
       const labels: Record<string, string> = o.manifest.spec?.template?.metadata?.labels ?? {};
       const ns = namespaceOf(o);
@@ -144,7 +144,7 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 /** Selectors of the Services of the environment, by FQDN. */
 function serviceSelectors(objects: readonly RenderedObject[]): Map<string, Record<string, string>> {
   const index = new Map<string, Record<string, string>>();
-  for (const o of objects) {
+  for (const o of objectsOfKind(objects, 'Service')) {
     if (isCoreKind(o, 'Service', 'v1') && o.manifest.metadata.name)
       index.set(serviceHost(o.manifest.metadata.name, namespaceOf(o)), o.manifest.spec?.selector ?? {});
   }
@@ -162,7 +162,7 @@ export const subsetsMatchWorkloadsCheck: ManifestCheck = {
     const workloads = new WorkloadIndex(objects);
     const selectors = serviceSelectors(objects);
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'DestinationRule')) {
       if (!isDestinationRule(o)) continue;
       const host = qualifyHost(o.manifest.spec?.host ?? '', namespaceOf(o));
       const match = /^[^.]+\.([^.]+)\.svc\.cluster\.local$/.exec(host);
@@ -190,7 +190,7 @@ class HostRegistry {
   private readonly wildcards = new Set<string>();
 
   constructor(objects: readonly RenderedObject[]) {
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'Service', 'Canary', 'ServiceEntry')) {
       const m = o.manifest;
       const ns = namespaceOf(o);
       if (isCoreKind(o, 'Service', 'v1') && m.metadata.name) this.exact.add(serviceHost(m.metadata.name, ns));
@@ -223,7 +223,7 @@ export const hostsResolveCheck: ManifestCheck = {
     const registry = new HostRegistry(objects);
     const problems: string[] = [];
     const hint = 'declare the service in the catalog (its Service is rendered by the workloads add-on) or add a ServiceEntry';
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'DestinationRule', 'VirtualService')) {
       if (isDestinationRule(o)) {
         const host = qualifyHost(o.manifest.spec?.host ?? '', namespaceOf(o));
         if (!registry.resolves(host))
@@ -253,11 +253,11 @@ export const principalsExistCheck: ManifestCheck = {
   name: 'principals-exist',
   check: (objects) => {
     const accounts = new Set<string>(HELM_INSTALLED_SERVICE_ACCOUNTS);
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'ServiceAccount')) {
       if (isCoreKind(o, 'ServiceAccount', 'v1') && o.manifest.metadata.name) accounts.add(`cluster.local/ns/${namespaceOf(o)}/sa/${o.manifest.metadata.name}`);
     }
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'AuthorizationPolicy')) {
       if (!isKind(o, ISTIO_SECURITY, 'AuthorizationPolicy')) continue;
       for (const rule of (o.manifest.spec?.rules ?? []) as any[]) {
         for (const from of (rule.from ?? []) as any[]) {
@@ -281,7 +281,7 @@ export const gatewayHostsUniqueCheck: ManifestCheck = {
   check: (objects) => {
     const seen = new Map<string, RenderedObject>();
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'Gateway')) {
       if (!isKind(o, ISTIO_NETWORKING, 'Gateway')) continue;
       const selector = JSON.stringify(o.manifest.spec?.selector ?? {});
       for (const server of (o.manifest.spec?.servers ?? []) as any[]) {
@@ -310,9 +310,8 @@ export const noPermissiveMtlsCheck: ManifestCheck = {
   check: (objects) => {
     const problems: string[] = [];
     let meshWideStrict = false;
-    let meshed = false;
-    for (const o of objects) {
-      if (o.manifest.apiVersion.startsWith(ISTIO_NETWORKING) || o.manifest.apiVersion.startsWith(ISTIO_SECURITY)) meshed = true;
+    const meshed = [...apiVersionsOf(objects)].some((v) => v.startsWith(ISTIO_NETWORKING) || v.startsWith(ISTIO_SECURITY));
+    for (const o of objectsOfKind(objects, 'PeerAuthentication')) {
       if (!isKind(o, ISTIO_SECURITY, 'PeerAuthentication')) continue;
       const spec = o.manifest.spec ?? {};
       const modes: [string, string][] = [];
@@ -340,7 +339,7 @@ export const oneRouteOwnerCheck: ManifestCheck = {
   name: 'one-route-owner',
   check: (objects) => {
     const canaryHosts = new Map<string, RenderedObject>();
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'Canary')) {
       const m = o.manifest;
       if (m.kind !== 'Canary' || !m.apiVersion.startsWith('flagger.app/')) continue;
       const name = m.spec?.service?.name ?? m.spec?.targetRef?.name ?? m.metadata.name;
@@ -350,7 +349,7 @@ export const oneRouteOwnerCheck: ManifestCheck = {
     }
     if (canaryHosts.size === 0) return [];
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'VirtualService')) {
       if (!isVirtualService(o)) continue;
       const ns = namespaceOf(o);
       const hosts = new Set<string>([
@@ -380,7 +379,7 @@ export const jwtPairedCheck: ManifestCheck = {
   check: (objects) => {
     const requiring = new Set<string>();
     const key = (o: RenderedObject) => `${namespaceOf(o)}|${JSON.stringify(o.manifest.spec?.selector?.matchLabels ?? {})}`;
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'AuthorizationPolicy')) {
       if (!isKind(o, ISTIO_SECURITY, 'AuthorizationPolicy')) continue;
       const rules = (o.manifest.spec?.rules ?? []) as any[];
       const action = o.manifest.spec?.action ?? 'ALLOW';
@@ -390,7 +389,7 @@ export const jwtPairedCheck: ManifestCheck = {
       if (requires) requiring.add(key(o));
     }
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'RequestAuthentication')) {
       if (!isKind(o, ISTIO_SECURITY, 'RequestAuthentication')) continue;
       if (!requiring.has(key(o))) {
         problems.push(
@@ -407,13 +406,13 @@ export const defaultDenyCheck: ManifestCheck = {
   name: 'mesh-default-deny',
   check: (objects) => {
     const denied = new Set<string>();
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'AuthorizationPolicy')) {
       const spec = o.manifest.spec;
       if (isKind(o, ISTIO_SECURITY, 'AuthorizationPolicy') && !spec?.selector && (spec?.action ?? 'ALLOW') === 'ALLOW' && !(spec?.rules ?? []).length)
         denied.add(namespaceOf(o));
     }
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'Namespace')) {
       if (!isCoreKind(o, 'Namespace', 'v1') || o.manifest.metadata.labels?.['istio-injection'] !== 'enabled') continue;
       const name = o.manifest.metadata.name!;
       if (!denied.has(name))
@@ -435,9 +434,10 @@ export const destinationRulesFirstCheck: ManifestCheck = {
   name: 'destination-rules-first',
   check: (objects) => {
     const rules = new Map<string, RenderedObject>();
-    for (const o of objects) if (isDestinationRule(o)) rules.set(`${o.folder}|${qualifyHost(o.manifest.spec?.host ?? '', namespaceOf(o))}`, o);
+    for (const o of objectsOfKind(objects, 'DestinationRule'))
+      if (isDestinationRule(o)) rules.set(`${o.folder}|${qualifyHost(o.manifest.spec?.host ?? '', namespaceOf(o))}`, o);
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'VirtualService')) {
       if (!isVirtualService(o)) continue;
       const reported = new Set<RenderedObject>();
       for (const { destinations } of routesOf(o.manifest)) {

@@ -1,4 +1,4 @@
-import { describeObject, ManifestCheck, RenderedObject } from '../core/checks';
+import { describeObject, ManifestCheck, objectsOfKind, RenderedObject } from '../core/checks';
 
 interface PodTemplateInfo {
   readonly name: string;
@@ -12,7 +12,7 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 /** Pod templates of the rendered workloads, by namespace (one pass). */
 function podTemplatesByNamespace(objects: readonly RenderedObject[]): Map<string, PodTemplateInfo[]> {
   const out = new Map<string, PodTemplateInfo[]>();
-  for (const o of objects) {
+  for (const o of objectsOfKind(objects, ...WORKLOAD_KINDS)) {
     const m = o.manifest;
     if (!WORKLOAD_KINDS.has(m.kind) || m.apiVersion !== 'apps/v1') continue;
     const template = m.spec?.template;
@@ -49,7 +49,7 @@ export const serviceSelectsWorkload: ManifestCheck = {
   check: (objects) => {
     const templates = podTemplatesByNamespace(objects);
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'Service')) {
       const m = o.manifest;
       if (m.kind !== 'Service' || m.apiVersion !== 'v1' || !m.spec?.selector || Object.keys(m.spec.selector).length === 0) continue;
       const inNamespace = templates.get(m.metadata.namespace ?? '');
@@ -80,7 +80,7 @@ export const pdbSelectsWorkload: ManifestCheck = {
   check: (objects) => {
     const templates = podTemplatesByNamespace(objects);
     const problems: string[] = [];
-    for (const o of objects) {
+    for (const o of objectsOfKind(objects, 'PodDisruptionBudget')) {
       const m = o.manifest;
       if (m.kind !== 'PodDisruptionBudget') continue;
       const selector = m.spec?.selector?.matchLabels ?? {};

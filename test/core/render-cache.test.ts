@@ -82,4 +82,34 @@ describe('synthesis with the render cache', () => {
     expect(edited.files).not.toEqual(first.files);
     expect(edited.files).toEqual(synthesize(options).files);
   });
+
+  it('keys an environment by the part of the input it renders: a tenant added elsewhere leaves it cached', () => {
+    const cache = new RenderCache(join(work, 'cache-env'), 'test-build');
+    const tenantsDir = join(work, 'tenants-env');
+    cpSync(join(ROOT, 'apps/platform/tenants'), tenantsDir, { recursive: true });
+    const options = { tenantsDir, environments: ['dev', 'prod'], cache };
+    const first = synthesize(options);
+    expect(first.summary.map((s) => s.cached)).toEqual([undefined, undefined]);
+    // A new tenant in prod only (a fixture name, not a live tenant).
+    writeFileSync(
+      join(tenantsDir, 'zz-fixture.yaml'),
+      [
+        'apiVersion: ceres.io/v1',
+        'kind: CeresTenant',
+        'metadata: { name: fixture-tenant }',
+        'spec: { displayName: Fixture, tenantId: fixture-009, keycloakRealm: fixture-realm, databaseSchema: fixture_db, subscriptionLevel: starter, environments: [prod] }',
+        '',
+      ].join('\n'),
+    );
+    const second = synthesize(options);
+    expect(second.input.tenants.some((t) => t.tenantId === 'fixture-009')).toBe(true);
+    expect(second.summary.map((s) => [s.name, s.cached])).toEqual([
+      ['dev', true],
+      ['prod', undefined],
+    ]);
+    expect([...second.files.keys()].some((p) => p.startsWith('prod/tenant-fixture-009/'))).toBe(true);
+    // The cached dev is what rendering it now gives.
+    const fresh = synthesize({ tenantsDir, environments: ['dev', 'prod'] });
+    expect(second.files).toEqual(fresh.files);
+  });
 });

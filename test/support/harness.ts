@@ -14,7 +14,8 @@
 import { Chart, Testing } from 'cdk8s';
 import { PlatformAddOn } from '../../lib/core/addon';
 import { KubeManifest, ManifestCheck, RenderedObject } from '../../lib/core/checks';
-import { buildEnvironmentOutput, composePlatform } from '../../lib/core/composition';
+import { composePlatform } from '../../lib/core/composition';
+import { buildEnvironmentOutput } from '../../lib/core/environment';
 import { BackupSpec, DatabaseSpec, SubscriptionLevel, TenantInput, TenantSpec } from '../../lib/core/input/types';
 import { ClusterConfig, EnvironmentConfig, EnvironmentName, EnvironmentSizing, PlatformConfig } from '../../lib/core/model';
 import { PlatformNamespaces } from '../../lib/core/namespaces';

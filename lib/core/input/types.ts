@@ -124,3 +124,14 @@ export interface TenantInput {
   /** Every CeresBackup, in file order (files sorted by path). */
   readonly backups: readonly BackupSpec[];
 }
+
+/**
+ * The part of the input one environment renders: the tenants that run in it, their databases, and
+ * every backup. Rendering an environment reads nothing else of the input, and the render cache keys
+ * the environment's output by exactly this (a tenant of another environment does not reach it).
+ */
+export function environmentInput(input: TenantInput, environment: string): TenantInput {
+  const tenants = input.tenants.filter((t) => (t.environments as readonly string[]).includes(environment));
+  const ids = new Set(tenants.map((t) => t.tenantId));
+  return { tenants, databases: input.databases.filter((d) => ids.has(d.tenantId)), backups: input.backups };
+}

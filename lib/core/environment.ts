@@ -1,0 +1,28 @@
+import { ComposedPlatform, deployAddOns } from './composition';
+import { environmentInput, TenantInput } from './input/types';
+import { PlatformConfig } from './model';
+import { EnvironmentOutput } from './output';
+import { ServiceCatalog } from './services';
+
+// Apart from composition.ts: an EnvironmentOutput is a cdk8s App, and what only composes add-ons
+// (verify's flows, the command list) must not load cdk8s.
+
+/**
+ * One environment's output, before rendering: the composed add-ons deployed into environment
+ * `envName` with the tenants deployed there, their databases, and the backups.
+ */
+export function buildEnvironmentOutput(
+  platform: PlatformConfig,
+  input: TenantInput,
+  envName: string,
+  composed: ComposedPlatform,
+  services: ServiceCatalog,
+): EnvironmentOutput {
+  const environment = platform.environments.find((e) => e.name === envName);
+  if (!environment) throw new Error(`unknown environment ${envName}`);
+  const output = new EnvironmentOutput(platform, environment);
+  // The same projection of the input the render cache keys an environment by.
+  const { tenants, databases, backups } = environmentInput(input, environment.name);
+  deployAddOns(composed, { platform, environment, output, tenants, databases, backups, services });
+  return output;
+}

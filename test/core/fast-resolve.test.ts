@@ -1,0 +1,89 @@
+import { ApiObject, App, Chart, IResolver, Lazy, ResolutionContext } from 'cdk8s';
+import { platformAddOns } from '../../apps/platform/main';
+import { useFastResolve } from '../../lib/core/fast-resolve';
+import { fixturePlatform, renderAddOns, TENANT_PER_TIER } from '../support/harness';
+
+/** Renders the fixture platform's every environment with every add-on; dist path → content. */
+function renderAll(): Map<string, string> {
+  const platform = fixturePlatform();
+  const files = new Map<string, string>();
+  for (const env of platform.environments) {
+    for (const [p, c] of renderAddOns(platformAddOns(), { platform, env: env.name, input: TENANT_PER_TIER }).files) files.set(p, c);
+  }
+  return files;
+}
+
+class Union {
+  constructor(public readonly value: string | number) {}
+}
+class Token {
+  constructor(private readonly v: unknown) {}
+  public resolve(): unknown {
+    return this.v;
+  }
+}
+
+function objectJson(app: App, spec: unknown): unknown {
+  const chart = new Chart(app, `c${Math.random().toString(36).slice(2)}`);
+  return new ApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', labels: { a: 'b' } }, spec } as never).toJson();
+}
+
+describe('fast resolve', () => {
+  afterAll(() => useFastResolve(true));
+
+  it('renders the fixture platform byte for byte as cdk8s’s own resolve does', () => {
+    useFastResolve(false);
+    const stock = renderAll();
+    useFastResolve(true);
+    const fast = renderAll();
+    expect(stock.size).toBeGreaterThan(20);
+    expect([...fast.keys()]).toEqual([...stock.keys()]);
+    for (const [p, c] of stock) expect(`${p}\n${fast.get(p)}`).toBe(`${p}\n${c}`);
+  });
+
+  it('applies the built-in resolvers’ rules: Lazy, implicit tokens, number-or-string unions, nested and in lists', () => {
+    const spec = {
+      lazy: Lazy.any({ produce: () => ({ inner: Lazy.any({ produce: () => [new Token(3), 'x'] }) }) }),
+      token: new Token({ deep: new Union(8080) }),
+      union: new Union('50%'),
+      list: [new Union(1), null, undefined, true, { k: Lazy.any({ produce: () => 'v' }) }],
+      plain: { value: 'a plain dictionary with a value key stays as it is', n: 0, empty: {} },
+      fn: undefined,
+    };
+    const results = [false, true].map((on) => {
+      useFastResolve(on);
+      return objectJson(new App(), spec);
+    });
+    expect(results[1]).toEqual(results[0]);
+    expect(JSON.stringify(results[1])).toBe(JSON.stringify(results[0]));
+    expect((results[1] as any).spec.union).toEqual({ value: '50%' });
+    expect((results[1] as any).spec.lazy.inner).toEqual([3, 'x']);
+  });
+
+  it('gives JSON that shares nothing with the props (changing it changes no later rendering)', () => {
+    useFastResolve(true);
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    const props = { plain: { list: [{ a: 1 }], map: { b: 'c' } } };
+    const o = new ApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, spec: props } as never);
+    const first = o.toJson() as any;
+    first.spec.plain.list[0].a = 2;
+    first.spec.plain.map.b = 'changed';
+    expect((o.toJson() as any).spec).toEqual({ plain: { list: [{ a: 1 }], map: { b: 'c' } } });
+    expect(props.plain.list[0].a).toBe(1);
+  });
+
+  it('leaves an App with its own resolvers to cdk8s', () => {
+    const seen: string[][] = [];
+    const custom: IResolver = {
+      resolve(ctx: ResolutionContext) {
+        seen.push(ctx.key);
+        if (ctx.value === 'secret') ctx.replaceValue('redacted');
+      },
+    };
+    useFastResolve(true);
+    const json = objectJson(new App({ resolvers: [custom] }), { a: 'secret', b: ['secret'] }) as any;
+    expect(json.spec).toEqual({ a: 'redacted', b: ['redacted'] });
+    expect(seen).toContainEqual(['spec', 'b', '0']);
+  });
+});
