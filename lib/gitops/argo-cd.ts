@@ -5,7 +5,8 @@ import { APPLICATION_HEALTH_LUA } from '../argocd';
 import { ChartTarget, HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
-import { EVERY_CLUSTER, traitsOf } from '../core/topology';
+import { EVERY_CLUSTER, placementApplies, traitsOf } from '../core/topology';
+import { kubePrometheusStack, PROMETHEUS_SELECTOR_LABELS } from '../observability';
 
 /** One Argo CD component's values we set. */
 export interface ArgoComponent {
@@ -50,7 +51,15 @@ export interface ArgoCdValues {
     };
   };
   /** The application controller, which syncs Applications (one replica: it shards by cluster, and there is one). */
-  readonly controller: ArgoComponent;
+  readonly controller: ArgoComponent & {
+    /** Its metrics Service and ServiceMonitor, where a Prometheus runs (`argocd_app_info`: the drift alert). */
+    readonly metrics: {
+      /** The metrics Service (port 8082). */
+      readonly enabled: boolean;
+      /** A ServiceMonitor labelled for the cluster's Prometheus. */
+      readonly serviceMonitor: { readonly enabled: boolean; readonly additionalLabels: Readonly<Record<string, string>> };
+    };
+  };
   /** The API server and web UI. */
   readonly server: ArgoComponent;
   /** The repo server, which clones git and renders Helm charts; `copyutil` is its init container. */
@@ -69,6 +78,9 @@ export interface ArgoCdValues {
 
 export { PLATFORM_REALM, PLATFORM_ADMIN_GROUP };
 /** Argo CD's OIDC client in the platform realm, and the argocd-secret key holding its secret (created at bootstrap). */
+/** The application controller's metrics port (chart `controller.containerPorts.metrics`, its default). */
+export const ARGOCD_CONTROLLER_METRICS_PORT = 8082;
+
 export const ARGOCD_OIDC = { clientID: 'argocd', secretKey: 'oidc.keycloak.clientSecret' } as const;
 
 /** Argo CD's external URL on a cluster. */
@@ -105,6 +117,7 @@ export const argoCd: HelmChart<ArgoCdValues> = {
   description: 'Argo CD itself (self-managed, one per cluster), with the Application health check sync waves rely on',
   values: (t: ChartTarget) => {
     const light = traitsOf(t.cluster).light;
+    const monitored = placementApplies(kubePrometheusStack.placement, t.cluster);
     const replicas = t.environment.sizing.ha && !light ? 2 : 1;
     const pdb = replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false };
     return {
@@ -124,7 +137,12 @@ export const argoCd: HelmChart<ArgoCdValues> = {
         },
       },
       // The application controller shards by cluster; one cluster, one replica.
-      controller: { replicas: 1, resources: light ? resources('100m', '512Mi', '1') : resources('250m', '1Gi', '2', '2Gi') },
+      controller: {
+        replicas: 1,
+        resources: light ? resources('100m', '512Mi', '1') : resources('250m', '1Gi', '2', '2Gi'),
+        // Sync and health of every Application for the drift alert, where a Prometheus reads them.
+        metrics: { enabled: monitored, serviceMonitor: { enabled: monitored, additionalLabels: monitored ? { ...PROMETHEUS_SELECTOR_LABELS } : {} } },
+      },
       server: { replicas, pdb, resources: resources('50m', '128Mi', '500m', '256Mi') },
       // The repo server is stateless and the controller retries what it was rendering: it runs on spot
       // capacity where the cluster sells it per pod (GKE Autopilot Spot Pods).

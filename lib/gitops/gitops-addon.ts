@@ -11,7 +11,8 @@ import { placementApplies } from '../core/topology';
 import { toYamlDocument } from '../core/yaml';
 import { FolderApplication, folderInventory, HelmApplication, InventoryEntry, PlatformProject, RootApplication, statefulProtectionCheck } from '../argocd';
 import { TenantProject } from '../tenants';
-import { ARGOCD_OIDC, argoCd, PLATFORM_REALM } from './argo-cd';
+import { ARGOCD_CONTROLLER_METRICS_PORT, ARGOCD_OIDC, argoCd, PLATFORM_REALM } from './argo-cd';
+import { kubePrometheusStack, scrapeFlow } from '../observability';
 import { controllerOwnedFields } from './controller-owned-fields';
 
 /** A cluster's folder of what is applied by hand once (not synced). */
@@ -64,6 +65,16 @@ export class GitOpsAddOn implements PlatformAddOn {
         plaintext: true,
         reason: 'Argo CD caches manifests and app state in Redis',
       });
+    }
+    if (placementApplies(kubePrometheusStack.placement, t.cluster)) {
+      flows.push(
+        scrapeFlow(
+          'gitops/scrape-application-controller',
+          component('application-controller'),
+          [ARGOCD_CONTROLLER_METRICS_PORT],
+          'sync and health of every Application (the drift alert)',
+        ),
+      );
     }
     flows.push(
       {

@@ -141,6 +141,15 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           description: 'The kubelet of {{ $labels.node }} reports MemoryPressure and may evict pods.',
         },
         {
+          name: 'ArgoCdApplicationOutOfSync',
+          severity: 'warning',
+          expr: 'argocd_app_info{sync_status="OutOfSync"} == 1',
+          for: '30m',
+          summary: 'Application {{ $labels.name }} differs from git for 30 minutes',
+          description:
+            'Argo CD heals drift at once (selfHeal); an Application that stays OutOfSync cannot be healed: a sync fails, a field is owned by a controller, or someone edits it faster than Argo CD reverts. `argocd app diff {{ $labels.name }}` shows what differs.',
+        },
+        {
           name: 'SlowQueries',
           severity: 'warning',
           expr: 'cnpg_backends_max_tx_duration_seconds > 1',

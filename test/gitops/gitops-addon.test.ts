@@ -258,3 +258,38 @@ describe.each(['docs/gitops.md', 'README.md'])('%s', (file) => {
       expect(doc).toMatch(new RegExp(`\\| ${a.name} \\| ${a.chart.chart} \\(.*\\) \\| ${a.chart.version.replace(/\./g, '\\.')} \\|`));
   });
 });
+
+describe("Argo CD's drift metrics", () => {
+  it('are scraped exactly where a Prometheus runs: metrics Service, ServiceMonitor with its selector labels, and the scrape flow', () => {
+    const { kubePrometheusStack, PROMETHEUS_SELECTOR_LABELS } = require('../../lib/observability') as typeof import('../../lib/observability');
+    const { GitOpsAddOn } = require('../../lib/gitops') as typeof import('../../lib/gitops');
+    const seen = new Set<boolean>();
+    for (const cluster of platform.environments[0].clusters) {
+      const monitored = placementApplies(kubePrometheusStack.placement, cluster);
+      seen.add(monitored);
+      const app = out.view.clusters
+        .get(cluster.name)!
+        .find((o) => o.manifest.kind === 'Application' && o.manifest.metadata.labels?.['ceres.io/addon'] === 'argo-cd')!;
+      const metrics = app.manifest.spec.source.helm.valuesObject.controller.metrics;
+      expect({ cluster: cluster.name, service: metrics.enabled, monitor: metrics.serviceMonitor.enabled }).toEqual({
+        cluster: cluster.name,
+        service: monitored,
+        monitor: monitored,
+      });
+      if (monitored) expect(metrics.serviceMonitor.additionalLabels).toEqual(PROMETHEUS_SELECTOR_LABELS);
+      const flows = new GitOpsAddOn().flows({
+        platform,
+        environment: platform.environments[0],
+        cluster,
+        tenants: [],
+        databases: [],
+        services: FIXTURE_SERVICES,
+      });
+      expect({ cluster: cluster.name, scraped: flows.some((f) => f.name === 'gitops/scrape-application-controller') }).toEqual({
+        cluster: cluster.name,
+        scraped: monitored,
+      });
+    }
+    expect([...seen].sort()).toEqual([false, true]); // the fixture has clusters of both kinds
+  });
+});

@@ -103,6 +103,8 @@ describe('alerts', () => {
     expect(expr('VolumeAboveSlo')).toMatch(/kubelet_volume_stats_used_bytes \/ kubelet_volume_stats_capacity_bytes > 0\.8$/);
     expect(expr('NodeDiskAboveSlo')).toMatch(/node_filesystem_avail_bytes.* > 0\.8$/);
     expect(expr('AuthenticationFailuresSpike')).toContain('response_code="401"');
+    // The design's drift monitoring: what selfHeal cannot revert.
+    expect(expr('ArgoCdApplicationOutOfSync')).toBe('argocd_app_info{sync_status="OutOfSync"} == 1');
   });
 
   it('pairs a long and a short burn-rate window at 14.4x and 6x the 0.1% budget, over recorded error ratios', () => {
