@@ -843,20 +843,12 @@ export function storeAccess(
 ): string | undefined {
   const object = `${target.bucket}/${target.prefix ? `${target.prefix}/` : ''}backup`;
   switch (target.cloud) {
-    case 'aws': {
-      if (!identity.identity) return 'the grant names no IAM role of the stack';
-      const statements = rolePolicies(stack, identity.identity).filter((s) => s.effect === 'Allow');
-      const allows = (action: string, arn: string) =>
-        statements.some((s) => s.actions.some((a) => iamGlob(a, action, true)) && s.resources.some((r) => iamGlob(resolveArn(stack, r), arn)));
-      const missing = [
+    case 'aws':
+      return awsS3Access(stack, identity, [
         ['s3:PutObject', `arn:aws:s3:::${object}`],
         ['s3:GetObject', `arn:aws:s3:::${object}`],
         ['s3:ListBucket', `arn:aws:s3:::${target.bucket}`],
-      ].filter(([a, arn]) => !allows(a, arn));
-      return missing.length
-        ? `${identityName(identity.identity)}'s policies do not allow ${missing.map(([a, arn]) => `${a} on ${arn}`).join(', ')}`
-        : undefined;
-    }
+      ]);
     case 'gcp': {
       const writer = ['roles/storage.objectAdmin', 'roles/storage.admin', 'roles/storage.objectUser'];
       const member = (m: string) =>
@@ -888,6 +880,16 @@ export function storeAccess(
   }
 }
 
+/** Whether the IAM role of `identity` is allowed each (action, ARN) pair by its policies; a reason naming the missing ones when not. */
+function awsS3Access(stack: TfStack, identity: Grant, needed: readonly (readonly [action: string, arn: string])[]): string | undefined {
+  if (!identity.identity) return 'the grant names no IAM role of the stack';
+  const statements = rolePolicies(stack, identity.identity).filter((s) => s.effect === 'Allow');
+  const allows = (action: string, arn: string) =>
+    statements.some((s) => s.actions.some((a) => iamGlob(a, action, true)) && s.resources.some((r) => iamGlob(resolveArn(stack, r), arn)));
+  const missing = needed.filter(([a, arn]) => !allows(a, arn));
+  return missing.length ? `${identityName(identity.identity)}'s policies do not allow ${missing.map(([a, arn]) => `${a} on ${arn}`).join(', ')}` : undefined;
+}
+
 /**
  * Whether an identity may read objects under `target` (`<prefix>/<object>`): `s3:GetObject` and
  * `s3:ListBucket` on AWS, a blob data role (Reader, Contributor or Owner) on the container or its
@@ -901,19 +903,11 @@ export function archiveReadAccess(
 ): string | undefined {
   const object = `${target.bucket}/${target.prefix ? `${target.prefix}/` : ''}wals/0000000100000000/000000010000000000000001.gz`;
   switch (target.cloud) {
-    case 'aws': {
-      if (!identity.identity) return 'the grant names no IAM role of the stack';
-      const statements = rolePolicies(stack, identity.identity).filter((s) => s.effect === 'Allow');
-      const allows = (action: string, arn: string) =>
-        statements.some((s) => s.actions.some((a) => iamGlob(a, action, true)) && s.resources.some((r) => iamGlob(resolveArn(stack, r), arn)));
-      const missing = [
+    case 'aws':
+      return awsS3Access(stack, identity, [
         ['s3:GetObject', `arn:aws:s3:::${object}`],
         ['s3:ListBucket', `arn:aws:s3:::${target.bucket}`],
-      ].filter(([a, arn]) => !allows(a, arn));
-      return missing.length
-        ? `${identityName(identity.identity)}'s policies do not allow ${missing.map(([a, arn]) => `${a} on ${arn}`).join(', ')}`
-        : undefined;
-    }
+      ]);
     case 'azure': {
       if (!identity.identity) return 'the credential names no user-assigned identity of the stack';
       const roles = ['Storage Blob Data Reader', 'Storage Blob Data Contributor', 'Storage Blob Data Owner'];
