@@ -8,6 +8,7 @@ import type { InfraInput } from '../lib/infra';
 import { tenantNames } from '../lib/core/names';
 import { PlatformConfig } from '../lib/core/model';
 import { validatePlatform } from '../lib/core/platform-validation';
+import { DATABASE_SITES, placementApplies } from '../lib/core/topology';
 import { validateServiceCatalog } from '../lib/core/service-validation';
 import { RenderCache } from '../lib/core/render-cache';
 import type { EnvironmentSummary } from './platform/main';
@@ -161,6 +162,22 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
           file: SERVICES_FILE,
           path: `services[${i}].namespace`,
           message: `${s.namespace} is the namespace of no tenant; tenant namespaces: ${[...namespaces].sort().join(', ') || 'none'}`,
+        });
+      }
+    });
+  }
+  if (input) {
+    // A tenant database runs on the database sites of each environment its tenant deploys to
+    // (CloudNativePG runs there only): an environment without one cannot hold it.
+    full.environments.forEach((env, i) => {
+      if (env.clusters.some((c) => placementApplies(DATABASE_SITES, c))) return;
+      const deployed = new Set(input!.tenants.filter((t) => t.environments.includes(env.name)).map((t) => t.tenantId));
+      const homeless = input!.databases.filter((d) => deployed.has(d.tenantId)).map((d) => `${d.name} (tenant ${d.tenantId})`);
+      if (homeless.length) {
+        issues.push({
+          file: PLATFORM_FILE,
+          path: `environments[${i}].clusters`,
+          message: `${env.name} has no database site (a cluster with workloads on AWS or Azure), but these databases deploy there: ${homeless.join(', ')}; add such a cluster or take ${env.name} out of the tenants' environments`,
         });
       }
     });
