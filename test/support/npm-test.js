@@ -14,7 +14,12 @@ const { spawn } = require('node:child_process');
 
 const root = require('node:path').join(__dirname, '..', '..');
 // By path: packages whose `exports` hide their bin files (eslint) cannot be require.resolve()d.
-const run = (bin, args, stdio) => spawn(process.execPath, [require('node:path').join(root, 'node_modules', bin), ...args], { cwd: root, stdio });
+// A larger young generation for every process of the run (jest's workers inherit it): the tests
+// allocate many short-lived objects (whole platforms rendered and parsed), and with V8's default
+// 16 MB semi-spaces they spend much of their time in scavenges. Measured on this 2-core VM, warm
+// runs: 100-104 s CPU and 54-56 s wall without, 91-102 s CPU and 49-56 s wall with (about 6 % less CPU).
+const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--max-semi-space-size=64'].filter(Boolean).join(' ') };
+const run = (bin, args, stdio) => spawn(process.execPath, [require('node:path').join(root, 'node_modules', bin), ...args], { cwd: root, stdio, env });
 const exited = (child) => new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 
 /** Runs a static check with its output collected; resolves to its exit code and output. */
