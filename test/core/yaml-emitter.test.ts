@@ -188,7 +188,9 @@ describe('the YAML emitter', () => {
         const ours = emitYamlDocument(doc);
         const legacy = legacyYamlDocument(doc);
         if (ours === legacy || misreadBy(legacy, doc).length) continue;
-        if (typeof doc === 'string' || /\\[NLP]/.test(ours) || Object.keys(doc as object)[0]?.startsWith('\ufeff')) continue;
+        // The emitter quotes a leading U+FEFF on any top-level key (yaml-emitter.ts: at the start of a file
+        // a reader drops it as a byte order mark, and which key comes first is the caller's order).
+        if (typeof doc === 'string' || /\\[NLP]/.test(ours) || Object.keys(doc as object).some((k) => k.startsWith('\ufeff'))) continue;
         diverging.push(doc);
       }
       // What the JavaScript readers accept may still be wrong for go-yaml. It refuses two things
