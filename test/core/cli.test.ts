@@ -6,6 +6,7 @@ import { platform } from '../../apps/platform/platform';
 import { describeCrash, PROJECT_ROOT, synthesize } from '../../apps/synthesize';
 import { SynthError } from '../../lib/core/errors';
 import { parseTenantInput } from '../../lib/core/input/documents';
+import { withRenderCache } from '../support/render-cache-env';
 
 /** Runs `ceres <argv>` and captures what it prints. */
 function run(argv: string[], opts: { color?: boolean } = {}) {
@@ -83,38 +84,29 @@ describe('the ceres command line', () => {
 
   it('diff --dist --json summarizes by environment and folder; --env limits it', () => {
     const work = mkdtempSync(join(tmpdir(), 'ceres-cli-'));
-    // Five diffs of the same sources: the render cache (as the launcher enables it; proven equal to a
-    // full render in render-cache.test.ts) renders once and reads back the other four.
-    const saved = { cache: process.env.CERES_RENDER_CACHE, build: process.env.CERES_BUILD_ID };
-    process.env.CERES_RENDER_CACHE = join(work, 'render-cache');
-    process.env.CERES_BUILD_ID = 'cli-test';
+    // Five diffs of the same sources: the render cache renders once and reads back the other four.
     try {
-      const dist = join(work, 'dist');
-      cpSync(join(PROJECT_ROOT, 'dist'), dist, { recursive: true });
-      rmSync(join(dist, 'prod', 'observability'), { recursive: true });
-      writeFileSync(join(dist, 'dev', 'core', 'extra.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: extra, namespace: ceres }\n');
-      const r = run(['diff', '--dist', dist, '--json']);
-      expect(r.code).toBe(EXIT.ok);
-      const doc = JSON.parse(r.out);
-      expect(doc.review.areas).toEqual([
-        { area: 'dev/core', added: 0, changed: 0, removed: 1, destructive: 0 },
-        { area: 'prod/observability', added: expect.any(Number), changed: 0, removed: 0, destructive: 0 },
-      ]);
-      const prod = JSON.parse(run(['diff', '--dist', dist, '--json', '--env', 'prod']).out);
-      expect(prod.review.areas.map((a: { area: string }) => a.area)).toEqual(['prod/observability']);
-      const text = run(['diff', '--dist', dist, '--stat', '--env', 'dev']);
-      expect(text.out).toMatch(/^0 added, 0 changed, 1 removed objects; 0 destructive against /);
-      expect(text.out).not.toContain('\u001b['); // no colour unless asked for
-      expect(run(['diff', '--dist', dist, '--stat', '--env', 'dev'], { color: true }).out).toContain('\u001b[');
-      expect(run(['diff', '--dist', dist, '--stat', '--env', 'dev', '--no-color'], { color: true }).out).not.toContain('\u001b[');
+      withRenderCache(work, () => {
+        const dist = join(work, 'dist');
+        cpSync(join(PROJECT_ROOT, 'dist'), dist, { recursive: true });
+        rmSync(join(dist, 'prod', 'observability'), { recursive: true });
+        writeFileSync(join(dist, 'dev', 'core', 'extra.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: extra, namespace: ceres }\n');
+        const r = run(['diff', '--dist', dist, '--json']);
+        expect(r.code).toBe(EXIT.ok);
+        const doc = JSON.parse(r.out);
+        expect(doc.review.areas).toEqual([
+          { area: 'dev/core', added: 0, changed: 0, removed: 1, destructive: 0 },
+          { area: 'prod/observability', added: expect.any(Number), changed: 0, removed: 0, destructive: 0 },
+        ]);
+        const prod = JSON.parse(run(['diff', '--dist', dist, '--json', '--env', 'prod']).out);
+        expect(prod.review.areas.map((a: { area: string }) => a.area)).toEqual(['prod/observability']);
+        const text = run(['diff', '--dist', dist, '--stat', '--env', 'dev']);
+        expect(text.out).toMatch(/^0 added, 0 changed, 1 removed objects; 0 destructive against /);
+        expect(text.out).not.toContain('\u001b['); // no colour unless asked for
+        expect(run(['diff', '--dist', dist, '--stat', '--env', 'dev'], { color: true }).out).toContain('\u001b[');
+        expect(run(['diff', '--dist', dist, '--stat', '--env', 'dev', '--no-color'], { color: true }).out).not.toContain('\u001b[');
+      });
     } finally {
-      for (const [name, value] of [
-        ['CERES_RENDER_CACHE', saved.cache],
-        ['CERES_BUILD_ID', saved.build],
-      ] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
       rmSync(work, { recursive: true, force: true });
     }
   });

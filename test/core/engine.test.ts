@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_TENANTS_DIR, inEnvironments, PROJECT_ROOT, synthesize } from '../../apps/synthesize';
 import { runSynth } from '../../apps/synth';
+import { withRenderCache } from '../support/render-cache-env';
 import { compareTree, readTree } from '../../lib/core/tree';
 import { writeTreeAtomically } from '../../lib/core/writer';
 
@@ -193,28 +194,31 @@ describe('npm run synth', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('refuses to remove a tenant (its namespace and database) unless told, then removes its files', () => {
-    // The live tenants plus one of the test's own, in dev (the smallest environment): then its file goes.
-    const tenants = join(work, 'tenants');
-    const out = join(work, 'dist');
-    cpSync(DEFAULT_TENANTS_DIR, tenants, { recursive: true });
-    writeFileSync(
-      join(tenants, 'zz-leaving.yaml'),
-      'apiVersion: ceres.io/v1\nkind: CeresTenant\nmetadata: { name: leaving-tenant }\nspec: { displayName: Leaving, tenantId: leaving-902, keycloakRealm: leaving-realm, databaseSchema: leaving, subscriptionLevel: starter, environments: [dev] }\n' +
-        '---\napiVersion: ceres.io/v1\nkind: CeresDatabase\nmetadata: { name: leaving-postgres }\nspec: { type: postgres, replicas: 1, size: 10Gi, version: "16", tenantId: leaving-902 }\n',
-    );
-    expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], quiet)).toBe(0);
-    const before = readTree(out);
-    expect(before.has('dev/tenant-leaving-902/namespace.yaml')).toBe(true);
-    rmSync(join(tenants, 'zz-leaving.yaml'));
-    const err: string[] = [];
-    expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], { out: () => undefined, err: (l) => err.push(l) })).toBe(3);
-    expect(err.join('\n')).toMatch(/synth refused: \d+ destructive changes nothing approved; nothing was written\./);
-    expect(err.join('\n')).toContain('dev:Namespace/tenant-leaving-902');
-    // The database lives in the primary cluster's databases folder (lib/core/database-topology.ts).
-    expect(err.join('\n')).toContain('dev@ceres-dev-aws:Cluster.postgresql.cnpg.io/tenant-leaving-902/leaving-postgres');
-    expect(readTree(out)).toEqual(before);
-    expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev', '--allow-destructive'], quiet)).toBe(0);
-    expect([...readTree(out).keys()].filter((p) => p.includes('leaving'))).toEqual([]);
+    // Three renders, the last two of the same input: the render cache renders that once.
+    withRenderCache(work, () => {
+      // The live tenants plus one of the test's own, in dev (the smallest environment): then its file goes.
+      const tenants = join(work, 'tenants');
+      const out = join(work, 'dist');
+      cpSync(DEFAULT_TENANTS_DIR, tenants, { recursive: true });
+      writeFileSync(
+        join(tenants, 'zz-leaving.yaml'),
+        'apiVersion: ceres.io/v1\nkind: CeresTenant\nmetadata: { name: leaving-tenant }\nspec: { displayName: Leaving, tenantId: leaving-902, keycloakRealm: leaving-realm, databaseSchema: leaving, subscriptionLevel: starter, environments: [dev] }\n' +
+          '---\napiVersion: ceres.io/v1\nkind: CeresDatabase\nmetadata: { name: leaving-postgres }\nspec: { type: postgres, replicas: 1, size: 10Gi, version: "16", tenantId: leaving-902 }\n',
+      );
+      expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], quiet)).toBe(0);
+      const before = readTree(out);
+      expect(before.has('dev/tenant-leaving-902/namespace.yaml')).toBe(true);
+      rmSync(join(tenants, 'zz-leaving.yaml'));
+      const err: string[] = [];
+      expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], { out: () => undefined, err: (l) => err.push(l) })).toBe(3);
+      expect(err.join('\n')).toMatch(/synth refused: \d+ destructive changes nothing approved; nothing was written\./);
+      expect(err.join('\n')).toContain('dev:Namespace/tenant-leaving-902');
+      // The database lives in the primary cluster's databases folder (lib/core/database-topology.ts).
+      expect(err.join('\n')).toContain('dev@ceres-dev-aws:Cluster.postgresql.cnpg.io/tenant-leaving-902/leaving-postgres');
+      expect(readTree(out)).toEqual(before);
+      expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev', '--allow-destructive'], quiet)).toBe(0);
+      expect([...readTree(out).keys()].filter((p) => p.includes('leaving'))).toEqual([]);
+    });
   });
 
   it('leaves the output untouched when the input is bad, and says so', () => {
