@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformVariable } from 'cdktf';
+import { receiverTargets } from '../alarm-receivers';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
@@ -8,7 +8,7 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { MANAGED_DATABASE_ALARMS, PlatformReceiver, platformReceiver, receiverEndpointVariable } from '../../core/alerting';
+import { MANAGED_DATABASE_ALARMS, platformReceiver } from '../../core/alerting';
 import type { EnvironmentConfig } from '../../core/model';
 import { policyDocument } from './policies';
 
@@ -52,10 +52,7 @@ export class AwsDatabaseAlarms extends Construct {
         },
       ),
     });
-    const topics = new Map<PlatformReceiver, SnsTopic>();
-    const topicOf = (receiver: PlatformReceiver): SnsTopic => {
-      const existing = topics.get(receiver);
-      if (existing) return existing;
+    const topicOf = receiverTargets(this, 'CloudWatch', (receiver, endpoint) => {
       const topic = new SnsTopic(this, `${receiver}-topic`, { name: `${props.instanceId}-${receiver}`, kmsMasterKeyId: key.arn });
       new SnsTopicPolicy(this, `${receiver}-topic-policy`, {
         arn: topic.arn,
@@ -77,23 +74,14 @@ export class AwsDatabaseAlarms extends Construct {
           },
         ),
       });
-      const variable = receiverEndpointVariable(receiver);
-      const endpoint = new TerraformVariable(this, variable, {
-        type: 'string',
-        sensitive: true,
-        nullable: false,
-        description: `HTTPS endpoint of the ${receiver} receiver for CloudWatch (the same receiver as Alertmanager's; docs/observability.md).`,
-      });
-      endpoint.overrideLogicalId(variable);
       new SnsTopicSubscription(this, `${receiver}-subscription`, {
         topicArn: topic.arn,
         protocol: 'https',
-        endpoint: endpoint.stringValue,
+        endpoint,
         endpointAutoConfirms: true,
       });
-      topics.set(receiver, topic);
       return topic;
-    };
+    });
     const down = MANAGED_DATABASE_ALARMS.down;
     const slow = MANAGED_DATABASE_ALARMS.slowQueries;
     const downTopic = topicOf(platformReceiver(props.environment, down.severity));

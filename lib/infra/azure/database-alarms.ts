@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { TerraformVariable } from 'cdktf';
+import { receiverTargets } from '../alarm-receivers';
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert';
 import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
-import { MANAGED_DATABASE_ALARMS, PlatformReceiver, platformReceiver, receiverEndpointVariable, Severity } from '../../core/alerting';
+import { MANAGED_DATABASE_ALARMS, platformReceiver, Severity } from '../../core/alerting';
 import type { EnvironmentConfig } from '../../core/model';
 
 export interface AzureDatabaseAlarmsProps {
@@ -35,27 +35,17 @@ const AZURE_SEVERITY: Readonly<Record<Severity, number>> = { critical: 0, warnin
 export class AzureDatabaseAlarms extends Construct {
   constructor(scope: Construct, id: string, props: AzureDatabaseAlarmsProps) {
     super(scope, id);
-    const groups = new Map<PlatformReceiver, MonitorActionGroup>();
-    const groupOf = (receiver: PlatformReceiver): MonitorActionGroup => {
-      const existing = groups.get(receiver);
-      if (existing) return existing;
-      const variable = receiverEndpointVariable(receiver);
-      const endpoint = new TerraformVariable(this, variable, {
-        type: 'string',
-        sensitive: true,
-        nullable: false,
-        description: `HTTPS endpoint of the ${receiver} receiver for Azure Monitor (the same receiver as Alertmanager's; docs/observability.md).`,
-      });
-      endpoint.overrideLogicalId(variable);
-      const group = new MonitorActionGroup(this, `${receiver}-group`, {
-        name: `${props.serverName}-${receiver}`,
-        resourceGroupName: props.resourceGroupName,
-        shortName: receiver === 'platform-pager' ? 'ceres-page' : 'ceres-chat',
-        webhookReceiver: [{ name: receiver, serviceUri: endpoint.stringValue, useCommonAlertSchema: true }],
-      });
-      groups.set(receiver, group);
-      return group;
-    };
+    const groupOf = receiverTargets(
+      this,
+      'Azure Monitor',
+      (receiver, endpoint) =>
+        new MonitorActionGroup(this, `${receiver}-group`, {
+          name: `${props.serverName}-${receiver}`,
+          resourceGroupName: props.resourceGroupName,
+          shortName: receiver === 'platform-pager' ? 'ceres-page' : 'ceres-chat',
+          webhookReceiver: [{ name: receiver, serviceUri: endpoint, useCommonAlertSchema: true }],
+        }),
+    );
     const down = MANAGED_DATABASE_ALARMS.down;
     const slow = MANAGED_DATABASE_ALARMS.slowQueries;
     new MonitorMetricAlert(this, 'down-alert', {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { gkeWorkloadPool } from './workload-identities';
 import type { ITerraformDependable } from 'cdktf';
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster';
 import { GKE_MASTER_CIDR } from '../../core/cloud';
@@ -86,7 +87,7 @@ export class GcpAutopilotCluster extends Construct {
         cidrBlocks: allowed.map((cidr) => ({ cidrBlock: cidr, displayName: `allowed ${cidr}` })),
       },
       releaseChannel: { channel: props.releaseChannel ?? 'REGULAR' },
-      workloadIdentityConfig: { workloadPool: `${props.project}.svc.id.goog` },
+      workloadIdentityConfig: { workloadPool: gkeWorkloadPool(props.project) },
       // Workload configuration audit stays; GKE's workload vulnerability scanning is gone (VULNERABILITY_BASIC
       // is refused by the API since July 2025, VULNERABILITY_ENTERPRISE is deprecated): image scanning
       // belongs to the registries and CI.

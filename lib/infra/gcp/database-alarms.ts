@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { TerraformVariable } from 'cdktf';
+import { receiverTargets } from '../alarm-receivers';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
-import { MANAGED_DATABASE_ALARMS, PlatformReceiver, platformReceiver, receiverEndpointVariable, Severity, SLOW_QUERY_MS } from '../../core/alerting';
+import { MANAGED_DATABASE_ALARMS, platformReceiver, Severity, SLOW_QUERY_MS } from '../../core/alerting';
 import type { EnvironmentConfig } from '../../core/model';
 
 export interface GcpDatabaseAlarmsProps {
@@ -29,27 +29,17 @@ const GCP_SEVERITY: Readonly<Record<Severity, string>> = { critical: 'CRITICAL',
 export class GcpDatabaseAlarms extends Construct {
   constructor(scope: Construct, id: string, props: GcpDatabaseAlarmsProps) {
     super(scope, id);
-    const channels = new Map<PlatformReceiver, MonitoringNotificationChannel>();
-    const channelOf = (receiver: PlatformReceiver): MonitoringNotificationChannel => {
-      const existing = channels.get(receiver);
-      if (existing) return existing;
-      const variable = receiverEndpointVariable(receiver);
-      const endpoint = new TerraformVariable(this, variable, {
-        type: 'string',
-        sensitive: true,
-        nullable: false,
-        description: `HTTPS endpoint of the ${receiver} receiver for Cloud Monitoring (the same receiver as Alertmanager's; docs/observability.md).`,
-      });
-      endpoint.overrideLogicalId(variable);
-      const channel = new MonitoringNotificationChannel(this, `${receiver}-channel`, {
-        project: props.project,
-        displayName: `${props.instanceName} ${receiver}`,
-        type: 'webhook_tokenauth',
-        labels: { url: endpoint.stringValue },
-      });
-      channels.set(receiver, channel);
-      return channel;
-    };
+    const channelOf = receiverTargets(
+      this,
+      'Cloud Monitoring',
+      (receiver, endpoint) =>
+        new MonitoringNotificationChannel(this, `${receiver}-channel`, {
+          project: props.project,
+          displayName: `${props.instanceName} ${receiver}`,
+          type: 'webhook_tokenauth',
+          labels: { url: endpoint },
+        }),
+    );
     const database = `resource.type="cloudsql_database" AND resource.labels.database_id="${props.project}:${props.instanceName}"`;
     const down = MANAGED_DATABASE_ALARMS.down;
     const slow = MANAGED_DATABASE_ALARMS.slowQueries;

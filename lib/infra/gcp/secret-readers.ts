@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { gkeWorkloadIdentityMember } from './workload-identities';
 import type { ITerraformDependable } from 'cdktf';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
@@ -55,7 +56,7 @@ export class GcpSecretReaders extends Construct {
       new ServiceAccountIamMember(this, `${reader.identityName}-workload-identity`, {
         serviceAccountId: account.name,
         role: 'roles/iam.workloadIdentityUser',
-        member: `serviceAccount:${props.project}.svc.id.goog[${reader.namespace}/${SECRET_READER_SERVICE_ACCOUNT}]`,
+        member: gkeWorkloadIdentityMember(props.project, reader.namespace, SECRET_READER_SERVICE_ACCOUNT),
         dependsOn: props.dependsOn,
       });
       new ProjectIamMember(this, `${reader.identityName}-secrets`, {

@@ -27,6 +27,16 @@ export function objectPrefixCondition(bucket: string, prefix: string): { title: 
   };
 }
 
+/** The project's Workload Identity pool (GKE creates it with the first cluster that names it). */
+export function gkeWorkloadPool(project: string): string {
+  return `${project}.svc.id.goog`;
+}
+
+/** The IAM member that is exactly the Kubernetes service account `<namespace>/<serviceAccount>` of the project's clusters. */
+export function gkeWorkloadIdentityMember(project: string, namespace: string, serviceAccount: string): string {
+  return `serviceAccount:${gkeWorkloadPool(project)}[${namespace}/${serviceAccount}]`;
+}
+
 export interface GcpWorkloadIdentitiesProps {
   /** Prefix of the Google service account ids (`<prefix>-velero`, 6-30 characters in all). */
   readonly prefix: string;
@@ -75,7 +85,7 @@ export class GcpWorkloadIdentities extends Construct {
       new ServiceAccountIamMember(this, `${wi.name}-workload-identity`, {
         serviceAccountId: account.name,
         role: 'roles/iam.workloadIdentityUser',
-        member: `serviceAccount:${props.project}.svc.id.goog[${wi.namespace}/${wi.serviceAccount}]`,
+        member: gkeWorkloadIdentityMember(props.project, wi.namespace, wi.serviceAccount),
         dependsOn: props.dependsOn,
       });
       new StorageBucketIamMember(this, `${wi.name}-bucket-access`, {
