@@ -52,6 +52,8 @@ export interface ArgoCdValues {
   };
   /** The application controller, which syncs Applications (one replica: it shards by cluster, and there is one). */
   readonly controller: ArgoComponent & {
+    /** The controller's container ports: its metrics port is the scrape flow's. */
+    readonly containerPorts: { readonly metrics: number };
     /** Its metrics Service and ServiceMonitor, where a Prometheus runs (`argocd_app_info`: the drift alert). */
     readonly metrics: {
       /** The metrics Service (port 8082). */
@@ -140,6 +142,8 @@ export const argoCd: HelmChart<ArgoCdValues> = {
       controller: {
         replicas: 1,
         resources: light ? resources('100m', '512Mi', '1') : resources('250m', '1Gi', '2', '2Gi'),
+        // The port the scrape flow names (gitops-addon.ts), set rather than left to the chart's default.
+        containerPorts: { metrics: ARGOCD_CONTROLLER_METRICS_PORT },
         // Sync and health of every Application for the drift alert, where a Prometheus reads them.
         metrics: { enabled: monitored, serviceMonitor: { enabled: monitored, additionalLabels: monitored ? { ...PROMETHEUS_SELECTOR_LABELS } : {} } },
       },

@@ -69,9 +69,14 @@ export interface ExternalSecretsValues extends ComponentValues {
   /** See `processClusterExternalSecret`. */
   readonly processClusterPushSecret: false;
   /** The admission webhook. */
-  readonly webhook: ComponentValues;
+  readonly webhook: ComponentValues & {
+    /** The port the webhook serves on in its pod: the API server flow's port. */
+    readonly port: number;
+  };
   /** The webhook's certificate rotator. */
   readonly certController: ComponentValues;
+  /** The controller's metrics port: the Prometheus scrape flow's port. */
+  readonly metrics: { readonly listen: { readonly port: number } };
   /**
    * The controller's metrics (ExternalSecret and store conditions) for the cluster's Prometheus, where
    * one runs; rendered always (not only when `helm template` sees the CRD), labelled for its selector.
@@ -136,8 +141,9 @@ export const externalSecrets: HelmChart<ExternalSecretsValues> = {
       processPushSecret: false,
       processClusterPushSecret: false,
       ...component(replicas, resources('50m', '128Mi', '500m', '512Mi')),
+      metrics: { listen: { port: EXTERNAL_SECRETS_METRICS_PORT } },
       serviceMonitor: { enabled: monitored, renderMode: 'alwaysRender', additionalLabels: { ...PROMETHEUS_SELECTOR_LABELS } },
-      webhook: component(replicas, resources('25m', '64Mi', '250m', '256Mi')),
+      webhook: { ...component(replicas, resources('25m', '64Mi', '250m', '256Mi')), port: EXTERNAL_SECRETS_WEBHOOK_PORT },
       certController: component(1, resources('25m', '64Mi', '250m', '256Mi')),
     };
   },

@@ -285,10 +285,10 @@ describe("Argo CD's drift metrics", () => {
         databases: [],
         services: FIXTURE_SERVICES,
       });
-      expect({ cluster: cluster.name, scraped: flows.some((f) => f.name === 'gitops/scrape-application-controller') }).toEqual({
-        cluster: cluster.name,
-        scraped: monitored,
-      });
+      const scrape = flows.find((f) => f.name === 'gitops/scrape-application-controller');
+      expect({ cluster: cluster.name, scraped: !!scrape }).toEqual({ cluster: cluster.name, scraped: monitored });
+      // The flow names the port the values give the controller's metrics.
+      if (scrape) expect(scrape.to.ports).toEqual([{ port: app.manifest.spec.source.helm.valuesObject.controller.containerPorts.metrics }]);
     }
     expect([...seen].sort()).toEqual([false, true]); // the fixture has clusters of both kinds
   });

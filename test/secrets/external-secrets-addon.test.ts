@@ -8,13 +8,7 @@ import { stackName } from '../../lib/core/cloud';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubePrometheusStack, PROMETHEUS_PODS, PROMETHEUS_SELECTOR_LABELS } from '../../lib/observability';
-import {
-  EXTERNAL_SECRETS_METRICS_PORT,
-  EXTERNAL_SECRETS_WEBHOOK_PORT,
-  externalSecretAlerts,
-  ExternalSecretsAddOn,
-  TENANT_SECRETS_FOLDER,
-} from '../../lib/secrets';
+import { externalSecretAlerts, ExternalSecretsAddOn, TENANT_SECRETS_FOLDER } from '../../lib/secrets';
 import { parseStack, secretReadAccess, ServiceAccountRef } from '../../lib/verify/checks/identity';
 import {
   appliedBy,
@@ -79,7 +73,7 @@ describe('the operator', () => {
       expect(component.networkPolicy.enabled).toBe(false);
       expect(component.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     }
-    // The API server reaches the webhook on the port the chart serves it on (chart default `webhook.port`: 10250).
+    // The API server reaches the webhook on the port the values make the chart serve it on.
     const flows = new ExternalSecretsAddOn().flows({
       platform,
       environment: env,
@@ -89,8 +83,7 @@ describe('the operator', () => {
       services: { services: [], external: [] } as never,
     });
     const webhook = flows.find((f) => f.name === 'external-secrets/api-server-to-webhook')!;
-    expect(webhook.to.ports!.map((p) => p.port)).toEqual([values.webhook.port ?? EXTERNAL_SECRETS_WEBHOOK_PORT]);
-    expect(EXTERNAL_SECRETS_WEBHOOK_PORT).toBe(10250);
+    expect(webhook.to.ports!.map((p) => p.port)).toEqual([values.webhook.port]);
     // Name resolution and the API server, for every component.
     expect(flows.map((f) => f.name)).toEqual(expect.arrayContaining(['external-secrets/dns/external-secrets', 'external-secrets/api-server/external-secrets']));
   });
@@ -110,7 +103,7 @@ describe('its monitoring', () => {
       expect({ cluster: c.name, scrapeFlow: !!scrape }).toEqual({ cluster: c.name, scrapeFlow: monitored });
       if (scrape) {
         expect(scrape.from).toEqual({ pods: PROMETHEUS_PODS });
-        expect(scrape.to.ports).toEqual([{ port: EXTERNAL_SECRETS_METRICS_PORT }]);
+        expect(scrape.to.ports).toEqual([{ port: values.metrics.listen.port }]);
       }
     }
     const rules = ofKind(out, 'PrometheusRule').filter((r) => r.metadata.name === 'ceres-external-secrets');
