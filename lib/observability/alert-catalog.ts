@@ -297,7 +297,7 @@ export function alertGroups(env: EnvironmentConfig): AlertGroup[] {
           for: '15m',
           summary: 'Root disk of {{ $labels.instance }} more than 80% full',
           description:
-            'It is {{ $value | humanizePercentage }} full (SLO: below 80%); the kubelet starts evicting pods and pruning images at 85%. Look for large images and logs.',
+            'It is {{ $value | humanizePercentage }} full (SLO: below 80%); the kubelet garbage-collects images above 85% and evicts pods when less than 10% is free (its defaults). Look for large images and logs.',
         },
         {
           name: 'AuthenticationFailuresSpike',
