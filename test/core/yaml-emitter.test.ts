@@ -1,7 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
-import { platform } from '../../apps/platform/platform';
-import { synthesizePlatform } from '../../apps/platform/main';
 import { legacyYamlDocument, toYamlStream, useYamlEmitter, yamlEmitter } from '../../lib/core/yaml';
 import { emitYamlDocument, emitYamlStream } from '../../lib/core/yaml-emitter';
 import { kubectlAvailable, parseWithKubectl } from '../support/go-yaml';
@@ -19,7 +17,7 @@ if (FUZZ > 1 || SEED_OFFSET) console.log(`yaml-emitter fuzz: CERES_FUZZ=${FUZZ} 
 const TIMEOUT = 60_000 * FUZZ;
 
 // js-yaml (a devDependency, no bundled types): YAML 1.2 with its own schema, strict about printability
-const { load } = require('js-yaml') as { load(text: string): unknown };
+const { load, loadAll } = require('js-yaml') as { load(text: string): unknown; loadAll(text: string): unknown[] };
 
 /** Data as a reader should return it: -0 and 0 are the same number in YAML. */
 function norm(v: unknown): unknown {
@@ -208,21 +206,21 @@ describe('the YAML emitter', () => {
   );
 
   it('is byte-identical to the yaml library on the synthesized prod environment (CERES_YAML_EMITTER=legacy)', () => {
-    // prod has every kind of cluster, add-on and tenant. Ours: the run's shared synthesis (the default
-    // emitter, in another process); the legacy one is rendered here.
+    // prod has every kind of cluster, add-on and tenant: the run's shared synthesis (the default
+    // emitter). Each of its manifest files, read back and serialized again by the legacy path (the
+    // yaml library), must come out byte for byte; the files' own header comments are kept aside.
+    // (Reading back is exact: the round-trip tests above.) Not re-rendered: the render is the same
+    // for both emitters, and a second render of prod costs more than the rest of this file.
     expect(yamlEmitter()).toBe('ceres');
-    const shared = defaultSynthesis();
-    const ours = new Map([...shared.files].filter(([path]) => path.startsWith('prod/')));
-    const previous = useYamlEmitter('legacy');
-    let legacy: Map<string, string>;
-    try {
-      legacy = synthesizePlatform({ ...platform, environments: platform.environments.filter((e) => e.name === 'prod') }, shared.input).files;
-    } finally {
-      useYamlEmitter(previous);
-    }
-    expect(ours.size).toBeGreaterThan(50);
-    expect([...ours.keys()].sort()).toEqual([...legacy.keys()].sort());
-    expect([...ours].filter(([path, content]) => legacy.get(path) !== content).map(([path]) => path)).toEqual([]);
+    const prodManifests = [...defaultSynthesis().files].filter(([path]) => path.startsWith('prod/') && path.endsWith('.yaml'));
+    expect(prodManifests.length).toBeGreaterThan(50);
+    const differing = prodManifests
+      .filter(([, content]) => {
+        const body = content.replace(/^(?:#.*\n)+/, '');
+        return loadAll(body).map(legacyYamlDocument).join('---\n') !== body;
+      })
+      .map(([path]) => path);
+    expect(differing).toEqual([]);
   });
 
   it('serializes streams like the legacy path joined documents', () => {
