@@ -6,5 +6,10 @@ import { prepareSynthesis } from './synthesis-cache';
 
 export default function globalSetup(): void {
   // Loaded only when synthesizing: reading a stored synthesis needs neither cdk8s nor cdktf.
-  prepareSynthesis(() => (require('../../apps/synthesize') as typeof import('../../apps/synthesize')).synthesize());
+  prepareSynthesis((renderCache) => {
+    const { synthesize } = require('../../apps/synthesize') as typeof import('../../apps/synthesize');
+    const { RenderCache } = require('../../lib/core/render-cache') as typeof import('../../lib/core/render-cache');
+    // Filled while synthesizing (it starts empty): what withRenderCache reads (render-cache-env.ts).
+    return synthesize({ cache: RenderCache.fromEnvironment({ ...process.env, ...renderCache }) });
+  });
 }

@@ -1,15 +1,20 @@
 import { join } from 'node:path';
+import { RENDER_CACHE_ENV } from './synthesis-cache';
 
 /**
  * Runs `fn` with the render cache on, as the `ceres` launcher enables it (CERES_RENDER_CACHE and
- * CERES_BUILD_ID), in a folder under `work`: for tests of what synth and diff do with rendered output
- * (refusals, approvals, option handling) that render the same input more than once. That the cache
- * gives the files a full render gives is render-cache.test.ts's; tests of rendering itself never use it.
+ * CERES_BUILD_ID): for tests of what synth and diff do with rendered output (refusals, approvals,
+ * option handling), which need not render the same input again. The cache is the run's, which the
+ * default platform's synthesis filled (test/support/synthesis-cache.ts), so the default input is
+ * read back, not rendered; without one (a run with no globalSetup), a folder under `work`. That
+ * the cache gives the files a full render gives is render-cache.test.ts's; tests of rendering
+ * itself never use it.
  */
 export function withRenderCache<T>(work: string, fn: () => T): T {
   const saved = { CERES_RENDER_CACHE: process.env.CERES_RENDER_CACHE, CERES_BUILD_ID: process.env.CERES_BUILD_ID };
-  process.env.CERES_RENDER_CACHE = join(work, 'render-cache');
-  process.env.CERES_BUILD_ID = 'test';
+  const shared = process.env[RENDER_CACHE_ENV.dir] && process.env[RENDER_CACHE_ENV.build];
+  process.env.CERES_RENDER_CACHE = shared ? process.env[RENDER_CACHE_ENV.dir] : join(work, 'render-cache');
+  process.env.CERES_BUILD_ID = (shared && process.env[RENDER_CACHE_ENV.build]) || 'test';
   try {
     return fn();
   } finally {

@@ -8,17 +8,25 @@
  * jest transformer and this file): a run with none of them changed reads it instead of synthesizing again. CERES_TEST_FRESH=1
  * synthesizes regardless. Tests that must synthesize themselves (determinism, writing, variants)
  * still call synthesize().
+ *
+ * The same synthesis fills a render cache for the run (lib/core/render-cache.ts, as the `ceres`
+ * launcher enables it, under the same key): tests of what synth and diff do with rendered output
+ * (test/support/render-cache-env.ts) read the default platform's environments and stacks from it
+ * instead of rendering them again.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SynthesisResult } from '../../apps/synthesize';
 import type { RenderedEnvironment } from '../../lib/core/render';
+import type { RenderedObject } from '../../lib/core/checks';
 
 const ROOT = join(__dirname, '..', '..');
 const DIR = join(ROOT, 'node_modules', '.cache', 'ceres-test');
 /** The file of this run's synthesis (set by globalSetup, read by the workers). */
 const FILE = 'CERES_TEST_SYNTHESIS';
+/** The run's render cache folder and code version (set by globalSetup, read by withRenderCache). */
+export const RENDER_CACHE_ENV = { dir: 'CERES_TEST_RENDER_CACHE', build: 'CERES_TEST_RENDER_BUILD' } as const;
 /** What the synthesis is made of, besides the CERES_* environment and the Node version. */
 const SOURCES = [
   'apps',
@@ -33,17 +41,24 @@ const SOURCES = [
 /** Stored syntheses not used for this long are removed. */
 const KEEP_MS = 24 * 60 * 60 * 1000;
 
-type Stored = Omit<SynthesisResult, 'files' | 'environments' | 'catalog'> & {
-  files: [string, string][];
-  environments: (Omit<RenderedEnvironment, 'files' | 'view'> & { files: [string, string][]; clusters: [string, RenderedEnvironment['objects']][] })[];
-};
+type Stored = Omit<SynthesisResult, 'files' | 'environments' | 'catalog'> & { files: [string, string][] };
+
+/**
+ * The rendered environments, stored apart (only the tests that read objects parse them): each
+ * environment's files are the synthesis's own under `<env>/`, and a cluster's objects are indices
+ * into the environment's objects where they are the same record (else the record itself).
+ */
+type StoredEnvironments = (Omit<RenderedEnvironment, 'files' | 'view'> & { files: string[]; clusters: [string, (number | RenderedObject)[]][] })[];
+
+/** Where the environments of a stored synthesis are. */
+const environmentsFile = (target: string) => target.replace(/\.json$/, '.environments.json');
 
 /** A digest of everything the default synthesis depends on. */
 export function synthesisKey(): string {
   const hash = createHash('sha256');
   hash.update(`${process.version}\0`);
   for (const [k, v] of Object.entries(process.env)
-    .filter(([k]) => k.startsWith('CERES_') && k !== FILE)
+    .filter(([k]) => k.startsWith('CERES_') && k !== FILE && k !== RENDER_CACHE_ENV.dir && k !== RENDER_CACHE_ENV.build)
     .sort())
     hash.update(`env ${k}=${v}\0`);
   const add = (rel: string): void => {
@@ -61,47 +76,60 @@ export function synthesisKey(): string {
 
 /**
  * globalSetup: makes this run's synthesis available to the workers: the stored one when its key
- * matches, or else `synthesize()`'s, stored. Returns whether it was synthesized.
+ * matches, or else `synthesize(renderCache)`'s, stored (the render cache, given as the launcher's
+ * environment variables, is empty then and filled by that synthesis). Returns whether it was synthesized.
  */
-export function prepareSynthesis(synthesize: () => SynthesisResult): boolean {
+export function prepareSynthesis(synthesize: (renderCache: { CERES_RENDER_CACHE: string; CERES_BUILD_ID: string }) => SynthesisResult): boolean {
   mkdirSync(DIR, { recursive: true });
   const now = Date.now();
   for (const name of readdirSync(DIR)) {
     const p = join(DIR, name);
     try {
-      if (now - statSync(p).mtimeMs > KEEP_MS) rmSync(p, { force: true });
+      if (now - statSync(p).mtimeMs > KEEP_MS) rmSync(p, { recursive: true, force: true });
     } catch {
       // removed by a concurrent run
     }
   }
-  const target = join(DIR, `synthesis-${synthesisKey()}.json`);
+  const key = synthesisKey();
+  const target = join(DIR, `synthesis-${key}.json`);
+  const renderCache = { CERES_RENDER_CACHE: join(DIR, `render-${key}`), CERES_BUILD_ID: `test-${key}` };
   process.env[FILE] = target;
+  process.env[RENDER_CACHE_ENV.dir] = renderCache.CERES_RENDER_CACHE;
+  process.env[RENDER_CACHE_ENV.build] = renderCache.CERES_BUILD_ID;
   if (!process.env.CERES_TEST_FRESH && existsSync(target)) {
-    utimesSync(target, new Date(now), new Date(now));
+    for (const p of [target, renderCache.CERES_RENDER_CACHE]) if (existsSync(p)) utimesSync(p, new Date(now), new Date(now));
     return false;
   }
-  storeSynthesis(synthesize(), target);
+  rmSync(renderCache.CERES_RENDER_CACHE, { recursive: true, force: true });
+  storeSynthesis(synthesize(renderCache), target);
   return true;
 }
 
 /** Writes a synthesis for the workers of this run to read (globalSetup). */
 export function storeSynthesis(result: SynthesisResult, target = join(DIR, `synthesis-run-${process.pid}.json`)): void {
   mkdirSync(DIR, { recursive: true });
-  const { catalog: _catalog, ...rest } = result;
-  const stored: Stored = {
-    ...rest,
-    files: [...result.files],
-    environments: result.environments.map((e) => ({
+  const { catalog: _catalog, environments: _environments, ...rest } = result;
+  const stored: Stored = { ...rest, files: [...result.files] };
+  const environments: StoredEnvironments = result.environments.map((e) => {
+    const index = new Map(e.objects.map((o, i) => [o, i]));
+    for (const [path, content] of e.files)
+      if (result.files.get(path) !== content) throw new Error(`storeSynthesis: ${path} of ${e.name} is not the synthesis's`);
+    return {
       name: e.name,
       objects: e.objects,
       timings: e.timings,
-      files: [...e.files],
-      clusters: [...e.view.clusters],
-    })),
+      files: [...e.files.keys()],
+      clusters: [...e.view.clusters].map(([c, objects]) => [c, objects.map((o) => index.get(o) ?? o)]),
+    };
+  });
+  const write = (file: string, value: unknown) => {
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(value));
+    renameSync(tmp, file);
   };
-  const tmp = `${target}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(stored));
-  renameSync(tmp, target);
+  // The environments first: a synthesis file is complete once it exists.
+  write(environmentsFile(target), environments);
+  write(target, stored);
   process.env[FILE] = target;
 }
 
@@ -116,16 +144,18 @@ export function defaultSynthesis(): SynthesisResult {
     return cached;
   }
   const stored = JSON.parse(readFileSync(file, 'utf8')) as Stored;
-  cached = {
-    ...stored,
-    files: new Map(stored.files),
-    environments: stored.environments.map((e) => ({
+  const files = new Map(stored.files);
+  let environments: RenderedEnvironment[] | undefined;
+  const readEnvironments = (): RenderedEnvironment[] =>
+    (JSON.parse(readFileSync(environmentsFile(file), 'utf8')) as StoredEnvironments).map((e) => ({
       name: e.name,
       objects: e.objects,
       timings: e.timings,
-      files: new Map(e.files),
-      view: { clusters: new Map(e.clusters) },
-    })),
-  } as SynthesisResult;
+      files: new Map(e.files.map((path) => [path, files.get(path)!])),
+      view: { clusters: new Map(e.clusters.map(([c, objects]) => [c, objects.map((o) => (typeof o === 'number' ? e.objects[o] : o))])) },
+    }));
+  cached = { ...stored, files } as unknown as SynthesisResult;
+  // Parsed on first use: most test files read files only.
+  Object.defineProperty(cached, 'environments', { enumerable: true, get: () => (environments ??= readEnvironments()) });
   return cached;
 }
