@@ -58,7 +58,8 @@ export function synthesisKey(): string {
   const hash = createHash('sha256');
   hash.update(`${process.version}\0`);
   for (const [k, v] of Object.entries(process.env)
-    .filter(([k]) => k.startsWith('CERES_') && k !== FILE && k !== RENDER_CACHE_ENV.dir && k !== RENDER_CACHE_ENV.build)
+    // CERES_TEST_* steer the test harness (this file), not what is synthesized.
+    .filter(([k]) => k.startsWith('CERES_') && !k.startsWith('CERES_TEST_'))
     .sort())
     hash.update(`env ${k}=${v}\0`);
   const add = (rel: string): void => {
