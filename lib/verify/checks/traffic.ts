@@ -177,15 +177,21 @@ function targetOf(record: TfResource, aws: TfStack, ctx: VerifyContext, env: str
 
 export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext): Finding[] {
   const env = state.environment;
-  if (primaryCluster(env).name !== state.cluster.name) return [];
   const out: Finding[] = [];
   const peers = ctx.clusters.filter((c) => c.environment.name === env.name);
   const hosts = peers.flatMap(publicHostsOf);
+  const primary = primaryCluster(env);
   const aws = stackFor(ctx, env.name, 'aws');
-  const finding = (message: string, fix: string, where?: { state?: ClusterState; object?: StateObject; file?: string; object_?: string }): Finding => ({
+  // A finding belongs to the cluster it concerns: a host to the cluster serving it, a record's target to
+  // the target cluster, the record set itself to the primary cluster; each cluster reports its own.
+  const finding = (
+    message: string,
+    fix: string,
+    where?: { state?: ClusterState; cluster?: string; object?: StateObject; file?: string; object_?: string },
+  ): Finding => ({
     check: CHECK,
     environment: env.name,
-    cluster: where?.state?.cluster.name,
+    cluster: where?.state?.cluster.name ?? where?.cluster ?? primary.name,
     file: where?.object?.file ?? where?.file,
     object: where?.object ? describeManifest(where.object.manifest) : where?.object_,
     message,
@@ -201,7 +207,7 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
 
   // Every public host is answered.
   const seen = new Set<string>();
-  for (const h of hosts) {
+  for (const h of publicHostsOf(state)) {
     if (seen.has(h.host)) continue;
     seen.add(h.host);
     const zone = zones.find((z) => h.host === zoneName(z) || h.host.endsWith(`.${zoneName(z)}`));
@@ -226,9 +232,8 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
   const relevant = publicRecords.filter((r) => hosts.some((h) => recordCovers(String(r.body.name), h.host)));
   const sets = new Map<string, TfResource[]>();
   for (const r of relevant) sets.set(String(r.body.name), [...(sets.get(String(r.body.name)) ?? []), r]);
-  const primary = primaryCluster(env);
   for (const [name, records] of [...sets].sort(([a], [b]) => a.localeCompare(b))) {
-    const at = (r: TfResource) => ({ file: aws!.file, object_: r.address });
+    const at = (r: TfResource, cluster?: string) => ({ file: aws!.file, object_: r.address, cluster });
     const roles = records.map((r) => [r.body.failover_routing_policy].flat()[0]?.type as string | undefined);
     if (roles.some((x) => x)) {
       if (roles.filter((x) => x === 'PRIMARY').length !== 1 || roles.filter((x) => x === 'SECONDARY').length !== 1 || roles.length !== 2)
@@ -271,7 +276,7 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
             finding(
               `record ${name} (${role ?? 'simple'}) looks for the Network Load Balancer of Service ${target.service} on ${target.cluster}, but no gateway Service there is a LoadBalancer of that name annotated aws-load-balancer-type: nlb: the lookup finds nothing (or a Classic ELB it cannot see) and the record is never created`,
               'set the annotations of ingressServiceAnnotations() (lib/core/traffic-failover.ts) on the ingress gateway chart values (lib/mesh/istio-values.ts)',
-              at(record),
+              at(record, target.cluster),
             ),
           );
           continue;
@@ -282,7 +287,7 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
             finding(
               `record ${name} (${role ?? 'simple'}) reads variable ${target.variable}, but ${target.cluster}'s stack outputs no ingress_address of a public IP it creates`,
               'create the address in the Azure stack (lib/infra/azure/ingress-address.ts)',
-              at(record),
+              at(record, target.cluster),
             ),
           );
           continue;
@@ -299,7 +304,7 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
             finding(
               `record ${name} (${role ?? 'simple'}) points at public IP ${pipName} (resource group ${target.resourceGroup}), but no LoadBalancer gateway Service on ${target.cluster} names it (azure-pip-name, azure-load-balancer-resource-group): the load balancer would get another address`,
               'set the annotations of ingressServiceAnnotations() (lib/core/traffic-failover.ts) on the ingress gateway chart values',
-              at(record),
+              at(record, target.cluster),
             ),
           );
           continue;
@@ -321,7 +326,7 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
           finding(
             `health check ${health.address} probes port ${port}, which the gateway Service on ${target.cluster} does not expose (${service.ports.map((p) => p.port).join(', ')})`,
             'probe the status port the Service exposes (INGRESS_HEALTH_CHECK, lib/core/traffic-failover.ts)',
-            at(record),
+            at(record, target.cluster),
           ),
         );
       if (h.type === 'HTTP' || h.type === 'HTTPS') {
@@ -332,7 +337,7 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
             finding(
               `health check ${health.address} asks ${h.type} ${h.resource_path} on port ${port}, but the gateway pods on ${target.cluster} answer readiness on ${readiness.path} port ${readiness.port} (istiod's gateway injection template)`,
               'align INGRESS_HEALTH_CHECK (lib/core/traffic-failover.ts) with the gateway pods',
-              at(record),
+              at(record, target.cluster),
             ),
           );
       }
@@ -348,12 +353,12 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
           finding(
             `no declared flow admits the internet to the gateway pods on ${target.cluster} on port ${port}: the health checkers would be refused`,
             'declare it (mesh/clients-to-ingress-gateway, lib/mesh/flows.ts)',
-            at(record),
+            at(record, target.cluster),
           ),
         );
     }
   }
-  return out;
+  return out.filter((f) => f.cluster === state.cluster.name);
 }
 
 function servicePort(service: GatewayService, port: number): number {
