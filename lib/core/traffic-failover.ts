@@ -33,6 +33,18 @@ export const INGRESS_HEALTH_CHECK = {
   failureThreshold: 3,
 } as const;
 
+/** Outputs of the stacks that the runbook and the other stack read. */
+export const FailoverOutputs = {
+  /** Azure stack: the static public IP of the ingress (fed to the AWS stack's `ingress_address_<cluster>`). */
+  ingressAddress: 'ingress_address',
+  /** AWS stack: Route 53 health check id per ingress cluster. */
+  healthChecks: 'ingress_health_check_ids',
+  /** AWS stack: the zone's name servers, for the delegation. */
+  nameServers: 'dns_name_servers',
+  /** AWS stack: the DS record of the zone's key-signing key, for the parent zone. */
+  dsRecord: 'dns_ds_record',
+} as const;
+
 /** TTL (seconds) of the secondary's record; the primary is an alias, whose TTL is the load balancer's (60 s). */
 export const FAILOVER_RECORD_TTL = 60;
 

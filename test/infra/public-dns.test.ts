@@ -16,7 +16,7 @@ import {
   recordCovers,
   trafficFailover,
 } from '../../lib/core/traffic-failover';
-import { EMPTY_INPUT, FixtureClusters, fixturePlatform, FIXTURE_SERVICES } from '../support/harness';
+import { FixtureClusters, fixturePlatform, FIXTURE_SERVICES } from '../support/harness';
 import { addresses, Json } from './helpers';
 
 const stacksOf = (platform: PlatformConfig) => {

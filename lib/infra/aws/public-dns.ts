@@ -13,7 +13,7 @@ import { Route53KeySigningKey } from '@cdktf/provider-aws/lib/route53-key-signin
 import { Route53QueryLog } from '@cdktf/provider-aws/lib/route53-query-log';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
-import { FAILOVER_RECORD_TTL, INGRESS_HEALTH_CHECK, ingressAddressVariable, IngressSite, TrafficFailover } from '../../core/traffic-failover';
+import { FAILOVER_RECORD_TTL, FailoverOutputs, INGRESS_HEALTH_CHECK, ingressAddressVariable, IngressSite, TrafficFailover } from '../../core/traffic-failover';
 import { AwsLogEncryptionKey } from './log-encryption-key';
 import { policyDocument } from './policies';
 
@@ -121,7 +121,7 @@ export class AwsPublicDns extends Construct {
     new Route53HostedZoneDnssec(this, 'dnssec', { hostedZoneId: ksk.hostedZoneId, dependsOn: [ksk] });
 
     const single = failover.sites.length === 1;
-    for (const site of failover.sites) this.siteRecord(failover.recordName, site, single);
+    const checks = Object.fromEntries(failover.sites.map((site) => [site.cluster.name, this.siteRecord(failover.recordName, site, single)]));
 
     const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
     out(
@@ -129,10 +129,16 @@ export class AwsPublicDns extends Construct {
       this.zone.nameServers,
       `Name servers of ${failover.zone}: delegate it to them (NS records in the parent zone or at the registrar).`,
     );
-    out('dns_ds_record', ksk.dsRecord, `DS record of ${failover.zone}'s key-signing key: publish it in the parent zone to close the DNSSEC chain.`);
+    out(
+      FailoverOutputs.healthChecks,
+      checks,
+      'Route 53 health check id per ingress cluster (invert one to move traffic off it: the runbook, dist/<env>/disaster-recovery/runbook.md).',
+    );
+    out(FailoverOutputs.dsRecord, ksk.dsRecord, `DS record of ${failover.zone}'s key-signing key: publish it in the parent zone to close the DNSSEC chain.`);
   }
 
-  private siteRecord(name: string, site: IngressSite, single: boolean): void {
+  /** The site's health check, its record, and the check's id (an expression). */
+  private siteRecord(name: string, site: IngressSite, single: boolean): string {
     const id = slug(site.cluster.name);
     const check = (extra: { fqdn?: string; ipAddress?: string; count?: number }) =>
       new Route53HealthCheck(this, `health-${id}`, {
@@ -164,6 +170,8 @@ export class AwsPublicDns extends Construct {
         ...routing,
       });
       record.addOverride('count', found);
+      // null until the load balancer exists.
+      return `\${one(${health.fqn}[*].id)}`;
     } else {
       const variableName = ingressAddressVariable(site.cluster);
       const variable = new TerraformVariable(this, variableName, {
@@ -184,6 +192,7 @@ export class AwsPublicDns extends Construct {
         healthCheckId: health.id,
         ...routing,
       });
+      return health.id;
     }
   }
 }

@@ -2,9 +2,7 @@ import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
 import { PublicIp } from '@cdktf/provider-azurerm/lib/public-ip';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-
-/** The stack output holding the address. */
-export const INGRESS_ADDRESS_OUTPUT = 'ingress_address';
+import { FailoverOutputs } from '../../core/traffic-failover';
 
 export interface AzureIngressAddressProps {
   /** The public IP's name (`ingressAddress()` of lib/core/traffic-failover.ts): the gateway Service's `azure-pip-name`. */
@@ -48,9 +46,9 @@ export class AzureIngressAddress extends Construct {
       principalId: props.clusterPrincipalId,
       principalType: 'ServicePrincipal',
     });
-    new TerraformOutput(this, INGRESS_ADDRESS_OUTPUT, {
+    new TerraformOutput(this, FailoverOutputs.ingressAddress, {
       value: this.address.ipAddress,
       description: "Static public IP of the ingress gateway's load balancer: variable ingress_address_<cluster> of the environment's AWS stack (DNS failover).",
-    }).overrideLogicalId(INGRESS_ADDRESS_OUTPUT);
+    }).overrideLogicalId(FailoverOutputs.ingressAddress);
   }
 }

@@ -1,6 +1,6 @@
 import { KubeManifest } from '../../core/checks';
 import { primaryCluster } from '../../core/topology';
-import { ingressAddressVariable, recordCovers } from '../../core/traffic-failover';
+import { FailoverOutputs, ingressAddressVariable, recordCovers } from '../../core/traffic-failover';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
 import { references, stackFor, TfResource, TfStack } from './identity';
@@ -163,7 +163,7 @@ function targetOf(record: TfResource, aws: TfStack, ctx: VerifyContext, env: str
   if (cluster.cloud !== 'azure')
     return `variable ${variable} is the address of ${cluster.name}, a ${cluster.cloud} cluster: only Azure ingress addresses are given to the AWS stack`;
   const stack = stackFor(ctx, env, 'azure');
-  const output = stack?.outputs?.['ingress_address'];
+  const output = stack?.outputs?.[FailoverOutputs.ingressAddress];
   const publicIp = stack && output ? refTo(stack, output.value, 'azurerm_public_ip') : undefined;
   const group = publicIp && stack ? refTo(stack, publicIp.body.resource_group_name, 'azurerm_resource_group') : undefined;
   return {
