@@ -310,6 +310,19 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
           continue;
         }
       }
+      // A secondary's certificates: an HTTP-01 challenge is answered where the name resolves, the primary.
+      if (role === 'SECONDARY') {
+        const http01Only = http01OnlyCertificates(targetState, (host) => recordCovers(name, host));
+        if (http01Only.length)
+          out.push({
+            ...finding(
+              `${target.cluster} takes ${name} only after a failover, but its certificates ${http01Only.join(', ')} are issued by HTTP-01 challenges, which the CA validates through the name's current answer, the primary: they cannot be issued or renewed while the primary is healthy, so the failover would serve no valid certificate`,
+              'issue the secondary’s certificates with a DNS-01 solver on the zone (Route 53, a federated identity for the secondary’s cert-manager): docs/disaster-recovery.md, "Known gaps"',
+              at(record, target.cluster),
+            ),
+            severity: 'warning',
+          });
+      }
       // The health check probes this target, on what the gateway serves.
       const health = refTo(aws!, record.body.health_check_id, 'aws_route53_health_check');
       if (!health) {
@@ -359,6 +372,23 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
     }
   }
   return out.filter((f) => f.cluster === state.cluster.name);
+}
+
+/** `namespace/name` of the Certificates for covered hosts whose ClusterIssuer solves only HTTP-01 challenges. */
+function http01OnlyCertificates(state: ClusterState, covered: (host: string) => boolean): string[] {
+  const objects = allObjects(state);
+  const out: string[] = [];
+  for (const o of objects) {
+    const m = o.manifest;
+    if (m.kind !== 'Certificate' || !m.apiVersion.startsWith('cert-manager.io/')) continue;
+    if (!(m.spec?.dnsNames ?? []).some(covered)) continue;
+    const issuer = objects.find(
+      (x) => x.manifest.kind === (m.spec?.issuerRef?.kind ?? 'Issuer') && x.manifest.metadata.name === m.spec?.issuerRef?.name,
+    )?.manifest;
+    const solvers: { http01?: unknown; dns01?: unknown }[] = issuer?.spec?.acme?.solvers ?? [];
+    if (solvers.length && solvers.every((x) => x.http01 && !x.dns01)) out.push(`${m.metadata.namespace}/${m.metadata.name}`);
+  }
+  return out.sort();
 }
 
 function servicePort(service: GatewayService, port: number): number {
