@@ -129,9 +129,14 @@ describe('the stacks of a two-cloud environment', () => {
     // SECONDARY: the variable fed from the Azure stack's output.
     expect(secondary.records).toEqual([`\${var.${ingressAddressVariable(FixtureClusters.azure)}}`]);
     expect(secondary.ttl).toBe(60);
+    // Created once the variable is set (the AWS stack can be applied before the Azure one).
+    const variable = ingressAddressVariable(FixtureClusters.azure);
+    expect(aws.variable[variable]).toMatchObject({ nullable: true, default: null });
+    expect(secondary.count).toBe(`\${var.${variable} == null ? 0 : 1}`);
     expect(Object.keys(aws.variable)).toContain(ingressAddressVariable(FixtureClusters.azure));
     for (const record of [primary, secondary]) {
       const check = aws.resource.aws_route53_health_check[target(record.health_check_id)!.split('.')[1]];
+      expect(check.count).toBe(record.count);
       expect(check).toMatchObject({
         type: INGRESS_HEALTH_CHECK.protocol,
         port: INGRESS_HEALTH_CHECK.port,

@@ -42,6 +42,7 @@ const slug = (name: string) => name.replace(/[^A-Za-z0-9]/g, '_');
  *   by the tags the cloud provider puts on the Service's load balancer), SECONDARY the secondary
  *   cluster's static public IP (variable `ingress_address_<cluster>`, output `ingress_address` of its
  *   stack), each answered only while its health check passes.
+ * The secondary's record and check wait for its address (variable null until its stack is applied).
  * The load balancer exists only once Argo CD has synced the gateway: until then the lookup finds none,
  * the primary's health check and record are not created (count 0), and the next apply creates them.
  */
@@ -176,23 +177,31 @@ export class AwsPublicDns extends Construct {
       const variableName = ingressAddressVariable(site.cluster);
       const variable = new TerraformVariable(this, variableName, {
         type: 'string',
-        nullable: false,
-        description: `Public IPv4 address of ${site.cluster.name}'s ingress load balancer: output ingress_address of its stack.`,
-        validation: [{ condition: `\${can(cidrnetmask("\${var.${variableName}}/32"))}`, errorMessage: 'must be an IPv4 address' }],
+        // Null until that stack has been applied (its address does not exist before): the secondary's check and record wait for it.
+        nullable: true,
+        description: `Public IPv4 address of ${site.cluster.name}'s ingress load balancer: output ingress_address of its stack. Its failover record is created once it is set.`,
+        validation: [
+          { condition: `\${var.${variableName} == null || can(cidrnetmask("\${var.${variableName}}/32"))}`, errorMessage: 'must be an IPv4 address' },
+        ],
       });
       // Named as the runbook and verify name it, not after the construct path.
       variable.overrideLogicalId(variableName);
+      // (cdktf cannot render a null `default` from the config: set it as an override.)
+      variable.addOverride('default', null);
+      const given = `\${var.${variableName} == null ? 0 : 1}`;
       const health = check({ ipAddress: variable.stringValue });
-      new Route53Record(this, `record-${id}`, {
+      health.addOverride('count', given);
+      const record = new Route53Record(this, `record-${id}`, {
         zoneId: this.zone.zoneId,
         name,
         type: 'A',
         ttl: FAILOVER_RECORD_TTL,
         records: [variable.stringValue],
-        healthCheckId: health.id,
+        healthCheckId: `\${${health.fqn}[0].id}`,
         ...routing,
       });
-      return health.id;
+      record.addOverride('count', given);
+      return `\${one(${health.fqn}[*].id)}`;
     }
   }
 }
