@@ -229,7 +229,7 @@ export function failoverRunbook(env: EnvironmentConfig, databases: readonly Repl
   push(
     '   ```',
     '',
-    `2. **Repoint**: applications on \`${target.name}\` already connect to \`<database>-rw.<namespace>.svc\`, the same names as on the primary site; move traffic to \`${target.name}\` (public DNS failover to its ingress).`,
+    `2. **Repoint**: applications on \`${target.name}\` already connect to \`<database>-rw.<namespace>.svc\`, the same names as on the primary site; move traffic to \`${target.name}\` (public DNS failover to its ingress) and keep it there: "Moving traffic deliberately" under Traffic below.`,
     `3. **Check**: \`kubectl ${ctx(target)} cnpg status <database> -n <namespace>\` shows a primary; \`cnpg_pg_replication_in_recovery\` is 0 on it; \`${RECOVERY_ALERTS.archiveStale}\` stays quiet (it archives to its own path, listed above).`,
     '',
     '## Planned switchover (no data loss)',

@@ -7,4 +7,5 @@ export * from './databases-addon';
 export * from './disaster-recovery';
 export * from './storage';
 export * from './tenant-database';
+export * from './traffic-runbook';
 export * from './velero';

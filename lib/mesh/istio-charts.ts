@@ -3,6 +3,7 @@ import { SyncWave } from '../core/argocd';
 import { Cloud } from '../core/model';
 import { PlatformNamespaces } from '../core/namespaces';
 import { ClusterPlacement, traitsOf } from '../core/topology';
+import { ingressServiceAnnotations } from '../core/traffic-failover';
 import { baseChartValues, cniChartValues, gatewayChartValues, istiodChartValues, IstioPlatform } from './istio-values';
 import { meshCaBootstrap, meshMembership } from './mesh-trust';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIO_HELM_REPOSITORY, ISTIO_VERSION, MeshConfig, MeshSettings, resolveMeshSettings } from './mesh-config';
@@ -85,7 +86,7 @@ export function istioCharts(config: MeshConfig = {}): HelmChart[] {
       description:
         gw === INGRESS_GATEWAY ? 'Istio ingress gateway (LoadBalancer, TLS termination)' : 'Istio egress gateway (the only way out for TLS destinations)',
       syncWave: SyncWave.operatorConfig,
-      values: (t) => gatewayChartValues(gw, clusterMeshSettings(t, config)),
+      values: (t) => gatewayChartValues(gw, clusterMeshSettings(t, config), ingressServiceAnnotations(t.cluster)),
     })),
   ];
 }

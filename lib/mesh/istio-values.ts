@@ -2,6 +2,7 @@ import { ISTIO_HUB, ISTIO_VERSION } from './mesh-config';
 import { PlatformNamespaces } from '../core/namespaces';
 import { ACME_INGRESS_CLASS, EGRESS_GATEWAY, GatewayDeployment, INGRESS_GATEWAY, MeshSettings, ReplicaRange, TRUST_DOMAIN } from './mesh-config';
 import { meshId, MeshMembership } from './mesh-trust';
+import { INGRESS_HEALTH_CHECK } from '../core/traffic-failover';
 
 /**
  * Values of the official Istio charts (`base`, `istiod`, `gateway`) and the matching IstioOperator
@@ -125,7 +126,8 @@ export function istiodChartValues(mesh: MeshSettings, membership: MeshMembership
 
 /** Service ports of a gateway deployment. */
 function gatewayPorts(gateway: GatewayDeployment, mesh: MeshSettings): Record<string, unknown>[] {
-  const status = { name: 'status-port', port: 15021, protocol: 'TCP', targetPort: 15021 };
+  // The status port: readiness of the gateway pods, probed through the load balancer by the DNS failover's health checks.
+  const status = { name: 'status-port', port: INGRESS_HEALTH_CHECK.port, protocol: 'TCP', targetPort: INGRESS_HEALTH_CHECK.port };
   if (gateway === INGRESS_GATEWAY) {
     return [status, { name: 'http2', port: 80, protocol: 'TCP', targetPort: 80 }, { name: 'https', port: 443, protocol: 'TCP', targetPort: 443 }];
   }
@@ -136,8 +138,11 @@ function gatewayReplicas(gateway: GatewayDeployment, mesh: MeshSettings): Replic
   return gateway === INGRESS_GATEWAY ? mesh.ingressGateway : mesh.egressGateway;
 }
 
-/** Values of the `gateway` chart for the ingress or the egress gateway. */
-export function gatewayChartValues(gateway: GatewayDeployment, mesh: MeshSettings): Record<string, unknown> {
+/**
+ * Values of the `gateway` chart for the ingress or the egress gateway. `serviceAnnotations` go on the
+ * ingress gateway's Service (its cloud's static address, lib/core/traffic-failover.ts).
+ */
+export function gatewayChartValues(gateway: GatewayDeployment, mesh: MeshSettings, serviceAnnotations: Record<string, string> = {}): Record<string, unknown> {
   const replicas = gatewayReplicas(gateway, mesh);
   const pdb = disruptionBudget(mesh.ha, replicas);
   return {
@@ -148,7 +153,10 @@ export function gatewayChartValues(gateway: GatewayDeployment, mesh: MeshSetting
     labels: { istio: gateway.selector },
     serviceAccount: { create: true, name: gateway.release },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },
-    service: gatewayService(gateway, mesh),
+    service: {
+      ...gatewayService(gateway, mesh),
+      ...(gateway === INGRESS_GATEWAY && Object.keys(serviceAnnotations).length ? { annotations: serviceAnnotations } : {}),
+    },
   };
 }
 

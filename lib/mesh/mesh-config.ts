@@ -1,5 +1,6 @@
 import { EnvironmentConfig } from '../core/model';
 import { PlatformNamespaces } from '../core/namespaces';
+import { INGRESS_SERVICE } from '../core/traffic-failover';
 
 /**
  * The one typed mesh configuration of an environment. The Helm values of the Argo CD Applications
@@ -42,8 +43,9 @@ export interface GatewayDeployment {
 
 /** The ingress gateway: LoadBalancer Service, TLS termination for every exposed host. */
 export const INGRESS_GATEWAY: GatewayDeployment = {
-  release: 'istio-ingressgateway',
-  namespace: PlatformNamespaces.ingress,
+  // The Service Terraform's DNS failover finds (lib/core/traffic-failover.ts).
+  release: INGRESS_SERVICE.name,
+  namespace: INGRESS_SERVICE.namespace,
   selector: 'ingressgateway',
   gatewayName: 'ceres-ingress',
 };

@@ -2,7 +2,7 @@ import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { TenantFolders, TenantUnit } from '../core/capabilities';
 import { DatabaseSpec } from '../core/input/types';
 import { databaseSites, replicatedDatabases } from '../core/database-topology';
-import { DatabaseRecoveryAlerts, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE } from '../data';
+import { DatabaseRecoveryAlerts, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE, trafficRunbook } from '../data';
 import { runbookBase } from '../observability';
 import { databasesFolder, Tenant } from './tenant';
 import { KEYCLOAK_REALMS_FOLDER, TenantRealmImport } from './tenant-realm';
@@ -47,10 +47,12 @@ export class TenantsAddOn implements PlatformAddOn {
         runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
       });
     }
-    if (databases.length) {
+    // The traffic part (DNS failover of the public hosts) follows the databases'.
+    const traffic = trafficRunbook(ctx.environment);
+    if (databases.length || traffic) {
       ctx.output
         .folder(DISASTER_RECOVERY_FOLDER, { synced: false, description: 'The generated failover runbook (docs/disaster-recovery.md); not synced' })
-        .addFile(RUNBOOK_FILE, failoverRunbook(ctx.environment, databases));
+        .addFile(RUNBOOK_FILE, [failoverRunbook(ctx.environment, databases), traffic].filter(Boolean).join('\n'));
     }
   }
 }

@@ -13,7 +13,8 @@ import { baseAddOns, FixtureClusters, fixturePlatform, renderAddOns, TENANT_PER_
 const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure] });
 const env = platform.environments[0];
 const out = renderAddOns([...baseAddOns(), new DatabasesAddOn(), new GitOpsAddOn()], { platform, input: TENANT_PER_TIER });
-const runbook = out.files.get(`${env.name}/${DISASTER_RECOVERY_FOLDER}/${RUNBOOK_FILE}`)!;
+// The databases' part; the traffic part that follows it has its own test (test/data/traffic-runbook.test.ts).
+const runbook = out.files.get(`${env.name}/${DISASTER_RECOVERY_FOLDER}/${RUNBOOK_FILE}`)!.split('\n## Traffic')[0];
 const stacks = new Map([...renderStacks(platform, TENANT_PER_TIER)].map(([path, json]) => [`dist/${path.replace(/\/cdk\.tf\.json$/, '')}`, JSON.parse(json)]));
 const applied = (cluster: string) => out.view.clusters.get(cluster)!.map((o) => o.manifest);
 const cnpgClusters = (cluster: string) => applied(cluster).filter((m) => m.kind === 'Cluster' && m.apiVersion.startsWith('postgresql.cnpg.io/'));

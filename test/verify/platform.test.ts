@@ -441,4 +441,81 @@ describe('npm run verify: certificates can be issued', () => {
         .join('\n'),
     ).toContain('shadowing the HTTP-01 challenge');
   });
+
+  // Traffic failover (traffic/failover-records): the DNS records point at ingresses that exist.
+  const editStack = (files: Map<string, string>, stack: string, edit: (json: any) => void) => {
+    const path = `terraform/${stack}/cdk.tf.json`;
+    const json = JSON.parse(files.get(path)!);
+    edit(json);
+    files.set(path, JSON.stringify(json));
+  };
+  const failoverRecords = (json: any) => Object.values<any>(json.resource.aws_route53_record).filter((r) => r.failover_routing_policy);
+  const failoverMessages = (f: readonly Finding[]) =>
+    named('traffic/failover-records', f)
+      .map((x) => `${x.cluster}: ${x.message}`)
+      .join('\n');
+
+  it("the secondary's gateway Service without the stack's public IP (its load balancer would get another address)", () => {
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter(kind('Application', 'istio-ingressgateway'))
+          .filter((a) => a.spec.source.helm.valuesObject.service.annotations?.['service.beta.kubernetes.io/azure-pip-name'])
+          .forEach((a) => delete a.spec.source.helm.valuesObject.service.annotations['service.beta.kubernetes.io/azure-pip-name']),
+      ),
+    );
+    expect(failoverMessages(f)).toMatch(
+      /^ceres-prod-azure: record \*\.ceres\.io \(SECONDARY\) points at public IP ceres-prod-azure-ingress .* no LoadBalancer gateway Service/m,
+    );
+  });
+
+  it("the primary's gateway left on a Classic ELB (the stack's lookup of the NLB finds nothing)", () => {
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter(kind('Application', 'istio-ingressgateway'))
+          .filter((a) => a.spec.source.helm.valuesObject.service.annotations?.['service.beta.kubernetes.io/aws-load-balancer-type'])
+          .forEach((a) => delete a.spec.source.helm.valuesObject.service.annotations['service.beta.kubernetes.io/aws-load-balancer-type']),
+      ),
+    );
+    expect(failoverMessages(f)).toContain(
+      'ceres-prod-aws: record *.ceres.io (PRIMARY) looks for the Network Load Balancer of Service istio-ingress/istio-ingressgateway',
+    );
+  });
+
+  it('failover roles swapped: the secondary cloud would take the traffic', () => {
+    const f = run(
+      broken((_, files) =>
+        editStack(files, 'prod-aws', (json) =>
+          failoverRecords(json).forEach((r) => (r.failover_routing_policy.type = r.failover_routing_policy.type === 'PRIMARY' ? 'SECONDARY' : 'PRIMARY')),
+        ),
+      ),
+    );
+    expect(failoverMessages(f)).toContain("the PRIMARY record of *.ceres.io targets ceres-prod-azure, not the environment's primary cluster ceres-prod-aws");
+  });
+
+  it('a health check on a port the gateway does not expose, and a failover record without its health check', () => {
+    const f = run(
+      broken((_, files) =>
+        editStack(files, 'prod-aws', (json) => {
+          for (const check of Object.values<any>(json.resource.aws_route53_health_check)) check.port = 15020;
+          delete failoverRecords(json).find((r) => r.failover_routing_policy.type === 'SECONDARY').health_check_id;
+        }),
+      ),
+    );
+    const messages = failoverMessages(f);
+    expect(messages).toMatch(/^ceres-prod-aws: health check .* probes port 15020, which the gateway Service on ceres-prod-aws does not expose/m);
+    expect(messages).toContain('failover record *.ceres.io (SECONDARY) has no health check');
+  });
+
+  it('a public host outside the environment’s zone (nothing answers for it)', () => {
+    const f = run(
+      broken((ms) =>
+        ms
+          .filter(kind('Gateway', 'ceres-ingress'))
+          .forEach((g) => g.spec.servers.push({ ...g.spec.servers[0], name: 'https-other', hosts: ['ceres/api.example.org'] })),
+      ),
+    );
+    expect(failoverMessages(f)).toContain('public host api.example.org lies in no public zone of the prod AWS stack (ceres.io)');
+  });
 });

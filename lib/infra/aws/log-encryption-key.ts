@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { TerraformProvider } from 'cdktf';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -11,6 +12,8 @@ export interface AwsLogEncryptionKeyProps {
   readonly region: string;
   /** Tags. @default {} */
   readonly tags?: Record<string, string>;
+  /** The provider of `region`, when it is not the stack's default one. @default the default provider */
+  readonly provider?: TerraformProvider;
 }
 
 /**
@@ -22,8 +25,10 @@ export class AwsLogEncryptionKey extends Construct {
 
   constructor(scope: Construct, id: string, props: AwsLogEncryptionKeyProps) {
     super(scope, id);
-    const account = new DataAwsCallerIdentity(this, 'account').accountId;
+    const provider = props.provider ? { provider: props.provider } : {};
+    const account = new DataAwsCallerIdentity(this, 'account', provider).accountId;
     this.key = new KmsKey(this, 'key', {
+      ...provider,
       description: `${props.name} CloudWatch log groups`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
@@ -48,7 +53,7 @@ export class AwsLogEncryptionKey extends Construct {
       ),
       tags: props.tags ?? {},
     });
-    new KmsAlias(this, 'alias', { name: `alias/${props.name}-logs`, targetKeyId: this.key.keyId });
+    new KmsAlias(this, 'alias', { ...provider, name: `alias/${props.name}-logs`, targetKeyId: this.key.keyId });
   }
 
   public get arn(): string {

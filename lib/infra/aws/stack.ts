@@ -20,6 +20,8 @@ import { AwsNodeGroup } from './node-group';
 import { AwsNodeRole } from './node-role';
 import { AwsPostgres } from './postgres';
 import { AwsPrivateDns } from './private-dns';
+import { AwsPublicDns } from './public-dns';
+import { trafficFailover } from '../../core/traffic-failover';
 import { AwsRedis } from './redis';
 import { AwsWorkloadRoles, isBackupStoreIdentity } from './workload-roles';
 import { AwsSecretReaders } from './secret-readers';
@@ -246,6 +248,12 @@ export class AwsPlatformStack extends PlatformStack {
       endpoints,
       targets: { postgres: this.postgres.address, redis: this.redis.endpoint },
     });
+
+    // The public hosts' zone and their health-checked failover between the clouds' ingress gateways.
+    const failover = trafficFailover(environment);
+    if (failover && failover.sites[0].cluster === cluster) {
+      new AwsPublicDns(this, 'public-dns', { failover, namePrefix: cluster.name, logRetentionDays: ha ? 90 : 30, tags });
+    }
 
     new TerraformOutput(this, 'egress_ips', {
       value: this.network.natPublicIps,

@@ -15,6 +15,8 @@ import { AzureDatabaseAlarms } from './database-alarms';
 import { AzureWorkloadIdentities } from './workload-identities';
 import { AzureSecretReaders } from './secret-readers';
 import { AZURE_SECRET_READERS_OUTPUT } from '../../core/secret-store';
+import { AzureIngressAddress } from './ingress-address';
+import { trafficFailover } from '../../core/traffic-failover';
 
 export type AzurePlatformStackProps = PlatformStackProps;
 
@@ -120,6 +122,20 @@ export class AzurePlatformStack extends PlatformStack {
       adminGroupObjectIds: [adminGroupId.stringValue],
       apiAllowedCidrs: cluster.apiAllowedCidrs,
     });
+
+    // The ingress gateway's static address, when the environment's DNS failover points at this cluster.
+    const ingressSite = trafficFailover(environment)?.sites.find((s) => s.cluster === cluster);
+    if (ingressSite?.address.kind === 'azure-public-ip') {
+      if (ingressSite.address.resourceGroup !== resourceGroup)
+        throw new Error(`the ingress address of '${cluster.name}' is not in the cluster's resource group ${resourceGroup}`);
+      new AzureIngressAddress(this, 'ingress-address', {
+        name: ingressSite.address.name,
+        resourceGroupName: group.name,
+        location,
+        clusterPrincipalId: this.kubernetes.identity.principalId,
+        tags,
+      });
+    }
 
     // Named so that its FQDN is the `postgres` data endpoint the Kubernetes side connects to.
     this.postgres = new AzurePostgres(this, 'postgres', {

@@ -10,6 +10,7 @@ import { realmCheck } from './realms';
 import { monitorsSelected } from './monitoring';
 import { meshSharedTrust } from './mesh';
 import { replicaSourcesCheck } from './replicas';
+import { failoverRecordsCheck } from './traffic';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
 export const helmRenders: VerifyCheck = {
@@ -39,6 +40,7 @@ export function verifyChecks(): VerifyCheck[] {
     ...identityChecks,
     realmCheck,
     replicaSourcesCheck,
+    failoverRecordsCheck,
     monitorsSelected,
     meshSharedTrust,
     tenantCapacity,

@@ -1,0 +1,207 @@
+import { Construct } from 'constructs';
+import { TerraformOutput, TerraformVariable } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchLogResourcePolicy } from '@cdktf/provider-aws/lib/cloudwatch-log-resource-policy';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsLb } from '@cdktf/provider-aws/lib/data-aws-lb';
+import { DataAwsLbs } from '@cdktf/provider-aws/lib/data-aws-lbs';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
+import { Route53HostedZoneDnssec } from '@cdktf/provider-aws/lib/route53-hosted-zone-dnssec';
+import { Route53KeySigningKey } from '@cdktf/provider-aws/lib/route53-key-signing-key';
+import { Route53QueryLog } from '@cdktf/provider-aws/lib/route53-query-log';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
+import { FAILOVER_RECORD_TTL, FailoverOutputs, INGRESS_HEALTH_CHECK, ingressAddressVariable, IngressSite, TrafficFailover } from '../../core/traffic-failover';
+import { AwsLogEncryptionKey } from './log-encryption-key';
+import { policyDocument } from './policies';
+
+export interface AwsPublicDnsProps {
+  /** The environment's traffic failover (`trafficFailover()` of lib/core/traffic-failover.ts). */
+  readonly failover: TrafficFailover;
+  /** Name prefix of the stack's resources (the cluster name). */
+  readonly namePrefix: string;
+  /** Retention of the query logs, days. */
+  readonly logRetentionDays: number;
+  /** Default tags of the us-east-1 provider (the stack's provider tags every resource of its region). */
+  readonly tags: Record<string, string>;
+}
+
+/** Terraform-safe id part of a cluster name. */
+const slug = (name: string) => name.replace(/[^A-Za-z0-9]/g, '_');
+
+/**
+ * The environment's public zone and the health-checked failover of its public hosts
+ * (docs/disaster-recovery.md, "Traffic failover"):
+ * - the public hosted zone `<baseDomain>`, signed (DNSSEC, a KMS key in us-east-1 as Route 53 requires),
+ *   its queries logged to CloudWatch Logs in us-east-1 (where Route 53 delivers them);
+ * - per ingress site a Route 53 health check on the gateway's status port (HTTP 15021
+ *   `/healthz/ready`, every 10 s, unhealthy after 3 failures), through its load balancer;
+ * - the record `*.<baseDomain>`: PRIMARY an alias of the primary cluster's Network Load Balancer (found
+ *   by the tags the cloud provider puts on the Service's load balancer), SECONDARY the secondary
+ *   cluster's static public IP (variable `ingress_address_<cluster>`, output `ingress_address` of its
+ *   stack), each answered only while its health check passes.
+ * The secondary's record and check wait for its address (variable null until its stack is applied).
+ * The load balancer exists only once Argo CD has synced the gateway: until then the lookup finds none,
+ * the primary's health check and record are not created (count 0), and the next apply creates them.
+ */
+export class AwsPublicDns extends Construct {
+  public readonly zone: Route53Zone;
+
+  constructor(scope: Construct, id: string, props: AwsPublicDnsProps) {
+    super(scope, id);
+    const { failover, tags } = props;
+    const account = new DataAwsCallerIdentity(this, 'account').accountId;
+    // Route 53 delivers query logs only to us-east-1, and signs only with a key there.
+    const global = new AwsProvider(this, 'us-east-1', { alias: 'dns_us_east_1', region: 'us-east-1', defaultTags: [{ tags }] });
+
+    this.zone = new Route53Zone(this, 'zone', {
+      name: failover.zone,
+      comment: `Public hosts of ${failover.zone}: failover between the ingress gateways (docs/disaster-recovery.md)`,
+    });
+
+    // Query logging, encrypted with a key of its own (the stack's log key is in the cluster's region).
+    const logKey = new AwsLogEncryptionKey(this, 'query-log-key', { name: `${props.namePrefix}-dns`, region: 'us-east-1', provider: global });
+    const logGroup = new CloudwatchLogGroup(this, 'query-log', {
+      provider: global,
+      name: `/aws/route53/${failover.zone}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: logKey.arn,
+    });
+    const logPolicy = new CloudwatchLogResourcePolicy(this, 'query-log-policy', {
+      provider: global,
+      policyName: `route53-query-logs-${failover.zone}`,
+      policyDocument: policyDocument({
+        Sid: 'Route53QueryLogs',
+        Effect: 'Allow',
+        Principal: { Service: 'route53.amazonaws.com' },
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${logGroup.arn}:*`,
+        Condition: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    });
+    new Route53QueryLog(this, 'query-logging', {
+      zoneId: this.zone.zoneId,
+      cloudwatchLogGroupArn: logGroup.arn,
+      dependsOn: [logPolicy],
+    });
+
+    // DNSSEC: a key-signing key backed by an asymmetric KMS key only Route 53 DNSSEC of this account may use.
+    const signingKey = new KmsKey(this, 'dnssec-key', {
+      provider: global,
+      description: `${failover.zone} DNSSEC key-signing key`,
+      customerMasterKeySpec: 'ECC_NIST_P256',
+      keyUsage: 'SIGN_VERIFY',
+      deletionWindowInDays: 30,
+      policy: policyDocument(
+        { Sid: 'AccountAdministration', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
+        {
+          Sid: 'Route53Dnssec',
+          Effect: 'Allow',
+          Principal: { Service: 'dnssec-route53.amazonaws.com' },
+          Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:Sign'],
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:SourceAccount': account } },
+        },
+        {
+          Sid: 'Route53DnssecGrant',
+          Effect: 'Allow',
+          Principal: { Service: 'dnssec-route53.amazonaws.com' },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+        },
+      ),
+    });
+    const ksk = new Route53KeySigningKey(this, 'ksk', {
+      hostedZoneId: this.zone.id,
+      keyManagementServiceArn: signingKey.arn,
+      name: slug(failover.zone),
+    });
+    new Route53HostedZoneDnssec(this, 'dnssec', { hostedZoneId: ksk.hostedZoneId, dependsOn: [ksk] });
+
+    const single = failover.sites.length === 1;
+    const checks = Object.fromEntries(failover.sites.map((site) => [site.cluster.name, this.siteRecord(failover.recordName, site, single)]));
+
+    const out = (name: string, value: unknown, description: string) => new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
+    out(
+      'dns_name_servers',
+      this.zone.nameServers,
+      `Name servers of ${failover.zone}: delegate it to them (NS records in the parent zone or at the registrar).`,
+    );
+    out(
+      FailoverOutputs.healthChecks,
+      checks,
+      'Route 53 health check id per ingress cluster (invert one to move traffic off it: the runbook, dist/<env>/disaster-recovery/runbook.md).',
+    );
+    out(FailoverOutputs.dsRecord, ksk.dsRecord, `DS record of ${failover.zone}'s key-signing key: publish it in the parent zone to close the DNSSEC chain.`);
+  }
+
+  /** The site's health check, its record, and the check's id (an expression). */
+  private siteRecord(name: string, site: IngressSite, single: boolean): string {
+    const id = slug(site.cluster.name);
+    const check = (extra: { fqdn?: string; ipAddress?: string; count?: number }) =>
+      new Route53HealthCheck(this, `health-${id}`, {
+        type: INGRESS_HEALTH_CHECK.protocol,
+        port: INGRESS_HEALTH_CHECK.port,
+        resourcePath: INGRESS_HEALTH_CHECK.path,
+        requestInterval: INGRESS_HEALTH_CHECK.intervalSeconds,
+        failureThreshold: INGRESS_HEALTH_CHECK.failureThreshold,
+        ...extra,
+        tags: { Name: `${site.cluster.name}-ingress` },
+      });
+    const routing = single ? {} : { setIdentifier: site.setIdentifier, failoverRoutingPolicy: { type: site.failover } };
+    const address = site.address;
+    if (address.kind === 'aws-nlb') {
+      const lbs = new DataAwsLbs(this, `ingress-lbs-${id}`, { tags: { 'kubernetes.io/service-name': address.serviceTag, [address.clusterTag]: 'owned' } });
+      const found = `\${length(${lbs.fqn}.arns)}`;
+      const lb = new DataAwsLb(this, `ingress-lb-${id}`, { arn: `\${tolist(${lbs.fqn}.arns)[0]}` });
+      lb.addOverride('count', found);
+      const dnsName = `\${${lb.fqn}[0].dns_name}`;
+      const zoneId = `\${${lb.fqn}[0].zone_id}`;
+      const health = check({ fqdn: dnsName });
+      health.addOverride('count', found);
+      const record = new Route53Record(this, `record-${id}`, {
+        zoneId: this.zone.zoneId,
+        name,
+        type: 'A',
+        alias: { name: dnsName, zoneId, evaluateTargetHealth: true },
+        healthCheckId: `\${${health.fqn}[0].id}`,
+        ...routing,
+      });
+      record.addOverride('count', found);
+      // null until the load balancer exists.
+      return `\${one(${health.fqn}[*].id)}`;
+    } else {
+      const variableName = ingressAddressVariable(site.cluster);
+      const variable = new TerraformVariable(this, variableName, {
+        type: 'string',
+        // Null until that stack has been applied (its address does not exist before): the secondary's check and record wait for it.
+        nullable: true,
+        description: `Public IPv4 address of ${site.cluster.name}'s ingress load balancer: output ingress_address of its stack. Its failover record is created once it is set.`,
+        validation: [
+          { condition: `\${var.${variableName} == null || can(cidrnetmask("\${var.${variableName}}/32"))}`, errorMessage: 'must be an IPv4 address' },
+        ],
+      });
+      // Named as the runbook and verify name it, not after the construct path.
+      variable.overrideLogicalId(variableName);
+      // (cdktf cannot render a null `default` from the config: set it as an override.)
+      variable.addOverride('default', null);
+      const given = `\${var.${variableName} == null ? 0 : 1}`;
+      const health = check({ ipAddress: variable.stringValue });
+      health.addOverride('count', given);
+      const record = new Route53Record(this, `record-${id}`, {
+        zoneId: this.zone.zoneId,
+        name,
+        type: 'A',
+        ttl: FAILOVER_RECORD_TTL,
+        records: [variable.stringValue],
+        healthCheckId: `\${${health.fqn}[0].id}`,
+        ...routing,
+      });
+      record.addOverride('count', given);
+      return `\${one(${health.fqn}[*].id)}`;
+    }
+  }
+}
