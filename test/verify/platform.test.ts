@@ -450,7 +450,7 @@ describe('npm run verify: certificates can be issued', () => {
     files.set(path, JSON.stringify(json));
   };
   const failoverRecords = (json: any) => Object.values<any>(json.resource.aws_route53_record).filter((r) => r.failover_routing_policy);
-  const failoverMessages = (f: readonly Finding[]) =>
+  const failoverMessages = (f: Run) =>
     named('traffic/failover-records', f)
       .map((x) => `${x.cluster}: ${x.message}`)
       .join('\n');
