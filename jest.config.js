@@ -13,6 +13,8 @@ module.exports = {
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
+  // cdktf's zip support, loaded on first use instead of with cdktf (test/support/lazy-archiver.js).
+  moduleNameMapper: { '^archiver$': '<rootDir>/test/support/lazy-archiver.js' },
   setupFilesAfterEnv: ['<rootDir>/test/support/unmapped-captured-stacks.js'],
   // The default platform is synthesized once (or read back while nothing it is made of changed) and
   // shared by the test files (test/support/synthesis-cache.ts).
