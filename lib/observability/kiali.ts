@@ -52,8 +52,8 @@ export const kiali: HelmChart<KialiValues> = {
       '   ```',
     ],
   ],
-  values: ({ platform, environment }) => {
-    const oidc = kubernetesOidc(platform);
+  values: ({ environment }) => {
+    const oidc = kubernetesOidc(environment);
     return {
       auth: {
         strategy: 'openid',

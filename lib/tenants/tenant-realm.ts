@@ -2,13 +2,10 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { TenantSpec } from '../core/input/types';
 import { Labels } from '../core/names';
-import { brokerRedirectUri, REALM_BROKER_CLIENT, tenantRealm, TENANT_ROLES } from '../core/realm';
+import { brokerRedirectUri, KEYCLOAK, REALM_BROKER_CLIENT, tenantRealm, TENANT_ROLES } from '../core/realm';
 
-/** The unsynced folder of the realm imports (applied by the Keycloak operator once it is a platform add-on). */
+/** The folder of the tenant realm imports, synced by the cluster that runs the environment's Keycloak (lib/core/realm.ts KEYCLOAK_PLACEMENT). */
 export const KEYCLOAK_REALMS_FOLDER = 'keycloak-realms';
-
-/** Namespace and name of the Keycloak instance the imports target (KeycloakRealmImport `keycloakCRName`). */
-export const KEYCLOAK = { namespace: 'keycloak', instance: 'keycloak' } as const;
 
 /** The Secret (in `keycloak`) holding a tenant's Keycloak credentials: broker client secret, LDAP bind password. */
 export function realmSecretName(tenantId: string): string {

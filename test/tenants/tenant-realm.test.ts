@@ -1,4 +1,4 @@
-import { tenantRealm, TENANT_ROLES } from '../../lib/core/realm';
+import { keycloakUrl, tenantRealm, TENANT_ROLES } from '../../lib/core/realm';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { KEYCLOAK_REALMS_FOLDER, realmSecretName } from '../../lib/tenants';
 import { baseAddOns, FIXTURE_INPUT, fixtureTenant, ofKind, renderAddOns, yamlFiles } from '../support/harness';
@@ -30,7 +30,7 @@ describe("a tenant's realm", () => {
   it('has exactly the groups the RoleBindings and the AppProject bind, once brokered as <realm>:<group>', () => {
     for (const t of input.tenants) {
       const realm = importOf(t.keycloakRealm).spec.realm;
-      const model = tenantRealm(out.platform, t);
+      const model = tenantRealm({ keycloakUrl: keycloakUrl(out.environment) }, t);
       const brokered = realm.groups.map((g: any) => `${realm.realm}:${g.name}`).sort();
       const bound = ofKind(out, 'RoleBinding', `tenant-${t.tenantId}`)
         .filter((b) => (TENANT_ROLES as readonly string[]).includes(b.roleRef.name))
@@ -52,7 +52,7 @@ describe("a tenant's realm", () => {
       for (const p of Object.values<any>(m.spec.placeholders)) expect(p.secret.name).toBe(realmSecretName(t.tenantId));
       const broker = m.spec.realm.clients[0];
       expect([broker.publicClient, broker.secret]).toEqual([false, '${BROKER_CLIENT_SECRET}']);
-      expect(broker.redirectUris).toEqual([`${out.platform.keycloakUrl}/realms/ceres/broker/${t.keycloakRealm}/endpoint`]);
+      expect(broker.redirectUris).toEqual([`${keycloakUrl(out.environment)}/realms/ceres/broker/${t.keycloakRealm}/endpoint`]);
     }
   });
 
