@@ -58,10 +58,14 @@ export const KEYCLOAK_OPERATOR_PODS: PodSet = {
   serviceAccount: KEYCLOAK_OPERATOR_DEPLOYMENT,
 };
 
-/** Keycloak's own pods: the operator labels them `app: keycloak` and `app.kubernetes.io/instance: <Keycloak name>`. */
+/**
+ * Keycloak's own pods: the operator creates them (a StatefulSet per `Keycloak`, no release renders
+ * them) labelled `app: keycloak` and `app.kubernetes.io/instance: <Keycloak name>`.
+ */
 export const KEYCLOAK_SERVER_PODS: PodSet = {
   namespace: KEYCLOAK.namespace,
   podLabels: { app: 'keycloak', 'app.kubernetes.io/instance': KEYCLOAK.instance },
+  clusterProvided: true,
 };
 
 /** The instances of Keycloak's PostgreSQL (CloudNativePG labels). */
