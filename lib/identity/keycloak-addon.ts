@@ -1,4 +1,8 @@
-import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../../imports/cert-manager-certificate-cert-manager.io';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+} from '../../imports/cert-manager-certificate-cert-manager.io';
 import { Gateway, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode, VirtualService } from '../../imports/istio-networking.istio.io';
 import { PodMonitor } from '../../imports/prometheus-podmonitor-monitoring.coreos.com';
 import { BootstrapStep, ChartTarget, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
@@ -23,7 +27,16 @@ import { placementApplies } from '../core/topology';
 import { CNPG_OPERATOR_PODS, TenantDatabase } from '../data';
 import { ARGOCD_OIDC, argoCdUrl } from '../gitops';
 import { gatewayPods, INGRESS_GATEWAY, serviceHost } from '../mesh';
-import { GRAFANA_OIDC, grafanaRedirectUri, kubePrometheusStack, PROMETHEUS_SELECTOR_LABELS, scrapeFlow } from '../observability';
+import {
+  GRAFANA_OIDC,
+  grafanaRedirectUri,
+  kiali,
+  KIALI_OIDC,
+  kialiRedirectUri,
+  kubePrometheusStack,
+  PROMETHEUS_SELECTOR_LABELS,
+  scrapeFlow,
+} from '../observability';
 import { KEYCLOAK_DATABASE_PODS, KEYCLOAK_OPERATOR_PODS, KEYCLOAK_SERVER_PODS, keycloakOperator } from './keycloak-operator';
 import { KeycloakPorts, KeycloakServer, keycloakServiceName } from './keycloak-server';
 import { PLATFORM_CLIENTS_SECRET, PlatformClient, PlatformRealmImport } from './platform-realm';
@@ -47,10 +60,14 @@ export function platformClients(target: Omit<ChartTarget, 'cluster'>): PlatformC
   const clusters = target.environment.clusters;
   const at = (c: ClusterConfig): ChartTarget => ({ ...target, cluster: c });
   const grafanaClusters = clusters.filter((c) => placementApplies(kubePrometheusStack.placement, c));
+  const kialiClusters = clusters.filter((c) => placementApplies(kiali.placement, c));
   return [
     { clientId: ARGOCD_OIDC.clientID, name: 'Argo CD', confidential: true, redirectUris: clusters.map((c) => `${argoCdUrl(at(c))}/auth/callback`) },
     ...(grafanaClusters.length
       ? [{ clientId: GRAFANA_OIDC.clientId, name: 'Grafana', confidential: true, redirectUris: grafanaClusters.map((c) => grafanaRedirectUri(at(c))) }]
+      : []),
+    ...(kialiClusters.length
+      ? [{ clientId: KIALI_OIDC.clientId, name: 'Kiali', confidential: true, redirectUris: kialiClusters.map((c) => kialiRedirectUri(at(c))) }]
       : []),
     { clientId: kubernetesOidc(target.environment).clientId, name: 'Kubernetes API (kubectl)', confidential: false, redirectUris: [KUBECTL_REDIRECT_URI] },
   ];

@@ -144,7 +144,9 @@ export class PlatformRealmImport extends Construct {
           registrationAllowed: false,
           bruteForceProtected: true,
           groups: groups.map((name) => ({ name })),
-          clientScopes: [{ name: 'groups', protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'true' }, protocolMappers: [GROUPS_CLAIM_MAPPER] }],
+          clientScopes: [
+            { name: 'groups', protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'true' }, protocolMappers: [GROUPS_CLAIM_MAPPER] },
+          ],
           clients,
           ...(identityProviders.length ? { identityProviders, identityProviderMappers } : {}),
         },

@@ -81,7 +81,12 @@ export function parseManifests(files: ReadonlyMap<string, string>, release: Helm
       let item: KubeManifest = { ...m, metadata: { ...(m.metadata ?? {}) } };
       for (const p of patches) if (targets(p.target, item)) item = applyJsonPatch(item, JSON.parse(p.patch));
       if (!item.metadata.namespace && !clusterScoped(item)) item = { ...item, metadata: { ...item.metadata, namespace: release.namespace } };
-      objects.push({ manifest: item, file: `git:${release.chart}@${release.version}/${file}`, application: release.application.metadata.name!, release: release.releaseName });
+      objects.push({
+        manifest: item,
+        file: `git:${release.chart}@${release.version}/${file}`,
+        application: release.application.metadata.name!,
+        release: release.releaseName,
+      });
     }
   }
   return objects;
@@ -98,7 +103,8 @@ export function manifestsRenderer(options: ManifestsRendererOptions, clusterScop
     const key = JSON.stringify([dir, release.version, release.manifests, release.namespace]);
     const hit = cache.get(key);
     if (hit) return hit;
-    const run = (args: string[]) => execFileSync(git, ['--git-dir', dir, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = (args: string[]) =>
+      execFileSync(git, ['--git-dir', dir, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
     let names: string[];
     try {
       names = run(['ls-tree', '--name-only', `${release.version}`, `${release.manifests.path.replace(/\/+$/, '')}/`])
