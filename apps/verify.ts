@@ -63,9 +63,7 @@ export function verifyPlatform(options: VerifyOptions = {}, synthesis?: Synthesi
   const render: ReleaseRenderer | undefined =
     helm || manifests
       ? (release, cluster) =>
-          release.manifests
-            ? (manifests?.(release, cluster) ?? { skipped: 'no --manifests' })
-            : (helm?.(release, cluster) ?? { skipped: 'no Helm renderer' })
+          release.manifests ? (manifests?.(release, cluster) ?? { skipped: 'no --manifests' }) : (helm?.(release, cluster) ?? { skipped: 'no Helm renderer' })
       : undefined;
   const report = verifySynthesis(result, { render, asOf: options.asOf ?? new Date().toISOString().slice(0, 10) });
   return { report, result, rendering };

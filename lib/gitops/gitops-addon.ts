@@ -10,7 +10,16 @@ import { appOfAppsFolder, EnvironmentOutput, OutputFolder } from '../core/output
 import { keycloakUrl } from '../core/realm';
 import { placementApplies } from '../core/topology';
 import { toYamlDocument } from '../core/yaml';
-import { FolderApplication, folderInventory, HelmApplication, InventoryEntry, ManifestsApplication, PlatformProject, RootApplication, statefulProtectionCheck } from '../argocd';
+import {
+  FolderApplication,
+  folderInventory,
+  HelmApplication,
+  InventoryEntry,
+  ManifestsApplication,
+  PlatformProject,
+  RootApplication,
+  statefulProtectionCheck,
+} from '../argocd';
 import { TenantProject } from '../tenants';
 import { ARGOCD_CONTROLLER_METRICS_PORT, ARGOCD_OIDC, argoCd, PLATFORM_REALM } from './argo-cd';
 import { kubePrometheusStack, scrapeFlow } from '../observability';

@@ -57,7 +57,11 @@ export function manifestsReleaseOf(app: KubeManifest, file: string, gitopsRepoUR
     application: app,
     file,
     repoURL: source.repoURL,
-    chart: String(source.repoURL).replace(/\.git$/, '').split('/').pop() ?? source.repoURL,
+    chart:
+      String(source.repoURL)
+        .replace(/\.git$/, '')
+        .split('/')
+        .pop() ?? source.repoURL,
     version: source.targetRevision,
     releaseName: app.metadata.name!,
     namespace: app.spec.destination?.namespace ?? 'default',
