@@ -1,4 +1,5 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
+import { Keycloak, KeycloakSpecResourcesLimits, KeycloakSpecResourcesRequests } from '../../imports/keycloak-k8s.keycloak.org';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { argoAnnotations, SyncWave } from '../core/argocd';
@@ -49,9 +50,7 @@ export class KeycloakServer extends Construct {
   constructor(scope: Chart, id: string, props: KeycloakServerProps) {
     super(scope, id);
     const secret = cnpgAppSecret(KEYCLOAK.database);
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'k8s.keycloak.org/v2alpha1',
-      kind: 'Keycloak',
+    new Keycloak(this, 'Resource', {
       metadata: { name: KEYCLOAK.instance, namespace: KEYCLOAK.namespace, annotations: argoAnnotations({ wave: SyncWave.workloads }) },
       spec: {
         instances: props.instances,
@@ -72,11 +71,20 @@ export class KeycloakServer extends Construct {
           { name: 'metrics-enabled', value: 'true' },
           { name: 'health-enabled', value: 'true' },
         ],
-        resources: { requests: { ...props.resources.requests }, limits: { ...props.resources.limits } },
+        resources: {
+          requests: {
+            cpu: KeycloakSpecResourcesRequests.fromString(props.resources.requests.cpu),
+            memory: KeycloakSpecResourcesRequests.fromString(props.resources.requests.memory),
+          },
+          limits: {
+            cpu: KeycloakSpecResourcesLimits.fromString(props.resources.limits.cpu),
+            memory: KeycloakSpecResourcesLimits.fromString(props.resources.limits.memory),
+          },
+        },
         unsupported: {
           podTemplate: {
             metadata: { labels: { 'sidecar.istio.io/inject': 'false' } },
-            spec: { securityContext: { ...KEYCLOAK_POD_SECURITY }, containers: [{ securityContext: { ...KEYCLOAK_CONTAINER_SECURITY } }] },
+            spec: { securityContext: { ...KEYCLOAK_POD_SECURITY }, containers: [{ securityContext: { ...KEYCLOAK_CONTAINER_SECURITY, capabilities: { drop: [...KEYCLOAK_CONTAINER_SECURITY.capabilities.drop] } } }] },
           },
         },
       },

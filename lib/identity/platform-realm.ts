@@ -1,4 +1,5 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
+import { KeycloakRealmImport } from '../../imports/keycloak-realmimport-k8s.keycloak.org';
 import { Construct } from 'constructs';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { TenantSpec } from '../core/input/types';
@@ -129,12 +130,10 @@ export class PlatformRealmImport extends Construct {
       })),
     );
     const groups = [...props.groups, ...realms.flatMap(({ model }) => TENANT_ROLES.map((r) => model.boundGroups[r]))];
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'k8s.keycloak.org/v2alpha1',
-      kind: 'KeycloakRealmImport',
+    new KeycloakRealmImport(this, 'Resource', {
       metadata: { name: PLATFORM_REALM, namespace: KEYCLOAK.namespace, annotations: argoAnnotations({ wave: SyncWave.routes }) },
       spec: {
-        keycloakCRName: KEYCLOAK.instance,
+        keycloakCrName: KEYCLOAK.instance,
         ...(Object.keys(placeholders).length ? { placeholders: sortKeys(placeholders) } : {}),
         realm: {
           realm: PLATFORM_REALM,

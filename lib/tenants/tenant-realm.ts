@@ -1,4 +1,5 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
+import { KeycloakRealmImport, KeycloakRealmImportSpecRealmComponents } from '../../imports/keycloak-realmimport-k8s.keycloak.org';
 import { Construct } from 'constructs';
 import { TenantSpec } from '../core/input/types';
 import { Labels } from '../core/names';
@@ -45,7 +46,7 @@ export class TenantRealmImport extends Construct {
       protocolMapper: 'oidc-group-membership-mapper',
       config: { 'claim.name': 'groups', 'full.path': 'false', 'id.token.claim': 'true', 'access.token.claim': 'true', 'userinfo.token.claim': 'true' },
     };
-    const components: Record<string, unknown> = {};
+    const components: Record<string, KeycloakRealmImportSpecRealmComponents[]> = {};
     const ldap = spec.ldap;
     if (ldap) {
       placeholders.LDAP_BIND_CREDENTIAL = { secret: { name: secret, key: RealmSecretKeys.ldapBindCredential } };
@@ -94,12 +95,10 @@ export class TenantRealmImport extends Construct {
         },
       ];
     }
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'k8s.keycloak.org/v2alpha1',
-      kind: 'KeycloakRealmImport',
+    new KeycloakRealmImport(this, 'Resource', {
       metadata: { name: model.realm, namespace: KEYCLOAK.namespace, labels: { [Labels.costCenter]: spec.tenantId } },
       spec: {
-        keycloakCRName: KEYCLOAK.instance,
+        keycloakCrName: KEYCLOAK.instance,
         placeholders,
         realm: {
           realm: model.realm,

@@ -92,16 +92,16 @@ describe('Keycloak add-on', () => {
     expect(`${keycloak.spec.hostname.hostname}`).toBe(keycloakUrl(env));
     expect(keycloak.spec.instances).toBe(2);
     const [db] = ofKeycloak('Cluster');
-    expect(keycloak.spec.db.host).toBe(`${cnpgReadWriteService(db.metadata.name)}.${KEYCLOAK.namespace}.svc`);
-    expect(keycloak.spec.db.usernameSecret.name).toBe(cnpgAppSecret(db.metadata.name));
-    expect(keycloak.spec.db.passwordSecret.name).toBe(cnpgAppSecret(db.metadata.name));
+    expect(keycloak.spec.db.host).toBe(`${cnpgReadWriteService(db.metadata.name!)}.${KEYCLOAK.namespace}.svc`);
+    expect(keycloak.spec.db.usernameSecret.name).toBe(cnpgAppSecret(db.metadata.name!));
+    expect(keycloak.spec.db.passwordSecret.name).toBe(cnpgAppSecret(db.metadata.name!));
     expect(keycloak.spec.db.database).toBe(db.spec.bootstrap.initdb.database);
     expect(ofKeycloak('Secret')).toEqual([]);
     // Backups to this cluster's store, under the keycloak namespace's prefix, which Terraform lets its identity write.
-    const site = databaseSite(platform, env, home, KEYCLOAK.namespace, db.metadata.name);
+    const site = databaseSite(platform, env, home, KEYCLOAK.namespace, db.metadata.name!);
     expect(db.spec.backup.barmanObjectStore.destinationPath).toBe(site.destinationPath);
     const identity = clusterWorkloadIdentities(platform, env, home, { tenants: [], databases: [] }).find(
-      (i) => i.name === postgresIdentityName(KEYCLOAK.namespace, db.metadata.name),
+      (i) => i.name === postgresIdentityName(KEYCLOAK.namespace, db.metadata.name!),
     );
     expect(identity).toMatchObject({ namespace: KEYCLOAK.namespace, serviceAccount: db.metadata.name });
   });
