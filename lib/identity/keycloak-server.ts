@@ -84,7 +84,10 @@ export class KeycloakServer extends Construct {
         unsupported: {
           podTemplate: {
             metadata: { labels: { 'sidecar.istio.io/inject': 'false' } },
-            spec: { securityContext: { ...KEYCLOAK_POD_SECURITY }, containers: [{ securityContext: { ...KEYCLOAK_CONTAINER_SECURITY, capabilities: { drop: [...KEYCLOAK_CONTAINER_SECURITY.capabilities.drop] } } }] },
+            spec: {
+              securityContext: { ...KEYCLOAK_POD_SECURITY },
+              containers: [{ securityContext: { ...KEYCLOAK_CONTAINER_SECURITY, capabilities: { drop: [...KEYCLOAK_CONTAINER_SECURITY.capabilities.drop] } } }],
+            },
           },
         },
       },
