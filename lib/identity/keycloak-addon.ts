@@ -139,7 +139,28 @@ export class KeycloakAddOn implements PlatformAddOn {
         reason: 'keycloak-db archives WAL and base backups to the cluster’s object store',
       },
       ...workloadIdentityFlows('keycloak', KEYCLOAK_DATABASE_PODS, t.cluster),
+      {
+        // The platform realm's identity providers call the tenant realms' token and JWKS endpoints at the public host.
+        name: 'keycloak/brokering-to-public-host',
+        from: { pods: KEYCLOAK_SERVER_PODS },
+        to: { external: INTERNET, ports: [{ port: 443 }] },
+        plaintext: true,
+        reason: `the platform realm brokers the tenant realms through ${keycloakUrl(t.environment)} (token and JWKS endpoints, over the ingress gateway)`,
+      },
     ];
+    // Tenants' directories (LDAPS, read-only federation), on the ports their documents name.
+    const ldapPorts = [...new Set(t.tenants.flatMap((x) => (x.ldap ? [ldapsPort(x.ldap.connectionUrl)] : [])))].sort((a, b) => a - b);
+    if (ldapPorts.length)
+      flows.push({
+        name: 'keycloak/ldap-federation',
+        from: { pods: KEYCLOAK_SERVER_PODS },
+        to: { external: INTERNET, ports: ldapPorts.map((port) => ({ port })) },
+        plaintext: true,
+        reason: `tenant realms federate their directories over LDAPS (${t.tenants
+          .filter((x) => x.ldap)
+          .map((x) => x.ldap!.connectionUrl)
+          .join(', ')})`,
+      });
     if (placementApplies(kubePrometheusStack.placement, t.cluster)) {
       flows.push(
         scrapeFlow('keycloak/scrape-keycloak', KEYCLOAK_SERVER_PODS, [KeycloakPorts.management], 'Prometheus scrapes Keycloak’s metrics (PodMonitor keycloak)'),
@@ -253,6 +274,12 @@ export class KeycloakAddOn implements PlatformAddOn {
       },
     });
   }
+}
+
+/** The port of an `ldaps://host[:port]` URL (636 when absent). */
+export function ldapsPort(connectionUrl: string): number {
+  const m = /^ldaps:\/\/[^/:]+(?::(\d+))?/.exec(connectionUrl);
+  return m?.[1] ? Number(m[1]) : 636;
 }
 
 /** The secrets of the platform realm's confidential clients, before the `keycloak` folder syncs (never in git). */

@@ -12,6 +12,7 @@ import {
   KeycloakAddOn,
   keycloakOperator,
   keycloakServiceName,
+  ldapsPort,
   PLATFORM_CLIENTS_SECRET,
 } from '../../lib/identity';
 import { PlatformGuardrailsAddOn } from '../../lib/hardening';
@@ -23,7 +24,9 @@ import {
   appliedBy,
   baseAddOns,
   FIXTURE_INPUT,
+  FIXTURE_SERVICES,
   FixtureClusters,
+  fixtureTenant,
   fixturePlatform,
   helmValues,
   ofKind,
@@ -163,6 +166,32 @@ describe('Keycloak add-on', () => {
       const bound = ofKind(out, 'RoleBinding', `tenant-${t.tenantId}`).flatMap((b) => b.subjects.map((s: any) => s.name));
       for (const g of Object.values(model.boundGroups)) expect(bound).toContain(g);
     }
+  });
+
+  it('declares its flows on the Keycloak cluster only: the route, its database, brokering through the public host, and LDAPS where a tenant federates', () => {
+    const withLdap = fixtureTenant('dir-5', 'professional', {
+      ldap: { connectionUrl: 'ldaps://ldap.example.test:3269', vendor: 'ad', usersDn: 'ou=people,dc=example,dc=test', bindDn: 'cn=kc,dc=example,dc=test' },
+    });
+    const flows = (cluster: typeof home, tenants = FIXTURE_INPUT.tenants) =>
+      new KeycloakAddOn().flows({ platform, environment: env, cluster, tenants, databases: [], services: FIXTURE_SERVICES });
+    for (const c of clusters) expect({ cluster: c.name, declared: flows(c).length > 0 }).toEqual({ cluster: c.name, declared: c === home });
+    const names = flows(home).map((f) => f.name);
+    for (const n of [
+      'keycloak/ingress-to-keycloak',
+      'keycloak/keycloak-to-postgres',
+      'keycloak/brokering-to-public-host',
+      'keycloak/cnpg-operator-to-instances',
+    ])
+      expect(names).toContain(n);
+    expect(names).not.toContain('keycloak/ldap-federation');
+    const ldap = flows(home, [...FIXTURE_INPUT.tenants, withLdap]).find((f) => f.name === 'keycloak/ldap-federation')!;
+    expect(ldap.to.ports).toEqual([{ port: ldapsPort(withLdap.ldap!.connectionUrl) }]);
+    expect(ldapsPort('ldaps://ldap.example.test')).toBe(636);
+    // The route's flow reaches the port the route sends to.
+    const route = ofKeycloak('VirtualService')[0];
+    expect(flows(home).find((f) => f.name === 'keycloak/ingress-to-keycloak')!.to.ports).toEqual([
+      { port: route.spec.http[0].route[0].destination.port.number },
+    ]);
   });
 
   it('renders its cluster folder as in the snapshot', () => {
