@@ -192,7 +192,9 @@ describe('AWS stack: data services', () => {
     const associations = resources(prod(), 'aws_eks_pod_identity_association').map((a) => `${a.namespace}/${a.service_account}`);
     expect(tenantDatabases('prod').length).toBeGreaterThan(0);
     expect(platformDatabases('prod', 'aws')).toEqual(['keycloak/keycloak-db']);
-    expect(associations.sort()).toEqual(['kube-system/karpenter', 'velero/velero-server', ...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].sort());
+    expect(associations.sort()).toEqual(
+      ['kube-system/karpenter', 'velero/velero-server', ...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].sort(),
+    );
     // A tenant not deployed to dev gets no identity there: dev binds exactly the databases of dev's tenants.
     const devTenants = resources(stack('dev-aws'), 'aws_eks_pod_identity_association')
       .map((a) => `${a.namespace}/${a.service_account}`)
