@@ -92,6 +92,16 @@ export class KeycloakServer extends Construct {
         },
       },
     });
+    // Node drains take one instance at a time: with 2 the other keeps serving sign-ins (sessions are replicated).
+    if (props.instances > 1)
+      new k8s.KubePodDisruptionBudget(this, 'Budget', {
+        metadata: { name: KEYCLOAK.instance, namespace: KEYCLOAK.namespace, annotations: argoAnnotations({ wave: SyncWave.workloads }) },
+        spec: {
+          selector: { matchLabels: { ...KEYCLOAK_SERVER_PODS.podLabels } },
+          maxUnavailable: k8s.IntOrString.fromNumber(1),
+          unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        },
+      });
     new k8s.KubeService(this, 'Http', {
       metadata: { name: keycloakServiceName(KEYCLOAK.instance), namespace: KEYCLOAK.namespace, annotations: argoAnnotations({ wave: SyncWave.workloads }) },
       spec: {

@@ -121,8 +121,13 @@ describe('Keycloak add-on', () => {
 
   it('keeps one instance where the environment is not HA', () => {
     const small = fixturePlatform({ clusters: [FixtureClusters.aws], sizing: SMALL_SIZING });
-    const [keycloak] = ofKind(renderAddOns(addOns(), { platform: small }), 'Keycloak');
+    const smallOut = renderAddOns(addOns(), { platform: small });
+    const [keycloak] = ofKind(smallOut, 'Keycloak');
     expect(keycloak.spec.instances).toBe(1);
+    expect(ofKind(smallOut, 'PodDisruptionBudget', KEYCLOAK.namespace)).toEqual([]);
+    // With HA, one instance at a time may be drained, of the pods the operator labels.
+    const [budget] = ofKeycloak('PodDisruptionBudget');
+    expect(budget.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: ofKeycloak('Service')[0].spec.selector } });
   });
 
   it('imports every tenant realm into the Keycloak of its namespace, from a synced folder routed to its cluster', () => {
