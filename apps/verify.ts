@@ -29,6 +29,8 @@ export interface VerifyOptions {
   /** Folder of pulled charts; without it releases are checked by their values only. */
   readonly chartsDir?: string;
   readonly helm?: string;
+  /** Folder of git mirrors (`<owner>+<name>`) to render the Applications of upstream manifests from; without it they are not rendered. */
+  readonly manifestsDir?: string;
   /** Day support windows are judged on. @default today (UTC) */
   readonly asOf?: string;
 }
@@ -38,16 +40,31 @@ export function verifyPlatform(options: VerifyOptions = {}, synthesis?: Synthesi
   const version = options.chartsDir ? verifyLib().helmAvailable(options.helm) : undefined;
   if (options.chartsDir && !version) throw new UsageError(`--charts given but no helm binary answers (${options.helm ?? 'helm on PATH'}); pass --helm PATH`);
   const result = synthesis ?? synthesize({ environments: options.environments });
-  let render: ReleaseRenderer | undefined;
+  let helm: ReleaseRenderer | undefined;
+  let manifests: ReleaseRenderer | undefined;
   let rendering: string;
+  const scopes = () => new (verifyLib().KindScopes)(result.environments.flatMap((e) => e.objects));
   if (options.chartsDir) {
-    const scopes = new (verifyLib().KindScopes)(result.environments.flatMap((e) => e.objects));
-    render = verifyLib().helmRenderer({ chartsDir: options.chartsDir, helm: options.helm }, (m) => scopes.clusterScoped(m));
+    const s = scopes();
+    helm = verifyLib().helmRenderer({ chartsDir: options.chartsDir, helm: options.helm }, (m) => s.clusterScoped(m));
     rendering = `Helm releases rendered with ${version} from ${options.chartsDir}`;
   } else {
     rendering =
       "Helm releases not rendered (no --charts): checked by their Application values only; pass --charts DIR (helm pull --untar of the pinned versions) to check the upstream charts' own objects";
   }
+  if (options.manifestsDir) {
+    const s = scopes();
+    manifests = verifyLib().manifestsRenderer({ manifestsDir: options.manifestsDir }, (m) => s.clusterScoped(m));
+    rendering += `; upstream manifests rendered from the git mirrors in ${options.manifestsDir}`;
+  } else {
+    rendering += '; upstream manifests not rendered (no --manifests DIR of git mirrors)';
+  }
+  // Each release goes to its own renderer: a chart to helm, a directory of manifests to git.
+  const render: ReleaseRenderer | undefined =
+    helm || manifests
+      ? (release, cluster) =>
+          release.manifests ? (manifests?.(release, cluster) ?? { skipped: 'no --manifests' }) : (helm?.(release, cluster) ?? { skipped: 'no Helm renderer' })
+      : undefined;
   const report = verifySynthesis(result, { render, asOf: options.asOf ?? new Date().toISOString().slice(0, 10) });
   return { report, result, rendering };
 }
@@ -85,14 +102,14 @@ export function verifySynthesis(
 }
 
 function formatFinding(f: Finding): string[] {
-  const where = [f.object, f.file ? `(${f.file.startsWith('helm:') ? f.file : `dist/${f.file}`})` : ''].filter(Boolean).join(' ');
+  const where = [f.object, f.file ? `(${/^(helm|git):/.test(f.file) ? f.file : `dist/${f.file}`})` : ''].filter(Boolean).join(' ');
   return [`  ${f.severity === 'warning' ? 'warning ' : ''}[${f.check}] ${where}`, `      ${f.message}`, `      fix: ${f.fix}`];
 }
 
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'prove the rendered platform converges: Argo CD admits it, pods are admitted, flows allowed, identities and buckets exist',
-  usage: ['ceres verify [--charts DIR] [--helm PATH] [--env NAME] [--json]'],
+  usage: ['ceres verify [--charts DIR] [--helm PATH] [--manifests DIR] [--env NAME] [--json]'],
   description: [
     "Synthesizes in memory (nothing is written) and checks every cluster's desired state: the dist/ folders its Argo CD syncs and, with --charts, the objects of every Helm release rendered by `helm template` of the pinned upstream chart with our values and the cluster's Kubernetes version.",
     'Checks: Argo CD project rules (sources, destinations, resource kinds, sync order), Pod Security and Kyverno admission of every pod (injected sidecars included), the network flows the add-ons declare (NetworkPolicies, Istio authorization, Sidecar egress, tenant isolation), and Terraform ↔ Kubernetes names (workload identities, object stores, endpoints). See docs/verify.md.',
@@ -101,15 +118,22 @@ export const verifyCommand: Command = {
   options: [
     { name: '--charts', value: 'DIR', help: 'folder of pulled charts (<chart>-<version>/ or .tgz) to render the Helm releases with (also CERES_CHARTS)' },
     { name: '--helm', value: 'PATH', help: 'the helm binary (also HELM; default: helm on PATH)' },
+    {
+      name: '--manifests',
+      value: 'DIR',
+      help: 'folder of git mirrors (<owner>+<name>, bare) to render the Applications of upstream manifests with, at their pinned tag (also CERES_MANIFESTS)',
+    },
   ],
   examples: ['npm run verify', 'npm run verify -- --charts ~/charts --env prod'],
   run(ctx) {
     const charts = (ctx.options.get('--charts') as string | undefined) ?? process.env.CERES_CHARTS;
+    const mirrors = (ctx.options.get('--manifests') as string | undefined) ?? process.env.CERES_MANIFESTS;
     ctx.step('synthesizing');
     const { report, rendering } = verifyPlatform({
       environments: ctx.env ? [ctx.env] : undefined,
       chartsDir: charts ? resolve(charts) : undefined,
       helm: (ctx.options.get('--helm') as string | undefined) ?? process.env.HELM,
+      manifestsDir: mirrors ? resolve(mirrors) : undefined,
     });
     ctx.io.status?.(undefined);
     const errors = report.findings.filter((f) => f.severity !== 'warning');
@@ -129,7 +153,7 @@ export const verifyCommand: Command = {
         `${failing ? s.red('✗') : s.green('✓')} ${c.environment}/${c.cluster}: ${c.objects} objects, ${releases}, ${failing} findings${warned ? `, ${warned} warnings` : ''}`,
       );
       for (const f of mine) for (const l of formatFinding(f)) ctx.io.out(l);
-      if (charts) for (const skipped of c.skipped) ctx.io.out(s.dim(`    not rendered: ${skipped}`));
+      if (charts || mirrors) for (const skipped of c.skipped) ctx.io.out(s.dim(`    not rendered: ${skipped}`));
     }
     const global = report.findings.filter((f) => !f.cluster);
     for (const f of global) for (const l of formatFinding(f)) ctx.io.out(l);

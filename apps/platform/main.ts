@@ -10,6 +10,7 @@ import { ServiceCatalog } from '../../lib/core/services';
 import { CertificatesAddOn } from '../../lib/certificates';
 import { CostAddOn } from '../../lib/cost';
 import { GitOpsAddOn } from '../../lib/gitops';
+import { KeycloakAddOn } from '../../lib/identity';
 import { FalcoAddOn, PlatformGuardrailsAddOn, TrivyOperatorAddOn } from '../../lib/hardening';
 import { MeshAddOn } from '../../lib/mesh';
 import { ObservabilityAddOn } from '../../lib/observability';
@@ -37,6 +38,7 @@ export function platformAddOns(): PlatformAddOn[] {
     new SealedSecretsAddOn(),
     new ExternalSecretsAddOn(),
     new DatabasesAddOn(),
+    new KeycloakAddOn(),
     new FalcoAddOn(),
     new TrivyOperatorAddOn(),
     new GitOpsAddOn(),

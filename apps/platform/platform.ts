@@ -8,7 +8,6 @@ import { PlatformConfig } from '../../lib/core/model';
 export const platform: PlatformConfig = {
   name: 'ceres',
   allowedRegistries: ['ghcr.io/ceres-platform/', 'registry.ceres.io/'],
-  keycloakUrl: 'https://auth.ceres.io',
   gitops: {
     repoURL: 'https://github.com/ceres-platform/platform-manifests.git',
     targetRevision: 'main',

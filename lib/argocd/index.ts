@@ -3,6 +3,7 @@ export * from './application-health';
 export * from './folder-application';
 export * from './folder-inventory';
 export * from './helm-application';
+export * from './manifests-application';
 export * from './platform-project';
 export * from './root-application';
 export * from './stateful-protection-check';

@@ -135,6 +135,56 @@ export interface HelmChart<V extends object = object> {
   bootstrap?(target: ChartTarget): readonly BootstrapStep[];
 }
 
+/** A directory of plain Kubernetes manifests in a git repository, at a pinned tag. */
+export interface GitManifestsRef {
+  /** Git repository URL (`https://github.com/keycloak/keycloak-k8s-resources`), as Argo CD fetches it and the AppProject admits it. */
+  readonly repoURL: string;
+  /** Pinned tag (never a branch: what is applied must not move). */
+  readonly tag: string;
+  /** Directory of the repository whose YAML files are applied, not recursively (`kubernetes`). */
+  readonly path: string;
+}
+
+/**
+ * Upstream manifests an add-on installs as they are published (an operator with no Helm chart, such
+ * as Keycloak's): the GitOps delivery renders one Argo CD Application per cluster matching its
+ * placement, with the directory as source, and the platform AppProject admits the repository. Beside
+ * {@link HelmChart}, read by the same consumers (routing by CRD groups, namespaces, flows, verify).
+ */
+export interface GitManifests {
+  /** Short name (`keycloak-operator`); the Application is named after it. */
+  readonly name: string;
+  /** The repository, tag and directory. */
+  readonly source: GitManifestsRef;
+  /** Namespace the namespaced objects are applied into (the Application's destination). */
+  readonly namespace: string;
+  /** Which clusters run it. */
+  readonly placement: ClusterPlacement;
+  /** API groups of the CRDs the directory holds (a folder using them only goes where these manifests go). */
+  readonly crdGroups: readonly string[];
+  /** One line for docs. */
+  readonly description: string;
+  /** Sync wave of its Application in the app of apps. @default SyncWave.operators */
+  readonly syncWave?: number;
+  /** File of the app-of-apps folder its Application goes to. @default 'addons' */
+  readonly file?: string;
+  /**
+   * JSON patches (RFC 6902, `add` and `replace`) Argo CD applies to upstream objects as it renders
+   * them (`source.kustomize.patches`): what the published manifests lack (a securityContext). @default none
+   */
+  readonly patches?: readonly ManifestPatch[];
+  /** What an operator does by hand on a cluster before its root Application syncs (as {@link HelmChart.bootstrap}). @default no step */
+  bootstrap?(target: ChartTarget): readonly BootstrapStep[];
+}
+
+/** A JSON patch of one upstream object. */
+export interface ManifestPatch {
+  /** The object patched: its kind, name and API group (`apps`; `''` for the core group). */
+  readonly target: { readonly group: string; readonly kind: string; readonly name: string };
+  /** The operations, applied in order. */
+  readonly operations: readonly { readonly op: 'add' | 'replace'; readonly path: string; readonly value: unknown }[];
+}
+
 /** One numbered step of a cluster's bootstrap README: Markdown lines, the first a sentence. */
 export type BootstrapStep = readonly string[];
 
@@ -153,6 +203,8 @@ export class Capability<T> {
 export interface PlatformCatalog {
   /** Every Helm chart of every add-on, in add-on order. */
   readonly charts: readonly HelmChart[];
+  /** Every directory of upstream git manifests of every add-on, in add-on order. */
+  readonly manifests: readonly GitManifests[];
   /** Every namespace declared by an add-on, sorted by name. */
   readonly namespaces: readonly NamespaceDeclaration[];
   /**
@@ -196,6 +248,8 @@ export interface PlatformAddOn {
   readonly name: string;
   /** Helm charts the add-on installs. @default [] */
   readonly charts?: readonly HelmChart[];
+  /** Upstream git manifests the add-on installs (operators published without a chart). @default [] */
+  readonly manifests?: readonly GitManifests[];
   /** Namespaces the add-on needs. @default [] */
   readonly namespaces?: readonly NamespaceDeclaration[];
   /** Capabilities the add-on uses (deployed after their providers). @default [] */

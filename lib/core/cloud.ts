@@ -4,7 +4,7 @@ import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model
 import { tenantNames } from './names';
 import { PlatformNamespaces } from './namespaces';
 import { archiveReaders, replicatedDatabases } from './database-topology';
-import { PLATFORM_REALM, realmIssuer } from './realm';
+import { KEYCLOAK, keycloakCluster, keycloakUrl, PLATFORM_REALM, realmIssuer } from './realm';
 import { BACKUP_CLUSTERS, DATABASE_SITES, placementApplies, profileOf, traitsOf } from './topology';
 
 /**
@@ -442,11 +442,16 @@ export function clusterWorkloadIdentities(
   input: PostgresInput,
 ): WorkloadIdentity[] {
   return workloadIdentities(platform, environment, cluster, {
-    postgres: postgresClusters(environment, cluster, input),
+    postgres: [...postgresClusters(environment, cluster, input), ...keycloakPostgres(environment, cluster)],
     karpenter: placementApplies({ traits: ['karpenter'] }, cluster),
     velero: placementApplies(BACKUP_CLUSTERS, cluster),
     archiveReaders: clusterArchiveReaders(platform, environment, cluster, input),
   });
+}
+
+/** Keycloak's PostgreSQL, on the cluster running the environment's Keycloak (lib/core/realm.ts). */
+export function keycloakPostgres(environment: EnvironmentConfig, cluster: ClusterConfig): PostgresClusterRef[] {
+  return keycloakCluster(environment)?.name === cluster.name ? [{ namespace: KEYCLOAK.namespace, name: KEYCLOAK.database }] : [];
 }
 
 /** The readers of a cluster's PostgreSQL archives: the other sites of each database it runs. */
@@ -562,14 +567,14 @@ export { PLATFORM_REALM } from './realm';
  * written. Terraform configures it on the clusters (EKS identity provider config); the tenants'
  * RoleBindings and AppProject roles use the same group names.
  */
-export function kubernetesOidc(platform: PlatformConfig): {
+export function kubernetesOidc(environment: Pick<EnvironmentConfig, 'baseDomain'>): {
   readonly issuerUrl: string;
   readonly clientId: string;
   readonly usernameClaim: string;
   readonly groupsClaim: string;
 } {
   return {
-    issuerUrl: realmIssuer(platform.keycloakUrl, PLATFORM_REALM),
+    issuerUrl: realmIssuer(keycloakUrl(environment), PLATFORM_REALM),
     clientId: 'kubernetes',
     usernameClaim: 'email',
     groupsClaim: 'groups',

@@ -1,4 +1,4 @@
-import { Capability, HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformCatalog, PlatformContext } from './addon';
+import { Capability, GitManifests, HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformCatalog, PlatformContext } from './addon';
 import { ManifestCheck } from './checks';
 import { SynthError } from './errors';
 import { Flow, FlowTarget } from './flows';
@@ -73,9 +73,10 @@ export function composePlatform(addOns: readonly PlatformAddOn[]): ComposedPlatf
   }
 
   const charts: HelmChart[] = order.flatMap((a) => a.charts ?? []);
+  const manifests: GitManifests[] = order.flatMap((a) => a.manifests ?? []);
   const chartNames = new Map<string, string>();
   for (const a of order) {
-    for (const c of a.charts ?? []) {
+    for (const c of [...(a.charts ?? []), ...(a.manifests ?? [])]) {
       const other = chartNames.get(c.name);
       if (other) problems.push(`chart "${c.name}" is declared by both "${other}" and "${a.name}"`);
       chartNames.set(c.name, a.name);
@@ -95,16 +96,16 @@ export function composePlatform(addOns: readonly PlatformAddOn[]): ComposedPlatf
     }
   }
   for (const { decl, owner } of namespaces.values()) {
-    if ((decl.renderedBy ?? 'platform') === 'platform' && !charts.some((c) => c.namespace === decl.name)) {
+    if ((decl.renderedBy ?? 'platform') === 'platform' && ![...charts, ...manifests].some((c) => c.namespace === decl.name)) {
       problems.push(
         `namespace "${decl.name}" (add-on "${owner}") is for the platform to render where a chart installs into it, but no chart does; render it yourself (renderedBy: 'self') or drop it`,
       );
     }
   }
-  for (const c of charts) {
+  for (const c of [...charts, ...manifests]) {
     if (!namespaces.has(c.namespace))
       problems.push(
-        `chart "${c.name}" installs into namespace "${c.namespace}", which no add-on declares; declare it (with its Pod Security level) in the add-on that owns the chart`,
+        `${'chart' in c ? 'chart' : 'manifests'} "${c.name}" installs into namespace "${c.namespace}", which no add-on declares; declare it (with its Pod Security level) in the add-on that owns the chart`,
       );
   }
   if (problems.length) throw new SynthError(problems);
@@ -112,6 +113,7 @@ export function composePlatform(addOns: readonly PlatformAddOn[]): ComposedPlatf
     addOns: order,
     catalog: {
       charts,
+      manifests,
       namespaces: [...namespaces.values()].map((n) => n.decl).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
       flows: (target) => declaredFlows(order, target),
     },
@@ -124,7 +126,10 @@ export function composePlatform(addOns: readonly PlatformAddOn[]): ComposedPlatf
  * clusters one of its charts goes to; one without charts for every cluster.
  */
 export function declaredFlows(addOns: readonly PlatformAddOn[], target: FlowTarget): Flow[] {
-  const runsOn = (a: PlatformAddOn) => !a.charts?.length || a.charts.some((c) => placementApplies(c.placement, target.cluster));
+  const runsOn = (a: PlatformAddOn) => {
+    const sources = [...(a.charts ?? []), ...(a.manifests ?? [])];
+    return !sources.length || sources.some((c) => placementApplies(c.placement, target.cluster));
+  };
   return addOns.filter(runsOn).flatMap((a) => a.flows?.(target) ?? []);
 }
 

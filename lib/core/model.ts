@@ -132,8 +132,6 @@ export interface PlatformConfig {
   readonly name: string;
   /** Container registries workloads may pull from (enforced by the policy engine). */
   readonly allowedRegistries: readonly string[];
-  /** Keycloak base URL; a tenant realm's issuer is `<keycloakUrl>/realms/<realm>`. */
-  readonly keycloakUrl: string;
   /** The git repository and revision every cluster's Argo CD syncs `dist/` from. */
   readonly gitops: GitOpsConfig;
   /** The platform's environments (`dev`, `staging`, `prod`), each with its clusters. */

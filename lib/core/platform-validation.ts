@@ -20,7 +20,6 @@ export function validatePlatform(platform: PlatformConfig, file: string): void {
   const issues: InputIssue[] = [];
   const at = (path: string, message: string) => issues.push({ file, path, message });
   if (!isDnsLabel(platform.name)) at('name', `${JSON.stringify(platform.name)} is not a DNS-1123 label`);
-  if (!/^https:\/\/[^/\s]+(\/[^\s]*)?$/.test(platform.keycloakUrl)) at('keycloakUrl', 'must be an https:// URL');
   if (!platform.gitops.repoURL) at('gitops.repoURL', 'is required');
   if (!platform.gitops.targetRevision) at('gitops.targetRevision', 'is required');
   const envNames = new Set<string>();

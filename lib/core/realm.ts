@@ -1,5 +1,6 @@
 import type { TenantSpec } from './input/types';
-import type { PlatformConfig } from './model';
+import type { ClusterConfig, EnvironmentConfig } from './model';
+import { ClusterPlacement, DATA_HOME, DATABASE_SITES, placementApplies } from './topology';
 
 /**
  * The Keycloak realms of the platform as one model: every issuer, JWKS endpoint and group name that a
@@ -8,14 +9,52 @@ import type { PlatformConfig } from './model';
  * disagree. `npm run verify` (`identity/realms`) checks what was rendered against it.
  */
 
+/**
+ * Where Keycloak runs and under which name: one Keycloak per environment, on the environment's primary
+ * cluster (its data home, a database site, so its PostgreSQL archives to the cluster's object store),
+ * served at `auth.<environment baseDomain>`. Everything that trusts a realm (issuers, JWKS, redirect
+ * URIs, the KeycloakRealmImports' target) reads these, so they point where Keycloak actually runs.
+ */
+export const KEYCLOAK = {
+  /** The namespace of the operator, the Keycloak instance, its database and the realm imports. */
+  namespace: 'keycloak',
+  /** The `Keycloak` custom resource's name (a KeycloakRealmImport's `keycloakCRName`). */
+  instance: 'keycloak',
+  /** The CloudNativePG Cluster holding Keycloak's data (its `-app` Secret holds the credentials). */
+  database: 'keycloak-db',
+  /** Database and owner created at bootstrap. */
+  databaseName: 'keycloak',
+} as const;
+
+/** The clusters that run Keycloak: the primary cluster of each environment, when it is a database site. */
+export const KEYCLOAK_PLACEMENT: ClusterPlacement = { ...DATA_HOME, clouds: DATABASE_SITES.clouds };
+
+/** The cluster of an environment that runs its Keycloak (undefined when none qualifies). */
+export function keycloakCluster(environment: Pick<EnvironmentConfig, 'clusters'>): ClusterConfig | undefined {
+  return environment.clusters.find((c) => placementApplies(KEYCLOAK_PLACEMENT, c));
+}
+
+/** The public host of an environment's Keycloak: `auth.<baseDomain>`. */
+export function keycloakHost(environment: Pick<EnvironmentConfig, 'baseDomain'>): string {
+  return `auth.${environment.baseDomain}`;
+}
+
+/** The base URL of an environment's Keycloak (`https://auth.<baseDomain>`); a realm's issuer is `<url>/realms/<realm>`. */
+export function keycloakUrl(environment: Pick<EnvironmentConfig, 'baseDomain'>): string {
+  return `https://${keycloakHost(environment)}`;
+}
+
 /** The annotation of a tenant namespace naming its realm (rendered by lib/tenants, read by verify). */
 export const REALM_ANNOTATION = 'ceres.io/keycloak-realm';
 
 /** The Keycloak realm of the platform team; tenant realms are brokered into it, their groups arriving as `<realm>:<group>`. */
 export const PLATFORM_REALM = 'ceres';
 
-/** Group of the platform realm that administers Argo CD. */
+/** Group of the platform realm that administers Argo CD (and is Grafana's Admin). */
 export const PLATFORM_ADMIN_GROUP = 'platform-admin';
+
+/** Group of the platform realm with read-only access to the platform's views (Grafana's Viewer). */
+export const PLATFORM_VIEWER_GROUP = 'platform-viewer';
 
 /** The three roles every tenant namespace has, most privileged first: each is a group of the tenant's realm. */
 export const TENANT_ROLES = ['tenant-admin', 'tenant-developer', 'tenant-viewer'] as const;
@@ -54,8 +93,14 @@ export interface TenantRealm {
   readonly boundGroups: Readonly<Record<TenantRole, string>>;
 }
 
-/** The realm of a tenant, derived from its document and the platform's Keycloak URL. */
-export function tenantRealm(platform: Pick<PlatformConfig, 'keycloakUrl'>, tenant: Pick<TenantSpec, 'keycloakRealm'>): TenantRealm {
+/** Where a realm is served: the base URL of the Keycloak that imports it ({@link keycloakUrl}). */
+export interface RealmHost {
+  /** Keycloak base URL (`https://auth.<baseDomain>`). */
+  readonly keycloakUrl: string;
+}
+
+/** The realm of a tenant, derived from its document and the environment's Keycloak URL. */
+export function tenantRealm(platform: RealmHost, tenant: Pick<TenantSpec, 'keycloakRealm'>): TenantRealm {
   const realm = tenant.keycloakRealm;
   const groups = Object.fromEntries(TENANT_ROLES.map((r) => [r, r])) as Record<TenantRole, string>;
   const boundGroups = Object.fromEntries(TENANT_ROLES.map((r) => [r, realmGroup(realm, groups[r])])) as Record<TenantRole, string>;

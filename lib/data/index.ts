@@ -5,6 +5,7 @@ export * from './backups-addon';
 export * from './cloudnative-pg';
 export * from './databases-addon';
 export * from './disaster-recovery';
+export * from './flows';
 export * from './storage';
 export * from './tenant-database';
 export * from './traffic-runbook';

@@ -1,6 +1,6 @@
 import { toYamlDocument } from '../core/yaml';
 import { spotPodScheduling } from '../core/cloud';
-import { PLATFORM_ADMIN_GROUP, PLATFORM_REALM, realmGroup, realmIssuer } from '../core/realm';
+import { keycloakUrl, PLATFORM_ADMIN_GROUP, PLATFORM_REALM, realmGroup, realmIssuer } from '../core/realm';
 import { APPLICATION_HEALTH_LUA } from '../argocd';
 import { ChartTarget, HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -129,7 +129,7 @@ export const argoCd: HelmChart<ArgoCdValues> = {
           'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,
           'application.resourceTrackingMethod': 'annotation',
           url: argoCdUrl(t),
-          'oidc.config': toYamlDocument(argoCdOidc(t.platform.keycloakUrl)),
+          'oidc.config': toYamlDocument(argoCdOidc(keycloakUrl(t.environment))),
           'admin.enabled': false,
         },
         rbac: {

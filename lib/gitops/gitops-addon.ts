@@ -1,4 +1,4 @@
-import { BootstrapStep, HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { BootstrapStep, GitManifests, HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
 import { SyncWave } from '../core/argocd';
 import { TenantFolders } from '../core/capabilities';
@@ -7,9 +7,19 @@ import { ClusterConfig } from '../core/model';
 import { applicationName, Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { appOfAppsFolder, EnvironmentOutput, OutputFolder } from '../core/output';
+import { keycloakUrl } from '../core/realm';
 import { placementApplies } from '../core/topology';
 import { toYamlDocument } from '../core/yaml';
-import { FolderApplication, folderInventory, HelmApplication, InventoryEntry, PlatformProject, RootApplication, statefulProtectionCheck } from '../argocd';
+import {
+  FolderApplication,
+  folderInventory,
+  HelmApplication,
+  InventoryEntry,
+  ManifestsApplication,
+  PlatformProject,
+  RootApplication,
+  statefulProtectionCheck,
+} from '../argocd';
 import { TenantProject } from '../tenants';
 import { ARGOCD_CONTROLLER_METRICS_PORT, ARGOCD_OIDC, argoCd, PLATFORM_REALM } from './argo-cd';
 import { kubePrometheusStack, scrapeFlow } from '../observability';
@@ -96,7 +106,7 @@ export class GitOpsAddOn implements PlatformAddOn {
         from: { pods: component('server') },
         to: { external: INTERNET, ports: [{ port: 443 }] },
         plaintext: true,
-        reason: `single sign-on through ${t.platform.keycloakUrl}`,
+        reason: `single sign-on through ${keycloakUrl(t.environment)}`,
       },
       {
         name: 'gitops/notifications-to-webhooks',
@@ -135,12 +145,19 @@ export class GitOpsAddOn implements PlatformAddOn {
 
     for (const cluster of env.clusters) {
       const charts = ctx.catalog.charts.filter((c) => placementApplies(c.placement, cluster));
-      const folders = delivered.filter((d) => routedTo(d, cluster, charts, ctx.catalog.charts));
-      this.clusterAppOfApps(ctx, cluster, charts, folders);
+      const manifests = ctx.catalog.manifests.filter((m) => placementApplies(m.placement, cluster));
+      const folders = delivered.filter((d) => routedTo(d, cluster, [...charts, ...manifests], [...ctx.catalog.charts, ...ctx.catalog.manifests]));
+      this.clusterAppOfApps(ctx, cluster, charts, manifests, folders);
     }
   }
 
-  private clusterAppOfApps(ctx: PlatformContext, cluster: ClusterConfig, charts: readonly HelmChart[], folders: readonly DeliveredFolder[]): void {
+  private clusterAppOfApps(
+    ctx: PlatformContext,
+    cluster: ClusterConfig,
+    charts: readonly HelmChart[],
+    manifests: readonly GitManifests[],
+    folders: readonly DeliveredFolder[],
+  ): void {
     const { platform, environment: env, output } = ctx;
     const { repoURL, targetRevision } = platform.gitops;
     const argocd = appOfAppsFolder(output, cluster);
@@ -156,6 +173,17 @@ export class GitOpsAddOn implements PlatformAddOn {
         syncWave: chart.syncWave ?? SyncWave.operators,
         ignoreDifferences: chart.ignoreDifferences,
         labels: { [Labels.costCenter]: 'platform', 'ceres.io/cluster': cluster.name, 'ceres.io/addon': chart.name },
+      });
+    }
+
+    for (const m of manifests) {
+      new ManifestsApplication(argocd.manifest(m.file ?? 'addons'), m.name, {
+        name: m.name,
+        source: m.source,
+        namespace: m.namespace,
+        patches: m.patches,
+        syncWave: m.syncWave ?? SyncWave.operators,
+        labels: { [Labels.costCenter]: 'platform', 'ceres.io/cluster': cluster.name, 'ceres.io/addon': m.name },
       });
     }
 
@@ -180,7 +208,7 @@ export class GitOpsAddOn implements PlatformAddOn {
     }
 
     const projects = argocd.manifest('projects');
-    new PlatformProject(projects, 'platform', { sourceRepos: [repoURL, ...charts.map((c) => c.chart.repoURL)] });
+    new PlatformProject(projects, 'platform', { sourceRepos: [repoURL, ...charts.map((c) => c.chart.repoURL), ...manifests.map((m) => m.source.repoURL)] });
     const routed = new Set(folders.map((f) => f.folder));
     for (const tenant of ctx.use(TenantFolders).values()) {
       if (!routed.has(tenant.folder)) continue;
@@ -207,6 +235,7 @@ export class GitOpsAddOn implements PlatformAddOn {
     const steps: BootstrapStep[] = [
       argoCdBootstrapStep(),
       ...ctx.catalog.charts.filter((c) => c !== argoCd && placementApplies(c.placement, cluster)).flatMap((c) => c.bootstrap?.(target) ?? []),
+      ...ctx.catalog.manifests.filter((m) => placementApplies(m.placement, cluster)).flatMap((m) => m.bootstrap?.(target) ?? []),
     ];
     bootstrap.addFile('README.md', bootstrapReadme(output, cluster, toYamlDocument(argoCd.values(target)), steps));
   }
@@ -222,7 +251,12 @@ export function folderPath(env: string, path: string): string {
  * placement matches the cluster and whose custom resources all come from charts the cluster runs
  * (an edge site has no Prometheus Operator, so it gets no folder of PrometheusRules).
  */
-function routedTo(d: DeliveredFolder, cluster: ClusterConfig, clusterCharts: readonly HelmChart[], allCharts: readonly HelmChart[]): boolean {
+function routedTo(
+  d: DeliveredFolder,
+  cluster: ClusterConfig,
+  clusterCharts: readonly (HelmChart | GitManifests)[],
+  allCharts: readonly (HelmChart | GitManifests)[],
+): boolean {
   if (d.folder.cluster) return d.folder.cluster === cluster;
   if (!placementApplies(d.folder.options.placement ?? {}, cluster)) return false;
   for (const group of new Set(d.entries.map((e) => e.group))) {

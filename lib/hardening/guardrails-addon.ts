@@ -60,7 +60,7 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
     // Per cluster: the namespaces the charts placed on that cluster install into.
     const declared = ctx.catalog.namespaces.filter((ns) => (ns.renderedBy ?? 'platform') === 'platform');
     for (const cluster of ctx.environment.clusters) {
-      const used = new Set(ctx.catalog.charts.filter((c) => placementApplies(c.placement, cluster)).map((c) => c.namespace));
+      const used = new Set([...ctx.catalog.charts, ...ctx.catalog.manifests].filter((c) => placementApplies(c.placement, cluster)).map((c) => c.namespace));
       const namespaces = ctx.output.clusterFolder(cluster, GuardrailFolders.namespaces, {
         description: 'Platform namespaces with the Pod Security level each needs',
         labels: platformLabels,

@@ -1,6 +1,7 @@
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
 import { PROMETHEUS_PODS, scrapeFlow, tempo, TEMPO_PODS, TracingBackend } from '../observability';
 import { PlatformNamespaces } from '../core/namespaces';
+import { keycloakUrl } from '../core/realm';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
 import { EGRESS_GATEWAY, INGRESS_GATEWAY } from './mesh-config';
 import { keycloakRealm } from './jwt-requirement';
@@ -60,7 +61,7 @@ export function meshFlows(t: FlowTarget): Flow[] {
     const pods: PodSet = { namespace: s.namespace, podLabels: { app: s.name }, serviceAccount: s.serviceAccount ?? s.name };
     if (s.expose) {
       // Signed-in users' requests: the gateway forwards their token, which the service's realm validates.
-      const issuer = (s.expose.requireJwt ?? true) ? keycloakRealm(t.platform.keycloakUrl, s.expose.realm ?? 'ceres').issuer : undefined;
+      const issuer = (s.expose.requireJwt ?? true) ? keycloakRealm(keycloakUrl(t.environment), s.expose.realm ?? 'ceres').issuer : undefined;
       flows.push({
         name: `mesh/ingress-to/${s.namespace}/${s.name}`,
         from: { pods: ingress },
@@ -93,7 +94,7 @@ export function meshFlows(t: FlowTarget): Flow[] {
       from: { pods: ingress },
       // The tenant's application pods (its own Applications deploy them; sidecar-injected by the namespace).
       to: { pods: { namespace: ns, podLabels: TENANT_APPLICATION_POD }, ports: [{ port: 8080 }] },
-      endUserTokenIssuer: keycloakRealm(t.platform.keycloakUrl, x.keycloakRealm).issuer,
+      endUserTokenIssuer: keycloakRealm(keycloakUrl(t.environment), x.keycloakRealm).issuer,
       registryChecked: false,
       reason: `requests for ${x.displayName}'s hosts, routed by the ingress gateway with a token of realm ${x.keycloakRealm}`,
     });
@@ -144,7 +145,7 @@ function controlPlaneFlows(t: FlowTarget): Flow[] {
       from: { pods: ISTIOD_PODS },
       to: { external: INTERNET, ports: [{ port: 443 }] },
       plaintext: true,
-      reason: `istiod fetches the signing keys of ${t.platform.keycloakUrl} for RequestAuthentication`,
+      reason: `istiod fetches the signing keys of ${keycloakUrl(t.environment)} for RequestAuthentication`,
     },
     scrapeFlow('mesh/scrape-istiod', ISTIOD_PODS, [15014]),
     {

@@ -8,6 +8,7 @@ import { argoAnnotations, SyncWave } from '../core/argocd';
 import { Labels, tenantNames } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { OutputFolder } from '../core/output';
+import { keycloakUrl } from '../core/realm';
 import { placementApplies, traitsOf } from '../core/topology';
 import { ServiceDeclaration } from '../core/services';
 import { AllowNothingPolicy } from './allow-nothing-policy';
@@ -160,7 +161,7 @@ export class MeshAddOn implements PlatformAddOn {
       new JwtRequirement(chart, 'TenantJwt', {
         name: 'tenant-jwt',
         namespace: names.namespace,
-        keycloakUrl: ctx.platform.keycloakUrl,
+        keycloakUrl: keycloakUrl(ctx.environment),
         realm: tenant.keycloakRealm,
         enforcedFor: [gatewayPrincipal],
       });
@@ -191,7 +192,7 @@ export class MeshAddOn implements PlatformAddOn {
         callers: callers.get(`${s.namespace}/${s.name}`),
         baseDomain: ctx.environment.baseDomain,
         ingress,
-        keycloakUrl: ctx.platform.keycloakUrl,
+        keycloakUrl: keycloakUrl(ctx.environment),
         canary: canaryPace(ctx.environment),
       });
     }

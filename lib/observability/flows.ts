@@ -1,6 +1,7 @@
 import { nodeAddresses } from '../core/cloud';
 import { Flow, FlowPort, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
 import { HelmChart } from '../core/addon';
+import { keycloakUrl } from '../core/realm';
 import { placementApplies } from '../core/topology';
 import { PlatformNamespaces } from '../core/namespaces';
 import { TracingBackend } from './monitoring-stack';
@@ -149,6 +150,13 @@ function monitoringStackFlows(t: FlowTarget): Flow[] {
         plaintext: true,
         reason: 'Grafana’s Alertmanager data source (the chart provisions it: grafana.sidecar.datasources.alertmanager)',
       },
+      {
+        name: 'observability/grafana-to-keycloak',
+        from: { pods: GRAFANA_PODS },
+        to: { external: INTERNET, ports: [{ port: 443 }] },
+        plaintext: true,
+        reason: `Grafana signs users in through Keycloak (${keycloakUrl(t.environment)}: token and userinfo endpoints)`,
+      },
     );
   }
   if (runs(loki, t)) {
@@ -235,7 +243,7 @@ function monitoringStackFlows(t: FlowTarget): Flow[] {
         from: { pods: kialiPods },
         to: { external: INTERNET, ports: [{ port: 443 }] },
         plaintext: true,
-        reason: `Kiali signs users in through Keycloak (${t.platform.keycloakUrl})`,
+        reason: `Kiali signs users in through Keycloak (${keycloakUrl(t.environment)})`,
       },
     );
   }

@@ -1,4 +1,4 @@
-import { HelmChart } from '../core/addon';
+import { ChartTarget, HelmChart } from '../core/addon';
 import { kubernetesOidc, PLATFORM_REALM } from '../core/cloud';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
@@ -6,6 +6,19 @@ import { MonitoringEndpoints } from './monitoring-stack';
 
 /** Kiali's OIDC client in the platform realm, and the key of the `kiali` Secret holding its secret (bootstrap). */
 export const KIALI_OIDC = { clientId: 'kiali', secret: 'kiali', secretKey: 'oidc-secret' } as const;
+
+/** Kiali's public URL on a cluster (`https://kiali.<cluster>.<baseDomain>`, like Argo CD's and Grafana's), its `server.web_fqdn`. */
+export function kialiUrl(t: Pick<ChartTarget, 'cluster' | 'environment'>): string {
+  return `https://kiali.${t.cluster.name}.${t.environment.baseDomain}`;
+}
+
+/** Kiali's web root: its OpenID redirect URI is the public URL of the root. */
+export const KIALI_WEB_ROOT = '/kiali';
+
+/** Where Keycloak sends a Kiali sign-in back (Kiali's web root at its public URL). */
+export function kialiRedirectUri(t: Pick<ChartTarget, 'cluster' | 'environment'>): string {
+  return `${kialiUrl(t)}${KIALI_WEB_ROOT}`;
+}
 
 /** The kiali-server chart values we set (https://github.com/kiali/helm-charts, kiali-server 2.29). */
 export interface KialiValues {
@@ -24,6 +37,8 @@ export interface KialiValues {
   readonly external_services: Record<string, unknown>;
   /** Namespace of the Istio control plane. */
   readonly istio_namespace: string;
+  /** The public address Kiali builds its OpenID redirect from (scheme, host, port, web root). */
+  readonly server: { readonly web_fqdn: string; readonly web_schema: 'https'; readonly web_port: string; readonly web_root: string };
 }
 
 /**
@@ -52,8 +67,8 @@ export const kiali: HelmChart<KialiValues> = {
       '   ```',
     ],
   ],
-  values: ({ platform, environment }) => {
-    const oidc = kubernetesOidc(platform);
+  values: ({ environment, cluster }) => {
+    const oidc = kubernetesOidc(environment);
     return {
       auth: {
         strategy: 'openid',
@@ -79,6 +94,7 @@ export const kiali: HelmChart<KialiValues> = {
         grafana: { enabled: true, internal_url: MonitoringEndpoints.grafana },
       },
       istio_namespace: PlatformNamespaces.istio,
+      server: { web_fqdn: new URL(kialiUrl({ cluster, environment })).host, web_schema: 'https', web_port: '443', web_root: KIALI_WEB_ROOT },
     };
   },
 };

@@ -5,9 +5,65 @@ import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
 import { traitsOf } from '../core/topology';
+import { ChartTarget } from '../core/addon';
+import { keycloakUrl, PLATFORM_ADMIN_GROUP, PLATFORM_REALM, PLATFORM_VIEWER_GROUP, realmGroup, realmIssuer } from '../core/realm';
 import { GRAFANA_DASHBOARD_LABEL, MonitoringEndpoints, PROMETHEUS_RELEASE, PROMETHEUS_SELECTOR_LABELS } from './monitoring-stack';
 
 type Selector = { readonly matchLabels: Record<string, string> };
+
+/**
+ * Grafana's OIDC client in the platform realm, and the Secret (namespace `monitoring`, created at
+ * bootstrap) whose key Grafana reads as the environment variable overriding `client_secret`.
+ */
+export const GRAFANA_OIDC = { clientId: 'grafana', secret: 'grafana-oidc', secretKey: 'GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET' } as const;
+
+/** Grafana's public URL on a cluster (`https://grafana.<cluster>.<baseDomain>`, like Argo CD's): `root_url` and the client's redirect. */
+export function grafanaUrl(t: Pick<ChartTarget, 'cluster' | 'environment'>): string {
+  return `https://grafana.${t.cluster.name}.${t.environment.baseDomain}`;
+}
+
+/** Where Keycloak sends a Grafana sign-in back (Grafana's generic OAuth callback). */
+export function grafanaRedirectUri(t: Pick<ChartTarget, 'cluster' | 'environment'>): string {
+  return `${grafanaUrl(t)}/login/generic_oauth`;
+}
+
+/**
+ * Grafana's role from the platform realm's groups (JMESPath over the userinfo/ID token `groups`):
+ * `ceres:platform-admin` → Admin, `ceres:platform-viewer` → Viewer, nobody else (strict: tenant
+ * users get no role, as Grafana OSS cannot keep one tenant's series from another on a shared Prometheus).
+ */
+export function grafanaRoleAttributePath(): string {
+  const admin = realmGroup(PLATFORM_REALM, PLATFORM_ADMIN_GROUP);
+  const viewer = realmGroup(PLATFORM_REALM, PLATFORM_VIEWER_GROUP);
+  return `contains(groups[*], '${admin}') && 'Admin' || contains(groups[*], '${viewer}') && 'Viewer' || ''`;
+}
+
+/** Grafana's sign-in against the platform realm (`grafana.ini` sections; the client secret comes from the environment). */
+export function grafanaOidcIni(t: Pick<ChartTarget, 'cluster' | 'environment'>): Record<string, Record<string, string | boolean>> {
+  const issuer = realmIssuer(keycloakUrl(t.environment), PLATFORM_REALM);
+  return {
+    server: { root_url: grafanaUrl(t) },
+    auth: { disable_login_form: true, oauth_auto_login: true },
+    'auth.generic_oauth': {
+      enabled: true,
+      name: 'Keycloak',
+      client_id: GRAFANA_OIDC.clientId,
+      scopes: 'openid profile email groups',
+      auth_url: `${issuer}/protocol/openid-connect/auth`,
+      token_url: `${issuer}/protocol/openid-connect/token`,
+      api_url: `${issuer}/protocol/openid-connect/userinfo`,
+      signout_redirect_url: `${issuer}/protocol/openid-connect/logout`,
+      use_pkce: true,
+      allow_sign_up: true,
+      login_attribute_path: 'preferred_username',
+      email_attribute_path: 'email',
+      groups_attribute_path: 'groups',
+      role_attribute_path: grafanaRoleAttributePath(),
+      role_attribute_strict: true,
+      allow_assign_grafana_admin: false,
+    },
+  };
+}
 
 /** The kube-prometheus-stack values we set (https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack). */
 export interface KubePrometheusStackValues {
@@ -60,6 +116,10 @@ export interface KubePrometheusStackValues {
       readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: string };
     };
     readonly additionalDataSources: readonly { readonly name: string; readonly type: string; readonly url: string; readonly access: string }[];
+    /** Sign-in with the platform realm (generic OAuth); no local login form. */
+    readonly 'grafana.ini': Record<string, Record<string, string | boolean>>;
+    /** The Secret whose keys become Grafana's environment (the OIDC client secret, created at bootstrap). */
+    readonly envFromSecret: string;
   };
 }
 
@@ -75,6 +135,13 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
       ...Object.values(ALERT_RECEIVER_KEYS).map(
         (k, i, all) => `     --from-literal=${k}="$${k.toUpperCase().replace(/-/g, '_')}"${i < all.length - 1 ? ' \\' : ''}`,
       ),
+      '   ```',
+    ],
+    [
+      `Give Grafana the secret of its OIDC client \`${GRAFANA_OIDC.clientId}\` in the \`${PLATFORM_REALM}\` realm (the same value as key \`${GRAFANA_OIDC.clientId}\` of the Keycloak clients Secret):`,
+      '',
+      '   ```sh',
+      `   kubectl -n ${PlatformNamespaces.monitoring} create secret generic ${GRAFANA_OIDC.secret} --from-literal=${GRAFANA_OIDC.secretKey}="$GRAFANA_OIDC_CLIENT_SECRET"`,
       '   ```',
     ],
   ],
@@ -126,6 +193,8 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
           { name: 'Loki', type: 'loki', url: MonitoringEndpoints.loki, access: 'proxy' },
           { name: 'Tempo', type: 'tempo', url: MonitoringEndpoints.tempo, access: 'proxy' },
         ],
+        'grafana.ini': grafanaOidcIni({ cluster, environment }),
+        envFromSecret: GRAFANA_OIDC.secret,
       },
     };
   },

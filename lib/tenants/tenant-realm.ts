@@ -1,14 +1,12 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
+import { KeycloakRealmImport, KeycloakRealmImportSpecRealmComponents } from '../../imports/keycloak-realmimport-k8s.keycloak.org';
 import { Construct } from 'constructs';
 import { TenantSpec } from '../core/input/types';
 import { Labels } from '../core/names';
-import { brokerRedirectUri, REALM_BROKER_CLIENT, tenantRealm, TENANT_ROLES } from '../core/realm';
+import { brokerRedirectUri, KEYCLOAK, REALM_BROKER_CLIENT, tenantRealm, TENANT_ROLES } from '../core/realm';
 
-/** The unsynced folder of the realm imports (applied by the Keycloak operator once it is a platform add-on). */
+/** The folder of the tenant realm imports, synced by the cluster that runs the environment's Keycloak (lib/core/realm.ts KEYCLOAK_PLACEMENT). */
 export const KEYCLOAK_REALMS_FOLDER = 'keycloak-realms';
-
-/** Namespace and name of the Keycloak instance the imports target (KeycloakRealmImport `keycloakCRName`). */
-export const KEYCLOAK = { namespace: 'keycloak', instance: 'keycloak' } as const;
 
 /** The Secret (in `keycloak`) holding a tenant's Keycloak credentials: broker client secret, LDAP bind password. */
 export function realmSecretName(tenantId: string): string {
@@ -48,7 +46,7 @@ export class TenantRealmImport extends Construct {
       protocolMapper: 'oidc-group-membership-mapper',
       config: { 'claim.name': 'groups', 'full.path': 'false', 'id.token.claim': 'true', 'access.token.claim': 'true', 'userinfo.token.claim': 'true' },
     };
-    const components: Record<string, unknown> = {};
+    const components: Record<string, KeycloakRealmImportSpecRealmComponents[]> = {};
     const ldap = spec.ldap;
     if (ldap) {
       placeholders.LDAP_BIND_CREDENTIAL = { secret: { name: secret, key: RealmSecretKeys.ldapBindCredential } };
@@ -97,12 +95,10 @@ export class TenantRealmImport extends Construct {
         },
       ];
     }
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'k8s.keycloak.org/v2alpha1',
-      kind: 'KeycloakRealmImport',
+    new KeycloakRealmImport(this, 'Resource', {
       metadata: { name: model.realm, namespace: KEYCLOAK.namespace, labels: { [Labels.costCenter]: spec.tenantId } },
       spec: {
-        keycloakCRName: KEYCLOAK.instance,
+        keycloakCrName: KEYCLOAK.instance,
         placeholders,
         realm: {
           realm: model.realm,

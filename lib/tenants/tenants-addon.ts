@@ -1,6 +1,8 @@
 import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { TenantFolders, TenantUnit } from '../core/capabilities';
 import { DatabaseSpec } from '../core/input/types';
+import { SyncWave } from '../core/argocd';
+import { KEYCLOAK_PLACEMENT, keycloakUrl } from '../core/realm';
 import { databaseSites, replicatedDatabases } from '../core/database-topology';
 import { DatabaseRecoveryAlerts, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE, trafficRunbook } from '../data';
 import { runbookBase } from '../observability';
@@ -26,14 +28,16 @@ export class TenantsAddOn implements PlatformAddOn {
       units.set(spec.tenantId, { spec, namespace: tenant.names.namespace, folder: tenant.folder });
     }
     ctx.provide(TenantFolders, units);
-    // Each tenant's realm, from its document alone: material until the Keycloak operator is an add-on (docs/identity.md).
+    // Each tenant's realm, from its document alone, imported by the environment's Keycloak (the cluster
+    // running it is the only one whose operator serves k8s.keycloak.org: lib/identity).
     if (ctx.tenants.length) {
       const realms = ctx.output.folder(KEYCLOAK_REALMS_FOLDER, {
-        synced: false,
-        description: "Tenants' Keycloak realms (KeycloakRealmImport); not synced until the Keycloak operator runs on the platform",
+        placement: KEYCLOAK_PLACEMENT,
+        syncWave: SyncWave.routes,
+        description: "Tenants' Keycloak realms (KeycloakRealmImport), imported by the environment's Keycloak",
       });
       for (const spec of ctx.tenants) {
-        new TenantRealmImport(realms.manifest(spec.keycloakRealm), 'Realm', { spec, keycloakUrl: ctx.platform.keycloakUrl });
+        new TenantRealmImport(realms.manifest(spec.keycloakRealm), 'Realm', { spec, keycloakUrl: keycloakUrl(ctx.environment) });
       }
     }
 

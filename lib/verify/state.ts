@@ -47,6 +47,30 @@ export function releaseOf(app: KubeManifest, file: string): HelmRelease | undefi
 }
 
 /**
+ * A directory of upstream manifests as Argo CD reads it from an Application whose source is a path
+ * in a repository other than the platform's own (whose folders are dist/ objects already).
+ */
+export function manifestsReleaseOf(app: KubeManifest, file: string, gitopsRepoURL: string): HelmRelease | undefined {
+  const source = app.spec?.source;
+  if (!source?.path || source.chart || source.repoURL === gitopsRepoURL) return undefined;
+  return {
+    application: app,
+    file,
+    repoURL: source.repoURL,
+    chart:
+      String(source.repoURL)
+        .replace(/\.git$/, '')
+        .split('/')
+        .pop() ?? source.repoURL,
+    version: source.targetRevision,
+    releaseName: app.metadata.name!,
+    namespace: app.spec.destination?.namespace ?? 'default',
+    values: {},
+    manifests: { path: source.path, patches: source.kustomize?.patches ?? [] },
+  };
+}
+
+/**
  * What every cluster of the platform converges to: the objects of the dist/ folders its Argo CD
  * syncs, the Helm releases its Applications install (rendered when a renderer is given), and the
  * flows the add-ons declare for it.
@@ -62,7 +86,7 @@ export function buildClusterStates(inputs: StateInputs): ClusterState[] {
       const releases: HelmRelease[] = [];
       for (const o of routed) {
         if (o.manifest.kind !== 'Application' || !o.manifest.apiVersion.startsWith('argoproj.io/')) continue;
-        const release = releaseOf(o.manifest, o.file);
+        const release = releaseOf(o.manifest, o.file) ?? manifestsReleaseOf(o.manifest, o.file, inputs.platform.gitops.repoURL);
         if (!release) continue;
         if (!inputs.render) {
           releases.push({ ...release, skipped: 'no Helm renderer' });

@@ -61,6 +61,12 @@ export interface HelmRelease {
   readonly namespace: string;
   /** The values the Application passes (`valuesObject`). */
   readonly values: Readonly<Record<string, unknown>>;
+  /**
+   * For an Application whose source is a directory of upstream manifests (lib/core/addon.ts
+   * GitManifests), not a chart: the directory and the kustomize JSON patches Argo CD applies. Such a
+   * release's `chart` is the repository's name and `version` its tag.
+   */
+  readonly manifests?: { readonly path: string; readonly patches: readonly { readonly target?: Record<string, string>; readonly patch: string }[] };
   /** The objects `helm template` produced, when the chart could be rendered. */
   readonly rendered?: readonly StateObject[];
   /** Why it was not rendered (no helm, chart missing…), when it was not. */

@@ -16,6 +16,7 @@ const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureCluste
 const out = renderAddOns(platformAddOns(), { platform, input: TENANT_PER_TIER });
 const ENV = out.environment.name;
 const PLATFORM_CHARTS = composePlatform(platformAddOns()).catalog.charts;
+const PLATFORM_MANIFESTS = composePlatform(platformAddOns()).catalog.manifests;
 const ADDON_CHARTS = PLATFORM_CHARTS.filter((c) => (c.file ?? 'addons') === 'addons');
 const group = (o: LooseObject) => (o.manifest.apiVersion.includes('/') ? o.manifest.apiVersion.split('/')[0] : '');
 const wave = (o: LooseObject) => Number(o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
@@ -37,8 +38,16 @@ describe('app of apps', () => {
     const folders = new Set([...out.files.keys()].filter((p) => p.endsWith('.yaml')).map((p) => `dist/${p.slice(0, p.lastIndexOf('/'))}`));
     for (const [, objects] of clusters()) {
       const withPath = objects.filter(kindIs('Application', 'argoproj.io')).filter((a) => a.manifest.spec.source?.path);
-      expect(withPath.length).toBeGreaterThan(3);
-      for (const a of withPath) expect(folders).toContain(a.manifest.spec.source.path);
+      const own = withPath.filter((a) => a.manifest.spec.source.repoURL === platform.gitops.repoURL);
+      expect(own.length).toBeGreaterThan(3);
+      for (const a of own) expect(folders).toContain(a.manifest.spec.source.path);
+      // The others apply an upstream directory an add-on declares, at its pinned tag.
+      for (const a of withPath.filter((x) => !own.includes(x)))
+        expect(PLATFORM_MANIFESTS.map((m) => m.source)).toContainEqual({
+          repoURL: a.manifest.spec.source.repoURL,
+          tag: a.manifest.spec.source.targetRevision,
+          path: a.manifest.spec.source.path,
+        });
     }
   });
 
@@ -84,7 +93,7 @@ describe('app of apps', () => {
   });
 
   it('makes sync waves follow dependencies: namespaces before what lives in them, operators before their objects', () => {
-    const providerGroups = new Set(PLATFORM_CHARTS.flatMap((a) => a.crdGroups));
+    const providerGroups = new Set([...PLATFORM_CHARTS, ...PLATFORM_MANIFESTS].flatMap((a) => a.crdGroups));
     {
       for (const [cluster, objects] of clusters()) {
         const appWave = new Map(childApps(cluster).map((a) => [folderOf(a), wave(a)]));
@@ -235,7 +244,10 @@ describe('bootstrap README', () => {
     // Every chart's step, for the clusters its placement admits, and nowhere else.
     for (const cluster of platform.environments[0].clusters) {
       const target = { platform, environment: platform.environments[0], cluster, backups: TENANT_PER_TIER.backups, services: FIXTURE_SERVICES };
-      const expected = PLATFORM_CHARTS.filter((c) => c.name !== 'argo-cd' && placementApplies(c.placement, cluster))
+      const expected = [
+        ...PLATFORM_CHARTS.filter((c) => c.name !== 'argo-cd' && placementApplies(c.placement, cluster)),
+        ...PLATFORM_MANIFESTS.filter((m) => placementApplies(m.placement, cluster)),
+      ]
         .flatMap((c) => c.bootstrap?.(target) ?? [])
         .map((step) => step[0]);
       const listed = steps(cluster.name).map((l) => l.replace(/^\d+\. /, ''));

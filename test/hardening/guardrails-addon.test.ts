@@ -17,6 +17,7 @@ import { FixtureClusters, fixturePlatform, ofKind, renderAddOns, TENANT_PER_TIER
  */
 const NAMESPACES = composePlatform(platformAddOns()).catalog.namespaces;
 const CHARTS = composePlatform(platformAddOns()).catalog.charts;
+const MANIFESTS = composePlatform(platformAddOns()).catalog.manifests;
 const out = renderAddOns(platformAddOns(), { input: TENANT_PER_TIER });
 const ENV = out.environment.name;
 const policies = ofKind(out, 'ClusterPolicy');
@@ -125,7 +126,7 @@ describe('platform namespaces', () => {
     const sites = renderAddOns(platformAddOns(), { platform: fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.gcp] }) });
     for (const cluster of sites.environment.clusters) {
       const rendered = sites.objects.filter((o) => o.folder === `clusters/${cluster.name}/platform-namespaces` && o.manifest.kind === 'Namespace');
-      const expected = new Set(CHARTS.filter((c) => placementApplies(c.placement, cluster)).map((c) => c.namespace));
+      const expected = new Set([...CHARTS, ...MANIFESTS].filter((c) => placementApplies(c.placement, cluster)).map((c) => c.namespace));
       const platformRendered = NAMESPACES.filter((n) => (n.renderedBy ?? 'platform') === 'platform' && expected.has(n.name)).map((n) => n.name);
       expect(rendered.map((o) => o.manifest.metadata.name).sort()).toEqual(platformRendered.sort());
       // Their Application syncs before any chart's (operators wave).

@@ -5,7 +5,7 @@
 import { EKS_CLUSTER_ADMIN_POLICY } from '../../lib/infra/aws/kubernetes-cluster';
 import { RDS_POSTGRES_LOG_EXPORTS } from '../../lib/infra/aws/postgres';
 import { spotInstanceTypes } from '../../lib/core/cloud';
-import { addresses, defaultFiles, iamStatements, Json, list, only, referencedAddress, resources, stack, tenantDatabases } from './helpers';
+import { addresses, defaultFiles, iamStatements, Json, list, only, platformDatabases, referencedAddress, resources, stack, tenantDatabases } from './helpers';
 
 const AWS_STACKS = ['dev-aws', 'staging-aws', 'prod-aws'];
 const prod = () => stack('prod-aws');
@@ -94,7 +94,7 @@ describe('AWS: IAM', () => {
     const json = prod();
     const bucket = addresses(json, 'aws_s3_bucket').find(([, b]) => b.bucket === 'ceres-prod-aws-backups-eu-west-1')![0];
     const policies = addresses(json, 'aws_iam_role_policy').filter(([a]) => a.includes('workload-roles_'));
-    expect(policies.length).toBe(1 + tenantDatabases('prod').length); // velero + each tenant database
+    expect(policies.length).toBe(1 + tenantDatabases('prod').length + platformDatabases('prod', 'aws').length); // velero + each tenant database + Keycloak's
     const prefixes: string[] = [];
     for (const [, body] of policies) {
       const statements = JSON.parse(body.policy).Statement as Json[];
@@ -109,7 +109,9 @@ describe('AWS: IAM', () => {
       expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
     }
     // CloudNativePG archives each tenant's databases under its namespace.
-    expect(prefixes.sort()).toEqual([...new Set(tenantDatabases('prod').map((d) => `cnpg/${d.split('/')[0]}`))].concat('velero').sort());
+    expect(prefixes.sort()).toEqual(
+      [...new Set([...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].map((d) => `cnpg/${d.split('/')[0]}`))].concat('velero').sort(),
+    );
   });
 
   it('grants no DNS rights: nothing on the platform changes public records (cert-manager solves HTTP-01)', () => {

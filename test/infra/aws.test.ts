@@ -4,7 +4,7 @@ import { EKS_LOG_TYPES } from '../../lib/infra/aws/kubernetes-cluster';
 import { KARPENTER_INTERRUPTION_EVENTS } from '../../lib/infra/aws/karpenter';
 import { nodeConfig, nodeUserData } from '../../lib/core/node-user-data';
 import { NODE_SYSCTLS } from '../../lib/core/node-tuning';
-import { defaultFiles, Json, only, resources, stack, tenantDatabases, withCluster } from './helpers';
+import { defaultFiles, Json, only, platformDatabases, resources, stack, tenantDatabases, withCluster } from './helpers';
 
 const prod = () => stack('prod-aws');
 
@@ -194,7 +194,10 @@ describe('AWS stack: data services', () => {
   it("binds the platform model's workload identities with Pod Identity: Velero, each tenant database, Karpenter", () => {
     const associations = resources(prod(), 'aws_eks_pod_identity_association').map((a) => `${a.namespace}/${a.service_account}`);
     expect(tenantDatabases('prod').length).toBeGreaterThan(0);
-    expect(associations.sort()).toEqual(['kube-system/karpenter', 'velero/velero-server', ...tenantDatabases('prod')].sort());
+    expect(platformDatabases('prod', 'aws')).toEqual(['keycloak/keycloak-db']);
+    expect(associations.sort()).toEqual(
+      ['kube-system/karpenter', 'velero/velero-server', ...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].sort(),
+    );
     // A tenant not deployed to dev gets no identity there: dev binds exactly the databases of dev's tenants.
     const devTenants = resources(stack('dev-aws'), 'aws_eks_pod_identity_association')
       .map((a) => `${a.namespace}/${a.service_account}`)

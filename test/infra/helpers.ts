@@ -1,4 +1,5 @@
 import type { PlatformConfig } from '../../lib/core/model';
+import { keycloakPostgres } from '../../lib/core/cloud';
 import { platform } from '../../apps/platform/platform';
 import { defaultTenantInput, synthesizeInfra } from '../../apps/infra/main';
 import { defaultSynthesis } from '../support/synthesis-cache';
@@ -26,6 +27,19 @@ export function tenantDatabases(environment: string): string[] {
   return input.databases
     .filter((d) => deployed.has(d.tenantId))
     .map((d) => `tenant-${d.tenantId}/${d.name}`)
+    .sort();
+}
+
+/**
+ * The platform's own PostgreSQL clusters (`namespace/name`) on the `<environment>-<cloud>` stack's
+ * cluster: Keycloak's, where the environment's Keycloak runs (lib/core/cloud.ts keycloakPostgres).
+ */
+export function platformDatabases(environment: string, cloud: string): string[] {
+  const env = platform.environments.find((e) => e.name === environment)!;
+  return env.clusters
+    .filter((c) => c.cloud === cloud)
+    .flatMap((c) => keycloakPostgres(env, c))
+    .map((p) => `${p.namespace}/${p.name}`)
     .sort();
 }
 

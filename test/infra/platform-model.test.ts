@@ -16,6 +16,7 @@ import {
   dataEndpoints,
   gkeSecondaryRanges,
   karpenterNames,
+  keycloakPostgres,
   networkPlan,
   postgresClusters,
   privateZone,
@@ -303,7 +304,7 @@ describe('the stacks of the default platform agree with the platform model', () 
     checkStack(platform, defaultFiles(), planned, defaultInput());
   });
 
-  it('binds a PostgreSQL identity for every tenant database on every database site (AWS and Azure clusters with workloads), and none elsewhere', () => {
+  it("binds a PostgreSQL identity for every tenant database on every database site (AWS and Azure clusters with workloads), and Keycloak's where it runs, none elsewhere", () => {
     const counts = Object.fromEntries(
       plannedOf(platform).map((p) => [
         p.name,
@@ -312,7 +313,10 @@ describe('the stacks of the default platform agree with the platform model', () 
     );
     // Every database site runs a site of every database of the tenants deployed to its environment (lib/core/database-topology.ts).
     const expected = Object.fromEntries(
-      plannedOf(platform).map((p) => [p.name, placementApplies(DATABASE_SITES, p.cluster) ? tenantDatabases(p.environment.name).length : 0]),
+      plannedOf(platform).map((p) => [
+        p.name,
+        (placementApplies(DATABASE_SITES, p.cluster) ? tenantDatabases(p.environment.name).length : 0) + keycloakPostgres(p.environment, p.cluster).length,
+      ]),
     );
     expect(counts).toEqual(expected);
     expect(Object.values(counts).some((n) => n > 0)).toBe(true);
@@ -357,7 +361,7 @@ describe('the stacks follow the model when it changes', () => {
     checkStack(everywhere, files, planned, input);
   });
 
-  it('gives no database identity without tenant input, and the same stacks again with it', () => {
+  it('gives no tenant database identity without tenant input (only the platform’s own: Keycloak’s), and the same stacks again with it', () => {
     const prodOnly = onlyEnvironment('prod');
     const planned = plannedOf(prodOnly).find((p) => p.name === 'prod-aws')!;
     const bare = synthesizeInfra(prodOnly, NO_TENANT_INPUT);
@@ -366,7 +370,7 @@ describe('the stacks follow the model when it changes', () => {
       resources(stack('prod-aws', bare), 'aws_eks_pod_identity_association')
         .map((a) => a.namespace)
         .sort(),
-    ).toEqual(['kube-system', 'velero']);
+    ).toEqual(['keycloak', 'kube-system', 'velero']);
   });
 
   it('would notice a binding to another service account than the model names', () => {

@@ -1,3 +1,4 @@
+import { keycloakUrl } from '../../lib/core/realm';
 import { platform as livePlatform } from '../../apps/platform/platform';
 import { tenantNames } from '../../lib/core/names';
 import { GitOpsAddOn } from '../../lib/gitops';
@@ -12,7 +13,7 @@ import { baseAddOns, find, fixturePlatform, HA_SIZING, ofKind, renderAddOns, SMA
  */
 const meshAddOns = () => [...baseAddOns(), new WorkloadsAddOn(), new MeshAddOn(), new GitOpsAddOn()];
 const out = renderAddOns(meshAddOns(), { input: TENANT_PER_TIER });
-const { platform, environment } = out;
+const { environment } = out;
 const ENV = environment.name;
 const DOMAIN = environment.baseDomain;
 const tenants = TENANT_PER_TIER.tenants;
@@ -42,7 +43,7 @@ describe('mesh-wide security', () => {
   it("authenticates each tenant's requests against its own Keycloak realm, and refuses token-less requests from outside", () => {
     for (const t of tenants) {
       const ns = tenantNames(t.tenantId).namespace;
-      const issuer = `${platform.keycloakUrl}/realms/${t.keycloakRealm}`;
+      const issuer = `${keycloakUrl(environment)}/realms/${t.keycloakRealm}`;
       // The generated class writes the schema's snake_case alias of jwksUri (both are valid in the CRD).
       expect(find(out, 'RequestAuthentication', 'tenant-jwt', ns).spec.jwtRules).toEqual([
         { issuer, jwks_uri: `${issuer}/protocol/openid-connect/certs`, forwardOriginalToken: true },

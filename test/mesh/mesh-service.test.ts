@@ -1,3 +1,4 @@
+import { keycloakUrl } from '../../lib/core/realm';
 import { SyncWave } from '../../lib/core/argocd';
 import { tenantNames } from '../../lib/core/names';
 import { ServiceCatalog } from '../../lib/core/services';
@@ -13,7 +14,7 @@ import { baseAddOns, find, FIXTURE_INPUT, FIXTURE_SERVICES, HA_SIZING, ofKind, r
  */
 const meshAddOns = () => [...baseAddOns(), new WorkloadsAddOn(), new MeshAddOn(), new GitOpsAddOn()];
 const out = renderAddOns(meshAddOns());
-const { platform, environment } = out;
+const { environment } = out;
 const ENV = environment.name;
 const DOMAIN = environment.baseDomain;
 const GATEWAY_SA = 'cluster.local/ns/istio-ingress/sa/istio-ingressgateway';
@@ -110,7 +111,7 @@ describe('a service whose rollout Flagger owns', () => {
 
     it('requires a JWT on both of its Deployments', () => {
       for (const name of ['api-server-jwt', 'api-server-primary-jwt'])
-        expect(find(exposed, 'RequestAuthentication', name, 'ceres').spec.jwtRules[0].issuer).toBe(`${platform.keycloakUrl}/realms/ceres`);
+        expect(find(exposed, 'RequestAuthentication', name, 'ceres').spec.jwtRules[0].issuer).toBe(`${keycloakUrl(environment)}/realms/ceres`);
       expect(find(exposed, 'AuthorizationPolicy', 'api-server-primary-jwt-require-jwt', 'ceres').spec.selector).toEqual({
         matchLabels: { app: 'api-server-primary' },
       });
@@ -164,10 +165,10 @@ describe('access policies', () => {
   it('pair the JWT check of an exposed service requiring it with a policy requiring a token; none for web (requireJwt false)', () => {
     const ra = find(out, 'RequestAuthentication', 'api-jwt', 'ceres');
     expect(ra.spec.selector).toEqual({ matchLabels: { app: 'api' } });
-    expect(ra.spec.jwtRules[0].issuer).toBe(`${platform.keycloakUrl}/realms/ceres`);
+    expect(ra.spec.jwtRules[0].issuer).toBe(`${keycloakUrl(environment)}/realms/ceres`);
     const deny = find(out, 'AuthorizationPolicy', 'api-jwt-require-jwt', 'ceres');
     expect(deny.spec.selector).toEqual(ra.spec.selector);
-    expect(deny.spec.rules[0].from[0].source.notRequestPrincipals).toEqual([`${platform.keycloakUrl}/realms/ceres/*`]);
+    expect(deny.spec.rules[0].from[0].source.notRequestPrincipals).toEqual([`${keycloakUrl(environment)}/realms/ceres/*`]);
     expect(ofKind(out, 'RequestAuthentication').filter((r) => r.metadata.name?.startsWith('web'))).toEqual([]);
   });
 });
@@ -222,7 +223,7 @@ describe('a service in a tenant namespace', () => {
 
   it("requires a token of the tenant's realm when exposed", () => {
     const ra = find(withPortal, 'RequestAuthentication', 'portal-jwt', ns);
-    expect(ra.spec.jwtRules[0].issuer).toBe(`${platform.keycloakUrl}/realms/${tenant.keycloakRealm}`);
+    expect(ra.spec.jwtRules[0].issuer).toBe(`${keycloakUrl(environment)}/realms/${tenant.keycloakRealm}`);
     const gw = find(withPortal, 'Gateway', 'ceres-ingress', 'istio-ingress');
     expect(gw.spec.servers.map((s: any) => s.hosts[0])).toContain(`${ns}/portal-${tenant.tenantId}.${DOMAIN}`);
   });

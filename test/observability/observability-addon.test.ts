@@ -199,7 +199,7 @@ describe('the monitoring charts', () => {
     expect(runsChart(aws, 'istiod')).toBe(true);
     const v = helmValues(out, aws, 'kiali');
     expect(v.deployment.view_only_mode).toBe(true);
-    expect(v.auth).toMatchObject({ strategy: 'openid', openid: { issuer_uri: kubernetesOidc(out.platform).issuerUrl } });
+    expect(v.auth).toMatchObject({ strategy: 'openid', openid: { issuer_uri: kubernetesOidc(out.environment).issuerUrl } });
     expect(JSON.stringify(v)).not.toMatch(/client_secret/);
     expect(out.files.get(`${ENV}/clusters/${aws}/bootstrap/README.md`)).toContain(`create secret generic ${v.deployment.secret_name}`);
   });

@@ -134,7 +134,6 @@ export function fixturePlatform(options: FixturePlatformOptions = {}): PlatformC
   const platform: PlatformConfig = {
     name: 'ceres',
     allowedRegistries: ['registry.example.test/'],
-    keycloakUrl: 'https://auth.example.test',
     gitops: { repoURL: 'https://git.example.test/platform/manifests.git', targetRevision: 'main' },
     environments: [environment],
   };

@@ -1,4 +1,4 @@
-import { tenantRealm, TENANT_ROLES } from '../../lib/core/realm';
+import { KEYCLOAK, keycloakCluster, keycloakUrl, tenantRealm, TENANT_ROLES } from '../../lib/core/realm';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { KEYCLOAK_REALMS_FOLDER, realmSecretName } from '../../lib/tenants';
 import { baseAddOns, FIXTURE_INPUT, fixtureTenant, ofKind, renderAddOns, yamlFiles } from '../support/harness';
@@ -19,18 +19,20 @@ const imports = ofKind(out, 'KeycloakRealmImport');
 const importOf = (realm: string) => imports.find((m) => m.metadata.name === realm)!;
 
 describe("a tenant's realm", () => {
-  it('is one KeycloakRealmImport per tenant, in a folder no cluster syncs yet', () => {
+  it("is one KeycloakRealmImport per tenant, for the environment's Keycloak, synced only by the cluster running it", () => {
     expect(imports.map((m) => m.metadata.name).sort()).toEqual(input.tenants.map((t) => t.keycloakRealm).sort());
     for (const o of out.objects.filter((x) => x.manifest.kind === 'KeycloakRealmImport')) expect(o.folder).toBe(KEYCLOAK_REALMS_FOLDER);
-    for (const [, objects] of out.view.clusters)
-      expect(objects.some((o) => o.manifest.kind === 'KeycloakRealmImport' || o.folder === KEYCLOAK_REALMS_FOLDER)).toBe(false);
-    expect(out.view.clusters.size).toBeGreaterThan(0);
+    for (const m of imports) expect(m.spec.keycloakCRName).toBe(KEYCLOAK.instance);
+    const home = keycloakCluster(out.environment)!;
+    expect(home).toBeDefined();
+    for (const [cluster, objects] of out.view.clusters)
+      expect({ cluster, synced: objects.some((o) => o.manifest.kind === 'KeycloakRealmImport') }).toEqual({ cluster, synced: cluster === home.name });
   });
 
   it('has exactly the groups the RoleBindings and the AppProject bind, once brokered as <realm>:<group>', () => {
     for (const t of input.tenants) {
       const realm = importOf(t.keycloakRealm).spec.realm;
-      const model = tenantRealm(out.platform, t);
+      const model = tenantRealm({ keycloakUrl: keycloakUrl(out.environment) }, t);
       const brokered = realm.groups.map((g: any) => `${realm.realm}:${g.name}`).sort();
       const bound = ofKind(out, 'RoleBinding', `tenant-${t.tenantId}`)
         .filter((b) => (TENANT_ROLES as readonly string[]).includes(b.roleRef.name))
@@ -52,7 +54,7 @@ describe("a tenant's realm", () => {
       for (const p of Object.values<any>(m.spec.placeholders)) expect(p.secret.name).toBe(realmSecretName(t.tenantId));
       const broker = m.spec.realm.clients[0];
       expect([broker.publicClient, broker.secret]).toEqual([false, '${BROKER_CLIENT_SECRET}']);
-      expect(broker.redirectUris).toEqual([`${out.platform.keycloakUrl}/realms/ceres/broker/${t.keycloakRealm}/endpoint`]);
+      expect(broker.redirectUris).toEqual([`${keycloakUrl(out.environment)}/realms/ceres/broker/${t.keycloakRealm}/endpoint`]);
     }
   });
 

@@ -37,7 +37,6 @@ export const environment: EnvironmentConfig = {
 export const platform: PlatformConfig = {
   name: 'ceres',
   allowedRegistries: ['registry.ceres.io/'],
-  keycloakUrl: 'https://id.ceres.io',
   gitops: { repoURL: GITOPS_REPO, targetRevision: 'main' },
   environments: [environment],
 };
@@ -58,7 +57,7 @@ export function stateOf(parts: StateParts): ClusterState {
 export function ctxOf(states: readonly ClusterState[], catalog: Partial<PlatformCatalog> = {}): VerifyContext {
   return {
     platform,
-    catalog: { charts: catalog.charts ?? [], namespaces: catalog.namespaces ?? [], flows: () => [] },
+    catalog: { charts: catalog.charts ?? [], manifests: catalog.manifests ?? [], namespaces: catalog.namespaces ?? [], flows: () => [] },
     clusters: states,
     terraform: new Map(),
     asOf: '2026-08-23',

@@ -33,7 +33,6 @@ export function platformConfig(clusters: readonly ClusterConfig[]): PlatformConf
   return {
     name: 'ceres',
     allowedRegistries: [],
-    keycloakUrl: 'https://auth.ceres.io',
     gitops: { repoURL: 'https://git.example/ceres', targetRevision: 'main' },
     environments: [environment],
   };
@@ -70,7 +69,7 @@ export function state(options: {
 export function context(states: readonly ClusterState[], terraform: Record<string, unknown> = {}): VerifyContext {
   return {
     platform: states[0].platform,
-    catalog: { charts: [], namespaces: [], flows: () => [] } as PlatformCatalog,
+    catalog: { charts: [], manifests: [], namespaces: [], flows: () => [] } as PlatformCatalog,
     clusters: states,
     terraform: new Map(Object.entries(terraform)),
     asOf: '2026-01-01',

@@ -321,6 +321,21 @@ describe('npm run verify catches a broken platform', () => {
     ).toContain('someone-elses-realm:tenant-admin');
   });
 
+  it('Keycloak served at another host than the issuers name, and a realm import for a Keycloak its cluster does not run', () => {
+    const moved = run(
+      broken((ms) => ms.filter(kind('Keycloak', 'keycloak', 'keycloak')).forEach((k) => (k.spec.hostname.hostname = 'https://login.ceres.io'))),
+    );
+    const messages = named('identity/keycloak', moved).map((x) => x.message);
+    // Argo CD, Grafana, Kiali, the API server and every tenant's JWT rule on the Keycloak cluster trust an issuer nobody serves.
+    for (const what of ['Argo CD', 'Grafana', 'Kiali', 'the API server of ceres-prod-aws', 'RequestAuthentication'])
+      expect(messages.some((m) => m.startsWith(what) && m.includes('no Keycloak of prod is served at auth.ceres.io'))).toBe(true);
+    const orphan = run(broken((ms) => ms.filter(kind('KeycloakRealmImport', 'ceres')).forEach((i) => (i.spec.keycloakCRName = 'other'))));
+    const lost = named('identity/keycloak', orphan).map((x) => x.message);
+    expect(lost).toContainEqual(expect.stringMatching(/^imports realm ceres into Keycloak keycloak\/other, which ceres-prod-aws does not run/));
+    // …so the platform realm is imported nowhere, and everything that trusts it is named.
+    expect(lost).toContainEqual(expect.stringMatching(/^Argo CD trusts realm ceres at auth\.ceres\.io, which the Keycloak on ceres-prod-aws does not import/));
+  });
+
   it("a data host the cluster's Terraform does not create", () => {
     const f = run(broken((ms) => ms.filter(kind('ServiceEntry', 'data-postgres')).forEach((se) => (se.spec.hosts = ['postgres.elsewhere.internal']))));
     expect(

@@ -37,7 +37,7 @@ const good = () => [
 ];
 const findings = (objects: KubeManifest[], terraform: Record<string, unknown> = {}) => {
   const base = state({ objects });
-  const s = { ...base, platform: { ...base.platform, keycloakUrl: URL } };
+  const s = { ...base, environment: { ...base.environment, baseDomain: 'example.test' } };
   return realmFindings(s, context([s], terraform)).map((f) => f.message);
 };
 

@@ -120,7 +120,7 @@ export class AwsPlatformStack extends PlatformStack {
     });
 
     // People sign in to the API server with the platform's Keycloak realm (tenant RoleBindings bind its groups).
-    const oidc = kubernetesOidc(props.platform);
+    const oidc = kubernetesOidc(props.environment);
     new EksIdentityProviderConfig(this, 'oidc-keycloak', {
       clusterName: this.kubernetes.cluster.name,
       oidc: {

@@ -543,6 +543,13 @@ function crdProviders(
       if (app) return { app: app.name, via: `chart ${c.chart.chart}@${c.chart.version} (declares CRD group ${group})` };
       return { via: `chart ${c.chart.chart} (declares CRD group ${group}), which this cluster does not install` };
     }
+    for (const m of ctx?.catalog?.manifests ?? []) {
+      if (!m.crdGroups.includes(group)) continue;
+      const app = apps.find((a) => a.sources.some((s) => s.path === m.source.path && normalizeGitURL(s.repoURL) === normalizeGitURL(m.source.repoURL)));
+      const where = `${m.source.repoURL} ${m.source.path}@${m.source.tag}`;
+      if (app) return { app: app.name, via: `manifests ${where} (declare CRD group ${group})` };
+      return { via: `manifests ${where} (declare CRD group ${group}), which this cluster does not install` };
+    }
     return undefined;
   };
 }

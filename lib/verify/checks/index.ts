@@ -7,6 +7,7 @@ import { argocdChecks } from './argocd';
 import { admissionChecks } from './admission';
 import { identityChecks } from './identity';
 import { realmCheck } from './realms';
+import { keycloakCheck } from './keycloak';
 import { monitorsSelected } from './monitoring';
 import { meshSharedTrust } from './mesh';
 import { replicaSourcesCheck } from './replicas';
@@ -39,6 +40,7 @@ export function verifyChecks(): VerifyCheck[] {
     ...flowChecks,
     ...identityChecks,
     realmCheck,
+    keycloakCheck,
     replicaSourcesCheck,
     failoverRecordsCheck,
     monitorsSelected,

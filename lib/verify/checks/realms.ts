@@ -1,5 +1,5 @@
 import { isProvisioned } from '../../core/cloud';
-import { PLATFORM_REALM, REALM_ANNOTATION, realmIssuer, tenantRealm, TENANT_ROLES, TenantRealm } from '../../core/realm';
+import { keycloakUrl as environmentKeycloakUrl, PLATFORM_REALM, REALM_ANNOTATION, realmIssuer, tenantRealm, TENANT_ROLES, TenantRealm } from '../../core/realm';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, VerifyCheck, VerifyContext } from '../types';
 import { stackFor } from './identity';
@@ -22,7 +22,7 @@ const asArray = <T>(v: T | readonly T[] | undefined): T[] => (v === undefined ||
 export function realmFindings(state: ClusterState, ctx: VerifyContext): Emit[] {
   const out: Emit[] = [];
   const objects = allObjects(state);
-  const keycloakUrl = state.platform.keycloakUrl;
+  const keycloakUrl = environmentKeycloakUrl(state.environment);
   const realms = new Map<string, TenantRealm>();
   for (const o of objects) {
     const m = o.manifest;

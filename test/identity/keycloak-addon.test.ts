@@ -1,0 +1,205 @@
+import { clusterWorkloadIdentities, postgresIdentityName } from '../../lib/core/cloud';
+import { databaseSite } from '../../lib/core/database-topology';
+import { KEYCLOAK, KEYCLOAK_PLACEMENT, keycloakCluster, keycloakUrl, PLATFORM_REALM, realmIssuer, tenantRealm, TENANT_ROLES } from '../../lib/core/realm';
+import { placementApplies } from '../../lib/core/topology';
+import { DatabasesAddOn } from '../../lib/data';
+import { argoCdOidc, GitOpsAddOn } from '../../lib/gitops';
+import {
+  brokerSecretPlaceholder,
+  cnpgAppSecret,
+  cnpgReadWriteService,
+  KEYCLOAK_FOLDER,
+  KeycloakAddOn,
+  keycloakOperator,
+  keycloakServiceName,
+  ldapsPort,
+  PLATFORM_CLIENTS_SECRET,
+} from '../../lib/identity';
+import { PlatformGuardrailsAddOn } from '../../lib/hardening';
+import { MeshAddOn } from '../../lib/mesh';
+import { grafanaOidcIni, grafanaRedirectUri, ObservabilityAddOn } from '../../lib/observability';
+import { KEYCLOAK_REALMS_FOLDER } from '../../lib/tenants';
+import { WorkloadsAddOn } from '../../lib/workloads';
+import {
+  appliedBy,
+  baseAddOns,
+  FIXTURE_INPUT,
+  FIXTURE_SERVICES,
+  FixtureClusters,
+  fixtureTenant,
+  fixturePlatform,
+  helmValues,
+  ofKind,
+  renderAddOns,
+  SMALL_SIZING,
+  yamlFiles,
+} from '../support/harness';
+
+/**
+ * The Keycloak add-on on a fixture with a primary EKS cluster (data home, database site), a
+ * secondary AKS cluster and an edge site: the operator, Keycloak and the realm imports land on the
+ * primary only, and everything that trusts a realm names the host Keycloak is served at.
+ */
+const clusters = [FixtureClusters.aws, FixtureClusters.azure, FixtureClusters.edge];
+const addOns = () => [
+  ...baseAddOns(),
+  new PlatformGuardrailsAddOn(),
+  new WorkloadsAddOn(),
+  new MeshAddOn(),
+  new ObservabilityAddOn(),
+  new DatabasesAddOn(),
+  new KeycloakAddOn(),
+  new GitOpsAddOn(),
+];
+const platform = fixturePlatform({ clusters });
+const env = platform.environments[0];
+const out = renderAddOns(addOns(), { platform });
+const home = keycloakCluster(env)!;
+const ofKeycloak = (kind: string) => ofKind(out, kind, KEYCLOAK.namespace);
+
+describe('Keycloak add-on', () => {
+  it('runs on the primary cluster only, and the model says so', () => {
+    expect(home.name).toBe(FixtureClusters.aws.name);
+    for (const c of clusters) {
+      const objects = appliedBy(out, c.name);
+      const here = c === home;
+      expect(objects.some((o) => o.manifest.kind === 'Keycloak')).toBe(here);
+      expect(objects.some((o) => o.manifest.kind === 'Application' && o.manifest.metadata.name === keycloakOperator.name)).toBe(here);
+      expect(objects.some((o) => o.manifest.kind === 'KeycloakRealmImport')).toBe(here);
+      expect(placementApplies(KEYCLOAK_PLACEMENT, c)).toBe(here);
+    }
+  });
+
+  it('installs the operator from the pinned upstream directory, admitted by the platform AppProject, with the restricted securityContext patched in', () => {
+    const app = appliedBy(out, home.name).find((o) => o.manifest.kind === 'Application' && o.manifest.metadata.name === keycloakOperator.name)!.manifest;
+    expect(app.spec.source).toMatchObject({
+      repoURL: keycloakOperator.source.repoURL,
+      targetRevision: keycloakOperator.source.tag,
+      path: keycloakOperator.source.path,
+    });
+    expect(app.spec.destination.namespace).toBe(KEYCLOAK.namespace);
+    const ops = JSON.parse(app.spec.source.kustomize.patches[0].patch);
+    expect(ops.map((o: any) => o.path)).toEqual(['/spec/template/spec/securityContext', '/spec/template/spec/containers/0/securityContext']);
+    const project = appliedBy(out, home.name).find((o) => o.manifest.kind === 'AppProject' && o.manifest.metadata.name === 'platform')!.manifest;
+    expect(project.spec.sourceRepos).toContain(app.spec.source.repoURL);
+    // Where the operator does not run, the project does not admit its repository.
+    const other = appliedBy(out, FixtureClusters.azure.name).find((o) => o.manifest.kind === 'AppProject' && o.manifest.metadata.name === 'platform')!.manifest;
+    expect(other.spec.sourceRepos).not.toContain(app.spec.source.repoURL);
+    const ns = appliedBy(out, home.name).find((o) => o.manifest.kind === 'Namespace' && o.manifest.metadata.name === KEYCLOAK.namespace)!.manifest;
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('serves Keycloak at the host every issuer names, its data in the CloudNativePG cluster whose generated Secret it reads', () => {
+    const [keycloak] = ofKeycloak('Keycloak');
+    expect(keycloak.metadata.name).toBe(KEYCLOAK.instance);
+    expect(`${keycloak.spec.hostname.hostname}`).toBe(keycloakUrl(env));
+    expect(keycloak.spec.instances).toBe(2);
+    const [db] = ofKeycloak('Cluster');
+    expect(keycloak.spec.db.host).toBe(`${cnpgReadWriteService(db.metadata.name!)}.${KEYCLOAK.namespace}.svc`);
+    expect(keycloak.spec.db.usernameSecret.name).toBe(cnpgAppSecret(db.metadata.name!));
+    expect(keycloak.spec.db.passwordSecret.name).toBe(cnpgAppSecret(db.metadata.name!));
+    expect(keycloak.spec.db.database).toBe(db.spec.bootstrap.initdb.database);
+    expect(ofKeycloak('Secret')).toEqual([]);
+    // Backups to this cluster's store, under the keycloak namespace's prefix, which Terraform lets its identity write.
+    const site = databaseSite(platform, env, home, KEYCLOAK.namespace, db.metadata.name!);
+    expect(db.spec.backup.barmanObjectStore.destinationPath).toBe(site.destinationPath);
+    const identity = clusterWorkloadIdentities(platform, env, home, { tenants: [], databases: [] }).find(
+      (i) => i.name === postgresIdentityName(KEYCLOAK.namespace, db.metadata.name!),
+    );
+    expect(identity).toMatchObject({ namespace: KEYCLOAK.namespace, serviceAccount: db.metadata.name });
+  });
+
+  it('routes its host through the ingress gateway to its own Service selecting the pods the operator labels', () => {
+    const host = new URL(keycloakUrl(env)).host;
+    const [route] = ofKeycloak('VirtualService');
+    expect(route.spec.hosts).toEqual([host]);
+    const gateway = ofKind(out, 'Gateway').find((g) => route.spec.gateways.includes(`${g.metadata.namespace}/${g.metadata.name}`))!;
+    expect(gateway.spec.servers.find((s: any) => s.port.number === 443).hosts).toEqual([`${KEYCLOAK.namespace}/${host}`]);
+    const service = ofKeycloak('Service').find((s) => s.metadata.name === keycloakServiceName(KEYCLOAK.instance))!;
+    expect(route.spec.http[0].route[0].destination.host).toBe(`${service.metadata.name}.${KEYCLOAK.namespace}.svc.cluster.local`);
+  });
+
+  it('keeps one instance where the environment is not HA', () => {
+    const small = fixturePlatform({ clusters: [FixtureClusters.aws], sizing: SMALL_SIZING });
+    const smallOut = renderAddOns(addOns(), { platform: small });
+    const [keycloak] = ofKind(smallOut, 'Keycloak');
+    expect(keycloak.spec.instances).toBe(1);
+    expect(ofKind(smallOut, 'PodDisruptionBudget', KEYCLOAK.namespace)).toEqual([]);
+    // With HA, one instance at a time may be drained, of the pods the operator labels.
+    const [budget] = ofKeycloak('PodDisruptionBudget');
+    expect(budget.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: ofKeycloak('Service')[0].spec.selector } });
+  });
+
+  it('imports every tenant realm into the Keycloak of its namespace, from a synced folder routed to its cluster', () => {
+    const imports = ofKeycloak('KeycloakRealmImport');
+    const keycloaks = ofKeycloak('Keycloak').map((k) => k.metadata.name);
+    expect(imports.map((i) => i.spec.realm.realm).sort()).toEqual([PLATFORM_REALM, ...FIXTURE_INPUT.tenants.map((t) => t.keycloakRealm)].sort());
+    for (const i of imports) expect(keycloaks).toContain(i.spec.keycloakCRName);
+    const apps = ofKind(out, 'Application').map((a) => a.spec.source.path);
+    expect(apps).toContain(`dist/${env.name}/${KEYCLOAK_REALMS_FOLDER}`);
+    expect(apps).toContain(`dist/${env.name}/clusters/${home.name}/${KEYCLOAK_FOLDER}`);
+  });
+
+  it('defines the clients of Argo CD, Grafana, Kiali and the API servers in the platform realm, with the callbacks their configurations use', () => {
+    const realm = ofKeycloak('KeycloakRealmImport').find((i) => i.spec.realm.realm === PLATFORM_REALM)!.spec.realm;
+    const client = (id: string) => realm.clients.find((c: any) => c.clientId === id);
+    const argo = helmValues(out, home.name, 'argo-cd').configs.cm;
+    expect(argo['oidc.config']).toContain(`issuer: ${realmIssuer(keycloakUrl(env), PLATFORM_REALM)}`);
+    expect(client(argoCdOidc(keycloakUrl(env)).clientID as string).redirectUris).toContain(`${argo.url}/auth/callback`);
+    const grafana = helmValues(out, home.name, 'kube-prometheus-stack').grafana;
+    expect(grafana['grafana.ini']).toEqual(grafanaOidcIni({ cluster: home, environment: env }));
+    expect(client(grafana['grafana.ini']['auth.generic_oauth'].client_id).redirectUris).toContain(grafanaRedirectUri({ cluster: home, environment: env }));
+    expect(JSON.stringify(grafana)).not.toMatch(/client_secret/);
+    const kiali = helmValues(out, home.name, 'kiali');
+    expect(client(kiali.auth.openid.client_id).redirectUris).toContain(`https://${kiali.server.web_fqdn}${kiali.server.web_root}`);
+    expect(client('kubernetes')).toMatchObject({ publicClient: true });
+    // Confidential clients' secrets are placeholders of the bootstrap Secret.
+    for (const c of realm.clients.filter((x: any) => !x.publicClient)) expect(c.secret).toMatch(/^\$\{CLIENT_SECRET_[A-Z_]+\}$/);
+    const imported = ofKeycloak('KeycloakRealmImport').find((i) => i.spec.realm.realm === PLATFORM_REALM)!;
+    for (const p of Object.values<any>(imported.spec.placeholders))
+      expect(p.secret.name).toMatch(new RegExp(`^(${PLATFORM_CLIENTS_SECRET}|keycloak-realm-.+)$`));
+  });
+
+  it("brokers each tenant realm, mapping its groups to exactly the groups the tenant's bindings name", () => {
+    const realm = ofKeycloak('KeycloakRealmImport').find((i) => i.spec.realm.realm === PLATFORM_REALM)!.spec;
+    for (const t of FIXTURE_INPUT.tenants) {
+      const model = tenantRealm({ keycloakUrl: keycloakUrl(env) }, t);
+      const idp = realm.realm.identityProviders.find((p: any) => p.alias === t.keycloakRealm);
+      expect(idp.config).toMatchObject({ issuer: model.issuer, clientId: 'ceres-broker', clientSecret: `\${${brokerSecretPlaceholder(t.tenantId)}}` });
+      const mapped = realm.realm.identityProviderMappers.filter((m: any) => m.identityProviderAlias === t.keycloakRealm).map((m: any) => m.config.group);
+      expect(mapped).toEqual(TENANT_ROLES.map((r) => `/${model.boundGroups[r]}`));
+      const bound = ofKind(out, 'RoleBinding', `tenant-${t.tenantId}`).flatMap((b) => b.subjects.map((s: any) => s.name));
+      for (const g of Object.values(model.boundGroups)) expect(bound).toContain(g);
+    }
+  });
+
+  it('declares its flows on the Keycloak cluster only: the route, its database, brokering through the public host, and LDAPS where a tenant federates', () => {
+    const withLdap = fixtureTenant('dir-5', 'professional', {
+      ldap: { connectionUrl: 'ldaps://ldap.example.test:3269', vendor: 'ad', usersDn: 'ou=people,dc=example,dc=test', bindDn: 'cn=kc,dc=example,dc=test' },
+    });
+    const flows = (cluster: typeof home, tenants = FIXTURE_INPUT.tenants) =>
+      new KeycloakAddOn().flows({ platform, environment: env, cluster, tenants, databases: [], services: FIXTURE_SERVICES });
+    for (const c of clusters) expect({ cluster: c.name, declared: flows(c).length > 0 }).toEqual({ cluster: c.name, declared: c === home });
+    const names = flows(home).map((f) => f.name);
+    for (const n of [
+      'keycloak/ingress-to-keycloak',
+      'keycloak/keycloak-to-postgres',
+      'keycloak/brokering-to-public-host',
+      'keycloak/cnpg-operator-to-instances',
+    ])
+      expect(names).toContain(n);
+    expect(names).not.toContain('keycloak/ldap-federation');
+    const ldap = flows(home, [...FIXTURE_INPUT.tenants, withLdap]).find((f) => f.name === 'keycloak/ldap-federation')!;
+    expect(ldap.to.ports).toEqual([{ port: ldapsPort(withLdap.ldap!.connectionUrl) }]);
+    expect(ldapsPort('ldaps://ldap.example.test')).toBe(636);
+    // The route's flow reaches the port the route sends to.
+    const route = ofKeycloak('VirtualService')[0];
+    expect(flows(home).find((f) => f.name === 'keycloak/ingress-to-keycloak')!.to.ports).toEqual([
+      { port: route.spec.http[0].route[0].destination.port.number },
+    ]);
+  });
+
+  it('renders its cluster folder as in the snapshot', () => {
+    expect(yamlFiles(out, new RegExp(`^${env.name}/clusters/${home.name}/${KEYCLOAK_FOLDER}/`))).toMatchSnapshot();
+  });
+});
