@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { SyncWave } from '../core/argocd';
+import { EnvironmentOutput, OutputFolder } from '../core/output';
 import { BootstrapFacts, postgresIdentityName } from '../core/cloud';
 import {
   ARCHIVE_READER_CONFIGMAP,
@@ -11,7 +13,6 @@ import {
   RPO_CEILING_SECONDS,
   RTO_CEILING_SECONDS,
 } from '../core/database-topology';
-import type { SubscriptionLevel } from '../core/input/types';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -37,7 +38,7 @@ const minutes = (seconds: number) => `${Math.round((seconds / 60) * 10) / 10} mi
  */
 export function recoveryAlertGroup(databases: readonly ReplicatedDatabase[]): AlertGroup {
   const alerts: AlertDefinition[] = [];
-  const tiers = [...new Set(databases.map((d) => d.tier))].sort() as SubscriptionLevel[];
+  const tiers = [...new Set(databases.map((d) => d.tier))].sort();
   for (const tier of tiers) {
     const ofTier = databases.filter((d) => d.tier === tier);
     const { rpoSeconds, rtoSeconds } = ofTier[0].objectives;
@@ -96,8 +97,17 @@ export class DatabaseRecoveryAlerts extends Construct {
   }
 }
 
-/** The folder of each database site (`dist/<env>/clusters/<cluster>/databases/`, Application `<env>-databases`): one file per tenant. */
+/** The folder of each database site (`dist/<env>/clusters/<cluster>/databases/`, Application `<env>-databases`): one file per namespace. */
 export const DATABASES_FOLDER = 'databases';
+
+/** A database site's own folder (created by the first add-on that puts a database or the alerts there). */
+export function databasesFolder(output: EnvironmentOutput, site: ClusterConfig): OutputFolder {
+  return output.clusterFolder(site, DATABASES_FOLDER, {
+    description: 'PostgreSQL sites of the platform and tenant databases: primary or replica per lib/core/database-topology.ts',
+    stateful: true,
+    syncWave: SyncWave.data,
+  });
+}
 
 /** Where the rendered runbook goes: `dist/<env>/disaster-recovery/runbook.md` (not synced). */
 export const DISASTER_RECOVERY_FOLDER = 'disaster-recovery';

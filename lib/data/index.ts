@@ -5,6 +5,7 @@ export * from './backups-addon';
 export * from './cloudnative-pg';
 export * from './databases-addon';
 export * from './disaster-recovery';
+export * from './platform-database';
 export * from './storage';
 export * from './tenant-database';
 export * from './velero';

@@ -27,8 +27,8 @@ export const POSTGRES_IMAGES: Readonly<Record<PostgresVersion, string>> = {
 };
 
 export interface TenantDatabaseProps {
-  /** The validated CeresDatabase. */
-  readonly spec: DatabaseSpec;
+  /** The validated CeresDatabase (or the platform database's equivalent: name, instances, size, version). */
+  readonly spec: Pick<DatabaseSpec, 'name' | 'replicas' | 'size' | 'version'>;
   /** The tenant's namespace. */
   readonly namespace: string;
   /** Database and owner created at bootstrap (the tenant's databaseSchema). */

@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { ClusterConfig } from '../core/model';
 import { SyncWave } from '../core/argocd';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
@@ -7,7 +6,7 @@ import { tenantPlacement } from '../core/topology';
 import { REALM_ANNOTATION } from '../core/realm';
 import { databaseSites, replicatedDatabases } from '../core/database-topology';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
-import { databaseBackupTarget, DATABASES_FOLDER } from '../data';
+import { databaseBackupTarget, databasesFolder } from '../data';
 import { TenantDatabase } from '../data';
 import { GuardedNamespace } from '../hardening';
 import { meshNamespaceAllowances, NamespaceNetworkIsolation } from '../hardening';
@@ -15,15 +14,6 @@ import { TenantQuota } from '../quotas';
 import { TIERS } from '../quotas';
 import { TenantAccess } from './tenant-access';
 import { TenantSecrets } from './tenant-secrets';
-
-/** A database site's own folder (created by the first tenant with a database, or by the tenants add-on for the alerts). */
-export function databasesFolder(output: EnvironmentOutput, site: ClusterConfig): OutputFolder {
-  return output.clusterFolder(site, DATABASES_FOLDER, {
-    description: 'PostgreSQL sites of the tenant databases: primary or replica per lib/core/database-topology.ts',
-    stateful: true,
-    syncWave: SyncWave.data,
-  });
-}
 
 export interface TenantProps {
   /** The validated CeresTenant. */

@@ -1,10 +1,7 @@
 import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { TenantFolders, TenantUnit } from '../core/capabilities';
 import { DatabaseSpec } from '../core/input/types';
-import { databaseSites, replicatedDatabases } from '../core/database-topology';
-import { DatabaseRecoveryAlerts, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE } from '../data';
-import { runbookBase } from '../observability';
-import { databasesFolder, Tenant } from './tenant';
+import { Tenant } from './tenant';
 import { KEYCLOAK_REALMS_FOLDER, TenantRealmImport } from './tenant-realm';
 
 /** Every tenant of the environment, each in its own folder; provides the tenants' folders to other add-ons. */
@@ -35,22 +32,6 @@ export class TenantsAddOn implements PlatformAddOn {
       for (const spec of ctx.tenants) {
         new TenantRealmImport(realms.manifest(spec.keycloakRealm), 'Realm', { spec, keycloakUrl: ctx.platform.keycloakUrl });
       }
-    }
-
-    // Each database site alerts on its recovery objectives; the environment gets its failover runbook.
-    const databases = replicatedDatabases(ctx.platform, ctx.environment, ctx);
-    for (const site of databaseSites(ctx.environment)) {
-      const here = databases.filter((d) => d.sites.some((s) => s.cluster === site));
-      if (!here.length) continue;
-      new DatabaseRecoveryAlerts(databasesFolder(ctx.output, site).manifest('recovery-alerts'), 'RecoveryAlerts', {
-        databases: here,
-        runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
-      });
-    }
-    if (databases.length) {
-      ctx.output
-        .folder(DISASTER_RECOVERY_FOLDER, { synced: false, description: 'The generated failover runbook (docs/disaster-recovery.md); not synced' })
-        .addFile(RUNBOOK_FILE, failoverRunbook(ctx.environment, databases));
     }
   }
 }
