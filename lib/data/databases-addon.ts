@@ -2,10 +2,13 @@ import { Flow, FlowTarget } from '../core/flows';
 import { databaseFlows } from './flows';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
-import { databaseSites, environmentDatabases, PLATFORM_DATABASE, platformDatabase } from '../core/database-topology';
+import { databaseSites, environmentDatabases, PLATFORM_DATABASE, platformDatabase, ReplicatedDatabase } from '../core/database-topology';
+import { isProvisioned } from '../core/cloud';
+import { awsSecretKeyAlias, cloudSecretLocation, databaseCredentialsRemoteName, platformDatabaseCredentials, secretReaders } from '../core/secret-store';
 import { runbookBase } from '../observability';
+import { deliversCloudSecrets } from '../secrets';
 import { cloudNativePg } from './cloudnative-pg';
-import { DatabaseRecoveryAlerts, databasesFolder, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE } from './disaster-recovery';
+import { CredentialSeed, DatabaseRecoveryAlerts, databasesFolder, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE } from './disaster-recovery';
 import { platformDatabaseSite } from './platform-database';
 
 /**
@@ -26,7 +29,8 @@ export class DatabasesAddOn implements PlatformAddOn {
     const own = platformDatabase(ctx.platform, ctx.environment);
     for (const site of own?.sites ?? []) {
       const chart = databasesFolder(ctx.output, site.cluster).manifest(PLATFORM_DATABASE.namespace, { namespace: PLATFORM_DATABASE.namespace });
-      platformDatabaseSite(chart, ctx.environment, own!, site.cluster.name);
+      const credentials = deliversCloudSecrets(ctx.catalog, site.cluster) ? platformDatabaseCredentials() : undefined;
+      platformDatabaseSite(chart, ctx.environment, own!, site.cluster.name, credentials);
     }
     // Each database site alerts on its recovery objectives; the environment gets its failover runbook.
     const databases = environmentDatabases(ctx.platform, ctx.environment, ctx);
@@ -41,7 +45,35 @@ export class DatabasesAddOn implements PlatformAddOn {
     if (databases.length) {
       ctx.output
         .folder(DISASTER_RECOVERY_FOLDER, { synced: false, description: 'The generated failover runbook (docs/disaster-recovery.md); not synced' })
-        .addFile(RUNBOOK_FILE, failoverRunbook(ctx.environment, databases));
+        .addFile(RUNBOOK_FILE, failoverRunbook(ctx.environment, databases, credentialSeeds(ctx, databases)));
     }
   }
+}
+
+/** Where each site of each database holds its password, on the sites that deliver cloud secrets (the runbook's seeding step). */
+function credentialSeeds(ctx: PlatformContext, databases: readonly ReplicatedDatabase[]): CredentialSeed[] {
+  const out: CredentialSeed[] = [];
+  for (const database of databases) {
+    for (const site of database.sites) {
+      const cluster = site.cluster;
+      if (!isProvisioned(cluster) || !deliversCloudSecrets(ctx.catalog, cluster)) continue;
+      const reader = secretReaders(ctx.environment, cluster, ctx).find((r) => r.namespace === database.namespace);
+      if (!reader) throw new Error(`database ${database.namespace}/${database.name}: no secret reader for ${database.namespace} on ${cluster.name}`);
+      const where = cloudSecretLocation(ctx.environment, cluster, reader.tenantId);
+      const store: CredentialSeed['store'] | undefined =
+        where.cloud === 'aws'
+          ? { cloud: 'aws', region: where.region, kmsAlias: awsSecretKeyAlias(cluster) }
+          : where.cloud === 'azure'
+            ? { cloud: 'azure', vaultName: where.vaultName }
+            : undefined;
+      if (!store) continue;
+      out.push({
+        database,
+        site,
+        remoteName: databaseCredentialsRemoteName(database.namespace, database.name),
+        store,
+      });
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { PLATFORM_DATABASE, platformDatabaseInstances, ReplicatedDatabase } from '../core/database-topology';
 import { EnvironmentConfig } from '../core/model';
+import { DatabaseCredentials } from '../core/secret-store';
 import { Labels } from '../core/names';
 import { PLATFORM_PRIORITY_CLASS } from '../quotas';
 import { TenantDatabase } from './tenant-database';
@@ -14,9 +15,16 @@ export const PLATFORM_DATABASE_PODS = {
 /**
  * The platform database's Cluster on one of its sites (lib/core/database-topology.ts
  * `PLATFORM_DATABASE`): the core services' PostgreSQL in `ceres`, built like a tenant's database
- * (archive to the site's own store, replay of the other sites'), at the platform's priority.
+ * (archive to the site's own store, replay of the other sites'), at the platform's priority; its
+ * credentials from the cloud store where given (lib/core/secret-store.ts `platformDatabaseCredentials`).
  */
-export function platformDatabaseSite(chart: Chart, environment: EnvironmentConfig, db: ReplicatedDatabase, cluster: string): TenantDatabase {
+export function platformDatabaseSite(
+  chart: Chart,
+  environment: EnvironmentConfig,
+  db: ReplicatedDatabase,
+  cluster: string,
+  credentials?: DatabaseCredentials,
+): TenantDatabase {
   const self = db.sites.find((s) => s.cluster.name === cluster);
   if (!self) throw new Error(`cluster ${cluster} is no site of the platform database (sites: ${db.sites.map((s) => s.cluster.name).join(', ')})`);
   const ha = environment.sizing.ha;
@@ -28,6 +36,7 @@ export function platformDatabaseSite(chart: Chart, environment: EnvironmentConfi
     priorityClassName: PLATFORM_PRIORITY_CLASS.name,
     labels: { [Labels.costCenter]: 'platform' },
     ha,
+    credentials,
     topology: { self, primary: db.primary, sites: db.sites, objectives: db.objectives },
   });
 }

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { NamespaceDeclaration, PlatformAddOn, PlatformCatalog, PlatformContext } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { isProvisioned, ProvisionedCloud } from '../core/cloud';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
@@ -15,7 +15,7 @@ import {
   SECRET_READER_SERVICE_ACCOUNT,
   secretReaderAnnotations,
   TenantSecretReader,
-  tenantSecretReaders,
+  secretReaders,
 } from '../core/secret-store';
 import { placementApplies } from '../core/topology';
 import {
@@ -162,16 +162,18 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
     });
     for (const cluster of ctx.environment.clusters) {
       if (!isProvisioned(cluster) || !placementApplies(externalSecrets.placement, cluster)) continue;
-      const readers = tenantSecretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: ctx.databases });
+      const readers = secretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: ctx.databases });
       if (!readers.length) continue;
       const folder = ctx.output.clusterFolder(cluster, TENANT_SECRETS_FOLDER, {
-        description: `Tenants' secrets from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
+        description: `Tenants' and the platform database's secrets from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
         syncWave: SyncWave.externalSecrets,
         labels: { [Labels.costCenter]: 'platform' },
       });
       for (const reader of readers) {
-        const tenant = ctx.tenants.find((t) => t.tenantId === reader.tenantId)!;
-        const secrets = tenant.secrets.flatMap((s) => ('external' in s ? [{ name: s.name, key: s.external.key }] : []));
+        // The platform's reader (ceres) and a tenant's reader for its databases' credentials only have no `external` secrets here:
+        // the databases' ExternalSecrets are next to their Clusters (lib/data/tenant-database.ts).
+        const tenant = ctx.tenants.find((t) => t.tenantId === reader.tenantId);
+        const secrets = (tenant?.secrets ?? []).flatMap((s) => ('external' in s ? [{ name: s.name, key: s.external.key }] : []));
         new TenantSecretStore(folder.manifest(reader.namespace), reader.namespace, { environment: ctx.environment, cluster, reader, secrets });
       }
     }
@@ -215,6 +217,14 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
       },
     ];
   }
+}
+
+/**
+ * Whether the platform delivers cloud secrets on a cluster: the External Secrets Operator is one of
+ * the add-ons and runs there, on a cluster with a cloud store. What renders an ExternalSecret asks.
+ */
+export function deliversCloudSecrets(catalog: PlatformCatalog, cluster: ClusterConfig): boolean {
+  return catalog.charts.includes(externalSecrets) && isProvisioned(cluster) && placementApplies(externalSecrets.placement, cluster);
 }
 
 /** The environment-wide folder of the secret delivery alerts. */

@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
 import { SyncWave } from '../core/argocd';
+import { ClusterConfig } from '../core/model';
+import { databaseCredentials } from '../core/secret-store';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
 import { tenantPlacement } from '../core/topology';
@@ -20,6 +22,12 @@ export interface TenantProps {
   readonly spec: TenantSpec;
   /** The tenant's databases (CeresDatabase documents naming its tenantId). @default [] */
   readonly databases?: readonly DatabaseSpec[];
+  /**
+   * Whether a database site delivers cloud secrets (lib/secrets deliversCloudSecrets): there, the
+   * databases' credentials come from the tenant's store, the same on every site.
+   * @default never: CloudNativePG generates them per site
+   */
+  readonly cloudSecretsOn?: (cluster: ClusterConfig) => boolean;
 }
 
 /**
@@ -86,6 +94,7 @@ export class Tenant extends Construct {
             priorityClassName: TIERS[spec.subscriptionLevel].priorityClass.name,
             labels,
             ha: output.environment.sizing.ha,
+            credentials: props.cloudSecretsOn?.(site) ? databaseCredentials(ns, db.name, spec.databaseSchema) : undefined,
             topology: {
               self,
               primary: rdb.primary,

@@ -1,6 +1,7 @@
 import { PlatformAddOn, PlatformContext } from '../core/addon';
 import { TenantFolders, TenantUnit } from '../core/capabilities';
 import { DatabaseSpec } from '../core/input/types';
+import { deliversCloudSecrets } from '../secrets';
 import { Tenant } from './tenant';
 import { KEYCLOAK_REALMS_FOLDER, TenantRealmImport } from './tenant-realm';
 
@@ -19,7 +20,11 @@ export class TenantsAddOn implements PlatformAddOn {
     }
     const units = new Map<string, TenantUnit>();
     for (const spec of ctx.tenants) {
-      const tenant = new Tenant(ctx.output, { spec, databases: byTenant.get(spec.tenantId) ?? [] });
+      const tenant = new Tenant(ctx.output, {
+        spec,
+        databases: byTenant.get(spec.tenantId) ?? [],
+        cloudSecretsOn: (cluster) => deliversCloudSecrets(ctx.catalog, cluster),
+      });
       units.set(spec.tenantId, { spec, namespace: tenant.names.namespace, folder: tenant.folder });
     }
     ctx.provide(TenantFolders, units);

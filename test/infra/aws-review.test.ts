@@ -94,7 +94,7 @@ describe('AWS: IAM', () => {
     const json = prod();
     const bucket = addresses(json, 'aws_s3_bucket').find(([, b]) => b.bucket === 'ceres-prod-aws-backups-eu-west-1')![0];
     const policies = addresses(json, 'aws_iam_role_policy').filter(([a]) => a.includes('workload-roles_'));
-    expect(policies.length).toBe(1 + tenantDatabases('prod').length); // velero + each tenant database
+    expect(policies.length).toBe(2 + tenantDatabases('prod').length); // velero + the platform database + each tenant database
     const prefixes: string[] = [];
     for (const [, body] of policies) {
       const statements = JSON.parse(body.policy).Statement as Json[];
@@ -108,8 +108,8 @@ describe('AWS: IAM', () => {
       const kms = statements.find((s) => list(s.Action).includes('kms:Decrypt'))!;
       expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
     }
-    // CloudNativePG archives each tenant's databases under its namespace.
-    expect(prefixes.sort()).toEqual([...new Set(tenantDatabases('prod').map((d) => `cnpg/${d.split('/')[0]}`))].concat('velero').sort());
+    // CloudNativePG archives each tenant's databases under its namespace, the platform database under ceres.
+    expect(prefixes.sort()).toEqual([...new Set(tenantDatabases('prod').map((d) => `cnpg/${d.split('/')[0]}`))].concat('velero', 'cnpg/ceres').sort());
   });
 
   it('grants no DNS rights: nothing on the platform changes public records (cert-manager solves HTTP-01)', () => {

@@ -27,9 +27,10 @@ import {
   awsSecretReaderRoleName,
   cloudSecretLocation,
   SECRET_READER_SERVICE_ACCOUNT,
-  tenantSecretReaders,
+  secretReaders,
 } from '../../lib/core/secret-store';
 import { DATABASE_SITES, placementApplies } from '../../lib/core/topology';
+import { PLATFORM_DATABASE } from '../../lib/core/database-topology';
 import { fittedName, InfraInput, NO_TENANT_INPUT } from '../../lib/infra/facts';
 import { plannedStacks } from '../../lib/infra/infra-app';
 import { stackName } from '../../lib/core/cloud';
@@ -62,7 +63,8 @@ function facts(p: PlatformConfig, planned: Planned, input: InfraInput) {
     store: backupStore(p, planned.environment, planned.cluster)!,
     identities: clusterWorkloadIdentities(p, planned.environment, planned.cluster, input),
     endpoints: dataEndpoints(planned.cluster),
-    readers: tenantSecretReaders(planned.environment, planned.cluster, input),
+    // Tenants' readers and, on a database site, the platform's (the platform database's credentials).
+    readers: secretReaders(planned.environment, planned.cluster, input),
   };
 }
 
@@ -301,7 +303,7 @@ describe('the stacks of the default platform agree with the platform model', () 
     checkStack(platform, defaultFiles(), planned, defaultInput());
   });
 
-  it('binds a PostgreSQL identity for every tenant database on every database site (AWS and Azure clusters with workloads), and none elsewhere', () => {
+  it('binds a PostgreSQL identity for the platform database and every tenant database on every database site (AWS and Azure clusters with workloads), and none elsewhere', () => {
     const counts = Object.fromEntries(
       plannedOf(platform).map((p) => [
         p.name,
@@ -310,7 +312,8 @@ describe('the stacks of the default platform agree with the platform model', () 
     );
     // Every database site runs a site of every database of the tenants deployed to its environment (lib/core/database-topology.ts).
     const expected = Object.fromEntries(
-      plannedOf(platform).map((p) => [p.name, placementApplies(DATABASE_SITES, p.cluster) ? tenantDatabases(p.environment.name).length : 0]),
+      // ...and the platform database (lib/core/database-topology.ts platformDatabase).
+      plannedOf(platform).map((p) => [p.name, placementApplies(DATABASE_SITES, p.cluster) ? tenantDatabases(p.environment.name).length + 1 : 0]),
     );
     expect(counts).toEqual(expected);
     expect(Object.values(counts).some((n) => n > 0)).toBe(true);
@@ -355,7 +358,7 @@ describe('the stacks follow the model when it changes', () => {
     checkStack(everywhere, files, planned, input);
   });
 
-  it('gives no database identity without tenant input, and the same stacks again with it', () => {
+  it("gives no tenant database identity without tenant input (the platform database's only), and the same stacks again with it", () => {
     const prodOnly = onlyEnvironment('prod');
     const planned = plannedOf(prodOnly).find((p) => p.name === 'prod-aws')!;
     const bare = synthesizeInfra(prodOnly, NO_TENANT_INPUT);
@@ -364,7 +367,7 @@ describe('the stacks follow the model when it changes', () => {
       resources(stack('prod-aws', bare), 'aws_eks_pod_identity_association')
         .map((a) => a.namespace)
         .sort(),
-    ).toEqual(['kube-system', 'velero']);
+    ).toEqual([PLATFORM_DATABASE.namespace, 'kube-system', 'velero']);
   });
 
   it('would notice a binding to another service account than the model names', () => {
@@ -394,12 +397,15 @@ describe('model functions the stacks read', () => {
         { name: 'orphan-pg', tenantId: 'gone-404' },
       ],
     };
+    // The platform database is on every database site (it sorts first: ceres < tenant-*).
+    const own = { namespace: PLATFORM_DATABASE.namespace, name: PLATFORM_DATABASE.name };
     expect(postgresClusters(prod, aws(prod), input)).toEqual([
+      own,
       { namespace: 'tenant-alpha-001', name: 'alpha-pg-a' },
       { namespace: 'tenant-alpha-001', name: 'alpha-pg-b' },
       { namespace: 'tenant-zeta-009', name: 'zeta-pg' },
     ]);
-    expect(postgresClusters(dev, aws(dev), input)).toEqual([{ namespace: 'tenant-zeta-009', name: 'zeta-pg' }]);
+    expect(postgresClusters(dev, aws(dev), input)).toEqual([own, { namespace: 'tenant-zeta-009', name: 'zeta-pg' }]);
     for (const c of prod.clusters) {
       if (placementApplies(DATABASE_SITES, c)) expect(postgresClusters(prod, c, input)).toEqual(postgresClusters(prod, aws(prod), input));
       else expect(postgresClusters(prod, c, input)).toEqual([]);
