@@ -112,8 +112,14 @@ export interface TenantSecretReader {
   readonly storeName: string;
   /** Prefix of the remote names it may read (`tenant-acme-001--`). */
   readonly prefix: string;
-  /** Remote names of its `external` secrets, sorted. */
+  /** Remote names of its `external` secrets (and of its databases' credentials), sorted. */
   readonly remoteNames: readonly string[];
+  /**
+   * It also delivers databases' credentials on this cluster (a database site): its store and
+   * ServiceAccount are synced with the databases, before their Clusters, not last with the tenant's
+   * other secrets (lib/core/argocd.ts SyncWave).
+   */
+  readonly databases: boolean;
 }
 
 /** The part of the tenant input that decides which tenants read secrets where. */
@@ -148,6 +154,7 @@ export function secretReaders(environment: EnvironmentConfig, cluster: ClusterCo
       storeName: own.storeName,
       prefix: `${PLATFORM_DATABASE.namespace}${TENANT_SECRET_SEPARATOR}`,
       remoteNames: [own.remoteName],
+      databases: true,
     },
   ].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
 }
@@ -184,6 +191,7 @@ export function tenantSecretReaders(environment: EnvironmentConfig, cluster: Clu
       storeName: tenantSecretStoreName(t.tenantId),
       prefix: tenantSecretPrefix(t.tenantId),
       remoteNames: [...new Set(keys.map((k) => externalSecretRemoteName(t.tenantId, k)))].sort(),
+      databases: databases.length > 0,
     });
   }
   return out.sort((a, b) => a.tenantId.localeCompare(b.tenantId));

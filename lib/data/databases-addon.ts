@@ -4,9 +4,17 @@ import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/ad
 import { PlatformNamespaces } from '../core/namespaces';
 import { databaseSites, environmentDatabases, PLATFORM_DATABASE, platformDatabase, ReplicatedDatabase } from '../core/database-topology';
 import { isProvisioned } from '../core/cloud';
-import { awsSecretKeyAlias, cloudSecretLocation, databaseCredentialsRemoteName, platformDatabaseCredentials, secretReaders } from '../core/secret-store';
+import {
+  awsSecretKeyAlias,
+  cloudSecretLocation,
+  DatabaseCredentials,
+  databaseCredentialsRemoteName,
+  PLATFORM_SECRETS_OWNER,
+  platformDatabaseCredentials,
+  secretReaders,
+} from '../core/secret-store';
 import { runbookBase } from '../observability';
-import { deliversCloudSecrets } from '../secrets';
+import { databaseSecretStore, deliversCloudSecrets } from '../secrets';
 import { cloudNativePg } from './cloudnative-pg';
 import { CredentialSeed, DatabaseRecoveryAlerts, databasesFolder, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE } from './disaster-recovery';
 import { platformDatabaseSite } from './platform-database';
@@ -29,7 +37,13 @@ export class DatabasesAddOn implements PlatformAddOn {
     const own = platformDatabase(ctx.platform, ctx.environment);
     for (const site of own?.sites ?? []) {
       const chart = databasesFolder(ctx.output, site.cluster).manifest(PLATFORM_DATABASE.namespace, { namespace: PLATFORM_DATABASE.namespace });
-      const credentials = deliversCloudSecrets(ctx.catalog, site.cluster) ? platformDatabaseCredentials() : undefined;
+      let credentials: DatabaseCredentials | undefined;
+      if (deliversCloudSecrets(ctx.catalog, site.cluster)) {
+        // The platform's reader and store in ceres, before the Cluster whose credentials it delivers.
+        const reader = secretReaders(ctx.environment, site.cluster, ctx).find((r) => r.tenantId === PLATFORM_SECRETS_OWNER)!;
+        databaseSecretStore(chart, ctx.environment, site.cluster, reader);
+        credentials = platformDatabaseCredentials();
+      }
       platformDatabaseSite(chart, ctx.environment, own!, site.cluster.name, credentials);
     }
     // Each database site alerts on its recovery objectives; the environment gets its failover runbook.

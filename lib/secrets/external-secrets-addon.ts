@@ -76,6 +76,15 @@ export interface TenantSecretStoreProps {
   readonly reader: TenantSecretReader;
   /** The tenant's external secrets: Secret name → key in its area of the store. */
   readonly secrets: readonly { readonly name: string; readonly key: string }[];
+  /**
+   * What to render: the reader ServiceAccount, its token Role and the store (`store`), the
+   * ExternalSecrets (`secrets`), or both. A reader that also delivers databases' credentials has its
+   * store with the databases (lib/data) and its tenant's ExternalSecrets here.
+   * @default 'all'
+   */
+  readonly parts?: 'all' | 'store' | 'secrets';
+  /** Sync wave of the store and its reader (the ExternalSecrets one later). @default SyncWave.externalSecrets */
+  readonly wave?: number;
 }
 
 /**
@@ -90,7 +99,30 @@ export class TenantSecretStore extends Construct {
     const { cluster, reader } = props;
     const ns = reader.namespace;
     const where = cloudSecretLocation(props.environment, cluster, reader.tenantId);
-    const setup = argoAnnotations({ wave: SyncWave.externalSecrets });
+    const wave = props.wave ?? SyncWave.externalSecrets;
+    const parts = props.parts ?? 'all';
+    if (parts !== 'secrets') this.renderStore(props, where, argoAnnotations({ wave }));
+    if (parts === 'store') return;
+    // After the store and its reader (one wave later inside the folder's Application).
+    const fetch = argoAnnotations({ wave: wave + 1 });
+    for (const s of [...props.secrets].sort((a, b) => a.name.localeCompare(b.name))) {
+      new ApiObject(this, `Secret-${s.name}`, {
+        apiVersion: EXTERNAL_SECRETS_API,
+        kind: 'ExternalSecret',
+        metadata: { name: s.name, namespace: ns, annotations: fetch },
+        spec: {
+          refreshInterval: EXTERNAL_SECRET_REFRESH,
+          secretStoreRef: { kind: 'ClusterSecretStore', name: reader.storeName },
+          target: { name: s.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          dataFrom: [{ extract: { key: externalSecretRemoteName(reader.tenantId, s.key) } }],
+        },
+      });
+    }
+  }
+
+  private renderStore(props: TenantSecretStoreProps, where: CloudSecretLocation, setup: Record<string, string>): void {
+    const { cluster, reader } = props;
+    const ns = reader.namespace;
     new k8s.KubeServiceAccount(this, 'Reader', {
       metadata: {
         name: SECRET_READER_SERVICE_ACCOUNT,
@@ -114,21 +146,6 @@ export class TenantSecretStore extends Construct {
       metadata: { name: reader.storeName, annotations: setup },
       spec: { conditions: [{ namespaces: [ns] }], provider: storeProvider(where, cluster, reader) },
     });
-    // After the store and its reader (one wave later inside the folder's Application).
-    const fetch = argoAnnotations({ wave: SyncWave.externalSecrets + 1 });
-    for (const s of [...props.secrets].sort((a, b) => a.name.localeCompare(b.name))) {
-      new ApiObject(this, `Secret-${s.name}`, {
-        apiVersion: EXTERNAL_SECRETS_API,
-        kind: 'ExternalSecret',
-        metadata: { name: s.name, namespace: ns, annotations: fetch },
-        spec: {
-          refreshInterval: EXTERNAL_SECRET_REFRESH,
-          secretStoreRef: { kind: 'ClusterSecretStore', name: reader.storeName },
-          target: { name: s.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-          dataFrom: [{ extract: { key: externalSecretRemoteName(reader.tenantId, s.key) } }],
-        },
-      });
-    }
   }
 }
 
@@ -163,18 +180,24 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
     for (const cluster of ctx.environment.clusters) {
       if (!isProvisioned(cluster) || !placementApplies(externalSecrets.placement, cluster)) continue;
       const readers = secretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: ctx.databases });
-      if (!readers.length) continue;
+      // A reader that delivers databases' credentials has its store with the databases (before them); only its tenant's own ExternalSecrets are here.
+      const externalOf = (tenantId: string) =>
+        (ctx.tenants.find((t) => t.tenantId === tenantId)?.secrets ?? []).flatMap((s) => ('external' in s ? [{ name: s.name, key: s.external.key }] : []));
+      const here = readers.filter((r) => !r.databases || externalOf(r.tenantId).length);
+      if (!here.length) continue;
       const folder = ctx.output.clusterFolder(cluster, TENANT_SECRETS_FOLDER, {
         description: `Tenants' and the platform database's secrets from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
         syncWave: SyncWave.externalSecrets,
         labels: { [Labels.costCenter]: 'platform' },
       });
-      for (const reader of readers) {
-        // The platform's reader (ceres) and a tenant's reader for its databases' credentials only have no `external` secrets here:
-        // the databases' ExternalSecrets are next to their Clusters (lib/data/tenant-database.ts).
-        const tenant = ctx.tenants.find((t) => t.tenantId === reader.tenantId);
-        const secrets = (tenant?.secrets ?? []).flatMap((s) => ('external' in s ? [{ name: s.name, key: s.external.key }] : []));
-        new TenantSecretStore(folder.manifest(reader.namespace), reader.namespace, { environment: ctx.environment, cluster, reader, secrets });
+      for (const reader of here) {
+        new TenantSecretStore(folder.manifest(reader.namespace), reader.namespace, {
+          environment: ctx.environment,
+          cluster,
+          reader,
+          secrets: externalOf(reader.tenantId),
+          parts: reader.databases ? 'secrets' : 'all',
+        });
       }
     }
   }
@@ -225,6 +248,16 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
  */
 export function deliversCloudSecrets(catalog: PlatformCatalog, cluster: ClusterConfig): boolean {
   return catalog.charts.includes(externalSecrets) && isProvisioned(cluster) && placementApplies(externalSecrets.placement, cluster);
+}
+
+/**
+ * The store of a namespace whose databases take their credentials from the cloud store, in the
+ * database site's `databases` folder: two waves before the Clusters (their credentials' ExternalSecrets
+ * are one before), so nothing there waits for the externalSecrets wave.
+ */
+export function databaseSecretStore(scope: Construct, environment: EnvironmentConfig, cluster: ClusterConfig, reader: TenantSecretReader): TenantSecretStore {
+  if (!isProvisioned(cluster)) throw new Error(`cluster ${cluster.name} has no cloud secret store`);
+  return new TenantSecretStore(scope, 'SecretStore', { environment, cluster, reader, secrets: [], parts: 'store', wave: SyncWave.data - 2 });
 }
 
 /** The environment-wide folder of the secret delivery alerts. */

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { SyncWave } from '../core/argocd';
 import { ClusterConfig } from '../core/model';
-import { databaseCredentials } from '../core/secret-store';
+import { databaseCredentials, tenantSecretReaders } from '../core/secret-store';
+import { databaseSecretStore } from '../secrets';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
 import { tenantPlacement } from '../core/topology';
@@ -83,6 +84,13 @@ export class Tenant extends Construct {
       for (const site of databaseSites(output.environment)) {
         const siteFolder = databasesFolder(output, site);
         const chart = siteFolder.manifest(names.folder, { namespace: ns });
+        const cloudSecrets = props.cloudSecretsOn?.(site) ?? false;
+        if (cloudSecrets) {
+          // The tenant's store, before the Clusters whose credentials it delivers (lib/core/secret-store.ts secretReaders).
+          const reader = tenantSecretReaders(output.environment, site, { tenants: [spec], databases }).find((r) => r.namespace === ns);
+          if (!reader) throw new Error(`tenant ${spec.tenantId}: no secret reader on database site ${site.name}`);
+          databaseSecretStore(chart, output.environment, site, reader);
+        }
         for (const rdb of replicated) {
           const db = databases.find((d) => d.name === rdb.name)!;
           const self = rdb.sites.find((s) => s.cluster === site)!;
@@ -94,7 +102,7 @@ export class Tenant extends Construct {
             priorityClassName: TIERS[spec.subscriptionLevel].priorityClass.name,
             labels,
             ha: output.environment.sizing.ha,
-            credentials: props.cloudSecretsOn?.(site) ? databaseCredentials(ns, db.name, spec.databaseSchema) : undefined,
+            credentials: cloudSecrets ? databaseCredentials(ns, db.name, spec.databaseSchema) : undefined,
             topology: {
               self,
               primary: rdb.primary,

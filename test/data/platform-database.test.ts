@@ -22,7 +22,7 @@ import { GitOpsAddOn } from '../../lib/gitops';
 import { renderStacks } from '../../lib/infra';
 import { ExternalSecretsAddOn } from '../../lib/secrets';
 import { addresses } from '../infra/helpers';
-import { appliedBy, baseAddOns, FixtureClusters, fixturePlatform, renderAddOns, TENANT_PER_TIER, yamlFiles } from '../support/harness';
+import { appliedBy, baseAddOns, FixtureClusters, fixturePlatform, renderAddOns, TENANT_PER_TIER, wave, yamlFiles } from '../support/harness';
 
 const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure] });
 const env = platform.environments[0];
@@ -93,8 +93,15 @@ describe('the platform database', () => {
       expect(es.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: credentials.remoteName } }]);
       expect(es.spec.target.template).toMatchObject({ type: 'kubernetes.io/basic-auth', data: { username: bootstrap.owner } });
       // The store it names exists on the cluster, usable from the namespace only.
-      const store = on(c.name, 'ClusterSecretStore').find((o) => o.manifest.metadata.name === es.spec.secretStoreRef.name)!.manifest;
+      const storeObject = on(c.name, 'ClusterSecretStore').find((o) => o.manifest.metadata.name === es.spec.secretStoreRef.name)!;
+      const store = storeObject.manifest;
       expect(store.spec.conditions).toEqual([{ namespaces: [PLATFORM_DATABASE.namespace] }]);
+      // Store, then credentials, then the Cluster, in the databases Application: nothing there waits for a later Application's wave.
+      const esObject = on(c.name, 'ExternalSecret').find((o) => o.manifest.metadata.name === credentials.secretName)!;
+      const clusterObject = platformCluster(c.name)[0];
+      expect(new Set([storeObject.folder, esObject.folder, clusterObject.folder])).toEqual(new Set([`clusters/${c.name}/databases`]));
+      expect(wave(storeObject.manifest)).toBeLessThan(wave(esObject.manifest));
+      expect(wave(esObject.manifest)).toBeLessThan(wave(clusterObject.manifest));
       // The model's reader reads that name, and no plaintext Secret of it is rendered.
       const reader = secretReaders(env, c, TENANT_PER_TIER).find((r) => r.namespace === PLATFORM_DATABASE.namespace)!;
       expect(credentials.remoteName.startsWith(reader.prefix)).toBe(true);

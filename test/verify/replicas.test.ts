@@ -222,6 +222,11 @@ describe('data/replica-sources', () => {
     const untemplated = run((_, __, all) => {
       for (const m of all(AWS)) if (m.kind === 'ExternalSecret' && m.metadata.name === `${PLATFORM_DATABASE.name}-app`) delete m.spec.target.template;
     });
+    const late = run((_, __, all) => {
+      for (const m of all(AWS))
+        if (m.kind === 'ExternalSecret' && m.metadata.name === `${PLATFORM_DATABASE.name}-app`) m.metadata.annotations['argocd.argoproj.io/sync-wave'] = '61';
+    });
+    expect(messages(late).join('\n')).toMatch(/ExternalSecret ceres\/platform-app \(Application \S+, wave 61\) must be synced before Cluster ceres\/platform/);
     expect(messages(untemplated).join('\n')).toMatch(
       /delivers platform-app as an Opaque Secret .* CloudNativePG needs a kubernetes.io\/basic-auth Secret whose username is the owner ceres/,
     );

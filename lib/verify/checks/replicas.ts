@@ -338,6 +338,19 @@ function credentialFindings(state: ClusterState, mine: Site, allSites: readonly 
       'template the Secret (lib/data/tenant-database.ts)',
     );
   }
+  // The Cluster waits for its Secret, and the root Application waits for the Cluster's wave: the store and the
+  // ExternalSecret must come with the Cluster's Application, before it, or the data wave never completes.
+  const waveOf = (o: StateObject) => Number(o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+  const store = objects.find((o) => o.manifest.kind === 'ClusterSecretStore' && o.manifest.metadata.name === es.spec?.secretStoreRef?.name);
+  for (const [dep, before] of [[here[0], mine.object], ...(store ? [[store, here[0]] as const] : [])] as const) {
+    if (dep.application !== mine.object.application || waveOf(dep) >= waveOf(before)) {
+      at(
+        dep,
+        `${describeManifest(dep.manifest)} (Application ${dep.application}, wave ${waveOf(dep)}) must be synced before ${describeManifest(before.manifest)} (Application ${before.application}, wave ${waveOf(before)}): ${what} waits for its credentials, and the root Application for ${what}`,
+        'render the store and the credentials in the databases folder, in earlier waves (lib/secrets databaseSecretStore, lib/data/tenant-database.ts)',
+      );
+    }
+  }
   const keys = remoteKeys(es).join(', ');
   for (const other of same) {
     if (other.state === state) continue;
