@@ -16,7 +16,7 @@ import {
 } from '../../lib/core/database-topology';
 import { backupStore } from '../../lib/core/cloud';
 import { knownQuantity } from '../../lib/core/quantity';
-import { platformDatabaseCredentials, secretReaders } from '../../lib/core/secret-store';
+import { PLATFORM_SECRETS_OWNER, platformDatabaseCredentials, secretReaders } from '../../lib/core/secret-store';
 import { DatabasesAddOn, DISASTER_RECOVERY_FOLDER, PLATFORM_DATABASE_PODS, RECOVERY_ALERTS, RUNBOOK_FILE } from '../../lib/data';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { renderStacks } from '../../lib/infra';
@@ -151,6 +151,21 @@ describe('the platform database', () => {
     const azure = JSON.parse(stacks.get(`terraform/${env.name}-azure/cdk.tf.json`)!);
     const subjects = addresses(azure, 'azurerm_federated_identity_credential').map(([, c]) => c.subject);
     expect(subjects).toContain(`system:serviceaccount:${PLATFORM_DATABASE.namespace}:${PLATFORM_DATABASE.name}`);
+  });
+});
+
+describe('the credentials model', () => {
+  it("refuses a tenant that takes the platform reader's id, or an external key that is a database's credentials", () => {
+    const tenant = { tenantId: PLATFORM_SECRETS_OWNER, environments: [env.name] };
+    expect(() => secretReaders(env, FixtureClusters.aws, { tenants: [tenant], databases: [] })).toThrow(
+      /tenantId 'ceres-platform' is reserved .*CeresTenant spec\.tenantId/,
+    );
+    const clash = { tenantId: 'acme-001', environments: [env.name], secrets: [{ name: 'db', external: { store: 'cloud' as const, key: 'postgres-main' } }] };
+    expect(() => secretReaders(env, FixtureClusters.aws, { tenants: [clash], databases: [{ name: 'main', tenantId: 'acme-001' }] })).toThrow(
+      /external secret key 'postgres-main' is the name of a database's credentials .*spec\.secrets\[\]\.external\.key/,
+    );
+    // Off a database site the same key is only a secret.
+    expect(() => secretReaders(env, FixtureClusters.gcp, { tenants: [clash], databases: [{ name: 'main', tenantId: 'acme-001' }] })).not.toThrow();
   });
 });
 
