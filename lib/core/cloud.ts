@@ -3,7 +3,7 @@ import type { DatabaseSpec, TenantSpec } from './input/types';
 import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
 import { PlatformNamespaces } from './namespaces';
-import { archiveReaders, replicatedDatabases } from './database-topology';
+import { archiveReaders, environmentDatabases, isDatabaseSite, PLATFORM_DATABASE } from './database-topology';
 import { KEYCLOAK, keycloakCluster, keycloakUrl, PLATFORM_REALM, realmIssuer } from './realm';
 import { BACKUP_CLUSTERS, DATABASE_SITES, placementApplies, profileOf, traitsOf } from './topology';
 
@@ -416,18 +416,19 @@ export interface PostgresInput {
 }
 
 /**
- * The CloudNativePG clusters that run on a cluster: every CeresDatabase of a tenant deployed to the
- * environment, on every database site ({@link DATABASE_SITES}: the primary and its replicas, see
+ * The CloudNativePG clusters that run on a cluster: the platform database and every CeresDatabase of
+ * a tenant deployed to the environment, on every database site ({@link DATABASE_SITES}: the primary and its replicas, see
  * lib/core/database-topology.ts), as the Cluster named after the database in the tenant's namespace.
  * Sorted by namespace, then name.
  */
 export function postgresClusters(environment: EnvironmentConfig, cluster: ClusterConfig, input: PostgresInput): PostgresClusterRef[] {
   if (!placementApplies(DATABASE_SITES, cluster)) return [];
   const deployed = new Set(input.tenants.filter((t) => t.environments.includes(environment.name)).map((t) => t.tenantId));
-  return input.databases
-    .filter((d) => deployed.has(d.tenantId))
-    .map((d) => ({ namespace: tenantNames(d.tenantId).namespace, name: d.name }))
-    .sort((a, b) => (a.namespace === b.namespace ? a.name.localeCompare(b.name) : a.namespace.localeCompare(b.namespace)));
+  // The platform database runs on every site of an environment that has sites (lib/core/database-topology.ts platformDatabase).
+  const own = isDatabaseSite(environment, cluster) ? [{ namespace: PLATFORM_DATABASE.namespace, name: PLATFORM_DATABASE.name }] : [];
+  return [...own, ...input.databases.filter((d) => deployed.has(d.tenantId)).map((d) => ({ namespace: tenantNames(d.tenantId).namespace, name: d.name }))].sort(
+    (a, b) => (a.namespace === b.namespace ? a.name.localeCompare(b.name) : a.namespace.localeCompare(b.namespace)),
+  );
 }
 
 /**
@@ -461,7 +462,7 @@ export function clusterArchiveReaders(
   cluster: ClusterConfig,
   input: PostgresInput,
 ): ArchiveReaderRef[] {
-  return archiveReaders(replicatedDatabases(platform, environment, input))
+  return archiveReaders(environmentDatabases(platform, environment, input))
     .filter((r) => r.source.cluster === cluster)
     .map((r) => ({
       identityName: r.identityName,

@@ -1,7 +1,8 @@
 import { backupStore, BackupStore, postgresBackupPath, postgresObjectPrefix, ProvisionedCloud } from './cloud';
-import type { DatabaseSpec, SubscriptionLevel, TenantSpec } from './input/types';
+import type { DatabaseSpec, PostgresVersion, SubscriptionLevel, TenantSpec } from './input/types';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
+import { PlatformNamespaces } from './namespaces';
 import { DATA_HOME, DATABASE_SITES, placementApplies } from './topology';
 
 /**
@@ -45,6 +46,15 @@ export const RECOVERY_OBJECTIVES: Readonly<Record<SubscriptionLevel, RecoveryObj
   starter: { rpoSeconds: 240, rtoSeconds: 840, archiveTimeout: '3min' },
 };
 
+/** A database's tier: a tenant's subscription level, or the platform's own database. */
+export type DatabaseTier = SubscriptionLevel | 'platform';
+
+/**
+ * The platform database's objectives: the core services depend on it for every tenant, so it gets the
+ * best tier's archive timeout.
+ */
+export const PLATFORM_RECOVERY_OBJECTIVES: RecoveryObjectives = { rpoSeconds: 120, rtoSeconds: 600, archiveTimeout: '1min' };
+
 /** The platform's ceilings: no tier may promise less. */
 export const RPO_CEILING_SECONDS = 300;
 export const RTO_CEILING_SECONDS = 900;
@@ -69,8 +79,8 @@ export interface ReplicatedDatabase {
   readonly name: string;
   /** The tenant's namespace. */
   readonly namespace: string;
-  /** The tenant's tier, which sets the recovery objectives. */
-  readonly tier: SubscriptionLevel;
+  /** The tenant's tier (or `platform`), which sets the recovery objectives. */
+  readonly tier: DatabaseTier;
   /** The recovery objectives of the tier. */
   readonly objectives: RecoveryObjectives;
   /** The site that accepts writes. */
@@ -99,7 +109,7 @@ export function databaseSites(env: EnvironmentConfig): ClusterConfig[] {
 
 /** Whether a cluster runs the environment's databases (the CloudNativePG operator and a Cluster per database). */
 export function isDatabaseSite(env: EnvironmentConfig, cluster: ClusterConfig): boolean {
-  return databaseSites(env).includes(cluster);
+  return databaseSites(env).some((c) => c.name === cluster.name);
 }
 
 /** A database's site on a cluster. */
@@ -138,6 +148,51 @@ export function replicatedDatabases(platform: PlatformConfig, env: EnvironmentCo
       return { name: d.name, namespace, tier, objectives: RECOVERY_OBJECTIVES[tier], primary: all[0], replicas: all.slice(1), sites: all };
     })
     .sort((a, b) => (a.namespace === b.namespace ? a.name.localeCompare(b.name) : a.namespace.localeCompare(b.namespace)));
+}
+
+/**
+ * The platform database: the core services' PostgreSQL (namespace `ceres`), a CloudNativePG
+ * distributed topology like the tenants' databases, so that it has a replica in a second cloud
+ * (docs/disaster-recovery.md, "The platform database"). The managed servers (RDS, the Azure flexible
+ * server, Cloud SQL) cannot replicate to another cloud without a network path between the clouds.
+ */
+export const PLATFORM_DATABASE = {
+  /** The Cluster's name (its ServiceAccount, `<name>-rw` Service and Barman server names derive from it). */
+  name: 'platform',
+  /** Its namespace, the core services'. */
+  namespace: PlatformNamespaces.core,
+  /** The database and its owner, created at bootstrap on the primary. */
+  database: 'ceres',
+  /** PostgreSQL major version. */
+  version: '16' as PostgresVersion,
+  /** Volume per instance. */
+  size: '50Gi',
+  /** CPU and memory per instance (requests = limits). */
+  resources: { cpu: '1', memory: '2Gi' },
+} as const;
+
+/** Instances of the platform database per site: three in HA environments (a primary and two streaming standbys), one otherwise. */
+export function platformDatabaseInstances(ha: boolean): number {
+  return ha ? 3 : 1;
+}
+
+/** The platform database's sites, primary first, or undefined where the environment has no database site. */
+export function platformDatabase(platform: PlatformConfig, env: EnvironmentConfig): ReplicatedDatabase | undefined {
+  const sites = databaseSites(env);
+  if (!sites.length) return undefined;
+  const { name, namespace } = PLATFORM_DATABASE;
+  const all = sites.map((c) => databaseSite(platform, env, c, namespace, name));
+  return { name, namespace, tier: 'platform', objectives: PLATFORM_RECOVERY_OBJECTIVES, primary: all[0], replicas: all.slice(1), sites: all };
+}
+
+/**
+ * Every PostgreSQL database of the environment: the platform database first, then the tenants'
+ * ({@link replicatedDatabases}). What the alerts, the runbook, the archive identities of the stacks
+ * and `npm run verify` cover.
+ */
+export function environmentDatabases(platform: PlatformConfig, env: EnvironmentConfig, input: DatabaseTopologyInput): ReplicatedDatabase[] {
+  const own = platformDatabase(platform, env);
+  return [...(own ? [own] : []), ...replicatedDatabases(platform, env, input)];
 }
 
 /** A federated reader: a database's ServiceAccount on one cluster allowed to read another site's archive. */

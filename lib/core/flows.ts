@@ -24,6 +24,11 @@ export interface PodSet {
    * `flows/endpoints-exist` does not look for them. @default false
    */
   readonly clusterProvided?: boolean;
+  /**
+   * Only the pods of the set that run a sidecar: a namespace-wide flow through the mesh (to the egress
+   * gateway) does not come from the namespace's pods outside it (CloudNativePG instances). @default false
+   */
+  readonly meshed?: boolean;
 }
 
 export interface FlowPort {

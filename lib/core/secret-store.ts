@@ -3,6 +3,7 @@ import type { DatabaseSpec, TenantSpec } from './input/types';
 import { ClusterConfig, EnvironmentConfig } from './model';
 import { tenantNames } from './names';
 import { azureResourceGroup, isProvisioned, ProvisionedCloud } from './cloud';
+import { isDatabaseSite, PLATFORM_DATABASE } from './database-topology';
 import { placementApplies, tenantPlacement } from './topology';
 
 /**
@@ -50,9 +51,58 @@ export function environmentAccounts(environment: EnvironmentConfig): NonNullable
   return environment.cloudAccounts ?? {};
 }
 
+/**
+ * The owner id of the platform's own reader (namespace `ceres`, for the platform database's
+ * credentials), where a tenant's reader has its tenantId (Key Vault name, tags). No tenant may take it.
+ */
+export const PLATFORM_SECRETS_OWNER = 'ceres-platform';
+
+/**
+ * The application credentials of a database, the same on every site of its distributed topology
+ * (CloudNativePG asks for identical role secrets in every Cluster, so that a promoted replica site
+ * accepts the primary's credentials). The password is held once per cloud store under one name, put
+ * there once from one generated value (the runbook's step); on every site an ExternalSecret of the
+ * namespace's reader turns it into the `kubernetes.io/basic-auth` Secret the Cluster's bootstrap names.
+ */
+export interface DatabaseCredentials {
+  /** The Secret in the database's namespace on every site (`<database>-app`, the name CloudNativePG would otherwise generate). */
+  readonly secretName: string;
+  /** Its `username`: the database owner (CloudNativePG requires them equal). */
+  readonly username: string;
+  /** The password's name in the cloud secret store of every site, under the namespace's reader prefix (`<namespace>--postgres-<database>`). */
+  readonly remoteName: string;
+  /** The ClusterSecretStore of the namespace's reader (the same name on every site). */
+  readonly storeName: string;
+}
+
+/** The key, in a namespace's area of the store, of a database's password. */
+export function databaseCredentialsKey(database: string): string {
+  return `postgres-${database}`;
+}
+
+/** The name of a database's password in the cloud store of every site (`<namespace>--postgres-<database>`). */
+export function databaseCredentialsRemoteName(namespace: string, database: string): string {
+  return `${namespace}${TENANT_SECRET_SEPARATOR}${databaseCredentialsKey(database)}`;
+}
+
+/** A database's application credentials (namespace: the tenant's or `ceres`; owner: its bootstrap owner). */
+export function databaseCredentials(namespace: string, database: string, owner: string): DatabaseCredentials {
+  return { secretName: `${database}-app`, username: owner, remoteName: databaseCredentialsRemoteName(namespace, database), storeName: namespace };
+}
+
+/** The KMS alias of the key an AWS cluster's readable secrets are encrypted with (its readers decrypt with it only). */
+export function awsSecretKeyAlias(cluster: ClusterConfig): string {
+  return `alias/${cluster.name}-tenant-secrets`;
+}
+
+/** The platform database's credentials. */
+export function platformDatabaseCredentials(): DatabaseCredentials {
+  return databaseCredentials(PLATFORM_DATABASE.namespace, PLATFORM_DATABASE.name, PLATFORM_DATABASE.database);
+}
+
 /** A tenant that reads secrets from its cloud store on a cluster: the model entry both apps read. */
 export interface TenantSecretReader {
-  /** The tenant. */
+  /** The tenant (or {@link PLATFORM_SECRETS_OWNER} for the platform's reader in `ceres`). */
   readonly tenantId: string;
   /** Its namespace, where the reader ServiceAccount and the ExternalSecrets live. */
   readonly namespace: string;
@@ -62,8 +112,14 @@ export interface TenantSecretReader {
   readonly storeName: string;
   /** Prefix of the remote names it may read (`tenant-acme-001--`). */
   readonly prefix: string;
-  /** Remote names of its `external` secrets, sorted. */
+  /** Remote names of its `external` secrets (and of its databases' credentials), sorted. */
   readonly remoteNames: readonly string[];
+  /**
+   * It also delivers databases' credentials on this cluster (a database site): its store and
+   * ServiceAccount are synced with the databases, before their Clusters, not last with the tenant's
+   * other secrets (lib/core/argocd.ts SyncWave).
+   */
+  readonly databases: boolean;
 }
 
 /** The part of the tenant input that decides which tenants read secrets where. */
@@ -75,17 +131,57 @@ export interface SecretInput {
 }
 
 /**
+ * The readers of a cluster: every tenant deployed to the environment with an `external` secret whose
+ * folder goes to the cluster, or with a database when the cluster is a database site (its
+ * credentials); on a database site also the platform's reader in `ceres` (the platform database's
+ * credentials). Sorted by tenantId.
+ */
+export function secretReaders(environment: EnvironmentConfig, cluster: ClusterConfig, input: SecretInput): TenantSecretReader[] {
+  if (!isProvisioned(cluster)) return [];
+  const site = isDatabaseSite(environment, cluster);
+  const out = tenantSecretReaders(environment, cluster, input);
+  if (!site) return out;
+  if (input.tenants.some((t) => t.tenantId === PLATFORM_SECRETS_OWNER)) {
+    throw new Error(`tenantId '${PLATFORM_SECRETS_OWNER}' is reserved for the platform's own secret reader: rename the tenant (CeresTenant spec.tenantId)`);
+  }
+  const own = platformDatabaseCredentials();
+  return [
+    ...out,
+    {
+      tenantId: PLATFORM_SECRETS_OWNER,
+      namespace: PLATFORM_DATABASE.namespace,
+      identityName: `secrets-${PLATFORM_DATABASE.namespace}`,
+      storeName: own.storeName,
+      prefix: `${PLATFORM_DATABASE.namespace}${TENANT_SECRET_SEPARATOR}`,
+      remoteNames: [own.remoteName],
+      databases: true,
+    },
+  ].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+}
+
+/**
  * The tenants reading cloud secrets on a cluster: every tenant deployed to the environment with an
- * `external` secret whose folder goes to the cluster ({@link tenantPlacement}), on clusters with a
- * cloud store. Sorted by tenantId.
+ * `external` secret whose folder goes to the cluster ({@link tenantPlacement}), or, on a database
+ * site, with a database (its credentials, {@link databaseCredentials}), on clusters with a cloud
+ * store. Sorted by tenantId. {@link secretReaders} adds the platform's own reader.
  */
 export function tenantSecretReaders(environment: EnvironmentConfig, cluster: ClusterConfig, input: SecretInput): TenantSecretReader[] {
   if (!isProvisioned(cluster)) return [];
   const out: TenantSecretReader[] = [];
+  const site = isDatabaseSite(environment, cluster);
   for (const t of input.tenants) {
     if (!t.environments.includes(environment.name)) continue;
     if (!placementApplies(tenantPlacement(), cluster)) continue;
     const keys = (t.secrets ?? []).flatMap((s) => ('external' in s && s.external.store === CLOUD_SECRET_STORE ? [s.external.key] : []));
+    // On a database site, the credentials of the tenant's databases (the same name on every site).
+    const databases = site ? input.databases.filter((d) => d.tenantId === t.tenantId).map((d) => databaseCredentialsKey(d.name)) : [];
+    const clash = keys.find((k) => databases.includes(k));
+    if (clash) {
+      throw new Error(
+        `tenant ${t.tenantId}: external secret key '${clash}' is the name of a database's credentials in the tenant's store (CeresTenant spec.secrets[].external.key): choose another key`,
+      );
+    }
+    keys.push(...databases);
     if (!keys.length) continue;
     const namespace = tenantNames(t.tenantId).namespace;
     out.push({
@@ -95,6 +191,7 @@ export function tenantSecretReaders(environment: EnvironmentConfig, cluster: Clu
       storeName: tenantSecretStoreName(t.tenantId),
       prefix: tenantSecretPrefix(t.tenantId),
       remoteNames: [...new Set(keys.map((k) => externalSecretRemoteName(t.tenantId, k)))].sort(),
+      databases: databases.length > 0,
     });
   }
   return out.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
@@ -137,7 +234,7 @@ export function cloudSecretLocation(
   const accounts = environmentAccounts(environment);
   const missing = (field: string) =>
     new Error(
-      `apps/platform/platform.ts: environment '${environment.name}' needs cloudAccounts.${field}: tenant ${tenantId} reads secrets from the ${cluster.cloud} secret store on ${cluster.name}, whose identity names carry it`,
+      `apps/platform/platform.ts: environment '${environment.name}' needs cloudAccounts.${field}: ${tenantId === PLATFORM_SECRETS_OWNER ? "the platform database's credentials are read" : `tenant ${tenantId} reads secrets`} from the ${cluster.cloud} secret store on ${cluster.name}, whose identity names carry it`,
     );
   switch (cluster.cloud) {
     case 'aws':

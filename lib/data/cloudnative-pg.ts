@@ -34,16 +34,23 @@ export const cloudNativePg: HelmChart<CloudNativePgValues> = {
   namespace: PlatformNamespaces.cnpg,
   placement: DATABASE_SITES,
   crdGroups: ['postgresql.cnpg.io'],
-  description: 'PostgreSQL operator for tenant databases',
+  description: 'PostgreSQL operator for the platform and tenant databases',
   // After kube-prometheus-stack's wave: the chart's PodMonitor needs the monitoring.coreos.com CRDs.
   syncWave: SyncWave.operators + 1,
   // Sites that read another cloud's archive (or use Azure workload identity) need the identity ids, which exist only after apply.
   bootstrap: ({ environment, cluster }) => {
     const sites = databaseSites(environment);
-    if (!sites.includes(cluster) || (sites.length < 2 && cluster.cloud !== 'azure')) return [];
+    if (!sites.includes(cluster)) return [];
+    const runbook = `dist/${environment.name}/${DISASTER_RECOVERY_FOLDER}/${RUNBOOK_FILE}`;
+    // Every database's owner password, the same on every site (lib/core/secret-store.ts databaseCredentials).
+    const credentials = [
+      `Before the \`${environment.name}-${DATABASES_FOLDER}\` Application syncs, put each database's password into the cloud stores, once for all sites (the commands are in ${runbook}, "Once: the application credentials, the same on every site"); the Clusters wait for it.`,
+    ];
+    if (sites.length < 2 && cluster.cloud !== 'azure') return [credentials];
     return [
+      credentials,
       [
-        `Before the \`${environment.name}-${DATABASES_FOLDER}\` Application syncs, create the \`${ARCHIVE_READER_CONFIGMAP}\` ConfigMap in each tenant namespace with a database, from the stacks' outputs (the commands for \`${cluster.name}\` are in dist/${environment.name}/${DISASTER_RECOVERY_FOLDER}/${RUNBOOK_FILE}, "Once: trust between the sites"); the PostgreSQL pods wait for it.`,
+        `Before the \`${environment.name}-${DATABASES_FOLDER}\` Application syncs, create the \`${ARCHIVE_READER_CONFIGMAP}\` ConfigMap in each namespace with a database (\`ceres\` for the platform database, and each tenant's), from the stacks' outputs (the commands for \`${cluster.name}\` are in ${runbook}, "Once: trust between the sites"); the PostgreSQL pods wait for it.`,
       ],
     ];
   },

@@ -1,10 +1,30 @@
 import { Flow, FlowTarget } from '../core/flows';
 import { databaseFlows } from './flows';
-import { NamespaceDeclaration, PlatformAddOn } from '../core/addon';
+import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
+import { databaseSites, environmentDatabases, PLATFORM_DATABASE, platformDatabase, ReplicatedDatabase } from '../core/database-topology';
+import { isProvisioned } from '../core/cloud';
+import {
+  awsSecretKeyAlias,
+  cloudSecretLocation,
+  DatabaseCredentials,
+  databaseCredentialsRemoteName,
+  PLATFORM_SECRETS_OWNER,
+  platformDatabaseCredentials,
+  secretReaders,
+} from '../core/secret-store';
+import { runbookBase } from '../observability';
+import { databaseSecretStore, deliversCloudSecrets } from '../secrets';
 import { cloudNativePg } from './cloudnative-pg';
+import { CredentialSeed, DatabaseRecoveryAlerts, databasesFolder, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE } from './disaster-recovery';
+import { platformDatabaseSite } from './platform-database';
+import { trafficRunbook } from './traffic-runbook';
 
-/** The CloudNativePG operator, which runs the tenants' PostgreSQL databases (`TenantDatabase`). */
+/**
+ * The CloudNativePG operator, which runs the platform database (one Cluster per database site, in
+ * `ceres`) and the tenants' databases (`TenantDatabase`, rendered by each tenant); every database
+ * site's recovery alerts and the environment's failover runbook, over all of them.
+ */
 export class DatabasesAddOn implements PlatformAddOn {
   public flows(target: FlowTarget): Flow[] {
     return databaseFlows(target);
@@ -13,4 +33,64 @@ export class DatabasesAddOn implements PlatformAddOn {
   public readonly name = 'databases';
   public readonly charts = [cloudNativePg];
   public readonly namespaces: readonly NamespaceDeclaration[] = [{ name: PlatformNamespaces.cnpg, podSecurity: 'restricted', thirdPartyImages: true }];
+
+  public deploy(ctx: PlatformContext): void {
+    const own = platformDatabase(ctx.platform, ctx.environment);
+    for (const site of own?.sites ?? []) {
+      const chart = databasesFolder(ctx.output, site.cluster).manifest(PLATFORM_DATABASE.namespace, { namespace: PLATFORM_DATABASE.namespace });
+      let credentials: DatabaseCredentials | undefined;
+      if (deliversCloudSecrets(ctx.catalog, site.cluster)) {
+        // The platform's reader and store in ceres, before the Cluster whose credentials it delivers.
+        const reader = secretReaders(ctx.environment, site.cluster, ctx).find((r) => r.tenantId === PLATFORM_SECRETS_OWNER)!;
+        databaseSecretStore(chart, ctx.environment, site.cluster, reader);
+        credentials = platformDatabaseCredentials();
+      }
+      platformDatabaseSite(chart, ctx.environment, own!, site.cluster.name, credentials);
+    }
+    // Each database site alerts on its recovery objectives; the environment gets its failover runbook.
+    const databases = environmentDatabases(ctx.platform, ctx.environment, ctx);
+    for (const site of databaseSites(ctx.environment)) {
+      const here = databases.filter((d) => d.sites.some((s) => s.cluster === site));
+      if (!here.length) continue;
+      new DatabaseRecoveryAlerts(databasesFolder(ctx.output, site).manifest('recovery-alerts'), 'RecoveryAlerts', {
+        databases: here,
+        runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
+      });
+    }
+    // The traffic part (DNS failover of the public hosts) follows the databases'.
+    const traffic = trafficRunbook(ctx.environment);
+    if (databases.length || traffic) {
+      ctx.output
+        .folder(DISASTER_RECOVERY_FOLDER, { synced: false, description: 'The generated failover runbook (docs/disaster-recovery.md); not synced' })
+        .addFile(RUNBOOK_FILE, [failoverRunbook(ctx.environment, databases, credentialSeeds(ctx, databases)), traffic].filter(Boolean).join('\n'));
+    }
+  }
+}
+
+/** Where each site of each database holds its password, on the sites that deliver cloud secrets (the runbook's seeding step). */
+function credentialSeeds(ctx: PlatformContext, databases: readonly ReplicatedDatabase[]): CredentialSeed[] {
+  const out: CredentialSeed[] = [];
+  for (const database of databases) {
+    for (const site of database.sites) {
+      const cluster = site.cluster;
+      if (!isProvisioned(cluster) || !deliversCloudSecrets(ctx.catalog, cluster)) continue;
+      const reader = secretReaders(ctx.environment, cluster, ctx).find((r) => r.namespace === database.namespace);
+      if (!reader) throw new Error(`database ${database.namespace}/${database.name}: no secret reader for ${database.namespace} on ${cluster.name}`);
+      const where = cloudSecretLocation(ctx.environment, cluster, reader.tenantId);
+      const store: CredentialSeed['store'] | undefined =
+        where.cloud === 'aws'
+          ? { cloud: 'aws', region: where.region, kmsAlias: awsSecretKeyAlias(cluster) }
+          : where.cloud === 'azure'
+            ? { cloud: 'azure', vaultName: where.vaultName }
+            : undefined;
+      if (!store) continue;
+      out.push({
+        database,
+        site,
+        remoteName: databaseCredentialsRemoteName(database.namespace, database.name),
+        store,
+      });
+    }
+  }
+  return out;
 }

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { SyncWave } from '../core/argocd';
+import { EnvironmentOutput, OutputFolder } from '../core/output';
 import { BootstrapFacts, postgresIdentityName } from '../core/cloud';
 import {
   ARCHIVE_READER_CONFIGMAP,
@@ -11,7 +13,6 @@ import {
   RPO_CEILING_SECONDS,
   RTO_CEILING_SECONDS,
 } from '../core/database-topology';
-import type { SubscriptionLevel } from '../core/input/types';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -37,7 +38,7 @@ const minutes = (seconds: number) => `${Math.round((seconds / 60) * 10) / 10} mi
  */
 export function recoveryAlertGroup(databases: readonly ReplicatedDatabase[]): AlertGroup {
   const alerts: AlertDefinition[] = [];
-  const tiers = [...new Set(databases.map((d) => d.tier))].sort() as SubscriptionLevel[];
+  const tiers = [...new Set(databases.map((d) => d.tier))].sort();
   for (const tier of tiers) {
     const ofTier = databases.filter((d) => d.tier === tier);
     const { rpoSeconds, rtoSeconds } = ofTier[0].objectives;
@@ -96,8 +97,25 @@ export class DatabaseRecoveryAlerts extends Construct {
   }
 }
 
-/** The folder of each database site (`dist/<env>/clusters/<cluster>/databases/`, Application `<env>-databases`): one file per tenant. */
+function seedCommand(seed: CredentialSeed, value: string, verb: 'create'): string {
+  const { store } = seed;
+  const label = `# ${seed.site.cluster.name}`;
+  return store.cloud === 'aws'
+    ? `aws secretsmanager ${verb}-secret --region ${store.region} --name ${seed.remoteName} --kms-key-id ${store.kmsAlias} --secret-string ${value}   ${label}`
+    : `az keyvault secret set --vault-name ${store.vaultName} --name ${seed.remoteName} --value ${value}   ${label}`;
+}
+
+/** The folder of each database site (`dist/<env>/clusters/<cluster>/databases/`, Application `<env>-databases`): one file per namespace. */
 export const DATABASES_FOLDER = 'databases';
+
+/** A database site's own folder (created by the first add-on that puts a database or the alerts there). */
+export function databasesFolder(output: EnvironmentOutput, site: ClusterConfig): OutputFolder {
+  return output.clusterFolder(site, DATABASES_FOLDER, {
+    description: 'PostgreSQL sites of the platform and tenant databases: primary or replica per lib/core/database-topology.ts',
+    stateful: true,
+    syncWave: SyncWave.data,
+  });
+}
 
 /** Where the rendered runbook goes: `dist/<env>/disaster-recovery/runbook.md` (not synced). */
 export const DISASTER_RECOVERY_FOLDER = 'disaster-recovery';
@@ -108,12 +126,24 @@ const ctx = (cluster: ClusterConfig) => `--context ${cluster.name}`;
 const patch = (site: DatabaseSite, d: ReplicatedDatabase, json: string) =>
   `kubectl ${ctx(site.cluster)} -n ${d.namespace} patch clusters.postgresql.cnpg.io ${d.name} --type merge -p '${json}'`;
 
+/** Where one site of a database holds its application password (lib/core/secret-store.ts `databaseCredentials`). */
+export interface CredentialSeed {
+  /** The database. */
+  readonly database: ReplicatedDatabase;
+  /** The site whose cloud store holds it. */
+  readonly site: DatabaseSite;
+  /** The password's name in the store. */
+  readonly remoteName: string;
+  /** The store: AWS Secrets Manager (region, the cluster's `tenant-secrets` key) or the namespace's Key Vault. */
+  readonly store: { readonly cloud: 'aws'; readonly region: string; readonly kmsAlias: string } | { readonly cloud: 'azure'; readonly vaultName: string };
+}
+
 /**
  * The failover runbook of an environment, generated from the database topology: what runs where,
  * the one-time trust between sites, failover when the primary's cloud is lost, planned switchover,
  * and fail-back. Every name in it is the model's (a test checks them against the rendered objects).
  */
-export function failoverRunbook(env: EnvironmentConfig, databases: readonly ReplicatedDatabase[]): string {
+export function failoverRunbook(env: EnvironmentConfig, databases: readonly ReplicatedDatabase[], seeds: readonly CredentialSeed[] = []): string {
   const lines: string[] = [];
   const push = (...l: string[]) => lines.push(...l);
   push(
@@ -150,6 +180,28 @@ export function failoverRunbook(env: EnvironmentConfig, databases: readonly Repl
     `Alerts (PrometheusRule \`ceres-database-recovery\` in \`${PlatformNamespaces.cnpg}\` on every site): \`${RECOVERY_ALERTS.archiveStale}\`, \`${RECOVERY_ALERTS.archiveFailing}\`, \`${RECOVERY_ALERTS.replicaLag}\`.`,
     '',
   );
+  if (seeds.length) {
+    push(
+      '## Once: the application credentials, the same on every site',
+      '',
+      "A promoted replica site must accept the primary's credentials (CloudNativePG: identical role secrets in every Cluster of a distributed topology). Each database's password is generated once and put into every site's cloud store under one name; on each site an ExternalSecret makes it the `kubernetes.io/basic-auth` Secret the Cluster's bootstrap names. The Clusters wait for it. (A Key Vault admits its VNet only: run the Azure commands from there.)",
+      '',
+      '```sh',
+    );
+    for (const d of databases) {
+      const mine = seeds.filter((x) => x.database === d);
+      if (!mine.length) continue;
+      push(`PW=$(openssl rand -base64 32 | tr -d '\\n')   # ${d.namespace}/${d.name}: one value for every site`);
+      for (const x of mine) push(seedCommand(x, '"$PW"', 'create'));
+    }
+    push(
+      '```',
+      '',
+      `**Rotation**: put a new value into every site's store under the same name (the same commands with \`put-secret-value --secret-id\` on AWS), then refresh the ExternalSecret on every site (\`kubectl --context <cluster> -n <namespace> annotate externalsecrets.external-secrets.io <database>-app force-sync=$(date +%s) --overwrite\`). The operator sets the owner's password on the primary from its Secret (label \`cnpg.io/reload\`); the replica sites receive it by replay.`,
+      '',
+    );
+  }
+
   if (!replicas.length) return lines.join('\n');
 
   const readers = archiveReaders(databases);
@@ -209,7 +261,6 @@ export function failoverRunbook(env: EnvironmentConfig, databases: readonly Repl
     }
   }
   push('```', '');
-
   const target = replicas[0];
   push(
     `## Failover: \`${primary.name}\` is lost`,

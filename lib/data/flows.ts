@@ -1,8 +1,9 @@
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet, workloadIdentityFlows } from '../core/flows';
 import { scrapeFlow } from '../observability';
 import { PlatformNamespaces } from '../core/namespaces';
-import { replicatedDatabases } from '../core/database-topology';
+import { environmentDatabases, isDatabaseSite, PLATFORM_DATABASE } from '../core/database-topology';
 import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
+import { PLATFORM_DATABASE_PODS } from './platform-database';
 
 /** The CloudNativePG operator (chart `cloudnative-pg`). */
 export const CNPG_OPERATOR_PODS: PodSet = {
@@ -27,7 +28,9 @@ export function databaseFlows(t: FlowTarget): Flow[] {
       reason: 'CloudNativePG defaulting and validation webhooks',
     },
   ];
-  for (const ns of [...new Set(t.databases.map((d) => `tenant-${d.tenantId}`))].sort()) {
+  // The platform database runs in the core namespace of every database site (lib/core/database-topology.ts platformDatabase).
+  const platformNs = isDatabaseSite(t.environment, t.cluster) ? [PLATFORM_DATABASE.namespace] : [];
+  for (const ns of [...new Set([...platformNs, ...t.databases.map((d) => `tenant-${d.tenantId}`)])].sort()) {
     flows.push({
       name: `databases/operator-to-instances/${ns}`,
       from: { pods: CNPG_OPERATOR_PODS },
@@ -53,8 +56,17 @@ export function databaseFlows(t: FlowTarget): Flow[] {
       ),
     );
   }
+  if (platformNs.length) {
+    flows.push({
+      name: 'databases/core-services-to-platform-database',
+      from: { pods: { namespace: PLATFORM_DATABASE.namespace } },
+      to: { pods: PLATFORM_DATABASE_PODS, ports: [{ port: 5432 }] },
+      plaintext: true,
+      reason: `the core services use the platform database at ${PLATFORM_DATABASE.name}-rw.${PLATFORM_DATABASE.namespace}.svc:5432 (PostgreSQL's own TLS: the instances are outside the mesh)`,
+    });
+  }
   // Every site archives to its own cloud's store and replays the others' (public HTTPS endpoints).
-  const sites = replicatedDatabases(t.platform, t.environment, { tenants: t.tenants, databases: t.databases }).filter((d) =>
+  const sites = environmentDatabases(t.platform, t.environment, { tenants: t.tenants, databases: t.databases }).filter((d) =>
     d.sites.some((s) => s.cluster.name === t.cluster.name),
   );
   for (const ns of [...new Set(sites.map((d) => d.namespace))].sort()) {

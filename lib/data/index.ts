@@ -6,6 +6,7 @@ export * from './cloudnative-pg';
 export * from './databases-addon';
 export * from './disaster-recovery';
 export * from './flows';
+export * from './platform-database';
 export * from './storage';
 export * from './tenant-database';
 export * from './traffic-runbook';

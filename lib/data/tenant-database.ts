@@ -11,6 +11,8 @@ import {
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { ARCHIVE_READER_CONFIGMAP, DatabaseSite, FEDERATION_AUDIENCES, RecoveryObjectives } from '../core/database-topology';
 import { DatabaseSpec, PostgresVersion } from '../core/input/types';
+import { DatabaseCredentials } from '../core/secret-store';
+import { EXTERNAL_SECRET_REFRESH, EXTERNAL_SECRETS_API } from '../secrets';
 import { checkPostgresIdentifier } from '../core/input/rules';
 import { CpuMemory } from '../quotas';
 import { DatabaseBackupTarget } from './backup-bucket';
@@ -27,8 +29,8 @@ export const POSTGRES_IMAGES: Readonly<Record<PostgresVersion, string>> = {
 };
 
 export interface TenantDatabaseProps {
-  /** The validated CeresDatabase. */
-  readonly spec: DatabaseSpec;
+  /** The validated CeresDatabase (or the platform database's equivalent: name, instances, size, version). */
+  readonly spec: Pick<DatabaseSpec, 'name' | 'replicas' | 'size' | 'version'>;
   /** The tenant's namespace. */
   readonly namespace: string;
   /** Database and owner created at bootstrap (the tenant's databaseSchema). */
@@ -54,6 +56,13 @@ export interface TenantDatabaseProps {
    * @default a single-site primary archiving to `backup`
    */
   readonly topology?: DatabaseTopologyProps;
+  /**
+   * The application credentials from the cloud secret store, the same on every site (lib/core/secret-store.ts
+   * `databaseCredentials`): an ExternalSecret renders the `kubernetes.io/basic-auth` Secret that the
+   * bootstrap names, so a promoted replica site accepts the primary's credentials.
+   * @default CloudNativePG generates `<name>-app` on each site
+   */
+  readonly credentials?: DatabaseCredentials;
 }
 
 /** A Cluster's place in its database's distributed topology. */
@@ -96,7 +105,14 @@ export class TenantDatabase extends Construct {
     const env = foreign.flatMap((cloud) => foreignCredentialEnv(cloud, spec.name, topology!.sites.find((s) => s.store.cloud === cloud)!.store.region));
     if (topology?.self.store.cloud === 'azure') env.push(configMapEnv('AZURE_CLIENT_ID', spec.name));
     const tokens = foreign.filter((c): c is 'aws' | 'azure' => c === 'aws' || c === 'azure');
-    const initdb = { initdb: { database: props.databaseName, owner: props.databaseName, dataChecksums: true } };
+    const credentials = props.credentials;
+    if (credentials && credentials.username !== props.databaseName) {
+      throw new Error(
+        `database ${spec.name}: its credentials are for ${credentials.username}, its owner is ${props.databaseName} (CloudNativePG requires them equal)`,
+      );
+    }
+    const secret = credentials ? { secret: { name: credentials.secretName } } : {};
+    const initdb = { initdb: { database: props.databaseName, owner: props.databaseName, dataChecksums: true, ...secret } };
     new Cluster(this, 'Resource', {
       metadata: {
         name: spec.name,
@@ -121,7 +137,7 @@ export class TenantDatabase extends Construct {
         bootstrap:
           !distributed || topology!.self === topology!.primary
             ? initdb
-            : { recovery: { source: topology!.primary.name, database: props.databaseName, owner: props.databaseName } },
+            : { recovery: { source: topology!.primary.name, database: props.databaseName, owner: props.databaseName, ...secret } },
         postgresql: topology ? { parameters: { archive_timeout: topology.objectives.archiveTimeout } } : undefined,
         replica: distributed
           ? {
@@ -162,6 +178,30 @@ export class TenantDatabase extends Construct {
           : undefined,
       },
     });
+    if (credentials) {
+      // Before the Cluster (data wave): the operator waits for the Secret the bootstrap names.
+      new ApiObject(this, 'Credentials', {
+        apiVersion: EXTERNAL_SECRETS_API,
+        kind: 'ExternalSecret',
+        metadata: { name: credentials.secretName, namespace: props.namespace, labels: props.labels, annotations: argoAnnotations({ wave: SyncWave.data - 1 }) },
+        spec: {
+          refreshInterval: EXTERNAL_SECRET_REFRESH,
+          secretStoreRef: { kind: 'ClusterSecretStore', name: credentials.storeName },
+          target: {
+            name: credentials.secretName,
+            creationPolicy: 'Owner',
+            deletionPolicy: 'Retain',
+            // CloudNativePG: a basic-auth Secret whose username is the owner; cnpg.io/reload applies a rotated password.
+            template: {
+              type: 'kubernetes.io/basic-auth',
+              metadata: { labels: { 'cnpg.io/reload': 'true' } },
+              data: { username: credentials.username, password: '{{ .password }}' },
+            },
+          },
+          data: [{ secretKey: 'password', remoteRef: { key: credentials.remoteName } }],
+        },
+      });
+    }
     if (backup) {
       // ScheduledBackup has no generated class in imports/; its schema is small and stable (v1).
       new ApiObject(this, 'DailyBackup', {

@@ -187,12 +187,9 @@ export class KeycloakAddOn implements PlatformAddOn {
     new TenantDatabase(folder.manifest('database'), 'Database', {
       spec: {
         name: KEYCLOAK.database,
-        type: 'postgres',
         replicas: ha ? 3 : 1,
         size: '10Gi',
         version: '17',
-        tenantId: 'platform',
-        source: { file: 'lib/identity/keycloak-addon.ts', document: 1 },
       },
       namespace: ns,
       databaseName: KEYCLOAK.databaseName,

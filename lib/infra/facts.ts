@@ -10,7 +10,7 @@ import {
   WorkloadIdentity,
 } from '../core/cloud';
 import type { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
-import { fittedCloudName, SecretInput, TenantSecretReader, tenantSecretReaders } from '../core/secret-store';
+import { fittedCloudName, SecretInput, TenantSecretReader, secretReaders } from '../core/secret-store';
 
 /**
  * What a stack reads from the platform model (lib/core/cloud.ts) instead of deriving it: the network
@@ -48,7 +48,7 @@ export function clusterFacts(platform: PlatformConfig, environment: EnvironmentC
     if (seen.has(identity.name)) throw new Error(`cluster '${cluster.name}' has two workload identities named '${identity.name}'`);
     seen.add(identity.name);
   }
-  return { plan, store, identities, endpoints: dataEndpoints(cluster), secretReaders: tenantSecretReaders(environment, cluster, input) };
+  return { plan, store, identities, endpoints: dataEndpoints(cluster), secretReaders: secretReaders(environment, cluster, input) };
 }
 
 /**

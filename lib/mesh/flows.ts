@@ -114,7 +114,8 @@ export function meshFlows(t: FlowTarget): Flow[] {
       if (!meshed.has(ns)) continue;
       flows.push({
         name: `mesh/${ns}-to-egress-gateway/${e.name}`,
-        from: { pods: { namespace: ns } },
+        // The namespace's pods in the mesh (its CloudNativePG instances are outside it and never use the gateway).
+        from: { pods: { namespace: ns, meshed: true } },
         to: { pods: gatewayPods(EGRESS_GATEWAY), ports: [{ port: e.port }] },
         reason: `${e.hosts.join(', ')} is reached through the egress gateway`,
       });

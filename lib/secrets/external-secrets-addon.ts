@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { NamespaceDeclaration, PlatformAddOn, PlatformCatalog, PlatformContext } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { isProvisioned, ProvisionedCloud } from '../core/cloud';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
@@ -15,7 +15,7 @@ import {
   SECRET_READER_SERVICE_ACCOUNT,
   secretReaderAnnotations,
   TenantSecretReader,
-  tenantSecretReaders,
+  secretReaders,
 } from '../core/secret-store';
 import { placementApplies } from '../core/topology';
 import {
@@ -76,6 +76,15 @@ export interface TenantSecretStoreProps {
   readonly reader: TenantSecretReader;
   /** The tenant's external secrets: Secret name → key in its area of the store. */
   readonly secrets: readonly { readonly name: string; readonly key: string }[];
+  /**
+   * What to render: the reader ServiceAccount, its token Role and the store (`store`), the
+   * ExternalSecrets (`secrets`), or both. A reader that also delivers databases' credentials has its
+   * store with the databases (lib/data) and its tenant's ExternalSecrets here.
+   * @default 'all'
+   */
+  readonly parts?: 'all' | 'store' | 'secrets';
+  /** Sync wave of the store and its reader (the ExternalSecrets one later). @default SyncWave.externalSecrets */
+  readonly wave?: number;
 }
 
 /**
@@ -90,7 +99,30 @@ export class TenantSecretStore extends Construct {
     const { cluster, reader } = props;
     const ns = reader.namespace;
     const where = cloudSecretLocation(props.environment, cluster, reader.tenantId);
-    const setup = argoAnnotations({ wave: SyncWave.externalSecrets });
+    const wave = props.wave ?? SyncWave.externalSecrets;
+    const parts = props.parts ?? 'all';
+    if (parts !== 'secrets') this.renderStore(props, where, argoAnnotations({ wave }));
+    if (parts === 'store') return;
+    // After the store and its reader (one wave later inside the folder's Application).
+    const fetch = argoAnnotations({ wave: wave + 1 });
+    for (const s of [...props.secrets].sort((a, b) => a.name.localeCompare(b.name))) {
+      new ApiObject(this, `Secret-${s.name}`, {
+        apiVersion: EXTERNAL_SECRETS_API,
+        kind: 'ExternalSecret',
+        metadata: { name: s.name, namespace: ns, annotations: fetch },
+        spec: {
+          refreshInterval: EXTERNAL_SECRET_REFRESH,
+          secretStoreRef: { kind: 'ClusterSecretStore', name: reader.storeName },
+          target: { name: s.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          dataFrom: [{ extract: { key: externalSecretRemoteName(reader.tenantId, s.key) } }],
+        },
+      });
+    }
+  }
+
+  private renderStore(props: TenantSecretStoreProps, where: CloudSecretLocation, setup: Record<string, string>): void {
+    const { cluster, reader } = props;
+    const ns = reader.namespace;
     new k8s.KubeServiceAccount(this, 'Reader', {
       metadata: {
         name: SECRET_READER_SERVICE_ACCOUNT,
@@ -114,21 +146,6 @@ export class TenantSecretStore extends Construct {
       metadata: { name: reader.storeName, annotations: setup },
       spec: { conditions: [{ namespaces: [ns] }], provider: storeProvider(where, cluster, reader) },
     });
-    // After the store and its reader (one wave later inside the folder's Application).
-    const fetch = argoAnnotations({ wave: SyncWave.externalSecrets + 1 });
-    for (const s of [...props.secrets].sort((a, b) => a.name.localeCompare(b.name))) {
-      new ApiObject(this, `Secret-${s.name}`, {
-        apiVersion: EXTERNAL_SECRETS_API,
-        kind: 'ExternalSecret',
-        metadata: { name: s.name, namespace: ns, annotations: fetch },
-        spec: {
-          refreshInterval: EXTERNAL_SECRET_REFRESH,
-          secretStoreRef: { kind: 'ClusterSecretStore', name: reader.storeName },
-          target: { name: s.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-          dataFrom: [{ extract: { key: externalSecretRemoteName(reader.tenantId, s.key) } }],
-        },
-      });
-    }
   }
 }
 
@@ -162,17 +179,25 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
     });
     for (const cluster of ctx.environment.clusters) {
       if (!isProvisioned(cluster) || !placementApplies(externalSecrets.placement, cluster)) continue;
-      const readers = tenantSecretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: ctx.databases });
-      if (!readers.length) continue;
+      const readers = secretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: ctx.databases });
+      // A reader that delivers databases' credentials has its store with the databases (before them); only its tenant's own ExternalSecrets are here.
+      const externalOf = (tenantId: string) =>
+        (ctx.tenants.find((t) => t.tenantId === tenantId)?.secrets ?? []).flatMap((s) => ('external' in s ? [{ name: s.name, key: s.external.key }] : []));
+      const here = readers.filter((r) => !r.databases || externalOf(r.tenantId).length);
+      if (!here.length) continue;
       const folder = ctx.output.clusterFolder(cluster, TENANT_SECRETS_FOLDER, {
-        description: `Tenants' secrets from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
+        description: `Tenants' and the platform database's secrets from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
         syncWave: SyncWave.externalSecrets,
         labels: { [Labels.costCenter]: 'platform' },
       });
-      for (const reader of readers) {
-        const tenant = ctx.tenants.find((t) => t.tenantId === reader.tenantId)!;
-        const secrets = tenant.secrets.flatMap((s) => ('external' in s ? [{ name: s.name, key: s.external.key }] : []));
-        new TenantSecretStore(folder.manifest(reader.namespace), reader.namespace, { environment: ctx.environment, cluster, reader, secrets });
+      for (const reader of here) {
+        new TenantSecretStore(folder.manifest(reader.namespace), reader.namespace, {
+          environment: ctx.environment,
+          cluster,
+          reader,
+          secrets: externalOf(reader.tenantId),
+          parts: reader.databases ? 'secrets' : 'all',
+        });
       }
     }
   }
@@ -215,6 +240,24 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
       },
     ];
   }
+}
+
+/**
+ * Whether the platform delivers cloud secrets on a cluster: the External Secrets Operator is one of
+ * the add-ons and runs there, on a cluster with a cloud store. What renders an ExternalSecret asks.
+ */
+export function deliversCloudSecrets(catalog: PlatformCatalog, cluster: ClusterConfig): boolean {
+  return catalog.charts.includes(externalSecrets) && isProvisioned(cluster) && placementApplies(externalSecrets.placement, cluster);
+}
+
+/**
+ * The store of a namespace whose databases take their credentials from the cloud store, in the
+ * database site's `databases` folder: two waves before the Clusters (their credentials' ExternalSecrets
+ * are one before), so nothing there waits for the externalSecrets wave.
+ */
+export function databaseSecretStore(scope: Construct, environment: EnvironmentConfig, cluster: ClusterConfig, reader: TenantSecretReader): TenantSecretStore {
+  if (!isProvisioned(cluster)) throw new Error(`cluster ${cluster.name} has no cloud secret store`);
+  return new TenantSecretStore(scope, 'SecretStore', { environment, cluster, reader, secrets: [], parts: 'store', wave: SyncWave.data - 2 });
 }
 
 /** The environment-wide folder of the secret delivery alerts. */

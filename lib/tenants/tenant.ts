@@ -1,13 +1,15 @@
 import { Construct } from 'constructs';
-import { ClusterConfig } from '../core/model';
 import { SyncWave } from '../core/argocd';
+import { ClusterConfig } from '../core/model';
+import { databaseCredentials, tenantSecretReaders } from '../core/secret-store';
+import { databaseSecretStore } from '../secrets';
 import { DatabaseSpec, TenantSpec } from '../core/input/types';
 import { tenantLabels, tenantNames, TenantNames } from '../core/names';
 import { tenantPlacement } from '../core/topology';
 import { REALM_ANNOTATION } from '../core/realm';
 import { databaseSites, replicatedDatabases } from '../core/database-topology';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
-import { databaseBackupTarget, DATABASES_FOLDER } from '../data';
+import { databaseBackupTarget, databasesFolder } from '../data';
 import { TenantDatabase } from '../data';
 import { GuardedNamespace } from '../hardening';
 import { meshNamespaceAllowances, NamespaceNetworkIsolation } from '../hardening';
@@ -16,20 +18,17 @@ import { TIERS } from '../quotas';
 import { TenantAccess } from './tenant-access';
 import { TenantSecrets } from './tenant-secrets';
 
-/** A database site's own folder (created by the first tenant with a database, or by the tenants add-on for the alerts). */
-export function databasesFolder(output: EnvironmentOutput, site: ClusterConfig): OutputFolder {
-  return output.clusterFolder(site, DATABASES_FOLDER, {
-    description: 'PostgreSQL sites of the tenant databases: primary or replica per lib/core/database-topology.ts',
-    stateful: true,
-    syncWave: SyncWave.data,
-  });
-}
-
 export interface TenantProps {
   /** The validated CeresTenant. */
   readonly spec: TenantSpec;
   /** The tenant's databases (CeresDatabase documents naming its tenantId). @default [] */
   readonly databases?: readonly DatabaseSpec[];
+  /**
+   * Whether a database site delivers cloud secrets (lib/secrets deliversCloudSecrets): there, the
+   * databases' credentials come from the tenant's store, the same on every site.
+   * @default never: CloudNativePG generates them per site
+   */
+  readonly cloudSecretsOn?: (cluster: ClusterConfig) => boolean;
 }
 
 /**
@@ -85,6 +84,13 @@ export class Tenant extends Construct {
       for (const site of databaseSites(output.environment)) {
         const siteFolder = databasesFolder(output, site);
         const chart = siteFolder.manifest(names.folder, { namespace: ns });
+        const cloudSecrets = props.cloudSecretsOn?.(site) ?? false;
+        if (cloudSecrets) {
+          // The tenant's store, before the Clusters whose credentials it delivers (lib/core/secret-store.ts secretReaders).
+          const reader = tenantSecretReaders(output.environment, site, { tenants: [spec], databases }).find((r) => r.namespace === ns);
+          if (!reader) throw new Error(`tenant ${spec.tenantId}: no secret reader on database site ${site.name}`);
+          databaseSecretStore(chart, output.environment, site, reader);
+        }
         for (const rdb of replicated) {
           const db = databases.find((d) => d.name === rdb.name)!;
           const self = rdb.sites.find((s) => s.cluster === site)!;
@@ -96,6 +102,7 @@ export class Tenant extends Construct {
             priorityClassName: TIERS[spec.subscriptionLevel].priorityClass.name,
             labels,
             ha: output.environment.sizing.ha,
+            credentials: cloudSecrets ? databaseCredentials(ns, db.name, spec.databaseSchema) : undefined,
             topology: {
               self,
               primary: rdb.primary,

@@ -3,10 +3,8 @@ import { TenantFolders, TenantUnit } from '../core/capabilities';
 import { DatabaseSpec } from '../core/input/types';
 import { SyncWave } from '../core/argocd';
 import { KEYCLOAK_PLACEMENT, keycloakUrl } from '../core/realm';
-import { databaseSites, replicatedDatabases } from '../core/database-topology';
-import { DatabaseRecoveryAlerts, DISASTER_RECOVERY_FOLDER, failoverRunbook, RUNBOOK_FILE, trafficRunbook } from '../data';
-import { runbookBase } from '../observability';
-import { databasesFolder, Tenant } from './tenant';
+import { deliversCloudSecrets } from '../secrets';
+import { Tenant } from './tenant';
 import { KEYCLOAK_REALMS_FOLDER, TenantRealmImport } from './tenant-realm';
 
 /** Every tenant of the environment, each in its own folder; provides the tenants' folders to other add-ons. */
@@ -24,7 +22,11 @@ export class TenantsAddOn implements PlatformAddOn {
     }
     const units = new Map<string, TenantUnit>();
     for (const spec of ctx.tenants) {
-      const tenant = new Tenant(ctx.output, { spec, databases: byTenant.get(spec.tenantId) ?? [] });
+      const tenant = new Tenant(ctx.output, {
+        spec,
+        databases: byTenant.get(spec.tenantId) ?? [],
+        cloudSecretsOn: (cluster) => deliversCloudSecrets(ctx.catalog, cluster),
+      });
       units.set(spec.tenantId, { spec, namespace: tenant.names.namespace, folder: tenant.folder });
     }
     ctx.provide(TenantFolders, units);
@@ -39,24 +41,6 @@ export class TenantsAddOn implements PlatformAddOn {
       for (const spec of ctx.tenants) {
         new TenantRealmImport(realms.manifest(spec.keycloakRealm), 'Realm', { spec, keycloakUrl: keycloakUrl(ctx.environment) });
       }
-    }
-
-    // Each database site alerts on its recovery objectives; the environment gets its failover runbook.
-    const databases = replicatedDatabases(ctx.platform, ctx.environment, ctx);
-    for (const site of databaseSites(ctx.environment)) {
-      const here = databases.filter((d) => d.sites.some((s) => s.cluster === site));
-      if (!here.length) continue;
-      new DatabaseRecoveryAlerts(databasesFolder(ctx.output, site).manifest('recovery-alerts'), 'RecoveryAlerts', {
-        databases: here,
-        runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
-      });
-    }
-    // The traffic part (DNS failover of the public hosts) follows the databases'.
-    const traffic = trafficRunbook(ctx.environment);
-    if (databases.length || traffic) {
-      ctx.output
-        .folder(DISASTER_RECOVERY_FOLDER, { synced: false, description: 'The generated failover runbook (docs/disaster-recovery.md); not synced' })
-        .addFile(RUNBOOK_FILE, [failoverRunbook(ctx.environment, databases), traffic].filter(Boolean).join('\n'));
     }
   }
 }

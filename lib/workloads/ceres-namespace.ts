@@ -11,6 +11,7 @@ import { knownQuantity } from '../core/quantity';
 import { PlatformNamespaces } from '../core/namespaces';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
 import { dataEndpoints } from '../core/cloud';
+import { databaseSites, PLATFORM_DATABASE, platformDatabaseInstances } from '../core/database-topology';
 import { Flow, FlowTarget } from '../core/flows';
 import { ServiceEntry, ServiceEntrySpecLocation, ServiceEntrySpecResolution } from '../../imports/istio-networking.istio.io';
 import { GuardedNamespace } from '../hardening';
@@ -44,7 +45,12 @@ export class CeresNamespaceAddOn implements PlatformAddOn {
     new GuardedNamespace(folder.manifest('namespace'), 'Namespace', { name: ns, podSecurity: 'restricted', meshInjection: true, networkIsolated: true });
     const ports = ctx.services.services.filter((s) => s.namespace === ns).map((s) => s.port);
     const guardrails = folder.manifest('network-policies', { namespace: ns });
-    new NamespaceNetworkIsolation(guardrails, 'Isolation', { namespace: ns, allowances: meshNamespaceAllowances({ metricsPorts: ports }) });
+    // The platform database's instances run here on the database sites (lib/core/database-topology.ts platformDatabase).
+    const platformDatabase = databaseSites(ctx.environment).length > 0;
+    new NamespaceNetworkIsolation(guardrails, 'Isolation', {
+      namespace: ns,
+      allowances: meshNamespaceAllowances({ metricsPorts: ports, databases: platformDatabase }),
+    });
     new k8s.KubeServiceAccount(guardrails, 'DefaultAccount', {
       metadata: { name: 'default', namespace: ns, annotations: argoAnnotations({ wave: SyncWave.namespaces }) },
       automountServiceAccountToken: false,
@@ -54,6 +60,7 @@ export class CeresNamespaceAddOn implements PlatformAddOn {
       namespace: ns,
       services: ctx.services.services.filter((s) => s.namespace === ns),
       defaultReplicas: ctx.environment.sizing.coreServices,
+      database: platformDatabase ? { ...PLATFORM_DATABASE.resources, pods: platformDatabaseInstances(ctx.environment.sizing.ha) + 1 } : undefined,
     });
 
     // The cluster's managed data services (RDS, ElastiCache, Azure PostgreSQL): their private host
@@ -112,7 +119,13 @@ class CeresQuota extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { readonly namespace: string; readonly services: readonly ServiceDeclaration[]; readonly defaultReplicas: { readonly max: number } },
+    props: {
+      readonly namespace: string;
+      readonly services: readonly ServiceDeclaration[];
+      readonly defaultReplicas: { readonly max: number };
+      /** The platform database's pods (instances plus one bootstrap or join job), each with these requests = limits. */
+      readonly database?: { readonly pods: number; readonly cpu: string; readonly memory: string };
+    },
   ) {
     super(scope, id);
     const sidecar = {
@@ -129,6 +142,15 @@ class CeresQuota extends Construct {
       sum.limitCpu += pods * (cores(r.limits.cpu) + sidecar.limit.cpu);
       sum.limitMemory += pods * (mebibytes(r.limits.memory) + sidecar.limit.memory);
     }
+    if (props.database) {
+      // CloudNativePG pods: no sidecar (outside the mesh), requests = limits.
+      const d = props.database;
+      sum.pods += d.pods;
+      sum.requestCpu += d.pods * cores(d.cpu);
+      sum.limitCpu += d.pods * cores(d.cpu);
+      sum.requestMemory += d.pods * mebibytes(d.memory);
+      sum.limitMemory += d.pods * mebibytes(d.memory);
+    }
     const headroom = 10; // pods for jobs and one-offs
     const annotations = argoAnnotations({ wave: SyncWave.namespaces });
     const cpu = (v: number) => `${Math.ceil(v)}`;
@@ -137,7 +159,12 @@ class CeresQuota extends Construct {
       metadata: {
         name: 'ceres-quota',
         namespace: props.namespace,
-        annotations: { ...annotations, 'ceres.io/sized-from': 'the service catalog: max replicas x versions x 2, with sidecars' },
+        annotations: {
+          ...annotations,
+          'ceres.io/sized-from': props.database
+            ? "the service catalog: max replicas x versions x 2, with sidecars; the platform database's instances and one job"
+            : 'the service catalog: max replicas x versions x 2, with sidecars',
+        },
       },
       spec: {
         hard: {

@@ -3,7 +3,14 @@
  * rendered: every cluster, namespace, Cluster, site, archive path, Application, Terraform stack,
  * variable, output and ConfigMap key the runbook names exists; the alerts keep each tier's RPO.
  */
-import { RECOVERY_OBJECTIVES, RPO_CEILING_SECONDS, RTO_CEILING_SECONDS, replicatedDatabases } from '../../lib/core/database-topology';
+import {
+  environmentDatabases,
+  PLATFORM_RECOVERY_OBJECTIVES,
+  RECOVERY_OBJECTIVES,
+  RPO_CEILING_SECONDS,
+  RTO_CEILING_SECONDS,
+  replicatedDatabases,
+} from '../../lib/core/database-topology';
 import { DatabasesAddOn, DISASTER_RECOVERY_FOLDER, RECOVERY_ALERTS, RUNBOOK_FILE } from '../../lib/data';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { renderStacks } from '../../lib/infra';
@@ -46,7 +53,7 @@ describe('the failover runbook', () => {
   it('promotes to sites that exist, on the cluster it patches', () => {
     const patches = all(/--context (\S+) -n (\S+) patch clusters\.postgresql\.cnpg\.io (\S+) --type merge -p '\{"spec":\{"replica":\{"primary":"([^"]+)"/g);
     // Failover (one per database), then per database a demotion and a promotion in the planned switchover.
-    expect(patches).toHaveLength(TENANT_PER_TIER.databases.length * 3);
+    expect(patches).toHaveLength(environmentDatabases(platform, env, TENANT_PER_TIER).length * 3);
     for (const [, cluster, ns, name, site] of patches) {
       const sites = env.clusters.flatMap((c) => cnpgClusters(c.name)).filter((m) => m.metadata.namespace === ns && m.metadata.name === name);
       expect(sites.map((m) => m.spec.replica.self)).toContain(site);
@@ -131,11 +138,12 @@ describe('recovery objectives and their alerts', () => {
   });
 
   it("set each site's archive timeout from its tenant's tier", () => {
-    const dbs = replicatedDatabases(platform, env, TENANT_PER_TIER);
+    const dbs = environmentDatabases(platform, env, TENANT_PER_TIER);
     for (const c of env.clusters) {
       for (const m of cnpgClusters(c.name)) {
         const db = dbs.find((d) => d.namespace === m.metadata.namespace && d.name === m.metadata.name)!;
-        expect(m.spec.postgresql.parameters.archive_timeout).toBe(RECOVERY_OBJECTIVES[db.tier].archiveTimeout);
+        const expected = db.tier === 'platform' ? PLATFORM_RECOVERY_OBJECTIVES : RECOVERY_OBJECTIVES[db.tier];
+        expect(m.spec.postgresql.parameters.archive_timeout).toBe(expected.archiveTimeout);
       }
     }
   });

@@ -1,4 +1,5 @@
 import { backupStore, postgresBackupPath } from '../../lib/core/cloud';
+import { PLATFORM_DATABASE } from '../../lib/core/database-topology';
 import { parseQuantity } from '../../lib/core/quantity';
 import { tenantNames } from '../../lib/core/names';
 import { DatabasesAddOn, POSTGRES_IMAGES } from '../../lib/data';
@@ -14,7 +15,8 @@ import { baseAddOns, FixtureClusters, fixturePlatform, helmApp, ofKind, renderAd
 const addOns = () => [...baseAddOns(), new DatabasesAddOn(), new GitOpsAddOn()];
 const out = renderAddOns(addOns(), { input: TENANT_PER_TIER });
 const ENV = out.environment.name;
-const clusters = ofKind(out, 'Cluster');
+// The tenants' Clusters (the platform database's, in `ceres`, has its own tests: test/data/platform-database.test.ts).
+const clusters = ofKind(out, 'Cluster').filter((c) => c.metadata.namespace !== PLATFORM_DATABASE.namespace);
 
 describe('tenant databases', () => {
   it('renders every CeresDatabase, and nothing else, as a Cluster in its tenant namespace', () => {
@@ -65,7 +67,7 @@ describe('tenant databases', () => {
     const on = (cluster: string) =>
       r.view.clusters
         .get(cluster)!
-        .filter((o) => o.manifest.kind === 'Cluster')
+        .filter((o) => o.manifest.kind === 'Cluster' && o.manifest.metadata.namespace !== PLATFORM_DATABASE.namespace)
         .map((o) => o.manifest);
     const aws = on(FixtureClusters.aws.name);
     const azure = on(FixtureClusters.azure.name);

@@ -94,7 +94,7 @@ describe('AWS: IAM', () => {
     const json = prod();
     const bucket = addresses(json, 'aws_s3_bucket').find(([, b]) => b.bucket === 'ceres-prod-aws-backups-eu-west-1')![0];
     const policies = addresses(json, 'aws_iam_role_policy').filter(([a]) => a.includes('workload-roles_'));
-    expect(policies.length).toBe(1 + tenantDatabases('prod').length + platformDatabases('prod', 'aws').length); // velero + each tenant database + Keycloak's
+    expect(policies.length).toBe(2 + tenantDatabases('prod').length + platformDatabases('prod', 'aws').length); // velero + the platform database + each tenant database + Keycloak's
     const prefixes: string[] = [];
     for (const [, body] of policies) {
       const statements = JSON.parse(body.policy).Statement as Json[];
@@ -108,9 +108,9 @@ describe('AWS: IAM', () => {
       const kms = statements.find((s) => list(s.Action).includes('kms:Decrypt'))!;
       expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
     }
-    // CloudNativePG archives each tenant's databases under its namespace.
+    // CloudNativePG archives each tenant's databases under its namespace, the platform database under ceres, Keycloak's under keycloak.
     expect(prefixes.sort()).toEqual(
-      [...new Set([...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].map((d) => `cnpg/${d.split('/')[0]}`))].concat('velero').sort(),
+      [...new Set([...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].map((d) => `cnpg/${d.split('/')[0]}`))].concat('velero', 'cnpg/ceres').sort(),
     );
   });
 

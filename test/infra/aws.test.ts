@@ -1,3 +1,4 @@
+import { PLATFORM_DATABASE } from '../../lib/core/database-topology';
 import { Testing } from 'cdktf';
 import { synthesizeInfra } from '../../apps/infra/main';
 import { EKS_LOG_TYPES } from '../../lib/infra/aws/kubernetes-cluster';
@@ -191,13 +192,12 @@ describe('AWS stack: data services', () => {
     }
   });
 
-  it("binds the platform model's workload identities with Pod Identity: Velero, each tenant database, Karpenter", () => {
+  it("binds the platform model's workload identities with Pod Identity: Velero, the platform database, each tenant database, Karpenter", () => {
     const associations = resources(prod(), 'aws_eks_pod_identity_association').map((a) => `${a.namespace}/${a.service_account}`);
     expect(tenantDatabases('prod').length).toBeGreaterThan(0);
     expect(platformDatabases('prod', 'aws')).toEqual(['keycloak/keycloak-db']);
-    expect(associations.sort()).toEqual(
-      ['kube-system/karpenter', 'velero/velero-server', ...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].sort(),
-    );
+    const own = `${PLATFORM_DATABASE.namespace}/${PLATFORM_DATABASE.name}`;
+    expect(associations.sort()).toEqual(['kube-system/karpenter', 'velero/velero-server', own, ...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].sort());
     // A tenant not deployed to dev gets no identity there: dev binds exactly the databases of dev's tenants.
     const devTenants = resources(stack('dev-aws'), 'aws_eks_pod_identity_association')
       .map((a) => `${a.namespace}/${a.service_account}`)

@@ -28,9 +28,10 @@ import {
   awsSecretReaderRoleName,
   cloudSecretLocation,
   SECRET_READER_SERVICE_ACCOUNT,
-  tenantSecretReaders,
+  secretReaders,
 } from '../../lib/core/secret-store';
 import { DATABASE_SITES, placementApplies } from '../../lib/core/topology';
+import { PLATFORM_DATABASE } from '../../lib/core/database-topology';
 import { fittedName, InfraInput, NO_TENANT_INPUT } from '../../lib/infra/facts';
 import { plannedStacks } from '../../lib/infra/infra-app';
 import { stackName } from '../../lib/core/cloud';
@@ -63,7 +64,8 @@ function facts(p: PlatformConfig, planned: Planned, input: InfraInput) {
     store: backupStore(p, planned.environment, planned.cluster)!,
     identities: clusterWorkloadIdentities(p, planned.environment, planned.cluster, input),
     endpoints: dataEndpoints(planned.cluster),
-    readers: tenantSecretReaders(planned.environment, planned.cluster, input),
+    // Tenants' readers and, on a database site, the platform's (the platform database's credentials).
+    readers: secretReaders(planned.environment, planned.cluster, input),
   };
 }
 
@@ -304,7 +306,7 @@ describe('the stacks of the default platform agree with the platform model', () 
     checkStack(platform, defaultFiles(), planned, defaultInput());
   });
 
-  it("binds a PostgreSQL identity for every tenant database on every database site (AWS and Azure clusters with workloads), and Keycloak's where it runs, none elsewhere", () => {
+  it("binds a PostgreSQL identity for the platform database and every tenant database on every database site (AWS and Azure clusters with workloads), and Keycloak's where it runs, none elsewhere", () => {
     const counts = Object.fromEntries(
       plannedOf(platform).map((p) => [
         p.name,
@@ -313,9 +315,10 @@ describe('the stacks of the default platform agree with the platform model', () 
     );
     // Every database site runs a site of every database of the tenants deployed to its environment (lib/core/database-topology.ts).
     const expected = Object.fromEntries(
+      // ...and the platform database (lib/core/database-topology.ts platformDatabase), and Keycloak's.
       plannedOf(platform).map((p) => [
         p.name,
-        (placementApplies(DATABASE_SITES, p.cluster) ? tenantDatabases(p.environment.name).length : 0) + keycloakPostgres(p.environment, p.cluster).length,
+        (placementApplies(DATABASE_SITES, p.cluster) ? tenantDatabases(p.environment.name).length + 1 : 0) + keycloakPostgres(p.environment, p.cluster).length,
       ]),
     );
     expect(counts).toEqual(expected);
@@ -361,7 +364,7 @@ describe('the stacks follow the model when it changes', () => {
     checkStack(everywhere, files, planned, input);
   });
 
-  it('gives no tenant database identity without tenant input (only the platform’s own: Keycloak’s), and the same stacks again with it', () => {
+  it("gives no tenant database identity without tenant input (only the platform's own: the platform database's and Keycloak's), and the same stacks again with it", () => {
     const prodOnly = onlyEnvironment('prod');
     const planned = plannedOf(prodOnly).find((p) => p.name === 'prod-aws')!;
     const bare = synthesizeInfra(prodOnly, NO_TENANT_INPUT);
@@ -370,7 +373,7 @@ describe('the stacks follow the model when it changes', () => {
       resources(stack('prod-aws', bare), 'aws_eks_pod_identity_association')
         .map((a) => a.namespace)
         .sort(),
-    ).toEqual(['keycloak', 'kube-system', 'velero']);
+    ).toEqual([PLATFORM_DATABASE.namespace, 'keycloak', 'kube-system', 'velero'].sort());
   });
 
   it('would notice a binding to another service account than the model names', () => {
@@ -400,12 +403,15 @@ describe('model functions the stacks read', () => {
         { name: 'orphan-pg', tenantId: 'gone-404' },
       ],
     };
+    // The platform database is on every database site (it sorts first: ceres < tenant-*).
+    const own = { namespace: PLATFORM_DATABASE.namespace, name: PLATFORM_DATABASE.name };
     expect(postgresClusters(prod, aws(prod), input)).toEqual([
+      own,
       { namespace: 'tenant-alpha-001', name: 'alpha-pg-a' },
       { namespace: 'tenant-alpha-001', name: 'alpha-pg-b' },
       { namespace: 'tenant-zeta-009', name: 'zeta-pg' },
     ]);
-    expect(postgresClusters(dev, aws(dev), input)).toEqual([{ namespace: 'tenant-zeta-009', name: 'zeta-pg' }]);
+    expect(postgresClusters(dev, aws(dev), input)).toEqual([own, { namespace: 'tenant-zeta-009', name: 'zeta-pg' }]);
     for (const c of prod.clusters) {
       if (placementApplies(DATABASE_SITES, c)) expect(postgresClusters(prod, c, input)).toEqual(postgresClusters(prod, aws(prod), input));
       else expect(postgresClusters(prod, c, input)).toEqual([]);

@@ -1,6 +1,13 @@
 import { ClusterConfig } from '../../lib/core/model';
 import { PlatformNamespaces } from '../../lib/core/namespaces';
-import { externalSecretRemoteName, SECRET_READER_SERVICE_ACCOUNT, tenantSecretPrefix } from '../../lib/core/secret-store';
+import { isDatabaseSite } from '../../lib/core/database-topology';
+import {
+  databaseCredentialsRemoteName,
+  externalSecretRemoteName,
+  PLATFORM_SECRETS_OWNER,
+  SECRET_READER_SERVICE_ACCOUNT,
+  tenantSecretPrefix,
+} from '../../lib/core/secret-store';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../../lib/core/topology';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { renderStacks } from '../../lib/infra';
@@ -48,6 +55,15 @@ const terraform = renderStacks(platform, { tenants: input.tenants, databases: in
 const tenantFolder = (id: string) => `tenant-${id}`;
 const lands = (cluster: string, tenantId: string) => appliedBy(out, cluster).some((o) => o.folder === tenantFolder(tenantId));
 const ofKindOn = (cluster: string, kind: string) => appliedBy(out, cluster).filter((o) => o.manifest.kind === kind);
+/** The remote name an ExternalSecret reads: a tenant's secret (a JSON object, extracted) or a database's password (one value). */
+const remoteKey = (m: any): string => m.spec.dataFrom?.[0].extract.key ?? m.spec.data[0].remoteRef.key;
+/** The databases' credentials on a cluster: on a database site, every database of a tenant deployed there (lib/core/secret-store.ts databaseCredentials). */
+const credentialsOn = (c: ClusterConfig) =>
+  isDatabaseSite(env, c)
+    ? input.databases
+        .filter((d) => input.tenants.some((t) => t.tenantId === d.tenantId && t.environments.includes(env.name)))
+        .map((d) => `tenant-${d.tenantId}/${d.name}-app <- ${databaseCredentialsRemoteName(`tenant-${d.tenantId}`, d.name)}`)
+    : [];
 
 describe('the operator', () => {
   it('runs where tenants run, in its own restricted namespace, with its CRDs', () => {
@@ -121,17 +137,20 @@ describe("tenants' secrets", () => {
     expect(clusters.filter((c) => lands(c.name, other.tenantId)).map((c) => c.cloud)).toEqual(['aws', 'azure', 'gcp']);
     for (const c of clusters) {
       const got = ofKindOn(c.name, 'ExternalSecret')
-        .map((o) => `${o.manifest.metadata.namespace}/${o.manifest.metadata.name} <- ${o.manifest.spec.dataFrom[0].extract.key}`)
+        .map((o) => `${o.manifest.metadata.namespace}/${o.manifest.metadata.name} <- ${remoteKey(o.manifest)}`)
         .sort();
-      const want = input.tenants
-        .filter((t) => lands(c.name, t.tenantId))
-        .flatMap((t) =>
-          t.secrets.flatMap((s) => ('external' in s ? [`tenant-${t.tenantId}/${s.name} <- ${externalSecretRemoteName(t.tenantId, s.external.key)}`] : [])),
-        )
-        .sort();
+      const want = [
+        ...input.tenants
+          .filter((t) => lands(c.name, t.tenantId))
+          .flatMap((t) =>
+            t.secrets.flatMap((s) => ('external' in s ? [`tenant-${t.tenantId}/${s.name} <- ${externalSecretRemoteName(t.tenantId, s.external.key)}`] : [])),
+          ),
+        ...credentialsOn(c),
+      ].sort();
       expect({ cluster: c.name, got }).toEqual({ cluster: c.name, got: want });
       for (const o of ofKindOn(c.name, 'ExternalSecret')) {
-        expect(o.folder).toBe(`clusters/${c.name}/${TENANT_SECRETS_FOLDER}`);
+        // A database's credentials are next to its Cluster, in the site's databases folder.
+        expect(o.folder).toBe(`clusters/${c.name}/${o.manifest.spec.dataFrom ? TENANT_SECRETS_FOLDER : 'databases'}`);
         expect(o.manifest.spec.target.name).toBe(o.manifest.metadata.name);
       }
     }
@@ -186,7 +205,7 @@ describe("tenants' secrets", () => {
           how: 'test',
         };
         const store = ofKindOn(c.name, 'ClusterSecretStore').find((o) => o.manifest.metadata.name === es.manifest.spec.secretStoreRef.name)!.manifest;
-        const key = es.manifest.spec.dataFrom[0].extract.key;
+        const key = remoteKey(es.manifest);
         expect({ cluster: c.name, key, problem: secretReadAccess(stack, c.cloud, store, ref, key) }).toEqual({ cluster: c.name, key, problem: undefined });
         // Another tenant's secret of the same name is out of reach (a prefix that is not this tenant's).
         const foreign = externalSecretRemoteName('another-9', 'smtp');
@@ -194,9 +213,11 @@ describe("tenants' secrets", () => {
         proven++;
       }
     }
-    // Every external secret of every tenant, on each of the three clouds its tenant lands on.
+    // Every external secret of every tenant, on each of the three clouds its tenant lands on, and every database's credentials on each site.
     const secrets = input.tenants.flatMap((t) => t.secrets.filter((s) => 'external' in s)).length;
-    expect(proven).toBe(secrets * 3);
+    const credentials = clusters.flatMap(credentialsOn).length;
+    expect(credentials).toBeGreaterThan(0);
+    expect(proven).toBe(secrets * 3 + credentials);
   });
 
   it("on Azure each tenant has a Key Vault of its own, and the reader's client id comes from the stack output named on it", () => {
@@ -204,7 +225,9 @@ describe("tenants' secrets", () => {
     const json = JSON.parse(terraform.get(file)!);
     const vaults = Object.values<any>(json.resource.azurerm_key_vault).filter((v) => v.tags?.['ceres-tenant']);
     const withExternal = input.tenants.filter((t) => t.secrets.some((s) => 'external' in s)).map((t) => t.tenantId);
-    expect(vaults.map((v) => v.tags['ceres-tenant']).sort()).toEqual([...withExternal].sort());
+    // On a database site, also every tenant with a database (its credentials) and the platform (the platform database's).
+    const withDatabase = input.databases.map((d) => d.tenantId);
+    expect(vaults.map((v) => v.tags['ceres-tenant']).sort()).toEqual([...new Set([...withExternal, ...withDatabase, PLATFORM_SECRETS_OWNER])].sort());
     expect(withExternal).toContain(wide.tenantId);
     expect(vaults[0]).toMatchObject({ rbac_authorization_enabled: true, public_network_access_enabled: false, purge_protection_enabled: true });
     const sa = ofKindOn(FixtureClusters.azure.name, 'ServiceAccount').find(

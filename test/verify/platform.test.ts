@@ -289,7 +289,15 @@ describe('npm run verify catches a broken platform', () => {
   });
 
   it("an ExternalSecret reading another tenant's secret (its reader identity may read its own prefix only)", () => {
-    const f = run(broken((ms) => ms.filter(kind('ExternalSecret')).forEach((es) => (es.spec.dataFrom[0].extract.key = 'tenant-someone-else--smtp'))));
+    // A tenant's secret (extracted) or a database's password (one value): either way another tenant's name.
+    const f = run(
+      broken((ms) =>
+        ms.filter(kind('ExternalSecret')).forEach((es) => {
+          if (es.spec.dataFrom) es.spec.dataFrom[0].extract.key = 'tenant-someone-else--smtp';
+          else es.spec.data[0].remoteRef.key = 'tenant-someone-else--smtp';
+        }),
+      ),
+    );
     expect(
       named('identity/external-secrets', f)
         .map((x) => x.message)

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize, SynthesisResult } from '../../apps/synthesize';
 import { verifySynthesis } from '../../apps/verify';
-import { oidcIssuerVariable } from '../../lib/core/database-topology';
+import { oidcIssuerVariable, PLATFORM_DATABASE } from '../../lib/core/database-topology';
 import { networkPolicyCheck } from '../../lib/verify/checks/flows';
 import { replicaSourcesCheck } from '../../lib/verify/checks/replicas';
 import { VerifyCheck } from '../../lib/verify/types';
@@ -47,6 +47,8 @@ beforeAll(() => {
 }, 120_000);
 
 type Manifest = any;
+const isPlatformDatabase = (m: Manifest) =>
+  m.kind === 'Cluster' && m.metadata.namespace === PLATFORM_DATABASE.namespace && m.metadata.name === PLATFORM_DATABASE.name;
 
 /** Findings of data/replica-sources on a copy of the synthesis that `edit` changed (manifests per cluster, Terraform files). */
 function run(
@@ -83,11 +85,11 @@ const tfEdit = (files: Map<string, string>, stack: string, fn: (json: any) => vo
 describe('data/replica-sources', () => {
   it('finds nothing on the synthesized two-site platform, where every database has a site on each cluster', () => {
     expect(messages(run())).toEqual([]);
-    // The tenants' databases (Keycloak's runs on the primary only, single-site).
+    // Three tenant databases and the platform database (Keycloak's runs on the primary only, single-site).
     for (const c of [AWS, AZURE])
       expect(
-        synthesis.environments[0].view.clusters.get(c)!.filter((o) => o.manifest.kind === 'Cluster' && o.manifest.metadata.namespace?.startsWith('tenant-')),
-      ).toHaveLength(3);
+        synthesis.environments[0].view.clusters.get(c)!.filter((o) => o.manifest.kind === 'Cluster' && o.manifest.metadata.namespace !== 'keycloak'),
+      ).toHaveLength(4);
   });
 
   it('names a replica whose source reads another path than the primary archives to', () => {
@@ -182,5 +184,54 @@ describe('data/replica-sources', () => {
       db.spec.projectedVolumeTemplate = undefined;
     });
     expect(messages(f).join('\n')).toMatch(/on aws from azure, but its pods lack AWS_ROLE_ARN, a projected token for audience sts\.amazonaws\.com/);
+  });
+
+  it('runs the platform database on both sites and names a site without it', () => {
+    const platformOn = (c: string) => synthesis.environments[0].view.clusters.get(c)!.filter((o) => isPlatformDatabase(o.manifest));
+    expect(platformOn(AWS).map((o) => o.manifest.spec.replica.self)).toEqual([`${PLATFORM_DATABASE.name}-aws`]);
+    expect(platformOn(AZURE).map((o) => o.manifest.spec.replica.self)).toEqual([`${PLATFORM_DATABASE.name}-azure`]);
+    const f = run((on) => {
+      // The Azure site's platform Cluster renamed away: the model's site has none.
+      on(AZURE).find(isPlatformDatabase)!.metadata.name = 'not-the-platform';
+    });
+    const text = messages(f).join('\n');
+    expect(text).toContain(
+      `${AZURE} is site ${PLATFORM_DATABASE.name}-azure of the platform database, but runs no Cluster ${PLATFORM_DATABASE.namespace}/${PLATFORM_DATABASE.name}`,
+    );
+    expect(text).toMatch(/the platform database of \S+ runs on aws only, though the environment has database sites on aws and azure/);
+  });
+
+  it("takes every site's credentials from one remote name, and names sites that differ", () => {
+    const credentials = (c: string) =>
+      synthesis.environments[0].view.clusters
+        .get(c)!
+        .map((o) => o.manifest)
+        .filter(
+          (m: Manifest) =>
+            m.kind === 'ExternalSecret' && m.metadata.namespace === PLATFORM_DATABASE.namespace && m.metadata.name === `${PLATFORM_DATABASE.name}-app`,
+        );
+    for (const c of [AWS, AZURE]) expect(credentials(c).map((m: Manifest) => m.spec.data[0].remoteRef.key)).toEqual(['ceres--postgres-platform']);
+    const differs = run((_, __, all) => {
+      for (const m of all(AZURE))
+        if (m.kind === 'ExternalSecret' && m.metadata.name === `${PLATFORM_DATABASE.name}-app`) m.spec.data[0].remoteRef.key = 'ceres--something-else';
+    });
+    expect(messages(differs).join('\n')).toMatch(
+      /reads ceres--something-else on .*, but the same Secret on .* reads ceres--postgres-platform: the sites' credentials can differ/,
+    );
+    const generated = run((on) => {
+      delete on(AZURE).find(isPlatformDatabase)!.spec.bootstrap.recovery.secret;
+    });
+    expect(messages(generated).join('\n')).toMatch(/its sites take their owner's credentials from different Secrets \(\(generated per site\), platform-app\)/);
+    const untemplated = run((_, __, all) => {
+      for (const m of all(AWS)) if (m.kind === 'ExternalSecret' && m.metadata.name === `${PLATFORM_DATABASE.name}-app`) delete m.spec.target.template;
+    });
+    const late = run((_, __, all) => {
+      for (const m of all(AWS))
+        if (m.kind === 'ExternalSecret' && m.metadata.name === `${PLATFORM_DATABASE.name}-app`) m.metadata.annotations['argocd.argoproj.io/sync-wave'] = '61';
+    });
+    expect(messages(late).join('\n')).toMatch(/ExternalSecret ceres\/platform-app \(Application \S+, wave 61\) must be synced before Cluster ceres\/platform/);
+    expect(messages(untemplated).join('\n')).toMatch(
+      /delivers platform-app as an Opaque Secret .* CloudNativePG needs a kubernetes.io\/basic-auth Secret whose username is the owner ceres/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { awsSecretReaderRoleName, SECRET_READER_SERVICE_ACCOUNT, TenantSecretReader } from '../../core/secret-store';
+import { awsSecretKeyAlias, awsSecretReaderRoleName, SECRET_READER_SERVICE_ACCOUNT, TenantSecretReader } from '../../core/secret-store';
 import type { ClusterConfig } from '../../core/model';
 import { policyDocument, PolicyStatement } from './policies';
 
@@ -56,7 +56,7 @@ export class AwsSecretReaders extends Construct {
       }),
       tags,
     });
-    new KmsAlias(this, 'alias', { name: `alias/${props.cluster.name}-tenant-secrets`, targetKeyId: this.key.keyId });
+    new KmsAlias(this, 'alias', { name: awsSecretKeyAlias(props.cluster), targetKeyId: this.key.keyId });
     const issuer = Fn.replace(props.oidcIssuerUrl, 'https://', '');
     for (const reader of props.readers) {
       const trust = new DataAwsIamPolicyDocument(this, `${reader.identityName}-trust`, {

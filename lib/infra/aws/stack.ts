@@ -221,7 +221,9 @@ export class AwsPlatformStack extends PlatformStack {
     // Tenants' secrets in Secrets Manager: a role per tenant, readable by its reader ServiceAccount only.
     if (secretReaders.length) {
       if (!accountId)
-        throw new Error(`environment '${environment.name}' needs cloudAccounts.aws in apps/platform/platform.ts: tenant secret readers' role ARNs name it`);
+        throw new Error(
+          `environment '${environment.name}' needs cloudAccounts.aws in apps/platform/platform.ts: the role ARNs of the secret readers (tenants' secrets, databases' credentials) name it`,
+        );
       new AwsSecretReaders(this, 'secret-readers', {
         cluster,
         region,

@@ -354,7 +354,11 @@ export function indexFlowState(state: ClusterState): FlowIndex {
     peerAuthentications: objects.filter((o) => isKind(o, 'PeerAuthentication', 'security.istio.io')),
     sidecars: objects.filter((o) => isKind(o, 'Sidecar', 'networking.istio.io')),
     serviceEntries: objects.filter((o) => isKind(o, 'ServiceEntry', 'networking.istio.io')),
-    services: [...objects.filter((o) => isKind(o, 'Service', '')), ...objects.filter((o) => isKind(o, 'Canary', 'flagger.app')).flatMap(flaggerServices)],
+    services: [
+      ...objects.filter((o) => isKind(o, 'Service', '')),
+      ...objects.filter((o) => isKind(o, 'Canary', 'flagger.app')).flatMap(flaggerServices),
+      ...objects.filter((o) => o.manifest.kind === 'Cluster' && o.manifest.apiVersion.startsWith('postgresql.cnpg.io/')).flatMap(cnpgServices),
+    ],
     mesh: meshSettings(state),
   };
 }
@@ -380,6 +384,33 @@ export function flaggerServices(canary: StateObject): StateObject[] {
     },
   });
   return [svc(name, `${name}-primary`), svc(`${name}-primary`, `${name}-primary`), svc(`${name}-canary`, name)];
+}
+
+/**
+ * The Services CloudNativePG creates for a Cluster (cloudnative-pg pkg/specs/services.go): `<name>-rw`
+ * (the primary: `cnpg.io/instanceRole=primary`, a label the operator sets on the running pod),
+ * `<name>-ro` (the standbys: `cnpg.io/instanceRole=replica`) and `<name>-r` (every instance:
+ * `cnpg.io/podRole=instance`), each on port 5432 (`postgres`). The role labels are the operator's at
+ * run time, so only `-r` selects the modelled pods; the names are in the namespace's registry all the same.
+ */
+export function cnpgServices(cluster: StateObject): StateObject[] {
+  const m = cluster.manifest;
+  const name = m.metadata.name!;
+  const ports = [{ name: 'postgres', port: 5432, targetPort: 5432, protocol: 'TCP' }];
+  const svc = (suffix: string, selector: Dict): StateObject => ({
+    ...cluster,
+    manifest: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `${name}-${suffix}`, namespace: m.metadata.namespace, annotations: { 'ceres.io/created-by': `cloudnative-pg (Cluster ${name})` } },
+      spec: { selector, ports },
+    },
+  });
+  return [
+    svc('rw', { 'cnpg.io/cluster': name, 'cnpg.io/instanceRole': 'primary' }),
+    svc('ro', { 'cnpg.io/cluster': name, 'cnpg.io/instanceRole': 'replica' }),
+    svc('r', { 'cnpg.io/cluster': name, 'cnpg.io/podRole': 'instance' }),
+  ];
 }
 
 /** A namespace's labels as selectors see them (a namespace not in the state has only the automatic one). */
@@ -411,15 +442,16 @@ export function podInstances(index: FlowIndex, set: PodSet): PodInstance[] {
     (t) =>
       t.namespace === set.namespace && selectorMatches({ matchLabels: wanted }, t.labels) && (!set.serviceAccount || t.serviceAccount === set.serviceAccount),
   );
-  if (found.length) {
-    return found.map((t) => ({
+  const instances = found
+    .map((t) => ({
       namespace: t.namespace,
       labels: t.labels,
       annotations: t.annotations,
       serviceAccount: set.serviceAccount ?? t.serviceAccount,
       template: t,
-    }));
-  }
+    }))
+    .filter((p) => !set.meshed || isMeshed(index, p));
+  if (instances.length) return instances;
   return [{ namespace: set.namespace, labels: wanted, annotations: {}, serviceAccount: set.serviceAccount ?? 'default' }];
 }
 

@@ -1,4 +1,5 @@
-import { egressIpsVariable, FEDERATION_AUDIENCES, oidcIssuerVariable } from '../../core/database-topology';
+import { egressIpsVariable, FEDERATION_AUDIENCES, oidcIssuerVariable, PLATFORM_DATABASE, platformDatabase } from '../../core/database-topology';
+import { PlatformNamespaces } from '../../core/namespaces';
 import { isProvisioned } from '../../core/cloud';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, findingAt, StateObject, VerifyCheck, VerifyContext } from '../types';
@@ -53,8 +54,10 @@ export function replicaSourceFindings(state: ClusterState, ctx: VerifyContext): 
   const allSites = peers.flatMap(sitesOf);
   const at = (o: StateObject, message: string, fix: string) => out.push(findingAt(CHECK, state, o, message, fix));
 
+  out.push(...platformDatabaseFindings(state, ctx));
   for (const mine of sitesOf(state)) {
     const m = mine.object.manifest;
+    out.push(...credentialFindings(state, mine, allSites));
     const what = describeManifest(m);
     // No two Clusters of the environment archive to one path.
     if (mine.destinationPath) {
@@ -204,9 +207,168 @@ export function replicaSourceFindings(state: ClusterState, ctx: VerifyContext): 
   return out;
 }
 
+/**
+ * The platform database (lib/core/database-topology.ts `platformDatabase`) runs on every database site
+ * that runs the CloudNativePG operator, as the site the model names, and has a site on a second cloud
+ * wherever the environment has database sites on two.
+ */
+function platformDatabaseFindings(state: ClusterState, ctx: VerifyContext): Finding[] {
+  const model = platformDatabase(state.platform, state.environment);
+  const site = model?.sites.find((s) => s.cluster.name === state.cluster.name);
+  if (!model || !site || !state.releases.some((r) => r.namespace === PlatformNamespaces.cnpg)) return [];
+  const out: Finding[] = [];
+  const { name, namespace } = PLATFORM_DATABASE;
+  const isPlatform = (o: StateObject) => isCnpgCluster(o) && o.manifest.metadata.name === name && o.manifest.metadata.namespace === namespace;
+  const mine = allObjects(state).find(isPlatform);
+  if (!mine) {
+    return [
+      findingAt(
+        CHECK,
+        state,
+        undefined,
+        `${state.cluster.name} is site ${site.name} of the platform database, but runs no Cluster ${namespace}/${name}: the core services have no database here after a failover`,
+        'render the platform database on every database site (lib/data/databases-addon.ts)',
+      ),
+    ];
+  }
+  const self = mine.manifest.spec?.replica?.self ?? name;
+  if (model.sites.length > 1 && self !== site.name) {
+    out.push(
+      findingAt(
+        CHECK,
+        state,
+        mine,
+        `Cluster ${namespace}/${name} is site ${self}, but the model makes ${state.cluster.name} site ${site.name}`,
+        'derive the site from lib/core/database-topology.ts',
+      ),
+    );
+  }
+  const modelClouds = new Set(model.sites.map((s) => s.cluster.cloud));
+  const running = ctx.clusters.filter((c) => c.environment.name === state.environment.name && allObjects(c).some(isPlatform)).map((c) => c.cluster.cloud);
+  if (modelClouds.size > 1 && new Set(running).size < 2) {
+    out.push(
+      findingAt(
+        CHECK,
+        state,
+        mine,
+        `the platform database of ${state.environment.name} runs on ${[...new Set(running)].join(', ')} only, though the environment has database sites on ${[...modelClouds].sort().join(' and ')}: losing that cloud loses it`,
+        'run a replica site in the second cloud (lib/core/database-topology.ts platformDatabase)',
+      ),
+    );
+  }
+  return out;
+}
+
+/** The Secret a Cluster's bootstrap names for the owner (initdb or recovery), if any. */
+function bootstrapSecret(m: StateObject['manifest']): string | undefined {
+  const b = m.spec?.bootstrap ?? {};
+  return b.initdb?.secret?.name ?? b.recovery?.secret?.name ?? b.pg_basebackup?.secret?.name;
+}
+
+/** The remote keys an ExternalSecret reads (data and dataFrom.extract). */
+function remoteKeys(m: StateObject['manifest']): string[] {
+  return [...(m.spec?.data ?? []).map((d: any) => d.remoteRef?.key), ...(m.spec?.dataFrom ?? []).map((d: any) => d.extract?.key)]
+    .filter((k): k is string => typeof k === 'string')
+    .sort();
+}
+
+/**
+ * Identical credentials on every site of a distributed topology (CloudNativePG: a promoted replica
+ * must accept the primary's): every site names one bootstrap Secret, delivered on each cluster by an
+ * ExternalSecret (kubernetes.io/basic-auth, username = the owner) that reads the same remote keys
+ * everywhere, never by a Secret in git. A site of a cluster that delivers cloud secrets must name one.
+ */
+function credentialFindings(state: ClusterState, mine: Site, allSites: readonly Site[]): Finding[] {
+  const m = mine.object.manifest;
+  if (!m.spec?.replica) return [];
+  const out: Finding[] = [];
+  const what = describeManifest(m);
+  const at = (o: StateObject, message: string, fix: string) => out.push(findingAt(CHECK, state, o, message, fix));
+  const ns = m.metadata.namespace ?? 'default';
+  const same = allSites.filter((s) => key(s.object) === key(mine.object));
+  const names = new Set(same.map((s) => bootstrapSecret(s.object.manifest) ?? '(generated per site)'));
+  if (names.size > 1) {
+    at(
+      mine.object,
+      `${what}: its sites take their owner's credentials from different Secrets (${[...names].sort().join(', ')}): a promoted replica site would refuse the primary's credentials`,
+      'name the same credentials on every site (lib/core/secret-store.ts databaseCredentials)',
+    );
+    return out;
+  }
+  const secret = bootstrapSecret(m);
+  if (!secret) {
+    if (state.releases.some((r) => r.namespace === PlatformNamespaces.externalSecrets)) {
+      at(
+        mine.object,
+        `${what}: CloudNativePG generates its owner's password on each site, so a promoted replica site refuses the credentials applications hold`,
+        'give the Cluster credentials from the cloud store (lib/core/secret-store.ts databaseCredentials)',
+      );
+    }
+    return out;
+  }
+  const objects = allObjects(state);
+  const plain = objects.find(
+    (o) => o.manifest.kind === 'Secret' && o.manifest.apiVersion === 'v1' && o.manifest.metadata.name === secret && o.manifest.metadata.namespace === ns,
+  );
+  if (plain) at(plain, `Secret ${ns}/${secret} (the credentials of ${what}) is in git`, 'deliver it with an ExternalSecret from the cloud store');
+  const delivering = (s: ClusterState) =>
+    allObjects(s).filter(
+      (o) =>
+        o.manifest.kind === 'ExternalSecret' &&
+        o.manifest.apiVersion.startsWith('external-secrets.io/') &&
+        o.manifest.metadata.namespace === ns &&
+        (o.manifest.spec?.target?.name ?? o.manifest.metadata.name) === secret,
+    );
+  const here = delivering(state);
+  if (!here.length) {
+    at(
+      mine.object,
+      `${what}: its bootstrap names Secret ${secret}, which no ExternalSecret in ${ns} on ${state.cluster.name} delivers`,
+      'render the ExternalSecret next to the Cluster (lib/data/tenant-database.ts)',
+    );
+    return out;
+  }
+  const es = here[0].manifest;
+  const template = es.spec?.target?.template;
+  const owner = m.spec?.bootstrap?.initdb?.owner ?? m.spec?.bootstrap?.recovery?.owner;
+  if (template?.type !== 'kubernetes.io/basic-auth' || (owner && template?.data?.username !== owner)) {
+    at(
+      here[0],
+      `${describeManifest(es)} delivers ${secret} as ${template?.type ?? 'an Opaque Secret'} with username ${template?.data?.username ?? '(none)'}, but CloudNativePG needs a kubernetes.io/basic-auth Secret whose username is the owner ${owner ?? '(unknown)'}`,
+      'template the Secret (lib/data/tenant-database.ts)',
+    );
+  }
+  // The Cluster waits for its Secret, and the root Application waits for the Cluster's wave: the store and the
+  // ExternalSecret must come with the Cluster's Application, before it, or the data wave never completes.
+  const waveOf = (o: StateObject) => Number(o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+  const store = objects.find((o) => o.manifest.kind === 'ClusterSecretStore' && o.manifest.metadata.name === es.spec?.secretStoreRef?.name);
+  for (const [dep, before] of [[here[0], mine.object], ...(store ? [[store, here[0]] as const] : [])] as const) {
+    if (dep.application !== mine.object.application || waveOf(dep) >= waveOf(before)) {
+      at(
+        dep,
+        `${describeManifest(dep.manifest)} (Application ${dep.application}, wave ${waveOf(dep)}) must be synced before ${describeManifest(before.manifest)} (Application ${before.application}, wave ${waveOf(before)}): ${what} waits for its credentials, and the root Application for ${what}`,
+        'render the store and the credentials in the databases folder, in earlier waves (lib/secrets databaseSecretStore, lib/data/tenant-database.ts)',
+      );
+    }
+  }
+  const keys = remoteKeys(es).join(', ');
+  for (const other of same) {
+    if (other.state === state) continue;
+    const theirs = delivering(other.state).map((o) => remoteKeys(o.manifest).join(', '));
+    if (theirs.length && !theirs.includes(keys)) {
+      at(
+        here[0],
+        `${describeManifest(es)} reads ${keys || 'nothing'} on ${state.cluster.name}, but the same Secret on ${other.state.cluster.name} reads ${theirs.join(' / ')}: the sites' credentials can differ`,
+        'read the same remote name on every site (lib/core/secret-store.ts databaseCredentials)',
+      );
+    }
+  }
+  return out;
+}
+
 export const replicaSourcesCheck: VerifyCheck = {
   name: CHECK,
   description:
-    "every CloudNativePG replica site's source exists on another cluster and archives where it reads; one primary per database; no two Clusters archive to one path; another cloud's archive is readable by a federated identity",
+    "every CloudNativePG replica site's source exists on another cluster and archives where it reads; one primary per database; no two Clusters archive to one path; another cloud's archive is readable by a federated identity; the platform database runs on every database site, in two clouds where there are two; every site takes the same credentials from the cloud store",
   run: replicaSourceFindings,
 };
