@@ -110,7 +110,9 @@ describe('AWS: IAM', () => {
     }
     // CloudNativePG archives each tenant's databases under its namespace, the platform database under ceres, Keycloak's under keycloak.
     expect(prefixes.sort()).toEqual(
-      [...new Set([...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].map((d) => `cnpg/${d.split('/')[0]}`))].concat('velero', 'cnpg/ceres').sort(),
+      [...new Set([...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].map((d) => `cnpg/${d.split('/')[0]}`))]
+        .concat('velero', 'cnpg/ceres')
+        .sort(),
     );
   });
 

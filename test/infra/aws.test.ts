@@ -197,7 +197,9 @@ describe('AWS stack: data services', () => {
     expect(tenantDatabases('prod').length).toBeGreaterThan(0);
     expect(platformDatabases('prod', 'aws')).toEqual(['keycloak/keycloak-db']);
     const own = `${PLATFORM_DATABASE.namespace}/${PLATFORM_DATABASE.name}`;
-    expect(associations.sort()).toEqual(['kube-system/karpenter', 'velero/velero-server', own, ...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].sort());
+    expect(associations.sort()).toEqual(
+      ['kube-system/karpenter', 'velero/velero-server', own, ...tenantDatabases('prod'), ...platformDatabases('prod', 'aws')].sort(),
+    );
     // A tenant not deployed to dev gets no identity there: dev binds exactly the databases of dev's tenants.
     const devTenants = resources(stack('dev-aws'), 'aws_eks_pod_identity_association')
       .map((a) => `${a.namespace}/${a.service_account}`)
