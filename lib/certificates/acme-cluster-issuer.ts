@@ -22,11 +22,18 @@ export interface AcmeClusterIssuerProps {
    * @default 'istio'
    */
   readonly ingressClassName?: string;
+  /**
+   * Solve with DNS-01 through Route 53 instead of HTTP-01: the role to assume and the ServiceAccount
+   * (in cert-manager's namespace) whose token cert-manager exchanges for it.
+   * @default HTTP-01
+   */
+  readonly route53?: { readonly role: string; readonly serviceAccount: string; readonly region: string };
 }
 
 /**
  * A cert-manager ClusterIssuer for an ACME CA with the HTTP-01 solver through the Istio ingress
- * gateway (no DNS credentials needed; wildcard certificates would need DNS-01 instead).
+ * gateway (no DNS credentials needed; wildcard certificates would need DNS-01 instead), or, where
+ * the names resolve elsewhere while the cluster waits for a failover, DNS-01 through Route 53.
  */
 export class AcmeClusterIssuer extends Construct {
   constructor(scope: Construct, id: string, props: AcmeClusterIssuerProps) {
@@ -38,7 +45,19 @@ export class AcmeClusterIssuer extends Construct {
           server: props.server,
           email: props.email,
           privateKeySecretRef: { name: `${props.name}-account-key` },
-          solvers: [{ http01: { ingress: { ingressClassName: props.ingressClassName ?? ACME_INGRESS_CLASS } } }],
+          solvers: [
+            props.route53
+              ? {
+                  dns01: {
+                    route53: {
+                      region: props.route53.region,
+                      role: props.route53.role,
+                      auth: { kubernetes: { serviceAccountRef: { name: props.route53.serviceAccount } } },
+                    },
+                  },
+                }
+              : { http01: { ingress: { ingressClassName: props.ingressClassName ?? ACME_INGRESS_CLASS } } },
+          ],
         },
       },
     });

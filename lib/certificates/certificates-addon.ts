@@ -6,6 +6,9 @@ import { PlatformNamespaces } from '../core/namespaces';
 import { AcmeClusterIssuer, AcmeServers } from './acme-cluster-issuer';
 import { certManager } from './cert-manager';
 import { gatewayPods, INGRESS_GATEWAY } from '../mesh';
+import { DNS01_SOLVER, dnsChallengeSolver } from '../core/traffic-failover';
+import { placementApplies } from '../core/topology';
+import { Dns01SolverAccount } from './dns01-solver-account';
 
 /** Folder of the operator configuration that needs the operators' CRDs (ClusterIssuers). */
 export const OPERATOR_CONFIG_FOLDER = 'operator-config';
@@ -41,6 +44,24 @@ export class CertificatesAddOn implements PlatformAddOn {
         reason:
           'the controller talks to the ACME server (443) and checks its HTTP-01 challenges through the public address of the ingress gateway (80) before presenting them',
       },
+      ...(dnsChallengeSolver(t.environment, t.cluster)
+        ? [
+            {
+              name: 'certificates/controller-to-authoritative-dns',
+              from: { pods: controller },
+              to: {
+                external: INTERNET,
+                ports: [
+                  { port: 53, protocol: 'UDP' as const },
+                  { port: 53, protocol: 'TCP' as const },
+                ],
+              },
+              plaintext: true,
+              reason:
+                "DNS-01 on this cluster: before presenting a challenge the controller checks the zone's authoritative name servers for the TXT record (Route 53 and STS themselves are HTTPS, above)",
+            },
+          ]
+        : []),
       {
         name: 'certificates/api-server-to-webhook',
         from: { apiServer: true },
@@ -58,14 +79,21 @@ export class CertificatesAddOn implements PlatformAddOn {
   constructor(private readonly props: CertificatesProps = {}) {}
 
   public deploy(ctx: PlatformContext): void {
-    const config = ctx.output.folder(OPERATOR_CONFIG_FOLDER, {
-      description: 'Configuration of the operators that needs their CRDs: ACME ClusterIssuers',
-      syncWave: SyncWave.operatorConfig,
-      labels: { [Labels.costCenter]: 'platform' },
-    });
-    const issuers = config.manifest('cluster-issuers');
     const email = this.props.acmeEmail ?? `certificates@${ctx.environment.baseDomain}`;
-    new AcmeClusterIssuer(issuers, 'production', { name: ClusterIssuers.production, server: AcmeServers.production, email });
-    new AcmeClusterIssuer(issuers, 'staging', { name: ClusterIssuers.staging, server: AcmeServers.staging, email });
+    // Per cluster: the issuers of a cluster that takes traffic only after a failover solve DNS-01
+    // (lib/core/traffic-failover.ts dnsChallengeSolvers); the others HTTP-01 through their gateway.
+    for (const cluster of ctx.environment.clusters.filter((c) => placementApplies(certManager.placement, c))) {
+      const config = ctx.output.clusterFolder(cluster, OPERATOR_CONFIG_FOLDER, {
+        description: 'Configuration of the operators that needs their CRDs: ACME ClusterIssuers',
+        syncWave: SyncWave.operatorConfig,
+        labels: { [Labels.costCenter]: 'platform' },
+      });
+      const solver = dnsChallengeSolver(ctx.environment, cluster);
+      const route53 = solver && { role: solver.roleArn, serviceAccount: DNS01_SOLVER.serviceAccount, region: DNS01_SOLVER.region };
+      const issuers = config.manifest('cluster-issuers');
+      new AcmeClusterIssuer(issuers, 'production', { name: ClusterIssuers.production, server: AcmeServers.production, email, route53 });
+      new AcmeClusterIssuer(issuers, 'staging', { name: ClusterIssuers.staging, server: AcmeServers.staging, email, route53 });
+      if (solver) new Dns01SolverAccount(config.manifest('dns01-solver'), 'Dns01', { roleArn: solver.roleArn });
+    }
   }
 }

@@ -2,3 +2,4 @@
 export * from './acme-cluster-issuer';
 export * from './cert-manager';
 export * from './certificates-addon';
+export * from './dns01-solver-account';

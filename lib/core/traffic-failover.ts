@@ -1,5 +1,7 @@
 import { azureResourceGroup } from './cloud';
+import { FEDERATION_AUDIENCES, oidcIssuerVariable } from './database-topology';
 import { ClusterConfig, EnvironmentConfig } from './model';
+import { environmentAccounts, fittedCloudName } from './secret-store';
 import { PlatformNamespaces } from './namespaces';
 import { placementApplies, primaryCluster } from './topology';
 
@@ -170,4 +172,82 @@ export function recordCovers(recordName: string, host: string): boolean {
   const name = recordName.replace(/\.$/, '').toLowerCase();
   const h = host.replace(/\.$/, '').toLowerCase();
   return name.startsWith('*.') ? h.endsWith(name.slice(1)) && h.length > name.length - 1 : h === name;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates of the secondary: ACME DNS-01 on the public zone
+
+/**
+ * cert-manager's DNS-01 solver on a SECONDARY ingress site. An HTTP-01 challenge is validated where
+ * the name resolves, which is the primary while it is healthy: the secondary could neither issue nor
+ * renew the certificates it needs after a failover. It solves DNS-01 on the environment's zone
+ * instead (cert-manager's Route 53 solver), assuming a role of the zone's AWS stack with a token of
+ * its own ServiceAccount (`auth.kubernetes.serviceAccountRef`: cert-manager requests the token, audience
+ * `sts.amazonaws.com`, in its cluster resource namespace), trusted through the cluster's OIDC issuer
+ * (the same IAM OIDC provider as the archive readers', variable `oidc_issuer_<cluster>`). The role may
+ * change only TXT records under `_acme-challenge.` names of that zone.
+ */
+export const DNS01_SOLVER = {
+  /** cert-manager's namespace: the cluster resource namespace, where a ClusterIssuer's ServiceAccount is looked up. */
+  namespace: PlatformNamespaces.certManager,
+  /** The ServiceAccount whose token cert-manager exchanges (no pod runs as it). */
+  serviceAccount: 'ceres-dns01',
+  /** cert-manager's controller ServiceAccount (chart `cert-manager`: the release name), which requests the token. */
+  controllerServiceAccount: 'cert-manager',
+  /** The token's audience (cert-manager's default for Route 53), one of the OIDC provider's client ids. */
+  audience: FEDERATION_AUDIENCES.aws,
+  /** Route 53 is global; the region is the SDK's signing hint. */
+  region: 'us-east-1',
+} as const;
+
+/** A cluster solving its ACME challenges with DNS-01 on the environment's zone. */
+export interface DnsChallengeSolver {
+  /** The cluster whose cert-manager solves (a SECONDARY ingress site). */
+  readonly cluster: ClusterConfig;
+  /** The public zone (the environment's `baseDomain`). */
+  readonly zone: string;
+  /** The cluster whose stack holds the zone and the role (the PRIMARY, on AWS). */
+  readonly zoneCluster: ClusterConfig;
+  /** The IAM role's name in that stack. */
+  readonly roleName: string;
+  /** Its ARN, as the ClusterIssuer names it. */
+  readonly roleArn: string;
+  /** The AWS stack's variable holding the solver cluster's OIDC issuer URL. */
+  readonly issuerVariable: string;
+}
+
+/** IAM role names: at most 64 characters. */
+const IAM_ROLE_NAME_MAX = 64;
+
+/**
+ * The DNS-01 solvers of an environment: its SECONDARY ingress site, when it has DNS failover. Needs
+ * `cloudAccounts.aws` (the role's ARN names the account).
+ */
+export function dnsChallengeSolvers(environment: EnvironmentConfig): DnsChallengeSolver[] {
+  const failover = trafficFailover(environment);
+  if (!failover) return [];
+  const zoneCluster = failover.sites[0].cluster;
+  return failover.sites
+    .filter((s) => s.failover === 'SECONDARY')
+    .map(({ cluster }) => {
+      const account = environmentAccounts(environment).aws;
+      if (!account)
+        throw new Error(
+          `apps/platform/platform.ts: environment '${environment.name}' needs cloudAccounts.aws: ${cluster.name} takes traffic after a failover and obtains its certificates through a role of the AWS account that holds the zone ${failover.zone}`,
+        );
+      const roleName = fittedCloudName(zoneCluster.name, `dns01-${cluster.name}`, IAM_ROLE_NAME_MAX);
+      return {
+        cluster,
+        zone: failover.zone,
+        zoneCluster,
+        roleName,
+        roleArn: `arn:aws:iam::${account}:role/${roleName}`,
+        issuerVariable: oidcIssuerVariable(cluster),
+      };
+    });
+}
+
+/** The DNS-01 solver of a cluster, if it solves that way. */
+export function dnsChallengeSolver(environment: EnvironmentConfig, cluster: ClusterConfig): DnsChallengeSolver | undefined {
+  return dnsChallengeSolvers(environment).find((s) => s.cluster.name === cluster.name);
 }

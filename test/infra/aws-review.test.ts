@@ -5,6 +5,8 @@
 import { EKS_CLUSTER_ADMIN_POLICY } from '../../lib/infra/aws/kubernetes-cluster';
 import { RDS_POSTGRES_LOG_EXPORTS } from '../../lib/infra/aws/postgres';
 import { spotInstanceTypes } from '../../lib/core/cloud';
+import { dnsChallengeSolvers } from '../../lib/core/traffic-failover';
+import { platform } from '../../apps/platform/platform';
 import { addresses, defaultFiles, iamStatements, Json, list, only, platformDatabases, referencedAddress, resources, stack, tenantDatabases } from './helpers';
 
 const AWS_STACKS = ['dev-aws', 'staging-aws', 'prod-aws'];
@@ -116,13 +118,14 @@ describe('AWS: IAM', () => {
     );
   });
 
-  it('grants no DNS rights: nothing on the platform changes public records (cert-manager solves HTTP-01)', () => {
+  it("grants DNS rights to one role only, the secondary's ACME DNS-01 solver (records of the public zone)", () => {
     const json = prod();
-    expect(
-      iamStatements(json)
-        .flatMap(({ statement }) => list(statement.Action))
-        .filter((a) => a.startsWith('route53:')),
-    ).toEqual([]);
+    const dns = iamStatements(json).filter(({ statement }) => list(statement.Action).some((a) => a.startsWith('route53:')));
+    const roles = new Set(dns.map(({ address }) => json.resource.aws_iam_role_policy[address.split('.')[1]].role));
+    expect(roles.size).toBe(1);
+    const [roleRef] = [...roles];
+    const role = json.resource.aws_iam_role[referencedAddress(roleRef).split('.')[1]];
+    expect(dnsChallengeSolvers(platform.environments.find((e) => e.name === 'prod')!).map((s) => s.roleName)).toEqual([role.name]);
     expect(json.data?.aws_route53_zone).toBeUndefined();
   });
 });

@@ -15,6 +15,8 @@ import {
   ingressServiceAnnotations,
   recordCovers,
   trafficFailover,
+  dnsChallengeSolvers,
+  DNS01_SOLVER,
 } from '../../lib/core/traffic-failover';
 import { FixtureClusters, fixturePlatform, FIXTURE_SERVICES } from '../support/harness';
 import { addresses, Json } from './helpers';
@@ -162,6 +164,35 @@ describe('the stacks of a two-cloud environment', () => {
     expect(grants.map(([, g]) => g.role_definition_name)).toEqual(['Network Contributor']);
     expect(target(grants[0][1].principal_id)).toMatch(/^azurerm_user_assigned_identity\.aks_identity/);
     expect(target(azure.output.ingress_address.value)).toBe(ipAddress);
+  });
+
+  it("lets the secondary's cert-manager write only ACME TXT records of the zone, through a role trusting its cluster's issuer", () => {
+    const [solver] = dnsChallengeSolvers(env);
+    expect(solver.cluster.name).toBe(FixtureClusters.azure.name);
+    const [[roleAddress, role]] = addresses(aws, 'aws_iam_role').filter(([, r]) => r.name === solver.roleName);
+    expect(solver.roleArn).toBe(`arn:aws:iam::${env.cloudAccounts!.aws}:role/${solver.roleName}`);
+    const trust = JSON.parse(role.assume_role_policy).Statement;
+    expect(trust).toHaveLength(1);
+    const provider = aws.resource.aws_iam_openid_connect_provider[target(trust[0].Principal.Federated)!.split('.')[1]];
+    expect(provider.url).toBe(`\${var.${solver.issuerVariable}}`);
+    // AWS refuses a second provider for one issuer: the archive readers' and the solver's are one.
+    expect(addresses(aws, 'aws_iam_openid_connect_provider').filter(([, p]) => p.url === provider.url)).toHaveLength(1);
+    expect(Object.entries(trust[0].Condition.StringEquals).map(([k, v]) => [k.replace(/^.*:/, ''), v])).toEqual([
+      ['sub', `system:serviceaccount:${DNS01_SOLVER.namespace}:${DNS01_SOLVER.serviceAccount}`],
+      ['aud', DNS01_SOLVER.audience],
+    ]);
+    const policies = addresses(aws, 'aws_iam_role_policy').filter(([, p]) => target(p.role) === roleAddress);
+    expect(policies).toHaveLength(1);
+    const statements = JSON.parse(policies[0][1].policy).Statement;
+    const write = statements.find((x: Json) => x.Action === 'route53:ChangeResourceRecordSets');
+    const [[publicZone]] = addresses(aws, 'aws_route53_zone').filter(([, z]) => z.name === failover.zone);
+    expect(target(write.Resource)).toBe(publicZone);
+    expect(write.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'] },
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.*'] },
+    });
+    // Nothing else may write records: the other statements read, or list zones by name.
+    for (const x of statements.filter((x: Json) => x !== write)) expect(String(x.Action)).toMatch(/^route53:(Get|List)/);
   });
 });
 

@@ -531,6 +531,27 @@ describe('npm run verify: certificates can be issued', () => {
     expect(messages).toContain('failover record *.ceres.io (SECONDARY) has no health check');
   });
 
+  it("the secondary's DNS-01 solver without its token grant, and a role trusting another ServiceAccount", () => {
+    const f = run(
+      broken((ms, files) => {
+        const bindings = ms.filter((m) => m.kind === 'RoleBinding' && m.metadata.name === 'cert-manager-ceres-dns01-tokenrequest');
+        expect(bindings.length).toBeGreaterThan(0);
+        bindings.forEach((b) => (b.subjects = [{ kind: 'ServiceAccount', name: 'default', namespace: 'cert-manager' }]));
+        editStack(files, 'prod-aws', (json) => {
+          for (const role of Object.values<any>(json.resource.aws_iam_role).filter((r) => r.name.includes('dns01')))
+            role.assume_role_policy = role.assume_role_policy.replace('cert-manager:ceres-dns01', 'cert-manager:someone-else');
+        });
+      }),
+    );
+    const messages = failoverMessages(f);
+    expect(messages).toMatch(
+      /^ceres-prod-azure: .*no Role bound to cert-manager's controller \(cert-manager\/cert-manager\) lets it create tokens of ServiceAccount ceres-dns01/m,
+    );
+    expect(messages).toMatch(
+      /^ceres-prod-azure: role ceres-prod-aws-dns01-ceres-prod-azure of terraform\/prod-aws\/cdk\.tf\.json does not admit ServiceAccount cert-manager\/ceres-dns01/m,
+    );
+  });
+
   it('a public host outside the environment’s zone (nothing answers for it)', () => {
     const f = run(
       broken((ms) =>

@@ -19,6 +19,14 @@ export function isArchiveReaderIdentity(identity: WorkloadIdentity): identity is
   return identity.access.kind === 'archive-reader';
 }
 
+/** Another cluster's service-account issuer as this stack trusts it. */
+export interface ForeignIssuer {
+  /** The IAM OIDC provider (the trust policies' federated principal). */
+  readonly provider: IamOpenidConnectProvider;
+  /** The issuer without its scheme: the prefix of the trust policies' condition keys (`<host>:sub`). */
+  readonly host: string;
+}
+
 export interface AwsArchiveReadersProps {
   /** Prefix of role names (the cluster name). */
   readonly namePrefix: string;
@@ -44,33 +52,14 @@ export interface AwsArchiveReadersProps {
 export class AwsArchiveReaders extends Construct {
   /** Role per identity name. */
   public readonly roles: Record<string, IamRole> = {};
+  private readonly providers = new Map<string, ForeignIssuer>();
+  private readonly tags: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: AwsArchiveReadersProps) {
     super(scope, id);
-    const tags = props.tags ?? {};
-    const providers = new Map<string, { provider: IamOpenidConnectProvider; host: string }>();
+    const tags = (this.tags = props.tags ?? {});
     for (const identity of props.identities) {
-      const reader = identity.access.readerCluster;
-      let p = providers.get(reader.name);
-      if (!p) {
-        const variable = oidcIssuerVariable(reader);
-        const issuer = new TerraformVariable(this, variable, {
-          type: 'string',
-          nullable: false,
-          description: `OIDC issuer URL of ${reader.name} (output oidc_issuer_url of its stack): its database sites read this cluster's PostgreSQL archives.`,
-        });
-        issuer.overrideLogicalId(variable);
-        // The issuer without its scheme: the prefix of the trust policy's condition keys.
-        const host = new TerraformLocal(this, `${variable}_host`, Fn.replace(issuer.stringValue, 'https://', ''));
-        host.overrideLogicalId(`${variable}_host`);
-        const provider = new IamOpenidConnectProvider(this, `oidc-${reader.name}`, {
-          url: issuer.stringValue,
-          clientIdList: [FEDERATION_AUDIENCES.aws],
-          tags,
-        });
-        p = { provider, host: host.asString };
-        providers.set(reader.name, p);
-      }
+      const p = this.issuer(identity.access.readerCluster);
       const role = new IamRole(this, `${identity.name}-role`, {
         name: fittedName(props.namePrefix, identity.name, 64),
         description: identity.description.slice(0, 1000),
@@ -100,6 +89,36 @@ export class AwsArchiveReaders extends Construct {
         description: 'Role ARN of each reader of the PostgreSQL archives (identity name → ARN): AWS_ROLE_ARN of the reading site (docs/disaster-recovery.md).',
       }).overrideLogicalId(ARCHIVE_READER_OUTPUT);
     }
+  }
+
+  /**
+   * The IAM OIDC provider of another cluster's service-account issuer (a variable: the issuer exists
+   * only after that cluster's stack is applied, output `oidc_issuer_url`), created once per stack:
+   * AWS refuses a second provider for one URL, so every role trusting that cluster (archive readers,
+   * the DNS-01 solver of lib/core/traffic-failover.ts) uses this one.
+   */
+  public issuer(cluster: ClusterConfig): ForeignIssuer {
+    let p = this.providers.get(cluster.name);
+    if (!p) {
+      const variable = oidcIssuerVariable(cluster);
+      const issuer = new TerraformVariable(this, variable, {
+        type: 'string',
+        nullable: false,
+        description: `OIDC issuer URL of ${cluster.name} (output oidc_issuer_url of its stack): its workloads assume roles of this stack (PostgreSQL archive readers, DNS-01 solver).`,
+      });
+      issuer.overrideLogicalId(variable);
+      // The issuer without its scheme: the prefix of the trust policy's condition keys.
+      const host = new TerraformLocal(this, `${variable}_host`, Fn.replace(issuer.stringValue, 'https://', ''));
+      host.overrideLogicalId(`${variable}_host`);
+      const provider = new IamOpenidConnectProvider(this, `oidc-${cluster.name}`, {
+        url: issuer.stringValue,
+        clientIdList: [FEDERATION_AUDIENCES.aws],
+        tags: this.tags,
+      });
+      p = { provider, host: host.asString };
+      this.providers.set(cluster.name, p);
+    }
+    return p;
   }
 }
 

@@ -13,7 +13,20 @@ import { Route53KeySigningKey } from '@cdktf/provider-aws/lib/route53-key-signin
 import { Route53QueryLog } from '@cdktf/provider-aws/lib/route53-query-log';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
-import { FAILOVER_RECORD_TTL, FailoverOutputs, INGRESS_HEALTH_CHECK, ingressAddressVariable, IngressSite, TrafficFailover } from '../../core/traffic-failover';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { ClusterConfig } from '../../core/model';
+import {
+  DNS01_SOLVER,
+  DnsChallengeSolver,
+  FAILOVER_RECORD_TTL,
+  FailoverOutputs,
+  INGRESS_HEALTH_CHECK,
+  ingressAddressVariable,
+  IngressSite,
+  TrafficFailover,
+} from '../../core/traffic-failover';
+import type { ForeignIssuer } from './archive-readers';
 import { AwsLogEncryptionKey } from './log-encryption-key';
 import { policyDocument } from './policies';
 
@@ -26,6 +39,10 @@ export interface AwsPublicDnsProps {
   readonly logRetentionDays: number;
   /** Default tags of the us-east-1 provider (the stack's provider tags every resource of its region). */
   readonly tags: Record<string, string>;
+  /** The clusters solving ACME DNS-01 on the zone (`dnsChallengeSolvers()`): a role each. @default none */
+  readonly dnsChallengeSolvers?: readonly DnsChallengeSolver[];
+  /** The stack's trust in another cluster's service-account issuer (`AwsArchiveReaders.issuer`), for those roles. */
+  readonly issuer?: (cluster: ClusterConfig) => ForeignIssuer;
 }
 
 /** Terraform-safe id part of a cluster name. */
@@ -136,6 +153,48 @@ export class AwsPublicDns extends Construct {
       'Route 53 health check id per ingress cluster (invert one to move traffic off it: the runbook, dist/<env>/disaster-recovery/runbook.md).',
     );
     out(FailoverOutputs.dsRecord, ksk.dsRecord, `DS record of ${failover.zone}'s key-signing key: publish it in the parent zone to close the DNSSEC chain.`);
+
+    // ACME DNS-01 of the clusters that take traffic only after a failover: TXT records under
+    // `_acme-challenge.` of this zone, nothing else (lib/core/traffic-failover.ts DNS01_SOLVER).
+    for (const solver of props.dnsChallengeSolvers ?? []) {
+      if (!props.issuer) throw new Error(`AwsPublicDns: DNS-01 solver ${solver.cluster.name} needs the stack's issuer trust`);
+      const { provider, host } = props.issuer(solver.cluster);
+      const role = new IamRole(this, `dns01-${solver.cluster.name}-role`, {
+        name: solver.roleName,
+        description: `cert-manager of ${solver.cluster.name}: ACME DNS-01 challenges in ${failover.zone}`,
+        assumeRolePolicy: policyDocument({
+          Effect: 'Allow',
+          Principal: { Federated: provider.arn },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: {
+              [`${host}:sub`]: `system:serviceaccount:${DNS01_SOLVER.namespace}:${DNS01_SOLVER.serviceAccount}`,
+              [`${host}:aud`]: DNS01_SOLVER.audience,
+            },
+          },
+        }),
+      });
+      new IamRolePolicy(this, `dns01-${solver.cluster.name}-policy`, {
+        role: role.id,
+        name: 'acme-dns01',
+        policy: policyDocument(
+          { Sid: 'ChangeStatus', Effect: 'Allow', Action: 'route53:GetChange', Resource: 'arn:aws:route53:::change/*' },
+          {
+            Sid: 'ChallengeRecords',
+            Effect: 'Allow',
+            Action: 'route53:ChangeResourceRecordSets',
+            Resource: this.zone.arn,
+            Condition: {
+              'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'] },
+              'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.*'] },
+            },
+          },
+          { Sid: 'ReadRecords', Effect: 'Allow', Action: 'route53:ListResourceRecordSets', Resource: this.zone.arn },
+          // The solver finds the zone by name (no hosted zone id in the ClusterIssuer: it exists only after apply).
+          { Sid: 'FindZone', Effect: 'Allow', Action: 'route53:ListHostedZonesByName', Resource: '*' },
+        ),
+      });
+    }
   }
 
   /** The site's health check, its record, and the check's id (an expression). */

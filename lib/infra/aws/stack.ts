@@ -21,7 +21,7 @@ import { AwsNodeRole } from './node-role';
 import { AwsPostgres } from './postgres';
 import { AwsPrivateDns } from './private-dns';
 import { AwsPublicDns } from './public-dns';
-import { trafficFailover } from '../../core/traffic-failover';
+import { dnsChallengeSolvers, trafficFailover } from '../../core/traffic-failover';
 import { AwsRedis } from './redis';
 import { AwsWorkloadRoles, isBackupStoreIdentity } from './workload-roles';
 import { AwsSecretReaders } from './secret-readers';
@@ -233,7 +233,7 @@ export class AwsPlatformStack extends PlatformStack {
         readers: secretReaders,
       });
     }
-    new AwsArchiveReaders(this, 'archive-readers', {
+    const archiveReaders = new AwsArchiveReaders(this, 'archive-readers', {
       namePrefix: cluster.name,
       region,
       backupBucketArn: this.backups.bucket.arn,
@@ -254,7 +254,14 @@ export class AwsPlatformStack extends PlatformStack {
     // The public hosts' zone and their health-checked failover between the clouds' ingress gateways.
     const failover = trafficFailover(environment);
     if (failover && failover.sites[0].cluster === cluster) {
-      new AwsPublicDns(this, 'public-dns', { failover, namePrefix: cluster.name, logRetentionDays: ha ? 90 : 30, tags });
+      new AwsPublicDns(this, 'public-dns', {
+        failover,
+        namePrefix: cluster.name,
+        logRetentionDays: ha ? 90 : 30,
+        tags,
+        dnsChallengeSolvers: dnsChallengeSolvers(environment),
+        issuer: (c) => archiveReaders.issuer(c),
+      });
     }
 
     new TerraformOutput(this, 'egress_ips', {

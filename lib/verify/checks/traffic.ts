@@ -1,6 +1,7 @@
 import { KubeManifest } from '../../core/checks';
 import { primaryCluster } from '../../core/topology';
-import { FailoverOutputs, ingressAddressVariable, recordCovers } from '../../core/traffic-failover';
+import { oidcIssuerVariable } from '../../core/database-topology';
+import { DNS01_SOLVER, FailoverOutputs, ingressAddressVariable, recordCovers } from '../../core/traffic-failover';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
 import { references, stackFor, TfResource, TfStack } from './identity';
@@ -310,8 +311,11 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
           continue;
         }
       }
-      // A secondary's certificates: an HTTP-01 challenge is answered where the name resolves, the primary.
+      // A secondary's certificates: an HTTP-01 challenge is answered where the name resolves, the primary;
+      // its DNS-01 solver must hold a role of the zone's stack that trusts its cluster and may write the zone.
       if (role === 'SECONDARY') {
+        for (const problem of dns01Problems(targetState, aws!, (host) => recordCovers(name, host)))
+          out.push(finding(problem, 'see DNS01_SOLVER and dnsChallengeSolvers() in lib/core/traffic-failover.ts', at(record, target.cluster)));
         const http01Only = http01OnlyCertificates(targetState, (host) => recordCovers(name, host));
         if (http01Only.length)
           out.push({
@@ -372,6 +376,107 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
     }
   }
   return out.filter((f) => f.cluster === state.cluster.name);
+}
+
+/** The issuers (`Kind/name`) of the Certificates for covered hosts, with their manifests. */
+function coveredIssuers(state: ClusterState, covered: (host: string) => boolean): Map<string, KubeManifest | undefined> {
+  const objects = allObjects(state);
+  const out = new Map<string, KubeManifest | undefined>();
+  for (const o of objects) {
+    const m = o.manifest;
+    if (m.kind !== 'Certificate' || !m.apiVersion.startsWith('cert-manager.io/')) continue;
+    if (!(m.spec?.dnsNames ?? []).some(covered)) continue;
+    const kind = m.spec?.issuerRef?.kind ?? 'Issuer';
+    const issuer = objects.find((x) => x.manifest.kind === kind && x.manifest.metadata.name === m.spec?.issuerRef?.name)?.manifest;
+    out.set(`${kind}/${m.spec?.issuerRef?.name}`, issuer);
+  }
+  return out;
+}
+
+/**
+ * What stops the Route 53 DNS-01 solvers of the covered hosts' issuers on a cluster (cert-manager's
+ * `auth.kubernetes.serviceAccountRef`): the ServiceAccount in cert-manager's namespace, a Role bound
+ * to cert-manager's controller that lets it request that ServiceAccount's tokens, and in the zone's
+ * AWS stack the role of the ARN, trusting this cluster's issuer for that ServiceAccount and audience
+ * `sts.amazonaws.com`, with a policy that may change records of a zone of the stack.
+ */
+function dns01Problems(state: ClusterState, aws: TfStack, covered: (host: string) => boolean): string[] {
+  const problems: string[] = [];
+  const objects = allObjects(state).map((o) => o.manifest);
+  for (const [ref, issuer] of coveredIssuers(state, covered)) {
+    for (const solver of issuer?.spec?.acme?.solvers ?? []) {
+      const r53 = solver?.dns01?.route53;
+      if (!r53) continue;
+      const sa: string | undefined = r53.auth?.kubernetes?.serviceAccountRef?.name;
+      const roleArn: string | undefined = r53.role;
+      if (!sa || !roleArn) {
+        problems.push(
+          `${ref} solves DNS-01 through Route 53 without a role and a ServiceAccount token (auth.kubernetes.serviceAccountRef): the controller has no credentials for another cloud's zone`,
+        );
+        continue;
+      }
+      const ns = DNS01_SOLVER.namespace;
+      if (!objects.some((m) => m.kind === 'ServiceAccount' && m.metadata.namespace === ns && m.metadata.name === sa))
+        problems.push(`${ref} exchanges a token of ServiceAccount ${ns}/${sa}, which ${state.cluster.name} does not have`);
+      const grants = objects
+        .filter((m) => m.kind === 'Role' && m.metadata.namespace === ns)
+        .filter((role) =>
+          (role.rules ?? []).some(
+            (rule: any) =>
+              (rule.apiGroups ?? []).includes('') &&
+              (rule.resources ?? []).includes('serviceaccounts/token') &&
+              (rule.verbs ?? []).some((v: string) => v === 'create' || v === '*') &&
+              (!rule.resourceNames || rule.resourceNames.includes(sa)),
+          ),
+        )
+        .some((role) =>
+          objects.some(
+            (b) =>
+              b.kind === 'RoleBinding' &&
+              b.metadata.namespace === ns &&
+              b.roleRef?.kind === 'Role' &&
+              b.roleRef?.name === role.metadata.name &&
+              (b.subjects ?? []).some(
+                (x: any) => x.kind === 'ServiceAccount' && x.name === DNS01_SOLVER.controllerServiceAccount && (x.namespace ?? ns) === ns,
+              ),
+          ),
+        );
+      if (!grants)
+        problems.push(
+          `${ref}: no Role bound to cert-manager's controller (${ns}/${DNS01_SOLVER.controllerServiceAccount}) lets it create tokens of ServiceAccount ${sa} (serviceaccounts/token): the TokenRequest is refused`,
+        );
+      const roleName = roleArn.replace(/^arn:aws:iam::\d+:role\//, '');
+      const role = aws.resources.find((x) => x.type === 'aws_iam_role' && x.body.name === roleName);
+      if (!role) {
+        problems.push(`${ref} assumes role ${roleArn}, which ${aws.file} does not create`);
+        continue;
+      }
+      const trust = JSON.stringify(role.body.assume_role_policy ?? '');
+      const provider = references(role.body.assume_role_policy)
+        .map((a) => aws.byAddress.get(a))
+        .find((x) => x?.type === 'aws_iam_openid_connect_provider');
+      const issuerVariable = oidcIssuerVariable(state.cluster);
+      if (!provider || !String(provider.body.url ?? '').includes(`var.${issuerVariable}`))
+        problems.push(
+          `role ${roleName} of ${aws.file} does not trust ${state.cluster.name}'s service-account issuer (an OIDC provider of variable ${issuerVariable})`,
+        );
+      if (!trust.includes(`system:serviceaccount:${ns}:${sa}`) || !trust.includes(DNS01_SOLVER.audience))
+        problems.push(
+          `role ${roleName} of ${aws.file} does not admit ServiceAccount ${ns}/${sa} with audience ${DNS01_SOLVER.audience}: cert-manager's token is refused`,
+        );
+      const writesZone = aws.resources
+        .filter((x) => x.type === 'aws_iam_role_policy' && references(x.body.role).includes(role.address))
+        .some((policy) => {
+          const text = String(policy.body.policy ?? '');
+          return text.includes('route53:ChangeResourceRecordSets') && references(text).some((a) => aws.byAddress.get(a)?.type === 'aws_route53_zone');
+        });
+      if (!writesZone)
+        problems.push(
+          `role ${roleName} of ${aws.file} may not change records of a zone of the stack (route53:ChangeResourceRecordSets): no challenge can be presented`,
+        );
+    }
+  }
+  return problems;
 }
 
 /** `namespace/name` of the Certificates for covered hosts whose ClusterIssuer solves only HTTP-01 challenges. */
