@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { DEFAULT_TENANTS_DIR, inEnvironments, PROJECT_ROOT, synthesize } from '../../apps/synthesize';
 import { runSynth } from '../../apps/synth';
 import { withRenderCache } from '../support/render-cache-env';
+import { DEPARTING_TENANT } from '../support/departing-tenant';
 import { compareTree, readTree } from '../../lib/core/tree';
 import { writeTreeAtomically } from '../../lib/core/writer';
 
@@ -197,28 +198,24 @@ describe('npm run synth', () => {
   it('refuses to remove a tenant (its namespace and database) unless told, then removes its files', () => {
     // Three renders, the last two of the same input: the render cache renders that once.
     withRenderCache(work, () => {
-      // The live tenants plus one of the test's own, in dev (the smallest environment): then its file goes.
+      // The live tenants plus one of the tests' own, in dev (the smallest environment): then its file goes.
       const tenants = join(work, 'tenants');
       const out = join(work, 'dist');
       cpSync(DEFAULT_TENANTS_DIR, tenants, { recursive: true });
-      writeFileSync(
-        join(tenants, 'zz-leaving.yaml'),
-        'apiVersion: ceres.io/v1\nkind: CeresTenant\nmetadata: { name: leaving-tenant }\nspec: { displayName: Leaving, tenantId: leaving-902, keycloakRealm: leaving-realm, databaseSchema: leaving, subscriptionLevel: starter, environments: [dev] }\n' +
-          '---\napiVersion: ceres.io/v1\nkind: CeresDatabase\nmetadata: { name: leaving-postgres }\nspec: { type: postgres, replicas: 1, size: 10Gi, version: "16", tenantId: leaving-902 }\n',
-      );
+      writeFileSync(join(tenants, DEPARTING_TENANT.file), DEPARTING_TENANT.yaml);
       expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], quiet)).toBe(0);
       const before = readTree(out);
-      expect(before.has('dev/tenant-leaving-902/namespace.yaml')).toBe(true);
-      rmSync(join(tenants, 'zz-leaving.yaml'));
+      expect(before.has(`dev/${DEPARTING_TENANT.namespace}/namespace.yaml`)).toBe(true);
+      rmSync(join(tenants, DEPARTING_TENANT.file));
       const err: string[] = [];
       expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], { out: () => undefined, err: (l) => err.push(l) })).toBe(3);
       expect(err.join('\n')).toMatch(/synth refused: \d+ destructive changes nothing approved; nothing was written\./);
-      expect(err.join('\n')).toContain('dev:Namespace/tenant-leaving-902');
+      expect(err.join('\n')).toContain(`dev:Namespace/${DEPARTING_TENANT.namespace}`);
       // The database lives in the primary cluster's databases folder (lib/core/database-topology.ts).
-      expect(err.join('\n')).toContain('dev@ceres-dev-aws:Cluster.postgresql.cnpg.io/tenant-leaving-902/leaving-postgres');
+      expect(err.join('\n')).toContain(`dev@ceres-dev-aws:Cluster.postgresql.cnpg.io/${DEPARTING_TENANT.namespace}/${DEPARTING_TENANT.database}`);
       expect(readTree(out)).toEqual(before);
       expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev', '--allow-destructive'], quiet)).toBe(0);
-      expect([...readTree(out).keys()].filter((p) => p.includes('leaving'))).toEqual([]);
+      expect([...readTree(out).keys()].filter((p) => p.includes(DEPARTING_TENANT.tenantId))).toEqual([]);
     });
   });
 

@@ -9,6 +9,7 @@ import { InputError } from '../../lib/core/errors';
 import { parseApprovals } from '../../lib/core/input/approvals';
 import { readTree } from '../../lib/core/tree';
 import { withRenderCache } from '../support/render-cache-env';
+import { DEPARTING_TENANT } from '../support/departing-tenant';
 import { toYamlStream } from '../../lib/core/yaml';
 import { diffDist, objectRef } from '../../lib/review/manifest-diff';
 import { formatSummary, matchesApproval, reviewDiff, reviewToJson, summarizeAreas } from '../../lib/review/review';
@@ -50,28 +51,24 @@ describe('destructive changes of the live platform, by any route', () => {
 
   it('an emptied tenant file (a botched merge) is refused, writing nothing, unless approved', () => {
     withRenderCache(work, () => {
-      // The live tenants plus one of the test's own (a tenant and its database in one file), rendered
+      // The live tenants plus one of the tests' own (a tenant and its database in one file), rendered
       // for dev, the smallest environment: then that file is emptied.
       const tenants = join(work, 'tenants');
       const out = join(work, 'dist');
       cpSync(DEFAULT_TENANTS_DIR, tenants, { recursive: true });
-      writeFileSync(
-        join(tenants, 'zz-botched.yaml'),
-        'apiVersion: ceres.io/v1\nkind: CeresTenant\nmetadata: { name: botched-tenant }\nspec: { displayName: Botched, tenantId: botched-901, keycloakRealm: botched-realm, databaseSchema: botched, subscriptionLevel: starter, environments: [dev] }\n' +
-          '---\napiVersion: ceres.io/v1\nkind: CeresDatabase\nmetadata: { name: botched-postgres }\nspec: { type: postgres, replicas: 1, size: 10Gi, version: "16", tenantId: botched-901 }\n',
-      );
+      writeFileSync(join(tenants, DEPARTING_TENANT.file), DEPARTING_TENANT.yaml);
       const quiet = { out: () => undefined, err: () => undefined };
       expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], quiet)).toBe(0);
       const before = readTree(out);
-      expect(before.has('dev/tenant-botched-901/namespace.yaml')).toBe(true);
+      expect(before.has(`dev/${DEPARTING_TENANT.namespace}/namespace.yaml`)).toBe(true);
 
-      writeFileSync(join(tenants, 'zz-botched.yaml'), '');
+      writeFileSync(join(tenants, DEPARTING_TENANT.file), '');
       const err: string[] = [];
       expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev'], { out: () => undefined, err: (l) => err.push(l) })).toBe(3);
       const text = err.join('\n');
-      expect(text).toContain('dev:Namespace/tenant-botched-901');
+      expect(text).toContain(`dev:Namespace/${DEPARTING_TENANT.namespace}`);
       // The database lives in the primary cluster's databases folder (lib/core/database-topology.ts).
-      expect(text).toContain('dev@ceres-dev-aws:Cluster.postgresql.cnpg.io/tenant-botched-901/botched-postgres');
+      expect(text).toContain(`dev@ceres-dev-aws:Cluster.postgresql.cnpg.io/${DEPARTING_TENANT.namespace}/${DEPARTING_TENANT.database}`);
       expect(readTree(out)).toEqual(before);
 
       // Approved with a reason, committed with the change: synth goes ahead and says what it approved.
@@ -79,9 +76,9 @@ describe('destructive changes of the live platform, by any route', () => {
       writeFileSync(
         approvals,
         approvalsFile([
-          ['*:*/tenant-botched-901', 'Botched offboarded (OPS-42), data exported'],
-          ['*:*/tenant-botched-901/*', 'Botched offboarded (OPS-42)'],
-          ['*:Application.argoproj.io/argocd/*-tenant-botched-901', 'Botched offboarded (OPS-42)'],
+          [`*:*/${DEPARTING_TENANT.namespace}`, 'Departing offboarded (OPS-42), data exported'],
+          [`*:*/${DEPARTING_TENANT.namespace}/*`, 'Departing offboarded (OPS-42)'],
+          [`*:Application.argoproj.io/argocd/*-${DEPARTING_TENANT.namespace}`, 'Departing offboarded (OPS-42)'],
         ]).content,
       );
       const lines: string[] = [];
@@ -89,7 +86,7 @@ describe('destructive changes of the live platform, by any route', () => {
         runSynth(['--tenants', tenants, '--out', out, '--env', 'dev', '--approvals', approvals], { out: (l) => lines.push(l), err: (l) => lines.push(l) }),
       ).toBe(0);
       expect(lines.join('\n')).toContain('Destructive changes approved in');
-      expect([...readTree(out).keys()].filter((p) => p.includes('botched'))).toEqual([]);
+      expect([...readTree(out).keys()].filter((p) => p.includes(DEPARTING_TENANT.tenantId))).toEqual([]);
     });
   });
 
