@@ -28,7 +28,8 @@ function synth(files: InputFile[], out: string, keep = false) {
   const perFile = new Map<string, unknown[]>();
   let objects = 0;
   for (const env of platform.environments) {
-    const r = renderEnvironment(buildEnvironment(platform, input, env.name, composed), composed.checks);
+    // As synth renders: each chart's constructs dropped once resolved, its objects once written (unless kept for the floors).
+    const r = renderEnvironment(buildEnvironment(platform, input, env.name, composed), composed.checks, { release: !keep });
     for (const [p, c] of r.files) rendered.set(p, c);
     if (keep) {
       for (const o of r.objects) {
@@ -37,7 +38,7 @@ function synth(files: InputFile[], out: string, keep = false) {
         perFile.set(o.file, list);
       }
     }
-    objects += r.objects.length;
+    for (const n of Object.values(r.objectsByKind)) objects += n;
   }
   const t1 = performance.now();
   writeTreeAtomically(out, rendered);

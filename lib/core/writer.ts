@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { terraformWorkingEntries } from './tree';
 
@@ -11,6 +11,20 @@ export interface WriteOptions {
    * `.terraform.lock.hcl`, plans, state): a synth never costs a `terraform init`
    */
   readonly carryOver?: (current: string, files: ReadonlyMap<string, string>) => readonly string[];
+}
+
+/**
+ * Whether the file at `path` holds exactly `content` (UTF-8); false when it is absent, not a regular
+ * file, or differs (the size is compared first, so most changed files are never read).
+ */
+function sameContent(path: string, content: string): boolean {
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || st.size !== Buffer.byteLength(content)) return false;
+    return readFileSync(path, 'utf8') === content;
+  } catch {
+    return false;
+  }
 }
 
 const TMP_PREFIX = '.dist-tmp-';
@@ -29,6 +43,11 @@ export function terraformCarryOver(current: string, files: ReadonlyMap<string, s
  * in (folders moved, files copied), then the trees are swapped with two renames and the old one
  * removed. Files of removed resources disappear; a failure before the swap leaves `distDir`
  * byte-for-byte untouched.
+ *
+ * Only what changed is written: a file whose content is already in `distDir` is hard-linked into the
+ * new tree instead (the current tree is never modified, and is removed after the swap, so nothing is
+ * shared afterwards). A one-tenant edit among thousands writes that tenant's files and the few that
+ * list tenants. Where links are not possible (another file system), files are written.
  */
 export function writeTreeAtomically(distDir: string, files: ReadonlyMap<string, string>, options: WriteOptions = {}): void {
   const parent = dirname(distDir);
@@ -48,6 +67,7 @@ export function writeTreeAtomically(distDir: string, files: ReadonlyMap<string, 
   };
   try {
     const dirs = new Set<string>();
+    let link = existsSync(distDir) && lstatSync(distDir).isDirectory();
     for (const path of [...files.keys()].sort()) {
       if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`refusing to write outside ${base}/: ${path}`);
       const target = join(tmp, path);
@@ -56,7 +76,17 @@ export function writeTreeAtomically(distDir: string, files: ReadonlyMap<string, 
         mkdirSync(dir, { recursive: true });
         dirs.add(dir);
       }
-      writeFileSync(target, files.get(path)!);
+      const content = files.get(path)!;
+      const current = join(distDir, path);
+      if (link && sameContent(current, content)) {
+        try {
+          linkSync(current, target);
+          continue;
+        } catch {
+          link = false;
+        }
+      }
+      writeFileSync(target, content);
     }
     if (!dirs.size) mkdirSync(tmp, { recursive: true });
     options.beforeSwap?.();

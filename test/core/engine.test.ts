@@ -1,7 +1,7 @@
 import { platform } from '../../apps/platform/platform';
 import { defaultSynthesis } from '../support/synthesis-cache';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -125,6 +125,48 @@ describe('the atomic writer', () => {
       }),
     ).toThrow('disk full');
     expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
+  it('writes only what changed: unchanged files are the same files, changed and new ones are new, and the tree is exactly the input', () => {
+    const dist = join(work, 'dist');
+    const before = new Map([
+      ['prod/a/same.yaml', 'a: 1\n'],
+      ['prod/a/grown.yaml', 'b: 1\n'],
+      ['prod/a/edited.yaml', 'c: 1\n'],
+      ['prod/b/gone.yaml', 'd: 1\n'],
+    ]);
+    writeTreeAtomically(dist, before);
+    const inode = (p: string) => statSync(join(dist, p)).ino;
+    const old = new Map([...before.keys()].map((p) => [p, inode(p)]));
+    const after = new Map([
+      ['prod/a/same.yaml', 'a: 1\n'],
+      ['prod/a/grown.yaml', 'b: 10\n'],
+      ['prod/a/edited.yaml', 'c: 2\n'], // same size, other bytes
+      ['prod/c/new.yaml', 'e: 1\n'],
+    ]);
+    writeTreeAtomically(dist, after);
+    expect(readTree(dist)).toEqual(after);
+    expect(inode('prod/a/same.yaml')).toBe(old.get('prod/a/same.yaml'));
+    expect(inode('prod/a/grown.yaml')).not.toBe(old.get('prod/a/grown.yaml'));
+    expect(inode('prod/a/edited.yaml')).not.toBe(old.get('prod/a/edited.yaml'));
+    // Nothing is shared with a tree that is gone: the old tree was removed, so each file has one link.
+    for (const p of after.keys()) expect(statSync(join(dist, p)).nlink).toBe(1);
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
+  it('leaves dist/ untouched when an incremental write fails before the swap', () => {
+    const dist = join(work, 'dist');
+    writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n'], ['prod/a/y.yaml', 'b: 1\n']]));
+    expect(() =>
+      writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n'], ['prod/a/y.yaml', 'b: 2\n']]), {
+        beforeSwap: () => {
+          throw new Error('disk full');
+        },
+      }),
+    ).toThrow('disk full');
+    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n'], ['prod/a/y.yaml', 'b: 1\n']]));
+    expect(statSync(join(dist, 'prod/a/x.yaml')).nlink).toBe(1);
     expect(readdirSync(work)).toEqual(['dist']);
   });
 

@@ -94,6 +94,7 @@ export function storeSynthesis(result: SynthesisResult, target = join(DIR, `synt
     environments: result.environments.map((e) => ({
       name: e.name,
       objects: e.objects,
+      objectsByKind: e.objectsByKind,
       timings: e.timings,
       files: [...e.files],
       clusters: [...e.view.clusters],
@@ -122,6 +123,7 @@ export function defaultSynthesis(): SynthesisResult {
     environments: stored.environments.map((e) => ({
       name: e.name,
       objects: e.objects,
+      objectsByKind: e.objectsByKind,
       timings: e.timings,
       files: new Map(e.files),
       view: { clusters: new Map(e.clusters) },
