@@ -9,7 +9,7 @@ import { DEFAULT_TENANTS_DIR, inEnvironments, PROJECT_ROOT, synthesize } from '.
 import { runSynth } from '../../apps/synth';
 import { withRenderCache } from '../support/render-cache-env';
 import { compareTree, readTree } from '../../lib/core/tree';
-import { writeTreeAtomically } from '../../lib/core/writer';
+import { TreeWriter, writeTreeAtomically } from '../../lib/core/writer';
 
 const quiet = { out: () => undefined, err: () => undefined };
 // js-yaml (a devDependency, no bundled types)
@@ -145,7 +145,7 @@ describe('the atomic writer', () => {
       ['prod/a/edited.yaml', 'c: 2\n'], // same size, other bytes
       ['prod/c/new.yaml', 'e: 1\n'],
     ]);
-    writeTreeAtomically(dist, after);
+    expect(writeTreeAtomically(dist, after)).toEqual({ written: 3, unchanged: 1 });
     expect(readTree(dist)).toEqual(after);
     expect(inode('prod/a/same.yaml')).toBe(old.get('prod/a/same.yaml'));
     expect(inode('prod/a/grown.yaml')).not.toBe(old.get('prod/a/grown.yaml'));
@@ -157,16 +157,60 @@ describe('the atomic writer', () => {
 
   it('leaves dist/ untouched when an incremental write fails before the swap', () => {
     const dist = join(work, 'dist');
-    writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n'], ['prod/a/y.yaml', 'b: 1\n']]));
+    writeTreeAtomically(
+      dist,
+      new Map([
+        ['prod/a/x.yaml', 'a: 1\n'],
+        ['prod/a/y.yaml', 'b: 1\n'],
+      ]),
+    );
     expect(() =>
-      writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n'], ['prod/a/y.yaml', 'b: 2\n']]), {
-        beforeSwap: () => {
-          throw new Error('disk full');
+      writeTreeAtomically(
+        dist,
+        new Map([
+          ['prod/a/x.yaml', 'a: 1\n'],
+          ['prod/a/y.yaml', 'b: 2\n'],
+        ]),
+        {
+          beforeSwap: () => {
+            throw new Error('disk full');
+          },
         },
-      }),
+      ),
     ).toThrow('disk full');
-    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n'], ['prod/a/y.yaml', 'b: 1\n']]));
+    expect(readTree(dist)).toEqual(
+      new Map([
+        ['prod/a/x.yaml', 'a: 1\n'],
+        ['prod/a/y.yaml', 'b: 1\n'],
+      ]),
+    );
     expect(statSync(join(dist, 'prod/a/x.yaml')).nlink).toBe(1);
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
+  it('streams: files written one at a time replace dist/ only on commit, and an abort leaves it as it was', () => {
+    const dist = join(work, 'dist');
+    writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    const aborted = new TreeWriter(dist);
+    aborted.write('prod/b/y.yaml', 'b: 1\n');
+    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    aborted.abort();
+    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    expect(readdirSync(work)).toEqual(['dist']);
+
+    const writer = new TreeWriter(dist);
+    writer.write('prod/b/y.yaml', 'b: 1\n');
+    writer.write('prod/a/x.yaml', 'a: 1\n');
+    expect(() => writer.write('prod/a/x.yaml', 'a: 2\n')).toThrow('written twice');
+    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    expect(writer.commit()).toEqual({ written: 1, unchanged: 1 });
+    expect(readTree(dist)).toEqual(
+      new Map([
+        ['prod/a/x.yaml', 'a: 1\n'],
+        ['prod/b/y.yaml', 'b: 1\n'],
+      ]),
+    );
+    expect(() => writer.write('prod/c/z.yaml', 'c: 1\n')).toThrow('already committed');
     expect(readdirSync(work)).toEqual(['dist']);
   });
 
