@@ -39,17 +39,20 @@ function synth(files: InputFile[], out: string, keep = false) {
     const output = buildEnvironment(platform, input, env.name, composed);
     phases.build += performance.now() - b0;
     // As synth renders: each chart's constructs dropped once resolved, its objects once written (unless kept for the floors).
-    const r = renderEnvironment(output, composed.checks, { release: !keep });
-    phases.resolve += r.timings.resolveMs;
-    phases.checks += r.timings.checkMs;
-    phases.yaml += r.timings.serializeMs;
-    const w0 = performance.now();
-    for (const [p, c] of r.files) {
+    // Each file goes to the new tree as soon as it is serialized.
+    let writeMs = 0;
+    const sink = (p: string, c: string) => {
+      const w0 = performance.now();
       writer.write(p, c);
+      writeMs += performance.now() - w0;
       fileCount++;
       bytes += Buffer.byteLength(c);
-    }
-    phases.write += performance.now() - w0;
+    };
+    const r = renderEnvironment(output, composed.checks, { release: !keep, sink });
+    phases.resolve += r.timings.resolveMs;
+    phases.checks += r.timings.checkMs;
+    phases.yaml += r.timings.serializeMs - writeMs;
+    phases.write += writeMs;
     if (keep) {
       for (const o of r.objects) {
         const list = perFile.get(o.file) ?? [];

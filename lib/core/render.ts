@@ -83,6 +83,12 @@ export interface RenderOptions {
    * The output is the same (test/core/render.test.ts). @default false
    */
   readonly release?: boolean;
+  /**
+   * Receives each file (path relative to dist/, content) as soon as it is serialized, instead of the
+   * result's `files` (then empty): with `release`, nothing of the environment is held once given
+   * here. @default the files are returned
+   */
+  readonly sink?: (path: string, content: string) => void;
 }
 
 /** Construct validations (`node.addValidation`), reported with the construct path. */
@@ -153,13 +159,14 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
     byFolder.clear();
     clusters.clear();
   }
+  const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
   for (let i = 0; i < charts.length; i++) {
-    files.set(charts[i].path, toYamlStream(charts[i].manifests));
+    emit(charts[i].path, toYamlStream(charts[i].manifests));
     // Released: the chart's objects are garbage once written.
     if (options.release) charts[i].manifests = [];
   }
   for (const folder of env.folders) {
-    for (const [name, content] of folder.files) files.set(`${env.name}/${folder.path}/${name}`, content);
+    for (const [name, content] of folder.files) emit(`${env.name}/${folder.path}/${name}`, content);
   }
   const t2 = performance.now();
   const timings = { resolveMs: t1 - t0, checkMs: tc - t1, serializeMs: t2 - tc };

@@ -20,7 +20,7 @@ describe('synthesize without keeping rendered objects (synth, diff)', () => {
 });
 
 describe('renderEnvironment with release', () => {
-  it('drops each chart once rendered and writes the same files, with the same counts', () => {
+  it('drops each chart once rendered and gives the same files to the sink, with the same counts', () => {
     const addOns = platformAddOns();
     const checks = composePlatform(addOns).checks;
     const input = {
@@ -31,12 +31,14 @@ describe('renderEnvironment with release', () => {
     const kept = renderEnvironment(buildAddOns(addOns, { input }), checks);
     const output = buildAddOns(addOns, { input });
     expect(output.folders.some((f) => f.charts.size > 0)).toBe(true);
-    const released = renderEnvironment(output, checks, { release: true });
+    const sunk = new Map<string, string>();
+    const released = renderEnvironment(output, checks, { release: true, sink: (p, c) => void sunk.set(p, c) });
+    expect(released.files.size).toBe(0);
     expect(output.folders.every((f) => f.charts.size === 0 && !f.node.children.some((c) => c instanceof Chart))).toBe(true);
     expect(released.objects).toEqual([]);
     expect(kept.objects.length).toBeGreaterThan(0);
-    expect([...released.files.keys()]).toEqual([...kept.files.keys()]);
-    for (const [p, c] of kept.files) expect(released.files.get(p)).toBe(c);
+    expect([...sunk.keys()].sort()).toEqual([...kept.files.keys()].sort());
+    for (const [p, c] of kept.files) expect(sunk.get(p)).toBe(c);
     const counts: Record<string, number> = {};
     for (const o of kept.objects) counts[o.manifest.kind] = (counts[o.manifest.kind] ?? 0) + 1;
     expect(released.objectsByKind).toEqual(counts);
