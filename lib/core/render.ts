@@ -80,7 +80,7 @@ export interface RenderOptions {
    * Hold as little as possible: each chart's constructs are dropped once its objects are resolved,
    * and each chart's objects once its YAML is written, so memory holds one form of a chart at a
    * time; the result then has no `objects` and an empty `view` (synth and diff need only files).
-   * The output is the same (test/core/render.test.ts). @default false
+   * The output is the same (test/core/keep-rendered.test.ts). @default false
    */
   readonly release?: boolean;
   /**
