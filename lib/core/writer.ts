@@ -15,14 +15,15 @@ export interface WriteOptions {
 }
 
 /**
- * Whether the file at `path` holds exactly `content` (UTF-8); false when it is absent, not a regular
- * file, or differs (the size is compared first, so most changed files are never read).
+ * Whether the file at `path` holds exactly the bytes of `content` (UTF-8); false when it is absent,
+ * not a regular file, or differs (the size is compared first, so most changed files are never read).
  */
 function sameContent(path: string, content: string): boolean {
   try {
     const st = lstatSync(path);
     if (!st.isFile() || st.size !== Buffer.byteLength(content)) return false;
-    return readFileSync(path, 'utf8') === content;
+    // Bytes, not decoded text: a file with invalid UTF-8 must not pass for the same content.
+    return readFileSync(path).equals(Buffer.from(content));
   } catch {
     return false;
   }

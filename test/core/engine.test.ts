@@ -150,6 +150,15 @@ describe('the atomic writer', () => {
     expect(inode('prod/a/same.yaml')).toBe(old.get('prod/a/same.yaml'));
     expect(inode('prod/a/grown.yaml')).not.toBe(old.get('prod/a/grown.yaml'));
     expect(inode('prod/a/edited.yaml')).not.toBe(old.get('prod/a/edited.yaml'));
+    // Bytes that decode to the same text are not the same file: invalid UTF-8 read back as U+FFFD.
+    // (a truncated 4-byte sequence: 3 bytes, read as one U+FFFD, which is 3 bytes too)
+    const invalid = Buffer.from([0x61, 0x3a, 0x20, 0xf0, 0x9f, 0x98, 0x0a]);
+    writeFileSync(join(dist, 'prod/a/same.yaml'), invalid);
+    const replacement = new Map([...after, ['prod/a/same.yaml', 'a: \ufffd\n']]);
+    expect(invalid.toString('utf8')).toBe(replacement.get('prod/a/same.yaml'));
+    expect(Buffer.byteLength(replacement.get('prod/a/same.yaml')!)).toBe(invalid.length);
+    writeTreeAtomically(dist, replacement);
+    expect(readFileSync(join(dist, 'prod/a/same.yaml'))).toEqual(Buffer.from('a: \ufffd\n'));
     // Nothing is shared with a tree that is gone: the old tree was removed, so each file has one link.
     for (const p of after.keys()) expect(statSync(join(dist, p)).nlink).toBe(1);
     expect(readdirSync(work)).toEqual(['dist']);
