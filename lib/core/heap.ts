@@ -16,6 +16,10 @@ export const RENDER_HEAP_GROWTH_PERCENT = 30;
  * at each collection, so setting it at run time takes effect). Called once by the commands that
  * render; output never depends on it.
  */
-export function frugalHeap(percent: number = RENDER_HEAP_GROWTH_PERCENT): void {
-  setFlagsFromString(`--heap-growing-percent=${percent}`);
+export function frugalHeap(percent: number = RENDER_HEAP_GROWTH_PERCENT, env: NodeJS.ProcessEnv = process.env): void {
+  // CERES_HEAP_GROWTH_PERCENT=<n> sets another bound; `v8` leaves V8's own heuristics.
+  const override = env.CERES_HEAP_GROWTH_PERCENT;
+  if (override === 'v8') return;
+  const value = override !== undefined && /^[1-9][0-9]{0,3}$/.test(override) ? Number(override) : percent;
+  setFlagsFromString(`--heap-growing-percent=${value}`);
 }
