@@ -1,7 +1,7 @@
 /**
  * One benchmark run in a fresh process (so peak memory is this run's): synthesizes N generated
- * tenants and writes them (as `npm run synth` renders, without the Terraform part, which does not
- * grow with tenants; each environment's files go to the new tree as soon as they are rendered, where
+ * tenants and writes them (as `npm run synth` renders, without the Terraform part, which grows with
+ * tenants' secret readers and database sites too: README, Benchmark; each environment's files go to the new tree as soon as they are rendered, where
  * `ceres synth` holds them for its review of destructive changes), then edits one tenant's displayName and synthesizes again into the
  * same folder; peak memory is read there. Then it renders the same objects once more, keeping them,
  * and measures the floors on them (best of three). Wall and CPU time both: on a shared machine the
