@@ -5,6 +5,7 @@
  * approved. This is what CI runs.
  */
 import { join, resolve } from 'node:path';
+import { frugalHeap } from '../lib/core/heap';
 import { APPROVALS_FILE } from '../lib/core/input/approvals';
 import { compareTree, readTree } from '../lib/core/tree';
 import { diffDist, findBase, formatReview, formatSummary, GitError, readTreeAtRevision, reviewDiff, reviewToJson } from '../lib/review';
@@ -33,6 +34,7 @@ export const diffCommand: Command = {
   examples: ['npm run diff', 'npx ceres diff --base origin/main --env prod', 'npx ceres diff --stat --json'],
   run(ctx) {
     const { io, style, errStyle } = ctx;
+    frugalHeap();
     const dist = ctx.options.get('--dist');
     const maxLines = ctx.options.has('--max-lines') ? Number(ctx.options.get('--max-lines')) : 60;
     if (!Number.isInteger(maxLines) || maxLines < 0) throw new UsageError('--max-lines needs a whole number');

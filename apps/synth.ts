@@ -4,6 +4,7 @@
  * atomically and prints what changed.
  */
 import { join, resolve } from 'node:path';
+import { frugalHeap } from '../lib/core/heap';
 import { APPROVALS_FILE } from '../lib/core/input/approvals';
 import { RenderCache } from '../lib/core/render-cache';
 import { compareTree, readTree } from '../lib/core/tree';
@@ -56,6 +57,7 @@ export const synthCommand: Command = {
   run(ctx) {
     const { io, style, errStyle } = ctx;
     const t0 = performance.now();
+    frugalHeap();
     const out = resolve(str(ctx, '--out') ?? join(ctx.root, 'dist'));
     const result = synthesize(synthesisOptions(ctx));
     const scope = inEnvironments(ctx.env ? [ctx.env] : undefined);
@@ -126,7 +128,7 @@ export const synthCommand: Command = {
       // One environment: the rest of dist/ stays as it is.
       files = new Map([...readTree(out, (p) => !scope(p)), ...result.files]);
     }
-    writeTreeAtomically(out, files);
+    const stats = writeTreeAtomically(out, files);
     const ms = performance.now() - t0;
     if (ctx.json) {
       ctx.printJson({
@@ -135,6 +137,7 @@ export const synthCommand: Command = {
         written: true,
         out,
         files: files.size,
+        filesWritten: stats.written,
         tenants: result.input.tenants.length,
         environments: result.summary.map((e) => ({
           name: e.name,
@@ -151,7 +154,7 @@ export const synthCommand: Command = {
     for (const l of summaryLines(result, style)) io.out(l);
     for (const l of formatSummary(review, { style, against })) io.out(l);
     io.out(
-      `wrote ${ctx.env ? `${result.files.size} files of ${ctx.env} (${files.size} in all)` : `${files.size} files`} for ${result.input.tenants.length} tenants to ${out} in ${ms.toFixed(0)} ms`,
+      `wrote ${ctx.env ? `${result.files.size} files of ${ctx.env} (${files.size} in all)` : `${files.size} files`} for ${result.input.tenants.length} tenants to ${out} (${stats.written} new or changed, the others linked as they were) in ${ms.toFixed(0)} ms`,
     );
     return EXIT.ok;
   },

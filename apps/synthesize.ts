@@ -206,10 +206,13 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     }
     step(`rendering ${env.name}`);
     const { synthesizePlatform } = require('./platform/main') as typeof import('./platform/main');
-    const rendered = guarded(`while rendering ${env.name}`, tenantInput, () => synthesizePlatform({ ...platform, environments: [env] }, tenantInput));
+    const keep = options.keepRendered ?? true;
+    const rendered = guarded(`while rendering ${env.name}`, tenantInput, () =>
+      synthesizePlatform({ ...platform, environments: [env] }, tenantInput, undefined, { release: !keep }),
+    );
     for (const [path, content] of rendered.files) files.set(path, content);
     summary.push(...rendered.summary);
-    if (options.keepRendered ?? true) {
+    if (keep) {
       environments.push(...rendered.environments);
       catalog = rendered.catalog;
     }

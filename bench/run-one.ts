@@ -1,7 +1,8 @@
 /**
  * One benchmark run in a fresh process (so peak memory is this run's): synthesizes N generated
- * tenants in memory and writes them (as `npm run synth` does, without the Terraform part, which
- * does not grow with tenants), then edits one tenant's displayName and synthesizes again into the
+ * tenants and writes them (as `npm run synth` renders, without the Terraform part, which grows with
+ * tenants' secret readers and database sites too: README, Benchmark; each environment's files go to the new tree as soon as they are rendered, where
+ * `ceres synth` holds them for its review of destructive changes), then edits one tenant's displayName and synthesizes again into the
  * same folder; peak memory is read there. Then it renders the same objects once more, keeping them,
  * and measures the floors on them (best of three). Wall and CPU time both: on a shared machine the
  * CPU ratio is the steadier one. Prints one JSON line. Used by bench/bench.ts.
@@ -14,7 +15,8 @@ import { platform } from '../apps/platform/platform';
 import { InputFile, parseTenantInput } from '../lib/core/input/documents';
 import { composePlatform } from '../lib/core/composition';
 import { renderEnvironment } from '../lib/core/render';
-import { writeTreeAtomically } from '../lib/core/writer';
+import { TreeWriter } from '../lib/core/writer';
+import { frugalHeap } from '../lib/core/heap';
 import { toYamlStream } from '../lib/core/yaml';
 import { generatedTenants } from './generate';
 
@@ -24,12 +26,33 @@ function synth(files: InputFile[], out: string, keep = false) {
   const c0 = process.cpuUsage();
   const input = parseTenantInput(files);
   const composed = composePlatform(platformAddOns());
-  const rendered = new Map<string, string>();
+  // Each environment's files go to the new tree as soon as they are rendered (nothing of them is held).
+  const writer = new TreeWriter(out);
+  let fileCount = 0;
+  let bytes = 0;
   const perFile = new Map<string, unknown[]>();
+  // Where the time goes (wall ms): input, add-ons building constructs, resolving objects, checks, YAML.
+  const phases = { input: performance.now() - t0, build: 0, resolve: 0, checks: 0, yaml: 0, write: 0 };
   let objects = 0;
   for (const env of platform.environments) {
-    const r = renderEnvironment(buildEnvironment(platform, input, env.name, composed), composed.checks);
-    for (const [p, c] of r.files) rendered.set(p, c);
+    const b0 = performance.now();
+    const output = buildEnvironment(platform, input, env.name, composed);
+    phases.build += performance.now() - b0;
+    // As synth renders: each chart's constructs dropped once resolved, its objects once written (unless kept for the floors).
+    // Each file goes to the new tree as soon as it is serialized.
+    let writeMs = 0;
+    const sink = (p: string, c: string) => {
+      const w0 = performance.now();
+      writer.write(p, c);
+      writeMs += performance.now() - w0;
+      fileCount++;
+      bytes += Buffer.byteLength(c);
+    };
+    const r = renderEnvironment(output, composed.checks, { release: !keep, sink });
+    phases.resolve += r.timings.resolveMs;
+    phases.checks += r.timings.checkMs;
+    phases.yaml += r.timings.serializeMs - writeMs;
+    phases.write += writeMs;
     if (keep) {
       for (const o of r.objects) {
         const list = perFile.get(o.file) ?? [];
@@ -37,15 +60,26 @@ function synth(files: InputFile[], out: string, keep = false) {
         perFile.set(o.file, list);
       }
     }
-    objects += r.objects.length;
+    for (const n of Object.values(r.objectsByKind)) objects += n;
   }
   const t1 = performance.now();
-  writeTreeAtomically(out, rendered);
+  const written = writer.commit();
   const t2 = performance.now();
+  phases.write += t2 - t1;
   const cpu = process.cpuUsage(c0);
-  let bytes = 0;
-  for (const c of rendered.values()) bytes += Buffer.byteLength(c);
-  return { memoryMs: t1 - t0, writeMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, files: rendered.size, objects, bytes, perFile };
+  const rounded = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Math.round(v)]));
+  return {
+    memoryMs: t1 - t0 - (phases.write - (t2 - t1)),
+    writeMs: phases.write,
+    totalMs: t2 - t0,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    files: fileCount,
+    written: written.written,
+    objects,
+    bytes,
+    perFile,
+    phases: rounded,
+  };
 }
 
 /** Serializing exactly the same objects into the same files (one file per output file) and writing them. */
@@ -73,6 +107,8 @@ function best(f: () => { ms: number; cpuMs: number }) {
   return { ms: Math.min(...runs.map((r) => r.ms)), cpuMs: Math.min(...runs.map((r) => r.cpuMs)) };
 }
 
+// As `ceres synth` does.
+frugalHeap();
 const count = Number(process.argv[2] ?? '100');
 const work = mkdtempSync(join(tmpdir(), 'ceres-bench-'));
 try {
@@ -101,6 +137,10 @@ try {
       ratio: Number((run.totalMs / jsonFloor.ms).toFixed(2)),
       cpuRatio: Number((run.cpuMs / jsonFloor.cpuMs).toFixed(2)),
       editMs: Math.round(edit.totalMs),
+      editCpuMs: Math.round(edit.cpuMs),
+      editWritten: edit.written,
+      phases: run.phases,
+      editPhases: edit.phases,
       editShare: Number((edit.totalMs / run.totalMs).toFixed(2)),
       objects: run.objects,
       files: run.files,

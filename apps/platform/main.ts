@@ -5,7 +5,7 @@ import { buildEnvironmentOutput } from '../../lib/core/environment';
 import { TenantInput } from '../../lib/core/input/types';
 import { PlatformConfig } from '../../lib/core/model';
 import { EnvironmentOutput } from '../../lib/core/output';
-import { renderEnvironment, RenderedEnvironment } from '../../lib/core/render';
+import { renderEnvironment, RenderedEnvironment, RenderOptions } from '../../lib/core/render';
 import { ServiceCatalog } from '../../lib/core/services';
 import { CertificatesAddOn } from '../../lib/certificates';
 import { CostAddOn } from '../../lib/cost';
@@ -67,12 +67,13 @@ export interface EnvironmentSummary {
 
 /**
  * Renders every environment of the platform in memory. Returns paths relative to dist/ → content,
- * and a summary per environment. Throws InputError / SynthError for the user to fix.
+ * and a summary per environment (and, unless `options.release`, the rendered environments). Throws InputError / SynthError for the user to fix.
  */
 export function synthesizePlatform(
   platform: PlatformConfig,
   input: TenantInput,
   addOns: readonly PlatformAddOn[] = platformAddOns(),
+  options: RenderOptions = {},
 ): { files: Map<string, string>; summary: EnvironmentSummary[]; environments: RenderedEnvironment[]; catalog: PlatformCatalog } {
   const files = new Map<string, string>();
   const summary: EnvironmentSummary[] = [];
@@ -81,12 +82,10 @@ export function synthesizePlatform(
   for (const env of platform.environments) {
     const t0 = performance.now();
     const output = buildEnvironment(platform, input, env.name, composed);
-    const rendered = renderEnvironment(output, composed.checks);
+    const rendered = renderEnvironment(output, composed.checks, options);
     for (const [path, content] of rendered.files) files.set(path, content);
-    environments.push(rendered);
-    const objectsByKind: Record<string, number> = {};
-    for (const o of rendered.objects) objectsByKind[o.manifest.kind] = (objectsByKind[o.manifest.kind] ?? 0) + 1;
-    summary.push({ name: env.name, folders: output.folders.length, objectsByKind, ms: performance.now() - t0 });
+    if (!options.release) environments.push(rendered);
+    summary.push({ name: env.name, folders: output.folders.length, objectsByKind: rendered.objectsByKind, ms: performance.now() - t0 });
   }
   return { files, summary, environments, catalog: composed.catalog };
 }

@@ -113,6 +113,16 @@ export class OutputFolder extends Construct {
     return this._charts;
   }
 
+  /**
+   * Forgets the chart of `file` (its constructs become garbage): rendering calls it once the chart's
+   * objects are resolved, so that memory holds the constructs or the objects of a chart, not both.
+   * Nothing may read the chart afterwards (folder inventories are taken while add-ons deploy).
+   */
+  public releaseChart(file: string): void {
+    this._charts.delete(file);
+    this.node.tryRemoveChild(file);
+  }
+
   /** Non-manifest files by name. */
   public get files(): ReadonlyMap<string, string> {
     return this._files;

@@ -64,12 +64,31 @@ export interface RenderedEnvironment {
   readonly name: string;
   /** Paths relative to dist/ → file content. */
   readonly files: Map<string, string>;
-  /** Every object rendered, with its folder and file. */
+  /** Every object rendered, with its folder and file (empty when rendered with `release`). */
   readonly objects: readonly RenderedObject[];
-  /** The objects each cluster applies. */
+  /** The objects each cluster applies (empty when rendered with `release`). */
   readonly view: ClusterView;
-  /** Milliseconds spent building objects (toJson) and serializing YAML. */
-  readonly timings: { readonly resolveMs: number; readonly serializeMs: number };
+  /** How many objects of each kind were rendered (also with `release`). */
+  readonly objectsByKind: Readonly<Record<string, number>>;
+  /** Milliseconds spent resolving objects (toJson), running the checks, and serializing YAML. */
+  readonly timings: { readonly resolveMs: number; readonly checkMs: number; readonly serializeMs: number };
+}
+
+/** How an environment is rendered. */
+export interface RenderOptions {
+  /**
+   * Hold as little as possible: each chart's constructs are dropped once its objects are resolved,
+   * and each chart's objects once its YAML is written, so memory holds one form of a chart at a
+   * time; the result then has no `objects` and an empty `view` (synth and diff need only files).
+   * The output is the same (test/core/keep-rendered.test.ts). @default false
+   */
+  readonly release?: boolean;
+  /**
+   * Receives each file (path relative to dist/, content) as soon as it is serialized, instead of the
+   * result's `files` (then empty): with `release`, nothing of the environment is held once given
+   * here. @default the files are returned
+   */
+  readonly sink?: (path: string, content: string) => void;
 }
 
 /** Construct validations (`node.addValidation`), reported with the construct path. */
@@ -87,7 +106,7 @@ function validateConstructs(root: IConstruct): string[] {
  * runs the checks, and serializes one YAML stream per chart. Throws a {@link SynthError} listing
  * every problem; nothing is written here.
  */
-export function renderEnvironment(env: EnvironmentOutput, checks: readonly ManifestCheck[] = []): RenderedEnvironment {
+export function renderEnvironment(env: EnvironmentOutput, checks: readonly ManifestCheck[] = [], options: RenderOptions = {}): RenderedEnvironment {
   const problems = validateConstructs(env.app);
   if (problems.length) throw new SynthError(problems);
 
@@ -95,7 +114,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   const objects: RenderedObject[] = [];
   const charts: { path: string; manifests: KubeManifest[] }[] = [];
   for (const folder of env.folders) {
-    for (const [file, chart] of folder.charts) {
+    for (const [file, chart] of [...folder.charts]) {
       const path = `${env.name}/${folder.path}/${file}.yaml`;
       const manifests = sortManifests(
         chart.node
@@ -103,6 +122,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
           .filter(ApiObject.isApiObject)
           .map((o) => o.toJson() as KubeManifest),
       );
+      if (options.release) folder.releaseChart(file);
       if (manifests.length === 0) continue;
       charts.push({ path, manifests });
       for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
@@ -128,12 +148,29 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
     for (const msg of c.check(objects, view)) problems.push(`[${c.name}] ${msg}`);
   }
   if (problems.length) throw new SynthError(problems);
+  const tc = performance.now();
+  const objectsByKind: Record<string, number> = {};
+  for (const o of objects) objectsByKind[o.manifest.kind] = (objectsByKind[o.manifest.kind] ?? 0) + 1;
 
   const files = new Map<string, string>();
-  for (const { path, manifests } of charts) files.set(path, toYamlStream(manifests));
+  if (options.release) {
+    // What the checks read is garbage from here on; each chart's objects once its YAML is written.
+    objects.length = 0;
+    byFolder.clear();
+    clusters.clear();
+  }
+  const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
+  for (let i = 0; i < charts.length; i++) {
+    emit(charts[i].path, toYamlStream(charts[i].manifests));
+    // Released: the chart's objects are garbage once written.
+    if (options.release) charts[i].manifests = [];
+  }
   for (const folder of env.folders) {
-    for (const [name, content] of folder.files) files.set(`${env.name}/${folder.path}/${name}`, content);
+    for (const [name, content] of folder.files) emit(`${env.name}/${folder.path}/${name}`, content);
   }
   const t2 = performance.now();
-  return { name: env.name, files, objects, view, timings: { resolveMs: t1 - t0, serializeMs: t2 - t1 } };
+  const timings = { resolveMs: t1 - t0, checkMs: tc - t1, serializeMs: t2 - tc };
+  // Released: nothing of the objects is returned (checks index them in WeakMaps keyed by the list).
+  if (options.release) return { name: env.name, files, objects: [], view: { clusters: new Map() }, objectsByKind, timings };
+  return { name: env.name, files, objects, view, objectsByKind, timings };
 }

@@ -1,7 +1,7 @@
 import { platform } from '../../apps/platform/platform';
 import { defaultSynthesis } from '../support/synthesis-cache';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -10,7 +10,7 @@ import { runSynth } from '../../apps/synth';
 import { withRenderCache } from '../support/render-cache-env';
 import { DEPARTING_TENANT } from '../support/departing-tenant';
 import { compareTree, readTree } from '../../lib/core/tree';
-import { writeTreeAtomically } from '../../lib/core/writer';
+import { TreeWriter, writeTreeAtomically } from '../../lib/core/writer';
 
 const quiet = { out: () => undefined, err: () => undefined };
 // js-yaml (a devDependency, no bundled types)
@@ -127,6 +127,101 @@ describe('the atomic writer', () => {
       }),
     ).toThrow('disk full');
     expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
+  it('writes only what changed: unchanged files are the same files, changed and new ones are new, and the tree is exactly the input', () => {
+    const dist = join(work, 'dist');
+    const before = new Map([
+      ['prod/a/same.yaml', 'a: 1\n'],
+      ['prod/a/grown.yaml', 'b: 1\n'],
+      ['prod/a/edited.yaml', 'c: 1\n'],
+      ['prod/b/gone.yaml', 'd: 1\n'],
+    ]);
+    writeTreeAtomically(dist, before);
+    const inode = (p: string) => statSync(join(dist, p)).ino;
+    const old = new Map([...before.keys()].map((p) => [p, inode(p)]));
+    const after = new Map([
+      ['prod/a/same.yaml', 'a: 1\n'],
+      ['prod/a/grown.yaml', 'b: 10\n'],
+      ['prod/a/edited.yaml', 'c: 2\n'], // same size, other bytes
+      ['prod/c/new.yaml', 'e: 1\n'],
+    ]);
+    expect(writeTreeAtomically(dist, after)).toEqual({ written: 3, unchanged: 1 });
+    expect(readTree(dist)).toEqual(after);
+    expect(inode('prod/a/same.yaml')).toBe(old.get('prod/a/same.yaml'));
+    expect(inode('prod/a/grown.yaml')).not.toBe(old.get('prod/a/grown.yaml'));
+    expect(inode('prod/a/edited.yaml')).not.toBe(old.get('prod/a/edited.yaml'));
+    // Bytes that decode to the same text are not the same file: invalid UTF-8 read back as U+FFFD.
+    // (a truncated 4-byte sequence: 3 bytes, read as one U+FFFD, which is 3 bytes too)
+    const invalid = Buffer.from([0x61, 0x3a, 0x20, 0xf0, 0x9f, 0x98, 0x0a]);
+    writeFileSync(join(dist, 'prod/a/same.yaml'), invalid);
+    const replacement = new Map([...after, ['prod/a/same.yaml', 'a: \ufffd\n']]);
+    expect(invalid.toString('utf8')).toBe(replacement.get('prod/a/same.yaml'));
+    expect(Buffer.byteLength(replacement.get('prod/a/same.yaml')!)).toBe(invalid.length);
+    writeTreeAtomically(dist, replacement);
+    expect(readFileSync(join(dist, 'prod/a/same.yaml'))).toEqual(Buffer.from('a: \ufffd\n'));
+    // Nothing is shared with a tree that is gone: the old tree was removed, so each file has one link.
+    for (const p of after.keys()) expect(statSync(join(dist, p)).nlink).toBe(1);
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
+  it('leaves dist/ untouched when an incremental write fails before the swap', () => {
+    const dist = join(work, 'dist');
+    writeTreeAtomically(
+      dist,
+      new Map([
+        ['prod/a/x.yaml', 'a: 1\n'],
+        ['prod/a/y.yaml', 'b: 1\n'],
+      ]),
+    );
+    expect(() =>
+      writeTreeAtomically(
+        dist,
+        new Map([
+          ['prod/a/x.yaml', 'a: 1\n'],
+          ['prod/a/y.yaml', 'b: 2\n'],
+        ]),
+        {
+          beforeSwap: () => {
+            throw new Error('disk full');
+          },
+        },
+      ),
+    ).toThrow('disk full');
+    expect(readTree(dist)).toEqual(
+      new Map([
+        ['prod/a/x.yaml', 'a: 1\n'],
+        ['prod/a/y.yaml', 'b: 1\n'],
+      ]),
+    );
+    expect(statSync(join(dist, 'prod/a/x.yaml')).nlink).toBe(1);
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
+  it('streams: files written one at a time replace dist/ only on commit, and an abort leaves it as it was', () => {
+    const dist = join(work, 'dist');
+    writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    const aborted = new TreeWriter(dist);
+    aborted.write('prod/b/y.yaml', 'b: 1\n');
+    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    aborted.abort();
+    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    expect(readdirSync(work)).toEqual(['dist']);
+
+    const writer = new TreeWriter(dist);
+    writer.write('prod/b/y.yaml', 'b: 1\n');
+    writer.write('prod/a/x.yaml', 'a: 1\n');
+    expect(() => writer.write('prod/a/x.yaml', 'a: 2\n')).toThrow('written twice');
+    expect(readTree(dist)).toEqual(new Map([['prod/a/x.yaml', 'a: 1\n']]));
+    expect(writer.commit()).toEqual({ written: 1, unchanged: 1 });
+    expect(readTree(dist)).toEqual(
+      new Map([
+        ['prod/a/x.yaml', 'a: 1\n'],
+        ['prod/b/y.yaml', 'b: 1\n'],
+      ]),
+    );
+    expect(() => writer.write('prod/c/z.yaml', 'c: 1\n')).toThrow('already committed');
     expect(readdirSync(work)).toEqual(['dist']);
   });
 

@@ -1,4 +1,9 @@
+import { Chart } from 'cdk8s';
+import { platformAddOns } from '../../apps/platform/main';
+import { composePlatform } from '../../lib/core/composition';
+import { renderEnvironment } from '../../lib/core/render';
 import { synthesize } from '../../apps/synthesize';
+import { buildAddOns, FIXTURE_INPUT, fixtureDatabase, fixtureTenant } from '../support/harness';
 
 describe('synthesize without keeping rendered objects (synth, diff)', () => {
   it('gives the same files and summaries, and no objects', () => {
@@ -11,5 +16,32 @@ describe('synthesize without keeping rendered objects (synth, diff)', () => {
     expect([...dropped.files.keys()]).toEqual([...kept.files.keys()]);
     for (const [p, c] of kept.files) expect(dropped.files.get(p)).toBe(c);
     expect(dropped.summary.map((s) => ({ ...s, ms: 0 }))).toEqual(kept.summary.map((s) => ({ ...s, ms: 0 })));
+  });
+});
+
+describe('renderEnvironment with release', () => {
+  it('drops each chart once rendered and gives the same files to the sink, with the same counts', () => {
+    const addOns = platformAddOns();
+    const checks = composePlatform(addOns).checks;
+    const input = {
+      ...FIXTURE_INPUT,
+      tenants: [...FIXTURE_INPUT.tenants, fixtureTenant('pro-2', 'professional')],
+      databases: [...FIXTURE_INPUT.databases, fixtureDatabase('pro-2')],
+    };
+    const kept = renderEnvironment(buildAddOns(addOns, { input }), checks);
+    const output = buildAddOns(addOns, { input });
+    expect(output.folders.some((f) => f.charts.size > 0)).toBe(true);
+    const sunk = new Map<string, string>();
+    const released = renderEnvironment(output, checks, { release: true, sink: (p, c) => void sunk.set(p, c) });
+    expect(released.files.size).toBe(0);
+    expect(output.folders.every((f) => f.charts.size === 0 && !f.node.children.some((c) => c instanceof Chart))).toBe(true);
+    expect(released.objects).toEqual([]);
+    expect(kept.objects.length).toBeGreaterThan(0);
+    expect([...sunk.keys()].sort()).toEqual([...kept.files.keys()].sort());
+    for (const [p, c] of kept.files) expect(sunk.get(p)).toBe(c);
+    const counts: Record<string, number> = {};
+    for (const o of kept.objects) counts[o.manifest.kind] = (counts[o.manifest.kind] ?? 0) + 1;
+    expect(released.objectsByKind).toEqual(counts);
+    expect(kept.objectsByKind).toEqual(counts);
   });
 });

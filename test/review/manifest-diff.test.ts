@@ -1,5 +1,5 @@
 import { toYamlStream } from '../../lib/core/yaml';
-import { diffDist, objectRef } from '../../lib/review/manifest-diff';
+import { diffDist, objectRef, withoutCommonDocuments } from '../../lib/review/manifest-diff';
 import { formatDistDiff } from '../../lib/review/review';
 import { lineDiff } from '../../lib/review/line-diff';
 
@@ -112,6 +112,29 @@ describe('npm run diff classification', () => {
     const same = 'not: [valid yaml';
     const diff = diffDist(new Map([['prod/core/a.yaml', same]]), new Map([['prod/core/a.yaml', same]]));
     expect(diff.changes).toEqual([]);
+  });
+
+  it('parses only the documents that differ in a changed file, counting repeated documents', () => {
+    expect(withoutCommonDocuments('a: 1\n---\nb: 2\n---\nc: 3\n', 'a: 1\n---\nb: 9\n---\nc: 3\n')).toEqual(['b: 2\n', 'b: 9\n']);
+    expect(withoutCommonDocuments('x: 1\n---\nx: 1\n', 'x: 1\n')).toEqual(['x: 1\n', '']);
+    expect(withoutCommonDocuments('a: |\n  ---\n  b\n', 'a: |\n  ---\n  c\n')).toEqual(['a: |\n  ---\n  b\n', 'a: |\n  ---\n  c\n']);
+    expect(withoutCommonDocuments('%YAML 1.1\n---\na: 1\n', 'a: 1\n')).toBeUndefined();
+    expect(withoutCommonDocuments('a: 1\n...\n', 'a: 1\n')).toBeUndefined();
+    // An unchanged document is not even read: this one makes the YAML reader throw, and the edit next to it is found.
+    const broken = 'a: *missing\n';
+    const before = new Map([['prod/core/a.yaml', `${broken}---\n${toYamlStream([cm('x', { a: '1' })])}`]]);
+    const after = new Map([['prod/core/a.yaml', `${broken}---\n${toYamlStream([cm('x', { a: '2' })])}`]]);
+    const diff = diffDist(before, after);
+    expect(diff.changes.map((c) => `${c.type} ${objectRef(c.id)}`)).toEqual(['changed prod:ConfigMap/ceres/x']);
+    expect(diff.changes[0].diff).toEqual(expect.arrayContaining(['-   a: "1"', '+   a: "2"']));
+  });
+
+  it('finds the same changes as parsing whole files: removed, added, edited, moved and repeated objects', () => {
+    const objs = Array.from({ length: 6 }, (_, i) => cm(`c${i}`, { v: String(i) }));
+    const before = tree({ 'prod/core/a.yaml': [objs[0], objs[1], objs[2], objs[3]], 'prod/core/b.yaml': [objs[4]] });
+    const after = tree({ 'prod/core/a.yaml': [objs[0], cm('c1', { v: 'x' }), objs[3], objs[5]], 'prod/core/b.yaml': [objs[4], objs[2]] });
+    const summary = diffDist(before, after).changes.map((c) => `${c.type} ${c.id.name} ${c.file}`);
+    expect(summary).toEqual(['changed c1 prod/core/a.yaml', 'changed c2 prod/core/b.yaml', 'added c5 prod/core/a.yaml']);
   });
 
   it('says so when nothing changes', () => {

@@ -118,6 +118,7 @@ export function storeSynthesis(result: SynthesisResult, target = join(DIR, `synt
     return {
       name: e.name,
       objects: e.objects,
+      objectsByKind: e.objectsByKind,
       timings: e.timings,
       files: [...e.files.keys()],
       clusters: [...e.view.clusters].map(([c, objects]) => [c, objects.map((o) => index.get(o) ?? o)]),
@@ -151,6 +152,7 @@ export function defaultSynthesis(): SynthesisResult {
     (JSON.parse(readFileSync(environmentsFile(file), 'utf8')) as StoredEnvironments).map((e) => ({
       name: e.name,
       objects: e.objects,
+      objectsByKind: e.objectsByKind,
       timings: e.timings,
       files: new Map(e.files.map((path) => [path, files.get(path)!])),
       view: { clusters: new Map(e.clusters.map(([c, objects]) => [c, objects.map((o) => (typeof o === 'number' ? e.objects[o] : o))])) },
