@@ -70,11 +70,18 @@ export class DatabasesAddOn implements PlatformAddOn {
 /** Where each site of each database holds its password, on the sites that deliver cloud secrets (the runbook's seeding step). */
 function credentialSeeds(ctx: PlatformContext, databases: readonly ReplicatedDatabase[]): CredentialSeed[] {
   const out: CredentialSeed[] = [];
+  // The readers of each site by namespace, computed once per site (each covers every tenant).
+  const readersBySite = new Map<string, Map<string, ReturnType<typeof secretReaders>[number]>>();
+  const readersOf = (cluster: ReplicatedDatabase['sites'][number]['cluster']) => {
+    let readers = readersBySite.get(cluster.name);
+    if (!readers) readersBySite.set(cluster.name, (readers = new Map(secretReaders(ctx.environment, cluster, ctx).map((r) => [r.namespace, r]))));
+    return readers;
+  };
   for (const database of databases) {
     for (const site of database.sites) {
       const cluster = site.cluster;
       if (!isProvisioned(cluster) || !deliversCloudSecrets(ctx.catalog, cluster)) continue;
-      const reader = secretReaders(ctx.environment, cluster, ctx).find((r) => r.namespace === database.namespace);
+      const reader = readersOf(cluster).get(database.namespace);
       if (!reader) throw new Error(`database ${database.namespace}/${database.name}: no secret reader for ${database.namespace} on ${cluster.name}`);
       const where = cloudSecretLocation(ctx.environment, cluster, reader.tenantId);
       const store: CredentialSeed['store'] | undefined =
