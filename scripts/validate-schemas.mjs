@@ -26,7 +26,7 @@ if (!existsSync(crdsDir)) {
 
 // Folders no Argo CD Application syncs: material for people and other tools (an audit policy for an
 // edge API server, istioctl input, reports). Objects there without a schema are listed, not failed.
-const UNSYNCED = new Set(['edge', 'istioctl', 'reports', 'bootstrap', 'keycloak-realms']);
+const UNSYNCED = new Set(['edge', 'istioctl', 'reports', 'bootstrap']);
 // Kinds the platform renders whose CRD is not among the pinned schemas: listed as unverified, not
 // failed. CloudNativePG's ScheduledBackup (base backups of tenant databases) ships in the operator's
 // chart but not in ../shared/crds, so no typed import exists either; keep this list short.
@@ -37,8 +37,13 @@ const UNSYNCED = new Set(['edge', 'istioctl', 'reports', 'bootstrap', 'keycloak-
 // The External Secrets Operator's ClusterSecretStore and ExternalSecret (chart external-secrets 2.9.0)
 // are not in ../shared/crds yet; they validate against external-secrets helm-chart-2.9.0
 // config/crds/bases/external-secrets.io_{clustersecretstores,externalsecrets}.yaml (CRDS_DIR with them
-// added): drop these two entries once ../shared/crds has them.
+// added): drop these two entries once ../shared/crds has them. The Keycloak operator's Keycloak and
+// KeycloakRealmImport (keycloak/keycloak-k8s-resources 26.0.0, kubernetes/keycloaks.k8s.keycloak.org-v1.yml
+// and keycloakrealmimports.k8s.keycloak.org-v1.yml) are not there either; with those two files added to
+// CRDS_DIR every Keycloak object of dist/ validates (checked 2026-12-03): drop them with the others.
 const UNVERIFIED_KINDS = new Set([
+  'k8s.keycloak.org/v2alpha1|Keycloak',
+  'k8s.keycloak.org/v2alpha1|KeycloakRealmImport',
   'external-secrets.io/v1|ClusterSecretStore',
   'external-secrets.io/v1|ExternalSecret',
   'postgresql.cnpg.io/v1|ScheduledBackup',
