@@ -97,8 +97,8 @@ export function prepareSynthesis(synthesize: (renderCache: { CERES_RENDER_CACHE:
   process.env[FILE] = target;
   process.env[RENDER_CACHE_ENV.dir] = renderCache.CERES_RENDER_CACHE;
   process.env[RENDER_CACHE_ENV.build] = renderCache.CERES_BUILD_ID;
-  if (!process.env.CERES_TEST_FRESH && existsSync(target)) {
-    for (const p of [target, renderCache.CERES_RENDER_CACHE]) if (existsSync(p)) utimesSync(p, new Date(now), new Date(now));
+  if (!process.env.CERES_TEST_FRESH && existsSync(target) && existsSync(environmentsFile(target))) {
+    for (const p of [target, environmentsFile(target), renderCache.CERES_RENDER_CACHE]) if (existsSync(p)) utimesSync(p, new Date(now), new Date(now));
     return false;
   }
   rmSync(renderCache.CERES_RENDER_CACHE, { recursive: true, force: true });
