@@ -2,6 +2,7 @@ import { backupStore, BackupStore, postgresBackupPath, postgresObjectPrefix, Pro
 import type { DatabaseSpec, PostgresVersion, SubscriptionLevel, TenantSpec } from './input/types';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
+import { KEYCLOAK, keycloakCluster } from './realm';
 import { PlatformNamespaces } from './namespaces';
 import { DATA_HOME, DATABASE_SITES, placementApplies } from './topology';
 
@@ -183,6 +184,28 @@ export function platformDatabase(platform: PlatformConfig, env: EnvironmentConfi
   const { name, namespace } = PLATFORM_DATABASE;
   const all = sites.map((c) => databaseSite(platform, env, c, namespace, name));
   return { name, namespace, tier: 'platform', objectives: PLATFORM_RECOVERY_OBJECTIVES, primary: all[0], replicas: all.slice(1), sites: all };
+}
+
+/**
+ * Keycloak's database (lib/core/realm.ts `KEYCLOAK`): one site, the cluster that runs the
+ * environment's Keycloak, archiving to that cluster's store with the platform tier's objectives and
+ * alerted like the others. Not replicated to another cloud: Keycloak runs on one cluster (a replica
+ * site would need a secret reader in its namespace for shared credentials; docs/identity.md). Not in
+ * {@link environmentDatabases}, whose databases all have a site on every database site.
+ */
+export function keycloakDatabase(platform: PlatformConfig, env: EnvironmentConfig): ReplicatedDatabase | undefined {
+  const cluster = keycloakCluster(env);
+  if (!cluster || !backupStore(platform, env, cluster)) return undefined;
+  const site = databaseSite(platform, env, cluster, KEYCLOAK.namespace, KEYCLOAK.database);
+  return {
+    name: KEYCLOAK.database,
+    namespace: KEYCLOAK.namespace,
+    tier: 'platform',
+    objectives: PLATFORM_RECOVERY_OBJECTIVES,
+    primary: site,
+    replicas: [],
+    sites: [site],
+  };
 }
 
 /**

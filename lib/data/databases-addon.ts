@@ -2,7 +2,8 @@ import { Flow, FlowTarget } from '../core/flows';
 import { databaseFlows } from './flows';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
-import { databaseSites, environmentDatabases, PLATFORM_DATABASE, platformDatabase, ReplicatedDatabase } from '../core/database-topology';
+import { KEYCLOAK } from '../core/realm';
+import { databaseSites, environmentDatabases, keycloakDatabase, PLATFORM_DATABASE, platformDatabase, ReplicatedDatabase } from '../core/database-topology';
 import { isProvisioned } from '../core/cloud';
 import {
   awsSecretKeyAlias,
@@ -49,8 +50,12 @@ export class DatabasesAddOn implements PlatformAddOn {
     }
     // Each database site alerts on its recovery objectives; the environment gets its failover runbook.
     const databases = environmentDatabases(ctx.platform, ctx.environment, ctx);
-    for (const site of databaseSites(ctx.environment)) {
-      const here = databases.filter((d) => d.sites.some((s) => s.cluster === site));
+    // Keycloak's single-site database is alerted on its cluster too, where the platform runs Keycloak
+    // (an add-on declares its namespace).
+    const keycloak = ctx.catalog.namespaces.some((n) => n.name === KEYCLOAK.namespace) ? keycloakDatabase(ctx.platform, ctx.environment) : undefined;
+    const alerted = [...databases, ...(keycloak ? [keycloak] : [])];
+    for (const site of new Set([...databaseSites(ctx.environment), ...alerted.flatMap((d) => d.sites.map((s) => s.cluster))])) {
+      const here = alerted.filter((d) => d.sites.some((s) => s.cluster === site));
       if (!here.length) continue;
       new DatabaseRecoveryAlerts(databasesFolder(ctx.output, site).manifest('recovery-alerts'), 'RecoveryAlerts', {
         databases: here,

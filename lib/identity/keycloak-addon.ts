@@ -8,7 +8,7 @@ import { PodMonitor } from '../../imports/prometheus-podmonitor-monitoring.coreo
 import { BootstrapStep, ChartTarget, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { argoAnnotations, ClusterIssuers, SyncWave } from '../core/argocd';
 import { kubernetesOidc } from '../core/cloud';
-import { databaseSite, RECOVERY_OBJECTIVES } from '../core/database-topology';
+import { keycloakDatabase } from '../core/database-topology';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, workloadIdentityFlows } from '../core/flows';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
 import { resources } from '../core/pod-security';
@@ -183,7 +183,8 @@ export class KeycloakAddOn implements PlatformAddOn {
     const ha = env.sizing.ha;
 
     // Data: a CloudNativePG cluster archiving to this cluster's store (single site: Keycloak runs on the primary only).
-    const site = databaseSite(ctx.platform, env, cluster, ns, KEYCLOAK.database);
+    // One site, alerted by the databases add-on with the platform tier's objectives (lib/core/database-topology.ts).
+    const database = keycloakDatabase(ctx.platform, env)!;
     new TenantDatabase(folder.manifest('database'), 'Database', {
       spec: {
         name: KEYCLOAK.database,
@@ -196,7 +197,7 @@ export class KeycloakAddOn implements PlatformAddOn {
       resources: { cpu: '500m', memory: '1Gi' },
       labels: { 'app.kubernetes.io/part-of': 'keycloak' },
       ha,
-      topology: { self: site, primary: site, sites: [site], objectives: RECOVERY_OBJECTIVES.enterprise },
+      topology: { self: database.primary, primary: database.primary, sites: database.sites, objectives: database.objectives },
     });
 
     new KeycloakServer(folder.manifest('keycloak'), 'Keycloak', {

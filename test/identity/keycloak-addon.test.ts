@@ -1,5 +1,6 @@
 import { clusterWorkloadIdentities, postgresIdentityName } from '../../lib/core/cloud';
-import { databaseSite } from '../../lib/core/database-topology';
+import { databaseSite, keycloakDatabase, PLATFORM_RECOVERY_OBJECTIVES } from '../../lib/core/database-topology';
+import { RECOVERY_ALERTS } from '../../lib/data';
 import { KEYCLOAK, KEYCLOAK_PLACEMENT, keycloakCluster, keycloakUrl, PLATFORM_REALM, realmIssuer, tenantRealm, TENANT_ROLES } from '../../lib/core/realm';
 import { placementApplies } from '../../lib/core/topology';
 import { DatabasesAddOn } from '../../lib/data';
@@ -56,6 +57,31 @@ const env = platform.environments[0];
 const out = renderAddOns(addOns(), { platform });
 const home = keycloakCluster(env)!;
 const ofKeycloak = (kind: string) => ofKind(out, kind, KEYCLOAK.namespace);
+
+describe("Keycloak's database", () => {
+  it("archives with the platform tier's objectives and is alerted on its cluster, where the platform runs Keycloak only", () => {
+    const db = keycloakDatabase(platform, env)!;
+    expect(db.sites.map((s) => s.cluster.name)).toEqual([home.name]);
+    const selected = (o: typeof out) =>
+      ofKind(o, 'PrometheusRule')
+        .filter((r) => r.metadata.name === 'ceres-database-recovery')
+        .flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules))
+        .filter((r: any) => (/namespace=~"([^"]*)"/.exec(r.expr)?.[1].split('|') ?? []).includes(KEYCLOAK.namespace));
+    const stale = selected(out).find((r: any) => r.alert === RECOVERY_ALERTS.archiveStale);
+    expect(stale.expr).toContain(`> ${PLATFORM_RECOVERY_OBJECTIVES.rpoSeconds}`);
+    const cluster = ofKeycloak('Cluster')[0];
+    expect(cluster.spec.postgresql.parameters.archive_timeout).toBe(PLATFORM_RECOVERY_OBJECTIVES.archiveTimeout);
+    // Without the Keycloak add-on, no alert selects its namespace.
+    expect(
+      selected(
+        renderAddOns(
+          addOns().filter((a) => !(a instanceof KeycloakAddOn)),
+          { platform },
+        ),
+      ),
+    ).toEqual([]);
+  });
+});
 
 describe('Keycloak add-on', () => {
   it('runs on the primary cluster only, and the model says so', () => {
