@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io';
-import { argoAnnotations } from '../core/argocd';
+import { argoAnnotations, CASCADE_FINALIZER } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
 import { IN_CLUSTER } from '../core/topology';
 
@@ -23,8 +23,8 @@ export interface ControllerOwnedField {
 /** Retries of every sync: 10 s, 20 s, 40 s ... up to 5 minutes, 10 times. */
 export const SYNC_RETRY = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } as const;
 
-/** Finalizer that makes deleting an Application delete its resources. */
-export const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+// The cascade finalizer is defined in lib/core/argocd.ts, where the review reads it too.
+export { CASCADE_FINALIZER };
 
 export interface FolderApplicationProps {
   /** Application name (`applicationName(env, folder)`). */

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Application } from '../../imports/argocd-application-argoproj.io';
 import { HelmChartRef } from '../core/addon';
-import { argoAnnotations } from '../core/argocd';
+import { argoAnnotations, CASCADE_FINALIZER, isExactRelease } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
 import { sortKeysDeep } from '../core/yaml';
 
@@ -45,7 +45,7 @@ export class HelmApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: HelmApplicationProps) {
     super(scope, id);
-    if (!/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(props.chart.version)) {
+    if (!isExactRelease(props.chart.version)) {
       throw new Error(`HelmApplication ${props.name}: chart version "${props.chart.version}" must be an exact version such as 1.2.3`);
     }
     this.name = props.name;
@@ -59,7 +59,7 @@ export class HelmApplication extends Construct {
         namespace: props.argocdNamespace ?? PlatformNamespaces.argocd,
         labels: props.labels ? { ...props.labels } : undefined,
         annotations: argoAnnotations({ wave: props.syncWave }),
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        finalizers: [CASCADE_FINALIZER],
       },
       spec: {
         project: props.project ?? 'platform',

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Application } from '../../imports/argocd-application-argoproj.io';
 import { GitManifestsRef, ManifestPatch } from '../core/addon';
-import { argoAnnotations } from '../core/argocd';
+import { argoAnnotations, isExactRelease } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
 import { IN_CLUSTER } from '../core/topology';
 import { CASCADE_FINALIZER, SYNC_RETRY } from './folder-application';
@@ -34,7 +34,7 @@ export interface ManifestsApplicationProps {
 export class ManifestsApplication extends Construct {
   constructor(scope: Construct, id: string, props: ManifestsApplicationProps) {
     super(scope, id);
-    if (!/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(props.source.tag)) {
+    if (!isExactRelease(props.source.tag)) {
       throw new Error(`ManifestsApplication ${props.name}: tag "${props.source.tag}" must be an exact release tag such as 26.0.0, never a branch`);
     }
     new Application(this, 'Resource', {

@@ -35,6 +35,17 @@ export const SyncWave = {
   externalSecrets: 60,
 } as const;
 
+/** Finalizer that makes deleting an Application delete its resources (Argo CD's cascade). */
+export const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+/**
+ * Whether an Application's source revision is an exact release (`1.2.3`, `v1.30.3`, `26.0.0`, with
+ * an optional pre-release or build suffix), never a branch or a range: what the platform pins.
+ */
+export function isExactRelease(revision: string): boolean {
+  return /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(revision);
+}
+
 export const ArgoAnnotations = {
   syncWave: 'argocd.argoproj.io/sync-wave',
   syncOptions: 'argocd.argoproj.io/sync-options',

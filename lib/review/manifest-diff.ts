@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { ArgoAnnotations } from '../core/argocd';
+import { ArgoAnnotations, CASCADE_FINALIZER } from '../core/argocd';
 import { KubeManifest } from '../core/checks';
 import { toYamlDocument } from '../core/yaml';
 import { lineDiff } from './line-diff';
@@ -182,9 +182,7 @@ function isStatefulApplication(m: KubeManifest): boolean {
 /** Whether deleting this Application deletes what it manages (Argo CD's cascading finalizer). */
 function cascades(m: unknown): boolean {
   const finalizers = (m as { metadata?: { finalizers?: unknown } } | undefined)?.metadata?.finalizers;
-  return (Array.isArray(finalizers) ? (finalizers as string[]) : []).some(
-    (f) => f === 'resources-finalizer.argocd.argoproj.io' || f.startsWith('resources-finalizer.argocd.argoproj.io/'),
-  );
+  return (Array.isArray(finalizers) ? (finalizers as string[]) : []).some((f) => f === CASCADE_FINALIZER || f.startsWith(`${CASCADE_FINALIZER}/`));
 }
 
 /** Why removing this object loses data, or undefined. */
