@@ -79,6 +79,16 @@ export class Tenant extends Construct {
       new TenantSecrets(folder.manifest('secrets', { namespace: ns }), 'Secrets', { namespace: ns, secrets: spec.secrets });
 
     const replicated = replicatedDatabases(output.platform, output.environment, { tenants: [spec], databases });
+    // What every Cluster of the tenant takes, wherever it runs: its tier's instance and priority, its labels.
+    const tier = TIERS[spec.subscriptionLevel];
+    const clusterProps = {
+      namespace: ns,
+      databaseName: spec.databaseSchema,
+      resources: tier.databaseInstance,
+      priorityClassName: tier.priorityClass.name,
+      labels,
+      ha: output.environment.sizing.ha,
+    };
     if (replicated.length) {
       // One Cluster per database site, each in the site's own folder: the primary and its replicas differ.
       for (const site of databaseSites(output.environment)) {
@@ -95,13 +105,8 @@ export class Tenant extends Construct {
           const db = databases.find((d) => d.name === rdb.name)!;
           const self = rdb.sites.find((s) => s.cluster === site)!;
           new TenantDatabase(chart, db.name, {
+            ...clusterProps,
             spec: db,
-            namespace: ns,
-            databaseName: spec.databaseSchema,
-            resources: TIERS[spec.subscriptionLevel].databaseInstance,
-            priorityClassName: TIERS[spec.subscriptionLevel].priorityClass.name,
-            labels,
-            ha: output.environment.sizing.ha,
             credentials: cloudSecrets ? databaseCredentials(ns, db.name, spec.databaseSchema) : undefined,
             topology: {
               self,
@@ -116,16 +121,7 @@ export class Tenant extends Construct {
       const chart = folder.manifest('databases', { namespace: ns });
       const backup = databaseBackupTarget(output.platform, output.environment, ns);
       for (const db of databases) {
-        new TenantDatabase(chart, db.name, {
-          spec: db,
-          namespace: ns,
-          databaseName: spec.databaseSchema,
-          resources: TIERS[spec.subscriptionLevel].databaseInstance,
-          priorityClassName: TIERS[spec.subscriptionLevel].priorityClass.name,
-          labels,
-          backup,
-          ha: output.environment.sizing.ha,
-        });
+        new TenantDatabase(chart, db.name, { ...clusterProps, spec: db, backup });
       }
     }
   }
