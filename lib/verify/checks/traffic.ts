@@ -441,6 +441,15 @@ function dns01Problems(state: ClusterState, aws: TfStack, covered: (host: string
               ),
           ),
         );
+      // With the charts rendered: the controller really runs as the ServiceAccount the binding names.
+      const controller = objects.find(
+        (m) => m.kind === 'Deployment' && m.metadata.namespace === ns && m.spec?.template?.metadata?.labels?.['app.kubernetes.io/component'] === 'controller',
+      );
+      const runsAs: string | undefined = controller?.spec?.template?.spec?.serviceAccountName;
+      if (runsAs && runsAs !== DNS01_SOLVER.controllerServiceAccount)
+        problems.push(
+          `${ref}: cert-manager's controller runs as ServiceAccount ${ns}/${runsAs} (the rendered chart), but the token grant is bound to ${DNS01_SOLVER.controllerServiceAccount}: the TokenRequest is refused`,
+        );
       if (!grants)
         problems.push(
           `${ref}: no Role bound to cert-manager's controller (${ns}/${DNS01_SOLVER.controllerServiceAccount}) lets it create tokens of ServiceAccount ${sa} (serviceaccounts/token): the TokenRequest is refused`,
