@@ -13,7 +13,7 @@ import {
 } from '../../lib/core/database-topology';
 import { DatabasesAddOn, DISASTER_RECOVERY_FOLDER, RECOVERY_ALERTS, RUNBOOK_FILE } from '../../lib/data';
 import { GitOpsAddOn } from '../../lib/gitops';
-import { renderStacks } from '../../lib/infra';
+import { fixtureStacks } from '../support/fixture-stacks';
 import { SUBSCRIPTION_LEVELS } from '../../lib/core/input/types';
 import { baseAddOns, FixtureClusters, fixturePlatform, renderAddOns, TENANT_PER_TIER } from '../support/harness';
 
@@ -22,7 +22,7 @@ const env = platform.environments[0];
 const out = renderAddOns([...baseAddOns(), new DatabasesAddOn(), new GitOpsAddOn()], { platform, input: TENANT_PER_TIER });
 // The databases' part; the traffic part that follows it has its own test (test/data/traffic-runbook.test.ts).
 const runbook = out.files.get(`${env.name}/${DISASTER_RECOVERY_FOLDER}/${RUNBOOK_FILE}`)!.split('\n## Traffic')[0];
-const stacks = new Map([...renderStacks(platform, TENANT_PER_TIER)].map(([path, json]) => [`dist/${path.replace(/\/cdk\.tf\.json$/, '')}`, JSON.parse(json)]));
+const stacks = new Map([...fixtureStacks(platform, TENANT_PER_TIER)].map(([path, json]) => [`dist/${path.replace(/\/cdk\.tf\.json$/, '')}`, JSON.parse(json)]));
 const applied = (cluster: string) => out.view.clusters.get(cluster)!.map((o) => o.manifest);
 const cnpgClusters = (cluster: string) => applied(cluster).filter((m) => m.kind === 'Cluster' && m.apiVersion.startsWith('postgresql.cnpg.io/'));
 const all = (re: RegExp) => [...runbook.matchAll(re)];

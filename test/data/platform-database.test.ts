@@ -19,7 +19,7 @@ import { knownQuantity } from '../../lib/core/quantity';
 import { PLATFORM_SECRETS_OWNER, platformDatabaseCredentials, secretReaders } from '../../lib/core/secret-store';
 import { DatabasesAddOn, DISASTER_RECOVERY_FOLDER, PLATFORM_DATABASE_PODS, RECOVERY_ALERTS, RUNBOOK_FILE } from '../../lib/data';
 import { GitOpsAddOn } from '../../lib/gitops';
-import { renderStacks } from '../../lib/infra';
+import { fixtureStacks } from '../support/fixture-stacks';
 import { ExternalSecretsAddOn } from '../../lib/secrets';
 import { addresses } from '../infra/helpers';
 import { appliedBy, baseAddOns, FixtureClusters, fixturePlatform, renderAddOns, TENANT_PER_TIER, wave, yamlFiles } from '../support/harness';
@@ -142,7 +142,7 @@ describe('the platform database', () => {
   });
 
   it('is granted its own archive and the other site read on it by the stacks', () => {
-    const stacks = renderStacks(platform, TENANT_PER_TIER);
+    const stacks = fixtureStacks(platform, TENANT_PER_TIER);
     const aws = JSON.parse(stacks.get(`terraform/${env.name}-aws/cdk.tf.json`)!);
     const associations = addresses(aws, 'aws_eks_pod_identity_association').map(([, a]) => `${a.namespace}/${a.service_account}`);
     expect(associations).toContain(`${PLATFORM_DATABASE.namespace}/${PLATFORM_DATABASE.name}`);

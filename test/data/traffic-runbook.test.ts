@@ -6,7 +6,7 @@
 import { DatabasesAddOn, DISASTER_RECOVERY_FOLDER, RUNBOOK_FILE, trafficRunbook } from '../../lib/data';
 import { GitOpsAddOn } from '../../lib/gitops';
 import { MeshAddOn } from '../../lib/mesh';
-import { renderStacks } from '../../lib/infra';
+import { fixtureStacks } from '../support/fixture-stacks';
 import { trafficFailover } from '../../lib/core/traffic-failover';
 import { baseAddOns, FixtureClusters, fixturePlatform, NO_SERVICES, renderAddOns, TENANT_PER_TIER } from '../support/harness';
 
@@ -19,7 +19,7 @@ const out = renderAddOns([...baseAddOns(), new DatabasesAddOn(), new MeshAddOn()
 });
 const runbook = out.files.get(`${env.name}/${DISASTER_RECOVERY_FOLDER}/${RUNBOOK_FILE}`)!;
 const traffic = runbook.slice(runbook.indexOf('## Traffic'));
-const stacks = new Map([...renderStacks(platform, TENANT_PER_TIER)].map(([path, json]) => [`dist/${path.replace(/\/cdk\.tf\.json$/, '')}`, JSON.parse(json)]));
+const stacks = new Map([...fixtureStacks(platform, TENANT_PER_TIER)].map(([path, json]) => [`dist/${path.replace(/\/cdk\.tf\.json$/, '')}`, JSON.parse(json)]));
 const all = (re: RegExp) => [...traffic.matchAll(re)];
 const applications = (cluster: string) =>
   out.view.clusters

@@ -5,13 +5,13 @@
  * the source site's archive.
  */
 import { archiveReaders, ARCHIVE_READER_OUTPUT, environmentDatabases, FEDERATION_AUDIENCES, oidcIssuerVariable } from '../../lib/core/database-topology';
-import { renderStacks } from '../../lib/infra';
+import { fixtureStacks } from '../support/fixture-stacks';
 import { FixtureClusters, fixturePlatform, TENANT_PER_TIER } from '../support/harness';
 import { addresses, Json } from './helpers';
 
 const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure] });
 const env = platform.environments[0];
-const files = renderStacks(platform, TENANT_PER_TIER);
+const files = fixtureStacks(platform, TENANT_PER_TIER);
 const stackOf = (cloud: string): Json => JSON.parse(files.get(`terraform/${env.name}-${cloud}/cdk.tf.json`)!);
 // The platform database's readers and the tenant databases'.
 const readers = archiveReaders(environmentDatabases(platform, env, TENANT_PER_TIER));

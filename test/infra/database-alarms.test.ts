@@ -5,7 +5,7 @@
  */
 import { MANAGED_DATABASE_ALARMS, platformReceiver, receiverEndpointVariable, SLOW_QUERY_MS } from '../../lib/core/alerting';
 import { alertmanagerConfig } from '../../lib/observability';
-import { renderStacks } from '../../lib/infra';
+import { fixtureStacks } from '../support/fixture-stacks';
 import { AZURE_POSTGRES_PARAMETERS } from '../../lib/infra/azure/postgres';
 import { EnvironmentConfig } from '../../lib/core/model';
 import { FixtureClusters, fixturePlatform } from '../support/harness';
@@ -13,7 +13,7 @@ import { addresses, Json, resources } from './helpers';
 
 const stacksOf = (env: 'dev' | 'prod') => {
   const platform = fixturePlatform({ env, clusters: [FixtureClusters.aws, FixtureClusters.azure, FixtureClusters.gcp] });
-  const files = renderStacks(platform, { tenants: [], databases: [] });
+  const files = fixtureStacks(platform, { tenants: [], databases: [] });
   return { env: platform.environments[0], json: (cloud: string): Json => JSON.parse(files.get(`terraform/${env}-${cloud}/cdk.tf.json`)!) };
 };
 const endpointOf = (severity: 'critical' | 'warning', env: Pick<EnvironmentConfig, 'name'>) =>

@@ -4,13 +4,13 @@
  * region), in HA environments.
  */
 import { AWS_BACKUP_REPLICA_REGIONS, gcsMultiRegion } from '../../lib/core/cloud';
-import { renderStacks } from '../../lib/infra';
+import { fixtureStacks } from '../support/fixture-stacks';
 import { FixtureClusters, fixturePlatform, SMALL_SIZING } from '../support/harness';
 import { addresses, Json, resources } from './helpers';
 
 const render = (ha: boolean) => {
   const platform = fixturePlatform({ env: 'prod', clusters: [FixtureClusters.aws, FixtureClusters.gcp], ...(ha ? {} : { sizing: SMALL_SIZING }) });
-  const files = renderStacks(platform, { tenants: [], databases: [] });
+  const files = fixtureStacks(platform, { tenants: [], databases: [] });
   return (cloud: string): Json => JSON.parse(files.get(`terraform/prod-${cloud}/cdk.tf.json`)!);
 };
 

@@ -4,7 +4,7 @@
  * address, and the ingress gateway's Service annotations, all read from one model.
  */
 import { istioCharts } from '../../lib/mesh/istio-charts';
-import { renderStacks } from '../../lib/infra';
+import { fixtureStacks } from '../support/fixture-stacks';
 import { ChartTarget } from '../../lib/core/addon';
 import { ClusterConfig, PlatformConfig } from '../../lib/core/model';
 import {
@@ -22,7 +22,7 @@ import { FixtureClusters, fixturePlatform, FIXTURE_SERVICES } from '../support/h
 import { addresses, Json } from './helpers';
 
 const stacksOf = (platform: PlatformConfig) => {
-  const files = renderStacks(platform, { tenants: [], databases: [] });
+  const files = fixtureStacks(platform, { tenants: [], databases: [] });
   const env = platform.environments[0].name;
   return (cloud: string): Json => JSON.parse(files.get(`terraform/${env}-${cloud}/cdk.tf.json`)!);
 };

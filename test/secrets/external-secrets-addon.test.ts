@@ -10,7 +10,7 @@ import {
 } from '../../lib/core/secret-store';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../../lib/core/topology';
 import { GitOpsAddOn } from '../../lib/gitops';
-import { renderStacks } from '../../lib/infra';
+import { fixtureStacks } from '../support/fixture-stacks';
 import { stackName } from '../../lib/core/cloud';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ const wide = fixtureTenant('wide-2', 'starter', {
 const other = fixtureTenant('other-3', 'starter', { secrets: [{ name: 'smtp', external: { store: 'cloud', key: 'smtp' } }] });
 const input = { ...FIXTURE_INPUT, tenants: [...FIXTURE_INPUT.tenants, wide, other], databases: [...FIXTURE_INPUT.databases, fixtureDatabase('other-3')] };
 const out = renderAddOns([...baseAddOns(), new ExternalSecretsAddOn(), new GitOpsAddOn()], { platform, input });
-const terraform = renderStacks(platform, { tenants: input.tenants, databases: input.databases });
+const terraform = fixtureStacks(platform, { tenants: input.tenants, databases: input.databases });
 const tenantFolder = (id: string) => `tenant-${id}`;
 const lands = (cluster: string, tenantId: string) => appliedBy(out, cluster).some((o) => o.folder === tenantFolder(tenantId));
 const ofKindOn = (cluster: string, kind: string) => appliedBy(out, cluster).filter((o) => o.manifest.kind === kind);

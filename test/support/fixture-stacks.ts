@@ -1,0 +1,37 @@
+/**
+ * The Terraform stacks of a fixture platform, rendered once per run of the code, for the test files
+ * that read stacks to check something else against them (runbooks, alarms, secret readers, DNS):
+ * rendering them takes cdktf and three providers (about a second to load in each test file) and
+ * one to two seconds to render, and eight files render the same few fixtures.
+ *
+ * The first file that asks for a fixture renders it (`renderStacks`, loaded then) and stores the
+ * files in this run's cache, under a key of the run's code (the key of the shared synthesis:
+ * apps/, lib/, imports/, the lockfile, Node, the CERES_* environment; test/support/synthesis-cache.ts)
+ * and of the fixture itself; the others, and later runs of the same code, read them back. Tests of
+ * the rendering itself (test/infra/stacks.test.ts: determinism, checkout location, validations)
+ * call `synthesizeInfra` and never read this cache. A fixture that is not plain data (it would not
+ * key reliably), or a run without the shared cache, is rendered every time.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { PlatformConfig } from '../../lib/core/model';
+import { RenderCache } from '../../lib/core/render-cache';
+import type { InfraInput } from '../../lib/infra/facts';
+import { RENDER_CACHE_ENV } from './synthesis-cache';
+
+/** `renderStacks(platform, input)` (lib/infra), read from the run's cache when this code rendered it before. */
+export function fixtureStacks(platform: PlatformConfig, input: InfraInput): Map<string, string> {
+  const render = () => (require('../../lib/infra') as typeof import('../../lib/infra')).renderStacks(platform, input);
+  const dir = process.env[RENDER_CACHE_ENV.dir];
+  const build = process.env[RENDER_CACHE_ENV.build];
+  const parts = [platform, input];
+  if (!dir || !build || !isDeepStrictEqual(JSON.parse(JSON.stringify(parts)), parts)) return render();
+  // A folder of its own: the run's render cache keeps only its newest entries, and these must not
+  // push the default platform's out.
+  const cache = new RenderCache(`${dir}-fixture-stacks`, build);
+  const key = cache.key('fixture-stacks', ...parts);
+  const stored = cache.get<[string, string][]>(key);
+  if (stored) return new Map(stored);
+  const files = render();
+  cache.put(key, [...files]);
+  return files;
+}
