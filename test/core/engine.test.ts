@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_TENANTS_DIR, inEnvironments, PROJECT_ROOT, synthesize } from '../../apps/synthesize';
+import { DEFAULT_TENANTS_DIR, inEnvironments, PROJECT_ROOT, synthesize, SynthesisResult } from '../../apps/synthesize';
 import { runSynth } from '../../apps/synth';
 import { withRenderCache } from '../support/render-cache-env';
 import { DEPARTING_TENANT } from '../support/departing-tenant';
@@ -26,15 +26,23 @@ describe('the synth engine', () => {
     expect(diff).toEqual({ added: [], removed: [], changed: [] });
   });
 
-  it('is deterministic: a second synth, in another process than the first, is byte-identical', () => {
+  it('is deterministic: a second synth, in another process than the first and keeping no rendered objects, is byte-identical', () => {
     // prod (every kind of cluster and tenant) is synthesized again by `--env renders one environment
     // exactly as a full synth does` below; dev here, the smallest, covers the environment-dependent
     // choices prod does not make (`ha: false`).
-    const second = synthesize({ environments: ['dev'] });
+    // Rendered as `ceres synth` and diff render (keepRendered: false); the run's synthesis kept the
+    // rendered objects: the files and summaries do not depend on it, and nothing is kept.
+    const second = synthesize({ environments: ['dev'], keepRendered: false });
     const inDev = inEnvironments(['dev']);
     const expected = new Map([...first.files].filter(([p]) => inDev(p)));
     expect(expected.size).toBeGreaterThan(10);
     expect(compareTree(expected, second.files)).toEqual({ added: [], removed: [], changed: [] });
+    expect([...second.files.keys()]).toEqual([...expected.keys()]);
+    const summary = (s: SynthesisResult['summary']) => s.filter((e) => e.name === 'dev').map((e) => ({ ...e, ms: 0 }));
+    expect(summary(second.summary)).toEqual(summary(first.summary));
+    expect(first.environments.find((e) => e.name === 'dev')!.objects.length).toBeGreaterThan(0);
+    expect(second.environments).toEqual([]);
+    expect(second.catalog).toBeUndefined();
   });
 
   it('does not depend on where the project is checked out', () => {

@@ -2,25 +2,9 @@ import { Chart } from 'cdk8s';
 import { platformAddOns } from '../../apps/platform/main';
 import { composePlatform } from '../../lib/core/composition';
 import { renderEnvironment } from '../../lib/core/render';
-import { inEnvironments, synthesize } from '../../apps/synthesize';
-import { defaultSynthesis } from '../support/synthesis-cache';
 import { buildAddOns, FIXTURE_INPUT, fixtureDatabase, fixtureTenant } from '../support/harness';
 
-describe('synthesize without keeping rendered objects (synth, diff)', () => {
-  it('gives the same files and summaries, and no objects', () => {
-    // The run's synthesis kept them (synthesize()'s default): its dev part is what dev alone gives.
-    const all = defaultSynthesis();
-    const inDev = inEnvironments(['dev']);
-    const kept = { files: [...all.files].filter(([p]) => inDev(p)), summary: all.summary.filter((s) => s.name === 'dev') };
-    const dropped = synthesize({ environments: ['dev'], keepRendered: false });
-    expect(all.environments.find((e) => e.name === 'dev')!.objects.length).toBeGreaterThan(0);
-    expect(dropped.environments).toEqual([]);
-    expect(dropped.catalog).toBeUndefined();
-    expect([...dropped.files.keys()]).toEqual(kept.files.map(([p]) => p));
-    for (const [p, c] of kept.files) expect(dropped.files.get(p)).toBe(c);
-    expect(dropped.summary.map((s) => ({ ...s, ms: 0 }))).toEqual(kept.summary.map((s) => ({ ...s, ms: 0 })));
-  });
-});
+// synthesize() without keeping rendered objects (synth, diff): engine.test.ts's determinism test.
 
 describe('renderEnvironment with release', () => {
   it('drops each chart once rendered and gives the same files to the sink, with the same counts', () => {
