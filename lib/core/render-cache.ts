@@ -73,11 +73,86 @@ export class RenderCache {
     }
   }
 
+  /**
+   * The store of rendered tenants (lib/core/tenant-render.ts): one entry per tenant and environment,
+   * in `tenants/`, keyed as the others (the code's version is in every key).
+   */
+  public tenants(): TenantEntries {
+    this._tenants ??= new TenantEntries(join(this.dir, 'tenants'), (kind, parts) => this.key(kind, ...parts));
+    return this._tenants;
+  }
+
+  private _tenants?: TenantEntries;
+
   private prune(): void {
     const entries = readdirSync(this.dir)
       .filter((f) => f.endsWith('.json'))
       .map((f) => ({ f, t: statSync(join(this.dir, f)).mtimeMs }))
       .sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
     for (const e of entries.slice(RenderCache.MAX_ENTRIES)) rmSync(join(this.dir, e.f), { force: true });
+  }
+}
+
+/**
+ * Rendered tenants, one file each (thousands at a thousand tenants: the environment entries' pruning
+ * after every write would be quadratic). Entries read or written are marked used; {@link prune},
+ * once a synth is done, keeps those and the newest others up to {@link TenantEntries.SPARE}.
+ */
+export class TenantEntries {
+  /** Entries kept beyond those this process used (other branches, other environments' runs). */
+  public static readonly SPARE = 4000;
+  private readonly used = new Set<string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly makeKey: (kind: string, parts: unknown[]) => string,
+  ) {}
+
+  /** The key of output that is a function of `parts` and the code. */
+  public key(kind: string, ...parts: unknown[]): string {
+    return this.makeKey(kind, parts);
+  }
+
+  /** The entry of `key`, or undefined (absent or unreadable: then it is rendered again). */
+  public get<T>(key: string): T | undefined {
+    const file = join(this.dir, `${key}.json`);
+    try {
+      const value = JSON.parse(readFileSync(file, 'utf8')) as T;
+      this.used.add(`${key}.json`);
+      return value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores `value` under `key` (atomically). */
+  public put(key: string, value: unknown): void {
+    try {
+      if (!this.used.size) mkdirSync(this.dir, { recursive: true });
+      const file = join(this.dir, `${key}.json`);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(value));
+      renameSync(tmp, file);
+      this.used.add(`${key}.json`);
+    } catch {
+      // A cache that cannot be written is only slower.
+    }
+  }
+
+  /** Deletes the oldest entries this process did not use beyond {@link TenantEntries.SPARE}, and marks the used ones new. */
+  public prune(): void {
+    try {
+      const now = new Date();
+      const others: { f: string; t: number }[] = [];
+      for (const f of readdirSync(this.dir)) {
+        if (!f.endsWith('.json')) continue;
+        if (this.used.has(f)) utimesSync(join(this.dir, f), now, now);
+        else others.push({ f, t: statSync(join(this.dir, f)).mtimeMs });
+      }
+      others.sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
+      for (const e of others.slice(TenantEntries.SPARE)) rmSync(join(this.dir, e.f), { force: true });
+    } catch {
+      // Pruning is best effort.
+    }
   }
 }

@@ -49,7 +49,7 @@ const KIND_RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
 useFastResolve();
 
 /** Sorts manifests by apply order, then API version, kind, namespace and name (keys computed once). */
-function sortManifests(manifests: KubeManifest[]): KubeManifest[] {
+export function sortManifests(manifests: KubeManifest[]): KubeManifest[] {
   const keyed = manifests.map((m) => {
     const rank = KIND_RANK.get(m.kind) ?? KIND_ORDER.length;
     return { m, key: `${String(rank).padStart(3, '0')}\u0000${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name ?? ''}` };
@@ -92,7 +92,7 @@ export interface RenderOptions {
 }
 
 /** Construct validations (`node.addValidation`), reported with the construct path. */
-function validateConstructs(root: IConstruct): string[] {
+export function validateConstructs(root: IConstruct): string[] {
   const problems: string[] = [];
   for (const c of root.node.findAll()) {
     for (const msg of c.node.validate()) problems.push(`${c.node.path}: ${msg}`);
@@ -112,7 +112,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
 
   const t0 = performance.now();
   const objects: RenderedObject[] = [];
-  const charts: { path: string; manifests: KubeManifest[] }[] = [];
+  const charts: { path: string; manifests: readonly KubeManifest[]; yaml?: string }[] = [];
   for (const folder of env.folders) {
     for (const [file, chart] of [...folder.charts]) {
       const path = `${env.name}/${folder.path}/${file}.yaml`;
@@ -126,6 +126,13 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
       if (manifests.length === 0) continue;
       charts.push({ path, manifests });
       for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
+    }
+    // Files rendered per tenant (lib/core/tenant-render.ts): resolved and serialized already, checked here with the rest.
+    for (const [file, rendered] of [...folder.rendered]) {
+      const path = `${env.name}/${folder.path}/${file}.yaml`;
+      if (options.release) folder.releaseRendered(file);
+      charts.push({ path, manifests: rendered.manifests, yaml: rendered.yaml });
+      for (const manifest of rendered.manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
     }
   }
   const t1 = performance.now();
@@ -161,7 +168,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   }
   const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
   for (let i = 0; i < charts.length; i++) {
-    emit(charts[i].path, toYamlStream(charts[i].manifests));
+    emit(charts[i].path, charts[i].yaml ?? toYamlStream(charts[i].manifests as KubeManifest[]));
     // Released: the chart's objects are garbage once written.
     if (options.release) charts[i].manifests = [];
   }
