@@ -89,7 +89,13 @@ export function synthesizePlatform(
     const rendered = renderEnvironment(output, composed.checks, options);
     for (const [path, content] of rendered.files) files.set(path, content);
     if (!options.release) environments.push(rendered);
-    summary.push({ name: env.name, folders: output.folders.length, objectsByKind: rendered.objectsByKind, ms: performance.now() - t0, tenants: { ...output.tenantRenders } });
+    summary.push({
+      name: env.name,
+      folders: output.folders.length,
+      objectsByKind: rendered.objectsByKind,
+      ms: performance.now() - t0,
+      tenants: { rendered: output.tenantRenders.rendered, cached: output.tenantRenders.cached },
+    });
   }
   return { files, summary, environments, catalog: composed.catalog };
 }

@@ -33,7 +33,13 @@ export function folderInventory(folder: OutputFolder): InventoryEntry[] {
   for (const rendered of folder.rendered.values()) {
     for (const m of rendered.manifests) {
       const slash = m.apiVersion.indexOf('/');
-      out.push({ group: slash < 0 ? '' : m.apiVersion.slice(0, slash), kind: m.kind, name: m.metadata.name!, namespace: m.metadata.namespace, large: m.kind === 'CustomResourceDefinition' });
+      out.push({
+        group: slash < 0 ? '' : m.apiVersion.slice(0, slash),
+        kind: m.kind,
+        name: m.metadata.name!,
+        namespace: m.metadata.namespace,
+        large: m.kind === 'CustomResourceDefinition',
+      });
     }
   }
   return out;

@@ -28,9 +28,11 @@ export function buildEnvironmentOutput(
   const { tenants, databases, backups } = environmentInput(input, environment.name);
   // Each tenant's own files first, from the tenant alone (cached per tenant when a store is given);
   // then the add-ons over the environment, which see those folders and files in the output.
+  const t0 = performance.now();
   const count = deployTenants(composed, { platform, environment, services }, output, tenants, databases, tenantStore);
   output.tenantRenders.rendered += count.rendered;
   output.tenantRenders.cached += count.cached;
+  output.tenantRenders.ms += performance.now() - t0;
   deployAddOns(composed, { platform, environment, output, tenants, databases, backups, services });
   return output;
 }

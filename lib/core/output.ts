@@ -173,8 +173,11 @@ export class EnvironmentOutput {
   public readonly app: App;
   private readonly _folders = new Map<string, OutputFolder>();
   private readonly _routes = new Map<ClusterConfig, Set<OutputFolder>>();
-  /** How many of the environment's tenants were rendered now, and how many read from the render cache (lib/core/tenant-render.ts). */
-  public readonly tenantRenders = { rendered: 0, cached: 0 };
+  /**
+   * How many of the environment's tenants were rendered now, how many read from the render cache, and
+   * the milliseconds spent on both (lib/core/tenant-render.ts).
+   */
+  public readonly tenantRenders = { rendered: 0, cached: 0, ms: 0 };
 
   constructor(
     public readonly platform: PlatformConfig,

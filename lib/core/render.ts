@@ -132,7 +132,8 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
       const path = `${env.name}/${folder.path}/${file}.yaml`;
       if (options.release) folder.releaseRendered(file);
       charts.push({ path, manifests: rendered.manifests, yaml: rendered.yaml });
-      for (const manifest of rendered.manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
+      for (const manifest of rendered.manifests)
+        objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
     }
   }
   const t1 = performance.now();
