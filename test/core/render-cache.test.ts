@@ -78,6 +78,10 @@ describe('synthesis with the render cache', () => {
     expect(readFileSync(path, 'utf8')).not.toBe(text);
     const edited = synthesize({ ...options, cache });
     expect(edited.summary.map((s) => s.cached)).toEqual([undefined]);
+    // Within the environment, only that tenant's own files are rendered again; the others' are read (lib/core/tenant-render.ts).
+    const inDev = first.input.tenants.filter((t) => t.environments.includes('dev')).length;
+    expect(inDev).toBeGreaterThan(1);
+    expect(edited.summary[0].tenants).toEqual({ rendered: 1, cached: inDev - 1 });
     expect(edited.timings.terraformCached).toBe(true);
     expect(edited.files).not.toEqual(first.files);
     expect(edited.files).toEqual(synthesize(options).files);

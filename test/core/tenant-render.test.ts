@@ -100,11 +100,17 @@ describe('rendering per tenant, with the render cache', () => {
 
   it('renders again only the edited tenant, and equals a full synth of the edited input', () => {
     render(INPUT, { store });
-    const edited: TenantInput = { ...INPUT, tenants: INPUT.tenants.map((t) => (t.tenantId === 'b-1' ? { ...t, displayName: 'Renamed' } : t)) };
+    // Not ASCII (the store writes ASCII, escaping the rest): an accent, a dash and a character beyond 16 bits.
+    const edited: TenantInput = { ...INPUT, tenants: INPUT.tenants.map((t) => (t.tenantId === 'b-1' ? { ...t, displayName: 'Renamed — Müller 🚀' } : t)) };
     const incremental = render(edited, { store });
     expect(incremental.tenants).toMatchObject({ rendered: 1, cached: 2 });
     const fresh = render(edited);
     expect(changed(incremental.files, fresh.files)).toEqual([]);
+    expect(fresh.files.get(`${env}/tenant-b-1/namespace.yaml`)).toContain('Müller 🚀');
+    // Read back from the store, the same bytes.
+    const warm = render(edited, { store });
+    expect(warm.tenants).toMatchObject({ rendered: 0, cached: 3 });
+    expect(changed(warm.files, fresh.files)).toEqual([]);
     // The edit reached b-1's own files and files listing tenants, and no other tenant's own files.
     const touched = changed(full.files, incremental.files);
     expect(touched).toContain(`${env}/tenant-b-1/namespace.yaml`);
