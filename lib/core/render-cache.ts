@@ -99,11 +99,11 @@ const NON_ASCII_ALL = /[\u0080-\uffff]/g;
 /**
  * Rendered tenants, one file each (thousands at a thousand tenants: the environment entries' pruning
  * after every write would be quadratic). Entries read or written are marked used; {@link prune},
- * once a synth is done, keeps those and the newest others up to {@link TenantEntries.SPARE}.
+ * once a synth is done, keeps those and as many others, the newest (at least {@link TenantEntries.SPARE}).
  */
 export class TenantEntries {
-  /** Entries kept beyond those this process used (other branches, other environments' runs). */
-  public static readonly SPARE = 4000;
+  /** Entries kept beyond those this process used, at least (other branches, other environments' runs). */
+  public static readonly SPARE = 256;
   private readonly used = new Set<string>();
 
   constructor(
@@ -150,7 +150,7 @@ export class TenantEntries {
     }
   }
 
-  /** Deletes the oldest entries this process did not use beyond {@link TenantEntries.SPARE}, and marks the used ones new. */
+  /** Deletes the oldest entries this process did not use, keeping as many as it used (at least {@link TenantEntries.SPARE}), and marks the used ones new. */
   public prune(): void {
     try {
       const now = new Date();
@@ -161,7 +161,7 @@ export class TenantEntries {
         else others.push({ f, t: statSync(join(this.dir, f)).mtimeMs });
       }
       others.sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
-      for (const e of others.slice(TenantEntries.SPARE)) rmSync(join(this.dir, e.f), { force: true });
+      for (const e of others.slice(Math.max(TenantEntries.SPARE, this.used.size))) rmSync(join(this.dir, e.f), { force: true });
     } catch {
       // Pruning is best effort.
     }
