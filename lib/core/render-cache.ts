@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,7 +94,6 @@ export class RenderCache {
   }
 }
 
-const NON_ASCII = /[\u0080-\uffff]/;
 const NON_ASCII_ALL = /[\u0080-\uffff]/g;
 
 /**
@@ -122,9 +122,9 @@ export class TenantEntries {
     try {
       // Written in ASCII (below): read as one-byte text, which is several times faster to decode than
       // UTF-8 with a single non-ASCII character in it; anything else is not an entry of ours.
-      const text = readFileSync(file).toString('latin1');
-      if (NON_ASCII.test(text)) return undefined;
-      const value = JSON.parse(text) as T;
+      const bytes = readFileSync(file);
+      if (!isAscii(bytes)) return undefined;
+      const value = JSON.parse(bytes.toString('latin1')) as T;
       this.used.add(`${key}.json`);
       return value;
     } catch {
