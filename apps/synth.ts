@@ -164,7 +164,8 @@ export const synthCommand: Command = {
 function summaryLines(result: SynthesisResult, style: CommandContext['style']): string[] {
   const lines = result.summary.map((env) => {
     const total = Object.values(env.objectsByKind).reduce((a, b) => a + b, 0);
-    return `${style.bold(env.name)}: ${env.folders} folders, ${total} objects ${env.cached ? 'unchanged (render cache)' : `in ${env.ms.toFixed(0)} ms`}`;
+    const tenants = env.tenants?.cached ? ` (tenants: ${env.tenants.rendered} rendered, ${env.tenants.cached} unchanged)` : '';
+    return `${style.bold(env.name)}: ${env.folders} folders, ${total} objects ${env.cached ? 'unchanged (render cache)' : `in ${env.ms.toFixed(0)} ms${tenants}`}`;
   });
   const stacks = [...result.files.keys()].filter((p) => p.startsWith('terraform/')).length;
   if (stacks)

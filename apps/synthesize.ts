@@ -201,14 +201,14 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     const cached = key ? cache!.get<{ files: [string, string][]; summary: EnvironmentSummary[] }>(key) : undefined;
     if (cached) {
       for (const [path, content] of cached.files) files.set(path, content);
-      summary.push(...cached.summary.map((s) => ({ ...s, ms: 0, cached: true })));
+      summary.push(...cached.summary.map((s) => ({ ...s, ms: 0, cached: true, tenants: undefined })));
       continue;
     }
     step(`rendering ${env.name}`);
     const { synthesizePlatform } = require('./platform/main') as typeof import('./platform/main');
     const keep = options.keepRendered ?? true;
     const rendered = guarded(`while rendering ${env.name}`, tenantInput, () =>
-      synthesizePlatform({ ...platform, environments: [env] }, tenantInput, undefined, { release: !keep }),
+      synthesizePlatform({ ...platform, environments: [env] }, tenantInput, undefined, { release: !keep, tenantStore: cache?.tenants() }),
     );
     for (const [path, content] of rendered.files) files.set(path, content);
     summary.push(...rendered.summary);
@@ -218,6 +218,8 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     }
     if (key) cache!.put(key, { files: [...rendered.files], summary: rendered.summary });
   }
+  // Rendered tenants no synth used lately go (the store keeps what this one read or wrote).
+  if (cache && summary.some((s) => !s.cached)) cache.tenants().prune();
   const t2 = performance.now();
   // The stacks read only which tenants run where and their databases (InfraInput): a tenant's
   // display name or tier does not touch Terraform, so it is this projection that is rendered and keyed.

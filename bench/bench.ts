@@ -28,13 +28,15 @@ for (const r of rows) {
     `${String(r.tenants).padStart(7)}  ${String(r.synthMs).padStart(8)}  ${`(${r.memoryMs} + ${r.writeMs})`.padStart(16)}  ${String(r.jsonFloorMs).padStart(13)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.synthCpuMs).padStart(12)}  ${String(r.jsonFloorCpuMs).padStart(12)}  ${r.cpuRatio.toFixed(2).padStart(9)}  ${String(r.yamlFloorMs).padStart(13)}  ${String(r.editMs).padStart(16)}  ${r.editShare.toFixed(2).padStart(9)}  ${String(r.objects).padStart(7)}  ${String(r.files).padStart(6)}  ${String(r.bytes).padStart(9)}  ${String(r.peakRssMb).padStart(11)}`,
   );
 }
-console.log('Where the time goes (wall ms; build = add-ons creating constructs, resolve = toJson, yaml = serializing), full synth | one-tenant edit:');
+console.log(
+  "Where the time goes (wall ms; tenants = rendering each tenant's own files or reading them from the render cache, build = the add-ons over the environment creating constructs, resolve = toJson, yaml = serializing), full synth | one-tenant edit:",
+);
 for (const r of rows) {
   const p = r.phases as unknown as Record<string, number>;
   const e = r.editPhases as unknown as Record<string, number>;
   const keys = Object.keys(p);
   console.log(
-    `${String(r.tenants).padStart(7)}  ${keys.map((k) => `${k} ${p[k]}`).join(', ')} | ${keys.map((k) => `${k} ${e[k]}`).join(', ')}; the edit wrote ${r.editWritten} of ${r.files} files (the others are unchanged and linked), edit CPU ${r.editCpuMs} ms`,
+    `${String(r.tenants).padStart(7)}  ${keys.map((k) => `${k} ${p[k]}`).join(', ')} | ${keys.map((k) => `${k} ${e[k]}`).join(', ')}; the edit wrote ${r.editWritten} of ${r.files} files (the others are unchanged and linked), rendered ${(r.editTenants as unknown as { rendered: number }).rendered} tenant-environments and read ${(r.editTenants as unknown as { cached: number }).cached} from the render cache, edit CPU ${r.editCpuMs} ms`,
   );
 }
 const tf = JSON.parse(

@@ -7,6 +7,7 @@ import { PlatformConfig } from '../../lib/core/model';
 import { EnvironmentOutput } from '../../lib/core/output';
 import { renderEnvironment, RenderedEnvironment, RenderOptions } from '../../lib/core/render';
 import { ServiceCatalog } from '../../lib/core/services';
+import type { TenantRenderStore } from '../../lib/core/tenant-render';
 import { CertificatesAddOn } from '../../lib/certificates';
 import { CostAddOn } from '../../lib/cost';
 import { GitOpsAddOn } from '../../lib/gitops';
@@ -52,8 +53,9 @@ export function buildEnvironment(
   envName: string,
   addOns: ComposedPlatform | readonly PlatformAddOn[] = platformAddOns(),
   services: ServiceCatalog = serviceCatalog,
+  tenantStore?: TenantRenderStore,
 ): EnvironmentOutput {
-  return buildEnvironmentOutput(platform, input, envName, 'catalog' in addOns ? addOns : composePlatform(addOns), services);
+  return buildEnvironmentOutput(platform, input, envName, 'catalog' in addOns ? addOns : composePlatform(addOns), services, tenantStore);
 }
 
 export interface EnvironmentSummary {
@@ -63,6 +65,8 @@ export interface EnvironmentSummary {
   readonly ms: number;
   /** The environment's files came from the render cache (nothing was rendered). */
   readonly cached?: boolean;
+  /** Tenants whose own files were rendered, and read from the render cache (when the environment was rendered). */
+  readonly tenants?: { readonly rendered: number; readonly cached: number };
 }
 
 /**
@@ -73,7 +77,7 @@ export function synthesizePlatform(
   platform: PlatformConfig,
   input: TenantInput,
   addOns: readonly PlatformAddOn[] = platformAddOns(),
-  options: RenderOptions = {},
+  options: RenderOptions & { readonly tenantStore?: TenantRenderStore } = {},
 ): { files: Map<string, string>; summary: EnvironmentSummary[]; environments: RenderedEnvironment[]; catalog: PlatformCatalog } {
   const files = new Map<string, string>();
   const summary: EnvironmentSummary[] = [];
@@ -81,11 +85,17 @@ export function synthesizePlatform(
   const composed = composePlatform(addOns);
   for (const env of platform.environments) {
     const t0 = performance.now();
-    const output = buildEnvironment(platform, input, env.name, composed);
+    const output = buildEnvironment(platform, input, env.name, composed, serviceCatalog, options.tenantStore);
     const rendered = renderEnvironment(output, composed.checks, options);
     for (const [path, content] of rendered.files) files.set(path, content);
     if (!options.release) environments.push(rendered);
-    summary.push({ name: env.name, folders: output.folders.length, objectsByKind: rendered.objectsByKind, ms: performance.now() - t0 });
+    summary.push({
+      name: env.name,
+      folders: output.folders.length,
+      objectsByKind: rendered.objectsByKind,
+      ms: performance.now() - t0,
+      tenants: { rendered: output.tenantRenders.rendered, cached: output.tenantRenders.cached },
+    });
   }
   return { files, summary, environments, catalog: composed.catalog };
 }

@@ -29,5 +29,18 @@ export function folderInventory(folder: OutputFolder): InventoryEntry[] {
       out.push({ group: c.apiGroup === 'core' ? '' : c.apiGroup, kind: c.kind, name: c.name, namespace: c.metadata.namespace, large });
     }
   }
+  // Files rendered per tenant (lib/core/tenant-render.ts): their objects are already resolved.
+  for (const rendered of folder.rendered.values()) {
+    for (const m of rendered.manifests) {
+      const slash = m.apiVersion.indexOf('/');
+      out.push({
+        group: slash < 0 ? '' : m.apiVersion.slice(0, slash),
+        kind: m.kind,
+        name: m.metadata.name!,
+        namespace: m.metadata.namespace,
+        large: m.kind === 'CustomResourceDefinition',
+      });
+    }
+  }
   return out;
 }

@@ -239,6 +239,29 @@ export interface PlatformContext {
 }
 
 /**
+ * What an add-on sees when it renders one tenant ({@link PlatformAddOn.deployTenant}): the tenant's
+ * document and databases and the environment, never the other tenants. The output is the tenant's
+ * own (a cdk8s App of its own, so nothing in it can reach another tenant's constructs); what is
+ * rendered there is cached under the hash of exactly these inputs and the code (lib/core/tenant-render.ts).
+ */
+export interface TenantContext {
+  /** The whole platform description, as the environment's add-ons see it. */
+  readonly platform: PlatformConfig;
+  /** The environment being deployed. */
+  readonly environment: EnvironmentConfig;
+  /** The tenant's own output: the folders (its own, or shared such as a cluster's databases folder) and files it renders into. */
+  readonly output: EnvironmentOutput;
+  /** The tenant (deployed to this environment). */
+  readonly tenant: TenantSpec;
+  /** The tenant's databases. */
+  readonly databases: readonly DatabaseSpec[];
+  /** The service catalog (code, the same for every tenant). */
+  readonly services: ServiceCatalog;
+  /** The charts and namespaces of every add-on. */
+  readonly catalog: PlatformCatalog;
+}
+
+/**
  * One part of the platform (the ceres namespace, tenants, the mesh, observability, GitOps). The
  * platform app only lists add-ons; `composePlatform` orders them by what they require and provide,
  * so a new add-on never edits the core and never depends on its position in a list.
@@ -264,6 +287,14 @@ export interface PlatformAddOn {
   readonly after?: readonly string[] | 'all';
   /** Adds this add-on's folders and objects to one environment. */
   deploy?(ctx: PlatformContext): void;
+  /**
+   * Renders what the add-on has of one tenant's own files, from that tenant alone (its document, its
+   * databases, the environment). Called once per tenant of the environment, in add-on order, before
+   * any `deploy`; its folders and objects join the environment's output (checks and the app of apps
+   * see them), and a synth whose tenant and code did not change reads them from the render cache.
+   * What lists or compares tenants stays in `deploy`. @default nothing per tenant
+   */
+  deployTenant?(ctx: TenantContext): void;
   /** Checks over the rendered objects of each environment, run before anything is written. */
   readonly checks?: readonly ManifestCheck[];
   /**

@@ -3,13 +3,15 @@ import { environmentInput, TenantInput } from './input/types';
 import { PlatformConfig } from './model';
 import { EnvironmentOutput } from './output';
 import { ServiceCatalog } from './services';
+import { deployTenants, TenantRenderStore } from './tenant-render';
 
 // Apart from composition.ts: an EnvironmentOutput is a cdk8s App, and what only composes add-ons
 // (verify's flows, the command list) must not load cdk8s.
 
 /**
  * One environment's output, before rendering: the composed add-ons deployed into environment
- * `envName` with the tenants deployed there, their databases, and the backups.
+ * `envName` with the tenants deployed there, their databases, and the backups. Each tenant's own
+ * files are rendered per tenant (add-ons' `deployTenant`), or read from `tenantStore` when given.
  */
 export function buildEnvironmentOutput(
   platform: PlatformConfig,
@@ -17,12 +19,20 @@ export function buildEnvironmentOutput(
   envName: string,
   composed: ComposedPlatform,
   services: ServiceCatalog,
+  tenantStore?: TenantRenderStore,
 ): EnvironmentOutput {
   const environment = platform.environments.find((e) => e.name === envName);
   if (!environment) throw new Error(`unknown environment ${envName}`);
   const output = new EnvironmentOutput(platform, environment);
   // The same projection of the input the render cache keys an environment by.
   const { tenants, databases, backups } = environmentInput(input, environment.name);
+  // Each tenant's own files first, from the tenant alone (cached per tenant when a store is given);
+  // then the add-ons over the environment, which see those folders and files in the output.
+  const t0 = performance.now();
+  const count = deployTenants(composed, { platform, environment, services }, output, tenants, databases, tenantStore);
+  output.tenantRenders.rendered += count.rendered;
+  output.tenantRenders.cached += count.cached;
+  output.tenantRenders.ms += performance.now() - t0;
   deployAddOns(composed, { platform, environment, output, tenants, databases, backups, services });
   return output;
 }

@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { KubeManifest } from './checks';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { DNS1123_LABEL, standardLabels } from './names';
 import { ClusterPlacement } from './topology';
@@ -53,6 +54,20 @@ export interface ManifestFileOptions {
 }
 
 /**
+ * A manifest file rendered outside the environment's App (a tenant's own output, lib/core/tenant-render.ts,
+ * possibly read from the render cache): its objects, resolved and sorted as rendering sorts them, and
+ * their YAML.
+ */
+export interface RenderedFile {
+  /** File name without extension (`namespace`: `namespace.yaml`). */
+  readonly file: string;
+  /** The file's objects, in file order (what the checks and the app of apps read). */
+  readonly manifests: readonly KubeManifest[];
+  /** The file's content. */
+  readonly yaml: string;
+}
+
+/**
  * One folder of `dist/<env>/`, normally one Argo CD Application. Environment-wide folders
  * (`dist/<env>/<name>/`) hold what is the same on every cluster that syncs them; a cluster's own
  * folders (`dist/<env>/clusters/<cluster>/<name>/`) hold what differs per cluster (its add-on
@@ -62,6 +77,7 @@ export interface ManifestFileOptions {
 export class OutputFolder extends Construct {
   private readonly _charts = new Map<string, Chart>();
   private readonly _files = new Map<string, string>();
+  private readonly _rendered = new Map<string, RenderedFile>();
 
   constructor(
     scope: Construct,
@@ -91,6 +107,7 @@ export class OutputFolder extends Construct {
   public manifest(file: string, options: ManifestFileOptions = {}): Chart {
     const existing = this._charts.get(file);
     if (existing) return existing;
+    if (this._rendered.has(file)) throw new Error(`file ${this.path}/${file}.yaml is a tenant's own (rendered per tenant); it cannot also be a chart`);
     if (!DNS1123_LABEL.test(file)) throw new Error(`manifest file name "${file}" must be a DNS-1123 label (it becomes ${file}.yaml)`);
     const chart = new Chart(this, file, {
       namespace: options.namespace,
@@ -106,6 +123,25 @@ export class OutputFolder extends Construct {
     if (this._files.has(name)) throw new Error(`file ${this.path}/${name} is added twice`);
     if (name.includes('..') || name.startsWith('/')) throw new Error(`file name ${name} must stay inside its folder`);
     this._files.set(name, content);
+  }
+
+  /**
+   * Adds a manifest file rendered elsewhere (a tenant's own, lib/core/tenant-render.ts): it is written
+   * and checked with the folder's charts, and the app of apps reads its objects.
+   */
+  public addRendered(rendered: RenderedFile): void {
+    if (this._charts.has(rendered.file) || this._rendered.has(rendered.file)) throw new Error(`file ${this.path}/${rendered.file}.yaml is rendered twice`);
+    this._rendered.set(rendered.file, rendered);
+  }
+
+  /** Manifest files rendered elsewhere, by file name (without extension), in the order added. */
+  public get rendered(): ReadonlyMap<string, RenderedFile> {
+    return this._rendered;
+  }
+
+  /** Forgets a file rendered elsewhere once written (as {@link releaseChart}). */
+  public releaseRendered(file: string): void {
+    this._rendered.delete(file);
   }
 
   /** Charts by file name (without extension), in creation order. */
@@ -137,6 +173,11 @@ export class EnvironmentOutput {
   public readonly app: App;
   private readonly _folders = new Map<string, OutputFolder>();
   private readonly _routes = new Map<ClusterConfig, Set<OutputFolder>>();
+  /**
+   * How many of the environment's tenants were rendered now, how many read from the render cache, and
+   * the milliseconds spent on both (lib/core/tenant-render.ts).
+   */
+  public readonly tenantRenders = { rendered: 0, cached: 0, ms: 0 };
 
   constructor(
     public readonly platform: PlatformConfig,

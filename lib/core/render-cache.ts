@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,11 +74,96 @@ export class RenderCache {
     }
   }
 
+  /**
+   * The store of rendered tenants (lib/core/tenant-render.ts): one entry per tenant and environment,
+   * in `tenants/`, keyed as the others (the code's version is in every key).
+   */
+  public tenants(): TenantEntries {
+    this._tenants ??= new TenantEntries(join(this.dir, 'tenants'), (kind, parts) => this.key(kind, ...parts));
+    return this._tenants;
+  }
+
+  private _tenants?: TenantEntries;
+
   private prune(): void {
     const entries = readdirSync(this.dir)
       .filter((f) => f.endsWith('.json'))
       .map((f) => ({ f, t: statSync(join(this.dir, f)).mtimeMs }))
       .sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
     for (const e of entries.slice(RenderCache.MAX_ENTRIES)) rmSync(join(this.dir, e.f), { force: true });
+  }
+}
+
+const NON_ASCII_ALL = /[\u0080-\uffff]/g;
+
+/**
+ * Rendered tenants, one file each (thousands at a thousand tenants: the environment entries' pruning
+ * after every write would be quadratic). Entries read or written are marked used; {@link prune},
+ * once a synth is done, keeps those and as many others, the newest (at least {@link TenantEntries.SPARE}).
+ */
+export class TenantEntries {
+  /** Entries kept beyond those this process used, at least (other branches, other environments' runs). */
+  public static readonly SPARE = 256;
+  private readonly used = new Set<string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly makeKey: (kind: string, parts: unknown[]) => string,
+  ) {}
+
+  /** The key of output that is a function of `parts` and the code. */
+  public key(kind: string, ...parts: unknown[]): string {
+    return this.makeKey(kind, parts);
+  }
+
+  /** The entry of `key`, or undefined (absent or unreadable: then it is rendered again). */
+  public get<T>(key: string): T | undefined {
+    const file = join(this.dir, `${key}.json`);
+    try {
+      // Written in ASCII (below): read as one-byte text, which is several times faster to decode than
+      // UTF-8 with a single non-ASCII character in it; anything else is not an entry of ours.
+      const bytes = readFileSync(file);
+      if (!isAscii(bytes)) return undefined;
+      const value = JSON.parse(bytes.toString('latin1')) as T;
+      this.used.add(`${key}.json`);
+      return value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores `value` under `key` (atomically). */
+  public put(key: string, value: unknown): void {
+    try {
+      if (!this.used.size) mkdirSync(this.dir, { recursive: true });
+      const file = join(this.dir, `${key}.json`);
+      const tmp = `${file}.${process.pid}.tmp`;
+      // JSON in ASCII: every other character escaped (\uXXXX, which JSON.parse turns back).
+      writeFileSync(
+        tmp,
+        JSON.stringify(value).replace(NON_ASCII_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+      );
+      renameSync(tmp, file);
+      this.used.add(`${key}.json`);
+    } catch {
+      // A cache that cannot be written is only slower.
+    }
+  }
+
+  /** Deletes the oldest entries this process did not use, keeping as many as it used (at least {@link TenantEntries.SPARE}), and marks the used ones new. */
+  public prune(): void {
+    try {
+      const now = new Date();
+      const others: { f: string; t: number }[] = [];
+      for (const f of readdirSync(this.dir)) {
+        if (!f.endsWith('.json')) continue;
+        if (this.used.has(f)) utimesSync(join(this.dir, f), now, now);
+        else others.push({ f, t: statSync(join(this.dir, f)).mtimeMs });
+      }
+      others.sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
+      for (const e of others.slice(Math.max(TenantEntries.SPARE, this.used.size))) rmSync(join(this.dir, e.f), { force: true });
+    } catch {
+      // Pruning is best effort.
+    }
   }
 }

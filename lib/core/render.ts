@@ -49,7 +49,7 @@ const KIND_RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
 useFastResolve();
 
 /** Sorts manifests by apply order, then API version, kind, namespace and name (keys computed once). */
-function sortManifests(manifests: KubeManifest[]): KubeManifest[] {
+export function sortManifests(manifests: KubeManifest[]): KubeManifest[] {
   const keyed = manifests.map((m) => {
     const rank = KIND_RANK.get(m.kind) ?? KIND_ORDER.length;
     return { m, key: `${String(rank).padStart(3, '0')}\u0000${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name ?? ''}` };
@@ -86,13 +86,15 @@ export interface RenderOptions {
   /**
    * Receives each file (path relative to dist/, content) as soon as it is serialized, instead of the
    * result's `files` (then empty): with `release`, nothing of the environment is held once given
-   * here. @default the files are returned
+   * here, and the files rendered per tenant (serialized already) are given before the checks run, so
+   * the sink must publish nothing before the synth succeeded (a TreeWriter swaps its tree in on
+   * commit). @default the files are returned
    */
   readonly sink?: (path: string, content: string) => void;
 }
 
 /** Construct validations (`node.addValidation`), reported with the construct path. */
-function validateConstructs(root: IConstruct): string[] {
+export function validateConstructs(root: IConstruct): string[] {
   const problems: string[] = [];
   for (const c of root.node.findAll()) {
     for (const msg of c.node.validate()) problems.push(`${c.node.path}: ${msg}`);
@@ -104,7 +106,7 @@ function validateConstructs(root: IConstruct): string[] {
  * Renders one environment in memory: validates its constructs, resolves every object (each once,
  * linear in the number of objects; the stock `App.synth()` re-resolves the whole app per chart),
  * runs the checks, and serializes one YAML stream per chart. Throws a {@link SynthError} listing
- * every problem; nothing is written here.
+ * every problem; nothing is written here (a `sink` may receive per-tenant files before the checks: see {@link RenderOptions.sink}).
  */
 export function renderEnvironment(env: EnvironmentOutput, checks: readonly ManifestCheck[] = [], options: RenderOptions = {}): RenderedEnvironment {
   const problems = validateConstructs(env.app);
@@ -112,7 +114,9 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
 
   const t0 = performance.now();
   const objects: RenderedObject[] = [];
-  const charts: { path: string; manifests: KubeManifest[] }[] = [];
+  const charts: { path: string; manifests: readonly KubeManifest[]; yaml?: string }[] = [];
+  // Time spent giving per-tenant files to the sink while resolving: counted as serializing.
+  let earlyMs = 0;
   for (const folder of env.folders) {
     for (const [file, chart] of [...folder.charts]) {
       const path = `${env.name}/${folder.path}/${file}.yaml`;
@@ -126,6 +130,24 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
       if (manifests.length === 0) continue;
       charts.push({ path, manifests });
       for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
+    }
+    // Files rendered per tenant (lib/core/tenant-render.ts): resolved and serialized already, checked here with the rest.
+    for (const [file, rendered] of [...folder.rendered]) {
+      const path = `${env.name}/${folder.path}/${file}.yaml`;
+      for (const manifest of rendered.manifests)
+        objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
+      if (!options.release) {
+        charts.push({ path, manifests: rendered.manifests, yaml: rendered.yaml });
+        continue;
+      }
+      folder.releaseRendered(file);
+      if (!options.sink) charts.push({ path, manifests: rendered.manifests, yaml: rendered.yaml });
+      else {
+        // Released into a sink: given now, so that its text is not held through the checks.
+        const e0 = performance.now();
+        options.sink(path, rendered.yaml);
+        earlyMs += performance.now() - e0;
+      }
     }
   }
   const t1 = performance.now();
@@ -161,7 +183,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   }
   const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
   for (let i = 0; i < charts.length; i++) {
-    emit(charts[i].path, toYamlStream(charts[i].manifests));
+    emit(charts[i].path, charts[i].yaml ?? toYamlStream(charts[i].manifests as KubeManifest[]));
     // Released: the chart's objects are garbage once written.
     if (options.release) charts[i].manifests = [];
   }
@@ -169,7 +191,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
     for (const [name, content] of folder.files) emit(`${env.name}/${folder.path}/${name}`, content);
   }
   const t2 = performance.now();
-  const timings = { resolveMs: t1 - t0, checkMs: tc - t1, serializeMs: t2 - tc };
+  const timings = { resolveMs: t1 - t0 - earlyMs, checkMs: tc - t1, serializeMs: t2 - tc + earlyMs };
   // Released: nothing of the objects is returned (checks index them in WeakMaps keyed by the list).
   if (options.release) return { name: env.name, files, objects: [], view: { clusters: new Map() }, objectsByKind, timings };
   return { name: env.name, files, objects, view, objectsByKind, timings };

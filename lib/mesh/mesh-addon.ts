@@ -3,14 +3,16 @@ import { ACME_INGRESS_CLASS } from './mesh-config';
 import { Flow, FlowTarget } from '../core/flows';
 import { meshFlows } from './flows';
 import { Chart } from 'cdk8s';
-import { HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext, TenantContext } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { Labels, tenantNames } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { OutputFolder } from '../core/output';
 import { keycloakUrl } from '../core/realm';
 import { placementApplies, traitsOf } from '../core/topology';
-import { ServiceDeclaration } from '../core/services';
+import { ServiceCatalog, ServiceDeclaration } from '../core/services';
+import { TenantSpec } from '../core/input/types';
+import { EnvironmentConfig } from '../core/model';
 import { AllowNothingPolicy } from './allow-nothing-policy';
 import { EgressGateway } from './egress-gateway';
 import { ExternalDestination } from './external-destination';
@@ -144,27 +146,19 @@ export class MeshAddOn implements PlatformAddOn {
     // Meshed namespaces: the platform's core namespace and every tenant's.
     const namespaces = new Map<string, MeshedNamespace>();
     const meshed = (namespace: string, folder: OutputFolder): MeshedNamespace => {
-      const chart = folder.manifest(MESH_FILE, { namespace });
-      new AllowNothingPolicy(chart, 'AllowNothing', { namespace });
-      const entry = { chart, sidecar: new NamespaceSidecar(chart, 'Sidecar', { namespace }) };
+      const entry = meshedNamespace(namespace, folder);
       namespaces.set(namespace, entry);
       return entry;
     };
     meshed(PlatformNamespaces.core, ctx.use(CeresNamespaceCapability).folder);
     const tenantFolders = ctx.use(TenantFolders);
-    const gatewayPrincipal = spiffePrincipal(INGRESS_GATEWAY.namespace, INGRESS_GATEWAY.release);
+    // A tenant the service catalog names (its services, its external dependencies) is meshed here,
+    // with its services; every other tenant's mesh file is its own (deployTenant).
+    const named = catalogNamespaces(ctx.services);
     for (const tenant of ctx.tenants) {
       const names = tenantNames(tenant.tenantId);
-      const { chart } = meshed(names.namespace, tenantFolders.get(tenant.tenantId)!.folder);
-      new TenantTrafficPolicy(chart, 'TenantTraffic', { namespace: names.namespace, gatewayPrincipals: [gatewayPrincipal] });
-      // Requests entering from outside the mesh must carry a token of the tenant's realm.
-      new JwtRequirement(chart, 'TenantJwt', {
-        name: 'tenant-jwt',
-        namespace: names.namespace,
-        keycloakUrl: keycloakUrl(ctx.environment),
-        realm: tenant.keycloakRealm,
-        enforcedFor: [gatewayPrincipal],
-      });
+      if (!named.has(names.namespace)) continue;
+      namespaces.set(names.namespace, tenantMesh(tenantFolders.get(tenant.tenantId)!.folder, tenant, ctx.environment));
     }
 
     // (4, 5) Services: only those whose namespace is meshed in this environment.
@@ -220,6 +214,17 @@ export class MeshAddOn implements PlatformAddOn {
     }
   }
 
+  /**
+   * A tenant's mesh file (default deny, Sidecar, traffic policy, its realm's JWT requirement), from the
+   * tenant alone, unless the service catalog names its namespace (then `deploy` renders it with the
+   * tenant's services and external dependencies).
+   */
+  public deployTenant(ctx: TenantContext): void {
+    const names = tenantNames(ctx.tenant.tenantId);
+    if (catalogNamespaces(ctx.services).has(names.namespace)) return;
+    tenantMesh(ctx.output.folder(names.folder), ctx.tenant, ctx.environment);
+  }
+
   /** A service is deployed where its namespace is meshed; tenant namespaces of absent tenants are skipped. */
   private isDeployedHere(service: ServiceDeclaration, namespaces: ReadonlyMap<string, MeshedNamespace>): boolean {
     if (namespaces.has(service.namespace)) return true;
@@ -228,6 +233,35 @@ export class MeshAddOn implements PlatformAddOn {
       `service ${service.name} is declared in namespace ${service.namespace}, which is not meshed; services live in ${PlatformNamespaces.core} or a tenant namespace`,
     );
   }
+}
+
+/** The namespaces the service catalog names: its services' and its external dependencies' users. */
+function catalogNamespaces(services: ServiceCatalog): Set<string> {
+  return new Set([...services.services.map((s) => s.namespace), ...services.external.flatMap((e) => e.namespaces)]);
+}
+
+/** A meshed namespace's chart (`mesh.yaml` in its folder), with its default deny and Sidecar. */
+function meshedNamespace(namespace: string, folder: OutputFolder): MeshedNamespace {
+  const chart = folder.manifest(MESH_FILE, { namespace });
+  new AllowNothingPolicy(chart, 'AllowNothing', { namespace });
+  return { chart, sidecar: new NamespaceSidecar(chart, 'Sidecar', { namespace }) };
+}
+
+/** A tenant's namespace meshed: its traffic policy and the JWT of its realm for requests from outside. */
+function tenantMesh(folder: OutputFolder, tenant: TenantSpec, environment: EnvironmentConfig): MeshedNamespace {
+  const names = tenantNames(tenant.tenantId);
+  const entry = meshedNamespace(names.namespace, folder);
+  const gatewayPrincipal = spiffePrincipal(INGRESS_GATEWAY.namespace, INGRESS_GATEWAY.release);
+  new TenantTrafficPolicy(entry.chart, 'TenantTraffic', { namespace: names.namespace, gatewayPrincipals: [gatewayPrincipal] });
+  // Requests entering from outside the mesh must carry a token of the tenant's realm.
+  new JwtRequirement(entry.chart, 'TenantJwt', {
+    name: 'tenant-jwt',
+    namespace: names.namespace,
+    keycloakUrl: keycloakUrl(environment),
+    realm: tenant.keycloakRealm,
+    enforcedFor: [gatewayPrincipal],
+  });
+  return entry;
 }
 
 /** The environment's canary pace (EnvironmentSizing.delivery), as ServiceCanary analysis options. */

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { NamespaceDeclaration, PlatformAddOn, PlatformCatalog, PlatformContext } from '../core/addon';
+import { NamespaceDeclaration, PlatformAddOn, PlatformCatalog, PlatformContext, TenantContext } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { isProvisioned, ProvisionedCloud } from '../core/cloud';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
@@ -16,6 +16,7 @@ import {
   secretReaderAnnotations,
   TenantSecretReader,
   secretReaders,
+  tenantSecretReaders,
 } from '../core/secret-store';
 import { placementApplies } from '../core/topology';
 import {
@@ -177,28 +178,37 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
       groups: externalSecretAlerts(),
       runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
     });
+    // The tenants' stores and ExternalSecrets are each tenant's own (deployTenant); what is checked
+    // over all tenants of a cluster (a tenantId reserved for the platform's reader) is checked here.
     for (const cluster of ctx.environment.clusters) {
       if (!isProvisioned(cluster) || !placementApplies(externalSecrets.placement, cluster)) continue;
-      const readers = secretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: ctx.databases });
+      secretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: [] });
+    }
+  }
+
+  /**
+   * The tenant's store, reader identity and ExternalSecrets on each cluster with a cloud secret store,
+   * in `clusters/<cluster>/tenant-secrets/<namespace>.yaml`: from the tenant alone.
+   */
+  public deployTenant(ctx: TenantContext): void {
+    const external = ctx.tenant.secrets.flatMap((s) => ('external' in s ? [{ name: s.name, key: s.external.key }] : []));
+    for (const cluster of ctx.environment.clusters) {
+      if (!isProvisioned(cluster) || !placementApplies(externalSecrets.placement, cluster)) continue;
       // A reader that delivers databases' credentials has its store with the databases (before them); only its tenant's own ExternalSecrets are here.
-      const externalOf = (tenantId: string) =>
-        (ctx.tenants.find((t) => t.tenantId === tenantId)?.secrets ?? []).flatMap((s) => ('external' in s ? [{ name: s.name, key: s.external.key }] : []));
-      const here = readers.filter((r) => !r.databases || externalOf(r.tenantId).length);
-      if (!here.length) continue;
+      const reader = tenantSecretReaders(ctx.environment, cluster, { tenants: [ctx.tenant], databases: ctx.databases })[0];
+      if (!reader || (reader.databases && !external.length)) continue;
       const folder = ctx.output.clusterFolder(cluster, TENANT_SECRETS_FOLDER, {
         description: `Tenants' and the platform database's secrets from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
         syncWave: SyncWave.externalSecrets,
         labels: { [Labels.costCenter]: 'platform' },
       });
-      for (const reader of here) {
-        new TenantSecretStore(folder.manifest(reader.namespace), reader.namespace, {
-          environment: ctx.environment,
-          cluster,
-          reader,
-          secrets: externalOf(reader.tenantId),
-          parts: reader.databases ? 'secrets' : 'all',
-        });
-      }
+      new TenantSecretStore(folder.manifest(reader.namespace), reader.namespace, {
+        environment: ctx.environment,
+        cluster,
+        reader,
+        secrets: external,
+        parts: reader.databases ? 'secrets' : 'all',
+      });
     }
   }
 

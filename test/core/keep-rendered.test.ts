@@ -22,6 +22,9 @@ describe('renderEnvironment with release', () => {
     const released = renderEnvironment(output, checks, { release: true, sink: (p, c) => void sunk.set(p, c) });
     expect(released.files.size).toBe(0);
     expect(output.folders.every((f) => f.charts.size === 0 && !f.node.children.some((c) => c instanceof Chart))).toBe(true);
+    // The tenants' own files (rendered per tenant, lib/core/tenant-render.ts) are given and dropped too.
+    expect(kept.files.has(`${output.name}/tenant-pro-2/namespace.yaml`)).toBe(true);
+    expect(output.folders.every((f) => f.rendered.size === 0)).toBe(true);
     expect(released.objects).toEqual([]);
     expect(kept.objects.length).toBeGreaterThan(0);
     expect([...sunk.keys()].sort()).toEqual([...kept.files.keys()].sort());

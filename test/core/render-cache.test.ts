@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inEnvironments, synthesize } from '../../apps/synthesize';
-import { RenderCache } from '../../lib/core/render-cache';
+import { RenderCache, TenantEntries } from '../../lib/core/render-cache';
 import { defaultSynthesis } from '../support/synthesis-cache';
 
 const ROOT = join(__dirname, '..', '..');
@@ -32,6 +32,28 @@ describe('RenderCache', () => {
     for (let i = 0; i < RenderCache.MAX_ENTRIES + 5; i++) cache.put(`e${i}`, i);
     expect(readdirSync(dir).filter((f) => f.endsWith('.json')).length).toBe(RenderCache.MAX_ENTRIES);
     expect(cache.get(`e${RenderCache.MAX_ENTRIES + 4}`)).toBe(RenderCache.MAX_ENTRIES + 4);
+  });
+
+  it('stores tenants in ASCII, reads them back exactly, and prunes to what a synth used and as many others', () => {
+    const first = new RenderCache(dir, 'v').tenants();
+    const value = { text: 'Müller — 🚀 "quoted"\n' };
+    first.put('t-accents', value);
+    expect(readFileSync(join(dir, 'tenants', 't-accents.json')).every((b) => b < 0x80)).toBe(true);
+    expect(first.get('t-accents')).toEqual(value);
+    // Not ours (a byte beyond ASCII, or cut short): rendered again.
+    writeFileSync(join(dir, 'tenants', 't-raw.json'), JSON.stringify(value));
+    expect(first.get('t-raw')).toBeUndefined();
+    writeFileSync(join(dir, 'tenants', 't-cut.json'), '{"text":');
+    expect(first.get('t-cut')).toBeUndefined();
+    for (let i = 0; i < TenantEntries.SPARE + 40; i++) first.put(`t-${i}`, i);
+    // A later synth uses one entry: it keeps that one and the SPARE newest of the others.
+    const later = new RenderCache(dir, 'v').tenants();
+    later.put('t-now', 'now');
+    later.prune();
+    const left = readdirSync(join(dir, 'tenants'));
+    expect(left.length).toBe(TenantEntries.SPARE + 1);
+    expect(left).toContain('t-now.json');
+    expect(later.get('t-now')).toBe('now');
   });
 
   it('is enabled only by the launcher, and can be turned off', () => {
@@ -78,6 +100,10 @@ describe('synthesis with the render cache', () => {
     expect(readFileSync(path, 'utf8')).not.toBe(text);
     const edited = synthesize({ ...options, cache });
     expect(edited.summary.map((s) => s.cached)).toEqual([undefined]);
+    // Within the environment, only that tenant's own files are rendered again; the others' are read (lib/core/tenant-render.ts).
+    const inDev = first.input.tenants.filter((t) => t.environments.includes('dev')).length;
+    expect(inDev).toBeGreaterThan(1);
+    expect(edited.summary[0].tenants).toEqual({ rendered: 1, cached: inDev - 1 });
     expect(edited.timings.terraformCached).toBe(true);
     expect(edited.files).not.toEqual(first.files);
     expect(edited.files).toEqual(synthesize(options).files);

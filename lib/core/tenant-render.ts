@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { ApiObject } from 'cdk8s';
+import { TenantContext } from './addon';
+import { KubeManifest } from './checks';
+import { ComposedPlatform } from './composition';
+import { SynthError } from './errors';
+import { DatabaseSpec, TenantSpec } from './input/types';
+import { EnvironmentConfig, PlatformConfig } from './model';
+import { EnvironmentOutput, FolderOptions, RenderedFile } from './output';
+import { sortManifests, validateConstructs } from './render';
+import { ServiceCatalog } from './services';
+import { toYamlStream } from './yaml';
+
+/**
+ * A tenant's own files, rendered from the tenant alone: the add-ons' `deployTenant` hooks run into an
+ * {@link EnvironmentOutput} of the tenant's own (a cdk8s App that holds nothing of any other tenant),
+ * which is resolved and serialized at once. The result is plain data, so it can be cached under the
+ * hash of exactly what it was rendered from ({@link tenantRenderKey}) and added to the environment's
+ * output ({@link adoptTenant}), where the checks and the app of apps see its objects as any others.
+ */
+
+/** One folder the tenant rendered into (its own, or a shared one such as a cluster's `databases/`). */
+export interface RenderedTenantFolder {
+  /** Folder name (`tenant-acme-001`, `databases`). */
+  readonly name: string;
+  /** The cluster whose own folder it is; absent for an environment-wide folder. */
+  readonly cluster?: string;
+  /** The folder's options, as declared by the add-on that created it (the environment's folder must agree). */
+  readonly options: FolderOptions;
+  /** Its manifest files, in creation order. */
+  readonly manifests: readonly RenderedFile[];
+  /** Its other files (name, content). */
+  readonly files: readonly (readonly [string, string])[];
+}
+
+/** What one tenant's hooks rendered in one environment. */
+export interface RenderedTenant {
+  /** The tenant. */
+  readonly tenantId: string;
+  /** The folders, in creation order. */
+  readonly folders: readonly RenderedTenantFolder[];
+}
+
+/** What a tenant is rendered from, besides its document and databases: the same for every tenant of an environment. */
+export interface TenantRenderBase {
+  /** The platform description. */
+  readonly platform: PlatformConfig;
+  /** The environment. */
+  readonly environment: EnvironmentConfig;
+  /** The service catalog. */
+  readonly services: ServiceCatalog;
+}
+
+/** Where rendered tenants are kept between synths (RenderCache.tenants()), by key. */
+export interface TenantRenderStore {
+  /** The tenant stored under `key`, or undefined. */
+  get(key: string): RenderedTenant | undefined;
+  /** Stores a tenant under `key`. */
+  put(key: string, value: RenderedTenant): void;
+  /** Makes a key from the code version and `parts`. */
+  key(kind: string, ...parts: unknown[]): string;
+}
+
+/** Whether any add-on renders per tenant. */
+export function rendersPerTenant(composed: ComposedPlatform): boolean {
+  return composed.addOns.some((a) => a.deployTenant);
+}
+
+/** Renders one tenant's own files (throws a SynthError for failed construct validations). */
+export function renderTenant(composed: ComposedPlatform, base: TenantRenderBase, tenant: TenantSpec, databases: readonly DatabaseSpec[]): RenderedTenant {
+  const output = new EnvironmentOutput(base.platform, base.environment);
+  const ctx: TenantContext = { ...base, output, tenant, databases, catalog: composed.catalog };
+  for (const addOn of composed.addOns) addOn.deployTenant?.(ctx);
+  const problems = validateConstructs(output.app);
+  if (problems.length) throw new SynthError(problems);
+  const folders: RenderedTenantFolder[] = [];
+  for (const folder of output.folders) {
+    const manifests: RenderedFile[] = [];
+    for (const [file, chart] of folder.charts) {
+      const objects = sortManifests(
+        chart.node
+          .findAll()
+          .filter(ApiObject.isApiObject)
+          .map((o) => o.toJson() as KubeManifest),
+      );
+      // As for the environment's charts: an empty chart is no file.
+      if (objects.length) manifests.push({ file, manifests: objects, yaml: toYamlStream(objects) });
+    }
+    folders.push({ name: folder.name, cluster: folder.cluster?.name, options: folder.options, manifests, files: [...folder.files] });
+  }
+  return { tenantId: tenant.tenantId, folders };
+}
+
+/**
+ * Adds a rendered tenant to the environment's output: its folders are declared there with the same
+ * options (a folder two add-ons declare differently is an error, as in the environment), its files
+ * added to them.
+ */
+export function adoptTenant(output: EnvironmentOutput, rendered: RenderedTenant): void {
+  for (const f of rendered.folders) {
+    let folder;
+    if (f.cluster) {
+      const cluster = output.environment.clusters.find((c) => c.name === f.cluster);
+      if (!cluster) throw new Error(`tenant ${rendered.tenantId}: no cluster ${f.cluster} in ${output.name}`);
+      folder = output.clusterFolder(cluster, f.name, f.options);
+    } else folder = output.folder(f.name, f.options);
+    for (const m of f.manifests) folder.addRendered(m);
+    for (const [name, content] of f.files) folder.addFile(name, content);
+  }
+}
+
+/**
+ * The digest of what every tenant of an environment is rendered with besides itself: the platform
+ * description (as the environment's add-ons get it), the environment, the service catalog and the
+ * add-ons (names, in order). Computed once per environment; the code itself is in the store's key.
+ */
+export function tenantRenderBaseDigest(composed: ComposedPlatform, base: TenantRenderBase): string {
+  return createHash('sha256')
+    .update(JSON.stringify([base.platform, base.environment.name, base.services, composed.addOns.map((a) => a.name)]))
+    .digest('hex');
+}
+
+/** The key of a tenant's rendered files: the base digest, the tenant's document and its databases (and the code, by the store). */
+export function tenantRenderKey(store: TenantRenderStore, baseDigest: string, tenant: TenantSpec, databases: readonly DatabaseSpec[]): string {
+  return store.key('tenant', baseDigest, tenant, databases);
+}
+
+/** How the tenants of an environment were rendered. */
+export interface TenantRenderCount {
+  /** Tenants rendered now. */
+  rendered: number;
+  /** Tenants read from the render cache. */
+  cached: number;
+}
+
+/**
+ * Renders (or reads from `store`) every tenant of the environment and adds each to the output, in
+ * input order. Returns how many were rendered and how many read.
+ */
+export function deployTenants(
+  composed: ComposedPlatform,
+  base: TenantRenderBase,
+  output: EnvironmentOutput,
+  tenants: readonly TenantSpec[],
+  databases: readonly DatabaseSpec[],
+  store?: TenantRenderStore,
+): TenantRenderCount {
+  const count: TenantRenderCount = { rendered: 0, cached: 0 };
+  if (!rendersPerTenant(composed) || !tenants.length) return count;
+  // Group once: linear in tenants + databases.
+  const byTenant = new Map<string, DatabaseSpec[]>();
+  for (const d of databases) {
+    const list = byTenant.get(d.tenantId);
+    if (list) list.push(d);
+    else byTenant.set(d.tenantId, [d]);
+  }
+  const digest = store ? tenantRenderBaseDigest(composed, base) : '';
+  for (const tenant of tenants) {
+    const own = byTenant.get(tenant.tenantId) ?? [];
+    const key = store ? tenantRenderKey(store, digest, tenant, own) : undefined;
+    let rendered = key ? store!.get(key) : undefined;
+    if (rendered) count.cached++;
+    else {
+      rendered = renderTenant(composed, base, tenant, own);
+      count.rendered++;
+      if (key) store!.put(key, rendered);
+    }
+    adoptTenant(output, rendered);
+  }
+  return count;
+}
