@@ -4,6 +4,7 @@ import { ClusterConfig, EnvironmentConfig } from './model';
 import { tenantNames } from './names';
 import { azureResourceGroup, isProvisioned, ProvisionedCloud } from './cloud';
 import { isDatabaseSite, PLATFORM_DATABASE } from './database-topology';
+import { KEYCLOAK } from './realm';
 import { placementApplies, tenantPlacement } from './topology';
 
 /**
@@ -100,6 +101,61 @@ export function platformDatabaseCredentials(): DatabaseCredentials {
   return databaseCredentials(PLATFORM_DATABASE.namespace, PLATFORM_DATABASE.name, PLATFORM_DATABASE.database);
 }
 
+/**
+ * The owner id of Keycloak's reader (namespace `keycloak`, lib/core/realm.ts `KEYCLOAK`): Keycloak's
+ * database credentials and the realms' secrets (lib/core/realm-secrets.ts). No tenant may take it.
+ */
+export const KEYCLOAK_SECRETS_OWNER = 'ceres-keycloak';
+
+/** Keycloak's database credentials (`keycloak-db-app` on every site, from `keycloak--postgres-keycloak-db`). */
+export function keycloakDatabaseCredentials(): DatabaseCredentials {
+  return databaseCredentials(KEYCLOAK.namespace, KEYCLOAK.database, KEYCLOAK.databaseName);
+}
+
+/**
+ * The name, in Keycloak's area of the cloud store, of a tenant realm's secrets: `keycloak--realm-<tenantId>`,
+ * a JSON object whose keys become the Secret the realm imports read (`broker-client-secret`, and
+ * `ldap-bind-credential` when the tenant federates a directory).
+ */
+export function realmSecretsRemoteName(tenantId: string): string {
+  return `${KEYCLOAK.namespace}${TENANT_SECRET_SEPARATOR}realm-${tenantId}`;
+}
+
+/**
+ * The name, in Keycloak's area of the cloud store, of a confidential platform client's secret:
+ * `keycloak--client-<clientId>` (the platform realm reads it; the consumer is given the same value).
+ */
+export function platformClientSecretRemoteName(clientId: string): string {
+  return `${KEYCLOAK.namespace}${TENANT_SECRET_SEPARATOR}client-${clientId}`;
+}
+
+/** What Keycloak's reader reads: its database's credentials and the realms of the tenants deployed to the environment (and the clients' secrets, under the same prefix). */
+function keycloakRemoteNames(environment: EnvironmentConfig, input: SecretInput): string[] {
+  return [
+    keycloakDatabaseCredentials().remoteName,
+    ...input.tenants.filter((t) => t.environments.includes(environment.name)).map((t) => realmSecretsRemoteName(t.tenantId)),
+  ];
+}
+
+/** Owner ids the platform's own readers take (tenantIds may not). */
+export const RESERVED_SECRET_OWNERS: readonly string[] = [PLATFORM_SECRETS_OWNER, KEYCLOAK_SECRETS_OWNER];
+
+/**
+ * A reader of the platform's own (not a tenant's), in a namespace of the platform: its store is the
+ * namespace's name, it may read the names under `<namespace>--` only.
+ */
+export function platformSecretReader(owner: string, namespace: string, remoteNames: readonly string[], databases: boolean): TenantSecretReader {
+  return {
+    tenantId: owner,
+    namespace,
+    identityName: `secrets-${namespace}`,
+    storeName: namespace,
+    prefix: `${namespace}${TENANT_SECRET_SEPARATOR}`,
+    remoteNames: [...remoteNames].sort(),
+    databases,
+  };
+}
+
 /** A tenant that reads secrets from its cloud store on a cluster: the model entry both apps read. */
 export interface TenantSecretReader {
   /** The tenant (or {@link PLATFORM_SECRETS_OWNER} for the platform's reader in `ceres`). */
@@ -134,28 +190,23 @@ export interface SecretInput {
  * The readers of a cluster: every tenant deployed to the environment with an `external` secret whose
  * folder goes to the cluster, or with a database when the cluster is a database site (its
  * credentials); on a database site also the platform's reader in `ceres` (the platform database's
- * credentials). Sorted by tenantId.
+ * credentials) and Keycloak's in `keycloak` (its database's credentials and the realms' secrets).
+ * Sorted by tenantId.
  */
 export function secretReaders(environment: EnvironmentConfig, cluster: ClusterConfig, input: SecretInput): TenantSecretReader[] {
   if (!isProvisioned(cluster)) return [];
   const site = isDatabaseSite(environment, cluster);
   const out = tenantSecretReaders(environment, cluster, input);
   if (!site) return out;
-  if (input.tenants.some((t) => t.tenantId === PLATFORM_SECRETS_OWNER)) {
-    throw new Error(`tenantId '${PLATFORM_SECRETS_OWNER}' is reserved for the platform's own secret reader: rename the tenant (CeresTenant spec.tenantId)`);
+  const reserved = input.tenants.find((t) => RESERVED_SECRET_OWNERS.includes(t.tenantId));
+  if (reserved) {
+    throw new Error(`tenantId '${reserved.tenantId}' is reserved for the platform's own secret readers: rename the tenant (CeresTenant spec.tenantId)`);
   }
-  const own = platformDatabaseCredentials();
   return [
     ...out,
-    {
-      tenantId: PLATFORM_SECRETS_OWNER,
-      namespace: PLATFORM_DATABASE.namespace,
-      identityName: `secrets-${PLATFORM_DATABASE.namespace}`,
-      storeName: own.storeName,
-      prefix: `${PLATFORM_DATABASE.namespace}${TENANT_SECRET_SEPARATOR}`,
-      remoteNames: [own.remoteName],
-      databases: true,
-    },
+    platformSecretReader(PLATFORM_SECRETS_OWNER, PLATFORM_DATABASE.namespace, [platformDatabaseCredentials().remoteName], true),
+    // Keycloak's database site (every database site) and, where Keycloak runs, its realms' secrets.
+    platformSecretReader(KEYCLOAK_SECRETS_OWNER, KEYCLOAK.namespace, keycloakRemoteNames(environment, input), true),
   ].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
 }
 

@@ -8,23 +8,15 @@ import { PodMonitor } from '../../imports/prometheus-podmonitor-monitoring.coreo
 import { BootstrapStep, ChartTarget, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { argoAnnotations, ClusterIssuers, SyncWave } from '../core/argocd';
 import { kubernetesOidc } from '../core/cloud';
-import { keycloakDatabase } from '../core/database-topology';
+import { KEYCLOAK_DATABASE, keycloakDatabase, platformDatabaseInstances } from '../core/database-topology';
+import { DatabaseCredentials, KEYCLOAK_SECRETS_OWNER, keycloakDatabaseCredentials, secretReaders } from '../core/secret-store';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, workloadIdentityFlows } from '../core/flows';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
 import { resources } from '../core/pod-security';
-import {
-  KEYCLOAK,
-  KEYCLOAK_PLACEMENT,
-  keycloakCluster,
-  keycloakHost,
-  keycloakUrl,
-  PLATFORM_ADMIN_GROUP,
-  PLATFORM_REALM,
-  PLATFORM_VIEWER_GROUP,
-  realmGroup,
-} from '../core/realm';
+import { KEYCLOAK, KEYCLOAK_SITES, keycloakHost, keycloakUrl, PLATFORM_ADMIN_GROUP, PLATFORM_REALM, PLATFORM_VIEWER_GROUP, realmGroup } from '../core/realm';
 import { placementApplies } from '../core/topology';
-import { CNPG_OPERATOR_PODS, TenantDatabase } from '../data';
+import { CNPG_OPERATOR_PODS, databasesFolder, TenantDatabase } from '../data';
+import { databaseSecretStore, deliversCloudSecrets } from '../secrets';
 import { ARGOCD_OIDC, argoCdUrl } from '../gitops';
 import { gatewayPods, INGRESS_GATEWAY, serviceHost } from '../mesh';
 import {
@@ -38,11 +30,14 @@ import {
   scrapeFlow,
 } from '../observability';
 import { KEYCLOAK_DATABASE_PODS, KEYCLOAK_OPERATOR_PODS, KEYCLOAK_SERVER_PODS, keycloakOperator } from './keycloak-operator';
-import { KeycloakPorts, KeycloakServer, keycloakServiceName } from './keycloak-server';
+import { KeycloakHttpService, KeycloakPorts, KeycloakServer, keycloakServiceName } from './keycloak-server';
 import { PLATFORM_CLIENTS_SECRET, PlatformClient, PlatformRealmImport } from './platform-realm';
 
-/** The cluster folder of the environment's Keycloak: its database, the `Keycloak`, its route and the platform realm. */
-export const KEYCLOAK_FOLDER = 'keycloak';
+/** The cluster folder of each Keycloak site: the `Keycloak` (where its database is primary), its Service, route and the platform realm. */
+export const KEYCLOAK_FOLDER = KEYCLOAK.folder;
+
+/** The environment folder of Keycloak's route, synced by every Keycloak site (lib/core/realm.ts KEYCLOAK_SITES). */
+export const KEYCLOAK_ROUTE_FOLDER = 'keycloak-route';
 
 /** The Gateway (namespace `istio-ingress`, bound to the ingress gateway's pods) serving Keycloak's host. */
 export const KEYCLOAK_GATEWAY = 'keycloak';
@@ -92,7 +87,7 @@ export class KeycloakAddOn implements PlatformAddOn {
    * the instances, which archive to the object store; Prometheus scrapes Keycloak and PostgreSQL.
    */
   public flows(t: FlowTarget): Flow[] {
-    if (!placementApplies(KEYCLOAK_PLACEMENT, t.cluster)) return [];
+    if (!placementApplies(KEYCLOAK_SITES, t.cluster)) return [];
     const ns = KEYCLOAK.namespace;
     const flows: Flow[] = [
       ...namespaceBaseFlows('keycloak', ns, t.cluster, { apiServer: { ...KEYCLOAK_OPERATOR_PODS.podLabels } }),
@@ -172,42 +167,61 @@ export class KeycloakAddOn implements PlatformAddOn {
 
   public deploy(ctx: PlatformContext): void {
     const env = ctx.environment;
-    const cluster = keycloakCluster(env);
-    if (!cluster) return;
-    const folder = ctx.output.clusterFolder(cluster, KEYCLOAK_FOLDER, {
+    const database = keycloakDatabase(ctx.platform, env);
+    if (!database) return;
+    const ha = env.sizing.ha;
+    const ns = KEYCLOAK.namespace;
+    // Keycloak runs where its database accepts writes (it cannot start on a read-only replica).
+    const active = database.primary.cluster;
+    for (const site of database.sites) {
+      const cluster = site.cluster;
+      // Its database site, with the other databases (Application <env>-databases, never pruned; the runbook's patches
+      // name it): a primary on the primary site, a replica replaying its archive elsewhere, the same credentials on every
+      // site from the cloud store (lib/core/secret-store.ts keycloakDatabaseCredentials).
+      const data = databasesFolder(ctx.output, cluster).manifest(ns, { namespace: ns });
+      let credentials: DatabaseCredentials | undefined;
+      if (deliversCloudSecrets(ctx.catalog, cluster)) {
+        const reader = secretReaders(env, cluster, ctx).find((r) => r.tenantId === KEYCLOAK_SECRETS_OWNER);
+        if (!reader) throw new Error(`cluster ${cluster.name}: no secret reader for ${ns} (lib/core/secret-store.ts secretReaders)`);
+        databaseSecretStore(data, env, cluster, reader);
+        credentials = keycloakDatabaseCredentials();
+      }
+      new TenantDatabase(data, 'KeycloakDatabase', {
+        spec: { name: KEYCLOAK.database, replicas: platformDatabaseInstances(ha), size: KEYCLOAK_DATABASE.size, version: KEYCLOAK_DATABASE.version },
+        namespace: ns,
+        databaseName: KEYCLOAK.databaseName,
+        resources: KEYCLOAK_DATABASE.resources,
+        labels: { 'app.kubernetes.io/part-of': 'keycloak' },
+        ha,
+        credentials,
+        topology: { self: site, primary: database.primary, sites: database.sites, objectives: database.objectives },
+      });
+    }
+
+    // The route of auth.<baseDomain>, its certificate and the Service behind it: one folder synced by every site, so a
+    // promoted secondary serves the host at once (its issuers solve DNS-01 on the zone, lib/core/traffic-failover.ts, so
+    // the certificate exists beforehand); the Service has no endpoints where Keycloak does not run.
+    const route = ctx.output.folder(KEYCLOAK_ROUTE_FOLDER, {
+      placement: KEYCLOAK_SITES,
+      syncWave: SyncWave.data,
+      description: `The route of ${keycloakUrl(env)} on every Keycloak site: Gateway, certificate, VirtualService and Service`,
+    });
+    new KeycloakHttpService(route.manifest('service'), 'Service');
+    this.route(route.manifest('route'), env);
+
+    // Keycloak itself, where its database is primary. Still never pruned (as when its database was here): when the
+    // primary moves back, the runbook deletes the Keycloak left on the returning site before its database rejoins.
+    const folder = ctx.output.clusterFolder(active, KEYCLOAK_FOLDER, {
       stateful: true,
       syncWave: SyncWave.data,
-      description: `Keycloak of ${env.name} (${keycloakUrl(env)}): its PostgreSQL, the Keycloak, its route and the platform realm`,
+      description: `Keycloak of ${env.name} (${keycloakUrl(env)}), where its database is primary: the Keycloak and the platform realm`,
     });
-    const ns = KEYCLOAK.namespace;
-    const ha = env.sizing.ha;
-
-    // Data: a CloudNativePG cluster archiving to this cluster's store (single site: Keycloak runs on the primary only).
-    // One site, alerted by the databases add-on with the platform tier's objectives (lib/core/database-topology.ts).
-    const database = keycloakDatabase(ctx.platform, env)!;
-    new TenantDatabase(folder.manifest('database'), 'Database', {
-      spec: {
-        name: KEYCLOAK.database,
-        replicas: ha ? 3 : 1,
-        size: '10Gi',
-        version: '17',
-      },
-      namespace: ns,
-      databaseName: KEYCLOAK.databaseName,
-      resources: { cpu: '500m', memory: '1Gi' },
-      labels: { 'app.kubernetes.io/part-of': 'keycloak' },
-      ha,
-      topology: { self: database.primary, primary: database.primary, sites: database.sites, objectives: database.objectives },
-    });
-
     new KeycloakServer(folder.manifest('keycloak'), 'Keycloak', {
       instances: ha ? 2 : 1,
       host: keycloakHost(env),
       resources: resources('500m', '1Gi', '2', '2Gi'),
     });
-    this.route(folder.manifest('route'), env);
-
-    if (placementApplies(kubePrometheusStack.placement, cluster)) {
+    if (placementApplies(kubePrometheusStack.placement, active)) {
       new PodMonitor(folder.manifest('monitoring'), 'Metrics', {
         metadata: { name: KEYCLOAK.instance, namespace: ns, labels: { ...PROMETHEUS_SELECTOR_LABELS } },
         spec: {
@@ -216,7 +230,6 @@ export class KeycloakAddOn implements PlatformAddOn {
         },
       });
     }
-
     new PlatformRealmImport(folder.manifest('platform-realm'), 'PlatformRealm', {
       keycloakUrl: keycloakUrl(env),
       tenants: ctx.tenants,

@@ -102,6 +102,17 @@ export class KeycloakServer extends Construct {
           unhealthyPodEvictionPolicy: 'AlwaysAllow',
         },
       });
+  }
+}
+
+/**
+ * The Service the ingress route targets (Keycloak's HTTP port, selecting the pods the operator
+ * creates), on every site of Keycloak: on a replica site it has no endpoints until Keycloak starts
+ * there (docs/disaster-recovery.md, "Keycloak").
+ */
+export class KeycloakHttpService extends Construct {
+  constructor(scope: Chart, id: string) {
+    super(scope, id);
     new k8s.KubeService(this, 'Http', {
       metadata: { name: keycloakServiceName(KEYCLOAK.instance), namespace: KEYCLOAK.namespace, annotations: argoAnnotations({ wave: SyncWave.workloads }) },
       spec: {

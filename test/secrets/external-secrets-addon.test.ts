@@ -4,6 +4,7 @@ import { isDatabaseSite } from '../../lib/core/database-topology';
 import {
   databaseCredentialsRemoteName,
   externalSecretRemoteName,
+  KEYCLOAK_SECRETS_OWNER,
   PLATFORM_SECRETS_OWNER,
   SECRET_READER_SERVICE_ACCOUNT,
   tenantSecretPrefix,
@@ -225,9 +226,11 @@ describe("tenants' secrets", () => {
     const json = JSON.parse(terraform.get(file)!);
     const vaults = Object.values<any>(json.resource.azurerm_key_vault).filter((v) => v.tags?.['ceres-tenant']);
     const withExternal = input.tenants.filter((t) => t.secrets.some((s) => 'external' in s)).map((t) => t.tenantId);
-    // On a database site, also every tenant with a database (its credentials) and the platform (the platform database's).
+    // On a database site, also every tenant with a database (its credentials), the platform (the platform database's) and Keycloak (its database's, its realms').
     const withDatabase = input.databases.map((d) => d.tenantId);
-    expect(vaults.map((v) => v.tags['ceres-tenant']).sort()).toEqual([...new Set([...withExternal, ...withDatabase, PLATFORM_SECRETS_OWNER])].sort());
+    expect(vaults.map((v) => v.tags['ceres-tenant']).sort()).toEqual(
+      [...new Set([...withExternal, ...withDatabase, PLATFORM_SECRETS_OWNER, KEYCLOAK_SECRETS_OWNER])].sort(),
+    );
     expect(withExternal).toContain(wide.tenantId);
     expect(vaults[0]).toMatchObject({ rbac_authorization_enabled: true, public_network_access_enabled: false, purge_protection_enabled: true });
     const sa = ofKindOn(FixtureClusters.azure.name, 'ServiceAccount').find(
