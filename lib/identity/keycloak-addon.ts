@@ -9,14 +9,27 @@ import { BootstrapStep, ChartTarget, NamespaceDeclaration, PlatformAddOn, Platfo
 import { argoAnnotations, ClusterIssuers, SyncWave } from '../core/argocd';
 import { kubernetesOidc } from '../core/cloud';
 import { KEYCLOAK_DATABASE, keycloakDatabase, platformDatabaseInstances } from '../core/database-topology';
-import { DatabaseCredentials, KEYCLOAK_SECRETS_OWNER, keycloakDatabaseCredentials, secretReaders } from '../core/secret-store';
+import {
+  awsSecretKeyAlias,
+  cloudSecretLocation,
+  DatabaseCredentials,
+  KEYCLOAK_SECRETS_OWNER,
+  keycloakDatabaseCredentials,
+  platformClientSecretRemoteName,
+  realmSecretsRemoteName,
+  secretReaders,
+} from '../core/secret-store';
+import { isProvisioned } from '../core/cloud';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, workloadIdentityFlows } from '../core/flows';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
 import { resources } from '../core/pod-security';
 import { KEYCLOAK, KEYCLOAK_SITES, keycloakHost, keycloakUrl, PLATFORM_ADMIN_GROUP, PLATFORM_REALM, PLATFORM_VIEWER_GROUP, realmGroup } from '../core/realm';
 import { placementApplies } from '../core/topology';
 import { CNPG_OPERATOR_PODS, databasesFolder, TenantDatabase } from '../data';
-import { databaseSecretStore, deliversCloudSecrets } from '../secrets';
+import { databaseSecretStore, deliversCloudSecrets, EXTERNAL_SECRET_REFRESH, EXTERNAL_SECRETS_API, externalSecrets } from '../secrets';
+import { realmSecretName } from '../tenants';
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
 import { ARGOCD_OIDC, argoCdUrl } from '../gitops';
 import { gatewayPods, INGRESS_GATEWAY, serviceHost } from '../mesh';
 import {
@@ -77,7 +90,7 @@ export function platformClients(target: Omit<ChartTarget, 'cluster'>): PlatformC
  */
 export class KeycloakAddOn implements PlatformAddOn {
   public readonly name = 'keycloak';
-  public readonly manifests = [{ ...keycloakOperator, bootstrap: (t: ChartTarget) => [keycloakBootstrapStep(platformClients(t))] }];
+  public readonly manifests = [{ ...keycloakOperator, bootstrap: (t: ChartTarget) => [keycloakBootstrapStep(platformClients(t), t)] }];
   public readonly namespaces: readonly NamespaceDeclaration[] = [{ name: KEYCLOAK.namespace, podSecurity: 'restricted', thirdPartyImages: true }];
 
   /**
@@ -230,6 +243,20 @@ export class KeycloakAddOn implements PlatformAddOn {
         },
       });
     }
+    // The realms' secrets (the platform clients', each tenant realm's broker and LDAP bind secret) from the cloud store of every
+    // site, through Keycloak's reader (keycloak--* only), in the wave of the realm imports that read them.
+    if (database.sites.every((site) => deliversCloudSecrets(ctx.catalog, site.cluster))) {
+      const secrets = ctx.output.folder(KEYCLOAK_SECRETS_FOLDER, {
+        placement: KEYCLOAK_SITES,
+        syncWave: SyncWave.routes,
+        description: `The secrets of ${env.name}'s realms from the cloud store of each Keycloak site (platform clients, tenant brokers and directories)`,
+      });
+      new RealmSecrets(secrets.manifest('realm-secrets'), 'RealmSecrets', {
+        clients: platformClients({ platform: ctx.platform, environment: env, backups: ctx.backups, services: ctx.services }),
+        tenantIds: ctx.tenants.map((t) => t.tenantId),
+      });
+    }
+
     new PlatformRealmImport(folder.manifest('platform-realm'), 'PlatformRealm', {
       keycloakUrl: keycloakUrl(env),
       tenants: ctx.tenants,
@@ -293,9 +320,84 @@ export function ldapsPort(connectionUrl: string): number {
   return m?.[1] ? Number(m[1]) : 636;
 }
 
-/** The secrets of the platform realm's confidential clients, before the `keycloak` folder syncs (never in git). */
-export function keycloakBootstrapStep(clients: readonly PlatformClient[]): BootstrapStep {
+/** The environment folder of the realms' secrets (ExternalSecrets), synced by every Keycloak site. */
+export const KEYCLOAK_SECRETS_FOLDER = 'keycloak-secrets';
+
+/** What {@link RealmSecrets} delivers. */
+export interface RealmSecretsProps {
+  /** The platform realm's clients (the confidential ones have a secret). */
+  readonly clients: readonly PlatformClient[];
+  /** The tenants whose realms the environment's Keycloak imports. */
+  readonly tenantIds: readonly string[];
+}
+
+/**
+ * The Secrets the realm imports read, as ExternalSecrets of Keycloak's store (ClusterSecretStore
+ * `keycloak`, whose reader may read `keycloak--*` only): `keycloak-platform-clients` (one key per
+ * confidential client, from `keycloak--client-<clientId>`) and per tenant `keycloak-realm-<tenantId>`
+ * (the keys of the JSON object `keycloak--realm-<tenantId>`). Names from lib/core/secret-store.ts.
+ */
+export class RealmSecrets extends Construct {
+  constructor(scope: Construct, id: string, props: RealmSecretsProps) {
+    super(scope, id);
+    const store = { kind: 'ClusterSecretStore', name: keycloakDatabaseCredentials().storeName };
+    const annotations = argoAnnotations({ wave: SyncWave.routes });
+    const confidential = props.clients.filter((c) => c.confidential).map((c) => c.clientId);
+    new ApiObject(this, 'Clients', {
+      apiVersion: EXTERNAL_SECRETS_API,
+      kind: 'ExternalSecret',
+      metadata: { name: PLATFORM_CLIENTS_SECRET, namespace: KEYCLOAK.namespace, annotations },
+      spec: {
+        refreshInterval: EXTERNAL_SECRET_REFRESH,
+        secretStoreRef: store,
+        target: { name: PLATFORM_CLIENTS_SECRET, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+        data: confidential.map((clientId) => ({ secretKey: clientId, remoteRef: { key: platformClientSecretRemoteName(clientId) } })),
+      },
+    });
+    for (const tenantId of [...props.tenantIds].sort()) {
+      new ApiObject(this, `Realm-${tenantId}`, {
+        apiVersion: EXTERNAL_SECRETS_API,
+        kind: 'ExternalSecret',
+        metadata: { name: realmSecretName(tenantId), namespace: KEYCLOAK.namespace, annotations },
+        spec: {
+          refreshInterval: EXTERNAL_SECRET_REFRESH,
+          secretStoreRef: store,
+          target: { name: realmSecretName(tenantId), creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          dataFrom: [{ extract: { key: realmSecretsRemoteName(tenantId) } }],
+        },
+      });
+    }
+  }
+}
+
+/**
+ * The secrets of the platform realm's confidential clients, before the realm imports sync (never in
+ * git): on a cluster whose cloud store the External Secrets Operator reads, one generated value per
+ * client put into the store under the model's name (`keycloak--client-<clientId>`, the same on every
+ * site; the consumers are given the same value); elsewhere the Secret, by hand.
+ */
+export function keycloakBootstrapStep(clients: readonly PlatformClient[], t?: ChartTarget): BootstrapStep {
   const confidential = clients.filter((c) => c.confidential).map((c) => c.clientId);
+  const cluster = t?.cluster;
+  if (t && cluster && isProvisioned(cluster) && placementApplies(externalSecrets.placement, cluster)) {
+    const where = cloudSecretLocation(t.environment, cluster, KEYCLOAK_SECRETS_OWNER);
+    const put = (clientId: string) => {
+      const name = platformClientSecretRemoteName(clientId);
+      const value = `"$${clientId.toUpperCase()}_OIDC_CLIENT_SECRET"`;
+      return where.cloud === 'aws'
+        ? `aws secretsmanager create-secret --region ${where.region} --name ${name} --kms-key-id ${awsSecretKeyAlias(cluster)} --secret-string ${value}`
+        : where.cloud === 'azure'
+          ? `az keyvault secret set --vault-name ${where.vaultName} --name ${name} --value ${value}`
+          : `printf %s ${value} | gcloud secrets create ${name} --data-file=- --replication-policy=user-managed --locations=${where.location}`;
+    };
+    return [
+      `Put the secrets of the \`${PLATFORM_REALM}\` realm's confidential clients (${confidential.map((c) => `\`${c}\``).join(', ')}) into this cluster's secret store, the same values on every Keycloak site; the ExternalSecret \`${PLATFORM_CLIENTS_SECRET}\` (folder \`${KEYCLOAK_SECRETS_FOLDER}\`) delivers them to the realm import. Give each consumer the same value (Argo CD, Grafana, Kiali steps). Each tenant realm's secrets go in as \`${realmSecretsRemoteName('<tenantId>')}\` when the tenant is onboarded (docs/identity.md):`,
+      '',
+      '   ```sh',
+      ...confidential.map((c) => `   ${put(c)}`),
+      '   ```',
+    ];
+  }
   return [
     `Create the secrets of the \`${PLATFORM_REALM}\` realm's confidential clients (${confidential.map((c) => `\`${c}\``).join(', ')}) in namespace \`${KEYCLOAK.namespace}\`; give each consumer the same value (Argo CD, Grafana steps). The realm import reads them as placeholders:`,
     '',

@@ -1,7 +1,13 @@
 import { clusterWorkloadIdentities, postgresIdentityName } from '../../lib/core/cloud';
 import { databaseSite, keycloakDatabase, PLATFORM_RECOVERY_OBJECTIVES } from '../../lib/core/database-topology';
 import { DISASTER_RECOVERY_FOLDER, RECOVERY_ALERTS, RUNBOOK_FILE } from '../../lib/data';
-import { KEYCLOAK_SECRETS_OWNER, keycloakDatabaseCredentials, secretReaders } from '../../lib/core/secret-store';
+import {
+  KEYCLOAK_SECRETS_OWNER,
+  keycloakDatabaseCredentials,
+  platformClientSecretRemoteName,
+  realmSecretsRemoteName,
+  secretReaders,
+} from '../../lib/core/secret-store';
 import { ExternalSecretsAddOn } from '../../lib/secrets';
 import {
   KEYCLOAK,
@@ -25,7 +31,9 @@ import {
   KEYCLOAK_GATEWAY,
   KEYCLOAK_ROUTE_FOLDER,
   KeycloakAddOn,
+  keycloakBootstrapStep,
   keycloakOperator,
+  platformClients,
   keycloakServiceName,
   ldapsPort,
   PLATFORM_CLIENTS_SECRET,
@@ -166,6 +174,41 @@ describe("Keycloak's database", () => {
     const file = /apply -f dist\/(\S+)/.exec(runbook)![1];
     expect(outWithSecrets.files.get(file)).toMatch(/kind: Keycloak\n/);
     expect(runbook).toContain(`argocd app sync ${env.name}-${KEYCLOAK_FOLDER}`);
+  });
+});
+
+describe("the realms' secrets", () => {
+  it('come from the cloud store of every Keycloak site: one ExternalSecret per Secret a realm import reads, through the keycloak-only store', () => {
+    const realmImports = ofKind(outWithSecrets, 'KeycloakRealmImport', KEYCLOAK.namespace);
+    const read = new Map<string, Set<string>>();
+    for (const i of realmImports)
+      for (const p of Object.values<any>(i.spec.placeholders ?? {})) read.set(p.secret.name, (read.get(p.secret.name) ?? new Set()).add(p.secret.key));
+    expect(read.size).toBeGreaterThan(1);
+    for (const c of [FixtureClusters.aws, FixtureClusters.azure]) {
+      const objects = appliedBy(outWithSecrets, c.name).map((o) => o.manifest);
+      const reader = secretReaders(env, c, FIXTURE_INPUT).find((r) => r.tenantId === KEYCLOAK_SECRETS_OWNER)!;
+      for (const [name, keys] of read) {
+        const external = objects.find((m) => m.kind === 'ExternalSecret' && m.metadata.namespace === KEYCLOAK.namespace && m.metadata.name === name);
+        expect({ cluster: c.name, name, delivered: !!external }).toEqual({ cluster: c.name, name, delivered: true });
+        expect(external!.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: reader.storeName });
+        const remote = [...(external!.spec.data ?? []).map((d: any) => d.remoteRef.key), ...(external!.spec.dataFrom ?? []).map((d: any) => d.extract.key)];
+        for (const key of remote) expect(key.startsWith(reader.prefix)).toBe(true);
+        // The platform clients' keys are named one by one; a tenant realm's come from its JSON object.
+        if (name === PLATFORM_CLIENTS_SECRET) expect(external!.spec.data.map((d: any) => d.secretKey).sort()).toEqual([...keys].sort());
+        else expect(remote).toEqual([realmSecretsRemoteName(name.replace(/^keycloak-realm-/, ''))]);
+      }
+      // The bootstrap step puts the clients' secrets under the names the ExternalSecret reads, in this cluster's store.
+      const readme = outWithSecrets.files.get(`${env.name}/clusters/${c.name}/bootstrap/README.md`)!;
+      for (const clientId of read.get(PLATFORM_CLIENTS_SECRET)!) expect(readme).toContain(`--name ${platformClientSecretRemoteName(clientId)} `);
+      expect(readme).not.toContain(`create secret generic ${PLATFORM_CLIENTS_SECRET}`);
+    }
+    expect(ofKind(outWithSecrets, 'Secret', KEYCLOAK.namespace)).toEqual([]);
+  });
+
+  it('are created by hand where the platform reads no cloud store', () => {
+    expect(ofKind(out, 'ExternalSecret', KEYCLOAK.namespace)).toEqual([]);
+    const edge = keycloakBootstrapStep(platformClients({ platform, environment: env, backups: [], services: FIXTURE_SERVICES })).join('\n');
+    expect(edge).toContain(`create secret generic ${PLATFORM_CLIENTS_SECRET}`);
   });
 });
 
