@@ -5,7 +5,8 @@ import { tenantNames } from './names';
 import { azureResourceGroup, isProvisioned, ProvisionedCloud } from './cloud';
 import { isDatabaseSite, PLATFORM_DATABASE } from './database-topology';
 import { KEYCLOAK } from './realm';
-import { placementApplies, tenantPlacement } from './topology';
+import { ClusterPlacement, placementApplies, tenantPlacement, WORKLOAD_CLUSTERS } from './topology';
+import { PlatformNamespaces } from './namespaces';
 
 /**
  * Tenant secrets held in each cloud's secret store (AWS Secrets Manager, Azure Key Vault, GCP Secret
@@ -137,8 +138,42 @@ function keycloakRemoteNames(environment: EnvironmentConfig, input: SecretInput)
   ];
 }
 
+/**
+ * Argo CD's OIDC client secret as its consumer reads it (lib/gitops `ARGOCD_OIDC`): key
+ * `oidc.keycloak.clientSecret` of `argocd-secret`, which Argo CD re-reads when it changes. On every
+ * cluster whose cloud store the External Secrets Operator reads ({@link SECRET_DELIVERY_CLUSTERS}) it
+ * is delivered from the store, under the name Keycloak's side reads (`keycloak--client-argocd`), by a
+ * reader in `argocd` that may read that one name.
+ */
+export const ARGOCD_CLIENT_SECRET = {
+  clientId: 'argocd',
+  namespace: PlatformNamespaces.argocd,
+  secret: 'argocd-secret',
+  key: 'oidc.keycloak.clientSecret',
+} as const;
+
+/** The owner id of Argo CD's reader (Key Vault name, tags). No tenant may take it. */
+export const ARGOCD_SECRETS_OWNER = 'ceres-argocd';
+
+/**
+ * Where the External Secrets Operator runs and reads the cluster's cloud store (lib/secrets
+ * `externalSecrets.placement`): the clusters where tenants run, when they have a cloud store.
+ */
+export const SECRET_DELIVERY_CLUSTERS: ClusterPlacement = WORKLOAD_CLUSTERS;
+
+/** Argo CD's reader on a cluster: its client secret, from the one name both sides read. */
+export function argoCdSecretReader(): TenantSecretReader {
+  const remoteName = platformClientSecretRemoteName(ARGOCD_CLIENT_SECRET.clientId);
+  return {
+    ...platformSecretReader(ARGOCD_SECRETS_OWNER, ARGOCD_CLIENT_SECRET.namespace, [remoteName], false),
+    // That one name: the prefix is the name itself.
+    prefix: remoteName,
+    deliveries: [{ secret: ARGOCD_CLIENT_SECRET.secret, key: ARGOCD_CLIENT_SECRET.key, remoteName }],
+  };
+}
+
 /** Owner ids the platform's own readers take (tenantIds may not). */
-export const RESERVED_SECRET_OWNERS: readonly string[] = [PLATFORM_SECRETS_OWNER, KEYCLOAK_SECRETS_OWNER];
+export const RESERVED_SECRET_OWNERS: readonly string[] = [PLATFORM_SECRETS_OWNER, KEYCLOAK_SECRETS_OWNER, ARGOCD_SECRETS_OWNER];
 
 /**
  * A reader of the platform's own (not a tenant's), in a namespace of the platform: its store is the
@@ -176,6 +211,18 @@ export interface TenantSecretReader {
    * other secrets (lib/core/argocd.ts SyncWave).
    */
   readonly databases: boolean;
+  /** Keys it writes into existing Secrets of its namespace (a platform consumer's OIDC client secret). @default none */
+  readonly deliveries?: readonly SecretDelivery[];
+}
+
+/** One value a platform reader delivers into a key of an existing Secret of its namespace (ExternalSecret `creationPolicy: Merge`). */
+export interface SecretDelivery {
+  /** The Secret (created by its chart: the ExternalSecret merges one key into it and never owns it). */
+  readonly secret: string;
+  /** The key it sets. */
+  readonly key: string;
+  /** The value's name in the cloud store. */
+  readonly remoteName: string;
 }
 
 /** The part of the tenant input that decides which tenants read secrets where. */
@@ -190,18 +237,19 @@ export interface SecretInput {
  * The readers of a cluster: every tenant deployed to the environment with an `external` secret whose
  * folder goes to the cluster, or with a database when the cluster is a database site (its
  * credentials); on a database site also the platform's reader in `ceres` (the platform database's
- * credentials) and Keycloak's in `keycloak` (its database's credentials and the realms' secrets).
+ * credentials) and Keycloak's in `keycloak` (its database's credentials and the realms' secrets);
+ * where the External Secrets Operator runs, Argo CD's in `argocd` (its OIDC client secret).
  * Sorted by tenantId.
  */
 export function secretReaders(environment: EnvironmentConfig, cluster: ClusterConfig, input: SecretInput): TenantSecretReader[] {
   if (!isProvisioned(cluster)) return [];
-  const site = isDatabaseSite(environment, cluster);
-  const out = tenantSecretReaders(environment, cluster, input);
-  if (!site) return out;
   const reserved = input.tenants.find((t) => RESERVED_SECRET_OWNERS.includes(t.tenantId));
   if (reserved) {
     throw new Error(`tenantId '${reserved.tenantId}' is reserved for the platform's own secret readers: rename the tenant (CeresTenant spec.tenantId)`);
   }
+  const site = isDatabaseSite(environment, cluster);
+  const out = [...tenantSecretReaders(environment, cluster, input), ...(placementApplies(SECRET_DELIVERY_CLUSTERS, cluster) ? [argoCdSecretReader()] : [])];
+  if (!site) return out.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
   return [
     ...out,
     platformSecretReader(PLATFORM_SECRETS_OWNER, PLATFORM_DATABASE.namespace, [platformDatabaseCredentials().remoteName], true),
@@ -356,3 +404,26 @@ export const AZURE_CLIENT_ID_FROM_ANNOTATION = 'ceres.io/azure-client-id-from';
 
 /** Terraform output of the Azure stack: tenant secret reader identity name → client id. */
 export const AZURE_SECRET_READERS_OUTPUT = 'secret_reader_client_ids';
+
+/**
+ * The command that puts one value into a reader's area of the cluster's cloud store (bootstrap steps;
+ * the value is a shell expression such as `"$ARGOCD_OIDC_CLIENT_SECRET"`, never a literal). On AWS the
+ * secret is encrypted with the cluster's readable-secrets key; on Azure it goes into the owner's vault.
+ */
+export function secretStorePutCommand(
+  environment: EnvironmentConfig,
+  cluster: ClusterConfig & { cloud: ProvisionedCloud },
+  owner: string,
+  remoteName: string,
+  value: string,
+): string {
+  const where = cloudSecretLocation(environment, cluster, owner);
+  switch (where.cloud) {
+    case 'aws':
+      return `aws secretsmanager create-secret --region ${where.region} --name ${remoteName} --kms-key-id ${awsSecretKeyAlias(cluster)} --secret-string ${value}`;
+    case 'azure':
+      return `az keyvault secret set --vault-name ${where.vaultName} --name ${remoteName} --value ${value}`;
+    case 'gcp':
+      return `printf %s ${value} | gcloud secrets create ${remoteName} --project ${where.projectId} --data-file=- --replication-policy=user-managed --locations=${where.location}`;
+  }
+}

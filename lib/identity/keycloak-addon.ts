@@ -10,14 +10,14 @@ import { argoAnnotations, ClusterIssuers, SyncWave } from '../core/argocd';
 import { kubernetesOidc } from '../core/cloud';
 import { KEYCLOAK_DATABASE, keycloakDatabase, platformDatabaseInstances } from '../core/database-topology';
 import {
-  awsSecretKeyAlias,
-  cloudSecretLocation,
   DatabaseCredentials,
   KEYCLOAK_SECRETS_OWNER,
   keycloakDatabaseCredentials,
   platformClientSecretRemoteName,
   realmSecretsRemoteName,
+  SECRET_DELIVERY_CLUSTERS,
   secretReaders,
+  secretStorePutCommand,
 } from '../core/secret-store';
 import { isProvisioned } from '../core/cloud';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, workloadIdentityFlows } from '../core/flows';
@@ -26,7 +26,7 @@ import { resources } from '../core/pod-security';
 import { KEYCLOAK, KEYCLOAK_SITES, keycloakHost, keycloakUrl, PLATFORM_ADMIN_GROUP, PLATFORM_REALM, PLATFORM_VIEWER_GROUP, realmGroup } from '../core/realm';
 import { placementApplies } from '../core/topology';
 import { CNPG_OPERATOR_PODS, databasesFolder, TenantDatabase } from '../data';
-import { databaseSecretStore, deliversCloudSecrets, EXTERNAL_SECRET_REFRESH, EXTERNAL_SECRETS_API, externalSecrets } from '../secrets';
+import { databaseSecretStore, deliversCloudSecrets, EXTERNAL_SECRET_REFRESH, EXTERNAL_SECRETS_API } from '../secrets';
 import { realmSecretName } from '../tenants';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -379,17 +379,15 @@ export class RealmSecrets extends Construct {
 export function keycloakBootstrapStep(clients: readonly PlatformClient[], t?: ChartTarget): BootstrapStep {
   const confidential = clients.filter((c) => c.confidential).map((c) => c.clientId);
   const cluster = t?.cluster;
-  if (t && cluster && isProvisioned(cluster) && placementApplies(externalSecrets.placement, cluster)) {
-    const where = cloudSecretLocation(t.environment, cluster, KEYCLOAK_SECRETS_OWNER);
-    const put = (clientId: string) => {
-      const name = platformClientSecretRemoteName(clientId);
-      const value = `"$${clientId.toUpperCase()}_OIDC_CLIENT_SECRET"`;
-      return where.cloud === 'aws'
-        ? `aws secretsmanager create-secret --region ${where.region} --name ${name} --kms-key-id ${awsSecretKeyAlias(cluster)} --secret-string ${value}`
-        : where.cloud === 'azure'
-          ? `az keyvault secret set --vault-name ${where.vaultName} --name ${name} --value ${value}`
-          : `printf %s ${value} | gcloud secrets create ${name} --data-file=- --replication-policy=user-managed --locations=${where.location}`;
-    };
+  if (t && cluster && isProvisioned(cluster) && placementApplies(SECRET_DELIVERY_CLUSTERS, cluster)) {
+    const put = (clientId: string) =>
+      secretStorePutCommand(
+        t.environment,
+        cluster,
+        KEYCLOAK_SECRETS_OWNER,
+        platformClientSecretRemoteName(clientId),
+        `"$${clientId.toUpperCase()}_OIDC_CLIENT_SECRET"`,
+      );
     return [
       `Put the secrets of the \`${PLATFORM_REALM}\` realm's confidential clients (${confidential.map((c) => `\`${c}\``).join(', ')}) into this cluster's secret store, the same values on every Keycloak site; the ExternalSecret \`${PLATFORM_CLIENTS_SECRET}\` (folder \`${KEYCLOAK_SECRETS_FOLDER}\`) delivers them to the realm import. Give each consumer the same value (Argo CD, Grafana, Kiali steps). Each tenant realm's secrets go in as \`${realmSecretsRemoteName('<tenantId>')}\` when the tenant is onboarded (docs/identity.md):`,
       '',
