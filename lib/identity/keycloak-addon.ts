@@ -83,10 +83,11 @@ export function platformClients(target: Omit<ChartTarget, 'cluster'>): PlatformC
 
 /**
  * Keycloak, the platform's identity provider (issue 12 item 1): the operator (keycloak/keycloak-k8s-resources
- * at a pinned tag, {@link keycloakOperator}) and one `Keycloak` per environment on its primary cluster
- * ({@link KEYCLOAK_PLACEMENT}), served at `auth.<baseDomain>` through the ingress gateway, its data in
- * a CloudNativePG cluster archiving to the cluster's object store, HA (2 instances) where the
- * environment is. It imports the platform realm (here) and every tenant realm (lib/tenants).
+ * at a pinned tag, {@link keycloakOperator}) on every database site ({@link KEYCLOAK_SITES}), its
+ * database a distributed topology over them (lib/core/database-topology.ts `keycloakDatabase`), and one
+ * `Keycloak` per environment where that database is primary, served at `auth.<baseDomain>` through the
+ * ingress gateway of every site, HA (2 instances) where the environment is. It imports the platform
+ * realm (here) and every tenant realm (lib/tenants), whose secrets come from the cloud store.
  */
 export class KeycloakAddOn implements PlatformAddOn {
   public readonly name = 'keycloak';
