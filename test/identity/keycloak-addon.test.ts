@@ -21,6 +21,7 @@ import {
   TENANT_ROLES,
 } from '../../lib/core/realm';
 import { placementApplies } from '../../lib/core/topology';
+import { dnsChallengeSolver, recordCovers, trafficFailover } from '../../lib/core/traffic-failover';
 import { DatabasesAddOn } from '../../lib/data';
 import { argoCdOidc, GitOpsAddOn } from '../../lib/gitops';
 import {
@@ -230,6 +231,26 @@ describe('Keycloak add-on', () => {
     }
   });
 
+  it("fails over with the environment's public hosts: its host is in the failover record set whose PRIMARY and SECONDARY are its sites, each serving it", () => {
+    const failover = trafficFailover(env)!;
+    const host = new URL(keycloakUrl(env)).host;
+    expect(recordCovers(failover.recordName, host)).toBe(true);
+    const db = keycloakDatabase(platform, env)!;
+    expect(failover.sites.map((s) => [s.failover, s.cluster.name])).toEqual([
+      ['PRIMARY', db.primary.cluster.name],
+      ['SECONDARY', db.replicas[0].cluster.name],
+    ]);
+    for (const site of failover.sites) {
+      const objects = appliedBy(out, site.cluster.name).map((o) => o.manifest);
+      const gateway = objects.find((m) => m.kind === 'Gateway' && m.metadata.name === KEYCLOAK_GATEWAY)!;
+      const https = gateway.spec.servers.find((x: any) => x.port.number === 443);
+      const certificate = objects.find((m) => m.kind === 'Certificate' && m.spec.secretName === https.tls.credentialName)!;
+      expect(certificate.spec.dnsNames).toEqual([host]);
+      // The SECONDARY's issuers solve DNS-01 on the zone: its certificate exists before traffic arrives.
+      expect(!!dnsChallengeSolver(env, site.cluster)).toBe(site.failover === 'SECONDARY');
+    }
+  });
+
   it('moves with its database: with databasePrimary on the secondary, the Keycloak runs there and its database is primary there', () => {
     const failed = { ...platform, environments: [{ ...env, databasePrimary: FixtureClusters.azure.name }] };
     const moved = renderAddOns(addOns(), { platform: failed });
@@ -241,6 +262,14 @@ describe('Keycloak add-on', () => {
     )!.manifest;
     expect(db.spec.replica.primary).toBe(db.spec.replica.self);
     expect(keycloakDatabase(failed, failed.environments[0])!.primary.cluster.name).toBe(FixtureClusters.azure.name);
+    // The Application the runbook syncs there exists there, with the Keycloak of the file the runbook applies without git.
+    const app = appliedBy(moved, FixtureClusters.azure.name).find(
+      (o) => o.manifest.kind === 'Application' && o.manifest.metadata.name === `${env.name}-${KEYCLOAK_FOLDER}`,
+    )!.manifest;
+    expect(app.spec.source.path).toBe(`dist/${env.name}/clusters/${FixtureClusters.azure.name}/${KEYCLOAK_FOLDER}`);
+    expect(moved.files.get(`${env.name}/clusters/${FixtureClusters.azure.name}/${KEYCLOAK_FOLDER}/keycloak.yaml`)).toBe(
+      out.files.get(`${env.name}/clusters/${FixtureClusters.aws.name}/${KEYCLOAK_FOLDER}/keycloak.yaml`),
+    );
   });
 
   it('installs the operator from the pinned upstream directory, admitted by the platform AppProject, with the restricted securityContext patched in', () => {
