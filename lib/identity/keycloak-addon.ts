@@ -390,7 +390,7 @@ export function keycloakBootstrapStep(clients: readonly PlatformClient[], t?: Ch
         `"$${clientId.toUpperCase()}_OIDC_CLIENT_SECRET"`,
       );
     return [
-      `Put the secrets of the \`${PLATFORM_REALM}\` realm's confidential clients (${confidential.map((c) => `\`${c}\``).join(', ')}) into this cluster's secret store, the same values on every Keycloak site; the ExternalSecret \`${PLATFORM_CLIENTS_SECRET}\` (folder \`${KEYCLOAK_SECRETS_FOLDER}\`) delivers them to the realm import. Give each consumer the same value (Argo CD, Grafana, Kiali steps). Each tenant realm's secrets go in as \`${realmSecretsRemoteName('<tenantId>')}\` when the tenant is onboarded (docs/identity.md):`,
+      `Put the secrets of the \`${PLATFORM_REALM}\` realm's confidential clients (${confidential.map((c) => `\`${c}\``).join(', ')}) into this cluster's secret store, the same values on every Keycloak site; the ExternalSecret \`${PLATFORM_CLIENTS_SECRET}\` (folder \`${KEYCLOAK_SECRETS_FOLDER}\`) delivers them to the realm import. Give each consumer the same value (Argo CD, Grafana, Kiali steps). Each tenant realm's secrets go in as \`${realmSecretsRemoteName('<tenantId>')}\` when the tenant is onboarded (docs/identity.md). A name Argo CD's step already put into the same store stays (\`create-secret\` refuses it):`,
       '',
       '   ```sh',
       ...confidential.map((c) => `   ${put(c)}`),

@@ -200,7 +200,7 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
       const here = readers.filter((r) => !r.databases || externalOf(r.tenantId).length);
       if (!here.length) continue;
       const folder = ctx.output.clusterFolder(cluster, TENANT_SECRETS_FOLDER, {
-        description: `Tenants' and the platform database's secrets from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
+        description: `Tenants' and the platform's secrets (Argo CD's OIDC client) from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
         syncWave: SyncWave.externalSecrets,
         labels: { [Labels.costCenter]: 'platform' },
       });
