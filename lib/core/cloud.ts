@@ -3,8 +3,8 @@ import type { DatabaseSpec, TenantSpec } from './input/types';
 import { Cloud, ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
 import { PlatformNamespaces } from './namespaces';
-import { archiveReaders, environmentDatabases, isDatabaseSite, PLATFORM_DATABASE } from './database-topology';
-import { KEYCLOAK, keycloakCluster, keycloakUrl, PLATFORM_REALM, realmIssuer } from './realm';
+import { archiveReaders, environmentDatabases, isDatabaseSite, keycloakDatabase, PLATFORM_DATABASE } from './database-topology';
+import { KEYCLOAK, keycloakUrl, PLATFORM_REALM, realmIssuer } from './realm';
 import { BACKUP_CLUSTERS, DATABASE_SITES, placementApplies, profileOf, traitsOf } from './topology';
 
 /**
@@ -450,9 +450,9 @@ export function clusterWorkloadIdentities(
   });
 }
 
-/** Keycloak's PostgreSQL, on the cluster running the environment's Keycloak (lib/core/realm.ts). */
+/** Keycloak's PostgreSQL, on every database site (a site of its distributed topology, lib/core/database-topology.ts keycloakDatabase). */
 export function keycloakPostgres(environment: EnvironmentConfig, cluster: ClusterConfig): PostgresClusterRef[] {
-  return keycloakCluster(environment)?.name === cluster.name ? [{ namespace: KEYCLOAK.namespace, name: KEYCLOAK.database }] : [];
+  return isDatabaseSite(environment, cluster) ? [{ namespace: KEYCLOAK.namespace, name: KEYCLOAK.database }] : [];
 }
 
 /** The readers of a cluster's PostgreSQL archives: the other sites of each database it runs. */
@@ -462,7 +462,8 @@ export function clusterArchiveReaders(
   cluster: ClusterConfig,
   input: PostgresInput,
 ): ArchiveReaderRef[] {
-  return archiveReaders(environmentDatabases(platform, environment, input))
+  const keycloak = keycloakDatabase(platform, environment);
+  return archiveReaders([...environmentDatabases(platform, environment, input), ...(keycloak ? [keycloak] : [])])
     .filter((r) => r.source.cluster === cluster)
     .map((r) => ({
       identityName: r.identityName,

@@ -2,7 +2,7 @@ import { backupStore, BackupStore, postgresBackupPath, postgresObjectPrefix, Pro
 import type { DatabaseSpec, PostgresVersion, SubscriptionLevel, TenantSpec } from './input/types';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { tenantNames } from './names';
-import { KEYCLOAK, keycloakCluster } from './realm';
+import { KEYCLOAK } from './realm';
 import { PlatformNamespaces } from './namespaces';
 import { DATA_HOME, DATABASE_SITES, placementApplies } from './topology';
 
@@ -186,25 +186,38 @@ export function platformDatabase(platform: PlatformConfig, env: EnvironmentConfi
   return { name, namespace, tier: 'platform', objectives: PLATFORM_RECOVERY_OBJECTIVES, primary: all[0], replicas: all.slice(1), sites: all };
 }
 
+/** Keycloak's database: PostgreSQL version, volume and CPU/memory per instance (instances: {@link platformDatabaseInstances}). */
+export const KEYCLOAK_DATABASE = {
+  /** PostgreSQL major version. */
+  version: '17' as PostgresVersion,
+  /** Volume per instance. */
+  size: '10Gi',
+  /** CPU and memory per instance (requests = limits). */
+  resources: { cpu: '500m', memory: '1Gi' },
+} as const;
+
 /**
- * Keycloak's database (lib/core/realm.ts `KEYCLOAK`): one site, the cluster that runs the
- * environment's Keycloak, archiving to that cluster's store with the platform tier's objectives and
- * alerted like the others. Not replicated to another cloud: Keycloak runs on one cluster (a replica
- * site would need a secret reader in its namespace for shared credentials; docs/identity.md). Not in
- * {@link environmentDatabases}, whose databases all have a site on every database site.
+ * Keycloak's database (lib/core/realm.ts `KEYCLOAK`): a distributed topology like the platform
+ * database's, one site per database site (`keycloak-db` in namespace `keycloak`), primary where the
+ * other databases are (`databasePrimary`), with the platform tier's objectives. Keycloak runs on the
+ * primary site only; a replica site keeps its `keycloak` namespace, operator and route ready, and
+ * Keycloak starts there when the site is promoted (docs/disaster-recovery.md, "Keycloak"). Read by the
+ * Keycloak add-on (its Clusters), the databases add-on (alerts, runbook, credential seeds), the stacks
+ * (archive and reader identities) and `data/replica-sources`. Not in {@link environmentDatabases}:
+ * it exists only where the platform runs Keycloak.
  */
 export function keycloakDatabase(platform: PlatformConfig, env: EnvironmentConfig): ReplicatedDatabase | undefined {
-  const cluster = keycloakCluster(env);
-  if (!cluster || !backupStore(platform, env, cluster)) return undefined;
-  const site = databaseSite(platform, env, cluster, KEYCLOAK.namespace, KEYCLOAK.database);
+  const sites = databaseSites(env);
+  if (!sites.length || sites.some((c) => !backupStore(platform, env, c))) return undefined;
+  const all = sites.map((c) => databaseSite(platform, env, c, KEYCLOAK.namespace, KEYCLOAK.database));
   return {
     name: KEYCLOAK.database,
     namespace: KEYCLOAK.namespace,
     tier: 'platform',
     objectives: PLATFORM_RECOVERY_OBJECTIVES,
-    primary: site,
-    replicas: [],
-    sites: [site],
+    primary: all[0],
+    replicas: all.slice(1),
+    sites: all,
   };
 }
 

@@ -24,12 +24,27 @@ export const KEYCLOAK = {
   database: 'keycloak-db',
   /** Database and owner created at bootstrap. */
   databaseName: 'keycloak',
+  /** The cluster folder of each site (`dist/<env>/clusters/<cluster>/keycloak/`, Application `<env>-keycloak`): the Keycloak, its Service and route. */
+  folder: 'keycloak',
 } as const;
 
-/** The clusters that run Keycloak: the primary cluster of each environment, when it is a database site. */
+/**
+ * The cluster that imports the realms: the primary cluster of each environment, when it is a database
+ * site (the `keycloak-realms` folder goes there). In normal operation it is also where Keycloak runs
+ * ({@link keycloakCluster}); after a failover of Keycloak's database the realms stay in the database
+ * and are served by the promoted site.
+ */
 export const KEYCLOAK_PLACEMENT: ClusterPlacement = { ...DATA_HOME, clouds: DATABASE_SITES.clouds };
 
-/** The cluster of an environment that runs its Keycloak (undefined when none qualifies). */
+/**
+ * The clusters ready to run Keycloak: every database site (issue 12: every database has a replica in a
+ * second cloud). Each runs the operator, a site of Keycloak's database (lib/core/database-topology.ts
+ * `keycloakDatabase`), the route of `auth.<baseDomain>` and its certificate; the `Keycloak` itself runs
+ * only where the database is primary (Keycloak cannot start on a read-only replica).
+ */
+export const KEYCLOAK_SITES: ClusterPlacement = DATABASE_SITES;
+
+/** The cluster of an environment that imports its realms and, unless its database was failed over, runs its Keycloak (undefined when none qualifies). */
 export function keycloakCluster(environment: Pick<EnvironmentConfig, 'clusters'>): ClusterConfig | undefined {
   return environment.clusters.find((c) => placementApplies(KEYCLOAK_PLACEMENT, c));
 }

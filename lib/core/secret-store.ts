@@ -4,7 +4,9 @@ import { ClusterConfig, EnvironmentConfig } from './model';
 import { tenantNames } from './names';
 import { azureResourceGroup, isProvisioned, ProvisionedCloud } from './cloud';
 import { isDatabaseSite, PLATFORM_DATABASE } from './database-topology';
-import { placementApplies, tenantPlacement } from './topology';
+import { KEYCLOAK } from './realm';
+import { ClusterPlacement, placementApplies, tenantPlacement, WORKLOAD_CLUSTERS } from './topology';
+import { PlatformNamespaces } from './namespaces';
 
 /**
  * Tenant secrets held in each cloud's secret store (AWS Secrets Manager, Azure Key Vault, GCP Secret
@@ -100,6 +102,95 @@ export function platformDatabaseCredentials(): DatabaseCredentials {
   return databaseCredentials(PLATFORM_DATABASE.namespace, PLATFORM_DATABASE.name, PLATFORM_DATABASE.database);
 }
 
+/**
+ * The owner id of Keycloak's reader (namespace `keycloak`, lib/core/realm.ts `KEYCLOAK`): Keycloak's
+ * database credentials and the realms' secrets (lib/core/realm-secrets.ts). No tenant may take it.
+ */
+export const KEYCLOAK_SECRETS_OWNER = 'ceres-keycloak';
+
+/** Keycloak's database credentials (`keycloak-db-app` on every site, from `keycloak--postgres-keycloak-db`). */
+export function keycloakDatabaseCredentials(): DatabaseCredentials {
+  return databaseCredentials(KEYCLOAK.namespace, KEYCLOAK.database, KEYCLOAK.databaseName);
+}
+
+/**
+ * The name, in Keycloak's area of the cloud store, of a tenant realm's secrets: `keycloak--realm-<tenantId>`,
+ * a JSON object whose keys become the Secret the realm imports read (`broker-client-secret`, and
+ * `ldap-bind-credential` when the tenant federates a directory).
+ */
+export function realmSecretsRemoteName(tenantId: string): string {
+  return `${KEYCLOAK.namespace}${TENANT_SECRET_SEPARATOR}realm-${tenantId}`;
+}
+
+/**
+ * The name, in Keycloak's area of the cloud store, of a confidential platform client's secret:
+ * `keycloak--client-<clientId>` (the platform realm reads it; the consumer is given the same value).
+ */
+export function platformClientSecretRemoteName(clientId: string): string {
+  return `${KEYCLOAK.namespace}${TENANT_SECRET_SEPARATOR}client-${clientId}`;
+}
+
+/** What Keycloak's reader reads: its database's credentials and the realms of the tenants deployed to the environment (and the clients' secrets, under the same prefix). */
+function keycloakRemoteNames(environment: EnvironmentConfig, input: SecretInput): string[] {
+  return [
+    keycloakDatabaseCredentials().remoteName,
+    ...input.tenants.filter((t) => t.environments.includes(environment.name)).map((t) => realmSecretsRemoteName(t.tenantId)),
+  ];
+}
+
+/**
+ * Argo CD's OIDC client secret as its consumer reads it (lib/gitops `ARGOCD_OIDC`): key
+ * `oidc.keycloak.clientSecret` of `argocd-secret`, which Argo CD re-reads when it changes. On every
+ * cluster whose cloud store the External Secrets Operator reads ({@link SECRET_DELIVERY_CLUSTERS}) it
+ * is delivered from the store, under the name Keycloak's side reads (`keycloak--client-argocd`), by a
+ * reader in `argocd` that may read that one name.
+ */
+export const ARGOCD_CLIENT_SECRET = {
+  clientId: 'argocd',
+  namespace: PlatformNamespaces.argocd,
+  secret: 'argocd-secret',
+  key: 'oidc.keycloak.clientSecret',
+} as const;
+
+/** The owner id of Argo CD's reader (Key Vault name, tags). No tenant may take it. */
+export const ARGOCD_SECRETS_OWNER = 'ceres-argocd';
+
+/**
+ * Where the External Secrets Operator runs and reads the cluster's cloud store (lib/secrets
+ * `externalSecrets.placement`): the clusters where tenants run, when they have a cloud store.
+ */
+export const SECRET_DELIVERY_CLUSTERS: ClusterPlacement = WORKLOAD_CLUSTERS;
+
+/** Argo CD's reader on a cluster: its client secret, from the one name both sides read. */
+export function argoCdSecretReader(): TenantSecretReader {
+  const remoteName = platformClientSecretRemoteName(ARGOCD_CLIENT_SECRET.clientId);
+  return {
+    ...platformSecretReader(ARGOCD_SECRETS_OWNER, ARGOCD_CLIENT_SECRET.namespace, [remoteName], false),
+    // That one name: the prefix is the name itself.
+    prefix: remoteName,
+    deliveries: [{ secret: ARGOCD_CLIENT_SECRET.secret, key: ARGOCD_CLIENT_SECRET.key, remoteName }],
+  };
+}
+
+/** Owner ids the platform's own readers take (tenantIds may not). */
+export const RESERVED_SECRET_OWNERS: readonly string[] = [PLATFORM_SECRETS_OWNER, KEYCLOAK_SECRETS_OWNER, ARGOCD_SECRETS_OWNER];
+
+/**
+ * A reader of the platform's own (not a tenant's), in a namespace of the platform: its store is the
+ * namespace's name, it may read the names under `<namespace>--` only.
+ */
+export function platformSecretReader(owner: string, namespace: string, remoteNames: readonly string[], databases: boolean): TenantSecretReader {
+  return {
+    tenantId: owner,
+    namespace,
+    identityName: `secrets-${namespace}`,
+    storeName: namespace,
+    prefix: `${namespace}${TENANT_SECRET_SEPARATOR}`,
+    remoteNames: [...remoteNames].sort(),
+    databases,
+  };
+}
+
 /** A tenant that reads secrets from its cloud store on a cluster: the model entry both apps read. */
 export interface TenantSecretReader {
   /** The tenant (or {@link PLATFORM_SECRETS_OWNER} for the platform's reader in `ceres`). */
@@ -120,6 +211,18 @@ export interface TenantSecretReader {
    * other secrets (lib/core/argocd.ts SyncWave).
    */
   readonly databases: boolean;
+  /** Keys it writes into existing Secrets of its namespace (a platform consumer's OIDC client secret). @default none */
+  readonly deliveries?: readonly SecretDelivery[];
+}
+
+/** One value a platform reader delivers into a key of an existing Secret of its namespace (ExternalSecret `creationPolicy: Merge`). */
+export interface SecretDelivery {
+  /** The Secret (created by its chart: the ExternalSecret merges one key into it and never owns it). */
+  readonly secret: string;
+  /** The key it sets. */
+  readonly key: string;
+  /** The value's name in the cloud store. */
+  readonly remoteName: string;
 }
 
 /** The part of the tenant input that decides which tenants read secrets where. */
@@ -134,28 +237,24 @@ export interface SecretInput {
  * The readers of a cluster: every tenant deployed to the environment with an `external` secret whose
  * folder goes to the cluster, or with a database when the cluster is a database site (its
  * credentials); on a database site also the platform's reader in `ceres` (the platform database's
- * credentials). Sorted by tenantId.
+ * credentials) and Keycloak's in `keycloak` (its database's credentials and the realms' secrets);
+ * where the External Secrets Operator runs, Argo CD's in `argocd` (its OIDC client secret).
+ * Sorted by tenantId.
  */
 export function secretReaders(environment: EnvironmentConfig, cluster: ClusterConfig, input: SecretInput): TenantSecretReader[] {
   if (!isProvisioned(cluster)) return [];
-  const site = isDatabaseSite(environment, cluster);
-  const out = tenantSecretReaders(environment, cluster, input);
-  if (!site) return out;
-  if (input.tenants.some((t) => t.tenantId === PLATFORM_SECRETS_OWNER)) {
-    throw new Error(`tenantId '${PLATFORM_SECRETS_OWNER}' is reserved for the platform's own secret reader: rename the tenant (CeresTenant spec.tenantId)`);
+  const reserved = input.tenants.find((t) => RESERVED_SECRET_OWNERS.includes(t.tenantId));
+  if (reserved) {
+    throw new Error(`tenantId '${reserved.tenantId}' is reserved for the platform's own secret readers: rename the tenant (CeresTenant spec.tenantId)`);
   }
-  const own = platformDatabaseCredentials();
+  const site = isDatabaseSite(environment, cluster);
+  const out = [...tenantSecretReaders(environment, cluster, input), ...(placementApplies(SECRET_DELIVERY_CLUSTERS, cluster) ? [argoCdSecretReader()] : [])];
+  if (!site) return out.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
   return [
     ...out,
-    {
-      tenantId: PLATFORM_SECRETS_OWNER,
-      namespace: PLATFORM_DATABASE.namespace,
-      identityName: `secrets-${PLATFORM_DATABASE.namespace}`,
-      storeName: own.storeName,
-      prefix: `${PLATFORM_DATABASE.namespace}${TENANT_SECRET_SEPARATOR}`,
-      remoteNames: [own.remoteName],
-      databases: true,
-    },
+    platformSecretReader(PLATFORM_SECRETS_OWNER, PLATFORM_DATABASE.namespace, [platformDatabaseCredentials().remoteName], true),
+    // Keycloak's database site (every database site) and, where Keycloak runs, its realms' secrets.
+    platformSecretReader(KEYCLOAK_SECRETS_OWNER, KEYCLOAK.namespace, keycloakRemoteNames(environment, input), true),
   ].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
 }
 
@@ -305,3 +404,26 @@ export const AZURE_CLIENT_ID_FROM_ANNOTATION = 'ceres.io/azure-client-id-from';
 
 /** Terraform output of the Azure stack: tenant secret reader identity name → client id. */
 export const AZURE_SECRET_READERS_OUTPUT = 'secret_reader_client_ids';
+
+/**
+ * The command that puts one value into a reader's area of the cluster's cloud store (bootstrap steps;
+ * the value is a shell expression such as `"$ARGOCD_OIDC_CLIENT_SECRET"`, never a literal). On AWS the
+ * secret is encrypted with the cluster's readable-secrets key; on Azure it goes into the owner's vault.
+ */
+export function secretStorePutCommand(
+  environment: EnvironmentConfig,
+  cluster: ClusterConfig & { cloud: ProvisionedCloud },
+  owner: string,
+  remoteName: string,
+  value: string,
+): string {
+  const where = cloudSecretLocation(environment, cluster, owner);
+  switch (where.cloud) {
+    case 'aws':
+      return `aws secretsmanager create-secret --region ${where.region} --name ${remoteName} --kms-key-id ${awsSecretKeyAlias(cluster)} --secret-string ${value}`;
+    case 'azure':
+      return `az keyvault secret set --vault-name ${where.vaultName} --name ${remoteName} --value ${value}`;
+    case 'gcp':
+      return `printf %s ${value} | gcloud secrets create ${remoteName} --project ${where.projectId} --data-file=- --replication-policy=user-managed --locations=${where.location}`;
+  }
+}

@@ -1,3 +1,4 @@
+import { KEYCLOAK } from '../core/realm';
 import { CNPG_OPERATOR_SERVICE_ACCOUNT } from '../hardening';
 import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
@@ -50,7 +51,7 @@ export const cloudNativePg: HelmChart<CloudNativePgValues> = {
     return [
       credentials,
       [
-        `Before the \`${environment.name}-${DATABASES_FOLDER}\` Application syncs, create the \`${ARCHIVE_READER_CONFIGMAP}\` ConfigMap in each namespace with a database (\`ceres\` for the platform database, and each tenant's), from the stacks' outputs (the commands for \`${cluster.name}\` are in ${runbook}, "Once: trust between the sites"); the PostgreSQL pods wait for it.`,
+        `Before the \`${environment.name}-${DATABASES_FOLDER}\` Application syncs, create the \`${ARCHIVE_READER_CONFIGMAP}\` ConfigMap in each namespace with a database (\`ceres\` for the platform database, \`${KEYCLOAK.namespace}\` for Keycloak's where the platform runs it, and each tenant's), from the stacks' outputs (the commands for \`${cluster.name}\` are in ${runbook}, "Once: trust between the sites"); the PostgreSQL pods wait for it.`,
       ],
     ];
   },

@@ -49,13 +49,13 @@ export class DatabasesAddOn implements PlatformAddOn {
       platformDatabaseSite(chart, ctx.environment, own!, site.cluster.name, credentials);
     }
     // Each database site alerts on its recovery objectives; the environment gets its failover runbook.
-    const databases = environmentDatabases(ctx.platform, ctx.environment, ctx);
-    // Keycloak's single-site database is alerted on its cluster too, where the platform runs Keycloak
-    // (an add-on declares its namespace).
+    // Keycloak's database (rendered by its add-on, in the same folders) is one of them where the platform runs Keycloak
+    // (an add-on declares its namespace): alerted, seeded, failed over and failed back with the others, after the platform's.
     const keycloak = ctx.catalog.namespaces.some((n) => n.name === KEYCLOAK.namespace) ? keycloakDatabase(ctx.platform, ctx.environment) : undefined;
-    const alerted = [...databases, ...(keycloak ? [keycloak] : [])];
-    for (const site of new Set([...databaseSites(ctx.environment), ...alerted.flatMap((d) => d.sites.map((s) => s.cluster))])) {
-      const here = alerted.filter((d) => d.sites.some((s) => s.cluster === site));
+    const all = environmentDatabases(ctx.platform, ctx.environment, ctx);
+    const databases = keycloak ? [all[0], keycloak, ...all.slice(1)] : all;
+    for (const site of new Set([...databaseSites(ctx.environment), ...databases.flatMap((d) => d.sites.map((s) => s.cluster))])) {
+      const here = databases.filter((d) => d.sites.some((s) => s.cluster === site));
       if (!here.length) continue;
       new DatabaseRecoveryAlerts(databasesFolder(ctx.output, site).manifest('recovery-alerts'), 'RecoveryAlerts', {
         databases: here,
@@ -67,7 +67,7 @@ export class DatabasesAddOn implements PlatformAddOn {
     if (databases.length || traffic) {
       ctx.output
         .folder(DISASTER_RECOVERY_FOLDER, { synced: false, description: 'The generated failover runbook (docs/disaster-recovery.md); not synced' })
-        .addFile(RUNBOOK_FILE, [failoverRunbook(ctx.environment, databases, credentialSeeds(ctx, databases)), traffic].filter(Boolean).join('\n'));
+        .addFile(RUNBOOK_FILE, [failoverRunbook(ctx.environment, databases, credentialSeeds(ctx, databases), keycloak), traffic].filter(Boolean).join('\n'));
     }
   }
 }

@@ -14,6 +14,7 @@ import {
   RTO_CEILING_SECONDS,
 } from '../core/database-topology';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
+import { KEYCLOAK } from '../core/realm';
 import { Labels } from '../core/names';
 import { PlatformNamespaces } from '../core/namespaces';
 import { stackName } from '../core/cloud';
@@ -143,7 +144,12 @@ export interface CredentialSeed {
  * the one-time trust between sites, failover when the primary's cloud is lost, planned switchover,
  * and fail-back. Every name in it is the model's (a test checks them against the rendered objects).
  */
-export function failoverRunbook(env: EnvironmentConfig, databases: readonly ReplicatedDatabase[], seeds: readonly CredentialSeed[] = []): string {
+export function failoverRunbook(
+  env: EnvironmentConfig,
+  databases: readonly ReplicatedDatabase[],
+  seeds: readonly CredentialSeed[] = [],
+  keycloak?: ReplicatedDatabase,
+): string {
   const lines: string[] = [];
   const push = (...l: string[]) => lines.push(...l);
   push(
@@ -191,6 +197,12 @@ export function failoverRunbook(env: EnvironmentConfig, databases: readonly Repl
     for (const d of databases) {
       const mine = seeds.filter((x) => x.database === d);
       if (!mine.length) continue;
+      if (d === keycloak) {
+        // Its primary existed before its credentials came from the store: keep the owner's password it has.
+        push(
+          `# ${d.namespace}/${d.name}: where it already runs, keep its password: PW=$(kubectl ${ctx(d.primary.cluster)} -n ${d.namespace} get secret ${d.name}-app -o jsonpath='{.data.password}' | base64 -d)`,
+        );
+      }
       push(`PW=$(openssl rand -base64 32 | tr -d '\\n')   # ${d.namespace}/${d.name}: one value for every site`);
       for (const x of mine) push(seedCommand(x, '"$PW"', 'create'));
     }
@@ -277,15 +289,32 @@ export function failoverRunbook(env: EnvironmentConfig, databases: readonly Repl
     const site = d.sites.find((s) => s.cluster === target)!;
     push(`   ${patch(site, d, `{"spec":{"replica":{"primary":"${site.name}"}}}`)}`);
   }
+  push('   ```', '');
+  if (keycloak) {
+    const site = keycloak.sites.find((s) => s.cluster === target)!;
+    const app = `${env.name}-${KEYCLOAK.folder}`;
+    push(
+      `   **Keycloak** (\`${keycloak.namespace}/${keycloak.name}\`, site \`${site.name}\`, is promoted with the others above): it runs only where its database is primary, so the synth with \`databasePrimary\` renders the \`Keycloak\` on \`${target.name}\`; sync it there (\`argocd app sync ${app}\`). It starts against the promoted database and serves the environment's host through the route and certificate already on \`${target.name}\` (its issuers solve DNS-01). The realms are in the database; realm imports (new tenants) wait for fail back. Without git, apply the same object the primary runs:`,
+      '',
+      '   ```sh',
+      `   kubectl ${ctx(target)} -n argocd patch applications.argoproj.io ${app} --type merge -p '{"spec":{"syncPolicy":{"automated":{"selfHeal":false}}}}'`,
+      `   kubectl ${ctx(target)} -n ${keycloak.namespace} apply -f dist/${env.name}/clusters/${primary.name}/${KEYCLOAK.folder}/keycloak.yaml`,
+      '   ```',
+      '',
+    );
+  }
   push(
-    '   ```',
-    '',
     `2. **Repoint**: applications on \`${target.name}\` already connect to \`<database>-rw.<namespace>.svc\`, the same names as on the primary site; move traffic to \`${target.name}\` (public DNS failover to its ingress) and keep it there: "Moving traffic deliberately" under Traffic below.`,
     `3. **Check**: \`kubectl ${ctx(target)} cnpg status <database> -n <namespace>\` shows a primary; \`cnpg_pg_replication_in_recovery\` is 0 on it; \`${RECOVERY_ALERTS.archiveStale}\` stays quiet (it archives to its own path, listed above).`,
     '',
     '## Planned switchover (no data loss)',
     '',
     `Per database: demote on \`${primary.name}\`, take the demotion token CloudNativePG writes into its status, promote on \`${target.name}\` with it (CloudNativePG promotes once the replica has replayed up to the token). Turn off self-heal of \`${env.name}-${DATABASES_FOLDER}\` on both clusters first, as above.`,
+    ...(keycloak
+      ? [
+          `Keycloak moves with its database: stop it on \`${primary.name}\` before the demotion (\`kubectl ${ctx(primary)} -n ${keycloak.namespace} delete keycloaks.k8s.keycloak.org --all\`; sign-in pauses until it runs on \`${target.name}\`), then start it there as in a failover.`,
+        ]
+      : []),
     '',
     '```sh',
   );
@@ -318,6 +347,11 @@ export function failoverRunbook(env: EnvironmentConfig, databases: readonly Repl
     '   ```',
     '',
     `   The databases Application never prunes them (Prune=false), so deleting them is this deliberate step; Argo CD re-creates them from git. Their new timeline archives to their own path after promotion.`,
+    ...(keycloak
+      ? [
+          `   Keycloak: before its database rejoins, delete the \`Keycloak\` left on \`${primary.name}\` (its Application never prunes; Keycloak cannot run on a replica): \`kubectl ${ctx(primary)} -n ${keycloak.namespace} delete keycloaks.k8s.keycloak.org --all\`. It comes back with the switchover that resets \`databasePrimary\`.`,
+        ]
+      : []),
     `2. Wait until \`${RECOVERY_ALERTS.replicaLag}\` is quiet on \`${primary.name}\`, then run the planned switchover back and set \`databasePrimary\` back to \`${primary.name}\` (or remove it).`,
     '',
   );

@@ -1,5 +1,6 @@
 import { toYamlDocument } from '../core/yaml';
 import { spotPodScheduling } from '../core/cloud';
+import { ARGOCD_CLIENT_SECRET } from '../core/secret-store';
 import { keycloakUrl, PLATFORM_ADMIN_GROUP, PLATFORM_REALM, realmGroup, realmIssuer } from '../core/realm';
 import { APPLICATION_HEALTH_LUA } from '../argocd';
 import { ChartTarget, HelmChart } from '../core/addon';
@@ -83,7 +84,8 @@ export { PLATFORM_REALM, PLATFORM_ADMIN_GROUP };
 /** The application controller's metrics port (chart `controller.containerPorts.metrics`, its default). */
 export const ARGOCD_CONTROLLER_METRICS_PORT = 8082;
 
-export const ARGOCD_OIDC = { clientID: 'argocd', secretKey: 'oidc.keycloak.clientSecret' } as const;
+/** Argo CD's client in the platform realm and the key of `argocd-secret` holding its secret (the model's, lib/core/secret-store.ts ARGOCD_CLIENT_SECRET). */
+export const ARGOCD_OIDC = { clientID: ARGOCD_CLIENT_SECRET.clientId, secretKey: ARGOCD_CLIENT_SECRET.key } as const;
 
 /** Argo CD's external URL on a cluster. */
 export function argoCdUrl(t: ChartTarget): string {

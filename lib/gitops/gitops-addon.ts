@@ -1,4 +1,12 @@
-import { BootstrapStep, GitManifests, HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { BootstrapStep, ChartTarget, GitManifests, HelmChart, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
+import { isProvisioned } from '../core/cloud';
+import {
+  ARGOCD_CLIENT_SECRET,
+  ARGOCD_SECRETS_OWNER,
+  platformClientSecretRemoteName,
+  SECRET_DELIVERY_CLUSTERS,
+  secretStorePutCommand,
+} from '../core/secret-store';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, PodSet } from '../core/flows';
 import { SyncWave } from '../core/argocd';
 import { TenantFolders } from '../core/capabilities';
@@ -233,7 +241,7 @@ export class GitOpsAddOn implements PlatformAddOn {
     });
     // Argo CD's own step first, then each chart's the cluster runs (declared by the add-on that owns it).
     const steps: BootstrapStep[] = [
-      argoCdBootstrapStep(),
+      argoCdBootstrapStep(target),
       ...ctx.catalog.charts.filter((c) => c !== argoCd && placementApplies(c.placement, cluster)).flatMap((c) => c.bootstrap?.(target) ?? []),
       ...ctx.catalog.manifests.filter((m) => placementApplies(m.placement, cluster)).flatMap((m) => m.bootstrap?.(target) ?? []),
     ];
@@ -266,8 +274,23 @@ function routedTo(
   return true;
 }
 
-/** Argo CD's OIDC client secret, before the root Application (sign-in; never in git). */
-function argoCdBootstrapStep(): BootstrapStep {
+/**
+ * Argo CD's OIDC client secret (sign-in; never in git): where the External Secrets Operator reads the
+ * cluster's cloud store, put into the store under the name Keycloak's side reads (an ExternalSecret of
+ * Argo CD's reader merges it into `argocd-secret`); elsewhere patched into `argocd-secret` by hand.
+ */
+function argoCdBootstrapStep(t: ChartTarget): BootstrapStep {
+  const cluster = t.cluster;
+  if (isProvisioned(cluster) && placementApplies(SECRET_DELIVERY_CLUSTERS, cluster)) {
+    const name = platformClientSecretRemoteName(ARGOCD_CLIENT_SECRET.clientId);
+    return [
+      `Give Argo CD the secret of its OIDC client \`${ARGOCD_OIDC.clientID}\` in the \`${PLATFORM_REALM}\` Keycloak realm (sign-in; groups map to roles, the admin login is off): the value Keycloak has as \`${name}\`, put into this cluster's store under that name for Argo CD's reader (which may read nothing else; skip it where Keycloak's step already put it into the same store). The ExternalSecret in \`${ARGOCD_CLIENT_SECRET.namespace}\` (folder \`tenant-secrets\`) merges it into \`${ARGOCD_CLIENT_SECRET.secret}\`:`,
+      '',
+      '   ```sh',
+      `   ${secretStorePutCommand(t.environment, cluster, ARGOCD_SECRETS_OWNER, name, '"$ARGOCD_OIDC_CLIENT_SECRET"')}`,
+      '   ```',
+    ];
+  }
   return [
     `Give Argo CD the secret of its OIDC client \`${ARGOCD_OIDC.clientID}\` in the \`${PLATFORM_REALM}\` Keycloak realm (sign-in; groups map to roles, the admin login is off):`,
     '',

@@ -8,23 +8,28 @@ import { PodMonitor } from '../../imports/prometheus-podmonitor-monitoring.coreo
 import { BootstrapStep, ChartTarget, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { argoAnnotations, ClusterIssuers, SyncWave } from '../core/argocd';
 import { kubernetesOidc } from '../core/cloud';
-import { keycloakDatabase } from '../core/database-topology';
+import { KEYCLOAK_DATABASE, keycloakDatabase, platformDatabaseInstances } from '../core/database-topology';
+import {
+  DatabaseCredentials,
+  KEYCLOAK_SECRETS_OWNER,
+  keycloakDatabaseCredentials,
+  platformClientSecretRemoteName,
+  realmSecretsRemoteName,
+  SECRET_DELIVERY_CLUSTERS,
+  secretReaders,
+  secretStorePutCommand,
+} from '../core/secret-store';
+import { isProvisioned } from '../core/cloud';
 import { Flow, FlowTarget, INTERNET, namespaceBaseFlows, workloadIdentityFlows } from '../core/flows';
 import { ClusterConfig, EnvironmentConfig } from '../core/model';
 import { resources } from '../core/pod-security';
-import {
-  KEYCLOAK,
-  KEYCLOAK_PLACEMENT,
-  keycloakCluster,
-  keycloakHost,
-  keycloakUrl,
-  PLATFORM_ADMIN_GROUP,
-  PLATFORM_REALM,
-  PLATFORM_VIEWER_GROUP,
-  realmGroup,
-} from '../core/realm';
+import { KEYCLOAK, KEYCLOAK_SITES, keycloakHost, keycloakUrl, PLATFORM_ADMIN_GROUP, PLATFORM_REALM, PLATFORM_VIEWER_GROUP, realmGroup } from '../core/realm';
 import { placementApplies } from '../core/topology';
-import { CNPG_OPERATOR_PODS, TenantDatabase } from '../data';
+import { CNPG_OPERATOR_PODS, databasesFolder, TenantDatabase } from '../data';
+import { databaseSecretStore, deliversCloudSecrets, EXTERNAL_SECRET_REFRESH, EXTERNAL_SECRETS_API } from '../secrets';
+import { realmSecretName } from '../tenants';
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
 import { ARGOCD_OIDC, argoCdUrl } from '../gitops';
 import { gatewayPods, INGRESS_GATEWAY, serviceHost } from '../mesh';
 import {
@@ -38,11 +43,14 @@ import {
   scrapeFlow,
 } from '../observability';
 import { KEYCLOAK_DATABASE_PODS, KEYCLOAK_OPERATOR_PODS, KEYCLOAK_SERVER_PODS, keycloakOperator } from './keycloak-operator';
-import { KeycloakPorts, KeycloakServer, keycloakServiceName } from './keycloak-server';
+import { KeycloakHttpService, KeycloakPorts, KeycloakServer, keycloakServiceName } from './keycloak-server';
 import { PLATFORM_CLIENTS_SECRET, PlatformClient, PlatformRealmImport } from './platform-realm';
 
-/** The cluster folder of the environment's Keycloak: its database, the `Keycloak`, its route and the platform realm. */
-export const KEYCLOAK_FOLDER = 'keycloak';
+/** The cluster folder of each Keycloak site: the `Keycloak` (where its database is primary), its Service, route and the platform realm. */
+export const KEYCLOAK_FOLDER = KEYCLOAK.folder;
+
+/** The environment folder of Keycloak's route, synced by every Keycloak site (lib/core/realm.ts KEYCLOAK_SITES). */
+export const KEYCLOAK_ROUTE_FOLDER = 'keycloak-route';
 
 /** The Gateway (namespace `istio-ingress`, bound to the ingress gateway's pods) serving Keycloak's host. */
 export const KEYCLOAK_GATEWAY = 'keycloak';
@@ -75,14 +83,15 @@ export function platformClients(target: Omit<ChartTarget, 'cluster'>): PlatformC
 
 /**
  * Keycloak, the platform's identity provider (issue 12 item 1): the operator (keycloak/keycloak-k8s-resources
- * at a pinned tag, {@link keycloakOperator}) and one `Keycloak` per environment on its primary cluster
- * ({@link KEYCLOAK_PLACEMENT}), served at `auth.<baseDomain>` through the ingress gateway, its data in
- * a CloudNativePG cluster archiving to the cluster's object store, HA (2 instances) where the
- * environment is. It imports the platform realm (here) and every tenant realm (lib/tenants).
+ * at a pinned tag, {@link keycloakOperator}) on every database site ({@link KEYCLOAK_SITES}), its
+ * database a distributed topology over them (lib/core/database-topology.ts `keycloakDatabase`), and one
+ * `Keycloak` per environment where that database is primary, served at `auth.<baseDomain>` through the
+ * ingress gateway of every site, HA (2 instances) where the environment is. It imports the platform
+ * realm (here) and every tenant realm (lib/tenants), whose secrets come from the cloud store.
  */
 export class KeycloakAddOn implements PlatformAddOn {
   public readonly name = 'keycloak';
-  public readonly manifests = [{ ...keycloakOperator, bootstrap: (t: ChartTarget) => [keycloakBootstrapStep(platformClients(t))] }];
+  public readonly manifests = [{ ...keycloakOperator, bootstrap: (t: ChartTarget) => [keycloakBootstrapStep(platformClients(t), t)] }];
   public readonly namespaces: readonly NamespaceDeclaration[] = [{ name: KEYCLOAK.namespace, podSecurity: 'restricted', thirdPartyImages: true }];
 
   /**
@@ -92,7 +101,7 @@ export class KeycloakAddOn implements PlatformAddOn {
    * the instances, which archive to the object store; Prometheus scrapes Keycloak and PostgreSQL.
    */
   public flows(t: FlowTarget): Flow[] {
-    if (!placementApplies(KEYCLOAK_PLACEMENT, t.cluster)) return [];
+    if (!placementApplies(KEYCLOAK_SITES, t.cluster)) return [];
     const ns = KEYCLOAK.namespace;
     const flows: Flow[] = [
       ...namespaceBaseFlows('keycloak', ns, t.cluster, { apiServer: { ...KEYCLOAK_OPERATOR_PODS.podLabels } }),
@@ -172,48 +181,80 @@ export class KeycloakAddOn implements PlatformAddOn {
 
   public deploy(ctx: PlatformContext): void {
     const env = ctx.environment;
-    const cluster = keycloakCluster(env);
-    if (!cluster) return;
-    const folder = ctx.output.clusterFolder(cluster, KEYCLOAK_FOLDER, {
+    const database = keycloakDatabase(ctx.platform, env);
+    if (!database) return;
+    const ha = env.sizing.ha;
+    const ns = KEYCLOAK.namespace;
+    // Keycloak runs where its database accepts writes (it cannot start on a read-only replica).
+    const active = database.primary.cluster;
+    for (const site of database.sites) {
+      const cluster = site.cluster;
+      // Its database site, with the other databases (Application <env>-databases, never pruned; the runbook's patches
+      // name it): a primary on the primary site, a replica replaying its archive elsewhere, the same credentials on every
+      // site from the cloud store (lib/core/secret-store.ts keycloakDatabaseCredentials).
+      const data = databasesFolder(ctx.output, cluster).manifest(ns, { namespace: ns });
+      let credentials: DatabaseCredentials | undefined;
+      if (deliversCloudSecrets(ctx.catalog, cluster)) {
+        const reader = secretReaders(env, cluster, ctx).find((r) => r.tenantId === KEYCLOAK_SECRETS_OWNER);
+        if (!reader) throw new Error(`cluster ${cluster.name}: no secret reader for ${ns} (lib/core/secret-store.ts secretReaders)`);
+        databaseSecretStore(data, env, cluster, reader);
+        credentials = keycloakDatabaseCredentials();
+      }
+      new TenantDatabase(data, 'KeycloakDatabase', {
+        spec: { name: KEYCLOAK.database, replicas: platformDatabaseInstances(ha), size: KEYCLOAK_DATABASE.size, version: KEYCLOAK_DATABASE.version },
+        namespace: ns,
+        databaseName: KEYCLOAK.databaseName,
+        resources: KEYCLOAK_DATABASE.resources,
+        labels: { 'app.kubernetes.io/part-of': 'keycloak' },
+        ha,
+        credentials,
+        topology: { self: site, primary: database.primary, sites: database.sites, objectives: database.objectives },
+      });
+    }
+
+    // The route of auth.<baseDomain>, its certificate and the Service behind it: one folder synced by every site, so a
+    // promoted secondary serves the host at once (its issuers solve DNS-01 on the zone, lib/core/traffic-failover.ts, so
+    // the certificate exists beforehand); the Service has no endpoints where Keycloak does not run.
+    const route = ctx.output.folder(KEYCLOAK_ROUTE_FOLDER, {
+      placement: KEYCLOAK_SITES,
+      syncWave: SyncWave.data,
+      description: `The route of ${keycloakUrl(env)} on every Keycloak site: Gateway, certificate, VirtualService and Service`,
+    });
+    new KeycloakHttpService(route.manifest('service'), 'Service');
+    this.route(route.manifest('route'), env);
+
+    // Keycloak itself, where its database is primary. Still never pruned (as when its database was here): when the
+    // primary moves back, the runbook deletes the Keycloak left on the returning site before its database rejoins.
+    const folder = ctx.output.clusterFolder(active, KEYCLOAK_FOLDER, {
       stateful: true,
       syncWave: SyncWave.data,
-      description: `Keycloak of ${env.name} (${keycloakUrl(env)}): its PostgreSQL, the Keycloak, its route and the platform realm`,
+      description: `Keycloak of ${env.name} (${keycloakUrl(env)}), where its database is primary: the Keycloak and the platform realm`,
     });
-    const ns = KEYCLOAK.namespace;
-    const ha = env.sizing.ha;
-
-    // Data: a CloudNativePG cluster archiving to this cluster's store (single site: Keycloak runs on the primary only).
-    // One site, alerted by the databases add-on with the platform tier's objectives (lib/core/database-topology.ts).
-    const database = keycloakDatabase(ctx.platform, env)!;
-    new TenantDatabase(folder.manifest('database'), 'Database', {
-      spec: {
-        name: KEYCLOAK.database,
-        replicas: ha ? 3 : 1,
-        size: '10Gi',
-        version: '17',
-      },
-      namespace: ns,
-      databaseName: KEYCLOAK.databaseName,
-      resources: { cpu: '500m', memory: '1Gi' },
-      labels: { 'app.kubernetes.io/part-of': 'keycloak' },
-      ha,
-      topology: { self: database.primary, primary: database.primary, sites: database.sites, objectives: database.objectives },
-    });
-
     new KeycloakServer(folder.manifest('keycloak'), 'Keycloak', {
       instances: ha ? 2 : 1,
       host: keycloakHost(env),
       resources: resources('500m', '1Gi', '2', '2Gi'),
     });
-    this.route(folder.manifest('route'), env);
-
-    if (placementApplies(kubePrometheusStack.placement, cluster)) {
+    if (placementApplies(kubePrometheusStack.placement, active)) {
       new PodMonitor(folder.manifest('monitoring'), 'Metrics', {
         metadata: { name: KEYCLOAK.instance, namespace: ns, labels: { ...PROMETHEUS_SELECTOR_LABELS } },
         spec: {
           selector: { matchLabels: { ...KEYCLOAK_SERVER_PODS.podLabels } },
           podMetricsEndpoints: [{ portNumber: KeycloakPorts.management, path: '/metrics' }],
         },
+      });
+    }
+    // The realms' secrets (the platform clients', each tenant realm's broker and LDAP bind secret) from the cloud store of every
+    // site, through Keycloak's reader (keycloak--* only), in the wave of the realm imports that read them.
+    if (database.sites.every((site) => deliversCloudSecrets(ctx.catalog, site.cluster))) {
+      const secrets = ctx.output.folder(KEYCLOAK_SECRETS_FOLDER, {
+        placement: KEYCLOAK_SITES,
+        syncWave: SyncWave.routes,
+        description: `The secrets of ${env.name}'s realms from the cloud store of each Keycloak site (platform clients, tenant brokers and directories)`,
+      });
+      new RealmSecrets(secrets.manifest('realm-secrets'), 'RealmSecrets', {
+        clients: platformClients({ platform: ctx.platform, environment: env, backups: ctx.backups, services: ctx.services }),
+        tenantIds: ctx.tenants.map((t) => t.tenantId),
       });
     }
 
@@ -280,9 +321,82 @@ export function ldapsPort(connectionUrl: string): number {
   return m?.[1] ? Number(m[1]) : 636;
 }
 
-/** The secrets of the platform realm's confidential clients, before the `keycloak` folder syncs (never in git). */
-export function keycloakBootstrapStep(clients: readonly PlatformClient[]): BootstrapStep {
+/** The environment folder of the realms' secrets (ExternalSecrets), synced by every Keycloak site. */
+export const KEYCLOAK_SECRETS_FOLDER = 'keycloak-secrets';
+
+/** What {@link RealmSecrets} delivers. */
+export interface RealmSecretsProps {
+  /** The platform realm's clients (the confidential ones have a secret). */
+  readonly clients: readonly PlatformClient[];
+  /** The tenants whose realms the environment's Keycloak imports. */
+  readonly tenantIds: readonly string[];
+}
+
+/**
+ * The Secrets the realm imports read, as ExternalSecrets of Keycloak's store (ClusterSecretStore
+ * `keycloak`, whose reader may read `keycloak--*` only): `keycloak-platform-clients` (one key per
+ * confidential client, from `keycloak--client-<clientId>`) and per tenant `keycloak-realm-<tenantId>`
+ * (the keys of the JSON object `keycloak--realm-<tenantId>`). Names from lib/core/secret-store.ts.
+ */
+export class RealmSecrets extends Construct {
+  constructor(scope: Construct, id: string, props: RealmSecretsProps) {
+    super(scope, id);
+    const store = { kind: 'ClusterSecretStore', name: keycloakDatabaseCredentials().storeName };
+    const annotations = argoAnnotations({ wave: SyncWave.routes });
+    const confidential = props.clients.filter((c) => c.confidential).map((c) => c.clientId);
+    new ApiObject(this, 'Clients', {
+      apiVersion: EXTERNAL_SECRETS_API,
+      kind: 'ExternalSecret',
+      metadata: { name: PLATFORM_CLIENTS_SECRET, namespace: KEYCLOAK.namespace, annotations },
+      spec: {
+        refreshInterval: EXTERNAL_SECRET_REFRESH,
+        secretStoreRef: store,
+        target: { name: PLATFORM_CLIENTS_SECRET, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+        data: confidential.map((clientId) => ({ secretKey: clientId, remoteRef: { key: platformClientSecretRemoteName(clientId) } })),
+      },
+    });
+    for (const tenantId of [...props.tenantIds].sort()) {
+      new ApiObject(this, `Realm-${tenantId}`, {
+        apiVersion: EXTERNAL_SECRETS_API,
+        kind: 'ExternalSecret',
+        metadata: { name: realmSecretName(tenantId), namespace: KEYCLOAK.namespace, annotations },
+        spec: {
+          refreshInterval: EXTERNAL_SECRET_REFRESH,
+          secretStoreRef: store,
+          target: { name: realmSecretName(tenantId), creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          dataFrom: [{ extract: { key: realmSecretsRemoteName(tenantId) } }],
+        },
+      });
+    }
+  }
+}
+
+/**
+ * The secrets of the platform realm's confidential clients, before the realm imports sync (never in
+ * git): on a cluster whose cloud store the External Secrets Operator reads, one generated value per
+ * client put into the store under the model's name (`keycloak--client-<clientId>`, the same on every
+ * site; the consumers are given the same value); elsewhere the Secret, by hand.
+ */
+export function keycloakBootstrapStep(clients: readonly PlatformClient[], t?: ChartTarget): BootstrapStep {
   const confidential = clients.filter((c) => c.confidential).map((c) => c.clientId);
+  const cluster = t?.cluster;
+  if (t && cluster && isProvisioned(cluster) && placementApplies(SECRET_DELIVERY_CLUSTERS, cluster)) {
+    const put = (clientId: string) =>
+      secretStorePutCommand(
+        t.environment,
+        cluster,
+        KEYCLOAK_SECRETS_OWNER,
+        platformClientSecretRemoteName(clientId),
+        `"$${clientId.toUpperCase()}_OIDC_CLIENT_SECRET"`,
+      );
+    return [
+      `Put the secrets of the \`${PLATFORM_REALM}\` realm's confidential clients (${confidential.map((c) => `\`${c}\``).join(', ')}) into this cluster's secret store, the same values on every Keycloak site; the ExternalSecret \`${PLATFORM_CLIENTS_SECRET}\` (folder \`${KEYCLOAK_SECRETS_FOLDER}\`) delivers them to the realm import. Give each consumer the same value (Argo CD, Grafana, Kiali steps). Each tenant realm's secrets go in as \`${realmSecretsRemoteName('<tenantId>')}\` when the tenant is onboarded (docs/identity.md). A name Argo CD's step already put into the same store stays (\`create-secret\` refuses it):`,
+      '',
+      '   ```sh',
+      ...confidential.map((c) => `   ${put(c)}`),
+      '   ```',
+    ];
+  }
   return [
     `Create the secrets of the \`${PLATFORM_REALM}\` realm's confidential clients (${confidential.map((c) => `\`${c}\``).join(', ')}) in namespace \`${KEYCLOAK.namespace}\`; give each consumer the same value (Argo CD, Grafana steps). The realm import reads them as placeholders:`,
     '',

@@ -1,7 +1,7 @@
 import { GitManifests } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { PodSet } from '../core/flows';
-import { KEYCLOAK, KEYCLOAK_PLACEMENT } from '../core/realm';
+import { KEYCLOAK, KEYCLOAK_SITES } from '../core/realm';
 
 /**
  * The securityContext of Pod Security `restricted` for pods whose images write to their own
@@ -29,14 +29,16 @@ export const KEYCLOAK_OPERATOR_DEPLOYMENT = 'keycloak-operator';
  * `kubernetes/` directory at the release tag, holding the CRDs (`Keycloak`, `KeycloakRealmImport`,
  * k8s.keycloak.org) and `kubernetes.yml` (ServiceAccount, RBAC, Service, Deployment). The operator
  * watches its own namespace, whose name the upstream ClusterRoleBinding fixes to `keycloak`
- * ({@link KEYCLOAK}.namespace). Its Deployment sets no securityContext; the patch adds the
+ * ({@link KEYCLOAK}.namespace). It runs on every site of Keycloak's database (lib/core/realm.ts
+ * `KEYCLOAK_SITES`). Its Deployment sets no securityContext; the patch adds the
  * `restricted` one, so the namespace needs no exception.
  */
 export const keycloakOperator: GitManifests = {
   name: 'keycloak-operator',
   source: { repoURL: 'https://github.com/keycloak/keycloak-k8s-resources', tag: KEYCLOAK_VERSION, path: 'kubernetes' },
   namespace: KEYCLOAK.namespace,
-  placement: KEYCLOAK_PLACEMENT,
+  // Every site of Keycloak's database: a promoted replica site starts Keycloak with the operator already there.
+  placement: KEYCLOAK_SITES,
   crdGroups: ['k8s.keycloak.org'],
   description: 'Keycloak operator (Keycloak and KeycloakRealmImport), as published by keycloak/keycloak-k8s-resources',
   syncWave: SyncWave.operators,

@@ -39,9 +39,10 @@ export interface KeycloakServerProps {
 }
 
 /**
- * The `Keycloak` of the environment (k8s.keycloak.org/v2alpha1, Keycloak operator 26.0): its data in
- * the CloudNativePG cluster {@link KEYCLOAK}.database (credentials from the Secret CloudNativePG
- * generates, never in git), HTTP behind the ingress gateway (TLS ends at the gateway; `xforwarded`
+ * The `Keycloak` of the environment (k8s.keycloak.org/v2alpha1, Keycloak operator 26.0), on the site
+ * where its database is primary: its data in the CloudNativePG cluster {@link KEYCLOAK}.database
+ * (credentials from `<database>-app`: the cloud store's value through an ExternalSecret where the
+ * platform reads one, else the Secret CloudNativePG generates; never in git), HTTP behind the ingress gateway (TLS ends at the gateway; `xforwarded`
  * proxy headers), the public hostname strict, no Ingress of its own, and the `restricted`
  * securityContext on its pods (`unsupported.podTemplate`, merged by the operator into the pods it
  * creates, realm import jobs included).
@@ -102,6 +103,17 @@ export class KeycloakServer extends Construct {
           unhealthyPodEvictionPolicy: 'AlwaysAllow',
         },
       });
+  }
+}
+
+/**
+ * The Service the ingress route targets (Keycloak's HTTP port, selecting the pods the operator
+ * creates), on every site of Keycloak: on a replica site it has no endpoints until Keycloak starts
+ * there (docs/disaster-recovery.md, "Keycloak").
+ */
+export class KeycloakHttpService extends Construct {
+  constructor(scope: Chart, id: string) {
+    super(scope, id);
     new k8s.KubeService(this, 'Http', {
       metadata: { name: keycloakServiceName(KEYCLOAK.instance), namespace: KEYCLOAK.namespace, annotations: argoAnnotations({ wave: SyncWave.workloads }) },
       spec: {

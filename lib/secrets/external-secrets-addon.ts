@@ -106,6 +106,20 @@ export class TenantSecretStore extends Construct {
     if (parts === 'store') return;
     // After the store and its reader (one wave later inside the folder's Application).
     const fetch = argoAnnotations({ wave: wave + 1 });
+    // A platform consumer's key, merged into the Secret its chart created (never owned: the chart's other keys stay).
+    for (const d of reader.deliveries ?? []) {
+      new ApiObject(this, `Delivery-${d.secret}-${d.key}`, {
+        apiVersion: EXTERNAL_SECRETS_API,
+        kind: 'ExternalSecret',
+        metadata: { name: `${d.secret}-${d.key.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`, namespace: ns, annotations: fetch },
+        spec: {
+          refreshInterval: EXTERNAL_SECRET_REFRESH,
+          secretStoreRef: { kind: 'ClusterSecretStore', name: reader.storeName },
+          target: { name: d.secret, creationPolicy: 'Merge', deletionPolicy: 'Retain' },
+          data: [{ secretKey: d.key, remoteRef: { key: d.remoteName } }],
+        },
+      });
+    }
     for (const s of [...props.secrets].sort((a, b) => a.name.localeCompare(b.name))) {
       new ApiObject(this, `Secret-${s.name}`, {
         apiVersion: EXTERNAL_SECRETS_API,
@@ -198,7 +212,7 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
       const reader = tenantSecretReaders(ctx.environment, cluster, { tenants: [ctx.tenant], databases: ctx.databases })[0];
       if (!reader || (reader.databases && !external.length)) continue;
       const folder = ctx.output.clusterFolder(cluster, TENANT_SECRETS_FOLDER, {
-        description: `Tenants' and the platform database's secrets from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
+        description: `Tenants' and the platform's secrets (Argo CD's OIDC client) from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
         syncWave: SyncWave.externalSecrets,
         labels: { [Labels.costCenter]: 'platform' },
       });

@@ -3,7 +3,8 @@ import { SyncWave } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources, RESTRICTED_CONTAINER, RESTRICTED_POD } from '../core/pod-security';
 import { AZURE_SECRET_READERS_OUTPUT, SECRET_READER_SERVICE_ACCOUNT } from '../core/secret-store';
-import { placementApplies, WORKLOAD_CLUSTERS } from '../core/topology';
+import { placementApplies } from '../core/topology';
+import { SECRET_DELIVERY_CLUSTERS } from '../core/secret-store';
 import { kubePrometheusStack, PROMETHEUS_SELECTOR_LABELS } from '../observability';
 
 /** Release name of the operator: its ServiceAccount, Deployments and webhook Service derive from it. */
@@ -108,8 +109,8 @@ export const externalSecrets: HelmChart<ExternalSecretsValues> = {
   releaseName: EXTERNAL_SECRETS_RELEASE,
   kubeVersion: '>= 1.19.0-0',
   namespace: PlatformNamespaces.externalSecrets,
-  // Where tenants run: their secrets are read there.
-  placement: WORKLOAD_CLUSTERS,
+  // Where tenants run: their secrets are read there (the model's SECRET_DELIVERY_CLUSTERS, which the readers of lib/core/secret-store.ts follow).
+  placement: SECRET_DELIVERY_CLUSTERS,
   crdGroups: ['external-secrets.io', 'generators.external-secrets.io'],
   // One wave after the operators: its ServiceMonitor needs kube-prometheus-stack's CRD (found by `npm run verify --charts`).
   syncWave: SyncWave.operators + 1,

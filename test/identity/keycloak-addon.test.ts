@@ -1,8 +1,27 @@
 import { clusterWorkloadIdentities, postgresIdentityName } from '../../lib/core/cloud';
 import { databaseSite, keycloakDatabase, PLATFORM_RECOVERY_OBJECTIVES } from '../../lib/core/database-topology';
-import { RECOVERY_ALERTS } from '../../lib/data';
-import { KEYCLOAK, KEYCLOAK_PLACEMENT, keycloakCluster, keycloakUrl, PLATFORM_REALM, realmIssuer, tenantRealm, TENANT_ROLES } from '../../lib/core/realm';
+import { DISASTER_RECOVERY_FOLDER, RECOVERY_ALERTS, RUNBOOK_FILE } from '../../lib/data';
+import {
+  KEYCLOAK_SECRETS_OWNER,
+  keycloakDatabaseCredentials,
+  platformClientSecretRemoteName,
+  realmSecretsRemoteName,
+  secretReaders,
+} from '../../lib/core/secret-store';
+import { ExternalSecretsAddOn } from '../../lib/secrets';
+import {
+  KEYCLOAK,
+  KEYCLOAK_PLACEMENT,
+  KEYCLOAK_SITES,
+  keycloakCluster,
+  keycloakUrl,
+  PLATFORM_REALM,
+  realmIssuer,
+  tenantRealm,
+  TENANT_ROLES,
+} from '../../lib/core/realm';
 import { placementApplies } from '../../lib/core/topology';
+import { dnsChallengeSolver, recordCovers, trafficFailover } from '../../lib/core/traffic-failover';
 import { DatabasesAddOn } from '../../lib/data';
 import { argoCdOidc, GitOpsAddOn } from '../../lib/gitops';
 import {
@@ -10,8 +29,12 @@ import {
   cnpgAppSecret,
   cnpgReadWriteService,
   KEYCLOAK_FOLDER,
+  KEYCLOAK_GATEWAY,
+  KEYCLOAK_ROUTE_FOLDER,
   KeycloakAddOn,
+  keycloakBootstrapStep,
   keycloakOperator,
+  platformClients,
   keycloakServiceName,
   ldapsPort,
   PLATFORM_CLIENTS_SECRET,
@@ -38,8 +61,9 @@ import {
 
 /**
  * The Keycloak add-on on a fixture with a primary EKS cluster (data home, database site), a
- * secondary AKS cluster and an edge site: the operator, Keycloak and the realm imports land on the
- * primary only, and everything that trusts a realm names the host Keycloak is served at.
+ * secondary AKS cluster (database site) and an edge site: Keycloak and the realm imports land on the
+ * primary only; the operator, a replica of Keycloak's database and the route on the secondary too;
+ * everything that trusts a realm names the host Keycloak is served at.
  */
 const clusters = [FixtureClusters.aws, FixtureClusters.azure, FixtureClusters.edge];
 const addOns = () => [
@@ -56,21 +80,81 @@ const platform = fixturePlatform({ clusters });
 const env = platform.environments[0];
 const out = renderAddOns(addOns(), { platform });
 const home = keycloakCluster(env)!;
+// With the External Secrets Operator: the databases' credentials come from the cloud stores.
+const outWithSecrets = renderAddOns([...addOns(), new ExternalSecretsAddOn()], { platform });
 const ofKeycloak = (kind: string) => ofKind(out, kind, KEYCLOAK.namespace);
 
 describe("Keycloak's database", () => {
-  it("archives with the platform tier's objectives and is alerted on its cluster, where the platform runs Keycloak only", () => {
-    const db = keycloakDatabase(platform, env)!;
-    expect(db.sites.map((s) => s.cluster.name)).toEqual([home.name]);
-    const selected = (o: typeof out) =>
-      ofKind(o, 'PrometheusRule')
-        .filter((r) => r.metadata.name === 'ceres-database-recovery')
+  const db = keycloakDatabase(platform, env)!;
+  const cnpg = (cluster: string) =>
+    appliedBy(outWithSecrets, cluster).filter((o) => o.manifest.kind === 'Cluster' && o.manifest.metadata.namespace === KEYCLOAK.namespace);
+
+  it('is a distributed topology over the database sites: primary on the primary cluster, a replica in the second cloud replaying its archive', () => {
+    expect(db.sites.map((s) => s.cluster.name)).toEqual([FixtureClusters.aws.name, FixtureClusters.azure.name]);
+    expect(db.primary.cluster.name).toBe(home.name);
+    const [primary] = cnpg(FixtureClusters.aws.name).map((o) => o.manifest);
+    const [replica] = cnpg(FixtureClusters.azure.name).map((o) => o.manifest);
+    expect(cnpg(FixtureClusters.edge.name)).toEqual([]);
+    expect(primary.spec.replica).toMatchObject({ self: db.primary.name, primary: db.primary.name });
+    expect(replica.spec.replica).toMatchObject({ self: db.replicas[0].name, primary: db.primary.name, source: db.primary.name });
+    expect(replica.spec.bootstrap.recovery.source).toBe(db.primary.name);
+    // The replica reads the primary's archive where the primary writes it.
+    const source = replica.spec.externalClusters.find((c: any) => c.name === db.primary.name).barmanObjectStore;
+    expect(source).toMatchObject({
+      destinationPath: primary.spec.backup.barmanObjectStore.destinationPath,
+      serverName: primary.spec.backup.barmanObjectStore.serverName,
+    });
+    // ... with an identity the primary's stack creates for the replica's cluster, and its own archive identity.
+    const readers = clusterWorkloadIdentities(platform, env, home, { tenants: [], databases: [] }).filter(
+      (i) => i.access.kind === 'archive-reader' && i.namespace === KEYCLOAK.namespace,
+    );
+    expect(readers).toEqual([
+      expect.objectContaining({
+        serviceAccount: KEYCLOAK.database,
+        access: expect.objectContaining({ prefix: db.primary.archivePrefix, readerCluster: FixtureClusters.azure }),
+      }),
+    ]);
+    for (const c of [FixtureClusters.aws, FixtureClusters.azure])
+      expect(clusterWorkloadIdentities(platform, env, c, { tenants: [], databases: [] }).map((i) => i.name)).toContain(
+        postgresIdentityName(KEYCLOAK.namespace, KEYCLOAK.database),
+      );
+  });
+
+  it('takes the same credentials on every site from the cloud store, through a reader of the keycloak namespace only', () => {
+    const credentials = keycloakDatabaseCredentials();
+    for (const c of [FixtureClusters.aws, FixtureClusters.azure]) {
+      const objects = appliedBy(outWithSecrets, c.name).map((o) => o.manifest);
+      const [cluster] = cnpg(c.name).map((o) => o.manifest);
+      const bootstrap = cluster.spec.bootstrap.initdb ?? cluster.spec.bootstrap.recovery;
+      expect(bootstrap.secret.name).toBe(credentials.secretName);
+      const external = objects.find(
+        (m) => m.kind === 'ExternalSecret' && m.metadata.namespace === KEYCLOAK.namespace && m.metadata.name === credentials.secretName,
+      )!;
+      expect(external.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: credentials.remoteName } }]);
+      expect(external.spec.target.template.data.username).toBe(cluster.spec.bootstrap.initdb?.owner ?? cluster.spec.bootstrap.recovery.owner);
+      const store = objects.find((m) => m.kind === 'ClusterSecretStore' && m.metadata.name === external.spec.secretStoreRef.name)!;
+      expect(store.spec.conditions).toEqual([{ namespaces: [KEYCLOAK.namespace] }]);
+      const reader = secretReaders(env, c, { tenants: [], databases: [] }).find((r) => r.tenantId === KEYCLOAK_SECRETS_OWNER)!;
+      expect(reader.namespace).toBe(KEYCLOAK.namespace);
+      expect(credentials.remoteName.startsWith(reader.prefix)).toBe(true);
+      // The Keycloak reads the Secret the ExternalSecret renders.
+    }
+    const [keycloak] = ofKind(outWithSecrets, 'Keycloak', KEYCLOAK.namespace);
+    expect(keycloak.spec.db.passwordSecret.name).toBe(credentials.secretName);
+    expect(ofKind(outWithSecrets, 'Secret', KEYCLOAK.namespace)).toEqual([]);
+  });
+
+  it("is alerted on every site with the platform tier's objectives, and listed, seeded and failed over by the runbook", () => {
+    const selected = (o: typeof out, cluster?: string) =>
+      (cluster ? appliedBy(o, cluster).map((x) => x.manifest) : ofKind(o, 'PrometheusRule'))
+        .filter((r) => r.kind === 'PrometheusRule' && r.metadata.name === 'ceres-database-recovery')
         .flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules))
         .filter((r: any) => (/namespace=~"([^"]*)"/.exec(r.expr)?.[1].split('|') ?? []).includes(KEYCLOAK.namespace));
-    const stale = selected(out).find((r: any) => r.alert === RECOVERY_ALERTS.archiveStale);
-    expect(stale.expr).toContain(`> ${PLATFORM_RECOVERY_OBJECTIVES.rpoSeconds}`);
-    const cluster = ofKeycloak('Cluster')[0];
-    expect(cluster.spec.postgresql.parameters.archive_timeout).toBe(PLATFORM_RECOVERY_OBJECTIVES.archiveTimeout);
+    for (const c of [FixtureClusters.aws, FixtureClusters.azure]) {
+      const stale = selected(out, c.name).find((r: any) => r.alert === RECOVERY_ALERTS.archiveStale);
+      expect(stale.expr).toContain(`> ${PLATFORM_RECOVERY_OBJECTIVES.rpoSeconds}`);
+    }
+    for (const cluster of ofKeycloak('Cluster')) expect(cluster.spec.postgresql.parameters.archive_timeout).toBe(PLATFORM_RECOVERY_OBJECTIVES.archiveTimeout);
     // Without the Keycloak add-on, no alert selects its namespace.
     expect(
       selected(
@@ -80,20 +164,112 @@ describe("Keycloak's database", () => {
         ),
       ),
     ).toEqual([]);
+    const runbook = outWithSecrets.files.get(`${env.name}/${DISASTER_RECOVERY_FOLDER}/${RUNBOOK_FILE}`)!;
+    const replica = db.replicas[0];
+    expect(runbook).toContain(
+      `-n ${KEYCLOAK.namespace} patch clusters.postgresql.cnpg.io ${KEYCLOAK.database} --type merge -p '{"spec":{"replica":{"primary":"${replica.name}"}}}'`,
+    );
+    for (const seed of [...runbook.matchAll(/--name (keycloak--\S+)/g)]) expect(seed[1]).toBe(keycloakDatabaseCredentials().remoteName);
+    expect([...runbook.matchAll(/--name keycloak--/g)]).toHaveLength(2);
+    // Keycloak starts on the replica site from the file the primary syncs (the same object on every site).
+    const file = /apply -f dist\/(\S+)/.exec(runbook)![1];
+    expect(outWithSecrets.files.get(file)).toMatch(/kind: Keycloak\n/);
+    expect(runbook).toContain(`argocd app sync ${env.name}-${KEYCLOAK_FOLDER}`);
+  });
+});
+
+describe("the realms' secrets", () => {
+  it('come from the cloud store of every Keycloak site: one ExternalSecret per Secret a realm import reads, through the keycloak-only store', () => {
+    const realmImports = ofKind(outWithSecrets, 'KeycloakRealmImport', KEYCLOAK.namespace);
+    const read = new Map<string, Set<string>>();
+    for (const i of realmImports)
+      for (const p of Object.values<any>(i.spec.placeholders ?? {})) read.set(p.secret.name, (read.get(p.secret.name) ?? new Set()).add(p.secret.key));
+    expect(read.size).toBeGreaterThan(1);
+    for (const c of [FixtureClusters.aws, FixtureClusters.azure]) {
+      const objects = appliedBy(outWithSecrets, c.name).map((o) => o.manifest);
+      const reader = secretReaders(env, c, FIXTURE_INPUT).find((r) => r.tenantId === KEYCLOAK_SECRETS_OWNER)!;
+      for (const [name, keys] of read) {
+        const external = objects.find((m) => m.kind === 'ExternalSecret' && m.metadata.namespace === KEYCLOAK.namespace && m.metadata.name === name);
+        expect({ cluster: c.name, name, delivered: !!external }).toEqual({ cluster: c.name, name, delivered: true });
+        expect(external!.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: reader.storeName });
+        const remote = [...(external!.spec.data ?? []).map((d: any) => d.remoteRef.key), ...(external!.spec.dataFrom ?? []).map((d: any) => d.extract.key)];
+        for (const key of remote) expect(key.startsWith(reader.prefix)).toBe(true);
+        // The platform clients' keys are named one by one; a tenant realm's come from its JSON object.
+        if (name === PLATFORM_CLIENTS_SECRET) expect(external!.spec.data.map((d: any) => d.secretKey).sort()).toEqual([...keys].sort());
+        else expect(remote).toEqual([realmSecretsRemoteName(name.replace(/^keycloak-realm-/, ''))]);
+      }
+      // The bootstrap step puts the clients' secrets under the names the ExternalSecret reads, in this cluster's store.
+      const readme = outWithSecrets.files.get(`${env.name}/clusters/${c.name}/bootstrap/README.md`)!;
+      for (const clientId of read.get(PLATFORM_CLIENTS_SECRET)!) expect(readme).toContain(`--name ${platformClientSecretRemoteName(clientId)} `);
+      expect(readme).not.toContain(`create secret generic ${PLATFORM_CLIENTS_SECRET}`);
+    }
+    expect(ofKind(outWithSecrets, 'Secret', KEYCLOAK.namespace)).toEqual([]);
+  });
+
+  it('are created by hand where the platform reads no cloud store', () => {
+    expect(ofKind(out, 'ExternalSecret', KEYCLOAK.namespace)).toEqual([]);
+    const edge = keycloakBootstrapStep(platformClients({ platform, environment: env, backups: [], services: FIXTURE_SERVICES })).join('\n');
+    expect(edge).toContain(`create secret generic ${PLATFORM_CLIENTS_SECRET}`);
   });
 });
 
 describe('Keycloak add-on', () => {
-  it('runs on the primary cluster only, and the model says so', () => {
+  it('runs Keycloak where its database is primary, with the operator, namespace, route and database ready on every database site', () => {
     expect(home.name).toBe(FixtureClusters.aws.name);
     for (const c of clusters) {
       const objects = appliedBy(out, c.name);
-      const here = c === home;
-      expect(objects.some((o) => o.manifest.kind === 'Keycloak')).toBe(here);
-      expect(objects.some((o) => o.manifest.kind === 'Application' && o.manifest.metadata.name === keycloakOperator.name)).toBe(here);
-      expect(objects.some((o) => o.manifest.kind === 'KeycloakRealmImport')).toBe(here);
-      expect(placementApplies(KEYCLOAK_PLACEMENT, c)).toBe(here);
+      const site = c !== FixtureClusters.edge;
+      expect({ cluster: c.name, site: placementApplies(KEYCLOAK_SITES, c) }).toEqual({ cluster: c.name, site });
+      expect(objects.some((o) => o.manifest.kind === 'Keycloak')).toBe(c === home);
+      expect(objects.some((o) => o.manifest.kind === 'KeycloakRealmImport')).toBe(c === home);
+      expect(placementApplies(KEYCLOAK_PLACEMENT, c)).toBe(c === home);
+      expect(objects.some((o) => o.manifest.kind === 'Application' && o.manifest.metadata.name === keycloakOperator.name)).toBe(site);
+      expect(objects.some((o) => o.manifest.kind === 'Namespace' && o.manifest.metadata.name === KEYCLOAK.namespace)).toBe(site);
+      expect(objects.some((o) => o.manifest.kind === 'Gateway' && o.manifest.metadata.name === KEYCLOAK_GATEWAY)).toBe(site);
+      expect(objects.some((o) => o.manifest.kind === 'Certificate' && o.manifest.spec.dnsNames.includes(new URL(keycloakUrl(env)).host))).toBe(site);
+      expect(objects.some((o) => o.manifest.kind === 'Cluster' && o.manifest.metadata.name === KEYCLOAK.database)).toBe(site);
     }
+  });
+
+  it("fails over with the environment's public hosts: its host is in the failover record set whose PRIMARY and SECONDARY are its sites, each serving it", () => {
+    const failover = trafficFailover(env)!;
+    const host = new URL(keycloakUrl(env)).host;
+    expect(recordCovers(failover.recordName, host)).toBe(true);
+    const db = keycloakDatabase(platform, env)!;
+    expect(failover.sites.map((s) => [s.failover, s.cluster.name])).toEqual([
+      ['PRIMARY', db.primary.cluster.name],
+      ['SECONDARY', db.replicas[0].cluster.name],
+    ]);
+    for (const site of failover.sites) {
+      const objects = appliedBy(out, site.cluster.name).map((o) => o.manifest);
+      const gateway = objects.find((m) => m.kind === 'Gateway' && m.metadata.name === KEYCLOAK_GATEWAY)!;
+      const https = gateway.spec.servers.find((x: any) => x.port.number === 443);
+      const certificate = objects.find((m) => m.kind === 'Certificate' && m.spec.secretName === https.tls.credentialName)!;
+      expect(certificate.spec.dnsNames).toEqual([host]);
+      // The SECONDARY's issuers solve DNS-01 on the zone: its certificate exists before traffic arrives.
+      expect(!!dnsChallengeSolver(env, site.cluster)).toBe(site.failover === 'SECONDARY');
+    }
+  });
+
+  it('moves with its database: with databasePrimary on the secondary, the Keycloak runs there and its database is primary there', () => {
+    const failed = { ...platform, environments: [{ ...env, databasePrimary: FixtureClusters.azure.name }] };
+    const moved = renderAddOns(addOns(), { platform: failed });
+    const keycloakOn = (c: string) => appliedBy(moved, c).filter((o) => o.manifest.kind === 'Keycloak');
+    expect(keycloakOn(FixtureClusters.azure.name)).toHaveLength(1);
+    expect(keycloakOn(FixtureClusters.aws.name)).toEqual([]);
+    const db = appliedBy(moved, FixtureClusters.azure.name).find(
+      (o) => o.manifest.kind === 'Cluster' && o.manifest.metadata.name === KEYCLOAK.database,
+    )!.manifest;
+    expect(db.spec.replica.primary).toBe(db.spec.replica.self);
+    expect(keycloakDatabase(failed, failed.environments[0])!.primary.cluster.name).toBe(FixtureClusters.azure.name);
+    // The Application the runbook syncs there exists there, with the Keycloak of the file the runbook applies without git.
+    const app = appliedBy(moved, FixtureClusters.azure.name).find(
+      (o) => o.manifest.kind === 'Application' && o.manifest.metadata.name === `${env.name}-${KEYCLOAK_FOLDER}`,
+    )!.manifest;
+    expect(app.spec.source.path).toBe(`dist/${env.name}/clusters/${FixtureClusters.azure.name}/${KEYCLOAK_FOLDER}`);
+    expect(moved.files.get(`${env.name}/clusters/${FixtureClusters.azure.name}/${KEYCLOAK_FOLDER}/keycloak.yaml`)).toBe(
+      out.files.get(`${env.name}/clusters/${FixtureClusters.aws.name}/${KEYCLOAK_FOLDER}/keycloak.yaml`),
+    );
   });
 
   it('installs the operator from the pinned upstream directory, admitted by the platform AppProject, with the restricted securityContext patched in', () => {
@@ -109,7 +285,7 @@ describe('Keycloak add-on', () => {
     const project = appliedBy(out, home.name).find((o) => o.manifest.kind === 'AppProject' && o.manifest.metadata.name === 'platform')!.manifest;
     expect(project.spec.sourceRepos).toContain(app.spec.source.repoURL);
     // Where the operator does not run, the project does not admit its repository.
-    const other = appliedBy(out, FixtureClusters.azure.name).find((o) => o.manifest.kind === 'AppProject' && o.manifest.metadata.name === 'platform')!.manifest;
+    const other = appliedBy(out, FixtureClusters.edge.name).find((o) => o.manifest.kind === 'AppProject' && o.manifest.metadata.name === 'platform')!.manifest;
     expect(other.spec.sourceRepos).not.toContain(app.spec.source.repoURL);
     const ns = appliedBy(out, home.name).find((o) => o.manifest.kind === 'Namespace' && o.manifest.metadata.name === KEYCLOAK.namespace)!.manifest;
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
@@ -120,7 +296,7 @@ describe('Keycloak add-on', () => {
     expect(keycloak.metadata.name).toBe(KEYCLOAK.instance);
     expect(`${keycloak.spec.hostname.hostname}`).toBe(keycloakUrl(env));
     expect(keycloak.spec.instances).toBe(2);
-    const [db] = ofKeycloak('Cluster');
+    const db = ofKeycloak('Cluster').find((c) => c.spec.bootstrap.initdb)!;
     expect(keycloak.spec.db.host).toBe(`${cnpgReadWriteService(db.metadata.name!)}.${KEYCLOAK.namespace}.svc`);
     expect(keycloak.spec.db.usernameSecret.name).toBe(cnpgAppSecret(db.metadata.name!));
     expect(keycloak.spec.db.passwordSecret.name).toBe(cnpgAppSecret(db.metadata.name!));
@@ -199,13 +375,13 @@ describe('Keycloak add-on', () => {
     }
   });
 
-  it('declares its flows on the Keycloak cluster only: the route, its database, brokering through the public host, and LDAPS where a tenant federates', () => {
+  it('declares its flows on every Keycloak site: the route, its database, brokering through the public host, and LDAPS where a tenant federates', () => {
     const withLdap = fixtureTenant('dir-5', 'professional', {
       ldap: { connectionUrl: 'ldaps://ldap.example.test:3269', vendor: 'ad', usersDn: 'ou=people,dc=example,dc=test', bindDn: 'cn=kc,dc=example,dc=test' },
     });
     const flows = (cluster: typeof home, tenants = FIXTURE_INPUT.tenants) =>
       new KeycloakAddOn().flows({ platform, environment: env, cluster, tenants, databases: [], services: FIXTURE_SERVICES });
-    for (const c of clusters) expect({ cluster: c.name, declared: flows(c).length > 0 }).toEqual({ cluster: c.name, declared: c === home });
+    for (const c of clusters) expect({ cluster: c.name, declared: flows(c).length > 0 }).toEqual({ cluster: c.name, declared: c !== FixtureClusters.edge });
     const names = flows(home).map((f) => f.name);
     for (const n of [
       'keycloak/ingress-to-keycloak',
@@ -225,7 +401,8 @@ describe('Keycloak add-on', () => {
     ]);
   });
 
-  it('renders its cluster folder as in the snapshot', () => {
+  it('renders its cluster folder and its route as in the snapshot', () => {
     expect(yamlFiles(out, new RegExp(`^${env.name}/clusters/${home.name}/${KEYCLOAK_FOLDER}/`))).toMatchSnapshot();
+    expect(yamlFiles(out, new RegExp(`^${env.name}/${KEYCLOAK_ROUTE_FOLDER}/`))).toMatchSnapshot();
   });
 });

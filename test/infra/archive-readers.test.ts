@@ -4,7 +4,14 @@
  * cluster's issuer for exactly the reading ServiceAccount, and grants read (never write) on exactly
  * the source site's archive.
  */
-import { archiveReaders, ARCHIVE_READER_OUTPUT, environmentDatabases, FEDERATION_AUDIENCES, oidcIssuerVariable } from '../../lib/core/database-topology';
+import {
+  archiveReaders,
+  ARCHIVE_READER_OUTPUT,
+  environmentDatabases,
+  FEDERATION_AUDIENCES,
+  keycloakDatabase,
+  oidcIssuerVariable,
+} from '../../lib/core/database-topology';
 import { fixtureStacks } from '../support/fixture-stacks';
 import { FixtureClusters, fixturePlatform, TENANT_PER_TIER } from '../support/harness';
 import { addresses, Json } from './helpers';
@@ -13,12 +20,12 @@ const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureCluste
 const env = platform.environments[0];
 const files = fixtureStacks(platform, TENANT_PER_TIER);
 const stackOf = (cloud: string): Json => JSON.parse(files.get(`terraform/${env.name}-${cloud}/cdk.tf.json`)!);
-// The platform database's readers and the tenant databases'.
-const readers = archiveReaders(environmentDatabases(platform, env, TENANT_PER_TIER));
+// The platform database's readers, Keycloak's and the tenant databases'.
+const readers = archiveReaders([...environmentDatabases(platform, env, TENANT_PER_TIER), keycloakDatabase(platform, env)!]);
 
 describe('archive readers in Terraform', () => {
   it('has a reader per database and per direction', () => {
-    expect(readers).toHaveLength((TENANT_PER_TIER.databases.length + 1) * 2);
+    expect(readers).toHaveLength((TENANT_PER_TIER.databases.length + 2) * 2);
     expect(new Set(readers.map((r) => `${r.source.cluster.cloud}<-${r.reader.cluster.cloud}`))).toEqual(new Set(['aws<-azure', 'azure<-aws']));
   });
 

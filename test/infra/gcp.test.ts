@@ -64,9 +64,10 @@ describe('GCP stack', () => {
     expect(resources(prod(), 'google_service_account_iam_member')).toEqual([]);
     const members = resources(gcpWithWorkloads(), 'google_service_account_iam_member');
     for (const m of members) expect(m.role).toBe('roles/iam.workloadIdentityUser');
-    // Running workloads (GKE Standard), without database sites or Karpenter: Velero, and the secret reader of each tenant with external secrets.
+    // Running workloads (GKE Standard), without database sites or Karpenter: Velero, and the secret reader of each tenant with external secrets
     const names = members.map((m) => m.member);
     expect(names).toContain('serviceAccount:${var.gcp_project_id}.svc.id.goog[velero/velero-server]');
-    for (const n of names.filter((x) => !x.includes('[velero/'))) expect(n).toMatch(/\[tenant-[a-z0-9-]+\/external-secrets-reader\]$/);
+    // (and Argo CD's, for its OIDC client secret).
+    for (const n of names.filter((x) => !x.includes('[velero/'))) expect(n).toMatch(/\[(tenant-[a-z0-9-]+|argocd)\/external-secrets-reader\]$/);
   });
 });

@@ -2,8 +2,12 @@ import { ClusterConfig } from '../../lib/core/model';
 import { PlatformNamespaces } from '../../lib/core/namespaces';
 import { isDatabaseSite } from '../../lib/core/database-topology';
 import {
+  ARGOCD_CLIENT_SECRET,
+  ARGOCD_SECRETS_OWNER,
   databaseCredentialsRemoteName,
+  platformClientSecretRemoteName,
   externalSecretRemoteName,
+  KEYCLOAK_SECRETS_OWNER,
   PLATFORM_SECRETS_OWNER,
   SECRET_READER_SERVICE_ACCOUNT,
   tenantSecretPrefix,
@@ -64,6 +68,14 @@ const credentialsOn = (c: ClusterConfig) =>
         .filter((d) => input.tenants.some((t) => t.tenantId === d.tenantId && t.environments.includes(env.name)))
         .map((d) => `tenant-${d.tenantId}/${d.name}-app <- ${databaseCredentialsRemoteName(`tenant-${d.tenantId}`, d.name)}`)
     : [];
+// Argo CD's OIDC client secret, merged into argocd-secret on every cluster where the operator runs, from the name Keycloak's side reads.
+const deliveriesOn = (c: ClusterConfig) =>
+  placementApplies(WORKLOAD_CLUSTERS, c) && c.cloud !== 'edge'
+    ? [
+        `${ARGOCD_CLIENT_SECRET.namespace}/${ARGOCD_CLIENT_SECRET.secret}[${ARGOCD_CLIENT_SECRET.key}] <- ${platformClientSecretRemoteName(ARGOCD_CLIENT_SECRET.clientId)}`,
+      ]
+    : [];
+const merged = (m: any) => m.spec.target.creationPolicy === 'Merge';
 
 describe('the operator', () => {
   it('runs where tenants run, in its own restricted namespace, with its CRDs', () => {
@@ -137,7 +149,11 @@ describe("tenants' secrets", () => {
     expect(clusters.filter((c) => lands(c.name, other.tenantId)).map((c) => c.cloud)).toEqual(['aws', 'azure', 'gcp']);
     for (const c of clusters) {
       const got = ofKindOn(c.name, 'ExternalSecret')
-        .map((o) => `${o.manifest.metadata.namespace}/${o.manifest.metadata.name} <- ${remoteKey(o.manifest)}`)
+        .map((o) =>
+          merged(o.manifest)
+            ? `${o.manifest.metadata.namespace}/${o.manifest.spec.target.name}[${o.manifest.spec.data[0].secretKey}] <- ${remoteKey(o.manifest)}`
+            : `${o.manifest.metadata.namespace}/${o.manifest.metadata.name} <- ${remoteKey(o.manifest)}`,
+        )
         .sort();
       const want = [
         ...input.tenants
@@ -146,9 +162,10 @@ describe("tenants' secrets", () => {
             t.secrets.flatMap((s) => ('external' in s ? [`tenant-${t.tenantId}/${s.name} <- ${externalSecretRemoteName(t.tenantId, s.external.key)}`] : [])),
           ),
         ...credentialsOn(c),
+        ...deliveriesOn(c),
       ].sort();
       expect({ cluster: c.name, got }).toEqual({ cluster: c.name, got: want });
-      for (const o of ofKindOn(c.name, 'ExternalSecret')) {
+      for (const o of ofKindOn(c.name, 'ExternalSecret').filter((x) => !merged(x.manifest))) {
         // A database's credentials are next to its Cluster, in the site's databases folder.
         expect(o.folder).toBe(`clusters/${c.name}/${o.manifest.spec.dataFrom ? TENANT_SECRETS_FOLDER : 'databases'}`);
         expect(o.manifest.spec.target.name).toBe(o.manifest.metadata.name);
@@ -210,6 +227,9 @@ describe("tenants' secrets", () => {
         // Another tenant's secret of the same name is out of reach (a prefix that is not this tenant's).
         const foreign = externalSecretRemoteName('another-9', 'smtp');
         if (c.cloud !== 'azure') expect(secretReadAccess(stack, c.cloud, store, ref, foreign)).toBeDefined();
+        // Argo CD's reader may read its client's secret, not the other clients' (Keycloak's reader may).
+        if (ns === ARGOCD_CLIENT_SECRET.namespace && c.cloud !== 'azure')
+          expect(secretReadAccess(stack, c.cloud, store, ref, platformClientSecretRemoteName('grafana'))).toBeDefined();
         proven++;
       }
     }
@@ -217,7 +237,7 @@ describe("tenants' secrets", () => {
     const secrets = input.tenants.flatMap((t) => t.secrets.filter((s) => 'external' in s)).length;
     const credentials = clusters.flatMap(credentialsOn).length;
     expect(credentials).toBeGreaterThan(0);
-    expect(proven).toBe(secrets * 3 + credentials);
+    expect(proven).toBe(secrets * 3 + credentials + clusters.flatMap(deliveriesOn).length);
   });
 
   it("on Azure each tenant has a Key Vault of its own, and the reader's client id comes from the stack output named on it", () => {
@@ -225,9 +245,12 @@ describe("tenants' secrets", () => {
     const json = JSON.parse(terraform.get(file)!);
     const vaults = Object.values<any>(json.resource.azurerm_key_vault).filter((v) => v.tags?.['ceres-tenant']);
     const withExternal = input.tenants.filter((t) => t.secrets.some((s) => 'external' in s)).map((t) => t.tenantId);
-    // On a database site, also every tenant with a database (its credentials) and the platform (the platform database's).
+    // On a database site, also every tenant with a database (its credentials), the platform (the platform database's) and Keycloak (its database's, its realms');
+    // Argo CD's (its OIDC client secret) wherever the operator runs.
     const withDatabase = input.databases.map((d) => d.tenantId);
-    expect(vaults.map((v) => v.tags['ceres-tenant']).sort()).toEqual([...new Set([...withExternal, ...withDatabase, PLATFORM_SECRETS_OWNER])].sort());
+    expect(vaults.map((v) => v.tags['ceres-tenant']).sort()).toEqual(
+      [...new Set([...withExternal, ...withDatabase, PLATFORM_SECRETS_OWNER, KEYCLOAK_SECRETS_OWNER, ARGOCD_SECRETS_OWNER])].sort(),
+    );
     expect(withExternal).toContain(wide.tenantId);
     expect(vaults[0]).toMatchObject({ rbac_authorization_enabled: true, public_network_access_enabled: false, purge_protection_enabled: true });
     const sa = ofKindOn(FixtureClusters.azure.name, 'ServiceAccount').find(

@@ -1,5 +1,5 @@
 import { KubeManifest } from '../../lib/core/checks';
-import { PLATFORM_REALM, realmIssuer } from '../../lib/core/realm';
+import { KEYCLOAK, PLATFORM_REALM, realmIssuer } from '../../lib/core/realm';
 import { keycloakCheck, keycloakFindings } from '../../lib/verify/checks/keycloak';
 import { context, state } from './flow-fixtures';
 
@@ -111,6 +111,27 @@ describe('identity/keycloak', () => {
     ).toEqual([
       `Argo CD is sent back to ${ARGO_URL}/auth/callback, which client argocd of realm ceres does not allow (redirect URIs: https://elsewhere/auth/callback)`,
     ]);
+  });
+
+  it("finds a replica site of Keycloak's database that does not route the Keycloak host", () => {
+    const replica = (self: string): KubeManifest => ({
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      metadata: { name: KEYCLOAK.database, namespace: KEYCLOAK.namespace },
+      spec: { replica: { self, primary: `${KEYCLOAK.database}-aws`, source: `${KEYCLOAK.database}-aws` } },
+    });
+    const serving = state({ objects: good() });
+    const standby = (objects: KubeManifest[]) => ({
+      ...state({ objects }),
+      cluster: { ...serving.cluster, name: 'ceres-prod-azure', cloud: 'azure' as const },
+    });
+    const messages = (s: ReturnType<typeof standby>) => keycloakFindings(s, context([serving, s])).map((f) => f.message);
+    expect(messages(standby([replica(`${KEYCLOAK.database}-azure`), gateway(), route()]))).toEqual([]);
+    expect(messages(standby([replica(`${KEYCLOAK.database}-azure`), gateway()]))).toEqual([
+      `ceres-prod-azure is a replica site of Keycloak's database, but no ingress Gateway server and VirtualService route ${HOST} here: after its promotion Keycloak would run without a way in`,
+    ]);
+    // The primary site is checked by the issuers' own rule, not this one.
+    expect(messages(standby([replica(`${KEYCLOAK.database}-aws`)]))).toEqual([]);
   });
 
   it('reads the issuer of a Keycloak on another cluster of the environment', () => {

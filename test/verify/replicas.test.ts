@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { synthesize, SynthesisResult } from '../../apps/synthesize';
 import { verifySynthesis } from '../../apps/verify';
 import { oidcIssuerVariable, PLATFORM_DATABASE } from '../../lib/core/database-topology';
+import { KEYCLOAK } from '../../lib/core/realm';
 import { networkPolicyCheck } from '../../lib/verify/checks/flows';
 import { replicaSourcesCheck } from '../../lib/verify/checks/replicas';
 import { VerifyCheck } from '../../lib/verify/types';
@@ -85,11 +86,8 @@ const tfEdit = (files: Map<string, string>, stack: string, fn: (json: any) => vo
 describe('data/replica-sources', () => {
   it('finds nothing on the synthesized two-site platform, where every database has a site on each cluster', () => {
     expect(messages(run())).toEqual([]);
-    // Three tenant databases and the platform database (Keycloak's runs on the primary only, single-site).
-    for (const c of [AWS, AZURE])
-      expect(
-        synthesis.environments[0].view.clusters.get(c)!.filter((o) => o.manifest.kind === 'Cluster' && o.manifest.metadata.namespace !== 'keycloak'),
-      ).toHaveLength(4);
+    // Three tenant databases, the platform database and Keycloak's.
+    for (const c of [AWS, AZURE]) expect(synthesis.environments[0].view.clusters.get(c)!.filter((o) => o.manifest.kind === 'Cluster')).toHaveLength(5);
   });
 
   it('names a replica whose source reads another path than the primary archives to', () => {
@@ -199,6 +197,25 @@ describe('data/replica-sources', () => {
       `${AZURE} is site ${PLATFORM_DATABASE.name}-azure of the platform database, but runs no Cluster ${PLATFORM_DATABASE.namespace}/${PLATFORM_DATABASE.name}`,
     );
     expect(text).toMatch(/the platform database of \S+ runs on aws only, though the environment has database sites on aws and azure/);
+  });
+
+  it("runs Keycloak's database on both sites, where the Keycloak operator runs, and names a site without it", () => {
+    const isKeycloakDatabase = (m: Manifest) => m.kind === 'Cluster' && m.metadata.namespace === KEYCLOAK.namespace && m.metadata.name === KEYCLOAK.database;
+    const on = (c: string) => synthesis.environments[0].view.clusters.get(c)!.filter((o) => isKeycloakDatabase(o.manifest));
+    expect(on(AWS).map((o) => o.manifest.spec.replica)).toEqual([
+      expect.objectContaining({ self: `${KEYCLOAK.database}-aws`, primary: `${KEYCLOAK.database}-aws` }),
+    ]);
+    expect(on(AZURE).map((o) => o.manifest.spec.replica)).toEqual([
+      expect.objectContaining({ self: `${KEYCLOAK.database}-azure`, primary: `${KEYCLOAK.database}-aws` }),
+    ]);
+    const f = run((cnpg) => {
+      cnpg(AZURE).find(isKeycloakDatabase)!.metadata.name = 'not-keycloak';
+    });
+    const text = messages(f).join('\n');
+    expect(text).toContain(
+      `${AZURE} is site ${KEYCLOAK.database}-azure of Keycloak's database, but runs no Cluster ${KEYCLOAK.namespace}/${KEYCLOAK.database}`,
+    );
+    expect(text).toMatch(/Keycloak's database of \S+ runs on aws only, though the environment has database sites on aws and azure/);
   });
 
   it("takes every site's credentials from one remote name, and names sites that differ", () => {

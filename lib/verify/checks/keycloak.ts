@@ -1,5 +1,6 @@
 import { KubeManifest } from '../../core/checks';
 import { isProvisioned } from '../../core/cloud';
+import { KEYCLOAK } from '../../core/realm';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, StateObject, VerifyCheck, VerifyContext } from '../types';
 import { stackFor } from './identity';
@@ -10,7 +11,8 @@ import { stackFor } from './identity';
  * Argo CD, Grafana, Kiali, the API servers' OIDC) is `https://<host>/realms/<realm>` of a Keycloak of
  * the environment whose hostname is that host, routed by an ingress Gateway server for the host, and
  * which imports that realm; every OIDC client a consumer names exists in that realm, with the
- * consumer's callback among its redirect URIs.
+ * consumer's callback among its redirect URIs; a replica site of Keycloak's database routes the host
+ * of the environment's Keycloak already (it starts there when promoted).
  */
 
 const CHECK = 'identity/keycloak';
@@ -110,6 +112,21 @@ function hostOf(hostname: unknown): string | undefined {
   return hostname.replace(/^https?:\/\//, '').replace(/[/:].*$/, '');
 }
 
+/** Whether a VirtualService for the host is bound to a Gateway whose port-443 server admits the host for the route's namespace. */
+function routes443(gateways: readonly KubeManifest[], routes: readonly KubeManifest[], host: string): boolean {
+  return routes.some(
+    (r) =>
+      (r.spec?.hosts ?? []).includes(host) &&
+      (r.spec?.gateways ?? []).some((g: string) => {
+        const [gns, gname] = g.includes('/') ? g.split('/') : [r.metadata.namespace, g];
+        const gw = gateways.find((x) => x.metadata.namespace === gns && x.metadata.name === gname);
+        return (gw?.spec?.servers ?? []).some(
+          (s: any) => s.port?.number === 443 && (s.hosts ?? []).some((h: string) => h === `${r.metadata.namespace}/${host}` || h === `*/${host}` || h === host),
+        );
+      }),
+  );
+}
+
 /** The Keycloaks of one cluster's state. */
 function keycloaksOf(state: ClusterState): ServedKeycloak[] {
   const objects = allObjects(state).map((o) => o.manifest);
@@ -124,20 +141,7 @@ function keycloaksOf(state: ClusterState): ServedKeycloak[] {
     const realms = new Map<string, KubeManifest>();
     for (const i of imports)
       if (i.metadata.namespace === ns && i.spec?.keycloakCRName === k.metadata.name && i.spec?.realm?.realm) realms.set(i.spec.realm.realm, i);
-    // Routed: a VirtualService for the host bound to a Gateway whose server admits the host for the route's namespace.
-    const routed = routes.some(
-      (r) =>
-        (r.spec?.hosts ?? []).includes(host) &&
-        (r.spec?.gateways ?? []).some((g: string) => {
-          const [gns, gname] = g.includes('/') ? g.split('/') : [r.metadata.namespace, g];
-          const gw = gateways.find((x) => x.metadata.namespace === gns && x.metadata.name === gname);
-          return (gw?.spec?.servers ?? []).some(
-            (s: any) =>
-              s.port?.number === 443 && (s.hosts ?? []).some((h: string) => h === `${r.metadata.namespace}/${host}` || h === `*/${host}` || h === host),
-          );
-        }),
-    );
-    out.push({ cluster: state.cluster.name, keycloak: k, host, realms, routed });
+    out.push({ cluster: state.cluster.name, keycloak: k, host, realms, routed: routes443(gateways, routes, host) });
   }
   return out;
 }
@@ -158,6 +162,30 @@ export function keycloakFindings(state: ClusterState, ctx: VerifyContext): Emit[
       });
   }
   const served = ctx.clusters.filter((c) => c.environment.name === state.environment.name).flatMap(keycloaksOf);
+  // A replica site of Keycloak's database runs no Keycloak until it is promoted; its route must be there already, so
+  // that the promoted Keycloak serves the same host (docs/disaster-recovery.md, "Keycloak").
+  const standby = objects.find(
+    (o) =>
+      o.manifest.kind === 'Cluster' &&
+      o.manifest.apiVersion.startsWith('postgresql.cnpg.io/') &&
+      o.manifest.metadata.namespace === KEYCLOAK.namespace &&
+      o.manifest.metadata.name === KEYCLOAK.database &&
+      o.manifest.spec?.replica &&
+      o.manifest.spec.replica.self !== o.manifest.spec.replica.primary,
+  );
+  if (standby) {
+    const manifests = objects.map((o) => o.manifest);
+    const gateways = manifests.filter((m) => isKind(m, 'networking.istio.io', 'Gateway'));
+    const routes = manifests.filter((m) => isKind(m, 'networking.istio.io', 'VirtualService'));
+    for (const host of [...new Set(served.map((k) => k.host))].sort())
+      if (!routes443(gateways, routes, host))
+        out.push({
+          file: standby.file,
+          object: describeManifest(standby.manifest),
+          message: `${state.cluster.name} is a replica site of Keycloak's database, but no ingress Gateway server and VirtualService route ${host} here: after its promotion Keycloak would run without a way in`,
+          fix: 'route the Keycloak host on every Keycloak site (lib/identity/keycloak-addon.ts, folder keycloak-route)',
+        });
+  }
   for (const c of realmConsumers(state, ctx)) {
     const m = /^https:\/\/([^/]+)\/realms\/([^/]+)$/.exec(c.issuer);
     const at = { file: c.file, object: c.object };

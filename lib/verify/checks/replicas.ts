@@ -1,4 +1,12 @@
-import { egressIpsVariable, FEDERATION_AUDIENCES, oidcIssuerVariable, PLATFORM_DATABASE, platformDatabase } from '../../core/database-topology';
+import {
+  egressIpsVariable,
+  FEDERATION_AUDIENCES,
+  keycloakDatabase,
+  oidcIssuerVariable,
+  platformDatabase,
+  ReplicatedDatabase,
+} from '../../core/database-topology';
+import { KEYCLOAK } from '../../core/realm';
 import { PlatformNamespaces } from '../../core/namespaces';
 import { isProvisioned } from '../../core/cloud';
 import { allObjects } from '../state';
@@ -208,16 +216,24 @@ export function replicaSourceFindings(state: ClusterState, ctx: VerifyContext): 
 }
 
 /**
- * The platform database (lib/core/database-topology.ts `platformDatabase`) runs on every database site
- * that runs the CloudNativePG operator, as the site the model names, and has a site on a second cloud
- * wherever the environment has database sites on two.
+ * The platform's own databases: the platform database (lib/core/database-topology.ts `platformDatabase`)
+ * on every database site that runs the CloudNativePG operator, and Keycloak's (`keycloakDatabase`) on
+ * every one that also runs the Keycloak operator; each as the site the model names, with a site on a
+ * second cloud wherever the environment has database sites on two.
  */
 function platformDatabaseFindings(state: ClusterState, ctx: VerifyContext): Finding[] {
-  const model = platformDatabase(state.platform, state.environment);
+  if (!state.releases.some((r) => r.namespace === PlatformNamespaces.cnpg)) return [];
+  const out = ownDatabaseFindings(state, ctx, platformDatabase(state.platform, state.environment), 'the platform database', 'lib/data/databases-addon.ts');
+  if (state.releases.some((r) => r.namespace === KEYCLOAK.namespace))
+    out.push(...ownDatabaseFindings(state, ctx, keycloakDatabase(state.platform, state.environment), "Keycloak's database", 'lib/identity/keycloak-addon.ts'));
+  return out;
+}
+
+function ownDatabaseFindings(state: ClusterState, ctx: VerifyContext, model: ReplicatedDatabase | undefined, what: string, renderer: string): Finding[] {
   const site = model?.sites.find((s) => s.cluster.name === state.cluster.name);
-  if (!model || !site || !state.releases.some((r) => r.namespace === PlatformNamespaces.cnpg)) return [];
+  if (!model || !site) return [];
   const out: Finding[] = [];
-  const { name, namespace } = PLATFORM_DATABASE;
+  const { name, namespace } = model;
   const isPlatform = (o: StateObject) => isCnpgCluster(o) && o.manifest.metadata.name === name && o.manifest.metadata.namespace === namespace;
   const mine = allObjects(state).find(isPlatform);
   if (!mine) {
@@ -226,8 +242,8 @@ function platformDatabaseFindings(state: ClusterState, ctx: VerifyContext): Find
         CHECK,
         state,
         undefined,
-        `${state.cluster.name} is site ${site.name} of the platform database, but runs no Cluster ${namespace}/${name}: the core services have no database here after a failover`,
-        'render the platform database on every database site (lib/data/databases-addon.ts)',
+        `${state.cluster.name} is site ${site.name} of ${what}, but runs no Cluster ${namespace}/${name}: nothing takes over here after a failover`,
+        `render ${what} on every database site (${renderer})`,
       ),
     ];
   }
@@ -251,8 +267,8 @@ function platformDatabaseFindings(state: ClusterState, ctx: VerifyContext): Find
         CHECK,
         state,
         mine,
-        `the platform database of ${state.environment.name} runs on ${[...new Set(running)].join(', ')} only, though the environment has database sites on ${[...modelClouds].sort().join(' and ')}: losing that cloud loses it`,
-        'run a replica site in the second cloud (lib/core/database-topology.ts platformDatabase)',
+        `${what} of ${state.environment.name} runs on ${[...new Set(running)].join(', ')} only, though the environment has database sites on ${[...modelClouds].sort().join(' and ')}: losing that cloud loses it`,
+        'run a replica site in the second cloud (lib/core/database-topology.ts)',
       ),
     );
   }

@@ -400,7 +400,7 @@ function coveredIssuers(state: ClusterState, covered: (host: string) => boolean)
  * AWS stack the role of the ARN, trusting this cluster's issuer for that ServiceAccount and audience
  * `sts.amazonaws.com`, with a policy that may change records of a zone of the stack.
  */
-function dns01Problems(state: ClusterState, aws: TfStack, covered: (host: string) => boolean): string[] {
+export function dns01Problems(state: ClusterState, aws: TfStack, covered: (host: string) => boolean): string[] {
   const problems: string[] = [];
   const objects = allObjects(state).map((o) => o.manifest);
   for (const [ref, issuer] of coveredIssuers(state, covered)) {
