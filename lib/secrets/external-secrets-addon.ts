@@ -16,6 +16,7 @@ import {
   secretReaderAnnotations,
   TenantSecretReader,
   secretReaders,
+  RESERVED_SECRET_OWNERS,
   tenantSecretReaders,
 } from '../core/secret-store';
 import { placementApplies } from '../core/topology';
@@ -164,6 +165,15 @@ export class TenantSecretStore extends Construct {
   }
 }
 
+/** The options of a cluster's secrets folder (the same from the environment and from each tenant). */
+function tenantSecretsFolder(cluster: ClusterConfig) {
+  return {
+    description: `Tenants' and the platform's secrets (Argo CD's OIDC client) from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
+    syncWave: SyncWave.externalSecrets,
+    labels: { [Labels.costCenter]: 'platform' },
+  };
+}
+
 /**
  * The External Secrets Operator and, per workload cluster, every tenant's secret store, reader
  * identity and ExternalSecrets (one folder per cluster: the store's provider and the reader's binding
@@ -193,10 +203,24 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
       runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
     });
     // The tenants' stores and ExternalSecrets are each tenant's own (deployTenant); what is checked
-    // over all tenants of a cluster (a tenantId reserved for the platform's reader) is checked here.
+    // over all tenants of a cluster (a tenantId reserved for the platform's reader) is checked here,
+    // and the platform's readers that deliver into a chart's Secret (Argo CD's client secret) are
+    // rendered here (the database readers' stores go with their databases).
     for (const cluster of ctx.environment.clusters) {
       if (!isProvisioned(cluster) || !placementApplies(externalSecrets.placement, cluster)) continue;
-      secretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: [] });
+      const platformReaders = secretReaders(ctx.environment, cluster, { tenants: ctx.tenants, databases: [] }).filter(
+        (r) => RESERVED_SECRET_OWNERS.includes(r.tenantId) && !r.databases,
+      );
+      if (!platformReaders.length) continue;
+      const folder = ctx.output.clusterFolder(cluster, TENANT_SECRETS_FOLDER, tenantSecretsFolder(cluster));
+      for (const reader of platformReaders)
+        new TenantSecretStore(folder.manifest(reader.namespace), reader.namespace, {
+          environment: ctx.environment,
+          cluster,
+          reader,
+          secrets: [],
+          parts: 'all',
+        });
     }
   }
 
@@ -211,11 +235,7 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
       // A reader that delivers databases' credentials has its store with the databases (before them); only its tenant's own ExternalSecrets are here.
       const reader = tenantSecretReaders(ctx.environment, cluster, { tenants: [ctx.tenant], databases: ctx.databases })[0];
       if (!reader || (reader.databases && !external.length)) continue;
-      const folder = ctx.output.clusterFolder(cluster, TENANT_SECRETS_FOLDER, {
-        description: `Tenants' and the platform's secrets (Argo CD's OIDC client) from the ${cluster.cloud} secret store on ${cluster.name}: stores, reader identities, ExternalSecrets`,
-        syncWave: SyncWave.externalSecrets,
-        labels: { [Labels.costCenter]: 'platform' },
-      });
+      const folder = ctx.output.clusterFolder(cluster, TENANT_SECRETS_FOLDER, tenantSecretsFolder(cluster));
       new TenantSecretStore(folder.manifest(reader.namespace), reader.namespace, {
         environment: ctx.environment,
         cluster,
