@@ -9,6 +9,7 @@ import { PlatformNamespaces } from '../core/namespaces';
 import { appOfAppsFolder, EnvironmentOutput, OutputFolder } from '../core/output';
 import { keycloakUrl } from '../core/realm';
 import { placementApplies } from '../core/topology';
+import { consoleFlows } from '../mesh';
 import { toYamlDocument } from '../core/yaml';
 import {
   FolderApplication,
@@ -115,6 +116,7 @@ export class GitOpsAddOn implements PlatformAddOn {
         plaintext: true,
         reason: 'notifications are posted to HTTPS webhooks',
       },
+      ...consoleFlows(this.name, this.charts, t),
     );
     return flows;
   }

@@ -28,6 +28,8 @@ interface Consumer {
   readonly issuer: string;
   /** The client it signs in with, and the redirect URI it uses (absent for token validation only). */
   readonly client?: { readonly id: string; readonly redirectUri?: string };
+  /** Namespace of the consumer's pods (a chart's release), which its redirect must be routed to. */
+  readonly namespace?: string;
 }
 
 const isKind = (m: KubeManifest, group: string, kind: string) => m.kind === kind && (m.apiVersion ?? '').split('/')[0] === group;
@@ -52,6 +54,7 @@ export function realmConsumers(state: ClusterState, ctx: VerifyContext): Consume
       if (issuer)
         out.push({
           what: 'Argo CD',
+          namespace: m.spec?.destination?.namespace,
           file: o.file,
           object: describeManifest(m),
           issuer,
@@ -65,6 +68,7 @@ export function realmConsumers(state: ClusterState, ctx: VerifyContext): Consume
         const root = ini.server?.root_url;
         out.push({
           what: 'Grafana',
+          namespace: m.spec?.destination?.namespace,
           file: o.file,
           object: describeManifest(m),
           issuer,
@@ -76,7 +80,15 @@ export function realmConsumers(state: ClusterState, ctx: VerifyContext): Consume
       const server = values.server ?? {};
       const port = server.web_port && !['443', '80'].includes(String(server.web_port)) ? `:${server.web_port}` : '';
       const redirectUri = server.web_fqdn ? `${server.web_schema ?? 'https'}://${server.web_fqdn}${port}${server.web_root ?? ''}` : undefined;
-      if (issuer) out.push({ what: 'Kiali', file: o.file, object: describeManifest(m), issuer, client: { id: values.auth.openid.client_id, redirectUri } });
+      if (issuer)
+        out.push({
+          what: 'Kiali',
+          file: o.file,
+          object: describeManifest(m),
+          issuer,
+          client: { id: values.auth.openid.client_id, redirectUri },
+          namespace: m.spec?.destination?.namespace,
+        });
     }
   }
   if (isProvisioned(state.cluster) && state.cluster.cloud === 'aws') {
@@ -110,6 +122,24 @@ function hostOf(hostname: unknown): string | undefined {
   return hostname.replace(/^https?:\/\//, '').replace(/[/:].*$/, '');
 }
 
+/**
+ * The VirtualServices that route `host` over HTTPS: bound to a Gateway whose port-443 server admits the
+ * host for the route's namespace.
+ */
+function httpsRoutes(gateways: readonly KubeManifest[], routes: readonly KubeManifest[], host: string): KubeManifest[] {
+  return routes.filter(
+    (r) =>
+      (r.spec?.hosts ?? []).includes(host) &&
+      (r.spec?.gateways ?? []).some((g: string) => {
+        const [gns, gname] = g.includes('/') ? g.split('/') : [r.metadata.namespace, g];
+        const gw = gateways.find((x) => x.metadata.namespace === gns && x.metadata.name === gname);
+        return (gw?.spec?.servers ?? []).some(
+          (s: any) => s.port?.number === 443 && (s.hosts ?? []).some((h: string) => h === `${r.metadata.namespace}/${host}` || h === `*/${host}` || h === host),
+        );
+      }),
+  );
+}
+
 /** The Keycloaks of one cluster's state. */
 function keycloaksOf(state: ClusterState): ServedKeycloak[] {
   const objects = allObjects(state).map((o) => o.manifest);
@@ -124,20 +154,7 @@ function keycloaksOf(state: ClusterState): ServedKeycloak[] {
     const realms = new Map<string, KubeManifest>();
     for (const i of imports)
       if (i.metadata.namespace === ns && i.spec?.keycloakCRName === k.metadata.name && i.spec?.realm?.realm) realms.set(i.spec.realm.realm, i);
-    // Routed: a VirtualService for the host bound to a Gateway whose server admits the host for the route's namespace.
-    const routed = routes.some(
-      (r) =>
-        (r.spec?.hosts ?? []).includes(host) &&
-        (r.spec?.gateways ?? []).some((g: string) => {
-          const [gns, gname] = g.includes('/') ? g.split('/') : [r.metadata.namespace, g];
-          const gw = gateways.find((x) => x.metadata.namespace === gns && x.metadata.name === gname);
-          return (gw?.spec?.servers ?? []).some(
-            (s: any) =>
-              s.port?.number === 443 && (s.hosts ?? []).some((h: string) => h === `${r.metadata.namespace}/${host}` || h === `*/${host}` || h === host),
-          );
-        }),
-    );
-    out.push({ cluster: state.cluster.name, keycloak: k, host, realms, routed });
+    out.push({ cluster: state.cluster.name, keycloak: k, host, realms, routed: httpsRoutes(gateways, routes, host).length > 0 });
   }
   return out;
 }
@@ -158,9 +175,22 @@ export function keycloakFindings(state: ClusterState, ctx: VerifyContext): Emit[
       });
   }
   const served = ctx.clusters.filter((c) => c.environment.name === state.environment.name).flatMap(keycloaksOf);
+  const gateways = objects.map((o) => o.manifest).filter((m) => isKind(m, 'networking.istio.io', 'Gateway'));
+  const routes = objects.map((o) => o.manifest).filter((m) => isKind(m, 'networking.istio.io', 'VirtualService'));
   for (const c of realmConsumers(state, ctx)) {
     const m = /^https:\/\/([^/]+)\/realms\/([^/]+)$/.exec(c.issuer);
     const at = { file: c.file, object: c.object };
+    // A browser sign-in comes back to the consumer's own URL: this cluster's ingress must route it to the consumer.
+    const back = c.client?.redirectUri && /^https:\/\/([^/:]+)(?::443)?(\/|$)/.exec(c.client.redirectUri)?.[1];
+    if (back && c.namespace) {
+      const toConsumer = httpsRoutes(gateways, routes, back).filter((r) => r.metadata.namespace === c.namespace);
+      if (!toConsumer.length)
+        out.push({
+          ...at,
+          message: `${c.what} sends sign-ins back to ${c.client!.redirectUri}, but no ingress Gateway HTTPS server and VirtualService of namespace ${c.namespace} route ${back} on ${state.cluster.name}: the browser never gets back`,
+          fix: 'publish the console where the cluster takes public traffic (lib/core/traffic-failover.ts consoleSites, lib/mesh/console-routes.ts), or give it no browser sign-in there',
+        });
+    }
     if (!m) {
       out.push({
         ...at,
