@@ -6,6 +6,7 @@ import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { EnvironmentOutput } from './output';
 import { ServiceCatalog } from './services';
 import { ClusterPlacement } from './topology';
+import { ConsoleSpec } from './traffic-failover';
 
 /**
  * The contracts between the platform and its add-ons (EKS Blueprints' `spi/addon-contracts`): what an
@@ -123,6 +124,12 @@ export interface HelmChart<V extends object = object> {
   readonly ignoreDifferences?: readonly IgnoredDifference[];
   /** File of the app-of-apps folder its Applications go to. @default 'addons' */
   readonly file?: string;
+  /**
+   * A web UI the chart serves to people: published at `https://<app>.<cluster>.<baseDomain>` through
+   * the ingress gateway where the cluster takes public traffic (the mesh add-on routes it, the AWS
+   * stack's zone answers for it; lib/core/traffic-failover.ts). @default none
+   */
+  readonly console?: ConsoleSpec;
   /** The chart's values for a cluster: an interface per chart, with only the keys we set. */
   values(target: ChartTarget): V;
   /**

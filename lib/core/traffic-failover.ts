@@ -167,11 +167,79 @@ export function trafficFailover(environment: EnvironmentConfig): TrafficFailover
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Platform consoles: the UIs people sign in to on one cluster (Argo CD, Grafana, Kiali)
+
+/**
+ * A web UI a chart serves to people on each cluster it runs on, published at
+ * `https://<app>.<cluster>.<baseDomain>` where the cluster takes public traffic (`consoleSites`):
+ * TLS ends at the cluster's ingress gateway, which routes the host to the chart's Service, and the
+ * zone answers `*.<cluster>.<baseDomain>` with that cluster's ingress (never the failover pair: a
+ * console belongs to its cluster). The chart's OIDC redirect URIs, the route and the record all
+ * derive from it; elsewhere the chart gets no public URL and no browser sign-in.
+ */
+export interface ConsoleSpec {
+  /** First label of the host (`argocd` → `argocd.<cluster>.<baseDomain>`). */
+  readonly app: string;
+  /** The chart's Service that serves the UI (in the chart's namespace). */
+  readonly service: string;
+  /** The Service port the route sends to. */
+  readonly port: number;
+  /** The pods behind it and their container port: the ingress gateway's flow (plain HTTP inside the cluster). */
+  readonly pods: { readonly podLabels: Readonly<Record<string, string>>; readonly containerPort: number };
+}
+
+/**
+ * Clusters whose consoles are public: the ingress sites of the environment's public zone (the failover
+ * pair of `trafficFailover`), where an ingress gateway runs and the zone names the cluster's own
+ * address. GKE Autopilot (no mesh, no gateway) and edge sites are reached with `kubectl port-forward`.
+ */
+export function consoleSites(environment: EnvironmentConfig): ClusterConfig[] {
+  return (trafficFailover(environment)?.sites ?? []).map((s) => s.cluster);
+}
+
+/** Whether `cluster` publishes its consoles. */
+export function servesConsoles(environment: EnvironmentConfig, cluster: ClusterConfig): boolean {
+  return consoleSites(environment).some((c) => c.name === cluster.name);
+}
+
+/** The public host of a console on a cluster: `<app>.<cluster>.<baseDomain>`. */
+export function consoleHost(
+  app: string,
+  t: { readonly cluster: Pick<ClusterConfig, 'name'>; readonly environment: Pick<EnvironmentConfig, 'baseDomain'> },
+): string {
+  return `${app}.${t.cluster.name}.${t.environment.baseDomain}`;
+}
+
+/** `https://<consoleHost>`. */
+export function consoleUrl(
+  app: string,
+  t: { readonly cluster: Pick<ClusterConfig, 'name'>; readonly environment: Pick<EnvironmentConfig, 'baseDomain'> },
+): string {
+  return `https://${consoleHost(app, t)}`;
+}
+
+/** The zone's record for a cluster's consoles: `*.<cluster>.<baseDomain>`, answered with that cluster's ingress alone. */
+export function consoleRecordName(cluster: Pick<ClusterConfig, 'name'>, environment: Pick<EnvironmentConfig, 'baseDomain'>): string {
+  return `*.${cluster.name}.${environment.baseDomain}`;
+}
+
 /** Whether a DNS record name (`*.ceres.io` or exact) answers for a host: a wildcard covers the names below it (RFC 4592). */
 export function recordCovers(recordName: string, host: string): boolean {
   const name = recordName.replace(/\.$/, '').toLowerCase();
   const h = host.replace(/\.$/, '').toLowerCase();
   return name.startsWith('*.') ? h.endsWith(name.slice(1)) && h.length > name.length - 1 : h === name;
+}
+
+/**
+ * Of the record names of a zone, the one that answers `host`: the exact name, else the covering wildcard
+ * nearest to it (`*.a.ceres.io` before `*.ceres.io` for `x.a.ceres.io`: the closest encloser's wildcard, RFC 4592).
+ */
+export function answeringRecordName(recordNames: readonly string[], host: string): string | undefined {
+  const h = host.replace(/\.$/, '').toLowerCase();
+  const exact = recordNames.find((n) => n.replace(/\.$/, '').toLowerCase() === h);
+  if (exact) return exact;
+  return recordNames.filter((n) => n.startsWith('*.') && recordCovers(n, host)).sort((a, b) => b.length - a.length || a.localeCompare(b))[0];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { ChartTarget, HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
 import { EVERY_CLUSTER, placementApplies, traitsOf } from '../core/topology';
+import { ConsoleSpec, consoleUrl, servesConsoles } from '../core/traffic-failover';
 import { kubePrometheusStack, PROMETHEUS_SELECTOR_LABELS } from '../observability';
 
 /** One Argo CD component's values we set. */
@@ -37,13 +38,18 @@ export interface ArgoCdValues {
        * characters, which Application names of long tenant ids exceed.
        */
       readonly 'application.resourceTrackingMethod': 'annotation';
-      /** External URL (OIDC redirects come back to it). */
-      readonly url: string;
-      /** Sign-in with the platform's Keycloak realm; the client secret is read from argocd-secret (bootstrap), never from git. */
-      readonly 'oidc.config': string;
+      /** External URL (OIDC redirects come back to it), where the cluster publishes its consoles. */
+      readonly url?: string;
+      /**
+       * Sign-in with the platform's Keycloak realm, where the UI is published; the client secret is read
+       * from argocd-secret (bootstrap), never from git. Elsewhere: `argocd --core` with the cluster's RBAC.
+       */
+      readonly 'oidc.config'?: string;
       /** Anonymous access off; admin login off once OIDC works. */
       readonly 'admin.enabled': boolean;
     };
+    /** `argocd-cmd-params-cm`: the server speaks plain HTTP where the ingress gateway ends TLS in front of it. */
+    readonly params?: { readonly 'server.insecure': boolean };
     readonly rbac: {
       /** No role by default: access comes from groups only. */
       readonly 'policy.default': string;
@@ -87,9 +93,17 @@ export const ARGOCD_CONTROLLER_METRICS_PORT = 8082;
 /** Argo CD's client in the platform realm and the key of `argocd-secret` holding its secret (the model's, lib/core/secret-store.ts ARGOCD_CLIENT_SECRET). */
 export const ARGOCD_OIDC = { clientID: ARGOCD_CLIENT_SECRET.clientId, secretKey: ARGOCD_CLIENT_SECRET.key } as const;
 
-/** Argo CD's external URL on a cluster. */
-export function argoCdUrl(t: ChartTarget): string {
-  return `https://argocd.${t.cluster.name}.${t.environment.baseDomain}`;
+/** Argo CD's UI, published where the cluster takes public traffic (chart `argocd` release: Service `argocd-server`, port 80 → 8080). */
+export const ARGOCD_CONSOLE: ConsoleSpec = {
+  app: 'argocd',
+  service: 'argocd-server',
+  port: 80,
+  pods: { podLabels: { 'app.kubernetes.io/name': 'argocd-server', 'app.kubernetes.io/instance': 'argocd' }, containerPort: 8080 },
+};
+
+/** Argo CD's external URL on a cluster (`https://argocd.<cluster>.<baseDomain>`). */
+export function argoCdUrl(t: Pick<ChartTarget, 'cluster' | 'environment'>): string {
+  return consoleUrl(ARGOCD_CONSOLE.app, t);
 }
 
 /** The `oidc.config` of Argo CD: the platform realm, groups for RBAC, PKCE. */
@@ -117,6 +131,7 @@ export const argoCd: HelmChart<ArgoCdValues> = {
   kubeVersion: '>=1.25.0-0',
   namespace: PlatformNamespaces.argocd,
   placement: EVERY_CLUSTER,
+  console: ARGOCD_CONSOLE,
   crdGroups: ['argoproj.io'],
   description: 'Argo CD itself (self-managed, one per cluster), with the Application health check sync waves rely on',
   values: (t: ChartTarget) => {
@@ -124,16 +139,17 @@ export const argoCd: HelmChart<ArgoCdValues> = {
     const monitored = placementApplies(kubePrometheusStack.placement, t.cluster);
     const replicas = t.environment.sizing.ha && !light ? 2 : 1;
     const pdb = replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false };
+    const published = servesConsoles(t.environment, t.cluster);
     return {
       global: { networkPolicy: { create: false } },
       configs: {
         cm: {
           'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,
           'application.resourceTrackingMethod': 'annotation',
-          url: argoCdUrl(t),
-          'oidc.config': toYamlDocument(argoCdOidc(keycloakUrl(t.environment))),
+          ...(published ? { url: argoCdUrl(t), 'oidc.config': toYamlDocument(argoCdOidc(keycloakUrl(t.environment))) } : {}),
           'admin.enabled': false,
         },
+        ...(published ? { params: { 'server.insecure': true } } : {}),
         rbac: {
           'policy.default': '',
           'policy.csv': `g, ${realmGroup(PLATFORM_REALM, PLATFORM_ADMIN_GROUP)}, role:admin\n`,

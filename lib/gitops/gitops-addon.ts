@@ -17,6 +17,8 @@ import { PlatformNamespaces } from '../core/namespaces';
 import { appOfAppsFolder, EnvironmentOutput, OutputFolder } from '../core/output';
 import { keycloakUrl } from '../core/realm';
 import { placementApplies } from '../core/topology';
+import { consoleFlows } from '../mesh';
+import { servesConsoles } from '../core/traffic-failover';
 import { toYamlDocument } from '../core/yaml';
 import {
   FolderApplication,
@@ -123,6 +125,7 @@ export class GitOpsAddOn implements PlatformAddOn {
         plaintext: true,
         reason: 'notifications are posted to HTTPS webhooks',
       },
+      ...consoleFlows(this.name, this.charts, t),
     );
     return flows;
   }
@@ -239,9 +242,10 @@ export class GitOpsAddOn implements PlatformAddOn {
       repoURL,
       targetRevision,
     });
-    // Argo CD's own step first, then each chart's the cluster runs (declared by the add-on that owns it).
+    // Argo CD's own step first (its OIDC secret, where its console is published), then each chart's the
+    // cluster runs (declared by the add-on that owns it).
     const steps: BootstrapStep[] = [
-      argoCdBootstrapStep(target),
+      ...(servesConsoles(target.environment, cluster) ? [argoCdBootstrapStep(target)] : []),
       ...ctx.catalog.charts.filter((c) => c !== argoCd && placementApplies(c.placement, cluster)).flatMap((c) => c.bootstrap?.(target) ?? []),
       ...ctx.catalog.manifests.filter((m) => placementApplies(m.placement, cluster)).flatMap((m) => m.bootstrap?.(target) ?? []),
     ];

@@ -25,12 +25,13 @@ import { ClusterConfig, EnvironmentConfig } from '../core/model';
 import { resources } from '../core/pod-security';
 import { KEYCLOAK, KEYCLOAK_SITES, keycloakHost, keycloakUrl, PLATFORM_ADMIN_GROUP, PLATFORM_REALM, PLATFORM_VIEWER_GROUP, realmGroup } from '../core/realm';
 import { placementApplies } from '../core/topology';
+import { servesConsoles } from '../core/traffic-failover';
 import { CNPG_OPERATOR_PODS, databasesFolder, TenantDatabase } from '../data';
 import { databaseSecretStore, deliversCloudSecrets, EXTERNAL_SECRET_REFRESH, EXTERNAL_SECRETS_API } from '../secrets';
 import { realmSecretName } from '../tenants';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ARGOCD_OIDC, argoCdUrl } from '../gitops';
+import { ARGOCD_OIDC, argoCd, argoCdUrl } from '../gitops';
 import { gatewayPods, INGRESS_GATEWAY, serviceHost } from '../mesh';
 import {
   GRAFANA_OIDC,
@@ -65,12 +66,16 @@ export const KUBECTL_REDIRECT_URI = 'http://localhost:8000';
  * with what the consumers are configured with.
  */
 export function platformClients(target: Omit<ChartTarget, 'cluster'>): PlatformClient[] {
-  const clusters = target.environment.clusters;
+  // Browser sign-in only where the console is published (lib/core/traffic-failover.ts consoleSites).
+  const clusters = target.environment.clusters.filter((c) => servesConsoles(target.environment, c));
   const at = (c: ClusterConfig): ChartTarget => ({ ...target, cluster: c });
   const grafanaClusters = clusters.filter((c) => placementApplies(kubePrometheusStack.placement, c));
   const kialiClusters = clusters.filter((c) => placementApplies(kiali.placement, c));
+  const argoCdClusters = clusters.filter((c) => placementApplies(argoCd.placement, c));
   return [
-    { clientId: ARGOCD_OIDC.clientID, name: 'Argo CD', confidential: true, redirectUris: clusters.map((c) => `${argoCdUrl(at(c))}/auth/callback`) },
+    ...(argoCdClusters.length
+      ? [{ clientId: ARGOCD_OIDC.clientID, name: 'Argo CD', confidential: true, redirectUris: argoCdClusters.map((c) => `${argoCdUrl(at(c))}/auth/callback`) }]
+      : []),
     ...(grafanaClusters.length
       ? [{ clientId: GRAFANA_OIDC.clientId, name: 'Grafana', confidential: true, redirectUris: grafanaClusters.map((c) => grafanaRedirectUri(at(c))) }]
       : []),

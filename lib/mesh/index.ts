@@ -1,5 +1,6 @@
 // The public face of lib/mesh: other domains and apps import from here, never from its files.
 export * from './allow-nothing-policy';
+export * from './console-routes';
 export * from './egress-gateway';
 export * from './external-destination';
 export * from './flagger';

@@ -14,6 +14,7 @@ import { ServiceCatalog, ServiceDeclaration } from '../core/services';
 import { TenantSpec } from '../core/input/types';
 import { EnvironmentConfig } from '../core/model';
 import { AllowNothingPolicy } from './allow-nothing-policy';
+import { ConsoleRoutes, publishedConsoles } from './console-routes';
 import { EgressGateway } from './egress-gateway';
 import { ExternalDestination } from './external-destination';
 import { IngressGateway } from './ingress-gateway';
@@ -40,6 +41,8 @@ export const MESH_FOLDER = 'mesh';
 export const ISTIOCTL_FOLDER = 'istioctl';
 /** The folder of the mesh CA's alerts (clusters that run istiod and a Prometheus). */
 export const MESH_CA_FOLDER = 'mesh-ca';
+/** Per cluster: the routes of its platform consoles (console-routes.ts). */
+export const CONSOLES_FOLDER = 'consoles';
 /** File, in each meshed namespace's folder, holding that namespace's mesh objects. */
 export const MESH_FILE = 'mesh';
 
@@ -123,6 +126,18 @@ export class MeshAddOn implements PlatformAddOn {
       groups: [meshCaAlerts()],
       runbookBaseUrl: runbookBase(ctx.platform.gitops.repoURL, ctx.platform.gitops.targetRevision),
     });
+
+    // The consoles of each cluster that takes public traffic (Argo CD, Grafana, Kiali: the charts'
+    // `console`), at `<app>.<cluster>.<baseDomain>` on its own ingress gateway.
+    for (const cluster of meshClusters) {
+      if (!publishedConsoles(ctx.catalog.charts, ctx.environment, cluster).length) continue;
+      const consoles = ctx.output.clusterFolder(cluster, CONSOLES_FOLDER, {
+        syncWave: SyncWave.policies,
+        description: `The platform consoles of ${cluster.name} through its ingress gateway (certificates, Gateway, routes)`,
+        labels: platformLabels,
+      });
+      new ConsoleRoutes(consoles.manifest('routes'), 'Consoles', { environment: ctx.environment, cluster, charts: ctx.catalog.charts });
+    }
 
     // (2, 3, 6) Mesh-wide security, gateways, external destinations, telemetry.
     const meshFolder = ctx.output.folder(MESH_FOLDER, {

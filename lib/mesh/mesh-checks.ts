@@ -1,5 +1,5 @@
 import { apiVersionsOf, describeObject, KubeManifest, ManifestCheck, objectsOfKind, RenderedObject } from '../core/checks';
-import { HELM_INSTALLED_SERVICE_ACCOUNTS, HELM_INSTALLED_SERVICES, serviceHost } from './mesh-config';
+import { CHART_SERVICE_ANNOTATION, HELM_INSTALLED_SERVICE_ACCOUNTS, HELM_INSTALLED_SERVICES, serviceHost } from './mesh-config';
 
 /**
  * Cross-resource rules of the mesh, checked over the rendered objects of an environment before
@@ -229,6 +229,8 @@ export const hostsResolveCheck: ManifestCheck = {
         if (!registry.resolves(host))
           problems.push(`${describeObject(o)}: host ${host} resolves to no Service, Flagger canary or ServiceEntry of the environment; ${hint}`);
       } else if (isVirtualService(o)) {
+        // Routes to a chart's own Services: proven against the rendered chart by `npm run verify`.
+        if (o.manifest.metadata.annotations?.[CHART_SERVICE_ANNOTATION]) continue;
         for (const { route, destinations } of routesOf(o.manifest)) {
           for (const d of destinations) {
             const host = qualifyHost(d.host ?? '', namespaceOf(o));

@@ -83,6 +83,14 @@ export const HELM_INSTALLED_SERVICE_ACCOUNTS: readonly string[] = [
   spiffePrincipal(PlatformNamespaces.istio, 'istiod'),
 ];
 
+/**
+ * Annotation of a VirtualService whose destinations are Services a Helm chart creates (a console's,
+ * console-routes.ts): its value is the upstream chart's name. They are not among the rendered objects,
+ * so `hosts-resolve` does not look for them; `npm run verify` (`mesh/chart-routes`) finds each in the
+ * rendered chart, with its port.
+ */
+export const CHART_SERVICE_ANNOTATION = 'ceres.io/chart-service';
+
 /** Services the Istio Helm charts create, which routes may use as destinations. */
 export const HELM_INSTALLED_SERVICES: readonly string[] = [
   serviceHost(INGRESS_GATEWAY.release, INGRESS_GATEWAY.namespace),

@@ -1,4 +1,5 @@
 import { ChartTarget, HelmChart } from '../core/addon';
+import { ConsoleSpec, consoleUrl, servesConsoles } from '../core/traffic-failover';
 import { kubernetesOidc, PLATFORM_REALM } from '../core/cloud';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
@@ -7,9 +8,17 @@ import { MonitoringEndpoints } from './monitoring-stack';
 /** Kiali's OIDC client in the platform realm, and the key of the `kiali` Secret holding its secret (bootstrap). */
 export const KIALI_OIDC = { clientId: 'kiali', secret: 'kiali', secretKey: 'oidc-secret' } as const;
 
+/** Kiali's UI, published where the cluster takes public traffic (chart kiali-server: Service `kiali`, port 20001). */
+export const KIALI_CONSOLE: ConsoleSpec = {
+  app: 'kiali',
+  service: 'kiali',
+  port: 20001,
+  pods: { podLabels: { 'app.kubernetes.io/name': 'kiali', 'app.kubernetes.io/instance': 'kiali' }, containerPort: 20001 },
+};
+
 /** Kiali's public URL on a cluster (`https://kiali.<cluster>.<baseDomain>`, like Argo CD's and Grafana's), its `server.web_fqdn`. */
 export function kialiUrl(t: Pick<ChartTarget, 'cluster' | 'environment'>): string {
-  return `https://kiali.${t.cluster.name}.${t.environment.baseDomain}`;
+  return consoleUrl(KIALI_CONSOLE.app, t);
 }
 
 /** Kiali's web root: its OpenID redirect URI is the public URL of the root. */
@@ -22,8 +31,11 @@ export function kialiRedirectUri(t: Pick<ChartTarget, 'cluster' | 'environment'>
 
 /** The kiali-server chart values we set (https://github.com/kiali/helm-charts, kiali-server 2.29). */
 export interface KialiValues {
-  /** Sign-in with OpenID Connect against the platform's Keycloak (client, issuer, scopes, `disable_rbac`). */
-  readonly auth: { readonly strategy: 'openid'; readonly openid: Record<string, unknown> };
+  /**
+   * Sign-in with OpenID Connect against the platform's Keycloak (client, issuer, scopes, `disable_rbac`)
+   * where Kiali is published; elsewhere a ServiceAccount token (`token`) behind port-forward.
+   */
+  readonly auth: { readonly strategy: 'openid'; readonly openid: Record<string, unknown> } | { readonly strategy: 'token' };
   /** Read-only mode, replicas, resources, and the Secret holding the OIDC client secret. */
   readonly deployment: {
     readonly view_only_mode: boolean;
@@ -37,8 +49,8 @@ export interface KialiValues {
   readonly external_services: Record<string, unknown>;
   /** Namespace of the Istio control plane. */
   readonly istio_namespace: string;
-  /** The public address Kiali builds its OpenID redirect from (scheme, host, port, web root). */
-  readonly server: { readonly web_fqdn: string; readonly web_schema: 'https'; readonly web_port: string; readonly web_root: string };
+  /** The public address Kiali builds its OpenID redirect from (scheme, host, port, web root), where published. */
+  readonly server: { readonly web_fqdn?: string; readonly web_schema?: 'https'; readonly web_port?: string; readonly web_root: string };
 }
 
 /**
@@ -55,6 +67,7 @@ export const kiali: HelmChart<KialiValues> = {
   namespace: PlatformNamespaces.kiali,
   // Where the mesh and Prometheus both run.
   placement: { traits: ['nodeAgents', 'full'] },
+  console: KIALI_CONSOLE,
   crdGroups: [],
   description: 'Mesh topology view (read-only, OIDC sign-in)',
   bootstrap: () => [
@@ -69,17 +82,20 @@ export const kiali: HelmChart<KialiValues> = {
   ],
   values: ({ environment, cluster }) => {
     const oidc = kubernetesOidc(environment);
+    const published = servesConsoles(environment, cluster);
     return {
-      auth: {
-        strategy: 'openid',
-        openid: {
-          client_id: KIALI_OIDC.clientId,
-          issuer_uri: oidc.issuerUrl,
-          username_claim: oidc.usernameClaim,
-          scopes: ['openid', 'profile', 'email', 'groups'],
-          disable_rbac: true,
-        },
-      },
+      auth: published
+        ? {
+            strategy: 'openid',
+            openid: {
+              client_id: KIALI_OIDC.clientId,
+              issuer_uri: oidc.issuerUrl,
+              username_claim: oidc.usernameClaim,
+              scopes: ['openid', 'profile', 'email', 'groups'],
+              disable_rbac: true,
+            },
+          }
+        : { strategy: 'token' },
       deployment: {
         view_only_mode: true,
         replicas: environment.sizing.ha ? 2 : 1,
@@ -94,7 +110,9 @@ export const kiali: HelmChart<KialiValues> = {
         grafana: { enabled: true, internal_url: MonitoringEndpoints.grafana },
       },
       istio_namespace: PlatformNamespaces.istio,
-      server: { web_fqdn: new URL(kialiUrl({ cluster, environment })).host, web_schema: 'https', web_port: '443', web_root: KIALI_WEB_ROOT },
+      server: published
+        ? { web_fqdn: new URL(kialiUrl({ cluster, environment })).host, web_schema: 'https', web_port: '443', web_root: KIALI_WEB_ROOT }
+        : { web_root: KIALI_WEB_ROOT },
     };
   },
 };

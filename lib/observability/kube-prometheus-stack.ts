@@ -5,6 +5,7 @@ import { HelmChart } from '../core/addon';
 import { PlatformNamespaces } from '../core/namespaces';
 import { resources, Resources } from '../core/pod-security';
 import { traitsOf } from '../core/topology';
+import { ConsoleSpec, consoleUrl, servesConsoles } from '../core/traffic-failover';
 import { ChartTarget } from '../core/addon';
 import { keycloakUrl, PLATFORM_ADMIN_GROUP, PLATFORM_REALM, PLATFORM_VIEWER_GROUP, realmGroup, realmIssuer } from '../core/realm';
 import { GRAFANA_DASHBOARD_LABEL, MonitoringEndpoints, PROMETHEUS_RELEASE, PROMETHEUS_SELECTOR_LABELS } from './monitoring-stack';
@@ -17,9 +18,17 @@ type Selector = { readonly matchLabels: Record<string, string> };
  */
 export const GRAFANA_OIDC = { clientId: 'grafana', secret: 'grafana-oidc', secretKey: 'GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET' } as const;
 
+/** Grafana's UI, published where the cluster takes public traffic (the grafana subchart: Service `<release>-grafana`, port 80 → 3000). */
+export const GRAFANA_CONSOLE: ConsoleSpec = {
+  app: 'grafana',
+  service: `${PROMETHEUS_RELEASE}-grafana`,
+  port: 80,
+  pods: { podLabels: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': PROMETHEUS_RELEASE }, containerPort: 3000 },
+};
+
 /** Grafana's public URL on a cluster (`https://grafana.<cluster>.<baseDomain>`, like Argo CD's): `root_url` and the client's redirect. */
 export function grafanaUrl(t: Pick<ChartTarget, 'cluster' | 'environment'>): string {
-  return `https://grafana.${t.cluster.name}.${t.environment.baseDomain}`;
+  return consoleUrl(GRAFANA_CONSOLE.app, t);
 }
 
 /** Where Keycloak sends a Grafana sign-in back (Grafana's generic OAuth callback). */
@@ -116,16 +125,16 @@ export interface KubePrometheusStackValues {
       readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: string };
     };
     readonly additionalDataSources: readonly { readonly name: string; readonly type: string; readonly url: string; readonly access: string }[];
-    /** Sign-in with the platform realm (generic OAuth); no local login form. */
-    readonly 'grafana.ini': Record<string, Record<string, string | boolean>>;
-    /** The Secret whose keys become Grafana's environment (the OIDC client secret, created at bootstrap). */
-    readonly envFromSecret: string;
+    /** Sign-in with the platform realm (generic OAuth), no local login form, where Grafana is published. */
+    readonly 'grafana.ini'?: Record<string, Record<string, string | boolean>>;
+    /** The Secret whose keys become Grafana's environment (the OIDC client secret, created at bootstrap), where published. */
+    readonly envFromSecret?: string;
   };
 }
 
 export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
   name: 'kube-prometheus-stack',
-  bootstrap: () => [
+  bootstrap: ({ environment, cluster }) => [
     [
       "Give Alertmanager its receivers' credentials (paging routing key, chat and tenant webhook URLs); it reads them as files, they never enter git:",
       '',
@@ -137,19 +146,25 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
       ),
       '   ```',
     ],
-    [
-      `Give Grafana the secret of its OIDC client \`${GRAFANA_OIDC.clientId}\` in the \`${PLATFORM_REALM}\` realm (the same value as key \`${GRAFANA_OIDC.clientId}\` of the Keycloak clients Secret):`,
-      '',
-      '   ```sh',
-      `   kubectl -n ${PlatformNamespaces.monitoring} create secret generic ${GRAFANA_OIDC.secret} --from-literal=${GRAFANA_OIDC.secretKey}="$GRAFANA_OIDC_CLIENT_SECRET"`,
-      '   ```',
-    ],
+    // Where Grafana is published (its OIDC sign-in): elsewhere it has no client.
+    ...(servesConsoles(environment, cluster)
+      ? [
+          [
+            `Give Grafana the secret of its OIDC client \`${GRAFANA_OIDC.clientId}\` in the \`${PLATFORM_REALM}\` realm (the same value as key \`${GRAFANA_OIDC.clientId}\` of the Keycloak clients Secret):`,
+            '',
+            '   ```sh',
+            `   kubectl -n ${PlatformNamespaces.monitoring} create secret generic ${GRAFANA_OIDC.secret} --from-literal=${GRAFANA_OIDC.secretKey}="$GRAFANA_OIDC_CLIENT_SECRET"`,
+            '   ```',
+          ],
+        ]
+      : []),
   ],
   releaseName: PROMETHEUS_RELEASE,
   chart: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.3.0' },
   kubeVersion: '>=1.25.0-0',
   namespace: PlatformNamespaces.monitoring,
   placement: { traits: ['full'] },
+  console: GRAFANA_CONSOLE,
   crdGroups: ['monitoring.coreos.com'],
   description: 'Prometheus, Alertmanager, Grafana, node exporter, kube-state-metrics',
   values: ({ environment, cluster }) => {
@@ -193,8 +208,8 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
           { name: 'Loki', type: 'loki', url: MonitoringEndpoints.loki, access: 'proxy' },
           { name: 'Tempo', type: 'tempo', url: MonitoringEndpoints.tempo, access: 'proxy' },
         ],
-        'grafana.ini': grafanaOidcIni({ cluster, environment }),
-        envFromSecret: GRAFANA_OIDC.secret,
+        // Sign-in through Keycloak where Grafana is published; elsewhere the chart's admin (its generated Secret) behind port-forward.
+        ...(servesConsoles(environment, cluster) ? { 'grafana.ini': grafanaOidcIni({ cluster, environment }), envFromSecret: GRAFANA_OIDC.secret } : {}),
       },
     };
   },

@@ -3,6 +3,7 @@ import { placementApplies } from '../core/topology';
 import { priceGroup } from './alert-catalog';
 import { Flow, FlowTarget } from '../core/flows';
 import { observabilityFlows } from './flows';
+import { consoleFlows } from '../mesh';
 import { NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
 import { SyncWave } from '../core/argocd';
 import { Labels } from '../core/names';
@@ -36,7 +37,7 @@ export interface ObservabilityProps {
  */
 export class ObservabilityAddOn implements PlatformAddOn {
   public flows(target: FlowTarget): Flow[] {
-    return observabilityFlows(target);
+    return [...observabilityFlows(target), ...consoleFlows(this.name, this.charts, target)];
   }
 
   public readonly name = 'observability';

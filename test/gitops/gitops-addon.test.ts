@@ -4,6 +4,7 @@ import { RenderedObject } from '../../lib/core/checks';
 import { composePlatform } from '../../lib/core/composition';
 import { applicationName } from '../../lib/core/names';
 import { placementApplies, traitsOf } from '../../lib/core/topology';
+import { servesConsoles } from '../../lib/core/traffic-failover';
 import { APPLICATION_HEALTH_LUA } from '../../lib/argocd/application-health';
 import { carriesProtection, statefulProtectionCheck, statefulReason } from '../../lib/argocd/stateful-protection-check';
 import { FIXTURE_SERVICES, FixtureClusters, fixturePlatform, kindIs, LooseObject, renderAddOns, TENANT_PER_TIER, yamlFiles } from '../support/harness';
@@ -251,12 +252,17 @@ describe('bootstrap README', () => {
         .flatMap((c) => c.bootstrap?.(target) ?? [])
         .map((step) => step[0]);
       const listed = steps(cluster.name).map((l) => l.replace(/^\d+\. /, ''));
-      // 1. install Argo CD, 2. its OIDC secret, then the charts' steps, then the root Application.
-      expect(listed.slice(2, 2 + expected.length)).toEqual(expected);
-      expect(listed[1]).toMatch(/^Give Argo CD the secret of its OIDC client/);
+      // 1. install Argo CD, 2. its OIDC secret where its console is published (browser sign-in), then
+      // the charts' steps, then the root Application.
+      const oidc = servesConsoles(platform.environments[0], cluster) ? 1 : 0;
+      expect(listed.slice(1 + oidc, 1 + oidc + expected.length)).toEqual(expected);
+      expect(listed.filter((l) => /^Give Argo CD the secret of its OIDC client/.test(l))).toHaveLength(oidc);
+      if (oidc) expect(listed[1]).toMatch(/^Give Argo CD the secret of its OIDC client/);
       expect(listed[listed.length - 1]).toMatch(/^Apply the root Application once/);
-      expect(listed).toHaveLength(expected.length + 3);
+      expect(listed).toHaveLength(expected.length + 2 + oidc);
     }
+    // Both kinds of cluster are in the fixture.
+    expect(new Set(platform.environments[0].clusters.map((c) => servesConsoles(platform.environments[0], c)))).toEqual(new Set([true, false]));
     // The EKS cluster runs Velero (its repository password) and the monitoring stack; the edge site neither.
     expect(readme(FixtureClusters.aws.name)).toContain('create secret generic velero-repo-credentials');
     expect(readme(FixtureClusters.edge.name)).not.toContain('velero');

@@ -562,4 +562,28 @@ describe('npm run verify: certificates can be issued', () => {
     );
     expect(failoverMessages(f)).toContain('public host api.example.org lies in no public zone of the prod AWS stack (ceres.io)');
   });
+
+  it("a cluster's consoles without their own record (the failover wildcard sends their users to the primary, which does not serve them)", () => {
+    const f = run(
+      broken((_ms, files) =>
+        editStack(files, 'prod-aws', (json) => {
+          const records = json.resource.aws_route53_record;
+          for (const [id, r] of Object.entries<any>(records)) if (String(r.name).startsWith('*.ceres-prod-azure.')) delete records[id];
+        }),
+      ),
+    );
+    expect(failoverMessages(f)).toMatch(
+      /^ceres-prod-azure: public host argocd\.ceres-prod-azure\.ceres\.io is served on ceres-prod-azure, but record \*\.ceres\.io \(PRIMARY\) sends its clients to ceres-prod-aws, whose ingress gateway does not serve it: they get 404$/m,
+    );
+  });
+
+  it("Argo CD's console route bound to a Gateway that does not serve its host (a sign-in would never come back)", () => {
+    const f = run(
+      broken((ms) => ms.filter(kind('VirtualService', 'console-argocd', 'argocd')).forEach((r) => (r.spec.gateways = ['istio-ingress/ceres-ingress']))),
+    );
+    const messages = named('identity/keycloak', f).map((x) => `${x.cluster}: ${x.message}`);
+    expect(messages).toContain(
+      'ceres-prod-aws: Argo CD sends sign-ins back to https://argocd.ceres-prod-aws.ceres.io/auth/callback, but no ingress Gateway HTTPS server and VirtualService of namespace argocd route argocd.ceres-prod-aws.ceres.io on ceres-prod-aws: the browser never gets back',
+    );
+  });
 });

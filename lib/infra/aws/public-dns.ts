@@ -17,6 +17,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { ClusterConfig } from '../../core/model';
 import {
+  consoleRecordName,
   DNS01_SOLVER,
   DnsChallengeSolver,
   FAILOVER_RECORD_TTL,
@@ -59,12 +60,16 @@ const slug = (name: string) => name.replace(/[^A-Za-z0-9]/g, '_');
  *   by the tags the cloud provider puts on the Service's load balancer), SECONDARY the secondary
  *   cluster's static public IP (variable `ingress_address_<cluster>`, output `ingress_address` of its
  *   stack), each answered only while its health check passes.
+ * - per ingress site the record `*.<cluster>.<baseDomain>` of its consoles (Argo CD, Grafana, Kiali:
+ *   `consoleRecordName`), a simple record at that site's own address: a console belongs to its cluster.
  * The secondary's record and check wait for its address (variable null until its stack is applied).
  * The load balancer exists only once Argo CD has synced the gateway: until then the lookup finds none,
  * the primary's health check and record are not created (count 0), and the next apply creates them.
  */
 export class AwsPublicDns extends Construct {
   public readonly zone: Route53Zone;
+  /** The zone's name as a literal (the environment's `baseDomain`). */
+  private readonly zoneName: string;
 
   constructor(scope: Construct, id: string, props: AwsPublicDnsProps) {
     super(scope, id);
@@ -73,6 +78,7 @@ export class AwsPublicDns extends Construct {
     // Route 53 delivers query logs only to us-east-1, and signs only with a key there.
     const global = new AwsProvider(this, 'us-east-1', { alias: 'dns_us_east_1', region: 'us-east-1', defaultTags: [{ tags }] });
 
+    this.zoneName = failover.zone;
     this.zone = new Route53Zone(this, 'zone', {
       name: failover.zone,
       comment: `Public hosts of ${failover.zone}: failover between the ingress gateways (docs/disaster-recovery.md)`,
@@ -230,6 +236,14 @@ export class AwsPublicDns extends Construct {
         ...routing,
       });
       record.addOverride('count', found);
+      // The cluster's own consoles (`*.<cluster>.<baseDomain>`): always this load balancer, no failover.
+      const consoles = new Route53Record(this, `consoles-${id}`, {
+        zoneId: this.zone.zoneId,
+        name: consoleRecordName(site.cluster, { baseDomain: this.zoneName }),
+        type: 'A',
+        alias: { name: dnsName, zoneId, evaluateTargetHealth: false },
+      });
+      consoles.addOverride('count', found);
       // null until the load balancer exists.
       return `\${one(${health.fqn}[*].id)}`;
     } else {
@@ -260,6 +274,15 @@ export class AwsPublicDns extends Construct {
         ...routing,
       });
       record.addOverride('count', given);
+      // The cluster's own consoles (`*.<cluster>.<baseDomain>`): always this address, no failover.
+      const consoles = new Route53Record(this, `consoles-${id}`, {
+        zoneId: this.zone.zoneId,
+        name: consoleRecordName(site.cluster, { baseDomain: this.zoneName }),
+        type: 'A',
+        ttl: FAILOVER_RECORD_TTL,
+        records: [variable.stringValue],
+      });
+      consoles.addOverride('count', given);
       return `\${one(${health.fqn}[*].id)}`;
     }
   }

@@ -9,7 +9,7 @@ import { identityChecks } from './identity';
 import { realmCheck } from './realms';
 import { keycloakCheck } from './keycloak';
 import { monitorsSelected } from './monitoring';
-import { meshSharedTrust } from './mesh';
+import { meshChartRoutes, meshSharedTrust } from './mesh';
 import { replicaSourcesCheck } from './replicas';
 import { failoverRecordsCheck } from './traffic';
 
@@ -45,6 +45,7 @@ export function verifyChecks(): VerifyCheck[] {
     failoverRecordsCheck,
     monitorsSelected,
     meshSharedTrust,
+    meshChartRoutes,
     tenantCapacity,
     certificatesIssuable,
     kubernetesVersions,

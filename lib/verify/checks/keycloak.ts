@@ -30,6 +30,8 @@ interface Consumer {
   readonly issuer: string;
   /** The client it signs in with, and the redirect URI it uses (absent for token validation only). */
   readonly client?: { readonly id: string; readonly redirectUri?: string };
+  /** Namespace of the consumer's pods (a chart's release), which its redirect must be routed to. */
+  readonly namespace?: string;
 }
 
 const isKind = (m: KubeManifest, group: string, kind: string) => m.kind === kind && (m.apiVersion ?? '').split('/')[0] === group;
@@ -54,6 +56,7 @@ export function realmConsumers(state: ClusterState, ctx: VerifyContext): Consume
       if (issuer)
         out.push({
           what: 'Argo CD',
+          namespace: m.spec?.destination?.namespace,
           file: o.file,
           object: describeManifest(m),
           issuer,
@@ -67,6 +70,7 @@ export function realmConsumers(state: ClusterState, ctx: VerifyContext): Consume
         const root = ini.server?.root_url;
         out.push({
           what: 'Grafana',
+          namespace: m.spec?.destination?.namespace,
           file: o.file,
           object: describeManifest(m),
           issuer,
@@ -78,7 +82,15 @@ export function realmConsumers(state: ClusterState, ctx: VerifyContext): Consume
       const server = values.server ?? {};
       const port = server.web_port && !['443', '80'].includes(String(server.web_port)) ? `:${server.web_port}` : '';
       const redirectUri = server.web_fqdn ? `${server.web_schema ?? 'https'}://${server.web_fqdn}${port}${server.web_root ?? ''}` : undefined;
-      if (issuer) out.push({ what: 'Kiali', file: o.file, object: describeManifest(m), issuer, client: { id: values.auth.openid.client_id, redirectUri } });
+      if (issuer)
+        out.push({
+          what: 'Kiali',
+          file: o.file,
+          object: describeManifest(m),
+          issuer,
+          client: { id: values.auth.openid.client_id, redirectUri },
+          namespace: m.spec?.destination?.namespace,
+        });
     }
   }
   if (isProvisioned(state.cluster) && state.cluster.cloud === 'aws') {
@@ -112,9 +124,12 @@ function hostOf(hostname: unknown): string | undefined {
   return hostname.replace(/^https?:\/\//, '').replace(/[/:].*$/, '');
 }
 
-/** Whether a VirtualService for the host is bound to a Gateway whose port-443 server admits the host for the route's namespace. */
-function routes443(gateways: readonly KubeManifest[], routes: readonly KubeManifest[], host: string): boolean {
-  return routes.some(
+/**
+ * The VirtualServices that route `host` over HTTPS: bound to a Gateway whose port-443 server admits the
+ * host for the route's namespace.
+ */
+function httpsRoutes(gateways: readonly KubeManifest[], routes: readonly KubeManifest[], host: string): KubeManifest[] {
+  return routes.filter(
     (r) =>
       (r.spec?.hosts ?? []).includes(host) &&
       (r.spec?.gateways ?? []).some((g: string) => {
@@ -141,7 +156,7 @@ function keycloaksOf(state: ClusterState): ServedKeycloak[] {
     const realms = new Map<string, KubeManifest>();
     for (const i of imports)
       if (i.metadata.namespace === ns && i.spec?.keycloakCRName === k.metadata.name && i.spec?.realm?.realm) realms.set(i.spec.realm.realm, i);
-    out.push({ cluster: state.cluster.name, keycloak: k, host, realms, routed: routes443(gateways, routes, host) });
+    out.push({ cluster: state.cluster.name, keycloak: k, host, realms, routed: httpsRoutes(gateways, routes, host).length > 0 });
   }
   return out;
 }
@@ -162,6 +177,8 @@ export function keycloakFindings(state: ClusterState, ctx: VerifyContext): Emit[
       });
   }
   const served = ctx.clusters.filter((c) => c.environment.name === state.environment.name).flatMap(keycloaksOf);
+  const gateways = objects.map((o) => o.manifest).filter((m) => isKind(m, 'networking.istio.io', 'Gateway'));
+  const routes = objects.map((o) => o.manifest).filter((m) => isKind(m, 'networking.istio.io', 'VirtualService'));
   // A replica site of Keycloak's database runs no Keycloak until it is promoted; its route must be there already, so
   // that the promoted Keycloak serves the same host (docs/disaster-recovery.md, "Keycloak").
   const standby = objects.find(
@@ -174,11 +191,8 @@ export function keycloakFindings(state: ClusterState, ctx: VerifyContext): Emit[
       o.manifest.spec.replica.self !== o.manifest.spec.replica.primary,
   );
   if (standby) {
-    const manifests = objects.map((o) => o.manifest);
-    const gateways = manifests.filter((m) => isKind(m, 'networking.istio.io', 'Gateway'));
-    const routes = manifests.filter((m) => isKind(m, 'networking.istio.io', 'VirtualService'));
     for (const host of [...new Set(served.map((k) => k.host))].sort())
-      if (!routes443(gateways, routes, host))
+      if (!httpsRoutes(gateways, routes, host).length)
         out.push({
           file: standby.file,
           object: describeManifest(standby.manifest),
@@ -189,6 +203,17 @@ export function keycloakFindings(state: ClusterState, ctx: VerifyContext): Emit[
   for (const c of realmConsumers(state, ctx)) {
     const m = /^https:\/\/([^/]+)\/realms\/([^/]+)$/.exec(c.issuer);
     const at = { file: c.file, object: c.object };
+    // A browser sign-in comes back to the consumer's own URL: this cluster's ingress must route it to the consumer.
+    const back = c.client?.redirectUri && /^https:\/\/([^/:]+)(?::443)?(\/|$)/.exec(c.client.redirectUri)?.[1];
+    if (back && c.namespace) {
+      const toConsumer = httpsRoutes(gateways, routes, back).filter((r) => r.metadata.namespace === c.namespace);
+      if (!toConsumer.length)
+        out.push({
+          ...at,
+          message: `${c.what} sends sign-ins back to ${c.client!.redirectUri}, but no ingress Gateway HTTPS server and VirtualService of namespace ${c.namespace} route ${back} on ${state.cluster.name}: the browser never gets back`,
+          fix: 'publish the console where the cluster takes public traffic (lib/core/traffic-failover.ts consoleSites, lib/mesh/console-routes.ts), or give it no browser sign-in there',
+        });
+    }
     if (!m) {
       out.push({
         ...at,

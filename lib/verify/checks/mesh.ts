@@ -1,5 +1,6 @@
-import { MESH_CA_SECRET, TRUST_DOMAIN } from '../../mesh';
-import { ClusterState, Finding, HelmRelease, VerifyCheck, VerifyContext } from '../types';
+import { CHART_SERVICE_ANNOTATION, MESH_CA_SECRET, TRUST_DOMAIN } from '../../mesh';
+import { allObjects } from '../state';
+import { ClusterState, Finding, findingAt, HelmRelease, VerifyCheck, VerifyContext } from '../types';
 
 const CHECK = 'mesh/shared-trust';
 
@@ -95,3 +96,63 @@ interface PodVolumes {
   readonly volumes?: readonly { readonly name: string; readonly secret?: { readonly secretName?: string } }[];
   readonly containers?: readonly { readonly volumeMounts?: readonly { readonly name: string }[] }[];
 }
+
+const CHART_ROUTES = 'mesh/chart-routes';
+
+/**
+ * A VirtualService that routes to a Service a Helm chart creates (a console's: annotation
+ * `ceres.io/chart-service` naming the chart, lib/mesh/console-routes.ts) reaches it: the chart is
+ * installed on the cluster, in the route's namespace, and where it is rendered its objects hold each
+ * destination Service with the destination port. Synth cannot see chart Services (`hosts-resolve`
+ * skips these routes); this is where they are proven.
+ */
+export const meshChartRoutes: VerifyCheck = {
+  name: CHART_ROUTES,
+  description: "every route to a chart's own Service (consoles) names a release of that chart on the cluster, and a Service and port its rendered objects hold",
+  run: (state: ClusterState): Finding[] => {
+    const out: Finding[] = [];
+    for (const o of allObjects(state)) {
+      const m = o.manifest;
+      const chart = m.metadata.annotations?.[CHART_SERVICE_ANNOTATION];
+      if (!chart || m.kind !== 'VirtualService' || !m.apiVersion.startsWith('networking.istio.io/')) continue;
+      const release = state.releases.find((r) => r.chart === chart && r.namespace === m.metadata.namespace);
+      if (!release) {
+        out.push(
+          findingAt(
+            CHART_ROUTES,
+            state,
+            o,
+            `routes to Services of chart ${chart}, which ${state.cluster.name} does not install in namespace ${m.metadata.namespace}`,
+            'route only to consoles of charts placed on the cluster (lib/mesh/console-routes.ts publishedConsoles)',
+          ),
+        );
+        continue;
+      }
+      if (!release.rendered) continue; // judged where the chart is at hand (--charts)
+      const services = release.rendered.map((r) => r.manifest).filter((s) => s.kind === 'Service' && s.apiVersion === 'v1');
+      const routes: { destination?: { host?: string; port?: { number?: number } } }[] = (m.spec?.http ?? []).flatMap(
+        (h: { route?: unknown[] }) => h.route ?? [],
+      );
+      for (const { destination } of routes) {
+        const host = destination?.host ?? '';
+        const [name, ns] = host.split('.');
+        const port = destination?.port?.number;
+        const service = services.find((s) => s.metadata.name === name && (s.metadata.namespace ?? release.namespace) === ns);
+        const ports: number[] = ((service?.spec?.ports ?? []) as { port?: number }[]).map((p) => Number(p.port));
+        if (!service || (port !== undefined && !ports.includes(port)))
+          out.push(
+            findingAt(
+              CHART_ROUTES,
+              state,
+              o,
+              service
+                ? `sends ${host} to port ${port}, which Service ${ns}/${name} of ${chart} ${release.version} does not expose (${ports.join(', ')})`
+                : `sends to ${host}, but ${chart} ${release.version} renders no Service ${ns}/${name} (it has ${services.map((s) => s.metadata.name).join(', ') || 'none'})`,
+              "take the console's service and port from the chart's templates (ConsoleSpec of the chart, lib/)",
+            ),
+          );
+      }
+    }
+    return out;
+  },
+};

@@ -1,7 +1,7 @@
 import { KubeManifest } from '../../core/checks';
 import { primaryCluster } from '../../core/topology';
 import { oidcIssuerVariable } from '../../core/database-topology';
-import { DNS01_SOLVER, FailoverOutputs, ingressAddressVariable, recordCovers } from '../../core/traffic-failover';
+import { answeringRecordName, DNS01_SOLVER, FailoverOutputs, ingressAddressVariable, recordCovers } from '../../core/traffic-failover';
 import { allObjects } from '../state';
 import { ClusterState, describeManifest, Finding, HelmRelease, StateObject, VerifyCheck, VerifyContext } from '../types';
 import { references, stackFor, TfResource, TfStack } from './identity';
@@ -223,10 +223,32 @@ export function failoverRecordFindings(state: ClusterState, ctx: VerifyContext):
       continue;
     }
     const covering = publicRecords.filter((r) => references(r.body.zone_id).includes(zone.address) && recordCovers(String(r.body.name), h.host));
-    if (!covering.length)
+    if (!covering.length) {
       out.push(
         finding(`public host ${h.host} has no record in zone ${zoneName(zone)}`, `add a record for it (${FIX_MODEL})`, { state: h.state, object: h.object }),
       );
+      continue;
+    }
+    // The record that answers (the nearest wildcard or the exact name) sends every client to a
+    // cluster whose gateway serves the host: else they get the gateway's 404.
+    const answering = answeringRecordName(
+      covering.map((r) => String(r.body.name)),
+      h.host,
+    );
+    for (const record of covering.filter((r) => String(r.body.name) === answering)) {
+      const target = targetOf(record, aws!, ctx, env.name);
+      if (typeof target === 'string') continue; // reported with the record set below
+      const targetState = peers.find((p) => p.cluster.name === target.cluster);
+      if (!targetState || publicHostsOf(targetState).some((x) => x.host === h.host)) continue;
+      const role = [record.body.failover_routing_policy].flat()[0]?.type as string | undefined;
+      out.push(
+        finding(
+          `public host ${h.host} is served on ${state.cluster.name}, but record ${answering}${role ? ` (${role})` : ''} sends its clients to ${target.cluster}, whose ingress gateway does not serve it: they get 404${role === 'SECONDARY' ? ' after a failover' : ''}`,
+          `serve the host on every cluster its record targets (a folder every such cluster syncs), or give it a record of its own cluster (consoleRecordName, ${FIX_MODEL})`,
+          { state: h.state, object: h.object },
+        ),
+      );
+    }
   }
 
   // Every record set that answers a public host targets a live ingress.
