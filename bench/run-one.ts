@@ -27,7 +27,7 @@ function synth(files: InputFile[], out: string, keep = false) {
   const input = parseTenantInput(files);
   const composed = composePlatform(platformAddOns());
   // Each environment's files go to the new tree as soon as they are rendered (nothing of them is held).
-  const writer = new TreeWriter(out);
+  const writer = new TreeWriter(out, { background: true });
   let fileCount = 0;
   let bytes = 0;
   const perFile = new Map<string, unknown[]>();
