@@ -94,31 +94,31 @@ const sanitizeValue = (require('cdk8s/lib/_util') as { sanitizeValue: (obj: unkn
  * arrays and objects dropped when asked), building the copy once instead of twice. What is neither
  * a token nor a plain object or array goes to cdk8s's own `sanitizeValue` (which rejects it as cdk8s does).
  */
-function resolveSanitized(value: unknown, o: SanitizeOptions, sort: boolean): unknown {
+function resolveSanitized(value: unknown, o: SanitizeOptions): unknown {
   if (value === null || value === undefined) return undefined;
   const t = typeof value;
   if (t !== 'object' && t !== 'function') return value;
   const v = value as { resolve?: unknown; value?: unknown; constructor?: unknown; produce?: () => unknown };
-  if (value instanceof Lazy) return resolveSanitized(value.produce(), o, sort);
-  if (typeof v.resolve === 'function') return resolveSanitized((v.resolve as () => unknown).call(value), o, sort);
+  if (value instanceof Lazy) return resolveSanitized(value.produce(), o);
+  if (typeof v.resolve === 'function') return resolveSanitized((v.resolve as () => unknown).call(value), o);
   if (v.constructor !== Object) {
     const inner = typeof v.value;
-    if (inner === 'number' || inner === 'string') return resolveSanitized({ value: v.value }, o, sort);
+    if (inner === 'number' || inner === 'string') return resolveSanitized({ value: v.value }, o);
   }
   if (Array.isArray(value)) {
     if (o.filterEmptyArrays && value.length === 0) return undefined;
     const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = resolveSanitized(value[i], o, sort);
+    for (let i = 0; i < value.length; i++) out[i] = resolveSanitized(value[i], o);
     return out;
   }
   // Functions pass through sanitizing; other objects are cdk8s's to accept or reject.
   if (t === 'function' || v.constructor !== Object) return sanitizeValue(value, o);
   const keys = Object.keys(value);
-  if (sort) keys.sort();
+  if (o.sortKeys !== false) sortKeys(keys);
   const out: Record<string, unknown> = {};
   let n = 0;
   for (let i = 0; i < keys.length; i++) {
-    const r = resolveSanitized((value as Record<string, unknown>)[keys[i]], o, sort);
+    const r = resolveSanitized((value as Record<string, unknown>)[keys[i]], o);
     if (r !== null && r !== undefined) {
       out[keys[i]] = r;
       n++;
@@ -128,7 +128,33 @@ function resolveSanitized(value: unknown, o: SanitizeOptions, sort: boolean): un
   return out;
 }
 
+/**
+ * Sorts `keys` in place in the order of `Array.prototype.sort()` without a comparator (by UTF-16 code
+ * units, which is what `<` compares for strings): an insertion sort, which for the few keys of a
+ * manifest's maps allocates nothing (the built-in sort was a sixth of all allocation in rendering);
+ * long lists go to the built-in sort.
+ */
+function sortKeys(keys: string[]): void {
+  const n = keys.length;
+  if (n > 24) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    if (!(k < keys[j])) continue;
+    while (j >= 0 && k < keys[j]) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+}
+
 const METADATA_OPTIONS: SanitizeOptions = { filterEmptyArrays: true, filterEmptyObjects: true };
+const NO_OPTIONS: SanitizeOptions = {};
+const UNSORTED: SanitizeOptions = { sortKeys: false };
 const stockToJson = ApiObject.prototype.toJson;
 const stockMetadataToJson = ApiObjectMetadataDefinition.prototype.toJson;
 
@@ -172,17 +198,16 @@ function fastToJson(this: ApiObject): unknown {
         labels: meta.labels,
       },
       METADATA_OPTIONS,
-      true,
     );
-    const sortKeys = process.env.CDK8S_DISABLE_SORT ? false : true;
+    const sorted = process.env.CDK8S_DISABLE_SORT ? false : true;
     const props = (this as unknown as { props: Record<string, unknown> }).props;
     // As resolveSanitized({ ...props, metadata }), without walking the metadata again.
     const keys = Object.keys(props);
     if (!('metadata' in props)) keys.push('metadata');
-    if (sortKeys) keys.sort();
+    if (sorted) sortKeys(keys);
     let json: Record<string, unknown> = {};
     for (const k of keys) {
-      const r = k === 'metadata' ? metadata : resolveSanitized(props[k], {}, sortKeys);
+      const r = k === 'metadata' ? metadata : resolveSanitized(props[k], sorted ? NO_OPTIONS : UNSORTED);
       if (r !== null && r !== undefined) json[k] = r;
     }
     const patches = (this as unknown as { patches: JsonPatch[] }).patches;

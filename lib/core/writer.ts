@@ -24,7 +24,7 @@ export interface WriteOptions {
 }
 
 /** How much content (UTF-16 code units) a background {@link TreeWriter} holds unwritten before `write()` waits. */
-export const BACKGROUND_BACKLOG_BYTES = 32 * 1024 * 1024;
+export const BACKGROUND_BACKLOG_BYTES = 4 * 1024 * 1024;
 
 /**
  * Whether the file at `path` holds exactly the bytes of `content` (UTF-8); false when it is absent,

@@ -88,6 +88,14 @@ describe('fast resolve', () => {
           data: { b: '1', a: null, c: [], 0: 'x', B: 'y' },
         } as never),
         new ApiObject(chart, 'b', { apiVersion: 'v1', kind: 'Secret', immutable: true } as never),
+        // Keys sorted as Array.prototype.sort does (UTF-16 code units), in short maps and long ones.
+        new ApiObject(chart, 'keys', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'keys' },
+          data: Object.fromEntries(['b', 'a', 'B', '_', 'é', 'e', '10', '9', 'a-b', 'a.b', 'a/b', '😀', 'ﬀ', 'Z'].map((k) => [k, k])),
+          long: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7919) % 40}`, { z: i, y: { b: 1, a: 2 } }])),
+        } as never),
         new KubeNetworkPolicy(chart, 'np', { metadata: { name: 'np' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } }),
       ];
       const patched = new ApiObject(chart, 'p', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p' }, data: { x: 'y' } } as never);
@@ -120,9 +128,13 @@ describe('fast resolve', () => {
     expect(stock[0]).toContain('"labels":{"team":"a","z":"late"}');
     expect(stock[0]).not.toContain('annotations');
     expect(stock[0]).toContain('"data":{"0":"x","B":"y","b":"1","c":[]}');
-    expect(stock[3]).toContain('"data":{"added":"z"}');
-    expect(stock[4]).toMatch(/^error: Failed serializing construct at path 'c\/bad'.*non-simple object of type 'Date'/);
-    expect(stock[5]).not.toBe(stock[0]); // unsorted keys differ
+    // (integer-like keys come first in any JavaScript object; the others in code-unit order: 😀 before ﬀ)
+    expect(stock[2]).toContain(
+      '"data":{"9":"9","10":"10","B":"B","Z":"Z","_":"_","a":"a","a-b":"a-b","a.b":"a.b","a/b":"a/b","b":"b","e":"e","é":"é","😀":"😀","ﬀ":"ﬀ"}',
+    );
+    expect(stock[4]).toContain('"data":{"added":"z"}');
+    expect(stock[5]).toMatch(/^error: Failed serializing construct at path 'c\/bad'.*non-simple object of type 'Date'/);
+    expect(stock[6]).not.toBe(stock[0]); // unsorted keys differ
   });
 
   it('leaves an App with its own resolvers to cdk8s', () => {
