@@ -33,6 +33,11 @@ for (const [count, dir] of [
     let w = 0;
     const r = renderEnvironment(output, composed.checks, {
       release: true,
+      objectSink: (p, objects) => {
+        const w0 = performance.now();
+        writer.writeObjects(p, objects);
+        w += performance.now() - w0;
+      },
       sink: (p, c) => {
         const w0 = performance.now();
         writer.write(p, c);

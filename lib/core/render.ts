@@ -89,6 +89,12 @@ export interface RenderOptions {
    * here. @default the files are returned
    */
   readonly sink?: (path: string, content: string) => void;
+  /**
+   * Receives each chart's objects (sorted, as its file lists them) instead of their YAML, to
+   * serialize them elsewhere as `toYamlStream` does (a background `TreeWriter`'s `writeObjects`, on
+   * another core); the folders' other files still go to `sink`. @default serialized here
+   */
+  readonly objectSink?: (path: string, objects: readonly KubeManifest[]) => void;
 }
 
 /** Construct validations (`node.addValidation`), reported with the construct path. */
@@ -161,7 +167,8 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   }
   const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
   for (let i = 0; i < charts.length; i++) {
-    emit(charts[i].path, toYamlStream(charts[i].manifests));
+    if (options.objectSink) options.objectSink(charts[i].path, charts[i].manifests);
+    else emit(charts[i].path, toYamlStream(charts[i].manifests));
     // Released: the chart's objects are garbage once written.
     if (options.release) charts[i].manifests = [];
   }

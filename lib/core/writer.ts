@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, 
 import { basename, dirname, join } from 'node:path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { terraformWorkingEntries } from './tree';
+import { toYamlStream } from './yaml';
 
 export interface WriteOptions {
   /** Called after the new tree is complete and before the swap (tests use it to simulate a crash). */
@@ -15,16 +16,17 @@ export interface WriteOptions {
   readonly carryOver?: (current: string, files: ReadonlyMap<string, string>) => readonly string[];
   /**
    * Write the files in a worker thread (a {@link TreeWriter} only): `write()` hands each file over and
-   * returns, so that rendering goes on on one core while the file system work (comparing with the
-   * current tree, linking, writing) is done on the other; `commit()` and `abort()` wait for it. The
-   * result is the same tree. At most {@link BACKGROUND_BACKLOG_BYTES} of content wait to be
-   * written (then `write()` waits). @default false
+   * returns, and `writeObjects()` hands objects over to be serialized there (the same YAML as
+   * `toYamlStream`), so that rendering goes on on one core while serializing and the file system work
+   * (comparing with the current tree, linking, writing) are done on the other; `commit()` and
+   * `abort()` wait for it. The result is the same tree. At most {@link BACKGROUND_BACKLOG_FILES}
+   * files wait to be written (then `write()` waits). @default false
    */
   readonly background?: boolean;
 }
 
-/** How much content (UTF-16 code units) a background {@link TreeWriter} holds unwritten before `write()` waits. */
-export const BACKGROUND_BACKLOG_BYTES = 4 * 1024 * 1024;
+/** How many files a background {@link TreeWriter} holds unwritten before `write()` waits (memory). */
+export const BACKGROUND_BACKLOG_FILES = 32;
 
 /**
  * Whether the file at `path` holds exactly the bytes of `content` (UTF-8); false when it is absent,
@@ -45,14 +47,28 @@ function sameContent(path: string, content: string): boolean {
  * The worker of a background {@link TreeWriter}: plain JavaScript (it runs the same compiled, under
  * tsx and under jest), the same per-file work as `TreeWriter.write` (folder once, link when the
  * current tree has the same bytes, else write). Shared counters: [0] flushes answered, [1]
- * kilobytes done. Every failure is kept and reported at the flush, which is always answered.
+ * files done. Every failure is kept and reported at the flush, which is always answered.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-const { tmp, distDir, port, shared } = workerData;
+const { tmp, distDir, port, shared, yamlModule } = workerData;
 let link = workerData.link;
+let toYamlStream;
+function serialize(objects) {
+  if (!toYamlStream) {
+    try {
+      toYamlStream = require(yamlModule).toYamlStream;
+    } catch (e) {
+      // TypeScript sources (tests, tsx without its hooks in this thread): compiled on load by tsx.
+      if (!/[.]ts$/.test(yamlModule)) throw e;
+      require(workerData.tsx);
+      toYamlStream = require(yamlModule).toYamlStream;
+    }
+  }
+  return toYamlStream(objects);
+}
 let unchanged = 0;
 let error;
 let done = 0;
@@ -73,9 +89,10 @@ port.on('message', (m) => {
     Atomics.notify(shared, 0);
     return;
   }
-  const [rel, content] = m;
+  const rel = m[0];
   try {
     if (error === undefined) {
+      const content = m.length > 2 ? serialize(m[1]) : m[1];
       const target = path.join(tmp, rel);
       const dir = path.dirname(target);
       if (!dirs.has(dir)) {
@@ -96,13 +113,21 @@ port.on('message', (m) => {
       if (!linked) fs.writeFileSync(target, content);
     }
   } catch (e) {
-    error = String(e && e.message ? e.message : e);
+    error = rel + ': ' + String(e && e.message ? e.message : e);
   }
-  done += content.length;
-  Atomics.store(shared, 1, Math.floor(done / 1024));
+  Atomics.add(shared, 1, 1);
   Atomics.notify(shared, 1);
 });
 `;
+
+/** tsx's CommonJS hooks, for a worker that loads TypeScript sources (tests); undefined in the compiled build. */
+function tsxRegister(): string | undefined {
+  try {
+    return require.resolve('tsx/cjs');
+  } catch {
+    return undefined;
+  }
+}
 
 /** What a write did. */
 export interface WriteStats {
@@ -189,7 +214,7 @@ export class TreeWriter {
       const shared = new Int32Array(new SharedArrayBuffer(8));
       const thread = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { tmp: this.tmp, distDir, link: this.link, port: port2, shared },
+        workerData: { tmp: this.tmp, distDir, link: this.link, port: port2, shared, yamlModule: require.resolve('./yaml'), tsx: tsxRegister() },
         transferList: [port2],
       });
       thread.unref();
@@ -223,10 +248,7 @@ export class TreeWriter {
     this.paths.set(path, '');
     const w = this.worker;
     if (w) {
-      // Wait while too much is unwritten (the worker reports kilobytes done).
-      while (w.posted / 1024 - Atomics.load(w.shared, 1) > BACKGROUND_BACKLOG_BYTES / 1024) Atomics.wait(w.shared, 1, Atomics.load(w.shared, 1), 100);
-      w.port.postMessage([path, content]);
-      w.posted += content.length;
+      this.handOver(w, [path, content]);
       return;
     }
     const target = join(this.tmp, path);
@@ -246,6 +268,33 @@ export class TreeWriter {
       }
     }
     writeFileSync(target, content);
+  }
+
+  /**
+   * Writes one file of the new tree holding `objects` as a YAML stream (as `toYamlStream`): in the
+   * background, serialized by the worker (objects it cannot be given, e.g. functions, are serialized
+   * here, failing as `toYamlStream` does); otherwise here.
+   */
+  public writeObjects(path: string, objects: readonly unknown[]): void {
+    const w = this.worker;
+    if (!w || this.done) return this.write(path, toYamlStream(objects));
+    if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`refusing to write outside ${this.base}/: ${path}`);
+    if (this.paths.has(path)) throw new Error(`${path} is written twice`);
+    try {
+      this.handOver(w, [path, objects, 1]);
+    } catch (err) {
+      if ((err as Error).name !== 'DataCloneError') throw err;
+      this.write(path, toYamlStream(objects));
+      return;
+    }
+    this.paths.set(path, '');
+  }
+
+  /** Posts one file to the worker, first waiting while too many are unwritten. */
+  private handOver(w: NonNullable<TreeWriter['worker']>, message: unknown[]): void {
+    while (w.posted - Atomics.load(w.shared, 1) >= BACKGROUND_BACKLOG_FILES) Atomics.wait(w.shared, 1, Atomics.load(w.shared, 1), 100);
+    w.port.postMessage(message);
+    w.posted++;
   }
 
   /** Removes the temporary tree; `distDir` stays as it was. */

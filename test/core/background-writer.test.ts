@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTree } from '../../lib/core/tree';
-import { BACKGROUND_BACKLOG_BYTES, TreeWriter, WriteStats } from '../../lib/core/writer';
+import { BACKGROUND_BACKLOG_FILES, TreeWriter, WriteStats } from '../../lib/core/writer';
+import { toYamlStream } from '../../lib/core/yaml';
 
 let work: string;
 beforeEach(() => {
@@ -57,8 +58,8 @@ describe('TreeWriter in the background (files written by a worker thread)', () =
   it('waits when more than its backlog is unwritten, and aborts cleanly', () => {
     const dist = join(work, 'dist');
     writeFileSync(join(work, 'marker'), '');
-    const big = 'x'.repeat(1024 * 1024) + '\n';
-    const count = Math.ceil((2 * BACKGROUND_BACKLOG_BYTES) / big.length);
+    const big = 'x'.repeat(256 * 1024) + '\n';
+    const count = 3 * BACKGROUND_BACKLOG_FILES;
     const files: [string, string][] = Array.from({ length: count }, (_, i) => [`prod/f${i}.yaml`, big]);
     expect(writeTree(dist, files, true)).toEqual({ written: count, unchanged: 0 });
     expect(readTree(dist).size).toBe(count);
@@ -67,5 +68,38 @@ describe('TreeWriter in the background (files written by a worker thread)', () =
     aborted.abort();
     expect(readTree(dist).size).toBe(count);
     expect(readdirSync(work).sort()).toEqual(['dist', 'marker']);
+  });
+
+  it('serializes objects in the worker to the bytes toYamlStream gives, and fails as it does on what it cannot serialize', () => {
+    const objects = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { on: 'yes' } }, data: { multi: 'line one\nline two\n', n: '0x10', empty: '' } },
+      { apiVersion: 'v1', kind: 'List', items: [[], {}, null, true, -0, 1.5e300, 'ü 😀', ' padded '] },
+    ];
+    const trees = [false, true].map((background) => {
+      const dist = join(work, background ? 'bg' : 'fg');
+      const writer = new TreeWriter(dist, { background });
+      writer.writeObjects('prod/a.yaml', objects);
+      writer.write('prod/b.yaml', 'b: 1\n');
+      expect(() => writer.writeObjects('prod/a.yaml', [])).toThrow('written twice');
+      writer.commit();
+      return readTree(dist);
+    });
+    expect(trees[1]).toEqual(trees[0]);
+    expect(trees[1].get('prod/a.yaml')).toBe(toYamlStream(objects));
+    // A function cannot be handed to the worker: serialized here, it fails as toYamlStream does.
+    const withFunction = [{ kind: 'X', f: () => 1 }];
+    const expected = (() => {
+      try {
+        toYamlStream(withFunction);
+        return 'no error';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(expected).not.toBe('no error');
+    const writer = new TreeWriter(join(work, 'fn'), { background: true });
+    expect(() => writer.writeObjects('prod/f.yaml', withFunction)).toThrow(expected);
+    writer.abort();
+    expect(readdirSync(work).sort()).toEqual(['bg', 'fg']);
   });
 });
