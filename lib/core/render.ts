@@ -92,7 +92,9 @@ export interface RenderOptions {
   /**
    * Receives each chart's objects (sorted, as its file lists them) instead of their YAML, to
    * serialize them elsewhere as `toYamlStream` does (a background `TreeWriter`'s `writeObjects`, on
-   * another core); the folders' other files still go to `sink`. @default serialized here
+   * another core), as soon as the chart is resolved: before the checks, so the caller must discard
+   * what it received when this throws (a `TreeWriter` aborts). The folders' other files still go to
+   * `sink`. @default serialized here, after the checks
    */
   readonly objectSink?: (path: string, objects: readonly KubeManifest[]) => void;
 }
@@ -110,7 +112,7 @@ function validateConstructs(root: IConstruct): string[] {
  * Renders one environment in memory: validates its constructs, resolves every object (each once,
  * linear in the number of objects; the stock `App.synth()` re-resolves the whole app per chart),
  * runs the checks, and serializes one YAML stream per chart. Throws a {@link SynthError} listing
- * every problem; nothing is written here.
+ * every problem; nothing is written here (an `objectSink` is given objects before the checks).
  */
 export function renderEnvironment(env: EnvironmentOutput, checks: readonly ManifestCheck[] = [], options: RenderOptions = {}): RenderedEnvironment {
   const problems = validateConstructs(env.app);
@@ -131,6 +133,9 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
       if (options.release) folder.releaseChart(file);
       if (manifests.length === 0) continue;
       charts.push({ path, manifests });
+      // Handed over as soon as resolved, so that serializing overlaps resolving (the checks below still
+      // decide: when they fail, this throws and the caller discards what it was given).
+      options.objectSink?.(path, manifests);
       for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
     }
   }
@@ -167,8 +172,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   }
   const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
   for (let i = 0; i < charts.length; i++) {
-    if (options.objectSink) options.objectSink(charts[i].path, charts[i].manifests);
-    else emit(charts[i].path, toYamlStream(charts[i].manifests));
+    if (!options.objectSink) emit(charts[i].path, toYamlStream(charts[i].manifests));
     // Released: the chart's objects are garbage once written.
     if (options.release) charts[i].manifests = [];
   }

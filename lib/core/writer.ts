@@ -26,7 +26,7 @@ export interface WriteOptions {
 }
 
 /** How many files a background {@link TreeWriter} holds unwritten before `write()` waits (memory). */
-export const BACKGROUND_BACKLOG_FILES = 32;
+export const BACKGROUND_BACKLOG_FILES = 16;
 
 /**
  * Whether the file at `path` holds exactly the bytes of `content` (UTF-8); false when it is absent,
@@ -216,6 +216,10 @@ export class TreeWriter {
         eval: true,
         workerData: { tmp: this.tmp, distDir, link: this.link, port: port2, shared, yamlModule: require.resolve('./yaml'), tsx: tsxRegister() },
         transferList: [port2],
+        // Without the parent's loader flags (tsx's module hooks would start threads of their own) and
+        // with a small heap: it holds a few files' objects at a time (memory is the whole process's).
+        execArgv: [],
+        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
       });
       thread.unref();
       this.worker = { thread, port: port1, shared, posted: 0, flushes: 0 };
