@@ -28,7 +28,11 @@ for (const r of rows) {
     `${String(r.tenants).padStart(7)}  ${String(r.synthMs).padStart(8)}  ${`(${r.memoryMs} + ${r.writeMs})`.padStart(16)}  ${String(r.jsonFloorMs).padStart(13)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.synthCpuMs).padStart(12)}  ${String(r.jsonFloorCpuMs).padStart(12)}  ${r.cpuRatio.toFixed(2).padStart(9)}  ${String(r.yamlFloorMs).padStart(13)}  ${String(r.editMs).padStart(16)}  ${r.editShare.toFixed(2).padStart(9)}  ${String(r.objects).padStart(7)}  ${String(r.files).padStart(6)}  ${String(r.bytes).padStart(9)}  ${String(r.peakRssMb).padStart(11)}`,
   );
 }
-console.log('Where the time goes (wall ms; build = add-ons creating constructs, resolve = toJson, yaml = serializing), full synth | one-tenant edit:');
+console.log(
+  rows[0]?.background
+    ? "Where the time goes (wall ms of the main thread; build = add-ons creating constructs, resolve = toJson, yaml = serializing the folders' other files; the charts are serialized and written by the writer's thread while the next are resolved, so write = handing them over and waiting for it at the end), full synth | one-tenant edit:"
+    : 'Where the time goes (wall ms; build = add-ons creating constructs, resolve = toJson, yaml = serializing; CERES_BENCH_BACKGROUND=0: all in one thread), full synth | one-tenant edit:',
+);
 for (const r of rows) {
   const p = r.phases as unknown as Record<string, number>;
   const e = r.editPhases as unknown as Record<string, number>;

@@ -26,7 +26,7 @@ export interface WriteOptions {
 }
 
 /** How many files a background {@link TreeWriter} holds unwritten before `write()` waits (memory). */
-export const BACKGROUND_BACKLOG_FILES = 16;
+export const BACKGROUND_BACKLOG_FILES = 8;
 
 /**
  * Whether the file at `path` holds exactly the bytes of `content` (UTF-8); false when it is absent,
@@ -219,7 +219,7 @@ export class TreeWriter {
         // Without the parent's loader flags (tsx's module hooks would start threads of their own) and
         // with a small heap: it holds a few files' objects at a time (memory is the whole process's).
         execArgv: [],
-        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
+        resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 256 },
       });
       thread.unref();
       this.worker = { thread, port: port1, shared, posted: 0, flushes: 0 };
