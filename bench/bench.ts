@@ -31,7 +31,7 @@ for (const r of rows) {
 console.log(
   rows[0]?.background
     ? "Where the time goes (wall ms of the main thread; build = add-ons creating constructs, resolve = toJson, yaml = serializing the folders' other files; the charts are serialized and written by the writer's thread while the next are resolved, so write = handing them over and waiting for it at the end), full synth | one-tenant edit:"
-    : 'Where the time goes (wall ms; build = add-ons creating constructs, resolve = toJson, yaml = serializing; CERES_BENCH_BACKGROUND=0: all in one thread), full synth | one-tenant edit:',
+    : 'Where the time goes (wall ms; build = add-ons creating constructs, resolve = toJson, yaml = serializing), full synth | one-tenant edit:',
 );
 for (const r of rows) {
   const p = r.phases as unknown as Record<string, number>;

@@ -24,7 +24,7 @@ for (const [count, dir] of [
   const c0 = process.cpuUsage();
   const input = parseTenantInput(generatedTenants(count));
   const composed = composePlatform(platformAddOns());
-  const writer = new TreeWriter(dir, { background: process.env.CERES_BENCH_BACKGROUND !== '0' });
+  const writer = new TreeWriter(dir, { background: process.env.CERES_BENCH_BACKGROUND === '1' });
   const phases = { build: 0, resolve: 0, checks: 0, yamlAndWrite: 0, write: 0 };
   for (const env of platform.environments) {
     const b0 = performance.now();
@@ -34,11 +34,14 @@ for (const [count, dir] of [
     let hand = 0;
     const r = renderEnvironment(output, composed.checks, {
       release: true,
-      objectSink: (p, objects) => {
-        const w0 = performance.now();
-        writer.writeObjects(p, objects);
-        hand += performance.now() - w0;
-      },
+      objectSink:
+        process.env.CERES_BENCH_BACKGROUND !== '1'
+          ? undefined
+          : (p, objects) => {
+              const w0 = performance.now();
+              writer.writeObjects(p, objects);
+              hand += performance.now() - w0;
+            },
       sink: (p, c) => {
         const w0 = performance.now();
         writer.write(p, c);

@@ -21,10 +21,11 @@ import { toYamlStream } from '../lib/core/yaml';
 import { generatedTenants } from './generate';
 
 /**
- * Whether the charts are serialized and written by the writer's thread, on the other core (the
- * default; `CERES_BENCH_BACKGROUND=0`: all in this thread, as before, for comparisons).
+ * `CERES_BENCH_BACKGROUND=1`: the charts are serialized and written by the writer's thread, on the
+ * other core (`objectSink`, `TreeWriter`'s `background`); by default all in this thread, as synth
+ * does (measured slower and heavier on this machine: README, Benchmark).
  */
-const BACKGROUND = process.env.CERES_BENCH_BACKGROUND !== '0';
+const BACKGROUND = process.env.CERES_BENCH_BACKGROUND === '1';
 
 /** Synthesizes `files` into `out` as `npm run synth` does; with `keep`, also returns every object by file (for the floors). */
 function synth(files: InputFile[], out: string, keep = false) {
@@ -62,7 +63,7 @@ function synth(files: InputFile[], out: string, keep = false) {
       handMs += performance.now() - w0;
       fileCount++;
     };
-    const r = renderEnvironment(output, composed.checks, { release: !keep, sink, objectSink });
+    const r = renderEnvironment(output, composed.checks, { release: !keep, sink, objectSink: BACKGROUND ? objectSink : undefined });
     phases.resolve += r.timings.resolveMs - handMs;
     phases.checks += r.timings.checkMs;
     phases.yaml += r.timings.serializeMs - writeMs;
