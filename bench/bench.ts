@@ -29,7 +29,9 @@ for (const r of rows) {
   );
 }
 console.log(
-  "Where the time goes (wall ms; tenants = rendering each tenant's own files or reading them from the render cache, build = the add-ons over the environment creating constructs, resolve = toJson, yaml = serializing), full synth | one-tenant edit:",
+  rows[0]?.background
+    ? "Where the time goes (wall ms of the main thread; tenants = rendering each tenant's own files or reading them from the render cache, build = add-ons over the environment creating constructs, resolve = toJson, yaml = serializing the folders' other files; the charts are serialized and written by the writer's thread while the next are resolved, so write = handing them over and waiting for it at the end), full synth | one-tenant edit:"
+    : "Where the time goes (wall ms; tenants = rendering each tenant's own files or reading them from the render cache, build = the add-ons over the environment creating constructs, resolve = toJson, yaml = serializing), full synth | one-tenant edit:",
 );
 for (const r of rows) {
   const p = r.phases as unknown as Record<string, number>;

@@ -91,6 +91,14 @@ export interface RenderOptions {
    * commit). @default the files are returned
    */
   readonly sink?: (path: string, content: string) => void;
+  /**
+   * Receives each chart's objects (sorted, as its file lists them) instead of their YAML, to
+   * serialize them elsewhere as `toYamlStream` does (a background `TreeWriter`'s `writeObjects`, on
+   * another core), as soon as the chart is resolved: before the checks, so the caller must discard
+   * what it received when this throws (a `TreeWriter` aborts). The folders' other files still go to
+   * `sink`. @default serialized here, after the checks
+   */
+  readonly objectSink?: (path: string, objects: readonly KubeManifest[]) => void;
 }
 
 /** Construct validations (`node.addValidation`), reported with the construct path. */
@@ -106,7 +114,7 @@ export function validateConstructs(root: IConstruct): string[] {
  * Renders one environment in memory: validates its constructs, resolves every object (each once,
  * linear in the number of objects; the stock `App.synth()` re-resolves the whole app per chart),
  * runs the checks, and serializes one YAML stream per chart. Throws a {@link SynthError} listing
- * every problem; nothing is written here (a `sink` may receive per-tenant files before the checks: see {@link RenderOptions.sink}).
+ * every problem; nothing is written here (a `sink` may receive per-tenant files, and an `objectSink` charts' objects, before the checks: see {@link RenderOptions}).
  */
 export function renderEnvironment(env: EnvironmentOutput, checks: readonly ManifestCheck[] = [], options: RenderOptions = {}): RenderedEnvironment {
   const problems = validateConstructs(env.app);
@@ -129,6 +137,9 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
       if (options.release) folder.releaseChart(file);
       if (manifests.length === 0) continue;
       charts.push({ path, manifests });
+      // Handed over as soon as resolved, so that serializing overlaps resolving (the checks below still
+      // decide: when they fail, this throws and the caller discards what it was given).
+      options.objectSink?.(path, manifests);
       for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
     }
     // Files rendered per tenant (lib/core/tenant-render.ts): resolved and serialized already, checked here with the rest.
@@ -183,7 +194,10 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   }
   const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
   for (let i = 0; i < charts.length; i++) {
-    emit(charts[i].path, charts[i].yaml ?? toYamlStream(charts[i].manifests as KubeManifest[]));
+    const chart = charts[i];
+    // Rendered per tenant: serialized already. Otherwise here, unless an objectSink took the objects.
+    if (chart.yaml !== undefined) emit(chart.path, chart.yaml);
+    else if (!options.objectSink) emit(chart.path, toYamlStream(chart.manifests as KubeManifest[]));
     // Released: the chart's objects are garbage once written.
     if (options.release) charts[i].manifests = [];
   }

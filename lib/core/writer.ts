@@ -1,6 +1,8 @@
 import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { terraformWorkingEntries } from './tree';
+import { toYamlStream } from './yaml';
 
 export interface WriteOptions {
   /** Called after the new tree is complete and before the swap (tests use it to simulate a crash). */
@@ -12,7 +14,19 @@ export interface WriteOptions {
    * `.terraform.lock.hcl`, plans, state): a synth never costs a `terraform init`
    */
   readonly carryOver?: (current: string, files: ReadonlyMap<string, string>) => readonly string[];
+  /**
+   * Write the files in a worker thread (a {@link TreeWriter} only): `write()` hands each file over and
+   * returns, and `writeObjects()` hands objects over to be serialized there (the same YAML as
+   * `toYamlStream`), so that rendering goes on on one core while serializing and the file system work
+   * (comparing with the current tree, linking, writing) are done on the other; `commit()` and
+   * `abort()` wait for it. The result is the same tree. At most {@link BACKGROUND_BACKLOG_FILES}
+   * files wait to be written (then `write()` waits). @default false
+   */
+  readonly background?: boolean;
 }
+
+/** How many files a background {@link TreeWriter} holds unwritten before `write()` waits (memory). */
+export const BACKGROUND_BACKLOG_FILES = 8;
 
 /**
  * Whether the file at `path` holds exactly the bytes of `content` (UTF-8); false when it is absent,
@@ -26,6 +40,92 @@ function sameContent(path: string, content: string): boolean {
     return readFileSync(path).equals(Buffer.from(content));
   } catch {
     return false;
+  }
+}
+
+/**
+ * The worker of a background {@link TreeWriter}: plain JavaScript (it runs the same compiled, under
+ * tsx and under jest), the same per-file work as `TreeWriter.write` (folder once, link when the
+ * current tree has the same bytes, else write). Shared counters: [0] flushes answered, [1]
+ * files done. Every failure is kept and reported at the flush, which is always answered.
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const path = require('node:path');
+const { tmp, distDir, port, shared, yamlModule } = workerData;
+let link = workerData.link;
+let toYamlStream;
+function serialize(objects) {
+  if (!toYamlStream) {
+    try {
+      toYamlStream = require(yamlModule).toYamlStream;
+    } catch (e) {
+      // TypeScript sources (tests, tsx without its hooks in this thread): compiled on load by tsx.
+      if (!/[.]ts$/.test(yamlModule)) throw e;
+      require(workerData.tsx);
+      toYamlStream = require(yamlModule).toYamlStream;
+    }
+  }
+  return toYamlStream(objects);
+}
+let unchanged = 0;
+let error;
+let done = 0;
+const dirs = new Set();
+function sameContent(p, content) {
+  try {
+    const st = fs.lstatSync(p);
+    if (!st.isFile() || st.size !== Buffer.byteLength(content)) return false;
+    return fs.readFileSync(p).equals(Buffer.from(content));
+  } catch {
+    return false;
+  }
+}
+port.on('message', (m) => {
+  if (m === 'flush') {
+    port.postMessage({ unchanged, error });
+    Atomics.add(shared, 0, 1);
+    Atomics.notify(shared, 0);
+    return;
+  }
+  const rel = m[0];
+  try {
+    if (error === undefined) {
+      const content = m.length > 2 ? serialize(m[1]) : m[1];
+      const target = path.join(tmp, rel);
+      const dir = path.dirname(target);
+      if (!dirs.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        dirs.add(dir);
+      }
+      const current = path.join(distDir, rel);
+      let linked = false;
+      if (link && sameContent(current, content)) {
+        try {
+          fs.linkSync(current, target);
+          unchanged++;
+          linked = true;
+        } catch {
+          link = false;
+        }
+      }
+      if (!linked) fs.writeFileSync(target, content);
+    }
+  } catch (e) {
+    error = rel + ': ' + String(e && e.message ? e.message : e);
+  }
+  Atomics.add(shared, 1, 1);
+  Atomics.notify(shared, 1);
+});
+`;
+
+/** tsx's CommonJS hooks, for a worker that loads TypeScript sources (tests); undefined in the compiled build. */
+function tsxRegister(): string | undefined {
+  try {
+    return require.resolve('tsx/cjs');
+  } catch {
+    return undefined;
   }
 }
 
@@ -85,6 +185,8 @@ export class TreeWriter {
   private link: boolean;
   private unchanged = 0;
   private done = false;
+  /** With `background`: the worker, the port files go through, the shared counters, content handed over. */
+  private readonly worker?: { readonly thread: Worker; readonly port: MessagePort; readonly shared: Int32Array; posted: number; flushes: number };
 
   /**
    * @param distDir the folder to replace
@@ -107,6 +209,39 @@ export class TreeWriter {
     this.old = join(parent, `${OLD_PREFIX}${this.base}-${process.pid}`);
     mkdirSync(this.tmp, { recursive: true });
     this.link = existsSync(distDir) && lstatSync(distDir).isDirectory();
+    if (options.background) {
+      const { port1, port2 } = new MessageChannel();
+      const shared = new Int32Array(new SharedArrayBuffer(8));
+      const thread = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { tmp: this.tmp, distDir, link: this.link, port: port2, shared, yamlModule: require.resolve('./yaml'), tsx: tsxRegister() },
+        transferList: [port2],
+        // Without the parent's loader flags (tsx's module hooks would start threads of their own) and
+        // with a small heap: it holds a few files' objects at a time (memory is the whole process's).
+        execArgv: [],
+        resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 256 },
+      });
+      thread.unref();
+      this.worker = { thread, port: port1, shared, posted: 0, flushes: 0 };
+    }
+  }
+
+  /** With `background`: waits until the worker has done every file handed over; throws its first failure. */
+  private flush(): void {
+    const w = this.worker;
+    if (!w) return;
+    w.port.postMessage('flush');
+    const answered = ++w.flushes;
+    // The worker answers every flush (its failures included); a minute without progress is a dead worker.
+    for (let waited = 0; Atomics.load(w.shared, 0) < answered; waited++) {
+      if (Atomics.wait(w.shared, 0, answered - 1, 1000) === 'timed-out' && waited > 60) throw new Error(`the writer thread of ${this.base}/ stopped answering`);
+    }
+    const answer = receiveMessageOnPort(w.port)?.message as { unchanged: number; error?: string } | undefined;
+    void w.thread.terminate();
+    w.port.close();
+    if (!answer) throw new Error(`the writer thread of ${this.base}/ gave no answer`);
+    this.unchanged = answer.unchanged;
+    if (answer.error !== undefined) throw new Error(`writing ${this.base}/: ${answer.error}`);
   }
 
   /** Writes one file of the new tree (or links the current one when it already has these bytes). */
@@ -115,6 +250,11 @@ export class TreeWriter {
     if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`refusing to write outside ${this.base}/: ${path}`);
     if (this.paths.has(path)) throw new Error(`${path} is written twice`);
     this.paths.set(path, '');
+    const w = this.worker;
+    if (w) {
+      this.handOver(w, [path, content]);
+      return;
+    }
     const target = join(this.tmp, path);
     const dir = dirname(target);
     if (!this.dirs.has(dir)) {
@@ -134,9 +274,41 @@ export class TreeWriter {
     writeFileSync(target, content);
   }
 
+  /**
+   * Writes one file of the new tree holding `objects` as a YAML stream (as `toYamlStream`): in the
+   * background, serialized by the worker (objects it cannot be given, e.g. functions, are serialized
+   * here, failing as `toYamlStream` does); otherwise here.
+   */
+  public writeObjects(path: string, objects: readonly unknown[]): void {
+    const w = this.worker;
+    if (!w || this.done) return this.write(path, toYamlStream(objects));
+    if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`refusing to write outside ${this.base}/: ${path}`);
+    if (this.paths.has(path)) throw new Error(`${path} is written twice`);
+    try {
+      this.handOver(w, [path, objects, 1]);
+    } catch (err) {
+      if ((err as Error).name !== 'DataCloneError') throw err;
+      this.write(path, toYamlStream(objects));
+      return;
+    }
+    this.paths.set(path, '');
+  }
+
+  /** Posts one file to the worker, first waiting while too many are unwritten. */
+  private handOver(w: NonNullable<TreeWriter['worker']>, message: unknown[]): void {
+    while (w.posted - Atomics.load(w.shared, 1) >= BACKGROUND_BACKLOG_FILES) Atomics.wait(w.shared, 1, Atomics.load(w.shared, 1), 100);
+    w.port.postMessage(message);
+    w.posted++;
+  }
+
   /** Removes the temporary tree; `distDir` stays as it was. */
   public abort(): void {
     this.done = true;
+    try {
+      this.flush();
+    } catch {
+      // Whatever the worker failed at is removed with the temporary tree.
+    }
     rmSync(this.tmp, { recursive: true, force: true });
   }
 
@@ -144,6 +316,12 @@ export class TreeWriter {
   public commit(): WriteStats {
     if (this.done) throw new Error('the tree was already committed or aborted');
     this.done = true;
+    try {
+      this.flush();
+    } catch (err) {
+      rmSync(this.tmp, { recursive: true, force: true });
+      throw err;
+    }
     const { distDir, tmp, old, base, options } = this;
     const moved: string[] = [];
     const moveBack = () => {

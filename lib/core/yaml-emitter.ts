@@ -430,8 +430,9 @@ function writeMap(obj: Record<string, unknown>, indent: string): void {
   }
 }
 
+/** Whether `v` has no own enumerable member other than undefined ones (without listing its keys: called for every map). */
 function isEmptyMap(v: object): boolean {
-  for (const k of Object.keys(v)) if ((v as Record<string, unknown>)[k] !== undefined) return false;
+  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k) && (v as Record<string, unknown>)[k] !== undefined) return false;
   return true;
 }
 

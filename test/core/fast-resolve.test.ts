@@ -1,4 +1,5 @@
-import { ApiObject, App, Chart, IResolver, Lazy, ResolutionContext } from 'cdk8s';
+import { ApiObject, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext } from 'cdk8s';
+import { KubeNetworkPolicy } from 'cdk8s-plus-28/lib/imports/k8s';
 import { platformAddOns } from '../../apps/platform/main';
 import { useFastResolve } from '../../lib/core/fast-resolve';
 import { fixturePlatform, renderAddOns, TENANT_PER_TIER } from '../support/harness';
@@ -71,6 +72,69 @@ describe('fast resolve', () => {
     first.spec.plain.map.b = 'changed';
     expect((o.toJson() as any).spec).toEqual({ plain: { list: [{ a: 1 }], map: { b: 'c' } } });
     expect(props.plain.list[0].a).toBe(1);
+  });
+
+  it('renders objects as cdk8s’s own toJson does: metadata filtering, JSON patches, unsorted keys, generated kinds, errors', () => {
+    /** Every object's JSON text (or error message), built the same way in a fresh App. */
+    const render = (on: boolean): string[] => {
+      useFastResolve(on);
+      const chart = new Chart(new App(), 'c', { labels: { team: 'a' }, namespace: 'ns' });
+      const objects: ApiObject[] = [
+        // Empty metadata lists and maps are dropped, null members too; a label set to a Lazy resolves.
+        new ApiObject(chart, 'a', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'a', annotations: {}, finalizers: [], labels: { z: Lazy.any({ produce: () => 'late' }) } },
+          data: { b: '1', a: null, c: [], 0: 'x', B: 'y' },
+        } as never),
+        new ApiObject(chart, 'b', { apiVersion: 'v1', kind: 'Secret', immutable: true } as never),
+        // Keys sorted as Array.prototype.sort does (UTF-16 code units), in short maps and long ones.
+        new ApiObject(chart, 'keys', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'keys' },
+          data: Object.fromEntries(['b', 'a', 'B', '_', 'é', 'e', '10', '9', 'a-b', 'a.b', 'a/b', '😀', 'ﬀ', 'Z'].map((k) => [k, k])),
+          long: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7919) % 40}`, { z: i, y: { b: 1, a: 2 } }])),
+        } as never),
+        new KubeNetworkPolicy(chart, 'np', { metadata: { name: 'np' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } }),
+      ];
+      const patched = new ApiObject(chart, 'p', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p' }, data: { x: 'y' } } as never);
+      patched.addJsonPatch(JsonPatch.add('/data/added', 'z'), JsonPatch.remove('/data/x'));
+      patched.metadata.addAnnotation('note', 'n');
+      patched.metadata.addFinalizers('f');
+      objects.push(patched);
+      objects.push(new ApiObject(chart, 'bad', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bad' }, data: { when: new Date(0) } } as never));
+      const out: string[] = [];
+      for (const unsorted of [false, true]) {
+        if (unsorted) process.env.CDK8S_DISABLE_SORT = '1';
+        try {
+          for (const o of objects) {
+            try {
+              out.push(JSON.stringify(o.toJson()));
+            } catch (e) {
+              out.push(`error: ${(e as Error).message}`);
+            }
+          }
+        } finally {
+          delete process.env.CDK8S_DISABLE_SORT;
+        }
+      }
+      return out;
+    };
+    const stock = render(false);
+    const fast = render(true);
+    expect(fast).toEqual(stock);
+    // The cases are what they claim to be.
+    expect(stock[0]).toContain('"labels":{"team":"a","z":"late"}');
+    expect(stock[0]).not.toContain('annotations');
+    expect(stock[0]).toContain('"data":{"0":"x","B":"y","b":"1","c":[]}');
+    // (integer-like keys come first in any JavaScript object; the others in code-unit order: 😀 before ﬀ)
+    expect(stock[2]).toContain(
+      '"data":{"9":"9","10":"10","B":"B","Z":"Z","_":"_","a":"a","a-b":"a-b","a.b":"a.b","a/b":"a/b","b":"b","e":"e","é":"é","😀":"😀","ﬀ":"ﬀ"}',
+    );
+    expect(stock[4]).toContain('"data":{"added":"z"}');
+    expect(stock[5]).toMatch(/^error: Failed serializing construct at path 'c\/bad'.*non-simple object of type 'Date'/);
+    expect(stock[6]).not.toBe(stock[0]); // unsorted keys differ
   });
 
   it('leaves an App with its own resolvers to cdk8s', () => {
