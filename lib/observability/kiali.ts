@@ -8,6 +8,13 @@ import { MonitoringEndpoints } from './monitoring-stack';
 /** Kiali's OIDC client in the platform realm, and the key of the `kiali` Secret holding its secret (bootstrap). */
 export const KIALI_OIDC = { clientId: 'kiali', secret: 'kiali', secretKey: 'oidc-secret' } as const;
 
+/**
+ * The key Kiali signs and encrypts its session tokens with, from a Secret created at bootstrap (the
+ * chart's `secret:<name>:<key>` form mounts it): left empty, the chart makes a random one at every
+ * render, which Argo CD would see change on every refresh (`helm/stable-render`). 32 characters (AES-256).
+ */
+export const KIALI_SIGNING_KEY = { secret: 'kiali-signing-key', key: 'key' } as const;
+
 /** Kiali's UI, published where the cluster takes public traffic (chart kiali-server: Service `kiali`, port 20001). */
 export const KIALI_CONSOLE: ConsoleSpec = {
   app: 'kiali',
@@ -49,6 +56,8 @@ export interface KialiValues {
   readonly external_services: Record<string, unknown>;
   /** Namespace of the Istio control plane. */
   readonly istio_namespace: string;
+  /** The session signing key, from a Secret (`secret:<name>:<key>`): {@link KIALI_SIGNING_KEY}. */
+  readonly login_token: { readonly signing_key: string };
   /** The public address Kiali builds its OpenID redirect from (scheme, host, port, web root), where published. */
   readonly server: { readonly web_fqdn?: string; readonly web_schema?: 'https'; readonly web_port?: string; readonly web_root: string };
 }
@@ -72,11 +81,12 @@ export const kiali: HelmChart<KialiValues> = {
   description: 'Mesh topology view (read-only, OIDC sign-in)',
   bootstrap: () => [
     [
-      `Give Kiali the secret of its OIDC client \`${KIALI_OIDC.clientId}\` in the \`${PLATFORM_REALM}\` realm (sign-in to the read-only mesh view):`,
+      `Give Kiali the secret of its OIDC client \`${KIALI_OIDC.clientId}\` in the \`${PLATFORM_REALM}\` realm (sign-in to the read-only mesh view), and the key it signs its sessions with (generated here, once: never in git):`,
       '',
       '   ```sh',
       `   kubectl create namespace ${PlatformNamespaces.kiali}`,
       `   kubectl -n ${PlatformNamespaces.kiali} create secret generic ${KIALI_OIDC.secret} --from-literal=${KIALI_OIDC.secretKey}="$KIALI_OIDC_CLIENT_SECRET"`,
+      `   kubectl -n ${PlatformNamespaces.kiali} create secret generic ${KIALI_SIGNING_KEY.secret} --from-literal=${KIALI_SIGNING_KEY.key}="$(openssl rand -hex 16)"`,
       '   ```',
     ],
   ],
@@ -110,6 +120,7 @@ export const kiali: HelmChart<KialiValues> = {
         grafana: { enabled: true, internal_url: MonitoringEndpoints.grafana },
       },
       istio_namespace: PlatformNamespaces.istio,
+      login_token: { signing_key: `secret:${KIALI_SIGNING_KEY.secret}:${KIALI_SIGNING_KEY.key}` },
       server: published
         ? { web_fqdn: new URL(kialiUrl({ cluster, environment })).host, web_schema: 'https', web_port: '443', web_root: KIALI_WEB_ROOT }
         : { web_root: KIALI_WEB_ROOT },

@@ -18,6 +18,14 @@ type Selector = { readonly matchLabels: Record<string, string> };
  */
 export const GRAFANA_OIDC = { clientId: 'grafana', secret: 'grafana-oidc', secretKey: 'GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET' } as const;
 
+/**
+ * Grafana's admin credentials, from a Secret created at bootstrap: without one the grafana subchart
+ * renders its own with a random password at every render (it keeps one only through `lookup`, which
+ * Argo CD's `helm template` cannot do), which Argo CD would see change on every refresh and replace on
+ * every sync (`helm/stable-render`).
+ */
+export const GRAFANA_ADMIN = { secret: 'grafana-admin', userKey: 'admin-user', passwordKey: 'admin-password' } as const;
+
 /** Grafana's UI, published where the cluster takes public traffic (the grafana subchart: Service `<release>-grafana`, port 80 → 3000). */
 export const GRAFANA_CONSOLE: ConsoleSpec = {
   app: 'grafana',
@@ -125,6 +133,8 @@ export interface KubePrometheusStackValues {
       readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: string };
     };
     readonly additionalDataSources: readonly { readonly name: string; readonly type: string; readonly url: string; readonly access: string }[];
+    /** The admin user's credentials: {@link GRAFANA_ADMIN}. */
+    readonly admin: { readonly existingSecret: string; readonly userKey: string; readonly passwordKey: string };
     /** Sign-in with the platform realm (generic OAuth), no local login form, where Grafana is published. */
     readonly 'grafana.ini'?: Record<string, Record<string, string | boolean>>;
     /** The Secret whose keys become Grafana's environment (the OIDC client secret, created at bootstrap), where published. */
@@ -144,6 +154,13 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
       ...Object.values(ALERT_RECEIVER_KEYS).map(
         (k, i, all) => `     --from-literal=${k}="$${k.toUpperCase().replace(/-/g, '_')}"${i < all.length - 1 ? ' \\' : ''}`,
       ),
+      '   ```',
+    ],
+    [
+      'Give Grafana its admin credentials (generated here, once: never in git; with OIDC sign-in, only for break-glass access):',
+      '',
+      '   ```sh',
+      `   kubectl -n ${PlatformNamespaces.monitoring} create secret generic ${GRAFANA_ADMIN.secret} --from-literal=${GRAFANA_ADMIN.userKey}=admin --from-literal=${GRAFANA_ADMIN.passwordKey}="$(openssl rand -base64 30)"`,
       '   ```',
     ],
     // Where Grafana is published (its OIDC sign-in): elsewhere it has no client.
@@ -203,6 +220,7 @@ export const kubePrometheusStack: HelmChart<KubePrometheusStackValues> = {
       'prometheus-node-exporter': { resources: resources('25m', '32Mi', '250m', '64Mi') },
       grafana: {
         resources: resources('50m', '256Mi', '500m', '512Mi'),
+        admin: { existingSecret: GRAFANA_ADMIN.secret, userKey: GRAFANA_ADMIN.userKey, passwordKey: GRAFANA_ADMIN.passwordKey },
         sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL.key, labelValue: GRAFANA_DASHBOARD_LABEL.value, searchNamespace: 'ALL' } },
         additionalDataSources: [
           { name: 'Loki', type: 'loki', url: MonitoringEndpoints.loki, access: 'proxy' },

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -75,10 +76,38 @@ export function parseRendered(out: string, release: HelmRelease, clusterScoped: 
   return objects;
 }
 
+/**
+ * Template functions whose result changes from one render to the next (Sprig's random values,
+ * generated keys and certificates, the time). Argo CD renders a chart again on every refresh, so an
+ * object built from one of them never stays in sync.
+ */
+const VOLATILE_FUNCTIONS =
+  /\b(randAlphaNum|randAlpha|randNumeric|randAscii|randBytes|randInt|uuidv4|genCA|genCAWithKey|genPrivateKey|genSelfSignedCert|genSelfSignedCertWithKey|genSignedCert|genSignedCertWithKey)\b|\{\{[^}]*\bnow\b/;
+
+/** Whether a chart's templates (its subcharts' packages included) use a volatile function anywhere. */
+export function usesVolatileFunctions(chartDir: string): boolean {
+  const walk = (dir: string): boolean =>
+    readdirSync(dir).some((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return walk(path);
+      if (name.endsWith('.tgz')) return VOLATILE_FUNCTIONS.test(gunzipSync(readFileSync(path)).toString('latin1'));
+      return /\.(tpl|yaml|yml|txt)$/.test(name) && VOLATILE_FUNCTIONS.test(readFileSync(path, 'utf8'));
+    });
+  return existsSync(chartDir) && statSync(chartDir).isDirectory() ? walk(chartDir) : false;
+}
+
+/** `Kind namespace/name` of the objects whose content differs between two renders of one release. */
+export function unstableObjects(first: readonly StateObject[], second: readonly StateObject[]): string[] {
+  const key = (o: StateObject) => `${o.manifest.kind} ${o.manifest.metadata.namespace ? `${o.manifest.metadata.namespace}/` : ''}${o.manifest.metadata.name}`;
+  const again = new Map(second.map((o) => [key(o), JSON.stringify(o.manifest)]));
+  return first.filter((o) => again.get(key(o)) !== JSON.stringify(o.manifest)).map(key);
+}
+
 /** A renderer for {@link buildClusterStates}. */
 export function helmRenderer(options: HelmRendererOptions, clusterScoped: (m: KubeManifest) => boolean): ReleaseRenderer {
   const helm = options.helm ?? 'helm';
   const cache = new Map<string, ReturnType<ReleaseRenderer>>();
+  const volatile = new Map<string, boolean>();
   return (release: HelmRelease, cluster: ClusterConfig) => {
     const path = locateChart(options.chartsDir, release.chart, release.version);
     if (!path)
@@ -111,7 +140,19 @@ export function helmRenderer(options: HelmRendererOptions, clusterScoped: (m: Ku
         const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
         return { failed: stderr.split('\n').slice(-3).join(' ') };
       }
-      const result = { objects: parseRendered(out, release, clusterScoped) };
+      const objects = parseRendered(out, release, clusterScoped);
+      // A chart that can render differently each time is rendered twice: what differs is what Argo CD sees change on every refresh.
+      if (!volatile.has(path)) volatile.set(path, usesVolatileFunctions(path));
+      let unstable: string[] = [];
+      if (volatile.get(path)) {
+        try {
+          const again = execFileSync(helm, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+          unstable = unstableObjects(objects, parseRendered(again, release, clusterScoped));
+        } catch {
+          // It rendered once: a second failure is helm's, not the chart's.
+        }
+      }
+      const result = { objects, ...(unstable.length ? { unstable } : {}) };
       cache.set(key, result);
       return result;
     } finally {

@@ -11,7 +11,7 @@ import { ClusterState, HelmRelease, StateObject } from './types';
 export type ReleaseRenderer = (
   release: HelmRelease,
   cluster: ClusterConfig,
-) => { readonly objects: readonly StateObject[] } | { readonly skipped: string } | { readonly failed: string };
+) => { readonly objects: readonly StateObject[]; readonly unstable?: readonly string[] } | { readonly skipped: string } | { readonly failed: string };
 
 export interface StateInputs {
   /** The platform description whose environments were rendered. */
@@ -95,7 +95,7 @@ export function buildClusterStates(inputs: StateInputs): ClusterState[] {
         const result = inputs.render(release, cluster);
         releases.push(
           'objects' in result
-            ? { ...release, rendered: result.objects }
+            ? { ...release, rendered: result.objects, ...(result.unstable ? { unstable: result.unstable } : {}) }
             : 'failed' in result
               ? { ...release, failed: result.failed }
               : { ...release, skipped: result.skipped },

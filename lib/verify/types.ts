@@ -69,6 +69,11 @@ export interface HelmRelease {
   readonly manifests?: { readonly path: string; readonly patches: readonly { readonly target?: Record<string, string>; readonly patch: string }[] };
   /** The objects `helm template` produced, when the chart could be rendered. */
   readonly rendered?: readonly StateObject[];
+  /**
+   * Objects (`Kind namespace/name`) that two renders of the release give differently: the chart builds
+   * them from random values, generated keys or the time. @default none
+   */
+  readonly unstable?: readonly string[];
   /** Why it was not rendered (no helm, chart missing…), when it was not. */
   readonly skipped?: string;
   /** The chart is present but `helm template` refused our values or the cluster's version (what Argo CD would report). */

@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { helmRenders } from '../../lib/verify/checks';
-import { kubeVersionArg, locateChart, parseRendered } from '../../lib/verify/helm';
+import { helmRenders, helmStable } from '../../lib/verify/checks';
+import { kubeVersionArg, locateChart, parseRendered, unstableObjects, usesVolatileFunctions } from '../../lib/verify/helm';
+import { gzipSync } from 'node:zlib';
 import { KindScopes } from '../../lib/verify/scope';
 import { buildClusterStates } from '../../lib/verify/state';
 import { defaultSynthesis } from '../support/synthesis-cache';
@@ -63,5 +64,46 @@ describe('the Helm renderer', () => {
     });
     const findings = states.flatMap((st) => helmRenders.run(st, {} as any));
     expect(findings.map((f) => f.message)).toEqual(states.map(() => "helm template kyverno@3.9.0 fails: values don't meet the specifications of the schema"));
+  });
+
+  it('finds the charts that may render differently each time (random values, generated keys, time), in subchart packages too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charts-'));
+    try {
+      mkdirSync(join(dir, 'templates'), { recursive: true });
+      writeFileSync(join(dir, 'templates', 'cm.yaml'), 'data:\n  a: {{ .Values.a | quote }}\n  # randomness, now: words only\n');
+      expect(usesVolatileFunctions(dir)).toBe(false);
+      mkdirSync(join(dir, 'charts'));
+      // A subchart as `helm dependency build` leaves it: a gzipped tar, the template inside in plain bytes.
+      writeFileSync(join(dir, 'charts', 'sub-1.0.0.tgz'), gzipSync(Buffer.from('sub/templates/secret.yaml\0password: {{ randAlphaNum 40 | b64enc }}\n')));
+      expect(usesVolatileFunctions(dir)).toBe(true);
+      rmSync(join(dir, 'charts'), { recursive: true });
+      writeFileSync(join(dir, 'templates', 'job.yaml'), 'metadata:\n  annotations:\n    at: {{ now | date "2006" }}\n');
+      expect(usesVolatileFunctions(dir)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the objects two renders give differently, and helm/stable-render reports them unless the Application ignores them', () => {
+    const scopes = new KindScopes([]);
+    const render = (password: string) =>
+      parseRendered(
+        `---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: admin\ndata:\n  password: ${password}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: kyverno\n`,
+        release,
+        (m) => scopes.clusterScoped(m),
+      );
+    expect(unstableObjects(render('YQ=='), render('YQ=='))).toEqual([]);
+    const unstable = unstableObjects(render('YQ=='), render('Yg=='));
+    expect(unstable).toEqual(['Secret kyverno/admin']);
+    const state = (ignoreDifferences?: unknown[]) =>
+      ({
+        environment: { name: 'dev' },
+        cluster: { name: 'c' },
+        releases: [{ ...release, application: { metadata: { name: 'kyverno' }, spec: { ignoreDifferences } }, unstable }],
+      }) as any;
+    expect(helmStable.run(state(), {} as any).map((f) => f.message)).toEqual([
+      'kyverno@3.9.0 renders Secret kyverno/admin differently each time (random or generated values made at render time): Argo CD would show it out of sync on every refresh and replace it on every sync',
+    ]);
+    expect(helmStable.run(state([{ kind: 'Secret', name: 'admin', jsonPointers: ['/data'] }]), {} as any)).toEqual([]);
   });
 });

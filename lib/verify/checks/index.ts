@@ -31,10 +31,42 @@ export const helmRenders: VerifyCheck = {
       })),
 };
 
+/**
+ * A release whose rendered objects differ from one `helm template` to the next never stays in sync:
+ * Argo CD renders the chart again on every refresh, sees the object changed, and each sync replaces
+ * it (a generated password or key changes under whoever uses it). Unless the Application ignores
+ * those differences.
+ */
+export const helmStable: VerifyCheck = {
+  name: 'helm/stable-render',
+  description:
+    'every Helm release renders the same objects each time (no random values, generated keys or timestamps Argo CD would see change on every refresh)',
+  run: (state) =>
+    state.releases.flatMap((r) => {
+      const ignored: { kind?: string; name?: string; namespace?: string }[] = r.application.spec?.ignoreDifferences ?? [];
+      return (r.unstable ?? [])
+        .filter((o) => {
+          const [kind, ref] = o.split(' ');
+          const name = ref.includes('/') ? ref.split('/')[1] : ref;
+          return !ignored.some((i) => i.kind === kind && (i.name === undefined || i.name === name));
+        })
+        .map((o) => ({
+          check: 'helm/stable-render',
+          environment: state.environment.name,
+          cluster: state.cluster.name,
+          file: r.file,
+          object: `Application argocd/${r.application.metadata.name}`,
+          message: `${r.chart}@${r.version} renders ${o} differently each time (random or generated values made at render time): Argo CD would show it out of sync on every refresh and replace it on every sync`,
+          fix: `give the chart the value it generates (an existing Secret, a fixed key) in its values (lib/), or ignore the field in the Application (HelmChart.ignoreDifferences) where a controller owns it`,
+        }));
+    }),
+};
+
 /** Every check of `npm run verify`, in the order they report. */
 export function verifyChecks(): VerifyCheck[] {
   return [
     helmRenders,
+    helmStable,
     ...argocdChecks,
     ...admissionChecks,
     ...flowChecks,
