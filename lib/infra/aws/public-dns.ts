@@ -11,7 +11,7 @@ import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check
 import { Route53HostedZoneDnssec } from '@cdktf/provider-aws/lib/route53-hosted-zone-dnssec';
 import { Route53KeySigningKey } from '@cdktf/provider-aws/lib/route53-key-signing-key';
 import { Route53QueryLog } from '@cdktf/provider-aws/lib/route53-query-log';
-import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { Route53Record, Route53RecordConfig } from '@cdktf/provider-aws/lib/route53-record';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -217,35 +217,19 @@ export class AwsPublicDns extends Construct {
         tags: { Name: `${site.cluster.name}-ingress` },
       });
     const routing = single ? {} : { setIdentifier: site.setIdentifier, failoverRoutingPolicy: { type: site.failover } };
+    // Where the site's records point, how many exist (0 until the address exists), and its health check.
+    let count: string;
+    let health: Route53HealthCheck;
+    let target: (failover: boolean) => Pick<Route53RecordConfig, 'alias' | 'ttl' | 'records'>;
     const address = site.address;
     if (address.kind === 'aws-nlb') {
       const lbs = new DataAwsLbs(this, `ingress-lbs-${id}`, { tags: { 'kubernetes.io/service-name': address.serviceTag, [address.clusterTag]: 'owned' } });
-      const found = `\${length(${lbs.fqn}.arns)}`;
+      count = `\${length(${lbs.fqn}.arns)}`;
       const lb = new DataAwsLb(this, `ingress-lb-${id}`, { arn: `\${tolist(${lbs.fqn}.arns)[0]}` });
-      lb.addOverride('count', found);
+      lb.addOverride('count', count);
       const dnsName = `\${${lb.fqn}[0].dns_name}`;
-      const zoneId = `\${${lb.fqn}[0].zone_id}`;
-      const health = check({ fqdn: dnsName });
-      health.addOverride('count', found);
-      const record = new Route53Record(this, `record-${id}`, {
-        zoneId: this.zone.zoneId,
-        name,
-        type: 'A',
-        alias: { name: dnsName, zoneId, evaluateTargetHealth: true },
-        healthCheckId: `\${${health.fqn}[0].id}`,
-        ...routing,
-      });
-      record.addOverride('count', found);
-      // The cluster's own consoles (`*.<cluster>.<baseDomain>`): always this load balancer, no failover.
-      const consoles = new Route53Record(this, `consoles-${id}`, {
-        zoneId: this.zone.zoneId,
-        name: consoleRecordName(site.cluster, { baseDomain: this.zoneName }),
-        type: 'A',
-        alias: { name: dnsName, zoneId, evaluateTargetHealth: false },
-      });
-      consoles.addOverride('count', found);
-      // null until the load balancer exists.
-      return `\${one(${health.fqn}[*].id)}`;
+      health = check({ fqdn: dnsName });
+      target = (failover) => ({ alias: { name: dnsName, zoneId: `\${${lb.fqn}[0].zone_id}`, evaluateTargetHealth: failover } });
     } else {
       const variableName = ingressAddressVariable(site.cluster);
       const variable = new TerraformVariable(this, variableName, {
@@ -261,29 +245,29 @@ export class AwsPublicDns extends Construct {
       variable.overrideLogicalId(variableName);
       // (cdktf cannot render a null `default` from the config: set it as an override.)
       variable.addOverride('default', null);
-      const given = `\${var.${variableName} == null ? 0 : 1}`;
-      const health = check({ ipAddress: variable.stringValue });
-      health.addOverride('count', given);
-      const record = new Route53Record(this, `record-${id}`, {
-        zoneId: this.zone.zoneId,
-        name,
-        type: 'A',
-        ttl: FAILOVER_RECORD_TTL,
-        records: [variable.stringValue],
-        healthCheckId: `\${${health.fqn}[0].id}`,
-        ...routing,
-      });
-      record.addOverride('count', given);
-      // The cluster's own consoles (`*.<cluster>.<baseDomain>`): always this address, no failover.
-      const consoles = new Route53Record(this, `consoles-${id}`, {
-        zoneId: this.zone.zoneId,
-        name: consoleRecordName(site.cluster, { baseDomain: this.zoneName }),
-        type: 'A',
-        ttl: FAILOVER_RECORD_TTL,
-        records: [variable.stringValue],
-      });
-      consoles.addOverride('count', given);
-      return `\${one(${health.fqn}[*].id)}`;
+      count = `\${var.${variableName} == null ? 0 : 1}`;
+      health = check({ ipAddress: variable.stringValue });
+      target = () => ({ ttl: FAILOVER_RECORD_TTL, records: [variable.stringValue] });
     }
+    health.addOverride('count', count);
+    const record = new Route53Record(this, `record-${id}`, {
+      zoneId: this.zone.zoneId,
+      name,
+      type: 'A',
+      ...target(true),
+      healthCheckId: `\${${health.fqn}[0].id}`,
+      ...routing,
+    });
+    record.addOverride('count', count);
+    // The cluster's own consoles (`*.<cluster>.<baseDomain>`): always this site's address, no failover.
+    const consoles = new Route53Record(this, `consoles-${id}`, {
+      zoneId: this.zone.zoneId,
+      name: consoleRecordName(site.cluster, { baseDomain: this.zoneName }),
+      type: 'A',
+      ...target(false),
+    });
+    consoles.addOverride('count', count);
+    // null until the address exists.
+    return `\${one(${health.fqn}[*].id)}`;
   }
 }
