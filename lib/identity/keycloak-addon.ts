@@ -1,12 +1,7 @@
-import {
-  Certificate,
-  CertificateSpecPrivateKeyAlgorithm,
-  CertificateSpecPrivateKeyRotationPolicy,
-} from '../../imports/cert-manager-certificate-cert-manager.io';
-import { Gateway, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode, VirtualService } from '../../imports/istio-networking.istio.io';
+import { VirtualService } from '../../imports/istio-networking.istio.io';
 import { PodMonitor } from '../../imports/prometheus-podmonitor-monitoring.coreos.com';
 import { BootstrapStep, ChartTarget, NamespaceDeclaration, PlatformAddOn, PlatformContext } from '../core/addon';
-import { argoAnnotations, ClusterIssuers, SyncWave } from '../core/argocd';
+import { argoAnnotations, SyncWave } from '../core/argocd';
 import { kubernetesOidc } from '../core/cloud';
 import { KEYCLOAK_DATABASE, keycloakDatabase, platformDatabaseInstances } from '../core/database-topology';
 import {
@@ -32,7 +27,7 @@ import { realmSecretName } from '../tenants';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ARGOCD_OIDC, argoCd, argoCdUrl } from '../gitops';
-import { gatewayPods, INGRESS_GATEWAY, serviceHost } from '../mesh';
+import { gatewayPods, INGRESS_GATEWAY, IngressGateway, serviceHost } from '../mesh';
 import {
   GRAFANA_OIDC,
   grafanaRedirectUri,
@@ -274,39 +269,14 @@ export class KeycloakAddOn implements PlatformAddOn {
   /** The public host: a Gateway server with a cert-manager certificate, and the route to Keycloak's Service. */
   private route(chart: import('cdk8s').Chart, env: EnvironmentConfig): void {
     const host = keycloakHost(env);
-    const credentialName = `${host.replace(/\./g, '-')}-tls`;
-    const slug = host.replace(/\./g, '-');
-    const scoped = [`${KEYCLOAK.namespace}/${host}`];
-    new Certificate(chart, 'Certificate', {
-      metadata: { name: credentialName, namespace: INGRESS_GATEWAY.namespace },
-      spec: {
-        secretName: credentialName,
-        dnsNames: [host],
-        issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: ClusterIssuers.production },
-        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
-      },
-    });
-    new Gateway(chart, 'Gateway', {
-      metadata: { name: KEYCLOAK_GATEWAY, namespace: INGRESS_GATEWAY.namespace },
-      spec: {
-        selector: { istio: INGRESS_GATEWAY.selector },
-        servers: [
-          {
-            name: `https-${slug}`,
-            port: { number: 443, name: `https-${slug}`, protocol: 'HTTPS' },
-            hosts: scoped,
-            tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName, minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2 },
-          },
-          // Port 80 answers ACME HTTP-01 challenges only (as the platform's Gateway does).
-          { name: `http-${slug}`, port: { number: 80, name: `http-${slug}`, protocol: 'HTTP' }, hosts: scoped },
-        ],
-      },
-    });
+    // The ingress gateway's public-host mechanism (HTTPS server, port 80 for ACME only, the certificate), on a Gateway of Keycloak's own.
+    const gateway = new IngressGateway(chart, 'Ingress', { deployment: { ...INGRESS_GATEWAY, gatewayName: KEYCLOAK_GATEWAY } });
+    gateway.addHost(host, KEYCLOAK.namespace);
     new VirtualService(chart, 'Route', {
       metadata: { name: KEYCLOAK.instance, namespace: KEYCLOAK.namespace, annotations: argoAnnotations({ wave: SyncWave.routes }) },
       spec: {
         hosts: [host],
-        gateways: [`${INGRESS_GATEWAY.namespace}/${KEYCLOAK_GATEWAY}`],
+        gateways: [gateway.reference],
         http: [
           {
             name: 'keycloak',
