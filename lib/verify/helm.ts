@@ -7,7 +7,7 @@ import { parseDocument } from 'yaml';
 import { KubeManifest } from '../core/checks';
 import { ClusterConfig } from '../core/model';
 import { ReleaseRenderer } from './state';
-import { HelmRelease, StateObject } from './types';
+import { HelmRelease, ObjectRef, StateObject } from './types';
 
 /**
  * Renders the Helm releases of Argo CD Applications with the real `helm template` of the pinned
@@ -96,11 +96,13 @@ export function usesVolatileFunctions(chartDir: string): boolean {
   return existsSync(chartDir) && statSync(chartDir).isDirectory() ? walk(chartDir) : false;
 }
 
-/** `Kind namespace/name` of the objects whose content differs between two renders of one release. */
-export function unstableObjects(first: readonly StateObject[], second: readonly StateObject[]): string[] {
-  const key = (o: StateObject) => `${o.manifest.kind} ${o.manifest.metadata.namespace ? `${o.manifest.metadata.namespace}/` : ''}${o.manifest.metadata.name}`;
-  const again = new Map(second.map((o) => [key(o), JSON.stringify(o.manifest)]));
-  return first.filter((o) => again.get(key(o)) !== JSON.stringify(o.manifest)).map(key);
+/** The objects whose content differs between two renders of one release. */
+export function unstableObjects(first: readonly StateObject[], second: readonly StateObject[]): ObjectRef[] {
+  const key = (m: KubeManifest) => JSON.stringify([m.kind, m.metadata.namespace, m.metadata.name]);
+  const again = new Map(second.map((o) => [key(o.manifest), JSON.stringify(o.manifest)]));
+  return first
+    .filter((o) => again.get(key(o.manifest)) !== JSON.stringify(o.manifest))
+    .map(({ manifest: m }) => ({ kind: m.kind, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}), name: m.metadata.name ?? '' }));
 }
 
 /** A renderer for {@link buildClusterStates}. */
@@ -143,7 +145,7 @@ export function helmRenderer(options: HelmRendererOptions, clusterScoped: (m: Ku
       const objects = parseRendered(out, release, clusterScoped);
       // A chart that can render differently each time is rendered twice: what differs is what Argo CD sees change on every refresh.
       if (!volatile.has(path)) volatile.set(path, usesVolatileFunctions(path));
-      let unstable: string[] = [];
+      let unstable: ObjectRef[] = [];
       if (volatile.get(path)) {
         try {
           const again = execFileSync(helm, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });

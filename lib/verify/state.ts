@@ -2,7 +2,7 @@ import { KubeManifest, RenderedObject } from '../core/checks';
 import { Flow } from '../core/flows';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from '../core/model';
 import { RenderedEnvironment } from '../core/render';
-import { ClusterState, HelmRelease, StateObject } from './types';
+import { ClusterState, HelmRelease, ObjectRef, StateObject } from './types';
 
 /**
  * Renders one Helm release for a cluster: its objects, or why it was not rendered (no chart), or why
@@ -11,7 +11,7 @@ import { ClusterState, HelmRelease, StateObject } from './types';
 export type ReleaseRenderer = (
   release: HelmRelease,
   cluster: ClusterConfig,
-) => { readonly objects: readonly StateObject[]; readonly unstable?: readonly string[] } | { readonly skipped: string } | { readonly failed: string };
+) => { readonly objects: readonly StateObject[]; readonly unstable?: readonly ObjectRef[] } | { readonly skipped: string } | { readonly failed: string };
 
 export interface StateInputs {
   /** The platform description whose environments were rendered. */

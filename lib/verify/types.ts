@@ -70,14 +70,24 @@ export interface HelmRelease {
   /** The objects `helm template` produced, when the chart could be rendered. */
   readonly rendered?: readonly StateObject[];
   /**
-   * Objects (`Kind namespace/name`) that two renders of the release give differently: the chart builds
-   * them from random values, generated keys or the time. @default none
+   * Objects that two renders of the release give differently: the chart builds them from random
+   * values, generated keys or the time. @default none
    */
-  readonly unstable?: readonly string[];
+  readonly unstable?: readonly ObjectRef[];
   /** Why it was not rendered (no helm, chart missing…), when it was not. */
   readonly skipped?: string;
   /** The chart is present but `helm template` refused our values or the cluster's version (what Argo CD would report). */
   readonly failed?: string;
+}
+
+/** An object by kind, namespace and name. */
+export interface ObjectRef {
+  /** Its kind. */
+  readonly kind: string;
+  /** Its namespace (absent for a cluster-scoped object). */
+  readonly namespace?: string;
+  /** Its name. */
+  readonly name: string;
 }
 
 /** What one cluster converges to. */

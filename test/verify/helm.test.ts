@@ -94,7 +94,7 @@ describe('the Helm renderer', () => {
       );
     expect(unstableObjects(render('YQ=='), render('YQ=='))).toEqual([]);
     const unstable = unstableObjects(render('YQ=='), render('Yg=='));
-    expect(unstable).toEqual(['Secret kyverno/admin']);
+    expect(unstable).toEqual([{ kind: 'Secret', namespace: 'kyverno', name: 'admin' }]);
     const state = (ignoreDifferences?: unknown[]) =>
       ({
         environment: { name: 'dev' },
@@ -105,5 +105,7 @@ describe('the Helm renderer', () => {
       'kyverno@3.9.0 renders Secret kyverno/admin differently each time (random or generated values made at render time): Argo CD would show it out of sync on every refresh and replace it on every sync',
     ]);
     expect(helmStable.run(state([{ kind: 'Secret', name: 'admin', jsonPointers: ['/data'] }]), {} as any)).toEqual([]);
+    // An ignoreDifferences entry for another object of the kind ignores nothing here.
+    expect(helmStable.run(state([{ kind: 'Secret', name: 'other', jsonPointers: ['/data'] }]), {} as any)).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { VerifyCheck } from '../types';
+import { ClusterState, Finding, HelmRelease, ObjectRef, VerifyCheck } from '../types';
 import { kubernetesVersions, terraformPreflight } from './versions';
 import { tenantCapacity } from './capacity';
 import { certificatesIssuable } from './certificates';
@@ -14,28 +14,42 @@ import { replicaSourcesCheck } from './replicas';
 import { failoverRecordsCheck } from './traffic';
 
 /** A release whose chart is present but does not render with our values is what Argo CD would show as a failed sync. */
+/** A finding on a release, reported at its Application. */
+function releaseFinding(check: string, state: ClusterState, r: HelmRelease, message: string, fix: string): Finding {
+  return {
+    check,
+    environment: state.environment.name,
+    cluster: state.cluster.name,
+    file: r.file,
+    object: `Application argocd/${r.application.metadata.name}`,
+    message,
+    fix,
+  };
+}
+
 export const helmRenders: VerifyCheck = {
   name: 'helm/renders',
   description: "every Helm release whose chart is at hand renders with our values and the cluster's Kubernetes version",
   run: (state) =>
     state.releases
       .filter((r) => r.failed)
-      .map((r) => ({
-        check: 'helm/renders',
-        environment: state.environment.name,
-        cluster: state.cluster.name,
-        file: r.file,
-        object: `Application argocd/${r.application.metadata.name}`,
-        message: `helm template ${r.chart}@${r.version} fails: ${r.failed}`,
-        fix: `change the values of the ${r.chart} chart (lib/) or pin a chart version that supports Kubernetes ${state.cluster.kubernetesVersion}`,
-      })),
+      .map((r) =>
+        releaseFinding(
+          'helm/renders',
+          state,
+          r,
+          `helm template ${r.chart}@${r.version} fails: ${r.failed}`,
+          `change the values of the ${r.chart} chart (lib/) or pin a chart version that supports Kubernetes ${state.cluster.kubernetesVersion}`,
+        ),
+      ),
 };
 
 /**
  * A release whose rendered objects differ from one `helm template` to the next never stays in sync:
  * Argo CD renders the chart again on every refresh, sees the object changed, and each sync replaces
  * it (a generated password or key changes under whoever uses it). Unless the Application ignores
- * those differences.
+ * those differences (an `ignoreDifferences` entry naming the object's kind, and its name and
+ * namespace where it gives them).
  */
 export const helmStable: VerifyCheck = {
   name: 'helm/stable-render',
@@ -43,22 +57,18 @@ export const helmStable: VerifyCheck = {
     'every Helm release renders the same objects each time (no random values, generated keys or timestamps Argo CD would see change on every refresh)',
   run: (state) =>
     state.releases.flatMap((r) => {
-      const ignored: { kind?: string; name?: string; namespace?: string }[] = r.application.spec?.ignoreDifferences ?? [];
+      const ignored: Partial<ObjectRef>[] = r.application.spec?.ignoreDifferences ?? [];
       return (r.unstable ?? [])
-        .filter((o) => {
-          const [kind, ref] = o.split(' ');
-          const name = ref.includes('/') ? ref.split('/')[1] : ref;
-          return !ignored.some((i) => i.kind === kind && (i.name === undefined || i.name === name));
-        })
-        .map((o) => ({
-          check: 'helm/stable-render',
-          environment: state.environment.name,
-          cluster: state.cluster.name,
-          file: r.file,
-          object: `Application argocd/${r.application.metadata.name}`,
-          message: `${r.chart}@${r.version} renders ${o} differently each time (random or generated values made at render time): Argo CD would show it out of sync on every refresh and replace it on every sync`,
-          fix: `give the chart the value it generates (an existing Secret, a fixed key) in its values (lib/), or ignore the field in the Application (HelmChart.ignoreDifferences) where a controller owns it`,
-        }));
+        .filter((o) => !ignored.some((i) => i.kind === o.kind && (i.name ?? o.name) === o.name && (i.namespace ?? o.namespace) === o.namespace))
+        .map((o) =>
+          releaseFinding(
+            'helm/stable-render',
+            state,
+            r,
+            `${r.chart}@${r.version} renders ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} differently each time (random or generated values made at render time): Argo CD would show it out of sync on every refresh and replace it on every sync`,
+            'give the chart the value it generates (an existing Secret, a fixed key) in its values (lib/), or ignore the field in the Application (HelmChart.ignoreDifferences) where a controller owns it',
+          ),
+        );
     }),
 };
 
