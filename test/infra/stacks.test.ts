@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
+import { createHash } from 'crypto';
+import { cpSync, mkdirSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { synthesizeInfra } from '../../apps/infra/main';
@@ -58,7 +59,11 @@ describe('Terraform stacks of a small fixture platform', () => {
     // instances with their own __dirname; the dependencies are the same), rendered from there as the
     // working directory.
     const root = process.cwd();
-    const elsewhere = mkdtempSync(join(tmpdir(), 'ceres-infra-'));
+    // Another location, the same for every run of this checkout: jest's transform cache (keyed by
+    // the file's path) then compiles the copies once, not on every run. Emptied before and after.
+    const elsewhere = join(tmpdir(), `ceres-infra-elsewhere-${createHash('sha1').update(root).digest('hex').slice(0, 12)}`);
+    rmSync(elsewhere, { recursive: true, force: true });
+    mkdirSync(elsewhere);
     try {
       for (const dir of ['apps/infra', 'apps/platform', 'apps/synthesize.ts', 'lib', 'test/infra/fixtures/platform.ts', 'tsconfig.json', 'package.json']) {
         cpSync(join(root, dir), join(elsewhere, dir), { recursive: true });
