@@ -311,7 +311,7 @@ function numberString(v: number): string {
 }
 
 /** Output under construction (module-level: the emitter is synchronous and calls no user code but toJSON). */
-let out: string[] = [];
+let out = '';
 
 function unsupported(v: unknown): never {
   const name = v === null ? 'null' : typeof v === 'object' ? (Object.getPrototypeOf(v)?.constructor?.name ?? 'object') : typeof v;
@@ -371,8 +371,11 @@ function deeper(indent: string): string {
 }
 
 /*
- * The writers push pieces (keys, values, constant separators) to `out` without concatenating them:
- * concatenated strings are ropes, which are slow to join.
+ * The writers append pieces (keys, values, constant separators) to `out`, a string: V8 keeps the
+ * appended string as a rope and flattens it once, when the file is encoded. Measured on the
+ * synthesized files of 300 and 1000 tenants (52 and 169 MB), serializing and encoding took about
+ * half the CPU time of pushing the pieces to an array and joining it (0.62 s against 1.2 s; 2.0 s
+ * against 3.8 s), for the same bytes.
  */
 
 /**
@@ -406,25 +409,25 @@ function writeMap(obj: Record<string, unknown>, indent: string): void {
     let v = obj[key];
     if (v === undefined) continue;
     if (first) first = false;
-    else out.push(nl);
+    else out += nl;
     const k = keyText(key, inner);
     if (typeof v === 'object' && v !== null) v = plain(v);
     const s = scalarText(v, inner);
     if (k.length > 1024) {
       // an explicit key: `? key`, then `: value` on the next line
-      out.push('? ', k, nl, ': ');
-      if (s !== undefined) out.push(s);
+      out += '? ' + k + nl + ': ';
+      if (s !== undefined) out += s;
       else writeNode(v, inner);
-    } else if (s !== undefined) out.push(k, ': ', s);
+    } else if (s !== undefined) out += k + ': ' + s;
     else if (Array.isArray(v)) {
-      if (v.length === 0) out.push(k, ': []');
+      if (v.length === 0) out += k + ': []';
       else {
-        out.push(k, colonNewlineIndent(inner));
+        out += k + colonNewlineIndent(inner);
         writeSeq(v, inner);
       }
-    } else if (isEmptyMap(v as object)) out.push(k, ': {}');
+    } else if (isEmptyMap(v as object)) out += k + ': {}';
     else {
-      out.push(k, colonNewlineIndent(inner));
+      out += k + colonNewlineIndent(inner);
       writeMap(v as Record<string, unknown>, inner);
     }
   }
@@ -441,7 +444,7 @@ function writeSeq(arr: readonly unknown[], indent: string): void {
   const inner = deeper(indent);
   const sep = newlineIndentDash(indent);
   for (let i = 0; i < arr.length; i++) {
-    out.push(i === 0 ? '- ' : sep);
+    out += i === 0 ? '- ' : sep;
     writeNode(plain(arr[i]), inner);
   }
 }
@@ -449,11 +452,11 @@ function writeSeq(arr: readonly unknown[], indent: string): void {
 /** Writes a value in place: a scalar, `{}`/`[]`, or a block collection whose later lines start at `indent`. */
 function writeNode(v: unknown, indent: string): void {
   const s = scalarText(v, indent);
-  if (s !== undefined) out.push(s);
+  if (s !== undefined) out += s;
   else if (Array.isArray(v)) {
-    if (v.length === 0) out.push('[]');
+    if (v.length === 0) out += '[]';
     else writeSeq(v, indent);
-  } else if (isEmptyMap(v as object)) out.push('{}');
+  } else if (isEmptyMap(v as object)) out += '{}';
   else writeMap(v as Record<string, unknown>, indent);
 }
 
@@ -462,19 +465,28 @@ export function emitYamlDocument(value: unknown): string {
   return emitYamlStream([value]);
 }
 
+/** Makes V8 store `s` as one flat string (its number conversion flattens it first). */
+function flatten(s: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-unused-expressions
+  (s as unknown as number) | 0;
+}
+
 /** A multi-document stream: each document ends with a line break, `---` lines between them. */
 export function emitYamlStream(values: readonly unknown[]): string {
   const saved = out;
-  out = [];
+  out = '';
   try {
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       if (value === undefined) unsupported(value);
-      if (i > 0) out.push('---\n');
+      if (i > 0) out += '---\n';
       writeNode(plain(value), '');
-      out.push('\n');
+      out += '\n';
     }
-    return out.join('');
+    // Flat before it is returned: a rope of small pieces held until written (the render cache, a
+    // tenant's files) takes several times the memory of its text. ToNumber flattens its argument.
+    flatten(out);
+    return out;
   } finally {
     out = saved;
   }
