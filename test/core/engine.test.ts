@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_TENANTS_DIR, inEnvironments, PROJECT_ROOT, synthesize, SynthesisResult } from '../../apps/synthesize';
+import { DEFAULT_TENANTS_DIR, inEnvironments, PROJECT_ROOT, SynthesisResult } from '../../apps/synthesize';
 import { runSynth } from '../../apps/synth';
 import { synthesizePlatform } from '../../apps/platform/main';
 import { withRenderCache } from '../support/render-cache-env';
