@@ -2,3 +2,4 @@
 export * from './argo-cd';
 export * from './controller-owned-fields';
 export * from './gitops-addon';
+export * from './addon-table';

@@ -18,7 +18,6 @@ const out = renderAddOns(platformAddOns(), { platform, input: TENANT_PER_TIER })
 const ENV = out.environment.name;
 const PLATFORM_CHARTS = composePlatform(platformAddOns()).catalog.charts;
 const PLATFORM_MANIFESTS = composePlatform(platformAddOns()).catalog.manifests;
-const ADDON_CHARTS = PLATFORM_CHARTS.filter((c) => (c.file ?? 'addons') === 'addons');
 const group = (o: LooseObject) => (o.manifest.apiVersion.includes('/') ? o.manifest.apiVersion.split('/')[0] : '');
 const wave = (o: LooseObject) => Number(o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
 
@@ -266,14 +265,6 @@ describe('bootstrap README', () => {
     // The EKS cluster runs Velero (its repository password) and the monitoring stack; the edge site neither.
     expect(readme(FixtureClusters.aws.name)).toContain('create secret generic velero-repo-credentials');
     expect(readme(FixtureClusters.edge.name)).not.toContain('velero');
-  });
-});
-
-describe.each(['docs/gitops.md', 'README.md'])('%s', (file) => {
-  it('lists every add-on with the version the code pins', () => {
-    const doc = require('node:fs').readFileSync(require('node:path').join(__dirname, '../..', file), 'utf8') as string;
-    for (const a of ADDON_CHARTS)
-      expect(doc).toMatch(new RegExp(`\\| ${a.name} \\| ${a.chart.chart} \\(.*\\) \\| ${a.chart.version.replace(/\./g, '\\.')} \\|`));
   });
 });
 
