@@ -10,7 +10,15 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js' },
+  transform: {
+    '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js',
+    '/node_modules/.+\\.js$': '<rootDir>/test/support/strip-inline-map.js',
+  },
+  // The packages whose inline source maps are dropped (strip-inline-map.js); jest's default leaves
+  // all of node_modules untransformed.
+  transformIgnorePatterns: ['/node_modules/(?!(cdk8s|cdk8s-plus-28|cdktf|constructs|@cdktf/provider-[a-z]+)/)'],
+  // Sources read once per worker instead of once per test file (jest-runtime.js).
+  runtime: '<rootDir>/test/support/jest-runtime.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
   // cdktf's zip support, loaded on first use instead of with cdktf (test/support/lazy-archiver.js).
