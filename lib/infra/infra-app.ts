@@ -8,6 +8,17 @@ import { stackName, TerraformCloud } from '../core/cloud';
 import { PlatformStack } from './platform-stack';
 import { stableJson } from './serialize';
 
+/*
+ * cdktf records where every token was made (a full stack trace, unlimited depth, formatted and split
+ * into lines) for one purpose: the "created at" part of its error messages when a token cannot be
+ * resolved. Tokens are made by the thousand per stack, and these traces were a fifth of rendering
+ * the Terraform JSON. The capture is a property of cdktf's module, looked up at every call, so
+ * replacing it with an empty record leaves everything else as it is (the messages lose their
+ * "created at" lines).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+(require('cdktf/lib/tokens/private/stack-trace') as { captureStackTrace: () => string[] }).captureStackTrace = () => [];
+
 /** Clouds with Terraform stacks, in output order. Edge (K3s) sites are registered with Argo CD instead. */
 export const TERRAFORM_CLOUDS: readonly TerraformCloud[] = ['aws', 'azure', 'gcp'];
 
