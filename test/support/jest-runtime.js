@@ -1,18 +1,26 @@
 /**
- * jest `runtime`: jest's own, with the sources it reads kept for the whole worker rather than for
- * one test file.
+ * jest `runtime`: jest's own, with the sources it reads and the packages' transformed code kept for
+ * the whole worker rather than for one test file.
  *
  * jest-runtime reads (and decodes) the source of every module a test file loads, again for each test
  * file, even when the transformed code comes from its in-memory cache: most test files load cdk8s,
  * cdk8s-plus-28 and the platform (about 12 MB of JavaScript and TypeScript), and a third load the
- * cdktf providers. Kept per worker, a file is read once while its size and modification time stay
- * the same (a test that rewrites a source file still gets the new text).
+ * cdktf providers. Kept per worker:
+ * - the packages' code (node_modules does not change during a run), without reading or even
+ *   stat()ing the file again;
+ * - the project's sources while their size and modification time stay the same (a test that
+ *   rewrites a source file still gets the new text).
  */
+const { sep } = require('node:path');
 const { statSync } = require('node:fs');
 const Runtime = require('jest-runtime').default;
 
+const NODE_MODULES = `${sep}node_modules${sep}`;
+
 /** filename → { size, mtimeMs, text } */
 const sources = new Map();
+/** filename → { code, transform, sourceMapPath } of a package's module, as jest's transformFile left them */
+const packages = new Map();
 
 class CachingRuntime extends Runtime {
   readFile(filename) {
@@ -27,6 +35,21 @@ class CachingRuntime extends Runtime {
     const text = super.readFile(filename);
     sources.set(filename, { size: stat.size, mtimeMs: stat.mtimeMs, text });
     return text;
+  }
+
+  transformFile(filename, options) {
+    if (options?.isInternalModule || !filename.includes(NODE_MODULES)) return super.transformFile(filename, options);
+    let kept = packages.get(filename);
+    if (!kept) {
+      const code = super.transformFile(filename, options);
+      kept = { code, transform: this._fileTransforms.get(filename), sourceMapPath: this._sourceMapRegistry.get(filename) };
+      packages.set(filename, kept);
+      // The source is not needed again: the code is kept.
+      sources.delete(filename);
+    }
+    this._fileTransforms.set(filename, kept.transform);
+    if (kept.sourceMapPath) this._sourceMapRegistry.set(filename, kept.sourceMapPath);
+    return kept.code;
   }
 }
 
