@@ -6,8 +6,8 @@
  * file, even when the transformed code comes from its in-memory cache: most test files load cdk8s,
  * cdk8s-plus-28 and the platform (about 12 MB of JavaScript and TypeScript), and a third load the
  * cdktf providers. Kept per worker:
- * - the packages' code (node_modules does not change during a run), without reading or even
- *   stat()ing the file again;
+ * - the packages' code and files, jest's own modules among them (node_modules does not change
+ *   during a run), without reading or even stat()ing the file again;
  * - the project's sources while their size and modification time stay the same (a test that
  *   rewrites a source file still gets the new text).
  */
@@ -19,11 +19,20 @@ const NODE_MODULES = `${sep}node_modules${sep}`;
 
 /** filename → { size, mtimeMs, text } */
 const sources = new Map();
+/** filename → text of a file in node_modules */
+const packaged = new Map();
 /** filename → { code, transform, sourceMapPath } of a package's module, as jest's transformFile left them */
 const packages = new Map();
 
 class CachingRuntime extends Runtime {
   readFile(filename) {
+    if (filename.includes(NODE_MODULES)) {
+      // jest's own modules (jest-circus, expect, jest-snapshot: loaded into every test file) and the
+      // packages' package.json files.
+      let text = packaged.get(filename);
+      if (text === undefined) packaged.set(filename, (text = super.readFile(filename)));
+      return text;
+    }
     let stat;
     try {
       stat = statSync(filename);
@@ -45,7 +54,7 @@ class CachingRuntime extends Runtime {
       kept = { code, transform: this._fileTransforms.get(filename), sourceMapPath: this._sourceMapRegistry.get(filename) };
       packages.set(filename, kept);
       // The source is not needed again: the code is kept.
-      sources.delete(filename);
+      packaged.delete(filename);
     }
     this._fileTransforms.set(filename, kept.transform);
     if (kept.sourceMapPath) this._sourceMapRegistry.set(filename, kept.sourceMapPath);
