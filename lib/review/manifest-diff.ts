@@ -139,7 +139,160 @@ export function withoutCommonDocuments(before: string, after: string): [string, 
   return [restBefore.join('---\n'), restAfter.join('---\n')];
 }
 
-/** Every object of a dist tree by key: manifests and Terraform resources. Linear in the size of the tree. */
+/** The identity fields of a manifest document, as {@link scanIdentity} reads them. */
+export interface ManifestHead {
+  /** `apiVersion` (`v1`, `argoproj.io/v1alpha1`). */
+  readonly apiVersion: string;
+  /** `kind`. */
+  readonly kind: string;
+  /** `metadata.name`; '' when absent. */
+  readonly name: string;
+  /** `metadata.namespace`; '' when absent (cluster-scoped). */
+  readonly namespace: string;
+}
+
+/** A plain scalar that reads as the same string in YAML 1.1 and 1.2 (no boolean, null, number or timestamp, no quoting). */
+const SAFE_PLAIN = /^[A-Za-z][A-Za-z0-9._/-]*$/;
+const NOT_A_STRING = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+const safePlain = (v: string) => SAFE_PLAIN.test(v) && !NOT_A_STRING.test(v);
+/** A top-level key line: a simple key, then nothing, a block scalar indicator, or a plain value. */
+const TOP_LINE = /^([A-Za-z_][A-Za-z0-9_]*):(?:$| (.*)$)/;
+/**
+ * What a top-level value may be for the document to be read by lines: nothing (a block follows), a
+ * block scalar's header, an empty flow collection, a quoted scalar closed on its line, or a plain
+ * scalar (whose continuation lines, if any, are indented).
+ */
+const TOP_VALUE = /^(?:|[|>][-+0-9]*|\{\}|\[\]|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[A-Za-z0-9./_-].*)$/;
+const METADATA_LINE = /^ {2}([A-Za-z][A-Za-z0-9]*):(?:$| (.*)$)/;
+
+/**
+ * A manifest document's apiVersion, kind, metadata.name and metadata.namespace read from its lines
+ * without parsing it, when the document is in the plain block form synth writes (every line at the
+ * top level a simple `key:` or `key: value`, `metadata:` a block mapping, the four values plain
+ * scalars that are strings in YAML 1.1 and 1.2, none of them twice); undefined for anything else,
+ * which is then parsed. Reviewing a synth reads every object's identity, and most objects only that
+ * (an added object is listed, not compared): parsing all of them was most of a synth at 1000 tenants.
+ */
+export function scanIdentity(doc: string): ManifestHead | undefined {
+  // Line breaks other than \n (some readers break lines at them) are left to the parser.
+  if (/[\r\u0085\u2028\u2029]/.test(doc)) return undefined;
+  const found: Record<string, string> = {};
+  const take = (key: string, value: string | undefined): boolean => {
+    if (value === undefined || !safePlain(value) || key in found) return false;
+    found[key] = value;
+    return true;
+  };
+  let inMetadata = false;
+  let sawMetadata = false;
+  let metadataKeys = false;
+  let start = 0;
+  while (start < doc.length) {
+    let end = doc.indexOf('\n', start);
+    if (end < 0) end = doc.length;
+    const line = doc.slice(start, end);
+    start = end + 1;
+    if (line === '') continue;
+    const c = line.charCodeAt(0);
+    if (c === 0x20 /* space */) {
+      if (!inMetadata) continue;
+      const notTwo = line.charCodeAt(1) !== 0x20 || line.charCodeAt(2) === 0x20;
+      // metadata's keys are indented by two (its first line says; deeper lines are its values').
+      if (notTwo && !metadataKeys) return undefined;
+      metadataKeys = true;
+      if (notTwo) continue;
+      const m = METADATA_LINE.exec(line);
+      if (!m) return undefined;
+      if ((m[1] === 'name' || m[1] === 'namespace') && !take(m[1], m[2])) return undefined;
+      continue;
+    }
+    if (c === 0x23 /* # */) continue;
+    inMetadata = false;
+    const m = TOP_LINE.exec(line);
+    if (!m) return undefined;
+    const [, key, value] = m;
+    if (value !== undefined && !TOP_VALUE.test(value)) return undefined;
+    if (key === 'apiVersion' || key === 'kind') {
+      if (!take(key, value)) return undefined;
+    } else if (key === 'metadata') {
+      if (sawMetadata || (value !== undefined && value !== '')) return undefined;
+      sawMetadata = inMetadata = true;
+    }
+  }
+  if (!found.apiVersion || !found.kind) return undefined;
+  return { apiVersion: found.apiVersion, kind: found.kind, name: found.name ?? '', namespace: found.namespace ?? '' };
+}
+
+/**
+ * The documents of a manifest stream, each with the text it ends with a newline; undefined when the
+ * stream has directives, `...` markers or content on a `---` line (then it is parsed whole).
+ */
+function splitDocuments(content: string): string[] | undefined {
+  if (/^(?:%|\.\.\.|---[ \t]*[^ \t\n])/m.test(content)) return undefined;
+  return content
+    .split(/^---[ \t]*(?:\n|$)/m)
+    .filter((d) => d !== '')
+    .map((d) => (d.endsWith('\n') ? d : `${d}\n`));
+}
+
+/**
+ * A manifest of a dist tree: its identity read without parsing when it can be, the rest parsed on
+ * first use. The text a change is shown and compared in is the document as written when it is in
+ * synth's plain form (what the emitter writes for the parsed object too), else the parsed object
+ * written again.
+ */
+class IndexedManifest implements IndexedObject {
+  private parsed?: KubeManifest;
+  /** Whether the identity was read from the lines (the document is in synth's plain form). */
+  private readonly scanned: boolean;
+  constructor(
+    public readonly id: ObjectId,
+    public readonly file: string,
+    private readonly source: string,
+    parsed?: KubeManifest,
+  ) {
+    this.parsed = parsed;
+    this.scanned = parsed === undefined;
+  }
+  get manifest(): KubeManifest {
+    return (this.parsed ??= parseAllDocuments(this.source, { version: '1.1' })[0].toJS() as KubeManifest);
+  }
+  private formatted?: string;
+  get text(): string {
+    return (this.formatted ??= this.scanned ? this.source : toYamlDocument(this.manifest));
+  }
+  /**
+   * Whether {@link changeRisk} can find something in a change from this object: an Application, or an
+   * object whose text may name a Prune=false or Delete=false sync option (every one parsed whole).
+   * Otherwise a change is not parsed at all: at 1000 tenants a display name changes the platform
+   * realm, one document of 5 MB per environment.
+   */
+  mayLoseProtection(): boolean {
+    if (this.id.group === 'argoproj.io' || !this.scanned) return true;
+    return this.source.includes('\\') || this.source.includes('Prune=false') || this.source.includes('Delete=false');
+  }
+}
+
+/** Adds the objects of a parsed stream (or document) to `out`. */
+function addParsed(out: Map<string, IndexedObject>, environment: string, file: string, source: string): void {
+  for (const doc of parseAllDocuments(source, { version: '1.1' })) {
+    const manifest = doc.toJS() as KubeManifest | null;
+    if (!manifest || typeof manifest !== 'object' || !manifest.kind || !manifest.apiVersion) continue;
+    const id: ObjectId = {
+      environment,
+      group: groupOf(manifest.apiVersion),
+      kind: manifest.kind,
+      namespace: manifest.metadata?.namespace ?? '',
+      name: manifest.metadata?.name ?? '',
+    };
+    out.set(objectKey(id), new IndexedManifest(id, file, source, manifest));
+  }
+}
+
+/**
+ * Every object of a dist tree by key: manifests and Terraform resources. Linear in the size of the
+ * tree. A manifest in the form synth writes is identified from its lines ({@link scanIdentity}) and
+ * parsed only when its content is asked for (a changed or removed object); any other is parsed here.
+ */
 export function indexObjects(files: ReadonlyMap<string, string>, only?: ReadonlySet<string>): Map<string, IndexedObject> {
   const out = new Map<string, IndexedObject>();
   for (const [file, content] of files) {
@@ -154,17 +307,19 @@ export function indexObjects(files: ReadonlyMap<string, string>, only?: Readonly
     }
     if (!isManifestPath(file)) continue;
     const environment = scopeOf(file);
-    for (const doc of parseAllDocuments(content, { version: '1.1' })) {
-      const manifest = doc.toJS() as KubeManifest | null;
-      if (!manifest || typeof manifest !== 'object' || !manifest.kind || !manifest.apiVersion) continue;
-      const id: ObjectId = {
-        environment,
-        group: groupOf(manifest.apiVersion),
-        kind: manifest.kind,
-        namespace: manifest.metadata?.namespace ?? '',
-        name: manifest.metadata?.name ?? '',
-      };
-      out.set(objectKey(id), { id, file, manifest, text: toYamlDocument(manifest) });
+    const docs = splitDocuments(content);
+    if (!docs) {
+      addParsed(out, environment, file, content);
+      continue;
+    }
+    for (const doc of docs) {
+      const head = scanIdentity(doc);
+      if (!head) {
+        addParsed(out, environment, file, doc);
+        continue;
+      }
+      const id: ObjectId = { environment, group: groupOf(head.apiVersion), kind: head.kind, namespace: head.namespace, name: head.name };
+      out.set(objectKey(id), new IndexedManifest(id, file, doc));
     }
   }
   return out;
@@ -221,6 +376,7 @@ function removalRiskOf(o: IndexedObject): string | undefined {
 
 function changeRiskOf(before: IndexedObject, after: IndexedObject): string | undefined {
   if (before.terraform && after.terraform) return terraformChangeRisk(before.terraform, after.terraform);
+  if (before instanceof IndexedManifest && !before.mayLoseProtection() && after instanceof IndexedManifest && !after.mayLoseProtection()) return undefined;
   if (before.manifest && after.manifest) return changeRisk(before.manifest, after.manifest);
   return undefined;
 }

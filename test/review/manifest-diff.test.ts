@@ -67,6 +67,19 @@ describe('npm run diff classification', () => {
     expect(diff.destructive.map((c) => c.type)).toEqual(['changed']);
   });
 
+  it('flags an object that loses its Prune=false or Delete=false sync option, in plain or any other YAML form', () => {
+    const keep = (options: string) => ({ ...pvc, metadata: { ...pvc.metadata, annotations: { 'argocd.argoproj.io/sync-options': options } } });
+    const plain = diffDist(tree({ 'prod/t/a.yaml': [keep('Prune=false')] }), tree({ 'prod/t/a.yaml': [keep('ServerSideApply=true')] }));
+    expect(plain.destructive.map((c) => c.destructive)).toEqual(['the object loses its Prune=false protection']);
+    // Written by hand in flow style (parsed, not read by lines), and with an escape in the old text.
+    const flow = (options: string) =>
+      `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: tenant-a, annotations: {argocd.argoproj.io/sync-options: "${options}"}}\n`;
+    const escaped = diffDist(new Map([['prod/t/a.yaml', flow('Delete\\x3dfalse')]]), new Map([['prod/t/a.yaml', flow('Delete=true')]]));
+    expect(escaped.destructive.map((c) => c.destructive)).toEqual(['the object loses its Delete=false protection']);
+    // A change that keeps the option is not flagged.
+    expect(diffDist(tree({ 'prod/t/a.yaml': [keep('Prune=false')] }), tree({ 'prod/t/a.yaml': [keep('Prune=false,X=1')] })).destructive).toEqual([]);
+  });
+
   it('compares other files (reports, READMEs) as files', () => {
     const diff = diffDist(
       new Map([['prod/reports/cost.md', 'a']]),
