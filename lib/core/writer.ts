@@ -1,4 +1,22 @@
-import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { terraformWorkingEntries } from './tree';
@@ -28,18 +46,70 @@ export interface WriteOptions {
 /** How many files a background {@link TreeWriter} holds unwritten before `write()` waits (memory). */
 export const BACKGROUND_BACKLOG_FILES = 8;
 
+/** Buffers {@link sameContent} reads into and encodes into, grown as needed (one synth compares thousands of files). */
+let readBuffer = Buffer.allocUnsafe(1 << 16);
+let contentBuffer = Buffer.allocUnsafe(1 << 16);
+/** Opens without following a symbolic link where the platform can (a link in dist/ is never the same content). */
+const NOFOLLOW = fsConstants.O_NOFOLLOW;
+
 /**
  * Whether the file at `path` holds exactly the bytes of `content` (UTF-8); false when it is absent,
  * not a regular file, or differs (the size is compared first, so most changed files are never read).
+ * One open, fstat, read and close per file, into reused buffers: at 1000 tenants an edit compares
+ * 23,000 unchanged files.
  */
 function sameContent(path: string, content: string): boolean {
+  const size = Buffer.byteLength(content);
+  if (NOFOLLOW === undefined) {
+    try {
+      const st = lstatSync(path);
+      return st.isFile() && st.size === size && readFileSync(path).equals(Buffer.from(content));
+    } catch {
+      return false;
+    }
+  }
+  let fd: number;
   try {
-    const st = lstatSync(path);
-    if (!st.isFile() || st.size !== Buffer.byteLength(content)) return false;
-    // Bytes, not decoded text: a file with invalid UTF-8 must not pass for the same content.
-    return readFileSync(path).equals(Buffer.from(content));
+    fd = openSync(path, fsConstants.O_RDONLY | NOFOLLOW);
   } catch {
     return false;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size !== size) return false;
+    if (readBuffer.length < size) {
+      readBuffer = Buffer.allocUnsafe(size);
+      contentBuffer = Buffer.allocUnsafe(size);
+    }
+    for (let at = 0; at < size;) {
+      const n = readSync(fd, readBuffer, at, size - at, at);
+      if (n === 0) return false;
+      at += n;
+    }
+    // Bytes, not decoded text: a file with invalid UTF-8 must not pass for the same content.
+    contentBuffer.write(content, 0, size, 'utf8');
+    return readBuffer.compare(contentBuffer, 0, size, 0, size) === 0;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Removes a tree: `rmSync`'s recursive removal, without its lstat of every entry (the directory
+ * listing says which entries are folders); anything unexpected goes to `rmSync`.
+ */
+function removeTree(dir: string): void {
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) removeTree(path);
+      else unlinkSync(path);
+    }
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -361,7 +431,7 @@ export class TreeWriter {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
-    if (hadDist) rmSync(old, { recursive: true, force: true });
+    if (hadDist) removeTree(old);
     return { written: this.paths.size - this.unchanged, unchanged: this.unchanged };
   }
 }

@@ -1,7 +1,7 @@
 import { platform } from '../../apps/platform/platform';
 import { defaultSynthesis } from '../support/synthesis-cache';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -174,6 +174,16 @@ describe('the atomic writer', () => {
     // Nothing is shared with a tree that is gone: the old tree was removed, so each file has one link.
     for (const p of after.keys()) expect(statSync(join(dist, p)).nlink).toBe(1);
     expect(readdirSync(work)).toEqual(['dist']);
+    // A symbolic link with the right bytes behind it is not the file: the new tree gets a file.
+    const outside = join(work, 'outside.yaml');
+    writeFileSync(outside, 'e: 1\n');
+    rmSync(join(dist, 'prod/c/new.yaml'));
+    symlinkSync(outside, join(dist, 'prod/c/new.yaml'));
+    // Written: the link's file and same.yaml (back from the U+FFFD text above).
+    expect(writeTreeAtomically(dist, after)).toEqual({ written: 2, unchanged: 2 });
+    expect(lstatSync(join(dist, 'prod/c/new.yaml')).isFile()).toBe(true);
+    expect(readFileSync(outside, 'utf8')).toBe('e: 1\n');
+    rmSync(outside);
   });
 
   it('leaves dist/ untouched when an incremental write fails before the swap', () => {
