@@ -20,3 +20,8 @@ if (typeof mapped === 'function') {
     return text;
   };
 }
+
+// The commands that render (synth, diff) tighten V8's heap growth for their process (lib/core/heap.ts);
+// run in a jest worker they would do it for every test file the worker runs after them, which then
+// collect garbage more often. The tests keep V8's own heuristics (frugalHeap's documented override).
+process.env.CERES_HEAP_GROWTH_PERCENT ??= 'v8';
