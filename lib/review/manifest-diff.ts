@@ -109,17 +109,28 @@ export function areaOf(path: string): string {
 }
 
 /**
+ * The documents of a manifest stream, each ending with a newline: the stream split at its lines that
+ * are exactly `---` (in a block scalar a line at column 0 would end the scalar, so such a line always
+ * separates documents). Undefined when the stream has directives, `...` markers or anything on a
+ * `---` line (a tag, content, a carriage return), which is then parsed whole.
+ */
+function splitDocuments(content: string): string[] | undefined {
+  if (/^(?:%|\.\.\.|---[ \t]*[^ \t\n])/m.test(content)) return undefined;
+  return content
+    .split(/^---[ \t]*(?:\n|$)/m)
+    .filter((d) => d !== '')
+    .map((d) => (d.endsWith('\n') ? d : `${d}\n`));
+}
+
+/**
  * Two versions of a manifest file without the documents they have in common (the same text, counted
  * as often as it occurs): objects whose text did not change in the same file are no change, so only
- * the rest needs parsing. A stream is split at its lines that are exactly `---` (in a block scalar a
- * line at column 0 would end the scalar, so such a line always separates documents); undefined when a
- * file has directives or `...` markers, which are then parsed whole.
+ * the rest needs parsing. Undefined when either is not split ({@link splitDocuments}).
  */
 export function withoutCommonDocuments(before: string, after: string): [string, string] | undefined {
-  if (/^(%|\.\.\.)/m.test(before) || /^(%|\.\.\.)/m.test(after)) return undefined;
-  const split = (text: string) => text.split(/^---[ \t]*(?:\r?\n|$)/m).map((d) => (d === '' || d.endsWith('\n') ? d : `${d}\n`));
-  const b = split(before);
-  const a = split(after);
+  const b = splitDocuments(before);
+  const a = splitDocuments(after);
+  if (!b || !a) return undefined;
   const counts = new Map<string, number>();
   for (const d of b) counts.set(d, (counts.get(d) ?? 0) + 1);
   const restAfter: string[] = [];
@@ -155,7 +166,7 @@ export interface ManifestHead {
 const SAFE_PLAIN = /^[A-Za-z][A-Za-z0-9._/-]*$/;
 const NOT_A_STRING = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 const safePlain = (v: string) => SAFE_PLAIN.test(v) && !NOT_A_STRING.test(v);
-/** A top-level key line: a simple key, then nothing, a block scalar indicator, or a plain value. */
+/** A top-level line: a simple key, then nothing or a value ({@link TOP_VALUE} says which values). */
 const TOP_LINE = /^([A-Za-z_][A-Za-z0-9_]*):(?:$| (.*)$)/;
 /**
  * What a top-level value may be for the document to be read by lines: nothing (a block follows), a
@@ -223,18 +234,6 @@ export function scanIdentity(doc: string): ManifestHead | undefined {
 }
 
 /**
- * The documents of a manifest stream, each with the text it ends with a newline; undefined when the
- * stream has directives, `...` markers or content on a `---` line (then it is parsed whole).
- */
-function splitDocuments(content: string): string[] | undefined {
-  if (/^(?:%|\.\.\.|---[ \t]*[^ \t\n])/m.test(content)) return undefined;
-  return content
-    .split(/^---[ \t]*(?:\n|$)/m)
-    .filter((d) => d !== '')
-    .map((d) => (d.endsWith('\n') ? d : `${d}\n`));
-}
-
-/**
  * A manifest of a dist tree: its identity read without parsing when it can be, the rest parsed on
  * first use. The text a change is shown and compared in is the document as written when it is in
  * synth's plain form (what the emitter writes for the parsed object too), else the parsed object
@@ -261,10 +260,10 @@ class IndexedManifest implements IndexedObject {
     return (this.formatted ??= this.scanned ? this.source : toYamlDocument(this.manifest));
   }
   /**
-   * Whether {@link changeRisk} can find something in a change from this object: an Application, or an
-   * object whose text may name a Prune=false or Delete=false sync option (every one parsed whole).
-   * Otherwise a change is not parsed at all: at 1000 tenants a display name changes the platform
-   * realm, one document of 5 MB per environment.
+   * Whether {@link changeRisk} can find something in a change from this object (the old one): it is
+   * an Application, it was parsed, or its text names a Prune=false or Delete=false sync option or has
+   * an escape (a double-quoted `\x3d` may spell one). Otherwise the change is not parsed at all: at
+   * 1000 tenants a display name changes the platform realm, one document of 5 MB per environment.
    */
   mayLoseProtection(): boolean {
     if (this.id.group === 'argoproj.io' || !this.scanned) return true;
@@ -376,7 +375,8 @@ function removalRiskOf(o: IndexedObject): string | undefined {
 
 function changeRiskOf(before: IndexedObject, after: IndexedObject): string | undefined {
   if (before.terraform && after.terraform) return terraformChangeRisk(before.terraform, after.terraform);
-  if (before instanceof IndexedManifest && !before.mayLoseProtection() && after instanceof IndexedManifest && !after.mayLoseProtection()) return undefined;
+  // changeRisk looks at the old object's sync options, and at Applications (the same kind on both sides).
+  if (before instanceof IndexedManifest && !before.mayLoseProtection()) return undefined;
   if (before.manifest && after.manifest) return changeRisk(before.manifest, after.manifest);
   return undefined;
 }

@@ -16,6 +16,8 @@ const parsedIdentity = (doc: string) => {
   if (!m || typeof m !== 'object' || !m.kind || !m.apiVersion) return undefined;
   return { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata?.name ?? '', namespace: m.metadata?.namespace ?? '' };
 };
+// The yaml module itself (an `import *` is a copy whose properties cannot be spied on).
+const yaml = require('yaml') as typeof import('yaml');
 const documents = (stream: string) => stream.split(/^---\n/m).filter((d) => d !== '');
 
 /** Asserts that scanIdentity answers as the parser does, or not at all; returns whether it answered. */
@@ -84,15 +86,23 @@ describe('scanIdentity', () => {
     expect(scanIdentity(handWritten.find((d) => d.includes('x: |'))!)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: '' });
   });
 
-  it('lets the review list added objects without parsing them, and compare changed ones in full', () => {
-    const cm = (name: string, v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'n' }, data: { v } });
+  it('lets the review list added objects without parsing them, and parse only the changed ones', () => {
+    const cm = (name: string, v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' }, data: { v } });
     const before = new Map([['prod/core/a.yaml', toYamlStream([cm('a', '1'), cm('b', '1')])]]);
     const after = new Map([
       ['prod/core/a.yaml', toYamlStream([cm('a', '2'), cm('b', '1')])],
       ['prod/core/new.yaml', toYamlStream([cm('c', '1'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'yes' } }])],
     ]);
-    const diff = diffDist(before, after);
-    expect(diff.changes.map((c) => `${c.type} ${c.id.namespace}/${String(c.id.name)}`)).toEqual(['changed n/a', 'added /yes', 'added n/c']);
-    expect(diff.changes[0].diff).toEqual(expect.arrayContaining(['-   v: "1"', '+   v: "2"']));
+    const parse = jest.spyOn(yaml, 'parseAllDocuments');
+    try {
+      const diff = diffDist(before, after);
+      expect(diff.changes.map((c) => `${c.type} ${c.id.namespace}/${String(c.id.name)}`)).toEqual(['changed ns/a', 'added /yes', 'added ns/c']);
+      expect(diff.changes[0].diff).toEqual(expect.arrayContaining(['-   v: "1"', '+   v: "2"']));
+      // Parsed: the object named `yes` (its name is quoted), nothing else; the changed ConfigMap's
+      // diff is its text as written, and a ConfigMap change cannot lose a protection.
+      expect(parse.mock.calls.map(([text]) => String(text))).toEqual([expect.stringContaining('name: "yes"')]);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });
