@@ -3,8 +3,12 @@
  * prints wall time, peak memory, objects, bytes and the ratio to the YAML-serialization floor of
  * the same objects, measured in the same run; then times the Terraform stacks (own process). `npm run bench -- 10 100` picks the sizes.
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { InputFile } from '../lib/core/input/documents';
+import { generatedTenants, withFirstTenantRenamed } from './generate';
 
 const sizes = process.argv
   .slice(2)
@@ -52,7 +56,7 @@ console.log(
 );
 // The default platform as a user runs it: `ceres synth` (launcher, compiled build cached), best of 3, into a scratch folder.
 {
-  const out = join(require('node:os').tmpdir(), `ceres-bench-default-${process.pid}`);
+  const out = join(tmpdir(), `ceres-bench-default-${process.pid}`);
   const ceres = join(root, 'bin', 'ceres.js');
   execFileSync(process.execPath, [ceres, 'synth', '--out', out, '--allow-destructive'], { cwd: root, stdio: 'ignore' }); // builds the cache if needed
   const walls: number[] = [];
@@ -61,28 +65,19 @@ console.log(
     execFileSync(process.execPath, [ceres, 'synth', '--out', out], { cwd: root, stdio: 'ignore' });
     walls.push(performance.now() - t0);
   }
-  require('node:fs').rmSync(out, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
   console.log(`default platform: \`ceres synth\` ${Math.round(Math.min(...walls))} ms wall (best of 3; process start to exit, Terraform included)`);
 }
 // `ceres synth` as users run it at the largest size: the review of the change against dist/ and the
 // Terraform stacks included, with a render cache of its own. A first synth into an empty folder, then
 // the same one-tenant edit as above.
 {
-  const { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
-  const { generatedTenants } = require('./generate') as typeof import('./generate');
   const n = Math.max(...rows.map((r) => r.tenants));
-  const work = mkdtempSync(join(require('node:os').tmpdir(), 'ceres-bench-cli-'));
+  const work = mkdtempSync(join(tmpdir(), 'ceres-bench-cli-'));
   try {
     const tenants = join(work, 'tenants');
     mkdirSync(tenants);
-    const files = generatedTenants(n);
-    const writeInput = (edited: boolean) =>
-      files.forEach((f, i) =>
-        writeFileSync(
-          join(tenants, f.path.split('/').pop()!),
-          edited && i === 0 ? f.content.replace('displayName: Bench tenant 0,', 'displayName: Bench tenant zero,') : f.content,
-        ),
-      );
+    const writeInput = (files: InputFile[]) => files.forEach((f) => writeFileSync(join(tenants, basename(f.path)), f.content));
     const run = (label: string) => {
       const rusage = join(work, 'rusage.json');
       const t0 = performance.now();
@@ -101,15 +96,16 @@ console.log(
       return wall;
     };
     // The compiled build lives beside the render cache (CERES_CACHE_DIR): compiled here first, not timed.
-    require('node:child_process').spawnSync(process.execPath, [join(root, 'bin', 'ceres.js'), 'schema', '--check'], {
+    spawnSync(process.execPath, [join(root, 'bin', 'ceres.js'), 'schema', '--check'], {
       cwd: root,
       stdio: 'ignore',
       env: { ...process.env, CERES_CACHE_DIR: join(work, 'cache') },
     });
     console.log(`\`ceres synth\` at ${n} tenants (process start to exit; the review against dist/ and Terraform included):`);
-    writeInput(false);
+    const files = generatedTenants(n);
+    writeInput(files);
     const full = run('first synth into an empty folder');
-    writeInput(true);
+    writeInput(withFirstTenantRenamed(files));
     const edit = run('one-tenant edit');
     console.log(`  edit/full ${(edit / full).toFixed(2)}`);
   } finally {

@@ -31,3 +31,8 @@ spec: { schedulePolicy: "0 2 * * *", retentionDays: 30, includeNamespaces: [cere
   });
   return files;
 }
+
+/** The benchmark's one-tenant edit: the first tenant's displayName changed, the rest as they were. */
+export function withFirstTenantRenamed(files: readonly InputFile[]): InputFile[] {
+  return files.map((f, i) => (i === 0 ? { ...f, content: f.content.replace('displayName: Bench tenant 0,', 'displayName: Bench tenant zero,') } : f));
+}

@@ -18,7 +18,7 @@ import { renderEnvironment } from '../lib/core/render';
 import { TreeWriter } from '../lib/core/writer';
 import { frugalHeap } from '../lib/core/heap';
 import { toYamlStream } from '../lib/core/yaml';
-import { generatedTenants } from './generate';
+import { generatedTenants, withFirstTenantRenamed } from './generate';
 import { RenderCache } from '../lib/core/render-cache';
 import { TenantRenderStore } from '../lib/core/tenant-render';
 import { serviceCatalog } from '../apps/platform/services';
@@ -151,7 +151,7 @@ try {
   const tenantStore = new RenderCache(join(work, 'cache'), 'bench').tenants();
   const run = synth(input, join(work, 'dist'), false, tenantStore);
   // One tenant's displayName changes (a label and annotations in its folders, and the cost report).
-  const edited = input.map((f, i) => (i === 0 ? { ...f, content: f.content.replace('displayName: Bench tenant 0,', 'displayName: Bench tenant zero,') } : f));
+  const edited = withFirstTenantRenamed(input);
   const edit = synth(edited, join(work, 'dist'), false, tenantStore);
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   // The floors serialize the very same objects: rendered once more, kept this time.
