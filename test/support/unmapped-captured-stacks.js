@@ -2,13 +2,14 @@
  * jest setupFilesAfterEnv: stack traces that libraries capture for their own records are not
  * source-mapped, and keep their first frames only.
  *
- * cdktf records where every token was created (Error.captureStackTrace on a plain `{ stack: '' }`
- * object, with no frame limit): thousands per synthesis. Under jest each of them went through
- * source-map-support, which parses the inline source map of every cdktf and provider file on the
- * stack: about half of a Terraform synthesis in a test file. Those traces only ever appear in cdktf's
- * own error messages, where the first frames say where the token was made. Real errors (anything
- * with an Error's internal slot, from any realm), e.g. a failed expectation or a thrown construct
- * error, are still mapped to the TypeScript sources, in full.
+ * Libraries capture traces on plain objects (Error.captureStackTrace on `{ stack: '' }`) for their
+ * own records: constructs records where each construct's metadata was added, and cdktf where each
+ * token was made (the Terraform app switches cdktf's off, lib/infra/infra-app.ts, but a test that
+ * builds a cdktf stack directly still records them). Under jest each such trace went through the
+ * source-map support, which maps every frame: about half of a Terraform synthesis in a test file.
+ * Those traces only ever appear in the libraries' own messages, where the first frames say enough.
+ * Real errors (anything with an Error's internal slot, from any realm), e.g. a failed expectation or
+ * a thrown construct error, are still mapped to the TypeScript sources, in full.
  */
 const FRAMES = 12;
 const mapped = Error.prepareStackTrace;
