@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inEnvironments, synthesize } from '../../apps/synthesize';
-import { RenderCache, TenantEntries } from '../../lib/core/render-cache';
+import { asciiJson, RenderCache, TenantEntries } from '../../lib/core/render-cache';
 import { defaultSynthesis } from '../support/synthesis-cache';
 
 const ROOT = join(__dirname, '..', '..');
@@ -32,6 +32,23 @@ describe('RenderCache', () => {
     for (let i = 0; i < RenderCache.MAX_ENTRIES + 5; i++) cache.put(`e${i}`, i);
     expect(readdirSync(dir).filter((f) => f.endsWith('.json')).length).toBe(RenderCache.MAX_ENTRIES);
     expect(cache.get(`e${RenderCache.MAX_ENTRIES + 4}`)).toBe(RenderCache.MAX_ENTRIES + 4);
+  });
+
+  it('escapes exactly the non-ASCII characters of JSON, wherever they are', () => {
+    const pool = ['a', '"', '\\', '\n', 'ü', '—', '\u2028', '\ud83d', '\ude80', '\u0080', '\u007f', '\uffff'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 500; i++) {
+      const text = Array.from({ length: next() % 12 }, () => pool[next() % pool.length]).join('');
+      const json = JSON.stringify({ text, list: [text, text] });
+      const ascii = asciiJson(json);
+      expect(/^[\x00-\x7f]*$/.test(ascii)).toBe(true);
+      expect(JSON.parse(ascii)).toEqual(JSON.parse(json));
+      // Only the non-ASCII characters change: each becomes its own six-character escape.
+      expect(ascii.length).toBe(
+        json.length + 5 * [...json].filter((c) => c.length === 1 && c.charCodeAt(0) > 0x7f).length + 10 * [...json].filter((c) => c.length === 2).length,
+      );
+    }
   });
 
   it('stores tenants in ASCII, reads them back exactly, and prunes to what a synth used and as many others', () => {
