@@ -41,9 +41,11 @@ describe('RenderCache', () => {
     for (let i = 0; i < 500; i++) {
       const text = Array.from({ length: next() % 12 }, () => pool[next() % pool.length]).join('');
       const json = JSON.stringify({ text, list: [text, text] });
-      const ascii = asciiJson(json);
-      expect(/^[\x00-\x7f]*$/.test(ascii)).toBe(true);
+      const bytes = asciiJson(json);
+      expect(bytes.every((b) => b < 0x80)).toBe(true);
+      const ascii = bytes.toString('latin1');
       expect(JSON.parse(ascii)).toEqual(JSON.parse(json));
+      expect(ascii).toBe(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
       // Only the non-ASCII characters change: each becomes its own six-character escape.
       expect(ascii.length).toBe(
         json.length + 5 * [...json].filter((c) => c.length === 1 && c.charCodeAt(0) > 0x7f).length + 10 * [...json].filter((c) => c.length === 2).length,
