@@ -198,10 +198,10 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   // the input it renders (environmentInput: its tenants, their databases, the backups).
   for (const env of platform.environments) {
     const key = cache?.key('kubernetes', env.name, full, environmentInput(tenantInput, env.name));
-    const cached = key ? cache!.get<{ files: [string, string][]; summary: EnvironmentSummary[] }>(key) : undefined;
+    const cached = key ? cache!.getFiles<EnvironmentSummary[]>(key) : undefined;
     if (cached) {
       for (const [path, content] of cached.files) files.set(path, content);
-      summary.push(...cached.summary.map((s) => ({ ...s, ms: 0, cached: true, tenants: undefined })));
+      summary.push(...cached.meta.map((s) => ({ ...s, ms: 0, cached: true, tenants: undefined })));
       continue;
     }
     step(`rendering ${env.name}`);
@@ -216,7 +216,7 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
       environments.push(...rendered.environments);
       catalog = rendered.catalog;
     }
-    if (key) cache!.put(key, { files: [...rendered.files], summary: rendered.summary });
+    if (key) cache!.putFiles(key, rendered.files, rendered.summary);
   }
   // Rendered tenants no synth used lately go (the store keeps what this one read or wrote).
   if (cache && summary.some((s) => !s.cached)) cache.tenants().prune();
@@ -233,14 +233,14 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     databases: tenantInput.databases.map((d) => ({ name: d.name, tenantId: d.tenantId })),
   };
   const tfKey = cache?.key('terraform', platform, infraInput);
-  const tfCached = tfKey ? cache!.get<[string, string][]>(tfKey) : undefined;
+  const tfCached = tfKey ? cache!.getFiles<null>(tfKey)?.files : undefined;
   if (tfCached) for (const [path, content] of tfCached) files.set(path, content);
   else {
     step('rendering the Terraform stacks');
     const { synthesizeInfra } = require('./infra/main') as typeof import('./infra/main');
     const stacks = guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform, infraInput));
     for (const [path, content] of stacks) files.set(path, content);
-    if (tfKey) cache!.put(tfKey, [...stacks]);
+    if (tfKey) cache!.putFiles(tfKey, stacks, null);
   }
   const t3 = performance.now();
   return {

@@ -34,6 +34,42 @@ describe('RenderCache', () => {
     expect(cache.get(`e${RenderCache.MAX_ENTRIES + 4}`)).toBe(RenderCache.MAX_ENTRIES + 4);
   });
 
+  it('returns the files that were put exactly, and nothing for an entry cut short, lengthened or of another format', () => {
+    const cache = new RenderCache(dir, 'v');
+    const files: [string, string][] = [
+      ['dev/a.yaml', 'kind: A\n'],
+      ['dev/empty.yaml', ''],
+      ['dev/ü/b.md', 'Müller — 🚀\r\nline\u2028two\n'],
+      ['terraform/x.tf.json', '{"a":"\\n"}'],
+    ];
+    cache.putFiles('env', new Map(files), [{ name: 'dev', objects: 2 }]);
+    expect(cache.getFiles('env')).toEqual({ files, meta: [{ name: 'dev', objects: 2 }] });
+    // Texts larger than the pieces the entry is written in, and many small ones across their ends.
+    const many: [string, string][] = [
+      ['big', 'é'.repeat(3 << 20)],
+      ...Array.from({ length: 3000 }, (_, i): [string, string] => [`f${i}`, `${'x'.repeat(i % 700)}—${i}\n`]),
+    ];
+    cache.putFiles('many', many, 1);
+    expect(cache.getFiles('many')?.files).toEqual(many);
+    cache.putFiles('none', [], null);
+    expect(cache.getFiles('none')).toEqual({ files: [], meta: null });
+    expect(cache.getFiles('absent')).toBeUndefined();
+    const entry = join(dir, 'env.files');
+    const bytes = readFileSync(entry);
+    writeFileSync(join(dir, 'cut.files'), bytes.subarray(0, bytes.length - 1));
+    expect(cache.getFiles('cut')).toBeUndefined();
+    writeFileSync(join(dir, 'long.files'), Buffer.concat([bytes, Buffer.from('x')]));
+    expect(cache.getFiles('long')).toBeUndefined();
+    writeFileSync(join(dir, 'other.files'), bytes.toString('latin1').replace('ceres-files 1', 'ceres-files 2'), 'latin1');
+    expect(cache.getFiles('other')).toBeUndefined();
+    writeFileSync(join(dir, 'json.files'), JSON.stringify({ files }));
+    expect(cache.getFiles('json')).toBeUndefined();
+    // Pruned with the other entries.
+    for (let i = 0; i < RenderCache.MAX_ENTRIES + 5; i++) cache.putFiles(`f${i}`, [['p', `${i}`]], i);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.files') || f.endsWith('.json')).length).toBe(RenderCache.MAX_ENTRIES);
+    expect(cache.getFiles(`f${RenderCache.MAX_ENTRIES + 4}`)).toEqual({ files: [['p', `${RenderCache.MAX_ENTRIES + 4}`]], meta: RenderCache.MAX_ENTRIES + 4 });
+  });
+
   it('escapes exactly the non-ASCII characters of JSON, wherever they are', () => {
     const pool = ['a', '"', '\\', '\n', 'ü', '—', '\u2028', '\ud83d', '\ude80', '\u0080', '\u007f', '\uffff'];
     let seed = 7;
