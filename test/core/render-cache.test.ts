@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inEnvironments, synthesize } from '../../apps/synthesize';
 import { asciiJson, RenderCache, TenantEntries } from '../../lib/core/render-cache';
+import type { RenderedTenant } from '../../lib/core/tenant-render';
 import { defaultSynthesis } from '../support/synthesis-cache';
 
 const ROOT = join(__dirname, '..', '..');
@@ -89,26 +90,74 @@ describe('RenderCache', () => {
     }
   });
 
-  it('stores tenants in ASCII, reads them back exactly, and prunes to what a synth used and as many others', () => {
+  it('stores rendered tenants and reads them back exactly, nothing for an entry not whole or of another format, and prunes to what a synth used and as many others', () => {
     const first = new RenderCache(dir, 'v').tenants();
-    const value = { text: 'Müller — 🚀 "quoted"\n' };
+    const tenant = (id: string, text: string): RenderedTenant => ({
+      tenantId: id,
+      folders: [
+        {
+          name: `tenant-${id}`,
+          options: { description: `${text} folder` },
+          manifests: [
+            {
+              file: 'namespace',
+              manifests: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `tenant-${id}`, annotations: { d: text } } }],
+              yaml: `kind: Namespace\n# ${text}\n`,
+            },
+            { file: 'empty', manifests: [], yaml: '' },
+          ],
+          files: [['README.md', `# ${text}\r\n`]],
+        },
+        { name: 'databases', cluster: 'c1', options: {}, manifests: [], files: [] },
+      ],
+    });
+    const value = tenant('a', 'Müller — 🚀 "quoted" \u2028 \\');
     first.put('t-accents', value);
-    expect(readFileSync(join(dir, 'tenants', 't-accents.json')).every((b) => b < 0x80)).toBe(true);
     expect(first.get('t-accents')).toEqual(value);
-    // Not ours (a byte beyond ASCII, or cut short): rendered again.
-    writeFileSync(join(dir, 'tenants', 't-raw.json'), JSON.stringify(value));
-    expect(first.get('t-raw')).toBeUndefined();
-    writeFileSync(join(dir, 'tenants', 't-cut.json'), '{"text":');
+    // The header (objects, folders) is ASCII; the texts follow it as UTF-8.
+    const bytes = readFileSync(join(dir, 'tenants', 't-accents.tenant'));
+    const lineEnd = bytes.indexOf(10);
+    const headerEnd = lineEnd + 1 + Number(/(\d+)$/.exec(bytes.toString('latin1', 0, lineEnd))![1]);
+    expect(bytes.subarray(0, headerEnd).every((b) => b < 0x80)).toBe(true);
+    expect(bytes.subarray(headerEnd).toString('utf8')).toBe(
+      `kind: Namespace\n# ${'Müller — 🚀 "quoted" \u2028 \\'}\n# ${'Müller — 🚀 "quoted" \u2028 \\'}\r\n`,
+    );
+    // Not ours (cut short, lengthened, another format, a header beyond ASCII, an index past the texts): rendered again.
+    const entry = (name: string, content: Buffer | string) => writeFileSync(join(dir, 'tenants', `${name}.tenant`), content);
+    entry('t-cut', bytes.subarray(0, bytes.length - 1));
     expect(first.get('t-cut')).toBeUndefined();
-    for (let i = 0; i < TenantEntries.SPARE + 40; i++) first.put(`t-${i}`, i);
+    entry('t-long', Buffer.concat([bytes, Buffer.from('x')]));
+    expect(first.get('t-long')).toBeUndefined();
+    entry('t-json', JSON.stringify(value));
+    expect(first.get('t-json')).toBeUndefined();
+    const header = (tenantJson: string, sizes: number[]) => {
+      const h = JSON.stringify({ tenant: JSON.parse(tenantJson), sizes });
+      return `ceres-tenant 1 ${Buffer.byteLength(h)}\n${h}`;
+    };
+    entry(
+      't-index',
+      header('{"tenantId":"a","folders":[{"name":"f","options":{},"manifests":[{"file":"x","manifests":[],"yaml":1}],"files":[]}]}', [2]) + 'ab',
+    );
+    expect(first.get('t-index')).toBeUndefined();
+    entry('t-beyond', header('{"tenantId":"é","folders":[]}', []));
+    expect(first.get('t-beyond')).toBeUndefined();
+    entry('t-fine', header('{"tenantId":"a","folders":[{"name":"f","options":{},"manifests":[{"file":"x","manifests":[],"yaml":0}],"files":[]}]}', [2]) + 'ab');
+    expect(first.get('t-fine')).toEqual({
+      tenantId: 'a',
+      folders: [{ name: 'f', options: {}, manifests: [{ file: 'x', manifests: [], yaml: 'ab' }], files: [] }],
+    });
+    for (let i = 0; i < TenantEntries.SPARE + 40; i++) first.put(`t-${i}`, tenant(`${i}`, `${i}`));
+    // An entry of the older format is never read, and goes.
+    writeFileSync(join(dir, 'tenants', 't-old.json'), '{}');
     // A later synth uses one entry: it keeps that one and the SPARE newest of the others.
     const later = new RenderCache(dir, 'v').tenants();
-    later.put('t-now', 'now');
+    later.put('t-now', tenant('now', 'now'));
     later.prune();
     const left = readdirSync(join(dir, 'tenants'));
     expect(left.length).toBe(TenantEntries.SPARE + 1);
-    expect(left).toContain('t-now.json');
-    expect(later.get('t-now')).toBe('now');
+    expect(left).toContain('t-now.tenant');
+    expect(left).not.toContain('t-old.json');
+    expect(later.get('t-now')).toEqual(tenant('now', 'now'));
   });
 
   it('is enabled only by the launcher, and can be turned off', () => {
