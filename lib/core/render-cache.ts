@@ -85,21 +85,13 @@ export class RenderCache {
   public getFiles<M>(key: string): { files: [string, string][]; meta: M } | undefined {
     const file = join(this.dir, `${key}${FILES}`);
     try {
-      const bytes = readFileSync(file);
-      const lineEnd = bytes.indexOf(10);
-      const head = /^ceres-files 1 (\d+)$/.exec(bytes.toString('latin1', 0, Math.max(lineEnd, 0)));
-      if (lineEnd < 0 || !head) return undefined;
-      let offset = lineEnd + 1 + Number(head[1]);
-      const header = JSON.parse(bytes.toString('utf8', lineEnd + 1, offset)) as { meta: M; sizes: [string, number][] };
-      const files: [string, string][] = [];
-      for (const [path, size] of header.sizes) {
-        files.push([path, bytes.toString('utf8', offset, offset + size)]);
-        offset += size;
-      }
-      // Cut short, or longer than written: not an entry of ours.
-      if (offset !== bytes.length) return undefined;
+      const entry = framed(readFileSync(file), FILES_MAGIC);
+      if (!entry) return undefined;
+      const header = JSON.parse(entry.header.toString('utf8')) as { meta: M; sizes: [string, number][] };
+      const texts = entry.texts(header.sizes.map(([, size]) => size));
+      if (!texts) return undefined;
       touch(file);
-      return { files, meta: header.meta };
+      return { files: header.sizes.map(([path], i) => [path, texts[i]]), meta: header.meta };
     } catch {
       return undefined;
     }
@@ -119,9 +111,9 @@ export class RenderCache {
     try {
       mkdirSync(this.dir, { recursive: true });
       const list = [...files];
-      const header = JSON.stringify({ meta, sizes: list.map(([path, text]) => [path, Buffer.byteLength(text, 'utf8')]) });
+      const header = Buffer.from(JSON.stringify({ meta, sizes: list.map(([path, text]) => [path, Buffer.byteLength(text, 'utf8')]) }), 'utf8');
       fd = openSync(tmp, 'w');
-      writeSync(fd, `ceres-files 1 ${Buffer.byteLength(header, 'utf8')}\n${header}`);
+      for (const part of frameHeader(FILES_MAGIC, header)) writeSync(fd, part);
       // The texts in pieces of about a megabyte: neither one large copy of them nor a call per file.
       let piece = '';
       for (const [, text] of list) {
@@ -173,8 +165,38 @@ const NON_ASCII_ALL = /[\u0080-\uffff]/g;
 const FILES = '.files';
 /** The extension of a rendered tenant's entry ({@link TenantEntries}). */
 const TENANT = '.tenant';
+/** The first words of the entries' first lines: format and version. */
+const FILES_MAGIC = 'ceres-files 1';
+const TENANT_MAGIC = 'ceres-tenant 1';
 /** Characters written at a time by {@link RenderCache.putFiles}. */
 const PIECE = 1 << 20;
+
+/**
+ * An entry of the framed formats: `<magic> <header length>\n`, the header (JSON), then texts one after
+ * the other, whose UTF-8 lengths `sizes` (in the header) gives. Returns the header's bytes and a reader
+ * of the texts, or undefined when the first line is not `magic`'s.
+ */
+function framed(bytes: Buffer, magic: string): { header: Buffer; texts: (sizes: readonly number[]) => string[] | undefined } | undefined {
+  const lineEnd = bytes.indexOf(10);
+  if (lineEnd < 0) return undefined;
+  const head = /^(.*) (\d+)$/.exec(bytes.toString('latin1', 0, lineEnd));
+  if (!head || head[1] !== magic) return undefined;
+  const start = lineEnd + 1 + Number(head[2]);
+  return {
+    header: bytes.subarray(lineEnd + 1, start),
+    texts: (sizes) => {
+      let offset = start;
+      const texts = sizes.map((size) => bytes.toString('utf8', offset, (offset += size)));
+      // Cut short, or longer than written: not an entry of ours.
+      return offset === bytes.length ? texts : undefined;
+    },
+  };
+}
+
+/** The first line and header of a framed entry (see {@link framed}), as bytes. */
+function frameHeader(magic: string, header: Buffer): Buffer[] {
+  return [Buffer.from(`${magic} ${header.length}\n`, 'latin1'), header];
+}
 
 /** Marks an entry used, so pruning keeps what is read. */
 function touch(file: string): void {
@@ -238,17 +260,12 @@ export class TenantEntries {
   public get(key: string): RenderedTenant | undefined {
     const name = `${key}${TENANT}`;
     try {
-      const bytes = readFileSync(join(this.dir, name));
-      const lineEnd = bytes.indexOf(10);
-      const head = /^ceres-tenant 1 (\d+)$/.exec(bytes.toString('latin1', 0, Math.max(lineEnd, 0)));
-      if (lineEnd < 0 || !head) return undefined;
-      let offset = lineEnd + 1 + Number(head[1]);
+      const entry = framed(readFileSync(join(this.dir, name)), TENANT_MAGIC);
       // The header is ASCII (below): decoded as one-byte text, several times faster than UTF-8.
-      const header = bytes.subarray(lineEnd + 1, offset);
-      if (!isAscii(header)) return undefined;
-      const { tenant, sizes } = JSON.parse(header.toString('latin1')) as { tenant: StoredTenant; sizes: number[] };
-      const texts = sizes.map((size) => bytes.toString('utf8', offset, (offset += size)));
-      if (offset !== bytes.length) return undefined;
+      if (!entry || !isAscii(entry.header)) return undefined;
+      const { tenant, sizes } = JSON.parse(entry.header.toString('latin1')) as { tenant: StoredTenant; sizes: number[] };
+      const texts = entry.texts(sizes);
+      if (!texts) return undefined;
       const text = (i: number): string => {
         if (texts[i] === undefined) throw new Error('not an entry of ours');
         return texts[i];
@@ -289,7 +306,7 @@ export class TenantEntries {
         })),
       };
       const header = asciiJson(JSON.stringify({ tenant, sizes: texts.map((t) => Buffer.byteLength(t, 'utf8')) }));
-      writeFileSync(tmp, Buffer.concat([Buffer.from(`ceres-tenant 1 ${header.length}\n`, 'latin1'), header, Buffer.from(texts.join(''), 'utf8')]));
+      writeFileSync(tmp, Buffer.concat([...frameHeader(TENANT_MAGIC, header), Buffer.from(texts.join(''), 'utf8')]));
       renameSync(tmp, file);
       this.used.add(name);
     } catch {
