@@ -16,6 +16,29 @@ const sizes = process.argv
   .filter((n) => n > 0);
 const root = join(__dirname, '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
+
+/**
+ * How fast the host is right now: a fixed arithmetic loop and a fixed loop that allocates small
+ * objects and serializes them (as rendering does), in ms. The VM's speed moves by a third within an
+ * hour; printed at the start and the end, so that runs can be compared by more than their floors.
+ */
+function hostSpeed(): string {
+  let t = performance.now();
+  let x = 0;
+  for (let i = 0; i < 3e8; i++) x += i;
+  const add = performance.now() - t;
+  t = performance.now();
+  let kept: string[] = [];
+  for (let i = 0; i < 1e6; i++) {
+    kept.push(JSON.stringify({ a: i, b: `x${i}`, c: [i, i + 1] }));
+    if (kept.length > 1e5) kept = [];
+  }
+  const alloc = performance.now() - t;
+  // The loops' results are read, so the compiler cannot drop the loops.
+  if (!(x > 0) || !kept.length) throw new Error('the host speed loops computed nothing');
+  return `adding ${Math.round(add)} ms, allocating ${Math.round(alloc)} ms`;
+}
+const speedBefore = hostSpeed();
 const rows: Record<string, number>[] = [];
 for (const n of sizes.length ? sizes : [10, 100, 1000]) {
   const out = execFileSync(tsx, [join(__dirname, 'run-one.ts'), String(n)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -120,3 +143,4 @@ if (rows.length >= 2) {
     `growth ${a.tenants} → ${b.tenants} tenants: ×${growth.toFixed(1)} time for ×${(b.tenants / a.tenants).toFixed(0)} tenants (linear would be ×${(b.tenants / a.tenants).toFixed(0)})`,
   );
 }
+console.log(`host speed (fixed loops; lower is faster): ${speedBefore} at the start, ${hostSpeed()} at the end`);
