@@ -151,7 +151,9 @@ export class RenderCache {
   private _tenants?: TenantEntries;
 
   private prune(): void {
-    const entries = readdirSync(this.dir)
+    const names = readdirSync(this.dir);
+    removeAbandoned(this.dir, names);
+    const entries = names
       .filter((f) => f.endsWith('.json') || f.endsWith(FILES))
       .map((f) => ({ f, t: statSync(join(this.dir, f)).mtimeMs }))
       .sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
@@ -196,6 +198,26 @@ function framed(bytes: Buffer, magic: string): { header: Buffer; texts: (sizes: 
 /** The first line and header of a framed entry (see {@link framed}), as bytes. */
 function frameHeader(magic: string, header: Buffer): Buffer[] {
   return [Buffer.from(`${magic} ${header.length}\n`, 'latin1'), header];
+}
+
+/** How old a temporary file must be before pruning takes it for abandoned (a writer that died mid-write). */
+const ABANDONED_MS = 10 * 60_000;
+
+/**
+ * Removes the temporary files of writes that never finished (the process was killed between writing
+ * and renaming): at 1000 tenants one is an environment's 60 MB, and nothing else would remove it.
+ * Only those older than {@link ABANDONED_MS}: a younger one may be another synth's, still writing.
+ */
+function removeAbandoned(dir: string, names: readonly string[]): void {
+  const before = Date.now() - ABANDONED_MS;
+  for (const f of names) {
+    if (!f.endsWith('.tmp')) continue;
+    try {
+      if (statSync(join(dir, f)).mtimeMs < before) rmSync(join(dir, f), { force: true });
+    } catch {
+      /* gone already */
+    }
+  }
 }
 
 /** Marks an entry used, so pruning keeps what is read. */
@@ -319,7 +341,9 @@ export class TenantEntries {
     try {
       const now = new Date();
       const others: { f: string; t: number }[] = [];
-      for (const f of readdirSync(this.dir)) {
+      const names = readdirSync(this.dir);
+      removeAbandoned(this.dir, names);
+      for (const f of names) {
         // Entries of the older format (one JSON document) are never read again.
         if (f.endsWith('.json')) rmSync(join(this.dir, f), { force: true });
         if (!f.endsWith(TENANT)) continue;

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inEnvironments, synthesize } from '../../apps/synthesize';
@@ -65,8 +65,16 @@ describe('RenderCache', () => {
     expect(cache.getFiles('other')).toBeUndefined();
     writeFileSync(join(dir, 'json.files'), JSON.stringify({ files }));
     expect(cache.getFiles('json')).toBeUndefined();
-    // Pruned with the other entries.
+    // Pruned with the other entries; a temporary file of a write that never finished goes once it is old
+    // (a young one may be another synth's, still writing).
+    const abandoned = join(dir, 'gone.files.12345.tmp');
+    const writing = join(dir, 'busy.files.12346.tmp');
+    writeFileSync(abandoned, 'half');
+    writeFileSync(writing, 'half');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(abandoned, hourAgo, hourAgo);
     for (let i = 0; i < RenderCache.MAX_ENTRIES + 5; i++) cache.putFiles(`f${i}`, [['p', `${i}`]], i);
+    expect([existsSync(abandoned), existsSync(writing)]).toEqual([false, true]);
     expect(readdirSync(dir).filter((f) => f.endsWith('.files') || f.endsWith('.json')).length).toBe(RenderCache.MAX_ENTRIES);
     expect(cache.getFiles(`f${RenderCache.MAX_ENTRIES + 4}`)).toEqual({ files: [['p', `${RenderCache.MAX_ENTRIES + 4}`]], meta: RenderCache.MAX_ENTRIES + 4 });
   });
@@ -147,7 +155,10 @@ describe('RenderCache', () => {
       folders: [{ name: 'f', options: {}, manifests: [{ file: 'x', manifests: [], yaml: 'ab' }], files: [] }],
     });
     for (let i = 0; i < TenantEntries.SPARE + 40; i++) first.put(`t-${i}`, tenant(`${i}`, `${i}`));
-    // An entry of the older format is never read, and goes.
+    // An entry of the older format is never read, and goes; so does an abandoned temporary file.
+    const abandoned = join(dir, 'tenants', 't-gone.tenant.12345.tmp');
+    writeFileSync(abandoned, 'half');
+    utimesSync(abandoned, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
     writeFileSync(join(dir, 'tenants', 't-old.json'), '{}');
     // A later synth uses one entry: it keeps that one and the SPARE newest of the others.
     const later = new RenderCache(dir, 'v').tenants();
@@ -157,6 +168,7 @@ describe('RenderCache', () => {
     expect(left.length).toBe(TenantEntries.SPARE + 1);
     expect(left).toContain('t-now.tenant');
     expect(left).not.toContain('t-old.json');
+    expect(left).not.toContain('t-gone.tenant.12345.tmp');
     expect(later.get('t-now')).toEqual(tenant('now', 'now'));
   });
 
