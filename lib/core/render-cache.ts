@@ -52,32 +52,6 @@ export class RenderCache {
     return `${kind}-${h.digest('hex').slice(0, 40)}`;
   }
 
-  /** The entry of `key`, or undefined (absent, or unreadable: then it is rendered again). */
-  public get<T>(key: string): T | undefined {
-    const file = join(this.dir, `${key}.json`);
-    try {
-      const value = JSON.parse(readFileSync(file, 'utf8')) as T;
-      touch(file);
-      return value;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Stores `value` under `key` (atomically: a reader never sees half an entry), then prunes. */
-  public put(key: string, value: unknown): void {
-    try {
-      mkdirSync(this.dir, { recursive: true });
-      const file = join(this.dir, `${key}.json`);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(value));
-      renameSync(tmp, file);
-      this.prune();
-    } catch {
-      // A cache that cannot be written is only slower.
-    }
-  }
-
   /**
    * The files stored under `key` with {@link putFiles}, and the `meta` stored with them; undefined
    * when absent, unreadable or not whole.
@@ -102,7 +76,8 @@ export class RenderCache {
    * written as they are, one after the other, with their byte lengths in a header: an environment's
    * files at 1000 tenants are some 60 MB, which as one JSON document took about a second to write
    * (escaping every line break and quote, and transcoding the whole document once a single
-   * character beyond Latin-1 made it two-byte) and as long to read back.
+   * character beyond Latin-1 made it two-byte) and as long to read back (prod's 65 MB: written in
+   * 1.6-1.7 s and read in 1.2 s as JSON, 0.5 s each way now).
    */
   public putFiles(key: string, files: Iterable<readonly [string, string]>, meta: unknown): void {
     const file = join(this.dir, `${key}${FILES}`);
@@ -153,8 +128,10 @@ export class RenderCache {
   private prune(): void {
     const names = readdirSync(this.dir);
     removeAbandoned(this.dir, names);
+    // Entries of the older format (one JSON document) are never read again.
+    for (const f of names) if (f.endsWith('.json')) rmSync(join(this.dir, f), { force: true });
     const entries = names
-      .filter((f) => f.endsWith('.json') || f.endsWith(FILES))
+      .filter((f) => f.endsWith(FILES))
       .map((f) => ({ f, t: statSync(join(this.dir, f)).mtimeMs }))
       .sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
     for (const e of entries.slice(RenderCache.MAX_ENTRIES)) rmSync(join(this.dir, e.f), { force: true });

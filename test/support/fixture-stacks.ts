@@ -29,9 +29,9 @@ export function fixtureStacks(platform: PlatformConfig, input: InfraInput): Map<
   // push the default platform's out.
   const cache = new RenderCache(`${dir}-fixture-stacks`, build);
   const key = cache.key('fixture-stacks', ...parts);
-  const stored = cache.get<[string, string][]>(key);
-  if (stored) return new Map(stored);
+  const stored = cache.getFiles<null>(key);
+  if (stored) return new Map(stored.files);
   const files = render();
-  cache.put(key, [...files]);
+  cache.putFiles(key, files, null);
   return files;
 }
