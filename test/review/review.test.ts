@@ -9,6 +9,7 @@ import { InputError } from '../../lib/core/errors';
 import { parseApprovals } from '../../lib/core/input/approvals';
 import { readTree } from '../../lib/core/tree';
 import { withRenderCache } from '../support/render-cache-env';
+import { stacksOnlyCache } from '../support/fixture-stacks';
 import { DEPARTING_TENANT } from '../support/departing-tenant';
 import { toYamlStream } from '../../lib/core/yaml';
 import { diffDist, objectRef } from '../../lib/review/manifest-diff';
@@ -96,7 +97,9 @@ describe('destructive changes of the live platform, by any route', () => {
     prod.clusters = prod.clusters.filter((c: { cloud: string }) => c.cloud !== 'gcp');
     // prod alone: the environment that lost the cluster, against its part of the committed dist/.
     const prodOnly = inEnvironments(['prod']);
-    const review = reviewDiff(diffDist(new Map([...committed].filter(([p]) => prodOnly(p))), synthesize({ platform: next, environments: ['prod'] }).files));
+    const review = reviewDiff(
+      diffDist(new Map([...committed].filter(([p]) => prodOnly(p))), synthesize({ platform: next, environments: ['prod'], cache: stacksOnlyCache() }).files),
+    );
     const refs = review.unapproved.map((c) => objectRef(c.id));
     expect(refs).toEqual(
       expect.arrayContaining(['prod@ceres-prod-gcp:Application.argoproj.io/argocd/kube-prometheus-stack', 'prod@ceres-prod-gcp:Namespace/monitoring']),

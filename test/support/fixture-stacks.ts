@@ -35,3 +35,39 @@ export function fixtureStacks(platform: PlatformConfig, input: InfraInput): Map<
   cache.putFiles(key, files, null);
   return files;
 }
+
+/**
+ * A render cache for `synthesize({ cache })` that holds only the Terraform stacks, in the run's
+ * fixture stacks folder (as {@link fixtureStacks}): for tests that synthesize a fixture platform or
+ * input whole and check its Kubernetes side (rendered every time, every tenant included) against the
+ * stacks. With the stacks read back, such a test file loads neither cdktf nor the providers. Without
+ * the run's cache, undefined (everything is rendered).
+ */
+export function stacksOnlyCache(): RenderCache | undefined {
+  const dir = process.env[RENDER_CACHE_ENV.dir];
+  const build = process.env[RENDER_CACHE_ENV.build];
+  if (!dir || !build) return undefined;
+  return new StacksOnlyCache(`${dir}-fixture-stacks`, build);
+}
+
+/** Terraform entries only (synthesize keys them `terraform-…`); environments and tenants are never read or stored. */
+class StacksOnlyCache extends RenderCache {
+  public override getFiles<M>(key: string): { files: [string, string][]; meta: M } | undefined {
+    return key.startsWith('terraform-') ? super.getFiles<M>(key) : undefined;
+  }
+
+  public override putFiles(key: string, files: Iterable<readonly [string, string]>, meta: unknown): void {
+    if (key.startsWith('terraform-')) super.putFiles(key, files, meta);
+  }
+
+  public override tenants(): ReturnType<RenderCache['tenants']> {
+    return NO_TENANTS;
+  }
+}
+
+const NO_TENANTS = {
+  get: () => undefined,
+  put: () => undefined,
+  key: (kind: string) => kind,
+  prune: () => undefined,
+} as unknown as ReturnType<RenderCache['tenants']>;

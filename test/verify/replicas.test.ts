@@ -14,6 +14,7 @@ import { networkPolicyCheck } from '../../lib/verify/checks/flows';
 import { replicaSourcesCheck } from '../../lib/verify/checks/replicas';
 import { VerifyCheck } from '../../lib/verify/types';
 import { Finding } from '../../lib/verify/types';
+import { stacksOnlyCache } from '../support/fixture-stacks';
 import { FixtureClusters, fixturePlatform } from '../support/harness';
 
 const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure] });
@@ -41,7 +42,8 @@ beforeAll(() => {
   const dir = mkdtempSync(join(tmpdir(), 'ceres-replicas-'));
   try {
     writeFileSync(join(dir, 'tenants.yaml'), TENANTS);
-    synthesis = synthesize({ platform, tenantsDir: dir });
+    // The stacks from the run's cache (rendered once per code): this file needs them as files only.
+    synthesis = synthesize({ platform, tenantsDir: dir, cache: stacksOnlyCache() });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
