@@ -219,7 +219,9 @@ describe('synthesis with the render cache', () => {
   });
 
   it('keys an environment by the part of the input it renders: a tenant added elsewhere leaves it cached', () => {
-    const cache = new RenderCache(join(work, 'cache-env'), 'test-build');
+    // The environments' entries in a cache of the test's own; the Terraform stacks, which the keying
+    // of environments does not touch, the run's (rendered once per code).
+    const cache = stacksOnlyCache({ dir: join(work, 'cache-env'), codeVersion: 'test-build' })!;
     const tenantsDir = join(work, 'tenants-env');
     cpSync(join(ROOT, 'apps/platform/tenants'), tenantsDir, { recursive: true });
     const options = { tenantsDir, environments: ['dev', 'staging'], cache };

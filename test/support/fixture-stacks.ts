@@ -37,31 +37,45 @@ export function fixtureStacks(platform: PlatformConfig, input: InfraInput): Map<
 }
 
 /**
- * A render cache for `synthesize({ cache })` that holds only the Terraform stacks, in the run's
- * fixture stacks folder (as {@link fixtureStacks}): for tests that synthesize a fixture platform or
- * input whole and check its Kubernetes side (rendered every time, every tenant included) against the
- * stacks. With the stacks read back, such a test file loads neither cdktf nor the providers. Without
- * the run's cache, undefined (everything is rendered).
+ * A render cache for `synthesize({ cache })` whose Terraform stacks are the run's, in its fixture
+ * stacks folder (as {@link fixtureStacks}): for tests that synthesize a fixture platform or input
+ * whole and check its Kubernetes side against the stacks, or the render cache's keying of
+ * environments. With the stacks read back, such a test file loads neither cdktf nor the providers.
+ * Environments and tenants are never cached, unless `own` gives them a cache of their own (a
+ * `RenderCache` with that folder and code version). Without the run's cache, `own`'s cache or undefined.
  */
-export function stacksOnlyCache(): RenderCache | undefined {
+export function stacksOnlyCache(own?: { readonly dir: string; readonly codeVersion: string }): RenderCache | undefined {
   const dir = process.env[RENDER_CACHE_ENV.dir];
   const build = process.env[RENDER_CACHE_ENV.build];
-  if (!dir || !build) return undefined;
-  return new StacksOnlyCache(`${dir}-fixture-stacks`, build);
+  if (!dir || !build) return own && new RenderCache(own.dir, own.codeVersion);
+  return new RunStacksCache(new RenderCache(`${dir}-fixture-stacks`, build), own);
 }
 
-/** Terraform entries only (synthesize keys them `terraform-…`); environments and tenants are never read or stored. */
-class StacksOnlyCache extends RenderCache {
+/** Terraform entries (synthesize keys them `terraform-…`) in the run's stacks cache; the rest in `own`, or nowhere. */
+class RunStacksCache extends RenderCache {
+  constructor(
+    private readonly stacks: RenderCache,
+    private readonly own?: { readonly dir: string; readonly codeVersion: string },
+  ) {
+    super(own?.dir ?? '', own?.codeVersion ?? '');
+  }
+
+  public override key(kind: string, ...parts: unknown[]): string {
+    return kind === 'terraform' ? this.stacks.key(kind, ...parts) : super.key(kind, ...parts);
+  }
+
   public override getFiles<M>(key: string): { files: [string, string][]; meta: M } | undefined {
-    return key.startsWith('terraform-') ? super.getFiles<M>(key) : undefined;
+    if (key.startsWith('terraform-')) return this.stacks.getFiles<M>(key);
+    return this.own ? super.getFiles<M>(key) : undefined;
   }
 
   public override putFiles(key: string, files: Iterable<readonly [string, string]>, meta: unknown): void {
-    if (key.startsWith('terraform-')) super.putFiles(key, files, meta);
+    if (key.startsWith('terraform-')) this.stacks.putFiles(key, files, meta);
+    else if (this.own) super.putFiles(key, files, meta);
   }
 
   public override tenants(): ReturnType<RenderCache['tenants']> {
-    return NO_TENANTS;
+    return this.own ? super.tenants() : NO_TENANTS;
   }
 }
 
