@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { DEFAULT_TENANTS_DIR, inEnvironments, PROJECT_ROOT, SynthesisResult } from '../../apps/synthesize';
 import { runSynth } from '../../apps/synth';
 import { synthesizePlatform } from '../../apps/platform/main';
-import { withRenderCache } from '../support/render-cache-env';
+import { renderCacheTenantsDir, withRenderCache } from '../support/render-cache-env';
 import { DEPARTING_TENANT } from '../support/departing-tenant';
 import { compareTree, readTree } from '../../lib/core/tree';
 import { TreeWriter, writeTreeAtomically } from '../../lib/core/writer';
@@ -320,7 +320,8 @@ describe('npm run synth', () => {
     // Three renders, the last two of the same input: the render cache renders that once.
     withRenderCache(work, () => {
       // The live tenants plus one of the tests' own, in dev (the smallest environment): then its file goes.
-      const tenants = join(work, 'tenants');
+      // The same folder on every run: the run's render cache then has this input from an earlier run.
+      const tenants = renderCacheTenantsDir('engine-tenants');
       const out = join(work, 'dist');
       cpSync(DEFAULT_TENANTS_DIR, tenants, { recursive: true });
       writeFileSync(join(tenants, DEPARTING_TENANT.file), DEPARTING_TENANT.yaml);
@@ -337,6 +338,7 @@ describe('npm run synth', () => {
       expect(readTree(out)).toEqual(before);
       expect(runSynth(['--tenants', tenants, '--out', out, '--env', 'dev', '--allow-destructive'], quiet)).toBe(0);
       expect([...readTree(out).keys()].filter((p) => p.includes(DEPARTING_TENANT.tenantId))).toEqual([]);
+      rmSync(tenants, { recursive: true, force: true });
     });
   });
 

@@ -8,7 +8,7 @@ import { platform } from '../../apps/platform/platform';
 import { InputError } from '../../lib/core/errors';
 import { parseApprovals } from '../../lib/core/input/approvals';
 import { readTree } from '../../lib/core/tree';
-import { withRenderCache } from '../support/render-cache-env';
+import { renderCacheTenantsDir, withRenderCache } from '../support/render-cache-env';
 import { stacksOnlyCache } from '../support/fixture-stacks';
 import { DEPARTING_TENANT } from '../support/departing-tenant';
 import { toYamlStream } from '../../lib/core/yaml';
@@ -54,7 +54,8 @@ describe('destructive changes of the live platform, by any route', () => {
     withRenderCache(work, () => {
       // The live tenants plus one of the tests' own (a tenant and its database in one file), rendered
       // for dev, the smallest environment: then that file is emptied.
-      const tenants = join(work, 'tenants');
+      // The same folder on every run: the run's render cache then has this input from an earlier run.
+      const tenants = renderCacheTenantsDir('review-tenants');
       const out = join(work, 'dist');
       cpSync(DEFAULT_TENANTS_DIR, tenants, { recursive: true });
       writeFileSync(join(tenants, DEPARTING_TENANT.file), DEPARTING_TENANT.yaml);
@@ -88,6 +89,7 @@ describe('destructive changes of the live platform, by any route', () => {
       ).toBe(0);
       expect(lines.join('\n')).toContain('Destructive changes approved in');
       expect([...readTree(out).keys()].filter((p) => p.includes(DEPARTING_TENANT.tenantId))).toEqual([]);
+      rmSync(tenants, { recursive: true, force: true });
     });
   });
 

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RENDER_CACHE_ENV } from './synthesis-cache';
 
@@ -23,4 +26,19 @@ export function withRenderCache<T>(work: string, fn: () => T): T {
       else process.env[name] = value;
     }
   }
+}
+
+/**
+ * An empty folder for the tenant documents of a test that synthesizes them with
+ * {@link withRenderCache}, at the same path on every run of this checkout: where a tenant's document
+ * lies is part of the input the render cache keys an environment by (its source file), so a new
+ * temporary folder on each run would render the same input again. `name` keeps test files apart
+ * (jest runs them at the same time); the caller removes it when done.
+ */
+export function renderCacheTenantsDir(name: string): string {
+  const root = join(__dirname, '..', '..');
+  const dir = join(tmpdir(), `ceres-${name}-${createHash('sha1').update(root).digest('hex').slice(0, 12)}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
