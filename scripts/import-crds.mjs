@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
+import { linearConverters } from './linear-converters.js';
 
 const CDK8S_CLI = 'cdk8s-cli@2.207.60';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +62,10 @@ for (const spec of specs) {
     stdio: 'inherit',
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
   });
+}
+// The converters' final copy made linear (scripts/linear-converters.js).
+for (const f of readdirSync(out)) {
+  if (f.endsWith('.ts')) writeFileSync(join(out, f), linearConverters(readFileSync(join(out, f), 'utf8')));
 }
 rmSync(work, { recursive: true, force: true });
 console.log(`imports/ regenerated from ${online ? 'upstream URLs' : crdsDir}`);

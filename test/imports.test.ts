@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { rng } from './support/yaml-fuzz';
 
 const ROOT = join(__dirname, '..');
 
@@ -28,5 +29,45 @@ describe('imports/ (generated from the CRDs pinned in cdk8s.yaml)', () => {
   it('is what cdk8s.yaml lists: each pinned CRD file generated at least one module, and each module comes from one', () => {
     for (const p of prefixes) expect(generated.some((m) => m.startsWith(`${p}-`))).toBe(true);
     for (const m of generated) expect(prefixes.some((p) => m.startsWith(`${p}-`))).toBe(true);
+  });
+});
+
+describe("the generated converters' final copy (scripts/linear-converters.js)", () => {
+  // The import script's own module; its TypeScript replacement compiled as the generated modules are.
+  const load = () => require('../scripts/linear-converters.js') as { QUADRATIC: string; LINEAR: string; linearConverters(text: string): string };
+  const { transformSync } = require('esbuild') as typeof import('esbuild');
+  /** The copy as a function of `result`, from the body cdk8s-cli writes or the one replacing it. */
+  const asFunction = (body: string) =>
+    new Function('result', transformSync(body.replace(/^ {2}/gm, ''), { loader: 'ts' }).code) as (result: Record<string, unknown>) => Record<string, unknown>;
+
+  it('is linear in every generated module: no converter keeps the quadratic copy', () => {
+    const { QUADRATIC } = load();
+    const left = readdirSync(join(ROOT, 'imports'))
+      .filter((f) => f.endsWith('.ts') && readFileSync(join(ROOT, 'imports', f), 'utf8').includes(QUADRATIC.trim()))
+      .sort();
+    expect(left).toEqual([]);
+  });
+
+  it('gives what the generated copy gives: the same members, in the same order, undefined ones dropped', () => {
+    const { QUADRATIC, LINEAR, linearConverters } = load();
+    expect(linearConverters(`function f(obj) {\n${QUADRATIC}\n}\n`)).toBe(`function f(obj) {\n${LINEAR}\n}\n`);
+    const generated = asFunction(QUADRATIC);
+    const linear = asFunction(LINEAR);
+    const values = [undefined, null, 0, '', 'x', false, [], {}, [undefined], { a: undefined }];
+    const keys = ['a', 'b', 'apiVersion', '2', '10', 'x-kubernetes-int-or-string', '$ref', 'constructor', 'toString'];
+    // A uniform seeded generator (a linear congruence in floating point loses its low bits: it gave
+    // only every fourth value).
+    const random = rng(11);
+    const next = () => Math.floor(random() * 2 ** 31);
+    const differing: unknown[] = [];
+    for (let n = 0; n < 500; n++) {
+      const result: Record<string, unknown> = {};
+      for (let i = next() % 8; i > 0; i--) result[keys[next() % keys.length]] = values[next() % values.length];
+      const want = generated(result);
+      const got = linear(result);
+      if (JSON.stringify(Object.entries(got)) !== JSON.stringify(Object.entries(want)) || Object.keys(got).some((k) => got[k] !== want[k]))
+        differing.push(result);
+    }
+    expect(differing).toEqual([]);
   });
 });
