@@ -10,6 +10,7 @@ import { parseApprovals } from '../../lib/core/input/approvals';
 import { readTree } from '../../lib/core/tree';
 import { renderCacheTenantsDir, withRenderCache } from '../support/render-cache-env';
 import { stacksOnlyCache } from '../support/fixture-stacks';
+import { fixtureSynthesis } from '../support/synthesis-cache';
 import { DEPARTING_TENANT } from '../support/departing-tenant';
 import { toYamlStream } from '../../lib/core/yaml';
 import { diffDist, objectRef } from '../../lib/review/manifest-diff';
@@ -99,9 +100,12 @@ describe('destructive changes of the live platform, by any route', () => {
     prod.clusters = prod.clusters.filter((c: { cloud: string }) => c.cloud !== 'gcp');
     // prod alone: the environment that lost the cluster, against its part of the committed dist/.
     const prodOnly = inEnvironments(['prod']);
-    const review = reviewDiff(
-      diffDist(new Map([...committed].filter(([p]) => prodOnly(p))), synthesize({ platform: next, environments: ['prod'], cache: stacksOnlyCache() }).files),
+    // The review is what is tested, not the render: prod of that platform is synthesized once for the
+    // run's code (which covers the live tenants of apps/) and read back by later runs.
+    const synthesized = fixtureSynthesis({ platform: next, environments: ['prod'] }, () =>
+      synthesize({ platform: next, environments: ['prod'], cache: stacksOnlyCache() }),
     );
+    const review = reviewDiff(diffDist(new Map([...committed].filter(([p]) => prodOnly(p))), synthesized.files));
     const refs = review.unapproved.map((c) => objectRef(c.id));
     expect(refs).toEqual(
       expect.arrayContaining(['prod@ceres-prod-gcp:Application.argoproj.io/argocd/kube-prometheus-stack', 'prod@ceres-prod-gcp:Namespace/monitoring']),

@@ -108,6 +108,12 @@ export function prepareSynthesis(synthesize: (renderCache: { CERES_RENDER_CACHE:
 
 /** Writes a synthesis for the workers of this run to read (globalSetup). */
 export function storeSynthesis(result: SynthesisResult, target = join(DIR, `synthesis-run-${process.pid}.json`)): void {
+  writeSynthesis(result, target);
+  process.env[FILE] = target;
+}
+
+/** Writes a synthesis where {@link readSynthesis} reads it: `target`, and its environments beside it. */
+function writeSynthesis(result: SynthesisResult, target: string): void {
   mkdirSync(DIR, { recursive: true });
   const { catalog: _catalog, environments: _environments, ...rest } = result;
   const stored: Stored = { ...rest, files: [...result.files] };
@@ -132,7 +138,6 @@ export function storeSynthesis(result: SynthesisResult, target = join(DIR, `synt
   // The environments first: a synthesis file is complete once it exists.
   write(environmentsFile(target), environments);
   write(target, stored);
-  process.env[FILE] = target;
 }
 
 let cached: SynthesisResult | undefined;
@@ -145,6 +150,12 @@ export function defaultSynthesis(): SynthesisResult {
     cached = (require('../../apps/synthesize') as typeof import('../../apps/synthesize')).synthesize();
     return cached;
   }
+  cached = readSynthesis(file);
+  return cached;
+}
+
+/** A synthesis {@link writeSynthesis} wrote (its environments parsed on first use: most readers read files only). */
+function readSynthesis(file: string): SynthesisResult {
   const stored = JSON.parse(readFileSync(file, 'utf8')) as Stored;
   const files = new Map(stored.files);
   let environments: RenderedEnvironment[] | undefined;
@@ -157,8 +168,32 @@ export function defaultSynthesis(): SynthesisResult {
       files: new Map(e.files.map((path) => [path, files.get(path)!])),
       view: { clusters: new Map(e.clusters.map(([c, objects]) => [c, objects.map((o) => (typeof o === 'number' ? e.objects[o] : o))])) },
     }));
-  cached = { ...stored, files } as unknown as SynthesisResult;
+  const result = { ...stored, files } as unknown as SynthesisResult;
   // Parsed on first use: most test files read files only.
-  Object.defineProperty(cached, 'environments', { enumerable: true, get: () => (environments ??= readEnvironments()) });
-  return cached;
+  Object.defineProperty(result, 'environments', { enumerable: true, get: () => (environments ??= readEnvironments()) });
+  return result;
+}
+
+/**
+ * The synthesis of a fixture (`synthesize` over a fixture platform or tenant input), for test files
+ * that check what it rendered rather than the rendering: synthesized by the first run of the code
+ * that asks for it, stored beside the run's own synthesis under a key of the run's code (the shared
+ * synthesis's key) and of `parts` (everything the fixture is made of: the platform, the documents),
+ * and read back by later runs, which then load neither cdk8s nor the add-ons for it. Without the run's
+ * cache (no globalSetup), synthesized every time. The stored result has no `catalog`.
+ */
+export function fixtureSynthesis(parts: unknown, synthesize: () => SynthesisResult): SynthesisResult {
+  const build = process.env[RENDER_CACHE_ENV.build];
+  if (!build) return synthesize();
+  const key = createHash('sha256').update(build).update('\0').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+  const target = join(DIR, `fixture-synthesis-${key}.json`);
+  if (existsSync(target) && existsSync(environmentsFile(target))) {
+    // Kept while used (the run's setup removes what was not used for a day).
+    const now = new Date();
+    for (const p of [target, environmentsFile(target)]) utimesSync(p, now, now);
+    return readSynthesis(target);
+  }
+  const result = synthesize();
+  writeSynthesis(result, target);
+  return result;
 }

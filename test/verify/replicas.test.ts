@@ -15,6 +15,7 @@ import { replicaSourcesCheck } from '../../lib/verify/checks/replicas';
 import { VerifyCheck } from '../../lib/verify/types';
 import { Finding } from '../../lib/verify/types';
 import { stacksOnlyCache } from '../support/fixture-stacks';
+import { fixtureSynthesis } from '../support/synthesis-cache';
 import { FixtureClusters, fixturePlatform } from '../support/harness';
 
 const platform = fixturePlatform({ clusters: [FixtureClusters.aws, FixtureClusters.azure] });
@@ -39,14 +40,17 @@ spec: { type: postgres, replicas: 2, size: 10Gi, version: "16", tenantId: t${i}-
 
 let synthesis: SynthesisResult;
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'ceres-replicas-'));
-  try {
-    writeFileSync(join(dir, 'tenants.yaml'), TENANTS);
-    // The stacks from the run's cache (rendered once per code): this file needs them as files only.
-    synthesis = synthesize({ platform, tenantsDir: dir, cache: stacksOnlyCache() });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // What is checked here is what the fixture synthesized, not the synthesizing: stored for the run's
+  // code, synthesized once (its stacks from the run's cache too).
+  synthesis = fixtureSynthesis({ platform, TENANTS }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ceres-replicas-'));
+    try {
+      writeFileSync(join(dir, 'tenants.yaml'), TENANTS);
+      return synthesize({ platform, tenantsDir: dir, cache: stacksOnlyCache() });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 }, 120_000);
 
 type Manifest = any;
