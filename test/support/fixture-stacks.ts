@@ -21,13 +21,9 @@ import { RENDER_CACHE_ENV } from './synthesis-cache';
 /** `renderStacks(platform, input)` (lib/infra), read from the run's cache when this code rendered it before. */
 export function fixtureStacks(platform: PlatformConfig, input: InfraInput): Map<string, string> {
   const render = () => (require('../../lib/infra') as typeof import('../../lib/infra')).renderStacks(platform, input);
-  const dir = process.env[RENDER_CACHE_ENV.dir];
-  const build = process.env[RENDER_CACHE_ENV.build];
+  const cache = runStacksStore();
   const parts = [platform, input];
-  if (!dir || !build || !isDeepStrictEqual(JSON.parse(JSON.stringify(parts)), parts)) return render();
-  // A folder of its own: the run's render cache keeps only its newest entries, and these must not
-  // push the default platform's out.
-  const cache = new RenderCache(`${dir}-fixture-stacks`, build);
+  if (!cache || !isDeepStrictEqual(JSON.parse(JSON.stringify(parts)), parts)) return render();
   const key = cache.key('fixture-stacks', ...parts);
   const stored = cache.getFiles<null>(key);
   if (stored) return new Map(stored.files);
@@ -45,10 +41,20 @@ export function fixtureStacks(platform: PlatformConfig, input: InfraInput): Map<
  * `RenderCache` with that folder and code version). Without the run's cache, `own`'s cache or undefined.
  */
 export function stacksOnlyCache(own?: { readonly dir: string; readonly codeVersion: string }): RenderCache | undefined {
+  const stacks = runStacksStore();
+  if (!stacks) return own && new RenderCache(own.dir, own.codeVersion);
+  return new RunStacksCache(stacks, own);
+}
+
+/**
+ * The run's store of fixture stacks, or undefined without the run's cache (no globalSetup). A folder
+ * of its own: the run's render cache keeps only its newest entries, and these must not push the
+ * default platform's out.
+ */
+function runStacksStore(): RenderCache | undefined {
   const dir = process.env[RENDER_CACHE_ENV.dir];
   const build = process.env[RENDER_CACHE_ENV.build];
-  if (!dir || !build) return own && new RenderCache(own.dir, own.codeVersion);
-  return new RunStacksCache(new RenderCache(`${dir}-fixture-stacks`, build), own);
+  return dir && build ? new RenderCache(`${dir}-fixture-stacks`, build) : undefined;
 }
 
 /** Terraform entries (synthesize keys them `terraform-…`) in the run's stacks cache; the rest in `own`, or nowhere. */
