@@ -7,7 +7,8 @@ module.exports = {
   // jest's default is one worker less than the cores: one worker on a 2-core machine, where two
   // finish the suite sooner (the tests also wait on subprocesses: tsx, git, kubectl, the compiler).
   maxWorkers: Math.max(2, cores - 1),
-  testEnvironment: 'node',
+  // One V8 context per worker, for the packages loaded once per worker (jest-runtime.js).
+  testEnvironment: '<rootDir>/test/support/jest-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {

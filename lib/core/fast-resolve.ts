@@ -15,7 +15,23 @@ type ResolveFn = (key: string[], value: unknown, apiObject: ApiObject) => unknow
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const resolveModule = require('cdk8s/lib/resolve') as { resolve: ResolveFn };
-const stockResolve: ResolveFn = resolveModule.resolve;
+
+/**
+ * cdk8s's own functions that {@link useFastResolve} replaces, as cdk8s defined them. Kept on cdk8s's
+ * resolve module the first time this module loads, so that another copy of this module beside the
+ * same cdk8s (the test runner loads the project's sources again for each test file, and cdk8s once
+ * per worker: test/support/jest-runtime.js) does not take an earlier copy's replacements for them.
+ */
+interface Stock {
+  readonly resolve: ResolveFn;
+  readonly toJson: () => unknown;
+}
+const STOCK = Symbol.for('ceres.fast-resolve.stock');
+const stock: Stock = ((resolveModule as unknown as Record<symbol, Stock>)[STOCK] ??= {
+  resolve: resolveModule.resolve,
+  toJson: ApiObject.prototype.toJson,
+});
+const stockResolve: ResolveFn = stock.resolve;
 
 /** Whether `resolvers` are exactly cdk8s's built-in ones, in cdk8s's order, none overridden. */
 function builtInOnly(resolvers: readonly IResolver[]): boolean {
@@ -155,7 +171,7 @@ function sortKeys(keys: string[]): void {
 const METADATA_OPTIONS: SanitizeOptions = { filterEmptyArrays: true, filterEmptyObjects: true };
 const NO_OPTIONS: SanitizeOptions = {};
 const UNSORTED: SanitizeOptions = { sortKeys: false };
-const stockToJson = ApiObject.prototype.toJson;
+const stockToJson = stock.toJson;
 const stockMetadataToJson = ApiObjectMetadataDefinition.prototype.toJson;
 
 /** The fields of cdk8s's ApiObjectMetadataDefinition its `toJson` reads (public in JavaScript). */

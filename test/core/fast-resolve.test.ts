@@ -1,8 +1,11 @@
 import { ApiObject, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext } from 'cdk8s';
 import { KubeNetworkPolicy } from 'cdk8s-plus-28/lib/imports/k8s';
 import { platformAddOns } from '../../apps/platform/main';
-import { useFastResolve } from '../../lib/core/fast-resolve';
+import { fastResolve, useFastResolve } from '../../lib/core/fast-resolve';
 import { fixturePlatform, renderAddOns, TENANT_PER_TIER } from '../support/harness';
+
+/** cdk8s's resolve module, whose `resolve` useFastResolve replaces. */
+const cdk8sResolveModule = require('cdk8s/lib/resolve') as { resolve: (...args: unknown[]) => unknown };
 
 /** Renders the fixture platform's every environment with every add-on; dist path → content. */
 function renderAll(): Map<string, string> {
@@ -31,6 +34,18 @@ function objectJson(app: App, spec: unknown): unknown {
 
 describe('fast resolve', () => {
   afterAll(() => useFastResolve(true));
+
+  it('switches back to cdk8s’s own code, also after other copies of the module loaded beside the same cdk8s', () => {
+    // jest loads the project's sources again for each test file, and cdk8s once per worker
+    // (test/support/jest-runtime.js): earlier test files' copies of fast-resolve have already
+    // replaced cdk8s's functions by the time this file's copy loads.
+    useFastResolve(false);
+    expect(ApiObject.prototype.toJson.toString()).toContain('(0, resolve_1.resolve)([], data, this)');
+    expect(cdk8sResolveModule.resolve.toString()).toMatch(/^function resolve\(key, value, apiObject\)/);
+    useFastResolve(true);
+    expect(ApiObject.prototype.toJson.toString()).not.toContain('resolve_1');
+    expect(cdk8sResolveModule.resolve).toBe(fastResolve);
+  });
 
   it('renders the fixture platform byte for byte as cdk8s’s own resolve does', () => {
     useFastResolve(false);

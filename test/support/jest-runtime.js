@@ -10,9 +10,14 @@
  *   during a run), without reading or even stat()ing the file again;
  * - the project's sources while their size and modification time stay the same (a test that
  *   rewrites a source file still gets the new text).
+ * The platform's packages and imports/ are not even evaluated again: they are loaded once per worker
+ * (SHARED_PACKAGES below).
  */
-const { sep } = require('node:path');
-const { statSync } = require('node:fs');
+const { dirname, join, sep } = require('node:path');
+const { readFileSync, statSync } = require('node:fs');
+const { builtinModules, createRequire } = require('node:module');
+const { compileFunction, runInContext } = require('node:vm');
+const { ISOLATED } = require('./jest-environment');
 const Runtime = require('jest-runtime').default;
 
 const NODE_MODULES = `${sep}node_modules${sep}`;
@@ -34,7 +39,82 @@ const packaged = new Map();
 /** filename → { code, transform, sourceMapPath } of a package's module, as jest's transformFile left them */
 const packages = new Map();
 
+/**
+ * Packages loaded once per worker rather than once per test file: the libraries the platform is
+ * built on (cdk8s and cdk8s-plus-28, constructs, cdktf and its providers, the YAML readers) and the
+ * generated CRD modules of imports/ (5 MB of TypeScript, stateless code generated from the CRDs).
+ * Loading them again for each file was most of what a test file cost before its first test: in
+ * the whole suite, on this 2-core VM, about a fifth of its CPU time.
+ *
+ * They are evaluated in the worker's one V8 context (jest-environment.js), so they are of the same
+ * realm as the test files, as in a real process. A test file still gets the project's own sources
+ * (lib/, apps/, test/) afresh, with their module-level state. The shared modules' own state lives
+ * as long as the worker: the platform keeps none in them; what it changes in them (fast-resolve's
+ * replacements of cdk8s's functions, cdktf's stack traces switched off) it makes safe to do again
+ * (lib/core/fast-resolve.ts keeps cdk8s's own functions on cdk8s's module the first time).
+ *
+ * These modules are loaded by Node's resolution and wrapper, not jest's: no mocks of them (no test
+ * mocks a package), no coverage of imports/; jest's moduleNameMapper applies through MAPPED.
+ */
+const SHARED_PACKAGES = /^(?:cdk8s|cdk8s-plus-28|constructs|cdktf|@cdktf\/provider-(?:aws|google|azurerm)|yaml|js-yaml)(?:\/|$)/;
+const IMPORTS = join(__dirname, '..', '..', 'imports') + sep;
+/** jest.config.js's moduleNameMapper, for the packages' own requires: cdktf's archiver, loaded when used. */
+const MAPPED = new Map([['archiver', join(__dirname, 'lazy-archiver.js')]]);
+const BUILTIN = new Set(builtinModules);
+const INLINE_MAP = '\n//# sourceMappingURL=data:';
+/** context → (filename → module) */
+const registries = new WeakMap();
+
+/**
+ * The module `filename` evaluated in `context` (once per context), as Node's CommonJS loader does:
+ * its own requires resolved by Node from its folder, Node's built-ins as jest gives them to a test
+ * (the worker's own). `code` is the JavaScript to run (imports/: jest's transform of the TypeScript);
+ * a package's own JavaScript runs without its inline source map (as strip-inline-map.js does).
+ */
+function loadShared(context, filename, code) {
+  let registry = registries.get(context);
+  if (!registry) registries.set(context, (registry = new Map()));
+  let m = registry.get(filename);
+  if (m) return m.exports;
+  m = { id: filename, filename, exports: {}, loaded: false, children: [], paths: [] };
+  registry.set(filename, m);
+  if (filename.endsWith('.json')) {
+    m.exports = runInContext('JSON', context).parse(readFileSync(filename, 'utf8'));
+  } else {
+    if (code === undefined) {
+      const text = readFileSync(filename, 'utf8');
+      const at = text.lastIndexOf(INLINE_MAP);
+      code = at < 0 ? text : text.slice(0, at + 1);
+    }
+    const wrapper = compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename, parsingContext: context });
+    const nodeRequire = createRequire(filename);
+    const req = (id) => {
+      if (BUILTIN.has(id) || id.startsWith('node:')) return nodeRequire(id);
+      return loadShared(context, MAPPED.get(id) ?? nodeRequire.resolve(id));
+    };
+    req.resolve = nodeRequire.resolve;
+    wrapper.call(m.exports, m.exports, req, m, filename, dirname(filename));
+  }
+  m.loaded = true;
+  return m.exports;
+}
+
 class CachingRuntime extends Runtime {
+  requireModuleOrMock(from, moduleName) {
+    if (!ISOLATED && !from.includes(NODE_MODULES)) {
+      if (SHARED_PACKAGES.test(moduleName)) return loadShared(this._environment.getVmContext(), createRequire(from).resolve(moduleName));
+      if (moduleName.startsWith('.')) {
+        const filename = this._resolveCjsModule(from, moduleName);
+        if (filename.startsWith(IMPORTS)) {
+          const context = this._environment.getVmContext();
+          const known = registries.get(context)?.get(filename);
+          return known ? known.exports : loadShared(context, filename, this.transformFile(filename));
+        }
+      }
+    }
+    return super.requireModuleOrMock(from, moduleName);
+  }
+
   readFile(filename) {
     if (filename.includes(NODE_MODULES)) {
       // jest's own modules (jest-circus, expect, jest-snapshot: loaded into every test file) and the
