@@ -5,6 +5,7 @@ import { nodeConfig, nodeUserData, nodeUserDataMime, sysctlScript } from '../../
 import { subnetCidr } from '../../lib/core/cidr';
 import { aksSysctlConfig, ALLOWED_UNSAFE_SYSCTLS, KUBELET_TUNING, NODE_SYSCTLS, sysctlsUnsupportedOnAks } from '../../lib/core/node-tuning';
 import { only, resources, stack } from '../infra/helpers';
+import { testChart } from '../support/harness';
 
 describe('node tuning table', () => {
   it('holds the design sysctls once', () => {
@@ -69,7 +70,7 @@ describe('node tuning reaches its target', () => {
 
   it('gives the nodes Karpenter launches the sysctls and kubelet settings (EC2NodeClass user data)', () => {
     const aws = platform.environments.find((e) => e.name === 'prod')!.clusters.find((c) => c.cloud === 'aws')!;
-    const chart = Testing.chart();
+    const chart = testChart();
     new KarpenterCapacity(chart, 'karpenter', { cluster: aws });
     const nodeClass = Testing.synth(chart).find((o) => o.kind === 'EC2NodeClass');
     const userData: string = nodeClass.spec.userData;

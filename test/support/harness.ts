@@ -11,7 +11,7 @@
  *   renders in about a tenth of a second, the live platform in seconds.
  * - Snapshots of a library's YAML on the fixture are taken with {@link yamlFiles} / {@link yamlOf}.
  */
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { PlatformAddOn } from '../../lib/core/addon';
 import { KubeManifest, ManifestCheck, RenderedObject } from '../../lib/core/checks';
 import { composePlatform } from '../../lib/core/composition';
@@ -344,9 +344,21 @@ export function renderConstructs(
   return { platform, environment: output.environment, files: rendered.files, objects: rendered.objects, view: rendered.view };
 }
 
-/** A chart for constructs that are not add-ons (cdk8s `Testing.chart()`); {@link synthChart} renders it. */
+/**
+ * The output folder of the Apps tests make: never written (the tests render in memory), and named so
+ * that a test that did write would fail. cdk8s's `Testing.app()` and `Testing.chart()` otherwise make
+ * a temporary folder for each App, which nothing removes (hundreds per run left in the temp folder).
+ */
+export const UNWRITTEN_OUTDIR = '/dev/null/cdk8s-outdir';
+
+/** An App for tests (cdk8s `Testing.app()`, without its temporary folder: {@link UNWRITTEN_OUTDIR}). */
+export function testApp(): App {
+  return Testing.app({ outdir: UNWRITTEN_OUTDIR });
+}
+
+/** A chart for constructs that are not add-ons (cdk8s `Testing.chart()`, on {@link testApp}); {@link synthChart} renders it. */
 export function testChart(): Chart {
-  return Testing.chart();
+  return new Chart(testApp(), 'test');
 }
 
 /** The manifests of a chart, in construct order (cdk8s `Testing.synth`). */

@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { RenderedObject } from '../../lib/core/checks';
 import { tenantNames } from '../../lib/core/names';
 import { ServiceCatalog, workloadName } from '../../lib/core/services';
@@ -17,6 +17,7 @@ import {
   renderAddOns,
   SMALL_SIZING,
   synthProblems,
+  testApp,
   withService,
   yamlFiles,
 } from '../support/harness';
@@ -157,7 +158,7 @@ describe('image pinning', () => {
   });
 
   it('requires two replicas for a highly available workload', () => {
-    const chart = new Chart(Testing.app(), 'c');
+    const chart = new Chart(testApp(), 'c');
     const w = new SecureWorkload(chart, 'w', {
       name: 'w',
       namespace: 'ceres',
