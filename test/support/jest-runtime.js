@@ -54,24 +54,29 @@ const packages = new Map();
  * (lib/core/fast-resolve.ts keeps cdk8s's own functions on cdk8s's module the first time).
  *
  * These modules are loaded by Node's resolution and wrapper, not jest's: no mocks of them (no test
- * mocks a package), no coverage of imports/; jest's moduleNameMapper applies through MAPPED.
+ * mocks a package), no coverage of imports/; jest.config.js's moduleNameMapper applies to their own
+ * requires too (cdktf's archiver, loaded when used).
  */
 const SHARED_PACKAGES = /^(?:cdk8s|cdk8s-plus-28|constructs|cdktf|@cdktf\/provider-(?:aws|google|azurerm)|yaml|js-yaml)(?:\/|$)/;
 const IMPORTS = join(__dirname, '..', '..', 'imports') + sep;
-/** jest.config.js's moduleNameMapper, for the packages' own requires: cdktf's archiver, loaded when used. */
-const MAPPED = new Map([['archiver', join(__dirname, 'lazy-archiver.js')]]);
 const BUILTIN = new Set(builtinModules);
-const INLINE_MAP = '\n//# sourceMappingURL=data:';
+const { process: stripInlineMap } = require('./strip-inline-map');
 /** context → (filename → module) */
 const registries = new WeakMap();
 
+/** The target of jest's moduleNameMapper (`[regex, path]` pairs, as jest normalized them) for `id`, if any. */
+function mapped(mapper, id) {
+  for (const [regex, path] of mapper ?? []) if (new RegExp(regex).test(id)) return Array.isArray(path) ? path[0] : path;
+  return undefined;
+}
+
 /**
  * The module `filename` evaluated in `context` (once per context), as Node's CommonJS loader does:
- * its own requires resolved by Node from its folder, Node's built-ins as jest gives them to a test
- * (the worker's own). `code` is the JavaScript to run (imports/: jest's transform of the TypeScript);
- * a package's own JavaScript runs without its inline source map (as strip-inline-map.js does).
+ * its own requires resolved by Node from its folder (or by `mapper`), Node's built-ins as jest gives
+ * them to a test (the worker's own). `code()` gives the JavaScript to run (imports/: jest's transform
+ * of the TypeScript); by default the package's own, without its inline source map (strip-inline-map.js).
  */
-function loadShared(context, filename, code) {
+function loadShared(context, mapper, filename, code) {
   let registry = registries.get(context);
   if (!registry) registries.set(context, (registry = new Map()));
   let m = registry.get(filename);
@@ -81,16 +86,12 @@ function loadShared(context, filename, code) {
   if (filename.endsWith('.json')) {
     m.exports = runInContext('JSON', context).parse(readFileSync(filename, 'utf8'));
   } else {
-    if (code === undefined) {
-      const text = readFileSync(filename, 'utf8');
-      const at = text.lastIndexOf(INLINE_MAP);
-      code = at < 0 ? text : text.slice(0, at + 1);
-    }
-    const wrapper = compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename, parsingContext: context });
+    const js = code ? code() : stripInlineMap(readFileSync(filename, 'utf8')).code;
+    const wrapper = compileFunction(js, ['exports', 'require', 'module', '__filename', '__dirname'], { filename, parsingContext: context });
     const nodeRequire = createRequire(filename);
     const req = (id) => {
       if (BUILTIN.has(id) || id.startsWith('node:')) return nodeRequire(id);
-      return loadShared(context, MAPPED.get(id) ?? nodeRequire.resolve(id));
+      return loadShared(context, mapper, mapped(mapper, id) ?? nodeRequire.resolve(id));
     };
     req.resolve = nodeRequire.resolve;
     wrapper.call(m.exports, m.exports, req, m, filename, dirname(filename));
@@ -102,14 +103,13 @@ function loadShared(context, filename, code) {
 class CachingRuntime extends Runtime {
   requireModuleOrMock(from, moduleName) {
     if (!ISOLATED && !from.includes(NODE_MODULES)) {
-      if (SHARED_PACKAGES.test(moduleName)) return loadShared(this._environment.getVmContext(), createRequire(from).resolve(moduleName));
-      if (moduleName.startsWith('.')) {
+      const context = this._environment.getVmContext();
+      const mapper = this._config.moduleNameMapper;
+      if (SHARED_PACKAGES.test(moduleName)) return loadShared(context, mapper, createRequire(from).resolve(moduleName));
+      // Only a path through imports/ is resolved here (jest resolves every other one itself, once).
+      if (moduleName.startsWith('.') && moduleName.includes('imports/')) {
         const filename = this._resolveCjsModule(from, moduleName);
-        if (filename.startsWith(IMPORTS)) {
-          const context = this._environment.getVmContext();
-          const known = registries.get(context)?.get(filename);
-          return known ? known.exports : loadShared(context, filename, this.transformFile(filename));
-        }
+        if (filename.startsWith(IMPORTS)) return loadShared(context, mapper, filename, () => this.transformFile(filename));
       }
     }
     return super.requireModuleOrMock(from, moduleName);
