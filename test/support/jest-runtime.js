@@ -64,9 +64,15 @@ const { process: stripInlineMap } = require('./strip-inline-map');
 /** context → (filename → module) */
 const registries = new WeakMap();
 
+/** jest's moduleNameMapper → its patterns compiled (once: every package require is looked up). */
+const compiledMappers = new WeakMap();
+
 /** The target of jest's moduleNameMapper (`[regex, path]` pairs, as jest normalized them) for `id`, if any. */
 function mapped(mapper, id) {
-  for (const [regex, path] of mapper ?? []) if (new RegExp(regex).test(id)) return Array.isArray(path) ? path[0] : path;
+  if (!mapper) return undefined;
+  let compiled = compiledMappers.get(mapper);
+  if (!compiled) compiledMappers.set(mapper, (compiled = mapper.map(([regex, path]) => [new RegExp(regex), Array.isArray(path) ? path[0] : path])));
+  for (const [regex, path] of compiled) if (regex.test(id)) return path;
   return undefined;
 }
 
