@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { storedObjects } from '../core/memo';
 import { OutputFolder } from '../core/output';
 
 /** What Argo CD needs to know about one object of a folder, read without rendering it. */
@@ -29,18 +30,18 @@ export function folderInventory(folder: OutputFolder): InventoryEntry[] {
       out.push({ group: c.apiGroup === 'core' ? '' : c.apiGroup, kind: c.kind, name: c.name, namespace: c.metadata.namespace, large });
     }
   }
-  // Files rendered per tenant (lib/core/tenant-render.ts): their objects are already resolved.
-  for (const rendered of folder.rendered.values()) {
-    for (const m of rendered.manifests) {
-      const slash = m.apiVersion.indexOf('/');
-      out.push({
-        group: slash < 0 ? '' : m.apiVersion.slice(0, slash),
-        kind: m.kind,
-        name: m.metadata.name!,
-        namespace: m.metadata.namespace,
-        large: m.kind === 'CustomResourceDefinition',
-      });
-    }
+  // Files rendered per tenant (lib/core/tenant-render.ts) and memoized constructs' stored objects
+  // (lib/core/memo.ts): their objects are already resolved.
+  const resolved = [...[...folder.charts.values()].flatMap(storedObjects), ...[...folder.rendered.values()].flatMap((r) => r.manifests)];
+  for (const m of resolved) {
+    const slash = m.apiVersion.indexOf('/');
+    out.push({
+      group: slash < 0 ? '' : m.apiVersion.slice(0, slash),
+      kind: m.kind,
+      name: m.metadata.name!,
+      namespace: m.metadata.namespace,
+      large: m.kind === 'CustomResourceDefinition',
+    });
   }
   return out;
 }

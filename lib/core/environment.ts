@@ -1,6 +1,7 @@
 import { ComposedPlatform, deployAddOns } from './composition';
 import { environmentInput, TenantInput } from './input/types';
 import { PlatformConfig } from './model';
+import { useFragmentTables } from './memo';
 import { EnvironmentOutput } from './output';
 import { ServiceCatalog } from './services';
 import { deployTenants, TenantRenderStore } from './tenant-render';
@@ -24,6 +25,8 @@ export function buildEnvironmentOutput(
   const environment = platform.environments.find((e) => e.name === envName);
   if (!environment) throw new Error(`unknown environment ${envName}`);
   const output = new EnvironmentOutput(platform, environment);
+  // Objects that exist once per tenant in the shared files, kept between synths (./memo.ts).
+  if (tenantStore?.tables) useFragmentTables(output.app, tenantStore.tables);
   // The same projection of the input the render cache keys an environment by.
   const { tenants, databases, backups } = environmentInput(input, environment.name);
   // Each tenant's own files first, from the tenant alone (cached per tenant when a store is given);

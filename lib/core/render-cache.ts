@@ -2,6 +2,8 @@ import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KubeManifest } from './checks';
+import type { Fragment, FragmentTables } from './memo';
 import type { RenderedTenant, RenderedTenantFolder } from './tenant-render';
 
 /** A rendered tenant as its entry's header holds it: each text replaced by its index among the texts after the header. */
@@ -147,6 +149,9 @@ const TENANT = '.tenant';
 /** The first words of the entries' first lines: format and version. */
 const FILES_MAGIC = 'ceres-files 1';
 const TENANT_MAGIC = 'ceres-tenant 1';
+/** The extension and first words of a chart's table of memoized constructs ({@link TenantEntries.load}). */
+const TABLE = '.fragments';
+const TABLE_MAGIC = 'ceres-fragments 1';
 /** Characters written at a time by {@link RenderCache.putFiles}. */
 const PIECE = 1 << 20;
 
@@ -237,10 +242,12 @@ export function asciiJson(json: string): Buffer {
  * after every write would be quadratic). Entries read or written are marked used; {@link prune},
  * once a synth is done, keeps those and as many others, the newest (at least {@link TenantEntries.SPARE}).
  */
-export class TenantEntries {
+export class TenantEntries implements FragmentTables {
   /** Entries kept beyond those this process used, at least (other branches, other environments' runs). */
   public static readonly SPARE = 256;
   private readonly used = new Set<string>();
+  /** The tables of memoized constructs (lib/core/memo.ts) are kept here too: {@link load}, {@link save}. */
+  public readonly tables: FragmentTables = this;
 
   constructor(
     private readonly dir: string,
@@ -313,6 +320,90 @@ export class TenantEntries {
     }
   }
 
+  /** The name of a chart's table of memoized constructs (lib/core/memo.ts). */
+  public tableName(...parts: unknown[]): string {
+    return this.makeKey('fragments', parts);
+  }
+
+  /**
+   * A chart's table of memoized constructs: its keys and objects as JSON, then each object's
+   * YAML document, one after the other (as a tenant's entry). Undefined when absent or not whole.
+   */
+  public load(name: string): Map<string, Fragment> | undefined {
+    const file = `${name}${TABLE}`;
+    try {
+      const entry = framed(readFileSync(join(this.dir, file)), TABLE_MAGIC);
+      if (!entry) return undefined;
+      // Mostly ASCII, then decoded as one-byte text (several times faster than UTF-8).
+      const { entries, sizes } = JSON.parse(entry.header.toString(isAscii(entry.header) ? 'latin1' : 'utf8')) as {
+        entries: [string, KubeManifest[]][];
+        sizes: number[];
+      };
+      const texts = entry.texts(sizes);
+      if (!texts) return undefined;
+      const out = new Map<string, Fragment>();
+      let at = 0;
+      for (const [key, manifests] of entries) {
+        const docs = texts.slice(at, (at += manifests.length));
+        if (docs.length !== manifests.length) return undefined;
+        out.set(key, { manifests, docs });
+      }
+      if (at !== texts.length) return undefined;
+      this.used.add(file);
+      return out;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Stores a chart's table (atomically), replacing what was under `name`. Written in pieces (the
+   * header as UTF-8 text, the documents about a megabyte at a time): a cluster's table at a thousand
+   * tenants is some 10 MB, and encoding it into one buffer first held that much again outside the heap.
+   */
+  public save(name: string, fragments: ReadonlyMap<string, Fragment>): void {
+    let fd: number | undefined;
+    const file = `${name}${TABLE}`;
+    const path = join(this.dir, file);
+    const tmp = `${path}.${process.pid}.tmp`;
+    try {
+      if (!this.used.size) mkdirSync(this.dir, { recursive: true });
+      const entries: [string, readonly KubeManifest[]][] = [];
+      const sizes: number[] = [];
+      for (const [key, f] of fragments) {
+        entries.push([key, f.manifests]);
+        for (const doc of f.docs) sizes.push(Buffer.byteLength(doc, 'utf8'));
+      }
+      const header = JSON.stringify({ entries, sizes });
+      fd = openSync(tmp, 'w');
+      writeSync(fd, `${TABLE_MAGIC} ${Buffer.byteLength(header, 'utf8')}\n`);
+      writeSync(fd, header);
+      let piece = '';
+      for (const f of fragments.values()) {
+        for (const doc of f.docs) {
+          piece += doc;
+          if (piece.length >= PIECE) {
+            writeSync(fd, piece);
+            piece = '';
+          }
+        }
+      }
+      if (piece) writeSync(fd, piece);
+      closeSync(fd);
+      fd = undefined;
+      renameSync(tmp, path);
+      this.used.add(file);
+    } catch {
+      // A cache that cannot be written is only slower.
+      try {
+        if (fd !== undefined) closeSync(fd);
+        rmSync(tmp, { force: true });
+      } catch {
+        /* nothing more to do */
+      }
+    }
+  }
+
   /** Deletes the oldest entries this process did not use, keeping as many as it used (at least {@link TenantEntries.SPARE}), and marks the used ones new. */
   public prune(): void {
     try {
@@ -323,7 +414,7 @@ export class TenantEntries {
       for (const f of names) {
         // Entries of the older format (one JSON document) are never read again.
         if (f.endsWith('.json')) rmSync(join(this.dir, f), { force: true });
-        if (!f.endsWith(TENANT)) continue;
+        if (!f.endsWith(TENANT) && !f.endsWith(TABLE)) continue;
         if (this.used.has(f)) utimesSync(join(this.dir, f), now, now);
         else others.push({ f, t: statSync(join(this.dir, f)).mtimeMs });
       }

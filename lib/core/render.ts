@@ -1,8 +1,9 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ClusterView, CORE_CHECKS, KubeManifest, ManifestCheck, RenderedObject } from './checks';
 import { SynthError } from './errors';
 import { useFastResolve } from './fast-resolve';
+import { chartMemo, ChartMemo, resolveChartMemo, ResolvedChartMemo, storeChartMemo } from './memo';
 import { EnvironmentOutput } from './output';
 import { toYamlStream } from './yaml';
 
@@ -56,6 +57,44 @@ export function sortManifests(manifests: KubeManifest[]): KubeManifest[] {
   });
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.m);
+}
+
+/** A chart's file put together from its objects and stored fragments (./memo.ts), serialized after the checks. */
+interface MemoFile {
+  readonly memo: ResolvedChartMemo;
+  /** Documents of the objects taken from the table. */
+  readonly docs: ReadonlyMap<KubeManifest, string>;
+}
+
+/**
+ * A chart with memoized constructs (./memo.ts): its own objects resolved and the stored ones added,
+ * all sorted as {@link sortManifests} sorts. Its YAML is serialized after the checks, as any chart's,
+ * reusing the stored documents ({@link memoYaml}).
+ */
+function resolveMemoChart(chart: Chart, memo: ChartMemo): { manifests: KubeManifest[]; file?: MemoFile } {
+  const resolved = new Map<ApiObject, KubeManifest>();
+  for (const o of chart.node.findAll()) if (ApiObject.isApiObject(o)) resolved.set(o, o.toJson() as KubeManifest);
+  const docs = new Map<KubeManifest, string>();
+  for (const h of memo.hits) h.fragment.manifests.forEach((m, i) => docs.set(m, h.fragment.docs[i]));
+  const manifests = sortManifests([...resolved.values(), ...memo.hits.flatMap((h) => h.fragment.manifests)]);
+  const stored = resolveChartMemo(chart, memo, resolved, sortManifests);
+  return { manifests, file: stored && { memo: stored, docs } };
+}
+
+/**
+ * The YAML of a chart with memoized constructs: each object's document (stored, or serialized now)
+ * joined as `toYamlStream` joins them, the same bytes; then the chart's table is stored.
+ */
+function memoYaml(manifests: readonly KubeManifest[], file: MemoFile): string {
+  const fresh = new Map<KubeManifest, string>();
+  const docOf = (m: KubeManifest): string => {
+    let doc = file.docs.get(m) ?? fresh.get(m);
+    if (doc === undefined) fresh.set(m, (doc = toYamlStream([m])));
+    return doc;
+  };
+  const yaml = manifests.map(docOf).join('---\n');
+  storeChartMemo(file.memo, docOf);
+  return yaml;
 }
 
 /** What rendering one environment produced. */
@@ -122,12 +161,22 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
 
   const t0 = performance.now();
   const objects: RenderedObject[] = [];
-  const charts: { path: string; manifests: readonly KubeManifest[]; yaml?: string }[] = [];
+  const charts: { path: string; manifests: readonly KubeManifest[]; yaml?: string; memoFile?: MemoFile }[] = [];
   // Time spent giving per-tenant files to the sink while resolving: counted as serializing.
   let earlyMs = 0;
   for (const folder of env.folders) {
     for (const [file, chart] of [...folder.charts]) {
       const path = `${env.name}/${folder.path}/${file}.yaml`;
+      const memo = chartMemo(chart);
+      if (memo) {
+        // Some of its objects are memoized constructs (./memo.ts): put together with the stored ones.
+        const { manifests, file: memoFile } = resolveMemoChart(chart, memo);
+        if (options.release) folder.releaseChart(file);
+        if (manifests.length === 0) continue;
+        charts.push({ path, manifests, memoFile });
+        for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
+        continue;
+      }
       const manifests = sortManifests(
         chart.node
           .findAll()
@@ -197,9 +246,13 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
     const chart = charts[i];
     // Rendered per tenant: serialized already. Otherwise here, unless an objectSink took the objects.
     if (chart.yaml !== undefined) emit(chart.path, chart.yaml);
+    else if (chart.memoFile) emit(chart.path, memoYaml(chart.manifests, chart.memoFile));
     else if (!options.objectSink) emit(chart.path, toYamlStream(chart.manifests as KubeManifest[]));
     // Released: the chart's objects are garbage once written.
-    if (options.release) charts[i].manifests = [];
+    if (options.release) {
+      charts[i].manifests = [];
+      charts[i].memoFile = undefined;
+    }
   }
   for (const folder of env.folders) {
     for (const [name, content] of folder.files) emit(`${env.name}/${folder.path}/${name}`, content);

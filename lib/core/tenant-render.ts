@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApiObject } from 'cdk8s';
 import { TenantContext } from './addon';
 import { KubeManifest } from './checks';
+import type { FragmentTables } from './memo';
 import { ComposedPlatform } from './composition';
 import { SynthError } from './errors';
 import { DatabaseSpec, TenantSpec } from './input/types';
@@ -59,6 +60,8 @@ export interface TenantRenderStore {
   put(key: string, value: RenderedTenant): void;
   /** Makes a key from the code version and `parts`. */
   key(kind: string, ...parts: unknown[]): string;
+  /** The tables of the environment's memoized constructs (lib/core/memo.ts), kept with the tenants. */
+  readonly tables?: FragmentTables;
 }
 
 /** Whether any add-on renders per tenant. */

@@ -34,6 +34,7 @@ import { TenantProject } from '../tenants';
 import { ARGOCD_CONTROLLER_METRICS_PORT, ARGOCD_OIDC, argoCd, PLATFORM_REALM } from './argo-cd';
 import { kubePrometheusStack, scrapeFlow } from '../observability';
 import { controllerOwnedFields } from './controller-owned-fields';
+import { memoized } from '../core/memo';
 
 /** A cluster's folder of what is applied by hand once (not synced). */
 export const BOOTSTRAP_FOLDER = 'bootstrap';
@@ -203,19 +204,25 @@ export class GitOpsAddOn implements PlatformAddOn {
     for (const { folder, entries } of folders) {
       output.route(cluster, folder);
       const o = folder.options;
-      new FolderApplication(apps, folder.path, {
-        name: applicationName(env.name, folder.name),
-        path: folderPath(env.name, folder.path),
-        repoURL,
-        targetRevision,
-        project: o.project ?? 'platform',
-        syncWave: o.syncWave ?? 0,
-        stateful: o.stateful ?? false,
-        serverSideApply: (o.serverSideApply ?? false) || entries.some((e) => e.large),
-        controllerOwnedFields: controllerOwnedFields(entries, ctx.services),
-        description: o.description,
-        labels: { [Labels.costCenter]: o.labels?.[Labels.costCenter] ?? 'platform', 'ceres.io/folder': folder.name },
-      });
+      // One per folder (each tenant's among them), kept between synths where the render cache is on (lib/core/memo.ts).
+      memoized(
+        apps,
+        folder.path,
+        {
+          name: applicationName(env.name, folder.name),
+          path: folderPath(env.name, folder.path),
+          repoURL,
+          targetRevision,
+          project: o.project ?? 'platform',
+          syncWave: o.syncWave ?? 0,
+          stateful: o.stateful ?? false,
+          serverSideApply: (o.serverSideApply ?? false) || entries.some((e) => e.large),
+          controllerOwnedFields: controllerOwnedFields(entries, ctx.services),
+          description: o.description,
+          labels: { [Labels.costCenter]: o.labels?.[Labels.costCenter] ?? 'platform', 'ceres.io/folder': folder.name },
+        },
+        FolderApplication,
+      );
     }
 
     const projects = argocd.manifest('projects');
@@ -223,13 +230,18 @@ export class GitOpsAddOn implements PlatformAddOn {
     const routed = new Set(folders.map((f) => f.folder));
     for (const tenant of ctx.use(TenantFolders).values()) {
       if (!routed.has(tenant.folder)) continue;
-      new TenantProject(projects, `Project-${tenant.spec.tenantId}`, {
-        name: tenant.folder.name,
-        namespaces: [tenant.namespace],
-        sourceRepos: [repoURL],
-        keycloakRealm: tenant.spec.keycloakRealm,
-        description: `${tenant.spec.displayName}: the tenant's own Applications, confined to ${tenant.namespace}`,
-      });
+      memoized(
+        projects,
+        `Project-${tenant.spec.tenantId}`,
+        {
+          name: tenant.folder.name,
+          namespaces: [tenant.namespace],
+          sourceRepos: [repoURL],
+          keycloakRealm: tenant.spec.keycloakRealm,
+          description: `${tenant.spec.displayName}: the tenant's own Applications, confined to ${tenant.namespace}`,
+        },
+        TenantProject,
+      );
     }
 
     const bootstrap = output.clusterFolder(cluster, BOOTSTRAP_FOLDER, {

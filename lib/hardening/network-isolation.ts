@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { PlatformNamespaces } from '../core/namespaces';
 import { TEMPO_PODS, TracingBackend } from '../observability';
+import { memoized } from '../core/memo';
 
 /** Who is at the other end of an allowed connection. */
 export type NetworkPeer =
@@ -218,7 +219,9 @@ export class NamespaceNetworkIsolation extends Construct {
     for (const a of this.allowances) {
       if (names.has(a.name)) throw new Error(`NamespaceNetworkIsolation ${props.namespace}: allowance "${a.name}" is declared twice`);
       names.add(a.name);
-      new NetworkAllowancePolicy(this, `Allow-${a.name}`, { namespace: props.namespace, allowance: a });
+      // One NetworkPolicy per allowance, kept between synths where the render cache is on (at a thousand
+      // tenants a platform namespace has one toward each tenant: lib/core/memo.ts).
+      memoized(this, `Allow-${a.name}`, { namespace: props.namespace, allowance: a }, NetworkAllowancePolicy);
     }
   }
 }
