@@ -62,6 +62,15 @@ interface ChartMemoState extends ChartMemo {
 }
 
 const TABLES = new WeakMap<IConstruct, FragmentTables>();
+/** Sees the props of every memoized construct built or taken from a table (tests check they are plain data). */
+let propsObserver: ((props: unknown, path: string) => void) | undefined;
+
+/** Sets (or, with undefined, clears) the observer of memoized constructs' props; returns the previous one. */
+export function observeMemoizedProps(observer: ((props: unknown, path: string) => void) | undefined): typeof propsObserver {
+  const previous = propsObserver;
+  propsObserver = observer;
+  return previous;
+}
 const MEMOS = new WeakMap<Chart, ChartMemoState>();
 
 /** Makes {@link memoized} constructs of `app` (an environment's App) use `tables`. */
@@ -85,6 +94,7 @@ export function memoized<P>(scope: IConstruct, id: string, props: P, ctor: new (
   const chart = Chart.of(scope);
   const tables = TABLES.get(chart.node.root);
   const make = ctor as unknown as new (scope: IConstruct, id: string, props: P) => IConstruct;
+  propsObserver?.(props, `${scope.node.path}/${id}`);
   if (!tables) {
     new make(scope, id, props);
     return;

@@ -8,7 +8,7 @@ import { platformAddOns } from '../../apps/platform/main';
 import { composePlatform } from '../../lib/core/composition';
 import { buildEnvironmentOutput } from '../../lib/core/environment';
 import { TenantInput } from '../../lib/core/input/types';
-import { chartMemo, memoized, useFragmentTables } from '../../lib/core/memo';
+import { chartMemo, memoized, observeMemoizedProps, useFragmentTables } from '../../lib/core/memo';
 import { EnvironmentOutput } from '../../lib/core/output';
 import { renderEnvironment } from '../../lib/core/render';
 import { RenderCache } from '../../lib/core/render-cache';
@@ -117,6 +117,32 @@ describe('memoized constructs in shared files', () => {
     const again = render(INPUT, store);
     expect(again.memo.hits).toBe(0);
     expect(changed(again.files, full.files)).toEqual([]);
+  });
+
+  it('memoizes only constructs whose props are plain JSON data (what the key is made of is all they read)', () => {
+    const offending: string[] = [];
+    let seen = 0;
+    const plain = (v: unknown, at: string): void => {
+      if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return;
+      if (Array.isArray(v)) return v.forEach((x, i) => (x === undefined ? offending.push(`${at}[${i}]`) : plain(x, `${at}[${i}]`)));
+      if (typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+        // An undefined member is absent in the key, as the constructs read it (`??`, optional props).
+        for (const [k, x] of Object.entries(v as object)) if (x !== undefined) plain(x, `${at}.${k}`);
+        return;
+      }
+      offending.push(`${at}: ${typeof v === 'object' ? (Object.getPrototypeOf(v)?.constructor?.name ?? 'object') : typeof v}`);
+    };
+    const previous = observeMemoizedProps((props, path) => {
+      seen++;
+      plain(props, path);
+    });
+    try {
+      render(INPUT, store);
+    } finally {
+      observeMemoizedProps(previous);
+    }
+    expect(seen).toBeGreaterThan(20);
+    expect(offending).toEqual([]);
   });
 
   it('refuses a second construct at the same path whether the first was built or taken from the table', () => {
