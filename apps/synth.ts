@@ -128,7 +128,8 @@ export const synthCommand: Command = {
       // One environment: the rest of dist/ stays as it is.
       files = new Map([...readTree(out, (p) => !scope(p)), ...result.files]);
     }
-    const stats = writeTreeAtomically(out, files);
+    // What was read for the review is not read again to find the unchanged files.
+    const stats = writeTreeAtomically(out, files, { known: current });
     const ms = performance.now() - t0;
     if (ctx.json) {
       ctx.printJson({

@@ -41,6 +41,15 @@ export interface WriteOptions {
    * files wait to be written (then `write()` waits). @default false
    */
   readonly background?: boolean;
+  /**
+   * The current tree's contents as the caller has just read them (path → text; `ceres synth` reads
+   * them for its review): a file whose new content is the text read is linked after an lstat (same
+   * regular file, same size) instead of being read and compared again, and one whose content differs
+   * is written without reading it. A text with U+FFFD in it (perhaps invalid UTF-8 on disk) is
+   * compared as bytes. Paths not in it are compared on disk (and all paths with
+   * `background`). @default none
+   */
+  readonly known?: ReadonlyMap<string, string>;
 }
 
 /** How many files a background {@link TreeWriter} holds unwritten before `write()` waits (memory). */
@@ -93,6 +102,16 @@ function sameContent(path: string, content: string): boolean {
     return false;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Whether `path` is a regular file (not followed if a link) of `content`'s size in UTF-8. */
+function sameSize(path: string, content: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.size === Buffer.byteLength(content);
+  } catch {
+    return false;
   }
 }
 
@@ -332,6 +351,21 @@ export class TreeWriter {
       this.dirs.add(dir);
     }
     const current = join(this.distDir, path);
+    const known = this.options.known?.get(path);
+    // A text read with U+FFFD in it may have been invalid UTF-8 on disk: compared as bytes, below.
+    if (known !== undefined && this.link && !known.includes('\ufffd')) {
+      if (known === content && sameSize(current, content)) {
+        try {
+          linkSync(current, target);
+          this.unchanged++;
+          return;
+        } catch {
+          this.link = false;
+        }
+      }
+      writeFileSync(target, content);
+      return;
+    }
     if (this.link && sameContent(current, content)) {
       try {
         linkSync(current, target);
