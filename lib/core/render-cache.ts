@@ -82,38 +82,18 @@ export class RenderCache {
    * 1.6-1.7 s and read in 1.2 s as JSON, 0.5 s each way now).
    */
   public putFiles(key: string, files: Iterable<readonly [string, string]>, meta: unknown): void {
-    const file = join(this.dir, `${key}${FILES}`);
-    const tmp = `${file}.${process.pid}.tmp`;
-    let fd: number | undefined;
-    try {
-      mkdirSync(this.dir, { recursive: true });
-      const list = [...files];
-      const header = Buffer.from(JSON.stringify({ meta, sizes: list.map(([path, text]) => [path, Buffer.byteLength(text, 'utf8')]) }), 'utf8');
-      fd = openSync(tmp, 'w');
-      for (const part of frameHeader(FILES_MAGIC, header)) writeSync(fd, part);
-      // The texts in pieces of about a megabyte: neither one large copy of them nor a call per file.
-      let piece = '';
-      for (const [, text] of list) {
-        piece += text;
-        if (piece.length >= PIECE) {
-          writeSync(fd, piece);
-          piece = '';
-        }
-      }
-      if (piece) writeSync(fd, piece);
-      closeSync(fd);
-      fd = undefined;
-      renameSync(tmp, file);
+    const list = [...files];
+    const header = JSON.stringify({ meta, sizes: list.map(([path, text]) => [path, Buffer.byteLength(text, 'utf8')]) });
+    if (
+      writeFramed(
+        this.dir,
+        join(this.dir, `${key}${FILES}`),
+        FILES_MAGIC,
+        header,
+        list.map(([, text]) => text),
+      )
+    )
       this.prune();
-    } catch {
-      // A cache that cannot be written is only slower.
-      try {
-        if (fd !== undefined) closeSync(fd);
-        rmSync(tmp, { force: true });
-      } catch {
-        /* nothing more to do */
-      }
-    }
   }
 
   /**
@@ -180,6 +160,44 @@ function framed(bytes: Buffer, magic: string): { header: Buffer; texts: (sizes: 
 /** The first line and header of a framed entry (see {@link framed}), as bytes. */
 function frameHeader(magic: string, header: Buffer): Buffer[] {
   return [Buffer.from(`${magic} ${header.length}\n`, 'latin1'), header];
+}
+
+/**
+ * Writes a framed entry (see {@link framed}) to `file` atomically: the header as UTF-8 text, then the
+ * texts about a megabyte at a time (neither one large copy of them outside the heap nor a call per
+ * text), to a temporary file renamed into place. Returns whether it was written: a cache that cannot
+ * be written is only slower.
+ */
+function writeFramed(dir: string, file: string, magic: string, header: string, texts: readonly string[]): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  let fd: number | undefined;
+  try {
+    mkdirSync(dir, { recursive: true });
+    fd = openSync(tmp, 'w');
+    writeSync(fd, `${magic} ${Buffer.byteLength(header, 'utf8')}\n`);
+    writeSync(fd, header);
+    let piece = '';
+    for (const text of texts) {
+      piece += text;
+      if (piece.length >= PIECE) {
+        writeSync(fd, piece);
+        piece = '';
+      }
+    }
+    if (piece) writeSync(fd, piece);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    try {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(tmp, { force: true });
+    } catch {
+      /* nothing more to do */
+    }
+    return false;
+  }
 }
 
 /** How old a temporary file must be before pruning takes it for abandoned (a writer that died mid-write). */
@@ -362,46 +380,15 @@ export class TenantEntries implements FragmentTables {
    * tenants is some 10 MB, and encoding it into one buffer first held that much again outside the heap.
    */
   public save(name: string, fragments: ReadonlyMap<string, Fragment>): void {
-    let fd: number | undefined;
     const file = `${name}${TABLE}`;
-    const path = join(this.dir, file);
-    const tmp = `${path}.${process.pid}.tmp`;
-    try {
-      if (!this.used.size) mkdirSync(this.dir, { recursive: true });
-      const entries: [string, readonly KubeManifest[]][] = [];
-      const sizes: number[] = [];
-      for (const [key, f] of fragments) {
-        entries.push([key, f.manifests]);
-        for (const doc of f.docs) sizes.push(Buffer.byteLength(doc, 'utf8'));
-      }
-      const header = JSON.stringify({ entries, sizes });
-      fd = openSync(tmp, 'w');
-      writeSync(fd, `${TABLE_MAGIC} ${Buffer.byteLength(header, 'utf8')}\n`);
-      writeSync(fd, header);
-      let piece = '';
-      for (const f of fragments.values()) {
-        for (const doc of f.docs) {
-          piece += doc;
-          if (piece.length >= PIECE) {
-            writeSync(fd, piece);
-            piece = '';
-          }
-        }
-      }
-      if (piece) writeSync(fd, piece);
-      closeSync(fd);
-      fd = undefined;
-      renameSync(tmp, path);
-      this.used.add(file);
-    } catch {
-      // A cache that cannot be written is only slower.
-      try {
-        if (fd !== undefined) closeSync(fd);
-        rmSync(tmp, { force: true });
-      } catch {
-        /* nothing more to do */
-      }
+    const entries: [string, readonly KubeManifest[]][] = [];
+    const texts: string[] = [];
+    for (const [key, f] of fragments) {
+      entries.push([key, f.manifests]);
+      texts.push(...f.docs);
     }
+    const header = JSON.stringify({ entries, sizes: texts.map((t) => Buffer.byteLength(t, 'utf8')) });
+    if (writeFramed(this.dir, join(this.dir, file), TABLE_MAGIC, header, texts)) this.used.add(file);
   }
 
   /** Deletes the oldest entries this process did not use, keeping as many as it used (at least {@link TenantEntries.SPARE}), and marks the used ones new. */

@@ -167,28 +167,26 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   for (const folder of env.folders) {
     for (const [file, chart] of [...folder.charts]) {
       const path = `${env.name}/${folder.path}/${file}.yaml`;
+      // A chart with memoized constructs (./memo.ts) is put together with their stored objects.
       const memo = chartMemo(chart);
-      if (memo) {
-        // Some of its objects are memoized constructs (./memo.ts): put together with the stored ones.
-        const { manifests, file: memoFile } = resolveMemoChart(chart, memo);
-        if (options.release) folder.releaseChart(file);
-        if (manifests.length === 0) continue;
-        charts.push({ path, manifests, memoFile });
-        for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
-        continue;
-      }
-      const manifests = sortManifests(
-        chart.node
-          .findAll()
-          .filter(ApiObject.isApiObject)
-          .map((o) => o.toJson() as KubeManifest),
-      );
+      const { manifests, file: memoFile } = memo
+        ? resolveMemoChart(chart, memo)
+        : {
+            manifests: sortManifests(
+              chart.node
+                .findAll()
+                .filter(ApiObject.isApiObject)
+                .map((o) => o.toJson() as KubeManifest),
+            ),
+            file: undefined,
+          };
       if (options.release) folder.releaseChart(file);
       if (manifests.length === 0) continue;
-      charts.push({ path, manifests });
+      charts.push({ path, manifests, memoFile });
       // Handed over as soon as resolved, so that serializing overlaps resolving (the checks below still
-      // decide: when they fail, this throws and the caller discards what it was given).
-      options.objectSink?.(path, manifests);
+      // decide: when they fail, this throws and the caller discards what it was given). A memoized
+      // chart's file reuses stored documents: serialized here.
+      if (!memoFile) options.objectSink?.(path, manifests);
       for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
     }
     // Files rendered per tenant (lib/core/tenant-render.ts): resolved and serialized already, checked here with the rest.

@@ -351,22 +351,11 @@ export class TreeWriter {
       this.dirs.add(dir);
     }
     const current = join(this.distDir, path);
+    // Unchanged: the text the caller read is this one and the file still its size, or (not read, or
+    // with U+FFFD, which invalid UTF-8 also decodes to) the bytes on disk are these.
     const known = this.options.known?.get(path);
-    // A text read with U+FFFD in it may have been invalid UTF-8 on disk: compared as bytes, below.
-    if (known !== undefined && this.link && !known.includes('\ufffd')) {
-      if (known === content && sameSize(current, content)) {
-        try {
-          linkSync(current, target);
-          this.unchanged++;
-          return;
-        } catch {
-          this.link = false;
-        }
-      }
-      writeFileSync(target, content);
-      return;
-    }
-    if (this.link && sameContent(current, content)) {
+    const trusted = known !== undefined && !known.includes('\ufffd');
+    if (this.link && (trusted ? known === content && sameSize(current, content) : sameContent(current, content))) {
       try {
         linkSync(current, target);
         this.unchanged++;
