@@ -54,10 +54,10 @@ export interface TenantRenderBase {
 
 /** Where rendered tenants are kept between synths (RenderCache.tenants()), by key. */
 export interface TenantRenderStore {
-  /** The tenant stored under `key`, or undefined. */
-  get(key: string): RenderedTenant | undefined;
-  /** Stores a tenant under `key`. */
-  put(key: string, value: RenderedTenant): void;
+  /** The tenant stored under `key` in `group` (what the environment's tenants share: a store may keep them together), or undefined. */
+  get(key: string, group?: string): RenderedTenant | undefined;
+  /** Stores a tenant under `key` in `group`. */
+  put(key: string, value: RenderedTenant, group?: string): void;
   /** Makes a key from the code version and `parts`. */
   key(kind: string, ...parts: unknown[]): string;
   /** The tables of the environment's memoized constructs (lib/core/memo.ts), kept with the tenants. */
@@ -161,12 +161,12 @@ export function deployTenants(
   for (const tenant of tenants) {
     const own = byTenant.get(tenant.tenantId) ?? [];
     const key = store ? tenantRenderKey(store, digest, tenant, own) : undefined;
-    let rendered = key ? store!.get(key) : undefined;
+    let rendered = key ? store!.get(key, digest) : undefined;
     if (rendered) count.cached++;
     else {
       rendered = renderTenant(composed, base, tenant, own);
       count.rendered++;
-      if (key) store!.put(key, rendered);
+      if (key) store!.put(key, rendered, digest);
     }
     adoptTenant(output, rendered);
   }

@@ -92,78 +92,134 @@ describe('RenderCache', () => {
     }
   });
 
-  it('stores rendered tenants and reads them back exactly, nothing for an entry not whole or of another format, and prunes to what a synth used and as many others', () => {
+  const tenant = (id: string, text: string): RenderedTenant => ({
+    tenantId: id,
+    folders: [
+      {
+        name: `tenant-${id}`,
+        options: { description: `${text} folder` },
+        manifests: [
+          {
+            file: 'namespace',
+            manifests: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `tenant-${id}`, annotations: { d: text } } }],
+            yaml: `kind: Namespace\n# ${text}\n`,
+          },
+          { file: 'empty', manifests: [], yaml: '' },
+        ],
+        files: [['README.md', `# ${text}\r\n`]],
+      },
+      { name: 'databases', cluster: 'c1', options: {}, manifests: [], files: [] },
+    ],
+  });
+  const packs = () => readdirSync(join(dir, 'tenants')).filter((f) => f.endsWith('.pack'));
+
+  it('stores rendered tenants in packs and reads them back exactly, in this process and the next, and nothing of an entry not whole', () => {
     const first = new RenderCache(dir, 'v').tenants();
-    const tenant = (id: string, text: string): RenderedTenant => ({
-      tenantId: id,
-      folders: [
-        {
-          name: `tenant-${id}`,
-          options: { description: `${text} folder` },
-          manifests: [
-            {
-              file: 'namespace',
-              manifests: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `tenant-${id}`, annotations: { d: text } } }],
-              yaml: `kind: Namespace\n# ${text}\n`,
-            },
-            { file: 'empty', manifests: [], yaml: '' },
-          ],
-          files: [['README.md', `# ${text}\r\n`]],
-        },
-        { name: 'databases', cluster: 'c1', options: {}, manifests: [], files: [] },
-      ],
-    });
-    const value = tenant('a', 'Müller — 🚀 "quoted" \u2028 \\');
-    first.put('t-accents', value);
-    expect(first.get('t-accents')).toEqual(value);
-    // The header (objects, folders) is ASCII; the texts follow it as UTF-8.
-    const bytes = readFileSync(join(dir, 'tenants', 't-accents.tenant'));
-    const lineEnd = bytes.indexOf(10);
-    const headerEnd = lineEnd + 1 + Number(/(\d+)$/.exec(bytes.toString('latin1', 0, lineEnd))![1]);
-    expect(bytes.subarray(0, headerEnd).every((b) => b < 0x80)).toBe(true);
-    expect(bytes.subarray(headerEnd).toString('utf8')).toBe(
-      `kind: Namespace\n# ${'Müller — 🚀 "quoted" \u2028 \\'}\n# ${'Müller — 🚀 "quoted" \u2028 \\'}\r\n`,
-    );
-    // Not ours (cut short, lengthened, another format, a header beyond ASCII, an index past the texts): rendered again.
-    const entry = (name: string, content: Buffer | string) => writeFileSync(join(dir, 'tenants', `${name}.tenant`), content);
-    entry('t-cut', bytes.subarray(0, bytes.length - 1));
-    expect(first.get('t-cut')).toBeUndefined();
-    entry('t-long', Buffer.concat([bytes, Buffer.from('x')]));
-    expect(first.get('t-long')).toBeUndefined();
-    entry('t-json', JSON.stringify(value));
-    expect(first.get('t-json')).toBeUndefined();
-    const header = (tenantJson: string, sizes: number[]) => {
+    const accents = 'Müller — 🚀 "quoted" \u2028 \\';
+    const value = tenant('a', accents);
+    first.put('t-accents', value, 'g');
+    first.put('t-b', tenant('b', 'b'), 'g');
+    expect(first.get('t-accents', 'g')).toEqual(value);
+    // Groups are apart: another environment's tenants are not found.
+    expect(first.get('t-accents', 'other')).toBeUndefined();
+    first.close();
+    expect(packs()).toHaveLength(1);
+    const pack = join(dir, 'tenants', packs()[0]);
+    const bytes = readFileSync(pack);
+    // An entry: its first line (key and lengths), the header in ASCII, then the texts as UTF-8.
+    const line = /^ceres-tenant 2 t-accents (\d+) (\d+)$/.exec(bytes.toString('latin1', 0, bytes.indexOf(10)))!;
+    expect(line).not.toBeNull();
+    const headerStart = bytes.indexOf(10) + 1;
+    const headerEnd = headerStart + Number(line[1]);
+    expect(bytes.subarray(headerStart, headerEnd).every((b) => b < 0x80)).toBe(true);
+    expect(bytes.subarray(headerEnd, headerEnd + Number(line[2])).toString('utf8')).toBe(`kind: Namespace\n# ${accents}\n# ${accents}\r\n`);
+    // The next synth reads both.
+    const next = new RenderCache(dir, 'v').tenants();
+    expect(next.get('t-accents', 'g')).toEqual(value);
+    expect(next.get('t-b', 'g')).toEqual(tenant('b', 'b'));
+    next.close();
+    // Another code version does not.
+    expect(new RenderCache(dir, 'w').tenants().get('t-accents', 'g')).toBeUndefined();
+    // Cut short (a synth killed mid-write): the entries before the cut are read, the one cut is not.
+    writeFileSync(pack, bytes.subarray(0, bytes.length - 1));
+    const cut = new RenderCache(dir, 'v').tenants();
+    expect(cut.get('t-accents', 'g')).toEqual(value);
+    expect(cut.get('t-b', 'g')).toBeUndefined();
+    cut.close();
+    // Lengthened by what is not an entry: both entries still read.
+    writeFileSync(pack, Buffer.concat([bytes, Buffer.from('garbage\n')]));
+    const longer = new RenderCache(dir, 'v').tenants();
+    expect(longer.get('t-b', 'g')).toEqual(tenant('b', 'b'));
+    longer.close();
+    // Entries whose header is not ours: an index past the texts, a header beyond ASCII, lengths that disagree.
+    const entry = (key: string, tenantJson: string, sizes: number[], texts: string, textsLength = Buffer.byteLength(texts)) => {
       const h = JSON.stringify({ tenant: JSON.parse(tenantJson), sizes });
-      return `ceres-tenant 1 ${Buffer.byteLength(h)}\n${h}`;
+      return `ceres-tenant 2 ${key} ${Buffer.byteLength(h)} ${textsLength}\n${h}${texts}`;
     };
-    entry(
-      't-index',
-      header('{"tenantId":"a","folders":[{"name":"f","options":{},"manifests":[{"file":"x","manifests":[],"yaml":1}],"files":[]}]}', [2]) + 'ab',
+    const folder = (yaml: number) =>
+      `{"tenantId":"a","folders":[{"name":"f","options":{},"manifests":[{"file":"x","manifests":[],"yaml":${yaml}}],"files":[]}]}`;
+    writeFileSync(
+      pack,
+      entry('t-index', folder(1), [2], 'ab') +
+        entry('t-beyond', '{"tenantId":"é","folders":[]}', [], '') +
+        entry('t-sizes', folder(0), [3], 'ab') +
+        entry('t-fine', folder(0), [2], 'ab'),
     );
-    expect(first.get('t-index')).toBeUndefined();
-    entry('t-beyond', header('{"tenantId":"é","folders":[]}', []));
-    expect(first.get('t-beyond')).toBeUndefined();
-    entry('t-fine', header('{"tenantId":"a","folders":[{"name":"f","options":{},"manifests":[{"file":"x","manifests":[],"yaml":0}],"files":[]}]}', [2]) + 'ab');
-    expect(first.get('t-fine')).toEqual({
+    const crafted = new RenderCache(dir, 'v').tenants();
+    expect(crafted.get('t-index', 'g')).toBeUndefined();
+    expect(crafted.get('t-beyond', 'g')).toBeUndefined();
+    expect(crafted.get('t-sizes', 'g')).toBeUndefined();
+    expect(crafted.get('t-fine', 'g')).toEqual({
       tenantId: 'a',
       folders: [{ name: 'f', options: {}, manifests: [{ file: 'x', manifests: [], yaml: 'ab' }], files: [] }],
     });
-    for (let i = 0; i < TenantEntries.SPARE + 40; i++) first.put(`t-${i}`, tenant(`${i}`, `${i}`));
-    // An entry of the older format is never read, and goes; so does an abandoned temporary file.
-    const abandoned = join(dir, 'tenants', 't-gone.tenant.12345.tmp');
-    writeFileSync(abandoned, 'half');
-    utimesSync(abandoned, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    crafted.close();
+  });
+
+  it('prunes: a group whose packs hold more of what no synth used is rewritten to what this one used; groups and files no synth used lately go', () => {
+    const first = new RenderCache(dir, 'v').tenants();
+    for (let i = 0; i < 10; i++) first.put(`t-${i}`, tenant(`${i}`, `${i}`), 'g');
+    first.prune();
+    // Everything was used: nothing to rewrite.
+    expect(packs()).toHaveLength(1);
+    // Groups no synth uses now (other environments, code versions): the newest SPARE_GROUPS are kept.
+    const old = (i: number) => new Date(Date.now() - (i + 1) * 60_000);
+    for (let i = 0; i < TenantEntries.SPARE_GROUPS + 3; i++) {
+      const other = new RenderCache(dir, `old-${i}`).tenants();
+      other.put('t-x', tenant('x', 'x'), 'g');
+      other.close();
+    }
+    const byGroup = () => new Set(packs().map((f) => f.split('-').slice(0, 2).join('-')));
+    const otherPacks = packs().filter((f) => !new RenderCache(dir, 'v').tenants().key('tenants', 'g').startsWith(f.split('-').slice(0, 2).join('-')));
+    otherPacks.sort().forEach((f, i) => utimesSync(join(dir, 'tenants', f), old(i), old(i)));
+    // Files of older formats are never read again; an abandoned temporary file goes.
+    writeFileSync(join(dir, 'tenants', 't-old.tenant'), 'ceres-tenant 1 2\n{}');
     writeFileSync(join(dir, 'tenants', 't-old.json'), '{}');
-    // A later synth uses one entry: it keeps that one and the SPARE newest of the others.
+    const abandoned = join(dir, 'tenants', 'tenants-x-1-1.pack.12345.tmp');
+    writeFileSync(abandoned, 'half');
+    utimesSync(abandoned, old(60), old(60));
+    // A later synth reads two of the ten and stores one: the group's packs hold more it did not use.
     const later = new RenderCache(dir, 'v').tenants();
-    later.put('t-now', tenant('now', 'now'));
+    expect(later.get('t-1', 'g')).toEqual(tenant('1', '1'));
+    expect(later.get('t-2', 'g')).toEqual(tenant('2', '2'));
+    later.put('t-new', tenant('new', 'new'), 'g');
     later.prune();
     const left = readdirSync(join(dir, 'tenants'));
-    expect(left.length).toBe(TenantEntries.SPARE + 1);
-    expect(left).toContain('t-now.tenant');
+    expect(left).not.toContain('t-old.tenant');
     expect(left).not.toContain('t-old.json');
-    expect(left).not.toContain('t-gone.tenant.12345.tmp');
-    expect(later.get('t-now')).toEqual(tenant('now', 'now'));
+    expect(left).not.toContain(basename(abandoned));
+    expect(byGroup().size).toBe(1 + TenantEntries.SPARE_GROUPS);
+    // The newest of the other groups stayed, the oldest went.
+    const kept = new Set(packs());
+    expect(otherPacks.slice(0, TenantEntries.SPARE_GROUPS).every((f) => kept.has(f))).toBe(true);
+    expect(otherPacks.slice(TenantEntries.SPARE_GROUPS).some((f) => kept.has(f))).toBe(false);
+    // The group is one pack again, with exactly what the later synth used.
+    const after = new RenderCache(dir, 'v').tenants();
+    expect(after.get('t-1', 'g')).toEqual(tenant('1', '1'));
+    expect(after.get('t-2', 'g')).toEqual(tenant('2', '2'));
+    expect(after.get('t-new', 'g')).toEqual(tenant('new', 'new'));
+    expect(after.get('t-3', 'g')).toBeUndefined();
+    after.close();
   });
 
   it('is enabled only by the launcher, and can be turned off', () => {
