@@ -129,7 +129,7 @@ export const synthCommand: Command = {
       files = new Map([...readTree(out, (p) => !scope(p)), ...result.files]);
     }
     // What was read for the review is not read again to find the unchanged files.
-    const stats = writeTreeAtomically(out, files, { known: current });
+    const stats = writeTreeAtomically(out, files, { known: current, removeOld: 'background' });
     const ms = performance.now() - t0;
     if (ctx.json) {
       ctx.printJson({

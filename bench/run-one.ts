@@ -37,7 +37,7 @@ function synth(files: InputFile[], out: string, keep = false, tenantStore?: Tena
   const input = parseTenantInput(files);
   const composed = composePlatform(platformAddOns());
   // Each environment's files go to the new tree as soon as they are rendered (nothing of them is held).
-  const writer = new TreeWriter(out, { background: BACKGROUND });
+  const writer = new TreeWriter(out, { background: BACKGROUND, removeOld: 'background' });
   let fileCount = 0;
   let bytes = 0;
   const perFile = new Map<string, unknown[]>();

@@ -17,6 +17,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { terraformWorkingEntries } from './tree';
@@ -50,6 +51,14 @@ export interface WriteOptions {
    * `background`). @default none
    */
   readonly known?: ReadonlyMap<string, string>;
+  /**
+   * How the old tree goes once the new one is in place: `now`, before `commit()` returns, or
+   * `background`, by a detached process (`rm -rf`; Node's own removal on Windows), so that the caller
+   * does not wait for it. The old tree is a hidden sibling (`.dist-old-*`, ignored by git) that nothing
+   * reads; one a process did not finish removing goes with the next synth's leftovers. Removing the
+   * 23,197 files of a 1000-tenant tree took 0.5-0.6 s of a one-tenant edit. @default 'now'
+   */
+  readonly removeOld?: 'now' | 'background';
 }
 
 /** How many files a background {@link TreeWriter} holds unwritten before `write()` waits (memory). */
@@ -112,6 +121,28 @@ function sameSize(path: string, content: string): boolean {
     return st.isFile() && st.size === Buffer.byteLength(content);
   } catch {
     return false;
+  }
+}
+
+/** Writers made by this process (their old trees' names). */
+let writers = 0;
+
+/** Removes a tree in a detached process (see {@link WriteOptions.removeOld}); here, if that cannot start. */
+function removeInBackground(dir: string): void {
+  try {
+    const child =
+      process.platform === 'win32'
+        ? spawn(process.execPath, ['-e', 'require("fs").rmSync(process.argv[1], { recursive: true, force: true })', dir], {
+            detached: true,
+            stdio: 'ignore',
+            windowsHide: true,
+          })
+        : spawn('rm', ['-rf', '--', dir], { detached: true, stdio: 'ignore' });
+    // A removal that failed to start leaves the tree to the next synth's leftovers.
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    removeTree(dir);
   }
 }
 
@@ -295,7 +326,8 @@ export class TreeWriter {
       }
     }
     this.tmp = join(parent, `${TMP_PREFIX}${this.base}-${process.pid}`);
-    this.old = join(parent, `${OLD_PREFIX}${this.base}-${process.pid}`);
+    // Unique per writer: a tree still being removed in the background never stands in the way of the next swap.
+    this.old = join(parent, `${OLD_PREFIX}${this.base}-${process.pid}-${++writers}`);
     mkdirSync(this.tmp, { recursive: true });
     this.link = existsSync(distDir) && lstatSync(distDir).isDirectory();
     if (options.background) {
@@ -454,7 +486,10 @@ export class TreeWriter {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
-    if (hadDist) removeTree(old);
+    if (hadDist) {
+      if (options.removeOld === 'background') removeInBackground(old);
+      else removeTree(old);
+    }
     return { written: this.paths.size - this.unchanged, unchanged: this.unchanged };
   }
 }

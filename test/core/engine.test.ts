@@ -132,6 +132,18 @@ describe('the atomic writer', () => {
     expect(readdirSync(work)).toEqual(['dist']);
   });
 
+  it('can leave the old tree to a background process: dist/ is the new tree at once, the old one goes, and the next swap is never in its way', async () => {
+    const dist = join(work, 'dist');
+    const files = (n: number) => new Map(Array.from({ length: 200 }, (_, i) => [`prod/f${i % 7}/x${i}.yaml`, `a: ${n}\n`] as const));
+    writeTreeAtomically(dist, files(1), { removeOld: 'background' });
+    // Two swaps in a row, the first's old tree perhaps still being removed.
+    writeTreeAtomically(dist, files(2), { removeOld: 'background' });
+    writeTreeAtomically(dist, files(3), { removeOld: 'background' });
+    expect(readTree(dist)).toEqual(files(3));
+    for (let waited = 0; readdirSync(work).length > 1 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(work)).toEqual(['dist']);
+  });
+
   it('leaves dist/ byte-for-byte untouched when writing fails before the swap', () => {
     const dist = join(work, 'dist');
     writeTreeAtomically(dist, new Map([['prod/a/x.yaml', 'a: 1\n']]));
