@@ -290,7 +290,7 @@ interface PackGroup {
 /**
  * Rendered tenants, packed: the entries of one group (an environment's tenants rendered with one
  * platform description and code version: the `group` of {@link get} and {@link put}) are appended to
- * pack files, each synth appending to a pack of its own (`<group>-<pid>-<time>.pack`). At a thousand
+ * pack files, each synth appending to a pack of its own (`<group>-<pid>-<time>-<sequence>.pack`). At a thousand
  * tenants a file per entry was 3,000 files created and renamed per full synth: storing took
  * 1.2-1.5 s (serializing included), appending the same bytes to a few files some 0.06 s.
  *
@@ -309,6 +309,7 @@ export class TenantEntries implements FragmentTables {
   public static readonly SPARE_GROUPS = 12;
   /** Packs a group may have before {@link prune} rewrites it into one. */
   public static readonly MAX_PACKS = 8;
+  /** Tables read or written by this process (file names). */
   private readonly used = new Set<string>();
   private readonly groups = new Map<string, PackGroup>();
   /** Open descriptors, by pack file name. */
@@ -398,7 +399,7 @@ export class TenantEntries implements FragmentTables {
       pack = this.writing.get(group);
       if (!pack) {
         mkdirSync(this.dir, { recursive: true });
-        pack = `${this.groupName(group)}-${process.pid}-${Date.now().toString(36)}${PACK}`;
+        pack = newPackName(this.groupName(group));
         this.fds.set(pack, openSync(join(this.dir, pack), 'a+'));
         this.writing.set(group, pack);
         g.packs.set(pack, 0);
@@ -456,7 +457,7 @@ export class TenantEntries implements FragmentTables {
       return g;
     }
     // Oldest first (the time in the name; then by name): a key stored twice is read where it was stored last.
-    names.sort((a, b) => packTime(a) - packTime(b) || (a < b ? -1 : 1));
+    names.sort((a, b) => packTime(a) - packTime(b) || packSequence(a) - packSequence(b) || (a < b ? -1 : 1));
     for (const pack of names) this.scan(pack, g);
     return g;
   }
@@ -569,6 +570,7 @@ export class TenantEntries implements FragmentTables {
         if (f.endsWith('.json') || f.endsWith(OLD_TENANT)) rmSync(join(this.dir, f), { force: true });
         else if (f.endsWith(PACK)) {
           if (usedPrefixes.some((p) => f.startsWith(p))) continue;
+          // `<group>-<pid>-<time>-<sequence>.pack`, the group's name being a key (`tenants-<digest>`).
           const group = f.slice(0, f.indexOf('-', f.indexOf('-') + 1));
           const t = statSync(join(this.dir, f)).mtimeMs;
           const o = others.get(group) ?? { t: 0, packs: [] };
@@ -595,7 +597,7 @@ export class TenantEntries implements FragmentTables {
 
   /** Rewrites a group's used entries into one new pack (copied as they are), then removes the packs it had. */
   private compact(group: string, g: PackGroup): void {
-    const pack = `${this.groupName(group)}-${process.pid}-${Date.now().toString(36)}c${PACK}`;
+    const pack = newPackName(this.groupName(group));
     const tmp = join(this.dir, `${pack}.${process.pid}.tmp`);
     const fd = openSync(tmp, 'w');
     try {
@@ -630,8 +632,22 @@ export class TenantEntries implements FragmentTables {
   }
 }
 
-/** The time in a pack's name (`<group>-<pid>-<time>[c].pack`), in milliseconds. */
+/** Packs this process named. */
+let packs = 0;
+
+/** A new pack's name: `<group>-<pid>-<time>-<sequence>.pack` (never one this process or another used). */
+function newPackName(group: string): string {
+  return `${group}-${process.pid}-${Date.now().toString(36)}-${++packs}${PACK}`;
+}
+
+/** The time in a pack's name (see {@link newPackName}), in milliseconds. */
 function packTime(name: string): number {
-  const m = /-([0-9a-z]+)c?\.pack$/.exec(name);
+  const m = /-([0-9a-z]+)-\d+\.pack$/.exec(name);
   return m ? parseInt(m[1], 36) : 0;
+}
+
+/** The sequence number in a pack's name. */
+function packSequence(name: string): number {
+  const m = /-(\d+)\.pack$/.exec(name);
+  return m ? Number(m[1]) : 0;
 }

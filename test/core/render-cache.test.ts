@@ -214,6 +214,8 @@ describe('RenderCache', () => {
     expect(otherPacks.slice(0, TenantEntries.SPARE_GROUPS).every((f) => kept.has(f))).toBe(true);
     expect(otherPacks.slice(TenantEntries.SPARE_GROUPS).some((f) => kept.has(f))).toBe(false);
     // The group is one pack again, with exactly what the later synth used.
+    const group = new RenderCache(dir, 'v').tenants().key('tenants', 'g');
+    expect(packs().filter((f) => f.startsWith(`${group}-`))).toHaveLength(1);
     const after = new RenderCache(dir, 'v').tenants();
     expect(after.get('t-1', 'g')).toEqual(tenant('1', '1'));
     expect(after.get('t-2', 'g')).toEqual(tenant('2', '2'));
