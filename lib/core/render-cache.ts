@@ -542,8 +542,8 @@ export class TenantEntries implements FragmentTables {
 
   /**
    * Once a synth is done: rewrites each group it used into one pack of the entries it used when its
-   * packs hold more bytes of others (earlier versions of edited tenants, removed tenants) or are more
-   * than {@link TenantEntries.MAX_PACKS}; removes the packs of groups no synth used lately (beyond the
+   * packs hold more bytes of others (earlier versions of edited tenants, removed tenants), or merges
+   * all but its largest pack when they are more than {@link TenantEntries.MAX_PACKS} (a pack per edit); removes the packs of groups no synth used lately (beyond the
    * {@link TenantEntries.SPARE_GROUPS} newest) and the oldest tables it did not use, keeping as many
    * as it used (at least {@link TenantEntries.SPARE}). Closes what it opened.
    */
@@ -556,7 +556,12 @@ export class TenantEntries implements FragmentTables {
         for (const key of g.used) live += g.entries.get(key)?.length ?? 0;
         let total = 0;
         for (const size of g.packs.values()) total += size;
-        if (g.packs.size > TenantEntries.MAX_PACKS || total - live > live) this.compact(group, g);
+        if (total - live > live) this.compact(group, g);
+        else if (g.packs.size > TenantEntries.MAX_PACKS) {
+          // Many small packs (one per edit): merged, the largest (a full synth's) left as it is.
+          const largest = [...g.packs].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+          this.compact(group, g, largest);
+        }
         for (const pack of g.packs.keys()) utimesSync(join(this.dir, pack), now, now);
       }
       this.close();
@@ -595,15 +600,18 @@ export class TenantEntries implements FragmentTables {
     }
   }
 
-  /** Rewrites a group's used entries into one new pack (copied as they are), then removes the packs it had. */
-  private compact(group: string, g: PackGroup): void {
+  /**
+   * Rewrites a group's used entries into one new pack (copied as they are), then removes the packs it
+   * had; the entries in `keep` (a pack) stay there, and it stays.
+   */
+  private compact(group: string, g: PackGroup, keep?: string): void {
     const pack = newPackName(this.groupName(group));
     const tmp = join(this.dir, `${pack}.${process.pid}.tmp`);
     const fd = openSync(tmp, 'w');
     try {
       for (const key of [...g.used].sort()) {
         const at = g.entries.get(key);
-        if (!at) continue;
+        if (!at || at.pack === keep) continue;
         const bytes = Buffer.allocUnsafe(at.length);
         if (readSync(this.fd(at.pack), bytes, 0, at.length, at.offset) !== at.length) continue;
         writeSync(fd, `${TENANT_MAGIC} ${key} ${at.header} ${at.length - at.header}\n`, null, 'latin1');
@@ -613,8 +621,10 @@ export class TenantEntries implements FragmentTables {
       closeSync(fd);
     }
     renameSync(tmp, join(this.dir, pack));
-    for (const old of g.packs.keys()) rmSync(join(this.dir, old), { force: true });
+    for (const old of g.packs.keys()) if (old !== keep) rmSync(join(this.dir, old), { force: true });
+    const kept = keep === undefined ? undefined : g.packs.get(keep);
     g.packs.clear();
+    if (keep !== undefined) g.packs.set(keep, kept!);
     g.packs.set(pack, 0);
   }
 

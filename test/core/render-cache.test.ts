@@ -224,6 +224,30 @@ describe('RenderCache', () => {
     after.close();
   });
 
+  it("prunes: a pack per edit is merged once there are more than MAX_PACKS, the full synth's pack left as it is", () => {
+    const group = new RenderCache(dir, 'v').tenants().key('tenants', 'g');
+    const ofGroup = () => packs().filter((f) => f.startsWith(`${group}-`));
+    const full = new RenderCache(dir, 'v').tenants();
+    for (let i = 0; i < 20; i++) full.put(`t-${i}`, tenant(`${i}`, `${i}`), 'g');
+    full.prune();
+    const [fullPack] = ofGroup();
+    // Edits: each reads the twenty and stores one of its own (a pack each).
+    for (let e = 0; e < TenantEntries.MAX_PACKS; e++) {
+      const edit = new RenderCache(dir, 'v').tenants();
+      for (let i = 0; i < 20; i++) expect(edit.get(`t-${i}`, 'g')).toBeDefined();
+      for (let k = 0; k < e; k++) expect(edit.get(`t-edit-${k}`, 'g')).toBeDefined();
+      edit.put(`t-edit-${e}`, tenant(`e${e}`, `${e}`), 'g');
+      edit.prune();
+    }
+    // The ninth pack made them too many: the edits' packs became one, the full synth's was not rewritten.
+    expect(ofGroup()).toHaveLength(2);
+    expect(ofGroup()).toContain(fullPack);
+    const after = new RenderCache(dir, 'v').tenants();
+    for (let e = 0; e < TenantEntries.MAX_PACKS; e++) expect(after.get(`t-edit-${e}`, 'g')).toEqual(tenant(`e${e}`, `${e}`));
+    expect(after.get('t-0', 'g')).toEqual(tenant('0', '0'));
+    after.close();
+  });
+
   it('is enabled only by the launcher, and can be turned off', () => {
     expect(RenderCache.fromEnvironment({})).toBeUndefined();
     expect(RenderCache.fromEnvironment({ CERES_RENDER_CACHE: dir, CERES_BUILD_ID: 'x' })).toBeInstanceOf(RenderCache);
