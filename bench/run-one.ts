@@ -155,7 +155,8 @@ try {
   const edit = synth(edited, join(work, 'dist'), false, tenantStore);
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   // The edit left the old tree to a background removal (as `ceres synth` does): the floors are measured once it is done.
-  for (let waited = 0; readdirSync(work).some((f) => f.startsWith('.dist-old-')) && waited < 60_000; waited += 50) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  for (let waited = 0; readdirSync(work).some((f) => f.startsWith('.dist-old-')) && waited < 60_000; waited += 50)
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   // The floors serialize the very same objects: rendered once more, kept this time.
   const { perFile } = synth(input, join(work, 'again'), true);
   const jsonFloor = best(() => floor(perFile, join(work, 'floor'), (m) => JSON.stringify(m)));
