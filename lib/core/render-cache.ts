@@ -151,7 +151,7 @@ const TENANT_MAGIC = 'ceres-tenant 2';
 /** The extension and first words of a chart's table of memoized constructs ({@link TenantEntries.load}). */
 const TABLE = '.fragments';
 const TABLE_MAGIC = 'ceres-fragments 1';
-/** Characters written at a time by {@link RenderCache.putFiles}. */
+/** Bytes encoded at a time by {@link writeFramed}. */
 const PIECE = 1 << 20;
 
 /**
@@ -178,9 +178,11 @@ function framed(bytes: Buffer, magic: string): { header: Buffer; texts: (sizes: 
 
 /**
  * Writes a framed entry (see {@link framed}) to `file` atomically: the header as UTF-8 text, then the
- * texts about a megabyte at a time (neither one large copy of them outside the heap nor a call per
- * text), to a temporary file renamed into place. Returns whether it was written: a cache that cannot
- * be written is only slower.
+ * texts encoded into one reused buffer of {@link PIECE} bytes, written each time it fills (a text
+ * larger than it is written on its own), to a temporary file renamed into place. Concatenating the
+ * texts into megabyte strings and writing those instead took 0.37-0.51 s for an environment's
+ * 65 MB at 1000 tenants (the strings flattened, then encoded into fresh buffers), this 0.15-0.2 s.
+ * Returns whether it was written: a cache that cannot be written is only slower.
  */
 function writeFramed(dir: string, file: string, magic: string, header: string, texts: readonly string[]): boolean {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -190,15 +192,21 @@ function writeFramed(dir: string, file: string, magic: string, header: string, t
     fd = openSync(tmp, 'w');
     writeSync(fd, `${magic} ${Buffer.byteLength(header, 'utf8')}\n`);
     writeSync(fd, header);
-    let piece = '';
+    const piece = (framePiece ??= Buffer.allocUnsafe(PIECE));
+    let used = 0;
     for (const text of texts) {
-      piece += text;
-      if (piece.length >= PIECE) {
-        writeSync(fd, piece);
-        piece = '';
+      // At most three bytes of UTF-8 per UTF-16 code unit: the text fits whole, or the piece goes first.
+      if (used + 3 * text.length > PIECE) {
+        writeAll(fd, piece, used);
+        used = 0;
+        if (3 * text.length > PIECE) {
+          writeSync(fd, text);
+          continue;
+        }
       }
+      used += piece.write(text, used, 'utf8');
     }
-    if (piece) writeSync(fd, piece);
+    writeAll(fd, piece, used);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, file);
@@ -212,6 +220,14 @@ function writeFramed(dir: string, file: string, magic: string, header: string, t
     }
     return false;
   }
+}
+
+/** The buffer {@link writeFramed} encodes into (one per process, made on first use). */
+let framePiece: Buffer | undefined;
+
+/** Writes the first `length` bytes of `bytes`, however many calls it takes. */
+function writeAll(fd: number, bytes: Buffer, length: number): void {
+  for (let offset = 0; offset < length;) offset += writeSync(fd, bytes, offset, length - offset);
 }
 
 /** How old a temporary file must be before pruning takes it for abandoned (a writer that died mid-write). */

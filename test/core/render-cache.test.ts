@@ -38,7 +38,9 @@ describe('RenderCache', () => {
     // Texts larger than the pieces the entry is written in, and many small ones across their ends.
     const many: [string, string][] = [
       ['big', 'é'.repeat(3 << 20)],
-      ...Array.from({ length: 3000 }, (_, i): [string, string] => [`f${i}`, `${'x'.repeat(i % 700)}—${i}\n`]),
+      ...Array.from({ length: 9000 }, (_, i): [string, string] => [`f${i}`, `${'x'.repeat(i % 700)}—${i % 7 ? '' : '🚀'}${i}\n`]),
+      // Texts of two-byte characters, whose UTF-8 is twice their length, at every fill of the pieces.
+      ...Array.from({ length: 4000 }, (_, i): [string, string] => [`é${i}`, 'é'.repeat(100 + ((i * 37) % 900))]),
     ];
     cache.putFiles('many', many, 1);
     expect(cache.getFiles('many')?.files).toEqual(many);
