@@ -15,7 +15,7 @@ import { platform } from '../apps/platform/platform';
 import { InputFile, parseTenantInput } from '../lib/core/input/documents';
 import { composePlatform } from '../lib/core/composition';
 import { renderEnvironment } from '../lib/core/render';
-import { TreeWriter } from '../lib/core/writer';
+import { oldTreesLeft, TreeWriter } from '../lib/core/writer';
 import { frugalHeap } from '../lib/core/heap';
 import { toYamlStream } from '../lib/core/yaml';
 import { generatedTenants, withFirstTenantRenamed } from './generate';
@@ -155,8 +155,7 @@ try {
   const edit = synth(edited, join(work, 'dist'), false, tenantStore);
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   // The edit left the old tree to a background removal (as `ceres synth` does): the floors are measured once it is done.
-  for (let waited = 0; readdirSync(work).some((f) => f.startsWith('.dist-old-')) && waited < 60_000; waited += 50)
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  for (let waited = 0; oldTreesLeft(join(work, 'dist')) && waited < 60_000; waited += 50) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   // The floors serialize the very same objects: rendered once more, kept this time.
   const { perFile } = synth(input, join(work, 'again'), true);
   const jsonFloor = best(() => floor(perFile, join(work, 'floor'), (m) => JSON.stringify(m)));

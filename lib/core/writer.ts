@@ -124,6 +124,12 @@ function sameSize(path: string, content: string): boolean {
   }
 }
 
+/** Whether an old tree of `distDir` is still there (being removed in the background, or left by a run that stopped). */
+export function oldTreesLeft(distDir: string): boolean {
+  const prefix = `${OLD_PREFIX}${basename(distDir)}-`;
+  return readdirSync(dirname(distDir)).some((f) => f.startsWith(prefix));
+}
+
 /** Writers made by this process (their old trees' names). */
 let writers = 0;
 

@@ -11,7 +11,7 @@ import { synthesizePlatform } from '../../apps/platform/main';
 import { renderCacheTenantsDir, withRenderCache } from '../support/render-cache-env';
 import { DEPARTING_TENANT } from '../support/departing-tenant';
 import { compareTree, readTree } from '../../lib/core/tree';
-import { TreeWriter, writeTreeAtomically } from '../../lib/core/writer';
+import { oldTreesLeft, TreeWriter, writeTreeAtomically } from '../../lib/core/writer';
 
 const quiet = { out: () => undefined, err: () => undefined };
 // js-yaml (a devDependency, no bundled types)
@@ -140,7 +140,7 @@ describe('the atomic writer', () => {
     writeTreeAtomically(dist, files(2), { removeOld: 'background' });
     writeTreeAtomically(dist, files(3), { removeOld: 'background' });
     expect(readTree(dist)).toEqual(files(3));
-    for (let waited = 0; readdirSync(work).length > 1 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; oldTreesLeft(dist) && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(work)).toEqual(['dist']);
   });
 
