@@ -208,7 +208,8 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     const { synthesizePlatform } = require('./platform/main') as typeof import('./platform/main');
     const keep = options.keepRendered ?? true;
     const rendered = guarded(`while rendering ${env.name}`, tenantInput, () =>
-      synthesizePlatform({ ...platform, environments: [env] }, tenantInput, undefined, { release: !keep, tenantStore: cache?.tenants() }),
+      // Kept objects are rendered now: the store keeps rendered tenants and memoized constructs as checked, not as objects.
+      synthesizePlatform({ ...platform, environments: [env] }, tenantInput, undefined, { release: !keep, tenantStore: keep ? undefined : cache?.tenants() }),
     );
     for (const [path, content] of rendered.files) files.set(path, content);
     summary.push(...rendered.summary);

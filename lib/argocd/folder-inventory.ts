@@ -31,15 +31,15 @@ export function folderInventory(folder: OutputFolder): InventoryEntry[] {
     }
   }
   // Files rendered per tenant (lib/core/tenant-render.ts) and memoized constructs' stored objects
-  // (lib/core/memo.ts): their objects are already resolved.
-  const resolved = [...[...folder.charts.values()].flatMap(storedObjects), ...[...folder.rendered.values()].flatMap((r) => r.manifests)];
+  // (lib/core/memo.ts): their objects are already resolved, and their identities kept.
+  const resolved = [...[...folder.charts.values()].flatMap(storedObjects), ...[...folder.rendered.values()].flatMap((r) => r.checked)];
   for (const m of resolved) {
     const slash = m.apiVersion.indexOf('/');
     out.push({
       group: slash < 0 ? '' : m.apiVersion.slice(0, slash),
       kind: m.kind,
-      name: m.metadata.name!,
-      namespace: m.metadata.namespace,
+      name: m.name!,
+      namespace: m.namespace,
       large: m.kind === 'CustomResourceDefinition',
     });
   }

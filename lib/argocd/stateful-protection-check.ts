@@ -1,5 +1,5 @@
 import { ArgoAnnotations } from '../core/argocd';
-import { describeObject, ManifestCheck, RenderedObject } from '../core/checks';
+import { defineCheck, describeObject, ManifestCheck, RenderedObject } from '../core/checks';
 import { TENANT_NAMESPACE_PREFIX } from '../core/names';
 
 /** Why an object holds data, or undefined when it does not. */
@@ -25,26 +25,27 @@ export function carriesProtection(o: RenderedObject): boolean {
  * Prune=false,Delete=false` or lives in a stateful folder (whose Application never prunes nor
  * cascades deletion). `statefulFolders` returns the stateful folder names of an environment.
  */
-export function statefulProtectionCheck(statefulFolders: (environment: string) => ReadonlySet<string>): ManifestCheck {
-  return {
+export function statefulProtectionCheck(statefulFolders: (environment: string) => ReadonlySet<string>): ManifestCheck<string> {
+  return defineCheck<string>({
     name: 'stateful-protection',
-    check: (objects) => {
+    kinds: ['Namespace', 'PersistentVolumeClaim', 'Cluster', 'StatefulSet'],
+    // Why the object holds data, when it does not protect itself: whether its folder does is told across.
+    fact: (o) => (carriesProtection(o) ? undefined : statefulReason(o)),
+    across: (facts) => {
       const problems: string[] = [];
       let env: string | undefined;
       let folders: ReadonlySet<string> = new Set();
-      for (const o of objects) {
-        const reason = statefulReason(o);
-        if (!reason) continue;
+      for (const { ref: o, fact: reason } of facts) {
         if (o.environment !== env) {
           env = o.environment;
           folders = statefulFolders(env);
         }
-        if (folders.has(o.folder) || carriesProtection(o)) continue;
+        if (folders.has(o.folder)) continue;
         problems.push(
           `${describeObject(o)} is ${reason} but Argo CD may prune or delete it: add the annotation ${ArgoAnnotations.syncOptions}: "Prune=false,Delete=false" (argoAnnotations({ protect: true })) or declare folder ${o.folder} with stateful: true`,
         );
       }
       return problems;
     },
-  };
+  });
 }

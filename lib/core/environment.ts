@@ -4,7 +4,8 @@ import { PlatformConfig } from './model';
 import { useFragmentTables } from './memo';
 import { EnvironmentOutput } from './output';
 import { ServiceCatalog } from './services';
-import { deployTenants, TenantRenderStore } from './tenant-render';
+import { deployTenants, tenantChecks, TenantRenderStore } from './tenant-render';
+import { checkSignature } from './checks';
 
 // Apart from composition.ts: an EnvironmentOutput is a cdk8s App, and what only composes add-ons
 // (verify's flows, the command list) must not load cdk8s.
@@ -26,7 +27,8 @@ export function buildEnvironmentOutput(
   if (!environment) throw new Error(`unknown environment ${envName}`);
   const output = new EnvironmentOutput(platform, environment);
   // Objects that exist once per tenant in the shared files, kept between synths (./memo.ts).
-  if (tenantStore?.tables) useFragmentTables(output.app, tenantStore.tables);
+  // Their objects are kept as the checks saw them: by the checks a tenant's objects are checked by.
+  if (tenantStore?.tables) useFragmentTables(output.app, tenantStore.tables, environment.name, checkSignature(tenantChecks(composed)));
   // The same projection of the input the render cache keys an environment by.
   const { tenants, databases, backups } = environmentInput(input, environment.name);
   // Each tenant's own files first, from the tenant alone (cached per tenant when a store is given);

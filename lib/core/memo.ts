@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import type { KubeManifest } from './checks';
+import type { CheckedObject, KubeManifest } from './checks';
 
 /**
  * Memoized constructs in the environment's shared files. At a thousand tenants most of an
@@ -10,19 +10,22 @@ import type { KubeManifest } from './checks';
  * resolving and serializing them again is most of a one-tenant edit. A construct whose objects are
  * a function of its props alone can be built through {@link memoized}. When the render cache is on,
  * its objects and their YAML are kept per chart file, keyed by the construct's class, path and props
- * (as JSON), and the next synth takes them from there instead of building them. The file is then put
- * together from those objects and the chart's own, sorted as every file is (`sortManifests`). A YAML
- * stream is its documents joined by `---`, so the bytes are the same (tested).
+ * (as JSON), and the next synth takes them from there instead of building them. What is kept of each
+ * object is its YAML document and what the checks gave for it (lib/core/checks.ts), not the object:
+ * the file is put together from those documents and the chart's own objects, sorted as every file is
+ * (`sortManifests`, by identity). A YAML stream is its documents joined by `---`, so the bytes are the
+ * same (tested).
  *
  * The key is exact only if the construct reads nothing but its props (plain JSON data), its path and
- * the chart's labels and namespace (part of the table's name). The code's version is part of every
- * table's name, so a change to the construct's code is a new table.
+ * the chart's labels and namespace (part of the table's name, with the environment and the checks'
+ * names). The code's version is part of every table's name, so a change to the construct's code is a
+ * new table.
  */
 
-/** One memoized construct's objects as rendered: resolved manifests (sorted) and each one's YAML document. */
+/** One memoized construct's objects as rendered: each one as checked (sorted) and its YAML document. */
 export interface Fragment {
-  /** The objects, as the file lists them. */
-  readonly manifests: readonly KubeManifest[];
+  /** The objects as checked (identity and check results), as the file lists them. */
+  readonly checked: readonly CheckedObject[];
   /** Each object's YAML document (as `toYamlStream([object])`), in the same order. */
   readonly docs: readonly string[];
 }
@@ -61,7 +64,8 @@ interface ChartMemoState extends ChartMemo {
   readonly paths: Set<string>;
 }
 
-const TABLES = new WeakMap<IConstruct, FragmentTables>();
+/** The tables of an environment's App, with what else names them: the environment and the checks' names. */
+const TABLES = new WeakMap<IConstruct, { readonly tables: FragmentTables; readonly environment: string; readonly checks: string }>();
 /** Sees the props of every memoized construct built or taken from a table (tests check they are plain data). */
 let propsObserver: ((props: unknown, path: string) => void) | undefined;
 
@@ -73,9 +77,17 @@ export function observeMemoizedProps(observer: ((props: unknown, path: string) =
 }
 const MEMOS = new WeakMap<Chart, ChartMemoState>();
 
-/** Makes {@link memoized} constructs of `app` (an environment's App) use `tables`. */
-export function useFragmentTables(app: IConstruct, tables: FragmentTables): void {
-  TABLES.set(app, tables);
+/**
+ * Makes {@link memoized} constructs of `app` (environment `environment`'s App) use `tables`, their
+ * objects checked by the checks named `checks` (lib/core/checks.ts, checkSignature).
+ */
+export function useFragmentTables(app: IConstruct, tables: FragmentTables, environment: string, checks: string): void {
+  TABLES.set(app, { tables, environment, checks });
+}
+
+/** The names of the checks the objects of `chart`'s memoized constructs are checked by, when it has tables. */
+export function memoChecks(chart: Chart): string | undefined {
+  return TABLES.get(chart.node.root)?.checks;
 }
 
 /** The shard of a construct path (FNV-1a of its UTF-16 code units). */
@@ -92,7 +104,8 @@ function shardOf(path: string): number {
  */
 export function memoized<P>(scope: IConstruct, id: string, props: P, ctor: new (scope: never, id: string, props: P) => IConstruct): void {
   const chart = Chart.of(scope);
-  const tables = TABLES.get(chart.node.root);
+  const use = TABLES.get(chart.node.root);
+  const tables = use?.tables;
   const make = ctor as unknown as new (scope: IConstruct, id: string, props: P) => IConstruct;
   propsObserver?.(props, `${scope.node.path}/${id}`);
   if (!tables) {
@@ -101,7 +114,9 @@ export function memoized<P>(scope: IConstruct, id: string, props: P, ctor: new (
   }
   let memo = MEMOS.get(chart);
   if (!memo) {
-    const names = Array.from({ length: MEMO_SHARDS }, (_, i) => tables.tableName(chart.node.path, chart.labels, chart.namespace ?? null, i));
+    const names = Array.from({ length: MEMO_SHARDS }, (_, i) =>
+      tables.tableName(use!.environment, use!.checks, chart.node.path, chart.labels, chart.namespace ?? null, i),
+    );
     memo = { tables: names, entries: [], hits: [], misses: [], paths: new Set(), stored: [] };
     MEMOS.set(chart, memo);
   }
@@ -126,9 +141,9 @@ export function chartMemo(chart: Chart): ChartMemo | undefined {
   return MEMOS.get(chart);
 }
 
-/** The objects a chart holds as stored fragments (not as constructs), in call order. */
-export function storedObjects(chart: Chart): KubeManifest[] {
-  return MEMOS.get(chart)?.hits.flatMap((h) => h.fragment.manifests) ?? [];
+/** The objects a chart holds as stored fragments (not as constructs), as checked, in call order. */
+export function storedObjects(chart: Chart): CheckedObject[] {
+  return MEMOS.get(chart)?.hits.flatMap((h) => h.fragment.checked) ?? [];
 }
 
 /** A chart's memoized constructs once its objects are resolved: what {@link storeChartMemo} stores after the file is serialized. */
@@ -155,7 +170,7 @@ export function resolveChartMemo(
   resolved: ReadonlyMap<ApiObject, KubeManifest>,
   sort: (manifests: KubeManifest[]) => KubeManifest[],
 ): ResolvedChartMemo | undefined {
-  const tables = TABLES.get(chart.node.root);
+  const tables = TABLES.get(chart.node.root)?.tables;
   if (!tables) return undefined;
   const misses = memo.misses.map((m) => ({
     key: m.key,
@@ -172,10 +187,10 @@ export function resolveChartMemo(
 
 /**
  * Stores a chart's tables once its file is serialized: in each shard, the fragments taken from it and
- * those built now (each object's document from `docOf`). A shard is written only when something in
- * it was built or its table held entries no longer used.
+ * those built now (each object's document from `docOf`, what the checks gave from `checkedOf`). A
+ * shard is written only when something in it was built or its table held entries no longer used.
  */
-export function storeChartMemo(memo: ResolvedChartMemo, docOf: (manifest: KubeManifest) => string): void {
+export function storeChartMemo(memo: ResolvedChartMemo, docOf: (manifest: KubeManifest) => string, checkedOf: (manifest: KubeManifest) => CheckedObject): void {
   const shards = new Map<number, Map<string, Fragment>>();
   const entries = (shard: number) => {
     let map = shards.get(shard);
@@ -186,7 +201,7 @@ export function storeChartMemo(memo: ResolvedChartMemo, docOf: (manifest: KubeMa
   const built = new Set<number>();
   for (const m of memo.misses) {
     built.add(m.shard);
-    entries(m.shard).set(m.key, { manifests: m.manifests, docs: m.manifests.map(docOf) });
+    entries(m.shard).set(m.key, { checked: m.manifests.map(checkedOf), docs: m.manifests.map(docOf) });
   }
   memo.stored.forEach((stored, shard) => {
     if (stored === undefined) return;

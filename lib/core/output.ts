@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { KubeManifest } from './checks';
+import type { CheckedObject, KubeManifest } from './checks';
 import { ClusterConfig, EnvironmentConfig, PlatformConfig } from './model';
 import { DNS1123_LABEL, standardLabels } from './names';
 import { ClusterPlacement } from './topology';
@@ -55,14 +55,18 @@ export interface ManifestFileOptions {
 
 /**
  * A manifest file rendered outside the environment's App (a tenant's own output, lib/core/tenant-render.ts,
- * possibly read from the render cache): its objects, resolved and sorted as rendering sorts them, and
- * their YAML.
+ * possibly read from the render cache): its objects as checked (identities and check results, in
+ * file order), their YAML, and, when rendered now, the objects themselves.
  */
 export interface RenderedFile {
   /** File name without extension (`namespace`: `namespace.yaml`). */
   readonly file: string;
-  /** The file's objects, in file order (what the checks and the app of apps read). */
-  readonly manifests: readonly KubeManifest[];
+  /** The file's objects as the checks saw them, in file order (what the checks and the app of apps read). */
+  readonly checked: readonly CheckedObject[];
+  /** The names of the checks that gave `checked` (lib/core/checks.ts, checkSignature). */
+  readonly checkedBy: string;
+  /** The objects, in file order, when rendered now; absent when read from the render cache. */
+  readonly manifests?: readonly KubeManifest[];
   /** The file's content. */
   readonly yaml: string;
 }

@@ -16,7 +16,7 @@ import {
   writevSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeManifest } from './checks';
+import type { CheckedObject } from './checks';
 import type { Fragment, FragmentTables } from './memo';
 import type { RenderedTenant, RenderedTenantFolder } from './tenant-render';
 
@@ -24,7 +24,7 @@ import type { RenderedTenant, RenderedTenantFolder } from './tenant-render';
 interface StoredTenant {
   readonly tenantId: string;
   readonly folders: readonly (Omit<RenderedTenantFolder, 'manifests' | 'files'> & {
-    readonly manifests: readonly { readonly file: string; readonly manifests: RenderedTenantFolder['manifests'][number]['manifests']; readonly yaml: number }[];
+    readonly manifests: readonly { readonly file: string; readonly checked: readonly CheckedObject[]; readonly checkedBy: string; readonly yaml: number }[];
     readonly files: readonly (readonly [string, number])[];
   })[];
 }
@@ -141,16 +141,16 @@ const FILES = '.files';
 /** The extension of the packs of rendered tenants ({@link TenantEntries}), and of the one-file-per-tenant entries before them. */
 const PACK = '.pack';
 const OLD_TENANT = '.tenant';
-/** An entry's first line in a pack: magic, key, header length, texts length. */
-const ENTRY_LINE = /^ceres-tenant 2 ([A-Za-z0-9_-]{1,200}) (\d{1,12}) (\d{1,12})$/;
 /** Bytes read for an entry's first line (the longest is well under). */
 const LINE_MAX = 320;
 /** The first words of the entries' first lines: format and version. */
 const FILES_MAGIC = 'ceres-files 1';
-const TENANT_MAGIC = 'ceres-tenant 2';
+const TENANT_MAGIC = 'ceres-tenant 3';
+/** An entry's first line in a pack: magic, key, header length, texts length. */
+const ENTRY_LINE = new RegExp(`^${TENANT_MAGIC} ([A-Za-z0-9_-]{1,200}) (\\d{1,12}) (\\d{1,12})$`);
 /** The extension and first words of a chart's table of memoized constructs ({@link TenantEntries.load}). */
 const TABLE = '.fragments';
-const TABLE_MAGIC = 'ceres-fragments 1';
+const TABLE_MAGIC = 'ceres-fragments 2';
 /** Bytes encoded at a time by {@link writeFramed}. */
 const PIECE = 1 << 20;
 
@@ -325,8 +325,8 @@ interface PackGroup {
  * tenants a file per entry was 3,000 files created and renamed per full synth: storing took
  * 1.2-1.5 s (serializing included), appending the same bytes to a few files some 0.06 s.
  *
- * An entry is `ceres-tenant 2 <key> <header length> <texts length>\n`, the header (ASCII JSON: objects
- * and folders) and the texts (YAML, Markdown) one after the other as UTF-8. A pack is read by its
+ * An entry is `ceres-tenant 3 <key> <header length> <texts length>\n`, the header (ASCII JSON: folders
+ * and their objects as checked) and the texts (YAML, Markdown) one after the other as UTF-8. A pack is read by its
  * entries' first lines (a read of a few hundred bytes each), and an entry by one positioned read. An
  * entry cut short (a synth killed mid-write) ends what is read of its pack. {@link prune}, once a
  * synth is done, rewrites a group's packs when they hold more bytes no synth used than used ones
@@ -393,7 +393,10 @@ export class TenantEntries implements FragmentTables {
         tenantId: tenant.tenantId,
         folders: tenant.folders.map((f) => ({
           ...f,
-          manifests: f.manifests.map((m) => ({ file: m.file, manifests: m.manifests, yaml: text(m.yaml) })),
+          manifests: f.manifests.map((m) => {
+            if (!Array.isArray(m.checked) || typeof m.checkedBy !== 'string') throw new Error('not an entry of ours');
+            return { file: m.file, checked: m.checked, checkedBy: m.checkedBy, yaml: text(m.yaml) };
+          }),
           files: f.files.map(([file, i]) => [file, text(i)] as const),
         })),
       };
@@ -417,7 +420,8 @@ export class TenantEntries implements FragmentTables {
         tenantId: value.tenantId,
         folders: value.folders.map((f) => ({
           ...f,
-          manifests: f.manifests.map((m) => ({ file: m.file, manifests: m.manifests, yaml: texts.push(m.yaml) - 1 })),
+          // The objects as checked, not the objects: what the checks need of them is kept (lib/core/checks.ts).
+          manifests: f.manifests.map((m) => ({ file: m.file, checked: m.checked, checkedBy: m.checkedBy, yaml: texts.push(m.yaml) - 1 })),
           files: f.files.map(([n, content]) => [n, texts.push(content) - 1] as const),
         })),
       };
@@ -543,17 +547,17 @@ export class TenantEntries implements FragmentTables {
       if (!entry) return undefined;
       // Mostly ASCII, then decoded as one-byte text (several times faster than UTF-8).
       const { entries, sizes } = JSON.parse(entry.header.toString(isAscii(entry.header) ? 'latin1' : 'utf8')) as {
-        entries: [string, KubeManifest[]][];
+        entries: [string, CheckedObject[]][];
         sizes: number[];
       };
       const texts = entry.texts(sizes);
       if (!texts) return undefined;
       const out = new Map<string, Fragment>();
       let at = 0;
-      for (const [key, manifests] of entries) {
-        const docs = texts.slice(at, (at += manifests.length));
-        if (docs.length !== manifests.length) return undefined;
-        out.set(key, { manifests, docs });
+      for (const [key, checked] of entries) {
+        const docs = texts.slice(at, (at += checked.length));
+        if (docs.length !== checked.length) return undefined;
+        out.set(key, { checked, docs });
       }
       if (at !== texts.length) return undefined;
       this.used.add(file);
@@ -570,10 +574,10 @@ export class TenantEntries implements FragmentTables {
    */
   public save(name: string, fragments: ReadonlyMap<string, Fragment>): void {
     const file = `${name}${TABLE}`;
-    const entries: [string, readonly KubeManifest[]][] = [];
+    const entries: [string, readonly CheckedObject[]][] = [];
     const texts: string[] = [];
     for (const [key, f] of fragments) {
-      entries.push([key, f.manifests]);
+      entries.push([key, f.checked]);
       texts.push(...f.docs);
     }
     const header = JSON.stringify({ entries, sizes: texts.map((t) => Buffer.byteLength(t, 'utf8')) });

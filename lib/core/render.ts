@@ -1,9 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { ClusterView, CORE_CHECKS, KubeManifest, ManifestCheck, RenderedObject } from './checks';
+import { CheckedObject, CheckRun, ClusterView, CORE_CHECKS, KubeManifest, ManifestCheck, ObjectIdentity, ObjectRef, RenderedObject } from './checks';
 import { SynthError } from './errors';
 import { useFastResolve } from './fast-resolve';
-import { chartMemo, ChartMemo, resolveChartMemo, ResolvedChartMemo, storeChartMemo } from './memo';
+import { chartMemo, ChartMemo, memoChecks, resolveChartMemo, ResolvedChartMemo, storeChartMemo } from './memo';
 import { EnvironmentOutput } from './output';
 import { toYamlStream } from './yaml';
 
@@ -49,21 +49,32 @@ const KIND_RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
 // Objects are resolved with the same rules as cdk8s's, without its per-value overhead (./fast-resolve.ts).
 useFastResolve();
 
+/** The key objects are sorted by in a file: apply order, then API version, kind, namespace and name. */
+function sortKey(id: ObjectIdentity): string {
+  const rank = KIND_RANK.get(id.kind) ?? KIND_ORDER.length;
+  return `${String(rank).padStart(3, '0')}\u0000${id.apiVersion}\u0000${id.kind}\u0000${id.namespace ?? ''}\u0000${id.name ?? ''}`;
+}
+
+/** Sorts `items` by the {@link sortKey} of each one's identity (keys computed once; stable). */
+function sortByIdentity<T>(items: readonly T[], identity: (item: T) => ObjectIdentity): T[] {
+  const keyed = items.map((item) => ({ item, key: sortKey(identity(item)) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.item);
+}
+
 /** Sorts manifests by apply order, then API version, kind, namespace and name (keys computed once). */
 export function sortManifests(manifests: KubeManifest[]): KubeManifest[] {
-  const keyed = manifests.map((m) => {
-    const rank = KIND_RANK.get(m.kind) ?? KIND_ORDER.length;
-    return { m, key: `${String(rank).padStart(3, '0')}\u0000${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name ?? ''}` };
-  });
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return keyed.map((k) => k.m);
+  return sortByIdentity(manifests, (m) => ({ apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace, name: m.metadata.name }));
 }
+
+/** One object of a chart with memoized constructs: resolved now, or taken from the table (as checked, with its YAML document). */
+type MemoItem = { readonly manifest: KubeManifest } | { readonly stored: CheckedObject; readonly doc: string };
 
 /** A chart's file put together from its objects and stored fragments (./memo.ts), serialized after the checks. */
 interface MemoFile {
   readonly memo: ResolvedChartMemo;
-  /** Documents of the objects taken from the table. */
-  readonly docs: ReadonlyMap<KubeManifest, string>;
+  /** What the checks gave for each object resolved now (stored with the fragments built now). */
+  readonly checked: Map<KubeManifest, CheckedObject>;
 }
 
 /**
@@ -71,29 +82,32 @@ interface MemoFile {
  * all sorted as {@link sortManifests} sorts. Its YAML is serialized after the checks, as any chart's,
  * reusing the stored documents ({@link memoYaml}).
  */
-function resolveMemoChart(chart: Chart, memo: ChartMemo): { manifests: KubeManifest[]; file?: MemoFile } {
+function resolveMemoChart(chart: Chart, memo: ChartMemo): { items: MemoItem[]; file?: MemoFile } {
   const resolved = new Map<ApiObject, KubeManifest>();
   for (const o of chart.node.findAll()) if (ApiObject.isApiObject(o)) resolved.set(o, o.toJson() as KubeManifest);
-  const docs = new Map<KubeManifest, string>();
-  for (const h of memo.hits) h.fragment.manifests.forEach((m, i) => docs.set(m, h.fragment.docs[i]));
-  const manifests = sortManifests([...resolved.values(), ...memo.hits.flatMap((h) => h.fragment.manifests)]);
-  const stored = resolveChartMemo(chart, memo, resolved, sortManifests);
-  return { manifests, file: stored && { memo: stored, docs } };
+  const stored = memo.hits.flatMap((h) => h.fragment.checked.map((c, i): MemoItem => ({ stored: c, doc: h.fragment.docs[i] })));
+  const items = sortByIdentity([...[...resolved.values()].map((manifest): MemoItem => ({ manifest })), ...stored], (item) =>
+    'manifest' in item
+      ? { apiVersion: item.manifest.apiVersion, kind: item.manifest.kind, namespace: item.manifest.metadata.namespace, name: item.manifest.metadata.name }
+      : item.stored,
+  );
+  const resolvedMemo = resolveChartMemo(chart, memo, resolved, sortManifests);
+  return { items, file: resolvedMemo && { memo: resolvedMemo, checked: new Map() } };
 }
 
 /**
  * The YAML of a chart with memoized constructs: each object's document (stored, or serialized now)
  * joined as `toYamlStream` joins them, the same bytes; then the chart's table is stored.
  */
-function memoYaml(manifests: readonly KubeManifest[], file: MemoFile): string {
+function memoYaml(items: readonly MemoItem[], file: MemoFile): string {
   const fresh = new Map<KubeManifest, string>();
   const docOf = (m: KubeManifest): string => {
-    let doc = file.docs.get(m) ?? fresh.get(m);
+    let doc = fresh.get(m);
     if (doc === undefined) fresh.set(m, (doc = toYamlStream([m])));
     return doc;
   };
-  const yaml = manifests.map(docOf).join('---\n');
-  storeChartMemo(file.memo, docOf);
+  const yaml = items.map((item) => ('manifest' in item ? docOf(item.manifest) : item.doc)).join('---\n');
+  storeChartMemo(file.memo, docOf, (m) => file.checked.get(m)!);
   return yaml;
 }
 
@@ -160,46 +174,79 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   if (problems.length) throw new SynthError(problems);
 
   const t0 = performance.now();
+  // Each object is checked as it is resolved (lib/core/checks.ts); an object rendered per tenant or
+  // taken from a memo table brings what the checks gave when it was rendered.
+  const run = new CheckRun([...CORE_CHECKS, ...checks]);
+  // Kept (not `release`): every object, for the result.
   const objects: RenderedObject[] = [];
-  const charts: { path: string; manifests: readonly KubeManifest[]; yaml?: string; memoFile?: MemoFile }[] = [];
+  const refsByFolder = new Map<string, ObjectRef[]>();
+  const objectsByKind: Record<string, number> = {};
+  const addRef = (ref: ObjectRef) => {
+    const list = refsByFolder.get(ref.folder);
+    if (list) list.push(ref);
+    else refsByFolder.set(ref.folder, [ref]);
+    objectsByKind[ref.kind] = (objectsByKind[ref.kind] ?? 0) + 1;
+  };
+  const check = (o: RenderedObject): CheckedObject => {
+    const { ref, checked } = run.add(o);
+    addRef(ref);
+    if (!options.release) objects.push(o);
+    return checked;
+  };
+  const charts: { path: string; manifests?: readonly KubeManifest[]; items?: readonly MemoItem[]; yaml?: string; memoFile?: MemoFile }[] = [];
   // Time spent giving per-tenant files to the sink while resolving: counted as serializing.
   let earlyMs = 0;
   for (const folder of env.folders) {
+    const where = (path: string) => ({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path });
     for (const [file, chart] of [...folder.charts]) {
       const path = `${env.name}/${folder.path}/${file}.yaml`;
       // A chart with memoized constructs (./memo.ts) is put together with their stored objects.
       const memo = chartMemo(chart);
-      const { manifests, file: memoFile } = memo
-        ? resolveMemoChart(chart, memo)
-        : {
-            manifests: sortManifests(
-              chart.node
-                .findAll()
-                .filter(ApiObject.isApiObject)
-                .map((o) => o.toJson() as KubeManifest),
-            ),
-            file: undefined,
-          };
+      if (memo) {
+        const { items, file: memoFile } = resolveMemoChart(chart, memo);
+        if (options.release) folder.releaseChart(file);
+        if (items.length === 0) continue;
+        if (!memoFile) throw new Error(`${path}: memoized constructs without their tables`);
+        if (memoChecks(chart) !== run.signature)
+          throw new Error(`${path}: its memoized objects were checked by ${memoChecks(chart)}, this render checks with ${run.signature}`);
+        charts.push({ path, items, memoFile });
+        for (const item of items) {
+          if ('manifest' in item) memoFile.checked.set(item.manifest, check({ ...where(path), manifest: item.manifest }));
+          else {
+            // Kept objects are never returned (there are none with kept rendering: no render cache).
+            if (!options.release) throw new Error(`${path}: objects taken from a memo table cannot be kept; render without the render cache`);
+            addRef(run.addKept(where(path), item.stored));
+          }
+        }
+        continue;
+      }
+      const manifests = sortManifests(
+        chart.node
+          .findAll()
+          .filter(ApiObject.isApiObject)
+          .map((o) => o.toJson() as KubeManifest),
+      );
       if (options.release) folder.releaseChart(file);
       if (manifests.length === 0) continue;
-      charts.push({ path, manifests, memoFile });
+      charts.push({ path, manifests });
       // Handed over as soon as resolved, so that serializing overlaps resolving (the checks below still
-      // decide: when they fail, this throws and the caller discards what it was given). A memoized
-      // chart's file reuses stored documents: serialized here.
-      if (!memoFile) options.objectSink?.(path, manifests);
-      for (const manifest of manifests) objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
+      // decide: when they fail, this throws and the caller discards what it was given).
+      options.objectSink?.(path, manifests);
+      for (const manifest of manifests) check({ ...where(path), manifest });
     }
-    // Files rendered per tenant (lib/core/tenant-render.ts): resolved and serialized already, checked here with the rest.
+    // Files rendered per tenant (lib/core/tenant-render.ts): resolved, checked and serialized already, checked here with the rest.
     for (const [file, rendered] of [...folder.rendered]) {
       const path = `${env.name}/${folder.path}/${file}.yaml`;
-      for (const manifest of rendered.manifests)
-        objects.push({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path, manifest });
+      if (rendered.checkedBy === run.signature && options.release) for (const c of rendered.checked) addRef(run.addKept(where(path), c));
+      else if (rendered.manifests) for (const manifest of rendered.manifests) check({ ...where(path), manifest });
+      else if (!options.release) throw new Error(`${path}: read from the render cache, which keeps no objects; render with \`release\`, or without the cache`);
+      else throw new Error(`${path}: read from the render cache, checked by ${rendered.checkedBy}; this render checks with ${run.signature}`);
       if (!options.release) {
-        charts.push({ path, manifests: rendered.manifests, yaml: rendered.yaml });
+        charts.push({ path, yaml: rendered.yaml });
         continue;
       }
       folder.releaseRendered(file);
-      if (!options.sink) charts.push({ path, manifests: rendered.manifests, yaml: rendered.yaml });
+      if (!options.sink) charts.push({ path, yaml: rendered.yaml });
       else {
         // Released into a sink: given now, so that its text is not held through the checks.
         const e0 = performance.now();
@@ -210,54 +257,45 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   }
   const t1 = performance.now();
 
-  const byFolder = new Map<string, RenderedObject[]>();
-  for (const o of objects) {
-    const list = byFolder.get(o.folder);
-    if (list) list.push(o);
-    else byFolder.set(o.folder, [o]);
-  }
-  const clusters = new Map<string, RenderedObject[]>();
+  const clusters = new Map<string, ObjectRef[]>();
   for (const cluster of env.environment.clusters) {
     clusters.set(
       cluster.name,
-      env.routedFolders(cluster).flatMap((f) => byFolder.get(f.path) ?? []),
+      env.routedFolders(cluster).flatMap((f) => refsByFolder.get(f.path) ?? []),
     );
   }
-  const view: ClusterView = { clusters };
-  for (const c of [...CORE_CHECKS, ...checks]) {
-    for (const msg of c.check(objects, view)) problems.push(`[${c.name}] ${msg}`);
-  }
+  problems.push(...run.problems(clusters));
   if (problems.length) throw new SynthError(problems);
   const tc = performance.now();
-  const objectsByKind: Record<string, number> = {};
-  for (const o of objects) objectsByKind[o.manifest.kind] = (objectsByKind[o.manifest.kind] ?? 0) + 1;
 
   const files = new Map<string, string>();
-  if (options.release) {
-    // What the checks read is garbage from here on; each chart's objects once its YAML is written.
-    objects.length = 0;
-    byFolder.clear();
-    clusters.clear();
-  }
+  refsByFolder.clear();
+  clusters.clear();
   const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
   for (let i = 0; i < charts.length; i++) {
     const chart = charts[i];
     // Rendered per tenant: serialized already. Otherwise here, unless an objectSink took the objects.
     if (chart.yaml !== undefined) emit(chart.path, chart.yaml);
-    else if (chart.memoFile) emit(chart.path, memoYaml(chart.manifests, chart.memoFile));
+    else if (chart.memoFile) emit(chart.path, memoYaml(chart.items!, chart.memoFile));
     else if (!options.objectSink) emit(chart.path, toYamlStream(chart.manifests as KubeManifest[]));
     // Released: the chart's objects are garbage once written.
-    if (options.release) {
-      charts[i].manifests = [];
-      charts[i].memoFile = undefined;
-    }
+    if (options.release) charts[i] = { path: chart.path };
   }
   for (const folder of env.folders) {
     for (const [name, content] of folder.files) emit(`${env.name}/${folder.path}/${name}`, content);
   }
   const t2 = performance.now();
   const timings = { resolveMs: t1 - t0 - earlyMs, checkMs: tc - t1, serializeMs: t2 - tc + earlyMs };
-  // Released: nothing of the objects is returned (checks index them in WeakMaps keyed by the list).
+  // Released: nothing of the objects is returned.
   if (options.release) return { name: env.name, files, objects: [], view: { clusters: new Map() }, objectsByKind, timings };
+  const byFolder = new Map<string, RenderedObject[]>();
+  for (const o of objects) {
+    const list = byFolder.get(o.folder);
+    if (list) list.push(o);
+    else byFolder.set(o.folder, [o]);
+  }
+  const view: ClusterView = {
+    clusters: new Map(env.environment.clusters.map((cluster) => [cluster.name, env.routedFolders(cluster).flatMap((f) => byFolder.get(f.path) ?? [])])),
+  };
   return { name: env.name, files, objects, view, objectsByKind, timings };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApiObject } from 'cdk8s';
 import { TenantContext } from './addon';
-import { KubeManifest } from './checks';
+import { CheckRun, checkSignature, CORE_CHECKS, KubeManifest, ManifestCheck } from './checks';
 import type { FragmentTables } from './memo';
 import { ComposedPlatform } from './composition';
 import { SynthError } from './errors';
@@ -77,6 +77,9 @@ export function renderTenant(composed: ComposedPlatform, base: TenantRenderBase,
   const problems = validateConstructs(output.app);
   if (problems.length) throw new SynthError(problems);
   const folders: RenderedTenantFolder[] = [];
+  // Each object is checked now, alone (the checks' own problems and facts: lib/core/checks.ts), so
+  // that the environment's checks need only what is kept, whether rendered now or read from the cache.
+  const run = new CheckRun(tenantChecks(composed));
   for (const folder of output.folders) {
     const manifests: RenderedFile[] = [];
     for (const [file, chart] of folder.charts) {
@@ -87,11 +90,24 @@ export function renderTenant(composed: ComposedPlatform, base: TenantRenderBase,
           .map((o) => o.toJson() as KubeManifest),
       );
       // As for the environment's charts: an empty chart is no file.
-      if (objects.length) manifests.push({ file, manifests: objects, yaml: toYamlStream(objects) });
+      if (!objects.length) continue;
+      const where = {
+        environment: base.environment.name,
+        folder: folder.path,
+        cluster: folder.cluster?.name,
+        file: `${base.environment.name}/${folder.path}/${file}.yaml`,
+      };
+      const checked = objects.map((manifest) => run.add({ ...where, manifest }).checked);
+      manifests.push({ file, checked, checkedBy: run.signature, manifests: objects, yaml: toYamlStream(objects) });
     }
     folders.push({ name: folder.name, cluster: folder.cluster?.name, options: folder.options, manifests, files: [...folder.files] });
   }
   return { tenantId: tenant.tenantId, folders };
+}
+
+/** The checks a tenant's objects are checked by when rendered: those the environment renders with (lib/core/render.ts). */
+export function tenantChecks(composed: ComposedPlatform): readonly ManifestCheck[] {
+  return [...CORE_CHECKS, ...composed.checks];
 }
 
 /**
@@ -114,12 +130,13 @@ export function adoptTenant(output: EnvironmentOutput, rendered: RenderedTenant)
 
 /**
  * The digest of what every tenant of an environment is rendered with besides itself: the platform
- * description (as the environment's add-ons get it), the environment, the service catalog and the
- * add-ons (names, in order). Computed once per environment; the code itself is in the store's key.
+ * description (as the environment's add-ons get it), the environment, the service catalog, the
+ * add-ons (names, in order) and the checks its objects are checked by. Computed once per environment;
+ * the code itself is in the store's key.
  */
 export function tenantRenderBaseDigest(composed: ComposedPlatform, base: TenantRenderBase): string {
   return createHash('sha256')
-    .update(JSON.stringify([base.platform, base.environment.name, base.services, composed.addOns.map((a) => a.name)]))
+    .update(JSON.stringify([base.platform, base.environment.name, base.services, composed.addOns.map((a) => a.name), checkSignature(tenantChecks(composed))]))
     .digest('hex');
 }
 

@@ -1,26 +1,25 @@
-import { describeObject, ManifestCheck, objectsOfKind } from '../core/checks';
+import { defineCheck, describeObject, ManifestCheck } from '../core/checks';
 import { TENANT_NAMESPACE_PREFIX } from '../core/names';
 import { NETWORK_ISOLATION_DEFAULT_DENY, NETWORK_ISOLATION_LABEL } from './guarded-namespace';
 
 const RBAC_KINDS = new Set(['Role', 'ClusterRole']);
 
 /** No Role or ClusterRole we render grants `*` (verbs, resources, API groups or resource names). */
-export const noRbacWildcards: ManifestCheck = {
+export const noRbacWildcards = defineCheck({
   name: 'no-rbac-wildcards',
-  check: (objects) => {
+  kinds: [...RBAC_KINDS],
+  local: (o) => {
+    const m = o.manifest;
+    if (!RBAC_KINDS.has(m.kind) || !m.apiVersion.startsWith('rbac.authorization.k8s.io/')) return undefined;
     const problems: string[] = [];
-    for (const o of objectsOfKind(objects, ...RBAC_KINDS)) {
-      const m = o.manifest;
-      if (!RBAC_KINDS.has(m.kind) || !m.apiVersion.startsWith('rbac.authorization.k8s.io/')) continue;
-      (m.rules ?? []).forEach((rule: Record<string, string[] | undefined>, i: number) => {
-        for (const field of ['verbs', 'resources', 'apiGroups', 'resourceNames', 'nonResourceURLs']) {
-          if ((rule[field] ?? []).some((v) => v.includes('*'))) problems.push(`${describeObject(o)} rule ${i} has a wildcard in ${field}; list what is needed`);
-        }
-      });
-    }
+    (m.rules ?? []).forEach((rule: Record<string, string[] | undefined>, i: number) => {
+      for (const field of ['verbs', 'resources', 'apiGroups', 'resourceNames', 'nonResourceURLs']) {
+        if ((rule[field] ?? []).some((v) => v.includes('*'))) problems.push(`${describeObject(o)} rule ${i} has a wildcard in ${field}; list what is needed`);
+      }
+    });
     return problems;
   },
-};
+});
 
 function isDefaultDeny(spec: any): boolean {
   const types: string[] = spec?.policyTypes ?? [];
@@ -32,27 +31,30 @@ function isDefaultDeny(spec: any): boolean {
  * Every tenant namespace, and every namespace labelled for network isolation, has a NetworkPolicy
  * selecting all its pods that denies both ingress and egress.
  */
-export const namespaceDefaultDeny: ManifestCheck = {
+export const namespaceDefaultDeny = defineCheck<{ denies: string } | { isolated: string }>({
   name: 'namespace-default-deny',
-  check: (objects) => {
+  kinds: ['NetworkPolicy', 'Namespace'],
+  fact: (o) => {
+    const m = o.manifest;
+    if (m.kind === 'NetworkPolicy') return isDefaultDeny(m.spec) ? { denies: m.metadata.namespace ?? '' } : undefined;
+    if (m.kind !== 'Namespace') return undefined;
+    const name = m.metadata.name ?? '';
+    const isolated = name.startsWith(TENANT_NAMESPACE_PREFIX) || m.metadata.labels?.[NETWORK_ISOLATION_LABEL] === NETWORK_ISOLATION_DEFAULT_DENY;
+    return isolated ? { isolated: name } : undefined;
+  },
+  across: (facts) => {
     const denied = new Set<string>();
-    for (const o of objectsOfKind(objects, 'NetworkPolicy'))
-      if (o.manifest.kind === 'NetworkPolicy' && isDefaultDeny(o.manifest.spec)) denied.add(o.manifest.metadata.namespace ?? '');
+    for (const { fact } of facts) if ('denies' in fact) denied.add(fact.denies);
     const problems: string[] = [];
-    for (const o of objectsOfKind(objects, 'Namespace')) {
-      const m = o.manifest;
-      if (m.kind !== 'Namespace') continue;
-      const name = m.metadata.name ?? '';
-      const isolated = name.startsWith(TENANT_NAMESPACE_PREFIX) || m.metadata.labels?.[NETWORK_ISOLATION_LABEL] === NETWORK_ISOLATION_DEFAULT_DENY;
-      if (isolated && !denied.has(name)) {
-        problems.push(
-          `${describeObject(o)} has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules); render NamespaceNetworkIsolation for it`,
-        );
-      }
+    for (const { ref, fact } of facts) {
+      if (!('isolated' in fact) || denied.has(fact.isolated)) continue;
+      problems.push(
+        `${describeObject(ref)} has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules); render NamespaceNetworkIsolation for it`,
+      );
     }
     return problems;
   },
-};
+});
 
 /**
  * What a NetworkPolicy peer admits, seen from the namespace of the policy: `own` (same namespace),
@@ -72,33 +74,32 @@ export function peerNamespaces(peer: any, own: string): 'any' | string[] {
  * No NetworkPolicy of a tenant namespace admits traffic from or to another tenant's namespace, or
  * from or to "any namespace" (which includes every tenant).
  */
-export const noCrossTenantNetworkPaths: ManifestCheck = {
+export const noCrossTenantNetworkPaths = defineCheck({
   name: 'no-cross-tenant-network-paths',
-  check: (objects) => {
+  kinds: ['NetworkPolicy'],
+  local: (o) => {
+    const m = o.manifest;
+    const ns = m.metadata.namespace ?? '';
+    if (m.kind !== 'NetworkPolicy' || !ns.startsWith(TENANT_NAMESPACE_PREFIX)) return undefined;
     const problems: string[] = [];
-    for (const o of objectsOfKind(objects, 'NetworkPolicy')) {
-      const m = o.manifest;
-      const ns = m.metadata.namespace ?? '';
-      if (m.kind !== 'NetworkPolicy' || !ns.startsWith(TENANT_NAMESPACE_PREFIX)) continue;
-      const rules = [...(m.spec?.ingress ?? []).map((r: any) => ['from', r.from]), ...(m.spec?.egress ?? []).map((r: any) => ['to', r.to])];
-      for (const [dir, peers] of rules) {
-        if (!peers || peers.length === 0) {
-          problems.push(`${describeObject(o)} has a rule without peers (${dir} everywhere, every tenant included)`);
-          continue;
-        }
-        for (const peer of peers) {
-          const reach = peerNamespaces(peer, ns);
-          if (reach === 'any')
-            problems.push(`${describeObject(o)} admits ${dir} any namespace, other tenants included; pin the namespace by kubernetes.io/metadata.name`);
-          else
-            for (const other of reach)
-              if (other !== ns && other.startsWith(TENANT_NAMESPACE_PREFIX)) problems.push(`${describeObject(o)} admits ${dir} tenant namespace ${other}`);
-        }
+    const rules = [...(m.spec?.ingress ?? []).map((r: any) => ['from', r.from]), ...(m.spec?.egress ?? []).map((r: any) => ['to', r.to])];
+    for (const [dir, peers] of rules) {
+      if (!peers || peers.length === 0) {
+        problems.push(`${describeObject(o)} has a rule without peers (${dir} everywhere, every tenant included)`);
+        continue;
+      }
+      for (const peer of peers) {
+        const reach = peerNamespaces(peer, ns);
+        if (reach === 'any')
+          problems.push(`${describeObject(o)} admits ${dir} any namespace, other tenants included; pin the namespace by kubernetes.io/metadata.name`);
+        else
+          for (const other of reach)
+            if (other !== ns && other.startsWith(TENANT_NAMESPACE_PREFIX)) problems.push(`${describeObject(o)} admits ${dir} tenant namespace ${other}`);
       }
     }
     return problems;
   },
-};
+});
 
 /** The guardrail checks, run on every synth. */
 export const GUARDRAIL_CHECKS: readonly ManifestCheck[] = [noRbacWildcards, namespaceDefaultDeny, noCrossTenantNetworkPaths];

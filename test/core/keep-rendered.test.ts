@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { readTree } from '../../lib/core/tree';
 import { TreeWriter } from '../../lib/core/writer';
 import { SynthError } from '../../lib/core/errors';
+import { defineCheck } from '../../lib/core/checks';
 import { buildAddOns, FIXTURE_INPUT, fixtureDatabase, fixtureTenant } from '../support/harness';
 
 // synthesize() without keeping rendered objects (synth, diff): engine.test.ts's determinism test.
@@ -72,7 +73,7 @@ describe('renderEnvironment with an objectSink (serialized and written by a back
   });
 
   it('throws on a failing check after handing objects over; the aborted writer leaves nothing', () => {
-    const failing = [{ name: 'always-fails', check: () => ['no'] }];
+    const failing = [defineCheck({ name: 'always-fails', across: () => ['no'] })];
     const writer = new TreeWriter(join(work, 'dist'), { background: true });
     let handed = 0;
     expect(() =>

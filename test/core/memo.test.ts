@@ -36,8 +36,8 @@ const INPUT: TenantInput = {
 function render(input: TenantInput, store?: TenantRenderStore) {
   const composed = composePlatform(platformAddOns());
   const output = buildEnvironmentOutput(platform, input, env, composed, FIXTURE_SERVICES, store);
-  // Counted before rendering: a chart's memo is read from the chart, which rendering keeps (no release).
-  const rendered = renderEnvironment(output, composed.checks);
+  // Counted before rendering (the constructs were built or taken from their tables as the output was
+  // built): rendering with the store releases each chart once resolved, as `ceres synth` does.
   const memo = { hits: 0, misses: 0, missed: [] as string[] };
   for (const folder of output.folders) {
     for (const chart of folder.charts.values()) {
@@ -48,6 +48,7 @@ function render(input: TenantInput, store?: TenantRenderStore) {
       memo.missed.push(...m.misses.map((x) => x.key.split('\u0000')[0]));
     }
   }
+  const rendered = renderEnvironment(output, composed.checks, { release: !!store });
   return { files: rendered.files, memo };
 }
 
@@ -157,11 +158,16 @@ describe('memoized constructs in shared files', () => {
     memoized(chart, 'Same', { n: 1 }, Leaf);
     expect(() => memoized(chart, 'Same', { n: 2 }, Leaf)).toThrow(/already a Construct with name 'Same'/);
     const stored = new EnvironmentOutput(platform, platform.environments[0]);
-    useFragmentTables(stored.app, {
-      tableName: () => 't',
-      load: () => new Map([[`fixture/file/Same\u0000${createHash('sha1').update('Leaf\u0000{"n":1}').digest('base64')}`, { manifests: [], docs: [] }]]),
-      save: () => undefined,
-    });
+    useFragmentTables(
+      stored.app,
+      {
+        tableName: () => 't',
+        load: () => new Map([[`fixture/file/Same\u0000${createHash('sha1').update('Leaf\u0000{"n":1}').digest('base64')}`, { checked: [], docs: [] }]]),
+        save: () => undefined,
+      },
+      'staging',
+      '',
+    );
     const c2 = stored.folder('fixture').manifest('file');
     memoized(c2, 'Same', { n: 1 }, Leaf);
     expect(chartMemo(c2)!.hits).toHaveLength(1);

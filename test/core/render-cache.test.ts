@@ -103,10 +103,12 @@ describe('RenderCache', () => {
         manifests: [
           {
             file: 'namespace',
-            manifests: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `tenant-${id}`, annotations: { d: text } } }],
+            // The objects as checked (what the checks gave, here a fact with the text): kept instead of the objects.
+            checked: [{ apiVersion: 'v1', kind: 'Namespace', name: `tenant-${id}`, checks: { fixture: { problems: [`${text} problem`], fact: { d: text } } } }],
+            checkedBy: 'fixture',
             yaml: `kind: Namespace\n# ${text}\n`,
           },
-          { file: 'empty', manifests: [], yaml: '' },
+          { file: 'empty', checked: [], checkedBy: 'fixture', yaml: '' },
         ],
         files: [['README.md', `# ${text}\r\n`]],
       },
@@ -129,7 +131,7 @@ describe('RenderCache', () => {
     const pack = join(dir, 'tenants', packs()[0]);
     const bytes = readFileSync(pack);
     // An entry: its first line (key and lengths), the header in ASCII, then the texts as UTF-8.
-    const line = /^ceres-tenant 2 t-accents (\d+) (\d+)$/.exec(bytes.toString('latin1', 0, bytes.indexOf(10)))!;
+    const line = /^ceres-tenant 3 t-accents (\d+) (\d+)$/.exec(bytes.toString('latin1', 0, bytes.indexOf(10)))!;
     expect(line).not.toBeNull();
     const headerStart = bytes.indexOf(10) + 1;
     const headerEnd = headerStart + Number(line[1]);
@@ -156,24 +158,26 @@ describe('RenderCache', () => {
     // Entries whose header is not ours: an index past the texts, a header beyond ASCII, lengths that disagree.
     const entry = (key: string, tenantJson: string, sizes: number[], texts: string, textsLength = Buffer.byteLength(texts)) => {
       const h = JSON.stringify({ tenant: JSON.parse(tenantJson), sizes });
-      return `ceres-tenant 2 ${key} ${Buffer.byteLength(h)} ${textsLength}\n${h}${texts}`;
+      return `ceres-tenant 3 ${key} ${Buffer.byteLength(h)} ${textsLength}\n${h}${texts}`;
     };
     const folder = (yaml: number) =>
-      `{"tenantId":"a","folders":[{"name":"f","options":{},"manifests":[{"file":"x","manifests":[],"yaml":${yaml}}],"files":[]}]}`;
+      `{"tenantId":"a","folders":[{"name":"f","options":{},"manifests":[{"file":"x","checked":[],"checkedBy":"c","yaml":${yaml}}],"files":[]}]}`;
     writeFileSync(
       pack,
       entry('t-index', folder(1), [2], 'ab') +
         entry('t-beyond', '{"tenantId":"é","folders":[]}', [], '') +
         entry('t-sizes', folder(0), [3], 'ab') +
+        entry('t-unchecked', folder(0).replace('"checked":[],', ''), [2], 'ab') +
         entry('t-fine', folder(0), [2], 'ab'),
     );
     const crafted = new RenderCache(dir, 'v').tenants();
     expect(crafted.get('t-index', 'g')).toBeUndefined();
     expect(crafted.get('t-beyond', 'g')).toBeUndefined();
     expect(crafted.get('t-sizes', 'g')).toBeUndefined();
+    expect(crafted.get('t-unchecked', 'g')).toBeUndefined();
     expect(crafted.get('t-fine', 'g')).toEqual({
       tenantId: 'a',
-      folders: [{ name: 'f', options: {}, manifests: [{ file: 'x', manifests: [], yaml: 'ab' }], files: [] }],
+      folders: [{ name: 'f', options: {}, manifests: [{ file: 'x', checked: [], checkedBy: 'c', yaml: 'ab' }], files: [] }],
     });
     crafted.close();
   });
@@ -271,7 +275,8 @@ describe('synthesis with the render cache', () => {
 
   it('gives byte-identical files from the cache, re-renders only what an edit touches, and equals a full synth after it', () => {
     const cache = new RenderCache(join(work, 'cache'), 'test-build');
-    const options = { tenantsDir: join(work, 'tenants'), environments: ['dev'] };
+    // As `ceres synth` synthesizes (objects not kept: with the cache, rendered tenants are kept as checked, not as objects).
+    const options = { tenantsDir: join(work, 'tenants'), environments: ['dev'], keepRendered: false };
     const first = synthesize({ ...options, cache });
     expect(first.summary.every((s) => !s.cached)).toBe(true);
     expect(first.timings.terraformCached).toBe(false);

@@ -300,8 +300,9 @@ describe('gateway hosts are unique per port and never *', () => {
       ),
     );
     expect(problems).toEqual([
-      `[gateway-hosts-unique] Gateway istio-ingress/b in ${FILE}: host api.ceres.io on port 443 is also served by Gateway istio-ingress/a in ${FILE}; serve each host once per port`,
+      // Each object's own problems first, then those across objects (lib/core/checks.ts).
       `[gateway-hosts-unique] Gateway istio-ingress/b in ${FILE}: server on port 443 accepts host *; list the exact hosts the gateway serves`,
+      `[gateway-hosts-unique] Gateway istio-ingress/b in ${FILE}: host api.ceres.io on port 443 is also served by Gateway istio-ingress/a in ${FILE}; serve each host once per port`,
     ]);
   });
 });
