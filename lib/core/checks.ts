@@ -220,21 +220,32 @@ export class CheckRun {
   /** Checks an object rendered now; returns its reference and what to keep of it. */
   public add(o: RenderedObject): { ref: ObjectRef; checked: CheckedObject } {
     const ref = refOf(o);
-    const results: Record<string, CheckResult> = {};
-    let any = false;
-    for (const i of this.concerned(o.manifest.kind)) {
+    this.apiVersions.add(ref.apiVersion);
+    return { ref, checked: this.examine(o, ref) };
+  }
+
+  /** What the checks give for an object, to keep: not added to this run (a tenant rendered alone, checked with its environment later). */
+  public checkedOf(o: RenderedObject): CheckedObject {
+    return this.examine(o, undefined);
+  }
+
+  /** Runs the checks concerned on one object; with `ref`, records its problems and facts in this run. */
+  private examine(o: RenderedObject, ref: ObjectRef | undefined): CheckedObject {
+    const m = o.manifest;
+    let results: Record<string, CheckResult> | undefined;
+    for (const i of this.concerned(m.kind)) {
       const c = this.checks[i];
       const problems = c.local?.(o);
       const fact = c.fact?.(o);
-      if (!problems?.length && fact === undefined) continue;
-      any = true;
-      results[c.name] = problems?.length ? (fact === undefined ? { problems } : { problems, fact }) : { fact };
-      if (problems?.length) this.local[i].push(...problems);
+      const found = problems !== undefined && problems.length > 0;
+      if (!found && fact === undefined) continue;
+      (results ??= {})[c.name] = found ? (fact === undefined ? { problems } : { problems, fact }) : { fact };
+      if (!ref) continue;
+      if (found) this.local[i].push(...problems);
       if (fact !== undefined) this.facts[i].push({ ref, fact });
     }
-    this.apiVersions.add(ref.apiVersion);
-    const id = { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name };
-    return { ref, checked: any ? { ...id, checks: results } : id };
+    const { namespace, name } = m.metadata;
+    return results ? { apiVersion: m.apiVersion, kind: m.kind, namespace, name, checks: results } : { apiVersion: m.apiVersion, kind: m.kind, namespace, name };
   }
 
   /** Adds an object kept with its check results (computed by checks of this run's {@link signature}); returns its reference. */
@@ -283,16 +294,18 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** Every object has a valid name; namespaces are DNS-1123 labels; label values are valid. */
 export const validNames = defineCheck({
   name: 'valid-names',
+  // Called for every object: allocates nothing when all is well.
   local: (o) => {
-    const problems: string[] = [];
+    let problems: string[] | undefined;
     const { name, labels } = o.manifest.metadata;
-    if (!name) problems.push(`${describeObject(o)} has no metadata.name`);
+    if (!name) (problems ??= []).push(`${describeObject(o)} has no metadata.name`);
     else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name))
-      problems.push(`${describeObject(o)}: name ${JSON.stringify(name)} is not a DNS-1123 subdomain`);
-    else if (o.manifest.kind === 'Namespace' && name.length > 63) problems.push(`${describeObject(o)}: namespace names are at most 63 characters`);
-    for (const [k, v] of Object.entries(labels ?? {})) {
+      (problems ??= []).push(`${describeObject(o)}: name ${JSON.stringify(name)} is not a DNS-1123 subdomain`);
+    else if (o.manifest.kind === 'Namespace' && name.length > 63) (problems ??= []).push(`${describeObject(o)}: namespace names are at most 63 characters`);
+    for (const k in labels) {
+      const v = labels[k];
       if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
-        problems.push(`${describeObject(o)}: label ${k}=${JSON.stringify(v)} is not a valid label value`);
+        (problems ??= []).push(`${describeObject(o)}: label ${k}=${JSON.stringify(v)} is not a valid label value`);
     }
     return problems;
   },

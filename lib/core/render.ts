@@ -131,17 +131,19 @@ export interface RenderedEnvironment {
 export interface RenderOptions {
   /**
    * Hold as little as possible: each chart's constructs are dropped once its objects are resolved,
-   * and each chart's objects once its YAML is written, so memory holds one form of a chart at a
-   * time; the result then has no `objects` and an empty `view` (synth and diff need only files).
-   * The output is the same (test/core/keep-rendered.test.ts). @default false
+   * and its objects once checked in and serialized (before the checks across objects run, which need
+   * only what each object gave: lib/core/checks.ts), so memory holds one chart at a time; the result
+   * then has no `objects` and an empty `view` (synth and diff need only files). When the checks fail,
+   * this throws and the files serialized are not returned. The output is the same
+   * (test/core/keep-rendered.test.ts). @default false
    */
   readonly release?: boolean;
   /**
    * Receives each file (path relative to dist/, content) as soon as it is serialized, instead of the
    * result's `files` (then empty): with `release`, nothing of the environment is held once given
-   * here, and the files rendered per tenant (serialized already) are given before the checks run, so
-   * the sink must publish nothing before the synth succeeded (a TreeWriter swaps its tree in on
-   * commit). @default the files are returned
+   * here, and every file is given before the checks across objects run, so the sink must publish
+   * nothing before the synth succeeded (a TreeWriter swaps its tree in on commit). @default the files
+   * are returned
    */
   readonly sink?: (path: string, content: string) => void;
   /**
@@ -193,9 +195,19 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
     if (!options.release) objects.push(o);
     return checked;
   };
+  // Kept: the charts, serialized after the checks. Released: each file is serialized and given as soon
+  // as its objects are checked in, so that a chart's objects are garbage before the next is resolved
+  // (when the checks fail, this throws and the caller discards what it was given).
   const charts: { path: string; manifests?: readonly KubeManifest[]; items?: readonly MemoItem[]; yaml?: string; memoFile?: MemoFile }[] = [];
-  // Time spent giving per-tenant files to the sink while resolving: counted as serializing.
+  const files = new Map<string, string>();
+  const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
+  // Time spent serializing and giving files while resolving: counted as serializing.
   let earlyMs = 0;
+  const early = (path: string, content: () => string) => {
+    const e0 = performance.now();
+    emit(path, content());
+    earlyMs += performance.now() - e0;
+  };
   for (const folder of env.folders) {
     const where = (path: string) => ({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path });
     for (const [file, chart] of [...folder.charts]) {
@@ -209,7 +221,6 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
         if (!memoFile) throw new Error(`${path}: memoized constructs without their tables`);
         if (memoChecks(chart) !== run.signature)
           throw new Error(`${path}: its memoized objects were checked by ${memoChecks(chart)}, this render checks with ${run.signature}`);
-        charts.push({ path, items, memoFile });
         for (const item of items) {
           if ('manifest' in item) memoFile.checked.set(item.manifest, check({ ...where(path), manifest: item.manifest }));
           else {
@@ -218,6 +229,8 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
             addRef(run.addKept(where(path), item.stored));
           }
         }
+        if (options.release) early(path, () => memoYaml(items, memoFile));
+        else charts.push({ path, items, memoFile });
         continue;
       }
       const manifests = sortManifests(
@@ -228,11 +241,12 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
       );
       if (options.release) folder.releaseChart(file);
       if (manifests.length === 0) continue;
-      charts.push({ path, manifests });
       // Handed over as soon as resolved, so that serializing overlaps resolving (the checks below still
       // decide: when they fail, this throws and the caller discards what it was given).
       options.objectSink?.(path, manifests);
       for (const manifest of manifests) check({ ...where(path), manifest });
+      if (!options.release) charts.push({ path, manifests });
+      else if (!options.objectSink) early(path, () => toYamlStream(manifests));
     }
     // Files rendered per tenant (lib/core/tenant-render.ts): resolved, checked and serialized already, checked here with the rest.
     for (const [file, rendered] of [...folder.rendered]) {
@@ -246,13 +260,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
         continue;
       }
       folder.releaseRendered(file);
-      if (!options.sink) charts.push({ path, yaml: rendered.yaml });
-      else {
-        // Released into a sink: given now, so that its text is not held through the checks.
-        const e0 = performance.now();
-        options.sink(path, rendered.yaml);
-        earlyMs += performance.now() - e0;
-      }
+      early(path, () => rendered.yaml);
     }
   }
   const t1 = performance.now();
@@ -268,18 +276,13 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   if (problems.length) throw new SynthError(problems);
   const tc = performance.now();
 
-  const files = new Map<string, string>();
   refsByFolder.clear();
   clusters.clear();
-  const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
-  for (let i = 0; i < charts.length; i++) {
-    const chart = charts[i];
-    // Rendered per tenant: serialized already. Otherwise here, unless an objectSink took the objects.
+  // Kept: serialized now. Rendered per tenant: serialized already; otherwise here, unless an objectSink took the objects.
+  for (const chart of charts) {
     if (chart.yaml !== undefined) emit(chart.path, chart.yaml);
     else if (chart.memoFile) emit(chart.path, memoYaml(chart.items!, chart.memoFile));
     else if (!options.objectSink) emit(chart.path, toYamlStream(chart.manifests as KubeManifest[]));
-    // Released: the chart's objects are garbage once written.
-    if (options.release) charts[i] = { path: chart.path };
   }
   for (const folder of env.folders) {
     for (const [name, content] of folder.files) emit(`${env.name}/${folder.path}/${name}`, content);

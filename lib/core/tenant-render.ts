@@ -97,7 +97,7 @@ export function renderTenant(composed: ComposedPlatform, base: TenantRenderBase,
         cluster: folder.cluster?.name,
         file: `${base.environment.name}/${folder.path}/${file}.yaml`,
       };
-      const checked = objects.map((manifest) => run.add({ ...where, manifest }).checked);
+      const checked = objects.map((manifest) => run.checkedOf({ ...where, manifest }));
       manifests.push({ file, checked, checkedBy: run.signature, manifests: objects, yaml: toYamlStream(objects) });
     }
     folders.push({ name: folder.name, cluster: folder.cluster?.name, options: folder.options, manifests, files: [...folder.files] });
