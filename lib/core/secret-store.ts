@@ -268,12 +268,21 @@ export function tenantSecretReaders(environment: EnvironmentConfig, cluster: Clu
   if (!isProvisioned(cluster)) return [];
   const out: TenantSecretReader[] = [];
   const site = isDatabaseSite(environment, cluster);
+  // The tenants' databases, grouped once (a filter per tenant was quadratic at a thousand tenants).
+  const databasesOf = new Map<string, string[]>();
+  if (site) {
+    for (const d of input.databases) {
+      const list = databasesOf.get(d.tenantId);
+      if (list) list.push(databaseCredentialsKey(d.name));
+      else databasesOf.set(d.tenantId, [databaseCredentialsKey(d.name)]);
+    }
+  }
   for (const t of input.tenants) {
     if (!t.environments.includes(environment.name)) continue;
     if (!placementApplies(tenantPlacement(), cluster)) continue;
     const keys = (t.secrets ?? []).flatMap((s) => ('external' in s && s.external.store === CLOUD_SECRET_STORE ? [s.external.key] : []));
     // On a database site, the credentials of the tenant's databases (the same name on every site).
-    const databases = site ? input.databases.filter((d) => d.tenantId === t.tenantId).map((d) => databaseCredentialsKey(d.name)) : [];
+    const databases = databasesOf.get(t.tenantId) ?? [];
     const clash = keys.find((k) => databases.includes(k));
     if (clash) {
       throw new Error(

@@ -139,6 +139,18 @@ export interface CredentialSeed {
   readonly store: { readonly cloud: 'aws'; readonly region: string; readonly kmsAlias: string } | { readonly cloud: 'azure'; readonly vaultName: string };
 }
 
+/** `items` grouped by `key`, each group and the groups in the order of their first item. */
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
 /**
  * The failover runbook of an environment, generated from the database topology: what runs where,
  * the one-time trust between sites, failover when the primary's cloud is lost, planned switchover,
@@ -194,8 +206,10 @@ export function failoverRunbook(
       '',
       '```sh',
     );
+    // Grouped once, in order (a filter per database was quadratic: a thousand databases and their seeds).
+    const seedsOf = groupBy(seeds, (x) => x.database);
     for (const d of databases) {
-      const mine = seeds.filter((x) => x.database === d);
+      const mine = seedsOf.get(d) ?? [];
       if (!mine.length) continue;
       if (d === keycloak) {
         // Its primary existed before its credentials came from the store: keep the owner's password it has.
@@ -241,10 +255,13 @@ export function failoverRunbook(
     '',
     '```sh',
   );
+  // Grouped once, in order (filters per cluster and namespace were cubic at a thousand databases).
+  const inNamespace = groupBy(databases, (d) => d.namespace);
+  const readersOf = groupBy(readers, (r) => r.database);
   for (const c of clusters) {
-    for (const ns of [...new Set(databases.map((d) => d.namespace))]) {
+    for (const [ns, here] of inNamespace) {
       const literals: string[] = [];
-      for (const d of databases.filter((x) => x.namespace === ns)) {
+      for (const d of here) {
         const self = d.sites.find((s) => s.cluster === c);
         if (!self) continue;
         if (c.cloud === 'azure') {
@@ -252,7 +269,7 @@ export function failoverRunbook(
             `${d.name}.AZURE_CLIENT_ID="$(terraform -chdir=${tf(env, c)} output -json ${BootstrapFacts.azureClientIdsOutput} | jq -r '."${postgresIdentityName(d.namespace, d.name)}"')"`,
           );
         }
-        for (const r of readers.filter((x) => x.database === d && x.reader === self)) {
+        for (const r of (readersOf.get(d) ?? []).filter((x) => x.reader === self)) {
           if (r.source.store.cloud === 'aws') {
             literals.push(
               `${d.name}.AWS_ROLE_ARN="$(terraform -chdir=${tf(env, r.source.cluster)} output -json ${ARCHIVE_READER_OUTPUT} | jq -r '."${r.identityName}"')"`,

@@ -80,6 +80,20 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
         databases: ctx.databases.filter((d) => ids.has(d.tenantId)),
         services: ctx.services,
       });
+      // Each namespace's policies read the flows that leave or enter it: grouped once, in order (every
+      // flow of the cluster per namespace was 740,000 visits at a thousand tenants).
+      const touching = new Map<string, Flow[]>();
+      const touch = (namespace: string, f: Flow) => {
+        const list = touching.get(namespace);
+        if (list) list.push(f);
+        else touching.set(namespace, [f]);
+      };
+      for (const f of flows) {
+        const from = 'pods' in f.from ? f.from.pods.namespace : undefined;
+        const to = 'pods' in f.to ? f.to.pods.namespace : undefined;
+        if (from !== undefined) touch(from, f);
+        if (to !== undefined && to !== from) touch(to, f);
+      }
       for (const ns of declared) {
         if (!used.has(ns.name)) continue;
         new GuardedNamespace(chart, ns.name, {
@@ -89,7 +103,7 @@ export class PlatformGuardrailsAddOn implements PlatformAddOn {
           networkIsolated: true,
           annotations: ns.reason ? { 'ceres.io/pod-security-reason': ns.reason } : undefined,
         });
-        new PlatformNamespaceNetworkPolicies(policies, ns.name, { namespace: ns.name, flows, cluster });
+        new PlatformNamespaceNetworkPolicies(policies, ns.name, { namespace: ns.name, flows: touching.get(ns.name) ?? [], cluster });
       }
     }
 
