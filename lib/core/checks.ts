@@ -147,14 +147,18 @@ export function defineCheck<F>(spec: CheckSpec<F>): ManifestCheck<F> {
   return check;
 }
 
+/** A manifest's identity. */
+export function identityOf(m: KubeManifest): ObjectIdentity {
+  return { apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace, name: m.metadata.name };
+}
+
 /** The identity and place of a rendered object. */
 export function refOf(o: RenderedObject): ObjectRef {
-  const m = o.manifest;
-  return at(o, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace, name: m.metadata.name });
+  return at(o, identityOf(o.manifest));
 }
 
 /** An identity at the place of `where`. */
-export function at(where: Pick<ObjectRef, 'environment' | 'folder' | 'cluster' | 'file'>, id: ObjectIdentity): ObjectRef {
+function at(where: Pick<ObjectRef, 'environment' | 'folder' | 'cluster' | 'file'>, id: ObjectIdentity): ObjectRef {
   return {
     environment: where.environment,
     folder: where.folder,
@@ -244,8 +248,7 @@ export class CheckRun {
       if (found) this.local[i].push(...problems);
       if (fact !== undefined) this.facts[i].push({ ref, fact });
     }
-    const { namespace, name } = m.metadata;
-    return results ? { apiVersion: m.apiVersion, kind: m.kind, namespace, name, checks: results } : { apiVersion: m.apiVersion, kind: m.kind, namespace, name };
+    return results ? { ...identityOf(m), checks: results } : identityOf(m);
   }
 
   /** Adds an object kept with its check results (computed by checks of this run's {@link signature}); returns its reference. */

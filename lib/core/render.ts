@@ -1,6 +1,18 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { CheckedObject, CheckRun, ClusterView, CORE_CHECKS, KubeManifest, ManifestCheck, ObjectIdentity, ObjectRef, RenderedObject } from './checks';
+import {
+  CheckedObject,
+  CheckRun,
+  ClusterView,
+  CORE_CHECKS,
+  identityOf,
+  KubeManifest,
+  ManifestCheck,
+  ObjectIdentity,
+  ObjectRef,
+  RenderedObject,
+} from './checks';
+import { groupBy } from './collections';
 import { SynthError } from './errors';
 import { useFastResolve } from './fast-resolve';
 import { chartMemo, ChartMemo, memoChecks, resolveChartMemo, ResolvedChartMemo, storeChartMemo } from './memo';
@@ -64,7 +76,7 @@ function sortByIdentity<T>(items: readonly T[], identity: (item: T) => ObjectIde
 
 /** Sorts manifests by apply order, then API version, kind, namespace and name (keys computed once). */
 export function sortManifests(manifests: KubeManifest[]): KubeManifest[] {
-  return sortByIdentity(manifests, (m) => ({ apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace, name: m.metadata.name }));
+  return sortByIdentity(manifests, identityOf);
 }
 
 /** One object of a chart with memoized constructs: resolved now, or taken from the table (as checked, with its YAML document). */
@@ -87,9 +99,7 @@ function resolveMemoChart(chart: Chart, memo: ChartMemo): { items: MemoItem[]; f
   for (const o of chart.node.findAll()) if (ApiObject.isApiObject(o)) resolved.set(o, o.toJson() as KubeManifest);
   const stored = memo.hits.flatMap((h) => h.fragment.checked.map((c, i): MemoItem => ({ stored: c, doc: h.fragment.docs[i] })));
   const items = sortByIdentity([...[...resolved.values()].map((manifest): MemoItem => ({ manifest })), ...stored], (item) =>
-    'manifest' in item
-      ? { apiVersion: item.manifest.apiVersion, kind: item.manifest.kind, namespace: item.manifest.metadata.namespace, name: item.manifest.metadata.name }
-      : item.stored,
+    'manifest' in item ? identityOf(item.manifest) : item.stored,
   );
   const resolvedMemo = resolveChartMemo(chart, memo, resolved, sortManifests);
   return { items, file: resolvedMemo && { memo: resolvedMemo, checked: new Map() } };
@@ -212,6 +222,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
     const where = (path: string) => ({ environment: env.name, folder: folder.path, cluster: folder.cluster?.name, file: path });
     for (const [file, chart] of [...folder.charts]) {
       const path = `${env.name}/${folder.path}/${file}.yaml`;
+      const place = where(path);
       // A chart with memoized constructs (./memo.ts) is put together with their stored objects.
       const memo = chartMemo(chart);
       if (memo) {
@@ -222,11 +233,11 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
         if (memoChecks(chart) !== run.signature)
           throw new Error(`${path}: its memoized objects were checked by ${memoChecks(chart)}, this render checks with ${run.signature}`);
         for (const item of items) {
-          if ('manifest' in item) memoFile.checked.set(item.manifest, check({ ...where(path), manifest: item.manifest }));
+          if ('manifest' in item) memoFile.checked.set(item.manifest, check({ ...place, manifest: item.manifest }));
           else {
             // Kept objects are never returned (there are none with kept rendering: no render cache).
             if (!options.release) throw new Error(`${path}: objects taken from a memo table cannot be kept; render without the render cache`);
-            addRef(run.addKept(where(path), item.stored));
+            addRef(run.addKept(place, item.stored));
           }
         }
         if (options.release) early(path, () => memoYaml(items, memoFile));
@@ -244,15 +255,16 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
       // Handed over as soon as resolved, so that serializing overlaps resolving (the checks below still
       // decide: when they fail, this throws and the caller discards what it was given).
       options.objectSink?.(path, manifests);
-      for (const manifest of manifests) check({ ...where(path), manifest });
+      for (const manifest of manifests) check({ ...place, manifest });
       if (!options.release) charts.push({ path, manifests });
       else if (!options.objectSink) early(path, () => toYamlStream(manifests));
     }
     // Files rendered per tenant (lib/core/tenant-render.ts): resolved, checked and serialized already, checked here with the rest.
     for (const [file, rendered] of [...folder.rendered]) {
       const path = `${env.name}/${folder.path}/${file}.yaml`;
-      if (rendered.checkedBy === run.signature && options.release) for (const c of rendered.checked) addRef(run.addKept(where(path), c));
-      else if (rendered.manifests) for (const manifest of rendered.manifests) check({ ...where(path), manifest });
+      const place = where(path);
+      if (rendered.checkedBy === run.signature && options.release) for (const c of rendered.checked) addRef(run.addKept(place, c));
+      else if (rendered.manifests) for (const manifest of rendered.manifests) check({ ...place, manifest });
       else if (!options.release) throw new Error(`${path}: read from the render cache, which keeps no objects; render with \`release\`, or without the cache`);
       else throw new Error(`${path}: read from the render cache, checked by ${rendered.checkedBy}; this render checks with ${run.signature}`);
       if (!options.release) {
@@ -291,12 +303,7 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   const timings = { resolveMs: t1 - t0 - earlyMs, checkMs: tc - t1, serializeMs: t2 - tc + earlyMs };
   // Released: nothing of the objects is returned.
   if (options.release) return { name: env.name, files, objects: [], view: { clusters: new Map() }, objectsByKind, timings };
-  const byFolder = new Map<string, RenderedObject[]>();
-  for (const o of objects) {
-    const list = byFolder.get(o.folder);
-    if (list) list.push(o);
-    else byFolder.set(o.folder, [o]);
-  }
+  const byFolder = groupBy(objects, (o) => o.folder);
   const view: ClusterView = {
     clusters: new Map(env.environment.clusters.map((cluster) => [cluster.name, env.routedFolders(cluster).flatMap((f) => byFolder.get(f.path) ?? [])])),
   };

@@ -7,6 +7,7 @@ import { isDatabaseSite, PLATFORM_DATABASE } from './database-topology';
 import { KEYCLOAK } from './realm';
 import { ClusterPlacement, placementApplies, tenantPlacement, WORKLOAD_CLUSTERS } from './topology';
 import { PlatformNamespaces } from './namespaces';
+import { groupBy } from './collections';
 
 /**
  * Tenant secrets held in each cloud's secret store (AWS Secrets Manager, Azure Key Vault, GCP Secret
@@ -269,20 +270,13 @@ export function tenantSecretReaders(environment: EnvironmentConfig, cluster: Clu
   const out: TenantSecretReader[] = [];
   const site = isDatabaseSite(environment, cluster);
   // The tenants' databases, grouped once (a filter per tenant was quadratic at a thousand tenants).
-  const databasesOf = new Map<string, string[]>();
-  if (site) {
-    for (const d of input.databases) {
-      const list = databasesOf.get(d.tenantId);
-      if (list) list.push(databaseCredentialsKey(d.name));
-      else databasesOf.set(d.tenantId, [databaseCredentialsKey(d.name)]);
-    }
-  }
+  const databasesOf = groupBy(site ? input.databases : [], (d) => d.tenantId);
   for (const t of input.tenants) {
     if (!t.environments.includes(environment.name)) continue;
     if (!placementApplies(tenantPlacement(), cluster)) continue;
     const keys = (t.secrets ?? []).flatMap((s) => ('external' in s && s.external.store === CLOUD_SECRET_STORE ? [s.external.key] : []));
     // On a database site, the credentials of the tenant's databases (the same name on every site).
-    const databases = databasesOf.get(t.tenantId) ?? [];
+    const databases = (databasesOf.get(t.tenantId) ?? []).map((d) => databaseCredentialsKey(d.name));
     const clash = keys.find((k) => databases.includes(k));
     if (clash) {
       throw new Error(

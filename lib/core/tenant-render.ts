@@ -4,6 +4,7 @@ import { TenantContext } from './addon';
 import { CheckRun, checkSignature, CORE_CHECKS, KubeManifest, ManifestCheck } from './checks';
 import type { FragmentTables } from './memo';
 import { ComposedPlatform } from './composition';
+import { groupBy } from './collections';
 import { SynthError } from './errors';
 import { DatabaseSpec, TenantSpec } from './input/types';
 import { EnvironmentConfig, PlatformConfig } from './model';
@@ -168,12 +169,7 @@ export function deployTenants(
   const count: TenantRenderCount = { rendered: 0, cached: 0 };
   if (!rendersPerTenant(composed) || !tenants.length) return count;
   // Group once: linear in tenants + databases.
-  const byTenant = new Map<string, DatabaseSpec[]>();
-  for (const d of databases) {
-    const list = byTenant.get(d.tenantId);
-    if (list) list.push(d);
-    else byTenant.set(d.tenantId, [d]);
-  }
+  const byTenant = groupBy(databases, (d) => d.tenantId);
   const digest = store ? tenantRenderBaseDigest(composed, base) : '';
   for (const tenant of tenants) {
     const own = byTenant.get(tenant.tenantId) ?? [];

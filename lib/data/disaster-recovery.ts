@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { groupBy } from '../core/collections';
 import { SyncWave } from '../core/argocd';
 import { EnvironmentOutput, OutputFolder } from '../core/output';
 import { BootstrapFacts, postgresIdentityName } from '../core/cloud';
@@ -137,18 +138,6 @@ export interface CredentialSeed {
   readonly remoteName: string;
   /** The store: AWS Secrets Manager (region, the cluster's `tenant-secrets` key) or the namespace's Key Vault. */
   readonly store: { readonly cloud: 'aws'; readonly region: string; readonly kmsAlias: string } | { readonly cloud: 'azure'; readonly vaultName: string };
-}
-
-/** `items` grouped by `key`, each group and the groups in the order of their first item. */
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }
 
 /**
