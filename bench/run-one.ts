@@ -20,7 +20,6 @@ import { frugalHeap } from '../lib/core/heap';
 import { toYamlStream } from '../lib/core/yaml';
 import { generatedTenants, withFirstTenantRenamed } from './generate';
 import { RenderCache } from '../lib/core/render-cache';
-import { TenantRenderStore } from '../lib/core/tenant-render';
 import { serviceCatalog } from '../apps/platform/services';
 
 /**
@@ -31,13 +30,15 @@ import { serviceCatalog } from '../apps/platform/services';
 const BACKGROUND = process.env.CERES_BENCH_BACKGROUND === '1';
 
 /** Synthesizes `files` into `out` as `npm run synth` does; with `keep`, also returns every object by file (for the floors). */
-function synth(files: InputFile[], out: string, keep = false, tenantStore?: TenantRenderStore) {
+function synth(files: InputFile[], out: string, keep = false, cache?: RenderCache) {
+  const tenantStore = cache?.tenants();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const input = parseTenantInput(files);
   const composed = composePlatform(platformAddOns());
   // Each environment's files go to the new tree as soon as they are rendered (nothing of them is held).
-  const writer = new TreeWriter(out, { background: BACKGROUND, removeOld: 'background' });
+  // With the cache, the writer keeps its index of the tree there (files given by key linked unread).
+  const writer = new TreeWriter(out, { background: BACKGROUND, removeOld: 'background', index: cache?.treeIndex(out) });
   let fileCount = 0;
   let bytes = 0;
   const perFile = new Map<string, unknown[]>();
@@ -70,7 +71,14 @@ function synth(files: InputFile[], out: string, keep = false, tenantStore?: Tena
       handMs += performance.now() - w0;
       fileCount++;
     };
-    const r = renderEnvironment(output, composed.checks, { release: !keep, sink, objectSink: BACKGROUND ? objectSink : undefined });
+    // Files read from the render cache go by key: the writer links those the tree has without reading them.
+    const keyedSink = (p: string, key: string, content: () => string) => {
+      const w0 = performance.now();
+      writer.writeKnown(p, key, content);
+      writeMs += performance.now() - w0;
+      fileCount++;
+    };
+    const r = renderEnvironment(output, composed.checks, { release: !keep, sink, keyedSink, objectSink: BACKGROUND ? objectSink : undefined });
     phases.resolve += r.timings.resolveMs - handMs;
     phases.checks += r.timings.checkMs;
     phases.yaml += r.timings.serializeMs - writeMs;
@@ -148,11 +156,11 @@ try {
   const input = generatedTenants(count);
   // Synth as `npm run synth` does it, holding nothing else: its peak memory is the process's so far.
   // With the render cache `ceres synth` keeps (its tenant entries; empty here, so the full synth renders and stores every tenant).
-  const tenantStore = new RenderCache(join(work, 'cache'), 'bench').tenants();
-  const run = synth(input, join(work, 'dist'), false, tenantStore);
+  const cache = new RenderCache(join(work, 'cache'), 'bench');
+  const run = synth(input, join(work, 'dist'), false, cache);
   // One tenant's displayName changes (a label and annotations in its folders, and the cost report).
   const edited = withFirstTenantRenamed(input);
-  const edit = synth(edited, join(work, 'dist'), false, tenantStore);
+  const edit = synth(edited, join(work, 'dist'), false, cache);
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   // The edit left the old tree to a background removal (as `ceres synth` does): the floors are measured once it is done.
   for (let waited = 0; oldTreesLeft(join(work, 'dist')) && waited < 60_000; waited += 50) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);

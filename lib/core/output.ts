@@ -67,8 +67,14 @@ export interface RenderedFile {
   readonly checkedBy: string;
   /** The objects, in file order, when rendered now; absent when read from the render cache. */
   readonly manifests?: readonly KubeManifest[];
-  /** The file's content. */
+  /** The file's content (read from the render cache when asked for, if it was read from there). */
   readonly yaml: string;
+  /**
+   * Names `yaml`'s bytes when read from the render cache (its entry's key and the text's place): the
+   * same key is the same bytes, so a tree that holds them already need not read them
+   * (TreeWriter.writeKnown). Absent when rendered now.
+   */
+  readonly key?: string;
 }
 
 /**

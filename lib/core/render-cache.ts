@@ -15,9 +15,10 @@ import {
   writeSync,
   writevSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CheckedObject } from './checks';
 import type { Fragment, FragmentTables } from './memo';
+import type { RenderedFile } from './output';
 import type { RenderedTenant, RenderedTenantFolder } from './tenant-render';
 
 /** A rendered tenant as its entry's header holds it: each text replaced by its index among the texts after the header. */
@@ -121,6 +122,14 @@ export class RenderCache {
 
   private _tenants?: TenantEntries;
 
+  /**
+   * Where a TreeWriter keeps its index of `distDir` (WriteOptions.index): here, since it names
+   * files by the keys of this cache's entries, and goes with them when the cache is deleted.
+   */
+  public treeIndex(distDir: string): string {
+    return join(this.dir, 'trees', `${createHash('sha256').update(resolve(distDir)).digest('hex').slice(0, 32)}.index`);
+  }
+
   private prune(): void {
     const names = readdirSync(this.dir);
     removeAbandoned(this.dir, names);
@@ -132,6 +141,15 @@ export class RenderCache {
       .sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
     for (const e of entries.slice(RenderCache.MAX_ENTRIES)) rmSync(join(this.dir, e.f), { force: true });
   }
+}
+
+/**
+ * The key of the bytes of one file a tenant rendered (RenderedFile.key): the tenant's key (which names
+ * what it was rendered from, the code included) and the file's place among its folders. The same
+ * whether the tenant was rendered now or read from the store.
+ */
+export function renderedFileKey(tenantKey: string, folder: { readonly name: string; readonly cluster?: string }, file: string): string {
+  return `${tenantKey}/${folder.cluster ?? ''}/${folder.name}/${file}`;
 }
 
 const NON_ASCII_ALL = /[\u0080-\uffff]/g;
@@ -377,25 +395,44 @@ export class TenantEntries implements FragmentTables {
         at = g.entries.get(key);
         if (!at) return undefined;
       }
-      const bytes = Buffer.allocUnsafe(at.length);
-      if (readSync(this.fd(at.pack), bytes, 0, at.length, at.offset) !== at.length) return undefined;
-      const header = bytes.subarray(0, at.header);
+      // The header only: the texts are read when asked for (a file the tree already has is never read,
+      // TreeWriter.writeKnown), each at its place in the pack.
+      const header = Buffer.allocUnsafe(at.header);
+      if (readSync(this.fd(at.pack), header, 0, at.header, at.offset) !== at.header) return undefined;
       // The header is ASCII (below): decoded as one-byte text, several times faster than UTF-8.
       if (!isAscii(header)) return undefined;
       const { tenant, sizes } = JSON.parse(header.toString('latin1')) as { tenant: StoredTenant; sizes: number[] };
-      const texts = textsAt(bytes, at.header, sizes);
-      if (!texts) return undefined;
+      // Where each text starts; they must end exactly where the entry does.
+      const starts: number[] = [];
+      let end = at.offset + at.header;
+      for (const size of sizes) {
+        if (!Number.isSafeInteger(size) || size < 0) return undefined;
+        starts.push(end);
+        end += size;
+      }
+      if (end !== at.offset + at.length) return undefined;
+      const pack = at.pack;
       const text = (i: number): string => {
-        if (texts[i] === undefined) throw new Error('not an entry of ours');
-        return texts[i];
+        if (!Number.isInteger(i) || i < 0 || i >= sizes.length) throw new Error('not an entry of ours');
+        return this.readText(pack, starts[i], sizes[i]);
       };
       const rendered: RenderedTenant = {
         tenantId: tenant.tenantId,
         folders: tenant.folders.map((f) => ({
           ...f,
-          manifests: f.manifests.map((m) => {
+          manifests: f.manifests.map((m): RenderedFile => {
             if (!Array.isArray(m.checked) || typeof m.checkedBy !== 'string') throw new Error('not an entry of ours');
-            return { file: m.file, checked: m.checked, checkedBy: m.checkedBy, yaml: text(m.yaml) };
+            const i = m.yaml;
+            if (!Number.isInteger(i) || i < 0 || i >= sizes.length) throw new Error('not an entry of ours');
+            return {
+              file: m.file,
+              checked: m.checked,
+              checkedBy: m.checkedBy,
+              key: renderedFileKey(key, f, m.file),
+              get yaml() {
+                return text(i);
+              },
+            };
           }),
           files: f.files.map(([file, i]) => [file, text(i)] as const),
         })),
@@ -405,6 +442,17 @@ export class TenantEntries implements FragmentTables {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The UTF-8 text of `size` bytes at `offset` of `pack` (a text of an entry read by {@link get}, read
+   * when asked for). The pack is open since {@link get} read the entry; packs are only appended to, and
+   * one rewritten by a prune is a new file, so the bytes are those the entry was written with.
+   */
+  private readText(pack: string, offset: number, size: number): string {
+    const bytes = Buffer.allocUnsafe(size);
+    if (readSync(this.fd(pack), bytes, 0, size, offset) !== size) throw new Error(`the render cache's ${pack} ended before an entry it had when read`);
+    return bytes.toString('utf8');
   }
 
   /**

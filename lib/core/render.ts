@@ -164,6 +164,13 @@ export interface RenderOptions {
    * `sink`. @default serialized here, after the checks
    */
   readonly objectSink?: (path: string, objects: readonly KubeManifest[]) => void;
+  /**
+   * With `release`: receives, instead of `sink`, each file read from the render cache (a tenant's own,
+   * lib/core/tenant-render.ts) by its key and a reader of its content, so that a writer whose tree
+   * already holds those bytes need not read them (TreeWriter.writeKnown). Same contract as `sink`.
+   * @default such files go to `sink` as text
+   */
+  readonly keyedSink?: (path: string, key: string, content: () => string) => void;
 }
 
 /** Construct validations (`node.addValidation`), reported with the construct path. */
@@ -272,7 +279,12 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
         continue;
       }
       folder.releaseRendered(file);
-      early(path, () => rendered.yaml);
+      const keyed = options.keyedSink;
+      if (keyed && rendered.key !== undefined) {
+        const e0 = performance.now();
+        keyed(path, rendered.key, () => rendered.yaml);
+        earlyMs += performance.now() - e0;
+      } else early(path, () => rendered.yaml);
     }
   }
   const t1 = performance.now();

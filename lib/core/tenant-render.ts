@@ -5,6 +5,7 @@ import { CheckRun, checkSignature, CORE_CHECKS, KubeManifest, ManifestCheck } fr
 import type { FragmentTables } from './memo';
 import { ComposedPlatform } from './composition';
 import { groupBy } from './collections';
+import { renderedFileKey } from './render-cache';
 import { SynthError } from './errors';
 import { DatabaseSpec, TenantSpec } from './input/types';
 import { EnvironmentConfig, PlatformConfig } from './model';
@@ -146,6 +147,23 @@ export function tenantRenderKey(store: TenantRenderStore, baseDigest: string, te
   return store.key('tenant', baseDigest, tenant, databases);
 }
 
+/** A tenant rendered now with the keys its files have when read from the store (renderedFileKey). */
+function withFileKeys(rendered: RenderedTenant, tenantKey: string): RenderedTenant {
+  return {
+    ...rendered,
+    folders: rendered.folders.map((f) => ({
+      ...f,
+      manifests: f.manifests.map((m) => ({
+        file: m.file,
+        checked: m.checked,
+        checkedBy: m.checkedBy,
+        yaml: m.yaml,
+        key: renderedFileKey(tenantKey, f, m.file),
+      })),
+    })),
+  };
+}
+
 /** How the tenants of an environment were rendered. */
 export interface TenantRenderCount {
   /** Tenants rendered now. */
@@ -179,7 +197,10 @@ export function deployTenants(
     else {
       rendered = renderTenant(composed, base, tenant, own);
       count.rendered++;
-      if (key) store!.put(key, rendered, digest);
+      if (key) {
+        store!.put(key, rendered, digest);
+        rendered = withFileKeys(rendered, key);
+      }
     }
     adoptTenant(output, rendered);
   }

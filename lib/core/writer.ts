@@ -59,6 +59,66 @@ export interface WriteOptions {
    * 23,197 files of a 1000-tenant tree took 0.5-0.6 s of a one-tenant edit. @default 'now'
    */
   readonly removeOld?: 'now' | 'background';
+  /**
+   * A file where the writer keeps, for each file given by key ({@link TreeWriter.writeKnown}), the key
+   * and the file's inode, size and modification time once the tree is committed (outside the tree:
+   * the render cache's folder). The next writer of the tree links a file given with the same key
+   * whose inode, size and time are still those, without reading either (git's index does the same for
+   * its work tree); anything else is compared by content. A time at or after the index's own is not
+   * trusted (a change within the same clock tick). Safe to delete; a stale one costs only reads.
+   * @default none (every file compared by content)
+   */
+  readonly index?: string;
+}
+
+/** The first line of a {@link WriteOptions.index} file: format and version. */
+const INDEX_MAGIC = 'ceres-tree-index 1';
+
+/** What an index says of one file: the key its bytes were given with, and the file as it was then. */
+interface IndexRecord {
+  readonly key: string;
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+}
+
+/** An index file's records by path and its own modification time; undefined when absent or not ours. */
+function readIndex(file: string): { records: Map<string, IndexRecord>; time: bigint } | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, fsConstants.O_RDONLY | (NOFOLLOW ?? 0));
+    const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) return undefined;
+    const lines = readFileSync(fd, 'utf8').split('\n');
+    if (lines[0] !== INDEX_MAGIC) return undefined;
+    const records = new Map<string, IndexRecord>();
+    for (let i = 1; i < lines.length; i++) {
+      if (!lines[i]) continue;
+      const f = lines[i].split('\t');
+      if (f.length !== 5 || !/^[0-9]+$/.test(f[2]) || !/^[0-9]+$/.test(f[3]) || !/^[0-9]+$/.test(f[4])) return undefined;
+      records.set(f[0], { key: f[1], ino: BigInt(f[2]), size: BigInt(f[3]), mtimeNs: BigInt(f[4]) });
+    }
+    return { records, time: st.mtimeNs };
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Writes an index file atomically (a temporary sibling renamed); one that cannot be written is removed. */
+function writeIndex(file: string, records: ReadonlyMap<string, IndexRecord>): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    const lines = [INDEX_MAGIC];
+    for (const [path, r] of records) lines.push(`${path}\t${r.key}\t${r.ino}\t${r.size}\t${r.mtimeNs}`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, `${lines.join('\n')}\n`);
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
+    rmSync(file, { force: true });
+  }
 }
 
 /** How many files a background {@link TreeWriter} holds unwritten before `write()` waits (memory). */
@@ -311,6 +371,9 @@ export class TreeWriter {
   private link: boolean;
   private unchanged = 0;
   private done = false;
+  /** With `index`: what the current tree's index says, and what this tree's will. */
+  private readonly indexed?: { records: Map<string, IndexRecord>; time: bigint };
+  private readonly recorded = new Map<string, IndexRecord>();
   /** With `background`: the worker, the port files go through, the shared counters, content handed over. */
   private readonly worker?: { readonly thread: Worker; readonly port: MessagePort; readonly shared: Int32Array; posted: number; flushes: number };
 
@@ -336,6 +399,7 @@ export class TreeWriter {
     this.old = join(parent, `${OLD_PREFIX}${this.base}-${process.pid}-${++writers}`);
     mkdirSync(this.tmp, { recursive: true });
     this.link = existsSync(distDir) && lstatSync(distDir).isDirectory();
+    if (this.link && options.index && !options.background) this.indexed = readIndex(options.index);
     if (options.background) {
       const { port1, port2 } = new MessageChannel();
       const shared = new Int32Array(new SharedArrayBuffer(8));
@@ -373,21 +437,66 @@ export class TreeWriter {
 
   /** Writes one file of the new tree (or links the current one when it already has these bytes). */
   public write(path: string, content: string): void {
-    if (this.done) throw new Error('the tree was already committed or aborted');
-    if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`refusing to write outside ${this.base}/: ${path}`);
-    if (this.paths.has(path)) throw new Error(`${path} is written twice`);
-    this.paths.set(path, '');
+    this.claim(path);
     const w = this.worker;
     if (w) {
       this.handOver(w, [path, content]);
       return;
     }
+    this.put(path, content);
+  }
+
+  /**
+   * Writes one file of the new tree whose bytes `key` names (the same key, the same bytes: a render
+   * cache entry's text, RenderedFile.key): with an `index` that says the current file was written with
+   * this key and is still that inode, size and time, it is linked without calling `content` or reading
+   * the file; otherwise as {@link write}. Recorded in the next index.
+   */
+  public writeKnown(path: string, key: string, content: () => string): void {
+    if (this.worker || !this.options.index || /[\t\n]/.test(path) || /[\t\n]/.test(key)) return this.write(path, content());
+    this.claim(path);
     const target = join(this.tmp, path);
+    const record = this.indexed?.records.get(path);
+    if (this.link && record && record.key === key) {
+      const st = lstatSync(join(this.distDir, path), { bigint: true, throwIfNoEntry: false });
+      if (st && st.isFile() && st.ino === record.ino && st.size === record.size && st.mtimeNs === record.mtimeNs && st.mtimeNs < this.indexed!.time) {
+        this.makeDir(target);
+        try {
+          linkSync(join(this.distDir, path), target);
+          this.unchanged++;
+          this.recorded.set(path, record);
+          return;
+        } catch {
+          this.link = false;
+        }
+      }
+    }
+    this.put(path, content());
+    const st = lstatSync(target, { bigint: true });
+    this.recorded.set(path, { key, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs });
+  }
+
+  /** Refuses a path outside the tree, one given twice, or any after commit or abort; then takes it. */
+  private claim(path: string): void {
+    if (this.done) throw new Error('the tree was already committed or aborted');
+    if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`refusing to write outside ${this.base}/: ${path}`);
+    if (this.paths.has(path)) throw new Error(`${path} is written twice`);
+    this.paths.set(path, '');
+  }
+
+  /** Creates the folder of `target` in the new tree, once. */
+  private makeDir(target: string): void {
     const dir = dirname(target);
     if (!this.dirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
       this.dirs.add(dir);
     }
+  }
+
+  /** Links the current file when it has `content`'s bytes, else writes them (in this thread). */
+  private put(path: string, content: string): void {
+    const target = join(this.tmp, path);
+    this.makeDir(target);
     const current = join(this.distDir, path);
     // Unchanged: the text the caller read is this one and the file still its size, or (not read, or
     // with U+FFFD, which invalid UTF-8 also decodes to) the bytes on disk are these.
@@ -492,6 +601,8 @@ export class TreeWriter {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
+    // The index describes the tree now in place (written after the swap: its time is after every file's).
+    if (options.index && !this.worker) writeIndex(options.index, this.recorded);
     if (hadDist) {
       if (options.removeOld === 'background') removeInBackground(old);
       else removeTree(old);

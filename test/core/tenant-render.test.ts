@@ -11,6 +11,8 @@ import { PlatformConfig } from '../../lib/core/model';
 import { renderEnvironment } from '../../lib/core/render';
 import { RenderCache } from '../../lib/core/render-cache';
 import { renderTenant, TenantRenderStore } from '../../lib/core/tenant-render';
+import { readTree } from '../../lib/core/tree';
+import { TreeWriter } from '../../lib/core/writer';
 import { FIXTURE_SERVICES, FixtureClusters, fixtureDatabase, fixturePlatform, fixtureTenant, NO_SERVICES, synthProblems } from '../support/harness';
 
 /**
@@ -124,6 +126,56 @@ describe('rendering per tenant, with the render cache', () => {
     const touched = changed(full.files, incremental.files);
     expect(touched).toContain(`${env}/tenant-b-1/namespace.yaml`);
     expect(touched.filter((p) => /a-1|c-1/.test(p))).toEqual([]);
+  });
+
+  it("gives a tenant's files by key, so that a writer with an index reads none of an unchanged tenant's files", () => {
+    ensureWarm();
+    const work = mkdtempSync(join(tmpdir(), 'ceres-tenant-keys-'));
+    try {
+      const dist = join(work, 'dist');
+      const index = join(work, 'dist.index');
+      /** Renders `input` with the store into dist/ through a TreeWriter with the index; the paths whose content was read. */
+      const write = (input: TenantInput) => {
+        const composed = composePlatform(platformAddOns());
+        const output = buildEnvironmentOutput(platform, input, env, composed, FIXTURE_SERVICES, store);
+        const writer = new TreeWriter(dist, { index });
+        const read: string[] = [];
+        const keys = new Map<string, string>();
+        renderEnvironment(output, composed.checks, {
+          release: true,
+          sink: (p, c) => writer.write(p, c),
+          keyedSink: (p, key, content) => {
+            keys.set(p, key);
+            writer.writeKnown(p, key, () => {
+              read.push(p);
+              return content();
+            });
+          },
+        });
+        // Past the file system clock's tick: the index is newer than every file in the tree.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        writer.commit();
+        return { read, keys };
+      };
+      // Rendered now or read from the store, a tenant's files go by key (the same key either way).
+      const first = write(INPUT);
+      expect([...first.keys.keys()].filter((p) => p.includes('/tenant-b-1/')).length).toBeGreaterThan(0);
+      expect(readTree(dist)).toEqual(full.files);
+      // b-1 edited: its files are rendered again under new keys and read; no other tenant file is.
+      const edited: TenantInput = { ...INPUT, tenants: INPUT.tenants.map((t) => (t.tenantId === 'b-1' ? { ...t, displayName: 'Renamed' } : t)) };
+      const second = write(edited);
+      expect(second.read.length).toBeGreaterThan(0);
+      expect(second.read.every((p) => p.includes('b-1'))).toBe(true);
+      expect(new Set(second.keys.keys())).toEqual(new Set(first.keys.keys()));
+      for (const [p, key] of second.keys) expect(key === first.keys.get(p)).toBe(!p.includes('b-1'));
+      expect(readTree(dist)).toEqual(render(edited).files);
+      // Back to INPUT: b-1's files were stored under their first keys, and the tree has other bytes: read again.
+      const third = write(INPUT);
+      expect(third.read.every((p) => p.includes('b-1'))).toBe(true);
+      expect(readTree(dist)).toEqual(full.files);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('adds and removes a tenant as a full synth does', () => {
