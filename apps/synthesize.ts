@@ -146,6 +146,7 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
       dir: tenantsDir,
       root: PROJECT_ROOT,
       strayScan: resolve(tenantsDir) === DEFAULT_TENANTS_DIR ? { appsDir: join(PROJECT_ROOT, 'apps'), known: [APPROVALS_FILE] } : undefined,
+      memo: options.cache?.inputMemo(),
     });
   });
   const approvalsFile = options.approvalsFile ?? DEFAULT_APPROVALS_FILE;

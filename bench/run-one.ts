@@ -34,7 +34,8 @@ function synth(files: InputFile[], out: string, keep = false, cache?: RenderCach
   const tenantStore = cache?.tenants();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const input = parseTenantInput(files);
+  // With the cache, files parsed before are not parsed again (as `ceres synth` reads them).
+  const input = parseTenantInput(files, { memo: cache?.inputMemo() });
   const composed = composePlatform(platformAddOns());
   // Each environment's files go to the new tree as soon as they are rendered (nothing of them is held).
   // With the cache, the writer keeps its index of the tree there (files given by key linked unread).

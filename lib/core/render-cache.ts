@@ -13,10 +13,12 @@ import {
   statSync,
   utimesSync,
   writeSync,
+  writeFileSync,
   writevSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { CheckedObject } from './checks';
+import type { ParsedFile, ParseMemo } from './input/documents';
 import type { Fragment, FragmentTables } from './memo';
 import type { RenderedFile } from './output';
 import type { RenderedTenant, RenderedTenantFolder } from './tenant-render';
@@ -123,6 +125,17 @@ export class RenderCache {
   private _tenants?: TenantEntries;
 
   /**
+   * What the tenant input files parsed to (lib/core/input/documents.ts, ParseOptions.memo), kept in
+   * one file for the code version: a synth parses again only the files that changed.
+   */
+  public inputMemo(): InputMemo {
+    this._inputMemo ??= new InputMemo(join(this.dir, `${this.key('input')}${INPUT_MEMO}`));
+    return this._inputMemo;
+  }
+
+  private _inputMemo?: InputMemo;
+
+  /**
    * Where a TreeWriter keeps its index of `distDir` (WriteOptions.index): here, since it names
    * files by the keys of this cache's entries, and goes with them when the cache is deleted.
    */
@@ -150,6 +163,99 @@ export class RenderCache {
  */
 export function renderedFileKey(tenantKey: string, folder: { readonly name: string; readonly cluster?: string }, file: string): string {
   return `${tenantKey}/${folder.cluster ?? ''}/${folder.name}/${file}`;
+}
+
+/** The extension of the file of an {@link InputMemo}, and its first line. */
+const INPUT_MEMO = '.input';
+const INPUT_MEMO_MAGIC = 'ceres-input 1';
+
+/**
+ * What each tenant input file parsed to, by the digest of its path and content: one line per file
+ * (digest, tab, what it parsed to as JSON). Read once, on the first `get`; each `get` gives a fresh
+ * copy. `flush` (once the input is parsed) rewrites the file with the files of this parse when any
+ * was new or any kept one was not asked for. Safe to delete; a file that is not whole is not read.
+ */
+export class InputMemo implements ParseMemo {
+  private entries?: Map<string, string>;
+  private readonly used = new Set<string>();
+  private dirty = false;
+
+  constructor(private readonly file: string) {}
+
+  private digest(path: string, content: string): string {
+    return createHash('sha256').update(path).update('\0').update(content).digest('base64url');
+  }
+
+  private load(): Map<string, string> {
+    if (this.entries) return this.entries;
+    this.entries = new Map();
+    try {
+      const lines = readFileSync(this.file, 'utf8').split('\n');
+      // Whole: the magic first, a line break last (a write cut short is not read at all).
+      if (lines[0] !== INPUT_MEMO_MAGIC || lines[lines.length - 1] !== '') return this.entries;
+      for (let i = 1; i < lines.length - 1; i++) {
+        const tab = lines[i].indexOf('\t');
+        if (tab > 0) this.entries.set(lines[i].slice(0, tab), lines[i].slice(tab + 1));
+      }
+    } catch {
+      /* absent or unreadable: every file is parsed */
+    }
+    return this.entries;
+  }
+
+  public get(path: string, content: string): ParsedFile | undefined {
+    const key = this.digest(path, content);
+    const text = this.load().get(key);
+    if (text === undefined) return undefined;
+    try {
+      const parsed = JSON.parse(text) as ParsedFile;
+      if (!Array.isArray(parsed.docs) || !Array.isArray(parsed.issues) || !Array.isArray(parsed.tenantIds) || !Array.isArray(parsed.words)) return undefined;
+      this.used.add(key);
+      return parsed;
+    } catch {
+      return undefined;
+    }
+  }
+
+  public put(path: string, content: string, parsed: ParsedFile): void {
+    // Kept only when JSON gives it back as it is (no NaN or infinity, -0, undefined in a list or class
+    // instance from the YAML): then what a later synth reads is what parsing gives. JSON escapes line
+    // breaks: one line per file.
+    let lossy = false;
+    const text = JSON.stringify(parsed, function (this: unknown, k: string, v: unknown) {
+      const own = (this as Record<string, unknown>)[k];
+      if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) lossy = true;
+      else if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint')
+        lossy ||= Array.isArray(this) || typeof v !== 'undefined';
+      else if (own !== null && typeof own === 'object' && !Array.isArray(own) && ![Object.prototype, null].includes(Object.getPrototypeOf(own))) lossy = true;
+      return typeof v === 'bigint' ? null : v;
+    });
+    if (lossy) return;
+    const key = this.digest(path, content);
+    this.load().set(key, text);
+    this.used.add(key);
+    this.dirty = true;
+  }
+
+  /** Keeps exactly the files of this parse, when that changes what is kept; then starts over. */
+  public flush(): void {
+    const entries = this.load();
+    if (this.dirty || entries.size !== this.used.size) {
+      const lines = [INPUT_MEMO_MAGIC];
+      for (const key of this.used) lines.push(`${key}\t${entries.get(key)}`);
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      try {
+        mkdirSync(dirname(this.file), { recursive: true });
+        writeFileSync(tmp, `${lines.join('\n')}\n`);
+        renameSync(tmp, this.file);
+      } catch {
+        rmSync(tmp, { force: true });
+      }
+    }
+    this.entries = new Map([...this.used].map((k) => [k, entries.get(k)!]));
+    this.used.clear();
+    this.dirty = false;
+  }
 }
 
 const NON_ASCII_ALL = /[\u0080-\uffff]/g;

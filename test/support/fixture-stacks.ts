@@ -83,7 +83,14 @@ class RunStacksCache extends RenderCache {
   public override tenants(): ReturnType<RenderCache['tenants']> {
     return this.own ? super.tenants() : NO_TENANTS;
   }
+
+  public override inputMemo(): ReturnType<RenderCache['inputMemo']> {
+    return this.own ? super.inputMemo() : NO_INPUT_MEMO;
+  }
 }
+
+/** Without a folder of its own: every input file is parsed (nothing is written anywhere). */
+const NO_INPUT_MEMO = { get: () => undefined, put: () => undefined, flush: () => undefined } as unknown as ReturnType<RenderCache['inputMemo']>;
 
 const NO_TENANTS = {
   get: () => undefined,

@@ -269,11 +269,16 @@ export const DOCUMENT: Record<InputKind, ObjectSchema> = Object.fromEntries(
   ]),
 ) as unknown as Record<InputKind, ObjectSchema>;
 
-interface ParsedDoc {
+export interface ParsedDoc {
+  /** The file it is in (path as given, relative to the project root). */
   readonly file: string;
+  /** Its 1-based place among the file's documents. */
   readonly document: number;
+  /** Its kind (CeresTenant, CeresDatabase, CeresBackup). */
   readonly kind: InputKind;
+  /** Its metadata.name. */
   readonly name: string;
+  /** The document as parsed (it passed its kind's schema). */
   readonly body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML, validated against the kind's schema
 }
 
@@ -412,6 +417,49 @@ function listSome(values: readonly string[], max = 8): string {
 export interface ParseOptions {
   /** Problems found before parsing (misplaced files, unreadable folders), reported with the others. */
   readonly issues?: readonly InputIssue[];
+  /**
+   * What files parsed to before (the render cache's InputMemo): a file's documents and problems are a
+   * function of its path and content alone, so a file unchanged since is not parsed again. @default none
+   */
+  readonly memo?: ParseMemo;
+}
+
+/** What one file parsed to: its documents that passed their schema, its problems and what they may declare. */
+export interface ParsedFile {
+  /** Its documents that passed their schema, in file order. */
+  readonly docs: readonly ParsedDoc[];
+  /** The problems found in the file alone, in the order found. */
+  readonly issues: readonly InputIssue[];
+  /** tenantIds of tenant documents in it that failed their schema (what refers to them is not reported too). */
+  readonly tenantIds: readonly string[];
+  /** Name-like words of tenant documents in it that could not be read at all (same purpose). */
+  readonly words: readonly string[];
+}
+
+/** Where what files parsed to is kept between synths, by path and content (lib/core/render-cache.ts). */
+export interface ParseMemo {
+  /** What the file of `path` with `content` parsed to, when kept (a copy: the caller may keep it). */
+  get(path: string, content: string): ParsedFile | undefined;
+  /** Keeps what a file parsed to. */
+  put(path: string, content: string, parsed: ParsedFile): void;
+  /** Called once every file is parsed: keeps what this parse used (and may forget the rest). */
+  flush?(): void;
+}
+
+/** Parses one file, or takes what it parsed to from `memo`; its problems and declarations added to `issues` and `maybe`. */
+function parseFileMemo(file: InputFile, issues: InputIssue[], maybe: MaybeDeclared, memo: ParseMemo | undefined): readonly ParsedDoc[] {
+  let parsed = memo?.get(file.path, file.content);
+  if (!parsed) {
+    const own: InputIssue[] = [];
+    const declared: MaybeDeclared = { tenantIds: new Set(), words: new Set() };
+    const docs = parseFile(file, own, declared);
+    parsed = { docs, issues: own, tenantIds: [...declared.tenantIds], words: [...declared.words] };
+    memo?.put(file.path, file.content, parsed);
+  }
+  issues.push(...parsed.issues);
+  for (const t of parsed.tenantIds) maybe.tenantIds.add(t);
+  for (const w of parsed.words) maybe.words.add(w);
+  return parsed.docs;
 }
 
 /**
@@ -423,7 +471,8 @@ export interface ParseOptions {
 export function parseTenantInput(files: readonly InputFile[], options: ParseOptions = {}): TenantInput {
   const issues: InputIssue[] = [...(options.issues ?? [])];
   const maybe: MaybeDeclared = { tenantIds: new Set(), words: new Set() };
-  const docs = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).flatMap((f) => parseFile(f, issues, maybe));
+  const docs = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).flatMap((f) => parseFileMemo(f, issues, maybe, options.memo));
+  options.memo?.flush?.();
   const maybeDeclared = (tenantId: string) => maybe.tenantIds.has(tenantId) || maybe.words.has(tenantId);
   const issueAt = (d: ParsedDoc, path: string | undefined, message: string): InputIssue => ({
     file: d.file,

@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { isAbsolute, join, relative } from 'node:path';
 import { InputError, InputIssue } from '../errors';
 import { TenantInput } from './types';
-import { INPUT_KINDS, InputFile, KINDS_ELSEWHERE, MAX_INPUT_FILE_BYTES, parseTenantInput } from './documents';
+import { INPUT_KINDS, InputFile, KINDS_ELSEWHERE, MAX_INPUT_FILE_BYTES, parseTenantInput, ParseMemo } from './documents';
 import { sniffFirstDocument } from './source';
 
 const YAML_FILE = /\.ya?ml$/;
@@ -98,6 +98,8 @@ export interface LoadTenantInputOptions {
   readonly root: string;
   /** Also report YAML files elsewhere under this folder (normally `apps/`), except `known` ones. */
   readonly strayScan?: { readonly appsDir: string; readonly known?: readonly string[] };
+  /** What files parsed to before (ParseOptions.memo). */
+  readonly memo?: ParseMemo;
 }
 
 /**
@@ -107,5 +109,5 @@ export interface LoadTenantInputOptions {
 export function loadTenantInput(options: LoadTenantInputOptions): TenantInput {
   const { files, issues } = loadInputDirectory(options.dir, options.root);
   const stray = options.strayScan ? findStrayInput(options.strayScan.appsDir, options.dir, options.root, options.strayScan.known) : [];
-  return parseTenantInput(files, { issues: [...stray, ...issues] });
+  return parseTenantInput(files, { issues: [...stray, ...issues], memo: options.memo });
 }
