@@ -306,6 +306,49 @@ port.on('message', (m) => {
 });
 `;
 
+/**
+ * The thread of a {@link TreeWriter} with an index that links the files the index vouches for (see
+ * `writeKnown`): plain JavaScript. Given batches of [path, inode, size, mtime] (the index's record of
+ * each), it checks each current file with an lstat and links it into the new tree, and answers each
+ * batch with the paths it could not link (the caller writes those). Shared counter [0]: batches done.
+ */
+const LINKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const path = require('node:path');
+const { tmp, distDir, indexTime, port, shared } = workerData;
+const dirs = new Set();
+port.on('message', ([batch, items]) => {
+  const failed = [];
+  for (const [p, ino, size, mtimeNs] of items) {
+    let linked = false;
+    try {
+      const current = path.join(distDir, p);
+      const st = fs.lstatSync(current, { bigint: true, throwIfNoEntry: false });
+      if (st && st.isFile() && st.ino === ino && st.size === size && st.mtimeNs === mtimeNs && st.mtimeNs < indexTime) {
+        const target = path.join(tmp, p);
+        const dir = path.dirname(target);
+        if (!dirs.has(dir)) {
+          fs.mkdirSync(dir, { recursive: true });
+          dirs.add(dir);
+        }
+        fs.linkSync(current, target);
+        linked = true;
+      }
+    } catch {
+      // not linked: the caller writes it
+    }
+    if (!linked) failed.push(p);
+  }
+  port.postMessage([batch, failed]);
+  Atomics.add(shared, 0, 1);
+  Atomics.notify(shared, 0);
+});
+`;
+
+/** Files a {@link TreeWriter}'s linker thread is given at a time. */
+const LINK_BATCH = 256;
+
 /** tsx's CommonJS hooks, for a worker that loads TypeScript sources (tests); undefined in the compiled build. */
 function tsxRegister(): string | undefined {
   try {
@@ -374,6 +417,18 @@ export class TreeWriter {
   /** With `index`: what the current tree's index says, and what this tree's will. */
   private readonly indexed?: { records: Map<string, IndexRecord>; time: bigint };
   private readonly recorded = new Map<string, IndexRecord>();
+  /**
+   * With an index that vouches for files: the thread that links them (while this one renders), the
+   * batch being filled, and the batches given and not yet answered (each file's record and content).
+   */
+  private linker?: {
+    readonly thread: Worker;
+    readonly port: MessagePort;
+    readonly shared: Int32Array;
+    batch: [string, IndexRecord, () => string][];
+    readonly pending: Map<number, Map<string, [IndexRecord, () => string]>>;
+    given: number;
+  };
   /** With `background`: the worker, the port files go through, the shared counters, content handed over. */
   private readonly worker?: { readonly thread: Worker; readonly port: MessagePort; readonly shared: Int32Array; posted: number; flushes: number };
 
@@ -457,7 +512,14 @@ export class TreeWriter {
     this.claim(path);
     const target = join(this.tmp, path);
     const record = this.indexed?.records.get(path);
+    this.takeAnswers(false);
     if (this.link && record && record.key === key) {
+      const linker = this.startLinker();
+      if (linker) {
+        linker.batch.push([path, record, content]);
+        if (linker.batch.length >= LINK_BATCH) this.giveBatch(linker);
+        return;
+      }
       const st = lstatSync(join(this.distDir, path), { bigint: true, throwIfNoEntry: false });
       if (st && st.isFile() && st.ino === record.ino && st.size === record.size && st.mtimeNs === record.mtimeNs && st.mtimeNs < this.indexed!.time) {
         this.makeDir(target);
@@ -471,8 +533,78 @@ export class TreeWriter {
         }
       }
     }
-    this.put(path, content());
-    const st = lstatSync(target, { bigint: true });
+    this.writeRecorded(path, key, content());
+  }
+
+  /** The linker thread, started on the first file the index vouches for; undefined where threads cannot start. */
+  private startLinker(): NonNullable<TreeWriter['linker']> | undefined {
+    if (this.linker) return this.linker;
+    try {
+      const { port1, port2 } = new MessageChannel();
+      const shared = new Int32Array(new SharedArrayBuffer(4));
+      const thread = new Worker(LINKER_SOURCE, {
+        eval: true,
+        workerData: { tmp: this.tmp, distDir: this.distDir, indexTime: this.indexed!.time, port: port2, shared },
+        transferList: [port2],
+        execArgv: [],
+        resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
+      });
+      thread.unref();
+      this.linker = { thread, port: port1, shared, batch: [], pending: new Map(), given: 0 };
+    } catch {
+      return undefined;
+    }
+    return this.linker;
+  }
+
+  /** Gives the linker the files batched so far. */
+  private giveBatch(linker: NonNullable<TreeWriter['linker']>): void {
+    if (!linker.batch.length) return;
+    const id = linker.given++;
+    linker.pending.set(id, new Map(linker.batch.map(([path, record, content]) => [path, [record, content]])));
+    linker.port.postMessage([id, linker.batch.map(([path, r]) => [path, r.ino, r.size, r.mtimeNs])]);
+    linker.batch = [];
+  }
+
+  /**
+   * Takes the linker's answers: files linked are recorded as the index had them, the others written
+   * here (their content asked for now). With `all`, gives the last batch and waits for every answer
+   * (a minute without one is a dead thread), then stops the thread.
+   */
+  private takeAnswers(all: boolean): void {
+    const linker = this.linker;
+    if (!linker) return;
+    if (all) this.giveBatch(linker);
+    for (let waited = 0; linker.pending.size > 0;) {
+      const message = receiveMessageOnPort(linker.port)?.message as [number, string[]] | undefined;
+      if (!message) {
+        if (!all) return;
+        if (Atomics.wait(linker.shared, 0, Atomics.load(linker.shared, 0), 1000) === 'timed-out' && ++waited > 60)
+          throw new Error(`the linker thread of ${this.base}/ stopped answering`);
+        continue;
+      }
+      const [id, failed] = message;
+      const files = linker.pending.get(id)!;
+      linker.pending.delete(id);
+      const unlinked = new Set(failed);
+      for (const [path, [record, content]] of files) {
+        if (!unlinked.has(path)) {
+          this.unchanged++;
+          this.recorded.set(path, record);
+        } else this.writeRecorded(path, record.key, content());
+      }
+    }
+    if (all) {
+      void linker.thread.terminate();
+      linker.port.close();
+      this.linker = undefined;
+    }
+  }
+
+  /** Writes (or links by content) one file given by key, and records it for the next index. */
+  private writeRecorded(path: string, key: string, content: string): void {
+    this.put(path, content);
+    const st = lstatSync(join(this.tmp, path), { bigint: true });
     this.recorded.set(path, { key, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs });
   }
 
@@ -541,9 +673,23 @@ export class TreeWriter {
     w.posted++;
   }
 
+  /**
+   * Stops the linker thread once it has done the batches it was given (so that nothing is linked into
+   * the temporary tree while it is removed; its links go with it).
+   */
+  private stopLinker(): void {
+    if (!this.linker) return;
+    const { shared } = this.linker;
+    for (let waited = 0; Atomics.load(shared, 0) < this.linker.given && waited < 60; waited++) Atomics.wait(shared, 0, Atomics.load(shared, 0), 1000);
+    void this.linker.thread.terminate();
+    this.linker.port.close();
+    this.linker = undefined;
+  }
+
   /** Removes the temporary tree; `distDir` stays as it was. */
   public abort(): void {
     this.done = true;
+    this.stopLinker();
     try {
       this.flush();
     } catch {
@@ -557,8 +703,10 @@ export class TreeWriter {
     if (this.done) throw new Error('the tree was already committed or aborted');
     this.done = true;
     try {
+      this.takeAnswers(true);
       this.flush();
     } catch (err) {
+      this.stopLinker();
       rmSync(this.tmp, { recursive: true, force: true });
       throw err;
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTree } from '../../lib/core/tree';
@@ -116,9 +116,30 @@ describe('TreeWriter with an index of its tree', () => {
     writeKnown(FILES);
     const before = readFileSync(index);
     const writer = new TreeWriter(dist, { index });
+    // One file the index vouches for (given to the linking thread), one it does not.
+    writer.writeKnown('prod/a/two.yaml', 'k2', () => 'b: 2\n');
     writer.writeKnown('prod/a/one.yaml', 'other', () => 'z: 1\n');
     writer.abort();
     expect(readFileSync(index)).toEqual(before);
+    expect(readTree(dist)).toEqual(contents(FILES));
+    expect(readdirSync(work).sort()).toEqual(['cache', 'dist']);
     expect(writeKnown(FILES).asked).toEqual([]);
+  });
+
+  it('links many files (in batches, on another thread) and writes those it could not link', () => {
+    const many: Record<string, [string, string]> = {};
+    for (let i = 0; i < 1000; i++) many[`prod/t-${i % 37}/f-${i}.yaml`] = [`k${i}`, `n: ${i}\n`];
+    writeKnown(many);
+    tick();
+    // Every 100th changed on disk since: asked for and put back; the rest linked unread.
+    for (let i = 0; i < 1000; i += 100) writeFileSync(join(dist, `prod/t-${i % 37}/f-${i}.yaml`), `n: x\n`);
+    const stats = writeKnown(many);
+    expect(stats.asked.sort()).toEqual(
+      Object.keys(many)
+        .filter((_, i) => i % 100 === 0)
+        .sort(),
+    );
+    expect(stats).toMatchObject({ written: 10, unchanged: 990 });
+    expect(readTree(dist)).toEqual(contents(many));
   });
 });
