@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { CheckedObject, KubeManifest } from './checks';
@@ -97,6 +97,12 @@ function shardOf(path: string): number {
   return (h >>> 0) % MEMO_SHARDS;
 }
 
+/** The SHA-1 of a construct's class and props (base64): one call where Node has `crypto.hash` (20.12 on), else a Hash object. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
+function propsDigest(text: string): string {
+  return oneShot ? oneShot('sha1', text, 'base64') : crypto.createHash('sha1').update(text).digest('base64');
+}
+
 /**
  * Builds `new ctor(scope, id, props)`, or, when the environment renders with fragment tables and the
  * chart's table has this construct with these props, adds its stored objects to the chart instead.
@@ -130,7 +136,7 @@ export function memoized<P>(scope: IConstruct, id: string, props: P, ctor: new (
     memo.stored[shard] = memo.entries[shard]?.size ?? 0;
   }
   // The path in clear (it says what was built again), the class and props by digest (a key is held per construct).
-  const key = `${path}\u0000${createHash('sha1').update(ctor.name).update('\u0000').update(JSON.stringify(props)).digest('base64')}`;
+  const key = `${path}\u0000${propsDigest(`${ctor.name}\u0000${JSON.stringify(props)}`)}`;
   const fragment = memo.entries[shard]?.get(key);
   if (fragment) memo.hits.push({ key, shard, fragment });
   else memo.misses.push({ key, shard, construct: new make(scope, id, props) });
