@@ -22,12 +22,18 @@ import type { CheckedObject, KubeManifest } from './checks';
  * new table.
  */
 
+/**
+ * One object's YAML document (as `toYamlStream([object])`): its text when serialized now, its UTF-8
+ * bytes when read from a table (a file is put together from those bytes without decoding them).
+ */
+export type MemoDoc = string | Buffer;
+
 /** One memoized construct's objects as rendered: each one as checked (sorted) and its YAML document. */
 export interface Fragment {
   /** The objects as checked (identity and check results), as the file lists them. */
   readonly checked: readonly CheckedObject[];
   /** Each object's YAML document (as `toYamlStream([object])`), in the same order. */
-  readonly docs: readonly string[];
+  readonly docs: readonly MemoDoc[];
 }
 
 /** Where the fragments of each chart file are kept between synths (the render cache's tenant store). */

@@ -95,6 +95,11 @@ describe('memoized constructs in shared files', () => {
     expect(saved.mock.calls.length).toBeLessThan(tables);
     saved.mockRestore();
     expect(changed(incremental.files, render(edited).files)).toEqual([]);
+    // Again, every construct from its table (b-1's documents beyond ASCII among them, kept as bytes): the same bytes.
+    const warm = render(edited, store);
+    expect(warm.memo.missed).toEqual([]);
+    expect(changed(warm.files, render(edited).files)).toEqual([]);
+    expect([...warm.files.values()].some((y) => y.includes('Müller 🚀') && y.includes('---\n'))).toBe(true);
   });
 
   it('gives the bytes of a full synth when a tenant is added or removed (new flows, new Applications)', () => {
