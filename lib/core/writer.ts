@@ -510,28 +510,15 @@ export class TreeWriter {
   public writeKnown(path: string, key: string, content: () => string): void {
     if (this.worker || !this.options.index || /[\t\n]/.test(path) || /[\t\n]/.test(key)) return this.write(path, content());
     this.claim(path);
-    const target = join(this.tmp, path);
     const record = this.indexed?.records.get(path);
     this.takeAnswers(false);
-    if (this.link && record && record.key === key) {
-      const linker = this.startLinker();
-      if (linker) {
-        linker.batch.push([path, record, content]);
-        if (linker.batch.length >= LINK_BATCH) this.giveBatch(linker);
-        return;
-      }
-      const st = lstatSync(join(this.distDir, path), { bigint: true, throwIfNoEntry: false });
-      if (st && st.isFile() && st.ino === record.ino && st.size === record.size && st.mtimeNs === record.mtimeNs && st.mtimeNs < this.indexed!.time) {
-        this.makeDir(target);
-        try {
-          linkSync(join(this.distDir, path), target);
-          this.unchanged++;
-          this.recorded.set(path, record);
-          return;
-        } catch {
-          this.link = false;
-        }
-      }
+    // The files the index vouches for go to the linker thread, which holds the one rule for trusting
+    // them (LINKER_SOURCE); where it cannot start, they are compared by content.
+    const linker = this.link && record?.key === key ? this.startLinker() : undefined;
+    if (linker) {
+      linker.batch.push([path, record!, content]);
+      if (linker.batch.length >= LINK_BATCH) this.giveBatch(linker);
+      return;
     }
     this.writeRecorded(path, key, content());
   }
