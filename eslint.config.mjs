@@ -50,6 +50,22 @@ export default defineConfig(
   // no domain, lib/ imports no app. Tests are white-box and exempt.
   { files: ['lib/**', 'apps/**', 'bench/**', 'scripts/**', 'bin/**'], rules: { 'ceres/domain-boundaries': 'error' } },
 
+  // The Kubernetes kinds come through lib/core/k8s.ts, which loads them with linear converters
+  // (lib/core/k8s-linear.ts); a direct import could load the module before its hook is in place.
+  {
+    files: ['lib/**', 'apps/**', 'bench/**', 'test/**'],
+    ignores: ['lib/core/k8s.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'cdk8s-plus-28/lib/imports/k8s', message: 'import the Kubernetes kinds from lib/core/k8s (linear converters)' }],
+          patterns: [{ group: ['cdk8s-plus-28', 'cdk8s-plus-28/*'], message: 'import the Kubernetes kinds from lib/core/k8s (linear converters)' }],
+        },
+      ],
+    },
+  },
+
   // Members of exported interfaces carry a doc comment.
   { files: ['lib/**/*.ts'], rules: { 'ceres/documented-props': 'error' } },
 );

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { KubeRole, KubeRoleBinding, KubeServiceAccount } from 'cdk8s-plus-28/lib/imports/k8s';
+import { KubeRole, KubeRoleBinding, KubeServiceAccount } from '../core/k8s';
 import { DNS01_SOLVER } from '../core/traffic-failover';
 
 export interface Dns01SolverAccountProps {

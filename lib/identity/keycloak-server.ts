@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Keycloak, KeycloakSpecResourcesLimits, KeycloakSpecResourcesRequests } from '../../imports/keycloak-k8s.keycloak.org';
 import { Construct } from 'constructs';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { Resources } from '../core/pod-security';
 import { KEYCLOAK } from '../core/realm';

@@ -1,4 +1,4 @@
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { ACME_INGRESS_CLASS } from './mesh-config';
 import { Flow, FlowTarget } from '../core/flows';
 import { meshFlows } from './flows';

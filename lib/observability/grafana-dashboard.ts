@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { argoAnnotations } from '../core/argocd';
 import { DashboardSpec, dashboardJson } from './dashboard-model';
 import { GRAFANA_DASHBOARD_LABEL } from './monitoring-stack';

@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { Construct } from 'constructs';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { TIERS_IN_ORDER } from './tier-table';

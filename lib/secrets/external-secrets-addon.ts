@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { Construct } from 'constructs';
 import { NamespaceDeclaration, PlatformAddOn, PlatformCatalog, PlatformContext, TenantContext } from '../core/addon';
 import { argoAnnotations, SyncWave } from '../core/argocd';

@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { Construct } from 'constructs';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { realmGroup, TENANT_ROLES, TenantRole } from '../core/realm';

@@ -1,4 +1,4 @@
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { Construct } from 'constructs';
 import { ServiceDeclaration } from '../core/services';
 import { DEFAULT_SIDECAR_RESOURCES } from '../mesh';

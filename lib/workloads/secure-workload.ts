@@ -1,4 +1,4 @@
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { Construct } from 'constructs';
 import { argoAnnotations, SyncWave } from '../core/argocd';
 import { ResourceSpec } from '../core/services';

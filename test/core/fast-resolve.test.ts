@@ -1,5 +1,5 @@
 import { ApiObject, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext } from 'cdk8s';
-import { KubeNetworkPolicy } from 'cdk8s-plus-28/lib/imports/k8s';
+import { KubeNetworkPolicy } from '../../lib/core/k8s';
 import { platformAddOns } from '../../apps/platform/main';
 import { fastResolve, useFastResolve } from '../../lib/core/fast-resolve';
 import { fixturePlatform, renderAddOns, TENANT_PER_TIER } from '../support/harness';

@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../../lib/core/k8s';
 import { Canary, CanarySpecTargetRefKind } from '../../imports/flagger-flagger.app';
 import { DestinationRule, Gateway, VirtualService } from '../../imports/istio-networking.istio.io';
 import { AuthorizationPolicy, PeerAuthentication, PeerAuthenticationSpecMtlsMode, RequestAuthentication } from '../../imports/istio-security.istio.io';

@@ -1,4 +1,4 @@
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../../lib/core/k8s';
 import { SynthError } from '../../lib/core/errors';
 import { tenantNames } from '../../lib/core/names';
 import { GitOpsAddOn } from '../../lib/gitops';

@@ -1,0 +1,62 @@
+/**
+ * The Kubernetes kinds (`cdk8s-plus-28`'s generated `k8s` module), loaded with each converter's final
+ * copy made linear. Every `toJson_*` converter of that module ends by dropping the undefined members
+ * of the object it built with a spread per member,
+ *
+ *     return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+ *
+ * which copies the growing object once per member (quadratic, and garbage for each copy), for every
+ * object and every nested object of every manifest. `imports/` has the same line made one loop when
+ * it is generated (scripts/linear-converters.js); this module is a dependency's file and stays as
+ * shipped on disk. Instead, when Node's CommonJS loader compiles it, that exact line becomes one
+ * loop that copies each defined member once, in the same order (same line count, so stack traces
+ * point where they did); nothing else of the file changes. Where the line is not found (another
+ * version of cdk8s-plus-28), the module was loaded before this one, or `CERES_K8S_AS_SHIPPED=1`, it
+ * runs as shipped: same output, slower. Loaders that do not use Node's (jest) load it as shipped.
+ *
+ * The platform imports the Kubernetes kinds from `./k8s`, which loads this first, never from
+ * `cdk8s-plus-28/lib/imports/k8s` directly (an ESLint rule says so), so that the hook is in place
+ * before the module first loads.
+ * test/core/k8s-linear.test.ts checks the two copies agree on every kind of member and that the
+ * rewrite touches only that line.
+ */
+import { Module } from 'node:module';
+
+/** The line as `cdk8s-plus-28`'s build writes it (four spaces of indentation). */
+export const K8S_QUADRATIC = '    return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});';
+
+/** What replaces it: one line, so that the file keeps its line numbers. */
+export const K8S_LINEAR = '    const out = {}; for (const key in result) { const value = result[key]; if (value !== undefined) out[key] = value; } return out;';
+
+/** `text` (the k8s module's source) with every converter's final copy made linear. */
+export function linearK8sSource(text: string): string {
+  return text.split(K8S_QUADRATIC).join(K8S_LINEAR);
+}
+
+/** The module this applies to, by file name (any install location, any path separator). */
+const K8S_MODULE = /[\\/]cdk8s-plus-28[\\/]lib[\\/]imports[\\/]k8s\.js$/;
+
+/** Marks the installed hook on Module.prototype (one per process, however often this module loads). */
+const HOOK = Symbol.for('ceres.k8s.linear-converters');
+
+type Compile = (this: unknown, content: string, filename: string, ...rest: unknown[]) => unknown;
+const proto = Module.prototype as unknown as Record<symbol, { rewritten: number }> & { _compile: Compile };
+// CERES_K8S_AS_SHIPPED=1 loads the module as shipped (to compare; the output is the same).
+if (!proto[HOOK] && typeof proto._compile === 'function' && process.env.CERES_K8S_AS_SHIPPED !== '1') {
+  const state = { rewritten: 0 };
+  const original = proto._compile;
+  proto._compile = function (this: unknown, content: string, filename: string, ...rest: unknown[]) {
+    if (typeof content === 'string' && typeof filename === 'string' && K8S_MODULE.test(filename)) {
+      const linear = linearK8sSource(content);
+      if (linear !== content) state.rewritten++;
+      return original.call(this, linear, filename, ...rest);
+    }
+    return original.call(this, content, filename, ...rest);
+  };
+  proto[HOOK] = state;
+}
+
+/** How many times this process loaded the k8s module with linear converters (0: as shipped). */
+export function linearK8sLoads(): number {
+  return proto[HOOK]?.rewritten ?? 0;
+}

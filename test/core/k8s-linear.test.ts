@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { K8S_LINEAR, K8S_QUADRATIC, linearK8sSource } from '../../lib/core/k8s-linear';
+import { rng } from '../support/yaml-fuzz';
+
+const ROOT = join(__dirname, '..', '..');
+const K8S_FILE = require.resolve('cdk8s-plus-28/lib/imports/k8s');
+
+/** The final copy as a function of `result`, from the shipped line or the one replacing it. */
+const asFunction = (line: string) => new Function('result', line) as (result: Record<string, unknown>) => Record<string, unknown>;
+
+describe("cdk8s-plus-28's Kubernetes kinds loaded with linear converters (lib/core/k8s-linear.ts)", () => {
+  it('finds the line in the shipped module and changes nothing else (same line count)', () => {
+    const shipped = readFileSync(K8S_FILE, 'utf8');
+    const linear = linearK8sSource(shipped);
+    const before = shipped.split('\n');
+    const after = linear.split('\n');
+    expect(after.length).toBe(before.length);
+    const changed = before.map((line, i) => [line, after[i]] as const).filter(([a, b]) => a !== b);
+    // Hundreds of converters (a cdk8s-plus-28 that writes the line otherwise fails here, not silently).
+    expect(changed.length).toBeGreaterThan(100);
+    expect(changed.every(([a, b]) => a === K8S_QUADRATIC && b === K8S_LINEAR)).toBe(true);
+    expect(linear.includes(K8S_QUADRATIC)).toBe(false);
+    // `out[key] = value` and a spread differ only for a key `__proto__`: no converter builds one.
+    expect(shipped.includes("'__proto__'")).toBe(false);
+  });
+
+  it('the linear copy keeps the same members, in the same order, as the shipped one', () => {
+    const shipped = asFunction(K8S_QUADRATIC);
+    const linear = asFunction(K8S_LINEAR);
+    const values = [undefined, null, 0, '', 'x', false, [], {}, [undefined], { a: undefined }];
+    const keys = ['a', 'b', 'apiVersion', '2', '10', 'x-kubernetes-int-or-string', '$ref', 'constructor', 'toString', 'hasOwnProperty'];
+    const random = rng(5);
+    const differing: unknown[] = [];
+    for (let n = 0; n < 2000; n++) {
+      const result: Record<string, unknown> = {};
+      for (let m = Math.floor(random() * 8); m > 0; m--) result[keys[Math.floor(random() * keys.length)]] = values[Math.floor(random() * values.length)];
+      const want = shipped(result);
+      const got = linear(result);
+      if (JSON.stringify(Object.keys(got)) !== JSON.stringify(Object.keys(want)) || Object.keys(got).some((k) => got[k] !== want[k])) differing.push(result);
+    }
+    expect(differing).toEqual([]);
+  });
+
+  it('a process that loads the kinds through lib/core/k8s gets the linear module, and the same objects as from the shipped one', () => {
+    // One process: the kinds through lib/core/k8s (the hook rewrites the module as it loads), and the
+    // shipped module compiled beside it under another name (the hook applies to k8s.js only).
+    const probe = `
+      const { Module } = require('node:module');
+      const { dirname } = require('node:path');
+      const fs = require('node:fs');
+      const hooked = require('./lib/core/k8s');
+      const { linearK8sLoads } = require('./lib/core/k8s-linear');
+      const file = ${JSON.stringify(K8S_FILE)};
+      const shipped = new Module(file + '.shipped', module);
+      shipped.filename = file + '.shipped';
+      shipped.paths = Module._nodeModulePaths(dirname(file));
+      shipped._compile(fs.readFileSync(file, 'utf8'), file + '.shipped');
+      const stock = shipped.exports;
+      const { App, Chart } = require('cdk8s');
+      const render = (k8s) => {
+        const chart = new Chart(new App(), 'c', { namespace: 'ns', labels: { team: 'x' } });
+        return [
+          new k8s.KubeDeployment(chart, 'd', {
+            metadata: { name: 'web', annotations: { a: 'b' } },
+            spec: {
+              replicas: 2,
+              selector: { matchLabels: { app: 'web' } },
+              template: {
+                metadata: { labels: { app: 'web' } },
+                spec: {
+                  containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 8080, name: 'http' }],
+                    resources: { limits: { cpu: k8s.Quantity.fromString('500m') } },
+                    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+                  affinity: undefined,
+                },
+              },
+            },
+          }),
+          new k8s.KubeService(chart, 's', { spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: k8s.IntOrString.fromString('http') }] } }),
+          new k8s.KubeNetworkPolicy(chart, 'n', { spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'x' } } }], ports: [{ port: k8s.IntOrString.fromNumber(443), protocol: 'TCP' }] }] } }),
+          new k8s.KubeRoleBinding(chart, 'r', { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' }, subjects: [{ kind: 'Group', name: 'g' }] }),
+        ].map((o) => o.toJson());
+      };
+      console.log(JSON.stringify({ loads: linearK8sLoads(), hooked: render(hooked), stock: render(stock), diskAsShipped: !fs.readFileSync(file, 'utf8').includes('const out = {}; for (const key in result)') }));
+    `;
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', probe], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CERES_K8S_AS_SHIPPED: '' },
+    });
+    expect(r.stderr).toBe('');
+    const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as { loads: number; hooked: unknown[]; stock: unknown[]; diskAsShipped: boolean };
+    expect(got.loads).toBe(1);
+    // The file on disk stays as shipped.
+    expect(got.diskAsShipped).toBe(true);
+    expect(JSON.stringify(got.hooked)).toBe(JSON.stringify(got.stock));
+    expect(got.hooked).toHaveLength(4);
+  });
+});
