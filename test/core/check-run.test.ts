@@ -1,5 +1,5 @@
 import { platformAddOns } from '../../apps/platform/main';
-import { CheckedObject, CheckRun, CORE_CHECKS, defineCheck, ObjectRef, RenderedObject } from '../../lib/core/checks';
+import { CheckedObject, CheckRun, CORE_CHECKS, defineCheck, ObjectRef, RenderedObject, uniqueObjects } from '../../lib/core/checks';
 import { composePlatform } from '../../lib/core/composition';
 import { FIXTURE_INPUT, renderAddOns } from '../support/harness';
 
@@ -94,5 +94,51 @@ describe('CheckRun', () => {
       ]),
     );
     expect(fromKept).toEqual(fromObjects);
+  });
+});
+
+describe('unique-objects: one owner per group, kind, namespace and name on each cluster', () => {
+  const at = (file: string, apiVersion: string, kind: string, name: string, namespace?: string): RenderedObject => ({
+    environment: 'e',
+    folder: 'f',
+    file,
+    manifest: { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } },
+  });
+  const problems = (objects: RenderedObject[], clusters = ['c1']) => uniqueObjects.check(objects, { clusters: new Map(clusters.map((c) => [c, objects])) });
+
+  it('passes objects that differ in namespace, kind or API group, whatever their version', () => {
+    expect(
+      problems([
+        at('a.yaml', 'networking.k8s.io/v1', 'NetworkPolicy', 'default-deny', 'tenant-a'),
+        at('b.yaml', 'networking.k8s.io/v1', 'NetworkPolicy', 'default-deny', 'tenant-b'),
+        at('c.yaml', 'v1', 'ServiceAccount', 'default-deny', 'tenant-a'),
+        // Same kind name in two API groups: two kinds.
+        at('d.yaml', 'networking.istio.io/v1', 'Gateway', 'ingress', 'mesh'),
+        at('e.yaml', 'gateway.networking.k8s.io/v1', 'Gateway', 'ingress', 'mesh'),
+        // Cluster-scoped and namespaced objects of one name.
+        at('f.yaml', 'v1', 'Namespace', 'tenant-a'),
+        at('g.yaml', 'v1', 'ConfigMap', 'tenant-a', 'tenant-a'),
+      ]),
+    ).toEqual([]);
+  });
+
+  it('reports each later object of the same group, kind, namespace and name, naming the first owner and the cluster', () => {
+    const objects = [
+      at('a.yaml', 'networking.k8s.io/v1', 'NetworkPolicy', 'default-deny', 'tenant-a'),
+      at('b.yaml', 'v1', 'ServiceAccount', 'default-deny', 'tenant-a'),
+      // Another version of the same group: the same object for the API server.
+      at('c.yaml', 'networking.k8s.io/v1beta1', 'NetworkPolicy', 'default-deny', 'tenant-a'),
+      at('d.yaml', 'networking.k8s.io/v1', 'NetworkPolicy', 'default-deny', 'tenant-a'),
+      // Core group, cluster-scoped; and a namespace given as '' is no namespace.
+      at('e.yaml', 'v1', 'Namespace', 'tenant-a'),
+      { ...at('f.yaml', 'v1', 'Namespace', 'tenant-a'), manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-a', namespace: '' } } },
+    ];
+    const found = problems(objects, ['c1', 'c2']);
+    expect(found).toHaveLength(6);
+    expect(found.filter((p) => p.includes('(both applied by c1)'))).toHaveLength(3);
+    expect(found.every((p) => /also rendered in dist\/(a|e)\.yaml; each object must have one owner/.test(p))).toBe(true);
+    expect(found.filter((p) => p.includes('dist/a.yaml'))).toHaveLength(4);
+    // Applied by one cluster only: reported once, for it.
+    expect(problems(objects.slice(0, 4), ['only'])).toHaveLength(2);
   });
 });
