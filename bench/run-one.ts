@@ -79,7 +79,14 @@ function synth(files: InputFile[], out: string, keep = false, cache?: RenderCach
       writeMs += performance.now() - w0;
       fileCount++;
     };
-    const r = renderEnvironment(output, composed.checks, { release: !keep, sink, keyedSink, objectSink: BACKGROUND ? objectSink : undefined });
+    // Files put together from the memo tables' bytes are written as bytes (not decoded and encoded again).
+    const bytesSink = (p: string, b: Buffer) => {
+      const w0 = performance.now();
+      writer.write(p, b);
+      writeMs += performance.now() - w0;
+      fileCount++;
+    };
+    const r = renderEnvironment(output, composed.checks, { release: !keep, sink, keyedSink, bytesSink, objectSink: BACKGROUND ? objectSink : undefined });
     phases.resolve += r.timings.resolveMs - handMs;
     phases.checks += r.timings.checkMs;
     phases.yaml += r.timings.serializeMs - writeMs;

@@ -109,11 +109,20 @@ function resolveMemoChart(chart: Chart, memo: ChartMemo): { items: MemoItem[]; f
 /** Between two documents of a YAML stream (as `toYamlStream` writes it). */
 const DOCUMENT_SEPARATOR = Buffer.from('---\n');
 
+/** {@link memoContent} as text. */
+function memoYaml(items: readonly MemoItem[], file: MemoFile): string {
+  const content = memoContent(items, file);
+  // ASCII (nearly always) decodes as one-byte text, several times faster than UTF-8.
+  return typeof content === 'string' ? content : content.toString(isAscii(content) ? 'latin1' : 'utf8');
+}
+
 /**
  * The YAML of a chart with memoized constructs: each object's document (stored, or serialized now)
- * joined as `toYamlStream` joins them, the same bytes; then the chart's table is stored.
+ * joined as `toYamlStream` joins them, the same bytes; then the chart's table is stored. Text when
+ * every document was serialized now; otherwise the UTF-8 bytes, put together from the stored
+ * documents' bytes without decoding them.
  */
-function memoYaml(items: readonly MemoItem[], file: MemoFile): string {
+function memoContent(items: readonly MemoItem[], file: MemoFile): string | Buffer {
   const fresh = new Map<KubeManifest, string>();
   const docOf = (m: KubeManifest): string => {
     let doc = fresh.get(m);
@@ -135,8 +144,7 @@ function memoYaml(items: readonly MemoItem[], file: MemoFile): string {
   });
   const bytes = Buffer.concat(parts);
   storeChartMemo(file.memo, docOf, (m) => file.checked.get(m)!);
-  // ASCII (nearly always) decodes as one-byte text, several times faster than UTF-8.
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  return bytes;
 }
 
 /** What rendering one environment produced. */
@@ -189,6 +197,14 @@ export interface RenderOptions {
    * @default such files go to `sink` as text
    */
   readonly keyedSink?: (path: string, key: string, content: () => string) => void;
+  /**
+   * With `release`: receives, instead of `sink`, each file put together from bytes kept in the render
+   * cache (a chart with memoized constructs taken from their tables, ./memo.ts) as its UTF-8 bytes, so
+   * that a writer writes or compares them as they are (TreeWriter.write takes bytes) instead of their
+   * being decoded here and encoded again there. Same contract as `sink`. @default such files go to
+   * `sink` as text
+   */
+  readonly bytesSink?: (path: string, bytes: Buffer) => void;
 }
 
 /** Construct validations (`node.addValidation`), reported with the construct path. */
@@ -265,7 +281,15 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
             addRef(run.addKept(place, item.stored));
           }
         }
-        if (options.release) early(path, () => memoYaml(items, memoFile));
+        if (options.release && options.bytesSink) {
+          // Put together from stored bytes: given as bytes (not decoded here to be encoded again by the writer).
+          const bytesSink = options.bytesSink;
+          const e0 = performance.now();
+          const content = memoContent(items, memoFile);
+          if (typeof content === 'string') emit(path, content);
+          else bytesSink(path, content);
+          earlyMs += performance.now() - e0;
+        } else if (options.release) early(path, () => memoYaml(items, memoFile));
         else charts.push({ path, items, memoFile });
         continue;
       }

@@ -293,6 +293,40 @@ describe('the atomic writer', () => {
     expect(readdirSync(work)).toEqual(['dist']);
   });
 
+  it('takes bytes as well as text: links a file of the same bytes, writes other bytes as they are (in this thread and in the background)', () => {
+    for (const background of [false, true]) {
+      const dist = join(work, `dist-${background}`);
+      writeTreeAtomically(
+        dist,
+        new Map([
+          ['prod/a/same.yaml', 'a: Müller 🚀\n'],
+          ['prod/a/other.yaml', 'b: 1\n'],
+        ]),
+      );
+      const inode = (p: string) => statSync(join(dist, p)).ino;
+      const same = inode('prod/a/same.yaml');
+      // Invalid UTF-8 is written as given (a text could not carry it), and bytes that decode alike are not alike.
+      const invalid = Buffer.from([0x62, 0x3a, 0x20, 0xf0, 0x9f, 0x98, 0x0a]);
+      const writer = new TreeWriter(dist, { background });
+      writer.write('prod/a/same.yaml', Buffer.from('a: Müller 🚀\n'));
+      writer.write('prod/a/other.yaml', invalid);
+      writer.write('prod/b/new.yaml', Buffer.from('c: 1\n'));
+      expect(writer.commit()).toEqual({ written: 2, unchanged: 1 });
+      expect(inode('prod/a/same.yaml')).toBe(same);
+      expect(readFileSync(join(dist, 'prod/a/same.yaml'), 'utf8')).toBe('a: Müller 🚀\n');
+      expect(readFileSync(join(dist, 'prod/a/other.yaml'))).toEqual(invalid);
+      expect(readFileSync(join(dist, 'prod/b/new.yaml'), 'utf8')).toBe('c: 1\n');
+      // The same invalid bytes again: the same file (linked, not written).
+      const other = inode('prod/a/other.yaml');
+      const again = new TreeWriter(dist, { background });
+      again.write('prod/a/same.yaml', 'a: Müller 🚀\n');
+      again.write('prod/a/other.yaml', Buffer.from(invalid));
+      again.write('prod/b/new.yaml', Buffer.from('c: 2\n'));
+      expect(again.commit()).toEqual({ written: 1, unchanged: 2 });
+      expect(inode('prod/a/other.yaml')).toBe(other);
+    }
+  });
+
   it('cleans up leftovers of an interrupted run', () => {
     const dist = join(work, 'dist');
     mkdirSync(join(work, '.dist-tmp-dist-12345', 'prod'), { recursive: true });

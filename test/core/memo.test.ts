@@ -32,8 +32,11 @@ const INPUT: TenantInput = {
   backups: [],
 };
 
-/** Renders INPUT-like input; with a store, also counts the memoized constructs taken from tables and built. */
-function render(input: TenantInput, store?: TenantRenderStore) {
+/**
+ * Renders INPUT-like input; with a store, also counts the memoized constructs taken from tables and
+ * built. With `bytes`, files put together from the tables' bytes are taken as bytes (RenderOptions.bytesSink).
+ */
+function render(input: TenantInput, store?: TenantRenderStore, bytes?: Map<string, Buffer>) {
   const composed = composePlatform(platformAddOns());
   const output = buildEnvironmentOutput(platform, input, env, composed, FIXTURE_SERVICES, store);
   // Counted before rendering (the constructs were built or taken from their tables as the output was
@@ -48,8 +51,17 @@ function render(input: TenantInput, store?: TenantRenderStore) {
       memo.missed.push(...m.misses.map((x) => x.key.split('\u0000')[0]));
     }
   }
-  const rendered = renderEnvironment(output, composed.checks, { release: !!store });
-  return { files: rendered.files, memo };
+  if (!bytes) return { files: renderEnvironment(output, composed.checks, { release: !!store }).files, memo };
+  const files = new Map<string, string>();
+  renderEnvironment(output, composed.checks, {
+    release: true,
+    sink: (p, c) => files.set(p, c),
+    bytesSink: (p, b) => {
+      bytes.set(p, b);
+      files.set(p, b.toString('utf8'));
+    },
+  });
+  return { files, memo };
 }
 
 function changed(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] {
@@ -100,6 +112,14 @@ describe('memoized constructs in shared files', () => {
     expect(warm.memo.missed).toEqual([]);
     expect(changed(warm.files, render(edited).files)).toEqual([]);
     expect([...warm.files.values()].some((y) => y.includes('Müller 🚀') && y.includes('---\n'))).toBe(true);
+    // Given as bytes (RenderOptions.bytesSink): the files put together from the tables, each the UTF-8 of the full synth's text.
+    const bytes = new Map<string, Buffer>();
+    const asBytes = render(edited, store, bytes);
+    const fresh = render(edited).files;
+    expect(changed(asBytes.files, fresh)).toEqual([]);
+    expect(bytes.size).toBeGreaterThan(0);
+    expect([...bytes.values()].some((b) => b.includes('Müller 🚀'))).toBe(true);
+    for (const [p, b] of bytes) expect(b.equals(Buffer.from(fresh.get(p)!, 'utf8'))).toBe(true);
   });
 
   it('gives the bytes of a full synth when a tenant is added or removed (new flows, new Applications)', () => {
