@@ -32,7 +32,11 @@ spec: { schedulePolicy: "0 2 * * *", retentionDays: 30, includeNamespaces: [cere
   return files;
 }
 
-/** The benchmark's one-tenant edit: the first tenant's displayName changed, the rest as they were. */
-export function withFirstTenantRenamed(files: readonly InputFile[]): InputFile[] {
-  return files.map((f, i) => (i === 0 ? { ...f, content: f.content.replace('displayName: Bench tenant 0,', 'displayName: Bench tenant zero,') } : f));
+/**
+ * The benchmark's one-tenant edit: the first tenant's displayName changed, the rest as they were.
+ * Each `variant` is another name (the benchmark's repeated edits each render the tenant anew).
+ */
+export function withFirstTenantRenamed(files: readonly InputFile[], variant = 0): InputFile[] {
+  const name = variant === 0 ? 'Bench tenant zero' : `Bench tenant zero ${variant}`;
+  return files.map((f, i) => (i === 0 ? { ...f, content: f.content.replace('displayName: Bench tenant 0,', `displayName: ${name},`) } : f));
 }
