@@ -63,7 +63,7 @@ console.log(
 for (const r of rows) {
   const list = (v: unknown) => (v as number[]).join(', ');
   console.log(
-    `${String(r.tenants).padStart(7)}  synth ${list(r.synthRunsMs)}; edit ${list(r.editRunsMs)}; first run: ratio ${r.firstRatio.toFixed(2)}, edit/full ${r.firstEditShare.toFixed(2)}`,
+    `${String(r.tenants).padStart(7)}  synth ${list(r.synthRunsMs)}; edit ${list(r.editRunsMs)}; first run: ratio ${r.firstRatio.toFixed(2)}, edit/full ${r.firstEditShare.toFixed(2)}; peak RSS above is the first run's, ${r.peakRssAllMb} MB after all`,
   );
 }
 console.log(
