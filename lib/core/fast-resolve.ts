@@ -35,9 +35,15 @@ const stockResolve: ResolveFn = stock.resolve;
 
 /** Whether `resolvers` are exactly cdk8s's built-in ones, in cdk8s's order, none overridden. */
 function builtInOnly(resolvers: readonly IResolver[]): boolean {
-  const classes: { readonly prototype: IResolver }[] = [LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver];
-  return resolvers.length === classes.length && classes.every((c, i) => resolvers[i].constructor === c && resolvers[i].resolve === c.prototype.resolve);
+  // Called for every object: no allocation.
+  if (resolvers.length !== BUILT_IN.length) return false;
+  for (let i = 0; i < BUILT_IN.length; i++) {
+    const c = BUILT_IN[i];
+    if (resolvers[i].constructor !== c || resolvers[i].resolve !== c.prototype.resolve) return false;
+  }
+  return true;
 }
+const BUILT_IN: readonly { readonly prototype: IResolver }[] = [LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver];
 
 /**
  * The built-in resolvers' rules, applied to `value` and (for plain objects and arrays) everything in
@@ -228,8 +234,12 @@ function fastToJson(this: ApiObject): unknown {
     }
     const patches = (this as unknown as { patches: JsonPatch[] }).patches;
     if (patches.length) json = JsonPatch.apply(json, ...patches);
+    // apiVersion, kind and metadata first, then the rest in order (as cdk8s orders them).
     const result: Record<string, unknown> = {};
-    for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(json)]) if (k in json) result[k] = json[k];
+    if ('apiVersion' in json) result.apiVersion = json.apiVersion;
+    if ('kind' in json) result.kind = json.kind;
+    if ('metadata' in json) result.metadata = json.metadata;
+    for (const k of Object.keys(json)) if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata') result[k] = json[k];
     return result;
   } catch (e) {
     throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
