@@ -254,9 +254,12 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
   const emit = options.sink ?? ((path: string, content: string) => void files.set(path, content));
   // Time spent serializing and giving files while resolving: counted as serializing.
   let earlyMs = 0;
-  const early = (path: string, content: () => string) => {
+  // Bytes come only from content made for a bytesSink.
+  const early = (path: string, content: () => string | Buffer) => {
     const e0 = performance.now();
-    emit(path, content());
+    const c = content();
+    if (typeof c === 'string') emit(path, c);
+    else options.bytesSink!(path, c);
     earlyMs += performance.now() - e0;
   };
   for (const folder of env.folders) {
@@ -281,15 +284,8 @@ export function renderEnvironment(env: EnvironmentOutput, checks: readonly Manif
             addRef(run.addKept(place, item.stored));
           }
         }
-        if (options.release && options.bytesSink) {
-          // Put together from stored bytes: given as bytes (not decoded here to be encoded again by the writer).
-          const bytesSink = options.bytesSink;
-          const e0 = performance.now();
-          const content = memoContent(items, memoFile);
-          if (typeof content === 'string') emit(path, content);
-          else bytesSink(path, content);
-          earlyMs += performance.now() - e0;
-        } else if (options.release) early(path, () => memoYaml(items, memoFile));
+        // Put together from stored bytes: given as bytes to a bytesSink (not decoded here to be encoded again by the writer).
+        if (options.release) early(path, () => (options.bytesSink ? memoContent(items, memoFile) : memoYaml(items, memoFile)));
         else charts.push({ path, items, memoFile });
         continue;
       }

@@ -622,7 +622,7 @@ export class TreeWriter {
     // with U+FFFD, which invalid UTF-8 also decodes to, or given as bytes) the bytes on disk are these.
     const known = typeof content === 'string' ? this.options.known?.get(path) : undefined;
     const trusted = known !== undefined && !known.includes('\ufffd');
-    if (this.link && (trusted ? known === content && sameSize(current, content as string) : sameContent(current, content))) {
+    if (this.link && (trusted ? known === content && sameSize(current, known) : sameContent(current, content))) {
       try {
         linkSync(current, target);
         this.unchanged++;
