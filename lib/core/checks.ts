@@ -254,7 +254,11 @@ export class CheckRun {
   /** Adds an object kept with its check results (computed by checks of this run's {@link signature}); returns its reference. */
   public addKept(where: Pick<ObjectRef, 'environment' | 'folder' | 'cluster' | 'file'>, checked: CheckedObject): ObjectRef {
     const ref = at(where, checked);
-    for (const [name, result] of Object.entries(checked.checks ?? {})) {
+    // Called for every object read from the render cache (160,000 in a 1000-tenant edit): no list of entries.
+    const checks = checked.checks;
+    for (const name in checks) {
+      if (!Object.prototype.hasOwnProperty.call(checks, name)) continue;
+      const result = checks[name];
       const i = this.byName.get(name);
       if (i === undefined) throw new Error(`kept check results name check ${name}, which this run does not have (${this.signature})`);
       if (result.problems) this.local[i].push(...result.problems);
