@@ -59,7 +59,6 @@ export default defineConfig(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'cdk8s-plus-28/lib/imports/k8s', message: 'import the Kubernetes kinds from lib/core/k8s (linear converters)' }],
           patterns: [{ group: ['cdk8s-plus-28', 'cdk8s-plus-28/*'], message: 'import the Kubernetes kinds from lib/core/k8s (linear converters)' }],
         },
       ],

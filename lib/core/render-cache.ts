@@ -294,24 +294,21 @@ function framed(
   const start = lineEnd + 1 + Number(head[2]);
   return {
     header: bytes.subarray(lineEnd + 1, start),
-    texts: (sizes) => textsAt(bytes, start, sizes),
-    pieces: (sizes) => {
-      // The same bytes undecoded (views of `bytes`), under the same rule.
-      let offset = start;
-      const pieces = sizes.map((size) => bytes.subarray(offset, (offset += size)));
-      return offset === bytes.length && sizes.every((n) => Number.isSafeInteger(n) && n >= 0) ? pieces : undefined;
-    },
+    texts: (sizes) => piecesAt(bytes, start, sizes)?.map((piece) => piece.toString('utf8')),
+    pieces: (sizes) => piecesAt(bytes, start, sizes),
   };
 }
 
 /**
- * The texts of `sizes` UTF-8 bytes each, one after the other from `start` to the end of `bytes`;
- * undefined when they do not end exactly there (cut short, or longer than written: not an entry of ours).
+ * The pieces of `sizes` bytes each (views of `bytes`, undecoded), one after the other from `start` to
+ * the end of `bytes`; undefined when a size is not a byte count or they do not end exactly there (cut
+ * short, or longer than written: not an entry of ours).
  */
-function textsAt(bytes: Buffer, start: number, sizes: readonly number[]): string[] | undefined {
+function piecesAt(bytes: Buffer, start: number, sizes: readonly number[]): Buffer[] | undefined {
+  if (!sizes.every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
   let offset = start;
-  const texts = sizes.map((size) => bytes.toString('utf8', offset, (offset += size)));
-  return offset === bytes.length ? texts : undefined;
+  const pieces = sizes.map((size) => bytes.subarray(offset, (offset += size)));
+  return offset === bytes.length ? pieces : undefined;
 }
 
 /**

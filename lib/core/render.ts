@@ -129,22 +129,24 @@ function memoContent(items: readonly MemoItem[], file: MemoFile): string | Buffe
     if (doc === undefined) fresh.set(m, (doc = toYamlStream([m])));
     return doc;
   };
-  // None stored (a first synth): the texts joined. Else as bytes: the stored documents as read
-  // (undecoded), the others encoded; decoded once, whole.
-  if (items.every((item) => 'manifest' in item)) {
-    const yaml = items.map((item) => docOf((item as { manifest: KubeManifest }).manifest)).join('---\n');
-    storeChartMemo(file.memo, docOf, (m) => file.checked.get(m)!);
-    return yaml;
-  }
+  const content = memoDocuments(items, docOf);
+  storeChartMemo(file.memo, docOf, (m) => file.checked.get(m)!);
+  return content;
+}
+
+/**
+ * The documents of `items` joined: none stored (a first synth), the texts joined; else as bytes, the
+ * stored documents as read (undecoded) and the others encoded.
+ */
+function memoDocuments(items: readonly MemoItem[], docOf: (m: KubeManifest) => string): string | Buffer {
+  if (items.every((item) => 'manifest' in item)) return items.map((item) => docOf((item as { manifest: KubeManifest }).manifest)).join('---\n');
   const parts: Buffer[] = [];
   items.forEach((item, i) => {
     if (i > 0) parts.push(DOCUMENT_SEPARATOR);
     const doc = 'manifest' in item ? docOf(item.manifest) : item.doc;
     parts.push(typeof doc === 'string' ? Buffer.from(doc, 'utf8') : doc);
   });
-  const bytes = Buffer.concat(parts);
-  storeChartMemo(file.memo, docOf, (m) => file.checked.get(m)!);
-  return bytes;
+  return Buffer.concat(parts);
 }
 
 /** What rendering one environment produced. */

@@ -564,10 +564,13 @@ export class TreeWriter {
     if (!linker) return;
     if (all) this.giveBatch(linker);
     for (let waited = 0; linker.pending.size > 0;) {
+      // Read before the answers are taken: the thread answers before it counts, so no answer is missed
+      // and no wait outlasts one.
+      const seen = Atomics.load(linker.shared, 0);
       const message = receiveMessageOnPort(linker.port)?.message as [number, string[]] | undefined;
       if (!message) {
         if (!all) return;
-        if (Atomics.wait(linker.shared, 0, Atomics.load(linker.shared, 0), 1000) === 'timed-out' && ++waited > 60)
+        if (Atomics.wait(linker.shared, 0, seen, 1000) === 'timed-out' && ++waited > 60)
           throw new Error(`the linker thread of ${this.base}/ stopped answering`);
         continue;
       }
@@ -582,11 +585,7 @@ export class TreeWriter {
         } else this.writeRecorded(path, record.key, content());
       }
     }
-    if (all) {
-      void linker.thread.terminate();
-      linker.port.close();
-      this.linker = undefined;
-    }
+    if (all) this.stopLinker();
   }
 
   /** Writes (or links by content) one file given by key, and records it for the next index. */
