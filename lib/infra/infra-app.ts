@@ -7,6 +7,7 @@ import { GcpPlatformStack } from './gcp/stack';
 import { stackName, TerraformCloud } from '../core/cloud';
 import { PlatformStack } from './platform-stack';
 import { stableJson } from './serialize';
+import { installFastResolve } from './fast-resolve';
 
 /*
  * cdktf records where every token was made (a full stack trace, unlimited depth, formatted and split
@@ -18,6 +19,8 @@ import { stableJson } from './serialize';
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 (require('cdktf/lib/tokens/private/stack-trace') as { captureStackTrace: () => string[] }).captureStackTrace = () => [];
+// Plain data resolved without cdktf's per-key contexts (lib/infra/fast-resolve.ts).
+installFastResolve();
 
 /** Clouds with Terraform stacks, in output order. Edge (K3s) sites are registered with Argo CD instead. */
 export const TERRAFORM_CLOUDS: readonly TerraformCloud[] = ['aws', 'azure', 'gcp'];
