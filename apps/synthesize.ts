@@ -188,8 +188,32 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
 
   const platform = options.environments ? { ...full, environments: full.environments.filter((e) => options.environments!.includes(e.name)) } : full;
   const t1 = performance.now();
-  // Loaded where needed, not at the top: `ceres --help`, input errors and cached output need neither cdk8s nor cdktf.
   const cache = options.cache;
+  // The Terraform stacks first: at a thousand tenants they are some 45,000 cdktf constructs, built and
+  // dropped (lib/infra/infra-app.ts, renderStacks) before the environments' files are held, so the two peaks do not add up.
+  // The stacks read only which tenants run where and their databases (InfraInput): a tenant's
+  // display name or tier does not touch Terraform, so it is this projection that is rendered and keyed.
+  const infraInput: InfraInput = {
+    tenants: tenantInput.tenants.map((t) => ({
+      tenantId: t.tenantId,
+      environments: t.environments,
+      // Only the external references (store and key) reach Terraform: the reader identities are scoped to them.
+      secrets: t.secrets.filter((x) => 'external' in x),
+    })),
+    databases: tenantInput.databases.map((d) => ({ name: d.name, tenantId: d.tenantId })),
+  };
+  const tfKey = cache?.key('terraform', platform, infraInput);
+  const tfCached = tfKey ? cache!.getFiles<null>(tfKey)?.files : undefined;
+  let stacks: Iterable<readonly [string, string]>;
+  if (tfCached) stacks = tfCached;
+  else {
+    step('rendering the Terraform stacks');
+    const { synthesizeInfra } = require('./infra/main') as typeof import('./infra/main');
+    stacks = guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform, infraInput));
+    if (tfKey) cache!.putFiles(tfKey, stacks, null);
+  }
+  const t2 = performance.now();
+  // Loaded where needed, not at the top: `ceres --help`, input errors and cached output need neither cdk8s nor cdktf.
   const files = new Map<string, string>();
   const summary: EnvironmentSummary[] = [];
   const environments: RenderedEnvironment[] = [];
@@ -222,28 +246,8 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   }
   // Rendered tenants no synth used lately go (the store keeps what this one read or wrote).
   if (cache && summary.some((s) => !s.cached)) cache.tenants().prune();
-  const t2 = performance.now();
-  // The stacks read only which tenants run where and their databases (InfraInput): a tenant's
-  // display name or tier does not touch Terraform, so it is this projection that is rendered and keyed.
-  const infraInput: InfraInput = {
-    tenants: tenantInput.tenants.map((t) => ({
-      tenantId: t.tenantId,
-      environments: t.environments,
-      // Only the external references (store and key) reach Terraform: the reader identities are scoped to them.
-      secrets: t.secrets.filter((x) => 'external' in x),
-    })),
-    databases: tenantInput.databases.map((d) => ({ name: d.name, tenantId: d.tenantId })),
-  };
-  const tfKey = cache?.key('terraform', platform, infraInput);
-  const tfCached = tfKey ? cache!.getFiles<null>(tfKey)?.files : undefined;
-  if (tfCached) for (const [path, content] of tfCached) files.set(path, content);
-  else {
-    step('rendering the Terraform stacks');
-    const { synthesizeInfra } = require('./infra/main') as typeof import('./infra/main');
-    const stacks = guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform, infraInput));
-    for (const [path, content] of stacks) files.set(path, content);
-    if (tfKey) cache!.putFiles(tfKey, stacks, null);
-  }
+  // In the order of before (the environments' files, then the stacks').
+  for (const [path, content] of stacks) files.set(path, content);
   const t3 = performance.now();
   return {
     files,
@@ -252,6 +256,6 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     catalog,
     input: tenantInput,
     approvals,
-    timings: { inputMs: t1 - t0, kubernetesMs: t2 - t1, terraformMs: t3 - t2, terraformCached: !!tfCached },
+    timings: { inputMs: t1 - t0, kubernetesMs: t3 - t2, terraformMs: t2 - t1, terraformCached: !!tfCached },
   };
 }

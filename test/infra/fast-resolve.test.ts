@@ -128,7 +128,7 @@ describe("cdktf's resolver with the fast path for plain data (lib/infra/fast-res
     }
   });
 
-  it('renders the same Terraform JSON as the resolver as shipped (generated tenants)', () => {
+  it('renders the same Terraform JSON as the resolver as shipped (generated tenants), and forgets its tokens', () => {
     const parsed = parseTenantInput(generatedTenants(12));
     const input: InfraInput = {
       tenants: parsed.tenants.map((t) => ({ tenantId: t.tenantId, environments: t.environments, secrets: t.secrets.filter((x) => 'external' in x) })),
@@ -138,6 +138,17 @@ describe("cdktf's resolver with the fast path for plain data (lib/infra/fast-res
     const shipped = withShippedResolve(() => synthesizeInfra(platform, input));
     expect([...fast.keys()]).toEqual([...shipped.keys()]);
     for (const [file, text] of shipped) expect({ file, same: fast.get(file) === text }).toEqual({ file, same: true });
+    // The tokens the stacks registered are forgotten with them (lib/infra/infra-app.ts, renderStacks): the
+    // process-wide map holds what it held before, and a second render in the same process is the same.
+    const map = (
+      require('cdktf/lib/tokens/private/token-map') as {
+        TokenMap: { instance(): { stringTokenMap: Map<string, unknown>; numberTokenMap: Map<number, unknown> } };
+      }
+    ).TokenMap.instance();
+    const held = [map.stringTokenMap.size, map.numberTokenMap.size];
+    const again = synthesizeInfra(platform, input);
+    expect([map.stringTokenMap.size, map.numberTokenMap.size]).toEqual(held);
+    expect(again).toEqual(fast);
     // References between resources went through cdktf's resolver and came out as Terraform expressions.
     expect([...fast.values()].join('').match(/\$\{aws_iam_role\.[^}]+\.arn\}/g)?.length).toBeGreaterThan(12);
   });
