@@ -68,7 +68,7 @@ export const diffCommand: Command = {
     const review = reviewDiff(diffDist(current, result.files), result.approvals);
     const refused = review.unapproved.length > 0 && !ctx.options.has('--allow-destructive');
     // A review of code whose dist/ was not re-synthesized misleads: say so.
-    const onDisk = typeof dist === 'string' ? undefined : compareTree(readTree(join(ctx.root, 'dist'), scope), result.files);
+    const onDisk = typeof dist === 'string' ? undefined : compareTree(readTree(join(ctx.root, 'dist'), scope, result.files), result.files);
     const stale = onDisk ? onDisk.added.length + onDisk.removed.length + onDisk.changed.length : 0;
 
     if (ctx.json) {

@@ -62,7 +62,7 @@ export const synthCommand: Command = {
     const result = synthesize(synthesisOptions(ctx));
     const scope = inEnvironments(ctx.env ? [ctx.env] : undefined);
     ctx.step('reading the current dist/');
-    const current = readTree(out, scope);
+    const current = readTree(out, scope, result.files);
 
     if (ctx.options.has('--check')) {
       const diff = compareTree(current, result.files);

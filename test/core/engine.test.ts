@@ -473,3 +473,32 @@ describe('npm run synth', () => {
     expect(existsSync(join(work, 'proc-out'))).toBe(false);
   });
 });
+
+describe('reading the current tree beside the one replacing it (readTree with `same`)', () => {
+  it("gives every file's content as on disk: the new tree's text where equal, what was read where not", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ceres-readtree-'));
+    try {
+      mkdirSync(join(dir, 'prod', 'a'), { recursive: true });
+      writeFileSync(join(dir, 'prod/a/same.yaml'), 'a: 1\n');
+      writeFileSync(join(dir, 'prod/a/changed.yaml'), 'a: 2\n');
+      writeFileSync(join(dir, 'prod/a/removed.yaml'), 'a: 3\n');
+      const next = new Map([
+        ['prod/a/same.yaml', 'a: 1\n'],
+        ['prod/a/changed.yaml', 'a: 20\n'],
+        ['prod/a/added.yaml', 'a: 4\n'],
+      ]);
+      const read = readTree(dir, () => true, next);
+      expect(read).toEqual(readTree(dir));
+      expect(read).toEqual(
+        new Map([
+          ['prod/a/changed.yaml', 'a: 2\n'],
+          ['prod/a/removed.yaml', 'a: 3\n'],
+          ['prod/a/same.yaml', 'a: 1\n'],
+        ]),
+      );
+      expect(compareTree(read, next)).toEqual({ added: ['prod/a/added.yaml'], removed: ['prod/a/removed.yaml'], changed: ['prod/a/changed.yaml'] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
