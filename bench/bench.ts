@@ -104,7 +104,7 @@ console.log(
 }
 // `ceres synth` as users run it at the largest size: the review of the change against dist/ and the
 // Terraform stacks included, with a render cache of its own. A first synth into an empty folder, then
-// the same one-tenant edit as above.
+// the same one-tenant edit as above, then one tenant added (which renders the Terraform stacks again).
 {
   const n = Math.max(...rows.map((r) => r.tenants));
   const work = mkdtempSync(join(tmpdir(), 'ceres-bench-cli-'));
@@ -141,7 +141,11 @@ console.log(
     const full = run('first synth into an empty folder');
     writeInput(withFirstTenantRenamed(files));
     const edit = run('one-tenant edit');
-    console.log(`  edit/full ${(edit / full).toFixed(2)}`);
+    // A tenant added (the platform team's most common change): its folders, the shared files that list
+    // tenants, and the Terraform stacks, which its database and secret readers change.
+    writeInput(generatedTenants(n + 1).slice(n, n + 1));
+    const added = run('one tenant added');
+    console.log(`  edit/full ${(edit / full).toFixed(2)}, added/full ${(added / full).toFixed(2)}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
