@@ -189,6 +189,7 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   const platform = options.environments ? { ...full, environments: full.environments.filter((e) => options.environments!.includes(e.name)) } : full;
   const t1 = performance.now();
   const cache = options.cache;
+  // Loaded where needed, not at the top: `ceres --help`, input errors and cached output need neither cdk8s nor cdktf.
   // The Terraform stacks first: at a thousand tenants they are some 45,000 cdktf constructs, built and
   // dropped (lib/infra/infra-app.ts, renderStacks) before the environments' files are held, so the two peaks do not add up.
   // The stacks read only which tenants run where and their databases (InfraInput): a tenant's
@@ -213,7 +214,6 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     if (tfKey) cache!.putFiles(tfKey, stacks, null);
   }
   const t2 = performance.now();
-  // Loaded where needed, not at the top: `ceres --help`, input errors and cached output need neither cdk8s nor cdktf.
   const files = new Map<string, string>();
   const summary: EnvironmentSummary[] = [];
   const environments: RenderedEnvironment[] = [];
