@@ -189,6 +189,43 @@ describe('Terraform stacks in the review', () => {
     const diff = diffDist(new Map([[file, before]]), after === undefined ? new Map() : new Map([[file, after]]));
     expect(diff.destructive).toHaveLength(1);
   });
+
+  it('reports a resource changed exactly when its JSON text changes (key order, nesting, -0, types)', () => {
+    let seed = 7;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const scalars: unknown[] = [0, -0, 1, 1.5, '', '0', 'a', true, false, null];
+    const value = (depth: number): unknown => {
+      const r = rand();
+      if (depth === 0 || r < 0.4) return scalars[Math.floor(rand() * scalars.length)];
+      const n = Math.floor(rand() * 3);
+      if (r < 0.7) return Array.from({ length: n }, () => value(depth - 1));
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) o[rand() < 0.5 ? `k${i}` : `k${n - 1 - i}`] = value(depth - 1);
+      return o;
+    };
+    let changed = 0;
+    for (let i = 0; i < 500; i++) {
+      const a = value(3);
+      // The same members in another order print otherwise (Terraform JSON is written with sorted keys).
+      const reversed = (v: unknown): unknown =>
+        Array.isArray(v)
+          ? v.map(reversed)
+          : v && typeof v === 'object'
+            ? Object.fromEntries(
+                Object.entries(v)
+                  .reverse()
+                  .map(([k, x]) => [k, reversed(x)]),
+              )
+            : v;
+      const pick = rand();
+      const b = pick < 0.4 ? JSON.parse(JSON.stringify(a)) : pick < 0.6 ? reversed(a) : value(3);
+      const diff = diffDist(new Map([[file, stack({ null_resource: { r: { v: a } } })]]), new Map([[file, stack({ null_resource: { r: { v: b } } })]]));
+      const differs = JSON.stringify(a, null, 2) !== JSON.stringify(b, null, 2);
+      expect({ i, changes: diff.changes.length }).toEqual({ i, changes: differs ? 1 : 0 });
+      if (differs) changed++;
+    }
+    expect(changed).toBeGreaterThan(100);
+  });
 });
 
 describe('lineDiff', () => {
