@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError, isUserError, SynthError } from '../lib/core/errors';
 import { APPROVALS_FILE, ApprovedDeletion, parseApprovals } from '../lib/core/input/approvals';
 import { displayPath, loadTenantInput, readInputFile } from '../lib/core/input/load';
-import { environmentInput, TenantInput } from '../lib/core/input/types';
+import { environmentInput, TenantInput, terraformInput } from '../lib/core/input/types';
 import type { InfraInput } from '../lib/infra';
 import { tenantNames } from '../lib/core/names';
 import { PlatformConfig } from '../lib/core/model';
@@ -192,17 +192,8 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   // Loaded where needed, not at the top: `ceres --help`, input errors and cached output need neither cdk8s nor cdktf.
   // The Terraform stacks first: at a thousand tenants they are some 45,000 cdktf constructs, built and
   // dropped (lib/infra/infra-app.ts, renderStacks) before the environments' files are held, so the two peaks do not add up.
-  // The stacks read only which tenants run where and their databases (InfraInput): a tenant's
-  // display name or tier does not touch Terraform, so it is this projection that is rendered and keyed.
-  const infraInput: InfraInput = {
-    tenants: tenantInput.tenants.map((t) => ({
-      tenantId: t.tenantId,
-      environments: t.environments,
-      // Only the external references (store and key) reach Terraform: the reader identities are scoped to them.
-      secrets: t.secrets.filter((x) => 'external' in x),
-    })),
-    databases: tenantInput.databases.map((d) => ({ name: d.name, tenantId: d.tenantId })),
-  };
+  // The stacks read only their projection of the input (a display name does not touch Terraform).
+  const infraInput: InfraInput = terraformInput(tenantInput);
   const tfKey = cache?.key('terraform', platform, infraInput);
   const tfCached = tfKey ? cache!.getFiles<null>(tfKey)?.files : undefined;
   let stacks: Iterable<readonly [string, string]>;

@@ -58,7 +58,8 @@ function synth(files: InputFile[], out: string, keep = false, cache?: RenderCach
     // As synth renders: each chart's constructs dropped once resolved, its objects once written (unless kept for the floors).
     // Each file goes to the new tree as soon as it is serialized.
     let writeMs = 0;
-    const sink = (p: string, c: string) => {
+    // Text, or (bytesSink) a file put together from the memo tables' bytes, written as bytes (not decoded and encoded again).
+    const sink = (p: string, c: string | Buffer) => {
       const w0 = performance.now();
       writer.write(p, c);
       writeMs += performance.now() - w0;
@@ -80,14 +81,7 @@ function synth(files: InputFile[], out: string, keep = false, cache?: RenderCach
       writeMs += performance.now() - w0;
       fileCount++;
     };
-    // Files put together from the memo tables' bytes are written as bytes (not decoded and encoded again).
-    const bytesSink = (p: string, b: Buffer) => {
-      const w0 = performance.now();
-      writer.write(p, b);
-      writeMs += performance.now() - w0;
-      fileCount++;
-    };
-    const r = renderEnvironment(output, composed.checks, { release: !keep, sink, keyedSink, bytesSink, objectSink: BACKGROUND ? objectSink : undefined });
+    const r = renderEnvironment(output, composed.checks, { release: !keep, sink, keyedSink, bytesSink: sink, objectSink: BACKGROUND ? objectSink : undefined });
     phases.resolve += r.timings.resolveMs - handMs;
     phases.checks += r.timings.checkMs;
     phases.yaml += r.timings.serializeMs - writeMs;

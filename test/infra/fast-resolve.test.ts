@@ -3,20 +3,9 @@ import { generatedTenants } from '../../bench/generate';
 import { platform } from '../../apps/platform/platform';
 import { synthesizeInfra } from '../../apps/infra/main';
 import { parseTenantInput } from '../../lib/core/input/documents';
+import { rng } from '../support/yaml-fuzz';
 import { fastResolveInstalled, resolvers, withShippedResolve } from '../../lib/infra/fast-resolve';
-import type { InfraInput } from '../../lib/infra/facts';
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { terraformInput } from '../../lib/core/input/types';
 
 const app = new App({ stackTraces: false, skipValidation: true });
 const stack = new TerraformStack(app, 'resolve-test');
@@ -101,7 +90,7 @@ describe("cdktf's resolver with the fast path for plain data (lib/infra/fast-res
   });
 
   it("gives what cdktf's resolver gives, tokens at random places, errors included", () => {
-    const rand = prng(20261206);
+    const rand = rng(20261206);
     let tokensSeen = 0;
     let errors = 0;
     for (let i = 0; i < 3000; i++) {
@@ -129,11 +118,7 @@ describe("cdktf's resolver with the fast path for plain data (lib/infra/fast-res
   });
 
   it('renders the same Terraform JSON as the resolver as shipped (generated tenants), and forgets its tokens', () => {
-    const parsed = parseTenantInput(generatedTenants(12));
-    const input: InfraInput = {
-      tenants: parsed.tenants.map((t) => ({ tenantId: t.tenantId, environments: t.environments, secrets: t.secrets.filter((x) => 'external' in x) })),
-      databases: parsed.databases.map((d) => ({ name: d.name, tenantId: d.tenantId })),
-    };
+    const input = terraformInput(parseTenantInput(generatedTenants(12)));
     const fast = synthesizeInfra(platform, input);
     const shipped = withShippedResolve(() => synthesizeInfra(platform, input));
     expect([...fast.keys()]).toEqual([...shipped.keys()]);

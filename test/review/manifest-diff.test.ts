@@ -2,6 +2,7 @@ import { toYamlStream } from '../../lib/core/yaml';
 import { diffDist, objectRef, withoutCommonDocuments } from '../../lib/review/manifest-diff';
 import { formatDistDiff } from '../../lib/review/review';
 import { lineDiff } from '../../lib/review/line-diff';
+import { rng } from '../support/yaml-fuzz';
 
 const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ceres' }, data });
@@ -191,8 +192,7 @@ describe('Terraform stacks in the review', () => {
   });
 
   it('reports a resource changed exactly when its JSON text changes (key order, nesting, -0, types)', () => {
-    let seed = 7;
-    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const rand = rng(7);
     const scalars: unknown[] = [0, -0, 1, 1.5, '', '0', 'a', true, false, null];
     const value = (depth: number): unknown => {
       const r = rand();

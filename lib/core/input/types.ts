@@ -1,4 +1,6 @@
 import { EnvironmentName } from '../model';
+import type { PostgresInput } from '../cloud';
+import type { SecretInput } from '../secret-store';
 
 /** The tiers a tenant subscribes to, cheapest first. */
 export const SUBSCRIPTION_LEVELS = ['starter', 'professional', 'enterprise'] as const;
@@ -134,4 +136,17 @@ export function environmentInput(input: TenantInput, environment: string): Tenan
   const tenants = input.tenants.filter((t) => (t.environments as readonly string[]).includes(environment));
   const ids = new Set(tenants.map((t) => t.tenantId));
   return { tenants, databases: input.databases.filter((d) => ids.has(d.tenantId)), backups: input.backups };
+}
+
+/**
+ * The part of the input the Terraform stacks read (lib/infra/facts.ts, InfraInput): which tenants run
+ * where, their external secret references (the reader identities are scoped to them) and their
+ * databases. A tenant's display name or tier does not reach Terraform, so this projection is what the
+ * stacks are rendered from and the render cache keys them by.
+ */
+export function terraformInput(input: TenantInput): PostgresInput & SecretInput {
+  return {
+    tenants: input.tenants.map((t) => ({ tenantId: t.tenantId, environments: t.environments, secrets: t.secrets.filter((x) => 'external' in x) })),
+    databases: input.databases.map((d) => ({ name: d.name, tenantId: d.tenantId })),
+  };
 }
