@@ -59,6 +59,20 @@ describe('RenderCache', () => {
     expect(cache.getFiles('many')?.files).toEqual(many);
     cache.putFiles('none', [], null);
     expect(cache.getFiles('none')).toEqual({ files: [], meta: null });
+    // An entry written as its files come: nothing to read before it is finished, nothing left when aborted.
+    const streamed = cache.filesEntry('streamed');
+    for (const [path, text] of files) streamed.add(path, text);
+    expect(cache.getFiles('streamed')).toBeUndefined();
+    streamed.finish('meta');
+    streamed.abort();
+    expect(cache.getFiles('streamed')).toEqual({ files, meta: 'meta' });
+    const dropped = cache.filesEntry('dropped');
+    dropped.add('a', 'text');
+    expect(readdirSync(dir).some((f) => f.startsWith('dropped.files.'))).toBe(true);
+    dropped.abort();
+    dropped.finish('meta');
+    expect(cache.getFiles('dropped')).toBeUndefined();
+    expect(readdirSync(dir).filter((f) => f.startsWith('dropped.'))).toEqual([]);
     expect(cache.getFiles('absent')).toBeUndefined();
     const entry = join(dir, 'env.files');
     const bytes = readFileSync(entry);
@@ -66,8 +80,18 @@ describe('RenderCache', () => {
     expect(cache.getFiles('cut')).toBeUndefined();
     writeFileSync(join(dir, 'long.files'), Buffer.concat([bytes, Buffer.from('x')]));
     expect(cache.getFiles('long')).toBeUndefined();
-    writeFileSync(join(dir, 'other.files'), bytes.toString('latin1').replace('ceres-files 1', 'ceres-files 2'), 'latin1');
+    // A byte fewer or more in the texts: their lengths no longer end where the header starts.
+    writeFileSync(join(dir, 'short.files'), Buffer.concat([bytes.subarray(0, 3), bytes.subarray(4)]));
+    expect(cache.getFiles('short')).toBeUndefined();
+    writeFileSync(join(dir, 'longer.files'), Buffer.concat([Buffer.from('x'), bytes]));
+    expect(cache.getFiles('longer')).toBeUndefined();
+    expect(bytes.toString('latin1')).toMatch(/\nceres-files 2 \d+\n$/);
+    writeFileSync(join(dir, 'other.files'), bytes.toString('latin1').replace(/ceres-files 2 (\d+)\n$/, 'ceres-files 3 $1\n'), 'latin1');
     expect(cache.getFiles('other')).toBeUndefined();
+    // The format before (header first) is not read.
+    const header = JSON.stringify({ meta: null, sizes: [['a', 1]] });
+    writeFileSync(join(dir, 'v1.files'), `ceres-files 1 ${header.length}\n${header}a`);
+    expect(cache.getFiles('v1')).toBeUndefined();
     writeFileSync(join(dir, 'json.files'), JSON.stringify({ files }));
     expect(cache.getFiles('json')).toBeUndefined();
     // Pruned with the other entries; a temporary file of a write that never finished goes once it is old
