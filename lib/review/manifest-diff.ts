@@ -56,7 +56,10 @@ export interface DistDiff {
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 
 export function objectKey(id: ObjectId): string {
-  return `${id.environment}|${id.group}|${id.kind}|${id.namespace}|${id.name}`;
+  // Joined, not concatenated: `join` makes one flat string, where V8 keeps a concatenation as a tree
+  // of its parts, and a name read from a file's lines is a slice that keeps the whole file's text
+  // alive (a review keys some 200,000 objects).
+  return [id.environment, id.group, id.kind, id.namespace, id.name].join('|');
 }
 
 /**
@@ -317,8 +320,37 @@ function sameObject(before: IndexedObject, after: IndexedObject): boolean {
   return before.text === after.text;
 }
 
+/** A copy of `s` that does not keep the text it was cut from alive (V8 shares the text of a long substring). */
+function detached(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/**
+ * An object only listed (`indexObjects`' `listOnly`): an added object is named in the review, never
+ * shown or compared, so nothing of its file is kept.
+ */
+class ListedObject implements IndexedObject {
+  readonly id: ObjectId;
+  constructor(
+    id: ObjectId,
+    readonly file: string,
+  ) {
+    // Copies: a name read from the file's lines is a slice, which keeps the whole file's text alive.
+    this.id = {
+      environment: detached(id.environment),
+      group: detached(id.group),
+      kind: detached(id.kind),
+      namespace: detached(id.namespace),
+      name: detached(id.name),
+    };
+  }
+  get text(): string {
+    throw new Error(`${objectRef(this.id)} was only listed: its text was not kept`);
+  }
+}
+
 /** Adds the objects of a parsed stream (or document) to `out`. */
-function addParsed(out: Map<string, IndexedObject>, environment: string, file: string, source: string): void {
+function addParsed(out: Map<string, IndexedObject>, environment: string, file: string, source: string, listOnly?: (key: string) => boolean): void {
   for (const doc of parseAllDocuments(source, { version: '1.1' })) {
     const manifest = doc.toJS() as KubeManifest | null;
     if (!manifest || typeof manifest !== 'object' || !manifest.kind || !manifest.apiVersion) continue;
@@ -329,7 +361,8 @@ function addParsed(out: Map<string, IndexedObject>, environment: string, file: s
       namespace: manifest.metadata?.namespace ?? '',
       name: manifest.metadata?.name ?? '',
     };
-    out.set(objectKey(id), new IndexedManifest(id, file, source, manifest));
+    const key = objectKey(id);
+    out.set(key, listOnly?.(key) ? new ListedObject(id, file) : new IndexedManifest(id, file, source, manifest));
   }
 }
 
@@ -337,16 +370,20 @@ function addParsed(out: Map<string, IndexedObject>, environment: string, file: s
  * Every object of a dist tree by key: manifests and Terraform resources. Linear in the size of the
  * tree. A manifest in the form synth writes is identified from its lines ({@link scanIdentity}) and
  * parsed only when its content is asked for (a changed or removed object); any other is parsed here.
+ * Only the files `only` names are read (each once, when `files` reads lazily); an object whose key
+ * `listOnly` takes is only listed (its id and file: nothing of its text is kept).
  */
-export function indexObjects(files: ReadonlyMap<string, string>, only?: ReadonlySet<string>): Map<string, IndexedObject> {
+export function indexObjects(files: Tree, only?: ReadonlySet<string>, listOnly?: (key: string) => boolean): Map<string, IndexedObject> {
   const out = new Map<string, IndexedObject>();
-  for (const [file, content] of files) {
+  for (const file of files.keys()) {
     if (only && !only.has(file)) continue;
+    const content = files.get(file)!;
     if (isStackPath(file)) {
       const environment = areaOf(file);
       for (const t of terraformObjects(content)) {
         const id: ObjectId = { environment, group: 'terraform', kind: t.type, namespace: '', name: t.name };
-        out.set(objectKey(id), new IndexedResource(id, file, t));
+        const key = objectKey(id);
+        out.set(key, listOnly?.(key) ? new ListedObject(id, file) : new IndexedResource(id, file, t));
       }
       continue;
     }
@@ -354,20 +391,33 @@ export function indexObjects(files: ReadonlyMap<string, string>, only?: Readonly
     const environment = scopeOf(file);
     const docs = splitDocuments(content);
     if (!docs) {
-      addParsed(out, environment, file, content);
+      addParsed(out, environment, file, content, listOnly);
       continue;
     }
     for (const doc of docs) {
       const head = scanIdentity(doc);
       if (!head) {
-        addParsed(out, environment, file, doc);
+        addParsed(out, environment, file, doc, listOnly);
         continue;
       }
       const id: ObjectId = { environment, group: groupOf(head.apiVersion), kind: head.kind, namespace: head.namespace, name: head.name };
-      out.set(objectKey(id), new IndexedManifest(id, file, doc));
+      const key = objectKey(id);
+      out.set(key, listOnly?.(key) ? new ListedObject(id, file) : new IndexedManifest(id, file, doc));
     }
   }
   return out;
+}
+
+/**
+ * What {@link indexObjects} and {@link diffDist} read of a tree (path → text): its paths, and a text
+ * when asked for. A map whose texts are read on `get` (apps/synth's staged tree) is read only for the
+ * paths that differ, each when it is indexed.
+ */
+export type Tree = Pick<ReadonlyMap<string, string>, 'keys' | 'get' | 'has'>;
+
+/** `base` with the texts `over` has instead (same paths, same order). */
+function overlaid(base: Tree, over: ReadonlyMap<string, string>): Tree {
+  return { keys: () => base.keys(), get: (p) => over.get(p) ?? base.get(p), has: (p) => base.has(p) };
 }
 
 function syncOptions(m: KubeManifest): string[] {
@@ -436,25 +486,32 @@ const TYPE_ORDER: Record<ChangeType, number> = { removed: 0, changed: 1, added: 
  * destructive ones flagged. Terraform stacks are compared resource by resource; other files as a
  * whole. Only files whose text differs are parsed, so an unchanged tree costs a string comparison.
  */
-export function diffDist(current: ReadonlyMap<string, string>, next: ReadonlyMap<string, string>): DistDiff {
+export function diffDist(current: Tree, next: Tree): DistDiff {
   const differing = new Set<string>();
-  for (const [p, c] of next) if (current.get(p) !== c) differing.add(p);
-  for (const p of current.keys()) if (!next.has(p)) differing.add(p);
   // A changed manifest file is parsed only in the documents that changed: at 1000 tenants a display
   // name is one document of each cluster's projects.yaml (thousands), and parsing is most of a review.
   const reducedCurrent = new Map<string, string>();
   const reducedNext = new Map<string, string>();
-  for (const p of differing) {
-    const b = current.get(p);
-    const a = next.get(p);
-    if (b === undefined || a === undefined || !isManifestPath(p)) continue;
-    const reduced = withoutCommonDocuments(b, a);
+  // Each text is read once here (trees that read files when asked: apps/synth's staged tree), and an
+  // added file not at all (it is read once, to be indexed).
+  for (const p of next.keys()) {
+    if (!current.has(p)) {
+      differing.add(p);
+      continue;
+    }
+    const b = current.get(p)!;
+    const a = next.get(p)!;
+    if (b === a) continue;
+    differing.add(p);
+    const reduced = isManifestPath(p) ? withoutCommonDocuments(b, a) : undefined;
     if (!reduced) continue;
     reducedCurrent.set(p, reduced[0]);
     reducedNext.set(p, reduced[1]);
   }
-  const before = indexObjects(reducedCurrent.size ? new Map([...current, ...reducedCurrent]) : current, differing);
-  const after = indexObjects(reducedNext.size ? new Map([...next, ...reducedNext]) : next, differing);
+  for (const p of current.keys()) if (!next.has(p)) differing.add(p);
+  const before = indexObjects(reducedCurrent.size ? overlaid(current, reducedCurrent) : current, differing);
+  // An object the current tree does not have is added: listed, nothing of its text kept.
+  const after = indexObjects(reducedNext.size ? overlaid(next, reducedNext) : next, differing, (key) => !before.has(key));
   const changes: ObjectChange[] = [];
   for (const [key, b] of before) {
     const a = after.get(key);
