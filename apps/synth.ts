@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { frugalHeap } from '../lib/core/heap';
 import { APPROVALS_FILE } from '../lib/core/input/approvals';
 import { RenderCache } from '../lib/core/render-cache';
-import { compareTree, readTree } from '../lib/core/tree';
-import { writeTreeAtomically } from '../lib/core/writer';
+import { listTree } from '../lib/core/tree';
+import { StagedTree } from '../lib/core/staged-tree';
 import { diffDist, formatSummary, reviewDiff, reviewToJson } from '../lib/review';
 import { Command, CommandContext, EXIT, Io, processIo, runCli } from './cli';
 import { inEnvironments, synthesize, SynthesisResult } from './synthesize';
@@ -55,120 +55,140 @@ export const synthCommand: Command = {
   ],
   examples: ['npm run synth', 'npx ceres synth --env prod', 'npx ceres synth --check --json'],
   run(ctx) {
-    const { io, style, errStyle } = ctx;
     const t0 = performance.now();
     frugalHeap();
     const out = resolve(str(ctx, '--out') ?? join(ctx.root, 'dist'));
-    const result = synthesize(synthesisOptions(ctx));
+    const check = ctx.options.has('--check');
     const scope = inEnvironments(ctx.env ? [ctx.env] : undefined);
-    ctx.step('reading the current dist/');
-    const current = readTree(out, scope, result.files);
-
-    if (ctx.options.has('--check')) {
-      const diff = compareTree(current, result.files);
-      const stale = diff.added.length + diff.removed.length + diff.changed.length > 0;
-      if (ctx.json) {
-        ctx.printJson({ ok: !stale, command: 'synth', check: true, out, ...diff });
-      } else if (!stale) {
-        io.out(`dist is current (${result.files.size} files)`);
-      } else {
-        io.err(`${errStyle.red('dist/ is stale')}; run \`npm run synth\` and commit the result:`);
-        for (const p of diff.added) io.err(`  + ${p}`);
-        for (const p of diff.removed) io.err(`  - ${p}`);
-        for (const p of diff.changed) io.err(`  ~ ${p}`);
-      }
-      return stale ? EXIT.problems : EXIT.ok;
+    // Each file is compared with dist/ as it is rendered, and (unless --check) written to the new tree
+    // beside it: nothing of dist/ changes before the review passes, and the output is never held whole.
+    const options = synthesisOptions(ctx);
+    // With the render cache, its index of this tree tells a tenant's unchanged files without reading them.
+    const stage = new StagedTree(out, scope, !check, check ? undefined : options.cache?.treeIndex(out));
+    let stacks = 0;
+    const sink = (path: string, content: string) => {
+      if (path.startsWith('terraform/')) stacks++;
+      stage.put(path, content);
+    };
+    try {
+      const result = synthesize({ ...options, sink, keyedSink: (path, key, content) => stage.putKnown(path, key, content) });
+      return finishSynth(ctx, result, stage, { out, scope, check, stacks, t0 });
+    } finally {
+      // Whatever did not commit (problems, a refusal, nothing to replace, an error) leaves dist/ as it was.
+      stage.abort();
     }
+  },
+};
 
-    ctx.step('comparing with the current dist/');
-    const review = reviewDiff(diffDist(current, result.files), result.approvals);
-    const allow = ctx.options.has('--allow-destructive');
-    const against = `${ctx.env ? `the ${ctx.env} part of ` : ''}the dist/ on disk`;
-    if (review.unapproved.length && !allow) {
-      if (ctx.json) {
-        ctx.printJson({ ok: false, command: 'synth', error: 'destructive', written: false, review: reviewToJson(review, { against }) });
-      } else {
-        io.err(
-          `${errStyle.red(errStyle.bold('synth refused'))}: ${review.unapproved.length} destructive change${review.unapproved.length === 1 ? '' : 's'} nothing approved; nothing was written.`,
-        );
-        for (const l of formatSummary(review, { style: errStyle, against })) io.err(l);
-        io.err('');
-        io.err(`If they are meant: list each in ${APPROVALS_FILE} (object as printed above, and a reason) and commit it with the change,`);
-        io.err('or re-run with --allow-destructive after reviewing them (CI still requires the approvals file).');
-      }
-      return EXIT.destructive;
+/** Synth once every file is staged: `--check`'s verdict, or the review, then the swap. */
+function finishSynth(
+  ctx: CommandContext,
+  result: SynthesisResult,
+  stage: StagedTree,
+  run: { readonly out: string; readonly scope: (path: string) => boolean; readonly check: boolean; readonly stacks: number; readonly t0: number },
+): number {
+  const { io, style, errStyle } = ctx;
+  const { out, scope, check, stacks, t0 } = run;
+  ctx.step('comparing with the current dist/');
+  const diff = stage.finish();
+  if (check) {
+    const stale = !stage.unchanged;
+    if (ctx.json) {
+      ctx.printJson({ ok: !stale, command: 'synth', check: true, out, ...diff });
+    } else if (!stale) {
+      io.out(`dist is current (${stage.count} files)`);
+    } else {
+      io.err(`${errStyle.red('dist/ is stale')}; run \`npm run synth\` and commit the result:`);
+      for (const p of diff.added) io.err(`  + ${p}`);
+      for (const p of diff.removed) io.err(`  - ${p}`);
+      for (const p of diff.changed) io.err(`  ~ ${p}`);
     }
+    return stale ? EXIT.problems : EXIT.ok;
+  }
 
-    const unchanged = Object.values(compareTree(current, result.files)).every((list) => list.length === 0);
-    if (unchanged) {
-      // Nothing to replace: dist/ is left as it is (not even rewritten), which is what a write would give.
-      const ms = performance.now() - t0;
-      if (ctx.json) {
-        ctx.printJson({
-          ok: true,
-          command: 'synth',
-          written: false,
-          out,
-          files: result.files.size,
-          tenants: result.input.tenants.length,
-          review: reviewToJson(review, { against }),
-          ms: Math.round(ms),
-        });
-        return EXIT.ok;
-      }
-      for (const l of summaryLines(result, style)) io.out(l);
-      io.out(
-        `${ctx.env ? `the ${ctx.env} part of ` : ''}${out} is already what the code produces (${result.files.size} files for ${result.input.tenants.length} tenants); nothing rewritten, ${ms.toFixed(0)} ms`,
+  // Only the differing files are compared: the review of the whole tree (diffDist parses no other).
+  const review = reviewDiff(diffDist(stage.before(), stage.next()), result.approvals);
+  const allow = ctx.options.has('--allow-destructive');
+  const against = `${ctx.env ? `the ${ctx.env} part of ` : ''}the dist/ on disk`;
+  if (review.unapproved.length && !allow) {
+    if (ctx.json) {
+      ctx.printJson({ ok: false, command: 'synth', error: 'destructive', written: false, review: reviewToJson(review, { against }) });
+    } else {
+      io.err(
+        `${errStyle.red(errStyle.bold('synth refused'))}: ${review.unapproved.length} destructive change${review.unapproved.length === 1 ? '' : 's'} nothing approved; nothing was written.`,
       );
-      return EXIT.ok;
+      for (const l of formatSummary(review, { style: errStyle, against })) io.err(l);
+      io.err('');
+      io.err(`If they are meant: list each in ${APPROVALS_FILE} (object as printed above, and a reason) and commit it with the change,`);
+      io.err('or re-run with --allow-destructive after reviewing them (CI still requires the approvals file).');
     }
-    ctx.step(`writing ${out}`);
-    let files = result.files;
-    if (ctx.env) {
-      // One environment: the rest of dist/ stays as it is.
-      files = new Map([...readTree(out, (p) => !scope(p)), ...result.files]);
-    }
-    // What was read for the review is not read again to find the unchanged files.
-    const stats = writeTreeAtomically(out, files, { known: current, removeOld: 'background' });
+    return EXIT.destructive;
+  }
+
+  if (stage.unchanged) {
+    // Nothing to replace: dist/ is left as it is (not even rewritten), which is what a write would give.
     const ms = performance.now() - t0;
     if (ctx.json) {
       ctx.printJson({
         ok: true,
         command: 'synth',
-        written: true,
+        written: false,
         out,
-        files: files.size,
-        filesWritten: stats.written,
+        files: stage.count,
         tenants: result.input.tenants.length,
-        environments: result.summary.map((e) => ({
-          name: e.name,
-          folders: e.folders,
-          objects: Object.values(e.objectsByKind).reduce((a, b) => a + b, 0),
-          objectsByKind: e.objectsByKind,
-          ms: Math.round(e.ms),
-        })),
         review: reviewToJson(review, { against }),
         ms: Math.round(ms),
       });
       return EXIT.ok;
     }
-    for (const l of summaryLines(result, style)) io.out(l);
-    for (const l of formatSummary(review, { style, against })) io.out(l);
+    for (const l of summaryLines(result, style, stacks)) io.out(l);
     io.out(
-      `wrote ${ctx.env ? `${result.files.size} files of ${ctx.env} (${files.size} in all)` : `${files.size} files`} for ${result.input.tenants.length} tenants to ${out} (${stats.written} new or changed, the others linked as they were) in ${ms.toFixed(0)} ms`,
+      `${ctx.env ? `the ${ctx.env} part of ` : ''}${out} is already what the code produces (${stage.count} files for ${result.input.tenants.length} tenants); nothing rewritten, ${ms.toFixed(0)} ms`,
     );
     return EXIT.ok;
-  },
-};
+  }
+  ctx.step(`writing ${out}`);
+  // One environment: the rest of dist/ stays as it is.
+  const others = ctx.env ? listTree(out, (p) => !scope(p)) : [];
+  const stats = stage.commit(others);
+  const files = stage.count + others.length;
+  const ms = performance.now() - t0;
+  if (ctx.json) {
+    ctx.printJson({
+      ok: true,
+      command: 'synth',
+      written: true,
+      out,
+      files,
+      filesWritten: stats.written,
+      tenants: result.input.tenants.length,
+      environments: result.summary.map((e) => ({
+        name: e.name,
+        folders: e.folders,
+        objects: Object.values(e.objectsByKind).reduce((a, b) => a + b, 0),
+        objectsByKind: e.objectsByKind,
+        ms: Math.round(e.ms),
+      })),
+      review: reviewToJson(review, { against }),
+      ms: Math.round(ms),
+    });
+    return EXIT.ok;
+  }
+  for (const l of summaryLines(result, style, stacks)) io.out(l);
+  for (const l of formatSummary(review, { style, against })) io.out(l);
+  io.out(
+    `wrote ${ctx.env ? `${stage.count} files of ${ctx.env} (${files} in all)` : `${files} files`} for ${result.input.tenants.length} tenants to ${out} (${stats.written} new or changed, the others linked as they were) in ${ms.toFixed(0)} ms`,
+  );
+  return EXIT.ok;
+}
 
-/** One line per environment (folders, objects, time or cache) and one for the Terraform stacks. */
-function summaryLines(result: SynthesisResult, style: CommandContext['style']): string[] {
+/** One line per environment (folders, objects, time or cache) and one for the `stacks` Terraform stacks. */
+function summaryLines(result: SynthesisResult, style: CommandContext['style'], stacks: number): string[] {
   const lines = result.summary.map((env) => {
     const total = Object.values(env.objectsByKind).reduce((a, b) => a + b, 0);
     const tenants = env.tenants?.cached ? ` (tenants: ${env.tenants.rendered} rendered, ${env.tenants.cached} unchanged)` : '';
     return `${style.bold(env.name)}: ${env.folders} folders, ${total} objects ${env.cached ? 'unchanged (render cache)' : `in ${env.ms.toFixed(0)} ms${tenants}`}`;
   });
-  const stacks = [...result.files.keys()].filter((p) => p.startsWith('terraform/')).length;
   if (stacks)
     lines.push(
       `${style.bold('terraform')}: ${stacks} stacks ${result.timings.terraformCached ? 'unchanged (render cache)' : `in ${result.timings.terraformMs.toFixed(0)} ms`}`,

@@ -57,10 +57,23 @@ export interface SynthesizeOptions {
    * @default true
    */
   readonly keepRendered?: boolean;
+  /**
+   * Given each file (path relative to dist/, content) as soon as it is rendered or read from the
+   * render cache, in the order `files` would have them, instead of keeping it: the result's `files` is
+   * then empty. `ceres synth` compares and writes each file as it comes (apps/stage.ts), so that a
+   * thousand tenants' output is never held whole. @default kept in `files`
+   */
+  readonly sink?: (path: string, content: string) => void;
+  /**
+   * With `sink`: given instead of it each file whose bytes a key names (a rendered tenant's file read
+   * from the render cache: RenderedFile.key), its text read only when `content` is called (a tree index
+   * can tell the file unchanged without it). @default such files go to `sink`
+   */
+  readonly keyedSink?: (path: string, key: string, content: () => string) => void;
 }
 
 export interface SynthesisResult {
-  /** Paths relative to dist/ → content. */
+  /** Paths relative to dist/ → content (empty when they went to `sink`). */
   readonly files: Map<string, string>;
   readonly summary: readonly EnvironmentSummary[];
   /** Every environment as rendered (objects, and what each cluster applies), for `npm run verify`; empty with `keepRendered: false`. */
@@ -206,6 +219,7 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   }
   const t2 = performance.now();
   const files = new Map<string, string>();
+  const put = options.sink ?? ((path: string, content: string) => void files.set(path, content));
   const summary: EnvironmentSummary[] = [];
   const environments: RenderedEnvironment[] = [];
   let catalog: PlatformCatalog | undefined;
@@ -216,29 +230,62 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     const key = cache?.key('kubernetes', env.name, full, environmentInput(tenantInput, env.name));
     const cached = key ? cache!.getFiles<EnvironmentSummary[]>(key) : undefined;
     if (cached) {
-      for (const [path, content] of cached.files) files.set(path, content);
+      for (const [path, content] of cached.files) put(path, content);
       summary.push(...cached.meta.map((s) => ({ ...s, ms: 0, cached: true, tenants: undefined })));
       continue;
     }
     step(`rendering ${env.name}`);
     const { synthesizePlatform } = require('./platform/main') as typeof import('./platform/main');
     const keep = options.keepRendered ?? true;
-    const rendered = guarded(`while rendering ${env.name}`, tenantInput, () =>
-      // Kept objects are rendered now: the store keeps rendered tenants and memoized constructs as checked, not as objects.
-      synthesizePlatform({ ...platform, environments: [env] }, tenantInput, undefined, { release: !keep, tenantStore: keep ? undefined : cache?.tenants() }),
-    );
-    for (const [path, content] of rendered.files) files.set(path, content);
-    summary.push(...rendered.summary);
-    if (keep) {
-      environments.push(...rendered.environments);
-      catalog = rendered.catalog;
+    // Without kept objects and with a sink, each file goes to the sink (and the render cache's entry) as
+    // it is rendered, and nothing of the environment is held (RenderOptions.sink; the sink publishes
+    // nothing before the whole synth is done, and the entry is put in place once the render passed).
+    const entry = key && options.sink && !keep ? cache!.filesEntry(key) : undefined;
+    try {
+      const sink = entry
+        ? (path: string, content: string) => {
+            entry.add(path, content);
+            put(path, content);
+          }
+        : !keep
+          ? options.sink
+          : undefined;
+      const given = options.keyedSink;
+      const keyedSink =
+        given && sink && !keep
+          ? (path: string, key: string, content: () => string) => {
+              if (!entry) return given(path, key, content);
+              // The entry keeps the text; read once for it and for the sink.
+              const text = content();
+              entry.add(path, text);
+              given(path, key, () => text);
+            }
+          : undefined;
+      const rendered = guarded(`while rendering ${env.name}`, tenantInput, () =>
+        // Kept objects are rendered now: the store keeps rendered tenants and memoized constructs as checked, not as objects.
+        synthesizePlatform({ ...platform, environments: [env] }, tenantInput, undefined, {
+          release: !keep,
+          tenantStore: keep ? undefined : cache?.tenants(),
+          sink,
+          keyedSink,
+        }),
+      );
+      for (const [path, content] of rendered.files) put(path, content);
+      summary.push(...rendered.summary);
+      if (keep) {
+        environments.push(...rendered.environments);
+        catalog = rendered.catalog;
+      }
+      if (entry) entry.finish(rendered.summary);
+      else if (key) cache!.putFiles(key, rendered.files, rendered.summary);
+    } finally {
+      entry?.abort();
     }
-    if (key) cache!.putFiles(key, rendered.files, rendered.summary);
   }
   // Rendered tenants no synth used lately go (the store keeps what this one read or wrote).
   if (cache && summary.some((s) => !s.cached)) cache.tenants().prune();
   // In the order of before (the environments' files, then the stacks').
-  for (const [path, content] of stacks) files.set(path, content);
+  for (const [path, content] of stacks) put(path, content);
   const t3 = performance.now();
   return {
     files,

@@ -31,28 +31,38 @@ export function isGeneratedPath(path: string): boolean {
 }
 
 /**
- * Reads every file under `dir` into a map of relative path (forward slashes) → content. Hidden
- * entries and Terraform's working files (`.terraform/`, lock file, plans, state) are never
- * synthesized and are skipped. With `same` (the tree about to replace it), a file whose content is
- * the one `same` has at its path is given as `same`'s string: an edit's unchanged files are then held
- * once, not twice (at a thousand tenants the tree is some 200 MB of text), and compared by reference.
+ * The paths (relative, forward slashes) of the files under `dir` that synth writes and `filter`
+ * takes, in the order {@link readTree} reads them: hidden entries and Terraform's working files
+ * (`.terraform/`, lock file, plans, state) are never synthesized and are skipped.
  */
-export function readTree(dir: string, filter: (path: string) => boolean = () => true, same?: ReadonlyMap<string, string>): Map<string, string> {
-  const out = new Map<string, string>();
+export function listTree(dir: string, filter: (path: string) => boolean = () => true): string[] {
+  const out: string[] = [];
   if (!existsSync(dir)) return out;
   const walk = (rel: string) => {
     for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
       const p = rel ? `${rel}/${e.name}` : e.name;
       if (!isGeneratedPath(p)) continue;
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && filter(p)) {
-        const text = readFileSync(join(dir, p), 'utf8');
-        const next = same?.get(p);
-        out.set(p, next === text ? next : text);
-      }
+      else if (e.isFile() && filter(p)) out.push(p);
     }
   };
   walk('');
+  return out;
+}
+
+/**
+ * Reads every file under `dir` into a map of relative path (forward slashes) → content, as
+ * {@link listTree} lists them. With `same` (the tree about to replace it), a file whose content is
+ * the one `same` has at its path is given as `same`'s string: an edit's unchanged files are then held
+ * once, not twice (at a thousand tenants the tree is some 200 MB of text), and compared by reference.
+ */
+export function readTree(dir: string, filter: (path: string) => boolean = () => true, same?: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of listTree(dir, filter)) {
+    const text = readFileSync(join(dir, p), 'utf8');
+    const next = same?.get(p);
+    out.set(p, next === text ? next : text);
+  }
   return out;
 }
 

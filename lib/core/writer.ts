@@ -82,6 +82,21 @@ interface IndexRecord {
   readonly mtimeNs: bigint;
 }
 
+/**
+ * The one rule for trusting an index record (the linker thread runs this function's source too): the
+ * current file `st` (lstat, bigint) is the file recorded, a regular file of the recorded inode, size
+ * and modification time, modified before the index was written (`indexTime`, the index's own time).
+ */
+function indexVouches(
+  st: { isFile(): boolean; ino: bigint; size: bigint; mtimeNs: bigint } | undefined,
+  ino: bigint,
+  size: bigint,
+  mtimeNs: bigint,
+  indexTime: bigint,
+): boolean {
+  return !!st && st.isFile() && st.ino === ino && st.size === size && st.mtimeNs === mtimeNs && st.mtimeNs < indexTime;
+}
+
 /** An index file's records by path and its own modification time; undefined when absent or not ours. */
 function readIndex(file: string): { records: Map<string, IndexRecord>; time: bigint } | undefined {
   let fd: number | undefined;
@@ -314,6 +329,7 @@ port.on('message', (m) => {
  * batch with the paths it could not link (the caller writes those). Shared counter [0]: batches done.
  */
 const LINKER_SOURCE = `
+${indexVouches.toString()}
 const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -326,7 +342,7 @@ port.on('message', ([batch, items]) => {
     try {
       const current = path.join(distDir, p);
       const st = fs.lstatSync(current, { bigint: true, throwIfNoEntry: false });
-      if (st && st.isFile() && st.ino === ino && st.size === size && st.mtimeNs === mtimeNs && st.mtimeNs < indexTime) {
+      if (indexVouches(st, ino, size, mtimeNs, indexTime)) {
         const target = path.join(tmp, p);
         const dir = path.dirname(target);
         if (!dirs.has(dir)) {
@@ -503,6 +519,74 @@ export class TreeWriter {
   }
 
   /**
+   * Puts the current tree's file at `path` into the new tree as it is (linked; copied where links
+   * are not possible), for a caller that has compared it and found it unchanged. It must still be a
+   * regular file of `size` bytes: otherwise it changed since, and this throws (nothing is guessed).
+   * With `key` (the file was given by key), it is recorded in the next index.
+   */
+  public keep(path: string, size: number, key?: string): void {
+    this.claim(path);
+    if (this.worker) throw new Error('keep() is not available with a background writer');
+    const current = join(this.distDir, path);
+    const st = lstatSync(current, { throwIfNoEntry: false });
+    if (!st?.isFile() || st.size !== size) throw new Error(`${this.base}/${path} changed while the new tree was being written; run again`);
+    const target = join(this.tmp, path);
+    this.makeDir(target);
+    let linked = false;
+    if (this.link) {
+      try {
+        linkSync(current, target);
+        linked = true;
+      } catch {
+        this.link = false;
+      }
+    }
+    if (!linked) copyFileSync(current, target);
+    this.unchanged++;
+    // A file given by key is in the next index (a link is the same inode and time; a copy is recorded as written).
+    if (key !== undefined) this.record(path, key);
+  }
+
+  /**
+   * The size of the current file at `path` when the index says it was written with `key` and it is
+   * still that file ({@link indexVouches}); otherwise undefined (then compare it by content).
+   */
+  public vouchedSize(path: string, key: string): number | undefined {
+    const record = this.indexed?.records.get(path);
+    if (!this.link || record?.key !== key) return undefined;
+    const st = lstatSync(join(this.distDir, path), { bigint: true, throwIfNoEntry: false });
+    return indexVouches(st, record.ino, record.size, record.mtimeNs, this.indexed!.time) ? Number(record.size) : undefined;
+  }
+
+  /** Records a file of the new tree given by `key` for the next index (when there is one). */
+  private record(path: string, key: string): void {
+    if (!this.options.index || /[\t\n]/.test(path) || /[\t\n]/.test(key)) return;
+    const st = lstatSync(join(this.tmp, path), { bigint: true });
+    this.recorded.set(path, { key, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs });
+  }
+
+  /**
+   * Writes one file of the new tree without comparing it with the current one (the caller has: it
+   * differs, or is new). With `key` (the key of its bytes, RenderedFile.key), it is recorded in the next index.
+   */
+  public writeNew(path: string, content: string, key?: string): void {
+    this.claim(path);
+    if (this.worker) throw new Error('writeNew() is not available with a background writer');
+    const target = join(this.tmp, path);
+    this.makeDir(target);
+    writeFileSync(target, content);
+    if (key !== undefined) this.record(path, key);
+  }
+
+  /** The text of a file already written to the new tree (before `commit()` or `abort()`). */
+  public staged(path: string): string {
+    if (this.done || !this.paths.has(path)) throw new Error(`${path} is not in the new tree being written`);
+    // Files handed to another thread may not be there yet.
+    if (this.worker || this.linker) throw new Error('staged() reads only a tree written in this thread');
+    return readFileSync(join(this.tmp, path), 'utf8');
+  }
+
+  /**
    * Writes one file of the new tree whose bytes `key` names (the same key, the same bytes: a render
    * cache entry's text, RenderedFile.key): with an `index` that says the current file was written with
    * this key and is still that inode, size and time, it is linked without calling `content` or reading
@@ -591,8 +675,7 @@ export class TreeWriter {
   /** Writes (or links by content) one file given by key, and records it for the next index. */
   private writeRecorded(path: string, key: string, content: string): void {
     this.put(path, content);
-    const st = lstatSync(join(this.tmp, path), { bigint: true });
-    this.recorded.set(path, { key, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs });
+    this.record(path, key);
   }
 
   /** Refuses a path outside the tree, one given twice, or any after commit or abort; then takes it. */
