@@ -9,7 +9,7 @@ import { APPROVALS_FILE } from '../lib/core/input/approvals';
 import { RenderCache } from '../lib/core/render-cache';
 import { listTree } from '../lib/core/tree';
 import { StagedTree } from '../lib/core/staged-tree';
-import { diffDist, formatSummary, reviewDiff, reviewToJson } from '../lib/review';
+import { diffDist, formatSummary, isManifestPath, reviewDiff, reviewToJson, withoutCommonDocuments } from '../lib/review';
 import { Command, CommandContext, EXIT, Io, processIo, runCli } from './cli';
 import { inEnvironments, synthesize, SynthesisResult } from './synthesize';
 
@@ -64,7 +64,12 @@ export const synthCommand: Command = {
     // beside it: nothing of dist/ changes before the review passes, and the output is never held whole.
     const options = synthesisOptions(ctx);
     // With the render cache, its index of this tree tells a tenant's unchanged files without reading them.
-    const stage = new StagedTree(out, scope, !check, check ? undefined : options.cache?.treeIndex(out));
+    const stage = new StagedTree(out, scope, {
+      write: !check,
+      index: check ? undefined : options.cache?.treeIndex(out),
+      // Of a changed manifest file the review parses only the documents that changed: only they are kept.
+      reduce: (path, before, after) => (isManifestPath(path) ? withoutCommonDocuments(before, after) : undefined),
+    });
     let stacks = 0;
     const sink = (path: string, content: string) => {
       if (path.startsWith('terraform/')) stacks++;

@@ -1,10 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { detached } from './collections';
 import { listTree, TreeDiff } from './tree';
 import { TreeWriter, WriteStats } from './writer';
 
 /** A tree as the review reads it (lib/review's `Tree`): its paths, and a text when asked for. */
 export type TextTree = Pick<ReadonlyMap<string, string>, 'keys' | 'get' | 'has'>;
+
+export interface StagedTreeOptions {
+  /** Whether a new tree is written (`--check` only compares). @default true */
+  readonly write?: boolean;
+  /**
+   * The tree index of dir/ (RenderCache.treeIndex; with `write` only): a file given by key that the
+   * index vouches for is unchanged without reading it (TreeWriter.vouchedSize).
+   */
+  readonly index?: string;
+  /**
+   * What the review needs of a changed file's two texts, made when it is compared (both are at hand
+   * then): {@link before} and {@link next} give these instead of the files (`ceres synth`: a manifest
+   * file without the documents both have, which is what the review compares). Undefined keeps nothing
+   * (the files are read again). @default nothing kept
+   */
+  readonly reduce?: (path: string, before: string, after: string) => readonly [string, string] | undefined;
+}
 
 /**
  * The new dist/ as it is rendered, compared file by file with the one on disk (`ceres synth`): each
@@ -13,11 +31,12 @@ export type TextTree = Pick<ReadonlyMap<string, string>, 'keys' | 'get' | 'has'>
  * - an unchanged file is remembered by path and size, and linked into the new tree at `commit()`;
  * - a changed or added file is written to the new tree at once (a hidden sibling, as {@link TreeWriter}).
  *
- * Nothing of the texts is held: a thousand tenants' output is some 200 MB, and adding a tenant changes
- * 100 MB of it (the Terraform stacks and the files that list tenants). The review reads the two sides
- * of exactly the differing files ({@link before}, {@link next}) again when it compares them: what
- * `diffDist` compares, since it parses no other file, so the review of these is the review of the
- * whole trees. Nothing of the current tree changes before `commit()`; `abort()` leaves it as it was.
+ * The texts are not held: a thousand tenants' output is some 200 MB, and adding a tenant changes
+ * 100 MB of it (the Terraform stacks and the files that list tenants). Of a changed file only what
+ * `reduce` makes is kept. The review reads the two sides of exactly the differing files ({@link
+ * before}, {@link next}): what `diffDist` compares, since it parses no other file, so the review of
+ * these is the review of the whole trees. Nothing of the current tree changes before `commit()`;
+ * `abort()` leaves it as it was.
  */
 export class StagedTree {
   /** Current files in scope, in the order readTree reads them. */
@@ -36,22 +55,23 @@ export class StagedTree {
   /** Files given. */
   public count = 0;
 
+  /** The texts {@link before} and {@link next} give for a changed file, when `reduce` made them (path → [before, after]). */
+  private readonly reduced = new Map<string, readonly [string, string]>();
+  private readonly reduce?: StagedTreeOptions['reduce'];
+
   /**
    * @param dir the dist/ folder to compare with (and, with `write`, to replace at `commit()`)
    * @param scope the paths of dir/ this synth renders (one environment's, or all)
-   * @param write whether a new tree is written (`--check` only compares)
-   * @param index the tree index of dir/ (RenderCache.treeIndex; with `write` only): a file given by
-   *   key that the index vouches for is unchanged without reading it (TreeWriter.vouchedSize)
    */
   constructor(
     private readonly dir: string,
     scope: (path: string) => boolean,
-    write: boolean,
-    index?: string,
+    options: StagedTreeOptions = {},
   ) {
     this.currentPaths = listTree(dir, scope);
     this.left = new Set(this.currentPaths);
-    if (write) this.writer = new TreeWriter(dir, { removeOld: 'background', index });
+    this.reduce = options.reduce;
+    if (options.write !== false) this.writer = new TreeWriter(dir, { removeOld: 'background', index: options.index });
   }
 
   /** One file of the new tree (with `key`, the key of its bytes): compared with the current one, then written or remembered. */
@@ -61,12 +81,16 @@ export class StagedTree {
     if (this.left.delete(path)) {
       const bytes = readFileSync(join(this.dir, path));
       // U+FFFD is also what invalid UTF-8 decodes to: such a text is equal only byte for byte.
-      if (bytes.toString('utf8') === content && (!content.includes('\ufffd') || bytes.equals(Buffer.from(content)))) {
+      const old = bytes.toString('utf8');
+      if (old === content && (!content.includes('\ufffd') || bytes.equals(Buffer.from(content)))) {
         this.same.set(path, { size: bytes.length, key });
         this.given.push([path, false]);
         return;
       }
       this.changed.add(path);
+      const pair = this.reduce?.(path, old, content);
+      // Copies: a piece cut from a text keeps the whole text alive.
+      if (pair) this.reduced.set(path, [detached(pair[0]), detached(pair[1])]);
     }
     this.given.push([path, true]);
     this.writer?.writeNew(path, content, key);
@@ -105,7 +129,11 @@ export class StagedTree {
   public before(): TextTree {
     this.finish();
     const paths = new Set(this.currentPaths.filter((p) => this.changed.has(p) || this.left.has(p)));
-    return { keys: () => paths.keys(), has: (p) => paths.has(p), get: (p) => (paths.has(p) ? readFileSync(join(this.dir, p), 'utf8') : undefined) };
+    return {
+      keys: () => paths.keys(),
+      has: (p) => paths.has(p),
+      get: (p) => (paths.has(p) ? (this.reduced.get(p)?.[0] ?? readFileSync(join(this.dir, p), 'utf8')) : undefined),
+    };
   }
 
   /** The new texts of the differing files (changed and added), in the order given; read back from the new tree when asked for. */
@@ -114,7 +142,7 @@ export class StagedTree {
     const writer = this.writer;
     if (!writer) throw new Error('a staged tree that is only compared writes no new tree');
     const paths = new Set(this.given.filter(([, differs]) => differs).map(([p]) => p));
-    return { keys: () => paths.keys(), has: (p) => paths.has(p), get: (p) => (paths.has(p) ? writer.staged(p) : undefined) };
+    return { keys: () => paths.keys(), has: (p) => paths.has(p), get: (p) => (paths.has(p) ? (this.reduced.get(p)?.[1] ?? writer.staged(p)) : undefined) };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { ArgoAnnotations, CASCADE_FINALIZER } from '../core/argocd';
 import { KubeManifest } from '../core/checks';
+import { detached } from '../core/collections';
 import { toYamlDocument } from '../core/yaml';
 import { lineDiff } from './line-diff';
 import { TerraformObject, terraformChangeRisk, terraformObjects, terraformRemovalRisk } from './terraform-diff';
@@ -320,11 +321,6 @@ function sameObject(before: IndexedObject, after: IndexedObject): boolean {
   return before.text === after.text;
 }
 
-/** A copy of `s` that does not keep the text it was cut from alive (V8 shares the text of a long substring). */
-function detached(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
-}
-
 /**
  * An object only listed (`indexObjects`' `listOnly`): an added object is named in the review, never
  * shown or compared, so nothing of its file is kept.
@@ -488,12 +484,13 @@ const TYPE_ORDER: Record<ChangeType, number> = { removed: 0, changed: 1, added: 
  */
 export function diffDist(current: Tree, next: Tree): DistDiff {
   const differing = new Set<string>();
-  // A changed manifest file is parsed only in the documents that changed: at 1000 tenants a display
-  // name is one document of each cluster's projects.yaml (thousands), and parsing is most of a review.
-  const reducedCurrent = new Map<string, string>();
-  const reducedNext = new Map<string, string>();
-  // Each text is read once here (trees that read files when asked: apps/synth's staged tree), and an
-  // added file not at all (it is read once, to be indexed).
+  // What is indexed instead of the file's text. A changed manifest file is parsed only in the
+  // documents that changed (withoutCommonDocuments): at 1000 tenants a display name is one document of
+  // each cluster's projects.yaml (thousands), and parsing is most of a review. A changed stack, as read here.
+  const indexedCurrent = new Map<string, string>();
+  const indexedNext = new Map<string, string>();
+  // Each text is read once (trees may read files when asked: apps/synth's staged tree), an added file
+  // only to be indexed.
   for (const p of next.keys()) {
     if (!current.has(p)) {
       differing.add(p);
@@ -503,15 +500,15 @@ export function diffDist(current: Tree, next: Tree): DistDiff {
     const a = next.get(p)!;
     if (b === a) continue;
     differing.add(p);
-    const reduced = isManifestPath(p) ? withoutCommonDocuments(b, a) : undefined;
-    if (!reduced) continue;
-    reducedCurrent.set(p, reduced[0]);
-    reducedNext.set(p, reduced[1]);
+    const indexed = isManifestPath(p) ? withoutCommonDocuments(b, a) : isStackPath(p) ? ([b, a] as const) : undefined;
+    if (!indexed) continue;
+    indexedCurrent.set(p, indexed[0]);
+    indexedNext.set(p, indexed[1]);
   }
   for (const p of current.keys()) if (!next.has(p)) differing.add(p);
-  const before = indexObjects(reducedCurrent.size ? overlaid(current, reducedCurrent) : current, differing);
+  const before = indexObjects(indexedCurrent.size ? overlaid(current, indexedCurrent) : current, differing);
   // An object the current tree does not have is added: listed, nothing of its text kept.
-  const after = indexObjects(reducedNext.size ? overlaid(next, reducedNext) : next, differing, (key) => !before.has(key));
+  const after = indexObjects(indexedNext.size ? overlaid(next, indexedNext) : next, differing, (key) => !before.has(key));
   const changes: ObjectChange[] = [];
   for (const [key, b] of before) {
     const a = after.get(key);
