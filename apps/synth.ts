@@ -9,7 +9,7 @@ import { APPROVALS_FILE } from '../lib/core/input/approvals';
 import { RenderCache } from '../lib/core/render-cache';
 import { listTree } from '../lib/core/tree';
 import { StagedTree } from '../lib/core/staged-tree';
-import { diffDist, formatSummary, isManifestPath, reviewDiff, reviewToJson, withoutCommonDocuments } from '../lib/review';
+import { diffDist, formatSummary, reviewDiff, reviewToJson, withoutCommonParts } from '../lib/review';
 import { Command, CommandContext, EXIT, Io, processIo, runCli } from './cli';
 import { inEnvironments, synthesize, SynthesisResult } from './synthesize';
 
@@ -67,8 +67,10 @@ export const synthCommand: Command = {
     const stage = new StagedTree(out, scope, {
       write: !check,
       index: check ? undefined : options.cache?.treeIndex(out),
-      // Of a changed manifest file the review parses only the documents that changed: only they are kept.
-      reduce: (path, before, after) => (isManifestPath(path) ? withoutCommonDocuments(before, after) : undefined),
+      // Of a changed manifest file the review parses only the documents that changed, of a changed stack
+      // only the resources that changed: only they are kept (at 1000 tenants a tenant added changes
+      // every stack, 43 MB, for a few dozen resources).
+      reduce: withoutCommonParts,
     });
     let stacks = 0;
     const sink = (path: string, content: string) => {

@@ -181,6 +181,68 @@ const TOP_VALUE = /^(?:|[|>][-+0-9]*|\{\}|\[\]|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|
 const METADATA_LINE = /^ {2}([A-Za-z][A-Za-z0-9]*):(?:$| (.*)$)/;
 
 /**
+ * Two versions of a Terraform stack without the resources and data sources they have in common (the
+ * same type and name, the same value: {@link sameJson}), and without the settings (every other
+ * section) when those are the same: what is left is what the review compares, with the same result
+ * (an object only on one side, or changed, is kept on both). Undefined when either is not a JSON object.
+ */
+export function withoutCommonResources(before: string, after: string): [string, string] | undefined {
+  let b: unknown;
+  let a: unknown;
+  try {
+    b = JSON.parse(before);
+    a = JSON.parse(after);
+  } catch {
+    return undefined;
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(b) || !isObject(a)) return undefined;
+  const split = (doc: Record<string, unknown>) => {
+    const settings: Record<string, unknown> = {};
+    const objects: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const [section, body] of Object.entries(doc)) {
+      if ((section === 'resource' || section === 'data') && body && typeof body === 'object')
+        objects[section] = body as Record<string, Record<string, unknown>>;
+      else settings[section] = body;
+    }
+    return { settings, objects };
+  };
+  const x = split(b);
+  const y = split(a);
+  for (const section of ['resource', 'data']) {
+    const bs = x.objects[section];
+    const as = y.objects[section];
+    if (!bs || !as) continue;
+    for (const type of Object.keys(bs)) {
+      const bt = bs[type];
+      const at = as[type];
+      if (!bt || !at || typeof bt !== 'object' || typeof at !== 'object') continue;
+      for (const name of Object.keys(bt)) {
+        if (Object.prototype.hasOwnProperty.call(at, name) && sameJson(bt[name], at[name])) {
+          delete bt[name];
+          delete at[name];
+        }
+      }
+    }
+  }
+  const sameSettings = sameJson(x.settings, y.settings);
+  const join = (side: ReturnType<typeof split>) => JSON.stringify({ ...(sameSettings ? {} : side.settings), ...side.objects });
+  return [join(x), join(y)];
+}
+
+/**
+ * What the review compares of two versions of a file: a manifest file without the documents both
+ * have, a stack without the resources both have ({@link withoutCommonDocuments},
+ * {@link withoutCommonResources}); undefined for other files, or when a version cannot be split (then
+ * the whole texts). The same review as of the whole texts.
+ */
+export function withoutCommonParts(path: string, before: string, after: string): [string, string] | undefined {
+  if (isManifestPath(path)) return withoutCommonDocuments(before, after);
+  if (isStackPath(path)) return withoutCommonResources(before, after);
+  return undefined;
+}
+
+/**
  * A manifest document's apiVersion, kind, metadata.name and metadata.namespace read from its lines
  * without parsing it, when the document is in the plain block form synth writes (every line at the
  * top level a simple `key:` or `key: value`, `metadata:` a block mapping, the four values plain
@@ -485,8 +547,9 @@ const TYPE_ORDER: Record<ChangeType, number> = { removed: 0, changed: 1, added: 
 export function diffDist(current: Tree, next: Tree): DistDiff {
   const differing = new Set<string>();
   // What is indexed instead of the file's text. A changed manifest file is parsed only in the
-  // documents that changed (withoutCommonDocuments): at 1000 tenants a display name is one document of
-  // each cluster's projects.yaml (thousands), and parsing is most of a review. A changed stack, as read here.
+  // documents that changed, a stack in the resources that changed (withoutCommonParts): at 1000 tenants
+  // a display name is one document of each cluster's projects.yaml (thousands), a tenant added a few
+  // dozen resources of 45,000, and parsing is most of a review. A stack that is not JSON, as read here.
   const indexedCurrent = new Map<string, string>();
   const indexedNext = new Map<string, string>();
   // Each text is read once (trees may read files when asked: apps/synth's staged tree), an added file
@@ -500,7 +563,7 @@ export function diffDist(current: Tree, next: Tree): DistDiff {
     const a = next.get(p)!;
     if (b === a) continue;
     differing.add(p);
-    const indexed = isManifestPath(p) ? withoutCommonDocuments(b, a) : isStackPath(p) ? ([b, a] as const) : undefined;
+    const indexed = withoutCommonParts(p, b, a) ?? (isStackPath(p) ? ([b, a] as const) : undefined);
     if (!indexed) continue;
     indexedCurrent.set(p, indexed[0]);
     indexedNext.set(p, indexed[1]);

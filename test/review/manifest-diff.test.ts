@@ -1,5 +1,5 @@
 import { toYamlStream } from '../../lib/core/yaml';
-import { diffDist, objectRef, withoutCommonDocuments } from '../../lib/review/manifest-diff';
+import { diffDist, objectRef, withoutCommonDocuments, withoutCommonResources } from '../../lib/review/manifest-diff';
 import { formatDistDiff } from '../../lib/review/review';
 import { lineDiff } from '../../lib/review/line-diff';
 import { rng } from '../support/yaml-fuzz';
@@ -225,6 +225,56 @@ describe('Terraform stacks in the review', () => {
       if (differs) changed++;
     }
     expect(changed).toBeGreaterThan(100);
+  });
+});
+
+describe('withoutCommonResources', () => {
+  it('leaves the review of two stacks as it was, over random stacks (moves between stacks, data sources, settings, key order)', () => {
+    const rand = rng(11);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+    const types = ['aws_s3_bucket', 'aws_iam_role', 'aws_db_instance', 'random_id'];
+    const names = ['a', 'b', 'c', 'd', '__proto__'];
+    const body = () =>
+      rand() < 0.5 ? { name: pick(['x', 'y']), deletion_protection: rand() < 0.8 } : { deletion_protection: rand() < 0.8, name: pick(['x', 'y']) };
+    const section = () => {
+      const out: Record<string, Record<string, unknown>> = {};
+      for (const t of types) {
+        if (rand() < 0.2) continue;
+        const byName: Record<string, unknown> = {};
+        for (const n of names) if (rand() < 0.6) Object.defineProperty(byName, n, { value: body(), enumerable: true, writable: true, configurable: true });
+        out[t] = byName;
+      }
+      return out;
+    };
+    const stackText = () => {
+      const doc: Record<string, unknown> = {};
+      if (rand() < 0.9) doc.terraform = { backend: { s3: { bucket: pick(['state', 'other']) } } };
+      doc.resource = section();
+      if (rand() < 0.5) doc.data = section();
+      if (rand() < 0.3) doc.output = { o: { value: pick(['1', '2']) } };
+      return JSON.stringify(doc, null, rand() < 0.5 ? 2 : 0);
+    };
+    const files = ['terraform/prod-aws/cdk.tf.json', 'terraform/prod-azure/cdk.tf.json'];
+    let reduced = 0;
+    for (let i = 0; i < 300; i++) {
+      const before = new Map(files.map((f) => [f, stackText()]));
+      const after = new Map(files.map((f): [string, string] => [f, rand() < 0.3 ? before.get(f)! : stackText()]));
+      const smallBefore = new Map(before);
+      const smallAfter = new Map(after);
+      for (const f of files) {
+        if (before.get(f) === after.get(f)) continue;
+        const pair = withoutCommonResources(before.get(f)!, after.get(f)!)!;
+        expect(pair).toBeDefined();
+        smallBefore.set(f, pair[0]);
+        smallAfter.set(f, pair[1]);
+        if (pair[0].length < before.get(f)!.length) reduced++;
+      }
+      const strip = (d: ReturnType<typeof diffDist>) => JSON.parse(JSON.stringify(d));
+      expect({ i, diff: strip(diffDist(smallBefore, smallAfter)) }).toEqual({ i, diff: strip(diffDist(before, after)) });
+    }
+    expect(reduced).toBeGreaterThan(100);
+    expect(withoutCommonResources('not json', '{}')).toBeUndefined();
+    expect(withoutCommonResources('[]', '{}')).toBeUndefined();
   });
 });
 
