@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detached } from './collections';
 import { listTree, TreeDiff } from './tree';
-import { TreeWriter, WriteStats } from './writer';
+import { FileStamp, TreeWriter, WriteStats } from './writer';
 
 /** A tree as the review reads it (lib/review's `Tree`): its paths, and a text when asked for. */
 export type TextTree = Pick<ReadonlyMap<string, string>, 'keys' | 'get' | 'has'>;
@@ -12,7 +12,7 @@ export interface StagedTreeOptions {
   readonly write?: boolean;
   /**
    * The tree index of dir/ (RenderCache.treeIndex; with `write` only): a file given by key that the
-   * index vouches for is unchanged without reading it (TreeWriter.vouchedSize).
+   * index vouches for is unchanged without reading it (TreeWriter.vouched).
    */
   readonly index?: string;
   /**
@@ -47,8 +47,8 @@ export class StagedTree {
   private readonly given: [path: string, differs: boolean][] = [];
   /** Changed files (given, and in the current tree with another content). */
   private readonly changed = new Set<string>();
-  /** Unchanged files: path → byte size and, for a file given by key, the key (linked at commit). */
-  private readonly same = new Map<string, { readonly size: number; readonly key?: string }>();
+  /** Unchanged files: path → the file as it was compared and, for a file given by key, the key (linked at commit). */
+  private readonly same = new Map<string, { readonly stamp: FileStamp; readonly key?: string }>();
   private readonly writer?: TreeWriter;
   private diff?: TreeDiff;
   private committed = false;
@@ -79,11 +79,20 @@ export class StagedTree {
     if (this.diff) throw new Error('the staged tree is already finished');
     this.count++;
     if (this.left.delete(path)) {
-      const bytes = readFileSync(join(this.dir, path));
+      // The file as read (its stamp from the same descriptor): the commit links it only if it is still that file.
+      const fd = openSync(join(this.dir, path), 'r');
+      let bytes: Buffer;
+      let stamp: FileStamp;
+      try {
+        stamp = fstatSync(fd, { bigint: true });
+        bytes = readFileSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       // U+FFFD is also what invalid UTF-8 decodes to: such a text is equal only byte for byte.
       const old = bytes.toString('utf8');
       if (old === content && (!content.includes('\ufffd') || bytes.equals(Buffer.from(content)))) {
-        this.same.set(path, { size: bytes.length, key });
+        this.same.set(path, { stamp, key });
         this.given.push([path, false]);
         return;
       }
@@ -102,11 +111,11 @@ export class StagedTree {
    * compared as {@link put} compares (`content` asked for only then).
    */
   public putKnown(path: string, key: string, content: () => string): void {
-    const size = this.left.has(path) ? this.writer?.vouchedSize(path, key) : undefined;
-    if (size === undefined || this.diff) return this.put(path, content(), key);
+    const stamp = this.left.has(path) ? this.writer?.vouched(path, key) : undefined;
+    if (stamp === undefined || this.diff) return this.put(path, content(), key);
     this.count++;
     this.left.delete(path);
-    this.same.set(path, { size, key });
+    this.same.set(path, { stamp, key });
     this.given.push([path, false]);
   }
 
@@ -153,7 +162,7 @@ export class StagedTree {
     const writer = this.writer;
     if (!writer) throw new Error('a staged tree that is only compared cannot be committed');
     this.finish();
-    for (const [p, { size, key }] of this.same) writer.keep(p, size, key);
+    for (const [p, { stamp, key }] of this.same) writer.keep(p, stamp, key);
     for (const p of others) writer.write(p, readFileSync(join(this.dir, p)));
     this.committed = true;
     return writer.commit();

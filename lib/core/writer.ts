@@ -74,6 +74,16 @@ export interface WriteOptions {
 /** The first line of a {@link WriteOptions.index} file: format and version. */
 const INDEX_MAGIC = 'ceres-tree-index 1';
 
+/** A file as `lstat` (bigint) or `fstat` saw it: what {@link TreeWriter.keep} requires it still to be. */
+export interface FileStamp {
+  /** The inode number. */
+  readonly ino: bigint;
+  /** The size, in bytes. */
+  readonly size: bigint;
+  /** The modification time, in nanoseconds since the epoch. */
+  readonly mtimeNs: bigint;
+}
+
 /** What an index says of one file: the key its bytes were given with, and the file as it was then. */
 interface IndexRecord {
   readonly key: string;
@@ -520,16 +530,18 @@ export class TreeWriter {
 
   /**
    * Puts the current tree's file at `path` into the new tree as it is (linked; copied where links
-   * are not possible), for a caller that has compared it and found it unchanged. It must still be a
-   * regular file of `size` bytes: otherwise it changed since, and this throws (nothing is guessed).
-   * With `key` (the file was given by key), it is recorded in the next index.
+   * are not possible), for a caller that has compared it and found it unchanged. It must still be the
+   * file the caller read (`stamp`: the same inode, size and modification time): otherwise it changed
+   * since, and this throws (nothing is guessed). With `key` (the file was given by key), it is
+   * recorded in the next index.
    */
-  public keep(path: string, size: number, key?: string): void {
+  public keep(path: string, stamp: FileStamp, key?: string): void {
     this.claim(path);
     if (this.worker) throw new Error('keep() is not available with a background writer');
     const current = join(this.distDir, path);
-    const st = lstatSync(current, { throwIfNoEntry: false });
-    if (!st?.isFile() || st.size !== size) throw new Error(`${this.base}/${path} changed while the new tree was being written; run again`);
+    const st = lstatSync(current, { bigint: true, throwIfNoEntry: false });
+    if (!st?.isFile() || st.ino !== stamp.ino || st.size !== stamp.size || st.mtimeNs !== stamp.mtimeNs)
+      throw new Error(`${this.base}/${path} changed while the new tree was being written; run again`);
     const target = join(this.tmp, path);
     this.makeDir(target);
     let linked = false;
@@ -548,14 +560,16 @@ export class TreeWriter {
   }
 
   /**
-   * The size of the current file at `path` when the index says it was written with `key` and it is
-   * still that file ({@link indexVouches}); otherwise undefined (then compare it by content).
+   * The current file at `path` (its stamp, for {@link keep}) when the index says it was written with
+   * `key` and it is still that file ({@link indexVouches}); otherwise undefined (then compare it by content).
    */
-  public vouchedSize(path: string, key: string): number | undefined {
+  public vouched(path: string, key: string): FileStamp | undefined {
     const record = this.indexed?.records.get(path);
     if (!this.link || record?.key !== key) return undefined;
     const st = lstatSync(join(this.distDir, path), { bigint: true, throwIfNoEntry: false });
-    return indexVouches(st, record.ino, record.size, record.mtimeNs, this.indexed!.time) ? Number(record.size) : undefined;
+    return indexVouches(st, record.ino, record.size, record.mtimeNs, this.indexed!.time)
+      ? { ino: record.ino, size: record.size, mtimeNs: record.mtimeNs }
+      : undefined;
   }
 
   /** Records a file of the new tree given by `key` for the next index (when there is one). */

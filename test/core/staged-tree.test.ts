@@ -161,6 +161,16 @@ describe('StagedTree', () => {
       ]),
     );
     expect(readdirSync(root)).toEqual(['dist']);
+    // The same size, written in place after the clock's tick: still refused (inode, size and time are compared).
+    const again = new StagedTree(dist, () => true);
+    again.put('prod/a.yaml', 'a: 10\n');
+    again.put('prod/b.yaml', 'b: 2\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    writeFileSync(join(dist, 'prod/a.yaml'), 'a: 11\n');
+    expect(() => again.commit()).toThrow(/prod\/a\.yaml changed while the new tree was being written/);
+    again.abort();
+    expect(readFileSync(join(dist, 'prod/a.yaml'), 'utf8')).toBe('a: 11\n');
+    expect(readFileSync(join(dist, 'prod/b.yaml'), 'utf8')).toBe('b: 1\n');
   });
 
   it('takes a file given by key as unchanged, unread, when the tree index vouches for it, and only then', () => {
@@ -197,5 +207,19 @@ describe('StagedTree', () => {
     expect(readFileSync(join(dist, 'prod/t2/a.yaml'), 'utf8')).toBe('a: 22\n');
     // And the index of that tree vouches for the new key.
     expect(synth({ 'prod/t2/a.yaml': 'k2b' }, {}).read).toEqual([]);
+    // A file vouched for, then changed in place (the same size) before the swap: refused, dist/ as it was.
+    const stage = new StagedTree(dist, () => true, { index });
+    for (const [p, k] of files)
+      stage.putKnown(p, p === 'prod/t2/a.yaml' ? 'k2b' : k, () => {
+        throw new Error(`${p} was read`);
+      });
+    expect(stage.finish()).toEqual({ added: [], removed: [], changed: [] });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    writeFileSync(join(dist, 'prod/t1/a.yaml'), 'a: 9\n');
+    const before = bytesOf(dist);
+    expect(() => stage.commit()).toThrow(/prod\/t1\/a\.yaml changed while the new tree was being written/);
+    stage.abort();
+    expect(bytesOf(dist)).toEqual(before);
+    expect(readdirSync(root).sort()).toEqual(['cache', 'dist']);
   });
 });
