@@ -60,7 +60,7 @@ export interface SynthesizeOptions {
   /**
    * Given each file (path relative to dist/, content) as soon as it is rendered or read from the
    * render cache, in the order `files` would have them, instead of keeping it: the result's `files` is
-   * then empty. `ceres synth` compares and writes each file as it comes (apps/stage.ts), so that a
+   * then empty. `ceres synth` compares and stages each file as it comes (lib/core/staged-tree.ts), so that a
    * thousand tenants' output is never held whole. @default kept in `files`
    */
   readonly sink?: (path: string, content: string) => void;

@@ -17,9 +17,10 @@ export interface StagedTreeOptions {
   readonly index?: string;
   /**
    * What the review needs of a changed file's two texts, made when it is compared (both are at hand
-   * then): {@link before} and {@link next} give these instead of the files (`ceres synth`: a manifest
-   * file without the documents both have, which is what the review compares). Undefined keeps nothing
-   * (the files are read again). @default nothing kept
+   * then): {@link before} and {@link next} give these instead of the files (`ceres synth`:
+   * `withoutCommonParts`, a manifest file without the documents both have and a stack without the
+   * resources both have, which is what the review compares). Undefined keeps nothing (the files are
+   * read again). @default nothing kept
    */
   readonly reduce?: (path: string, before: string, after: string) => readonly [string, string] | undefined;
 }
@@ -28,7 +29,8 @@ export interface StagedTreeOptions {
  * The new dist/ as it is rendered, compared file by file with the one on disk (`ceres synth`): each
  * file is compared with the current one when it comes (reading only that one), then
  *
- * - an unchanged file is remembered by path and size, and linked into the new tree at `commit()`;
+ * - an unchanged file is remembered by path and stamp (inode, size, time), and linked into the new
+ *   tree at `commit()` if it is still that file;
  * - a changed or added file is written to the new tree at once (a hidden sibling, as {@link TreeWriter}).
  *
  * The texts are not held: a thousand tenants' output is some 200 MB, and adding a tenant changes
