@@ -53,17 +53,25 @@ export function plannedStacks(platform: PlatformConfig): { environment: Environm
  * the Kubernetes side renders: its databases get cloud identities.
  */
 export function addPlatformStacks(app: App, platform: PlatformConfig, input: InfraInput): PlatformStack[] {
-  return plannedStacks(platform).map(({ environment, cloud, cluster }) => {
-    const props = { platform, environment, cluster, input };
-    switch (cloud) {
-      case 'aws':
-        return new AwsPlatformStack(app, props);
-      case 'azure':
-        return new AzurePlatformStack(app, props);
-      case 'gcp':
-        return new GcpPlatformStack(app, props);
-    }
-  });
+  return plannedStacks(platform).map((planned) => addPlatformStack(app, platform, input, planned));
+}
+
+/** Adds the stack of one planned (environment, cloud, cluster) to a cdktf app. */
+function addPlatformStack(app: App, platform: PlatformConfig, input: InfraInput, planned: ReturnType<typeof plannedStacks>[number]): PlatformStack {
+  const props = { platform, environment: planned.environment, cluster: planned.cluster, input };
+  switch (planned.cloud) {
+    case 'aws':
+      return new AwsPlatformStack(app, props);
+    case 'azure':
+      return new AzurePlatformStack(app, props);
+    case 'gcp':
+      return new GcpPlatformStack(app, props);
+  }
+}
+
+/** A cdktf app as {@link createInfraApp} makes it, without stacks. */
+function infraApp(outdir = 'cdktf.out'): App {
+  return new App({ outdir, stackTraces: false, skipValidation: true });
 }
 
 /**
@@ -71,7 +79,7 @@ export function addPlatformStacks(app: App, platform: PlatformConfig, input: Inf
  * {@link renderStacks} renders in memory.
  */
 export function createInfraApp(platform: PlatformConfig, input: InfraInput, outdir = 'cdktf.out'): { app: App; stacks: PlatformStack[] } {
-  const app = new App({ outdir, stackTraces: false, skipValidation: true });
+  const app = infraApp(outdir);
   return { app, stacks: addPlatformStacks(app, platform, input) };
 }
 
@@ -107,19 +115,23 @@ function forgetTokensSince(first: number): void {
 }
 
 /**
- * `terraform/<env>-<cloud>/cdk.tf.json` → JSON text, for every stack of the platform. The app is
- * built, rendered and dropped here, with the tokens it registered (only its own constructs hold them).
+ * `terraform/<env>-<cloud>/cdk.tf.json` → JSON text, for every stack of the platform. The stacks
+ * share nothing (no cross-stack references: each is built from the platform and the input alone), so
+ * each is built in an app of its own, rendered and dropped with the tokens it registered (only its own
+ * constructs hold them) before the next is built: at a thousand tenants the six stacks are 45,000
+ * constructs, and only one stack's are held at a time. The same JSON as one app with every stack
+ * (test/infra: the fixture stacks, byte for byte).
  */
 export function renderStacks(platform: PlatformConfig, input: InfraInput): Map<string, string> {
-  const first = tokenMap.tokenCounter;
-  try {
-    const { stacks } = createInfraApp(platform, input);
-    const files = new Map<string, string>();
-    for (const stack of stacks) {
-      files.set(`terraform/${stackName(stack.environment.name, stack.cluster.cloud as TerraformCloud)}/cdk.tf.json`, renderStack(stack));
+  const files = new Map<string, string>();
+  for (const planned of plannedStacks(platform)) {
+    const first = tokenMap.tokenCounter;
+    try {
+      const stack = addPlatformStack(infraApp(), platform, input, planned);
+      files.set(`terraform/${stackName(planned.environment.name, planned.cloud)}/cdk.tf.json`, renderStack(stack));
+    } finally {
+      forgetTokensSince(first);
     }
-    return files;
-  } finally {
-    forgetTokensSince(first);
   }
+  return files;
 }
