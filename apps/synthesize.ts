@@ -59,8 +59,8 @@ export interface SynthesizeOptions {
   readonly keepRendered?: boolean;
   /**
    * Given each file (path relative to dist/, content) as soon as it is rendered or read from the
-   * render cache, in the order `files` would have them, instead of keeping it: the result's `files` is
-   * then empty. `ceres synth` compares and stages each file as it comes (lib/core/staged-tree.ts), so that a
+   * render cache, instead of keeping it (the Terraform stacks first, then the environments' files in
+   * the order `files` would have them): the result's `files` is then empty. `ceres synth` compares and stages each file as it comes (lib/core/staged-tree.ts), so that a
    * thousand tenants' output is never held whole. @default kept in `files`
    */
   readonly sink?: (path: string, content: string) => void;
@@ -217,6 +217,12 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     stacks = guarded('while rendering the Terraform stacks', tenantInput, () => synthesizeInfra(platform, infraInput));
     if (tfKey) cache!.putFiles(tfKey, stacks, null);
   }
+  // Given to a sink now, so that they are not held through the environments (some 37 MB of JSON at a
+  // thousand tenants); their keys (the `terraform` group) are no manifest's, so the review is the same.
+  if (options.sink) {
+    for (const [path, content] of stacks) options.sink(path, content);
+    stacks = [];
+  }
   const t2 = performance.now();
   const files = new Map<string, string>();
   const put = options.sink ?? ((path: string, content: string) => void files.set(path, content));
@@ -284,7 +290,7 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   }
   // Rendered tenants no synth used lately go (the store keeps what this one read or wrote).
   if (cache && summary.some((s) => !s.cached)) cache.tenants().prune();
-  // In the order of before (the environments' files, then the stacks').
+  // Kept: in the order of before (the environments' files, then the stacks').
   for (const [path, content] of stacks) put(path, content);
   const t3 = performance.now();
   return {

@@ -86,7 +86,8 @@ export class StagedTree {
       let bytes: Buffer;
       let stamp: FileStamp;
       try {
-        stamp = fstatSync(fd, { bigint: true });
+        const st = fstatSync(fd, { bigint: true });
+        stamp = { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs };
         bytes = readFileSync(fd);
       } finally {
         closeSync(fd);
