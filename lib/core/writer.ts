@@ -43,15 +43,6 @@ export interface WriteOptions {
    */
   readonly background?: boolean;
   /**
-   * The current tree's contents as the caller has just read them (path → text; `ceres synth` reads
-   * them for its review): a file whose new content is the text read is linked after an lstat (same
-   * regular file, same size) instead of being read and compared again, and one whose content differs
-   * is written without reading it. A text with U+FFFD in it (perhaps invalid UTF-8 on disk) is
-   * compared as bytes. Paths not in it are compared on disk (and all paths with
-   * `background`). @default none
-   */
-  readonly known?: ReadonlyMap<string, string>;
-  /**
    * How the old tree goes once the new one is in place: `now`, before `commit()` returns, or
    * `background`, by a detached process (`rm -rf`; Node's own removal on Windows), so that the caller
    * does not wait for it. The old tree is a hidden sibling (`.dist-old-*`, ignored by git) that nothing
@@ -197,16 +188,6 @@ function sameContent(path: string, content: string | Buffer): boolean {
     return false;
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Whether `path` is a regular file (not followed if a link) of `content`'s size in UTF-8. */
-function sameSize(path: string, content: string): boolean {
-  try {
-    const st = lstatSync(path);
-    return st.isFile() && st.size === Buffer.byteLength(content);
-  } catch {
-    return false;
   }
 }
 
@@ -714,11 +695,8 @@ export class TreeWriter {
     const target = join(this.tmp, path);
     this.makeDir(target);
     const current = join(this.distDir, path);
-    // Unchanged: the text the caller read is this one and the file still its size, or (not read, or
-    // with U+FFFD, which invalid UTF-8 also decodes to, or given as bytes) the bytes on disk are these.
-    const known = typeof content === 'string' ? this.options.known?.get(path) : undefined;
-    const trusted = known !== undefined && !known.includes('\ufffd');
-    if (this.link && (trusted ? known === content && sameSize(current, known) : sameContent(current, content))) {
+    // Unchanged: the bytes on disk are these.
+    if (this.link && sameContent(current, content)) {
       try {
         linkSync(current, target);
         this.unchanged++;

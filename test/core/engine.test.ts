@@ -204,36 +204,6 @@ describe('the atomic writer', () => {
     rmSync(outside);
   });
 
-  it('trusts the contents the caller read (known) only for files still of that size, and never for text that may hide invalid UTF-8', () => {
-    const dist = join(work, 'dist');
-    const before = new Map([
-      ['prod/a/same.yaml', 'a: 1\n'],
-      ['prod/a/edited.yaml', 'c: 1\n'],
-      ['prod/a/touched.yaml', 't: 1\n'],
-      ['prod/a/invalid.yaml', 'i: 1\n'],
-    ]);
-    writeTreeAtomically(dist, before);
-    const inode = (p: string) => statSync(join(dist, p)).ino;
-    const old = new Map([...before.keys()].map((p) => [p, inode(p)]));
-    // Read for the review, then changed on disk behind the writer's back (longer: the size differs).
-    const known = readTree(dist);
-    writeFileSync(join(dist, 'prod/a/touched.yaml'), 't: 100\n');
-    // Invalid UTF-8 on disk, which a reader decodes to U+FFFD; the new text is that decoded text.
-    const invalid = Buffer.from([0x69, 0x3a, 0x20, 0xf0, 0x9f, 0x98, 0x0a]);
-    writeFileSync(join(dist, 'prod/a/invalid.yaml'), invalid);
-    known.set('prod/a/invalid.yaml', invalid.toString('utf8'));
-    const after = new Map([
-      ['prod/a/same.yaml', 'a: 1\n'],
-      ['prod/a/edited.yaml', 'c: 2\n'],
-      ['prod/a/touched.yaml', 't: 1\n'],
-      ['prod/a/invalid.yaml', invalid.toString('utf8')],
-    ]);
-    expect(writeTreeAtomically(dist, after, { known })).toEqual({ written: 3, unchanged: 1 });
-    expect(readTree(dist)).toEqual(after);
-    expect(inode('prod/a/same.yaml')).toBe(old.get('prod/a/same.yaml'));
-    expect(readFileSync(join(dist, 'prod/a/invalid.yaml'))).toEqual(Buffer.from(after.get('prod/a/invalid.yaml')!));
-  });
-
   it('leaves dist/ untouched when an incremental write fails before the swap', () => {
     const dist = join(work, 'dist');
     writeTreeAtomically(
