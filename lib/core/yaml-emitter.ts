@@ -320,6 +320,12 @@ function unsupported(v: unknown): never {
 
 /** Plain data for an object: what its toJSON returns, if it has one (as JSON.stringify and the `yaml` library do). */
 function plain(v: unknown): unknown {
+  // Lists, and objects of Object.prototype without an own toJSON, are plain as they are (told by the
+  // prototype: reading a missing `toJSON` on objects of every shape is V8's slowest lookup).
+  if (v !== null && typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Array.prototype || (proto === Object.prototype && !Object.prototype.hasOwnProperty.call(v, 'toJSON'))) return v;
+  }
   while (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     if (typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(): unknown }).toJSON();
     else if (v instanceof Map || v instanceof Set) unsupported(v);

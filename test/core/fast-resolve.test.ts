@@ -65,6 +65,13 @@ describe('fast resolve', () => {
       list: [new Union(1), null, undefined, true, { k: Lazy.any({ produce: () => 'v' }) }],
       plain: { value: 'a plain dictionary with a value key stays as it is', n: 0, empty: {} },
       fn: undefined,
+      // Plain objects and lists whose own members make them a token or a union to cdk8s's rules.
+      ownResolve: { resolve: () => ({ resolved: Lazy.any({ produce: () => 'by its own method' }) }), other: 'dropped' },
+      dataResolve: { resolve: 'a member named resolve', z: 1, a: 2 },
+      ownConstructor: { constructor: 'not Object', value: 5, z: 1 },
+      constructorMember: { constructor: Object, value: 6, b: 'kept' },
+      listToken: Object.assign([1, 2], { resolve: () => 'a list with its own resolve' }),
+      listValue: Object.assign([3], { value: 'a list with a value member' }),
     };
     const results = [false, true].map((on) => {
       useFastResolve(on);
@@ -74,6 +81,10 @@ describe('fast resolve', () => {
     expect(JSON.stringify(results[1])).toBe(JSON.stringify(results[0]));
     expect((results[1] as any).spec.union).toEqual({ value: '50%' });
     expect((results[1] as any).spec.lazy.inner).toEqual([3, 'x']);
+    expect((results[1] as any).spec.ownResolve).toEqual({ resolved: 'by its own method' });
+    expect((results[1] as any).spec.ownConstructor).toEqual({ value: 5 });
+    expect((results[1] as any).spec.listToken).toBe('a list with its own resolve');
+    expect(Object.keys((results[1] as any).spec.dataResolve)).toEqual(['a', 'resolve', 'z']);
   });
 
   it('gives JSON that shares nothing with the props (changing it changes no later rendering)', () => {

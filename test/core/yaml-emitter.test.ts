@@ -234,6 +234,13 @@ describe('the YAML emitter', () => {
     expect(() => emitYamlDocument({ f: () => 1 })).toThrow(/plain data only/);
     expect(() => emitYamlDocument(undefined)).toThrow(/plain data only/);
     expect(emitYamlDocument({ d: { toJSON: () => 'x' } })).toBe('d: x\n');
+    // toJSON as an own member of a plain object, in a list, at the top, and from a prototype; a list's own toJSON is not called (as the `yaml` library)
+    expect(emitYamlDocument([{ toJSON: () => ({ a: 1 }) }, Object.assign(Object.create({ toJSON: () => 'inherited' }), { b: 2 })])).toBe(
+      '- a: 1\n- inherited\n',
+    );
+    expect(emitYamlDocument({ toJSON: () => ['x'] })).toBe('- x\n');
+    expect(emitYamlDocument({ l: Object.assign(['a'], { toJSON: () => 'not called' }) })).toBe('l:\n  - a\n');
+    expect(emitYamlDocument({ toJSON: 'a member, not a method' })).toBe('toJSON: a member, not a method\n');
     expect(() => useYamlEmitter('fast' as never)).toThrow(/CERES_YAML_EMITTER must be/);
     expect(yamlEmitter()).toBe('ceres');
   });
