@@ -574,7 +574,7 @@ export function toJson_CanarySpecAutoscalerRef(obj: CanarySpecAutoscalerRef | un
     'apiVersion': obj.apiVersion,
     'kind': obj.kind,
     'name': obj.name,
-    'primaryScalerQueries': ((obj.primaryScalerQueries) === undefined) ? undefined : (Object.entries(obj.primaryScalerQueries).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'primaryScalerQueries': ((obj.primaryScalerQueries) === undefined) ? undefined : (definedMembers(obj.primaryScalerQueries)),
     'primaryScalerReplicas': toJson_CanarySpecAutoscalerRefPrimaryScalerReplicas(obj.primaryScalerReplicas),
   };
   // filter undefined values
@@ -1304,17 +1304,17 @@ export function toJson_CanarySpecServiceMatch(obj: CanarySpecServiceMatch | unde
   const result = {
     'authority': toJson_CanarySpecServiceMatchAuthority(obj.authority),
     'gateways': obj.gateways?.map(y => y),
-    'headers': ((obj.headers) === undefined) ? undefined : (Object.entries(obj.headers).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_CanarySpecServiceMatchHeaders(i[1]) }), {})),
+    'headers': ((obj.headers) === undefined) ? undefined : (definedMembers(obj.headers, (v) => toJson_CanarySpecServiceMatchHeaders(v))),
     'ignoreUriCase': obj.ignoreUriCase,
     'method': toJson_CanarySpecServiceMatchMethod(obj.method),
     'name': obj.name,
     'port': obj.port,
-    'queryParams': ((obj.queryParams) === undefined) ? undefined : (Object.entries(obj.queryParams).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_CanarySpecServiceMatchQueryParams(i[1]) }), {})),
+    'queryParams': ((obj.queryParams) === undefined) ? undefined : (definedMembers(obj.queryParams, (v) => toJson_CanarySpecServiceMatchQueryParams(v))),
     'scheme': toJson_CanarySpecServiceMatchScheme(obj.scheme),
-    'sourceLabels': ((obj.sourceLabels) === undefined) ? undefined : (Object.entries(obj.sourceLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'sourceLabels': ((obj.sourceLabels) === undefined) ? undefined : (definedMembers(obj.sourceLabels)),
     'sourceNamespace': obj.sourceNamespace,
     'uri': toJson_CanarySpecServiceMatchUri(obj.uri),
-    'withoutHeaders': ((obj.withoutHeaders) === undefined) ? undefined : (Object.entries(obj.withoutHeaders).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_CanarySpecServiceMatchWithoutHeaders(i[1]) }), {})),
+    'withoutHeaders': ((obj.withoutHeaders) === undefined) ? undefined : (definedMembers(obj.withoutHeaders, (v) => toJson_CanarySpecServiceMatchWithoutHeaders(v))),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1695,8 +1695,8 @@ export interface CanarySpecServiceApex {
 export function toJson_CanarySpecServiceApex(obj: CanarySpecServiceApex | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'labels': ((obj.labels) === undefined) ? undefined : (definedMembers(obj.labels)),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1732,8 +1732,8 @@ export interface CanarySpecServicePrimary {
 export function toJson_CanarySpecServicePrimary(obj: CanarySpecServicePrimary | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'labels': ((obj.labels) === undefined) ? undefined : (definedMembers(obj.labels)),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1769,8 +1769,8 @@ export interface CanarySpecServiceCanary {
 export function toJson_CanarySpecServiceCanary(obj: CanarySpecServiceCanary | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'labels': ((obj.labels) === undefined) ? undefined : (definedMembers(obj.labels)),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1850,9 +1850,9 @@ export interface CanarySpecAnalysisMatch {
 export function toJson_CanarySpecAnalysisMatch(obj: CanarySpecAnalysisMatch | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'headers': ((obj.headers) === undefined) ? undefined : (Object.entries(obj.headers).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_CanarySpecAnalysisMatchHeaders(i[1]) }), {})),
-    'queryParams': ((obj.queryParams) === undefined) ? undefined : (Object.entries(obj.queryParams).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_CanarySpecAnalysisMatchQueryParams(i[1]) }), {})),
-    'sourceLabels': ((obj.sourceLabels) === undefined) ? undefined : (Object.entries(obj.sourceLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'headers': ((obj.headers) === undefined) ? undefined : (definedMembers(obj.headers, (v) => toJson_CanarySpecAnalysisMatchHeaders(v))),
+    'queryParams': ((obj.queryParams) === undefined) ? undefined : (definedMembers(obj.queryParams, (v) => toJson_CanarySpecAnalysisMatchQueryParams(v))),
+    'sourceLabels': ((obj.sourceLabels) === undefined) ? undefined : (definedMembers(obj.sourceLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1931,7 +1931,7 @@ export function toJson_CanarySpecAnalysisMetrics(obj: CanarySpecAnalysisMetrics 
     'thresholdRange': toJson_CanarySpecAnalysisMetricsThresholdRange(obj.thresholdRange),
     'query': obj.query,
     'templateRef': toJson_CanarySpecAnalysisMetricsTemplateRef(obj.templateRef),
-    'templateVariables': ((obj.templateVariables) === undefined) ? undefined : (Object.entries(obj.templateVariables).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'templateVariables': ((obj.templateVariables) === undefined) ? undefined : (definedMembers(obj.templateVariables)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -2065,7 +2065,7 @@ export function toJson_CanarySpecAnalysisWebhooks(obj: CanarySpecAnalysisWebhook
     'timeout': obj.timeout,
     'retries': obj.retries,
     'disableTLS': obj.disableTls,
-    'metadata': ((obj.metadata) === undefined) ? undefined : (Object.entries(obj.metadata).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'metadata': ((obj.metadata) === undefined) ? undefined : (definedMembers(obj.metadata)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -2555,9 +2555,9 @@ export interface CanarySpecServiceHeadersRequest {
 export function toJson_CanarySpecServiceHeadersRequest(obj: CanarySpecServiceHeadersRequest | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'add': ((obj.add) === undefined) ? undefined : (Object.entries(obj.add).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'add': ((obj.add) === undefined) ? undefined : (definedMembers(obj.add)),
     'remove': obj.remove?.map(y => y),
-    'set': ((obj.set) === undefined) ? undefined : (Object.entries(obj.set).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'set': ((obj.set) === undefined) ? undefined : (definedMembers(obj.set)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -2596,9 +2596,9 @@ export interface CanarySpecServiceHeadersResponse {
 export function toJson_CanarySpecServiceHeadersResponse(obj: CanarySpecServiceHeadersResponse | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'add': ((obj.add) === undefined) ? undefined : (Object.entries(obj.add).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'add': ((obj.add) === undefined) ? undefined : (definedMembers(obj.add)),
     'remove': obj.remove?.map(y => y),
-    'set': ((obj.set) === undefined) ? undefined : (Object.entries(obj.set).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'set': ((obj.set) === undefined) ? undefined : (definedMembers(obj.set)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -3457,7 +3457,7 @@ export function toJson_CanarySpecServiceTrafficPolicyLoadBalancerLocalityLbSetti
   if (obj === undefined) { return undefined; }
   const result = {
     'from': obj.from,
-    'to': ((obj.to) === undefined) ? undefined : (Object.entries(obj.to).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'to': ((obj.to) === undefined) ? undefined : (definedMembers(obj.to)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -3699,7 +3699,7 @@ export function toJson_MetricTemplateSpecProvider(obj: MetricTemplateSpecProvide
   const result = {
     'type': obj.type,
     'address': obj.address,
-    'headers': ((obj.headers) === undefined) ? undefined : (Object.entries(obj.headers).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'headers': ((obj.headers) === undefined) ? undefined : (definedMembers(obj.headers, (v) => v?.map(y => y))),
     'secretRef': toJson_MetricTemplateSpecProviderSecretRef(obj.secretRef),
     'region': obj.region,
     'insecureSkipVerify': obj.insecureSkipVerify,
@@ -3777,3 +3777,16 @@ export function toJson_MetricTemplateSpecProviderSecretRef(obj: MetricTemplateSp
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
+
+/** A map's defined members, each through `convert` when given (scripts/linear-converters.js). */
+function definedMembers<T>(map: { [key: string]: T }, convert?: (value: T) => any): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  for (const key of Object.keys(map)) {
+    const value = map[key];
+    if (value === undefined) continue;
+    const converted = convert === undefined ? value : convert(value);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[key] = converted;
+  }
+  return out;
+}

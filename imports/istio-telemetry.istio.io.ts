@@ -288,7 +288,7 @@ export interface TelemetrySpecSelector {
 export function toJson_TelemetrySpecSelector(obj: TelemetrySpecSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -476,7 +476,7 @@ export interface TelemetrySpecTracing {
 export function toJson_TelemetrySpecTracing(obj: TelemetrySpecTracing | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'customTags': ((obj.customTags) === undefined) ? undefined : (Object.entries(obj.customTags).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_TelemetrySpecTracingCustomTags(i[1]) }), {})),
+    'customTags': ((obj.customTags) === undefined) ? undefined : (definedMembers(obj.customTags, (v) => toJson_TelemetrySpecTracingCustomTags(v))),
     'disableContextPropagation': obj.disableContextPropagation,
     'disableSpanReporting': obj.disableSpanReporting,
     'enableIstioTags': obj.enableIstioTags,
@@ -629,7 +629,7 @@ export function toJson_TelemetrySpecMetricsOverrides(obj: TelemetrySpecMetricsOv
   const result = {
     'disabled': obj.disabled,
     'match': toJson_TelemetrySpecMetricsOverridesMatch(obj.match),
-    'tagOverrides': ((obj.tagOverrides) === undefined) ? undefined : (Object.entries(obj.tagOverrides).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_TelemetrySpecMetricsOverridesTagOverrides(i[1]) }), {})),
+    'tagOverrides': ((obj.tagOverrides) === undefined) ? undefined : (definedMembers(obj.tagOverrides, (v) => toJson_TelemetrySpecMetricsOverridesTagOverrides(v))),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1415,7 +1415,7 @@ export interface TelemetryV1Alpha1SpecSelector {
 export function toJson_TelemetryV1Alpha1SpecSelector(obj: TelemetryV1Alpha1SpecSelector | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1603,7 +1603,7 @@ export interface TelemetryV1Alpha1SpecTracing {
 export function toJson_TelemetryV1Alpha1SpecTracing(obj: TelemetryV1Alpha1SpecTracing | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'customTags': ((obj.customTags) === undefined) ? undefined : (Object.entries(obj.customTags).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_TelemetryV1Alpha1SpecTracingCustomTags(i[1]) }), {})),
+    'customTags': ((obj.customTags) === undefined) ? undefined : (definedMembers(obj.customTags, (v) => toJson_TelemetryV1Alpha1SpecTracingCustomTags(v))),
     'disableContextPropagation': obj.disableContextPropagation,
     'disableSpanReporting': obj.disableSpanReporting,
     'enableIstioTags': obj.enableIstioTags,
@@ -1756,7 +1756,7 @@ export function toJson_TelemetryV1Alpha1SpecMetricsOverrides(obj: TelemetryV1Alp
   const result = {
     'disabled': obj.disabled,
     'match': toJson_TelemetryV1Alpha1SpecMetricsOverridesMatch(obj.match),
-    'tagOverrides': ((obj.tagOverrides) === undefined) ? undefined : (Object.entries(obj.tagOverrides).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_TelemetryV1Alpha1SpecMetricsOverridesTagOverrides(i[1]) }), {})),
+    'tagOverrides': ((obj.tagOverrides) === undefined) ? undefined : (definedMembers(obj.tagOverrides, (v) => toJson_TelemetryV1Alpha1SpecMetricsOverridesTagOverrides(v))),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -2256,3 +2256,16 @@ export enum TelemetryV1Alpha1SpecMetricsOverridesTagOverridesOperation {
   REMOVE = "REMOVE",
 }
 
+
+/** A map's defined members, each through `convert` when given (scripts/linear-converters.js). */
+function definedMembers<T>(map: { [key: string]: T }, convert?: (value: T) => any): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  for (const key of Object.keys(map)) {
+    const value = map[key];
+    if (value === undefined) continue;
+    const converted = convert === undefined ? value : convert(value);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[key] = converted;
+  }
+  return out;
+}

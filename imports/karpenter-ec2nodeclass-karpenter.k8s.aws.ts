@@ -308,7 +308,7 @@ export function toJson_Ec2NodeClassSpec(obj: Ec2NodeClassSpec | undefined): Reco
     'role': obj.role,
     'securityGroupSelectorTerms': obj.securityGroupSelectorTerms?.map(y => toJson_Ec2NodeClassSpecSecurityGroupSelectorTerms(y)),
     'subnetSelectorTerms': obj.subnetSelectorTerms?.map(y => toJson_Ec2NodeClassSpecSubnetSelectorTerms(y)),
-    'tags': ((obj.tags) === undefined) ? undefined : (Object.entries(obj.tags).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'tags': ((obj.tags) === undefined) ? undefined : (definedMembers(obj.tags)),
     'userData': obj.userData,
   };
   // filter undefined values
@@ -418,7 +418,7 @@ export function toJson_Ec2NodeClassSpecAmiSelectorTerms(obj: Ec2NodeClassSpecAmi
     'name': obj.name,
     'owner': obj.owner,
     'ssmParameter': obj.ssmParameter,
-    'tags': ((obj.tags) === undefined) ? undefined : (Object.entries(obj.tags).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'tags': ((obj.tags) === undefined) ? undefined : (definedMembers(obj.tags)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -522,7 +522,7 @@ export function toJson_Ec2NodeClassSpecCapacityReservationSelectorTerms(obj: Ec2
     'id': obj.id,
     'instanceMatchCriteria': obj.instanceMatchCriteria,
     'ownerID': obj.ownerId,
-    'tags': ((obj.tags) === undefined) ? undefined : (Object.entries(obj.tags).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'tags': ((obj.tags) === undefined) ? undefined : (definedMembers(obj.tags)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -755,16 +755,16 @@ export function toJson_Ec2NodeClassSpecKubelet(obj: Ec2NodeClassSpecKubelet | un
   const result = {
     'clusterDNS': obj.clusterDns?.map(y => y),
     'cpuCFSQuota': obj.cpuCfsQuota,
-    'evictionHard': ((obj.evictionHard) === undefined) ? undefined : (Object.entries(obj.evictionHard).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'evictionHard': ((obj.evictionHard) === undefined) ? undefined : (definedMembers(obj.evictionHard)),
     'evictionMaxPodGracePeriod': obj.evictionMaxPodGracePeriod,
-    'evictionSoft': ((obj.evictionSoft) === undefined) ? undefined : (Object.entries(obj.evictionSoft).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'evictionSoftGracePeriod': ((obj.evictionSoftGracePeriod) === undefined) ? undefined : (Object.entries(obj.evictionSoftGracePeriod).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'evictionSoft': ((obj.evictionSoft) === undefined) ? undefined : (definedMembers(obj.evictionSoft)),
+    'evictionSoftGracePeriod': ((obj.evictionSoftGracePeriod) === undefined) ? undefined : (definedMembers(obj.evictionSoftGracePeriod)),
     'imageGCHighThresholdPercent': obj.imageGcHighThresholdPercent,
     'imageGCLowThresholdPercent': obj.imageGcLowThresholdPercent,
-    'kubeReserved': ((obj.kubeReserved) === undefined) ? undefined : (Object.entries(obj.kubeReserved).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'kubeReserved': ((obj.kubeReserved) === undefined) ? undefined : (definedMembers(obj.kubeReserved)),
     'maxPods': obj.maxPods,
     'podsPerCore': obj.podsPerCore,
-    'systemReserved': ((obj.systemReserved) === undefined) ? undefined : (Object.entries(obj.systemReserved).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'systemReserved': ((obj.systemReserved) === undefined) ? undefined : (definedMembers(obj.systemReserved)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1001,7 +1001,7 @@ export function toJson_Ec2NodeClassSpecSecurityGroupSelectorTerms(obj: Ec2NodeCl
   const result = {
     'id': obj.id,
     'name': obj.name,
-    'tags': ((obj.tags) === undefined) ? undefined : (Object.entries(obj.tags).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'tags': ((obj.tags) === undefined) ? undefined : (definedMembers(obj.tags)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1044,7 +1044,7 @@ export function toJson_Ec2NodeClassSpecSubnetSelectorTerms(obj: Ec2NodeClassSpec
   if (obj === undefined) { return undefined; }
   const result = {
     'id': obj.id,
-    'tags': ((obj.tags) === undefined) ? undefined : (Object.entries(obj.tags).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'tags': ((obj.tags) === undefined) ? undefined : (definedMembers(obj.tags)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1308,3 +1308,16 @@ export enum Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType {
   GP3 = "gp3",
 }
 
+
+/** A map's defined members, each through `convert` when given (scripts/linear-converters.js). */
+function definedMembers<T>(map: { [key: string]: T }, convert?: (value: T) => any): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  for (const key of Object.keys(map)) {
+    const value = map[key];
+    if (value === undefined) continue;
+    const converted = convert === undefined ? value : convert(value);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[key] = converted;
+  }
+  return out;
+}

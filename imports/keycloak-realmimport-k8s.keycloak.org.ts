@@ -133,7 +133,7 @@ export function toJson_KeycloakRealmImportSpec(obj: KeycloakRealmImportSpec | un
   if (obj === undefined) { return undefined; }
   const result = {
     'keycloakCRName': obj.keycloakCrName,
-    'placeholders': ((obj.placeholders) === undefined) ? undefined : (Object.entries(obj.placeholders).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: toJson_KeycloakRealmImportSpecPlaceholders(i[1]) }), {})),
+    'placeholders': ((obj.placeholders) === undefined) ? undefined : (definedMembers(obj.placeholders, (v) => toJson_KeycloakRealmImportSpecPlaceholders(v))),
     'realm': toJson_KeycloakRealmImportSpecRealm(obj.realm),
     'resources': toJson_KeycloakRealmImportSpecResources(obj.resources),
   };
@@ -916,13 +916,13 @@ export function toJson_KeycloakRealmImportSpecRealm(obj: KeycloakRealmImportSpec
     'adminEventsDetailsEnabled': obj.adminEventsDetailsEnabled,
     'adminEventsEnabled': obj.adminEventsEnabled,
     'adminTheme': obj.adminTheme,
-    'applicationScopeMappings': ((obj.applicationScopeMappings) === undefined) ? undefined : (Object.entries(obj.applicationScopeMappings).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmApplicationScopeMappings(y)) }), {})),
+    'applicationScopeMappings': ((obj.applicationScopeMappings) === undefined) ? undefined : (definedMembers(obj.applicationScopeMappings, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmApplicationScopeMappings(y)))),
     'applications': obj.applications?.map(y => toJson_KeycloakRealmImportSpecRealmApplications(y)),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes)),
     'authenticationFlows': obj.authenticationFlows?.map(y => toJson_KeycloakRealmImportSpecRealmAuthenticationFlows(y)),
     'authenticatorConfig': obj.authenticatorConfig?.map(y => toJson_KeycloakRealmImportSpecRealmAuthenticatorConfig(y)),
     'browserFlow': obj.browserFlow,
-    'browserSecurityHeaders': ((obj.browserSecurityHeaders) === undefined) ? undefined : (Object.entries(obj.browserSecurityHeaders).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'browserSecurityHeaders': ((obj.browserSecurityHeaders) === undefined) ? undefined : (definedMembers(obj.browserSecurityHeaders)),
     'bruteForceProtected': obj.bruteForceProtected,
     'certificate': obj.certificate,
     'clientAuthenticationFlow': obj.clientAuthenticationFlow,
@@ -930,14 +930,14 @@ export function toJson_KeycloakRealmImportSpecRealm(obj: KeycloakRealmImportSpec
     'clientOfflineSessionMaxLifespan': obj.clientOfflineSessionMaxLifespan,
     'clientPolicies': obj.clientPolicies,
     'clientProfiles': obj.clientProfiles,
-    'clientScopeMappings': ((obj.clientScopeMappings) === undefined) ? undefined : (Object.entries(obj.clientScopeMappings).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmClientScopeMappings(y)) }), {})),
+    'clientScopeMappings': ((obj.clientScopeMappings) === undefined) ? undefined : (definedMembers(obj.clientScopeMappings, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmClientScopeMappings(y)))),
     'clientScopes': obj.clientScopes?.map(y => toJson_KeycloakRealmImportSpecRealmClientScopes(y)),
     'clientSessionIdleTimeout': obj.clientSessionIdleTimeout,
     'clientSessionMaxLifespan': obj.clientSessionMaxLifespan,
     'clientTemplates': obj.clientTemplates?.map(y => toJson_KeycloakRealmImportSpecRealmClientTemplates(y)),
     'clients': obj.clients?.map(y => toJson_KeycloakRealmImportSpecRealmClients(y)),
     'codeSecret': obj.codeSecret,
-    'components': ((obj.components) === undefined) ? undefined : (Object.entries(obj.components).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponents(y)) }), {})),
+    'components': ((obj.components) === undefined) ? undefined : (definedMembers(obj.components, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponents(y)))),
     'defaultDefaultClientScopes': obj.defaultDefaultClientScopes?.map(y => y),
     'defaultGroups': obj.defaultGroups?.map(y => y),
     'defaultLocale': obj.defaultLocale,
@@ -966,7 +966,7 @@ export function toJson_KeycloakRealmImportSpecRealm(obj: KeycloakRealmImportSpec
     'identityProviders': obj.identityProviders?.map(y => toJson_KeycloakRealmImportSpecRealmIdentityProviders(y)),
     'internationalizationEnabled': obj.internationalizationEnabled,
     'keycloakVersion': obj.keycloakVersion,
-    'localizationTexts': ((obj.localizationTexts) === undefined) ? undefined : (Object.entries(obj.localizationTexts).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: ((i[1]) === undefined) ? undefined : (Object.entries(i[1]).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})) }), {})),
+    'localizationTexts': ((obj.localizationTexts) === undefined) ? undefined : (Object.entries(obj.localizationTexts).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: ((i[1]) === undefined) ? undefined : (definedMembers(i[1])) }), {})),
     'loginTheme': obj.loginTheme,
     'loginWithEmailAllowed': obj.loginWithEmailAllowed,
     'maxDeltaTimeSeconds': obj.maxDeltaTimeSeconds,
@@ -1010,9 +1010,9 @@ export function toJson_KeycloakRealmImportSpecRealm(obj: KeycloakRealmImportSpec
     'revokeRefreshToken': obj.revokeRefreshToken,
     'roles': toJson_KeycloakRealmImportSpecRealmRoles(obj.roles),
     'scopeMappings': obj.scopeMappings?.map(y => toJson_KeycloakRealmImportSpecRealmScopeMappings(y)),
-    'smtpServer': ((obj.smtpServer) === undefined) ? undefined : (Object.entries(obj.smtpServer).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'smtpServer': ((obj.smtpServer) === undefined) ? undefined : (definedMembers(obj.smtpServer)),
     'social': obj.social,
-    'socialProviders': ((obj.socialProviders) === undefined) ? undefined : (Object.entries(obj.socialProviders).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'socialProviders': ((obj.socialProviders) === undefined) ? undefined : (definedMembers(obj.socialProviders)),
     'sslRequired': obj.sslRequired,
     'ssoSessionIdleTimeout': obj.ssoSessionIdleTimeout,
     'ssoSessionIdleTimeoutRememberMe': obj.ssoSessionIdleTimeoutRememberMe,
@@ -1089,8 +1089,8 @@ export function toJson_KeycloakRealmImportSpecResources(obj: KeycloakRealmImport
   if (obj === undefined) { return undefined; }
   const result = {
     'claims': obj.claims?.map(y => toJson_KeycloakRealmImportSpecResourcesClaims(y)),
-    'limits': ((obj.limits) === undefined) ? undefined : (Object.entries(obj.limits).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
-    'requests': ((obj.requests) === undefined) ? undefined : (Object.entries(obj.requests).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'limits': ((obj.limits) === undefined) ? undefined : (definedMembers(obj.limits, (v) => v?.value)),
+    'requests': ((obj.requests) === undefined) ? undefined : (definedMembers(obj.requests, (v) => v?.value)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -1433,11 +1433,11 @@ export interface KeycloakRealmImportSpecRealmApplications {
 export function toJson_KeycloakRealmImportSpecRealmApplications(obj: KeycloakRealmImportSpecRealmApplications | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
     'adminUrl': obj.adminUrl,
     'alwaysDisplayInConsole': obj.alwaysDisplayInConsole,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'authenticationFlowBindingOverrides': ((obj.authenticationFlowBindingOverrides) === undefined) ? undefined : (Object.entries(obj.authenticationFlowBindingOverrides).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes)),
+    'authenticationFlowBindingOverrides': ((obj.authenticationFlowBindingOverrides) === undefined) ? undefined : (definedMembers(obj.authenticationFlowBindingOverrides)),
     'authorizationServicesEnabled': obj.authorizationServicesEnabled,
     'authorizationSettings': toJson_KeycloakRealmImportSpecRealmApplicationsAuthorizationSettings(obj.authorizationSettings),
     'baseUrl': obj.baseUrl,
@@ -1466,7 +1466,7 @@ export function toJson_KeycloakRealmImportSpecRealmApplications(obj: KeycloakRea
     'protocolMappers': obj.protocolMappers?.map(y => toJson_KeycloakRealmImportSpecRealmApplicationsProtocolMappers(y)),
     'publicClient': obj.publicClient,
     'redirectUris': obj.redirectUris?.map(y => y),
-    'registeredNodes': ((obj.registeredNodes) === undefined) ? undefined : (Object.entries(obj.registeredNodes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'registeredNodes': ((obj.registeredNodes) === undefined) ? undefined : (definedMembers(obj.registeredNodes)),
     'registrationAccessToken': obj.registrationAccessToken,
     'rootUrl': obj.rootUrl,
     'secret': obj.secret,
@@ -1582,7 +1582,7 @@ export function toJson_KeycloakRealmImportSpecRealmAuthenticatorConfig(obj: Keyc
   if (obj === undefined) { return undefined; }
   const result = {
     'alias': obj.alias,
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'id': obj.id,
   };
   // filter undefined values
@@ -1690,7 +1690,7 @@ export interface KeycloakRealmImportSpecRealmClientScopes {
 export function toJson_KeycloakRealmImportSpecRealmClientScopes(obj: KeycloakRealmImportSpecRealmClientScopes | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes)),
     'description': obj.description,
     'id': obj.id,
     'name': obj.name,
@@ -1794,7 +1794,7 @@ export interface KeycloakRealmImportSpecRealmClientTemplates {
 export function toJson_KeycloakRealmImportSpecRealmClientTemplates(obj: KeycloakRealmImportSpecRealmClientTemplates | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes)),
     'bearerOnly': obj.bearerOnly,
     'consentRequired': obj.consentRequired,
     'description': obj.description,
@@ -2052,11 +2052,11 @@ export interface KeycloakRealmImportSpecRealmClients {
 export function toJson_KeycloakRealmImportSpecRealmClients(obj: KeycloakRealmImportSpecRealmClients | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
     'adminUrl': obj.adminUrl,
     'alwaysDisplayInConsole': obj.alwaysDisplayInConsole,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'authenticationFlowBindingOverrides': ((obj.authenticationFlowBindingOverrides) === undefined) ? undefined : (Object.entries(obj.authenticationFlowBindingOverrides).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes)),
+    'authenticationFlowBindingOverrides': ((obj.authenticationFlowBindingOverrides) === undefined) ? undefined : (definedMembers(obj.authenticationFlowBindingOverrides)),
     'authorizationServicesEnabled': obj.authorizationServicesEnabled,
     'authorizationSettings': toJson_KeycloakRealmImportSpecRealmClientsAuthorizationSettings(obj.authorizationSettings),
     'baseUrl': obj.baseUrl,
@@ -2084,7 +2084,7 @@ export function toJson_KeycloakRealmImportSpecRealmClients(obj: KeycloakRealmImp
     'protocolMappers': obj.protocolMappers?.map(y => toJson_KeycloakRealmImportSpecRealmClientsProtocolMappers(y)),
     'publicClient': obj.publicClient,
     'redirectUris': obj.redirectUris?.map(y => y),
-    'registeredNodes': ((obj.registeredNodes) === undefined) ? undefined : (Object.entries(obj.registeredNodes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'registeredNodes': ((obj.registeredNodes) === undefined) ? undefined : (definedMembers(obj.registeredNodes)),
     'registrationAccessToken': obj.registrationAccessToken,
     'rootUrl': obj.rootUrl,
     'secret': obj.secret,
@@ -2149,11 +2149,11 @@ export interface KeycloakRealmImportSpecRealmComponents {
 export function toJson_KeycloakRealmImportSpecRealmComponents(obj: KeycloakRealmImportSpecRealmComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -2223,7 +2223,7 @@ export interface KeycloakRealmImportSpecRealmDefaultRole {
 export function toJson_KeycloakRealmImportSpecRealmDefaultRole(obj: KeycloakRealmImportSpecRealmDefaultRole | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'clientRole': obj.clientRole,
     'composite': obj.composite,
     'composites': toJson_KeycloakRealmImportSpecRealmDefaultRoleComposites(obj.composites),
@@ -2390,11 +2390,11 @@ export interface KeycloakRealmImportSpecRealmFederatedUsers {
 export function toJson_KeycloakRealmImportSpecRealmFederatedUsers(obj: KeycloakRealmImportSpecRealmFederatedUsers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'applicationRoles': ((obj.applicationRoles) === undefined) ? undefined : (Object.entries(obj.applicationRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'applicationRoles': ((obj.applicationRoles) === undefined) ? undefined : (definedMembers(obj.applicationRoles, (v) => v?.map(y => y))),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'clientConsents': obj.clientConsents?.map(y => toJson_KeycloakRealmImportSpecRealmFederatedUsersClientConsents(y)),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'createdTimestamp': obj.createdTimestamp,
     'credentials': obj.credentials?.map(y => toJson_KeycloakRealmImportSpecRealmFederatedUsersCredentials(y)),
     'disableableCredentialTypes': obj.disableableCredentialTypes?.map(y => y),
@@ -2490,9 +2490,9 @@ export interface KeycloakRealmImportSpecRealmGroups {
 export function toJson_KeycloakRealmImportSpecRealmGroups(obj: KeycloakRealmImportSpecRealmGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -2548,7 +2548,7 @@ export interface KeycloakRealmImportSpecRealmIdentityProviderMappers {
 export function toJson_KeycloakRealmImportSpecRealmIdentityProviderMappers(obj: KeycloakRealmImportSpecRealmIdentityProviderMappers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'id': obj.id,
     'identityProviderAlias': obj.identityProviderAlias,
     'identityProviderMapper': obj.identityProviderMapper,
@@ -2659,7 +2659,7 @@ export function toJson_KeycloakRealmImportSpecRealmIdentityProviders(obj: Keyclo
     'addReadTokenRoleOnCreate': obj.addReadTokenRoleOnCreate,
     'alias': obj.alias,
     'authenticateByDefault': obj.authenticateByDefault,
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'displayName': obj.displayName,
     'enabled': obj.enabled,
     'firstBrokerLoginFlowAlias': obj.firstBrokerLoginFlowAlias,
@@ -2920,11 +2920,11 @@ export interface KeycloakRealmImportSpecRealmOauthClients {
 export function toJson_KeycloakRealmImportSpecRealmOauthClients(obj: KeycloakRealmImportSpecRealmOauthClients | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
     'adminUrl': obj.adminUrl,
     'alwaysDisplayInConsole': obj.alwaysDisplayInConsole,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'authenticationFlowBindingOverrides': ((obj.authenticationFlowBindingOverrides) === undefined) ? undefined : (Object.entries(obj.authenticationFlowBindingOverrides).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes)),
+    'authenticationFlowBindingOverrides': ((obj.authenticationFlowBindingOverrides) === undefined) ? undefined : (definedMembers(obj.authenticationFlowBindingOverrides)),
     'authorizationServicesEnabled': obj.authorizationServicesEnabled,
     'authorizationSettings': toJson_KeycloakRealmImportSpecRealmOauthClientsAuthorizationSettings(obj.authorizationSettings),
     'baseUrl': obj.baseUrl,
@@ -2953,7 +2953,7 @@ export function toJson_KeycloakRealmImportSpecRealmOauthClients(obj: KeycloakRea
     'protocolMappers': obj.protocolMappers?.map(y => toJson_KeycloakRealmImportSpecRealmOauthClientsProtocolMappers(y)),
     'publicClient': obj.publicClient,
     'redirectUris': obj.redirectUris?.map(y => y),
-    'registeredNodes': ((obj.registeredNodes) === undefined) ? undefined : (Object.entries(obj.registeredNodes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'registeredNodes': ((obj.registeredNodes) === undefined) ? undefined : (definedMembers(obj.registeredNodes)),
     'registrationAccessToken': obj.registrationAccessToken,
     'rootUrl': obj.rootUrl,
     'secret': obj.secret,
@@ -3039,7 +3039,7 @@ export function toJson_KeycloakRealmImportSpecRealmOrganizations(obj: KeycloakRe
   if (obj === undefined) { return undefined; }
   const result = {
     'alias': obj.alias,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'description': obj.description,
     'domains': obj.domains?.map(y => toJson_KeycloakRealmImportSpecRealmOrganizationsDomains(y)),
     'enabled': obj.enabled,
@@ -3106,7 +3106,7 @@ export interface KeycloakRealmImportSpecRealmProtocolMappers {
 export function toJson_KeycloakRealmImportSpecRealmProtocolMappers(obj: KeycloakRealmImportSpecRealmProtocolMappers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'consentRequired': obj.consentRequired,
     'consentText': obj.consentText,
     'id': obj.id,
@@ -3172,7 +3172,7 @@ export function toJson_KeycloakRealmImportSpecRealmRequiredActions(obj: Keycloak
   if (obj === undefined) { return undefined; }
   const result = {
     'alias': obj.alias,
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'defaultAction': obj.defaultAction,
     'enabled': obj.enabled,
     'name': obj.name,
@@ -3216,8 +3216,8 @@ export interface KeycloakRealmImportSpecRealmRoles {
 export function toJson_KeycloakRealmImportSpecRealmRoles(obj: KeycloakRealmImportSpecRealmRoles | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'application': ((obj.application) === undefined) ? undefined : (Object.entries(obj.application).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmRolesApplication(y)) }), {})),
-    'client': ((obj.client) === undefined) ? undefined : (Object.entries(obj.client).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmRolesClient(y)) }), {})),
+    'application': ((obj.application) === undefined) ? undefined : (definedMembers(obj.application, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmRolesApplication(y)))),
+    'client': ((obj.client) === undefined) ? undefined : (definedMembers(obj.client, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmRolesClient(y)))),
     'realm': obj.realm?.map(y => toJson_KeycloakRealmImportSpecRealmRolesRealm(y)),
   };
   // filter undefined values
@@ -3320,7 +3320,7 @@ export interface KeycloakRealmImportSpecRealmUserFederationMappers {
 export function toJson_KeycloakRealmImportSpecRealmUserFederationMappers(obj: KeycloakRealmImportSpecRealmUserFederationMappers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'federationMapperType': obj.federationMapperType,
     'federationProviderDisplayName': obj.federationProviderDisplayName,
     'id': obj.id,
@@ -3389,7 +3389,7 @@ export function toJson_KeycloakRealmImportSpecRealmUserFederationProviders(obj: 
   if (obj === undefined) { return undefined; }
   const result = {
     'changedSyncPeriod': obj.changedSyncPeriod,
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'displayName': obj.displayName,
     'fullSyncPeriod': obj.fullSyncPeriod,
     'id': obj.id,
@@ -3554,11 +3554,11 @@ export interface KeycloakRealmImportSpecRealmUsers {
 export function toJson_KeycloakRealmImportSpecRealmUsers(obj: KeycloakRealmImportSpecRealmUsers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'applicationRoles': ((obj.applicationRoles) === undefined) ? undefined : (Object.entries(obj.applicationRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'applicationRoles': ((obj.applicationRoles) === undefined) ? undefined : (definedMembers(obj.applicationRoles, (v) => v?.map(y => y))),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'clientConsents': obj.clientConsents?.map(y => toJson_KeycloakRealmImportSpecRealmUsersClientConsents(y)),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'createdTimestamp': obj.createdTimestamp,
     'credentials': obj.credentials?.map(y => toJson_KeycloakRealmImportSpecRealmUsersCredentials(y)),
     'disableableCredentialTypes': obj.disableableCredentialTypes?.map(y => y),
@@ -3856,7 +3856,7 @@ export interface KeycloakRealmImportSpecRealmApplicationsProtocolMappers {
 export function toJson_KeycloakRealmImportSpecRealmApplicationsProtocolMappers(obj: KeycloakRealmImportSpecRealmApplicationsProtocolMappers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'consentRequired': obj.consentRequired,
     'consentText': obj.consentText,
     'id': obj.id,
@@ -3992,7 +3992,7 @@ export interface KeycloakRealmImportSpecRealmClientScopesProtocolMappers {
 export function toJson_KeycloakRealmImportSpecRealmClientScopesProtocolMappers(obj: KeycloakRealmImportSpecRealmClientScopesProtocolMappers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'consentRequired': obj.consentRequired,
     'consentText': obj.consentText,
     'id': obj.id,
@@ -4057,7 +4057,7 @@ export interface KeycloakRealmImportSpecRealmClientTemplatesProtocolMappers {
 export function toJson_KeycloakRealmImportSpecRealmClientTemplatesProtocolMappers(obj: KeycloakRealmImportSpecRealmClientTemplatesProtocolMappers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'consentRequired': obj.consentRequired,
     'consentText': obj.consentText,
     'id': obj.id,
@@ -4199,7 +4199,7 @@ export interface KeycloakRealmImportSpecRealmClientsProtocolMappers {
 export function toJson_KeycloakRealmImportSpecRealmClientsProtocolMappers(obj: KeycloakRealmImportSpecRealmClientsProtocolMappers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'consentRequired': obj.consentRequired,
     'consentText': obj.consentText,
     'id': obj.id,
@@ -4259,11 +4259,11 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponents {
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -4303,8 +4303,8 @@ export interface KeycloakRealmImportSpecRealmDefaultRoleComposites {
 export function toJson_KeycloakRealmImportSpecRealmDefaultRoleComposites(obj: KeycloakRealmImportSpecRealmDefaultRoleComposites | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'application': ((obj.application) === undefined) ? undefined : (Object.entries(obj.application).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'client': ((obj.client) === undefined) ? undefined : (Object.entries(obj.client).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'application': ((obj.application) === undefined) ? undefined : (definedMembers(obj.application, (v) => v?.map(y => y))),
+    'client': ((obj.client) === undefined) ? undefined : (definedMembers(obj.client, (v) => v?.map(y => y))),
     'realm': obj.realm?.map(y => y),
   };
   // filter undefined values
@@ -4473,7 +4473,7 @@ export function toJson_KeycloakRealmImportSpecRealmFederatedUsersCredentials(obj
   if (obj === undefined) { return undefined; }
   const result = {
     'algorithm': obj.algorithm,
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'counter': obj.counter,
     'createdDate': obj.createdDate,
     'credentialData': obj.credentialData,
@@ -4680,9 +4680,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroups {
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -4908,7 +4908,7 @@ export interface KeycloakRealmImportSpecRealmOauthClientsProtocolMappers {
 export function toJson_KeycloakRealmImportSpecRealmOauthClientsProtocolMappers(obj: KeycloakRealmImportSpecRealmOauthClientsProtocolMappers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'consentRequired': obj.consentRequired,
     'consentText': obj.consentText,
     'id': obj.id,
@@ -5056,7 +5056,7 @@ export function toJson_KeycloakRealmImportSpecRealmOrganizationsIdentityProvider
     'addReadTokenRoleOnCreate': obj.addReadTokenRoleOnCreate,
     'alias': obj.alias,
     'authenticateByDefault': obj.authenticateByDefault,
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'displayName': obj.displayName,
     'enabled': obj.enabled,
     'firstBrokerLoginFlowAlias': obj.firstBrokerLoginFlowAlias,
@@ -5232,11 +5232,11 @@ export interface KeycloakRealmImportSpecRealmOrganizationsMembers {
 export function toJson_KeycloakRealmImportSpecRealmOrganizationsMembers(obj: KeycloakRealmImportSpecRealmOrganizationsMembers | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'applicationRoles': ((obj.applicationRoles) === undefined) ? undefined : (Object.entries(obj.applicationRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'applicationRoles': ((obj.applicationRoles) === undefined) ? undefined : (definedMembers(obj.applicationRoles, (v) => v?.map(y => y))),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'clientConsents': obj.clientConsents?.map(y => toJson_KeycloakRealmImportSpecRealmOrganizationsMembersClientConsents(y)),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'createdTimestamp': obj.createdTimestamp,
     'credentials': obj.credentials?.map(y => toJson_KeycloakRealmImportSpecRealmOrganizationsMembersCredentials(y)),
     'disableableCredentialTypes': obj.disableableCredentialTypes?.map(y => y),
@@ -5328,7 +5328,7 @@ export interface KeycloakRealmImportSpecRealmRolesApplication {
 export function toJson_KeycloakRealmImportSpecRealmRolesApplication(obj: KeycloakRealmImportSpecRealmRolesApplication | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'clientRole': obj.clientRole,
     'composite': obj.composite,
     'composites': toJson_KeycloakRealmImportSpecRealmRolesApplicationComposites(obj.composites),
@@ -5405,7 +5405,7 @@ export interface KeycloakRealmImportSpecRealmRolesClient {
 export function toJson_KeycloakRealmImportSpecRealmRolesClient(obj: KeycloakRealmImportSpecRealmRolesClient | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'clientRole': obj.clientRole,
     'composite': obj.composite,
     'composites': toJson_KeycloakRealmImportSpecRealmRolesClientComposites(obj.composites),
@@ -5482,7 +5482,7 @@ export interface KeycloakRealmImportSpecRealmRolesRealm {
 export function toJson_KeycloakRealmImportSpecRealmRolesRealm(obj: KeycloakRealmImportSpecRealmRolesRealm | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'clientRole': obj.clientRole,
     'composite': obj.composite,
     'composites': toJson_KeycloakRealmImportSpecRealmRolesRealmComposites(obj.composites),
@@ -5658,7 +5658,7 @@ export function toJson_KeycloakRealmImportSpecRealmUsersCredentials(obj: Keycloa
   if (obj === undefined) { return undefined; }
   const result = {
     'algorithm': obj.algorithm,
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'counter': obj.counter,
     'createdDate': obj.createdDate,
     'credentialData': obj.credentialData,
@@ -5892,7 +5892,7 @@ export interface KeycloakRealmImportSpecRealmApplicationsAuthorizationSettingsPo
 export function toJson_KeycloakRealmImportSpecRealmApplicationsAuthorizationSettingsPolicies(obj: KeycloakRealmImportSpecRealmApplicationsAuthorizationSettingsPolicies | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'decisionStrategy': obj.decisionStrategy,
     'description': obj.description,
     'id': obj.id,
@@ -5991,7 +5991,7 @@ export function toJson_KeycloakRealmImportSpecRealmApplicationsAuthorizationSett
   if (obj === undefined) { return undefined; }
   const result = {
     '_id': obj.id,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'displayName': obj.displayName,
     'icon_uri': obj.iconUri,
     'name': obj.name,
@@ -6147,7 +6147,7 @@ export interface KeycloakRealmImportSpecRealmClientsAuthorizationSettingsPolicie
 export function toJson_KeycloakRealmImportSpecRealmClientsAuthorizationSettingsPolicies(obj: KeycloakRealmImportSpecRealmClientsAuthorizationSettingsPolicies | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'decisionStrategy': obj.decisionStrategy,
     'description': obj.description,
     'id': obj.id,
@@ -6246,7 +6246,7 @@ export function toJson_KeycloakRealmImportSpecRealmClientsAuthorizationSettingsR
   if (obj === undefined) { return undefined; }
   const result = {
     '_id': obj.id,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'displayName': obj.displayName,
     'icon_uri': obj.iconUri,
     'name': obj.name,
@@ -6355,11 +6355,11 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponent
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -6424,14 +6424,14 @@ export interface KeycloakRealmImportSpecRealmFederatedUsersUserProfileMetadataAt
 export function toJson_KeycloakRealmImportSpecRealmFederatedUsersUserProfileMetadataAttributes(obj: KeycloakRealmImportSpecRealmFederatedUsersUserProfileMetadataAttributes | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'displayName': obj.displayName,
     'group': obj.group,
     'multivalued': obj.multivalued,
     'name': obj.name,
     'readOnly': obj.readOnly,
     'required': obj.required,
-    'validators': ((obj.validators) === undefined) ? undefined : (Object.entries(obj.validators).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: ((i[1]) === undefined) ? undefined : (Object.entries(i[1]).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})) }), {})),
+    'validators': ((obj.validators) === undefined) ? undefined : (Object.entries(obj.validators).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: ((i[1]) === undefined) ? undefined : (definedMembers(i[1])) }), {})),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -6475,7 +6475,7 @@ export interface KeycloakRealmImportSpecRealmFederatedUsersUserProfileMetadataGr
 export function toJson_KeycloakRealmImportSpecRealmFederatedUsersUserProfileMetadataGroups(obj: KeycloakRealmImportSpecRealmFederatedUsersUserProfileMetadataGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'displayDescription': obj.displayDescription,
     'displayHeader': obj.displayHeader,
     'name': obj.name,
@@ -6552,9 +6552,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroups {
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -6662,7 +6662,7 @@ export interface KeycloakRealmImportSpecRealmOauthClientsAuthorizationSettingsPo
 export function toJson_KeycloakRealmImportSpecRealmOauthClientsAuthorizationSettingsPolicies(obj: KeycloakRealmImportSpecRealmOauthClientsAuthorizationSettingsPolicies | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config)),
     'decisionStrategy': obj.decisionStrategy,
     'description': obj.description,
     'id': obj.id,
@@ -6761,7 +6761,7 @@ export function toJson_KeycloakRealmImportSpecRealmOauthClientsAuthorizationSett
   if (obj === undefined) { return undefined; }
   const result = {
     '_id': obj.id,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'displayName': obj.displayName,
     'icon_uri': obj.iconUri,
     'name': obj.name,
@@ -6984,7 +6984,7 @@ export function toJson_KeycloakRealmImportSpecRealmOrganizationsMembersCredentia
   if (obj === undefined) { return undefined; }
   const result = {
     'algorithm': obj.algorithm,
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'counter': obj.counter,
     'createdDate': obj.createdDate,
     'credentialData': obj.credentialData,
@@ -7166,8 +7166,8 @@ export interface KeycloakRealmImportSpecRealmRolesApplicationComposites {
 export function toJson_KeycloakRealmImportSpecRealmRolesApplicationComposites(obj: KeycloakRealmImportSpecRealmRolesApplicationComposites | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'application': ((obj.application) === undefined) ? undefined : (Object.entries(obj.application).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'client': ((obj.client) === undefined) ? undefined : (Object.entries(obj.client).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'application': ((obj.application) === undefined) ? undefined : (definedMembers(obj.application, (v) => v?.map(y => y))),
+    'client': ((obj.client) === undefined) ? undefined : (definedMembers(obj.client, (v) => v?.map(y => y))),
     'realm': obj.realm?.map(y => y),
   };
   // filter undefined values
@@ -7207,8 +7207,8 @@ export interface KeycloakRealmImportSpecRealmRolesClientComposites {
 export function toJson_KeycloakRealmImportSpecRealmRolesClientComposites(obj: KeycloakRealmImportSpecRealmRolesClientComposites | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'application': ((obj.application) === undefined) ? undefined : (Object.entries(obj.application).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'client': ((obj.client) === undefined) ? undefined : (Object.entries(obj.client).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'application': ((obj.application) === undefined) ? undefined : (definedMembers(obj.application, (v) => v?.map(y => y))),
+    'client': ((obj.client) === undefined) ? undefined : (definedMembers(obj.client, (v) => v?.map(y => y))),
     'realm': obj.realm?.map(y => y),
   };
   // filter undefined values
@@ -7248,8 +7248,8 @@ export interface KeycloakRealmImportSpecRealmRolesRealmComposites {
 export function toJson_KeycloakRealmImportSpecRealmRolesRealmComposites(obj: KeycloakRealmImportSpecRealmRolesRealmComposites | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'application': ((obj.application) === undefined) ? undefined : (Object.entries(obj.application).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'client': ((obj.client) === undefined) ? undefined : (Object.entries(obj.client).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'application': ((obj.application) === undefined) ? undefined : (definedMembers(obj.application, (v) => v?.map(y => y))),
+    'client': ((obj.client) === undefined) ? undefined : (definedMembers(obj.client, (v) => v?.map(y => y))),
     'realm': obj.realm?.map(y => y),
   };
   // filter undefined values
@@ -7314,14 +7314,14 @@ export interface KeycloakRealmImportSpecRealmUsersUserProfileMetadataAttributes 
 export function toJson_KeycloakRealmImportSpecRealmUsersUserProfileMetadataAttributes(obj: KeycloakRealmImportSpecRealmUsersUserProfileMetadataAttributes | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'displayName': obj.displayName,
     'group': obj.group,
     'multivalued': obj.multivalued,
     'name': obj.name,
     'readOnly': obj.readOnly,
     'required': obj.required,
-    'validators': ((obj.validators) === undefined) ? undefined : (Object.entries(obj.validators).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: ((i[1]) === undefined) ? undefined : (Object.entries(i[1]).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})) }), {})),
+    'validators': ((obj.validators) === undefined) ? undefined : (Object.entries(obj.validators).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: ((i[1]) === undefined) ? undefined : (definedMembers(i[1])) }), {})),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -7365,7 +7365,7 @@ export interface KeycloakRealmImportSpecRealmUsersUserProfileMetadataGroups {
 export function toJson_KeycloakRealmImportSpecRealmUsersUserProfileMetadataGroups(obj: KeycloakRealmImportSpecRealmUsersUserProfileMetadataGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'displayDescription': obj.displayDescription,
     'displayHeader': obj.displayHeader,
     'name': obj.name,
@@ -7465,7 +7465,7 @@ export function toJson_KeycloakRealmImportSpecRealmApplicationsAuthorizationSett
   if (obj === undefined) { return undefined; }
   const result = {
     '_id': obj.id,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'displayName': obj.displayName,
     'icon_uri': obj.iconUri,
     'name': obj.name,
@@ -7699,7 +7699,7 @@ export function toJson_KeycloakRealmImportSpecRealmClientsAuthorizationSettingsP
   if (obj === undefined) { return undefined; }
   const result = {
     '_id': obj.id,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'displayName': obj.displayName,
     'icon_uri': obj.iconUri,
     'name': obj.name,
@@ -7890,11 +7890,11 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponent
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -7969,9 +7969,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroups {
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -8075,7 +8075,7 @@ export function toJson_KeycloakRealmImportSpecRealmOauthClientsAuthorizationSett
   if (obj === undefined) { return undefined; }
   const result = {
     '_id': obj.id,
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
     'displayName': obj.displayName,
     'icon_uri': obj.iconUri,
     'name': obj.name,
@@ -8276,14 +8276,14 @@ export interface KeycloakRealmImportSpecRealmOrganizationsMembersUserProfileMeta
 export function toJson_KeycloakRealmImportSpecRealmOrganizationsMembersUserProfileMetadataAttributes(obj: KeycloakRealmImportSpecRealmOrganizationsMembersUserProfileMetadataAttributes | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'displayName': obj.displayName,
     'group': obj.group,
     'multivalued': obj.multivalued,
     'name': obj.name,
     'readOnly': obj.readOnly,
     'required': obj.required,
-    'validators': ((obj.validators) === undefined) ? undefined : (Object.entries(obj.validators).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: ((i[1]) === undefined) ? undefined : (Object.entries(i[1]).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})) }), {})),
+    'validators': ((obj.validators) === undefined) ? undefined : (Object.entries(obj.validators).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: ((i[1]) === undefined) ? undefined : (definedMembers(i[1])) }), {})),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -8327,7 +8327,7 @@ export interface KeycloakRealmImportSpecRealmOrganizationsMembersUserProfileMeta
 export function toJson_KeycloakRealmImportSpecRealmOrganizationsMembersUserProfileMetadataGroups(obj: KeycloakRealmImportSpecRealmOrganizationsMembersUserProfileMetadataGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'displayDescription': obj.displayDescription,
     'displayHeader': obj.displayHeader,
     'name': obj.name,
@@ -8548,11 +8548,11 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponent
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -8627,9 +8627,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSu
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -8772,11 +8772,11 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponent
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -8851,9 +8851,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSu
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -8914,11 +8914,11 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponent
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -8993,9 +8993,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSu
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -9056,11 +9056,11 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponent
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -9135,9 +9135,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSu
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -9198,11 +9198,11 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponent
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -9277,9 +9277,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSu
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -9340,11 +9340,11 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponent
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
-    'subComponents': ((obj.subComponents) === undefined) ? undefined : (Object.entries(obj.subComponents).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)) }), {})),
+    'subComponents': ((obj.subComponents) === undefined) ? undefined : (definedMembers(obj.subComponents, (v) => v?.map(y => toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(y)))),
     'subType': obj.subType,
   };
   // filter undefined values
@@ -9419,9 +9419,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSu
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -9477,7 +9477,7 @@ export interface KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponent
 export function toJson_KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents(obj: KeycloakRealmImportSpecRealmComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponentsSubComponents | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'config': ((obj.config) === undefined) ? undefined : (Object.entries(obj.config).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'config': ((obj.config) === undefined) ? undefined : (definedMembers(obj.config, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'providerId': obj.providerId,
@@ -9550,9 +9550,9 @@ export interface KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSu
 export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups(obj: KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroupsSubGroups | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'access': ((obj.access) === undefined) ? undefined : (Object.entries(obj.access).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'attributes': ((obj.attributes) === undefined) ? undefined : (Object.entries(obj.attributes).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
-    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (Object.entries(obj.clientRoles).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
+    'access': ((obj.access) === undefined) ? undefined : (definedMembers(obj.access)),
+    'attributes': ((obj.attributes) === undefined) ? undefined : (definedMembers(obj.attributes, (v) => v?.map(y => y))),
+    'clientRoles': ((obj.clientRoles) === undefined) ? undefined : (definedMembers(obj.clientRoles, (v) => v?.map(y => y))),
     'id': obj.id,
     'name': obj.name,
     'parentId': obj.parentId,
@@ -9570,3 +9570,16 @@ export function toJson_KeycloakRealmImportSpecRealmGroupsSubGroupsSubGroupsSubGr
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
+
+/** A map's defined members, each through `convert` when given (scripts/linear-converters.js). */
+function definedMembers<T>(map: { [key: string]: T }, convert?: (value: T) => any): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  for (const key of Object.keys(map)) {
+    const value = map[key];
+    if (value === undefined) continue;
+    const converted = convert === undefined ? value : convert(value);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[key] = converted;
+  }
+  return out;
+}

@@ -403,12 +403,12 @@ export function toJson_ClusterPolicySpecRules(obj: ClusterPolicySpecRules | unde
     'context': obj.context?.map(y => toJson_ClusterPolicySpecRulesContext(y)),
     'exclude': toJson_ClusterPolicySpecRulesExclude(obj.exclude),
     'generate': toJson_ClusterPolicySpecRulesGenerate(obj.generate),
-    'imageExtractors': ((obj.imageExtractors) === undefined) ? undefined : (Object.entries(obj.imageExtractors).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_ClusterPolicySpecRulesImageExtractors(y)) }), {})),
+    'imageExtractors': ((obj.imageExtractors) === undefined) ? undefined : (definedMembers(obj.imageExtractors, (v) => v?.map(y => toJson_ClusterPolicySpecRulesImageExtractors(y)))),
     'match': toJson_ClusterPolicySpecRulesMatch(obj.match),
     'mutate': toJson_ClusterPolicySpecRulesMutate(obj.mutate),
     'name': obj.name,
     'preconditions': obj.preconditions,
-    'reportProperties': ((obj.reportProperties) === undefined) ? undefined : (Object.entries(obj.reportProperties).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'reportProperties': ((obj.reportProperties) === undefined) ? undefined : (definedMembers(obj.reportProperties)),
     'skipBackgroundRequests': obj.skipBackgroundRequests,
     'validate': toJson_ClusterPolicySpecRulesValidate(obj.validate),
     'verifyImages': obj.verifyImages?.map(y => toJson_ClusterPolicySpecRulesVerifyImages(y)),
@@ -1412,8 +1412,8 @@ export interface ClusterPolicySpecRulesVerifyImages {
 export function toJson_ClusterPolicySpecRulesVerifyImages(obj: ClusterPolicySpecRulesVerifyImages | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (Object.entries(obj.additionalExtensions).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedMembers(obj.additionalExtensions)),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'attestations': obj.attestations?.map(y => toJson_ClusterPolicySpecRulesVerifyImagesAttestations(y)),
     'attestors': obj.attestors?.map(y => toJson_ClusterPolicySpecRulesVerifyImagesAttestors(y)),
     'cosignOCI11': obj.cosignOci11,
@@ -1489,7 +1489,7 @@ export function toJson_ClusterPolicySpecValidationFailureActionOverridesNamespac
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecValidationFailureActionOverridesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -2058,7 +2058,7 @@ export interface ClusterPolicySpecRulesExcludeResources {
 export function toJson_ClusterPolicySpecRulesExcludeResources(obj: ClusterPolicySpecRulesExcludeResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -2551,7 +2551,7 @@ export interface ClusterPolicySpecRulesMatchResources {
 export function toJson_ClusterPolicySpecRulesMatchResources(obj: ClusterPolicySpecRulesMatchResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -3732,7 +3732,7 @@ export interface ClusterPolicySpecRulesExcludeAllResources {
 export function toJson_ClusterPolicySpecRulesExcludeAllResources(obj: ClusterPolicySpecRulesExcludeAllResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -3897,7 +3897,7 @@ export interface ClusterPolicySpecRulesExcludeAnyResources {
 export function toJson_ClusterPolicySpecRulesExcludeAnyResources(obj: ClusterPolicySpecRulesExcludeAnyResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -4014,7 +4014,7 @@ export function toJson_ClusterPolicySpecRulesExcludeResourcesNamespaceSelector(o
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesExcludeResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -4076,7 +4076,7 @@ export function toJson_ClusterPolicySpecRulesExcludeResourcesSelector(obj: Clust
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesExcludeResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -4120,7 +4120,7 @@ export function toJson_ClusterPolicySpecRulesGenerateCloneListSelector(obj: Clus
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesGenerateCloneListSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -4433,7 +4433,7 @@ export interface ClusterPolicySpecRulesMatchAllResources {
 export function toJson_ClusterPolicySpecRulesMatchAllResources(obj: ClusterPolicySpecRulesMatchAllResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -4598,7 +4598,7 @@ export interface ClusterPolicySpecRulesMatchAnyResources {
 export function toJson_ClusterPolicySpecRulesMatchAnyResources(obj: ClusterPolicySpecRulesMatchAnyResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -4715,7 +4715,7 @@ export function toJson_ClusterPolicySpecRulesMatchResourcesNamespaceSelector(obj
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesMatchResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -4777,7 +4777,7 @@ export function toJson_ClusterPolicySpecRulesMatchResourcesSelector(obj: Cluster
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesMatchResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -5034,7 +5034,7 @@ export function toJson_ClusterPolicySpecRulesMutateTargetsSelector(obj: ClusterP
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesMutateTargetsSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -5458,7 +5458,7 @@ export function toJson_ClusterPolicySpecRulesValidateFailureActionOverridesNames
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesValidateFailureActionOverridesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -6018,7 +6018,7 @@ export interface ClusterPolicySpecRulesVerifyImagesAttestorsEntries {
 export function toJson_ClusterPolicySpecRulesVerifyImagesAttestorsEntries(obj: ClusterPolicySpecRulesVerifyImagesAttestorsEntries | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'attestor': obj.attestor,
     'certificates': toJson_ClusterPolicySpecRulesVerifyImagesAttestorsEntriesCertificates(obj.certificates),
     'keyless': toJson_ClusterPolicySpecRulesVerifyImagesAttestorsEntriesKeyless(obj.keyless),
@@ -6182,7 +6182,7 @@ export function toJson_ClusterPolicySpecRulesExcludeAllResourcesNamespaceSelecto
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesExcludeAllResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -6244,7 +6244,7 @@ export function toJson_ClusterPolicySpecRulesExcludeAllResourcesSelector(obj: Cl
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesExcludeAllResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -6291,7 +6291,7 @@ export function toJson_ClusterPolicySpecRulesExcludeAnyResourcesNamespaceSelecto
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesExcludeAnyResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -6353,7 +6353,7 @@ export function toJson_ClusterPolicySpecRulesExcludeAnyResourcesSelector(obj: Cl
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesExcludeAnyResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -6559,7 +6559,7 @@ export function toJson_ClusterPolicySpecRulesGenerateForeachCloneListSelector(ob
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesGenerateForeachCloneListSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -7008,7 +7008,7 @@ export function toJson_ClusterPolicySpecRulesMatchAllResourcesNamespaceSelector(
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesMatchAllResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -7070,7 +7070,7 @@ export function toJson_ClusterPolicySpecRulesMatchAllResourcesSelector(obj: Clus
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesMatchAllResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -7117,7 +7117,7 @@ export function toJson_ClusterPolicySpecRulesMatchAnyResourcesNamespaceSelector(
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesMatchAnyResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -7179,7 +7179,7 @@ export function toJson_ClusterPolicySpecRulesMatchAnyResourcesSelector(obj: Clus
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesMatchAnyResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -8073,7 +8073,7 @@ export function toJson_ClusterPolicySpecRulesValidateCelParamRefSelector(obj: Cl
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicySpecRulesValidateCelParamRefSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -8606,7 +8606,7 @@ export interface ClusterPolicySpecRulesValidateManifestsAttestorsEntries {
 export function toJson_ClusterPolicySpecRulesValidateManifestsAttestorsEntries(obj: ClusterPolicySpecRulesValidateManifestsAttestorsEntries | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'attestor': obj.attestor,
     'certificates': toJson_ClusterPolicySpecRulesValidateManifestsAttestorsEntriesCertificates(obj.certificates),
     'keyless': toJson_ClusterPolicySpecRulesValidateManifestsAttestorsEntriesKeyless(obj.keyless),
@@ -8781,7 +8781,7 @@ export interface ClusterPolicySpecRulesVerifyImagesAttestationsAttestorsEntries 
 export function toJson_ClusterPolicySpecRulesVerifyImagesAttestationsAttestorsEntries(obj: ClusterPolicySpecRulesVerifyImagesAttestationsAttestorsEntries | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'attestor': obj.attestor,
     'certificates': toJson_ClusterPolicySpecRulesVerifyImagesAttestationsAttestorsEntriesCertificates(obj.certificates),
     'keyless': toJson_ClusterPolicySpecRulesVerifyImagesAttestationsAttestorsEntriesKeyless(obj.keyless),
@@ -9054,7 +9054,7 @@ export interface ClusterPolicySpecRulesVerifyImagesAttestorsEntriesKeyless {
 export function toJson_ClusterPolicySpecRulesVerifyImagesAttestorsEntriesKeyless(obj: ClusterPolicySpecRulesVerifyImagesAttestorsEntriesKeyless | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (Object.entries(obj.additionalExtensions).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedMembers(obj.additionalExtensions)),
     'ctlog': toJson_ClusterPolicySpecRulesVerifyImagesAttestorsEntriesKeylessCtlog(obj.ctlog),
     'issuer': obj.issuer,
     'issuerRegExp': obj.issuerRegExp,
@@ -10723,7 +10723,7 @@ export interface ClusterPolicySpecRulesValidateManifestsAttestorsEntriesKeyless 
 export function toJson_ClusterPolicySpecRulesValidateManifestsAttestorsEntriesKeyless(obj: ClusterPolicySpecRulesValidateManifestsAttestorsEntriesKeyless | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (Object.entries(obj.additionalExtensions).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedMembers(obj.additionalExtensions)),
     'ctlog': toJson_ClusterPolicySpecRulesValidateManifestsAttestorsEntriesKeylessCtlog(obj.ctlog),
     'issuer': obj.issuer,
     'issuerRegExp': obj.issuerRegExp,
@@ -10958,7 +10958,7 @@ export interface ClusterPolicySpecRulesVerifyImagesAttestationsAttestorsEntriesK
 export function toJson_ClusterPolicySpecRulesVerifyImagesAttestationsAttestorsEntriesKeyless(obj: ClusterPolicySpecRulesVerifyImagesAttestationsAttestorsEntriesKeyless | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (Object.entries(obj.additionalExtensions).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedMembers(obj.additionalExtensions)),
     'ctlog': toJson_ClusterPolicySpecRulesVerifyImagesAttestationsAttestorsEntriesKeylessCtlog(obj.ctlog),
     'issuer': obj.issuer,
     'issuerRegExp': obj.issuerRegExp,
@@ -12850,12 +12850,12 @@ export function toJson_ClusterPolicyV2Beta1SpecRules(obj: ClusterPolicyV2Beta1Sp
     'context': obj.context?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesContext(y)),
     'exclude': toJson_ClusterPolicyV2Beta1SpecRulesExclude(obj.exclude),
     'generate': toJson_ClusterPolicyV2Beta1SpecRulesGenerate(obj.generate),
-    'imageExtractors': ((obj.imageExtractors) === undefined) ? undefined : (Object.entries(obj.imageExtractors).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesImageExtractors(y)) }), {})),
+    'imageExtractors': ((obj.imageExtractors) === undefined) ? undefined : (definedMembers(obj.imageExtractors, (v) => v?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesImageExtractors(y)))),
     'match': toJson_ClusterPolicyV2Beta1SpecRulesMatch(obj.match),
     'mutate': toJson_ClusterPolicyV2Beta1SpecRulesMutate(obj.mutate),
     'name': obj.name,
     'preconditions': toJson_ClusterPolicyV2Beta1SpecRulesPreconditions(obj.preconditions),
-    'reportProperties': ((obj.reportProperties) === undefined) ? undefined : (Object.entries(obj.reportProperties).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'reportProperties': ((obj.reportProperties) === undefined) ? undefined : (definedMembers(obj.reportProperties)),
     'skipBackgroundRequests': obj.skipBackgroundRequests,
     'validate': toJson_ClusterPolicyV2Beta1SpecRulesValidate(obj.validate),
     'verifyImages': obj.verifyImages?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesVerifyImages(y)),
@@ -13841,7 +13841,7 @@ export function toJson_ClusterPolicyV2Beta1SpecValidationFailureActionOverridesN
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecValidationFailureActionOverridesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -15864,7 +15864,7 @@ export interface ClusterPolicyV2Beta1SpecRulesExcludeAllResources {
 export function toJson_ClusterPolicyV2Beta1SpecRulesExcludeAllResources(obj: ClusterPolicyV2Beta1SpecRulesExcludeAllResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -16029,7 +16029,7 @@ export interface ClusterPolicyV2Beta1SpecRulesExcludeAnyResources {
 export function toJson_ClusterPolicyV2Beta1SpecRulesExcludeAnyResources(obj: ClusterPolicyV2Beta1SpecRulesExcludeAnyResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -16143,7 +16143,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesGenerateCloneListSelector(ob
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesGenerateCloneListSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -16456,7 +16456,7 @@ export interface ClusterPolicyV2Beta1SpecRulesMatchAllResources {
 export function toJson_ClusterPolicyV2Beta1SpecRulesMatchAllResources(obj: ClusterPolicyV2Beta1SpecRulesMatchAllResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -16621,7 +16621,7 @@ export interface ClusterPolicyV2Beta1SpecRulesMatchAnyResources {
 export function toJson_ClusterPolicyV2Beta1SpecRulesMatchAnyResources(obj: ClusterPolicyV2Beta1SpecRulesMatchAnyResources | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'kinds': obj.kinds?.map(y => y),
     'name': obj.name,
     'names': obj.names?.map(y => y),
@@ -16948,7 +16948,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesMutateTargetsSelector(obj: C
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesMutateTargetsSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -17498,7 +17498,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesValidateFailureActionOverrid
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesValidateFailureActionOverridesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -18058,7 +18058,7 @@ export interface ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestorsEntries {
 export function toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestorsEntries(obj: ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestorsEntries | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'attestor': obj.attestor,
     'certificates': toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestorsEntriesCertificates(obj.certificates),
     'keyless': toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestorsEntriesKeyless(obj.keyless),
@@ -18222,7 +18222,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesExcludeAllResourcesNamespace
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesExcludeAllResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -18284,7 +18284,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesExcludeAllResourcesSelector(
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesExcludeAllResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -18331,7 +18331,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesExcludeAnyResourcesNamespace
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesExcludeAnyResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -18393,7 +18393,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesExcludeAnyResourcesSelector(
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesExcludeAnyResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -18491,7 +18491,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesGenerateForeachCloneListSele
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesGenerateForeachCloneListSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -18940,7 +18940,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesMatchAllResourcesNamespaceSe
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesMatchAllResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -19002,7 +19002,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesMatchAllResourcesSelector(ob
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesMatchAllResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -19049,7 +19049,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesMatchAnyResourcesNamespaceSe
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesMatchAnyResourcesNamespaceSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -19111,7 +19111,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesMatchAnyResourcesSelector(ob
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesMatchAnyResourcesSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -19897,7 +19897,7 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesValidateCelParamRefSelector(
   if (obj === undefined) { return undefined; }
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ClusterPolicyV2Beta1SpecRulesValidateCelParamRefSelectorMatchExpressions(y)),
-    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (definedMembers(obj.matchLabels)),
   };
   // filter undefined values
   const out: { [key: string]: any } = {};
@@ -20548,7 +20548,7 @@ export interface ClusterPolicyV2Beta1SpecRulesValidateManifestsAttestorsEntries 
 export function toJson_ClusterPolicyV2Beta1SpecRulesValidateManifestsAttestorsEntries(obj: ClusterPolicyV2Beta1SpecRulesValidateManifestsAttestorsEntries | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'attestor': obj.attestor,
     'certificates': toJson_ClusterPolicyV2Beta1SpecRulesValidateManifestsAttestorsEntriesCertificates(obj.certificates),
     'keyless': toJson_ClusterPolicyV2Beta1SpecRulesValidateManifestsAttestorsEntriesKeyless(obj.keyless),
@@ -20723,7 +20723,7 @@ export interface ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAttestorsE
 export function toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAttestorsEntries(obj: ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAttestorsEntries | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'attestor': obj.attestor,
     'certificates': toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAttestorsEntriesCertificates(obj.certificates),
     'keyless': toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAttestorsEntriesKeyless(obj.keyless),
@@ -20996,7 +20996,7 @@ export interface ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestorsEntriesKeyles
 export function toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestorsEntriesKeyless(obj: ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestorsEntriesKeyless | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (Object.entries(obj.additionalExtensions).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedMembers(obj.additionalExtensions)),
     'ctlog': toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestorsEntriesKeylessCtlog(obj.ctlog),
     'issuer': obj.issuer,
     'issuerRegExp': obj.issuerRegExp,
@@ -22743,7 +22743,7 @@ export interface ClusterPolicyV2Beta1SpecRulesValidateManifestsAttestorsEntriesK
 export function toJson_ClusterPolicyV2Beta1SpecRulesValidateManifestsAttestorsEntriesKeyless(obj: ClusterPolicyV2Beta1SpecRulesValidateManifestsAttestorsEntriesKeyless | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (Object.entries(obj.additionalExtensions).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedMembers(obj.additionalExtensions)),
     'ctlog': toJson_ClusterPolicyV2Beta1SpecRulesValidateManifestsAttestorsEntriesKeylessCtlog(obj.ctlog),
     'issuer': obj.issuer,
     'issuerRegExp': obj.issuerRegExp,
@@ -22978,7 +22978,7 @@ export interface ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAttestorsE
 export function toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAttestorsEntriesKeyless(obj: ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAttestorsEntriesKeyless | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (Object.entries(obj.additionalExtensions).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'additionalExtensions': ((obj.additionalExtensions) === undefined) ? undefined : (definedMembers(obj.additionalExtensions)),
     'ctlog': toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAttestorsEntriesKeylessCtlog(obj.ctlog),
     'issuer': obj.issuer,
     'issuerRegExp': obj.issuerRegExp,
@@ -24471,3 +24471,16 @@ export function toJson_ClusterPolicyV2Beta1SpecRulesVerifyImagesAttestationsAtte
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
+
+/** A map's defined members, each through `convert` when given (scripts/linear-converters.js). */
+function definedMembers<T>(map: { [key: string]: T }, convert?: (value: T) => any): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  for (const key of Object.keys(map)) {
+    const value = map[key];
+    if (value === undefined) continue;
+    const converted = convert === undefined ? value : convert(value);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[key] = converted;
+  }
+  return out;
+}

@@ -135,7 +135,7 @@ export function toJson_SealedSecretSpec(obj: SealedSecretSpec | undefined): Reco
   if (obj === undefined) { return undefined; }
   const result = {
     'data': obj.data,
-    'encryptedData': ((obj.encryptedData) === undefined) ? undefined : (Object.entries(obj.encryptedData).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'encryptedData': ((obj.encryptedData) === undefined) ? undefined : (definedMembers(obj.encryptedData)),
     'template': toJson_SealedSecretSpecTemplate(obj.template),
   };
   // filter undefined values
@@ -195,7 +195,7 @@ export interface SealedSecretSpecTemplate {
 export function toJson_SealedSecretSpecTemplate(obj: SealedSecretSpecTemplate | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'data': ((obj.data) === undefined) ? undefined : (Object.entries(obj.data).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'data': ((obj.data) === undefined) ? undefined : (definedMembers(obj.data)),
     'immutable': obj.immutable,
     'metadata': toJson_SealedSecretSpecTemplateMetadata(obj.metadata),
     'type': obj.type,
@@ -250,9 +250,9 @@ export interface SealedSecretSpecTemplateMetadata {
 export function toJson_SealedSecretSpecTemplateMetadata(obj: SealedSecretSpecTemplateMetadata | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (definedMembers(obj.annotations)),
     'finalizers': obj.finalizers?.map(y => y),
-    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'labels': ((obj.labels) === undefined) ? undefined : (definedMembers(obj.labels)),
     'name': obj.name,
     'namespace': obj.namespace,
   };
@@ -266,3 +266,16 @@ export function toJson_SealedSecretSpecTemplateMetadata(obj: SealedSecretSpecTem
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
+
+/** A map's defined members, each through `convert` when given (scripts/linear-converters.js). */
+function definedMembers<T>(map: { [key: string]: T }, convert?: (value: T) => any): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  for (const key of Object.keys(map)) {
+    const value = map[key];
+    if (value === undefined) continue;
+    const converted = convert === undefined ? value : convert(value);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[key] = converted;
+  }
+  return out;
+}

@@ -531,10 +531,10 @@ export function toJson_VerticalPodAutoscalerSpecResourcePolicyContainerPolicies(
     'containerName': obj.containerName,
     'controlledResources': obj.controlledResources?.map(y => y),
     'controlledValues': obj.controlledValues,
-    'maxAllowed': ((obj.maxAllowed) === undefined) ? undefined : (Object.entries(obj.maxAllowed).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'maxAllowed': ((obj.maxAllowed) === undefined) ? undefined : (definedMembers(obj.maxAllowed, (v) => v?.value)),
     'memoryAggregationIntervalCount': obj.memoryAggregationIntervalCount,
     'memoryAggregationIntervalSeconds': obj.memoryAggregationIntervalSeconds,
-    'minAllowed': ((obj.minAllowed) === undefined) ? undefined : (Object.entries(obj.minAllowed).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'minAllowed': ((obj.minAllowed) === undefined) ? undefined : (definedMembers(obj.minAllowed, (v) => v?.value)),
     'mode': obj.mode,
     'oomBumpUpRatio': obj.oomBumpUpRatio?.value,
     'oomMinBumpUp': obj.oomMinBumpUp?.value,
@@ -1286,8 +1286,8 @@ export function toJson_VerticalPodAutoscalerV1Beta2SpecResourcePolicyContainerPo
   if (obj === undefined) { return undefined; }
   const result = {
     'containerName': obj.containerName,
-    'maxAllowed': ((obj.maxAllowed) === undefined) ? undefined : (Object.entries(obj.maxAllowed).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
-    'minAllowed': ((obj.minAllowed) === undefined) ? undefined : (Object.entries(obj.minAllowed).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
+    'maxAllowed': ((obj.maxAllowed) === undefined) ? undefined : (definedMembers(obj.maxAllowed, (v) => v?.value)),
+    'minAllowed': ((obj.minAllowed) === undefined) ? undefined : (definedMembers(obj.minAllowed, (v) => v?.value)),
     'mode': obj.mode,
   };
   // filter undefined values
@@ -1635,3 +1635,16 @@ export function toJson_VerticalPodAutoscalerCheckpointV1Beta2Spec(obj: VerticalP
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
+
+/** A map's defined members, each through `convert` when given (scripts/linear-converters.js). */
+function definedMembers<T>(map: { [key: string]: T }, convert?: (value: T) => any): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  for (const key of Object.keys(map)) {
+    const value = map[key];
+    if (value === undefined) continue;
+    const converted = convert === undefined ? value : convert(value);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[key] = converted;
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { rng } from './support/yaml-fuzz';
+import { differingMapCopies, generatedMapCopy } from './support/map-copies';
 
 const ROOT = join(__dirname, '..');
 
@@ -34,7 +35,14 @@ describe('imports/ (generated from the CRDs pinned in cdk8s.yaml)', () => {
 
 describe("the generated converters' final copy (scripts/linear-converters.js)", () => {
   // The import script's own module; its TypeScript replacement compiled as the generated modules are.
-  const load = () => require('../scripts/linear-converters.js') as { QUADRATIC: string; LINEAR: string; linearConverters(text: string): string };
+  const load = () =>
+    require('../scripts/linear-converters.js') as {
+      QUADRATIC: string;
+      LINEAR: string;
+      MAP_HELPER_SOURCE: string;
+      linearMaps(text: string, helper: string): string;
+      linearConverters(text: string): string;
+    };
   const { transformSync } = require('esbuild') as typeof import('esbuild');
   /** The copy as a function of `result`, from the body cdk8s-cli writes or the one replacing it. */
   const asFunction = (body: string) =>
@@ -69,5 +77,40 @@ describe("the generated converters' final copy (scripts/linear-converters.js)", 
         differing.push(result);
     }
     expect(differing).toEqual([]);
+  });
+
+  it('copies maps linearly in every generated module: only maps converted otherwise keep the generated copy', () => {
+    const left = readdirSync(join(ROOT, 'imports'))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, 'imports', f), 'utf8')
+          .split('\n')
+          .filter((line) => line.includes('.reduce((r, i) =>'))
+          .map((line) => `${f}: ${line.trim()}`),
+      );
+    // The four left are maps of maps (Keycloak's localization texts and validators): the inner copy is linear.
+    expect(left).toHaveLength(4);
+    for (const line of left) expect(line).toMatch(/\[i\[0\]\]: \(\(i\[1\]\) === undefined\) \? undefined : \(definedMembers\(i\[1\]\)\)/);
+  });
+
+  it('gives what the generated map copies give: the same members in the same order, values converted alike', () => {
+    const { MAP_HELPER_SOURCE, linearMaps, linearConverters } = load();
+    const compile = (source: string) =>
+      new Function('obj', 'toJson_T', `${transformSync(source, { loader: 'ts' }).code}\nreturn copy;`) as (
+        obj: { m: unknown },
+        t: (y: unknown) => unknown,
+      ) => unknown;
+    const generated = (form: string) => compile(`const copy = ${generatedMapCopy(form)};`);
+    const linear = (form: string) => {
+      const source = linearConverters(`const copy = ${generatedMapCopy(form)};`);
+      expect(source).not.toContain('.reduce(');
+      expect(source.endsWith(MAP_HELPER_SOURCE)).toBe(true);
+      return compile(source);
+    };
+    expect(differingMapCopies(generated, linear, 13)).toEqual([]);
+    // The helper is appended once, and only to a module that calls it.
+    expect(linearConverters(linearConverters(`const copy = ${generatedMapCopy('i[1]')};`)).split('function definedMembers').length).toBe(2);
+    expect(linearConverters('const copy = 1;')).toBe('const copy = 1;');
+    expect(linearMaps(generatedMapCopy('i[1].other'), 'h')).toBe(generatedMapCopy('i[1].other'));
   });
 });

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { K8S_LINEAR, K8S_QUADRATIC, linearK8sSource } from '../../lib/core/k8s-linear';
+import { K8S_LINEAR, K8S_MAP_HELPER, K8S_MAP_QUADRATIC, K8S_QUADRATIC, linearK8sSource } from '../../lib/core/k8s-linear';
 import { rng } from '../support/yaml-fuzz';
+import { differingMapCopies, generatedMapCopy, MAP_COPY_FORMS } from '../support/map-copies';
 
 const ROOT = join(__dirname, '..', '..');
 const K8S_FILE = require.resolve('cdk8s-plus-28/lib/imports/k8s');
@@ -17,11 +18,31 @@ describe("cdk8s-plus-28's Kubernetes kinds loaded with linear converters (lib/co
     const before = shipped.split('\n');
     const after = linear.split('\n');
     expect(after.length).toBe(before.length);
-    const changed = before.map((line, i) => [line, after[i]] as const).filter(([a, b]) => a !== b);
+    const changed = before.map((line, i) => [line, after[i], i] as const).filter(([a, b]) => a !== b);
     // Hundreds of converters (a cdk8s-plus-28 that writes the line otherwise fails here, not silently).
-    expect(changed.length).toBeGreaterThan(100);
-    expect(changed.every(([a, b]) => a === K8S_QUADRATIC && b === K8S_LINEAR)).toBe(true);
+    expect(changed.filter(([a, b]) => a === K8S_QUADRATIC && b === K8S_LINEAR).length).toBeGreaterThan(100);
     expect(linear.includes(K8S_QUADRATIC)).toBe(false);
+    // The first line gains the map helper after the directive; the other changed lines are map copies, and only they changed.
+    expect(before[0]).toBe('"use strict";');
+    expect(after[0]).toBe(`"use strict"; ${K8S_MAP_HELPER}`);
+    const maps = changed.filter(([a, b, i]) => i > 0 && !(a === K8S_QUADRATIC && b === K8S_LINEAR));
+    expect(maps.length).toBeGreaterThan(10);
+    // Outside the copies, each line is as shipped; each copy became a call with the same map and the same conversion.
+    const VALUE = String.raw`i\[1\]|i\[1\]\?\.value|i\[1\]\?\.map\(y => y\)|i\[1\]\?\.map\(y => toJson_\w+\(y\)\)|toJson_\w+\(i\[1\]\)`;
+    const copy = new RegExp(
+      String.raw`Object\.entries\((obj\.\w+|i\[1\])\)\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: (${VALUE}) \}\), \{\}\)`,
+      'g',
+    );
+    const call = /__ceresDefinedMembers\((obj\.\w+|i\[1\])(?:, \(v\) => (v\?\.value|v\?\.map\(y => y\)|v\?\.map\(y => toJson_\w+\(y\)\)|toJson_\w+\(v\)))?\)/g;
+    for (const [a, b] of maps) {
+      const shippedCopies = a.replace(copy, (_, map: string, value: string) => `COPY(${map}: ${value})`);
+      const linearCalls = b.replace(call, (_, map: string, value?: string) => `COPY(${map}: ${value === undefined ? 'i[1]' : value.replace(/\bv\b/, 'i[1]')})`);
+      expect(shippedCopies).not.toBe(a);
+      expect(a.match(K8S_MAP_QUADRATIC)).toEqual(a.match(copy));
+      expect(linearCalls).toBe(shippedCopies);
+    }
+    // Every map copy of the shipped module is one of the forms rewritten (labels, annotations, selectors, quantities).
+    expect(after.some((line) => line.includes('.reduce((r, i)'))).toBe(false);
     // `out[key] = value` and a spread differ only for a key `__proto__`: no converter builds one.
     expect(shipped.includes("'__proto__'")).toBe(false);
   });
@@ -41,6 +62,19 @@ describe("cdk8s-plus-28's Kubernetes kinds loaded with linear converters (lib/co
       if (JSON.stringify(Object.keys(got)) !== JSON.stringify(Object.keys(want)) || Object.keys(got).some((k) => got[k] !== want[k])) differing.push(result);
     }
     expect(differing).toEqual([]);
+  });
+
+  it('each map copy gives what the shipped one gives: the same members in the same order, values converted alike', () => {
+    const compile = (source: string) =>
+      new Function('obj', 'toJson_T', `${source}\nreturn copy;`) as (obj: { m: unknown }, t: (y: unknown) => unknown) => unknown;
+    const shipped = (form: string) => compile(`"use strict";\nconst copy = ${generatedMapCopy(form)};`);
+    const linear = (form: string) => {
+      const source = linearK8sSource(`"use strict";\nconst copy = ${generatedMapCopy(form)};`);
+      expect(source).not.toContain('.reduce(');
+      return compile(source);
+    };
+    expect(MAP_COPY_FORMS.length).toBe(5);
+    expect(differingMapCopies(shipped, linear, 7)).toEqual([]);
   });
 
   it('a process that loads the kinds through lib/core/k8s gets the linear module, and the same objects as from the shipped one', () => {
@@ -82,6 +116,7 @@ describe("cdk8s-plus-28's Kubernetes kinds loaded with linear converters (lib/co
           new k8s.KubeNetworkPolicy(chart, 'n', { spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'],
             ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'x' } } }], ports: [{ port: k8s.IntOrString.fromNumber(443), protocol: 'TCP' }] }] } }),
           new k8s.KubeRoleBinding(chart, 'r', { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' }, subjects: [{ kind: 'Group', name: 'g' }] }),
+          new k8s.KubeResourceQuota(chart, 'q', { spec: { hard: { cpu: k8s.Quantity.fromString('2'), pods: k8s.Quantity.fromNumber(10), 'requests.storage': undefined } } }),
         ].map((o) => o.toJson());
       };
       console.log(JSON.stringify({ loads: linearK8sLoads(), hooked: render(hooked), stock: render(stock), diskAsShipped: !fs.readFileSync(file, 'utf8').includes('const out = {}; for (const key in result)') }));
@@ -97,6 +132,6 @@ describe("cdk8s-plus-28's Kubernetes kinds loaded with linear converters (lib/co
     // The file on disk stays as shipped.
     expect(got.diskAsShipped).toBe(true);
     expect(JSON.stringify(got.hooked)).toBe(JSON.stringify(got.stock));
-    expect(got.hooked).toHaveLength(4);
+    expect(got.hooked).toHaveLength(5);
   });
 });
