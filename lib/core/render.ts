@@ -219,6 +219,30 @@ export function validateConstructs(root: IConstruct): string[] {
 }
 
 /**
+ * {@link validateConstructs} and, in the same walk, each chart's ApiObjects as `chart.node.findAll()`
+ * lists them (in order, those of charts inside it included).
+ */
+export function validatedObjects(root: IConstruct): { problems: string[]; objects: Map<IConstruct, ApiObject[]> } {
+  const problems: string[] = [];
+  const objects = new Map<IConstruct, ApiObject[]>();
+  const charts: ApiObject[][] = [];
+  const visit = (c: IConstruct): void => {
+    for (const msg of c.node.validate()) problems.push(`${c.node.path}: ${msg}`);
+    const chart = Chart.isChart(c);
+    if (chart) {
+      const list: ApiObject[] = [];
+      objects.set(c, list);
+      charts.push(list);
+    }
+    if (ApiObject.isApiObject(c)) for (const list of charts) list.push(c);
+    for (const child of c.node.children) visit(child);
+    if (chart) charts.pop();
+  };
+  visit(root);
+  return { problems, objects };
+}
+
+/**
  * Renders one environment in memory: validates its constructs, resolves every object (each once,
  * linear in the number of objects; the stock `App.synth()` re-resolves the whole app per chart),
  * runs the checks, and serializes one YAML stream per chart. Throws a {@link SynthError} listing

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { ApiObject } from 'cdk8s';
 import { TenantContext } from './addon';
 import { CheckRun, checkSignature, CORE_CHECKS, KubeManifest, ManifestCheck } from './checks';
 import type { FragmentTables } from './memo';
@@ -10,7 +9,7 @@ import { SynthError } from './errors';
 import { DatabaseSpec, TenantSpec } from './input/types';
 import { EnvironmentConfig, PlatformConfig } from './model';
 import { EnvironmentOutput, FolderOptions, RenderedFile } from './output';
-import { sortManifests, validateConstructs } from './render';
+import { sortManifests, validatedObjects } from './render';
 import { ServiceCatalog } from './services';
 import { toYamlStream } from './yaml';
 
@@ -76,21 +75,17 @@ export function renderTenant(composed: ComposedPlatform, base: TenantRenderBase,
   const output = new EnvironmentOutput(base.platform, base.environment);
   const ctx: TenantContext = { ...base, output, tenant, databases, catalog: composed.catalog };
   for (const addOn of composed.addOns) addOn.deployTenant?.(ctx);
-  const problems = validateConstructs(output.app);
+  // One walk validates the constructs and lists each chart's objects.
+  const { problems, objects: byChart } = validatedObjects(output.app);
   if (problems.length) throw new SynthError(problems);
   const folders: RenderedTenantFolder[] = [];
   // Each object is checked now, alone (the checks' own problems and facts: lib/core/checks.ts), so
   // that the environment's checks need only what is kept, whether rendered now or read from the cache.
-  const run = new CheckRun(tenantChecks(composed));
+  const run = tenantCheckRun(composed);
   for (const folder of output.folders) {
     const manifests: RenderedFile[] = [];
     for (const [file, chart] of folder.charts) {
-      const objects = sortManifests(
-        chart.node
-          .findAll()
-          .filter(ApiObject.isApiObject)
-          .map((o) => o.toJson() as KubeManifest),
-      );
+      const objects = sortManifests((byChart.get(chart) ?? []).map((o) => o.toJson() as KubeManifest));
       // As for the environment's charts: an empty chart is no file.
       if (!objects.length) continue;
       const where = {
@@ -105,6 +100,17 @@ export function renderTenant(composed: ComposedPlatform, base: TenantRenderBase,
     folders.push({ name: folder.name, cluster: folder.cluster?.name, options: folder.options, manifests, files: [...folder.files] });
   }
   return { tenantId: tenant.tenantId, folders };
+}
+
+/**
+ * The check run tenants' objects are checked by alone ({@link CheckRun.checkedOf}, which records
+ * nothing in the run): one per composed platform, so that each tenant does not set it up again.
+ */
+const TENANT_CHECK_RUNS = new WeakMap<ComposedPlatform, CheckRun>();
+function tenantCheckRun(composed: ComposedPlatform): CheckRun {
+  let run = TENANT_CHECK_RUNS.get(composed);
+  if (!run) TENANT_CHECK_RUNS.set(composed, (run = new CheckRun(tenantChecks(composed))));
+  return run;
 }
 
 /** The checks a tenant's objects are checked by when rendered: those the environment renders with (lib/core/render.ts). */

@@ -257,3 +257,28 @@ describe('rendering per tenant, with the render cache', () => {
     expect(withExternal.folders.find((f) => f.name === 'tenant-b-1')!.manifests.map((m) => m.file)).not.toContain('mesh');
   });
 });
+
+describe('validatedObjects (the tenant render walks its constructs once)', () => {
+  it("gives validateConstructs's problems and each chart's objects as chart.node.findAll() lists them, nested charts included", () => {
+    const { App, ApiObject, Chart } = require('cdk8s') as typeof import('cdk8s');
+    const { Construct } = require('constructs') as typeof import('constructs');
+    const { validateConstructs, validatedObjects } = require('../../lib/core/render') as typeof import('../../lib/core/render');
+    const app = new App();
+    const outer = new Chart(app, 'outer');
+    const group = new Construct(outer, 'group');
+    new ApiObject(group, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } });
+    const inner = new Chart(outer, 'inner');
+    new ApiObject(inner, 'c', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+    new ApiObject(outer, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
+    const other = new Chart(app, 'other');
+    new ApiObject(other, 'd', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd' } });
+    group.node.addValidation({ validate: () => ['group is wrong', 'and twice'] });
+    inner.node.addValidation({ validate: () => ['inner is wrong'] });
+    const { problems, objects } = validatedObjects(app);
+    expect(problems).toEqual(validateConstructs(app));
+    expect(problems).toEqual(['outer/group: group is wrong', 'outer/group: and twice', 'outer/inner: inner is wrong']);
+    for (const chart of [outer, inner, other]) expect(objects.get(chart)).toEqual(chart.node.findAll().filter(ApiObject.isApiObject));
+    expect(objects.get(outer)!.map((o) => o.name)).toEqual(['b', 'c', 'a']);
+    expect([...objects.keys()]).toEqual([outer, inner, other]);
+  });
+});
