@@ -210,7 +210,7 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
   const tfKey = cache?.key('terraform', platform, infraInput);
   const tfCached = tfKey ? cache!.getFiles<null>(tfKey)?.files : undefined;
   let stacks: Iterable<readonly [string, string]>;
-  if (tfCached) stacks = tfCached;
+  if (tfCached) stacks = tfCached.map((f) => [f.path, f.text()] as const);
   else {
     step('rendering the Terraform stacks');
     const { synthesizeInfra } = require('./infra/main') as typeof import('./infra/main');
@@ -236,7 +236,11 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
     const key = cache?.key('kubernetes', env.name, full, environmentInput(tenantInput, env.name));
     const cached = key ? cache!.getFiles<EnvironmentSummary[]>(key) : undefined;
     if (cached) {
-      for (const [path, content] of cached.files) put(path, content);
+      // A tenant's file the entry names by key goes to the keyed sink, which reads it only if the tree lacks it.
+      for (const f of cached.files) {
+        if (f.key !== undefined && options.sink && options.keyedSink) options.keyedSink(f.path, f.key, () => f.text());
+        else put(f.path, f.text());
+      }
       summary.push(...cached.meta.map((s) => ({ ...s, ms: 0, cached: true, tenants: undefined })));
       continue;
     }
@@ -261,10 +265,11 @@ export function synthesize(options: SynthesizeOptions = {}): SynthesisResult {
         given && sink && !keep
           ? (path: string, key: string, content: () => string) => {
               if (!entry) return given(path, key, content);
-              // The entry keeps the text; read once for it and for the sink.
-              const text = content();
-              entry.add(path, text);
-              given(path, key, () => text);
+              // The entry names the file by its key in the tenant store (its text is read, once, only if needed).
+              let text: string | undefined;
+              const once = () => (text ??= content());
+              entry.addKnown(path, key, once);
+              given(path, key, once);
             }
           : undefined;
       const rendered = guarded(`while rendering ${env.name}`, tenantInput, () =>

@@ -75,20 +75,41 @@ export class RenderCache {
    * The files stored under `key` with {@link putFiles} or {@link filesEntry}, and the `meta` stored
    * with them; undefined when absent, unreadable or not whole.
    */
-  public getFiles<M>(key: string): { files: [string, string][]; meta: M } | undefined {
+  public getFiles<M>(key: string): { files: CachedFile[]; meta: M } | undefined {
     const file = join(this.dir, `${key}${FILES}`);
     try {
       const entry = trailed(readFileSync(file), FILES_MAGIC);
       if (!entry) return undefined;
-      const header = JSON.parse(entry.header.toString('utf8')) as { meta: M; sizes: [string, number][] };
+      const header = JSON.parse(entry.header.toString('utf8')) as { meta: M; files: [string, number | string][] };
       const pieces = piecesAt(
         entry.body,
         0,
-        header.sizes.map(([, size]) => size),
+        header.files.flatMap(([, at]) => (typeof at === 'number' ? [at] : [])),
       );
       if (!pieces) return undefined;
+      // A file given by key is read from the tenant store, where it must still be (else the entry is not used).
+      const tenants = new Map<string, RenderedTenant | undefined>();
+      const files: CachedFile[] = [];
+      let inline = 0;
+      for (const [path, at] of header.files) {
+        if (typeof at === 'number') {
+          const text = pieces[inline++].toString('utf8');
+          files.push({ path, text: () => text });
+          continue;
+        }
+        const ref = fileKeyParts(at);
+        if (!ref) return undefined;
+        const tenantKey = `${ref.group}/${ref.tenant}`;
+        if (!tenants.has(tenantKey)) tenants.set(tenantKey, this.tenants().get(ref.tenant, ref.group));
+        const rendered = tenants
+          .get(tenantKey)
+          ?.folders.find((f) => f.name === ref.folder && (f.cluster ?? '') === ref.cluster)
+          ?.manifests.find((m) => m.file === ref.file && m.key === at);
+        if (!rendered) return undefined;
+        files.push({ path, key: at, text: () => rendered.yaml });
+      }
       touch(file);
-      return { files: header.sizes.map(([path], i) => [path, pieces[i].toString('utf8')]), meta: header.meta };
+      return { files, meta: header.meta };
     } catch {
       return undefined;
     }
@@ -113,17 +134,28 @@ export class RenderCache {
    * some 60 MB: as one JSON document they took about a second to write and as long to read back.
    * A cache that cannot be written is only slower: failures to write are not errors.
    */
-  public filesEntry(key: string): { add(path: string, text: string): void; finish(meta: unknown): void; abort(): void } {
+  public filesEntry(key: string): {
+    add(path: string, text: string): void;
+    addKnown(path: string, key: string, text: () => string): void;
+    finish(meta: unknown): void;
+    abort(): void;
+  } {
     const file = join(this.dir, `${key}${FILES}`);
     const out = new FramedWriter(this.dir, file);
-    const sizes: [string, number][] = [];
+    // Each file: its text's byte length (the texts follow one another), or the key of a file of the tenant store.
+    const files: [string, number | string][] = [];
+    const add = (path: string, text: string) => {
+      const size = out.text(text);
+      if (size !== undefined) files.push([path, size]);
+    };
     return {
-      add: (path, text) => {
-        const size = out.text(text);
-        if (size !== undefined) sizes.push([path, size]);
+      add,
+      addKnown: (path, key, text) => {
+        if (fileKeyParts(key)) files.push([path, key]);
+        else add(path, text());
       },
       finish: (meta) => {
-        if (out.end(JSON.stringify({ meta, sizes }), FILES_MAGIC)) this.prune();
+        if (out.end(JSON.stringify({ meta, files }), FILES_MAGIC)) this.prune();
       },
       abort: () => out.abort(),
     };
@@ -177,8 +209,26 @@ export class RenderCache {
  * what it was rendered from, the code included) and the file's place among its folders. The same
  * whether the tenant was rendered now or read from the store.
  */
-export function renderedFileKey(tenantKey: string, folder: { readonly name: string; readonly cluster?: string }, file: string): string {
-  return `${tenantKey}/${folder.cluster ?? ''}/${folder.name}/${file}`;
+export function renderedFileKey(group: string, tenantKey: string, folder: { readonly name: string; readonly cluster?: string }, file: string): string {
+  return `${group}/${tenantKey}/${folder.cluster ?? ''}/${folder.name}/${file}`;
+}
+
+/** The parts of a {@link renderedFileKey} (where the tenant store has the file), or undefined for any other string. */
+function fileKeyParts(key: string): { group: string; tenant: string; cluster: string; folder: string; file: string } | undefined {
+  const parts = key.split('/');
+  if (parts.length !== 5 || !parts[0] || !parts[1] || !parts[3] || !parts[4]) return undefined;
+  const [group, tenant, cluster, folder, file] = parts;
+  return { group, tenant, cluster, folder, file };
+}
+
+/** A file of an entry of {@link RenderCache.getFiles}: its text, and the key of a file of the tenant store (read from there). */
+export interface CachedFile {
+  /** Its path in the tree (`dev/tenant-acme-001/namespace.yaml`). */
+  readonly path: string;
+  /** The tenant store's key of the file ({@link renderedFileKey}), when the entry names it instead of holding its text. */
+  readonly key?: string;
+  /** Its text (a file given by key is read when asked for). */
+  text(): string;
 }
 
 /** The extension of the file of an {@link InputMemo}, and its first line. */
@@ -284,7 +334,7 @@ const OLD_TENANT = '.tenant';
 /** Bytes read for an entry's first line (the longest is well under). */
 const LINE_MAX = 320;
 /** The first words of the entries' first lines: format and version. */
-const FILES_MAGIC = 'ceres-files 2';
+const FILES_MAGIC = 'ceres-files 3';
 const TENANT_MAGIC = 'ceres-tenant 3';
 /** An entry's first line in a pack: magic, key, header length, texts length. */
 const ENTRY_LINE = new RegExp(`^${TENANT_MAGIC} ([A-Za-z0-9_-]{1,200}) (\\d{1,12}) (\\d{1,12})$`);
@@ -659,7 +709,7 @@ export class TenantEntries implements FragmentTables {
               file: m.file,
               checked: m.checked,
               checkedBy: m.checkedBy,
-              key: renderedFileKey(key, f, m.file),
+              key: renderedFileKey(group, key, f, m.file),
               get yaml() {
                 return text(i);
               },

@@ -154,7 +154,7 @@ export function tenantRenderKey(store: TenantRenderStore, baseDigest: string, te
 }
 
 /** A tenant rendered now with the keys its files have when read from the store (renderedFileKey). */
-function withFileKeys(rendered: RenderedTenant, tenantKey: string): RenderedTenant {
+function withFileKeys(rendered: RenderedTenant, group: string, tenantKey: string): RenderedTenant {
   return {
     ...rendered,
     folders: rendered.folders.map((f) => ({
@@ -164,7 +164,7 @@ function withFileKeys(rendered: RenderedTenant, tenantKey: string): RenderedTena
         checked: m.checked,
         checkedBy: m.checkedBy,
         yaml: m.yaml,
-        key: renderedFileKey(tenantKey, f, m.file),
+        key: renderedFileKey(group, tenantKey, f, m.file),
       })),
     })),
   };
@@ -205,7 +205,7 @@ export function deployTenants(
       count.rendered++;
       if (key) {
         store!.put(key, rendered, digest);
-        rendered = withFileKeys(rendered, key);
+        rendered = withFileKeys(rendered, digest, key);
       }
     }
     adoptTenant(output, rendered);

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, uti
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { inEnvironments, synthesize } from '../../apps/synthesize';
-import { asciiJson, RenderCache, TenantEntries } from '../../lib/core/render-cache';
+import { asciiJson, RenderCache, renderedFileKey, TenantEntries } from '../../lib/core/render-cache';
 import type { RenderedTenant } from '../../lib/core/tenant-render';
 import { defaultSynthesis } from '../support/synthesis-cache';
 import { stacksOnlyCache } from '../support/fixture-stacks';
@@ -21,6 +21,12 @@ function got(entries: TenantEntries, key: string, group: string): RenderedTenant
     ...r,
     folders: r.folders.map((f) => ({ ...f, manifests: f.manifests.map((m) => ({ file: m.file, checked: m.checked, checkedBy: m.checkedBy, yaml: m.yaml })) })),
   };
+}
+
+/** An entry as read: its files as [path, text], and the key of each file the entry names by key. */
+function read(cache: RenderCache, key: string): { files: (string | undefined)[][]; meta: unknown } | undefined {
+  const entry = cache.getFiles(key);
+  return entry && { files: entry.files.map((f) => (f.key === undefined ? [f.path, f.text()] : [f.path, f.text(), f.key])), meta: entry.meta };
 }
 
 describe('RenderCache', () => {
@@ -47,7 +53,7 @@ describe('RenderCache', () => {
       ['terraform/x.tf.json', '{"a":"\\n"}'],
     ];
     cache.putFiles('env', new Map(files), [{ name: 'dev', objects: 2 }]);
-    expect(cache.getFiles('env')).toEqual({ files, meta: [{ name: 'dev', objects: 2 }] });
+    expect(read(cache, 'env')).toEqual({ files, meta: [{ name: 'dev', objects: 2 }] });
     // Texts larger than the pieces the entry is written in, and many small ones across their ends.
     const many: [string, string][] = [
       ['big', 'é'.repeat(3 << 20)],
@@ -56,44 +62,48 @@ describe('RenderCache', () => {
       ...Array.from({ length: 4000 }, (_, i): [string, string] => [`é${i}`, 'é'.repeat(100 + ((i * 37) % 900))]),
     ];
     cache.putFiles('many', many, 1);
-    expect(cache.getFiles('many')?.files).toEqual(many);
+    expect(read(cache, 'many')?.files).toEqual(many);
     cache.putFiles('none', [], null);
-    expect(cache.getFiles('none')).toEqual({ files: [], meta: null });
+    expect(read(cache, 'none')).toEqual({ files: [], meta: null });
     // An entry written as its files come: nothing to read before it is finished, nothing left when aborted.
     const streamed = cache.filesEntry('streamed');
     for (const [path, text] of files) streamed.add(path, text);
-    expect(cache.getFiles('streamed')).toBeUndefined();
+    expect(read(cache, 'streamed')).toBeUndefined();
     streamed.finish('meta');
     streamed.abort();
-    expect(cache.getFiles('streamed')).toEqual({ files, meta: 'meta' });
+    expect(read(cache, 'streamed')).toEqual({ files, meta: 'meta' });
     const dropped = cache.filesEntry('dropped');
     dropped.add('a', 'text');
     expect(readdirSync(dir).some((f) => f.startsWith('dropped.files.'))).toBe(true);
     dropped.abort();
     dropped.finish('meta');
-    expect(cache.getFiles('dropped')).toBeUndefined();
+    expect(read(cache, 'dropped')).toBeUndefined();
     expect(readdirSync(dir).filter((f) => f.startsWith('dropped.'))).toEqual([]);
-    expect(cache.getFiles('absent')).toBeUndefined();
+    expect(read(cache, 'absent')).toBeUndefined();
     const entry = join(dir, 'env.files');
     const bytes = readFileSync(entry);
     writeFileSync(join(dir, 'cut.files'), bytes.subarray(0, bytes.length - 1));
-    expect(cache.getFiles('cut')).toBeUndefined();
+    expect(read(cache, 'cut')).toBeUndefined();
     writeFileSync(join(dir, 'long.files'), Buffer.concat([bytes, Buffer.from('x')]));
-    expect(cache.getFiles('long')).toBeUndefined();
+    expect(read(cache, 'long')).toBeUndefined();
     // A byte fewer or more in the texts: their lengths no longer end where the header starts.
     writeFileSync(join(dir, 'short.files'), Buffer.concat([bytes.subarray(0, 3), bytes.subarray(4)]));
-    expect(cache.getFiles('short')).toBeUndefined();
+    expect(read(cache, 'short')).toBeUndefined();
     writeFileSync(join(dir, 'longer.files'), Buffer.concat([Buffer.from('x'), bytes]));
-    expect(cache.getFiles('longer')).toBeUndefined();
-    expect(bytes.toString('latin1')).toMatch(/\nceres-files 2 \d+\n$/);
-    writeFileSync(join(dir, 'other.files'), bytes.toString('latin1').replace(/ceres-files 2 (\d+)\n$/, 'ceres-files 3 $1\n'), 'latin1');
-    expect(cache.getFiles('other')).toBeUndefined();
+    expect(read(cache, 'longer')).toBeUndefined();
+    expect(bytes.toString('latin1')).toMatch(/\nceres-files 3 \d+\n$/);
+    writeFileSync(join(dir, 'other.files'), bytes.toString('latin1').replace(/ceres-files 3 (\d+)\n$/, 'ceres-files 4 $1\n'), 'latin1');
+    expect(read(cache, 'other')).toBeUndefined();
+    // The format before (texts only, `sizes`) is not read.
+    const before = JSON.stringify({ meta: null, sizes: [['a', 1]] });
+    writeFileSync(join(dir, 'v2.files'), `a${before}\nceres-files 2 ${before.length}\n`);
+    expect(read(cache, 'v2')).toBeUndefined();
     // The format before (header first) is not read.
     const header = JSON.stringify({ meta: null, sizes: [['a', 1]] });
     writeFileSync(join(dir, 'v1.files'), `ceres-files 1 ${header.length}\n${header}a`);
-    expect(cache.getFiles('v1')).toBeUndefined();
+    expect(read(cache, 'v1')).toBeUndefined();
     writeFileSync(join(dir, 'json.files'), JSON.stringify({ files }));
-    expect(cache.getFiles('json')).toBeUndefined();
+    expect(read(cache, 'json')).toBeUndefined();
     // Pruned with the other entries; a temporary file of a write that never finished goes once it is old
     // (a young one may be another synth's, still writing).
     const abandoned = join(dir, 'gone.files.12345.tmp');
@@ -107,7 +117,7 @@ describe('RenderCache', () => {
     for (let i = 0; i < RenderCache.MAX_ENTRIES + 5; i++) cache.putFiles(`f${i}`, [['p', `${i}`]], i);
     expect([existsSync(abandoned), existsSync(writing), existsSync(join(dir, 'old.json'))]).toEqual([false, true, false]);
     expect(readdirSync(dir).filter((f) => f.endsWith('.files')).length).toBe(RenderCache.MAX_ENTRIES);
-    expect(cache.getFiles(`f${RenderCache.MAX_ENTRIES + 4}`)).toEqual({ files: [['p', `${RenderCache.MAX_ENTRIES + 4}`]], meta: RenderCache.MAX_ENTRIES + 4 });
+    expect(read(cache, `f${RenderCache.MAX_ENTRIES + 4}`)).toEqual({ files: [['p', `${RenderCache.MAX_ENTRIES + 4}`]], meta: RenderCache.MAX_ENTRIES + 4 });
   });
 
   it('escapes exactly the non-ASCII characters of JSON, wherever they are', () => {
@@ -153,6 +163,54 @@ describe('RenderCache', () => {
     ],
   });
   const packs = () => readdirSync(join(dir, 'tenants')).filter((f) => f.endsWith('.pack'));
+
+  it("names tenants' files in an environment's entry by key: read from the store when asked (not when written), and the entry not used once the store lacks one", () => {
+    const cache = new RenderCache(dir, 'v');
+    cache.tenants().put('tenant-x', tenant('x', 'ü text'), 'g');
+    const key = renderedFileKey('g', 'tenant-x', { name: 'tenant-x' }, 'namespace');
+    const entry = cache.filesEntry('env');
+    let reads = 0;
+    entry.add('dev/a.yaml', 'a: 1\n');
+    entry.addKnown('dev/tenant-x/namespace.yaml', key, () => {
+      reads++;
+      return 'not read: the store has it';
+    });
+    // A key that names no file of the store: its text is kept in the entry.
+    entry.addKnown('dev/b.yaml', 'not/a/file/of/the/store', () => {
+      reads++;
+      return 'b: 2\n';
+    });
+    entry.finish(null);
+    expect(reads).toBe(1);
+    const want = {
+      files: [
+        ['dev/a.yaml', 'a: 1\n'],
+        ['dev/tenant-x/namespace.yaml', 'kind: Namespace\n# ü text\n', key],
+        ['dev/b.yaml', 'b: 2\n'],
+      ],
+      meta: null,
+    };
+    expect(read(cache, 'env')).toEqual(want);
+    expect(read(new RenderCache(dir, 'v'), 'env')).toEqual(want);
+    // Named files the store does not have: another tenant, group, file, folder or cluster.
+    const absent = [
+      renderedFileKey('g', 'tenant-y', { name: 'tenant-x' }, 'namespace'),
+      renderedFileKey('h', 'tenant-x', { name: 'tenant-x' }, 'namespace'),
+      renderedFileKey('g', 'tenant-x', { name: 'tenant-x' }, 'quota'),
+      renderedFileKey('g', 'tenant-x', { name: 'databases' }, 'namespace'),
+      renderedFileKey('g', 'tenant-x', { name: 'tenant-x', cluster: 'c1' }, 'namespace'),
+    ];
+    absent.forEach((k, i) => {
+      const e = cache.filesEntry(`absent-${i}`);
+      e.add('dev/a.yaml', 'a: 1\n');
+      e.addKnown('p', k, () => '');
+      e.finish(null);
+      expect(read(cache, `absent-${i}`)).toBeUndefined();
+    });
+    // Nor once the store is gone.
+    rmSync(join(dir, 'tenants'), { recursive: true });
+    expect(read(new RenderCache(dir, 'v'), 'env')).toBeUndefined();
+  });
 
   it('stores rendered tenants in packs and reads them back exactly, in this process and the next, and nothing of an entry not whole', () => {
     const first = new RenderCache(dir, 'v').tenants();

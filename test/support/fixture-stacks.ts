@@ -14,7 +14,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { PlatformConfig } from '../../lib/core/model';
-import { RenderCache } from '../../lib/core/render-cache';
+import { CachedFile, RenderCache } from '../../lib/core/render-cache';
 import type { InfraInput } from '../../lib/infra/facts';
 import { RENDER_CACHE_ENV } from './synthesis-cache';
 
@@ -26,7 +26,7 @@ export function fixtureStacks(platform: PlatformConfig, input: InfraInput): Map<
   if (!cache || !isDeepStrictEqual(JSON.parse(JSON.stringify(parts)), parts)) return render();
   const key = cache.key('fixture-stacks', ...parts);
   const stored = cache.getFiles<null>(key);
-  if (stored) return new Map(stored.files);
+  if (stored) return new Map(stored.files.map((f) => [f.path, f.text()]));
   const files = render();
   cache.putFiles(key, files, null);
   return files;
@@ -70,7 +70,7 @@ class RunStacksCache extends RenderCache {
     return kind === 'terraform' ? this.stacks.key(kind, ...parts) : super.key(kind, ...parts);
   }
 
-  public override getFiles<M>(key: string): { files: [string, string][]; meta: M } | undefined {
+  public override getFiles<M>(key: string): { files: CachedFile[]; meta: M } | undefined {
     if (key.startsWith('terraform-')) return this.stacks.getFiles<M>(key);
     return this.own ? super.getFiles<M>(key) : undefined;
   }
