@@ -73,7 +73,8 @@ export class RenderCache {
 
   /**
    * The files stored under `key` with {@link putFiles} or {@link filesEntry}, and the `meta` stored
-   * with them; undefined when absent, unreadable or not whole.
+   * with them; undefined when absent, unreadable or not whole, or when a file it names by key (a
+   * tenant's, `addKnown`) is no longer in the tenant store.
    */
   public getFiles<M>(key: string): { files: CachedFile[]; meta: M } | undefined {
     const file = join(this.dir, `${key}${FILES}`);
@@ -130,7 +131,9 @@ export class RenderCache {
    * An entry of files under `key` written as they come, so that its writer need not hold them: each
    * text is written as it is added (UTF-8, one after the other), and `finish(meta)` writes the header
    * (their paths and byte lengths, and `meta`) after them and puts the entry in place atomically, then
-   * prunes. `abort()` (a no-op once finished) drops it. An environment's files at 1000 tenants are
+   * prunes. `addKnown(path, key, text)` names a tenant's file by its key in the tenant store
+   * ({@link renderedFileKey}) instead of writing its text, which is then not read (any other key: the
+   * text is written). `abort()` (a no-op once finished) drops it. An environment's files at 1000 tenants are
    * some 60 MB: as one JSON document they took about a second to write and as long to read back.
    * A cache that cannot be written is only slower: failures to write are not errors.
    */
