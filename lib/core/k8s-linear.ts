@@ -38,7 +38,8 @@ export const K8S_LINEAR = '    const out = {}; for (const key in result) { const
  * Each becomes a call of {@link K8S_MAP_HELPER}, defined on the module's first line after its
  * `"use strict";` (so the line count stays): it copies each member once, in the same order, keeps a
  * member whose value converts to undefined as the spread does, and a member named `__proto__` as an
- * own member. The same rewrite as scripts/linear-converters.js makes in imports/.
+ * own member. The same rewrite as scripts/linear-converters.js makes in imports/ (lib/ loads nothing
+ * of scripts/, so the pattern is written in both; test/core/k8s-linear.test.ts checks they are equal).
  */
 export const K8S_MAP_QUADRATIC =
   /Object\.entries\((obj\.[A-Za-z0-9_$]+|i\[1\])\)\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: (i\[1\]|i\[1\]\?\.value|i\[1\]\?\.map\(y => y\)|i\[1\]\?\.map\(y => toJson_[A-Za-z0-9_$]+\(y\)\)|toJson_[A-Za-z0-9_$]+\(i\[1\]\)) \}\), \{\}\)/g;

@@ -64,6 +64,12 @@ describe("cdk8s-plus-28's Kubernetes kinds loaded with linear converters (lib/co
     expect(differing).toEqual([]);
   });
 
+  it('rewrites the same map copies as the import script does in imports/ (lib/ may not load scripts/: the pattern is written in both)', () => {
+    const { MAP_QUADRATIC } = require('../../scripts/linear-converters.js') as { MAP_QUADRATIC: RegExp };
+    expect(K8S_MAP_QUADRATIC.source).toBe(MAP_QUADRATIC.source);
+    expect(K8S_MAP_QUADRATIC.flags).toBe(MAP_QUADRATIC.flags);
+  });
+
   it('each map copy gives what the shipped one gives: the same members in the same order, values converted alike', () => {
     const compile = (source: string) =>
       new Function('obj', 'toJson_T', `${source}\nreturn copy;`) as (obj: { m: unknown }, t: (y: unknown) => unknown) => unknown;
