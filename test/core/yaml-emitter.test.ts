@@ -241,6 +241,13 @@ describe('the YAML emitter', () => {
     expect(emitYamlDocument({ toJSON: () => ['x'] })).toBe('- x\n');
     expect(emitYamlDocument({ l: Object.assign(['a'], { toJSON: () => 'not called' }) })).toBe('l:\n  - a\n');
     expect(emitYamlDocument({ toJSON: 'a member, not a method' })).toBe('toJSON: a member, not a method\n');
+    // A map's members are its own enumerable ones in Object.keys order (integer keys first), as the
+    // `yaml` library writes them: not its prototype's enumerable members, not its non-enumerable ones.
+    const inheriting = Object.assign(Object.create({ inherited: 1, b: 'shadowed' }), { b: 2, 10: 'ten', a: 3, 2: 'two', hasOwnProperty: 'own' });
+    Object.defineProperty(inheriting, 'hidden', { value: 4, enumerable: false });
+    expect(Object.keys(inheriting)).toEqual(['2', '10', 'b', 'a', 'hasOwnProperty']);
+    expect(emitYamlDocument({ m: inheriting })).toBe('m:\n  "2": two\n  "10": ten\n  b: 2\n  a: 3\n  hasOwnProperty: own\n');
+    expect(emitYamlDocument({ m: inheriting })).toBe(legacyYamlDocument({ m: inheriting }));
     expect(() => useYamlEmitter('fast' as never)).toThrow(/CERES_YAML_EMITTER must be/);
     expect(yamlEmitter()).toBe('ceres');
   });
