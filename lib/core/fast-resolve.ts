@@ -225,6 +225,65 @@ interface MetadataFields {
 }
 
 /**
+ * Whether the metadata's additional attributes (cdk8s keeps there every option the metadata was made
+ * with) have an own enumerable member other than the six that `toJson` takes from the metadata's own
+ * fields instead (without listing them).
+ */
+function hasAdditionalMembers(value: object | undefined): boolean {
+  if (!value) return false;
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    if (k !== 'name' && k !== 'namespace' && k !== 'labels' && k !== 'annotations' && k !== 'finalizers' && k !== 'ownerReferences') return true;
+  }
+  return false;
+}
+
+/**
+ * The metadata of an object without additional attributes, resolved and sanitized as
+ * `resolveSanitized({ name, namespace, annotations, finalizers, ownerReferences, labels }, METADATA_OPTIONS)`
+ * (its six members sorted, empty ones dropped, undefined when none is left), with its members written
+ * in their sorted order by name: no object to sort them out of, and no member stored under a computed
+ * name (the most common object shape of every manifest).
+ */
+function sanitizedMetadata(meta: MetadataFields): Record<string, unknown> | undefined {
+  const o = METADATA_OPTIONS;
+  const out: Record<string, unknown> = {};
+  let n = 0;
+  // In the order of sortKeys: annotations < finalizers < labels < name < namespace < ownerReferences.
+  const annotations = resolveSanitized(meta.annotations, o);
+  if (annotations !== null && annotations !== undefined) {
+    out.annotations = annotations;
+    n++;
+  }
+  const finalizers = resolveSanitized(meta.finalizers, o);
+  if (finalizers !== null && finalizers !== undefined) {
+    out.finalizers = finalizers;
+    n++;
+  }
+  const labels = resolveSanitized(meta.labels, o);
+  if (labels !== null && labels !== undefined) {
+    out.labels = labels;
+    n++;
+  }
+  const name = resolveSanitized(meta.name, o);
+  if (name !== null && name !== undefined) {
+    out.name = name;
+    n++;
+  }
+  const namespace = resolveSanitized(meta.namespace, o);
+  if (namespace !== null && namespace !== undefined) {
+    out.namespace = namespace;
+    n++;
+  }
+  const ownerReferences = resolveSanitized(meta.ownerReferences, o);
+  if (ownerReferences !== null && ownerReferences !== undefined) {
+    out.ownerReferences = ownerReferences;
+    n++;
+  }
+  return n === 0 ? undefined : out;
+}
+
+/**
  * cdk8s's `ApiObject.toJson` (`cdk8s/lib/api-object.js`) with the same result, for an App with only
  * the built-in resolvers: the metadata resolved and sanitized in one pass (as
  * `ApiObjectMetadataDefinition.toJson` does), the object likewise (the metadata, already resolved,
@@ -242,18 +301,20 @@ function fastToJson(this: ApiObject): unknown {
   const meta = this.metadata as unknown as MetadataFields;
   if (!builtInOnly(app.resolvers) || this.metadata.toJson !== stockMetadataToJson) return stockToJson.call(this);
   try {
-    const metadata = resolveSanitized(
-      {
-        ...meta._additionalAttributes,
-        name: meta.name,
-        namespace: meta.namespace,
-        annotations: meta.annotations,
-        finalizers: meta.finalizers,
-        ownerReferences: meta.ownerReferences,
-        labels: meta.labels,
-      },
-      METADATA_OPTIONS,
-    );
+    const metadata = hasAdditionalMembers(meta._additionalAttributes)
+      ? resolveSanitized(
+          {
+            ...meta._additionalAttributes,
+            name: meta.name,
+            namespace: meta.namespace,
+            annotations: meta.annotations,
+            finalizers: meta.finalizers,
+            ownerReferences: meta.ownerReferences,
+            labels: meta.labels,
+          },
+          METADATA_OPTIONS,
+        )
+      : sanitizedMetadata(meta);
     const sorted = process.env.CDK8S_DISABLE_SORT ? false : true;
     const props = (this as unknown as { props: Record<string, unknown> }).props;
     // As resolveSanitized({ ...props, metadata }), without walking the metadata again.

@@ -104,7 +104,9 @@ describe('fast resolve', () => {
     /** Every object's JSON text (or error message), built the same way in a fresh App. */
     const render = (on: boolean): string[] => {
       useFastResolve(on);
-      const chart = new Chart(new App(), 'c', { labels: { team: 'a' }, namespace: 'ns' });
+      const app = new App();
+      const chart = new Chart(app, 'c', { labels: { team: 'a' }, namespace: 'ns' });
+      const bare = new Chart(app, 'bare');
       const objects: ApiObject[] = [
         // Empty metadata lists and maps are dropped, null members too; a label set to a Lazy resolves.
         new ApiObject(chart, 'a', {
@@ -123,6 +125,34 @@ describe('fast resolve', () => {
           long: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7919) % 40}`, { z: i, y: { b: 1, a: 2 } }])),
         } as never),
         new KubeNetworkPolicy(chart, 'np', { metadata: { name: 'np' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } }),
+        // Metadata with members of its own beyond the six (also one named resolve, one null), and owner references.
+        new ApiObject(chart, 'extra', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name: 'extra',
+            generateName: 'g-',
+            uid: null,
+            resolve: 'a member',
+            finalizers: ['keep'],
+            ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'o', uid: 'u' }],
+          },
+        } as never),
+        // The six only, as tokens, lists empty or not.
+        new ApiObject(chart, 'tokens', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name: Lazy.any({ produce: () => 'late-name' }),
+            namespace: new Token('token-ns'),
+            annotations: { z: new Token('1'), a: Lazy.any({ produce: () => undefined }) },
+            ownerReferences: [],
+            finalizers: [Lazy.any({ produce: () => 'f' })],
+          },
+        } as never),
+        // A chart without labels or namespace: a generated name only, or nothing left but the name.
+        new ApiObject(bare, 'generated', { apiVersion: 'v1', kind: 'ConfigMap' } as never),
+        new ApiObject(bare, 'emptied', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'e', labels: {}, annotations: { gone: undefined } } } as never),
       ];
       const patched = new ApiObject(chart, 'p', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p' }, data: { x: 'y' } } as never);
       patched.addJsonPatch(JsonPatch.add('/data/added', 'z'), JsonPatch.remove('/data/x'));
@@ -130,6 +160,10 @@ describe('fast resolve', () => {
       patched.metadata.addFinalizers('f');
       objects.push(patched);
       objects.push(new ApiObject(chart, 'bad', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bad' }, data: { when: new Date(0) } } as never));
+      // A name that resolves to nothing in a chart without labels or namespace: no metadata at all.
+      objects.push(
+        new ApiObject(bare, 'nameless', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: Lazy.any({ produce: () => undefined }) } } as never),
+      );
       const out: string[] = [];
       for (const unsorted of [false, true]) {
         if (unsorted) process.env.CDK8S_DISABLE_SORT = '1';
@@ -158,9 +192,16 @@ describe('fast resolve', () => {
     expect(stock[2]).toContain(
       '"data":{"9":"9","10":"10","B":"B","Z":"Z","_":"_","a":"a","a-b":"a-b","a.b":"a.b","a/b":"a/b","b":"b","e":"e","é":"é","😀":"😀","ﬀ":"ﬀ"}',
     );
-    expect(stock[4]).toContain('"data":{"added":"z"}');
-    expect(stock[5]).toMatch(/^error: Failed serializing construct at path 'c\/bad'.*non-simple object of type 'Date'/);
-    expect(stock[6]).not.toBe(stock[0]); // unsorted keys differ
+    expect(stock[4]).toContain(
+      '"metadata":{"finalizers":["keep"],"generateName":"g-","labels":{"team":"a"},"name":"extra","namespace":"ns","ownerReferences":[{"apiVersion":"v1","kind":"Pod","name":"o","uid":"u"}],"resolve":"a member"}',
+    );
+    expect(stock[5]).toContain('"metadata":{"annotations":{"z":"1"},"finalizers":["f"],"labels":{"team":"a"},"name":"late-name","namespace":"token-ns"}');
+    expect(stock[6]).toMatch(/"metadata":\{"name":"bare-generated-[0-9a-f]+"\}/);
+    expect(stock[7]).toContain('"metadata":{"name":"e"}');
+    expect(stock[8]).toContain('"data":{"added":"z"}');
+    expect(stock[9]).toMatch(/^error: Failed serializing construct at path 'c\/bad'.*non-simple object of type 'Date'/);
+    expect(stock[10]).toBe('{"apiVersion":"v1","kind":"ConfigMap"}');
+    expect(stock[11]).not.toBe(stock[0]); // unsorted keys differ
   });
 
   it('leaves an App with its own resolvers to cdk8s', () => {
