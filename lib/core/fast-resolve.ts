@@ -284,6 +284,33 @@ function sanitizedMetadata(meta: MetadataFields): Record<string, unknown> | unde
 }
 
 /**
+ * The members `keys` with `values` (null and undefined ones dropped) as one object: apiVersion, kind
+ * and metadata first, then the others in the order given; the result of the steps below for an object
+ * without JSON patches (the same members in the same order), without the object in between.
+ */
+function firstThree(keys: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  let apiVersion: unknown;
+  let kind: unknown;
+  let metadata: unknown;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === 'apiVersion') apiVersion = values[i];
+    else if (k === 'kind') kind = values[i];
+    else if (k === 'metadata') metadata = values[i];
+  }
+  const result: Record<string, unknown> = {};
+  if (apiVersion !== null && apiVersion !== undefined) result.apiVersion = apiVersion;
+  if (kind !== null && kind !== undefined) result.kind = kind;
+  if (metadata !== null && metadata !== undefined) result.metadata = metadata;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = values[i];
+    if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata' && v !== null && v !== undefined) result[k] = v;
+  }
+  return result;
+}
+
+/**
  * cdk8s's `ApiObject.toJson` (`cdk8s/lib/api-object.js`) with the same result, for an App with only
  * the built-in resolvers: the metadata resolved and sanitized in one pass (as
  * `ApiObjectMetadataDefinition.toJson` does), the object likewise (the metadata, already resolved,
@@ -321,13 +348,15 @@ function fastToJson(this: ApiObject): unknown {
     const keys = Object.keys(props);
     if (!('metadata' in props)) keys.push('metadata');
     if (sorted) sortKeys(keys);
-    let json: Record<string, unknown> = {};
-    for (const k of keys) {
-      const r = k === 'metadata' ? metadata : resolveSanitized(props[k], sorted ? NO_OPTIONS : UNSORTED);
-      if (r !== null && r !== undefined) json[k] = r;
-    }
+    const values = new Array<unknown>(keys.length);
+    for (let i = 0; i < keys.length; i++) values[i] = keys[i] === 'metadata' ? metadata : resolveSanitized(props[keys[i]], sorted ? NO_OPTIONS : UNSORTED);
     const patches = (this as unknown as { patches: JsonPatch[] }).patches;
-    if (patches.length) json = JsonPatch.apply(json, ...patches);
+    // Without patches (nearly every object) the result is written at once: apiVersion, kind and
+    // metadata first, then the rest in order, null and undefined members dropped (as below).
+    if (!patches.length) return firstThree(keys, values);
+    let json: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) if (values[i] !== null && values[i] !== undefined) json[keys[i]] = values[i];
+    json = JsonPatch.apply(json, ...patches);
     // apiVersion, kind and metadata first, then the rest in order (as cdk8s orders them).
     const result: Record<string, unknown> = {};
     if ('apiVersion' in json) result.apiVersion = json.apiVersion;

@@ -164,6 +164,8 @@ describe('fast resolve', () => {
       objects.push(
         new ApiObject(bare, 'nameless', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: Lazy.any({ produce: () => undefined }) } } as never),
       );
+      // Top-level members: an integer-like one (first in any object), a null one, kind before apiVersion.
+      objects.push(new ApiObject(bare, 'top', { kind: 'ConfigMap', apiVersion: 'v1', 7: 'seven', b: null, a: 'a', metadata: { name: 't' } } as never));
       const out: string[] = [];
       for (const unsorted of [false, true]) {
         if (unsorted) process.env.CDK8S_DISABLE_SORT = '1';
@@ -201,7 +203,8 @@ describe('fast resolve', () => {
     expect(stock[8]).toContain('"data":{"added":"z"}');
     expect(stock[9]).toMatch(/^error: Failed serializing construct at path 'c\/bad'.*non-simple object of type 'Date'/);
     expect(stock[10]).toBe('{"apiVersion":"v1","kind":"ConfigMap"}');
-    expect(stock[11]).not.toBe(stock[0]); // unsorted keys differ
+    expect(stock[11]).toBe('{"7":"seven","apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"t"},"a":"a"}');
+    expect(stock[12]).not.toBe(stock[0]); // unsorted keys differ
   });
 
   it('leaves an App with its own resolvers to cdk8s', () => {
