@@ -26,7 +26,7 @@ export class Application extends ApiObject {
    */
   public static manifest(props: ApplicationProps): any {
     return {
-      ...Application.GVK,
+      apiVersion: Application.GVK.apiVersion, kind: Application.GVK.kind,
       ...toJson_ApplicationProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class Application extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ApplicationProps) {
     super(scope, id, {
-      ...Application.GVK,
+      apiVersion: Application.GVK.apiVersion, kind: Application.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class Application extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Application.GVK,
+      apiVersion: Application.GVK.apiVersion, kind: Application.GVK.kind,
       ...toJson_ApplicationProps(resolved),
     };
   }

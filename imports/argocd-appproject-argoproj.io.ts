@@ -31,7 +31,7 @@ export class AppProject extends ApiObject {
    */
   public static manifest(props: AppProjectProps): any {
     return {
-      ...AppProject.GVK,
+      apiVersion: AppProject.GVK.apiVersion, kind: AppProject.GVK.kind,
       ...toJson_AppProjectProps(props),
     };
   }
@@ -44,7 +44,7 @@ export class AppProject extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: AppProjectProps) {
     super(scope, id, {
-      ...AppProject.GVK,
+      apiVersion: AppProject.GVK.apiVersion, kind: AppProject.GVK.kind,
       ...props,
     });
   }
@@ -56,7 +56,7 @@ export class AppProject extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...AppProject.GVK,
+      apiVersion: AppProject.GVK.apiVersion, kind: AppProject.GVK.kind,
       ...toJson_AppProjectProps(resolved),
     };
   }

@@ -29,7 +29,7 @@ export class Certificate extends ApiObject {
    */
   public static manifest(props: CertificateProps = {}): any {
     return {
-      ...Certificate.GVK,
+      apiVersion: Certificate.GVK.apiVersion, kind: Certificate.GVK.kind,
       ...toJson_CertificateProps(props),
     };
   }
@@ -42,7 +42,7 @@ export class Certificate extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: CertificateProps = {}) {
     super(scope, id, {
-      ...Certificate.GVK,
+      apiVersion: Certificate.GVK.apiVersion, kind: Certificate.GVK.kind,
       ...props,
     });
   }
@@ -54,7 +54,7 @@ export class Certificate extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Certificate.GVK,
+      apiVersion: Certificate.GVK.apiVersion, kind: Certificate.GVK.kind,
       ...toJson_CertificateProps(resolved),
     };
   }

@@ -30,7 +30,7 @@ export class ClusterIssuer extends ApiObject {
    */
   public static manifest(props: ClusterIssuerProps): any {
     return {
-      ...ClusterIssuer.GVK,
+      apiVersion: ClusterIssuer.GVK.apiVersion, kind: ClusterIssuer.GVK.kind,
       ...toJson_ClusterIssuerProps(props),
     };
   }
@@ -43,7 +43,7 @@ export class ClusterIssuer extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ClusterIssuerProps) {
     super(scope, id, {
-      ...ClusterIssuer.GVK,
+      apiVersion: ClusterIssuer.GVK.apiVersion, kind: ClusterIssuer.GVK.kind,
       ...props,
     });
   }
@@ -55,7 +55,7 @@ export class ClusterIssuer extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...ClusterIssuer.GVK,
+      apiVersion: ClusterIssuer.GVK.apiVersion, kind: ClusterIssuer.GVK.kind,
       ...toJson_ClusterIssuerProps(resolved),
     };
   }

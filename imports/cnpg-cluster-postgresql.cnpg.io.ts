@@ -27,7 +27,7 @@ export class Cluster extends ApiObject {
    */
   public static manifest(props: ClusterProps): any {
     return {
-      ...Cluster.GVK,
+      apiVersion: Cluster.GVK.apiVersion, kind: Cluster.GVK.kind,
       ...toJson_ClusterProps(props),
     };
   }
@@ -40,7 +40,7 @@ export class Cluster extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ClusterProps) {
     super(scope, id, {
-      ...Cluster.GVK,
+      apiVersion: Cluster.GVK.apiVersion, kind: Cluster.GVK.kind,
       ...props,
     });
   }
@@ -52,7 +52,7 @@ export class Cluster extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Cluster.GVK,
+      apiVersion: Cluster.GVK.apiVersion, kind: Cluster.GVK.kind,
       ...toJson_ClusterProps(resolved),
     };
   }

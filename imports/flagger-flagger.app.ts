@@ -26,7 +26,7 @@ export class AlertProvider extends ApiObject {
    */
   public static manifest(props: AlertProviderProps = {}): any {
     return {
-      ...AlertProvider.GVK,
+      apiVersion: AlertProvider.GVK.apiVersion, kind: AlertProvider.GVK.kind,
       ...toJson_AlertProviderProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class AlertProvider extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: AlertProviderProps = {}) {
     super(scope, id, {
-      ...AlertProvider.GVK,
+      apiVersion: AlertProvider.GVK.apiVersion, kind: AlertProvider.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class AlertProvider extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...AlertProvider.GVK,
+      apiVersion: AlertProvider.GVK.apiVersion, kind: AlertProvider.GVK.kind,
       ...toJson_AlertProviderProps(resolved),
     };
   }
@@ -244,7 +244,7 @@ export class Canary extends ApiObject {
    */
   public static manifest(props: CanaryProps = {}): any {
     return {
-      ...Canary.GVK,
+      apiVersion: Canary.GVK.apiVersion, kind: Canary.GVK.kind,
       ...toJson_CanaryProps(props),
     };
   }
@@ -257,7 +257,7 @@ export class Canary extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: CanaryProps = {}) {
     super(scope, id, {
-      ...Canary.GVK,
+      apiVersion: Canary.GVK.apiVersion, kind: Canary.GVK.kind,
       ...props,
     });
   }
@@ -269,7 +269,7 @@ export class Canary extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Canary.GVK,
+      apiVersion: Canary.GVK.apiVersion, kind: Canary.GVK.kind,
       ...toJson_CanaryProps(resolved),
     };
   }
@@ -3530,7 +3530,7 @@ export class MetricTemplate extends ApiObject {
    */
   public static manifest(props: MetricTemplateProps = {}): any {
     return {
-      ...MetricTemplate.GVK,
+      apiVersion: MetricTemplate.GVK.apiVersion, kind: MetricTemplate.GVK.kind,
       ...toJson_MetricTemplateProps(props),
     };
   }
@@ -3543,7 +3543,7 @@ export class MetricTemplate extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: MetricTemplateProps = {}) {
     super(scope, id, {
-      ...MetricTemplate.GVK,
+      apiVersion: MetricTemplate.GVK.apiVersion, kind: MetricTemplate.GVK.kind,
       ...props,
     });
   }
@@ -3555,7 +3555,7 @@ export class MetricTemplate extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...MetricTemplate.GVK,
+      apiVersion: MetricTemplate.GVK.apiVersion, kind: MetricTemplate.GVK.kind,
       ...toJson_MetricTemplateProps(resolved),
     };
   }

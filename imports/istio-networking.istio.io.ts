@@ -26,7 +26,7 @@ export class DestinationRule extends ApiObject {
    */
   public static manifest(props: DestinationRuleProps = {}): any {
     return {
-      ...DestinationRule.GVK,
+      apiVersion: DestinationRule.GVK.apiVersion, kind: DestinationRule.GVK.kind,
       ...toJson_DestinationRuleProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class DestinationRule extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: DestinationRuleProps = {}) {
     super(scope, id, {
-      ...DestinationRule.GVK,
+      apiVersion: DestinationRule.GVK.apiVersion, kind: DestinationRule.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class DestinationRule extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...DestinationRule.GVK,
+      apiVersion: DestinationRule.GVK.apiVersion, kind: DestinationRule.GVK.kind,
       ...toJson_DestinationRuleProps(resolved),
     };
   }
@@ -4787,7 +4787,7 @@ export class DestinationRuleV1Alpha3 extends ApiObject {
    */
   public static manifest(props: DestinationRuleV1Alpha3Props = {}): any {
     return {
-      ...DestinationRuleV1Alpha3.GVK,
+      apiVersion: DestinationRuleV1Alpha3.GVK.apiVersion, kind: DestinationRuleV1Alpha3.GVK.kind,
       ...toJson_DestinationRuleV1Alpha3Props(props),
     };
   }
@@ -4800,7 +4800,7 @@ export class DestinationRuleV1Alpha3 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: DestinationRuleV1Alpha3Props = {}) {
     super(scope, id, {
-      ...DestinationRuleV1Alpha3.GVK,
+      apiVersion: DestinationRuleV1Alpha3.GVK.apiVersion, kind: DestinationRuleV1Alpha3.GVK.kind,
       ...props,
     });
   }
@@ -4812,7 +4812,7 @@ export class DestinationRuleV1Alpha3 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...DestinationRuleV1Alpha3.GVK,
+      apiVersion: DestinationRuleV1Alpha3.GVK.apiVersion, kind: DestinationRuleV1Alpha3.GVK.kind,
       ...toJson_DestinationRuleV1Alpha3Props(resolved),
     };
   }
@@ -9548,7 +9548,7 @@ export class DestinationRuleV1Beta1 extends ApiObject {
    */
   public static manifest(props: DestinationRuleV1Beta1Props = {}): any {
     return {
-      ...DestinationRuleV1Beta1.GVK,
+      apiVersion: DestinationRuleV1Beta1.GVK.apiVersion, kind: DestinationRuleV1Beta1.GVK.kind,
       ...toJson_DestinationRuleV1Beta1Props(props),
     };
   }
@@ -9561,7 +9561,7 @@ export class DestinationRuleV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: DestinationRuleV1Beta1Props = {}) {
     super(scope, id, {
-      ...DestinationRuleV1Beta1.GVK,
+      apiVersion: DestinationRuleV1Beta1.GVK.apiVersion, kind: DestinationRuleV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -9573,7 +9573,7 @@ export class DestinationRuleV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...DestinationRuleV1Beta1.GVK,
+      apiVersion: DestinationRuleV1Beta1.GVK.apiVersion, kind: DestinationRuleV1Beta1.GVK.kind,
       ...toJson_DestinationRuleV1Beta1Props(resolved),
     };
   }
@@ -14309,7 +14309,7 @@ export class EnvoyFilter extends ApiObject {
    */
   public static manifest(props: EnvoyFilterProps = {}): any {
     return {
-      ...EnvoyFilter.GVK,
+      apiVersion: EnvoyFilter.GVK.apiVersion, kind: EnvoyFilter.GVK.kind,
       ...toJson_EnvoyFilterProps(props),
     };
   }
@@ -14322,7 +14322,7 @@ export class EnvoyFilter extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: EnvoyFilterProps = {}) {
     super(scope, id, {
-      ...EnvoyFilter.GVK,
+      apiVersion: EnvoyFilter.GVK.apiVersion, kind: EnvoyFilter.GVK.kind,
       ...props,
     });
   }
@@ -14334,7 +14334,7 @@ export class EnvoyFilter extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...EnvoyFilter.GVK,
+      apiVersion: EnvoyFilter.GVK.apiVersion, kind: EnvoyFilter.GVK.kind,
       ...toJson_EnvoyFilterProps(resolved),
     };
   }
@@ -15456,7 +15456,7 @@ export class Gateway extends ApiObject {
    */
   public static manifest(props: GatewayProps = {}): any {
     return {
-      ...Gateway.GVK,
+      apiVersion: Gateway.GVK.apiVersion, kind: Gateway.GVK.kind,
       ...toJson_GatewayProps(props),
     };
   }
@@ -15469,7 +15469,7 @@ export class Gateway extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: GatewayProps = {}) {
     super(scope, id, {
-      ...Gateway.GVK,
+      apiVersion: Gateway.GVK.apiVersion, kind: Gateway.GVK.kind,
       ...props,
     });
   }
@@ -15481,7 +15481,7 @@ export class Gateway extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Gateway.GVK,
+      apiVersion: Gateway.GVK.apiVersion, kind: Gateway.GVK.kind,
       ...toJson_GatewayProps(resolved),
     };
   }
@@ -15979,7 +15979,7 @@ export class GatewayV1Alpha3 extends ApiObject {
    */
   public static manifest(props: GatewayV1Alpha3Props = {}): any {
     return {
-      ...GatewayV1Alpha3.GVK,
+      apiVersion: GatewayV1Alpha3.GVK.apiVersion, kind: GatewayV1Alpha3.GVK.kind,
       ...toJson_GatewayV1Alpha3Props(props),
     };
   }
@@ -15992,7 +15992,7 @@ export class GatewayV1Alpha3 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: GatewayV1Alpha3Props = {}) {
     super(scope, id, {
-      ...GatewayV1Alpha3.GVK,
+      apiVersion: GatewayV1Alpha3.GVK.apiVersion, kind: GatewayV1Alpha3.GVK.kind,
       ...props,
     });
   }
@@ -16004,7 +16004,7 @@ export class GatewayV1Alpha3 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...GatewayV1Alpha3.GVK,
+      apiVersion: GatewayV1Alpha3.GVK.apiVersion, kind: GatewayV1Alpha3.GVK.kind,
       ...toJson_GatewayV1Alpha3Props(resolved),
     };
   }
@@ -16502,7 +16502,7 @@ export class GatewayV1Beta1 extends ApiObject {
    */
   public static manifest(props: GatewayV1Beta1Props = {}): any {
     return {
-      ...GatewayV1Beta1.GVK,
+      apiVersion: GatewayV1Beta1.GVK.apiVersion, kind: GatewayV1Beta1.GVK.kind,
       ...toJson_GatewayV1Beta1Props(props),
     };
   }
@@ -16515,7 +16515,7 @@ export class GatewayV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: GatewayV1Beta1Props = {}) {
     super(scope, id, {
-      ...GatewayV1Beta1.GVK,
+      apiVersion: GatewayV1Beta1.GVK.apiVersion, kind: GatewayV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -16527,7 +16527,7 @@ export class GatewayV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...GatewayV1Beta1.GVK,
+      apiVersion: GatewayV1Beta1.GVK.apiVersion, kind: GatewayV1Beta1.GVK.kind,
       ...toJson_GatewayV1Beta1Props(resolved),
     };
   }
@@ -17025,7 +17025,7 @@ export class ProxyConfig extends ApiObject {
    */
   public static manifest(props: ProxyConfigProps = {}): any {
     return {
-      ...ProxyConfig.GVK,
+      apiVersion: ProxyConfig.GVK.apiVersion, kind: ProxyConfig.GVK.kind,
       ...toJson_ProxyConfigProps(props),
     };
   }
@@ -17038,7 +17038,7 @@ export class ProxyConfig extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ProxyConfigProps = {}) {
     super(scope, id, {
-      ...ProxyConfig.GVK,
+      apiVersion: ProxyConfig.GVK.apiVersion, kind: ProxyConfig.GVK.kind,
       ...props,
     });
   }
@@ -17050,7 +17050,7 @@ export class ProxyConfig extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...ProxyConfig.GVK,
+      apiVersion: ProxyConfig.GVK.apiVersion, kind: ProxyConfig.GVK.kind,
       ...toJson_ProxyConfigProps(resolved),
     };
   }
@@ -17240,7 +17240,7 @@ export class ServiceEntry extends ApiObject {
    */
   public static manifest(props: ServiceEntryProps): any {
     return {
-      ...ServiceEntry.GVK,
+      apiVersion: ServiceEntry.GVK.apiVersion, kind: ServiceEntry.GVK.kind,
       ...toJson_ServiceEntryProps(props),
     };
   }
@@ -17253,7 +17253,7 @@ export class ServiceEntry extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ServiceEntryProps) {
     super(scope, id, {
-      ...ServiceEntry.GVK,
+      apiVersion: ServiceEntry.GVK.apiVersion, kind: ServiceEntry.GVK.kind,
       ...props,
     });
   }
@@ -17265,7 +17265,7 @@ export class ServiceEntry extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...ServiceEntry.GVK,
+      apiVersion: ServiceEntry.GVK.apiVersion, kind: ServiceEntry.GVK.kind,
       ...toJson_ServiceEntryProps(resolved),
     };
   }
@@ -17634,7 +17634,7 @@ export class ServiceEntryV1Alpha3 extends ApiObject {
    */
   public static manifest(props: ServiceEntryV1Alpha3Props): any {
     return {
-      ...ServiceEntryV1Alpha3.GVK,
+      apiVersion: ServiceEntryV1Alpha3.GVK.apiVersion, kind: ServiceEntryV1Alpha3.GVK.kind,
       ...toJson_ServiceEntryV1Alpha3Props(props),
     };
   }
@@ -17647,7 +17647,7 @@ export class ServiceEntryV1Alpha3 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ServiceEntryV1Alpha3Props) {
     super(scope, id, {
-      ...ServiceEntryV1Alpha3.GVK,
+      apiVersion: ServiceEntryV1Alpha3.GVK.apiVersion, kind: ServiceEntryV1Alpha3.GVK.kind,
       ...props,
     });
   }
@@ -17659,7 +17659,7 @@ export class ServiceEntryV1Alpha3 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...ServiceEntryV1Alpha3.GVK,
+      apiVersion: ServiceEntryV1Alpha3.GVK.apiVersion, kind: ServiceEntryV1Alpha3.GVK.kind,
       ...toJson_ServiceEntryV1Alpha3Props(resolved),
     };
   }
@@ -18028,7 +18028,7 @@ export class ServiceEntryV1Beta1 extends ApiObject {
    */
   public static manifest(props: ServiceEntryV1Beta1Props): any {
     return {
-      ...ServiceEntryV1Beta1.GVK,
+      apiVersion: ServiceEntryV1Beta1.GVK.apiVersion, kind: ServiceEntryV1Beta1.GVK.kind,
       ...toJson_ServiceEntryV1Beta1Props(props),
     };
   }
@@ -18041,7 +18041,7 @@ export class ServiceEntryV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ServiceEntryV1Beta1Props) {
     super(scope, id, {
-      ...ServiceEntryV1Beta1.GVK,
+      apiVersion: ServiceEntryV1Beta1.GVK.apiVersion, kind: ServiceEntryV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -18053,7 +18053,7 @@ export class ServiceEntryV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...ServiceEntryV1Beta1.GVK,
+      apiVersion: ServiceEntryV1Beta1.GVK.apiVersion, kind: ServiceEntryV1Beta1.GVK.kind,
       ...toJson_ServiceEntryV1Beta1Props(resolved),
     };
   }
@@ -18422,7 +18422,7 @@ export class Sidecar extends ApiObject {
    */
   public static manifest(props: SidecarProps = {}): any {
     return {
-      ...Sidecar.GVK,
+      apiVersion: Sidecar.GVK.apiVersion, kind: Sidecar.GVK.kind,
       ...toJson_SidecarProps(props),
     };
   }
@@ -18435,7 +18435,7 @@ export class Sidecar extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: SidecarProps = {}) {
     super(scope, id, {
-      ...Sidecar.GVK,
+      apiVersion: Sidecar.GVK.apiVersion, kind: Sidecar.GVK.kind,
       ...props,
     });
   }
@@ -18447,7 +18447,7 @@ export class Sidecar extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Sidecar.GVK,
+      apiVersion: Sidecar.GVK.apiVersion, kind: Sidecar.GVK.kind,
       ...toJson_SidecarProps(resolved),
     };
   }
@@ -19807,7 +19807,7 @@ export class SidecarV1Alpha3 extends ApiObject {
    */
   public static manifest(props: SidecarV1Alpha3Props = {}): any {
     return {
-      ...SidecarV1Alpha3.GVK,
+      apiVersion: SidecarV1Alpha3.GVK.apiVersion, kind: SidecarV1Alpha3.GVK.kind,
       ...toJson_SidecarV1Alpha3Props(props),
     };
   }
@@ -19820,7 +19820,7 @@ export class SidecarV1Alpha3 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: SidecarV1Alpha3Props = {}) {
     super(scope, id, {
-      ...SidecarV1Alpha3.GVK,
+      apiVersion: SidecarV1Alpha3.GVK.apiVersion, kind: SidecarV1Alpha3.GVK.kind,
       ...props,
     });
   }
@@ -19832,7 +19832,7 @@ export class SidecarV1Alpha3 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...SidecarV1Alpha3.GVK,
+      apiVersion: SidecarV1Alpha3.GVK.apiVersion, kind: SidecarV1Alpha3.GVK.kind,
       ...toJson_SidecarV1Alpha3Props(resolved),
     };
   }
@@ -21192,7 +21192,7 @@ export class SidecarV1Beta1 extends ApiObject {
    */
   public static manifest(props: SidecarV1Beta1Props = {}): any {
     return {
-      ...SidecarV1Beta1.GVK,
+      apiVersion: SidecarV1Beta1.GVK.apiVersion, kind: SidecarV1Beta1.GVK.kind,
       ...toJson_SidecarV1Beta1Props(props),
     };
   }
@@ -21205,7 +21205,7 @@ export class SidecarV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: SidecarV1Beta1Props = {}) {
     super(scope, id, {
-      ...SidecarV1Beta1.GVK,
+      apiVersion: SidecarV1Beta1.GVK.apiVersion, kind: SidecarV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -21217,7 +21217,7 @@ export class SidecarV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...SidecarV1Beta1.GVK,
+      apiVersion: SidecarV1Beta1.GVK.apiVersion, kind: SidecarV1Beta1.GVK.kind,
       ...toJson_SidecarV1Beta1Props(resolved),
     };
   }
@@ -22577,7 +22577,7 @@ export class VirtualService extends ApiObject {
    */
   public static manifest(props: VirtualServiceProps = {}): any {
     return {
-      ...VirtualService.GVK,
+      apiVersion: VirtualService.GVK.apiVersion, kind: VirtualService.GVK.kind,
       ...toJson_VirtualServiceProps(props),
     };
   }
@@ -22590,7 +22590,7 @@ export class VirtualService extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: VirtualServiceProps = {}) {
     super(scope, id, {
-      ...VirtualService.GVK,
+      apiVersion: VirtualService.GVK.apiVersion, kind: VirtualService.GVK.kind,
       ...props,
     });
   }
@@ -22602,7 +22602,7 @@ export class VirtualService extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...VirtualService.GVK,
+      apiVersion: VirtualService.GVK.apiVersion, kind: VirtualService.GVK.kind,
       ...toJson_VirtualServiceProps(resolved),
     };
   }
@@ -25144,7 +25144,7 @@ export class VirtualServiceV1Alpha3 extends ApiObject {
    */
   public static manifest(props: VirtualServiceV1Alpha3Props = {}): any {
     return {
-      ...VirtualServiceV1Alpha3.GVK,
+      apiVersion: VirtualServiceV1Alpha3.GVK.apiVersion, kind: VirtualServiceV1Alpha3.GVK.kind,
       ...toJson_VirtualServiceV1Alpha3Props(props),
     };
   }
@@ -25157,7 +25157,7 @@ export class VirtualServiceV1Alpha3 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: VirtualServiceV1Alpha3Props = {}) {
     super(scope, id, {
-      ...VirtualServiceV1Alpha3.GVK,
+      apiVersion: VirtualServiceV1Alpha3.GVK.apiVersion, kind: VirtualServiceV1Alpha3.GVK.kind,
       ...props,
     });
   }
@@ -25169,7 +25169,7 @@ export class VirtualServiceV1Alpha3 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...VirtualServiceV1Alpha3.GVK,
+      apiVersion: VirtualServiceV1Alpha3.GVK.apiVersion, kind: VirtualServiceV1Alpha3.GVK.kind,
       ...toJson_VirtualServiceV1Alpha3Props(resolved),
     };
   }
@@ -27711,7 +27711,7 @@ export class VirtualServiceV1Beta1 extends ApiObject {
    */
   public static manifest(props: VirtualServiceV1Beta1Props = {}): any {
     return {
-      ...VirtualServiceV1Beta1.GVK,
+      apiVersion: VirtualServiceV1Beta1.GVK.apiVersion, kind: VirtualServiceV1Beta1.GVK.kind,
       ...toJson_VirtualServiceV1Beta1Props(props),
     };
   }
@@ -27724,7 +27724,7 @@ export class VirtualServiceV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: VirtualServiceV1Beta1Props = {}) {
     super(scope, id, {
-      ...VirtualServiceV1Beta1.GVK,
+      apiVersion: VirtualServiceV1Beta1.GVK.apiVersion, kind: VirtualServiceV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -27736,7 +27736,7 @@ export class VirtualServiceV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...VirtualServiceV1Beta1.GVK,
+      apiVersion: VirtualServiceV1Beta1.GVK.apiVersion, kind: VirtualServiceV1Beta1.GVK.kind,
       ...toJson_VirtualServiceV1Beta1Props(resolved),
     };
   }
@@ -30278,7 +30278,7 @@ export class WorkloadEntry extends ApiObject {
    */
   public static manifest(props: WorkloadEntryProps): any {
     return {
-      ...WorkloadEntry.GVK,
+      apiVersion: WorkloadEntry.GVK.apiVersion, kind: WorkloadEntry.GVK.kind,
       ...toJson_WorkloadEntryProps(props),
     };
   }
@@ -30291,7 +30291,7 @@ export class WorkloadEntry extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: WorkloadEntryProps) {
     super(scope, id, {
-      ...WorkloadEntry.GVK,
+      apiVersion: WorkloadEntry.GVK.apiVersion, kind: WorkloadEntry.GVK.kind,
       ...props,
     });
   }
@@ -30303,7 +30303,7 @@ export class WorkloadEntry extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...WorkloadEntry.GVK,
+      apiVersion: WorkloadEntry.GVK.apiVersion, kind: WorkloadEntry.GVK.kind,
       ...toJson_WorkloadEntryProps(resolved),
     };
   }
@@ -30451,7 +30451,7 @@ export class WorkloadEntryV1Alpha3 extends ApiObject {
    */
   public static manifest(props: WorkloadEntryV1Alpha3Props): any {
     return {
-      ...WorkloadEntryV1Alpha3.GVK,
+      apiVersion: WorkloadEntryV1Alpha3.GVK.apiVersion, kind: WorkloadEntryV1Alpha3.GVK.kind,
       ...toJson_WorkloadEntryV1Alpha3Props(props),
     };
   }
@@ -30464,7 +30464,7 @@ export class WorkloadEntryV1Alpha3 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: WorkloadEntryV1Alpha3Props) {
     super(scope, id, {
-      ...WorkloadEntryV1Alpha3.GVK,
+      apiVersion: WorkloadEntryV1Alpha3.GVK.apiVersion, kind: WorkloadEntryV1Alpha3.GVK.kind,
       ...props,
     });
   }
@@ -30476,7 +30476,7 @@ export class WorkloadEntryV1Alpha3 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...WorkloadEntryV1Alpha3.GVK,
+      apiVersion: WorkloadEntryV1Alpha3.GVK.apiVersion, kind: WorkloadEntryV1Alpha3.GVK.kind,
       ...toJson_WorkloadEntryV1Alpha3Props(resolved),
     };
   }
@@ -30624,7 +30624,7 @@ export class WorkloadEntryV1Beta1 extends ApiObject {
    */
   public static manifest(props: WorkloadEntryV1Beta1Props): any {
     return {
-      ...WorkloadEntryV1Beta1.GVK,
+      apiVersion: WorkloadEntryV1Beta1.GVK.apiVersion, kind: WorkloadEntryV1Beta1.GVK.kind,
       ...toJson_WorkloadEntryV1Beta1Props(props),
     };
   }
@@ -30637,7 +30637,7 @@ export class WorkloadEntryV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: WorkloadEntryV1Beta1Props) {
     super(scope, id, {
-      ...WorkloadEntryV1Beta1.GVK,
+      apiVersion: WorkloadEntryV1Beta1.GVK.apiVersion, kind: WorkloadEntryV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -30649,7 +30649,7 @@ export class WorkloadEntryV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...WorkloadEntryV1Beta1.GVK,
+      apiVersion: WorkloadEntryV1Beta1.GVK.apiVersion, kind: WorkloadEntryV1Beta1.GVK.kind,
       ...toJson_WorkloadEntryV1Beta1Props(resolved),
     };
   }
@@ -30797,7 +30797,7 @@ export class WorkloadGroup extends ApiObject {
    */
   public static manifest(props: WorkloadGroupProps): any {
     return {
-      ...WorkloadGroup.GVK,
+      apiVersion: WorkloadGroup.GVK.apiVersion, kind: WorkloadGroup.GVK.kind,
       ...toJson_WorkloadGroupProps(props),
     };
   }
@@ -30810,7 +30810,7 @@ export class WorkloadGroup extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: WorkloadGroupProps) {
     super(scope, id, {
-      ...WorkloadGroup.GVK,
+      apiVersion: WorkloadGroup.GVK.apiVersion, kind: WorkloadGroup.GVK.kind,
       ...props,
     });
   }
@@ -30822,7 +30822,7 @@ export class WorkloadGroup extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...WorkloadGroup.GVK,
+      apiVersion: WorkloadGroup.GVK.apiVersion, kind: WorkloadGroup.GVK.kind,
       ...toJson_WorkloadGroupProps(resolved),
     };
   }
@@ -31360,7 +31360,7 @@ export class WorkloadGroupV1Alpha3 extends ApiObject {
    */
   public static manifest(props: WorkloadGroupV1Alpha3Props): any {
     return {
-      ...WorkloadGroupV1Alpha3.GVK,
+      apiVersion: WorkloadGroupV1Alpha3.GVK.apiVersion, kind: WorkloadGroupV1Alpha3.GVK.kind,
       ...toJson_WorkloadGroupV1Alpha3Props(props),
     };
   }
@@ -31373,7 +31373,7 @@ export class WorkloadGroupV1Alpha3 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: WorkloadGroupV1Alpha3Props) {
     super(scope, id, {
-      ...WorkloadGroupV1Alpha3.GVK,
+      apiVersion: WorkloadGroupV1Alpha3.GVK.apiVersion, kind: WorkloadGroupV1Alpha3.GVK.kind,
       ...props,
     });
   }
@@ -31385,7 +31385,7 @@ export class WorkloadGroupV1Alpha3 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...WorkloadGroupV1Alpha3.GVK,
+      apiVersion: WorkloadGroupV1Alpha3.GVK.apiVersion, kind: WorkloadGroupV1Alpha3.GVK.kind,
       ...toJson_WorkloadGroupV1Alpha3Props(resolved),
     };
   }
@@ -31923,7 +31923,7 @@ export class WorkloadGroupV1Beta1 extends ApiObject {
    */
   public static manifest(props: WorkloadGroupV1Beta1Props): any {
     return {
-      ...WorkloadGroupV1Beta1.GVK,
+      apiVersion: WorkloadGroupV1Beta1.GVK.apiVersion, kind: WorkloadGroupV1Beta1.GVK.kind,
       ...toJson_WorkloadGroupV1Beta1Props(props),
     };
   }
@@ -31936,7 +31936,7 @@ export class WorkloadGroupV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: WorkloadGroupV1Beta1Props) {
     super(scope, id, {
-      ...WorkloadGroupV1Beta1.GVK,
+      apiVersion: WorkloadGroupV1Beta1.GVK.apiVersion, kind: WorkloadGroupV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -31948,7 +31948,7 @@ export class WorkloadGroupV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...WorkloadGroupV1Beta1.GVK,
+      apiVersion: WorkloadGroupV1Beta1.GVK.apiVersion, kind: WorkloadGroupV1Beta1.GVK.kind,
       ...toJson_WorkloadGroupV1Beta1Props(resolved),
     };
   }

@@ -26,7 +26,7 @@ export class IstioOperator extends ApiObject {
    */
   public static manifest(props: IstioOperatorProps = {}): any {
     return {
-      ...IstioOperator.GVK,
+      apiVersion: IstioOperator.GVK.apiVersion, kind: IstioOperator.GVK.kind,
       ...toJson_IstioOperatorProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class IstioOperator extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: IstioOperatorProps = {}) {
     super(scope, id, {
-      ...IstioOperator.GVK,
+      apiVersion: IstioOperator.GVK.apiVersion, kind: IstioOperator.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class IstioOperator extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...IstioOperator.GVK,
+      apiVersion: IstioOperator.GVK.apiVersion, kind: IstioOperator.GVK.kind,
       ...toJson_IstioOperatorProps(resolved),
     };
   }

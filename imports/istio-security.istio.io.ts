@@ -26,7 +26,7 @@ export class AuthorizationPolicy extends ApiObject {
    */
   public static manifest(props: AuthorizationPolicyProps = {}): any {
     return {
-      ...AuthorizationPolicy.GVK,
+      apiVersion: AuthorizationPolicy.GVK.apiVersion, kind: AuthorizationPolicy.GVK.kind,
       ...toJson_AuthorizationPolicyProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class AuthorizationPolicy extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: AuthorizationPolicyProps = {}) {
     super(scope, id, {
-      ...AuthorizationPolicy.GVK,
+      apiVersion: AuthorizationPolicy.GVK.apiVersion, kind: AuthorizationPolicy.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class AuthorizationPolicy extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...AuthorizationPolicy.GVK,
+      apiVersion: AuthorizationPolicy.GVK.apiVersion, kind: AuthorizationPolicy.GVK.kind,
       ...toJson_AuthorizationPolicyProps(resolved),
     };
   }
@@ -767,7 +767,7 @@ export class AuthorizationPolicyV1Beta1 extends ApiObject {
    */
   public static manifest(props: AuthorizationPolicyV1Beta1Props = {}): any {
     return {
-      ...AuthorizationPolicyV1Beta1.GVK,
+      apiVersion: AuthorizationPolicyV1Beta1.GVK.apiVersion, kind: AuthorizationPolicyV1Beta1.GVK.kind,
       ...toJson_AuthorizationPolicyV1Beta1Props(props),
     };
   }
@@ -780,7 +780,7 @@ export class AuthorizationPolicyV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: AuthorizationPolicyV1Beta1Props = {}) {
     super(scope, id, {
-      ...AuthorizationPolicyV1Beta1.GVK,
+      apiVersion: AuthorizationPolicyV1Beta1.GVK.apiVersion, kind: AuthorizationPolicyV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -792,7 +792,7 @@ export class AuthorizationPolicyV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...AuthorizationPolicyV1Beta1.GVK,
+      apiVersion: AuthorizationPolicyV1Beta1.GVK.apiVersion, kind: AuthorizationPolicyV1Beta1.GVK.kind,
       ...toJson_AuthorizationPolicyV1Beta1Props(resolved),
     };
   }
@@ -1508,7 +1508,7 @@ export class PeerAuthentication extends ApiObject {
    */
   public static manifest(props: PeerAuthenticationProps = {}): any {
     return {
-      ...PeerAuthentication.GVK,
+      apiVersion: PeerAuthentication.GVK.apiVersion, kind: PeerAuthentication.GVK.kind,
       ...toJson_PeerAuthenticationProps(props),
     };
   }
@@ -1521,7 +1521,7 @@ export class PeerAuthentication extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: PeerAuthenticationProps = {}) {
     super(scope, id, {
-      ...PeerAuthentication.GVK,
+      apiVersion: PeerAuthentication.GVK.apiVersion, kind: PeerAuthentication.GVK.kind,
       ...props,
     });
   }
@@ -1533,7 +1533,7 @@ export class PeerAuthentication extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...PeerAuthentication.GVK,
+      apiVersion: PeerAuthentication.GVK.apiVersion, kind: PeerAuthentication.GVK.kind,
       ...toJson_PeerAuthenticationProps(resolved),
     };
   }
@@ -1786,7 +1786,7 @@ export class PeerAuthenticationV1Beta1 extends ApiObject {
    */
   public static manifest(props: PeerAuthenticationV1Beta1Props = {}): any {
     return {
-      ...PeerAuthenticationV1Beta1.GVK,
+      apiVersion: PeerAuthenticationV1Beta1.GVK.apiVersion, kind: PeerAuthenticationV1Beta1.GVK.kind,
       ...toJson_PeerAuthenticationV1Beta1Props(props),
     };
   }
@@ -1799,7 +1799,7 @@ export class PeerAuthenticationV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: PeerAuthenticationV1Beta1Props = {}) {
     super(scope, id, {
-      ...PeerAuthenticationV1Beta1.GVK,
+      apiVersion: PeerAuthenticationV1Beta1.GVK.apiVersion, kind: PeerAuthenticationV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -1811,7 +1811,7 @@ export class PeerAuthenticationV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...PeerAuthenticationV1Beta1.GVK,
+      apiVersion: PeerAuthenticationV1Beta1.GVK.apiVersion, kind: PeerAuthenticationV1Beta1.GVK.kind,
       ...toJson_PeerAuthenticationV1Beta1Props(resolved),
     };
   }
@@ -2064,7 +2064,7 @@ export class RequestAuthentication extends ApiObject {
    */
   public static manifest(props: RequestAuthenticationProps = {}): any {
     return {
-      ...RequestAuthentication.GVK,
+      apiVersion: RequestAuthentication.GVK.apiVersion, kind: RequestAuthentication.GVK.kind,
       ...toJson_RequestAuthenticationProps(props),
     };
   }
@@ -2077,7 +2077,7 @@ export class RequestAuthentication extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: RequestAuthenticationProps = {}) {
     super(scope, id, {
-      ...RequestAuthentication.GVK,
+      apiVersion: RequestAuthentication.GVK.apiVersion, kind: RequestAuthentication.GVK.kind,
       ...props,
     });
   }
@@ -2089,7 +2089,7 @@ export class RequestAuthentication extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...RequestAuthentication.GVK,
+      apiVersion: RequestAuthentication.GVK.apiVersion, kind: RequestAuthentication.GVK.kind,
       ...toJson_RequestAuthenticationProps(resolved),
     };
   }
@@ -2552,7 +2552,7 @@ export class RequestAuthenticationV1Beta1 extends ApiObject {
    */
   public static manifest(props: RequestAuthenticationV1Beta1Props = {}): any {
     return {
-      ...RequestAuthenticationV1Beta1.GVK,
+      apiVersion: RequestAuthenticationV1Beta1.GVK.apiVersion, kind: RequestAuthenticationV1Beta1.GVK.kind,
       ...toJson_RequestAuthenticationV1Beta1Props(props),
     };
   }
@@ -2565,7 +2565,7 @@ export class RequestAuthenticationV1Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: RequestAuthenticationV1Beta1Props = {}) {
     super(scope, id, {
-      ...RequestAuthenticationV1Beta1.GVK,
+      apiVersion: RequestAuthenticationV1Beta1.GVK.apiVersion, kind: RequestAuthenticationV1Beta1.GVK.kind,
       ...props,
     });
   }
@@ -2577,7 +2577,7 @@ export class RequestAuthenticationV1Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...RequestAuthenticationV1Beta1.GVK,
+      apiVersion: RequestAuthenticationV1Beta1.GVK.apiVersion, kind: RequestAuthenticationV1Beta1.GVK.kind,
       ...toJson_RequestAuthenticationV1Beta1Props(resolved),
     };
   }

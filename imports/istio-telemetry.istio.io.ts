@@ -26,7 +26,7 @@ export class Telemetry extends ApiObject {
    */
   public static manifest(props: TelemetryProps = {}): any {
     return {
-      ...Telemetry.GVK,
+      apiVersion: Telemetry.GVK.apiVersion, kind: Telemetry.GVK.kind,
       ...toJson_TelemetryProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class Telemetry extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: TelemetryProps = {}) {
     super(scope, id, {
-      ...Telemetry.GVK,
+      apiVersion: Telemetry.GVK.apiVersion, kind: Telemetry.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class Telemetry extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Telemetry.GVK,
+      apiVersion: Telemetry.GVK.apiVersion, kind: Telemetry.GVK.kind,
       ...toJson_TelemetryProps(resolved),
     };
   }
@@ -1153,7 +1153,7 @@ export class TelemetryV1Alpha1 extends ApiObject {
    */
   public static manifest(props: TelemetryV1Alpha1Props = {}): any {
     return {
-      ...TelemetryV1Alpha1.GVK,
+      apiVersion: TelemetryV1Alpha1.GVK.apiVersion, kind: TelemetryV1Alpha1.GVK.kind,
       ...toJson_TelemetryV1Alpha1Props(props),
     };
   }
@@ -1166,7 +1166,7 @@ export class TelemetryV1Alpha1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: TelemetryV1Alpha1Props = {}) {
     super(scope, id, {
-      ...TelemetryV1Alpha1.GVK,
+      apiVersion: TelemetryV1Alpha1.GVK.apiVersion, kind: TelemetryV1Alpha1.GVK.kind,
       ...props,
     });
   }
@@ -1178,7 +1178,7 @@ export class TelemetryV1Alpha1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...TelemetryV1Alpha1.GVK,
+      apiVersion: TelemetryV1Alpha1.GVK.apiVersion, kind: TelemetryV1Alpha1.GVK.kind,
       ...toJson_TelemetryV1Alpha1Props(resolved),
     };
   }

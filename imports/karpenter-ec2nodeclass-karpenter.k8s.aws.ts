@@ -26,7 +26,7 @@ export class Ec2NodeClass extends ApiObject {
    */
   public static manifest(props: Ec2NodeClassProps = {}): any {
     return {
-      ...Ec2NodeClass.GVK,
+      apiVersion: Ec2NodeClass.GVK.apiVersion, kind: Ec2NodeClass.GVK.kind,
       ...toJson_Ec2NodeClassProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class Ec2NodeClass extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: Ec2NodeClassProps = {}) {
     super(scope, id, {
-      ...Ec2NodeClass.GVK,
+      apiVersion: Ec2NodeClass.GVK.apiVersion, kind: Ec2NodeClass.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class Ec2NodeClass extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Ec2NodeClass.GVK,
+      apiVersion: Ec2NodeClass.GVK.apiVersion, kind: Ec2NodeClass.GVK.kind,
       ...toJson_Ec2NodeClassProps(resolved),
     };
   }

@@ -26,7 +26,7 @@ export class NodePool extends ApiObject {
    */
   public static manifest(props: NodePoolProps): any {
     return {
-      ...NodePool.GVK,
+      apiVersion: NodePool.GVK.apiVersion, kind: NodePool.GVK.kind,
       ...toJson_NodePoolProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class NodePool extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: NodePoolProps) {
     super(scope, id, {
-      ...NodePool.GVK,
+      apiVersion: NodePool.GVK.apiVersion, kind: NodePool.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class NodePool extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...NodePool.GVK,
+      apiVersion: NodePool.GVK.apiVersion, kind: NodePool.GVK.kind,
       ...toJson_NodePoolProps(resolved),
     };
   }

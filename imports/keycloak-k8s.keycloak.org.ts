@@ -26,7 +26,7 @@ export class Keycloak extends ApiObject {
    */
   public static manifest(props: KeycloakProps = {}): any {
     return {
-      ...Keycloak.GVK,
+      apiVersion: Keycloak.GVK.apiVersion, kind: Keycloak.GVK.kind,
       ...toJson_KeycloakProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class Keycloak extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: KeycloakProps = {}) {
     super(scope, id, {
-      ...Keycloak.GVK,
+      apiVersion: Keycloak.GVK.apiVersion, kind: Keycloak.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class Keycloak extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Keycloak.GVK,
+      apiVersion: Keycloak.GVK.apiVersion, kind: Keycloak.GVK.kind,
       ...toJson_KeycloakProps(resolved),
     };
   }

@@ -26,7 +26,7 @@ export class KeycloakRealmImport extends ApiObject {
    */
   public static manifest(props: KeycloakRealmImportProps = {}): any {
     return {
-      ...KeycloakRealmImport.GVK,
+      apiVersion: KeycloakRealmImport.GVK.apiVersion, kind: KeycloakRealmImport.GVK.kind,
       ...toJson_KeycloakRealmImportProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class KeycloakRealmImport extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: KeycloakRealmImportProps = {}) {
     super(scope, id, {
-      ...KeycloakRealmImport.GVK,
+      apiVersion: KeycloakRealmImport.GVK.apiVersion, kind: KeycloakRealmImport.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class KeycloakRealmImport extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...KeycloakRealmImport.GVK,
+      apiVersion: KeycloakRealmImport.GVK.apiVersion, kind: KeycloakRealmImport.GVK.kind,
       ...toJson_KeycloakRealmImportProps(resolved),
     };
   }

@@ -26,7 +26,7 @@ export class ClusterPolicy extends ApiObject {
    */
   public static manifest(props: ClusterPolicyProps): any {
     return {
-      ...ClusterPolicy.GVK,
+      apiVersion: ClusterPolicy.GVK.apiVersion, kind: ClusterPolicy.GVK.kind,
       ...toJson_ClusterPolicyProps(props),
     };
   }
@@ -39,7 +39,7 @@ export class ClusterPolicy extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ClusterPolicyProps) {
     super(scope, id, {
-      ...ClusterPolicy.GVK,
+      apiVersion: ClusterPolicy.GVK.apiVersion, kind: ClusterPolicy.GVK.kind,
       ...props,
     });
   }
@@ -51,7 +51,7 @@ export class ClusterPolicy extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...ClusterPolicy.GVK,
+      apiVersion: ClusterPolicy.GVK.apiVersion, kind: ClusterPolicy.GVK.kind,
       ...toJson_ClusterPolicyProps(resolved),
     };
   }
@@ -12475,7 +12475,7 @@ export class ClusterPolicyV2Beta1 extends ApiObject {
    */
   public static manifest(props: ClusterPolicyV2Beta1Props): any {
     return {
-      ...ClusterPolicyV2Beta1.GVK,
+      apiVersion: ClusterPolicyV2Beta1.GVK.apiVersion, kind: ClusterPolicyV2Beta1.GVK.kind,
       ...toJson_ClusterPolicyV2Beta1Props(props),
     };
   }
@@ -12488,7 +12488,7 @@ export class ClusterPolicyV2Beta1 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ClusterPolicyV2Beta1Props) {
     super(scope, id, {
-      ...ClusterPolicyV2Beta1.GVK,
+      apiVersion: ClusterPolicyV2Beta1.GVK.apiVersion, kind: ClusterPolicyV2Beta1.GVK.kind,
       ...props,
     });
   }
@@ -12500,7 +12500,7 @@ export class ClusterPolicyV2Beta1 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...ClusterPolicyV2Beta1.GVK,
+      apiVersion: ClusterPolicyV2Beta1.GVK.apiVersion, kind: ClusterPolicyV2Beta1.GVK.kind,
       ...toJson_ClusterPolicyV2Beta1Props(resolved),
     };
   }

@@ -33,7 +33,7 @@ export class PodMonitor extends ApiObject {
    */
   public static manifest(props: PodMonitorProps): any {
     return {
-      ...PodMonitor.GVK,
+      apiVersion: PodMonitor.GVK.apiVersion, kind: PodMonitor.GVK.kind,
       ...toJson_PodMonitorProps(props),
     };
   }
@@ -46,7 +46,7 @@ export class PodMonitor extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: PodMonitorProps) {
     super(scope, id, {
-      ...PodMonitor.GVK,
+      apiVersion: PodMonitor.GVK.apiVersion, kind: PodMonitor.GVK.kind,
       ...props,
     });
   }
@@ -58,7 +58,7 @@ export class PodMonitor extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...PodMonitor.GVK,
+      apiVersion: PodMonitor.GVK.apiVersion, kind: PodMonitor.GVK.kind,
       ...toJson_PodMonitorProps(resolved),
     };
   }

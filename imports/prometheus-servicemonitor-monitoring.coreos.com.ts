@@ -33,7 +33,7 @@ export class ServiceMonitor extends ApiObject {
    */
   public static manifest(props: ServiceMonitorProps): any {
     return {
-      ...ServiceMonitor.GVK,
+      apiVersion: ServiceMonitor.GVK.apiVersion, kind: ServiceMonitor.GVK.kind,
       ...toJson_ServiceMonitorProps(props),
     };
   }
@@ -46,7 +46,7 @@ export class ServiceMonitor extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     super(scope, id, {
-      ...ServiceMonitor.GVK,
+      apiVersion: ServiceMonitor.GVK.apiVersion, kind: ServiceMonitor.GVK.kind,
       ...props,
     });
   }
@@ -58,7 +58,7 @@ export class ServiceMonitor extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...ServiceMonitor.GVK,
+      apiVersion: ServiceMonitor.GVK.apiVersion, kind: ServiceMonitor.GVK.kind,
       ...toJson_ServiceMonitorProps(resolved),
     };
   }

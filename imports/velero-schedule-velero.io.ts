@@ -27,7 +27,7 @@ export class Schedule extends ApiObject {
    */
   public static manifest(props: ScheduleProps = {}): any {
     return {
-      ...Schedule.GVK,
+      apiVersion: Schedule.GVK.apiVersion, kind: Schedule.GVK.kind,
       ...toJson_ScheduleProps(props),
     };
   }
@@ -40,7 +40,7 @@ export class Schedule extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: ScheduleProps = {}) {
     super(scope, id, {
-      ...Schedule.GVK,
+      apiVersion: Schedule.GVK.apiVersion, kind: Schedule.GVK.kind,
       ...props,
     });
   }
@@ -52,7 +52,7 @@ export class Schedule extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...Schedule.GVK,
+      apiVersion: Schedule.GVK.apiVersion, kind: Schedule.GVK.kind,
       ...toJson_ScheduleProps(resolved),
     };
   }

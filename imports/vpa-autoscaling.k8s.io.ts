@@ -28,7 +28,7 @@ export class VerticalPodAutoscaler extends ApiObject {
    */
   public static manifest(props: VerticalPodAutoscalerProps): any {
     return {
-      ...VerticalPodAutoscaler.GVK,
+      apiVersion: VerticalPodAutoscaler.GVK.apiVersion, kind: VerticalPodAutoscaler.GVK.kind,
       ...toJson_VerticalPodAutoscalerProps(props),
     };
   }
@@ -41,7 +41,7 @@ export class VerticalPodAutoscaler extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: VerticalPodAutoscalerProps) {
     super(scope, id, {
-      ...VerticalPodAutoscaler.GVK,
+      apiVersion: VerticalPodAutoscaler.GVK.apiVersion, kind: VerticalPodAutoscaler.GVK.kind,
       ...props,
     });
   }
@@ -53,7 +53,7 @@ export class VerticalPodAutoscaler extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...VerticalPodAutoscaler.GVK,
+      apiVersion: VerticalPodAutoscaler.GVK.apiVersion, kind: VerticalPodAutoscaler.GVK.kind,
       ...toJson_VerticalPodAutoscalerProps(resolved),
     };
   }
@@ -969,7 +969,7 @@ export class VerticalPodAutoscalerV1Beta2 extends ApiObject {
    */
   public static manifest(props: VerticalPodAutoscalerV1Beta2Props): any {
     return {
-      ...VerticalPodAutoscalerV1Beta2.GVK,
+      apiVersion: VerticalPodAutoscalerV1Beta2.GVK.apiVersion, kind: VerticalPodAutoscalerV1Beta2.GVK.kind,
       ...toJson_VerticalPodAutoscalerV1Beta2Props(props),
     };
   }
@@ -982,7 +982,7 @@ export class VerticalPodAutoscalerV1Beta2 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: VerticalPodAutoscalerV1Beta2Props) {
     super(scope, id, {
-      ...VerticalPodAutoscalerV1Beta2.GVK,
+      apiVersion: VerticalPodAutoscalerV1Beta2.GVK.apiVersion, kind: VerticalPodAutoscalerV1Beta2.GVK.kind,
       ...props,
     });
   }
@@ -994,7 +994,7 @@ export class VerticalPodAutoscalerV1Beta2 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...VerticalPodAutoscalerV1Beta2.GVK,
+      apiVersion: VerticalPodAutoscalerV1Beta2.GVK.apiVersion, kind: VerticalPodAutoscalerV1Beta2.GVK.kind,
       ...toJson_VerticalPodAutoscalerV1Beta2Props(resolved),
     };
   }
@@ -1382,7 +1382,7 @@ export class VerticalPodAutoscalerCheckpoint extends ApiObject {
    */
   public static manifest(props: VerticalPodAutoscalerCheckpointProps = {}): any {
     return {
-      ...VerticalPodAutoscalerCheckpoint.GVK,
+      apiVersion: VerticalPodAutoscalerCheckpoint.GVK.apiVersion, kind: VerticalPodAutoscalerCheckpoint.GVK.kind,
       ...toJson_VerticalPodAutoscalerCheckpointProps(props),
     };
   }
@@ -1395,7 +1395,7 @@ export class VerticalPodAutoscalerCheckpoint extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: VerticalPodAutoscalerCheckpointProps = {}) {
     super(scope, id, {
-      ...VerticalPodAutoscalerCheckpoint.GVK,
+      apiVersion: VerticalPodAutoscalerCheckpoint.GVK.apiVersion, kind: VerticalPodAutoscalerCheckpoint.GVK.kind,
       ...props,
     });
   }
@@ -1407,7 +1407,7 @@ export class VerticalPodAutoscalerCheckpoint extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...VerticalPodAutoscalerCheckpoint.GVK,
+      apiVersion: VerticalPodAutoscalerCheckpoint.GVK.apiVersion, kind: VerticalPodAutoscalerCheckpoint.GVK.kind,
       ...toJson_VerticalPodAutoscalerCheckpointProps(resolved),
     };
   }
@@ -1521,7 +1521,7 @@ export class VerticalPodAutoscalerCheckpointV1Beta2 extends ApiObject {
    */
   public static manifest(props: VerticalPodAutoscalerCheckpointV1Beta2Props = {}): any {
     return {
-      ...VerticalPodAutoscalerCheckpointV1Beta2.GVK,
+      apiVersion: VerticalPodAutoscalerCheckpointV1Beta2.GVK.apiVersion, kind: VerticalPodAutoscalerCheckpointV1Beta2.GVK.kind,
       ...toJson_VerticalPodAutoscalerCheckpointV1Beta2Props(props),
     };
   }
@@ -1534,7 +1534,7 @@ export class VerticalPodAutoscalerCheckpointV1Beta2 extends ApiObject {
    */
   public constructor(scope: Construct, id: string, props: VerticalPodAutoscalerCheckpointV1Beta2Props = {}) {
     super(scope, id, {
-      ...VerticalPodAutoscalerCheckpointV1Beta2.GVK,
+      apiVersion: VerticalPodAutoscalerCheckpointV1Beta2.GVK.apiVersion, kind: VerticalPodAutoscalerCheckpointV1Beta2.GVK.kind,
       ...props,
     });
   }
@@ -1546,7 +1546,7 @@ export class VerticalPodAutoscalerCheckpointV1Beta2 extends ApiObject {
     const resolved = super.toJson();
 
     return {
-      ...VerticalPodAutoscalerCheckpointV1Beta2.GVK,
+      apiVersion: VerticalPodAutoscalerCheckpointV1Beta2.GVK.apiVersion, kind: VerticalPodAutoscalerCheckpointV1Beta2.GVK.kind,
       ...toJson_VerticalPodAutoscalerCheckpointV1Beta2Props(resolved),
     };
   }

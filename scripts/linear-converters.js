@@ -41,6 +41,19 @@ const LINEAR = [
 const MAP_QUADRATIC =
   /Object\.entries\((obj\.[A-Za-z0-9_$]+|i\[1\])\)\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: (i\[1\]|i\[1\]\?\.value|i\[1\]\?\.map\(y => y\)|i\[1\]\?\.map\(y => toJson_[A-Za-z0-9_$]+\(y\)\)|toJson_[A-Za-z0-9_$]+\(i\[1\]\)) \}\), \{\}\)/g;
 
+/**
+ * Each kind's constructor, `manifest` and `toJson` start their object literal with the kind's GVK
+ * spread, one member per line (`      ...Cluster.GVK,`), and V8 builds a literal with two spreads
+ * through its slowest path. The line becomes the same two members named, in the same order
+ * (`apiVersion: Cluster.GVK.apiVersion, kind: Cluster.GVK.kind,`): the same object when a GVK's own
+ * members are exactly `apiVersion` then `kind`, as every generated kind's is (test/imports.test.ts).
+ * The same rewrite as lib/core/k8s-linear.ts makes in cdk8s-plus-28's kinds (tested equal): a
+ * 300-tenant render 2.90 s -> 2.65-2.70 s, same bytes.
+ */
+const GVK_SPREAD = /^( +)\.\.\.([A-Za-z_$][A-Za-z0-9_$]*)\.GVK,$/gm;
+/** What replaces a {@link GVK_SPREAD} line. */
+const GVK_MEMBERS = '$1apiVersion: $2.GVK.apiVersion, kind: $2.GVK.kind,';
+
 /** The helper's name in a generated module. */
 const MAP_HELPER = 'definedMembers';
 
@@ -67,10 +80,10 @@ function linearMaps(text, helper) {
   return text.replace(MAP_QUADRATIC, (_, map, value) => (value === 'i[1]' ? `${helper}(${map})` : `${helper}(${map}, (v) => ${value.replace('i[1]', 'v')})`));
 }
 
-/** `text` (a generated module) with every converter's final copy and map copies made linear. */
+/** `text` (a generated module) with every converter's final copy and map copies made linear, and its GVK spreads named. */
 function linearConverters(text) {
-  const linear = linearMaps(text.split(QUADRATIC).join(LINEAR), MAP_HELPER);
+  const linear = linearMaps(text.split(QUADRATIC).join(LINEAR), MAP_HELPER).replace(GVK_SPREAD, GVK_MEMBERS);
   return linear === text || !linear.includes(`${MAP_HELPER}(`) || linear.includes(`function ${MAP_HELPER}<T>`) ? linear : linear + MAP_HELPER_SOURCE;
 }
 
-module.exports = { QUADRATIC, LINEAR, MAP_QUADRATIC, MAP_HELPER_SOURCE, linearMaps, linearConverters };
+module.exports = { QUADRATIC, LINEAR, MAP_QUADRATIC, MAP_HELPER_SOURCE, GVK_SPREAD, GVK_MEMBERS, linearMaps, linearConverters };

@@ -79,6 +79,30 @@ describe("the generated converters' final copy (scripts/linear-converters.js)", 
     expect(differing).toEqual([]);
   });
 
+  it("names each kind's GVK members in every generated module instead of spreading the GVK: the same object, every GVK being exactly apiVersion then kind", () => {
+    const { GVK_SPREAD, GVK_MEMBERS, linearConverters } = load() as ReturnType<typeof load> & { GVK_SPREAD: RegExp; GVK_MEMBERS: string };
+    const files = readdirSync(join(ROOT, 'imports')).filter((f) => f.endsWith('.ts'));
+    let named = 0;
+    for (const f of files) {
+      const text = readFileSync(join(ROOT, 'imports', f), 'utf8');
+      expect([f, text.match(/\.\.\.\w+\.GVK\b/g)]).toEqual([f, null]);
+      named += text.split('\n').filter((line) => /^ +apiVersion: (\w+)\.GVK\.apiVersion, kind: \1\.GVK\.kind,$/.test(line)).length;
+      // The GVKs the named members read: each kind's own, exactly apiVersion then kind.
+      const module = require(join(ROOT, 'imports', f)) as Record<string, unknown>;
+      for (const [name, c] of Object.entries(module)) {
+        if (typeof c !== 'function' || !('GVK' in c)) continue;
+        expect([f, name, Reflect.ownKeys(c.GVK as object)]).toEqual([f, name, ['apiVersion', 'kind']]);
+      }
+    }
+    // A constructor, manifest() and toJson() per kind.
+    expect(named).toBeGreaterThan(150);
+    expect(named % 3).toBe(0);
+    expect(linearConverters('    super(scope, id, {\n      ...Cluster.GVK,\n      ...props,\n    });')).toBe(
+      '    super(scope, id, {\n      apiVersion: Cluster.GVK.apiVersion, kind: Cluster.GVK.kind,\n      ...props,\n    });',
+    );
+    expect('  ...A.GVK, ...b,'.replace(GVK_SPREAD, GVK_MEMBERS)).toBe('  ...A.GVK, ...b,');
+  });
+
   it('copies maps linearly in every generated module: only maps converted otherwise keep the generated copy', () => {
     const left = readdirSync(join(ROOT, 'imports'))
       .filter((f) => f.endsWith('.ts'))

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { K8S_LINEAR, K8S_MAP_HELPER, K8S_MAP_QUADRATIC, K8S_QUADRATIC, linearK8sSource } from '../../lib/core/k8s-linear';
+import { K8S_GVK_MEMBERS, K8S_GVK_SPREAD, K8S_LINEAR, K8S_MAP_HELPER, K8S_MAP_QUADRATIC, K8S_QUADRATIC, linearK8sSource } from '../../lib/core/k8s-linear';
 import { rng } from '../support/yaml-fuzz';
 import { differingMapCopies, generatedMapCopy, MAP_COPY_FORMS } from '../support/map-copies';
 
@@ -25,7 +25,16 @@ describe("cdk8s-plus-28's Kubernetes kinds loaded with linear converters (lib/co
     // The first line gains the map helper after the directive; the other changed lines are map copies, and only they changed.
     expect(before[0]).toBe('"use strict";');
     expect(after[0]).toBe(`"use strict"; ${K8S_MAP_HELPER}`);
-    const maps = changed.filter(([a, b, i]) => i > 0 && !(a === K8S_QUADRATIC && b === K8S_LINEAR));
+    // Each kind's GVK spread (its constructor, manifest and toJson) became its two members named, on the same line.
+    const gvkSpread = /^( +)\.\.\.(Kube\w+)\.GVK,$/;
+    const gvk = changed.filter(([a]) => gvkSpread.test(a));
+    for (const [a, b] of gvk) {
+      const [, indent, kind] = gvkSpread.exec(a)!;
+      expect(b).toBe(`${indent}apiVersion: ${kind}.GVK.apiVersion, kind: ${kind}.GVK.kind,`);
+    }
+    expect(gvk.length).toBeGreaterThan(400);
+    expect(after.some((line) => /\.\.\.\w+\.GVK\b/.test(line))).toBe(false);
+    const maps = changed.filter(([a, b, i]) => i > 0 && !(a === K8S_QUADRATIC && b === K8S_LINEAR) && !gvkSpread.test(a));
     expect(maps.length).toBeGreaterThan(10);
     // Outside the copies, each line is as shipped; each copy became a call with the same map and the same conversion.
     const VALUE = String.raw`i\[1\]|i\[1\]\?\.value|i\[1\]\?\.map\(y => y\)|i\[1\]\?\.map\(y => toJson_\w+\(y\)\)|toJson_\w+\(i\[1\]\)`;
@@ -64,10 +73,31 @@ describe("cdk8s-plus-28's Kubernetes kinds loaded with linear converters (lib/co
     expect(differing).toEqual([]);
   });
 
-  it('rewrites the same map copies as the import script does in imports/ (lib/ may not load scripts/: the pattern is written in both)', () => {
+  it("names a GVK's two members where the shipped module spreads it: the same object, since every kind's GVK is exactly apiVersion then kind", () => {
+    // The shipped kinds, not the hooked ones: their GVKs are what the rewrite reads.
+    const shipped = require(K8S_FILE) as Record<string, unknown>;
+    const kinds = Object.entries(shipped).filter(([, c]) => typeof c === 'function' && 'GVK' in c) as [string, { GVK: object }][];
+    expect(kinds.length).toBeGreaterThan(130);
+    for (const [name, c] of kinds) {
+      expect([name, Reflect.ownKeys(c.GVK)]).toEqual([name, ['apiVersion', 'kind']]);
+      for (const key of ['apiVersion', 'kind']) expect(Object.getOwnPropertyDescriptor(c.GVK, key)).toMatchObject({ enumerable: true, writable: true });
+    }
+    // The rewrite, on a literal: the same members in the same order, also when the props repeat them.
+    const GVK = { apiVersion: 'v1', kind: 'K' };
+    const literal = (source: string) => new Function('K', 'props', `return {\n${source}\n...props,\n};`) as (k: unknown, p: unknown) => unknown;
+    const spread = literal('  ...K.GVK,');
+    const named = literal('  ...K.GVK,'.replace(K8S_GVK_SPREAD, K8S_GVK_MEMBERS));
+    for (const props of [{}, { metadata: { name: 'n' }, spec: {} }, { kind: 'Other', z: 1, apiVersion: 'v2' }, { 1: 'one' }]) {
+      expect(JSON.stringify(named({ GVK }, props))).toBe(JSON.stringify(spread({ GVK }, props)));
+    }
+  });
+
+  it('rewrites the same map copies and GVK spreads as the import script does in imports/ (lib/ may not load scripts/: the patterns are written in both)', () => {
     const { MAP_QUADRATIC } = require('../../scripts/linear-converters.js') as { MAP_QUADRATIC: RegExp };
     expect(K8S_MAP_QUADRATIC.source).toBe(MAP_QUADRATIC.source);
     expect(K8S_MAP_QUADRATIC.flags).toBe(MAP_QUADRATIC.flags);
+    const { GVK_SPREAD, GVK_MEMBERS } = require('../../scripts/linear-converters.js') as { GVK_SPREAD: RegExp; GVK_MEMBERS: string };
+    expect([K8S_GVK_SPREAD.source, K8S_GVK_SPREAD.flags, K8S_GVK_MEMBERS]).toEqual([GVK_SPREAD.source, GVK_SPREAD.flags, GVK_MEMBERS]);
   });
 
   it('each map copy gives what the shipped one gives: the same members in the same order, values converted alike', () => {
