@@ -103,7 +103,7 @@ function shardOf(path: string): number {
   return (h >>> 0) % MEMO_SHARDS;
 }
 
-/** The SHA-1 of a construct's class and props (base64): one call where Node has `crypto.hash` (20.12 on), else a Hash object. */
+/** The SHA-1 of a construct's props as JSON (base64): one call where Node has `crypto.hash` (20.12 on), else a Hash object. */
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
 function propsDigest(text: string): string {
   return oneShot ? oneShot('sha1', text, 'base64') : crypto.createHash('sha1').update(text).digest('base64');
@@ -141,8 +141,9 @@ export function memoized<P>(scope: IConstruct, id: string, props: P, ctor: new (
     memo.entries[shard] = tables.load(memo.tables[shard]);
     memo.stored[shard] = memo.entries[shard]?.size ?? 0;
   }
-  // The path in clear (it says what was built again), the class and props by digest (a key is held per construct).
-  const key = `${path}\u0000${propsDigest(`${ctor.name}\u0000${JSON.stringify(props)}`)}`;
+  // The path and class in clear (they say what was built again), the props by digest (a key is held per
+  // construct; the JSON is hashed as it is, not copied into one text with the class first).
+  const key = `${path}\u0000${ctor.name}\u0000${propsDigest(JSON.stringify(props))}`;
   const fragment = memo.entries[shard]?.get(key);
   if (fragment) memo.hits.push({ key, shard, fragment });
   else memo.misses.push({ key, shard, construct: new make(scope, id, props) });

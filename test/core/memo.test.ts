@@ -187,7 +187,7 @@ describe('memoized constructs in shared files', () => {
       stored.app,
       {
         tableName: () => 't',
-        load: () => new Map([[`fixture/file/Same\u0000${createHash('sha1').update('Leaf\u0000{"n":1}').digest('base64')}`, { checked: [], docs: [] }]]),
+        load: () => new Map([[`fixture/file/Same\u0000Leaf\u0000${createHash('sha1').update('{"n":1}').digest('base64')}`, { checked: [], docs: [] }]]),
         save: () => undefined,
       },
       'staging',

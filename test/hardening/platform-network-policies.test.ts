@@ -4,10 +4,11 @@ import { composePlatform } from '../../lib/core/composition';
 import { Flow, PodSet } from '../../lib/core/flows';
 import { ClusterConfig } from '../../lib/core/model';
 import { placementApplies, WORKLOAD_CLUSTERS } from '../../lib/core/topology';
-import { flowAllowances, namespaceDefaultDeny, NETWORK_ISOLATION_LABEL, slug } from '../../lib/hardening';
+import { flowAllowances, namespaceDefaultDeny, NETWORK_ISOLATION_LABEL, slug, slugByRules } from '../../lib/hardening';
 import { ClusterState, StateObject } from '../../lib/verify';
 import { evaluateEgress, evaluateIngress, indexFlowState, networkPolicyFindings, podInstances } from '../../lib/verify/checks/flows';
 import { appliedBy, FIXTURE_SERVICES, FixtureClusters, fixturePlatform, TENANT_PER_TIER, renderAddOns, yamlFiles } from '../support/harness';
+import { rng } from '../support/yaml-fuzz';
 
 /**
  * Every platform namespace is default-deny, and its allowances are exactly the flows the add-ons
@@ -227,5 +228,18 @@ describe('namespace-default-deny', () => {
     const victim = platformNamespaces(FixtureClusters.aws as ClusterConfig).find((n) => n === 'monitoring')!;
     const without = objects.filter((o) => !(o.manifest.metadata.namespace === victim && isDefaultDeny(o.manifest)));
     expect(namespaceDefaultDeny.check(without).join('\n')).toContain(`Namespace ${victim}`);
+  });
+});
+
+describe('slug (a flow name as a DNS-1123 name part)', () => {
+  it('gives what its rules give (lower case, runs of other characters one dash, none at either end), for ASCII and other names', () => {
+    const random = rng(23);
+    const alphabet = ['a', 'Z', 'q', '0', '9', '-', '/', '_', '.', ' ', ':', '--', 'É', 'İ', 'ß', 'ǅ', '😀', '\u0000', '\u007f'];
+    const names = ['', '-', '---', 'mesh/sidecars-to-istiod/ceres', 'databases/operator-to-instances/tenant-acme-001', '-A-', 'a//b', 'İstanbul', 'Straße'];
+    for (let n = 0; n < 3000; n++)
+      names.push(Array.from({ length: Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+    const differing = names.filter((name) => slug(name) !== slugByRules(name));
+    expect(differing).toEqual([]);
+    expect(slug('mesh/sidecars-to-istiod/ceres')).toBe('mesh-sidecars-to-istiod-ceres');
   });
 });
