@@ -23,11 +23,16 @@ import type { Fragment, FragmentTables } from './memo';
 import type { RenderedFile } from './output';
 import type { RenderedTenant, RenderedTenantFolder } from './tenant-render';
 
-/** A rendered tenant as its entry's header holds it: each text replaced by its index among the texts after the header. */
+/**
+ * A rendered tenant as its entry's header holds it: each text replaced by its index among the texts
+ * after the header, each file's `checkedBy` by its index in `checkedBy` (every file of a render has the
+ * same: some 250 characters, a third of what a header held when written with each file).
+ */
 interface StoredTenant {
   readonly tenantId: string;
+  readonly checkedBy: readonly string[];
   readonly folders: readonly (Omit<RenderedTenantFolder, 'manifests' | 'files'> & {
-    readonly manifests: readonly { readonly file: string; readonly checked: readonly CheckedObject[]; readonly checkedBy: string; readonly yaml: number }[];
+    readonly manifests: readonly { readonly file: string; readonly checked: readonly CheckedObject[]; readonly checkedBy: number; readonly yaml: number }[];
     readonly files: readonly (readonly [string, number])[];
   })[];
 }
@@ -338,7 +343,7 @@ const OLD_TENANT = '.tenant';
 const LINE_MAX = 320;
 /** The first words of the entries' first lines: format and version. */
 const FILES_MAGIC = 'ceres-files 3';
-const TENANT_MAGIC = 'ceres-tenant 3';
+const TENANT_MAGIC = 'ceres-tenant 4';
 /** An entry's first line in a pack: magic, key, header length, texts length. */
 const ENTRY_LINE = new RegExp(`^${TENANT_MAGIC} ([A-Za-z0-9_-]{1,200}) (\\d{1,12}) (\\d{1,12})$`);
 /** The extension and first words of a chart's table of memoized constructs ({@link TenantEntries.load}). */
@@ -627,7 +632,7 @@ interface PackGroup {
  * tenants a file per entry was 3,000 files created and renamed per full synth: storing took
  * 1.2-1.5 s (serializing included), appending the same bytes to a few files some 0.06 s.
  *
- * An entry is `ceres-tenant 3 <key> <header length> <texts length>\n`, the header (ASCII JSON: folders
+ * An entry is `ceres-tenant 4 <key> <header length> <texts length>\n`, the header (ASCII JSON: folders
  * and their objects as checked) and the texts (YAML, Markdown) one after the other as UTF-8. A pack is read by its
  * entries' first lines (a read of a few hundred bytes each), and an entry by one positioned read. An
  * entry cut short (a synth killed mid-write) ends what is read of its pack. {@link prune}, once a
@@ -705,13 +710,14 @@ export class TenantEntries implements FragmentTables {
         folders: tenant.folders.map((f) => ({
           ...f,
           manifests: f.manifests.map((m): RenderedFile => {
-            if (!Array.isArray(m.checked) || typeof m.checkedBy !== 'string') throw new Error('not an entry of ours');
+            const checkedBy = tenant.checkedBy[m.checkedBy];
+            if (!Array.isArray(m.checked) || !Number.isInteger(m.checkedBy) || typeof checkedBy !== 'string') throw new Error('not an entry of ours');
             const i = m.yaml;
             if (!Number.isInteger(i) || i < 0 || i >= sizes.length) throw new Error('not an entry of ours');
             return {
               file: m.file,
               checked: m.checked,
-              checkedBy: m.checkedBy,
+              checkedBy,
               key: renderedFileKey(group, key, f, m.file),
               get yaml() {
                 return text(i);
@@ -748,12 +754,18 @@ export class TenantEntries implements FragmentTables {
     try {
       const g = this.group(group);
       const texts: string[] = [];
+      const checkedBy: string[] = [];
+      const signature = (by: string): number => {
+        const i = checkedBy.indexOf(by);
+        return i >= 0 ? i : checkedBy.push(by) - 1;
+      };
       const tenant: StoredTenant = {
         tenantId: value.tenantId,
+        checkedBy,
         folders: value.folders.map((f) => ({
           ...f,
           // The objects as checked, not the objects: what the checks need of them is kept (lib/core/checks.ts).
-          manifests: f.manifests.map((m) => ({ file: m.file, checked: m.checked, checkedBy: m.checkedBy, yaml: texts.push(m.yaml) - 1 })),
+          manifests: f.manifests.map((m) => ({ file: m.file, checked: m.checked, checkedBy: signature(m.checkedBy), yaml: texts.push(m.yaml) - 1 })),
           files: f.files.map(([n, content]) => [n, texts.push(content) - 1] as const),
         })),
       };

@@ -156,6 +156,8 @@ describe('RenderCache', () => {
             yaml: `kind: Namespace\n# ${text}\n`,
           },
           { file: 'empty', checked: [], checkedBy: 'fixture', yaml: '' },
+          // Checked by other checks (a render's files all have the same; the entry keeps each file's).
+          { file: 'other', checked: [], checkedBy: 'other checks', yaml: '' },
         ],
         files: [['README.md', `# ${text}\r\n`]],
       },
@@ -226,7 +228,7 @@ describe('RenderCache', () => {
     const pack = join(dir, 'tenants', packs()[0]);
     const bytes = readFileSync(pack);
     // An entry: its first line (key and lengths), the header in ASCII, then the texts as UTF-8.
-    const line = /^ceres-tenant 3 t-accents (\d+) (\d+)$/.exec(bytes.toString('latin1', 0, bytes.indexOf(10)))!;
+    const line = /^ceres-tenant 4 t-accents (\d+) (\d+)$/.exec(bytes.toString('latin1', 0, bytes.indexOf(10)))!;
     expect(line).not.toBeNull();
     const headerStart = bytes.indexOf(10) + 1;
     const headerEnd = headerStart + Number(line[1]);
@@ -253,16 +255,18 @@ describe('RenderCache', () => {
     // Entries whose header is not ours: an index past the texts, a header beyond ASCII, lengths that disagree.
     const entry = (key: string, tenantJson: string, sizes: number[], texts: string, textsLength = Buffer.byteLength(texts)) => {
       const h = JSON.stringify({ tenant: JSON.parse(tenantJson), sizes });
-      return `ceres-tenant 3 ${key} ${Buffer.byteLength(h)} ${textsLength}\n${h}${texts}`;
+      return `ceres-tenant 4 ${key} ${Buffer.byteLength(h)} ${textsLength}\n${h}${texts}`;
     };
     const folder = (yaml: number) =>
-      `{"tenantId":"a","folders":[{"name":"f","options":{},"manifests":[{"file":"x","checked":[],"checkedBy":"c","yaml":${yaml}}],"files":[]}]}`;
+      `{"tenantId":"a","checkedBy":["c"],"folders":[{"name":"f","options":{},"manifests":[{"file":"x","checked":[],"checkedBy":0,"yaml":${yaml}}],"files":[]}]}`;
     writeFileSync(
       pack,
       entry('t-index', folder(1), [2], 'ab') +
         entry('t-beyond', '{"tenantId":"é","folders":[]}', [], '') +
         entry('t-sizes', folder(0), [3], 'ab') +
         entry('t-unchecked', folder(0).replace('"checked":[],', ''), [2], 'ab') +
+        entry('t-checked-by', folder(0).replace('"checkedBy":0', '"checkedBy":1'), [2], 'ab') +
+        entry('t-checked-by-text', folder(0).replace('"checkedBy":0', '"checkedBy":"c"'), [2], 'ab') +
         entry('t-fine', folder(0), [2], 'ab'),
     );
     const crafted = new RenderCache(dir, 'v').tenants();
@@ -270,6 +274,9 @@ describe('RenderCache', () => {
     expect(crafted.get('t-beyond', 'g')).toBeUndefined();
     expect(crafted.get('t-sizes', 'g')).toBeUndefined();
     expect(crafted.get('t-unchecked', 'g')).toBeUndefined();
+    // A file's checkedBy names no entry of the tenant's list (or is the text itself, as format 3 had it).
+    expect(crafted.get('t-checked-by', 'g')).toBeUndefined();
+    expect(crafted.get('t-checked-by-text', 'g')).toBeUndefined();
     expect(got(crafted, 't-fine', 'g')).toEqual({
       tenantId: 'a',
       folders: [{ name: 'f', options: {}, manifests: [{ file: 'x', checked: [], checkedBy: 'c', yaml: 'ab' }], files: [] }],
